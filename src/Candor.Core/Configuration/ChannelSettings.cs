@@ -1,0 +1,37 @@
+namespace Candor.Core.Configuration;
+
+/// <summary>One configured upstream endpoint, resolved and validated (immutable once built).</summary>
+public sealed class ChannelSettings
+{
+    /// <summary>The channel's public id, safe to show clients (response headers, receipts).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The provider adapter name (openai, azure, anthropic, gemini, deepseek, qwen, moonshot, zhipu, ollama, vllm).</summary>
+    public required string Provider { get; init; }
+
+    /// <summary>The base URL without a trailing slash, including the version segment the provider
+    /// documents (for example https://api.openai.com/v1, https://api.anthropic.com, https://generativelanguage.googleapis.com).</summary>
+    public required Uri BaseUrl { get; init; }
+
+    /// <summary>The credential, resolved from its environment variable; null for providers that need none (Ollama).
+    /// Never logged, never returned by any API.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Azure OpenAI api-version; Anthropic anthropic-version override.</summary>
+    public string? ApiVersion { get; init; }
+
+    /// <summary>Extra headers sent to the upstream on every request.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Time allowed to open the connection.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time allowed from sending the request to the response headers and first body bytes.</summary>
+    public TimeSpan FirstByteTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Longest silence allowed between two reads of a streamed response.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Region where the upstream processes data (cn, us, eu…); "unknown" when not declared.</summary>
+    public string Region { get; init; } = "unknown";
+}

@@ -1,0 +1,27 @@
+namespace Candor.Protocols.Canonical;
+
+/// <summary>A canonical embeddings request (OpenAI /v1/embeddings vocabulary).</summary>
+public sealed class EmbeddingRequest
+{
+    public string Model { get; set; } = "";
+
+    /// <summary>The texts to embed, in order.</summary>
+    public List<string> Inputs { get; } = [];
+
+    public int? Dimensions { get; set; }
+
+    /// <summary>float (default) or base64, as the client asked; encoders honour it.</summary>
+    public string? EncodingFormat { get; set; }
+
+    public string? User { get; set; }
+}
+
+/// <summary>A canonical embeddings answer.</summary>
+public sealed class EmbeddingResponse
+{
+    public string? Model { get; set; }
+
+    public List<float[]> Vectors { get; } = [];
+
+    public Usage? Usage { get; set; }
+}

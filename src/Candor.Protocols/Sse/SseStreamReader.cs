@@ -1,0 +1,58 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace Candor.Protocols.Sse;
+
+/// <summary>Reads server-sent events from a stream as they arrive, without holding more than the event
+/// under construction and the unparsed tail of the last read.</summary>
+public sealed class SseStreamReader : IAsyncDisposable
+{
+    private readonly PipeReader _reader;
+    private readonly SseParser _parser;
+    private ReadOnlySequence<byte> _pending;
+    private bool _hasPending;
+    private bool _completed;
+
+    public SseStreamReader(Stream stream, int maxEventBytes = 16 * 1024 * 1024)
+    {
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
+        _parser = new SseParser(maxEventBytes);
+    }
+
+    /// <summary>Returns the next event, or null at the end of the stream. The event's data stays valid
+    /// until the next call.</summary>
+    public async ValueTask<SseEvent?> ReadAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_hasPending)
+            {
+                var buffer = _pending;
+                bool got = _parser.TryParse(ref buffer, _completed, out var ev);
+                if (got)
+                {
+                    _pending = buffer;
+                    return ev;
+                }
+
+                _reader.AdvanceTo(buffer.Start, buffer.End);
+                _hasPending = false;
+                if (_completed)
+                {
+                    return null;
+                }
+            }
+
+            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            _pending = result.Buffer;
+            _hasPending = true;
+            _completed = result.IsCompleted;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _parser.Dispose();
+        await _reader.CompleteAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Buffers;
+
+namespace Candor.Protocols.Sse;
+
+/// <summary>Writes server-sent events. Data containing line breaks is split into several data lines so
+/// that the reader reassembles it exactly.</summary>
+public static class SseWriter
+{
+    /// <summary>Writes <c>event: name</c> (when given) and the data, then the blank line that dispatches.</summary>
+    public static void WriteEvent(IBufferWriter<byte> output, ReadOnlySpan<byte> eventType, ReadOnlySpan<byte> data)
+    {
+        if (!eventType.IsEmpty)
+        {
+            Write(output, "event: "u8);
+            Write(output, eventType);
+            Write(output, "\n"u8);
+        }
+
+        while (true)
+        {
+            int nl = data.IndexOfAny((byte)'\n', (byte)'\r');
+            Write(output, "data: "u8);
+            if (nl < 0)
+            {
+                Write(output, data);
+                Write(output, "\n"u8);
+                break;
+            }
+
+            Write(output, data[..nl]);
+            Write(output, "\n"u8);
+            int skip = data[nl] == (byte)'\r' && nl + 1 < data.Length && data[nl + 1] == (byte)'\n' ? 2 : 1;
+            data = data[(nl + skip)..];
+        }
+
+        Write(output, "\n"u8);
+    }
+
+    /// <summary>Writes a comment line (ignored by readers; keeps idle connections alive).</summary>
+    public static void WriteComment(IBufferWriter<byte> output, ReadOnlySpan<byte> text)
+    {
+        Write(output, ": "u8);
+        Write(output, text);
+        Write(output, "\n\n"u8);
+    }
+
+    private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return;
+        }
+
+        var span = output.GetSpan(bytes.Length);
+        bytes.CopyTo(span);
+        output.Advance(bytes.Length);
+    }
+}
