@@ -9,8 +9,12 @@ public sealed class ChannelSettings
     /// <summary>The provider adapter name (openai, azure, anthropic, gemini, deepseek, qwen, moonshot, zhipu, ollama, vllm).</summary>
     public required string Provider { get; init; }
 
-    /// <summary>The base URL without a trailing slash, including the version segment the provider
-    /// documents (for example https://api.openai.com/v1, https://api.anthropic.com, https://generativelanguage.googleapis.com).</summary>
+    /// <summary>The base URL as the vendor's own SDK takes it, without a trailing slash: OpenAI-compatible
+    /// vendors include their version segment (https://api.openai.com/v1, https://api.deepseek.com/v1,
+    /// https://dashscope.aliyuncs.com/compatible-mode/v1, https://api.moonshot.cn/v1,
+    /// https://open.bigmodel.cn/api/paas/v4, http://localhost:11434/v1); Azure is the resource endpoint
+    /// (https://NAME.openai.azure.com); Anthropic is https://api.anthropic.com and Gemini
+    /// https://generativelanguage.googleapis.com (the adapters add /v1/… and /v1beta/…).</summary>
     public required Uri BaseUrl { get; init; }
 
     /// <summary>The credential, resolved from its environment variable; null for providers that need none (Ollama).

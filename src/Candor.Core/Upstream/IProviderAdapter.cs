@@ -14,6 +14,10 @@ public interface IProviderAdapter
     /// <summary>The wire protocol the upstream speaks.</summary>
     WireProtocol Protocol { get; }
 
+    /// <summary>Returns an error when the request asks for something this provider cannot do (for example
+    /// n &gt; 1 on a protocol without choices), else null. Called before any request is built.</summary>
+    RelayError? CheckSupported(ChatRequest request);
+
     /// <summary>Builds the upstream chat request (URL, auth headers, body) from the canonical request.
     /// The request's <see cref="ChatRequest.Stream"/> says whether to ask for a stream.</summary>
     HttpRequestMessage CreateChatRequest(ChannelSettings channel, string upstreamModel, ChatRequest request);
