@@ -1,0 +1,26 @@
+namespace Candor.Core.Configuration;
+
+/// <summary>The validated contents of a configuration file (or of demo mode), before runtime objects are built.</summary>
+public sealed class CandorConfig
+{
+    public List<ChannelSettings> Channels { get; } = [];
+
+    public List<ModelRoute> Models { get; } = [];
+
+    public List<ClientKey> Keys { get; } = [];
+
+    /// <summary>Largest request body accepted, in bytes (413 beyond).</summary>
+    public long MaxRequestBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Largest non-streamed upstream response accepted, in bytes.</summary>
+    public long MaxUpstreamResponseBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Relay raw bytes when surface and upstream speak the same protocol (default on).</summary>
+    public bool FastPath { get; set; } = true;
+
+    /// <summary>When this configuration was loaded (Unix seconds); reported as models' creation time.</summary>
+    public long CreatedUnixSeconds { get; set; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <summary>At most this many deployments are tried for one request (failover before the first byte).</summary>
+    public int MaxAttempts { get; set; } = 3;
+}

@@ -1,0 +1,10 @@
+namespace Candor.Core.Configuration;
+
+/// <summary>A client API key declared in configuration, known by name; the value itself is only kept as a keyed hash.</summary>
+public sealed class ClientKey
+{
+    public required string Name { get; init; }
+
+    /// <summary>The key's value (only during snapshot construction; the snapshot keeps hashes).</summary>
+    public required string Value { get; init; }
+}

@@ -1,0 +1,412 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Candor.Core.Configuration;
+
+/// <summary>Reads the YAML configuration by walking the node tree, so that every fault is reported with
+/// the file, line and column where it is. Secrets are never read from the file: they come from the
+/// environment variables the file names.</summary>
+public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, string?> environment)
+{
+    private string _source = "";
+
+    /// <summary>Loads and validates a configuration file.</summary>
+    /// <exception cref="ConfigException">The file is missing, malformed or invalid; the message names the place.</exception>
+    public CandorConfig LoadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"{path}: cannot read the configuration file: {e.Message}");
+        }
+
+        return Load(text, path);
+    }
+
+    /// <summary>Loads and validates configuration text; <paramref name="source"/> names it in messages.</summary>
+    public CandorConfig Load(string text, string source)
+    {
+        _source = source;
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException($"{source}:{e.Start.Line}:{e.Start.Column}: invalid YAML: {e.Message}");
+        }
+
+        var config = new CandorConfig();
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            throw new ConfigException($"{source}: the configuration is empty; it needs at least 'channels' and 'models'.");
+        }
+
+        var root = Map(stream.Documents[0].RootNode, "(root)");
+        foreach (var (keyNode, value) in root.Children)
+        {
+            string key = ((YamlScalarNode)keyNode).Value ?? "";
+            switch (key)
+            {
+                case "server":
+                    ReadServer(Map(value, "server"), config);
+                    break;
+                case "channels":
+                    ReadChannels(Seq(value, "channels"), config);
+                    break;
+                case "models":
+                    ReadModels(Seq(value, "models"), config);
+                    break;
+                case "keys":
+                    ReadKeys(Seq(value, "keys"), config);
+                    break;
+                default:
+                    throw Fail(keyNode, key, "unknown section (expected server, channels, models, keys)");
+            }
+        }
+
+        Validate(root, config);
+        return config;
+    }
+
+    private void ReadServer(YamlMappingNode node, CandorConfig config)
+    {
+        foreach (var (k, v) in node.Children)
+        {
+            string key = Scalar(k, "server");
+            string path = "server." + key;
+            switch (key)
+            {
+                case "max_request_bytes":
+                    config.MaxRequestBytes = Long(v, path, min: 1024);
+                    break;
+                case "max_upstream_response_bytes":
+                    config.MaxUpstreamResponseBytes = Long(v, path, min: 1024);
+                    break;
+                case "fast_path":
+                    config.FastPath = Bool(v, path);
+                    break;
+                case "max_attempts":
+                    config.MaxAttempts = (int)Long(v, path, min: 1, max: 10);
+                    break;
+                default:
+                    throw Fail(k, path, "unknown setting");
+            }
+        }
+    }
+
+    private void ReadChannels(YamlSequenceNode node, CandorConfig config)
+    {
+        int i = 0;
+        foreach (var item in node.Children)
+        {
+            string at = $"channels[{i++}]";
+            var map = Map(item, at);
+            string? id = null, provider = null, apiKeyEnv = null, apiVersion = null, region = null;
+            Uri? baseUrl = null;
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            TimeSpan connect = TimeSpan.FromSeconds(10), firstByte = TimeSpan.FromSeconds(120), idle = TimeSpan.FromSeconds(120);
+            YamlNode? providerNode = null, keyNode = null;
+            foreach (var (k, v) in map.Children)
+            {
+                string key = Scalar(k, at);
+                string path = $"{at}.{key}";
+                switch (key)
+                {
+                    case "id":
+                        id = Scalar(v, path);
+                        break;
+                    case "provider":
+                        provider = Scalar(v, path).ToLowerInvariant();
+                        providerNode = v;
+                        break;
+                    case "base_url":
+                        string url = Scalar(v, path).TrimEnd('/');
+                        if (!Uri.TryCreate(url, UriKind.Absolute, out baseUrl) || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps))
+                        {
+                            throw Fail(v, path, "must be an absolute http(s) URL");
+                        }
+
+                        break;
+                    case "api_key_env":
+                        apiKeyEnv = Scalar(v, path);
+                        keyNode = v;
+                        break;
+                    case "api_key":
+                        throw Fail(k, path, "secrets are not written in the file; name an environment variable with api_key_env");
+                    case "api_version":
+                        apiVersion = Scalar(v, path);
+                        break;
+                    case "region":
+                        region = Scalar(v, path).ToLowerInvariant();
+                        break;
+                    case "headers":
+                        foreach (var (hk, hv) in Map(v, path).Children)
+                        {
+                            headers[Scalar(hk, path)] = Scalar(hv, path);
+                        }
+
+                        break;
+                    case "timeouts":
+                        foreach (var (tk, tv) in Map(v, path).Children)
+                        {
+                            string tkey = Scalar(tk, path);
+                            var value = Duration(tv, $"{path}.{tkey}");
+                            switch (tkey)
+                            {
+                                case "connect": connect = value; break;
+                                case "first_byte": firstByte = value; break;
+                                case "idle": idle = value; break;
+                                default: throw Fail(tk, $"{path}.{tkey}", "unknown timeout (expected connect, first_byte, idle)");
+                            }
+                        }
+
+                        break;
+                    default:
+                        throw Fail(k, path, "unknown channel setting");
+                }
+            }
+
+            if (id is null)
+            {
+                throw Fail(item, at, "missing 'id'");
+            }
+
+            if (provider is null)
+            {
+                throw Fail(item, at, "missing 'provider'");
+            }
+
+            if (!providers.Contains(provider))
+            {
+                throw Fail(providerNode!, $"{at}.provider", $"unknown provider '{provider}' (known: {string.Join(", ", providers.Order(StringComparer.Ordinal))})");
+            }
+
+            if (baseUrl is null)
+            {
+                throw Fail(item, at, "missing 'base_url'");
+            }
+
+            string? apiKey = null;
+            if (apiKeyEnv is not null)
+            {
+                apiKey = environment(apiKeyEnv);
+                if (string.IsNullOrEmpty(apiKey))
+                {
+                    throw Fail(keyNode!, $"{at}.api_key_env", $"environment variable '{apiKeyEnv}' is not set");
+                }
+            }
+
+            if (config.Channels.Any(c => c.Id == id))
+            {
+                throw Fail(item, at, $"duplicate channel id '{id}'");
+            }
+
+            config.Channels.Add(new ChannelSettings
+            {
+                Id = id,
+                Provider = provider,
+                BaseUrl = baseUrl,
+                ApiKey = apiKey,
+                ApiVersion = apiVersion,
+                Region = region ?? "unknown",
+                Headers = headers,
+                ConnectTimeout = connect,
+                FirstByteTimeout = firstByte,
+                IdleTimeout = idle,
+            });
+        }
+    }
+
+    private void ReadModels(YamlSequenceNode node, CandorConfig config)
+    {
+        int i = 0;
+        foreach (var item in node.Children)
+        {
+            string at = $"models[{i++}]";
+            var map = Map(item, at);
+            string? name = null;
+            var deployments = new List<(Deployment D, YamlNode Node, string Path)>();
+            foreach (var (k, v) in map.Children)
+            {
+                string key = Scalar(k, at);
+                string path = $"{at}.{key}";
+                switch (key)
+                {
+                    case "name":
+                        name = Scalar(v, path);
+                        break;
+                    case "deployments":
+                        int j = 0;
+                        foreach (var d in Seq(v, path).Children)
+                        {
+                            string dat = $"{path}[{j++}]";
+                            string? channel = null, model = null;
+                            YamlNode? channelNode = null;
+                            foreach (var (dk, dv) in Map(d, dat).Children)
+                            {
+                                string dkey = Scalar(dk, dat);
+                                switch (dkey)
+                                {
+                                    case "channel": channel = Scalar(dv, $"{dat}.channel"); channelNode = dv; break;
+                                    case "model": model = Scalar(dv, $"{dat}.model"); break;
+                                    default: throw Fail(dk, $"{dat}.{dkey}", "unknown deployment setting (expected channel, model)");
+                                }
+                            }
+
+                            if (channel is null || model is null)
+                            {
+                                throw Fail(d, dat, "a deployment needs 'channel' and 'model'");
+                            }
+
+                            deployments.Add((new Deployment { ChannelId = channel, UpstreamModel = model }, channelNode!, $"{dat}.channel"));
+                        }
+
+                        break;
+                    default:
+                        throw Fail(k, path, "unknown model setting (expected name, deployments)");
+                }
+            }
+
+            if (name is null)
+            {
+                throw Fail(item, at, "missing 'name'");
+            }
+
+            if (deployments.Count == 0)
+            {
+                throw Fail(item, at, "a model needs at least one deployment");
+            }
+
+            // Channels may be declared after models: references are checked in Validate.
+            foreach (var (d, dn, dpath) in deployments)
+            {
+                _pendingChannelRefs.Add((d.ChannelId, dn, dpath));
+            }
+
+            if (config.Models.Any(m => m.Name == name))
+            {
+                throw Fail(item, at, $"duplicate model name '{name}'");
+            }
+
+            config.Models.Add(new ModelRoute { Name = name, Deployments = deployments.Select(static x => x.D).ToArray() });
+        }
+    }
+
+    private readonly List<(string Channel, YamlNode Node, string At)> _pendingChannelRefs = [];
+
+    private void ReadKeys(YamlSequenceNode node, CandorConfig config)
+    {
+        int i = 0;
+        foreach (var item in node.Children)
+        {
+            string at = $"keys[{i++}]";
+            string? name = null, env = null;
+            YamlNode? envNode = null;
+            foreach (var (k, v) in Map(item, at).Children)
+            {
+                string key = Scalar(k, at);
+                switch (key)
+                {
+                    case "name": name = Scalar(v, $"{at}.name"); break;
+                    case "key_env": env = Scalar(v, $"{at}.key_env"); envNode = v; break;
+                    case "key": throw Fail(k, $"{at}.key", "keys are not written in the file; name an environment variable with key_env");
+                    default: throw Fail(k, $"{at}.{key}", "unknown key setting (expected name, key_env)");
+                }
+            }
+
+            if (name is null || env is null)
+            {
+                throw Fail(item, at, "a key needs 'name' and 'key_env'");
+            }
+
+            string? value = environment(env);
+            if (string.IsNullOrEmpty(value))
+            {
+                throw Fail(envNode!, $"{at}.key_env", $"environment variable '{env}' is not set");
+            }
+
+            if (value.Length < 16)
+            {
+                throw Fail(envNode!, $"{at}.key_env", "the key must be at least 16 characters long");
+            }
+
+            config.Keys.Add(new ClientKey { Name = name, Value = value });
+        }
+    }
+
+    private void Validate(YamlMappingNode root, CandorConfig config)
+    {
+        foreach (var (channel, node, at) in _pendingChannelRefs)
+        {
+            if (!config.Channels.Any(c => c.Id == channel))
+            {
+                throw Fail(node, at, $"deployment names unknown channel '{channel}'");
+            }
+        }
+
+        if (config.Models.Count == 0)
+        {
+            throw Fail(root, "models", "no models are declared");
+        }
+
+        if (config.Keys.Count == 0)
+        {
+            throw Fail(root, "keys", "no client keys are declared; every request must present a key (declare one with name and key_env)");
+        }
+    }
+
+    private YamlMappingNode Map(YamlNode node, string path) =>
+        node as YamlMappingNode ?? throw Fail(node, path, "expected a mapping");
+
+    private YamlSequenceNode Seq(YamlNode node, string path) =>
+        node as YamlSequenceNode ?? throw Fail(node, path, "expected a list");
+
+    private string Scalar(YamlNode node, string path) =>
+        node is YamlScalarNode { Value: { } v } ? v : throw Fail(node, path, "expected a value");
+
+    private long Long(YamlNode node, string path, long min = long.MinValue, long max = long.MaxValue)
+    {
+        string s = Scalar(node, path);
+        if (!long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) || v < min || v > max)
+        {
+            throw Fail(node, path, $"expected an integer between {min} and {max}");
+        }
+
+        return v;
+    }
+
+    private bool Bool(YamlNode node, string path) => Scalar(node, path) switch
+    {
+        "true" or "yes" or "on" => true,
+        "false" or "no" or "off" => false,
+        _ => throw Fail(node, path, "expected true or false"),
+    };
+
+    private TimeSpan Duration(YamlNode node, string path)
+    {
+        string s = Scalar(node, path).Trim();
+        (string num, double scale) = s switch
+        {
+            _ when s.EndsWith("ms", StringComparison.Ordinal) => (s[..^2], 0.001),
+            _ when s.EndsWith('s') => (s[..^1], 1.0),
+            _ when s.EndsWith('m') => (s[..^1], 60.0),
+            _ => (s, 1.0),
+        };
+        if (!double.TryParse(num, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || v <= 0)
+        {
+            throw Fail(node, path, "expected a positive duration such as 500ms, 10s or 2m");
+        }
+
+        return TimeSpan.FromSeconds(v * scale);
+    }
+
+    private ConfigException Fail(YamlNode node, string path, string message) =>
+        new($"{_source}:{node.Start.Line}:{node.Start.Column}: {path}: {message}");
+}

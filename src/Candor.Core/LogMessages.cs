@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Core;
+
+/// <summary>Every log message Candor writes, with stable event ids. None carries user content or secrets:
+/// only ids, names, counts, statuses and durations.</summary>
+internal static partial class LogMessages
+{
+    [LoggerMessage(1000, LogLevel.Information, "Request {RequestId} {Surface} model={Model} channel={Channel} path={Path} status={Status} attempts={Attempts} ms={Milliseconds}")]
+    public static partial void RequestCompleted(this ILogger logger, string requestId, string surface, string model, string channel, string path, int status, int attempts, long milliseconds);
+
+    [LoggerMessage(1001, LogLevel.Warning, "Request {RequestId}: attempt {Attempt} on channel {Channel} failed at stage {Stage}: {Kind} (upstream status {UpstreamStatus})")]
+    public static partial void AttemptFailed(this ILogger logger, string requestId, int attempt, string channel, string stage, string kind, int upstreamStatus);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Request {RequestId}: stream from channel {Channel} ended with {Kind} after it began")]
+    public static partial void StreamBroken(this ILogger logger, string requestId, string channel, string kind);
+
+    [LoggerMessage(1003, LogLevel.Debug, "Request {RequestId}: client went away")]
+    public static partial void ClientGone(this ILogger logger, string requestId);
+
+    [LoggerMessage(1100, LogLevel.Information, "Configuration reloaded from {Path}: {Channels} channels, {Models} models")]
+    public static partial void ConfigReloaded(this ILogger logger, string path, int channels, int models);
+
+    [LoggerMessage(1101, LogLevel.Error, "Configuration reload rejected; the previous configuration keeps serving: {Reason}")]
+    public static partial void ConfigReloadRejected(this ILogger logger, string reason);
+}

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Buffers;
+using Candor.Core.Accounting;
+using Candor.Core.Routing;
+using Candor.Protocols.Buffers;
+using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
+using Microsoft.AspNetCore.Http;
+
+namespace Candor.Core.Relay;
+
+/// <summary>The request kinds that are not chat: token counting and embeddings. They share routing and
+/// upstream failure handling with chat, and answer whole JSON documents.</summary>
+public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator estimator)
+{
+    private const long MaxBody = 16 * 1024 * 1024;
+
+    /// <summary>Counts prompt tokens: the upstream's own counter when the routed channel has one, else
+    /// Candor's estimate.</summary>
+    public async Task CountTokensAsync(RelayContext context, Surface surface, ChatRequest request, Action<int, IBufferWriter<byte>> writeCount)
+    {
+        var http = context.Http;
+        var snapshot = snapshots.Current;
+        if (!snapshot.Models.TryGetValue(request.Model, out var route))
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, RelayError.ModelNotFound(request.Model)).ConfigureAwait(false);
+            return;
+        }
+
+        var deployment = route.Deployments[0];
+        var channel = snapshot.Channels[deployment.ChannelId];
+        context.ChannelId = channel.Settings.Id;
+        int? count = null;
+        if (channel.Adapter.CreateCountTokensRequest(channel.Settings, deployment.UpstreamModel, request) is { } upstreamRequest)
+        {
+            using (upstreamRequest)
+            {
+                context.Attempts = 1;
+                var body = await SendForJsonAsync(context, channel, upstreamRequest).ConfigureAwait(false);
+                if (body.Error is { } error)
+                {
+                    await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
+                    return;
+                }
+
+                using (body.Body)
+                {
+                    count = channel.Adapter.ReadCountTokens(body.Body!.WrittenSpan);
+                }
+            }
+        }
+
+        http.Response.Headers[RelayHeaders.CountSource] = count is null ? "estimate" : "upstream";
+        http.Response.Headers[RelayHeaders.Channel] = channel.Settings.Id;
+        count ??= estimator.CountPrompt(request);
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/json";
+        writeCount(count.Value, http.Response.BodyWriter);
+        await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+    }
+
+    /// <summary>Relays an embeddings request to the first deployment that can embed.</summary>
+    public async Task EmbeddingsAsync(RelayContext context, Surface surface, EmbeddingRequest request, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse)
+    {
+        var http = context.Http;
+        var snapshot = snapshots.Current;
+        if (!snapshot.Models.TryGetValue(request.Model, out var route))
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, RelayError.ModelNotFound(request.Model)).ConfigureAwait(false);
+            return;
+        }
+
+        RelayError? last = null;
+        foreach (var deployment in route.Deployments)
+        {
+            if (context.Attempts >= snapshot.Config.MaxAttempts)
+            {
+                break;
+            }
+
+            var channel = snapshot.Channels[deployment.ChannelId];
+            var upstreamRequest = channel.Adapter.CreateEmbeddingsRequest(channel.Settings, deployment.UpstreamModel, request);
+            if (upstreamRequest is null)
+            {
+                last ??= RelayError.BadRequest($"The model '{request.Model}' does not support embeddings.", "model");
+                continue;
+            }
+
+            context.Attempts++;
+            context.ChannelId = channel.Settings.Id;
+            using (upstreamRequest)
+            {
+                var result = await SendForJsonAsync(context, channel, upstreamRequest).ConfigureAwait(false);
+                if (result.Error is { } error)
+                {
+                    last = error;
+                    if (result.Retryable && !context.Aborted.IsCancellationRequested)
+                    {
+                        continue;
+                    }
+
+                    break;
+                }
+
+                EmbeddingResponse embeddings;
+                using (result.Body)
+                {
+                    try
+                    {
+                        embeddings = channel.Adapter.ReadEmbeddings(result.Body!.WrittenSpan);
+                    }
+                    catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidDataException)
+                    {
+                        last = UpstreamErrors.Malformed("invalid embeddings body");
+                        continue;
+                    }
+                }
+
+                http.Response.StatusCode = 200;
+                http.Response.ContentType = "application/json";
+                http.Response.Headers[RelayHeaders.Channel] = channel.Settings.Id;
+                http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
+                writeResponse(embeddings, http.Response.BodyWriter);
+                await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        await ResponseWriter.WriteErrorAsync(http, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried")).ConfigureAwait(false);
+    }
+
+    private static async Task<(PooledBufferWriter? Body, RelayError? Error, bool Retryable)> SendForJsonAsync(RelayContext context, ChannelRuntime channel, HttpRequestMessage request)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
+        timer.CancelAfter(channel.Settings.FirstByteTimeout);
+        long sent = Stopwatch.GetTimestamp();
+        try
+        {
+            var (response, failure) = await UpstreamCall.SendAsync(channel, request, timer, context.Aborted).ConfigureAwait(false);
+            if (response is null)
+            {
+                return (null, failure.Error ?? UpstreamErrors.Unavailable("client went away"), failure.Retryable);
+            }
+
+            using (response)
+            {
+                if (!UpstreamCall.IsJson(response))
+                {
+                    return (null, UpstreamErrors.Malformed("expected application/json"), true);
+                }
+
+                var body = new PooledBufferWriter(8192);
+                try
+                {
+                    await UpstreamCall.ReadBoundedAsync(response.Content, body, MaxBody, timer.Token).ConfigureAwait(false);
+                    return (body, null, false);
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or InvalidDataException)
+                {
+                    body.Dispose();
+                    return (null, e is OperationCanceledException ? UpstreamErrors.Timeout("response body") : UpstreamErrors.Unavailable("connection lost"), true);
+                }
+            }
+        }
+        finally
+        {
+            context.UpstreamTicks += Stopwatch.GetTimestamp() - sent;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+
+namespace Candor.Core.Relay;
+
+/// <summary>Per-request facts the stages share: the id, the start time, the client's cancellation.</summary>
+public sealed class RelayContext
+{
+    public RelayContext(HttpContext http, string surfaceName)
+    {
+        Http = http;
+        SurfaceName = surfaceName;
+        StartTimestamp = Stopwatch.GetTimestamp();
+        RequestId = NewId();
+        http.Response.Headers[RelayHeaders.RequestId] = RequestId;
+    }
+
+    public HttpContext Http { get; }
+
+    public string SurfaceName { get; }
+
+    public string RequestId { get; }
+
+    public long StartTimestamp { get; }
+
+    /// <summary>Time spent waiting on upstreams so far (ticks of <see cref="Stopwatch"/>).</summary>
+    public long UpstreamTicks { get; set; }
+
+    public CancellationToken Aborted => Http.RequestAborted;
+
+    public string? ChannelId { get; set; }
+
+    public string Path { get; set; } = "-";
+
+    public int Attempts { get; set; }
+
+    /// <summary>Milliseconds elapsed since the request arrived, less the time spent on upstreams.</summary>
+    public double OverheadMilliseconds() =>
+        Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds - Stopwatch.GetElapsedTime(0, UpstreamTicks).TotalMilliseconds;
+
+    private static string NewId()
+    {
+        Span<byte> b = stackalloc byte[12];
+        RandomNumberGenerator.Fill(b);
+        return "req_" + Convert.ToHexStringLower(b);
+    }
+}

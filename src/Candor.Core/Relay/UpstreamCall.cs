@@ -1,0 +1,123 @@
+using System.Net;
+using Candor.Core.Routing;
+using Candor.Protocols.Buffers;
+using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
+
+namespace Candor.Core.Relay;
+
+/// <summary>Sends one request to an upstream and classifies the failures every endpoint shares:
+/// connection errors, first-byte timeouts and error statuses. Upstream error bodies are read (bounded)
+/// only to learn the vendor's error type; they are never logged or relayed, since they may echo user content.</summary>
+internal static class UpstreamCall
+{
+    private const int MaxErrorBody = 64 * 1024;
+
+    public static async Task<(HttpResponseMessage? Response, AttemptOutcome Failure)> SendAsync(
+        ChannelRuntime channel, HttpRequestMessage request, CancellationTokenSource timer, CancellationToken clientAborted)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await channel.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timer.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!clientAborted.IsCancellationRequested)
+        {
+            return (null, AttemptOutcome.Failed(UpstreamErrors.Timeout("no response within the first-byte timeout"), retryable: true));
+        }
+        catch (OperationCanceledException)
+        {
+            return (null, AttemptOutcome.Done);
+        }
+        catch (HttpRequestException e)
+        {
+            return (null, AttemptOutcome.Failed(UpstreamErrors.Unavailable(Describe(e.HttpRequestError)), retryable: true));
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return (response, default);
+        }
+
+        using (response)
+        {
+            string? vendorType = null;
+            try
+            {
+                using var body = new PooledBufferWriter(4096);
+                await ReadBoundedAsync(response.Content, body, MaxErrorBody, timer.Token).ConfigureAwait(false);
+                vendorType = channel.Adapter.ReadErrorType(body.WrittenSpan);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or InvalidDataException or System.Text.Json.JsonException)
+            {
+                // The status alone classifies the failure.
+            }
+
+            int status = (int)response.StatusCode;
+            var error = UpstreamErrors.FromStatus(status, vendorType, RetryAfter(response));
+            bool retryable = status is 408 or 409 or 429 or >= 500 || error.Kind == RelayErrorKind.Overloaded;
+            return (null, AttemptOutcome.Failed(error, retryable));
+        }
+    }
+
+    /// <summary>Reads a body into <paramref name="output"/>, failing when it exceeds <paramref name="limit"/> bytes.</summary>
+    public static async Task ReadBoundedAsync(HttpContent content, PooledBufferWriter output, long limit, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await ReadBoundedAsync(stream, output, limit, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a stream into <paramref name="output"/>, failing when it exceeds <paramref name="limit"/> bytes.</summary>
+    public static async Task ReadBoundedAsync(Stream stream, PooledBufferWriter output, long limit, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var memory = output.GetMemory(8192);
+            int n = await stream.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return;
+            }
+
+            output.Advance(n);
+            if (output.WrittenCount > limit)
+            {
+                throw new InvalidDataException($"The body exceeds {limit} bytes.");
+            }
+        }
+    }
+
+    public static int? RetryAfter(HttpResponseMessage response)
+    {
+        var ra = response.Headers.RetryAfter;
+        if (ra?.Delta is { } delta)
+        {
+            return (int)Math.Ceiling(delta.TotalSeconds);
+        }
+
+        if (ra?.Date is { } date)
+        {
+            return Math.Max(0, (int)Math.Ceiling((date - DateTimeOffset.UtcNow).TotalSeconds));
+        }
+
+        return null;
+    }
+
+    public static string Describe(HttpRequestError error) => error switch
+    {
+        HttpRequestError.NameResolutionError => "name resolution failed",
+        HttpRequestError.ConnectionError => "connection failed",
+        HttpRequestError.SecureConnectionError => "TLS handshake failed",
+        HttpRequestError.ResponseEnded => "connection closed before a response",
+        HttpRequestError.InvalidResponse => "invalid HTTP response",
+        _ => "request failed",
+    };
+
+    public static bool IsJson(HttpResponseMessage response) =>
+        response.Content.Headers.ContentType?.MediaType is { } m && m.Contains("json", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsEventStream(HttpResponseMessage response) =>
+        string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+
+    public static HttpStatusCode Status(RelayError error) => (HttpStatusCode)error.StatusCode;
+}

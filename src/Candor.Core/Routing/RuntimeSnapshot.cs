@@ -1,0 +1,41 @@
+using System.Collections.Frozen;
+using Candor.Core.Admission;
+using Candor.Core.Configuration;
+using Candor.Core.Upstream;
+
+namespace Candor.Core.Routing;
+
+/// <summary>Everything a request needs from configuration, immutable. A reload builds a new snapshot and
+/// swaps it in atomically; a request keeps the snapshot it started with.</summary>
+public sealed class RuntimeSnapshot
+{
+    private RuntimeSnapshot(CandorConfig config, FrozenDictionary<string, ChannelRuntime> channels, FrozenDictionary<string, ModelRoute> models, KeySet keys)
+    {
+        Config = config;
+        Channels = channels;
+        Models = models;
+        Keys = keys;
+        ModelNames = models.Keys.Order(StringComparer.Ordinal).ToArray();
+    }
+
+    public CandorConfig Config { get; }
+
+    public FrozenDictionary<string, ChannelRuntime> Channels { get; }
+
+    public FrozenDictionary<string, ModelRoute> Models { get; }
+
+    /// <summary>Public model names, sorted (for GET /v1/models).</summary>
+    public IReadOnlyList<string> ModelNames { get; }
+
+    public KeySet Keys { get; }
+
+    public static RuntimeSnapshot Build(CandorConfig config, ProviderRegistry providers, UpstreamClients clients, KeyHasher hasher)
+    {
+        var channels = config.Channels.ToFrozenDictionary(
+            static c => c.Id,
+            c => new ChannelRuntime(c, providers.Get(c.Provider), clients.For(c.ConnectTimeout)),
+            StringComparer.Ordinal);
+        var models = config.Models.ToFrozenDictionary(static m => m.Name, StringComparer.Ordinal);
+        return new RuntimeSnapshot(config, channels, models, KeySet.Build(config.Keys, hasher));
+    }
+}

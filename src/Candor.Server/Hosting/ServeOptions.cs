@@ -1,0 +1,23 @@
+namespace Candor.Server.Hosting;
+
+/// <summary>What `candor serve` was asked to do.</summary>
+public sealed class ServeOptions
+{
+    /// <summary>Path of the YAML configuration (default candor.yaml).</summary>
+    public string ConfigPath { get; set; } = "candor.yaml";
+
+    /// <summary>Run with in-process emulated upstreams and built-in demo models.</summary>
+    public bool Demo { get; set; }
+
+    /// <summary>Listen addresses (Kestrel --urls syntax); default http://127.0.0.1:8080.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>Minimum log level (Information by default).</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>Watch the configuration file and reload it on change (off in demo mode).</summary>
+    public bool Watch { get; set; } = true;
+
+    /// <summary>Environment variable source (tests substitute their own).</summary>
+    public Func<string, string?> Environment { get; set; } = System.Environment.GetEnvironmentVariable;
+}

@@ -1,0 +1,3 @@
+using Candor.Server.Cli;
+
+return await CandorCli.RunAsync(args).ConfigureAwait(false);

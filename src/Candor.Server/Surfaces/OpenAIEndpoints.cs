@@ -1,0 +1,101 @@
+using Candor.Core.Relay;
+using Candor.Core.Routing;
+using Candor.Protocols.Canonical;
+using Candor.Protocols.OpenAI;
+
+namespace Candor.Server.Surfaces;
+
+/// <summary>The OpenAI surface: chat completions, embeddings and the model list.</summary>
+internal static class OpenAIEndpoints
+{
+    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder app)
+    {
+        var surface = SurfaceRegistry.OpenAI;
+        app.MapPost("/v1/chat/completions", static (HttpContext http, SnapshotHolder snapshots, ChatRelay relay) =>
+            ChatAsync(http, snapshots, relay));
+        app.MapPost("/v1/embeddings", static (HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay) =>
+            EmbeddingsAsync(http, snapshots, relay));
+        app.MapGet("/v1/models", static async (HttpContext http, SnapshotHolder snapshots) =>
+        {
+            if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            var snapshot = snapshots.Current;
+            http.Response.ContentType = "application/json";
+            OpenAIModelsEncoder.WriteList(snapshot.ModelNames, Created(snapshot), http.Response.BodyWriter);
+            await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+        });
+        app.MapGet("/v1/models/{**id}", static async (HttpContext http, string id, SnapshotHolder snapshots) =>
+        {
+            if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            var snapshot = snapshots.Current;
+            if (!snapshot.Models.ContainsKey(id))
+            {
+                await ResponseWriter.WriteErrorAsync(http, surface, RelayError.ModelNotFound(id)).ConfigureAwait(false);
+                return;
+            }
+
+            http.Response.ContentType = "application/json";
+            OpenAIModelsEncoder.WriteModel(id, Created(snapshot), http.Response.BodyWriter);
+            await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+        });
+        return app;
+    }
+
+    private static long Created(RuntimeSnapshot snapshot) => snapshot.Config.CreatedUnixSeconds;
+
+    private static async Task ChatAsync(HttpContext http, SnapshotHolder snapshots, ChatRelay relay)
+    {
+        var surface = SurfaceRegistry.OpenAI;
+        var context = new RelayContext(http, "openai");
+        if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        using var body = await RequestBody.ReadAsync(http, surface, snapshots.Current.Config.MaxRequestBytes).ConfigureAwait(false);
+        if (body is null)
+        {
+            return;
+        }
+
+        if (!OpenAIChatRequestDecoder.TryDecode(body.WrittenSpan, out var request, out var error))
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
+            return;
+        }
+
+        await relay.RelayAsync(context, surface, request, body.WrittenMemory).ConfigureAwait(false);
+    }
+
+    private static async Task EmbeddingsAsync(HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay)
+    {
+        var surface = SurfaceRegistry.OpenAI;
+        var context = new RelayContext(http, "openai");
+        if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        using var body = await RequestBody.ReadAsync(http, surface, snapshots.Current.Config.MaxRequestBytes).ConfigureAwait(false);
+        if (body is null)
+        {
+            return;
+        }
+
+        if (!OpenAIEmbeddingsCodec.TryDecodeRequest(body.WrittenSpan, out var request, out var error))
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
+            return;
+        }
+
+        await relay.EmbeddingsAsync(context, surface, request,
+            (response, output) => OpenAIEmbeddingsCodec.WriteResponse(response, request.Model, request.EncodingFormat, output)).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,17 @@
+using Candor.Core.Relay;
+using Candor.Protocols.Anthropic;
+using Candor.Protocols.Canonical;
+using Candor.Protocols.Gemini;
+using Candor.Protocols.OpenAI;
+
+namespace Candor.Server.Surfaces;
+
+/// <summary>The three client dialects, wired to their encoders and error envelopes.</summary>
+internal static class SurfaceRegistry
+{
+    public static readonly Surface OpenAI = new(WireProtocol.OpenAI, static r => new OpenAIChatClientEncoder(r), OpenAIErrors.Write);
+
+    public static readonly Surface Anthropic = new(WireProtocol.Anthropic, static r => new AnthropicClientEncoder(r), AnthropicErrors.Write);
+
+    public static readonly Surface Gemini = new(WireProtocol.Gemini, static r => new GeminiClientEncoder(r), GeminiErrors.Write);
+}
