@@ -55,7 +55,7 @@ public sealed record RelayError(RelayStage Stage, RelayErrorKind Kind, int Statu
         new(RelayStage.Decode, RelayErrorKind.RequestTooLarge, 413, $"Request body exceeds the limit of {limit} bytes.");
 
     public static RelayError Unauthorized() =>
-        new(RelayStage.Admission, RelayErrorKind.Authentication, 401, "Invalid API key.");
+        new(RelayStage.Admission, RelayErrorKind.Authentication, 401, "Invalid API key.") { Code = "invalid_api_key" };
 
     public static RelayError ModelNotFound(string model) =>
         new(RelayStage.Routing, RelayErrorKind.NotFound, 404, $"The model '{model}' does not exist or you do not have access to it.") { Param = "model", Code = "model_not_found" };
