@@ -1,0 +1,22 @@
+using Candor.Core.Upstream;
+
+namespace Candor.Providers;
+
+/// <summary>Every provider adapter this build ships. Adding a provider: a folder with its adapter, and
+/// one line here (docs/providers.md).</summary>
+public static class ProviderCatalog
+{
+    public static IEnumerable<IProviderAdapter> All() =>
+    [
+        new OpenAI.OpenAIAdapter(),
+        new Azure.AzureOpenAIAdapter(),
+        new DeepSeek.DeepSeekAdapter(),
+        new Qwen.QwenAdapter(),
+        new Moonshot.MoonshotAdapter(),
+        new Zhipu.ZhipuAdapter(),
+        new Ollama.OllamaAdapter(),
+        new Vllm.VllmAdapter(),
+        new Anthropic.AnthropicAdapter(),
+        new Gemini.GeminiAdapter(),
+    ];
+}
