@@ -88,13 +88,18 @@ internal static class GeminiWire
         return sb.ToString();
     }
 
-    /// <summary>Copies a JSON element into a mutable node (no reflection).</summary>
-    public static JsonNode? ToNode(JsonElement element) => element.ValueKind switch
+    /// <summary>Copies a JSON element into a mutable node (no reflection). The element is cloned first,
+    /// as nodes read their element lazily and the source document is disposed after decoding.</summary>
+    public static JsonNode? ToNode(JsonElement element)
     {
-        JsonValueKind.Object => JsonObject.Create(element),
-        JsonValueKind.Array => JsonArray.Create(element),
-        _ => JsonValue.Create(element),
-    };
+        var owned = element.Clone();
+        return owned.ValueKind switch
+        {
+            JsonValueKind.Object => JsonObject.Create(owned),
+            JsonValueKind.Array => JsonArray.Create(owned),
+            _ => JsonValue.Create(owned),
+        };
+    }
 
     /// <summary>Turns a node into an immutable element (no reflection).</summary>
     public static JsonElement ToElement(JsonNode node)
