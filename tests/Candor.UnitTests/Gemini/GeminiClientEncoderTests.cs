@@ -114,4 +114,23 @@ public sealed class GeminiClientEncoderTests
              "usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":4,"totalTokenCount":9,"thoughtsTokenCount":2},"modelVersion":"gemini-2.5-pro","responseId":"rid"}
             """, Encoding.UTF8.GetString(output.WrittenSpan));
     }
+
+    [Fact]
+    public void UpstreamStream_ReencodedForGeminiClient_KeepsSignatureOnFunctionCall()
+    {
+        var decoder = new GeminiUpstreamDecoder(new FakeTimeProvider());
+        var events = new List<ChatEvent>();
+        decoder.DecodeResponse(Utf8("""
+            [{"candidates":[{"content":{"parts":[{"text":"Hi"}],"role":"model"}}],"modelVersion":"gemini-2.5-flash","responseId":"r9"},
+             {"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":{"a":"b"}},"thoughtSignature":"c2ln"}],"role":"model"},"finishReason":"STOP"}],"modelVersion":"gemini-2.5-flash","responseId":"r9"}]
+            """), events);
+        var encoder = new GeminiClientEncoder(new ChatRequest { Model = "pm" });
+        var output = new ArrayBufferWriter<byte>();
+        events.ForEach(e => encoder.WriteStreamEvent(e, output));
+        encoder.WriteStreamEnd(output);
+        var lines = DataLines(output);
+        Assert.Equal(2, lines.Count);
+        Equal("""{"candidates":[{"content":{"parts":[{"text":"Hi"}],"role":"model"},"index":0}],"modelVersion":"gemini-2.5-flash","responseId":"r9"}""", lines[0]);
+        Equal("""{"candidates":[{"content":{"parts":[{"functionCall":{"id":"call_r9_0","name":"f","args":{"a":"b"}},"thoughtSignature":"c2ln"}],"role":"model"},"finishReason":"STOP","index":0}],"modelVersion":"gemini-2.5-flash","responseId":"r9"}""", lines[1]);
+    }
 }
