@@ -19,7 +19,7 @@ internal static class SchemaArguments
     public static string Generate(JsonElement schema, SplitMix rng)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, Http.Json.WriterOptions))
         {
             if (schema.ValueKind == JsonValueKind.Object)
             {

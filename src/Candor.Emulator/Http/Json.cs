@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Candor.Emulator.Http;
@@ -6,10 +7,13 @@ namespace Candor.Emulator.Http;
 /// <summary>Small helpers for writing and reading JSON without reflection.</summary>
 internal static class Json
 {
+    /// <summary>Escapes only what JSON requires (quotes as <c>\"</c>, not <c>\u0022</c>), like the vendors' own servers.</summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static byte[] Write(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             write(writer);
         }
