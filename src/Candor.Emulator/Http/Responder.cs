@@ -22,7 +22,7 @@ internal static class Responder
             // Send part of the promised body, then cut the connection: the client sees a truncated response.
             await response.Body.WriteAsync(body.AsMemory(0, body.Length / 2), call.Aborted).ConfigureAwait(false);
             await response.Body.FlushAsync(call.Aborted).ConfigureAwait(false);
-            call.Http.Abort();
+            await AbortAsync(call).ConfigureAwait(false);
             return;
         }
 
@@ -108,7 +108,7 @@ internal static class Responder
 
             if (spec.DisconnectAfter is { } limit && written >= limit)
             {
-                call.Http.Abort();
+                await AbortAsync(call).ConfigureAwait(false);
                 return;
             }
 
@@ -128,6 +128,16 @@ internal static class Responder
         {
             await response.Body.WriteAsync("]"u8.ToArray(), ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Resets the connection. The short pause first lets the client read what was sent: a reset makes the
+    /// peer's kernel drop unread data, and the fault is "stream N events, then break", not "lose them".
+    /// </summary>
+    private static async Task AbortAsync(EmulatorCall call)
+    {
+        await Task.Delay(150, call.Aborted).ConfigureAwait(false);
+        call.Http.Abort();
     }
 
     private static async Task WriteFrameAsync(HttpResponse response, Frame frame, StreamStyle style, bool first, CancellationToken ct)
