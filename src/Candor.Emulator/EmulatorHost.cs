@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -48,6 +49,10 @@ public sealed class EmulatorHost : IAsyncDisposable
             Args = [],
             ApplicationName = typeof(EmulatorHost).Assembly.GetName().Name,
         });
+        // The emulator often runs inside another host's process and folder: ignore appsettings.json and
+        // ASPNETCORE_* variables so their Kestrel endpoints or log levels never leak into it.
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.WebHost.UseUrls(options.Url);
