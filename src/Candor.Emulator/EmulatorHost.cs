@@ -40,10 +40,16 @@ public sealed class EmulatorHost : IAsyncDisposable
     /// <summary>What the emulator received (last 200 requests, bodies included), for tests.</summary>
     public EmulatorJournal Journal { get; }
 
-    /// <summary>Starts an emulator. With port 0 in <see cref="EmulatorOptions.Url"/> Kestrel picks a free port.</summary>
+    /// <summary>
+    /// Starts an emulator. With port 0 in <see cref="EmulatorOptions.Url"/> Kestrel picks a free port (use an IP
+    /// address such as 127.0.0.1: Kestrel does not bind port 0 on "localhost").
+    /// </summary>
     public static async Task<EmulatorHost> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
-        options ??= new EmulatorOptions();
+        // A copy, so changing the caller's options object after start does not change a running emulator.
+        options = options is null
+            ? new EmulatorOptions()
+            : new EmulatorOptions { Url = options.Url, RequiredApiKey = options.RequiredApiKey, Seed = options.Seed };
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = [],
