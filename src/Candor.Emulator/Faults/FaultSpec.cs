@@ -1,0 +1,107 @@
+using System.Globalization;
+
+namespace Candor.Emulator.Faults;
+
+/// <summary>
+/// A parsed SPEC: <c>key=value</c> pairs separated by <c>;</c> (keys without a value, like <c>hang</c>, are flags).
+/// Unknown keys are ignored so a newer test against an older emulator degrades instead of failing.
+/// </summary>
+internal sealed record FaultSpec
+{
+    public static readonly FaultSpec Empty = new();
+
+    public string? Reply { get; init; }
+    public int? Tokens { get; init; }
+    public int? LatencyMs { get; init; }
+    public int? TtftMs { get; init; }
+    public int? ChunkMs { get; init; }
+    public int? Status { get; init; }
+    public int? RetryAfter { get; init; }
+    public bool Hang { get; init; }
+    public int? DisconnectAfter { get; init; }
+    public bool MalformedSse { get; init; }
+    public bool WrongContentType { get; init; }
+    public string? ServeModel { get; init; }
+    public string? ReportModel { get; init; }
+    public int? InflateUsage { get; init; }
+    public int? LowerMaxTokens { get; init; }
+    public bool EchoError { get; init; }
+    public int? CachedTokens { get; init; }
+
+    public static FaultSpec Parse(string? spec)
+    {
+        if (string.IsNullOrWhiteSpace(spec))
+        {
+            return Empty;
+        }
+
+        var result = new FaultSpec();
+        foreach (var rawPair in spec.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = rawPair.IndexOf('=', StringComparison.Ordinal);
+            var key = (eq < 0 ? rawPair : rawPair[..eq]).Trim().ToLowerInvariant();
+            var value = eq < 0 ? null : rawPair[(eq + 1)..];
+            result = key switch
+            {
+                "reply" => result with { Reply = value ?? string.Empty },
+                "tokens" => result with { Tokens = Int(value) ?? result.Tokens },
+                "latency_ms" => result with { LatencyMs = Int(value) ?? result.LatencyMs },
+                "ttft_ms" => result with { TtftMs = Int(value) ?? result.TtftMs },
+                "chunk_ms" => result with { ChunkMs = Int(value) ?? result.ChunkMs },
+                "status" => result with { Status = Int(value) ?? result.Status },
+                "retry_after" => result with { RetryAfter = Int(value) ?? result.RetryAfter },
+                "hang" => result with { Hang = Flag(value) },
+                "disconnect_after" => result with { DisconnectAfter = Int(value) ?? result.DisconnectAfter },
+                "malformed_sse" => result with { MalformedSse = Flag(value) },
+                "wrong_content_type" => result with { WrongContentType = Flag(value) },
+                "serve_model" => result with { ServeModel = NonEmpty(value) ?? result.ServeModel },
+                "report_model" => result with { ReportModel = NonEmpty(value) ?? result.ReportModel },
+                "inflate_usage" => result with { InflateUsage = Int(value) ?? result.InflateUsage },
+                "lower_max_tokens" => result with { LowerMaxTokens = Int(value) ?? result.LowerMaxTokens },
+                "echo_error" => result with { EchoError = Flag(value) },
+                "cached_tokens" => result with { CachedTokens = Int(value) ?? result.CachedTokens },
+                _ => result,
+            };
+        }
+
+        return result;
+    }
+
+    /// <summary>Overlays <paramref name="other"/> on this spec: values set in <paramref name="other"/> win.</summary>
+    public FaultSpec Merge(FaultSpec? other)
+    {
+        if (other is null || ReferenceEquals(other, Empty))
+        {
+            return this;
+        }
+
+        return new FaultSpec
+        {
+            Reply = other.Reply ?? Reply,
+            Tokens = other.Tokens ?? Tokens,
+            LatencyMs = other.LatencyMs ?? LatencyMs,
+            TtftMs = other.TtftMs ?? TtftMs,
+            ChunkMs = other.ChunkMs ?? ChunkMs,
+            Status = other.Status ?? Status,
+            RetryAfter = other.RetryAfter ?? RetryAfter,
+            Hang = other.Hang || Hang,
+            DisconnectAfter = other.DisconnectAfter ?? DisconnectAfter,
+            MalformedSse = other.MalformedSse || MalformedSse,
+            WrongContentType = other.WrongContentType || WrongContentType,
+            ServeModel = other.ServeModel ?? ServeModel,
+            ReportModel = other.ReportModel ?? ReportModel,
+            InflateUsage = other.InflateUsage ?? InflateUsage,
+            LowerMaxTokens = other.LowerMaxTokens ?? LowerMaxTokens,
+            EchoError = other.EchoError || EchoError,
+            CachedTokens = other.CachedTokens ?? CachedTokens,
+        };
+    }
+
+    private static int? Int(string? value) =>
+        int.TryParse(value?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    private static bool Flag(string? value) =>
+        value is null || !(value.Trim() is "0" or "false" or "False");
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

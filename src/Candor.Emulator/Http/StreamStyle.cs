@@ -1,0 +1,11 @@
+namespace Candor.Emulator.Http;
+
+/// <summary>How a stream is framed on the wire.</summary>
+internal enum StreamStyle
+{
+    /// <summary>Server-sent events: <c>event: …\ndata: …\n\n</c>.</summary>
+    Sse,
+
+    /// <summary>A JSON array whose elements arrive one by one (Gemini's streamGenerateContent without alt=sse).</summary>
+    JsonArray,
+}
