@@ -20,9 +20,11 @@ public sealed class EmulatorHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly FaultQueue _faults;
     private readonly CancellationTokenSource _stopping;
+    private readonly EmulatorDispatcher _dispatcher;
 
-    private EmulatorHost(WebApplication app, FaultQueue faults, EmulatorJournal journal, CancellationTokenSource stopping, Uri baseAddress)
+    private EmulatorHost(WebApplication app, FaultQueue faults, EmulatorJournal journal, CancellationTokenSource stopping, Uri baseAddress, EmulatorDispatcher dispatcher)
     {
+        _dispatcher = dispatcher;
         _app = app;
         _faults = faults;
         _stopping = stopping;
@@ -36,6 +38,10 @@ public sealed class EmulatorHost : IAsyncDisposable
     /// <c>new Uri(host.BaseAddress, "x/status=503/")</c> as a channel base URL.
     /// </summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>Vendor and control requests being handled right now; a stream counts until it ends or is aborted.
+    /// Tests use it to see that a relay cancelled its upstream request.</summary>
+    public int ActiveRequests => _dispatcher.ActiveRequests;
 
     /// <summary>What the emulator received (last 200 requests, bodies included), for tests.</summary>
     public EmulatorJournal Journal { get; }
@@ -85,7 +91,7 @@ public sealed class EmulatorHost : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? options.Url;
         var baseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
-        return new EmulatorHost(app, faults, journal, stopping, baseAddress);
+        return new EmulatorHost(app, faults, journal, stopping, baseAddress, dispatcher);
     }
 
     /// <summary>

@@ -14,9 +14,15 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
 {
     private static readonly string[] JournalHeaders = ["authorization", "api-key", "x-api-key", "x-goog-api-key", "anthropic-version"];
 
+    private int _active;
+
+    /// <summary>Requests being handled right now (a streaming answer counts until its last byte or abort).</summary>
+    public int ActiveRequests => Volatile.Read(ref _active);
+
     public async Task HandleAsync(HttpContext context)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        Interlocked.Increment(ref _active);
         try
         {
             await HandleCoreAsync(context, linked.Token).ConfigureAwait(false);
@@ -25,6 +31,10 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
         {
             // The client went away (or the emulator is stopping): nothing left to answer.
             context.Abort();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
         }
     }
 
