@@ -33,6 +33,10 @@ public static class AnthropicRequestEncoder
     /// <summary>max_tokens sent when the client gave none.</summary>
     public const int DefaultMaxTokens = 4096;
 
+    /// <summary>The writer options to use for the body: relaxed escaping, so that opaque strings such as
+    /// thinking signatures (base64 with '+') reach the upstream byte for byte as the client sent them.</summary>
+    public static JsonWriterOptions WriterOptions => AnthropicWire.WriterOptions;
+
     /// <summary>Returns a 400 for what an Anthropic upstream cannot do, else null.</summary>
     public static RelayError? CheckSupported(ChatRequest request)
     {
