@@ -91,9 +91,9 @@ public static class AnthropicRequestDecoder
                     hasModel = request.Model.Length > 0;
                     break;
                 case "max_tokens":
-                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int maxTokens) || maxTokens < 1)
+                    if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int maxTokens) || maxTokens < 0)
                     {
-                        throw Bad("max_tokens: must be an integer greater than or equal to 1.", "max_tokens");
+                        throw Bad("max_tokens: must be a non-negative integer.", "max_tokens");
                     }
 
                     request.MaxOutputTokens = maxTokens;
@@ -138,6 +138,9 @@ public static class AnthropicRequestDecoder
                     break;
                 case "thinking":
                     DecodeThinking(v, request);
+                    break;
+                case "output_config":
+                    DecodeOutputConfig(v, request);
                     break;
                 case "stream":
                     request.Stream = v.ValueKind switch
@@ -536,6 +539,12 @@ public static class AnthropicRequestDecoder
                 request.ThinkingBudget = v.TryGetProperty("budget_tokens"u8, out var b) && b.ValueKind == JsonValueKind.Number && b.TryGetInt32(out int budget)
                     ? budget
                     : throw Bad("thinking.budget_tokens: must be an integer.", "thinking");
+                if (HasOtherThan(v, "type", "budget_tokens"))
+                {
+                    // For example display: "omitted"; the Anthropic encoder writes the object back as it came.
+                    Unmapped(request)["thinking"] = ToNode(v);
+                }
+
                 break;
             case "disabled":
                 request.ThinkingBudget = null;
@@ -544,6 +553,44 @@ public static class AnthropicRequestDecoder
                 Unmapped(request)["thinking"] = ToNode(v);
                 break;
         }
+    }
+
+    /// <summary>output_config.format (structured outputs) becomes a json_schema ResponseFormat; anything else
+    /// in output_config (effort…) keeps the whole object verbatim in Unmapped as well.</summary>
+    private static void DecodeOutputConfig(JsonElement v, ChatRequest request)
+    {
+        if (v.ValueKind != JsonValueKind.Object)
+        {
+            throw Bad("output_config: must be an object.", "output_config");
+        }
+
+        if (v.TryGetProperty("format"u8, out var format) && format.ValueKind == JsonValueKind.Object)
+        {
+            if (!IsType(format, "json_schema") || !format.TryGetProperty("schema"u8, out var schema) || schema.ValueKind != JsonValueKind.Object)
+            {
+                throw Bad("output_config.format: must be {\"type\":\"json_schema\",\"schema\":{…}}.", "output_config");
+            }
+
+            request.ResponseFormat = new ResponseFormat(ResponseFormatKind.JsonSchema) { Schema = schema.Clone() };
+        }
+
+        if (HasOtherThan(v, "format") || (format.ValueKind == JsonValueKind.Object && HasOtherThan(format, "type", "schema")))
+        {
+            Unmapped(request)["output_config"] = ToNode(v);
+        }
+    }
+
+    private static bool HasOtherThan(JsonElement obj, params ReadOnlySpan<string> known)
+    {
+        foreach (var p in obj.EnumerateObject())
+        {
+            if (!IsKnown(p, known))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static JsonObject Unmapped(ChatRequest request) => request.Unmapped ??= [];

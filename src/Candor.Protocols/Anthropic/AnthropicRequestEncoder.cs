@@ -22,11 +22,12 @@ namespace Candor.Protocols.Anthropic;
 /// <item>temperature is clamped to Anthropic's range [0, 1]. seed, presence/frequency penalties and
 /// OpenAI metadata have no Anthropic equivalent and are not sent. OpenAI reasoning_effort maps to a
 /// thinking budget (low 1024, medium 2048, high 4096; minimal means no thinking) when no budget is set.</item>
-/// <item>response_format json_object/json_schema has no native equivalent: <see cref="CheckSupported"/>
-/// rejects it rather than silently returning free text.</item>
+/// <item>response_format json_schema becomes Anthropic structured outputs
+/// (<c>output_config.format = {"type":"json_schema","schema":…}</c>); json_object has no schema and no
+/// Anthropic equivalent, so <see cref="CheckSupported"/> rejects it rather than silently returning free text.</item>
 /// <item>When the request came from the Anthropic surface, <see cref="ChatRequest.Unmapped"/> and part
-/// <see cref="ContentPart.Extra"/> are written back, and a verbatim <c>Unmapped["tools"]</c> replaces the
-/// rebuilt tools array.</item>
+/// <see cref="ContentPart.Extra"/> are written back, and a verbatim <c>Unmapped["tools"]</c>,
+/// <c>Unmapped["thinking"]</c> or <c>Unmapped["output_config"]</c> replaces the rebuilt field.</item>
 /// </list></summary>
 public static class AnthropicRequestEncoder
 {
@@ -50,9 +51,9 @@ public static class AnthropicRequestEncoder
             return RelayError.BadRequest("logprobs is not supported by Anthropic upstreams.", "logprobs");
         }
 
-        if (request.ResponseFormat is { Kind: ResponseFormatKind.JsonObject or ResponseFormatKind.JsonSchema })
+        if (request.ResponseFormat is { Kind: ResponseFormatKind.JsonObject } or { Kind: ResponseFormatKind.JsonSchema, Schema: null })
         {
-            return RelayError.BadRequest("response_format json_object/json_schema is not supported by Anthropic upstreams.", "response_format");
+            return RelayError.BadRequest("response_format json_object is not supported by Anthropic upstreams; use json_schema with a schema.", "response_format");
         }
 
         foreach (var m in request.Messages)
@@ -110,7 +111,13 @@ public static class AnthropicRequestEncoder
             writer.WriteEndObject();
         }
 
-        WriteThinking(budget, writer);
+        if (!HasVerbatim(request, anthropic, "thinking"))
+        {
+            WriteThinking(budget, writer);
+        }
+
+        WriteOutputConfig(request, writer, anthropic);
+
         if (request.Stream)
         {
             writer.WriteBoolean("stream"u8, true);
@@ -118,7 +125,7 @@ public static class AnthropicRequestEncoder
 
         if (anthropic)
         {
-            WriteUnmapped(request.Unmapped, writer, budget is null ? static _ => true : static name => name != "thinking");
+            WriteUnmapped(request.Unmapped, writer, static _ => true);
         }
 
         writer.WriteEndObject();
@@ -134,15 +141,39 @@ public static class AnthropicRequestEncoder
         WriteSystem(request, writer, anthropic);
         WriteMessages(request, writer, anthropic);
         WriteTools(request, writer, anthropic);
-        WriteThinking(ThinkingBudget(request), writer);
+        if (!HasVerbatim(request, anthropic, "thinking"))
+        {
+            WriteThinking(ThinkingBudget(request), writer);
+        }
+
+        WriteOutputConfig(request, writer, anthropic);
         if (anthropic)
         {
             // Only the fields count_tokens accepts; a messages-only field such as service_tier would be rejected.
-            WriteUnmapped(request.Unmapped, writer, static name => name is "thinking" or "mcp_servers" or "context_management");
+            WriteUnmapped(request.Unmapped, writer, static name => name is "thinking" or "output_config" or "cache_control" or "mcp_servers" or "context_management");
         }
 
         writer.WriteEndObject();
     }
+
+    private static void WriteOutputConfig(ChatRequest request, Utf8JsonWriter writer, bool anthropic)
+    {
+        if (HasVerbatim(request, anthropic, "output_config") || request.ResponseFormat is not { Kind: ResponseFormatKind.JsonSchema, Schema: { } schema })
+        {
+            return;
+        }
+
+        writer.WriteStartObject("output_config"u8);
+        writer.WriteStartObject("format"u8);
+        writer.WriteString("type"u8, "json_schema"u8);
+        writer.WritePropertyName("schema"u8);
+        schema.WriteTo(writer);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    private static bool HasVerbatim(ChatRequest request, bool anthropic, string name) =>
+        anthropic && request.Unmapped is { } unmapped && unmapped.ContainsKey(name);
 
     private static int? ThinkingBudget(ChatRequest request) =>
         request.ThinkingBudget ?? request.ReasoningEffort switch
