@@ -11,14 +11,14 @@ public static class AnthropicErrors
     /// <summary>Writes the error envelope for <paramref name="error"/>.</summary>
     public static void Write(RelayError error, IBufferWriter<byte> output)
     {
-        using var writer = new Utf8JsonWriter(output);
+        using var writer = new Utf8JsonWriter(output, AnthropicWire.WriterOptions);
         WriteEnvelope(error, writer);
     }
 
     /// <summary>Writes <c>{"input_tokens":N}</c>, the body of a count-tokens answer.</summary>
     public static void WriteCountTokens(int inputTokens, IBufferWriter<byte> output)
     {
-        using var writer = new Utf8JsonWriter(output);
+        using var writer = new Utf8JsonWriter(output, AnthropicWire.WriterOptions);
         writer.WriteStartObject();
         writer.WriteNumber("input_tokens"u8, inputTokens);
         writer.WriteEndObject();
