@@ -282,6 +282,7 @@ public static class AnthropicRequestEncoder
         var messages = request.Messages;
         int i = 0;
         var group = new List<ContentPart>();
+        var ids = new ToolIds();
         while (i < messages.Count)
         {
             if (messages[i].Role is ChatRole.System or ChatRole.Developer)
@@ -326,7 +327,7 @@ public static class AnthropicRequestEncoder
                 }
             }
 
-            WriteMessage(assistant, group, writer, anthropic);
+            WriteMessage(assistant, group, writer, anthropic, ids);
         }
 
         writer.WriteEndArray();
@@ -348,7 +349,7 @@ public static class AnthropicRequestEncoder
         return result;
     }
 
-    private static void WriteMessage(bool assistant, List<ContentPart> parts, Utf8JsonWriter writer, bool anthropic)
+    private static void WriteMessage(bool assistant, List<ContentPart> parts, Utf8JsonWriter writer, bool anthropic, ToolIds ids)
     {
         int writable = 0;
         foreach (var p in parts)
@@ -377,7 +378,7 @@ public static class AnthropicRequestEncoder
             {
                 if (IsWritable(p))
                 {
-                    WriteBlock(p, writer, anthropic);
+                    WriteBlock(p, writer, anthropic, ids);
                 }
             }
 
@@ -394,7 +395,7 @@ public static class AnthropicRequestEncoder
         _ => true,
     };
 
-    private static void WriteBlock(ContentPart part, Utf8JsonWriter writer, bool anthropic)
+    private static void WriteBlock(ContentPart part, Utf8JsonWriter writer, bool anthropic, ToolIds ids)
     {
         writer.WriteStartObject();
         switch (part)
@@ -430,15 +431,15 @@ public static class AnthropicRequestEncoder
                 break;
             case ToolCallPart call:
                 writer.WriteString("type"u8, "tool_use"u8);
-                writer.WriteString("id"u8, call.Id);
+                writer.WriteString("id"u8, ids.ForCall(call));
                 writer.WriteString("name"u8, call.Name);
                 writer.WritePropertyName("input"u8);
                 AnthropicWire.WriteArgumentsObject(call.ArgumentsJson, writer);
                 break;
             case ToolResultPart result:
                 writer.WriteString("type"u8, "tool_result"u8);
-                writer.WriteString("tool_use_id"u8, result.ToolCallId);
-                WriteToolResultContent(result, writer, anthropic);
+                writer.WriteString("tool_use_id"u8, ids.ForResult(result));
+                WriteToolResultContent(result, writer, anthropic, ids);
                 if (result.IsError)
                 {
                     writer.WriteBoolean("is_error"u8, true);
@@ -460,7 +461,7 @@ public static class AnthropicRequestEncoder
         writer.WriteEndObject();
     }
 
-    private static void WriteToolResultContent(ToolResultPart result, Utf8JsonWriter writer, bool anthropic)
+    private static void WriteToolResultContent(ToolResultPart result, Utf8JsonWriter writer, bool anthropic, ToolIds ids)
     {
         var content = result.Content.Where(IsWritable).ToList();
         if (content.Count == 0)
@@ -479,7 +480,7 @@ public static class AnthropicRequestEncoder
         {
             if (p is TextPart or ImagePart or FilePart)
             {
-                WriteBlock(p, writer, anthropic);
+                WriteBlock(p, writer, anthropic, ids);
             }
         }
 
@@ -594,5 +595,70 @@ public static class AnthropicRequestEncoder
         }
 
         writer.WriteEndObject();
+    }
+
+    /// <summary>Makes tool ids acceptable to Anthropic (<c>^[a-zA-Z0-9_-]+$</c>): other characters (some
+    /// OpenAI-compatible vendors use ids like <c>functions.f:0</c>) become '_', the same way for the call and
+    /// its result; calls without an id (Gemini) get <c>toolu_candor_N</c>, and results without an id are
+    /// paired with the oldest unanswered id-less call of the same name (else the oldest one).</summary>
+    private sealed class ToolIds
+    {
+        private readonly List<(string Name, string Id)> _pending = [];
+        private int _next;
+
+        public string ForCall(ToolCallPart call)
+        {
+            if (call.Id.Length > 0)
+            {
+                return Sanitize(call.Id);
+            }
+
+            string id = "toolu_candor_" + _next++.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _pending.Add((call.Name, id));
+            return id;
+        }
+
+        public string ForResult(ToolResultPart result)
+        {
+            if (result.ToolCallId.Length > 0)
+            {
+                return Sanitize(result.ToolCallId);
+            }
+
+            int index = _pending.FindIndex(p => p.Name == result.Name);
+            if (index < 0)
+            {
+                index = _pending.Count > 0 ? 0 : -1;
+            }
+
+            if (index < 0)
+            {
+                return "toolu_candor_unpaired";
+            }
+
+            string id = _pending[index].Id;
+            _pending.RemoveAt(index);
+            return id;
+        }
+
+        private static string Sanitize(string id)
+        {
+            foreach (char c in id)
+            {
+                if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '-'))
+                {
+                    return string.Create(id.Length, id, static (span, source) =>
+                    {
+                        for (int k = 0; k < source.Length; k++)
+                        {
+                            char ch = source[k];
+                            span[k] = char.IsAsciiLetterOrDigit(ch) || ch is '_' or '-' ? ch : '_';
+                        }
+                    });
+                }
+            }
+
+            return id;
+        }
     }
 }

@@ -365,4 +365,26 @@ public sealed class AnthropicRequestCodecTests
     {
         Assert.DoesNotContain("store", EncodeRequest(OpenAiStyle(), "m"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ToolIds_AreSanitisedAndMissingIdsPaired()
+    {
+        var r = new ChatRequest { Model = "m", SourceProtocol = WireProtocol.Gemini };
+        r.Messages.Add(ChatMessage.Text(ChatRole.User, "x"));
+        var assistant = new ChatMessage(ChatRole.Assistant);
+        assistant.Parts.Add(new ToolCallPart("", "a", "{}"));
+        assistant.Parts.Add(new ToolCallPart("", "b", "{}"));
+        assistant.Parts.Add(new ToolCallPart("functions.c:0", "c", "{}"));
+        r.Messages.Add(assistant);
+        var results = new ChatMessage(ChatRole.User);
+        results.Parts.Add(new ToolResultPart("") { Name = "b" });
+        results.Parts.Add(new ToolResultPart("") { Name = "a" });
+        results.Parts.Add(new ToolResultPart("functions.c:0"));
+        r.Messages.Add(results);
+
+        string encoded = EncodeRequest(r, "m");
+
+        Assert.Contains("""{"type":"tool_use","id":"toolu_candor_0","name":"a","input":{}},{"type":"tool_use","id":"toolu_candor_1","name":"b","input":{}},{"type":"tool_use","id":"functions_c_0","name":"c","input":{}}""", encoded, StringComparison.Ordinal);
+        Assert.Contains("""[{"type":"tool_result","tool_use_id":"toolu_candor_1"},{"type":"tool_result","tool_use_id":"toolu_candor_0"},{"type":"tool_result","tool_use_id":"functions_c_0"}]""", encoded, StringComparison.Ordinal);
+    }
 }
