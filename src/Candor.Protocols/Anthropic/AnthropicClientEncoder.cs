@@ -106,6 +106,12 @@ public sealed class AnthropicClientEncoder : IChatClientEncoder
                 CloseBlock(output);
                 break;
             case ToolCallStarted { Choice: 0 } tc:
+                if (_open == BlockKind.ToolUse && tc.ToolIndex == _openToolIndex)
+                {
+                    // A repeated announcement of the open call adds nothing.
+                    break;
+                }
+
                 EnsureStarted(output);
                 CloseBlock(output);
                 _blockIndex++;

@@ -250,4 +250,20 @@ public sealed class AnthropicClientEncoderTests
         Assert.EndsWith("\"usage\":{\"input_tokens\":0,\"output_tokens\":0}}", json, StringComparison.Ordinal);
         Assert.Contains("\"model\":\"public-model\"", json, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void RepeatedToolStartAndStrayFragments_DoNotOpenExtraBlocks()
+    {
+        string sse = Stream(
+        [
+            new ResponseStarted("msg_1", "m", 0),
+            new ToolCallStarted(0, 0, "toolu_1", "f"),
+            new ToolCallStarted(0, 0, "toolu_1", "f"),
+            new ToolCallArgumentsDelta(0, 0, "{}"),
+            new ToolCallArgumentsDelta(0, 5, "{\"stray\":1}"),
+        ]);
+
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(sse, "event: content_block_start"));
+        Assert.DoesNotContain("stray", sse, StringComparison.Ordinal);
+    }
 }
