@@ -27,6 +27,11 @@ namespace Candor.Protocols.Anthropic;
 /// Errors are 400s that name the field, never its content.</summary>
 public static class AnthropicRequestDecoder
 {
+    // Tool schemas nest deeply; the reader default of 64 would reject legitimate requests.
+    private const int MaxDepth = 256;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
+
     /// <summary>Decodes a <c>POST /v1/messages</c> body.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
         TryDecodeCore(body, requireMaxTokens: true, out request, out error);
@@ -41,7 +46,7 @@ public static class AnthropicRequestDecoder
         JsonDocument doc;
         try
         {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
             doc = JsonDocument.ParseValue(ref reader);
             if (reader.Read())
             {
@@ -67,6 +72,11 @@ public static class AnthropicRequestDecoder
             catch (BadRequestException e)
             {
                 error = RelayError.BadRequest(e.Message, e.Param);
+                return false;
+            }
+            catch (JsonException)
+            {
+                error = RelayError.BadRequest("The request body nests too deeply.");
                 return false;
             }
         }
@@ -595,7 +605,7 @@ public static class AnthropicRequestDecoder
 
     private static JsonObject Unmapped(ChatRequest request) => request.Unmapped ??= [];
 
-    private static JsonNode? ToNode(JsonElement v) => JsonNode.Parse(v.GetRawText());
+    private static JsonNode? ToNode(JsonElement v) => JsonNode.Parse(v.GetRawText(), documentOptions: DocumentOptions);
 
     private static bool IsType(JsonElement block, string type) =>
         block.TryGetProperty("type"u8, out var t) && t.ValueKind == JsonValueKind.String && t.ValueEquals(type);
@@ -634,7 +644,7 @@ public static class AnthropicRequestDecoder
             writer.WriteEndObject();
         }
 
-        using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+        using var doc = JsonDocument.Parse(buffer.WrittenMemory, DocumentOptions);
         return doc.RootElement.Clone();
     }
 

@@ -387,4 +387,16 @@ public sealed class AnthropicRequestCodecTests
         Assert.Contains("""{"type":"tool_use","id":"toolu_candor_0","name":"a","input":{}},{"type":"tool_use","id":"toolu_candor_1","name":"b","input":{}},{"type":"tool_use","id":"functions_c_0","name":"c","input":{}}""", encoded, StringComparison.Ordinal);
         Assert.Contains("""[{"type":"tool_result","tool_use_id":"toolu_candor_1"},{"type":"tool_result","tool_use_id":"toolu_candor_0"},{"type":"tool_result","tool_use_id":"functions_c_0"}]""", encoded, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void DeeplyNestedSchemaAndExtra_AreAccepted()
+    {
+        string deep = string.Concat(Enumerable.Repeat("{\"a\":", 100)) + "1" + new string('}', 100);
+        string body = "{\"model\":\"m\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"x\",\"cache_control\":" + deep + "}]}],"
+            + "\"tools\":[{\"name\":\"t\",\"input_schema\":" + deep + ",\"cache_control\":{\"type\":\"ephemeral\"}}]}";
+
+        var r = Decode(body);
+
+        AssertJsonEqual(body, EncodeRequest(r, "m"));
+    }
 }

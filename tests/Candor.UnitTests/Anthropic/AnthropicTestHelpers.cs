@@ -79,8 +79,9 @@ internal static class AnthropicTestHelpers
 
     public static void AssertJsonEqual(string expected, string actual)
     {
-        var e = JsonNode.Parse(expected);
-        var a = JsonNode.Parse(actual);
+        var options = new JsonDocumentOptions { MaxDepth = 512 };
+        var e = JsonNode.Parse(expected, documentOptions: options);
+        var a = JsonNode.Parse(actual, documentOptions: options);
         Assert.True(JsonNode.DeepEquals(e, a), $"Expected:\n{e?.ToJsonString()}\nActual:\n{a?.ToJsonString()}");
     }
 
