@@ -31,8 +31,8 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
         switch (ev)
         {
             case ResponseStarted s:
-                _id = s.Id;
-                _model = s.Model;
+                _id = string.IsNullOrEmpty(s.Id) ? null : s.Id;
+                _model = string.IsNullOrEmpty(s.Model) ? null : s.Model;
                 _created = s.CreatedUnixSeconds;
                 _fingerprint = s.SystemFingerprint;
 
@@ -129,7 +129,7 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
         w.WriteString("id", response.Id.Length > 0 ? response.Id : FallbackId());
         w.WriteString("object", "chat.completion");
         w.WriteNumber("created", response.CreatedUnixSeconds);
-        w.WriteString("model", response.Model ?? _request.Model);
+        w.WriteString("model", string.IsNullOrEmpty(response.Model) ? _request.Model : response.Model);
         w.WriteStartArray("choices");
         foreach (var choice in response.Choices)
         {

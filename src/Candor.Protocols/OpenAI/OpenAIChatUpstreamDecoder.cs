@@ -29,7 +29,19 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
             return true;
         }
 
-        using var doc = JsonDocument.Parse(ev.Data);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(ev.Data);
+        }
+        catch (JsonException) when (string.Equals(ev.EventType, "error", StringComparison.Ordinal))
+        {
+            // Some servers send "event: error" with a plain-text payload.
+            output.Add(new StreamFailed(ErrorFromChunk(default)));
+            return false;
+        }
+
+        using var _ = doc;
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -42,8 +54,17 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
             return false;
         }
 
+        bool hasChoices = root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array;
+        if (!_started && (!hasChoices || choices.GetArrayLength() == 0) && string.IsNullOrEmpty(OpenAIWire.Str(root, "id"))
+            && !(root.TryGetProperty("usage", out var early) && early.ValueKind == JsonValueKind.Object))
+        {
+            // Azure opens a stream with a chunk holding only prompt_filter_results (empty id, model and
+            // choices); the response starts with the first real chunk.
+            return true;
+        }
+
         Start(root, output);
-        if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array)
+        if (hasChoices)
         {
             foreach (var choice in choices.EnumerateArray())
             {
@@ -147,7 +168,8 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
 
         _started = true;
         long created = root.TryGetProperty("created", out var c) && c.ValueKind == JsonValueKind.Number && c.TryGetInt64(out long cr) ? cr : 0;
-        output.Add(new ResponseStarted(OpenAIWire.Str(root, "id") ?? "", OpenAIWire.Str(root, "model"), created)
+        string? model = OpenAIWire.Str(root, "model");
+        output.Add(new ResponseStarted(OpenAIWire.Str(root, "id") ?? "", string.IsNullOrEmpty(model) ? null : model, created)
         {
             SystemFingerprint = OpenAIWire.Str(root, "system_fingerprint"),
         });

@@ -206,6 +206,24 @@ public sealed class OpenAIChatUpstreamDecoderTests
     }
 
     [Fact]
+    public void AzurePromptFilterChunk_DoesNotStartTheResponse()
+    {
+        const string sse =
+            "data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\",\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":{}}]}\n\n" +
+            "data: {\"choices\":[{\"content_filter_results\":{},\"delta\":{\"content\":\"Hi\",\"role\":\"assistant\"},\"finish_reason\":null,\"index\":0}],\"created\":1,\"id\":\"chatcmpl-az\",\"model\":\"gpt-4o-2024-11-20\",\"object\":\"chat.completion.chunk\"}\n\n" +
+            "data: [DONE]\n\n";
+        var events = DecodeStreamAllSplits(New, sse);
+        Assert.Equal([new ResponseStarted("chatcmpl-az", "gpt-4o-2024-11-20", 1), new TextDelta(0, "Hi")], events);
+    }
+
+    [Fact]
+    public void ErrorEventWithPlainText_BecomesStreamFailed()
+    {
+        var events = DecodeStream(New(), "event: error\ndata: Internal server error\n\n");
+        Assert.IsType<StreamFailed>(Assert.Single(events));
+    }
+
+    [Fact]
     public void MalformedBody_Throws()
     {
         Assert.ThrowsAny<JsonException>(() => New().DecodeResponse("{\"id\":1}"u8, []));
