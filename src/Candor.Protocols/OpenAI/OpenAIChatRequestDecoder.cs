@@ -501,6 +501,13 @@ public static class OpenAIChatRequestDecoder
             msg.Parts.Add(new TextPart(refusal.GetString()!));
         }
 
+        // DeepSeek/Qwen/Kimi clients echo the reasoning of earlier turns; it is kept as unsigned thinking
+        // and written back only for upstreams that want it.
+        if (m.TryGetProperty("reasoning_content", out var reasoning) && reasoning.ValueKind == JsonValueKind.String && reasoning.GetString() is { Length: > 0 } thought)
+        {
+            msg.Parts.Insert(0, new ThinkingPart(thought));
+        }
+
         if (m.TryGetProperty("tool_calls", out var calls) && calls.ValueKind != JsonValueKind.Null)
         {
             if (calls.ValueKind != JsonValueKind.Array)

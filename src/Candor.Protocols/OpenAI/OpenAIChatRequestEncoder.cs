@@ -4,7 +4,8 @@ using Candor.Protocols.Canonical;
 namespace Candor.Protocols.OpenAI;
 
 /// <summary>Writes a canonical request as an OpenAI chat completions body for an upstream.
-/// Thinking parts of assistant history are dropped: the OpenAI wire has no input field for them.
+/// Thinking parts of assistant history are dropped (the OpenAI wire has no input field for them) unless
+/// <see cref="OpenAIRequestOptions.WriteReasoningContent"/> asks for them as <c>reasoning_content</c>.
 /// Tool results become one <c>tool</c> message each, wherever the source protocol kept them (Anthropic
 /// and Gemini carry them inside user turns); images inside tool results become the text
 /// <c>[image omitted]</c> because OpenAI tool messages hold text only.</summary>
@@ -192,7 +193,7 @@ public static class OpenAIChatRequestEncoder
                     w.WriteEndObject();
                     break;
                 case ChatRole.Assistant:
-                    WriteAssistant(w, m);
+                    WriteAssistant(w, m, options.WriteReasoningContent);
                     break;
                 default:
                     WriteUserOrTool(w, m);
@@ -211,9 +212,10 @@ public static class OpenAIChatRequestEncoder
         }
     }
 
-    private static void WriteAssistant(Utf8JsonWriter w, ChatMessage m)
+    private static void WriteAssistant(Utf8JsonWriter w, ChatMessage m, bool writeReasoning)
     {
         string? text = null;
+        string? reasoning = null;
         bool hasTools = false;
         foreach (var part in m.Parts)
         {
@@ -224,6 +226,10 @@ public static class OpenAIChatRequestEncoder
             else if (part is ToolCallPart)
             {
                 hasTools = true;
+            }
+            else if (writeReasoning && part is ThinkingPart th)
+            {
+                reasoning = reasoning is null ? th.Text : reasoning + th.Text;
             }
         }
 
@@ -239,6 +245,11 @@ public static class OpenAIChatRequestEncoder
         }
 
         WriteName(w, m);
+        if (!string.IsNullOrEmpty(reasoning))
+        {
+            w.WriteString("reasoning_content", reasoning);
+        }
+
         if (hasTools)
         {
             w.WriteStartArray("tool_calls");

@@ -66,6 +66,11 @@ public sealed class OpenAIRequestOptions
     /// <summary>The field that carries the end-user id (<c>user</c>; Zhipu <c>user_id</c>); null drops it.</summary>
     public string? UserFieldName { get; init; } = "user";
 
+    /// <summary>When true, the thinking text of assistant history is sent back as <c>reasoning_content</c>
+    /// (Moonshot's thinking models require it on tool-call turns). OpenAI has no such input, so by default
+    /// thinking parts are dropped.</summary>
+    public bool WriteReasoningContent { get; init; }
+
     /// <summary>Whether fields the client sent that Candor does not model are written back (only for requests
     /// decoded from the OpenAI surface).</summary>
     public bool WriteUnmapped { get; init; } = true;

@@ -9,9 +9,28 @@ public sealed class MoonshotAdapter : OpenAICompatibleAdapter
 {
     private static readonly OpenAIRequestOptions Options = new()
     {
+        WriteReasoningContent = true,
         UseMaxCompletionTokens = false,
         DeveloperRoleSupported = false,
         MaxTemperature = 1.0,
+        ToolChoiceRequiredSupported = false,
+        ParallelToolCallsSupported = false,
+        StreamUsageSupported = false,
+        JsonSchemaSupported = false,
+        LogprobsSupported = false,
+        SeedSupported = false,
+        MetadataSupported = false,
+        ReasoningEffortSupported = false,
+    };
+
+    // kimi-k2.5 and later fix temperature, top_p and the penalties; setting them is an error.
+    private static readonly OpenAIRequestOptions FixedSampling = new()
+    {
+        WriteReasoningContent = true,
+        UseMaxCompletionTokens = false,
+        DeveloperRoleSupported = false,
+        SamplingSupported = false,
+        PenaltiesSupported = false,
         ToolChoiceRequiredSupported = false,
         ParallelToolCallsSupported = false,
         StreamUsageSupported = false,
@@ -32,5 +51,6 @@ public sealed class MoonshotAdapter : OpenAICompatibleAdapter
     protected override bool HasEmbeddings => false;
 
     /// <inheritdoc/>
-    protected override OpenAIRequestOptions CreateOptions(string upstreamModel, ChatRequest request) => Options;
+    protected override OpenAIRequestOptions CreateOptions(string upstreamModel, ChatRequest request) =>
+        upstreamModel.StartsWith("kimi-k2.", StringComparison.OrdinalIgnoreCase) ? FixedSampling : Options;
 }

@@ -228,6 +228,27 @@ public sealed class OpenAIFamilyAdapterTests
     }
 
     [Fact]
+    public void Moonshot_SendsReasoningBack_AndK25DropsFixedSampling()
+    {
+        var r = Candor.UnitTests.OpenAI.OpenAITestHelpers.Decode("""
+            {"model":"m","temperature":0.3,"presence_penalty":1,"messages":[
+              {"role":"user","content":"q"},
+              {"role":"assistant","content":null,"reasoning_content":"plan","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+              {"role":"tool","tool_call_id":"c1","content":"r"}]}
+            """);
+        Assert.Equal("plan", Assert.IsType<ThinkingPart>(r.Messages[1].Parts[0]).Text);
+        var channel = Channel("moonshot", "https://api.moonshot.cn/v1");
+        var k2 = Body(new MoonshotAdapter().CreateChatRequest(channel, "kimi-k2-thinking", r));
+        Assert.Equal("plan", k2["messages"]![1]!["reasoning_content"]!.GetValue<string>());
+        Assert.Equal(0.3, k2["temperature"]!.GetValue<double>());
+        var k25 = Body(new MoonshotAdapter().CreateChatRequest(channel, "kimi-k2.5", r));
+        Assert.Null(k25["temperature"]);
+        Assert.Null(k25["presence_penalty"]);
+        var openai = Body(new OpenAIAdapter().CreateChatRequest(Channel("openai", "https://api.openai.com/v1"), "gpt-4o", r));
+        Assert.Null(openai["messages"]![1]!["reasoning_content"]);
+    }
+
+    [Fact]
     public void Zhipu_OnlyAutoToolChoice_UserId_SingleStop()
     {
         var adapter = new ZhipuAdapter();
