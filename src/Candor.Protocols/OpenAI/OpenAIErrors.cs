@@ -16,14 +16,14 @@ public static class OpenAIErrors
     }
 
     /// <summary>OpenAI's <c>type</c> word for a kind. OpenAI answers a bad key and an unknown model with
-    /// invalid_request_error (told apart by <c>code</c>), so Candor does too.</summary>
+    /// invalid_request_error (told apart by <c>code</c>), so Candor does too; upstream failures of every
+    /// sort are server_error, as OpenAI's own 5xx answers are.</summary>
     public static string TypeOf(RelayErrorKind kind) => kind switch
     {
         RelayErrorKind.InvalidRequest or RelayErrorKind.RequestTooLarge or RelayErrorKind.NotFound => "invalid_request_error",
         RelayErrorKind.Authentication => "invalid_request_error",
         RelayErrorKind.PermissionDenied => "permission_error",
         RelayErrorKind.RateLimited => "rate_limit_error",
-        RelayErrorKind.UpstreamTimeout => "timeout_error",
         _ => "server_error",
     };
 

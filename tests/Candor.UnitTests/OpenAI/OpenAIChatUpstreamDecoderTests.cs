@@ -110,7 +110,7 @@ public sealed class OpenAIChatUpstreamDecoderTests
     {
         const string sse =
             "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":0,\"completion_tokens\":5}}\n\n";
-        var events = DecodeStream(New(), sse);
+        var events = DecodeStreamAllSplits(New, sse);
         var usage = Assert.IsType<UsageReported>(events[^1]).Usage;
         Assert.Equal(0, usage.InputTokens);
         Assert.Equal(5, usage.OutputTokens);
@@ -122,7 +122,7 @@ public sealed class OpenAIChatUpstreamDecoderTests
     [Fact]
     public void NullUsage_ReportsNothing()
     {
-        var events = DecodeStream(New(), "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":null}\n\n");
+        var events = DecodeStreamAllSplits(New, "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":null}\n\n");
         Assert.DoesNotContain(events, static e => e is UsageReported);
     }
 
@@ -154,7 +154,7 @@ public sealed class OpenAIChatUpstreamDecoderTests
     {
         const string sse =
             "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":1,\"delta\":{\"content\":\"B\"},\"finish_reason\":null},{\"index\":0,\"delta\":{\"content\":\"A\"},\"finish_reason\":null}]}\n\n";
-        var events = DecodeStream(New(), sse);
+        var events = DecodeStreamAllSplits(New, sse);
         Assert.Equal([new TextDelta(1, "B"), new TextDelta(0, "A")], events.Skip(1));
     }
 
@@ -219,7 +219,7 @@ public sealed class OpenAIChatUpstreamDecoderTests
     [Fact]
     public void ErrorEventWithPlainText_BecomesStreamFailed()
     {
-        var events = DecodeStream(New(), "event: error\ndata: Internal server error\n\n");
+        var events = DecodeStreamAllSplits(New, "event: error\ndata: Internal server error\n\n");
         Assert.IsType<StreamFailed>(Assert.Single(events));
     }
 

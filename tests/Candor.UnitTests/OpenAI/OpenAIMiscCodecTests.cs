@@ -23,7 +23,7 @@ public sealed class OpenAIMiscCodecTests
     [InlineData(RelayErrorKind.PermissionDenied, "permission_error")]
     [InlineData(RelayErrorKind.RateLimited, "rate_limit_error")]
     [InlineData(RelayErrorKind.Overloaded, "server_error")]
-    [InlineData(RelayErrorKind.UpstreamTimeout, "timeout_error")]
+    [InlineData(RelayErrorKind.UpstreamTimeout, "server_error")]
     [InlineData(RelayErrorKind.Internal, "server_error")]
     public void ErrorTypes_FollowTheKind(RelayErrorKind kind, string type) => Assert.Equal(type, OpenAIErrors.TypeOf(kind));
 
