@@ -1,0 +1,217 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Candor.Core.Configuration;
+using Candor.Core.Upstream;
+using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
+using Candor.Protocols.OpenAI;
+
+namespace Candor.Providers.OpenAI;
+
+/// <summary>The behaviour shared by every upstream that speaks the OpenAI chat completions wire:
+/// URLs under the channel's base URL, bearer authentication, the OpenAI request encoder with the
+/// vendor's <see cref="OpenAIRequestOptions"/>, the OpenAI-wire decoder, and OpenAI error bodies.
+/// A vendor adapter overrides only what differs.</summary>
+public abstract class OpenAICompatibleAdapter : IProviderAdapter
+{
+    /// <inheritdoc/>
+    public abstract string Name { get; }
+
+    /// <inheritdoc/>
+    public WireProtocol Protocol => WireProtocol.OpenAI;
+
+    /// <summary>Most choices (n) the vendor returns; null when it has no limit of its own.</summary>
+    protected virtual int? MaxChoices => null;
+
+    /// <summary>Most stop sequences the vendor accepts; null when it has no limit of its own.</summary>
+    protected virtual int? MaxStopSequences => null;
+
+    /// <summary>Whether the vendor takes image parts.</summary>
+    protected virtual bool AcceptsImages => true;
+
+    /// <summary>Whether the vendor takes inline file parts (PDF).</summary>
+    protected virtual bool AcceptsFiles => false;
+
+    /// <summary>Whether the vendor takes input_audio parts.</summary>
+    protected virtual bool AcceptsAudio => false;
+
+    /// <summary>Whether the vendor has an embeddings endpoint.</summary>
+    protected virtual bool HasEmbeddings => true;
+
+    /// <inheritdoc/>
+    public virtual RelayError? CheckSupported(ChatRequest request)
+    {
+        if (MaxChoices is { } maxN && request.N > maxN)
+        {
+            return maxN == 1
+                ? RelayError.BadRequest("The selected model does not support more than one choice; set 'n' to 1.", "n")
+                : RelayError.BadRequest($"The selected model supports at most {maxN} choices ('n').", "n");
+        }
+
+        if (MaxStopSequences is { } maxStop && request.Stop.Count > maxStop)
+        {
+            return RelayError.BadRequest($"The selected model accepts at most {maxStop} stop sequence(s).", "stop");
+        }
+
+        foreach (var message in request.Messages)
+        {
+            foreach (var part in message.Parts)
+            {
+                var err = CheckPart(part);
+                if (err is not null)
+                {
+                    return err;
+                }
+
+                if (part is ToolResultPart result)
+                {
+                    foreach (var inner in result.Content)
+                    {
+                        if (inner is FilePart)
+                        {
+                            return RelayError.BadRequest("The selected model does not accept files inside tool results.", "messages");
+                        }
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private RelayError? CheckPart(ContentPart part)
+    {
+        switch (part)
+        {
+            case ImagePart when !AcceptsImages:
+                return RelayError.BadRequest("The selected model does not accept image input.", "messages");
+            case FilePart { MediaType: { } mt } when mt.StartsWith("audio/", StringComparison.OrdinalIgnoreCase):
+                return AcceptsAudio ? null : RelayError.BadRequest("The selected model does not accept audio input.", "messages");
+            case FilePart when !AcceptsFiles:
+                return RelayError.BadRequest("The selected model does not accept file input.", "messages");
+            case FilePart { Base64Data: null }:
+                return RelayError.BadRequest("The selected model accepts files only as inline data, not by URL.", "messages");
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The encoder options for one request to one upstream model.</summary>
+    protected virtual OpenAIRequestOptions CreateOptions(string upstreamModel, ChatRequest request) => OpenAIRequestOptions.OpenAI;
+
+    /// <summary>The chat completions URL.</summary>
+    protected virtual Uri ChatUri(ChannelSettings channel, string upstreamModel) => Under(channel.BaseUrl, "chat/completions");
+
+    /// <summary>The embeddings URL.</summary>
+    protected virtual Uri EmbeddingsUri(ChannelSettings channel, string upstreamModel) => Under(channel.BaseUrl, "embeddings");
+
+    /// <summary>Adds the credential: <c>Authorization: Bearer</c> when the channel has a key.</summary>
+    protected virtual void Authenticate(HttpRequestMessage message, ChannelSettings channel)
+    {
+        if (!string.IsNullOrEmpty(channel.ApiKey))
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", channel.ApiKey);
+        }
+    }
+
+    /// <inheritdoc/>
+    public HttpRequestMessage CreateChatRequest(ChannelSettings channel, string upstreamModel, ChatRequest request)
+    {
+        var options = CreateOptions(upstreamModel, request);
+        return Build(channel, ChatUri(channel, upstreamModel), JsonBody.Chat(request, upstreamModel, options), request.Stream);
+    }
+
+    /// <inheritdoc/>
+    public virtual bool SupportsRawForwarding(ChatRequest request) => false;
+
+    /// <summary>True when a raw body can go out unchanged as far as usage goes: either the answer is not
+    /// streamed, or the client itself asked for stream usage (which Candor needs for settlement).</summary>
+    protected static bool UsageArrivesUnchanged(ChatRequest request) =>
+        request.SourceProtocol == WireProtocol.OpenAI && (!request.Stream || request.IncludeUsage);
+
+    /// <inheritdoc/>
+    public HttpRequestMessage CreateRawChatRequest(ChannelSettings channel, string upstreamModel, bool stream, HttpContent body) =>
+        Build(channel, ChatUri(channel, upstreamModel), body, stream);
+
+    /// <inheritdoc/>
+    public IChatUpstreamDecoder CreateDecoder(ChannelSettings channel) => new OpenAIChatUpstreamDecoder();
+
+    /// <inheritdoc/>
+    public string? ReadErrorType(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object
+                || !doc.RootElement.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            if (error.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() is { Length: > 0 } t)
+            {
+                return t;
+            }
+
+            if (error.TryGetProperty("code", out var code))
+            {
+                return code.ValueKind switch
+                {
+                    JsonValueKind.String => code.GetString(),
+                    JsonValueKind.Number => code.GetRawText(),
+                    _ => null,
+                };
+            }
+
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public HttpRequestMessage? CreateCountTokensRequest(ChannelSettings channel, string upstreamModel, ChatRequest request) => null;
+
+    /// <inheritdoc/>
+    public int? ReadCountTokens(ReadOnlySpan<byte> body) => null;
+
+    /// <inheritdoc/>
+    public HttpRequestMessage? CreateEmbeddingsRequest(ChannelSettings channel, string upstreamModel, EmbeddingRequest request)
+    {
+        if (!HasEmbeddings)
+        {
+            return null;
+        }
+
+        var body = JsonBody.Create((request, upstreamModel), static (s, w) => OpenAIEmbeddingsCodec.WriteRequest(s.request, s.upstreamModel, w));
+        return Build(channel, EmbeddingsUri(channel, upstreamModel), body, stream: false);
+    }
+
+    /// <inheritdoc/>
+    public EmbeddingResponse ReadEmbeddings(ReadOnlySpan<byte> body) => OpenAIEmbeddingsCodec.ReadResponse(body);
+
+    /// <summary>Joins a relative path under a base URL, keeping the base's path and query-free form.</summary>
+    protected static Uri Under(Uri baseUrl, string relative)
+    {
+        string b = baseUrl.AbsoluteUri;
+        return new Uri(b.EndsWith('/') ? b + relative : b + "/" + relative, UriKind.Absolute);
+    }
+
+    private HttpRequestMessage Build(ChannelSettings channel, Uri uri, HttpContent body, bool stream)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = body };
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(stream ? "text/event-stream" : "application/json"));
+        Authenticate(message, channel);
+        foreach (var (name, value) in channel.Headers)
+        {
+            // Channel headers override Candor's own (for example an Authorization scheme the vendor needs).
+            message.Headers.Remove(name);
+            message.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return message;
+    }
+}
