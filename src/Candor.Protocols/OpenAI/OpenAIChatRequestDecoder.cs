@@ -496,6 +496,8 @@ public static class OpenAIChatRequestDecoder
             return err;
         }
 
+        // An empty content string beside tool calls means "no text"; other protocols reject empty text blocks.
+        msg.Parts.RemoveAll(static p => p is TextPart { Text.Length: 0 });
         if (m.TryGetProperty("refusal", out var refusal) && refusal.ValueKind == JsonValueKind.String && msg.Parts.Count == 0)
         {
             msg.Parts.Add(new TextPart(refusal.GetString()!));

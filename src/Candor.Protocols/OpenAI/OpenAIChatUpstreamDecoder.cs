@@ -13,6 +13,7 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
 {
     private readonly Dictionary<(int Choice, int WireIndex), int> _toolIndexes = [];
     private readonly Dictionary<int, int> _toolCounts = [];
+    private readonly Dictionary<(int Choice, int ToolIndex), string> _toolIds = [];
     private bool _started;
 
     /// <inheritdoc/>
@@ -194,29 +195,47 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
 
         if (delta.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
         {
-            int position = 0;
             foreach (var call in calls.EnumerateArray())
             {
-                ReadToolFragment(choice, call, position++, output);
+                ReadToolFragment(choice, call, output);
             }
         }
     }
 
-    private void ReadToolFragment(int choice, JsonElement call, int position, List<ChatEvent> output)
+    private void ReadToolFragment(int choice, JsonElement call, List<ChatEvent> output)
     {
         string? id = OpenAIWire.Str(call, "id");
         var fn = call.TryGetProperty("function", out var f) && f.ValueKind == JsonValueKind.Object ? f : default;
         string? name = fn.ValueKind == JsonValueKind.Object ? OpenAIWire.Str(fn, "name") : null;
         string args = fn.ValueKind == JsonValueKind.Object ? ArgumentsText(fn) : "";
+        int? wireIndex = OpenAIWire.Int(call, "index");
+        int count = _toolCounts.GetValueOrDefault(choice);
 
-        // Vendors that omit the index send each call whole; its position in the array stands in.
-        int wireIndex = OpenAIWire.Int(call, "index") ?? (_toolCounts.GetValueOrDefault(choice) + position);
-        if (!_toolIndexes.TryGetValue((choice, wireIndex), out int toolIndex))
+        int toolIndex;
+        if (wireIndex is { } wi && _toolIndexes.TryGetValue((choice, wi), out int known)
+            && (string.IsNullOrEmpty(id) || string.Equals(id, _toolIds[(choice, known)], StringComparison.Ordinal)))
         {
-            toolIndex = _toolCounts.GetValueOrDefault(choice);
-            _toolCounts[choice] = toolIndex + 1;
-            _toolIndexes[(choice, wireIndex)] = toolIndex;
-            output.Add(new ToolCallStarted(choice, toolIndex, id ?? $"call_{choice}_{toolIndex}", name ?? ""));
+            // A continuation of a call already started (vendors may repeat the id on every fragment).
+            toolIndex = known;
+        }
+        else if (wireIndex is null && string.IsNullOrEmpty(id) && name is null && count > 0)
+        {
+            // No index and nothing that starts a call: a fragment of the latest call.
+            toolIndex = count - 1;
+        }
+        else
+        {
+            // A new call: a new index, a new id under a reused index, or an index-less whole call.
+            toolIndex = count;
+            _toolCounts[choice] = count + 1;
+            if (wireIndex is { } w)
+            {
+                _toolIndexes[(choice, w)] = toolIndex;
+            }
+
+            string callId = string.IsNullOrEmpty(id) ? $"call_{choice}_{toolIndex}" : id;
+            _toolIds[(choice, toolIndex)] = callId;
+            output.Add(new ToolCallStarted(choice, toolIndex, callId, name ?? ""));
         }
 
         if (args.Length > 0)

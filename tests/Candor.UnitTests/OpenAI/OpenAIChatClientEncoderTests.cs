@@ -133,6 +133,14 @@ public sealed class OpenAIChatClientEncoderTests
     }
 
     [Fact]
+    public void StreamFailedEvent_WritesTheErrorEnvelope()
+    {
+        var encoder = new OpenAIChatClientEncoder(Request(false));
+        var lines = DataLines(Stream(encoder, [new ResponseStarted("c", "m", 1), new StreamFailed(new RelayError(RelayStage.Upstream, RelayErrorKind.RateLimited, 429, "Slow down."))], end: false));
+        AssertJsonEqual("""{"error":{"message":"Slow down.","type":"rate_limit_error","param":null,"code":"rate_limit_exceeded"}}""", lines[^1]);
+    }
+
+    [Fact]
     public void NonStreamedResponse_WritesChatCompletion()
     {
         var acc = new ChatResponseAccumulator();

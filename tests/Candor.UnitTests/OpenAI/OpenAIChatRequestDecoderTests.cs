@@ -249,6 +249,9 @@ public sealed class OpenAIChatRequestDecoderTests
     }
 
     [Theory]
+    [InlineData("", null)]
+    [InlineData("   ", null)]
+    [InlineData("null", null)]
     [InlineData("{", null)]
     [InlineData("{\"model\":\"m\"} x", null)]
     [InlineData("[1,2]", null)]
@@ -266,6 +269,10 @@ public sealed class OpenAIChatRequestDecoderTests
     [InlineData("""{"model":"m","messages":[{"role":"tool","content":"x"}]}""", "messages.[0].tool_call_id")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":[{"type":"file","file":{"file_id":"file-1"}}]}]}""", "messages.[0].content.[0].file.file_id")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"tool_choice":"sometimes"}""", "tool_choice")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"custom","custom":{"name":"x"}}]}""", "tools.[0].type")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"stop":[1]}""", "stop")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":{"a":1}}""", "metadata.a")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"xml"}}""", "response_format.type")]
     public void BadRequests_Return400WithParam(string json, string? param)
     {
         Assert.False(OpenAIChatRequestDecoder.TryDecode(Encoding.UTF8.GetBytes(json), out var request, out var error));

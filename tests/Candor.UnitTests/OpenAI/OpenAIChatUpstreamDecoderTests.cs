@@ -224,6 +224,36 @@ public sealed class OpenAIChatUpstreamDecoderTests
     }
 
     [Fact]
+    public void ToolCallsWithoutIndex_OrWithRepeatedIds_AreToldApart()
+    {
+        const string sse =
+            "data: {\"id\":\"o\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"id\":\"a\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}},{\"id\":\"b\",\"function\":{\"name\":\"g\",\"arguments\":\"{}\"}}]},\"finish_reason\":null}]}\n\n" +
+            "data: {\"id\":\"o\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"id\":\"c\",\"function\":{\"name\":\"h\",\"arguments\":\"{\\\"x\\\"\"}}]},\"finish_reason\":null}]}\n\n" +
+            "data: {\"id\":\"o\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"function\":{\"arguments\":\":1}\"}}]},\"finish_reason\":null}]}\n\n" +
+            "data: {\"id\":\"o\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"d\",\"function\":{\"name\":\"k\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n" +
+            "data: {\"id\":\"o\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"d\",\"function\":{\"arguments\":\"{}\"}}]},\"finish_reason\":null}]}\n\n" +
+            "data: {\"id\":\"o\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"e\",\"function\":{\"name\":\"m\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\n";
+        var events = DecodeStreamAllSplits(New, sse);
+        Assert.Equal(
+            [
+                new ResponseStarted("o", "llama", 1),
+                new ToolCallStarted(0, 0, "a", "f"),
+                new ToolCallArgumentsDelta(0, 0, "{}"),
+                new ToolCallStarted(0, 1, "b", "g"),
+                new ToolCallArgumentsDelta(0, 1, "{}"),
+                new ToolCallStarted(0, 2, "c", "h"),
+                new ToolCallArgumentsDelta(0, 2, "{\"x\""),
+                new ToolCallArgumentsDelta(0, 2, ":1}"),
+                new ToolCallStarted(0, 3, "d", "k"),
+                new ToolCallArgumentsDelta(0, 3, "{}"),
+                new ToolCallStarted(0, 4, "e", "m"),
+                new ToolCallArgumentsDelta(0, 4, "{}"),
+                new ChoiceFinished(0, FinishReason.ToolCalls, "tool_calls"),
+            ],
+            events);
+    }
+
+    [Fact]
     public void MalformedBody_Throws()
     {
         Assert.ThrowsAny<JsonException>(() => New().DecodeResponse("{\"id\":1}"u8, []));
