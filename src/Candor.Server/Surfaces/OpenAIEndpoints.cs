@@ -10,14 +10,13 @@ internal static class OpenAIEndpoints
 {
     public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder app)
     {
-        var surface = SurfaceRegistry.OpenAI;
         app.MapPost("/v1/chat/completions", static (HttpContext http, SnapshotHolder snapshots, ChatRelay relay) =>
             ChatAsync(http, snapshots, relay));
         app.MapPost("/v1/embeddings", static (HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay) =>
             EmbeddingsAsync(http, snapshots, relay));
         app.MapGet("/v1/models", static async (HttpContext http, SnapshotHolder snapshots) =>
         {
-            if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
+            if (!await ApiKeys.AuthenticateAsync(http, SurfaceRegistry.OpenAI, snapshots).ConfigureAwait(false))
             {
                 return;
             }
@@ -29,7 +28,7 @@ internal static class OpenAIEndpoints
         });
         app.MapGet("/v1/models/{**id}", static async (HttpContext http, string id, SnapshotHolder snapshots) =>
         {
-            if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
+            if (!await ApiKeys.AuthenticateAsync(http, SurfaceRegistry.OpenAI, snapshots).ConfigureAwait(false))
             {
                 return;
             }
@@ -37,7 +36,7 @@ internal static class OpenAIEndpoints
             var snapshot = snapshots.Current;
             if (!snapshot.Models.ContainsKey(id))
             {
-                await ResponseWriter.WriteErrorAsync(http, surface, RelayError.ModelNotFound(id)).ConfigureAwait(false);
+                await ResponseWriter.WriteErrorAsync(http, SurfaceRegistry.OpenAI, RelayError.ModelNotFound(id)).ConfigureAwait(false);
                 return;
             }
 
@@ -54,7 +53,7 @@ internal static class OpenAIEndpoints
     {
         var surface = SurfaceRegistry.OpenAI;
         var context = new RelayContext(http, "openai");
-        if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
+        if (!await ApiKeys.AuthenticateAsync(http, SurfaceRegistry.OpenAI, snapshots).ConfigureAwait(false))
         {
             return;
         }
@@ -78,7 +77,7 @@ internal static class OpenAIEndpoints
     {
         var surface = SurfaceRegistry.OpenAI;
         var context = new RelayContext(http, "openai");
-        if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
+        if (!await ApiKeys.AuthenticateAsync(http, SurfaceRegistry.OpenAI, snapshots).ConfigureAwait(false))
         {
             return;
         }

@@ -22,76 +22,76 @@ public sealed class CandorFixture : IAsyncLifetime
 
     public string ConfigPath => Path.Combine(_configDir!, "candor.yaml");
 
-    public static string ConfigYaml(string emulator) => $"""
+    public static string ConfigYaml(string emulator) => $$"""
         server:
           max_request_bytes: 1048576
         channels:
           - id: oa
             provider: openai
-            base_url: {emulator}/v1
+            base_url: {{emulator}}/v1
             api_key_env: UPSTREAM_KEY
             region: us
           - id: an
             provider: anthropic
-            base_url: {emulator}
+            base_url: {{emulator}}
             api_key_env: UPSTREAM_KEY
           - id: ge
             provider: gemini
-            base_url: {emulator}
+            base_url: {{emulator}}
             api_key_env: UPSTREAM_KEY
           - id: az
             provider: azure
-            base_url: {emulator}
+            base_url: {{emulator}}
             api_key_env: UPSTREAM_KEY
             api_version: 2024-10-21
           - id: ds
             provider: deepseek
-            base_url: {emulator}/v1
+            base_url: {{emulator}}/v1
             api_key_env: UPSTREAM_KEY
           - id: broken-500
             provider: openai
-            base_url: {emulator}/x/status=500/v1
+            base_url: {{emulator}}/x/status=500/v1
             api_key_env: UPSTREAM_KEY
           - id: broken-429
             provider: anthropic
-            base_url: {emulator}/x/status=429;retry_after=7
+            base_url: {{emulator}}/x/status=429;retry_after=7
             api_key_env: UPSTREAM_KEY
           - id: slow
             provider: openai
-            base_url: {emulator}/x/latency_ms=5000/v1
+            base_url: {{emulator}}/x/latency_ms=5000/v1
             api_key_env: UPSTREAM_KEY
-            timeouts: {{ first_byte: 300ms, idle: 300ms }}
+            timeouts: { first_byte: 300ms, idle: 300ms }
           - id: nowhere
             provider: openai
             base_url: http://127.0.0.1:9/v1
             api_key_env: UPSTREAM_KEY
-            timeouts: {{ connect: 1s }}
+            timeouts: { connect: 1s }
         models:
           - name: m-openai
-            deployments: [{{ channel: oa, model: gpt-4o-mini }}]
+            deployments: [{ channel: oa, model: gpt-4o-mini }]
           - name: m-anthropic
-            deployments: [{{ channel: an, model: claude-sonnet-4-5 }}]
+            deployments: [{ channel: an, model: claude-sonnet-4-5 }]
           - name: m-gemini
-            deployments: [{{ channel: ge, model: gemini-2.5-flash }}]
+            deployments: [{ channel: ge, model: gemini-2.5-flash }]
           - name: m-azure
-            deployments: [{{ channel: az, model: my-gpt-deployment }}]
+            deployments: [{ channel: az, model: my-gpt-deployment }]
           - name: m-deepseek
-            deployments: [{{ channel: ds, model: deepseek-reasoner }}]
+            deployments: [{ channel: ds, model: deepseek-reasoner }]
           - name: m-embed
-            deployments: [{{ channel: oa, model: text-embedding-3-small }}]
+            deployments: [{ channel: oa, model: text-embedding-3-small }]
           - name: m-embed-gemini
-            deployments: [{{ channel: ge, model: text-embedding-004 }}]
+            deployments: [{ channel: ge, model: text-embedding-004 }]
           - name: m-500
-            deployments: [{{ channel: broken-500, model: gpt-4o-mini }}]
+            deployments: [{ channel: broken-500, model: gpt-4o-mini }]
           - name: m-429
-            deployments: [{{ channel: broken-429, model: claude-sonnet-4-5 }}]
+            deployments: [{ channel: broken-429, model: claude-sonnet-4-5 }]
           - name: m-slow
-            deployments: [{{ channel: slow, model: gpt-4o-mini }}]
+            deployments: [{ channel: slow, model: gpt-4o-mini }]
           - name: m-failover
             deployments:
-              - {{ channel: nowhere, model: gpt-4o-mini }}
-              - {{ channel: broken-500, model: gpt-4o-mini }}
-              - {{ channel: oa, model: gpt-4o-mini }}
+              - { channel: nowhere, model: gpt-4o-mini }
+              - { channel: broken-500, model: gpt-4o-mini }
+              - { channel: oa, model: gpt-4o-mini }
         keys:
           - name: test
             key_env: CLIENT_KEY

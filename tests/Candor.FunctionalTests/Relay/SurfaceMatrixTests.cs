@@ -77,8 +77,8 @@ public sealed class SurfaceMatrixTests(CandorFixture fixture)
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("message", body.GetProperty("type").GetString());
         Assert.Equal("assistant", body.GetProperty("role").GetString());
-        Assert.Equal("text", body.GetProperty("content")[0].GetProperty("type").GetString());
-        Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("content")[0].GetProperty("text").GetString()));
+        var text = body.GetProperty("content").EnumerateArray().Single(b => b.GetProperty("type").GetString() == "text");
+        Assert.False(string.IsNullOrWhiteSpace(text.GetProperty("text").GetString()));
         Assert.Equal("end_turn", body.GetProperty("stop_reason").GetString());
         Assert.True(body.GetProperty("usage").GetProperty("output_tokens").GetInt32() > 0);
     }
