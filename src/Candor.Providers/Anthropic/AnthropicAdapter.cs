@@ -1,3 +1,4 @@
+using Candor.Providers.Http;
 using System.Text.Json;
 using Candor.Core.Configuration;
 using Candor.Core.Upstream;

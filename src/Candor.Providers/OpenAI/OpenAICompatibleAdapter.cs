@@ -1,3 +1,4 @@
+using Candor.Providers.Http;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Candor.Core.Configuration;
@@ -118,7 +119,7 @@ public abstract class OpenAICompatibleAdapter : IProviderAdapter
     public HttpRequestMessage CreateChatRequest(ChannelSettings channel, string upstreamModel, ChatRequest request)
     {
         var options = CreateOptions(upstreamModel, request);
-        return Build(channel, ChatUri(channel, upstreamModel), JsonBody.Chat(request, upstreamModel, options), request.Stream);
+        return Build(channel, ChatUri(channel, upstreamModel), PooledJsonContent.Create((request, upstreamModel, options), static (s, w) => OpenAIChatRequestEncoder.Write(s.request, s.upstreamModel, s.options, w)), request.Stream);
     }
 
     /// <inheritdoc/>
@@ -186,7 +187,7 @@ public abstract class OpenAICompatibleAdapter : IProviderAdapter
             return null;
         }
 
-        var body = JsonBody.Create((request, upstreamModel), static (s, w) => OpenAIEmbeddingsCodec.WriteRequest(s.request, s.upstreamModel, w));
+        var body = PooledJsonContent.Create((request, upstreamModel), static (s, w) => OpenAIEmbeddingsCodec.WriteRequest(s.request, s.upstreamModel, w));
         return Build(channel, EmbeddingsUri(channel, upstreamModel), body, stream: false);
     }
 
