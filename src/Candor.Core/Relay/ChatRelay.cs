@@ -78,7 +78,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
     {
         var adapter = channel.Adapter;
         var settings = channel.Settings;
-        if (adapter.CheckSupported(request) is { } unsupported)
+        if ((TranslationGuard.Check(request, adapter.Protocol) ?? adapter.CheckSupported(request)) is { } unsupported)
         {
             return AttemptOutcome.Failed(unsupported, retryable: true);
         }
@@ -106,6 +106,14 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         }
 
         using var _ = upstreamRequest;
+        if (request.ProtocolHeaders is { } forwarded && request.SourceProtocol == adapter.Protocol)
+        {
+            foreach (var (name, value) in forwarded)
+            {
+                upstreamRequest.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
         timer.CancelAfter(settings.FirstByteTimeout);
         long sent = Stopwatch.GetTimestamp();

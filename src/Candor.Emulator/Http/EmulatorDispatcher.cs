@@ -12,7 +12,7 @@ namespace Candor.Emulator.Http;
 /// </summary>
 internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJournal journal, FaultQueue faults, CancellationToken stopping)
 {
-    private static readonly string[] JournalHeaders = ["authorization", "api-key", "x-api-key", "x-goog-api-key", "anthropic-version"];
+    private static readonly string[] JournalHeaders = ["authorization", "api-key", "x-api-key", "x-goog-api-key", "anthropic-version", "anthropic-beta"];
 
     private int _active;
 

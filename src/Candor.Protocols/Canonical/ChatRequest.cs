@@ -63,6 +63,10 @@ public sealed class ChatRequest
     /// <summary>The protocol the request was decoded from.</summary>
     public WireProtocol SourceProtocol { get; set; }
 
+    /// <summary>Request headers of the source protocol that change the request's meaning (Anthropic's
+    /// <c>anthropic-beta</c>); forwarded to upstreams that speak the same protocol.</summary>
+    public List<KeyValuePair<string, string>>? ProtocolHeaders { get; set; }
+
     /// <summary>Top-level fields of the source request that Candor does not model; a same-protocol
     /// encoder writes them back so that nothing the client sent is dropped.</summary>
     public JsonObject? Unmapped { get; set; }

@@ -30,6 +30,11 @@ internal static class AnthropicEndpoints
                 return;
             }
 
+            if (http.Request.Headers["anthropic-beta"] is { Count: > 0 } beta)
+            {
+                request.ProtocolHeaders = [new("anthropic-beta", beta.ToString())];
+            }
+
             await relay.RelayAsync(context, surface, request, body.WrittenMemory).ConfigureAwait(false);
         });
         app.MapPost("/v1/messages/count_tokens", static async (HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay) =>

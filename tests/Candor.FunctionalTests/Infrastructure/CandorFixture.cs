@@ -61,6 +61,11 @@ public sealed class CandorFixture : IAsyncLifetime
             base_url: {{emulator}}/x/latency_ms=5000/v1
             api_key_env: UPSTREAM_KEY
             timeouts: { first_byte: 300ms, idle: 300ms }
+          - id: idle
+            provider: openai
+            base_url: {{emulator}}/v1
+            api_key_env: UPSTREAM_KEY
+            timeouts: { idle: 400ms }
           - id: nowhere
             provider: openai
             base_url: http://127.0.0.1:9/v1
@@ -87,6 +92,8 @@ public sealed class CandorFixture : IAsyncLifetime
             deployments: [{ channel: broken-429, model: claude-sonnet-4-5 }]
           - name: m-slow
             deployments: [{ channel: slow, model: gpt-4o-mini }]
+          - name: m-idle
+            deployments: [{ channel: idle, model: gpt-4o-mini }]
           - name: m-failover
             deployments:
               - { channel: nowhere, model: gpt-4o-mini }

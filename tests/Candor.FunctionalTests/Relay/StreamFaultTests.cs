@@ -130,4 +130,15 @@ public sealed class StreamFaultTests(CandorFixture fixture)
         Assert.Equal(0, fixture.Emulator.ActiveRequests);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task UpstreamSilentLongerThanIdleTimeout_EndsTheStreamWithATimeoutError()
+    {
+        var events = await StreamAsync("/v1/chat/completions", """
+            {"model":"m-idle","stream":true,"messages":[{"role":"user","content":"[[emulator:tokens=6;chunk_ms=1500]] go"}]}
+            """);
+        var last = JsonDocument.Parse(events[^1].Data).RootElement;
+        Assert.Contains("timed out", last.GetProperty("error").GetProperty("message").GetString());
+        Assert.DoesNotContain(events, e => e.Data == "[DONE]");
+    }
 }
