@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Candor.Core.Configuration;
+using Candor.Emulator;
+using Candor.FunctionalTests.Infrastructure;
+using Candor.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.FunctionalTests.Hosting;
+
+/// <summary>Configuration is validated at start and reloaded on change; a bad reload is rejected while
+/// the old snapshot serves, and in-flight requests finish on the snapshot they started with.</summary>
+public sealed class ReloadTests : IAsyncLifetime
+{
+    private EmulatorHost _emulator = null!;
+    private string _dir = null!;
+
+    private string ConfigPath => Path.Combine(_dir, "candor.yaml");
+
+    private string Emulator => _emulator.BaseAddress.ToString().TrimEnd('/');
+
+    public async Task InitializeAsync()
+    {
+        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
+        _dir = Directory.CreateTempSubdirectory("candor-reload-").FullName;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _emulator.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private string Config(params string[] models) => $$"""
+        channels:
+          - id: oa
+            provider: openai
+            base_url: {{Emulator}}/v1
+            api_key_env: UPSTREAM_KEY
+        models:
+        {{string.Concat(models.Select(m => $"  - name: {m}\n    deployments: [{{ channel: oa, model: gpt-4o-mini }}]\n"))}}
+        keys:
+          - name: test
+            key_env: CLIENT_KEY
+        """;
+
+    private async Task<WebApplication> StartAsync()
+    {
+        var app = await CandorServer.BuildAsync(new ServeOptions
+        {
+            ConfigPath = ConfigPath,
+            Urls = "http://127.0.0.1:0",
+            Environment = CandorFixture.Environment,
+            Watch = true,
+            LogLevel = LogLevel.Warning,
+        });
+        await app.StartAsync();
+        return app;
+    }
+
+    private static async Task<List<string>> ModelsAsync(HttpClient client, CancellationToken ct)
+    {
+        var list = await Json.ReadAsync(await client.GetAsync("/v1/models", ct), ct);
+        return list.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!).ToList();
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, CancellationToken ct)
+    {
+        while (!await condition())
+        {
+            await Task.Delay(50, ct);
+        }
+    }
+
+    [Fact]
+    public async Task ChangedFile_IsReloaded_AndABadChangeIsRejectedWhileTheOldConfigServes()
+    {
+        await File.WriteAllTextAsync(ConfigPath, Config("first"));
+        await using var app = await StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", CandorFixture.Key);
+        var ct = Json.Timeout(30);
+        Assert.Equal(["first"], await ModelsAsync(client, ct));
+
+        await File.WriteAllTextAsync(ConfigPath, Config("first", "second"), ct);
+        await WaitForAsync(async () => (await ModelsAsync(client, ct)).Contains("second"), ct);
+
+        await File.WriteAllTextAsync(ConfigPath, Config("third").Replace("provider: openai", "provider: nonesuch", StringComparison.Ordinal), ct);
+        await Task.Delay(1000, ct);
+        Assert.Equal(["first", "second"], await ModelsAsync(client, ct));
+        using var ok = await client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"second","messages":[{"role":"user","content":"hi"}]}"""), ct);
+        Assert.Equal(200, (int)ok.StatusCode);
+    }
+
+    [Fact]
+    public async Task InFlightStream_FinishesOnItsSnapshotAcrossAReload()
+    {
+        await File.WriteAllTextAsync(ConfigPath, Config("streamer"));
+        await using var app = await StartAsync();
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", CandorFixture.Key);
+        var ct = Json.Timeout(30);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = Json.Body("""{"model":"streamer","stream":true,"messages":[{"role":"user","content":"[[emulator:tokens=20;chunk_ms=60]] go"}]}"""),
+        };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        var reading = Sse.ReadAllAsync(response, ct);
+
+        // The model disappears from the configuration while its stream is running.
+        await File.WriteAllTextAsync(ConfigPath, Config("other"), ct);
+        await WaitForAsync(async () => (await ModelsAsync(client, ct)).Contains("other"), ct);
+
+        var events = await reading;
+        Assert.Equal("[DONE]", events[^1].Data);
+        Assert.DoesNotContain(events, e => e.Data.Contains("\"error\"", StringComparison.Ordinal));
+        using var gone = await client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"streamer","messages":[{"role":"user","content":"hi"}]}"""), ct);
+        Assert.Equal(404, (int)gone.StatusCode);
+    }
+
+    [Fact]
+    public async Task InvalidFileAtStart_StopsStartupNamingThePlace()
+    {
+        await File.WriteAllTextAsync(ConfigPath, Config("m").Replace("api_key_env: UPSTREAM_KEY", "api_key_env: NOT_SET_ANYWHERE", StringComparison.Ordinal));
+        var e = await Assert.ThrowsAsync<ConfigException>(StartAsync);
+        Assert.StartsWith(ConfigPath + ":5:", e.Message, StringComparison.Ordinal);
+        Assert.Contains("NOT_SET_ANYWHERE", e.Message, StringComparison.Ordinal);
+    }
+}
