@@ -1,0 +1,6 @@
+namespace Candor.Storage;
+
+/// <summary>Marker for the storage assembly (SQLite now, PostgreSQL later).</summary>
+internal static class StorageAssembly
+{
+}
