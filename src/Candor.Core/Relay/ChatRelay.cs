@@ -246,7 +246,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
 
                     if (fast)
                     {
-                        SseWriter.WriteEvent(pending, e.EventType is null ? default : System.Text.Encoding.UTF8.GetBytes(e.EventType), e.Data.Span);
+                        SseWriter.WriteEvent(pending, e.EventType, e.Data.Span);
                     }
 
                     if (!decoder.DecodeStreamEvent(e, events))
@@ -326,7 +326,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                     events.Clear();
                     if (fast)
                     {
-                        SseWriter.WriteEvent(output, e.EventType is null ? default : System.Text.Encoding.UTF8.GetBytes(e.EventType), e.Data.Span);
+                        SseWriter.WriteEvent(output, e.EventType, e.Data.Span);
                     }
 
                     if (!decoder.DecodeStreamEvent(e, events))

@@ -153,7 +153,7 @@ public sealed class GeminiClientEncoder : IChatClientEncoder
             GeminiWire.WriteError(writer, error);
         }
 
-        SseWriter.WriteEvent(output, default, _scratch.WrittenSpan);
+        SseWriter.WriteEvent(output, ReadOnlySpan<byte>.Empty, _scratch.WrittenSpan);
     }
 
     /// <inheritdoc />
@@ -281,7 +281,7 @@ public sealed class GeminiClientEncoder : IChatClientEncoder
             writer.WriteEndObject();
         }
 
-        SseWriter.WriteEvent(output, default, _scratch.WrittenSpan);
+        SseWriter.WriteEvent(output, ReadOnlySpan<byte>.Empty, _scratch.WrittenSpan);
     }
 
     private void WriteCandidate(Utf8JsonWriter writer, int index, string? finish)

@@ -36,6 +36,20 @@ public static class SseWriter
         Write(output, "\n"u8);
     }
 
+    /// <summary>Writes an event whose type is a string (transcoded without allocating); null means no type.</summary>
+    public static void WriteEvent(IBufferWriter<byte> output, string? eventType, ReadOnlySpan<byte> data)
+    {
+        if (eventType is null)
+        {
+            WriteEvent(output, ReadOnlySpan<byte>.Empty, data);
+            return;
+        }
+
+        Span<byte> type = eventType.Length <= 64 ? stackalloc byte[System.Text.Encoding.UTF8.GetMaxByteCount(eventType.Length)] : new byte[System.Text.Encoding.UTF8.GetMaxByteCount(eventType.Length)];
+        int n = System.Text.Encoding.UTF8.GetBytes(eventType, type);
+        WriteEvent(output, type[..n], data);
+    }
+
     /// <summary>Writes a comment line (ignored by readers; keeps idle connections alive).</summary>
     public static void WriteComment(IBufferWriter<byte> output, ReadOnlySpan<byte> text)
     {

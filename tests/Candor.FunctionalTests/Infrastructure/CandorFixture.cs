@@ -114,8 +114,11 @@ public sealed class CandorFixture : IAsyncLifetime
         _ => null,
     };
 
+    private readonly List<Exception> _unobserved = [];
+
     public async Task InitializeAsync()
     {
+        TaskScheduler.UnobservedTaskException += OnUnobserved;
         Emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
         _configDir = Directory.CreateTempSubdirectory("candor-test-").FullName;
         await File.WriteAllTextAsync(ConfigPath, ConfigYaml(Emulator.BaseAddress.ToString().TrimEnd('/')));
@@ -142,8 +145,28 @@ public sealed class CandorFixture : IAsyncLifetime
         return client;
     }
 
+    private void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
+    {
+        lock (_unobserved)
+        {
+            _unobserved.Add(e.Exception);
+        }
+    }
+
+    /// <summary>After every test of the collection: no upstream request is left open (Candor cancelled or
+    /// finished each one) and no task failed without being observed.</summary>
     public async Task DisposeAsync()
     {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (Emulator.ActiveRequests > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        int leaked = Emulator.ActiveRequests;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        TaskScheduler.UnobservedTaskException -= OnUnobserved;
         if (_app is not null)
         {
             await _app.StopAsync();
@@ -154,6 +177,19 @@ public sealed class CandorFixture : IAsyncLifetime
         if (_configDir is not null)
         {
             Directory.Delete(_configDir, recursive: true);
+        }
+
+        if (leaked > 0)
+        {
+            throw new InvalidOperationException($"{leaked} upstream request(s) were still open after the tests.");
+        }
+
+        lock (_unobserved)
+        {
+            if (_unobserved.Count > 0)
+            {
+                throw new AggregateException("Unobserved task exceptions during the tests.", _unobserved);
+            }
         }
     }
 }

@@ -78,7 +78,7 @@ public sealed class SseParserTests
         var output = new ArrayBufferWriter<byte>();
         SseWriter.WriteEvent(output, "content_block_delta"u8, "multi\nline\r\ndata"u8);
         SseWriter.WriteComment(output, "keep-alive"u8);
-        SseWriter.WriteEvent(output, default, "{}"u8);
+        SseWriter.WriteEvent(output, (string?)null, "{}"u8);
         var events = ParseSplit(output.WrittenSpan.ToArray(), []);
         Assert.Equal([("content_block_delta", "multi\nline\ndata"), (null, "{}")], events);
     }
