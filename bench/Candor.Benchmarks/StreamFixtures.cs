@@ -1,0 +1,51 @@
+using System.Text;
+
+namespace Candor.Benchmarks;
+
+/// <summary>Realistic upstream streams (100 text deltas each) in the OpenAI and Anthropic wires.</summary>
+internal static class StreamFixtures
+{
+    public const int Deltas = 100;
+
+    public static readonly byte[] OpenAIStream = BuildOpenAI();
+
+    public static readonly byte[] AnthropicStream = BuildAnthropic();
+
+    public static readonly byte[] ChatBody = Encoding.UTF8.GetBytes(
+        "{\"model\":\"public-model\",\"messages\":[{\"role\":\"system\",\"content\":\"You are helpful.\"},{\"role\":\"user\",\"content\":\""
+        + string.Concat(Enumerable.Repeat("Tell me about the weather in Paris today. ", 40))
+        + "\"}],\"temperature\":0.7,\"max_tokens\":512,\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+
+    private static byte[] BuildOpenAI()
+    {
+        var sb = new StringBuilder();
+        sb.Append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n");
+        for (int i = 0; i < Deltas; i++)
+        {
+            sb.Append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" word")
+              .Append(i).Append("\"},\"finish_reason\":null}]}\n\n");
+        }
+
+        sb.Append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+        sb.Append("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":100,\"total_tokens\":112}}\n\n");
+        sb.Append("data: [DONE]\n\n");
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    private static byte[] BuildAnthropic()
+    {
+        var sb = new StringBuilder();
+        sb.Append("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":12,\"output_tokens\":1}}}\n\n");
+        sb.Append("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
+        sb.Append("event: ping\ndata: {\"type\": \"ping\"}\n\n");
+        for (int i = 0; i < Deltas; i++)
+        {
+            sb.Append("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" word").Append(i).Append("\"}}\n\n");
+        }
+
+        sb.Append("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
+        sb.Append("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":100}}\n\n");
+        sb.Append("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+}
