@@ -192,23 +192,7 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
 
         if (hasTools)
         {
-            w.WriteStartArray("tool_calls");
-            foreach (var part in choice.Parts)
-            {
-                if (part is ToolCallPart call)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("id", call.Id);
-                    w.WriteString("type", "function");
-                    w.WriteStartObject("function");
-                    w.WriteString("name", call.Name);
-                    w.WriteString("arguments", call.ArgumentsJson);
-                    w.WriteEndObject();
-                    w.WriteEndObject();
-                }
-            }
-
-            w.WriteEndArray();
+            OpenAIWire.WriteToolCalls(w, choice.Parts);
         }
 
         w.WriteEndObject();

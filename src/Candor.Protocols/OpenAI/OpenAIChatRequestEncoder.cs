@@ -252,23 +252,7 @@ public static class OpenAIChatRequestEncoder
 
         if (hasTools)
         {
-            w.WriteStartArray("tool_calls");
-            foreach (var part in m.Parts)
-            {
-                if (part is ToolCallPart call)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("id", call.Id);
-                    w.WriteString("type", "function");
-                    w.WriteStartObject("function");
-                    w.WriteString("name", call.Name);
-                    w.WriteString("arguments", call.ArgumentsJson);
-                    w.WriteEndObject();
-                    w.WriteEndObject();
-                }
-            }
-
-            w.WriteEndArray();
+            OpenAIWire.WriteToolCalls(w, m.Parts);
         }
 
         w.WriteEndObject();

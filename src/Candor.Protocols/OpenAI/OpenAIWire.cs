@@ -15,6 +15,29 @@ internal static class OpenAIWire
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>Writes <c>"tool_calls":[…]</c> for the tool-call parts of a message (assistant history in a
+    /// request, the message of a response).</summary>
+    public static void WriteToolCalls(Utf8JsonWriter w, List<ContentPart> parts)
+    {
+        w.WriteStartArray("tool_calls");
+        foreach (var part in parts)
+        {
+            if (part is ToolCallPart call)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", call.Id);
+                w.WriteString("type", "function");
+                w.WriteStartObject("function");
+                w.WriteString("name", call.Name);
+                w.WriteString("arguments", call.ArgumentsJson);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+        }
+
+        w.WriteEndArray();
+    }
+
     public static string ToWire(FinishReason reason, string? raw) => reason switch
     {
         FinishReason.EndTurn or FinishReason.StopSequence or FinishReason.PauseTurn => "stop",
