@@ -1,6 +1,7 @@
 using Candor.Core.Relay;
 using Candor.Core.Routing;
 using Candor.Protocols.Anthropic;
+using Candor.Protocols.Canonical;
 
 namespace Candor.Server.Surfaces;
 
@@ -13,52 +14,28 @@ internal static class AnthropicEndpoints
         {
             var surface = SurfaceRegistry.Anthropic;
             var context = new RelayContext(http, "anthropic");
-            if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
+            using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(http, surface, snapshots, AnthropicRequestDecoder.TryDecode).ConfigureAwait(false);
+            if (accepted is null)
             {
-                return;
-            }
-
-            using var body = await RequestBody.ReadAsync(http, surface, snapshots.Current.Config.MaxRequestBytes).ConfigureAwait(false);
-            if (body is null)
-            {
-                return;
-            }
-
-            if (!AnthropicRequestDecoder.TryDecode(body.WrittenSpan, out var request, out var error))
-            {
-                await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
                 return;
             }
 
             if (http.Request.Headers["anthropic-beta"] is { Count: > 0 } beta)
             {
-                request.ProtocolHeaders = [new("anthropic-beta", beta.ToString())];
+                accepted.Value.ProtocolHeaders = [new("anthropic-beta", beta.ToString())];
             }
 
-            await relay.RelayAsync(context, surface, request, body.WrittenMemory).ConfigureAwait(false);
+            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body.WrittenMemory).ConfigureAwait(false);
         });
         app.MapPost("/v1/messages/count_tokens", static async (HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay) =>
         {
             var surface = SurfaceRegistry.Anthropic;
             var context = new RelayContext(http, "anthropic");
-            if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
+            using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(http, surface, snapshots, AnthropicRequestDecoder.TryDecodeCountTokens).ConfigureAwait(false);
+            if (accepted is not null)
             {
-                return;
+                await relay.CountTokensAsync(context, surface, accepted.Value, AnthropicErrors.WriteCountTokens).ConfigureAwait(false);
             }
-
-            using var body = await RequestBody.ReadAsync(http, surface, snapshots.Current.Config.MaxRequestBytes).ConfigureAwait(false);
-            if (body is null)
-            {
-                return;
-            }
-
-            if (!AnthropicRequestDecoder.TryDecodeCountTokens(body.WrittenSpan, out var request, out var error))
-            {
-                await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
-                return;
-            }
-
-            await relay.CountTokensAsync(context, surface, request, AnthropicErrors.WriteCountTokens).ConfigureAwait(false);
         });
         return app;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
@@ -61,26 +62,15 @@ internal static class GeminiEndpoints
             return;
         }
 
-        if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        using var body = await RequestBody.ReadAsync(http, surface, snapshots.Current.Config.MaxRequestBytes).ConfigureAwait(false);
-        if (body is null)
-        {
-            return;
-        }
-
         if (method == "countTokens")
         {
-            if (!GeminiRequestDecoder.TryDecodeCountTokens(body.WrittenSpan, model, out var countRequest, out var countError))
+            using var counted = await SurfaceRequest.AcceptAsync<ChatRequest>(http, surface, snapshots,
+                (ReadOnlySpan<byte> b, [NotNullWhen(true)] out ChatRequest? r, [NotNullWhen(false)] out RelayError? e) => GeminiRequestDecoder.TryDecodeCountTokens(b, model, out r, out e)).ConfigureAwait(false);
+            if (counted is not null)
             {
-                await ResponseWriter.WriteErrorAsync(http, surface, countError).ConfigureAwait(false);
-                return;
+                await aux.CountTokensAsync(context, surface, counted.Value, GeminiErrors.WriteCountTokens).ConfigureAwait(false);
             }
 
-            await aux.CountTokensAsync(context, surface, countRequest, GeminiErrors.WriteCountTokens).ConfigureAwait(false);
             return;
         }
 
@@ -92,12 +82,11 @@ internal static class GeminiEndpoints
             return;
         }
 
-        if (!GeminiRequestDecoder.TryDecode(body.WrittenSpan, model, stream, out var request, out var error))
+        using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(http, surface, snapshots,
+            (ReadOnlySpan<byte> b, [NotNullWhen(true)] out ChatRequest? r, [NotNullWhen(false)] out RelayError? e) => GeminiRequestDecoder.TryDecode(b, model, stream, out r, out e)).ConfigureAwait(false);
+        if (accepted is not null)
         {
-            await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
-            return;
+            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body.WrittenMemory).ConfigureAwait(false);
         }
-
-        await relay.RelayAsync(context, surface, request, body.WrittenMemory).ConfigureAwait(false);
     }
 }

@@ -53,47 +53,24 @@ internal static class OpenAIEndpoints
     {
         var surface = SurfaceRegistry.OpenAI;
         var context = new RelayContext(http, "openai");
-        if (!await ApiKeys.AuthenticateAsync(http, SurfaceRegistry.OpenAI, snapshots).ConfigureAwait(false))
+        using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(http, surface, snapshots, OpenAIChatRequestDecoder.TryDecode).ConfigureAwait(false);
+        if (accepted is not null)
         {
-            return;
+            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body.WrittenMemory).ConfigureAwait(false);
         }
-
-        using var body = await RequestBody.ReadAsync(http, surface, snapshots.Current.Config.MaxRequestBytes).ConfigureAwait(false);
-        if (body is null)
-        {
-            return;
-        }
-
-        if (!OpenAIChatRequestDecoder.TryDecode(body.WrittenSpan, out var request, out var error))
-        {
-            await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
-            return;
-        }
-
-        await relay.RelayAsync(context, surface, request, body.WrittenMemory).ConfigureAwait(false);
     }
 
     private static async Task EmbeddingsAsync(HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay)
     {
         var surface = SurfaceRegistry.OpenAI;
         var context = new RelayContext(http, "openai");
-        if (!await ApiKeys.AuthenticateAsync(http, SurfaceRegistry.OpenAI, snapshots).ConfigureAwait(false))
+        using var accepted = await SurfaceRequest.AcceptAsync<EmbeddingRequest>(http, surface, snapshots, OpenAIEmbeddingsCodec.TryDecodeRequest).ConfigureAwait(false);
+        if (accepted is null)
         {
             return;
         }
 
-        using var body = await RequestBody.ReadAsync(http, surface, snapshots.Current.Config.MaxRequestBytes).ConfigureAwait(false);
-        if (body is null)
-        {
-            return;
-        }
-
-        if (!OpenAIEmbeddingsCodec.TryDecodeRequest(body.WrittenSpan, out var request, out var error))
-        {
-            await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
-            return;
-        }
-
+        var request = accepted.Value;
         await relay.EmbeddingsAsync(context, surface, request,
             (response, output) => OpenAIEmbeddingsCodec.WriteResponse(response, request.Model, request.EncodingFormat, output)).ConfigureAwait(false);
     }
