@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+
+namespace Candor.Core.Admission;
+
+/// <summary>Per-key requests-per-minute, tokens-per-minute (on reserved tokens: prompt estimate plus
+/// maximum output, refunded at settlement) and concurrent requests, held in memory on this node.
+/// Time comes from the injected <see cref="TimeProvider"/> so tests are deterministic.</summary>
+public sealed class RateLimiter(TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
+
+    /// <summary>Admits one request for <paramref name="keyId"/>, or says which limit refuses and for how long.</summary>
+    public RateDecision TryAcquire(string keyId, RateLimits limits, int reservedTokens)
+    {
+        var state = _keys.GetOrAdd(keyId, static _ => new KeyState());
+        long now = time.GetTimestamp();
+        long frequency = time.TimestampFrequency;
+        lock (state)
+        {
+            state.Adopt(limits, now, frequency);
+            if (limits.Concurrency is int max && state.InFlight >= max)
+            {
+                return Refuse(state, limits, now, "concurrency", TimeSpan.FromSeconds(1));
+            }
+
+            if (state.Requests is { } requests && !requests.TryTake(1, now, out var waitRequests))
+            {
+                return Refuse(state, limits, now, "requests", waitRequests);
+            }
+
+            if (state.Tokens is { } tokens && !tokens.TryTake(reservedTokens, now, out var waitTokens))
+            {
+                state.Requests?.Give(1, now);
+                return Refuse(state, limits, now, "tokens", waitTokens);
+            }
+
+            state.InFlight++;
+            return Decision(state, limits, now, allowed: true, null, TimeSpan.Zero, new RateLease(this, state, state.Tokens is null ? 0 : reservedTokens));
+        }
+    }
+
+    internal void Release(KeyState state, int refundTokens)
+    {
+        long now = time.GetTimestamp();
+        lock (state)
+        {
+            state.InFlight--;
+            if (refundTokens > 0)
+            {
+                state.Tokens?.Give(refundTokens, now);
+            }
+        }
+    }
+
+    /// <summary>Writes OpenAI's <c>x-ratelimit-*</c> headers (and Retry-After when refused).</summary>
+    public static void WriteHeaders(IHeaderDictionary headers, RateDecision decision)
+    {
+        if (decision.LimitRequests is int limitRequests)
+        {
+            headers["x-ratelimit-limit-requests"] = limitRequests.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-remaining-requests"] = decision.RemainingRequests.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-reset-requests"] = Duration(decision.ResetRequests);
+        }
+
+        if (decision.LimitTokens is int limitTokens)
+        {
+            headers["x-ratelimit-limit-tokens"] = limitTokens.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-remaining-tokens"] = decision.RemainingTokens.ToString(CultureInfo.InvariantCulture);
+            headers["x-ratelimit-reset-tokens"] = Duration(decision.ResetTokens);
+        }
+
+        if (!decision.Allowed)
+        {
+            headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>OpenAI's duration format: "6m0s", "1.5s", "20ms".</summary>
+    public static string Duration(TimeSpan span)
+    {
+        if (span < TimeSpan.FromSeconds(1))
+        {
+            return ((int)Math.Ceiling(span.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms";
+        }
+
+        int minutes = (int)span.TotalMinutes;
+        double seconds = Math.Round(span.TotalSeconds - (minutes * 60), 3);
+        return minutes > 0
+            ? $"{minutes.ToString(CultureInfo.InvariantCulture)}m{seconds.ToString("0.###", CultureInfo.InvariantCulture)}s"
+            : seconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
+    }
+
+    private static RateDecision Refuse(KeyState state, RateLimits limits, long now, string exceeded, TimeSpan wait) =>
+        Decision(state, limits, now, allowed: false, exceeded, wait, lease: null);
+
+    private static RateDecision Decision(KeyState state, RateLimits limits, long now, bool allowed, string? exceeded, TimeSpan wait, RateLease? lease) => new()
+    {
+        Allowed = allowed,
+        Exceeded = exceeded,
+        RetryAfter = wait,
+        LimitRequests = limits.RequestsPerMinute,
+        RemainingRequests = state.Requests?.Remaining(now) ?? 0,
+        ResetRequests = state.Requests?.UntilFull(now) ?? TimeSpan.Zero,
+        LimitTokens = limits.TokensPerMinute,
+        RemainingTokens = state.Tokens?.Remaining(now) ?? 0,
+        ResetTokens = state.Tokens?.UntilFull(now) ?? TimeSpan.Zero,
+        Lease = lease,
+    };
+
+    /// <summary>One key's buckets and in-flight count; guarded by locking the instance.</summary>
+    internal sealed class KeyState
+    {
+        public TokenBucket? Requests { get; private set; }
+
+        public TokenBucket? Tokens { get; private set; }
+
+        public int InFlight { get; set; }
+
+        public void Adopt(RateLimits limits, long now, long frequency)
+        {
+            Requests = Adopt(Requests, limits.RequestsPerMinute, now, frequency);
+            Tokens = Adopt(Tokens, limits.TokensPerMinute, now, frequency);
+        }
+
+        private static TokenBucket? Adopt(TokenBucket? bucket, int? limit, long now, long frequency)
+        {
+            if (limit is not int l)
+            {
+                return null;
+            }
+
+            if (bucket is null)
+            {
+                return new TokenBucket(l, now, frequency);
+            }
+
+            if (bucket.Capacity != l)
+            {
+                bucket.Resize(l, now);
+            }
+
+            return bucket;
+        }
+    }
+}
