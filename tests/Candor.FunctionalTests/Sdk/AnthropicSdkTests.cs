@@ -243,6 +243,179 @@ public sealed class AnthropicSdkTests(CandorFixture fixture)
 
     [Theory]
     [MemberData(nameof(Models))]
+    public async Task Thinking_BlocksAreReadableAndSendingThemBackIsAccepted(string model)
+    {
+        var ct = Timeout();
+        using var client = Client();
+        var question = new UserMessageParam("Think, then answer.");
+        Message first = await client.Messages.Create(new MessageCreateParams
+        {
+            Model = model,
+            MaxTokens = 2048,
+            Thinking = new ThinkingConfigEnabled { BudgetTokens = 1024 },
+            Messages = [question],
+        }, ct);
+
+        // Every thinking block must carry the fields the SDK requires (reading a missing one throws).
+        var thinking = first.Content.Select(b => b.Value).OfType<ThinkingBlock>().ToList();
+        Assert.All(thinking, t => Assert.NotNull(t.Signature));
+        Assert.All(thinking, t => Assert.False(string.IsNullOrEmpty(t.Thinking)));
+        if (model is "m-anthropic" or "m-deepseek" or "m-gemini")
+        {
+            Assert.NotEmpty(thinking);
+        }
+
+        var echoed = new List<ContentBlockParam>();
+        echoed.AddRange(thinking.Select(t => (ContentBlockParam)new ThinkingBlockParam { Thinking = t.Thinking, Signature = t.Signature }));
+        echoed.Add(new TextBlockParam { Text = Text(first) });
+        Message second = await client.Messages.Create(new MessageCreateParams
+        {
+            Model = model,
+            MaxTokens = 2048,
+            Thinking = new ThinkingConfigEnabled { BudgetTokens = 1024 },
+            Messages = [question, new AssistantMessageParam(echoed), new UserMessageParam("And now?")],
+        }, ct);
+
+        Assert.Equal("end_turn", second.StopReason?.Raw());
+        Assert.False(string.IsNullOrWhiteSpace(Text(second)));
+    }
+
+    [Fact]
+    public async Task ThinkingStreaming_DeltasAndSignatureArriveBeforeTheText()
+    {
+        var ct = Timeout();
+        using var client = Client();
+        var thinking = new StringBuilder();
+        var text = new StringBuilder();
+        string? signature = null;
+        await foreach (var ev in client.Messages.CreateStreaming(new MessageCreateParams
+        {
+            Model = "m-anthropic",
+            MaxTokens = 2048,
+            Thinking = new ThinkingConfigEnabled { BudgetTokens = 1024 },
+            Messages = [new UserMessageParam("Think, then answer.")],
+        }, ct))
+        {
+            if (!ev.TryPickContentBlockDelta(out var delta))
+            {
+                continue;
+            }
+
+            if (delta.Delta.TryPickThinking(out var t))
+            {
+                Assert.Equal(0, text.Length);
+                thinking.Append(t.Thinking);
+            }
+            else if (delta.Delta.TryPickSignature(out var s))
+            {
+                signature = s.Signature;
+            }
+            else if (delta.Delta.TryPickText(out var x))
+            {
+                text.Append(x.Text);
+            }
+        }
+
+        Assert.NotEqual(0, thinking.Length);
+        Assert.False(string.IsNullOrEmpty(signature));
+        Assert.NotEqual(0, text.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public async Task Tools_NamedToolChoice_StopsWithToolUse(string model)
+    {
+        var ct = Timeout();
+        using var client = Client();
+        Message message = await client.Messages.Create(new MessageCreateParams
+        {
+            Model = model,
+            MaxTokens = 256,
+            Tools = [WeatherTool],
+            ToolChoice = new ToolChoiceTool { Name = "get_weather" },
+            Messages = [new UserMessageParam("Weather in Paris?")],
+        }, ct);
+
+        Assert.Equal("tool_use", message.StopReason?.Raw());
+        Assert.Equal("get_weather", Assert.Single(message.Content.Select(b => b.Value).OfType<ToolUseBlock>()).Name);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public async Task ToolsStreaming_InputJsonDeltasParseToTheArguments(string model)
+    {
+        var ct = Timeout();
+        using var client = Client();
+        string? id = null, name = null, stopReason = null;
+        var json = new StringBuilder();
+        await foreach (var ev in client.Messages.CreateStreaming(new MessageCreateParams
+        {
+            Model = model,
+            MaxTokens = 256,
+            Tools = [WeatherTool],
+            ToolChoice = new ToolChoiceTool { Name = "get_weather" },
+            Messages = [new UserMessageParam("Weather in Paris?")],
+        }, ct))
+        {
+            if (ev.TryPickContentBlockStart(out var start) && start.ContentBlock.TryPickToolUse(out var toolUse))
+            {
+                id = toolUse.ID;
+                name = toolUse.Name;
+            }
+            else if (ev.TryPickContentBlockDelta(out var delta) && delta.Delta.TryPickInputJson(out var partial))
+            {
+                json.Append(partial.PartialJson);
+            }
+            else if (ev.TryPickDelta(out var messageDelta))
+            {
+                stopReason = messageDelta.Delta.StopReason?.Raw();
+            }
+        }
+
+        Assert.False(string.IsNullOrEmpty(id));
+        Assert.Equal("get_weather", name);
+        using var args = JsonDocument.Parse(json.ToString());
+        Assert.Equal(JsonValueKind.String, args.RootElement.GetProperty("city").ValueKind);
+        Assert.Equal("tool_use", stopReason);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public async Task Create_MaxTokensReached_StopsWithMaxTokens(string model)
+    {
+        var ct = Timeout();
+        using var client = Client();
+        Message message = await client.Messages.Create(new MessageCreateParams
+        {
+            Model = model,
+            MaxTokens = 3,
+            Messages = [new UserMessageParam("[[emulator:tokens=30]] Tell me a long story")],
+        }, ct);
+
+        Assert.Equal("max_tokens", message.StopReason?.Raw());
+        Assert.True(message.Usage.OutputTokens <= 3);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public async Task Create_StopSequence_CutsTheAnswer(string model)
+    {
+        var ct = Timeout();
+        using var client = Client();
+        Message message = await client.Messages.Create(new MessageCreateParams
+        {
+            Model = model,
+            MaxTokens = 256,
+            StopSequences = ["STOP"],
+            Messages = [new UserMessageParam("[[emulator:reply=one two STOP three]] go")],
+        }, ct);
+
+        Assert.Equal("one two ", Text(message));
+        Assert.Contains(message.StopReason?.Raw(), new[] { "stop_sequence", "end_turn" });
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
     public async Task CountTokens_ReturnsPositiveInputTokens(string model)
     {
         var ct = Timeout();

@@ -102,6 +102,41 @@ public sealed class OpenAISdkTests(CandorFixture fixture)
 
     [Theory]
     [MemberData(nameof(Models))]
+    public async Task CompleteChat_MaxOutputTokensReached_FinishesWithLength(string model)
+    {
+        var ct = Timeout();
+        ChatCompletion completion = await Chat(model).CompleteChatAsync(
+            [new UserChatMessage("[[emulator:tokens=30]] Tell me a long story")], new ChatCompletionOptions { MaxOutputTokenCount = 3 }, ct);
+
+        Assert.Equal(ChatFinishReason.Length, completion.FinishReason);
+        Assert.True(completion.Usage.OutputTokenCount <= 3);
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public async Task CompleteChat_StopSequence_CutsTheAnswer(string model)
+    {
+        var ct = Timeout();
+        ChatCompletion completion = await Chat(model).CompleteChatAsync(
+            [new UserChatMessage("[[emulator:reply=one two STOP three]] go")], new ChatCompletionOptions { StopSequences = { "STOP" } }, ct);
+
+        Assert.Equal("one two", completion.Content[0].Text.TrimEnd());
+        Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+    }
+
+    [Fact]
+    public async Task CompleteChat_Reasoner_ReportsReasoningTokens()
+    {
+        var ct = Timeout();
+        ChatCompletion completion = await Chat("m-deepseek").CompleteChatAsync([new UserChatMessage("Think about it")], new ChatCompletionOptions(), ct);
+
+        Assert.True(completion.Usage.OutputTokenDetails.ReasoningTokenCount > 0);
+        Assert.True(completion.Usage.OutputTokenCount > completion.Usage.OutputTokenDetails.ReasoningTokenCount);
+        Assert.False(string.IsNullOrWhiteSpace(completion.Content[0].Text));
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
     public async Task Tools_CallThenResult_RoundTripsToATextAnswer(string model)
     {
         var ct = Timeout();
