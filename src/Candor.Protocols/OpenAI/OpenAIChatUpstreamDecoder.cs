@@ -76,7 +76,7 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
                 }
 
                 ReadLogprobs(index, choice, output);
-                ReadFinish(index, choice, output);
+                ReadFinish(index, choice, _toolCounts.GetValueOrDefault(index) > 0, output);
 
                 // Moonshot puts the stream's usage inside the choice of the last chunk.
                 if (choice.TryGetProperty("usage", out var choiceUsage) && OpenAIWire.ReadUsage(choiceUsage) is { } cu)
@@ -114,6 +114,7 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
         foreach (var choice in choices.EnumerateArray())
         {
             int index = OpenAIWire.Int(choice, "index") ?? 0;
+            bool calledTools = false;
             if (choice.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.Object)
             {
                 if ((OpenAIWire.Str(message, "reasoning_content") ?? OpenAIWire.Str(message, "reasoning")) is { Length: > 0 } thinking)
@@ -147,11 +148,13 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
 
                         i++;
                     }
+
+                    calledTools = i > 0;
                 }
             }
 
             ReadLogprobs(index, choice, output);
-            ReadFinish(index, choice, output);
+            ReadFinish(index, choice, calledTools, output);
         }
 
         if (root.TryGetProperty("usage", out var usage) && OpenAIWire.ReadUsage(usage) is { } u)
@@ -269,11 +272,19 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
         }
     }
 
-    private static void ReadFinish(int choice, JsonElement c, List<ChatEvent> output)
+    /// <summary>OpenAI answers "stop", not "tool_calls", when a named function was forced; a choice that
+    /// called tools still ended to call them, which other wires must say (Anthropic tool_use).</summary>
+    private static void ReadFinish(int choice, JsonElement c, bool calledTools, List<ChatEvent> output)
     {
         if (OpenAIWire.Str(c, "finish_reason") is { Length: > 0 } raw)
         {
-            output.Add(new ChoiceFinished(choice, OpenAIWire.FromWire(raw), raw));
+            var reason = OpenAIWire.FromWire(raw);
+            if (reason == FinishReason.EndTurn && calledTools)
+            {
+                reason = FinishReason.ToolCalls;
+            }
+
+            output.Add(new ChoiceFinished(choice, reason, raw));
         }
     }
 

@@ -206,6 +206,35 @@ public sealed class OpenAIChatUpstreamDecoderTests
     }
 
     [Fact]
+    public void StopAfterToolCalls_ForcedNamedFunction_IsToolCalls()
+    {
+        // OpenAI reports "stop" when tool_choice names a function; the choice still ended to call it.
+        const string sse =
+            "data: {\"id\":\"c2\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},\"finish_reason\":null}]}\n\n" +
+            "data: {\"id\":\"c2\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n" +
+            "data: [DONE]\n\n";
+        var events = DecodeStreamAllSplits(New, sse);
+        Assert.Equal(new ChoiceFinished(0, FinishReason.ToolCalls, "stop"), events.OfType<ChoiceFinished>().Single());
+
+        var whole = new List<ChatEvent>();
+        New().DecodeResponse("""
+            {"id":"c3","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":null,
+             "tool_calls":[{"id":"call_a","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"stop"}]}
+            """u8, whole);
+        Assert.Equal(new ChoiceFinished(0, FinishReason.ToolCalls, "stop"), whole.OfType<ChoiceFinished>().Single());
+    }
+
+    [Fact]
+    public void StopWithoutToolCalls_IsEndTurn()
+    {
+        var whole = new List<ChatEvent>();
+        New().DecodeResponse("""
+            {"id":"c4","object":"chat.completion","created":1,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]}
+            """u8, whole);
+        Assert.Equal(new ChoiceFinished(0, FinishReason.EndTurn, "stop"), whole.OfType<ChoiceFinished>().Single());
+    }
+
+    [Fact]
     public void AzurePromptFilterChunk_DoesNotStartTheResponse()
     {
         const string sse =
