@@ -40,6 +40,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
         {
             var store = new SqliteStore(db, hasher, time);
             store.MigrationsApplied = await db.MigrateAsync(time, cancellationToken).ConfigureAwait(false);
+            await store.CheckSecretAsync(cancellationToken).ConfigureAwait(false);
             return store;
         }
         catch
@@ -48,6 +49,24 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
             throw;
         }
     }
+
+    /// <summary>Records the secret's check value on first open and compares it on every later open: with another
+    /// secret no stored key would resolve, so the store refuses to start instead.</summary>
+    private Task CheckSecretAsync(CancellationToken cancellationToken) =>
+        _db.WriteAsync(async (c, tx) =>
+        {
+            string check = _hasher.Hash(StoreMetaSql.SecretCheckInput);
+            using (var insert = Command(c, tx, StoreMetaSql.InsertIfMissing).Add("@name", StoreMetaSql.SecretCheck).Add("@value", check))
+            {
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            using var select = Command(c, tx, StoreMetaSql.Select).Add("@name", StoreMetaSql.SecretCheck);
+            return await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string stored && stored == check
+                ? true
+                : throw new InvalidOperationException(
+                    $"{_db.Path} was created with another server secret ({ServerSecret.FileName} or {ServerSecret.EnvironmentVariable}); its keys would not resolve.");
+        }, cancellationToken);
 
     /// <summary>Re-runs the migrations (a no-op on a current schema); returns how many were applied.</summary>
     internal Task<int> MigrateAsync(CancellationToken cancellationToken) => _db.MigrateAsync(_time, cancellationToken);

@@ -42,6 +42,11 @@ internal static class Migrations
             );
             CREATE INDEX ix_account_members_principal ON account_members (principal);
 
+            CREATE TABLE store_meta (
+                name  TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
+
             CREATE TABLE counters (
                 name  TEXT   PRIMARY KEY,
                 value BIGINT NOT NULL

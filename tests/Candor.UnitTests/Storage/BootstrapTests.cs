@@ -122,6 +122,18 @@ public sealed class BootstrapTests
     }
 
     [Fact]
+    public async Task OtherSecret_IsRefusedAtOpen()
+    {
+        using var t = await TempStore.CreateAsync();
+        t.Store.Dispose();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            SqliteStore.OpenAsync(t.Directory, KeyHasher.CreateEphemeral(), null, CancellationToken.None).WaitAsync(Timeout));
+        Assert.Contains("secret", error.Message, StringComparison.Ordinal);
+        await t.ReopenAsync();
+    }
+
+    [Fact]
     public void KeysFromDifferentSecrets_HashDifferently()
     {
         string key = ApiKeyFormat.NewKey();
