@@ -15,7 +15,8 @@ public sealed record ApiKeyLimits
     /// <summary>Public model names the key may call; empty = all.</summary>
     public IReadOnlyList<string> AllowedModels { get; init; } = [];
 
-    /// <summary>Client address ranges in CIDR notation (<c>10.0.0.0/8</c>, <c>2001:db8::/32</c>); empty = any.</summary>
+    /// <summary>Client address ranges in CIDR notation, network address with prefix length and no host bits set
+    /// (<c>10.0.0.0/8</c>, <c>2001:db8::/32</c>, <c>203.0.113.7/32</c>); empty = any.</summary>
     public IReadOnlyList<string> AllowedCidrs { get; init; } = [];
 
     /// <summary>The most this key may spend over its life, in micro-USD.</summary>
