@@ -1,0 +1,91 @@
+using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
+using Candor.Core.Admission;
+
+namespace Candor.Core.Accounts;
+
+/// <summary>The keys admission resolves from, held in memory by keyed hash so no request touches the database.
+/// <see cref="LoadAsync"/> warms it; <see cref="RefreshAsync"/> applies the changes made since (by this node or
+/// another) and is meant to run on a short timer or on an invalidation message. The key map is immutable and
+/// swapped whole, so lookups take no lock.</summary>
+public sealed class ApiKeyCache(IKeyStore store, KeyHasher hasher)
+{
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private Snapshot _snapshot = new(FrozenDictionary<string, ApiKeyRecord>.Empty, -1);
+
+    /// <summary>The key-store version the cache is current as of; -1 before <see cref="LoadAsync"/>.</summary>
+    public long Version => Volatile.Read(ref _snapshot).Version;
+
+    /// <summary>How many keys the cache holds.</summary>
+    public int Count => Volatile.Read(ref _snapshot).ByHash.Count;
+
+    /// <summary>Loads every active key, replacing whatever the cache held.</summary>
+    public async Task LoadAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var active = await store.ListActiveAsync(now, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _snapshot, new Snapshot(active.Keys.ToFrozenDictionary(static k => k.Hash, StringComparer.Ordinal), active.Version));
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    /// <summary>Applies the keys changed since <see cref="Version"/>: new and updated keys replace their entries,
+    /// revoked keys and keys of disabled accounts leave. Returns how many keys changed.</summary>
+    public async Task<int> RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = Volatile.Read(ref _snapshot);
+            var changes = await store.GetChangedSinceAsync(Math.Max(current.Version, 0), cancellationToken).ConfigureAwait(false);
+            if (changes.Keys.Count == 0)
+            {
+                Volatile.Write(ref _snapshot, current with { Version = changes.Version });
+                return 0;
+            }
+
+            var next = new Dictionary<string, ApiKeyRecord>(current.ByHash, StringComparer.Ordinal);
+            foreach (var key in changes.Keys)
+            {
+                if (key.RevokedAt is null && !key.AccountDisabled)
+                {
+                    next[key.Hash] = key;
+                }
+                else
+                {
+                    next.Remove(key.Hash);
+                }
+            }
+
+            Volatile.Write(ref _snapshot, new Snapshot(next.ToFrozenDictionary(StringComparer.Ordinal), changes.Version));
+            return changes.Keys.Count;
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    /// <summary>Finds the usable key for a presented secret. Every presented key is hashed, found or not, so the
+    /// time taken does not depend on how close a guess is; an unknown, revoked, expired or disabled key gives the
+    /// same false.</summary>
+    public bool TryResolve(ReadOnlySpan<char> presented, DateTimeOffset now, [NotNullWhen(true)] out ApiKeyRecord? key)
+    {
+        string hash = hasher.Hash(presented.IsEmpty ? "-" : presented);
+        if (!presented.IsEmpty && Volatile.Read(ref _snapshot).ByHash.TryGetValue(hash, out var found) && found.IsUsableAt(now))
+        {
+            key = found;
+            return true;
+        }
+
+        key = null;
+        return false;
+    }
+
+    private sealed record Snapshot(FrozenDictionary<string, ApiKeyRecord> ByHash, long Version);
+}

@@ -1,0 +1,14 @@
+namespace Candor.Core.Accounts;
+
+/// <summary>Which token figures a charge was computed from.</summary>
+public enum BilledSource
+{
+    /// <summary>The usage the upstream reported.</summary>
+    Upstream,
+
+    /// <summary>Candor's own count.</summary>
+    Candor,
+
+    /// <summary>Nothing was billed.</summary>
+    None,
+}

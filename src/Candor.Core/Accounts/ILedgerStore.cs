@@ -1,0 +1,40 @@
+namespace Candor.Core.Accounts;
+
+/// <summary>Balances, the ledger and the usage journal. A balance always equals the sum of the account's
+/// ledger amounts: every balance change is written with its ledger entry in one transaction.</summary>
+public interface ILedgerStore
+{
+    /// <summary>Adds money to the account (a <see cref="LedgerKind.TopUp"/> entry). Returns the entry, or null
+    /// when the account does not exist. Throws <see cref="ArgumentOutOfRangeException"/> unless the amount is positive.</summary>
+    Task<LedgerEntry?> TopUpAsync(string accountId, long amountMicros, string note, CancellationToken cancellationToken);
+
+    /// <summary>Appends an entry of any kind (refunds, adjustments) and applies it to the balance. Returns false
+    /// when the account does not exist.</summary>
+    Task<bool> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>Records a request's usage and its charge in one durable transaction that also updates the
+    /// balance and the key's spend. <paramref name="charge"/> may be null for a request that costs nothing;
+    /// otherwise it must have the record's account and request id (see <see cref="LedgerEntry.ChargeFor"/>).
+    /// Idempotent per request id: returns false, changing nothing, when the request is already recorded.
+    /// When the task completes the record has been committed to disk. Settlement must pass a token that does not
+    /// follow the client's disconnect (a cancelled write rolls back), e.g. a timeout of its own.</summary>
+    Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, CancellationToken cancellationToken);
+
+    /// <summary>The account's balance in micro-USD, or null when the account does not exist.</summary>
+    Task<long?> GetBalanceAsync(string accountId, CancellationToken cancellationToken);
+
+    /// <summary>What the key has spent over its life (charges minus refunds), in micro-USD.</summary>
+    Task<long> GetKeySpendAsync(string keyId, CancellationToken cancellationToken);
+
+    /// <summary>The account's usage record for a request, or null (also when it belongs to another account).</summary>
+    Task<UsageRecord?> GetUsageAsync(string accountId, string requestId, CancellationToken cancellationToken);
+
+    /// <summary>The account's usage records, newest first, optionally of one key only.</summary>
+    Task<Page<UsageRecord>> ListUsageAsync(string accountId, string? keyId, int limit, string? cursor, CancellationToken cancellationToken);
+
+    /// <summary>The account's ledger entries, newest first.</summary>
+    Task<Page<LedgerEntry>> ListLedgerAsync(string accountId, int limit, string? cursor, CancellationToken cancellationToken);
+
+    /// <summary>The account's totals for reconciliation, or null when the account does not exist.</summary>
+    Task<LedgerSummary?> GetSummaryAsync(string accountId, CancellationToken cancellationToken);
+}

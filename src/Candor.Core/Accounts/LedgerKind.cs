@@ -1,0 +1,17 @@
+namespace Candor.Core.Accounts;
+
+/// <summary>Why a ledger entry changes a balance.</summary>
+public enum LedgerKind
+{
+    /// <summary>Money added (positive amount).</summary>
+    TopUp,
+
+    /// <summary>A request's cost (negative amount, linked to the request id).</summary>
+    Charge,
+
+    /// <summary>Money given back for a charge (positive amount).</summary>
+    Refund,
+
+    /// <summary>An operator's correction (either sign).</summary>
+    Adjustment,
+}

@@ -1,0 +1,118 @@
+namespace Candor.Storage.Sqlite;
+
+/// <summary>The schema, as ordered migrations. A migration is never edited once released: changes are new
+/// migrations appended to the list. The SQL is portable (PostgreSQL accepts it unchanged): TEXT ids,
+/// BIGINT money in micro-USD and unix-millisecond timestamps, INTEGER counts and 0/1 flags, no
+/// SQLite-only functions or AUTOINCREMENT. docs/storage.md describes each table.</summary>
+internal static class Migrations
+{
+    public sealed record Migration(int Version, string Name, string Sql);
+
+    public const string CreateVersionTable = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT    NOT NULL,
+            applied_at BIGINT  NOT NULL
+        )
+        """;
+
+    public const string SelectAppliedVersions = "SELECT version FROM schema_migrations ORDER BY version";
+
+    public const string InsertVersion = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @applied_at)";
+
+    public static IReadOnlyList<Migration> All { get; } =
+    [
+        new(1, "accounts, members, keys, ledger, usage", """
+            CREATE TABLE accounts (
+                id             TEXT    PRIMARY KEY,
+                name           TEXT    NOT NULL,
+                price_group    TEXT    NOT NULL,
+                created_at     BIGINT  NOT NULL,
+                disabled       INTEGER NOT NULL DEFAULT 0,
+                balance_micros BIGINT  NOT NULL DEFAULT 0
+            );
+            CREATE INDEX ix_accounts_created ON accounts (created_at, id);
+
+            CREATE TABLE account_members (
+                account_id TEXT   NOT NULL REFERENCES accounts (id),
+                principal  TEXT   NOT NULL,
+                role       TEXT   NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (account_id, principal)
+            );
+            CREATE INDEX ix_account_members_principal ON account_members (principal);
+
+            CREATE TABLE store_meta (
+                name  TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            );
+
+            CREATE TABLE counters (
+                name  TEXT   PRIMARY KEY,
+                value BIGINT NOT NULL
+            );
+            INSERT INTO counters (name, value) VALUES ('api_keys_version', 0);
+
+            CREATE TABLE api_keys (
+                id                TEXT    PRIMARY KEY,
+                account_id        TEXT    NOT NULL REFERENCES accounts (id),
+                name              TEXT    NOT NULL,
+                display_prefix    TEXT    NOT NULL,
+                key_hash          TEXT    NOT NULL UNIQUE,
+                created_at        BIGINT  NOT NULL,
+                expires_at        BIGINT,
+                revoked_at        BIGINT,
+                allowed_models    TEXT    NOT NULL,
+                allowed_cidrs     TEXT    NOT NULL,
+                budget_micros     BIGINT,
+                rpm_limit         INTEGER,
+                tpm_limit         INTEGER,
+                concurrency_limit INTEGER,
+                is_operator       INTEGER NOT NULL DEFAULT 0,
+                spent_micros      BIGINT  NOT NULL DEFAULT 0,
+                version           BIGINT  NOT NULL
+            );
+            CREATE INDEX ix_api_keys_account ON api_keys (account_id, created_at);
+            CREATE INDEX ix_api_keys_version ON api_keys (version);
+
+            CREATE TABLE ledger_entries (
+                id            TEXT   PRIMARY KEY,
+                account_id    TEXT   NOT NULL REFERENCES accounts (id),
+                key_id        TEXT,
+                request_id    TEXT,
+                kind          TEXT   NOT NULL,
+                amount_micros BIGINT NOT NULL,
+                created_at    BIGINT NOT NULL,
+                note          TEXT   NOT NULL
+            );
+            CREATE INDEX ix_ledger_entries_account ON ledger_entries (account_id, created_at, id);
+            CREATE INDEX ix_ledger_entries_request ON ledger_entries (request_id);
+
+            CREATE TABLE usage_records (
+                request_id                  TEXT    PRIMARY KEY,
+                account_id                  TEXT    NOT NULL REFERENCES accounts (id),
+                key_id                      TEXT    NOT NULL,
+                created_at                  BIGINT  NOT NULL,
+                surface                     TEXT    NOT NULL,
+                requested_model             TEXT    NOT NULL,
+                upstream_model              TEXT    NOT NULL,
+                reported_model              TEXT,
+                channel_id                  TEXT,
+                outcome                     TEXT    NOT NULL,
+                reported_input_tokens       INTEGER,
+                reported_output_tokens      INTEGER,
+                reported_cached_input_tokens INTEGER,
+                reported_cache_write_tokens INTEGER,
+                reported_reasoning_tokens   INTEGER,
+                reported_total_tokens       INTEGER,
+                counted_input_tokens        INTEGER,
+                counted_output_tokens       INTEGER,
+                billed_source               TEXT    NOT NULL,
+                charge_micros               BIGINT  NOT NULL,
+                duration_ms                 BIGINT  NOT NULL
+            );
+            CREATE INDEX ix_usage_records_account ON usage_records (account_id, created_at, request_id);
+            CREATE INDEX ix_usage_records_key ON usage_records (key_id, created_at)
+            """),
+    ];
+}

@@ -1,0 +1,168 @@
+using Microsoft.Data.Sqlite;
+
+namespace Candor.Storage.Sqlite;
+
+/// <summary>One SQLite database file: pooled connections (one per operation), a single writer at a time, and
+/// the schema migrations. Reads run concurrently with the writer thanks to the WAL journal.</summary>
+internal sealed class SqliteDatabase : IDisposable
+{
+    // SQLite allows one writer; queuing writers here (rather than on SQLITE_BUSY retries) keeps latency even.
+    // Other processes on the same file are still serialized by BEGIN IMMEDIATE and the busy timeout.
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly string _connectionString;
+
+    public SqliteDatabase(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    /// <summary>Opens a pooled connection with Candor's per-connection settings. SQLite-specific: synchronous=FULL
+    /// makes every commit fsync the WAL, so a committed usage record survives a crash of the process or the
+    /// machine; busy_timeout makes a writer in another process wait instead of failing.</summary>
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction (BEGIN IMMEDIATE: the write lock is taken at
+    /// the start, so the transaction never fails half-way for want of it) and commits when it returns.</summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var transaction = connection.BeginTransaction(deferred: false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    T result = await work(connection, transaction).ConfigureAwait(false);
+                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                    return result;
+                }
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a read transaction, so its several queries see one snapshot.</summary>
+    public async Task<T> ReadAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = connection.BeginTransaction(deferred: true);
+            await using (transaction.ConfigureAwait(false))
+            {
+                return await work(connection, transaction).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Turns on the WAL journal (SQLite-specific; it is a property of the file and persists) and applies
+    /// the pending migrations in one transaction. Returns how many were applied: 0 on an up-to-date database.</summary>
+    public async Task<int> MigrateAsync(TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var wal = Command(connection, null, "PRAGMA journal_mode = WAL");
+            string? mode = (string?)await wal.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException($"{Path}: the WAL journal mode could not be enabled (got '{mode}').");
+            }
+        }
+
+        return await WriteAsync(async (c, tx) =>
+        {
+            using (var create = Command(c, tx, Migrations.CreateVersionTable))
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var applied = new HashSet<int>();
+            using (var select = Command(c, tx, Migrations.SelectAppliedVersions))
+            {
+                using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    applied.Add(reader.GetInt32(0));
+                }
+            }
+
+            int newest = Migrations.All[^1].Version;
+            if (applied.Count > 0 && applied.Max() > newest)
+            {
+                throw new InvalidOperationException($"{Path} has schema version {applied.Max()}, newer than this Candor knows ({newest}); upgrade Candor.");
+            }
+
+            int count = 0;
+            foreach (var migration in Migrations.All)
+            {
+                if (applied.Contains(migration.Version))
+                {
+                    continue;
+                }
+
+                using (var apply = Command(c, tx, migration.Sql))
+                {
+                    await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                using var record = Command(c, tx, Migrations.InsertVersion)
+                    .Add("@version", migration.Version)
+                    .Add("@name", migration.Name)
+                    .Add("@applied_at", timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                count++;
+            }
+
+            return count;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    /// <summary>Releases the pooled connections, so the file can be moved or deleted.</summary>
+    public void Dispose()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        _writeLock.Dispose();
+    }
+}

@@ -1,0 +1,128 @@
+using Candor.Core.Accounts;
+using Candor.Core.Admission;
+using Candor.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Candor.Storage;
+
+/// <summary>The embedded store: accounts, keys, the ledger and the usage journal in <c>candor.db</c> inside the
+/// data directory. Thread-safe; one instance per process and data directory. See docs/storage.md.</summary>
+public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore, IDisposable
+{
+    /// <summary>The database file's name inside the data directory.</summary>
+    public const string DatabaseFileName = "candor.db";
+
+    private readonly SqliteDatabase _db;
+    private readonly KeyHasher _hasher;
+    private readonly TimeProvider _time;
+
+    private SqliteStore(SqliteDatabase db, KeyHasher hasher, TimeProvider time)
+    {
+        _db = db;
+        _hasher = hasher;
+        _time = time;
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string DatabasePath => _db.Path;
+
+    /// <summary>How many migrations this open applied (0 when the schema was already current).</summary>
+    public int MigrationsApplied { get; private set; }
+
+    /// <summary>Opens (creating when missing) the data directory and its database, and brings the schema up to
+    /// date. <paramref name="hasher"/> must use the server secret (<see cref="ServerSecret.LoadOrCreate(string)"/>).</summary>
+    public static async Task<SqliteStore> OpenAsync(string dataDirectory, KeyHasher hasher, TimeProvider? timeProvider, CancellationToken cancellationToken)
+    {
+        string directory = DataDirectory.Ensure(dataDirectory);
+        var time = timeProvider ?? TimeProvider.System;
+        var db = new SqliteDatabase(Path.Combine(directory, DatabaseFileName));
+        try
+        {
+            var store = new SqliteStore(db, hasher, time);
+            store.MigrationsApplied = await db.MigrateAsync(time, cancellationToken).ConfigureAwait(false);
+            await store.CheckSecretAsync(cancellationToken).ConfigureAwait(false);
+            return store;
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Records the secret's check value on first open and compares it on every later open: with another
+    /// secret no stored key would resolve, so the store refuses to start instead.</summary>
+    private Task CheckSecretAsync(CancellationToken cancellationToken) =>
+        _db.WriteAsync(async (c, tx) =>
+        {
+            string check = _hasher.Hash(StoreMetaSql.SecretCheckInput);
+            using (var insert = Command(c, tx, StoreMetaSql.InsertIfMissing).Add("@name", StoreMetaSql.SecretCheck).Add("@value", check))
+            {
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            using var select = Command(c, tx, StoreMetaSql.Select).Add("@name", StoreMetaSql.SecretCheck);
+            return await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string stored && stored == check
+                ? true
+                : throw new InvalidOperationException(
+                    $"{_db.Path} was created with another server secret ({ServerSecret.FileName} or {ServerSecret.EnvironmentVariable}); its keys would not resolve.");
+        }, cancellationToken);
+
+    /// <summary>Re-runs the migrations (a no-op on a current schema); returns how many were applied.</summary>
+    internal Task<int> MigrateAsync(CancellationToken cancellationToken) => _db.MigrateAsync(_time, cancellationToken);
+
+    /// <inheritdoc/>
+    public void Dispose() => _db.Dispose();
+
+    /// <summary>Now, at the millisecond precision the store keeps, so returned records equal stored ones.</summary>
+    private DateTimeOffset Now() => DbValues.FromMillis(_time.GetUtcNow().ToUnixTimeMilliseconds());
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql) =>
+        SqliteDatabase.Command(connection, transaction, sql);
+
+    private static async Task<List<T>> QueryAsync<T>(SqliteCommand command, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var items = new List<T>();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            items.Add(read(reader));
+        }
+
+        return items;
+    }
+
+    private static async Task<T?> QuerySingleAsync<T>(SqliteCommand command, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
+        where T : class
+    {
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? read(reader) : null;
+    }
+
+    private static async Task<long> ScalarInt64Async(SqliteCommand command, CancellationToken cancellationToken) =>
+        Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task<bool> AccountExistsAsync(SqliteConnection c, SqliteTransaction tx, string accountId, CancellationToken cancellationToken)
+    {
+        using var exists = Command(c, tx, AccountsSql.Exists).Add("@id", accountId);
+        return await ScalarInt64Async(exists, cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>Pages a newest-first keyset query: asks for one row more than the limit to learn whether a next
+    /// page exists.</summary>
+    private static async Task<Page<T>> PageAsync<T>(
+        SqliteCommand command, string? cursor, int limit, Func<SqliteDataReader, T> read, Func<T, PageCursor> position, CancellationToken cancellationToken)
+    {
+        var start = PageCursor.Parse(cursor);
+        int take = PageCursor.ClampLimit(limit);
+        command.Add("@cursor_at", start.CreatedAtMillis).Add("@cursor_id", start.Id).Add("@limit", take + 1);
+        var rows = await QueryAsync(command, read, cancellationToken).ConfigureAwait(false);
+        if (rows.Count <= take)
+        {
+            return new Page<T>(rows, null);
+        }
+
+        rows.RemoveAt(rows.Count - 1);
+        return new Page<T>(rows, position(rows[^1]).ToString());
+    }
+}

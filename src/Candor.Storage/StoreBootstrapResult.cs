@@ -1,0 +1,12 @@
+using Candor.Core.Accounts;
+using Candor.Core.Admission;
+
+namespace Candor.Storage;
+
+/// <summary>What <see cref="StoreBootstrap.InitializeAsync"/> set up.</summary>
+/// <param name="DataDirectory">The full path of the data directory.</param>
+/// <param name="Store">The open store; the caller disposes it.</param>
+/// <param name="Hasher">The key hasher under the server secret, for admission.</param>
+/// <param name="OperatorKey">The operator key created by this call (print its plaintext once), or null when a
+/// live operator key already existed.</param>
+public sealed record StoreBootstrapResult(string DataDirectory, SqliteStore Store, KeyHasher Hasher, CreatedApiKey? OperatorKey);
