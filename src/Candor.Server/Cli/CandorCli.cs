@@ -11,6 +11,14 @@ internal static class CandorCli
 
         Usage:
           candor serve [--config PATH] [--urls URLS] [--demo] [--log-level LEVEL] [--no-watch]
+          candor init [--data DIR]
+          candor accounts create --name NAME [--group GROUP] [--data DIR]
+          candor accounts list [--data DIR]
+          candor keys create --account ID --name NAME [--models a,b] [--cidrs 10.0.0.0/8,…]
+                             [--rpm N] [--tpm N] [--concurrency N] [--budget USD] [--expires ISO-8601] [--data DIR]
+          candor keys list --account ID [--data DIR]
+          candor keys revoke --account ID --key KEY_ID [--data DIR]
+          candor topup --account ID --amount USD [--note TEXT] [--data DIR]
           candor version
           candor help
 
@@ -18,27 +26,47 @@ internal static class CandorCli
                   --demo starts in-process emulated upstreams and the models demo-gpt, demo-claude,
                   demo-gemini, demo-reasoner and demo-embedding; the key is CANDOR_DEMO_KEY
                   (generated and printed when unset).
+        init      Create the data directory (--data, else CANDOR_DATA, else ./data): the server secret,
+                  the database and the platform operator key, printed once. No default password exists.
+        accounts, keys, topup
+                  Manage accounts, API keys (printed once at creation, stored only as keyed hashes) and
+                  balances (exact micro-USD) in the data directory. Output is one JSON object per line.
         """;
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
         {
-            Console.WriteLine(Usage);
+            await output.WriteLineAsync(Usage).ConfigureAwait(false);
             return args.Length == 0 ? 2 : 0;
         }
 
-        switch (args[0])
+        try
         {
-            case "version" or "--version":
-                Console.WriteLine(typeof(CandorCli).Assembly.GetName().Version);
-                return 0;
-            case "serve":
-                return await ServeAsync(args[1..]).ConfigureAwait(false);
-            default:
-                await Console.Error.WriteLineAsync($"candor: unknown command '{args[0]}'. Try 'candor help'.").ConfigureAwait(false);
-                return 2;
+            return args[0] switch
+            {
+                "version" or "--version" => await VersionAsync(output).ConfigureAwait(false),
+                "serve" => await ServeAsync(args[1..]).ConfigureAwait(false),
+                "init" => await AdminCommands.InitAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
+                "accounts" when args.Length > 1 => await AdminCommands.AccountsAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "topup" => await AdminCommands.TopUpAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
+                _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
+            };
         }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            await error.WriteLineAsync($"candor: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+    }
+
+    private static async Task<int> VersionAsync(TextWriter output)
+    {
+        await output.WriteLineAsync(typeof(CandorCli).Assembly.GetName().Version?.ToString()).ConfigureAwait(false);
+        return 0;
     }
 
     private static async Task<int> ServeAsync(string[] args)

@@ -1,0 +1,191 @@
+using System.Text.Json;
+using Candor.Core.Accounts;
+using Candor.Storage;
+
+namespace Candor.Server.Cli;
+
+/// <summary>Operator commands that work on the data directory directly (single node): init, accounts,
+/// keys, top-ups. Key values are printed once, at creation, and never again.</summary>
+internal static class AdminCommands
+{
+    public static async Task<int> InitAsync(CliArgs args, TextWriter output, CancellationToken cancellationToken)
+    {
+        var result = await StoreBootstrap.InitializeAsync(DataDirectory.Resolve(args.Get("--data")), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        using var store = result.Store;
+        await output.WriteLineAsync($"Data directory: {result.DataDirectory}").ConfigureAwait(false);
+        if (result.OperatorKey is { } key)
+        {
+            await output.WriteLineAsync("Operator key (shown once; store it safely):").ConfigureAwait(false);
+            await output.WriteLineAsync(key.PlaintextKey).ConfigureAwait(false);
+        }
+        else
+        {
+            await output.WriteLineAsync("An operator key already exists; none was created.").ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    public static async Task<int> AccountsAsync(string verb, CliArgs args, TextWriter output, CancellationToken cancellationToken)
+    {
+        using var store = await OpenAsync(args, cancellationToken).ConfigureAwait(false);
+        switch (verb)
+        {
+            case "create":
+                var account = await store.CreateAccountAsync(args.Require("--name"), args.Get("--group") ?? "default", cancellationToken).ConfigureAwait(false);
+                await WriteJsonAsync(output, w => WriteAccount(w, account, balance: 0)).ConfigureAwait(false);
+                return 0;
+            case "list":
+                string? cursor = null;
+                do
+                {
+                    var page = await store.ListAccountsAsync(100, cursor, cancellationToken).ConfigureAwait(false);
+                    foreach (var a in page.Items)
+                    {
+                        long balance = await store.GetBalanceAsync(a.Id, cancellationToken).ConfigureAwait(false) ?? 0;
+                        await WriteJsonAsync(output, w => WriteAccount(w, a, balance)).ConfigureAwait(false);
+                    }
+
+                    cursor = page.NextCursor;
+                }
+                while (cursor is not null);
+                return 0;
+            default:
+                throw new ArgumentException($"unknown verb 'accounts {verb}' (create, list)");
+        }
+    }
+
+    public static async Task<int> KeysAsync(string verb, CliArgs args, TextWriter output, CancellationToken cancellationToken)
+    {
+        using var store = await OpenAsync(args, cancellationToken).ConfigureAwait(false);
+        string accountId = args.Require("--account");
+        switch (verb)
+        {
+            case "create":
+                var limits = new ApiKeyLimits
+                {
+                    AllowedModels = args.List("--models"),
+                    AllowedCidrs = args.List("--cidrs"),
+                    RpmLimit = args.Int("--rpm"),
+                    TpmLimit = args.Int("--tpm"),
+                    ConcurrencyLimit = args.Int("--concurrency"),
+                    BudgetMicros = args.Usd("--budget"),
+                    ExpiresAt = args.Get("--expires") is { } e
+                        ? DateTimeOffset.Parse(e, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal)
+                        : null,
+                };
+                if (limits.Validate() is { } problem)
+                {
+                    throw new ArgumentException(problem);
+                }
+
+                var created = await store.CreateKeyAsync(accountId, args.Require("--name"), limits, isOperator: false, cancellationToken).ConfigureAwait(false)
+                    ?? throw new ArgumentException($"no account '{accountId}'");
+                await WriteJsonAsync(output, w =>
+                {
+                    WriteKey(w, created.Record, close: false);
+                    w.WriteString("key", created.PlaintextKey);
+                    w.WriteString("note", "The key is shown once; it is stored only as a keyed hash.");
+                    w.WriteEndObject();
+                }).ConfigureAwait(false);
+                return 0;
+            case "list":
+                foreach (var key in await store.ListKeysAsync(accountId, cancellationToken).ConfigureAwait(false))
+                {
+                    await WriteJsonAsync(output, w => WriteKey(w, key, close: true)).ConfigureAwait(false);
+                }
+
+                return 0;
+            case "revoke":
+                string keyId = args.Require("--key");
+                if (!await store.RevokeAsync(accountId, keyId, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new ArgumentException($"no active key '{keyId}' in account '{accountId}'");
+                }
+
+                await output.WriteLineAsync($"revoked {keyId}").ConfigureAwait(false);
+                return 0;
+            default:
+                throw new ArgumentException($"unknown verb 'keys {verb}' (create, list, revoke)");
+        }
+    }
+
+    public static async Task<int> TopUpAsync(CliArgs args, TextWriter output, CancellationToken cancellationToken)
+    {
+        using var store = await OpenAsync(args, cancellationToken).ConfigureAwait(false);
+        string accountId = args.Require("--account");
+        long amount = args.Usd("--amount") ?? throw new ArgumentException("--amount is required");
+        var entry = await store.TopUpAsync(accountId, amount, args.Get("--note") ?? "top-up", cancellationToken).ConfigureAwait(false)
+            ?? throw new ArgumentException($"no account '{accountId}'");
+        long balance = await store.GetBalanceAsync(accountId, cancellationToken).ConfigureAwait(false) ?? 0;
+        await WriteJsonAsync(output, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("ledger_entry", entry.Id);
+            w.WriteString("account", accountId);
+            w.WriteNumber("amount_micros", amount);
+            w.WriteNumber("balance_micros", balance);
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static async Task<SqliteStore> OpenAsync(CliArgs args, CancellationToken cancellationToken)
+    {
+        string directory = DataDirectory.Resolve(args.Get("--data"));
+        if (!File.Exists(Path.Combine(directory, "candor.db")))
+        {
+            throw new ArgumentException($"{directory} is not initialised; run 'candor init' first (it prints the operator key)");
+        }
+
+        var hasher = new Candor.Core.Admission.KeyHasher(ServerSecret.LoadOrCreate(directory));
+        return await SqliteStore.OpenAsync(directory, hasher, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void WriteAccount(Utf8JsonWriter w, Account a, long balance)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", a.Id);
+        w.WriteString("name", a.Name);
+        w.WriteString("group", a.Group);
+        w.WriteBoolean("disabled", a.Disabled);
+        w.WriteNumber("balance_micros", balance);
+        w.WriteString("created_at", a.CreatedAt);
+        w.WriteEndObject();
+    }
+
+    private static void WriteKey(Utf8JsonWriter w, ApiKeyRecord k, bool close)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", k.Id);
+        w.WriteString("account", k.AccountId);
+        w.WriteString("name", k.Name);
+        w.WriteString("prefix", k.DisplayPrefix);
+        w.WriteString("created_at", k.CreatedAt);
+        if (k.ExpiresAt is { } expires)
+        {
+            w.WriteString("expires_at", expires);
+        }
+
+        if (k.RevokedAt is { } revoked)
+        {
+            w.WriteString("revoked_at", revoked);
+        }
+
+        if (close)
+        {
+            w.WriteEndObject();
+        }
+    }
+
+    private static async Task WriteJsonAsync(TextWriter output, Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            write(w);
+        }
+
+        await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray())).ConfigureAwait(false);
+    }
+}
