@@ -86,6 +86,12 @@ public static class Micros
             fraction *= 10;
         }
 
+        if (whole > (long.MaxValue - fraction) / PerUnit)
+        {
+            error = $"'{text}' is too large";
+            return false;
+        }
+
         value = (whole * PerUnit) + fraction;
         return true;
     }

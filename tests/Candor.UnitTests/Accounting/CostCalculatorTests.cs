@@ -164,4 +164,16 @@ public sealed class CostCalculatorTests
             Assert.True(CostCalculator.Compute(usage, price, multiplier).TotalMicros <= CostCalculator.EstimateReservation(prompt, maxOut, price, multiplier));
         }
     }
+
+    [Fact]
+    public void Explain_ListsEveryLineAndTheMultiplier()
+    {
+        var price = ModelPrice.Create(input: 3_000_000, output: 15_000_000, cachedInput: 300_000, cacheWrite: 3_750_000, reasoning: 15_000_000, perRequest: 500);
+        var usage = new Usage { InputTokens = 3_100, CachedInputTokens = 2_000, CacheWriteInputTokens = 1_000, OutputTokens = 500, ReasoningTokens = 100 };
+        var charge = CostCalculator.Compute(usage, price, PriceMultiplier.Parse("0.8"));
+        Assert.Equal(
+            "uncached_input 100 @ 3/M + cached_input 2000 @ 0.3/M + cache_write 1000 @ 3.75/M + output 400 @ 15/M + reasoning 100 @ 15/M + per_request 1 @ 0.0005/request x 0.8x = 10120 micros",
+            charge.Explain());
+        Assert.Equal(charge.Lines.Aggregate(Int128.Zero, (sum, l) => sum + l.ExactMicroMicros), charge.SubtotalMicroMicros);
+    }
 }

@@ -162,6 +162,7 @@ public sealed class PriceFileLoaderTests
     [InlineData("5.", 5_000_000)]
     [InlineData("1.1000000000", 1_100_000)]
     [InlineData("9223372036854", 9_223_372_036_854_000_000)]
+    [InlineData("9223372036854.775807", long.MaxValue)]
     public void Micros_ParseExactly(string text, long expected)
     {
         Assert.True(Micros.TryParse(text, out long value, out _));
@@ -177,6 +178,7 @@ public sealed class PriceFileLoaderTests
     [InlineData(" 1")]
     [InlineData("0.0000001")]
     [InlineData("9223372036855")]
+    [InlineData("9223372036854.9")]
     [InlineData("NaN")]
     public void Micros_RefuseInexactOrMalformedText(string text) =>
         Assert.False(Micros.TryParse(text, out _, out _));
