@@ -80,4 +80,20 @@ public sealed class TokenCounterTests
         Assert.Equal(3 + 3 + 8, estimator.CountPrompt(request, "gpt-4o"));
         Assert.Equal(estimator.CountPrompt(request, "gpt-4o"), estimator.CountPrompt(request));
     }
+
+    [Fact]
+    public async Task SharedTokenizers_CountConcurrently()
+    {
+        string[] texts = ["hello world", "お誕生日おめでとう", "The quick brown fox jumps over the lazy dog.", "tiktoken is great!"];
+        int[] expected = texts.Select(t => Counter.Count("gpt-4o", t)).ToArray();
+        var tasks = Enumerable.Range(0, 8).Select(worker => Task.Run(() =>
+        {
+            for (int i = 0; i < 2_000; i++)
+            {
+                int k = (i + worker) % texts.Length;
+                Assert.Equal(expected[k], Counter.Count("gpt-4o", texts[k]));
+            }
+        }));
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(60));
+    }
 }
