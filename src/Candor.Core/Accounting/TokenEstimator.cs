@@ -8,14 +8,23 @@ namespace Candor.Core.Accounting;
 /// every text the request carries, plus fixed overheads: 3 tokens per message and 3 to prime the reply
 /// (OpenAI's documented chat framing), 85 per image (OpenAI's low-detail cost) and the tokens of each
 /// tool's name, description and JSON schema. For non-OpenAI models it is an estimate, labelled as such
-/// (header x-candor-count-source: estimate).</summary>
+/// (header x-candor-count-source: estimate). The overloads that take a model use that model's tokenizer
+/// (cl100k_base for gpt-4 and gpt-3.5; see <see cref="TokenCounter"/>).</summary>
 public sealed class TokenEstimator
 {
-    private static readonly Lazy<Tokenizer> O200k = new(static () => TiktokenTokenizer.CreateForModel("gpt-4o"));
+    /// <summary>Counts a text with o200k_base.</summary>
+    public int CountText(string text) => CountText(TokenCounter.O200kTokenizer, text);
 
-    public int CountText(string text) => string.IsNullOrEmpty(text) ? 0 : O200k.Value.CountTokens(text);
+    /// <summary>Counts the prompt of <paramref name="request"/> with o200k_base.</summary>
+    public int CountPrompt(ChatRequest request) => CountPrompt(request, TokenCounter.O200kTokenizer);
 
-    public int CountPrompt(ChatRequest request)
+    /// <summary>Counts the prompt of <paramref name="request"/> with <paramref name="model"/>'s tokenizer
+    /// (exact for OpenAI families, an o200k estimate otherwise).</summary>
+    public int CountPrompt(ChatRequest request, string model) => CountPrompt(request, TokenCounter.TokenizerFor(model));
+
+    private static int CountText(Tokenizer tokenizer, string text) => string.IsNullOrEmpty(text) ? 0 : tokenizer.CountTokens(text);
+
+    private static int CountPrompt(ChatRequest request, Tokenizer tokenizer)
     {
         int total = 3;
         foreach (var message in request.Messages)
@@ -23,35 +32,35 @@ public sealed class TokenEstimator
             total += 3;
             if (message.Name is { } name)
             {
-                total += 1 + CountText(name);
+                total += 1 + CountText(tokenizer, name);
             }
 
             foreach (var part in message.Parts)
             {
-                total += CountPart(part);
+                total += CountPart(tokenizer, part);
             }
         }
 
         foreach (var tool in request.Tools)
         {
-            total += 8 + CountText(tool.Name) + CountText(tool.Description ?? "");
+            total += 8 + CountText(tokenizer, tool.Name) + CountText(tokenizer, tool.Description ?? "");
             if (tool.Parameters is { } schema)
             {
-                total += CountText(schema.GetRawText());
+                total += CountText(tokenizer, schema.GetRawText());
             }
         }
 
         return total;
     }
 
-    private int CountPart(ContentPart part) => part switch
+    private static int CountPart(Tokenizer tokenizer, ContentPart part) => part switch
     {
-        TextPart t => CountText(t.Text),
+        TextPart t => CountText(tokenizer, t.Text),
         ImagePart => 85,
         FilePart => 85,
-        ToolCallPart c => 3 + CountText(c.Name) + CountText(c.ArgumentsJson),
-        ToolResultPart r => 3 + r.Content.Sum(CountPart),
-        ThinkingPart th => CountText(th.Text),
+        ToolCallPart c => 3 + CountText(tokenizer, c.Name) + CountText(tokenizer, c.ArgumentsJson),
+        ToolResultPart r => 3 + r.Content.Sum(p => CountPart(tokenizer, p)),
+        ThinkingPart th => CountText(tokenizer, th.Text),
         _ => 0,
     };
 }

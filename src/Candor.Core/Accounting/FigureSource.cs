@@ -1,0 +1,14 @@
+namespace Candor.Core.Accounting;
+
+/// <summary>Where a billed figure comes from.</summary>
+public enum FigureSource
+{
+    /// <summary>Nothing is billed for it (free request, or no figure known).</summary>
+    None,
+
+    /// <summary>The upstream's usage report.</summary>
+    Upstream,
+
+    /// <summary>Candor's own count.</summary>
+    Own,
+}
