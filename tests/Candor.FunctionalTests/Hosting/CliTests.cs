@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Candor.Server.Cli;
+
+namespace Candor.FunctionalTests.Hosting;
+
+/// <summary>The operator CLI over a data directory: init prints the operator key once; accounts, keys and
+/// top-ups work and print keys only at creation.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("candor-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        int code = await CandorCli.RunAsync([.. args, "--data", _data], output, error, cts.Token);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Init_PrintsTheOperatorKeyOnceAndNeverAgain()
+    {
+        var first = await RunAsync("init");
+        Assert.Equal(0, first.Code);
+        var key = first.Out.Split('\n').Single(l => l.StartsWith("sk-cd-", StringComparison.Ordinal)).Trim();
+        Assert.Equal(46, key.Length);
+
+        var second = await RunAsync("init");
+        Assert.Equal(0, second.Code);
+        Assert.DoesNotContain("sk-cd-", second.Out, StringComparison.Ordinal);
+        Assert.Contains("already exists", second.Out, StringComparison.Ordinal);
+        foreach (var file in Directory.GetFiles(_data))
+        {
+            Assert.DoesNotContain(key, await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task AccountsKeysAndTopUps_WorkAndShowTheKeyOnlyAtCreation()
+    {
+        Assert.Equal(0, (await RunAsync("init")).Code);
+        var account = JsonDocument.Parse((await RunAsync("accounts", "create", "--name", "Team A", "--group", "pro")).Out).RootElement;
+        string accountId = account.GetProperty("id").GetString()!;
+        Assert.StartsWith("acct_", accountId, StringComparison.Ordinal);
+
+        var created = await RunAsync("keys", "create", "--account", accountId, "--name", "ci", "--models", "m-openai,m-gemini", "--rpm", "60", "--budget", "12.5");
+        Assert.Equal(0, created.Code);
+        var key = JsonDocument.Parse(created.Out).RootElement;
+        string plaintext = key.GetProperty("key").GetString()!;
+        Assert.StartsWith("sk-cd-", plaintext, StringComparison.Ordinal);
+        string keyId = key.GetProperty("id").GetString()!;
+
+        var listed = await RunAsync("keys", "list", "--account", accountId);
+        Assert.Contains(keyId, listed.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(plaintext, listed.Out, StringComparison.Ordinal);
+
+        var topup = JsonDocument.Parse((await RunAsync("topup", "--account", accountId, "--amount", "10.000001")).Out).RootElement;
+        Assert.Equal(10_000_001, topup.GetProperty("balance_micros").GetInt64());
+        var accounts = await RunAsync("accounts", "list");
+        Assert.Contains("\"balance_micros\":10000001", accounts.Out, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await RunAsync("keys", "revoke", "--account", accountId, "--key", keyId)).Code);
+        var again = await RunAsync("keys", "revoke", "--account", accountId, "--key", keyId);
+        Assert.Equal(2, again.Code);
+        Assert.Contains("no active key", again.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "topup", "--account", "acct_x", "--amount", "1.0000001" }, "at most six decimals")]
+    [InlineData(new[] { "keys", "create", "--account", "acct_x" }, "--name is required")]
+    [InlineData(new[] { "keys", "create", "--account", "acct_x", "--name", "k", "--cidrs", "10.0.0.1/8" }, "")]
+    [InlineData(new[] { "accounts", "delete" }, "unknown verb")]
+    [InlineData(new[] { "frobnicate" }, "unknown command")]
+    public async Task BadArguments_Exit2WithAMessage(string[] args, string message)
+    {
+        Assert.Equal(0, (await RunAsync("init")).Code);
+        var result = await RunAsync(args);
+        Assert.Equal(2, result.Code);
+        Assert.StartsWith("candor: ", result.Err, StringComparison.Ordinal);
+        Assert.Contains(message, result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CommandsBeforeInit_AskForInit()
+    {
+        var result = await RunAsync("accounts", "list");
+        Assert.Equal(2, result.Code);
+        Assert.Contains("candor init", result.Err, StringComparison.Ordinal);
+    }
+}
