@@ -26,7 +26,7 @@ md.push(`Run ${machine.date} at commit \`${machine.commit}\`${machine.quick ? ' 
   + `${machine.nproc} cores (${machine.cpu}), Linux ${machine.kernel}, .NET SDK ${machine.dotnet}, Node ${machine.node}, `
   + `nginx ${machine.nginx}, wrk ${machine.wrk}, Portkey gateway ${machine.portkey}.`, '');
 md.push(`Each process under test runs alone, pinned to core 0; the emulator (upstream) and the load generator share core 1. `
-  + `${machine.duration_s} s per measurement after a warm-up. CPU ms/req is the process's utime+stime over the measurement `
+  + `${machine.duration_s} s per measurement after a warm-up; load average ${machine.loadavg_start} at the start, ${machine.loadavg_end} at the end (2 cores; other work on the machine shows here). CPU ms/req is the process's utime+stime over the measurement `
   + `(/proc/PID/stat, 10 ms ticks) divided by the requests served. See docs/benchmarks.md for the conditions.`, '');
 
 // ---- non-streamed chat, closed loop (wrk) ----
@@ -103,17 +103,21 @@ if (slow || big) {
   md.push('## Candor memory', '');
   md.push('| scenario | result | RSS before MB | peak RSS MB | CPU |');
   md.push('|---|---|---:|---:|---|');
+  const slowDirect = find('slow', 'direct')?.result;
   if (slow && slowMem) {
     const s = slow.result;
-    md.push(`| ${s.conns} concurrent slow streams (100 ms to first token, 200 tokens 50 ms apart) | ${s.ok} ok, ${s.errors} errors, `
-      + `${f(s.events, 0)} events in ${f(s.duration_s, 1)} s; TTFB p99 ${f(s.ttfb_p99_ms, 1)} ms | ${mb(slowMem.rss_idle_kb)} | `
+    md.push(`| ${s.conns} concurrent slow streams (500 ms to first token, then 50 tokens 200 ms apart) | ${s.ok} ok, ${s.errors} errors, `
+      + `${f(s.events, 0)} events in ${f(s.duration_s, 1)} s; TTFB p50/p99 ${f(s.ttfb_p50_ms, 1)}/${f(s.ttfb_p99_ms, 1)} ms`
+      + `${slowDirect ? ` (direct: ${f(slowDirect.ttfb_p50_ms, 1)}/${f(slowDirect.ttfb_p99_ms, 1)} ms)` : ''} | ${mb(slowMem.rss_idle_kb)} | `
       + `${mb(Math.max(slowMem.hwm_kb, slowMem.rss_peak_sampled_kb))} | ${f(slow.target_cpu_ms, 0)} ms over the run = `
       + `${f(slow.target_cpu_ms / 10 / s.duration_s, 1)} % of a core, ${f(slow.target_cpu_ms / Math.max(1, s.events) * 1000, 1)} µs/event |`);
   }
+  const bigDirect = find('big', 'direct')?.result;
   if (big && bigMem) {
     const g = big.result;
     md.push(`| one long streamed completion | ${g.ok ? 'ok' : 'FAILED'}, ${f(g.bytes / 1048576, 1)} MB of SSE (${f(g.events, 0)} events; about 1.1 MB of text) `
-      + `at ${f(g.mb_per_s, 1)} MB/s | ${mb(bigMem.rss_before_kb)} | ${mb(bigMem.hwm_kb)} | ${f(big.target_cpu_ms, 0)} ms |`);
+      + `at ${f(g.mb_per_s, 1)} MB/s${bigDirect ? ` (direct: ${f(bigDirect.mb_per_s, 1)} MB/s)` : ''} | ${mb(bigMem.rss_before_kb)} | ${mb(bigMem.hwm_kb)} | `
+      + `${f(big.target_cpu_ms, 0)} ms = ${f(big.target_cpu_ms / Math.max(1, g.events) * 1000, 1)} µs/event |`);
   }
   const idle = rows.filter((r) => r.scenario === 'after');
   if (idle.length) {

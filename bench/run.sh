@@ -108,6 +108,7 @@ fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 
 rm -rf "$TMP"
+LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
 mkdir -p "$TMP/nginx"
 : >"$RESULTS"
 for p in $EMU_PORT $CANDOR_PORT $NGINX_PORT $PORTKEY_PORT; do port_free "$p"; done
@@ -124,6 +125,9 @@ wait_port $EMU_PORT
 # ---- targets: name → base URL, model names and extra headers ----
 FIXED=/x/reply=hello%20world
 T20=/x/tokens=20
+# Streamed requests ask for usage: Candor relays OpenAI streams byte for byte (fast path) only then,
+# since it needs the usage for settlement; without it the stream goes through the canonical model.
+STREAM_OPTS=',"stream":true,"stream_options":{"include_usage":true}'
 chat_body() { printf '{"model":"%s","messages":[{"role":"user","content":"hi"}]%s}' "$1" "${2:-}"; }
 
 # Each "variant" is: label|url|model|streamModel|streamUrl|extraHeaders|apiKey
@@ -228,6 +232,17 @@ headers_json() { # "k: v|k2: v2" → {"k":"v","k2":"v2"}
   echo "{${out}}"
 }
 
+# Candor says which path served (x-candor-path): make sure the labels are true.
+check_path() {
+  local label=$1 url=$2 model=$3 smodel=$4 key=$5 want=${1#candor-} got sgot
+  got=$(curl -s -o /dev/null -D - "$url" -H "authorization: Bearer $key" -H 'content-type: application/json' \
+    -d "$(chat_body "$model")" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-candor-path" {print $2}')
+  sgot=$(curl -sN -o /dev/null -D - "$url" -H "authorization: Bearer $key" -H 'content-type: application/json' \
+    -d "$(chat_body "$smodel" "$STREAM_OPTS")" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-candor-path" {print $2}')
+  record "{\"scenario\":\"path\",\"target\":\"$label\",\"path\":\"$got\",\"stream_path\":\"$sgot\"}"
+  [[ $got == "$want" && $sgot == "$want" ]] || log "WARNING: $label served by path '$got' (streamed: '$sgot')"
+}
+
 measure_target() {
   local name=$1 line label url model smodel surl hdr1 hdr2 key headers sheaders
   log "== $name"
@@ -242,12 +257,13 @@ measure_target() {
       key=$hdr1; [[ -n $hdr2 ]] && key=$hdr2; headers=""; sheaders=""
     fi
     run_wrk warmup "$label" 16 "$url" "$(chat_body "$model")" "$key" "$headers" "$WARM" 0
+    if [[ $label == candor-* ]]; then check_path "$label" "$url" "$model" "$smodel" "$key"; fi
     if has "$SCENARIOS" chat; then
       for c in $CONCURRENCY; do run_wrk chat "$label" "$c" "$url" "$(chat_body "$model")" "$key" "$headers" "$DUR"; done
     fi
     if has "$SCENARIOS" stream; then
       local sbody auth
-      sbody=$(chat_body "$smodel" ',"stream":true')
+      sbody=$(chat_body "$smodel" "$STREAM_OPTS")
       auth=$(headers_json "authorization: Bearer $key${sheaders:+|$sheaders}")
       taskset -c 1 node "$B/loadgen.js" stream --url "$surl" --body "$sbody" --headers "$auth" --conns 4 --duration "$WARM" >/dev/null
       for c in 1 16; do
@@ -278,22 +294,31 @@ if has "$TARGETS" candor && { has "$SCENARIOS" slow || has "$SCENARIOS" big; }; 
   sleep 1
   idle=$(mem_kb "$TARGET_PID" VmRSS)
   if has "$SCENARIOS" slow; then
+    # Baseline: the same streams straight to the emulator (its TTFB is what Candor adds to).
+    saved=$TARGET_PID; TARGET_PID=$EMU_PID
+    run_loadgen slow direct ",\"conns\":$SLOW_CONNS" slow --url "http://127.0.0.1:$EMU_PORT/x/ttft_ms=500;chunk_ms=200;tokens=50/v1/chat/completions" \
+      --body "$(chat_body gpt-4o-mini "$STREAM_OPTS")" --headers "$auth" --conns "$SLOW_CONNS" --timeout 60
+    TARGET_PID=$saved
     # Sample the resident set while the streams are open; VmHWM is reset first (clear_refs 5).
     echo 5 >"/proc/$TARGET_PID/clear_refs" 2>/dev/null || true
     (peak=0; while kill -0 "$TARGET_PID" 2>/dev/null && [[ ! -f $TMP/slow.done ]]; do
        r=$(mem_kb "$TARGET_PID" VmRSS); ((r > peak)) && peak=$r; echo "$peak" >"$TMP/slow.peak"; sleep 0.2; done) &
     sampler=$!
     run_loadgen slow candor-fast ",\"conns\":$SLOW_CONNS,\"rss_idle_kb\":$idle" slow --url "$url" \
-      --body "$(chat_body bench-slow ',"stream":true')" --headers "$auth" --conns "$SLOW_CONNS" --timeout 60
+      --body "$(chat_body bench-slow "$STREAM_OPTS")" --headers "$auth" --conns "$SLOW_CONNS" --timeout 60
     touch "$TMP/slow.done"; wait "$sampler" || true
     record "{\"scenario\":\"slow-mem\",\"target\":\"candor-fast\",\"conns\":$SLOW_CONNS,\"rss_idle_kb\":$idle,\"rss_peak_sampled_kb\":$(cat "$TMP/slow.peak"),\"hwm_kb\":$(mem_kb "$TARGET_PID" VmHWM)}"
   fi
   if has "$SCENARIOS" big; then
     sleep 1
+    saved=$TARGET_PID; TARGET_PID=$EMU_PID
+    run_loadgen big direct "" big --url "http://127.0.0.1:$EMU_PORT/x/tokens=170000/v1/chat/completions" \
+      --body "$(chat_body gpt-4o-mini "$STREAM_OPTS")" --headers "$auth" --timeout 120
+    TARGET_PID=$saved
     before=$(mem_kb "$TARGET_PID" VmRSS)
     echo 5 >"/proc/$TARGET_PID/clear_refs" 2>/dev/null || true
     run_loadgen big candor-fast ",\"rss_before_kb\":$before" big --url "$url" \
-      --body "$(chat_body bench-big ',"stream":true')" --headers "$auth" --timeout 120
+      --body "$(chat_body bench-big "$STREAM_OPTS")" --headers "$auth" --timeout 120
     record "{\"scenario\":\"big-mem\",\"target\":\"candor-fast\",\"rss_before_kb\":$before,\"hwm_kb\":$(mem_kb "$TARGET_PID" VmHWM),\"rss_after_kb\":$(mem_kb "$TARGET_PID" VmRSS)}"
   fi
   stop "$TARGET_PID"
@@ -304,7 +329,7 @@ cat >"$TMP/machine.json" <<EOF
 {"date":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","nproc":$(nproc),"cpu":"$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)",
  "kernel":"$(uname -r)","dotnet":"$(dotnet --version)","node":"$(node -v)","nginx":"$("$NGINX" -v 2>&1 | sed 's/.*\///')",
  "wrk":"$(wrk -v 2>&1 | head -1 | awk '{print $2}')","portkey":"1.15.2","commit":"$(git rev-parse --short HEAD)",
- "quick":$QUICK,"duration_s":$DUR}
+ "quick":$QUICK,"duration_s":$DUR,"loadavg_start":"$LOAD_START","loadavg_end":"$(cut -d" " -f1-3 /proc/loadavg)"}
 EOF
 node "$B/report.js" "$RESULTS" "$TMP/machine.json" "$B/results"
 log "wrote bench/results/latest.{json,md,svg}"
