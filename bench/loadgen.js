@@ -42,9 +42,12 @@ function once(agent, timeoutMs) {
   return new Promise((resolve) => {
     const t0 = now();
     let first = null, events = 0, bytes = 0, prev = 0, done = false;
+    // A hard deadline per request (req.setTimeout only bounds idle time between socket events).
+    const deadline = setTimeout(() => req.destroy(new Error('deadline')), timeoutMs);
     const finish = (ok, status) => {
       if (done) return;
       done = true;
+      clearTimeout(deadline);
       resolve({ ok, status, t0, ttfb: first === null ? null : first - t0, total: now() - t0, events, bytes });
     };
     const req = http.request({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', headers, agent }, (res) => {
@@ -107,7 +110,9 @@ async function openMode() {
       if (t - start >= durationMs) { clearInterval(tick); resolveAll(); }
     }, 1);
   });
-  await Promise.all(pending);
+  // Bounded: whatever has not answered 10 s after the last send counts as an error.
+  await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 10000))]);
+  errors += sent - ok - errors;
   const secs = (now() - start) / 1000;
   agent.destroy();
   emit({ rate, sent, ok, errors, duration_s: +secs.toFixed(3), achieved_rps: +(ok / (durationMs / 1000)).toFixed(1),

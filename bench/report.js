@@ -136,10 +136,10 @@ if (slow || big) {
       + `at ${f(g.mb_per_s, 1)} MB/s${bigDirect ? ` (direct: ${f(bigDirect.mb_per_s, 1)} MB/s)` : ''} | ${mb(bigMem.rss_before_kb)} | ${mb(bigMem.hwm_kb)} | `
       + `${f(big.target_cpu_ms, 0)} ms = ${f(big.target_cpu_ms / Math.max(1, g.events) * 1000, 1)} µs/event |`);
   }
-  const idle = rows.filter((r) => r.scenario === 'after');
-  if (idle.length) {
-    md.push('', 'Resident memory after the throughput runs (peak during them): '
-      + idle.map((r) => `${r.target} ${mb(r.rss_kb)} MB (${mb(r.hwm_kb)} MB)`).join(', ') + '.');
+  const after = [...new Set(rows.filter((r) => r.scenario === 'after').map((r) => r.target))].map((t) => find('after', t));
+  if (after.length) {
+    md.push('', 'Resident memory after the throughput runs (peak during them), median over the rounds: '
+      + after.map((r) => `${r.target} ${mb(r.rss_kb)} MB (${mb(r.hwm_kb)} MB)`).join(', ') + '.');
   }
   md.push('');
 }
