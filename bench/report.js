@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+// Turns bench/run.sh's raw lines into bench/results/latest.json (raw), latest.md (tables with ratios
+// to the direct upstream, nginx and Portkey measured in the same run) and latest.svg (req/s chart).
+//   node report.js RESULTS.jsonl MACHINE.json OUTDIR
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const [resultsPath, machinePath, outDir] = process.argv.slice(2);
+const rows = fs.readFileSync(resultsPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const machine = JSON.parse(fs.readFileSync(machinePath, 'utf8'));
+fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify({ machine, results: rows }, null, 2) + '\n');
+
+const TARGETS = ['direct', 'nginx', 'candor-fast', 'candor-translated', 'portkey'];
+const NAMES = { direct: 'emulator direct', nginx: 'nginx', 'candor-fast': 'Candor fast path', 'candor-translated': 'Candor translated', portkey: 'Portkey 1.15.2' };
+const COLORS = { direct: '#9e9e9e', nginx: '#4caf50', 'candor-fast': '#1565c0', 'candor-translated': '#64b5f6', portkey: '#ef6c00' };
+// Work served by one measurement, for CPU per request (or per stream).
+const served = (r) => r.result?.requests ?? r.result?.streams ?? r.result?.ok ?? 0;
+const median = (xs) => { const s = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b); return s.length ? s[(s.length - 1) >> 1] : null; };
+// The rounds of one measurement folded into one: the median of every figure (lower median for even counts),
+// with the spread of the throughput kept beside it.
+const find = (scenario, target, extra = {}) => {
+  const all = rows.filter((r) => r.scenario === scenario && r.target === target && Object.entries(extra).every(([k, v]) => r[k] === v));
+  if (all.length === 0) return undefined;
+  const out = { ...all[0], rounds: all.length, result: all[0].result && { ...all[0].result } };
+  for (const k of ['target_cpu_ms', 'upstream_cpu_ms', 'rss_kb', 'hwm_kb']) if (k in all[0]) out[k] = median(all.map((r) => r[k]));
+  out.cpu_per = median(all.map((r) => (served(r) ? r.target_cpu_ms / served(r) : null)));
+  out.cpu_best = Math.min(...all.map((r) => (served(r) ? r.target_cpu_ms / served(r) : Infinity)));
+  out.upstream_cpu_per = median(all.map((r) => (served(r) ? r.upstream_cpu_ms / served(r) : null)));
+  if (out.result) {
+    for (const k of Object.keys(out.result)) if (typeof out.result[k] === 'number') out.result[k] = median(all.map((r) => r.result[k]));
+    const tp = all.map((r) => r.result.rps ?? r.result.streams_per_s).filter((x) => typeof x === 'number');
+    out.spread = tp.length > 1 ? `${f(Math.min(...tp), 0)}–${f(Math.max(...tp), 0)}` : null;
+  }
+  return out;
+};
+const f = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v).toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+const ratio = (a, b) => (a && b ? f(a / b, 2) + '×' : '–');
+const diff = (a, b) => (a === null || a === undefined || b === null || b === undefined ? '–' : (a - b >= 0 ? '+' : '') + f(a - b, 3));
+const md = [];
+
+md.push('# Candor benchmark: latest run', '');
+md.push(`Run ${machine.date} at commit \`${machine.commit}\`${machine.quick ? ' (**QUICK smoke run: 3 s per measurement, not for quoting**)' : ''}: `
+  + `${machine.nproc} cores (${machine.cpu}), Linux ${machine.kernel}, .NET SDK ${machine.dotnet}, Node ${machine.node}, `
+  + `nginx ${machine.nginx}, wrk ${machine.wrk}, Portkey gateway ${machine.portkey}.`, '');
+md.push(`Each process under test runs alone, pinned to core 0; the emulator (upstream) and the load generator share core 1. `
+  + `${machine.rounds ?? 1} interleaved round(s) of ${machine.duration_s} s per measurement after a warm-up, figures are medians over the rounds${machine.nice ? `, benchmark processes at nice ${machine.nice}` : ''}; load average ${machine.loadavg_start} at the start, ${machine.loadavg_end} at the end (2 cores; other work on the machine shows here). CPU ms/req is the process's utime+stime over the measurement `
+  + `(/proc/PID/stat, 10 ms ticks) divided by the requests served. See docs/benchmarks.md for the conditions.`, '');
+
+// ---- non-streamed chat, closed loop (wrk) ----
+const conns = [...new Set(rows.filter((r) => r.scenario === 'chat').map((r) => r.conns))].sort((a, b) => a - b);
+if (conns.length) {
+  md.push('## Non-streamed chat, fixed concurrency (wrk)', '');
+  md.push('| target | conns | req/s | req/s range over rounds | p50 ms | p99 ms | p99.9 ms | CPU ms/req | best round CPU ms/req | × direct | × nginx | × Portkey | errors |');
+  md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const c of conns) {
+    const base = (t) => find('chat', t, { conns: c })?.result.rps;
+    for (const t of TARGETS) {
+      const r = find('chat', t, { conns: c });
+      if (!r) continue;
+      const w = r.result;
+      const cpu = t === 'direct' ? null : r.cpu_per;
+      const errs = w.err_connect + w.err_read + w.err_write + w.err_status + w.err_timeout;
+      md.push(`| ${NAMES[t]} | ${c} | ${f(w.rps, 0)} | ${r.spread ?? '–'} | ${f(w.p50_ms)} | ${f(w.p99_ms)} | ${f(w.p999_ms)} | ${cpu === null ? '–' : f(cpu, 3)} | ${cpu === null ? '–' : f(r.cpu_best, 3)} | `
+        + `${t === 'direct' ? '–' : ratio(w.rps, base('direct'))} | ${t === 'nginx' ? '–' : ratio(w.rps, base('nginx'))} | `
+        + `${t === 'portkey' ? '–' : ratio(w.rps, base('portkey'))} | ${errs} |`);
+    }
+  }
+  md.push('', 'The emulator is on the load generator\'s core, so "direct" is the ceiling of this rig, not of the upstream; '
+    + 'at these rates every proxy saturates its one core and latency is mostly queueing. Upstream CPU ms/req (emulator, for reference): '
+    + TARGETS.map((t) => { const r = find('chat', t, { conns: conns[0] }); return r ? `${NAMES[t]} ${f(r.upstream_cpu_per, 3)}` : null; }).filter(Boolean).join(', ') + '.', '');
+}
+
+// ---- streaming ----
+if (rows.some((r) => r.scenario === 'stream')) {
+  md.push('## Streamed chat, 20 tokens per answer, 0 ms upstream (Node client)', '');
+  md.push('Time to first byte is taken at the first body byte (the first SSE event), which is what a user waits for.', '');
+  md.push('| target | streams at once | streams/s | events/s | TTFB p50 ms | TTFB p99 ms | added TTFB p50 ms | added TTFB p99 ms | CPU ms/stream | errors |');
+  md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const c of [1, 16]) {
+    const d = find('stream', 'direct', { conns: c })?.result;
+    for (const t of TARGETS) {
+      const r = find('stream', t, { conns: c });
+      if (!r) continue;
+      const s = r.result;
+      md.push(`| ${NAMES[t]} | ${c} | ${f(s.streams_per_s, 0)} | ${f(s.events_per_s, 0)} | ${f(s.ttfb_p50_ms, 3)} | ${f(s.ttfb_p99_ms, 3)} | `
+        + `${t === 'direct' ? '–' : diff(s.ttfb_p50_ms, d?.ttfb_p50_ms)} | ${t === 'direct' ? '–' : diff(s.ttfb_p99_ms, d?.ttfb_p99_ms)} | `
+        + `${t === 'direct' ? '–' : f(r.cpu_per, 3)} | ${s.errors} |`);
+    }
+  }
+  md.push('');
+}
+
+// ---- open loop ----
+if (rows.some((r) => r.scenario === 'open')) {
+  const rate = rows.find((r) => r.scenario === 'open').rate;
+  md.push(`## Fixed rate, open loop, ${f(rate, 0)} req/s, non-streamed (Node client)`, '');
+  md.push('Latency from the moment each request was sent; "corrected" counts from when it was due (coordinated omission), which also holds the client\'s own timer lateness.', '');
+  md.push('| target | achieved req/s | p50 ms | p99 ms | p99.9 ms | added p50 ms | added p99 ms | added p99.9 ms | corrected p99 ms | CPU ms/req | errors |');
+  md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const d = find('open', 'direct')?.result;
+  for (const t of TARGETS) {
+    const r = find('open', t);
+    if (!r) continue;
+    const o = r.result;
+    const dir = t === 'direct';
+    md.push(`| ${NAMES[t]} | ${f(o.achieved_rps, 0)} | ${f(o.p50_ms, 3)} | ${f(o.p99_ms, 3)} | ${f(o.p999_ms, 3)} | `
+      + `${dir ? '–' : diff(o.p50_ms, d?.p50_ms)} | ${dir ? '–' : diff(o.p99_ms, d?.p99_ms)} | ${dir ? '–' : diff(o.p999_ms, d?.p999_ms)} | `
+      + `${f(o.corrected_p99_ms, 3)} | ${dir ? '–' : f(r.cpu_per, 3)} | ${o.errors} |`);
+  }
+  md.push('');
+}
+
+// ---- memory ----
+const slow = find('slow', 'candor-fast');
+const slowMem = find('slow-mem', 'candor-fast');
+const big = find('big', 'candor-fast');
+const bigMem = find('big-mem', 'candor-fast');
+const mb = (kb) => f(kb / 1024, 1);
+if (slow || big) {
+  md.push('## Candor memory', '');
+  md.push('| scenario | result | RSS before MB | peak RSS MB | CPU |');
+  md.push('|---|---|---:|---:|---|');
+  const slowDirect = find('slow', 'direct')?.result;
+  if (slow && slowMem) {
+    const s = slow.result;
+    md.push(`| ${s.conns} concurrent slow streams (500 ms to first token, then 50 tokens 200 ms apart) | ${s.ok} ok, ${s.errors} errors, `
+      + `${f(s.events, 0)} events in ${f(s.duration_s, 1)} s; TTFB p50/p99 ${f(s.ttfb_p50_ms, 1)}/${f(s.ttfb_p99_ms, 1)} ms`
+      + `${slowDirect ? ` (direct: ${f(slowDirect.ttfb_p50_ms, 1)}/${f(slowDirect.ttfb_p99_ms, 1)} ms)` : ''} | ${mb(slowMem.rss_idle_kb)} | `
+      + `${mb(Math.max(slowMem.hwm_kb, slowMem.rss_peak_sampled_kb))} | ${f(slow.target_cpu_ms, 0)} ms over the run = `
+      + `${f(slow.target_cpu_ms / 10 / s.duration_s, 1)} % of a core, ${f(slow.target_cpu_ms / Math.max(1, s.events) * 1000, 1)} µs/event |`);
+  }
+  const bigDirect = find('big', 'direct')?.result;
+  if (big && bigMem) {
+    const g = big.result;
+    md.push(`| one long streamed completion | ${g.ok ? 'ok' : 'FAILED'}, ${f(g.bytes / 1048576, 1)} MB of SSE (${f(g.events, 0)} events; about 1.1 MB of text) `
+      + `at ${f(g.mb_per_s, 1)} MB/s${bigDirect ? ` (direct: ${f(bigDirect.mb_per_s, 1)} MB/s)` : ''} | ${mb(bigMem.rss_before_kb)} | ${mb(bigMem.hwm_kb)} | `
+      + `${f(big.target_cpu_ms, 0)} ms = ${f(big.target_cpu_ms / Math.max(1, g.events) * 1000, 1)} µs/event |`);
+  }
+  const after = [...new Set(rows.filter((r) => r.scenario === 'after').map((r) => r.target))].map((t) => find('after', t));
+  if (after.length) {
+    md.push('', 'Resident memory after the throughput runs (peak during them), median over the rounds: '
+      + after.map((r) => `${r.target} ${mb(r.rss_kb)} MB (${mb(r.hwm_kb)} MB)`).join(', ') + '.');
+  }
+  md.push('');
+}
+
+// ---- targets ----
+const verdict = (ok) => (ok === null ? 'not measured' : ok ? '**met**' : '**not met**');
+const c16 = (t) => find('chat', t, { conns: 16 })?.result.rps;
+const bestRps = (t) => Math.max(0, ...conns.map((c) => find('chat', t, { conns: c })?.result.rps ?? 0));
+const openAdded = find('open', 'candor-fast') && find('open', 'direct') ? find('open', 'candor-fast').result.p99_ms - find('open', 'direct').result.p99_ms : null;
+const ttfbAdded = find('stream', 'candor-fast', { conns: 1 }) && find('stream', 'direct', { conns: 1 })
+  ? find('stream', 'candor-fast', { conns: 1 }).result.ttfb_p50_ms - find('stream', 'direct', { conns: 1 }).result.ttfb_p50_ms : null;
+const slowPeak = slowMem ? Math.max(slowMem.hwm_kb, slowMem.rss_peak_sampled_kb) / 1024 : null;
+md.push('## Issue 7 targets (Candor fast path, bare: auth only — metering, redaction and receipts are not built yet)', '');
+md.push('| target | measured | verdict |', '|---|---|---|');
+const rx = bestRps('portkey') ? bestRps('candor-fast') / bestRps('portkey') : null;
+md.push(`| ≥ 10× Portkey's req/s on one core | best median req/s ${f(bestRps('candor-fast'), 0)} vs ${f(bestRps('portkey'), 0)} = ${rx === null ? '–' : f(rx, 1) + '×'}`
+  + `${c16('candor-fast') && c16('portkey') ? ` (at 16 conns ${f(c16('candor-fast') / c16('portkey'), 1)}×)` : ''} | ${verdict(rx === null ? null : rx >= 10)} |`);
+md.push(`| p99 added latency ≤ 1 ms at 1,000 req/s | ${openAdded === null ? '–' : f(openAdded, 3) + ' ms'} | ${verdict(openAdded === null ? null : openAdded <= 1)} |`);
+md.push(`| added TTFB ≤ 1 ms | ${ttfbAdded === null ? '–' : f(ttfbAdded, 3) + ' ms (p50, one stream at a time)'} | ${verdict(ttfbAdded === null ? null : ttfbAdded <= 1)} |`);
+md.push(`| RSS ≤ 150 MB with 1,000 open streams | ${slowPeak === null ? '–' : f(slowPeak, 1) + ` MB peak with ${slow.result.conns} streams`} | `
+  + `${verdict(slowPeak === null || slow.result.conns < 1000 ? null : slowPeak <= 150)} |`);
+md.push('');
+fs.writeFileSync(path.join(outDir, 'latest.md'), md.join('\n'));
+
+// ---- chart: grouped bars of req/s per concurrency, with CPU ms/req under each bar ----
+const present = TARGETS.filter((t) => rows.some((r) => r.scenario === 'chat' && r.target === t));
+const W = 860, H = 420, left = 70, right = 20, top = 50, bottom = 90;
+const maxRps = Math.max(1, ...present.flatMap((t) => conns.map((c) => find('chat', t, { conns: c })?.result.rps ?? 0)));
+const niceMax = (() => { const p = 10 ** Math.floor(Math.log10(maxRps)); return Math.ceil(maxRps / p) * p; })();
+const plotW = W - left - right, plotH = H - top - bottom;
+const groupW = plotW / Math.max(1, conns.length), barW = Math.min(40, (groupW - 30) / Math.max(1, present.length));
+const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+const svg = [];
+svg.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+svg.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
+svg.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">Non-streamed chat, req/s on one core (higher is better)</text>`);
+svg.push(`<text x="${W / 2}" y="38" text-anchor="middle" fill="#555">${esc(`${machine.date} · ${machine.cpu} · median of ${machine.rounds ?? 1} × ${machine.duration_s} s per bar · label under bar: CPU ms/req`)}</text>`);
+for (let i = 0; i <= 5; i++) {
+  const v = niceMax * i / 5, y = top + plotH - plotH * i / 5;
+  svg.push(`<line x1="${left}" x2="${W - right}" y1="${y}" y2="${y}" stroke="#e0e0e0"/>`);
+  svg.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end" fill="#555">${f(v, 0)}</text>`);
+}
+conns.forEach((c, gi) => {
+  const gx = left + gi * groupW + (groupW - barW * present.length) / 2;
+  present.forEach((t, bi) => {
+    const r = find('chat', t, { conns: c });
+    if (!r) return;
+    const h = plotH * r.result.rps / niceMax, x = gx + bi * barW, y = top + plotH - h;
+    svg.push(`<rect x="${x + 2}" y="${y}" width="${barW - 4}" height="${h}" fill="${COLORS[t]}"><title>${esc(NAMES[t])}, ${c} conns: ${f(r.result.rps, 0)} req/s</title></rect>`);
+    svg.push(`<text x="${x + barW / 2}" y="${y - 4}" text-anchor="middle" font-size="10">${f(r.result.rps / 1000, 1)}k</text>`);
+    if (t !== 'direct') {
+      svg.push(`<text x="${x + barW / 2}" y="${top + plotH + 14}" text-anchor="middle" font-size="9" fill="#555">${f(r.cpu_per, 2)}</text>`);
+    }
+  });
+  svg.push(`<text x="${left + gi * groupW + groupW / 2}" y="${top + plotH + 32}" text-anchor="middle">${c} connections</text>`);
+});
+present.forEach((t, i) => {
+  const x = left + i * 155;
+  svg.push(`<rect x="${x}" y="${H - 28}" width="12" height="12" fill="${COLORS[t]}"/><text x="${x + 16}" y="${H - 18}">${esc(NAMES[t])}</text>`);
+});
+svg.push('</svg>');
+fs.writeFileSync(path.join(outDir, 'latest.svg'), svg.join('\n') + '\n');

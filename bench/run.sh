@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# Candor benchmark harness (issue 7): the upstream emulator, then each process under test alone
+# (nothing in front of the emulator, nginx, Candor, the Portkey gateway), pinned to core 0, with the
+# load generators and the emulator on core 1. Loopback only; every run has a duration; every process
+# started here is stopped on exit. Writes bench/results/latest.{json,md,svg}.
+#
+#   bench/run.sh                 # full run
+#   QUICK=1 bench/run.sh         # smoke run: 1 round of 3 s per measurement, 200 slow streams
+#   ROUNDS=3 DURATION=5 bench/run.sh   # the defaults: 3 interleaved rounds of 5 s; the report takes medians
+#   NICE=-5 bench/run.sh         # run the benchmark processes at a higher priority (shared machines)
+#   SCENARIOS=chat,stream bench/run.sh    # a subset (chat, stream, open, slow, big)
+#   TARGETS=direct,candor bench/run.sh    # a subset (direct, nginx, candor, portkey)
+#   SKIP_BUILD=1 bench/run.sh    # use the existing Release build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+B=$ROOT/bench
+QUICK=${QUICK:-0}
+if [[ $QUICK == 1 ]]; then DUR=${DURATION:-3}; WARM=1; ROUNDS=${ROUNDS:-1}; SLOW_CONNS=${SLOW_CONNS:-200}
+else DUR=${DURATION:-5}; WARM=3; ROUNDS=${ROUNDS:-3}; SLOW_CONNS=${SLOW_CONNS:-1000}; fi
+# NICE=-5 (as root) gives every benchmark process priority over other work on a shared machine.
+NICE=${NICE:-0}
+CANDOR_WARM=${CANDOR_WARM:-$([[ $QUICK == 1 ]] && echo 2 || echo 10)}
+RUN0=(taskset -c 0) RUN1=(taskset -c 1)
+if [[ $NICE != 0 ]]; then RUN0=(nice -n "$NICE" taskset -c 0) RUN1=(nice -n "$NICE" taskset -c 1); fi
+SCENARIOS=${SCENARIOS:-chat,stream,open,slow,big}
+TARGETS=${TARGETS:-direct,nginx,candor,portkey}
+CONCURRENCY=${CONCURRENCY:-16 64 256}
+OPEN_RATE=${OPEN_RATE:-1000}
+EMU_PORT=19100 CANDOR_PORT=19200 NGINX_PORT=19300 PORTKEY_PORT=19400   # the emulator port is also in candor-bench.yaml
+TMP=$B/results/tmp
+RESULTS=$TMP/results.jsonl
+export BENCH_UPSTREAM_KEY=sk-bench-upstream
+export BENCH_CLIENT_KEY=sk-bench-client-0123456789abcdef
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+HZ=$(getconf CLK_TCK)
+
+has() { [[ ",$1," == *",$2,"* ]]; }
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---- processes: every one started here is recorded and stopped at exit ----
+PIDS=()
+# SIGTERM, then SIGKILL after 5 s: the standalone emulator does not exit on SIGTERM (see docs/benchmarks.md).
+alive() { [[ -r /proc/$1/stat ]] && [[ $(sed "s/.*) //" "/proc/$1/stat" | cut -d" " -f1) != Z ]]; }
+terminate() {
+  local i
+  kill "$1" 2>/dev/null || return 0
+  for i in $(seq 1 50); do alive "$1" || break; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do terminate "$p"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop() {
+  local pid=$1 p keep=()
+  terminate "$pid"
+  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
+wait_port() {
+  local i
+  for i in $(seq 1 150); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  log "port $1 did not open"; return 1
+}
+
+port_free() {
+  if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then log "port $1 is already in use"; exit 1; fi
+}
+
+# CPU time (ms) of a process and its children (nginx workers), from utime+stime in /proc/PID/stat.
+cpu_ms() {
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    [[ -r /proc/$p/stat ]] || continue
+    total=$((total + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12 + $13}')))
+  done
+  echo $((total * 1000 / HZ))
+}
+
+# Resident memory (kB) of a process and its children: field VmRSS or VmHWM.
+mem_kb() {
+  local total=0 p v
+  for p in "$1" $(pgrep -P "$1" || true); do
+    v=$(awk -v k="$2:" '$1 == k {print $2}' "/proc/$p/status" 2>/dev/null || true)
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+
+# ---- setup ----
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need+=(nginx)
+if ((${#need[@]})); then
+  log "installing ${need[*]}"
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if has "$TARGETS" portkey && [[ ! -f $B/node_modules/@portkey-ai/gateway/build/start-server.js ]]; then
+  log "installing @portkey-ai/gateway (bench/package.json)"
+  (cd "$B" && npm install --no-audit --no-fund --loglevel=error)
+fi
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+  log "building Candor and the emulator (Release)"
+  dotnet build -c Release src/Candor.Server -nologo -v q | grep -E "error|Warn|warn" || true
+fi
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+
+rm -rf "$TMP"
+LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
+mkdir -p "$TMP/nginx"
+: >"$RESULTS"
+for p in $EMU_PORT $CANDOR_PORT $NGINX_PORT $PORTKEY_PORT; do port_free "$p"; done
+
+ROUND=1
+record() { echo "${1%\}},\"round\":$ROUND}" >>"$RESULTS"; }
+
+# ---- the upstream emulator (core 1, with the load generators) ----
+log "starting the emulator on :$EMU_PORT"
+"${RUN1[@]}" dotnet src/Candor.Emulator/bin/Release/net10.0/Candor.Emulator.dll --urls "http://127.0.0.1:$EMU_PORT" >"$TMP/emulator.log" 2>&1 &
+EMU_PID=$!
+PIDS+=("$EMU_PID")
+wait_port $EMU_PORT
+
+# ---- targets: name → base URL, model names and extra headers ----
+FIXED=/x/reply=hello%20world
+T20=/x/tokens=20
+# Streamed requests ask for usage: Candor relays OpenAI streams byte for byte (fast path) only then,
+# since it needs the usage for settlement; without it the stream goes through the canonical model.
+STREAM_OPTS=',"stream":true,"stream_options":{"include_usage":true}'
+chat_body() { printf '{"model":"%s","messages":[{"role":"user","content":"hi"}]%s}' "$1" "${2:-}"; }
+
+# Each "variant" is: label|url|model|streamModel|streamUrl|extraHeaders|apiKey
+variants_for() {
+  local e="http://127.0.0.1:$EMU_PORT" n="http://127.0.0.1:$NGINX_PORT" c="http://127.0.0.1:$CANDOR_PORT" k="http://127.0.0.1:$PORTKEY_PORT"
+  case $1 in
+    direct) echo "direct|$e$FIXED/v1/chat/completions|gpt-4o-mini|gpt-4o-mini|$e$T20/v1/chat/completions||sk-x" ;;
+    nginx) echo "nginx|$n$FIXED/v1/chat/completions|gpt-4o-mini|gpt-4o-mini|$n$T20/v1/chat/completions||sk-x" ;;
+    candor)
+      # The order alternates between rounds, so that neither path is always measured on a younger process.
+      local fast="candor-fast|$c/v1/chat/completions|bench-fast|bench-fast-t20|$c/v1/chat/completions||$BENCH_CLIENT_KEY"
+      local translated="candor-translated|$c/v1/chat/completions|bench-translated|bench-translated-t20|$c/v1/chat/completions||$BENCH_CLIENT_KEY"
+      if ((ROUND % 2)); then printf '%s\n%s\n' "$fast" "$translated"; else printf '%s\n%s\n' "$translated" "$fast"; fi ;;
+    portkey)
+      # Portkey takes the upstream from a header, so the fixed and streamed answers differ by header.
+      echo "portkey|$k/v1/chat/completions|gpt-4o-mini|gpt-4o-mini|$k/v1/chat/completions|x-portkey-provider: openai|x-portkey-custom-host: $e$FIXED/v1|sk-x" ;;
+  esac
+}
+
+start_target() {
+  local name=$1
+  case $name in
+    direct) TARGET_PID=$EMU_PID; return 0 ;;
+    nginx)
+      port_free $NGINX_PORT
+      cat >"$TMP/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path $TMP/nginx/body;
+  proxy_temp_path $TMP/nginx/proxy;
+  fastcgi_temp_path $TMP/nginx/fastcgi;
+  uwsgi_temp_path $TMP/nginx/uwsgi;
+  scgi_temp_path $TMP/nginx/scgi;
+  upstream emulator { server 127.0.0.1:$EMU_PORT; keepalive 512; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://emulator;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+EOF
+      "${RUN0[@]}" "$NGINX" -e "$TMP/nginx/error.log" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" >"$TMP/nginx.log" 2>&1 &
+      TARGET_PID=$!
+      PIDS+=("$TARGET_PID")
+      wait_port $NGINX_PORT ;;
+    candor)
+      port_free $CANDOR_PORT
+      "${RUN0[@]}" dotnet src/Candor.Server/bin/Release/net10.0/candor.dll serve --config "$B/candor-bench.yaml" \
+        --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor.log" 2>&1 &
+      TARGET_PID=$!
+      PIDS+=("$TARGET_PID")
+      wait_port $CANDOR_PORT ;;
+    portkey)
+      port_free $PORTKEY_PORT
+      (cd "$B" && exec "${RUN0[@]}" node -r ./force-loopback.cjs node_modules/@portkey-ai/gateway/build/start-server.js \
+        --port=$PORTKEY_PORT --headless >"$TMP/portkey.log" 2>&1) &
+      TARGET_PID=$!
+      PIDS+=("$TARGET_PID")
+      wait_port $PORTKEY_PORT ;;
+  esac
+}
+
+# wrk, non-streamed: one JSON line per run with the gateway's and the emulator's CPU time.
+run_wrk() {
+  local scenario=$1 label=$2 conns=$3 url=$4 body=$5 key=$6 headers=$7 secs=$8 measure=${9:-1}
+  local c0 u0 c1 u1 out
+  c0=$(cpu_ms "$TARGET_PID"); u0=$(cpu_ms "$EMU_PID")
+  out=$(BODY=$body API_KEY=$key EXTRA_HEADERS=$headers "${RUN1[@]}" wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s --latency \
+    -s "$B/post.lua" "$url" | sed -n 's/^JSON //p')
+  c1=$(cpu_ms "$TARGET_PID"); u1=$(cpu_ms "$EMU_PID")
+  [[ $measure == 1 ]] || return 0
+  [[ -n $out ]] || { log "wrk printed no result for $label c=$conns"; return 0; }
+  record "{\"scenario\":\"$scenario\",\"target\":\"$label\",\"conns\":$conns,\"target_cpu_ms\":$((c1 - c0)),\"upstream_cpu_ms\":$((u1 - u0)),\"result\":$out}"
+  log "$scenario $label c=$conns: $out"
+}
+
+run_loadgen() {
+  local scenario=$1 label=$2 extra=$3; shift 3
+  local c0 u0 c1 u1 out
+  c0=$(cpu_ms "$TARGET_PID"); u0=$(cpu_ms "$EMU_PID")
+  out=$("${RUN1[@]}" node "$B/loadgen.js" "$@" | sed -n 's/^JSON //p')
+  c1=$(cpu_ms "$TARGET_PID"); u1=$(cpu_ms "$EMU_PID")
+  [[ -n $out ]] || { log "loadgen printed no result for $scenario $label"; return 0; }
+  record "{\"scenario\":\"$scenario\",\"target\":\"$label\"$extra,\"target_cpu_ms\":$((c1 - c0)),\"upstream_cpu_ms\":$((u1 - u0)),\"result\":$out}"
+  log "$scenario $label: $out"
+}
+
+headers_json() { # "k: v|k2: v2" → {"k":"v","k2":"v2"}
+  local IFS='|' pair out="" k v
+  for pair in $1; do
+    [[ -n $pair ]] || continue
+    k=${pair%%:*}; v=${pair#*: }
+    out+="${out:+,}\"$k\":\"$v\""
+  done
+  echo "{${out}}"
+}
+
+# Candor says which path served (x-candor-path): make sure the labels are true.
+check_path() {
+  local label=$1 url=$2 model=$3 smodel=$4 key=$5 want=${1#candor-} got sgot
+  got=$(curl -s -o /dev/null -D - "$url" -H "authorization: Bearer $key" -H 'content-type: application/json' \
+    -d "$(chat_body "$model")" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-candor-path" {print $2}')
+  sgot=$(curl -sN -o /dev/null -D - "$url" -H "authorization: Bearer $key" -H 'content-type: application/json' \
+    -d "$(chat_body "$smodel" "$STREAM_OPTS")" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-candor-path" {print $2}')
+  record "{\"scenario\":\"path\",\"target\":\"$label\",\"path\":\"$got\",\"stream_path\":\"$sgot\"}"
+  [[ $got == "$want" && $sgot == "$want" ]] || log "WARNING: $label served by path '$got' (streamed: '$sgot')"
+}
+
+measure_target() {
+  local name=$1 line label url model smodel surl hdr1 hdr2 key headers sheaders
+  log "== $name"
+  start_target "$name"
+  record "{\"scenario\":\"idle\",\"target\":\"$name\",\"rss_kb\":$(mem_kb "$TARGET_PID" VmRSS)}"
+  # Warm every variant (both Candor paths, plain and streamed) before measuring any, so that JIT
+  # tiering does not land in the first variant's measurement.
+  local pass
+  for pass in warm measure; do
+  while IFS= read -r line; do
+    IFS='|' read -r label url model smodel surl hdr1 hdr2 key <<<"$line"
+    if [[ $name == portkey ]]; then
+      headers="$hdr1|$hdr2"
+      sheaders="$hdr1|x-portkey-custom-host: http://127.0.0.1:$EMU_PORT$T20/v1"
+    else
+      key=$hdr1; [[ -n $hdr2 ]] && key=$hdr2; headers=""; sheaders=""
+    fi
+    if [[ $pass == warm ]]; then
+      # .NET's tiered JIT keeps improving a loaded process for tens of seconds on a busy core: Candor
+      # gets a longer warm-up (CANDOR_WARM, default 10 s per variant and kind) so that steady state is measured.
+      local w=$WARM
+      [[ $label == candor-* ]] && w=$CANDOR_WARM
+      run_wrk warmup "$label" 16 "$url" "$(chat_body "$model")" "$key" "$headers" "$w" 0
+      "${RUN1[@]}" node "$B/loadgen.js" stream --url "$surl" --body "$(chat_body "$smodel" "$STREAM_OPTS")" \
+        --headers "$(headers_json "authorization: Bearer $key${sheaders:+|$sheaders}")" --conns 4 --duration "$w" >/dev/null
+      if [[ $label == candor-* ]]; then check_path "$label" "$url" "$model" "$smodel" "$key"; fi
+      continue
+    fi
+    if has "$SCENARIOS" chat; then
+      for c in $CONCURRENCY; do run_wrk chat "$label" "$c" "$url" "$(chat_body "$model")" "$key" "$headers" "$DUR"; done
+    fi
+    if has "$SCENARIOS" stream; then
+      local sbody auth
+      sbody=$(chat_body "$smodel" "$STREAM_OPTS")
+      auth=$(headers_json "authorization: Bearer $key${sheaders:+|$sheaders}")
+      for c in 1 16; do
+        run_loadgen stream "$label" ",\"conns\":$c" stream --url "$surl" --body "$sbody" --headers "$auth" --conns "$c" --duration "$DUR"
+      done
+    fi
+    if has "$SCENARIOS" open; then
+      run_loadgen open "$label" ",\"rate\":$OPEN_RATE" open --url "$url" --body "$(chat_body "$model")" \
+        --headers "$(headers_json "authorization: Bearer $key${headers:+|$headers}")" --rate "$OPEN_RATE" --duration "$DUR"
+    fi
+  done < <(variants_for "$name")
+  done
+  record "{\"scenario\":\"after\",\"target\":\"$name\",\"rss_kb\":$(mem_kb "$TARGET_PID" VmRSS),\"hwm_kb\":$(mem_kb "$TARGET_PID" VmHWM)}"
+  [[ $name == direct ]] || stop "$TARGET_PID"
+}
+
+IFS=',' read -r -a target_list <<<"$TARGETS"
+if has "$SCENARIOS" chat || has "$SCENARIOS" stream || has "$SCENARIOS" open; then
+  for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    log "round $ROUND of $ROUNDS"
+    for t in "${target_list[@]}"; do measure_target "$t"; done
+  done
+fi
+
+# ---- Candor alone: many slow streams, then one very long stream (a fresh process) ----
+if has "$TARGETS" candor && { has "$SCENARIOS" slow || has "$SCENARIOS" big; }; then
+  log "== candor: memory scenarios"
+  start_target candor
+  auth=$(headers_json "authorization: Bearer $BENCH_CLIENT_KEY")
+  url="http://127.0.0.1:$CANDOR_PORT/v1/chat/completions"
+  run_wrk warmup candor-fast 16 "$url" "$(chat_body bench-fast)" "$BENCH_CLIENT_KEY" "" "$WARM" 0
+  sleep 1
+  idle=$(mem_kb "$TARGET_PID" VmRSS)
+  if has "$SCENARIOS" slow; then
+    # Baseline: the same streams straight to the emulator (its TTFB is what Candor adds to).
+    saved=$TARGET_PID; TARGET_PID=$EMU_PID
+    run_loadgen slow direct ",\"conns\":$SLOW_CONNS" slow --url "http://127.0.0.1:$EMU_PORT/x/ttft_ms=500;chunk_ms=200;tokens=50/v1/chat/completions" \
+      --body "$(chat_body gpt-4o-mini "$STREAM_OPTS")" --headers "$auth" --conns "$SLOW_CONNS" --timeout 60
+    TARGET_PID=$saved
+    # Sample the resident set while the streams are open; VmHWM is reset first (clear_refs 5).
+    echo 5 >"/proc/$TARGET_PID/clear_refs" 2>/dev/null || true
+    (peak=0; while kill -0 "$TARGET_PID" 2>/dev/null && [[ ! -f $TMP/slow.done ]]; do
+       r=$(mem_kb "$TARGET_PID" VmRSS); ((r > peak)) && peak=$r; echo "$peak" >"$TMP/slow.peak"; sleep 0.2; done) &
+    sampler=$!
+    run_loadgen slow candor-fast ",\"conns\":$SLOW_CONNS,\"rss_idle_kb\":$idle" slow --url "$url" \
+      --body "$(chat_body bench-slow "$STREAM_OPTS")" --headers "$auth" --conns "$SLOW_CONNS" --timeout 60
+    touch "$TMP/slow.done"; wait "$sampler" || true
+    record "{\"scenario\":\"slow-mem\",\"target\":\"candor-fast\",\"conns\":$SLOW_CONNS,\"rss_idle_kb\":$idle,\"rss_peak_sampled_kb\":$(cat "$TMP/slow.peak"),\"hwm_kb\":$(mem_kb "$TARGET_PID" VmHWM)}"
+  fi
+  if has "$SCENARIOS" big; then
+    sleep 1
+    saved=$TARGET_PID; TARGET_PID=$EMU_PID
+    run_loadgen big direct "" big --url "http://127.0.0.1:$EMU_PORT/x/tokens=170000/v1/chat/completions" \
+      --body "$(chat_body gpt-4o-mini "$STREAM_OPTS")" --headers "$auth" --timeout 120
+    TARGET_PID=$saved
+    before=$(mem_kb "$TARGET_PID" VmRSS)
+    echo 5 >"/proc/$TARGET_PID/clear_refs" 2>/dev/null || true
+    run_loadgen big candor-fast ",\"rss_before_kb\":$before" big --url "$url" \
+      --body "$(chat_body bench-big "$STREAM_OPTS")" --headers "$auth" --timeout 120
+    record "{\"scenario\":\"big-mem\",\"target\":\"candor-fast\",\"rss_before_kb\":$before,\"hwm_kb\":$(mem_kb "$TARGET_PID" VmHWM),\"rss_after_kb\":$(mem_kb "$TARGET_PID" VmRSS)}"
+  fi
+  stop "$TARGET_PID"
+fi
+
+# ---- machine and report ----
+cat >"$TMP/machine.json" <<EOF
+{"date":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","nproc":$(nproc),"cpu":"$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)",
+ "kernel":"$(uname -r)","dotnet":"$(dotnet --version)","node":"$(node -v)","nginx":"$("$NGINX" -v 2>&1 | sed 's/.*\///')",
+ "wrk":"$(wrk -v 2>&1 | head -1 | awk '{print $2}')","portkey":"1.15.2","commit":"$(git rev-parse --short HEAD)",
+ "quick":$QUICK,"duration_s":$DUR,"rounds":$ROUNDS,"nice":$NICE,"loadavg_start":"$LOAD_START","loadavg_end":"$(cut -d" " -f1-3 /proc/loadavg)"}
+EOF
+node "$B/report.js" "$RESULTS" "$TMP/machine.json" "$B/results"
+log "wrote bench/results/latest.{json,md,svg}"
