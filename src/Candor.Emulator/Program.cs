@@ -22,6 +22,13 @@ Console.CancelKeyPress += (_, e) =>
 };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 
+// The embedded web host would take SIGTERM for itself and stop serving while this wait went on.
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
+
 await using var host = await EmulatorHost.StartAsync(options, stop.Token).ConfigureAwait(false);
 Console.WriteLine($"Candor emulator listening on {host.BaseAddress} (api key {(options.RequiredApiKey is null ? "not required" : "required")})");
 try

@@ -317,7 +317,15 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             {
                 while (!ended)
                 {
-                    var ev = await reader!.ReadAsync(timer.Token).ConfigureAwait(false);
+                    // Flush only when the next upstream event is not already in memory: every event still
+                    // leaves as soon as nothing more is ready, but a burst goes out in one write.
+                    var next = reader!.ReadAsync(timer.Token);
+                    if (!next.IsCompleted)
+                    {
+                        await output.FlushAsync(context.Aborted).ConfigureAwait(false);
+                    }
+
+                    var ev = await next.ConfigureAwait(false);
                     if (ev is not { } e)
                     {
                         break;
@@ -341,8 +349,6 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                         await output.FlushAsync(context.Aborted).ConfigureAwait(false);
                         return AttemptOutcome.Done;
                     }
-
-                    await output.FlushAsync(context.Aborted).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (!context.Aborted.IsCancellationRequested)
