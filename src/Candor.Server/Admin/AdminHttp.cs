@@ -154,7 +154,15 @@ internal static class AdminHttp
         }
     }
 
-    /// <summary>Applies the caller's own key changes to the key cache at once (admission sees them immediately).</summary>
-    public static Task RefreshKeysAsync(HttpContext http) =>
-        http.RequestServices.GetRequiredService<ApiKeyCache>().RefreshAsync(http.RequestAborted);
+    /// <summary>How long a cache refresh after a write may take.</summary>
+    private static readonly TimeSpan RefreshTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Applies the caller's own key changes to the key cache at once (admission sees them immediately).
+    /// The refresh follows its own timeout, not the client's disconnect: a committed revoke must take effect even
+    /// when the caller has gone.</summary>
+    public static async Task RefreshKeysAsync(HttpContext http)
+    {
+        using var timeout = new CancellationTokenSource(RefreshTimeout);
+        await http.RequestServices.GetRequiredService<ApiKeyCache>().RefreshAsync(timeout.Token).ConfigureAwait(false);
+    }
 }
