@@ -10,7 +10,7 @@ internal static class CandorCli
         Candor — a verifiable AI relay.
 
         Usage:
-          candor serve [--config PATH] [--urls URLS] [--demo] [--log-level LEVEL] [--no-watch]
+          candor serve [--config PATH] [--urls URLS] [--demo] [--log-level LEVEL] [--no-watch] [--data DIR]
           candor init [--data DIR]
           candor accounts create --name NAME [--group GROUP] [--data DIR]
           candor accounts list [--data DIR]
@@ -84,6 +84,7 @@ internal static class CandorCli
                     case "--urls": options.Urls = Next(); break;
                     case "--demo": options.Demo = true; break;
                     case "--no-watch": options.Watch = false; break;
+                    case "--data": options.DataDirectory = Next(); break;
                     case "--log-level": options.LogLevel = Enum.Parse<LogLevel>(Next(), ignoreCase: true); break;
                     default: throw new ArgumentException($"unknown option '{arg}'");
                 }

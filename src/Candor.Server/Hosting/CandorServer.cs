@@ -1,4 +1,5 @@
 using Candor.Core.Accounting;
+using Candor.Core.Accounts;
 using Candor.Core.Admission;
 using Candor.Core.Configuration;
 using Candor.Core.Relay;
@@ -6,7 +7,9 @@ using Candor.Core.Routing;
 using Candor.Core.Upstream;
 using Candor.Emulator;
 using Candor.Providers;
+using Candor.Server.Admin;
 using Candor.Server.Surfaces;
+using Candor.Storage;
 
 namespace Candor.Server.Hosting;
 
@@ -78,12 +81,49 @@ public static class CandorServer
             services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         }
 
+        // --- Storage (admin API helper's minimal registration; merge with the relay wiring) ---
+        bool storage = await AddStorageAsync(services, options, console, cancellationToken).ConfigureAwait(false);
+        // --- end storage ---
+
         var app = builder.Build();
         app.MapGet("/healthz", static () => Results.Text("ok"));
         app.MapOpenAI();
         app.MapAnthropic();
         app.MapGemini();
+        if (storage)
+        {
+            app.MapAdmin();
+        }
+
         return app;
+    }
+
+    /// <summary>Opens the store in the configured data directory (creating the operator key on first start and
+    /// printing it once) and registers it with the key cache. Returns false when no data directory is configured.</summary>
+    private static async Task<bool> AddStorageAsync(IServiceCollection services, ServeOptions options, TextWriter? console, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            return false;
+        }
+
+        var boot = await StoreBootstrap.InitializeAsync(options.DataDirectory, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        if (boot.OperatorKey is { } operatorKey)
+        {
+            console?.WriteLine("Operator key (shown once; store it safely):");
+            console?.WriteLine(operatorKey.PlaintextKey);
+        }
+
+        var keyCache = new ApiKeyCache(boot.Store, boot.Hasher);
+        await keyCache.LoadAsync(TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+
+        // A factory registration makes the container own (and dispose) the store.
+        services.AddSingleton(_ => boot.Store);
+        services.AddSingleton<IAccountStore>(static sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IKeyStore>(static sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<ILedgerStore>(static sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton(keyCache);
+        return true;
     }
 
     /// <summary>Owns the in-process emulator of demo mode and stops it with the host.</summary>

@@ -18,6 +18,10 @@ public sealed class ServeOptions
     /// <summary>Watch the configuration file and reload it on change (off in demo mode).</summary>
     public bool Watch { get; set; } = true;
 
+    /// <summary>The data directory (accounts, keys, ledger). When set, the store is opened (and bootstrapped) at
+    /// start and the admin API is mapped; when null, Candor runs on configuration keys only.</summary>
+    public string? DataDirectory { get; set; }
+
     /// <summary>Environment variable source (tests substitute their own).</summary>
     public Func<string, string?> Environment { get; set; } = System.Environment.GetEnvironmentVariable;
 }

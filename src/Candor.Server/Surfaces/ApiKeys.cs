@@ -1,3 +1,4 @@
+using Candor.Core.Accounts;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
 using Candor.Protocols.Canonical;
@@ -13,6 +14,13 @@ internal static class ApiKeys
     {
         var presented = Find(http.Request);
         if (snapshots.Current.Keys.TryAuthenticate(presented, out _))
+        {
+            return true;
+        }
+
+        // Stored keys (when a data directory is configured); the relay wiring replaces this with full admission.
+        if (http.RequestServices.GetService<ApiKeyCache>() is { } stored
+            && stored.TryResolve(presented, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), out _))
         {
             return true;
         }

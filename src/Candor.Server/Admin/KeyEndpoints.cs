@@ -1,0 +1,176 @@
+using System.Text.Json;
+using Candor.Core.Accounts;
+
+namespace Candor.Server.Admin;
+
+/// <summary>An account's client keys: create (the plaintext is in that response only), list, get, update limits,
+/// revoke. Every write refreshes the key cache so the change applies to the next request.
+/// CLI: <c>candor keys create|list|revoke</c>.</summary>
+internal static class KeyEndpoints
+{
+    private static readonly string[] LimitFields =
+        ["expires_at", "allowed_models", "allowed_cidrs", "budget_micros", "rpm_limit", "tpm_limit", "concurrency_limit"];
+
+    private static readonly string[] CreateFields = ["name", .. LimitFields];
+
+    public static void MapKeys(this RouteGroupBuilder admin)
+    {
+        admin.MapPost("/accounts/{accountId}/keys", AdminEndpoints.Guard(CreateAsync));
+        admin.MapGet("/accounts/{accountId}/keys", AdminEndpoints.Guard(ListAsync));
+        admin.MapGet("/accounts/{accountId}/keys/{keyId}", AdminEndpoints.Guard(GetAsync));
+        admin.MapPatch("/accounts/{accountId}/keys/{keyId}", AdminEndpoints.Guard(UpdateAsync));
+        admin.MapPost("/accounts/{accountId}/keys/{keyId}/revoke", AdminEndpoints.Guard(RevokeAsync));
+    }
+
+    private static async Task CreateAsync(HttpContext http)
+    {
+        string accountId = AdminHttp.Route(http, "accountId");
+        string name;
+        ApiKeyLimits limits;
+        using (var body = await AdminHttp.ReadObjectAsync(http, CreateFields).ConfigureAwait(false))
+        {
+            name = AdminInput.RequiredString(body.RootElement, "name");
+            limits = ReadLimits(body.RootElement, ApiKeyLimits.None);
+        }
+
+        var created = await http.RequestServices.GetRequiredService<IKeyStore>()
+            .CreateKeyAsync(accountId, name, limits, isOperator: false, http.RequestAborted).ConfigureAwait(false);
+        if (created is null)
+        {
+            await AdminHttp.NotFoundAsync(http, "account").ConfigureAwait(false);
+            return;
+        }
+
+        await AdminHttp.RefreshKeysAsync(http).ConfigureAwait(false);
+        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w =>
+        {
+            AdminJson.KeyFields(w, created.Record);
+            w.WriteString("key", created.PlaintextKey);
+            w.WriteString("note", "The key is shown once; it is stored only as a keyed hash.");
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    private static async Task ListAsync(HttpContext http)
+    {
+        string accountId = AdminHttp.Route(http, "accountId");
+        if (await http.RequestServices.GetRequiredService<IAccountStore>().GetAccountAsync(accountId, http.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await AdminHttp.NotFoundAsync(http, "account").ConfigureAwait(false);
+            return;
+        }
+
+        var keys = await http.RequestServices.GetRequiredService<IKeyStore>().ListKeysAsync(accountId, http.RequestAborted).ConfigureAwait(false);
+        await AdminHttp.WriteListAsync(http, keys, AdminJson.Key).ConfigureAwait(false);
+    }
+
+    private static async Task GetAsync(HttpContext http)
+    {
+        string accountId = AdminHttp.Route(http, "accountId");
+        string keyId = AdminHttp.Route(http, "keyId");
+        var key = await http.RequestServices.GetRequiredService<IKeyStore>().GetKeyAsync(accountId, keyId, http.RequestAborted).ConfigureAwait(false);
+        if (key is null)
+        {
+            await AdminHttp.NotFoundAsync(http, "key").ConfigureAwait(false);
+            return;
+        }
+
+        long spent = await http.RequestServices.GetRequiredService<ILedgerStore>().GetKeySpendAsync(key.Id, http.RequestAborted).ConfigureAwait(false);
+        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
+        {
+            AdminJson.KeyFields(w, key);
+            w.WriteNumber("spent_micros", spent);
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    private static async Task UpdateAsync(HttpContext http)
+    {
+        string accountId = AdminHttp.Route(http, "accountId");
+        string keyId = AdminHttp.Route(http, "keyId");
+        var keys = http.RequestServices.GetRequiredService<IKeyStore>();
+        using var body = await AdminHttp.ReadObjectAsync(http, LimitFields).ConfigureAwait(false);
+        var current = await keys.GetKeyAsync(accountId, keyId, http.RequestAborted).ConfigureAwait(false);
+        var updated = current is null
+            ? null
+            : await keys.UpdateLimitsAsync(accountId, keyId, ReadLimits(body.RootElement, current.Limits), http.RequestAborted).ConfigureAwait(false);
+        if (updated is null)
+        {
+            await AdminHttp.NotFoundAsync(http, "key").ConfigureAwait(false);
+            return;
+        }
+
+        await AdminHttp.RefreshKeysAsync(http).ConfigureAwait(false);
+        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => AdminJson.Key(w, updated)).ConfigureAwait(false);
+    }
+
+    private static async Task RevokeAsync(HttpContext http)
+    {
+        string accountId = AdminHttp.Route(http, "accountId");
+        string keyId = AdminHttp.Route(http, "keyId");
+        var keys = http.RequestServices.GetRequiredService<IKeyStore>();
+        if (!await keys.RevokeAsync(accountId, keyId, http.RequestAborted).ConfigureAwait(false))
+        {
+            await AdminHttp.NotFoundAsync(http, "active key").ConfigureAwait(false);
+            return;
+        }
+
+        await AdminHttp.RefreshKeysAsync(http).ConfigureAwait(false);
+        var key = await keys.GetKeyAsync(accountId, keyId, http.RequestAborted).ConfigureAwait(false);
+        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => AdminJson.Key(w, key!)).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies the limit fields present in the body to <paramref name="start"/> (absent = keep, null = clear)
+    /// and validates each with <see cref="ApiKeyLimits.Validate"/>, so a refusal names its field.</summary>
+    private static ApiKeyLimits ReadLimits(JsonElement body, ApiKeyLimits start)
+    {
+        var limits = start;
+        if (AdminInput.TryNullableTime(body, "expires_at", out var expires))
+        {
+            limits = limits with { ExpiresAt = expires };
+        }
+
+        if (AdminInput.TryStringList(body, "allowed_models", out var models))
+        {
+            Check("allowed_models", new ApiKeyLimits { AllowedModels = models });
+            limits = limits with { AllowedModels = models };
+        }
+
+        if (AdminInput.TryStringList(body, "allowed_cidrs", out var cidrs))
+        {
+            Check("allowed_cidrs", new ApiKeyLimits { AllowedCidrs = cidrs });
+            limits = limits with { AllowedCidrs = cidrs };
+        }
+
+        if (AdminInput.TryNullableInt64(body, "budget_micros", out long? budget))
+        {
+            limits = limits with { BudgetMicros = budget };
+        }
+
+        if (AdminInput.TryNullableInt32(body, "rpm_limit", out int? rpm))
+        {
+            limits = limits with { RpmLimit = rpm };
+        }
+
+        if (AdminInput.TryNullableInt32(body, "tpm_limit", out int? tpm))
+        {
+            limits = limits with { TpmLimit = tpm };
+        }
+
+        if (AdminInput.TryNullableInt32(body, "concurrency_limit", out int? concurrency))
+        {
+            limits = limits with { ConcurrencyLimit = concurrency };
+        }
+
+        Check("limits", limits);
+        return limits;
+    }
+
+    private static void Check(string field, ApiKeyLimits limits)
+    {
+        if (limits.Validate() is { } problem)
+        {
+            throw new AdminInputException(field, $"{field}: {problem}");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using Candor.Core.Accounts;
+
+namespace Candor.Server.Admin;
+
+/// <summary>Account members: list, put (add or change role), delete. No CLI equivalent yet.</summary>
+internal static class MemberEndpoints
+{
+    public static void MapMembers(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/accounts/{accountId}/members", AdminEndpoints.Guard(ListAsync));
+        admin.MapPut("/accounts/{accountId}/members/{principal}", AdminEndpoints.Guard(PutAsync));
+        admin.MapDelete("/accounts/{accountId}/members/{principal}", AdminEndpoints.Guard(DeleteAsync));
+    }
+
+    private static async Task ListAsync(HttpContext http)
+    {
+        string accountId = AdminHttp.Route(http, "accountId");
+        var accounts = http.RequestServices.GetRequiredService<IAccountStore>();
+        if (await accounts.GetAccountAsync(accountId, http.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await AdminHttp.NotFoundAsync(http, "account").ConfigureAwait(false);
+            return;
+        }
+
+        var members = await accounts.ListMembersAsync(accountId, http.RequestAborted).ConfigureAwait(false);
+        await AdminHttp.WriteListAsync(http, members, AdminJson.Member).ConfigureAwait(false);
+    }
+
+    private static async Task PutAsync(HttpContext http)
+    {
+        string accountId = AdminHttp.Route(http, "accountId");
+        string principal = AdminHttp.Route(http, "principal").Trim();
+        if (principal.Length == 0)
+        {
+            throw new AdminInputException("principal", "principal must not be empty.");
+        }
+
+        AccountRole role;
+        using (var body = await AdminHttp.ReadObjectAsync(http, "role").ConfigureAwait(false))
+        {
+            role = AdminInput.RequiredString(body.RootElement, "role") switch
+            {
+                "owner" => AccountRole.Owner,
+                "admin" => AccountRole.Admin,
+                "member" => AccountRole.Member,
+                "viewer" => AccountRole.Viewer,
+                _ => throw new AdminInputException("role", "role must be one of owner, admin, member, viewer."),
+            };
+        }
+
+        if (!await http.RequestServices.GetRequiredService<IAccountStore>().SetMemberAsync(accountId, principal, role, http.RequestAborted).ConfigureAwait(false))
+        {
+            await AdminHttp.NotFoundAsync(http, "account").ConfigureAwait(false);
+            return;
+        }
+
+        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => AdminJson.Member(w, new Member(accountId, principal, role))).ConfigureAwait(false);
+    }
+
+    private static async Task DeleteAsync(HttpContext http)
+    {
+        string accountId = AdminHttp.Route(http, "accountId");
+        string principal = AdminHttp.Route(http, "principal");
+        if (!await http.RequestServices.GetRequiredService<IAccountStore>().RemoveMemberAsync(accountId, principal, http.RequestAborted).ConfigureAwait(false))
+        {
+            await AdminHttp.NotFoundAsync(http, "member").ConfigureAwait(false);
+            return;
+        }
+
+        http.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+}
