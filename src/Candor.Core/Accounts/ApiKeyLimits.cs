@@ -36,9 +36,17 @@ public sealed record ApiKeyLimits
     {
         foreach (var cidr in AllowedCidrs)
         {
-            if (!IPNetwork.TryParse(cidr, out _))
+            int slash = cidr.IndexOf('/', StringComparison.Ordinal);
+            if (slash < 0 || !IPNetwork.TryParse(cidr, out var network))
             {
                 return $"'{cidr}' is not a CIDR range.";
+            }
+
+            // IPNetwork.TryParse accepts host bits (10.0.0.1/8); such a range is almost always a typo for
+            // a single address or a different network, so it is refused rather than silently widened.
+            if (!network.BaseAddress.Equals(IPAddress.Parse(cidr.AsSpan(0, slash))))
+            {
+                return $"'{cidr}' has host bits set; did you mean {network}?";
             }
         }
 

@@ -71,7 +71,8 @@ public sealed class CliTests : IDisposable
     [Theory]
     [InlineData(new[] { "topup", "--account", "acct_x", "--amount", "1.0000001" }, "at most six decimals")]
     [InlineData(new[] { "keys", "create", "--account", "acct_x" }, "--name is required")]
-    [InlineData(new[] { "keys", "create", "--account", "acct_x", "--name", "k", "--cidrs", "10.0.0.1/8" }, "")]
+    [InlineData(new[] { "keys", "create", "--account", "acct_x", "--name", "k", "--cidrs", "10.0.0.1/8" }, "has host bits set; did you mean 10.0.0.0/8")]
+    [InlineData(new[] { "keys", "create", "--account", "acct_x", "--name", "k" }, "no account 'acct_x'")]
     [InlineData(new[] { "accounts", "delete" }, "unknown verb")]
     [InlineData(new[] { "frobnicate" }, "unknown command")]
     public async Task BadArguments_Exit2WithAMessage(string[] args, string message)

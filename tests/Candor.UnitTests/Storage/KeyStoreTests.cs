@@ -147,6 +147,7 @@ public sealed class KeyStoreTests
         var account = await t.AccountAsync("a");
 
         await Assert.ThrowsAsync<ArgumentException>(() => t.Store.CreateKeyAsync(account.Id, "k", new ApiKeyLimits { AllowedCidrs = ["10.0.0.0/33"] }, false, None).WaitAsync(Timeout));
+        await Assert.ThrowsAsync<ArgumentException>(() => t.Store.CreateKeyAsync(account.Id, "k", new ApiKeyLimits { AllowedCidrs = ["10.0.0.1/8"] }, false, None).WaitAsync(Timeout));
         await Assert.ThrowsAsync<ArgumentException>(() => t.Store.CreateKeyAsync(account.Id, "k", new ApiKeyLimits { RpmLimit = -1 }, false, None).WaitAsync(Timeout));
         Assert.Null(await t.Store.CreateKeyAsync("acct_missing", "k", ApiKeyLimits.None, false, None).WaitAsync(Timeout));
     }
