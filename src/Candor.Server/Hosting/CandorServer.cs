@@ -36,6 +36,9 @@ public static class CandorServer
             config = loaders.Create().LoadFile(options.ConfigPath);
         }
 
+        // Billing: only with a data directory (not in demo mode).
+        var storage = options.Demo ? null : await BillingSetup.InitializeAsync(config, options, console, cancellationToken).ConfigureAwait(false);
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(k =>
@@ -67,6 +70,11 @@ public static class CandorServer
         services.AddSingleton<TokenEstimator>();
         services.AddSingleton<ChatRelay>();
         services.AddSingleton<AuxiliaryRelay>();
+        if (storage is not null)
+        {
+            BillingSetup.AddBilling(services, storage, config);
+        }
+
         if (emulator is not null)
         {
             services.AddHostedService(_ => new EmulatorLifetime(emulator));
@@ -83,6 +91,10 @@ public static class CandorServer
         app.MapOpenAI();
         app.MapAnthropic();
         app.MapGemini();
+        if (storage is not null)
+        {
+            app.MapSelfService();
+        }
         return app;
     }
 
