@@ -50,6 +50,26 @@ public sealed class SettlementTests(BillingHost host) : IClassFixture<BillingHos
     }
 
     [Fact]
+    public async Task OpenAIStream_WithoutIncludeUsage_IsMeteredButShowsNoUsage()
+    {
+        var ct = Json.Timeout(30);
+        var account = await host.CreateAccountAsync(10_000_000, ct);
+        var key = await host.CreateKeyAsync(account.Id, ApiKeyLimits.None, ct);
+        using var client = host.CreateClient(key.PlaintextKey);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = Json.Body("""{"model":"m-openai","messages":[{"role":"user","content":"hello"}],"stream":true,"max_tokens":40}"""),
+        };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        var events = await Sse.ReadAllAsync(response, ct);
+        Assert.Equal("[DONE]", events[^1].Data);
+        Assert.All(events[..^1], e => Assert.False(JsonDocument.Parse(e.Data).RootElement.TryGetProperty("usage", out var u) && u.ValueKind == JsonValueKind.Object));
+        var record = await host.Store.GetUsageAsync(account.Id, RequestId(response), ct);
+        Assert.Equal(BilledSource.Upstream, record!.BilledSource);
+        Assert.True(record.ReportedOutputTokens > 0);
+    }
+
+    [Fact]
     public async Task CachedTokens_ArePricedAtTheCachedRate()
     {
         var ct = Json.Timeout(30);
