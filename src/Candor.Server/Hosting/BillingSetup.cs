@@ -34,7 +34,18 @@ internal static class BillingSetup
     /// rate limiter, the prices, the token counter, the billing book and the gate.</summary>
     public static void AddBilling(IServiceCollection services, StoreBootstrapResult storage, CandorConfig config)
     {
-        var prices = PriceFileLoader.LoadLayered(config.PriceFiles);
+        PriceTable prices;
+        try
+        {
+            prices = PriceFileLoader.LoadLayered(config.PriceFiles);
+        }
+        catch
+        {
+            // The host will not start, so nothing else will close the store.
+            storage.Store.Dispose();
+            throw;
+        }
+
         var store = storage.Store;
         services.AddSingleton(_ => store);
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteStore>());

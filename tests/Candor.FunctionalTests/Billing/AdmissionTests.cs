@@ -11,6 +11,20 @@ public sealed class AdmissionTests(BillingHost host) : IClassFixture<BillingHost
     private const string Chat = """{"model":"m-openai","messages":[{"role":"user","content":"hi"}],"max_tokens":50}""";
 
     [Fact]
+    public async Task Startup_PrintsTheNewOperatorKeyOnce_AndItResolves()
+    {
+        var ct = Json.Timeout(30);
+        string console = host.Console.ToString();
+        int at = console.IndexOf("sk-cd-", StringComparison.Ordinal);
+        Assert.True(at >= 0);
+        Assert.Equal(at, console.LastIndexOf("sk-cd-", StringComparison.Ordinal));
+        string key = console[at..].Split('\n')[0].Trim();
+        using var client = host.CreateClient(key);
+        using var response = await client.GetAsync("/v1/balance", ct);
+        Assert.Equal(200, (int)response.StatusCode);
+    }
+
+    [Fact]
     public async Task ParallelRequests_AgainstSmallBudget_NeverOverspend()
     {
         var ct = Json.Timeout(60);
