@@ -23,4 +23,13 @@ internal static partial class LogMessages
 
     [LoggerMessage(1101, LogLevel.Error, "Configuration reload rejected; the previous configuration keeps serving: {Reason}")]
     public static partial void ConfigReloadRejected(this ILogger logger, string reason);
+
+    [LoggerMessage(1200, LogLevel.Error, "Request {RequestId}: the usage record could not be written ({Error}); the charge is not recorded")]
+    public static partial void SettlementFailed(this ILogger logger, string requestId, string error);
+
+    [LoggerMessage(1201, LogLevel.Warning, "Request {RequestId}: channel {Channel} reported usage outside the tolerance (input {InputDifference:+#;-#;0}, output {OutputDifference:+#;-#;0} tokens against Candor's count)")]
+    public static partial void MeteringDiscrepancy(this ILogger logger, string requestId, string channel, long inputDifference, long outputDifference);
+
+    [LoggerMessage(1202, LogLevel.Warning, "Key cache or balance refresh failed: {Error}")]
+    public static partial void RefreshFailed(this ILogger logger, string error);
 }

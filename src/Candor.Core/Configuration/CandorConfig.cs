@@ -23,4 +23,14 @@ public sealed class CandorConfig
 
     /// <summary>At most this many deployments are tried for one request (failover before the first byte).</summary>
     public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>The data directory for accounts, keys and the ledger (<c>server.data_dir</c>); null = none from
+    /// the file (the host then tries <c>CANDOR_DATA</c>; with neither, nothing is stored or billed).</summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Operator price files laid over the shipped default, in order (<c>server.prices</c>).</summary>
+    public List<string> PriceFiles { get; } = [];
+
+    /// <summary>Output tokens reserved for a request that sets no limit of its own (<c>server.default_max_output_tokens</c>).</summary>
+    public int DefaultMaxOutputTokens { get; set; } = 4096;
 }

@@ -10,6 +10,7 @@ namespace Candor.Core.Configuration;
 public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, string?> environment)
 {
     private string _source = "";
+    private string? _baseDirectory;
 
     /// <summary>Loads and validates a configuration file.</summary>
     /// <exception cref="ConfigException">The file is missing, malformed or invalid; the message names the place.</exception>
@@ -25,7 +26,15 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
             throw new ConfigException($"{path}: cannot read the configuration file: {e.Message}");
         }
 
-        return Load(text, path);
+        _baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path));
+        try
+        {
+            return Load(text, path);
+        }
+        finally
+        {
+            _baseDirectory = null;
+        }
     }
 
     /// <summary>Loads and validates configuration text; <paramref name="source"/> names it in messages.</summary>
@@ -94,6 +103,20 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                     break;
                 case "max_attempts":
                     config.MaxAttempts = (int)Long(v, path, min: 1, max: 10);
+                    break;
+                case "data_dir":
+                    config.DataDirectory = FilePath(v, path);
+                    break;
+                case "prices":
+                    int i = 0;
+                    foreach (var file in Seq(v, path).Children)
+                    {
+                        config.PriceFiles.Add(FilePath(file, $"{path}[{i++}]"));
+                    }
+
+                    break;
+                case "default_max_output_tokens":
+                    config.DefaultMaxOutputTokens = (int)Long(v, path, min: 1, max: 10_000_000);
                     break;
                 default:
                     throw Fail(k, path, "unknown setting");
@@ -356,9 +379,9 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
             throw Fail(root, "models", "no models are declared");
         }
 
-        if (config.Keys.Count == 0)
+        if (config.Keys.Count == 0 && config.DataDirectory is null && string.IsNullOrEmpty(environment("CANDOR_DATA")))
         {
-            throw Fail(root, "keys", "no client keys are declared; every request must present a key (declare one with name and key_env)");
+            throw Fail(root, "keys", "no client keys are declared; every request must present a key (declare one with name and key_env, or set server.data_dir for stored keys)");
         }
     }
 
@@ -370,6 +393,18 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
 
     private string Scalar(YamlNode node, string path) =>
         node is YamlScalarNode { Value: { } v } ? v : throw Fail(node, path, "expected a value");
+
+    /// <summary>A path setting; a relative path is taken relative to the configuration file's directory.</summary>
+    private string FilePath(YamlNode node, string path)
+    {
+        string value = Scalar(node, path).Trim();
+        if (value.Length == 0)
+        {
+            throw Fail(node, path, "expected a path");
+        }
+
+        return _baseDirectory is null || Path.IsPathRooted(value) ? value : Path.GetFullPath(Path.Combine(_baseDirectory, value));
+    }
 
     private long Long(YamlNode node, string path, long min = long.MinValue, long max = long.MaxValue)
     {

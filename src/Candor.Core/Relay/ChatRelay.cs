@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Candor.Core.Accounting;
+using Candor.Core.Admission;
 using Candor.Core.Configuration;
 using Candor.Core.Routing;
 using Candor.Protocols.Buffers;
@@ -17,7 +19,11 @@ namespace Candor.Core.Relay;
 /// <summary>Relays one chat request: route → upstream attempt(s) → client encoding, streamed event by
 /// event. Failover happens only before the first byte reaches the client; after it, a failure ends the
 /// stream with the surface's own error event.</summary>
-public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logger)
+/// <remarks>With a <see cref="BillingGate"/> (Candor has a data directory), a request of a stored key is admitted
+/// (models, limits, reservation) before routing and metered in both paths; it settles before the bytes that
+/// complete the answer are flushed (the whole body, or the event carrying the end marker), and in any case
+/// when the request ends, so a response the client received complete always has its usage record.</remarks>
+public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logger, BillingGate? billing = null)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
@@ -36,6 +42,38 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             return;
         }
 
+        if (billing is not null && http.Features.Get<Caller>()?.Key is { } key)
+        {
+            var (meter, refused) = await billing.AdmitAsync(context, key, request, route, snapshot.Config.DefaultMaxOutputTokens).ConfigureAwait(false);
+            if (refused is not null)
+            {
+                await ResponseWriter.WriteErrorAsync(http, surface, refused).ConfigureAwait(false);
+                Completed(context, request, http.Response.StatusCode);
+                return;
+            }
+
+            context.Meter = meter;
+        }
+
+        try
+        {
+            await RelayRoutedAsync(context, surface, request, rawBody, snapshot, route).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (context.Meter is { Settled: false } unsettled)
+            {
+                var outcome = !unsettled.Accepted ? StreamOutcome.NotStarted
+                    : context.Aborted.IsCancellationRequested ? StreamOutcome.ClientDisconnected
+                    : StreamOutcome.UpstreamFailed;
+                await unsettled.SettleAsync(outcome).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RelayRoutedAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody, RuntimeSnapshot snapshot, ModelRoute route)
+    {
+        var http = context.Http;
         RelayError? last = null;
         foreach (var deployment in route.Deployments)
         {
@@ -47,6 +85,12 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             var channel = snapshot.Channels[deployment.ChannelId];
             context.Attempts++;
             context.ChannelId = channel.Settings.Id;
+            if (context.Meter is { } meter)
+            {
+                meter.ChannelId = channel.Settings.Id;
+                meter.UpstreamModel = deployment.UpstreamModel;
+            }
+
             var outcome = await AttemptAsync(context, snapshot.Config, surface, request, rawBody, channel, deployment).ConfigureAwait(false);
             if (outcome.Answered)
             {
@@ -193,8 +237,21 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             accumulator.Add(ev);
         }
 
-        var whole = accumulator.Response;
         var http = context.Http;
+        if (context.Meter is { } meter)
+        {
+            // Durability: the usage record is committed before the client can see the answer.
+            meter.Accepted = true;
+            foreach (var ev in events)
+            {
+                meter.Observe(ev);
+            }
+
+            long charge = await meter.SettleAsync(StreamOutcome.Completed).ConfigureAwait(false);
+            http.Response.Headers[RelayHeaders.ChargeMicros] = charge.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var whole = accumulator.Response;
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
         SetRouteHeaders(http, context);
@@ -304,11 +361,23 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                 output.Write(pending.WrittenSpan);
             }
 
-            finished |= Emit(events, encoder, output, fast, out var failedEarly);
+            var meter = context.Meter;
+            if (meter is not null)
+            {
+                meter.Accepted = true;
+            }
+
+            finished |= Emit(events, encoder, output, fast, meter, out var failedEarly);
             if (failedEarly is not null)
             {
+                await SettleAsync(meter, StreamOutcome.UpstreamFailed).ConfigureAwait(false);
                 await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
                 return AttemptOutcome.Done;
+            }
+
+            if (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && finished))
+            {
+                await SettleAsync(meter, StreamOutcome.Completed).ConfigureAwait(false);
             }
 
             await output.FlushAsync(context.Aborted).ConfigureAwait(false);
@@ -342,12 +411,22 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                         endMarker = ended = true;
                     }
 
-                    finished |= Emit(events, encoder, output, fast, out var failed);
+                    bool finishing = Emit(events, encoder, output, fast, meter, out var failed);
+                    finished |= finishing;
                     if (failed is not null)
                     {
                         logger.StreamBroken(context.RequestId, settings.Id, failed.Kind.ToString());
+                        await SettleAsync(meter, StreamOutcome.UpstreamFailed).ConfigureAwait(false);
                         await output.FlushAsync(context.Aborted).ConfigureAwait(false);
                         return AttemptOutcome.Done;
+                    }
+
+                    // The event that completes the answer for the client is flushed only after settlement:
+                    // the end marker, or Gemini's final chunk on its fast path (Gemini has no end marker).
+                    // The next flush (top of the loop, or after it) carries it.
+                    if (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && finishing))
+                    {
+                        await SettleAsync(meter, StreamOutcome.Completed).ConfigureAwait(false);
                     }
                 }
             }
@@ -372,11 +451,16 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             if (broken is not null)
             {
                 logger.StreamBroken(context.RequestId, settings.Id, broken.Kind.ToString());
+                await SettleAsync(meter, context.Aborted.IsCancellationRequested ? StreamOutcome.ClientDisconnected : StreamOutcome.UpstreamFailed).ConfigureAwait(false);
                 encoder.WriteStreamError(broken, output);
             }
-            else if (!fast)
+            else
             {
-                encoder.WriteStreamEnd(output);
+                await SettleAsync(meter, StreamOutcome.Completed).ConfigureAwait(false);
+                if (!fast)
+                {
+                    encoder.WriteStreamEnd(output);
+                }
             }
 
             await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
@@ -403,12 +487,13 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
 
     /// <summary>Encodes decoded events for the client (translated path) and reports whether a choice
     /// finished and whether the upstream reported a failure inside the stream.</summary>
-    private static bool Emit(List<ChatEvent> events, IChatClientEncoder encoder, System.Buffers.IBufferWriter<byte> output, bool fast, out RelayError? failed)
+    private static bool Emit(List<ChatEvent> events, IChatClientEncoder encoder, System.Buffers.IBufferWriter<byte> output, bool fast, RequestMeter? meter, out RelayError? failed)
     {
         bool finished = false;
         failed = null;
         foreach (var ev in events)
         {
+            meter?.Observe(ev);
             switch (ev)
             {
                 case StreamFailed f:
@@ -431,6 +516,14 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         }
 
         return finished;
+    }
+
+    private static async Task SettleAsync(RequestMeter? meter, StreamOutcome outcome)
+    {
+        if (meter is not null)
+        {
+            await meter.SettleAsync(outcome).ConfigureAwait(false);
+        }
     }
 
     private static void SetRouteHeaders(HttpContext http, RelayContext context)

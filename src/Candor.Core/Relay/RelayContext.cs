@@ -35,6 +35,9 @@ public sealed class RelayContext
 
     public int Attempts { get; set; }
 
+    /// <summary>The metering of a billed request (stored keys only); null when the request is not billed.</summary>
+    public RequestMeter? Meter { get; set; }
+
     /// <summary>Milliseconds elapsed since the request arrived, less the time spent on upstreams.</summary>
     public double OverheadMilliseconds() =>
         Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds - Stopwatch.GetElapsedTime(0, UpstreamTicks).TotalMilliseconds;

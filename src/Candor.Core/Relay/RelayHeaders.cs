@@ -23,4 +23,7 @@ public static class RelayHeaders
 
     /// <summary>For token counts: upstream (the provider counted) or estimate (Candor's tokenizer).</summary>
     public const string CountSource = "x-candor-count-source";
+
+    /// <summary>What a non-streamed request was charged, in micros (stored keys only).</summary>
+    public const string ChargeMicros = "x-candor-charge-micros";
 }

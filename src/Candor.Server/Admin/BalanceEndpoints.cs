@@ -50,6 +50,12 @@ internal static class BalanceEndpoints
             return;
         }
 
+        // The relay keeps balances in memory between refreshes: make the top-up spendable at once.
+        if (http.RequestServices.GetService<Candor.Core.Admission.BillingBook>() is { } book)
+        {
+            await book.RefreshAsync(http.RequestAborted).ConfigureAwait(false);
+        }
+
         long balance = await ledger.GetBalanceAsync(accountId, http.RequestAborted).ConfigureAwait(false) ?? 0;
         await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w =>
         {

@@ -39,6 +39,9 @@ public static class CandorServer
             config = loaders.Create().LoadFile(options.ConfigPath);
         }
 
+        // Billing: only with a data directory (not in demo mode).
+        var storage = options.Demo ? null : await BillingSetup.InitializeAsync(config, options, console, cancellationToken).ConfigureAwait(false);
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(k =>
@@ -70,6 +73,11 @@ public static class CandorServer
         services.AddSingleton<TokenEstimator>();
         services.AddSingleton<ChatRelay>();
         services.AddSingleton<AuxiliaryRelay>();
+        if (storage is not null)
+        {
+            BillingSetup.AddBilling(services, storage, config);
+        }
+
         if (emulator is not null)
         {
             services.AddHostedService(_ => new EmulatorLifetime(emulator));
@@ -81,49 +89,18 @@ public static class CandorServer
             services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         }
 
-        // --- Storage (admin API helper's minimal registration; merge with the relay wiring) ---
-        bool storage = await AddStorageAsync(services, options, console, cancellationToken).ConfigureAwait(false);
-        // --- end storage ---
-
         var app = builder.Build();
         app.MapGet("/healthz", static () => Results.Text("ok"));
         app.MapOpenAI();
         app.MapAnthropic();
         app.MapGemini();
-        if (storage)
+        if (storage is not null)
         {
+            app.MapSelfService();
             app.MapAdmin();
         }
 
         return app;
-    }
-
-    /// <summary>Opens the store in the configured data directory (creating the operator key on first start and
-    /// printing it once) and registers it with the key cache. Returns false when no data directory is configured.</summary>
-    private static async Task<bool> AddStorageAsync(IServiceCollection services, ServeOptions options, TextWriter? console, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrWhiteSpace(options.DataDirectory))
-        {
-            return false;
-        }
-
-        var boot = await StoreBootstrap.InitializeAsync(options.DataDirectory, TimeProvider.System, cancellationToken).ConfigureAwait(false);
-        if (boot.OperatorKey is { } operatorKey)
-        {
-            console?.WriteLine("Operator key (shown once; store it safely):");
-            console?.WriteLine(operatorKey.PlaintextKey);
-        }
-
-        var keyCache = new ApiKeyCache(boot.Store, boot.Hasher);
-        await keyCache.LoadAsync(TimeProvider.System.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-
-        // A factory registration makes the container own (and dispose) the store.
-        services.AddSingleton(_ => boot.Store);
-        services.AddSingleton<IAccountStore>(static sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<IKeyStore>(static sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<ILedgerStore>(static sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton(keyCache);
-        return true;
     }
 
     /// <summary>Owns the in-process emulator of demo mode and stops it with the host.</summary>

@@ -1,4 +1,5 @@
 using Candor.Core.Accounts;
+using Candor.Core.Admission;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
 using Candor.Protocols.Canonical;
@@ -7,21 +8,33 @@ namespace Candor.Server.Surfaces;
 
 /// <summary>Finds the client's key wherever its SDK puts it (Authorization: Bearer, x-api-key,
 /// x-goog-api-key, api-key, or Gemini's ?key=) and checks it. A bad or missing key gets the same 401
-/// in the surface's envelope, after the same work.</summary>
+/// in the surface's envelope, after the same work. With a data directory, stored keys resolve from the
+/// in-memory <see cref="ApiKeyCache"/> too (both lookups always run), and a stored key used from an address
+/// outside its allowed ranges gets 403. The resolved <see cref="Caller"/> is set as a request feature.</summary>
 internal static class ApiKeys
 {
     public static async Task<bool> AuthenticateAsync(HttpContext http, Surface surface, SnapshotHolder snapshots)
     {
         var presented = Find(http.Request);
-        if (snapshots.Current.Keys.TryAuthenticate(presented, out _))
+        bool configured = snapshots.Current.Keys.TryAuthenticate(presented, out _);
+        var billing = http.RequestServices.GetService<BillingGate>();
+        ApiKeyRecord? stored = null;
+        bool found = billing is not null && billing.TryResolve(presented, out stored);
+        if (configured)
         {
+            http.Features.Set(Caller.ConfigKey);
             return true;
         }
 
-        // Stored keys (when a data directory is configured); the relay wiring replaces this with full admission.
-        if (http.RequestServices.GetService<ApiKeyCache>() is { } stored
-            && stored.TryResolve(presented, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), out _))
+        if (found && stored is not null)
         {
+            if (BillingGate.CheckAddress(stored, http.Connection.RemoteIpAddress) is { } refused)
+            {
+                await ResponseWriter.WriteErrorAsync(http, surface, refused).ConfigureAwait(false);
+                return false;
+            }
+
+            http.Features.Set(new Caller(stored));
             return true;
         }
 

@@ -1,3 +1,4 @@
+using Candor.Core.Admission;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
 using Candor.Protocols.Canonical;
@@ -71,6 +72,15 @@ internal static class OpenAIEndpoints
         }
 
         var request = accepted.Value;
+
+        // Embeddings are not metered yet (docs/billing.md); a stored key's model list still applies.
+        if (http.Features.Get<Caller>()?.Key is { AllowedModels.Count: > 0 } key && !key.AllowedModels.Contains(request.Model, StringComparer.Ordinal))
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, new RelayError(RelayStage.Admission, RelayErrorKind.PermissionDenied, 403,
+                $"This API key may not call the model '{request.Model}'.") { Param = "model" }).ConfigureAwait(false);
+            return;
+        }
+
         await relay.EmbeddingsAsync(context, surface, request,
             (response, output) => OpenAIEmbeddingsCodec.WriteResponse(response, request.Model, request.EncodingFormat, output)).ConfigureAwait(false);
     }

@@ -38,20 +38,22 @@ public sealed class AdminApiTests(AdminFixture fixture) : IClassFixture<AdminFix
         Assert.Equal(2_500_000, created.GetProperty("budget_micros").GetInt64());
         Assert.Equal("2100-01-01T00:00:00Z", created.GetProperty("expires_at").GetString());
 
-        // The key works on the relay immediately, and is never shown again.
+        // With a balance, the key works on the relay immediately (billed), and is never shown again.
+        Assert.Equal(429, await ChatAsync(key));
+        Assert.Equal(201, (await fixture.AdminAsync(HttpMethod.Post, $"/admin/v1/accounts/{accountId}/top-ups", """{"amount_usd":"5"}""")).Status);
         Assert.Equal(200, await ChatAsync(key));
         var (_, listed) = await fixture.AdminAsync(HttpMethod.Get, $"/admin/v1/accounts/{accountId}/keys");
         Assert.DoesNotContain(key, listed.GetRawText(), StringComparison.Ordinal);
         var (_, got) = await fixture.AdminAsync(HttpMethod.Get, $"/admin/v1/accounts/{accountId}/keys/{keyId}");
         Assert.DoesNotContain(key, got.GetRawText(), StringComparison.Ordinal);
-        Assert.Equal(0, got.GetProperty("spent_micros").GetInt64());
+        Assert.True(got.GetProperty("spent_micros").GetInt64() > 0);
         Assert.Equal(60, got.GetProperty("rpm_limit").GetInt32());
 
         // PATCH: absent fields are kept, null clears.
-        var (patchStatus, patched) = await fixture.AdminAsync(HttpMethod.Patch, $"/admin/v1/accounts/{accountId}/keys/{keyId}", """{"rpm_limit":null,"tpm_limit":1000}""");
+        var (patchStatus, patched) = await fixture.AdminAsync(HttpMethod.Patch, $"/admin/v1/accounts/{accountId}/keys/{keyId}", """{"rpm_limit":null,"tpm_limit":100000}""");
         Assert.Equal(200, patchStatus);
         Assert.False(patched.TryGetProperty("rpm_limit", out _));
-        Assert.Equal(1000, patched.GetProperty("tpm_limit").GetInt32());
+        Assert.Equal(100000, patched.GetProperty("tpm_limit").GetInt32());
         Assert.Equal(2_500_000, patched.GetProperty("budget_micros").GetInt64());
         Assert.Equal(["m-openai"], patched.GetProperty("allowed_models").EnumerateArray().Select(m => m.GetString()));
 

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using Candor.Core.Accounts;
+
+namespace Candor.Core.Admission;
+
+/// <summary>Money held in memory for admission: each account's balance and each budgeted key's spend, loaded
+/// once from the store and then kept by settlements, with what in-flight requests have reserved. A request is
+/// admitted only when its reservation fits both the balance and the key's budget after every other
+/// reservation, and its settled charge is capped at its reservation, so concurrent requests cannot overspend.
+/// One lock guards every figure: reserving touches two entries at once and the work under it is a few additions.</summary>
+public sealed class BillingBook(ILedgerStore store)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<Entry>>> _accounts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<Entry>>> _keys = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    /// <summary>Reserves <paramref name="micros"/> against the key's account balance and budget; null when it does not fit.</summary>
+    public async Task<Reservation?> TryReserveAsync(ApiKeyRecord key, long micros, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var account = await LoadAsync(_accounts, key.AccountId, async ct => await store.GetBalanceAsync(key.AccountId, ct).ConfigureAwait(false) ?? 0, cancellationToken).ConfigureAwait(false);
+        var spend = await LoadAsync(_keys, key.Id, ct => store.GetKeySpendAsync(key.Id, ct), cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (account.Amount - account.Reserved < micros)
+            {
+                return null;
+            }
+
+            if (key.BudgetMicros is { } budget && budget - spend.Amount - spend.Reserved < micros)
+            {
+                return null;
+            }
+
+            account.Reserved += micros;
+            spend.Reserved += micros;
+            account.Settling++;
+            spend.Settling++;
+            return new Reservation(account, spend, micros);
+        }
+    }
+
+    /// <summary>Applies a settled (committed) charge and frees the reservation. Pass 0 when nothing was recorded.</summary>
+    public void Settle(Reservation reservation, long chargedMicros)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        lock (_gate)
+        {
+            if (reservation.Released)
+            {
+                return;
+            }
+
+            reservation.Released = true;
+            reservation.Account.Reserved -= reservation.Micros;
+            reservation.Account.Amount -= chargedMicros;
+            reservation.Account.Settling--;
+            reservation.Account.Generation++;
+            reservation.Key.Reserved -= reservation.Micros;
+            reservation.Key.Amount += chargedMicros;
+            reservation.Key.Settling--;
+            reservation.Key.Generation++;
+        }
+    }
+
+    /// <summary>Re-reads the balances of the accounts in the book, so top-ups and adjustments made elsewhere
+    /// become spendable. A balance is replaced only when no request of the account settled or was in flight
+    /// while it was read, so a charge is never counted twice or lost.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (accountId, lazy) in _accounts)
+        {
+            if (!lazy.IsValueCreated || !lazy.Value.IsCompletedSuccessfully)
+            {
+                continue;
+            }
+
+            var entry = lazy.Value.Result;
+            long generation;
+            lock (_gate)
+            {
+                if (entry.Settling > 0)
+                {
+                    continue;
+                }
+
+                generation = entry.Generation;
+            }
+
+            long? balance = await store.GetBalanceAsync(accountId, cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (balance is { } b && entry.Settling == 0 && entry.Generation == generation)
+                {
+                    entry.Amount = b;
+                }
+            }
+        }
+    }
+
+    private static async Task<Entry> LoadAsync(ConcurrentDictionary<string, Lazy<Task<Entry>>> map, string id, Func<CancellationToken, Task<long>> load, CancellationToken cancellationToken)
+    {
+        var lazy = map.GetOrAdd(id, _ => new Lazy<Task<Entry>>(async () =>
+        {
+            // The load is shared by every request that waits for it, so it does not follow any one client.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            return new Entry { Amount = await load(timeout.Token).ConfigureAwait(false) };
+        }));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (lazy.Value.IsFaulted || lazy.Value.IsCanceled)
+        {
+            map.TryRemove(new KeyValuePair<string, Lazy<Task<Entry>>>(id, lazy));
+            throw;
+        }
+    }
+
+    /// <summary>An account's balance or a key's spend, what is reserved against it, and how many reservations
+    /// are open; guarded by the book's lock.</summary>
+    internal sealed class Entry
+    {
+        public long Amount { get; set; }
+
+        public long Reserved { get; set; }
+
+        public int Settling { get; set; }
+
+        public long Generation { get; set; }
+    }
+
+    /// <summary>Money held for one request until it settles.</summary>
+    public sealed class Reservation
+    {
+        internal Reservation(Entry account, Entry key, long micros)
+        {
+            Account = account;
+            Key = key;
+            Micros = micros;
+        }
+
+        /// <summary>The reserved amount: the most the request can be charged.</summary>
+        public long Micros { get; }
+
+        internal Entry Account { get; }
+
+        internal Entry Key { get; }
+
+        internal bool Released { get; set; }
+    }
+}

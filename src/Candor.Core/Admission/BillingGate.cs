@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Candor.Core.Accounting;
+using Candor.Core.Accounts;
+using Candor.Core.Configuration;
+using Candor.Core.Relay;
+using Candor.Protocols.Canonical;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Core.Admission;
+
+/// <summary>Admission and settlement for stored keys (present only when Candor has a data directory):
+/// resolves keys from the in-memory cache, checks the key's models and client addresses, applies its rate
+/// limits, reserves money before forwarding and settles durably after. Configuration keys never come here.</summary>
+public sealed class BillingGate(
+    ApiKeyCache keys, RateLimiter limiter, PriceTable prices, TokenCounter counter, TokenEstimator estimator,
+    BillingBook book, ILedgerStore ledger, TimeProvider time, ILogger<BillingGate> logger)
+{
+    /// <summary>How long a settlement write may take; it does not follow the client's cancellation.</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The prices in force.</summary>
+    public PriceTable Prices => prices;
+
+    /// <summary>The durable ledger (self-service reads).</summary>
+    public ILedgerStore Ledger => ledger;
+
+    /// <summary>Resolves a presented key from the cache (always hashes it; see <see cref="ApiKeyCache.TryResolve"/>).</summary>
+    public bool TryResolve(ReadOnlySpan<char> presented, out ApiKeyRecord? key) =>
+        keys.TryResolve(presented, time.GetUtcNow(), out key);
+
+    /// <summary>Refuses (403) a client address outside the key's allowed ranges; null when allowed.</summary>
+    public static RelayError? CheckAddress(ApiKeyRecord key, IPAddress? remote)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.AllowedCidrs.Count == 0)
+        {
+            return null;
+        }
+
+        if (remote is not null)
+        {
+            var address = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
+            foreach (string cidr in key.AllowedCidrs)
+            {
+                if (IPNetwork.TryParse(cidr, out var network) && network.Contains(address))
+                {
+                    return null;
+                }
+            }
+        }
+
+        return new RelayError(RelayStage.Admission, RelayErrorKind.PermissionDenied, 403, "This API key may not be used from this client address.");
+    }
+
+    /// <summary>Admits a chat request of a stored key: allowed model, price (fail closed), rate limits (the
+    /// <c>x-ratelimit-*</c> headers are set on the response either way) and the money reservation. On success
+    /// the returned meter holds the reservation and the rate-limit lease until <see cref="SettleAsync"/>.</summary>
+    public async Task<(RequestMeter? Meter, RelayError? Error)> AdmitAsync(RelayContext context, ApiKeyRecord key, ChatRequest request, ModelRoute route, int defaultMaxOutputTokens)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(route);
+        if (key.AllowedModels.Count > 0 && !key.AllowedModels.Contains(request.Model, StringComparer.Ordinal))
+        {
+            return (null, new RelayError(RelayStage.Admission, RelayErrorKind.PermissionDenied, 403,
+                $"This API key may not call the model '{request.Model}'.") { Param = "model" });
+        }
+
+        var multiplier = prices.MultiplierFor(key.AccountGroup);
+        string firstUpstream = route.Deployments.Count > 0 ? route.Deployments[0].UpstreamModel : request.Model;
+        int prompt = estimator.CountPrompt(request, firstUpstream);
+        int maxOutput = request.MaxOutputTokens is int m && m > 0 ? m : defaultMaxOutputTokens;
+        long reserve = 0;
+        foreach (var deployment in route.Deployments)
+        {
+            if (FindPrice(request.Model, deployment.UpstreamModel, deployment.ChannelId) is not { } price)
+            {
+                return (null, new RelayError(RelayStage.Admission, RelayErrorKind.PermissionDenied, 403,
+                    $"The model '{request.Model}' has no price, so it cannot be billed; ask the operator to price it.") { Param = "model" });
+            }
+
+            reserve = Math.Max(reserve, CostCalculator.EstimateReservation(prompt, maxOutput, price, multiplier));
+        }
+
+        int reservedTokens = (int)Math.Min((long)prompt + maxOutput, int.MaxValue);
+        var decision = limiter.TryAcquire(key.Id, new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit), reservedTokens);
+        var http = context.Http;
+        RateLimiter.WriteHeaders(http.Response.Headers, decision);
+        if (!decision.Allowed)
+        {
+            int retry = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
+            return (null, new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
+                $"Rate limit reached for this API key ({decision.Exceeded}); retry after {retry.ToString(CultureInfo.InvariantCulture)} s.")
+            { RetryAfterSeconds = retry, Code = "rate_limit_exceeded" });
+        }
+
+        BillingBook.Reservation? reservation;
+        try
+        {
+            reservation = await book.TryReserveAsync(key, reserve, context.Aborted).ConfigureAwait(false);
+        }
+        catch
+        {
+            decision.Lease!.Settle(0);
+            throw;
+        }
+
+        if (reservation is null)
+        {
+            decision.Lease!.Settle(0);
+            return (null, new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
+                "You exceeded your current quota: the account balance or this key's budget does not cover this request's maximum cost.")
+            { Code = "insufficient_quota" });
+        }
+
+        var meter = new RequestMeter(this, context, key, request.Model, prompt, counter.CreateStreamingCounter(firstUpstream), reservation, decision.Lease!, multiplier)
+        {
+            UpstreamModel = firstUpstream,
+        };
+        return (meter, null);
+    }
+
+    /// <summary>Settles a request: decides the billed figures, prices them, caps the charge at the reservation,
+    /// records usage and charge in one durable write (under its own timeout, not the client's), then frees the
+    /// reservation and refunds unused rate-limit tokens. Returns the charge in micros.</summary>
+    internal async Task<long> SettleAsync(RequestMeter meter, StreamOutcome outcome)
+    {
+        string upstream = meter.UpstreamModel ?? meter.RequestedModel;
+        var decision = BillingPolicy.Decide(meter.Reported, meter.PromptCount, (int)Math.Min(meter.Output.Count, int.MaxValue), outcome,
+            TokenCounter.MethodFor(upstream) == TokenCountMethod.O200kEstimate ? MeteringTolerance.Estimate : MeteringTolerance.Exact);
+        long charge = 0;
+        string note = "";
+        if (!decision.IsFree && FindPrice(meter.RequestedModel, upstream, meter.ChannelId) is { } price)
+        {
+            var breakdown = CostCalculator.Compute(decision.Billed, price, meter.Multiplier);
+            charge = Math.Min(breakdown.TotalMicros, meter.Reservation.Micros);
+            note = string.Create(CultureInfo.InvariantCulture,
+                $"computed {breakdown.TotalMicros}, reserved {meter.Reservation.Micros}, charged {charge}; {breakdown.Explain()}");
+        }
+
+        var reported = meter.Reported;
+        var usage = new UsageRecord
+        {
+            RequestId = meter.Context.RequestId,
+            AccountId = meter.Key.AccountId,
+            KeyId = meter.Key.Id,
+            CreatedAt = meter.StartedAt,
+            Surface = meter.Context.SurfaceName,
+            RequestedModel = meter.RequestedModel,
+            UpstreamModel = upstream,
+            ReportedModel = meter.ServedModel,
+            ChannelId = meter.ChannelId,
+            Outcome = outcome switch
+            {
+                StreamOutcome.Completed => UsageOutcome.Complete,
+                StreamOutcome.ClientDisconnected => UsageOutcome.Cancelled,
+                StreamOutcome.UpstreamFailed => UsageOutcome.Partial,
+                _ => UsageOutcome.Failed,
+            },
+            ReportedInputTokens = reported?.InputTokens,
+            ReportedOutputTokens = reported?.OutputTokens,
+            ReportedCachedInputTokens = reported?.CachedInputTokens,
+            ReportedCacheWriteTokens = reported?.CacheWriteInputTokens,
+            ReportedReasoningTokens = reported?.ReasoningTokens,
+            ReportedTotalTokens = reported?.TotalTokens,
+            CountedInputTokens = meter.PromptCount,
+            CountedOutputTokens = (int)Math.Min(meter.Output.Count, int.MaxValue),
+            BilledSource = decision.IsFree ? BilledSource.None
+                : decision.InputSource == FigureSource.Own || decision.OutputSource == FigureSource.Own ? BilledSource.Candor
+                : BilledSource.Upstream,
+            ChargeMicros = charge,
+            DurationMs = (long)Stopwatch.GetElapsedTime(meter.Context.StartTimestamp).TotalMilliseconds,
+        };
+
+        long recorded = 0;
+        try
+        {
+            using var timeout = new CancellationTokenSource(SettleTimeout);
+            await ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, timeout.Token).ConfigureAwait(false);
+            recorded = charge;
+        }
+#pragma warning disable CA1031 // A failed write must not break the response; it is logged and the book re-reads the balance.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            logger.SettlementFailed(meter.Context.RequestId, e.GetType().Name);
+        }
+        finally
+        {
+            book.Settle(meter.Reservation, recorded);
+            meter.Lease.Settle(decision.Billed.TotalTokens ?? 0);
+        }
+
+        if (decision.ExceedsTolerance)
+        {
+            logger.MeteringDiscrepancy(meter.Context.RequestId, meter.ChannelId ?? "-",
+                decision.InputDiscrepancy?.Difference ?? 0, decision.OutputDiscrepancy?.Difference ?? 0);
+        }
+
+        return charge;
+    }
+
+    /// <summary>The price of a deployment: the public model's, else the upstream model's, on that channel.</summary>
+    private ModelPrice? FindPrice(string publicModel, string upstreamModel, string? channel) =>
+        prices.Find(publicModel, channel) ?? prices.Find(upstreamModel, channel);
+}

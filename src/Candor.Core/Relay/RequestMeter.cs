@@ -1,0 +1,127 @@
+using Candor.Core.Accounting;
+using Candor.Core.Accounts;
+using Candor.Core.Admission;
+using Candor.Protocols.Canonical;
+
+namespace Candor.Core.Relay;
+
+/// <summary>What one billed request has used so far: the usage the upstream reported (merged), the model it
+/// said served, the channel and upstream model of the attempt that answered, Candor's own prompt count and
+/// its incremental count of the output the client received. Holds the money reservation and the rate-limit
+/// lease until it settles, exactly once (<see cref="SettleAsync"/>).</summary>
+public sealed class RequestMeter
+{
+    private readonly BillingGate _gate;
+    private Task<long>? _settlement;
+
+    internal RequestMeter(
+        BillingGate gate, RelayContext context, ApiKeyRecord key, string requestedModel, int promptCount, StreamingOutputCounter output,
+        BillingBook.Reservation reservation, RateLease lease, PriceMultiplier multiplier)
+    {
+        _gate = gate;
+        Context = context;
+        Key = key;
+        RequestedModel = requestedModel;
+        PromptCount = promptCount;
+        Output = output;
+        Reservation = reservation;
+        Lease = lease;
+        Multiplier = multiplier;
+        StartedAt = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>The request.</summary>
+    public RelayContext Context { get; }
+
+    /// <summary>The stored key that is charged.</summary>
+    public ApiKeyRecord Key { get; }
+
+    /// <summary>The public model the client asked for.</summary>
+    public string RequestedModel { get; }
+
+    /// <summary>Candor's own prompt count.</summary>
+    public int PromptCount { get; }
+
+    /// <summary>Candor's count of the output delivered to the client.</summary>
+    public StreamingOutputCounter Output { get; }
+
+    /// <summary>The money held for the request: the most it can be charged.</summary>
+    public BillingBook.Reservation Reservation { get; }
+
+    internal RateLease Lease { get; }
+
+    internal PriceMultiplier Multiplier { get; }
+
+    /// <summary>When the request started.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>The upstream model of the current (last) attempt.</summary>
+    public string? UpstreamModel { get; set; }
+
+    /// <summary>The channel of the current (last) attempt.</summary>
+    public string? ChannelId { get; set; }
+
+    /// <summary>The usage the upstream reported, merged over the stream; null when none arrived.</summary>
+    public Usage? Reported { get; private set; }
+
+    /// <summary>The model the upstream said answered.</summary>
+    public string? ServedModel { get; private set; }
+
+    /// <summary>True once the upstream has produced its first event (a whole body counts): from then on the
+    /// request is no longer free when it ends early.</summary>
+    public bool Accepted { get; set; }
+
+    /// <summary>True once settled.</summary>
+    public bool Settled => _settlement is not null;
+
+    /// <summary>Notes an event the client received (or, for a whole response, will receive).</summary>
+    public void Observe(ChatEvent ev)
+    {
+        switch (ev)
+        {
+            case UsageReported u:
+                Reported = Usage.Merge(Reported, u.Usage);
+                break;
+            case ResponseStarted { Model: { } model }:
+                ServedModel = model;
+                break;
+            case TextDelta t:
+                Output.Append(t.Text);
+                break;
+            case ThinkingDelta th:
+                Output.Append(th.Text);
+                break;
+            case ToolCallArgumentsDelta a:
+                Output.Append(a.Fragment);
+                break;
+        }
+    }
+
+    /// <summary>Settles once with <paramref name="outcome"/>; later calls return the first settlement's charge.</summary>
+    public Task<long> SettleAsync(StreamOutcome outcome)
+    {
+        var mine = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var existing = Interlocked.CompareExchange(ref _settlement, mine.Task, null);
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        _ = RunAsync(mine, outcome);
+        return mine.Task;
+    }
+
+    private async Task RunAsync(TaskCompletionSource<long> done, StreamOutcome outcome)
+    {
+        try
+        {
+            done.SetResult(await _gate.SettleAsync(this, outcome).ConfigureAwait(false));
+        }
+#pragma warning disable CA1031 // Handed to the awaiting caller.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            done.SetException(e);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using Candor.Core;
+using Candor.Core.Accounting;
+using Candor.Core.Accounts;
+using Candor.Core.Admission;
+using Candor.Core.Configuration;
+using Candor.Storage;
+
+namespace Candor.Server.Hosting;
+
+/// <summary>Accounts, admission, metering and billing for a Candor with a data directory (<c>server.data_dir</c>,
+/// else <c>CANDOR_DATA</c>). Without one nothing here runs: configuration keys only, nothing billed.</summary>
+internal static class BillingSetup
+{
+    /// <summary>Opens (or creates) the store when a data directory is configured; prints a newly created
+    /// operator key once. Null when there is no data directory.</summary>
+    public static async Task<StoreBootstrapResult?> InitializeAsync(CandorConfig config, ServeOptions options, TextWriter? console, CancellationToken cancellationToken)
+    {
+        string? directory = options.DataDirectory ?? config.DataDirectory ?? (options.Environment("CANDOR_DATA") is { Length: > 0 } env ? env : null);
+        if (directory is null)
+        {
+            return null;
+        }
+
+        var result = await StoreBootstrap.InitializeAsync(directory, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        if (result.OperatorKey is { } created)
+        {
+            console?.WriteLine($"Operator key (shown once; keep it safe): {created.PlaintextKey}");
+        }
+
+        return result;
+    }
+
+    /// <summary>Registers the store (as itself and its three interfaces), the key cache and its refresher, the
+    /// rate limiter, the prices, the token counter, the billing book and the gate.</summary>
+    public static void AddBilling(IServiceCollection services, StoreBootstrapResult storage, CandorConfig config)
+    {
+        PriceTable prices;
+        try
+        {
+            prices = PriceFileLoader.LoadLayered(config.PriceFiles);
+        }
+        catch
+        {
+            // The host will not start, so nothing else will close the store.
+            storage.Store.Dispose();
+            throw;
+        }
+
+        var store = storage.Store;
+        services.AddSingleton(_ => store);
+        services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton(sp => new ApiKeyCache(sp.GetRequiredService<IKeyStore>(), storage.Hasher));
+        services.AddSingleton<RateLimiter>();
+        services.AddSingleton(prices);
+        services.AddSingleton<TokenCounter>();
+        services.AddSingleton<BillingBook>();
+        services.AddSingleton<BillingGate>();
+        services.AddHostedService<KeyCacheRefresher>();
+    }
+
+    /// <summary>Loads the key cache before the server listens, then applies key changes and re-reads balances
+    /// every second.</summary>
+    private sealed class KeyCacheRefresher(ApiKeyCache cache, BillingBook book, TimeProvider time, ILogger<KeyCacheRefresher> logger) : BackgroundService
+    {
+        public override async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await cache.LoadAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await base.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+            try
+            {
+                while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    try
+                    {
+                        await cache.RefreshAsync(stoppingToken).ConfigureAwait(false);
+                        await book.RefreshAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        logger.RefreshFailed(e.GetType().Name);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping.
+            }
+        }
+    }
+}
