@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Candor.Core.Accounts;
+using Candor.Emulator;
+using Candor.FunctionalTests.Infrastructure;
+using Candor.Storage;
+
+namespace Candor.FunctionalTests.Billing;
+
+/// <summary>kill -9 under load loses no usage record of a response a client received complete: Candor runs
+/// as its own process, is killed with SIGKILL while clients stream and wait, and the ledger is then
+/// reconciled with what the clients saw.</summary>
+public sealed class CrashTests : IAsyncLifetime
+{
+    private EmulatorHost _emulator = null!;
+    private string _dir = null!;
+
+    public async Task InitializeAsync()
+    {
+        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
+        _dir = Directory.CreateTempSubdirectory("candor-crash-").FullName;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _emulator.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private Process StartCandor(string config, int port)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "candor.dll"), "serve", "--config", config, "--urls", $"http://127.0.0.1:{port}", "--no-watch", "--log-level", "Warning" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["UPSTREAM_KEY"] = "upstream-secret";
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitHealthyAsync(HttpClient client, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                using var r = await client.GetAsync("/healthz", ct);
+                if (r.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(100, ct);
+        }
+    }
+
+    [Fact]
+    public async Task KillMinus9UnderLoad_LosesNoRecordOfACompletedResponse()
+    {
+        var ct = Json.Timeout(120);
+        string emu = _emulator.BaseAddress.ToString().TrimEnd('/');
+        string config = Path.Combine(_dir, "candor.yaml");
+        await File.WriteAllTextAsync(config, $$"""
+            server:
+              data_dir: data
+              default_max_output_tokens: 100
+            channels:
+              - { id: oa, provider: openai, base_url: {{emu}}/x/tokens=12;chunk_ms=5/v1, api_key_env: UPSTREAM_KEY }
+            models:
+              - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
+            """, ct);
+
+        string accountId, key;
+        var boot = await StoreBootstrap.InitializeAsync(Path.Combine(_dir, "data"), TimeProvider.System, ct);
+        using (var store = boot.Store)
+        {
+            var account = await store.CreateAccountAsync("crash", Account.DefaultGroup, ct);
+            await store.TopUpAsync(account.Id, 100_000_000, "test", ct);
+            accountId = account.Id;
+            key = (await store.CreateKeyAsync(account.Id, "load", ApiKeyLimits.None, isOperator: false, ct))!.PlaintextKey;
+        }
+
+        int port = FreePort();
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        var completed = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var candor = StartCandor(config, port);
+        try
+        {
+            await WaitHealthyAsync(client, ct);
+            using var stop = new CancellationTokenSource();
+            var workers = Enumerable.Range(0, 12).Select(w => Task.Run(async () =>
+            {
+                for (int i = 0; !stop.IsCancellationRequested && i < 10_000; i++)
+                {
+                    bool stream = (w + i) % 2 == 0;
+                    try
+                    {
+                        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+                        {
+                            Content = Json.Body(stream
+                                ? """{"model":"m-openai","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"go"}]}"""
+                                : """{"model":"m-openai","messages":[{"role":"user","content":"go"}]}"""),
+                        };
+                        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                        string id = response.Headers.GetValues("x-request-id").Single();
+                        if (response.StatusCode != HttpStatusCode.OK)
+                        {
+                            continue;
+                        }
+
+                        if (stream)
+                        {
+                            var events = await Sse.ReadAllAsync(response, ct);
+                            if (events.Count > 0 && events[^1].Data == "[DONE]")
+                            {
+                                completed.Add(id);
+                            }
+                        }
+                        else
+                        {
+                            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+                            if (doc.RootElement.TryGetProperty("choices", out _))
+                            {
+                                completed.Add(id);
+                            }
+                        }
+                    }
+                    catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or JsonException)
+                    {
+                        // The server died under this request; it did not complete.
+                    }
+                }
+            }, ct)).ToArray();
+
+            // Let load build up, then SIGKILL in the middle of it.
+            while (completed.Count < 150)
+            {
+                await Task.Delay(20, ct);
+            }
+
+            candor.Kill(entireProcessTree: true);
+            await candor.WaitForExitAsync(ct);
+            await stop.CancelAsync();
+            await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(60), ct);
+        }
+        finally
+        {
+            if (!candor.HasExited)
+            {
+                candor.Kill(entireProcessTree: true);
+            }
+
+            candor.Dispose();
+        }
+
+        // Restart on the same data directory: it serves again.
+        var restarted = StartCandor(config, port);
+        try
+        {
+            await WaitHealthyAsync(client, ct);
+            using var after = await client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"m-openai","messages":[{"role":"user","content":"again"}]}"""), ct);
+            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        }
+        finally
+        {
+            restarted.Kill(entireProcessTree: true);
+            await restarted.WaitForExitAsync(ct);
+            restarted.Dispose();
+        }
+
+        // Reconcile: every response a client received complete has its usage record and charge.
+        var reopened = await StoreBootstrap.InitializeAsync(Path.Combine(_dir, "data"), TimeProvider.System, ct);
+        using var ledger = reopened.Store;
+        int missing = 0;
+        foreach (var id in completed)
+        {
+            var usage = await ledger.GetUsageAsync(accountId, id, ct);
+            if (usage is null || usage.ChargeMicros <= 0)
+            {
+                missing++;
+            }
+        }
+
+        Assert.True(completed.Count >= 150);
+        Assert.Equal(0, missing);
+        var summary = (await ledger.GetSummaryAsync(accountId, ct))!;
+        Assert.Equal(summary.LedgerSumMicros, summary.BalanceMicros);
+        Assert.Equal(summary.UsageChargeMicros, summary.ChargedMicros);
+    }
+}
