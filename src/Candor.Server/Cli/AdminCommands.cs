@@ -130,6 +130,89 @@ internal static class AdminCommands
         return 0;
     }
 
+    /// <summary>`candor usage`: an account's usage records, newest first, one JSON object per line.</summary>
+    public static async Task<int> UsageAsync(CliArgs args, TextWriter output, CancellationToken cancellationToken)
+    {
+        using var store = await OpenAsync(args, cancellationToken).ConfigureAwait(false);
+        string accountId = args.Require("--account");
+        int limit = args.Int("--limit") ?? 50;
+        var page = await store.ListUsageAsync(accountId, args.Get("--key"), Math.Min(limit, 1000), null, cancellationToken).ConfigureAwait(false);
+        foreach (var u in page.Items)
+        {
+            await WriteJsonAsync(output, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("request_id", u.RequestId);
+                w.WriteString("key", u.KeyId);
+                w.WriteString("created_at", u.CreatedAt);
+                w.WriteString("surface", u.Surface);
+                w.WriteString("requested_model", u.RequestedModel);
+                w.WriteString("upstream_model", u.UpstreamModel);
+                WriteOptional(w, "reported_model", u.ReportedModel);
+                WriteOptional(w, "channel", u.ChannelId);
+                w.WriteString("outcome", u.Outcome.ToString().ToLowerInvariant());
+                WriteOptional(w, "reported_input_tokens", u.ReportedInputTokens);
+                WriteOptional(w, "reported_output_tokens", u.ReportedOutputTokens);
+                WriteOptional(w, "reported_cached_input_tokens", u.ReportedCachedInputTokens);
+                WriteOptional(w, "reported_reasoning_tokens", u.ReportedReasoningTokens);
+                WriteOptional(w, "counted_input_tokens", u.CountedInputTokens);
+                WriteOptional(w, "counted_output_tokens", u.CountedOutputTokens);
+                w.WriteString("billed_source", u.BilledSource.ToString().ToLowerInvariant());
+                w.WriteNumber("charge_micros", u.ChargeMicros);
+                w.WriteEndObject();
+            }).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    /// <summary>`candor prices`: the effective price table (shipped defaults, then the files given with
+    /// --file, later winning), per million tokens in micro-USD, one JSON object per line.</summary>
+    public static async Task<int> PricesAsync(CliArgs args, TextWriter output)
+    {
+        var table = Candor.Core.Accounting.PriceFileLoader.LoadLayered(args.List("--file"));
+        string? only = args.Get("--model");
+        foreach (var (name, entry) in table.Models.OrderBy(static m => m.Key, StringComparer.Ordinal))
+        {
+            if (only is not null && !string.Equals(only, name, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var p = entry.Price;
+            await WriteJsonAsync(output, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("model", name);
+                w.WriteNumber("input_per_million_micros", p.InputPerMillion);
+                w.WriteNumber("output_per_million_micros", p.OutputPerMillion);
+                w.WriteNumber("cached_input_per_million_micros", p.CachedInputPerMillion);
+                w.WriteNumber("cache_write_per_million_micros", p.CacheWritePerMillion);
+                w.WriteNumber("reasoning_per_million_micros", p.ReasoningPerMillion);
+                w.WriteNumber("per_request_micros", p.PerRequest);
+                w.WriteEndObject();
+            }).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is not null)
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    private static void WriteOptional(Utf8JsonWriter w, string name, int? value)
+    {
+        if (value is int v)
+        {
+            w.WriteNumber(name, v);
+        }
+    }
+
     private static async Task<SqliteStore> OpenAsync(CliArgs args, CancellationToken cancellationToken)
     {
         string directory = DataDirectory.Resolve(args.Get("--data"));

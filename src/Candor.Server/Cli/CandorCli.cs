@@ -19,6 +19,8 @@ internal static class CandorCli
           candor keys list --account ID [--data DIR]
           candor keys revoke --account ID --key KEY_ID [--data DIR]
           candor topup --account ID --amount USD [--note TEXT] [--data DIR]
+          candor usage --account ID [--key KEY_ID] [--limit N] [--data DIR]
+          candor prices [--model NAME] [--file operator-prices.yaml,…]
           candor version
           candor help
 
@@ -53,10 +55,12 @@ internal static class CandorCli
                 "accounts" when args.Length > 1 => await AdminCommands.AccountsAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "topup" => await AdminCommands.TopUpAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
+                "usage" => await AdminCommands.UsageAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
+                "prices" => await AdminCommands.PricesAsync(CliArgs.Parse(args[1..]), output).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };
         }
-        catch (Exception e) when (e is ArgumentException or FormatException)
+        catch (Exception e) when (e is ArgumentException or FormatException or Candor.Core.Configuration.ConfigException)
         {
             await error.WriteLineAsync($"candor: {e.Message}").ConfigureAwait(false);
             return 2;

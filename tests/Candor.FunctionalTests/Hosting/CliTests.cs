@@ -85,6 +85,67 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Usage_ListsTheAccountsRecordsWithAbsentFiguresLeftOut()
+    {
+        Assert.Equal(0, (await RunAsync("init")).Code);
+        string accountId = JsonDocument.Parse((await RunAsync("accounts", "create", "--name", "U")).Out).RootElement.GetProperty("id").GetString()!;
+        string keyId = JsonDocument.Parse((await RunAsync("keys", "create", "--account", accountId, "--name", "k")).Out).RootElement.GetProperty("id").GetString()!;
+        Assert.Equal(0, (await RunAsync("topup", "--account", accountId, "--amount", "1")).Code);
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            var boot = await Candor.Storage.StoreBootstrap.InitializeAsync(_data, TimeProvider.System, cts.Token);
+            using var store = boot.Store;
+            var usage = new Candor.Core.Accounts.UsageRecord
+            {
+                RequestId = "req_cli_1",
+                AccountId = accountId,
+                KeyId = keyId,
+                CreatedAt = DateTimeOffset.UtcNow,
+                Surface = "openai",
+                RequestedModel = "gpt-4o-mini",
+                UpstreamModel = "gpt-4o-mini",
+                Outcome = Candor.Core.Accounts.UsageOutcome.Complete,
+                ReportedInputTokens = 12,
+                ReportedOutputTokens = 0,
+                BilledSource = Candor.Core.Accounts.BilledSource.Upstream,
+                ChargeMicros = 42,
+                DurationMs = 5,
+            };
+            Assert.True(await store.RecordUsageAsync(usage, Candor.Core.Accounts.LedgerEntry.ChargeFor(usage), cts.Token));
+        }
+
+        var listed = await RunAsync("usage", "--account", accountId);
+        Assert.Equal(0, listed.Code);
+        var row = JsonDocument.Parse(listed.Out).RootElement;
+        Assert.Equal("req_cli_1", row.GetProperty("request_id").GetString());
+        Assert.Equal(12, row.GetProperty("reported_input_tokens").GetInt32());
+        Assert.Equal(0, row.GetProperty("reported_output_tokens").GetInt32());
+        Assert.False(row.TryGetProperty("reported_reasoning_tokens", out _));
+        Assert.Equal(42, row.GetProperty("charge_micros").GetInt64());
+    }
+
+    [Fact]
+    public async Task Prices_ShowsTheEffectiveTableWithOperatorOverlays()
+    {
+        var shipped = await RunAsync("prices", "--model", "gpt-4o-mini");
+        Assert.Equal(0, shipped.Code);
+        var row = JsonDocument.Parse(shipped.Out).RootElement;
+        Assert.True(row.GetProperty("input_per_million_micros").GetInt64() > 0);
+
+        string file = Path.Combine(_data, "ops-prices.yaml");
+        Directory.CreateDirectory(_data);
+        await File.WriteAllTextAsync(file, "models:\n  gpt-4o-mini:\n    input: 1.25\n    output: 5\n");
+        var overlaid = await RunAsync("prices", "--model", "gpt-4o-mini", "--file", file);
+        Assert.Equal(0, overlaid.Code);
+        Assert.Equal(1_250_000, JsonDocument.Parse(overlaid.Out).RootElement.GetProperty("input_per_million_micros").GetInt64());
+
+        await File.WriteAllTextAsync(file, "models:\n  gpt-4o-mini:\n    input: lots\n");
+        var bad = await RunAsync("prices", "--file", file);
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("ops-prices.yaml:", bad.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CommandsBeforeInit_AskForInit()
     {
         var result = await RunAsync("accounts", "list");
