@@ -57,7 +57,13 @@ public sealed class BillingGate(
     /// <summary>Admits a chat request of a stored key: allowed model, price (fail closed), rate limits (the
     /// <c>x-ratelimit-*</c> headers are set on the response either way) and the money reservation. On success
     /// the returned meter holds the reservation and the rate-limit lease until <see cref="SettleAsync"/>.</summary>
-    public async Task<(RequestMeter? Meter, RelayError? Error)> AdmitAsync(RelayContext context, ApiKeyRecord key, ChatRequest request, ModelRoute route, int defaultMaxOutputTokens)
+    /// <param name="context">The request.</param>
+    /// <param name="key">The stored key.</param>
+    /// <param name="request">The request (embeddings pass their inputs as user messages).</param>
+    /// <param name="route">The public model's deployments.</param>
+    /// <param name="defaultMaxOutputTokens">Output reserved when the client gives no limit.</param>
+    /// <param name="producesOutput">False for embeddings: nothing is reserved for output.</param>
+    public async Task<(RequestMeter? Meter, RelayError? Error)> AdmitAsync(RelayContext context, ApiKeyRecord key, ChatRequest request, ModelRoute route, int defaultMaxOutputTokens, bool producesOutput = true)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(key);
@@ -72,7 +78,7 @@ public sealed class BillingGate(
         var multiplier = prices.MultiplierFor(key.AccountGroup);
         string firstUpstream = route.Deployments.Count > 0 ? route.Deployments[0].UpstreamModel : request.Model;
         int prompt = estimator.CountPrompt(request, firstUpstream);
-        int maxOutput = request.MaxOutputTokens is int m && m > 0 ? m : defaultMaxOutputTokens;
+        int maxOutput = !producesOutput ? 0 : request.MaxOutputTokens is int m && m > 0 ? m : defaultMaxOutputTokens;
         long reserve = 0;
         foreach (var deployment in route.Deployments)
         {

@@ -12,7 +12,7 @@ namespace Candor.Core.Relay;
 
 /// <summary>The request kinds that are not chat: token counting and embeddings. They share routing and
 /// upstream failure handling with chat, and answer whole JSON documents.</summary>
-public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator estimator)
+public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator estimator, Candor.Core.Admission.BillingGate? billing = null)
 {
     private const long MaxBody = 16 * 1024 * 1024;
 
@@ -71,6 +71,45 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
             return;
         }
 
+        // A stored key is admitted (allowed model, price, limits, reservation for the inputs) and billed like chat;
+        // the usage record is committed before the response is written.
+        RequestMeter? meter = null;
+        if (billing is not null && http.Features.Get<Candor.Core.Admission.Caller>()?.Key is { } key)
+        {
+            var asChat = new ChatRequest { Model = request.Model, SourceProtocol = surface.Protocol };
+            foreach (var input in request.Inputs)
+            {
+                asChat.Messages.Add(ChatMessage.Text(ChatRole.User, input));
+            }
+
+            var (admitted, refused) = await billing.AdmitAsync(context, key, asChat, route, 0, producesOutput: false).ConfigureAwait(false);
+            if (refused is not null)
+            {
+                await ResponseWriter.WriteErrorAsync(http, surface, refused).ConfigureAwait(false);
+                return;
+            }
+
+            meter = admitted;
+        }
+
+        try
+        {
+            await EmbedAsync(context, surface, request, route, snapshot, meter, writeResponse).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (meter is { Settled: false })
+            {
+                await meter.SettleAsync(meter.Accepted ? Candor.Core.Accounting.StreamOutcome.UpstreamFailed : Candor.Core.Accounting.StreamOutcome.NotStarted).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task EmbedAsync(
+        RelayContext context, Surface surface, EmbeddingRequest request, Candor.Core.Configuration.ModelRoute route, RuntimeSnapshot snapshot,
+        RequestMeter? meter, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse)
+    {
+        var http = context.Http;
         RelayError? last = null;
         foreach (var deployment in route.Deployments)
         {
@@ -115,6 +154,20 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
                         last = UpstreamErrors.Malformed("invalid embeddings body");
                         continue;
                     }
+                }
+
+                if (meter is not null)
+                {
+                    meter.ChannelId = channel.Settings.Id;
+                    meter.UpstreamModel = deployment.UpstreamModel;
+                    meter.Accepted = true;
+                    if (embeddings.Usage is { } usage)
+                    {
+                        meter.Observe(new UsageReported(usage));
+                    }
+
+                    long charge = await meter.SettleAsync(Candor.Core.Accounting.StreamOutcome.Completed).ConfigureAwait(false);
+                    http.Response.Headers[RelayHeaders.ChargeMicros] = charge.ToString(CultureInfo.InvariantCulture);
                 }
 
                 http.Response.StatusCode = 200;

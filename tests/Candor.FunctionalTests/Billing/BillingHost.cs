@@ -59,6 +59,7 @@ public sealed class BillingHost : IAsyncLifetime
               - { name: m-slow, deployments: [{ channel: slow, model: gpt-4o }] }
               - { name: m-500, deployments: [{ channel: broken, model: gpt-4o }] }
               - { name: m-unpriced, deployments: [{ channel: oa, model: no-such-priced-model }] }
+              - { name: m-embed, deployments: [{ channel: oa, model: text-embedding-3-small }] }
             keys:
               - { name: config, key_env: CLIENT_KEY }
             """);

@@ -50,6 +50,34 @@ public sealed class SettlementTests(BillingHost host) : IClassFixture<BillingHos
     }
 
     [Fact]
+    public async Task Embeddings_OfAStoredKey_AreAdmittedRecordedAndCharged()
+    {
+        var ct = Json.Timeout(30);
+        var account = await host.CreateAccountAsync(10_000_000, ct);
+        var key = await host.CreateKeyAsync(account.Id, ApiKeyLimits.None, ct);
+        using var client = host.CreateClient(key.PlaintextKey);
+        using var response = await client.PostAsync("/v1/embeddings", Json.Body("""{"model":"m-embed","input":["first text to embed","second"]}"""), ct);
+        Assert.Equal(200, (int)response.StatusCode);
+        var body = await Json.ReadAsync(response, ct);
+        int promptTokens = body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32();
+        Assert.True(promptTokens > 0);
+
+        var record = await host.Store.GetUsageAsync(account.Id, RequestId(response), ct);
+        Assert.NotNull(record);
+        Assert.Equal(UsageOutcome.Complete, record.Outcome);
+        Assert.Equal(promptTokens, record.ReportedInputTokens);
+        long expected = CostCalculator.Compute(new Usage { InputTokens = promptTokens, OutputTokens = 0 }, host.Prices.Find("text-embedding-3-small")!, PriceMultiplier.One).TotalMicros;
+        Assert.Equal(expected, record.ChargeMicros);
+        Assert.Equal(expected.ToString(System.Globalization.CultureInfo.InvariantCulture), response.Headers.GetValues("x-candor-charge-micros").Single());
+
+        // A key that may not use the model is refused before anything leaves.
+        var limited = await host.CreateKeyAsync(account.Id, new ApiKeyLimits { AllowedModels = ["m-openai"] }, ct);
+        using var other = host.CreateClient(limited.PlaintextKey);
+        using var refused = await other.PostAsync("/v1/embeddings", Json.Body("""{"model":"m-embed","input":"x"}"""), ct);
+        Assert.Equal(403, (int)refused.StatusCode);
+    }
+
+    [Fact]
     public async Task OpenAIStream_WithoutIncludeUsage_IsMeteredButShowsNoUsage()
     {
         var ct = Json.Timeout(30);
