@@ -63,6 +63,17 @@ internal static class AdminJson
         w.WriteEndObject();
     }
 
+    /// <summary>The answer to a top-up: the ledger entry, the amount and the new balance.</summary>
+    public static void TopUp(Utf8JsonWriter w, LedgerEntry entry, long balanceMicros)
+    {
+        w.WriteStartObject();
+        w.WriteString("ledger_entry", entry.Id);
+        w.WriteString("account", entry.AccountId);
+        w.WriteNumber("amount_micros", entry.AmountMicros);
+        w.WriteNumber("balance_micros", balanceMicros);
+        w.WriteEndObject();
+    }
+
     public static void Ledger(Utf8JsonWriter w, LedgerEntry e)
     {
         w.WriteStartObject();

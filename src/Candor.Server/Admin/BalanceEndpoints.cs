@@ -57,15 +57,7 @@ internal static class BalanceEndpoints
         }
 
         long balance = await ledger.GetBalanceAsync(accountId, http.RequestAborted).ConfigureAwait(false) ?? 0;
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("ledger_entry", entry.Id);
-            w.WriteString("account", accountId);
-            w.WriteNumber("amount_micros", amount);
-            w.WriteNumber("balance_micros", balance);
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w => AdminJson.TopUp(w, entry, balance)).ConfigureAwait(false);
     }
 
     private static async Task ListLedgerAsync(HttpContext http)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Candor.Core.Accounts;
+using Candor.Server.Admin;
 using Candor.Storage;
 
 namespace Candor.Server.Cli;
@@ -33,7 +34,7 @@ internal static class AdminCommands
         {
             case "create":
                 var account = await store.CreateAccountAsync(args.Require("--name"), args.Get("--group") ?? "default", cancellationToken).ConfigureAwait(false);
-                await WriteJsonAsync(output, w => WriteAccount(w, account, balance: 0)).ConfigureAwait(false);
+                await WriteJsonAsync(output, w => AdminJson.Account(w, account, balanceMicros: 0)).ConfigureAwait(false);
                 return 0;
             case "list":
                 string? cursor = null;
@@ -43,7 +44,7 @@ internal static class AdminCommands
                     foreach (var a in page.Items)
                     {
                         long balance = await store.GetBalanceAsync(a.Id, cancellationToken).ConfigureAwait(false) ?? 0;
-                        await WriteJsonAsync(output, w => WriteAccount(w, a, balance)).ConfigureAwait(false);
+                        await WriteJsonAsync(output, w => AdminJson.Account(w, a, balance)).ConfigureAwait(false);
                     }
 
                     cursor = page.NextCursor;
@@ -83,7 +84,7 @@ internal static class AdminCommands
                     ?? throw new ArgumentException($"no account '{accountId}'");
                 await WriteJsonAsync(output, w =>
                 {
-                    WriteKey(w, created.Record, close: false);
+                    AdminJson.KeyFields(w, created.Record);
                     w.WriteString("key", created.PlaintextKey);
                     w.WriteString("note", "The key is shown once; it is stored only as a keyed hash.");
                     w.WriteEndObject();
@@ -92,7 +93,7 @@ internal static class AdminCommands
             case "list":
                 foreach (var key in await store.ListKeysAsync(accountId, cancellationToken).ConfigureAwait(false))
                 {
-                    await WriteJsonAsync(output, w => WriteKey(w, key, close: true)).ConfigureAwait(false);
+                    await WriteJsonAsync(output, w => AdminJson.Key(w, key)).ConfigureAwait(false);
                 }
 
                 return 0;
@@ -118,15 +119,7 @@ internal static class AdminCommands
         var entry = await store.TopUpAsync(accountId, amount, args.Get("--note") ?? "top-up", cancellationToken).ConfigureAwait(false)
             ?? throw new ArgumentException($"no account '{accountId}'");
         long balance = await store.GetBalanceAsync(accountId, cancellationToken).ConfigureAwait(false) ?? 0;
-        await WriteJsonAsync(output, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("ledger_entry", entry.Id);
-            w.WriteString("account", accountId);
-            w.WriteNumber("amount_micros", amount);
-            w.WriteNumber("balance_micros", balance);
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        await WriteJsonAsync(output, w => AdminJson.TopUp(w, entry, balance)).ConfigureAwait(false);
         return 0;
     }
 
@@ -139,28 +132,7 @@ internal static class AdminCommands
         var page = await store.ListUsageAsync(accountId, args.Get("--key"), Math.Min(limit, 1000), null, cancellationToken).ConfigureAwait(false);
         foreach (var u in page.Items)
         {
-            await WriteJsonAsync(output, w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("request_id", u.RequestId);
-                w.WriteString("key", u.KeyId);
-                w.WriteString("created_at", u.CreatedAt);
-                w.WriteString("surface", u.Surface);
-                w.WriteString("requested_model", u.RequestedModel);
-                w.WriteString("upstream_model", u.UpstreamModel);
-                WriteOptional(w, "reported_model", u.ReportedModel);
-                WriteOptional(w, "channel", u.ChannelId);
-                w.WriteString("outcome", u.Outcome.ToString().ToLowerInvariant());
-                WriteOptional(w, "reported_input_tokens", u.ReportedInputTokens);
-                WriteOptional(w, "reported_output_tokens", u.ReportedOutputTokens);
-                WriteOptional(w, "reported_cached_input_tokens", u.ReportedCachedInputTokens);
-                WriteOptional(w, "reported_reasoning_tokens", u.ReportedReasoningTokens);
-                WriteOptional(w, "counted_input_tokens", u.CountedInputTokens);
-                WriteOptional(w, "counted_output_tokens", u.CountedOutputTokens);
-                w.WriteString("billed_source", u.BilledSource.ToString().ToLowerInvariant());
-                w.WriteNumber("charge_micros", u.ChargeMicros);
-                w.WriteEndObject();
-            }).ConfigureAwait(false);
+            await WriteJsonAsync(output, w => AdminJson.Usage(w, u)).ConfigureAwait(false);
         }
 
         return 0;
@@ -197,22 +169,6 @@ internal static class AdminCommands
         return 0;
     }
 
-    private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
-    {
-        if (value is not null)
-        {
-            w.WriteString(name, value);
-        }
-    }
-
-    private static void WriteOptional(Utf8JsonWriter w, string name, int? value)
-    {
-        if (value is int v)
-        {
-            w.WriteNumber(name, v);
-        }
-    }
-
     private static async Task<SqliteStore> OpenAsync(CliArgs args, CancellationToken cancellationToken)
     {
         string directory = DataDirectory.Resolve(args.Get("--data"));
@@ -223,42 +179,6 @@ internal static class AdminCommands
 
         var hasher = new Candor.Core.Admission.KeyHasher(ServerSecret.LoadOrCreate(directory));
         return await SqliteStore.OpenAsync(directory, hasher, TimeProvider.System, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void WriteAccount(Utf8JsonWriter w, Account a, long balance)
-    {
-        w.WriteStartObject();
-        w.WriteString("id", a.Id);
-        w.WriteString("name", a.Name);
-        w.WriteString("group", a.Group);
-        w.WriteBoolean("disabled", a.Disabled);
-        w.WriteNumber("balance_micros", balance);
-        w.WriteString("created_at", a.CreatedAt);
-        w.WriteEndObject();
-    }
-
-    private static void WriteKey(Utf8JsonWriter w, ApiKeyRecord k, bool close)
-    {
-        w.WriteStartObject();
-        w.WriteString("id", k.Id);
-        w.WriteString("account", k.AccountId);
-        w.WriteString("name", k.Name);
-        w.WriteString("prefix", k.DisplayPrefix);
-        w.WriteString("created_at", k.CreatedAt);
-        if (k.ExpiresAt is { } expires)
-        {
-            w.WriteString("expires_at", expires);
-        }
-
-        if (k.RevokedAt is { } revoked)
-        {
-            w.WriteString("revoked_at", revoked);
-        }
-
-        if (close)
-        {
-            w.WriteEndObject();
-        }
     }
 
     private static async Task WriteJsonAsync(TextWriter output, Action<Utf8JsonWriter> write)
