@@ -205,21 +205,9 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             await UpstreamCall.ReadBoundedAsync(stream, body, config.MaxUpstreamResponseBytes, timer.Token).ConfigureAwait(false);
             decoder.DecodeResponse(body.WrittenSpan, events);
         }
-        catch (OperationCanceledException) when (!context.Aborted.IsCancellationRequested)
+        catch (Exception e) when (UpstreamCall.IsReadFailure(e))
         {
-            return AttemptOutcome.Failed(UpstreamErrors.Timeout("response body"), retryable: true);
-        }
-        catch (OperationCanceledException)
-        {
-            return AttemptOutcome.Done;
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException)
-        {
-            return AttemptOutcome.Failed(UpstreamErrors.Unavailable("connection lost while reading the response"), retryable: true);
-        }
-        catch (Exception e) when (e is JsonException or InvalidDataException or FormatException)
-        {
-            return AttemptOutcome.Failed(UpstreamErrors.Malformed("invalid JSON body"), retryable: true);
+            return FailedRead(e, context, "while reading the response");
         }
         finally
         {
@@ -312,21 +300,9 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                     }
                 }
             }
-            catch (OperationCanceledException) when (!context.Aborted.IsCancellationRequested)
+            catch (Exception e) when (UpstreamCall.IsReadFailure(e))
             {
-                return AttemptOutcome.Failed(UpstreamErrors.Timeout("no event within the first-byte timeout"), retryable: true);
-            }
-            catch (OperationCanceledException)
-            {
-                return AttemptOutcome.Done;
-            }
-            catch (Exception e) when (e is IOException or HttpRequestException)
-            {
-                return AttemptOutcome.Failed(UpstreamErrors.Unavailable("connection lost before the first event"), retryable: true);
-            }
-            catch (Exception e) when (e is JsonException or InvalidDataException or FormatException)
-            {
-                return AttemptOutcome.Failed(UpstreamErrors.Malformed("invalid event stream"), retryable: true);
+                return FailedRead(e, context, "before the first event");
             }
             finally
             {
@@ -430,17 +406,10 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                     }
                 }
             }
-            catch (OperationCanceledException) when (!context.Aborted.IsCancellationRequested)
+            catch (Exception e) when (UpstreamCall.IsReadFailure(e) && UpstreamCall.ReadFailure(e, "during the stream", context.Aborted) is { } error)
             {
-                broken = UpstreamErrors.Timeout("no event within the idle timeout");
-            }
-            catch (Exception e) when (e is IOException or HttpRequestException)
-            {
-                broken = UpstreamErrors.Unavailable("connection lost during the stream");
-            }
-            catch (Exception e) when (e is JsonException or InvalidDataException or FormatException)
-            {
-                broken = UpstreamErrors.Malformed("invalid event in the stream");
+                // A client that left is handled by the outer catch.
+                broken = error;
             }
 
             if (broken is null && !endMarker && !finished)
@@ -484,6 +453,10 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             }
         }
     }
+
+    /// <summary>A failed read before the first byte: retryable on another deployment, or done when the client left.</summary>
+    private static AttemptOutcome FailedRead(Exception e, RelayContext context, string phase) =>
+        UpstreamCall.ReadFailure(e, phase, context.Aborted) is { } error ? AttemptOutcome.Failed(error, retryable: true) : AttemptOutcome.Done;
 
     /// <summary>Encodes decoded events for the client (translated path) and reports whether a choice
     /// finished and whether the upstream reported a failure inside the stream.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net;
 using Candor.Core.Routing;
 using Candor.Protocols.Buffers;
@@ -86,6 +87,21 @@ internal static class UpstreamCall
             }
         }
     }
+
+    /// <summary>True for the exceptions that reading an upstream answer can end with (timeouts through
+    /// cancellation, cut connections, bodies that are not the protocol).</summary>
+    public static bool IsReadFailure(Exception e) =>
+        e is OperationCanceledException or IOException or HttpRequestException or JsonException or InvalidDataException or FormatException;
+
+    /// <summary>The error for a read failure <paramref name="phase"/> ("before the first event"…), or null
+    /// when the client went away and there is nobody to answer.</summary>
+    public static RelayError? ReadFailure(Exception e, string phase, CancellationToken clientAborted) => e switch
+    {
+        OperationCanceledException when clientAborted.IsCancellationRequested => null,
+        OperationCanceledException => UpstreamErrors.Timeout($"nothing arrived {phase} within the channel's timeout"),
+        IOException or HttpRequestException => UpstreamErrors.Unavailable($"connection lost {phase}"),
+        _ => UpstreamErrors.Malformed($"invalid data {phase}"),
+    };
 
     public static int? RetryAfter(HttpResponseMessage response)
     {
