@@ -38,4 +38,7 @@ public sealed class ChannelSettings
 
     /// <summary>Region where the upstream processes data (cn, us, eu…); "unknown" when not declared.</summary>
     public string Region { get; init; } = "unknown";
+
+    /// <summary>The channel's declared region, retention and training use; undeclared counts as the least private.</summary>
+    public Privacy.ChannelDataPolicy DataPolicy { get; init; } = Privacy.ChannelDataPolicy.Undeclared;
 }

@@ -38,6 +38,9 @@ public sealed class RelayContext
     /// <summary>The metering of a billed request (stored keys only); null when the request is not billed.</summary>
     public RequestMeter? Meter { get; set; }
 
+    /// <summary>The privacy policy in effect (server default narrowed by account and key), set at admission.</summary>
+    public Privacy.PrivacyPolicy Privacy { get; set; } = Candor.Core.Privacy.PrivacyPolicy.Open;
+
     /// <summary>Milliseconds elapsed since the request arrived, less the time spent on upstreams.</summary>
     public double OverheadMilliseconds() =>
         Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds - Stopwatch.GetElapsedTime(0, UpstreamTicks).TotalMilliseconds;
