@@ -1,0 +1,89 @@
+using Candor.Transparency.Merkle;
+
+namespace Candor.Transparency.Log;
+
+/// <summary>One published state of the log: a tree size, its root, the signed checkpoint, and the rightmost
+/// (partial) tile of every level. Immutable; the log swaps it whole. Proofs read one state, so they always
+/// agree with one checkpoint.</summary>
+internal sealed class LogState : INodeSource
+{
+    private readonly TileReader _tiles;
+    private readonly byte[][] _edges;
+
+    public LogState(long size, byte[][] edges, TileReader tiles)
+    {
+        Size = size;
+        _edges = edges;
+        _tiles = tiles;
+        Root = MerkleProofs.Root(this, size);
+    }
+
+    /// <summary>The number of leaves covered.</summary>
+    public long Size { get; }
+
+    /// <summary>The root hash for <see cref="Size"/>.</summary>
+    public byte[] Root { get; }
+
+    /// <summary>The signed checkpoint for this state (set once signed).</summary>
+    public byte[] Checkpoint { get; set; } = [];
+
+    /// <summary>The partial tile of <paramref name="level"/> (empty when that level has no partial tile).</summary>
+    public byte[] Edge(int level) => level < _edges.Length ? _edges[level] : [];
+
+    /// <summary>The number of full tiles at <paramref name="level"/> for a tree of <paramref name="size"/> leaves.</summary>
+    public static long FullTiles(long size, int level) => 8 * (level + 1) >= 63 ? 0 : size >> (8 * (level + 1));
+
+    /// <summary>The width of the partial tile of <paramref name="level"/> for a tree of <paramref name="size"/> leaves.</summary>
+    public static int PartialWidth(long size, int level) => 8 * level >= 63 ? 0 : (int)((size >> (8 * level)) & 0xFF);
+
+    /// <inheritdoc />
+    public void ReadNode(int level, long index, Span<byte> destination)
+    {
+        int tileLevel = level / 8, height = level % 8;
+        long first = index << height;
+        int count = 1 << height;
+        long tileIndex = first / TilePaths.Width;
+        int offset = (int)(first % TilePaths.Width);
+        ReadOnlySpan<byte> tile;
+        if (tileIndex < FullTiles(Size, tileLevel))
+        {
+            tile = _tiles.ReadFull(tileLevel, tileIndex);
+        }
+        else
+        {
+            tile = Edge(tileLevel);
+            if (tileIndex != FullTiles(Size, tileLevel) || tile.Length < (offset + count) * TreeHash.Size)
+            {
+                throw new InvalidOperationException($"node ({level}, {index}) lies outside the tree of size {Size}");
+            }
+        }
+
+        HashUp(tile.Slice(offset * TreeHash.Size, count * TreeHash.Size), destination);
+    }
+
+    /// <summary>The hash of the complete subtree whose leaves (at the tile's level) are <paramref name="hashes"/>
+    /// (a power of two of them).</summary>
+    public static void HashUp(ReadOnlySpan<byte> hashes, Span<byte> destination)
+    {
+        int count = hashes.Length / TreeHash.Size;
+        if (count == 1)
+        {
+            hashes.CopyTo(destination);
+            return;
+        }
+
+        Span<byte> work = stackalloc byte[hashes.Length];
+        hashes.CopyTo(work);
+        while (count > 1)
+        {
+            for (int i = 0; i < count / 2; i++)
+            {
+                TreeHash.Node(work.Slice(2 * i * TreeHash.Size, TreeHash.Size), work.Slice(((2 * i) + 1) * TreeHash.Size, TreeHash.Size), work.Slice(i * TreeHash.Size, TreeHash.Size));
+            }
+
+            count /= 2;
+        }
+
+        work[..TreeHash.Size].CopyTo(destination);
+    }
+}

@@ -1,0 +1,566 @@
+using System.Buffers.Binary;
+using System.Text;
+using Candor.Core.Transparency;
+using Candor.Transparency.Merkle;
+using Candor.Transparency.Notes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Candor.Transparency.Log;
+
+/// <summary>The transparency log: an RFC 6962 Merkle tree stored as c2sp.org/tlog-tiles files in its own directory,
+/// with signed checkpoints (c2sp.org/tlog-checkpoint, Ed25519 signed notes).</summary>
+/// <remarks>
+/// <para>An append is durable when <see cref="AppendAsync"/> completes: it is in <c>entries.journal</c>, flushed to
+/// disk (<see cref="EntryJournal"/>). The sequencer integrates journaled entries in batches every quarter of
+/// <see cref="MaxMergeDelay"/>: it writes the tiles and entry bundles that changed (each file atomically and
+/// durably), then the new signed <c>checkpoint</c> (the commit point), then publishes the new state.</para>
+/// <para>Tiles beyond the stored checkpoint are a deterministic function of the journal, so a crash at any point
+/// leaves nothing inconsistent: on open the stored tree is checked against the stored checkpoint (its root is
+/// recomputed from the tiles and the rightmost level-0 hashes are compared with the journal), and journaled
+/// entries the checkpoint does not cover are integrated before the log serves. Two checkpoints it signs are
+/// therefore always consistent.</para>
+/// </remarks>
+public sealed class TileLog : ITransparencyLog, IAsyncDisposable
+{
+    /// <summary>The checkpoint file in the log directory (also served at <c>/log/checkpoint</c>).</summary>
+    public const string CheckpointFile = "checkpoint";
+
+    /// <summary>The signing key file in the log directory (owner-only).</summary>
+    public const string KeyFile = "signing.key";
+
+    private readonly string _directory;
+    private readonly NoteSigner _signer;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TileReader _tiles;
+    private readonly SemaphoreSlim _integrating = new(1, 1);
+    private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    private readonly Lock _pendingLock = new();
+    private readonly CancellationTokenSource _stop = new();
+    private List<JournalRecord> _pending = [];
+    private List<byte[]> _bundle;
+    private LogState _state;
+    private EntryJournal? _journal;
+    private Task? _sequencer;
+
+    private TileLog(TransparencyLogOptions options, NoteSigner signer, ILogger logger, LogState state, List<byte[]> bundle)
+    {
+        _directory = options.Directory;
+        Origin = options.Origin;
+        MaxMergeDelay = options.MaxMergeDelay;
+        _time = options.Time;
+        _signer = signer;
+        _logger = logger;
+        _tiles = new TileReader(_directory);
+        _state = state;
+        _bundle = bundle;
+    }
+
+    /// <inheritdoc />
+    public TimeSpan MaxMergeDelay { get; }
+
+    /// <inheritdoc />
+    public string Origin { get; }
+
+    /// <summary>The log's public key as a signed-note verifier key string (<c>name+id+base64</c>), for
+    /// <c>/.well-known/candor</c> and for verifiers.</summary>
+    public string VerifierKey => _signer.VerifierKey;
+
+    /// <summary>The size covered by the latest published checkpoint.</summary>
+    public long Size => Volatile.Read(ref _state).Size;
+
+    /// <summary>The latest signed checkpoint, as served.</summary>
+    public byte[] Checkpoint => Volatile.Read(ref _state).Checkpoint;
+
+    /// <summary>The number of durably appended entries (integrated or not).</summary>
+    public long AppendedCount => _journal?.Count ?? 0;
+
+    /// <summary>Opens (or creates) the log in <see cref="TransparencyLogOptions.Directory"/>, checks the stored tree
+    /// against the stored checkpoint, integrates journaled entries the checkpoint does not cover, and starts the
+    /// sequencer.</summary>
+    /// <exception cref="InvalidDataException">The stored log does not match its checkpoint, or belongs to another
+    /// origin or key; the log refuses to run rather than sign an inconsistent checkpoint.</exception>
+    public static async Task<TileLog> OpenAsync(TransparencyLogOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(options.Origin) || options.Origin.Any(char.IsControl))
+        {
+            throw new ArgumentException("The log origin must be a non-empty single line.", nameof(options));
+        }
+
+        if (options.MaxMergeDelay <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("The maximum merge delay must be positive.", nameof(options));
+        }
+
+        string directory = Path.GetFullPath(options.Directory);
+        CreateOwnerOnly(directory);
+        var signer = LoadSigner(directory, options);
+        var tiles = new TileReader(directory);
+        try
+        {
+            // The stored checkpoint, if any: its signature, origin and root must match what is on disk.
+            long size = 0;
+            byte[]? storedRoot = null;
+            byte[]? storedCheckpoint = null;
+            string checkpointPath = Path.Combine(directory, CheckpointFile);
+            if (File.Exists(checkpointPath))
+            {
+                storedCheckpoint = await File.ReadAllBytesAsync(checkpointPath, cancellationToken).ConfigureAwait(false);
+                var verifier = NoteVerifier.Parse(signer.VerifierKey);
+                if (!verifier.TryVerify(storedCheckpoint, out string text, out string error) || !Notes.Checkpoint.TryParse(text, out var parsed, out error))
+                {
+                    throw new InvalidDataException($"{checkpointPath} is not a checkpoint signed by this log's key ({error}).");
+                }
+
+                if (parsed!.Origin != options.Origin)
+                {
+                    throw new InvalidDataException($"The log in {directory} has origin '{parsed.Origin}', not the configured '{options.Origin}'. Changing the origin starts a new log: move the old directory away, or set server.log_origin back.");
+                }
+
+                size = parsed.Size;
+                storedRoot = parsed.Root;
+            }
+
+            var edges = ReadEdges(directory, size);
+            var state = new LogState(size, edges, tiles);
+            if (storedRoot is not null && !state.Root.AsSpan().SequenceEqual(storedRoot))
+            {
+                throw new InvalidDataException($"The tiles in {directory} do not hash to the root of the stored checkpoint (size {size}); the log will not sign over a tree it cannot prove.");
+            }
+
+            // The journal: everything from the start of the rightmost entry bundle on is kept in memory.
+            int w0 = LogState.PartialWidth(size, 0);
+            string journalPath = Path.Combine(directory, EntryJournal.FileName);
+            var (kept, count, length) = EntryJournal.Recover(journalPath, size - w0, options.Time.GetTimestamp());
+            if (count < size || kept.Count < w0)
+            {
+                throw new InvalidDataException($"{journalPath} holds {count} entries, fewer than the checkpoint's {size}.");
+            }
+
+            byte[] edge0 = state.Edge(0);
+            for (int i = 0; i < w0; i++)
+            {
+                if (!kept[i].LeafHash.AsSpan().SequenceEqual(edge0.AsSpan(i * TreeHash.Size, TreeHash.Size)))
+                {
+                    throw new InvalidDataException($"Journal entry {kept[i].Index} does not match the level-0 tile.");
+                }
+            }
+
+            var bundle = kept.Take(w0).Select(static r => r.Data).ToList();
+            var log = new TileLog(new TransparencyLogOptions { Directory = directory, Origin = options.Origin, MaxMergeDelay = options.MaxMergeDelay, Time = options.Time }, signer, logger ?? NullLogger.Instance, state, bundle);
+            state.Checkpoint = storedCheckpoint ?? [];
+            log._pending = kept.Skip(w0).ToList();
+            int recovered = log._pending.Count;
+            if (storedCheckpoint is null || recovered > 0)
+            {
+                await log.IntegrateAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            log._journal = EntryJournal.Open(journalPath, length, count, options.Time, log.OnDurable);
+            log._sequencer = Task.Run(log.SequenceLoopAsync, CancellationToken.None);
+            log._logger.LogOpened(options.Origin, log.Size, recovered);
+            return log;
+        }
+        catch
+        {
+            signer.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long> AppendAsync(ReadOnlyMemory<byte> entry, CancellationToken cancellationToken)
+    {
+        if (entry.Length > ushort.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(entry), "A log entry holds at most 65535 bytes (tlog-tiles entry bundles use 16-bit lengths).");
+        }
+
+        var journal = _journal ?? throw new ObjectDisposedException(nameof(TileLog));
+        byte[] data = entry.ToArray();
+        var task = journal.AppendAsync(data, TreeHash.Leaf(data));
+        return new ValueTask<long>(cancellationToken.CanBeCanceled ? task.WaitAsync(cancellationToken) : task);
+    }
+
+    /// <summary>Integrates every entry already durable and publishes a checkpoint covering it (tests, shutdown).</summary>
+    public Task FlushAsync(CancellationToken cancellationToken) => IntegrateAsync(cancellationToken);
+
+    /// <summary>The inclusion proof of leaf <paramref name="index"/> under the latest checkpoint, with that checkpoint.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The leaf is not (yet) covered by the checkpoint.</exception>
+    public (List<byte[]> Proof, byte[] Checkpoint, long Size) InclusionProof(long index)
+    {
+        var state = Volatile.Read(ref _state);
+        return (MerkleProofs.Inclusion(state, index, state.Size), state.Checkpoint, state.Size);
+    }
+
+    /// <summary>The inclusion proof of leaf <paramref name="index"/> in the tree of <paramref name="size"/> leaves
+    /// (at most the latest checkpoint's size), with that tree's root.</summary>
+    public (List<byte[]> Proof, byte[] Root) InclusionProof(long index, long size)
+    {
+        var state = Volatile.Read(ref _state);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, state.Size);
+        return (MerkleProofs.Inclusion(state, index, size), MerkleProofs.Root(state, size));
+    }
+
+    /// <summary>The consistency proof between the trees of <paramref name="oldSize"/> and <paramref name="newSize"/>
+    /// leaves (both at most the latest checkpoint's size), with their roots.</summary>
+    public (List<byte[]> Proof, byte[] OldRoot, byte[] NewRoot) ConsistencyProof(long oldSize, long newSize)
+    {
+        var state = Volatile.Read(ref _state);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(newSize, state.Size);
+        return (MerkleProofs.Consistency(state, oldSize, newSize), MerkleProofs.Root(state, oldSize), MerkleProofs.Root(state, newSize));
+    }
+
+    /// <summary>The full path of a tlog-tiles resource (<c>tile/…</c>) if it exists, else null.</summary>
+    public string? ResourceFile(string relativePath)
+    {
+        if (!TilePaths.TryParse(relativePath, out _, out _, out _))
+        {
+            return null;
+        }
+
+        string path = Path.Combine(_directory, relativePath);
+        return File.Exists(path) ? path : null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_journal is { } journal)
+        {
+            await journal.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_sequencer is { } sequencer)
+        {
+            await sequencer.ConfigureAwait(false);
+        }
+
+        try
+        {
+            await IntegrateAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            _logger.IntegrationFailed(e.Message, _pending.Count);
+        }
+
+        _signer.Dispose();
+        _stop.Dispose();
+    }
+
+    private void OnDurable(IReadOnlyList<JournalRecord> records)
+    {
+        lock (_pendingLock)
+        {
+            _pending.AddRange(records);
+        }
+
+        _signal.Release();
+    }
+
+    private async Task SequenceLoopAsync()
+    {
+        var window = MaxMergeDelay / 4;
+        try
+        {
+            while (true)
+            {
+                await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
+                await Task.Delay(window, _time, _stop.Token).ConfigureAwait(false);
+                try
+                {
+                    await IntegrateAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    _logger.IntegrationFailed(e.Message, _pending.Count);
+                    _signal.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping; DisposeAsync integrates what is left.
+        }
+    }
+
+    private async Task IntegrateAsync(CancellationToken cancellationToken)
+    {
+        await _integrating.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            List<JournalRecord> batch;
+            lock (_pendingLock)
+            {
+                batch = _pending;
+                _pending = [];
+            }
+
+            try
+            {
+                Integrate(batch);
+            }
+            catch
+            {
+                lock (_pendingLock)
+                {
+                    batch.AddRange(_pending);
+                    _pending = batch;
+                }
+
+                throw;
+            }
+        }
+        finally
+        {
+            _integrating.Release();
+        }
+    }
+
+    /// <summary>Adds <paramref name="batch"/> to the tree: writes the tiles and bundles it changes, then the signed
+    /// checkpoint, then publishes the new state. Nothing in memory changes unless the checkpoint was written.</summary>
+    private void Integrate(List<JournalRecord> batch)
+    {
+        var old = Volatile.Read(ref _state);
+        if (batch.Count == 0 && old.Checkpoint.Length > 0)
+        {
+            return;
+        }
+
+        long size = old.Size;
+        if (batch.Count > 0 && batch[0].Index != size)
+        {
+            throw new InvalidDataException($"journal entry {batch[0].Index} arrived for integration at tree size {size}");
+        }
+
+        // Working copies of the rightmost tiles; full tiles found on the way are written below.
+        var edges = new List<List<byte[]>>();
+        for (int level = 0; LogState.PartialWidth(old.Size, level) > 0 || LogState.FullTiles(old.Size, level) > 0; level++)
+        {
+            byte[] edge = old.Edge(level);
+            var hashes = new List<byte[]>(TilePaths.Width);
+            for (int i = 0; i < edge.Length; i += TreeHash.Size)
+            {
+                hashes.Add(edge[i..(i + TreeHash.Size)]);
+            }
+
+            edges.Add(hashes);
+        }
+
+        var files = new List<(string Path, byte[] Data)>();
+        var fullTiles = new List<(int Level, long Index, byte[] Data)>();
+        var bundle = new List<byte[]>(_bundle);
+        foreach (var record in batch)
+        {
+            AddHash(edges, 0, size, record.LeafHash, fullTiles);
+            bundle.Add(record.Data);
+            size++;
+            if (bundle.Count == TilePaths.Width)
+            {
+                files.Add((TilePaths.Entries((size - 1) / TilePaths.Width, TilePaths.Width), EncodeBundle(bundle)));
+                bundle.Clear();
+            }
+        }
+
+        foreach (var (level, index, data) in fullTiles)
+        {
+            files.Add((TilePaths.Tile(level, index, TilePaths.Width), data));
+        }
+
+        var newEdges = new byte[edges.Count][];
+        for (int level = 0; level < edges.Count; level++)
+        {
+            newEdges[level] = edges[level].SelectMany(static h => h).ToArray();
+            int width = edges[level].Count;
+            if (width > 0)
+            {
+                files.Add((TilePaths.Tile(level, LogState.FullTiles(size, level), width), newEdges[level]));
+            }
+        }
+
+        if (bundle.Count > 0)
+        {
+            files.Add((TilePaths.Entries(size / TilePaths.Width, bundle.Count), EncodeBundle(bundle)));
+        }
+
+        var dirty = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (path, data) in files)
+        {
+            string full = Path.Combine(_directory, path);
+            if (!File.Exists(full) || new FileInfo(full).Length != data.Length)
+            {
+                DurableFiles.Write(full, data, dirty);
+            }
+        }
+
+        foreach (string directory in dirty)
+        {
+            DurableFiles.SyncDirectory(directory);
+        }
+
+        foreach (var (level, index, data) in fullTiles)
+        {
+            _tiles.Remember(level, index, data);
+        }
+
+        var state = new LogState(size, newEdges, _tiles);
+        state.Checkpoint = _signer.Sign(new Checkpoint(Origin, size, state.Root).ToText());
+        DurableFiles.Write(Path.Combine(_directory, CheckpointFile), state.Checkpoint);
+
+        // Committed: publish, then drop partial tiles that full ones replaced.
+        _bundle = bundle;
+        Volatile.Write(ref _state, state);
+        foreach (var (level, index, _) in fullTiles)
+        {
+            DeletePartials(TilePaths.Tile(level, index, TilePaths.Width));
+        }
+
+        if (size / TilePaths.Width > old.Size / TilePaths.Width)
+        {
+            for (long index = old.Size / TilePaths.Width; index < size / TilePaths.Width; index++)
+            {
+                DeletePartials(TilePaths.Entries(index, TilePaths.Width));
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            long waited = (long)_time.GetElapsedTime(batch[0].DurableTimestamp).TotalMilliseconds;
+            if (waited > MaxMergeDelay.TotalMilliseconds)
+            {
+                _logger.MergeDelayExceeded(waited, (long)MaxMergeDelay.TotalMilliseconds);
+            }
+        }
+
+        _logger.CheckpointPublished(size, batch.Count);
+    }
+
+    private static void AddHash(List<List<byte[]>> edges, int level, long sizeBefore, byte[] hash, List<(int, long, byte[])> fullTiles)
+    {
+        while (edges.Count <= level)
+        {
+            edges.Add(new List<byte[]>(TilePaths.Width));
+        }
+
+        var edge = edges[level];
+        edge.Add(hash);
+        if (edge.Count < TilePaths.Width)
+        {
+            return;
+        }
+
+        byte[] tile = edge.SelectMany(static h => h).ToArray();
+        fullTiles.Add((level, LogState.FullTiles(sizeBefore, level), tile));
+        edge.Clear();
+        byte[] root = new byte[TreeHash.Size];
+        LogState.HashUp(tile, root);
+        AddHash(edges, level + 1, sizeBefore, root, fullTiles);
+    }
+
+    private static byte[] EncodeBundle(List<byte[]> entries)
+    {
+        byte[] bundle = new byte[entries.Sum(static e => 2 + e.Length)];
+        int at = 0;
+        foreach (byte[] entry in entries)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(bundle.AsSpan(at), (ushort)entry.Length);
+            entry.CopyTo(bundle, at + 2);
+            at += 2 + entry.Length;
+        }
+
+        return bundle;
+    }
+
+    private void DeletePartials(string fullPath)
+    {
+        string partials = Path.Combine(_directory, fullPath + ".p");
+        try
+        {
+            if (Directory.Exists(partials))
+            {
+                Directory.Delete(partials, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Partial tiles past their full tile are optional to keep; a later run may remove them.
+        }
+    }
+
+    private static byte[][] ReadEdges(string directory, long size)
+    {
+        var edges = new List<byte[]>();
+        for (int level = 0; LogState.PartialWidth(size, level) > 0 || LogState.FullTiles(size, level) > 0; level++)
+        {
+            int width = LogState.PartialWidth(size, level);
+            if (width == 0)
+            {
+                edges.Add([]);
+                continue;
+            }
+
+            string path = Path.Combine(directory, TilePaths.Tile(level, LogState.FullTiles(size, level), width));
+            byte[] tile = File.Exists(path) ? File.ReadAllBytes(path) : [];
+            if (tile.Length != width * TreeHash.Size)
+            {
+                throw new InvalidDataException($"The transparency log is missing its partial tile {path} for the stored checkpoint.");
+            }
+
+            edges.Add(tile);
+        }
+
+        return [.. edges];
+    }
+
+    private static NoteSigner LoadSigner(string directory, TransparencyLogOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.SigningKey))
+        {
+            try
+            {
+                return NoteSigner.Parse(options.SigningKey);
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidDataException($"{TransparencyLogOptions.SigningKeyVariable}: {e.Message}.", e);
+            }
+        }
+
+        string path = Path.Combine(directory, KeyFile);
+        if (File.Exists(path))
+        {
+            try
+            {
+                return NoteSigner.Parse(File.ReadAllText(path, Encoding.ASCII));
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidDataException($"{path}: {e.Message}.", e);
+            }
+        }
+
+        var signer = NoteSigner.Generate(options.Origin, out string privateKey);
+        DurableFiles.Write(path, Encoding.ASCII.GetBytes(privateKey + "\n"), ownerOnly: true);
+        return signer;
+    }
+
+    private static void CreateOwnerOnly(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+}
