@@ -33,4 +33,12 @@ public sealed class CandorConfig
 
     /// <summary>Output tokens reserved for a request that sets no limit of its own (<c>server.default_max_output_tokens</c>).</summary>
     public int DefaultMaxOutputTokens { get; set; } = 4096;
+
+    /// <summary>The transparency log's checkpoint origin (<c>server.log_origin</c>); null = derived from the host
+    /// name (<c>&lt;host&gt;/log</c>). See docs/transparency.md.</summary>
+    public string? LogOrigin { get; set; }
+
+    /// <summary>The longest time from a durable log append to a checkpoint covering it
+    /// (<c>server.log_max_merge_delay</c>, default 1 s). Receipts promise it.</summary>
+    public TimeSpan LogMaxMergeDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -118,6 +118,14 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                 case "default_max_output_tokens":
                     config.DefaultMaxOutputTokens = (int)Long(v, path, min: 1, max: 10_000_000);
                     break;
+                case "log_origin":
+                    config.LogOrigin = Scalar(v, path).Trim() is { Length: > 0 } origin && !origin.Any(static c => char.IsWhiteSpace(c) || c == '+')
+                        ? origin
+                        : throw Fail(v, path, "expected a non-empty origin without spaces or '+', such as candor.example/log");
+                    break;
+                case "log_max_merge_delay":
+                    config.LogMaxMergeDelay = Duration(v, path);
+                    break;
                 default:
                     throw Fail(k, path, "unknown setting");
             }

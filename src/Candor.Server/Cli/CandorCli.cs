@@ -6,7 +6,7 @@ namespace Candor.Server.Cli;
 /// <summary>The `candor` command line: serve (with --demo), version, help.</summary>
 internal static class CandorCli
 {
-    private const string Usage = """
+    private static readonly string Usage = """
         Candor — a verifiable AI relay.
 
         Usage:
@@ -21,6 +21,7 @@ internal static class CandorCli
           candor topup --account ID --amount USD [--note TEXT] [--data DIR]
           candor usage --account ID [--key KEY_ID] [--limit N] [--data DIR]
           candor prices [--model NAME] [--file operator-prices.yaml,…]
+          candor verify checkpoint|inclusion|consistency … (see below)
           candor version
           candor help
 
@@ -33,7 +34,8 @@ internal static class CandorCli
         accounts, keys, topup
                   Manage accounts, API keys (printed once at creation, stored only as keyed hashes) and
                   balances (exact micro-USD) in the data directory. Output is one JSON object per line.
-        """;
+        verify    Offline checks of the transparency log (docs/transparency.md); exit 0 when verified, 1 when not:
+        """ + VerifyCommands.Usage;
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
 
@@ -56,11 +58,12 @@ internal static class CandorCli
                 "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "topup" => await AdminCommands.TopUpAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "usage" => await AdminCommands.UsageAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
+                "verify" when args.Length > 1 => await VerifyCommands.RunAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "prices" => await AdminCommands.PricesAsync(CliArgs.Parse(args[1..]), output).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or Candor.Core.Configuration.ConfigException)
+        catch (Exception e) when (e is ArgumentException or FormatException or IOException or Candor.Core.Configuration.ConfigException)
         {
             await error.WriteLineAsync($"candor: {e.Message}").ConfigureAwait(false);
             return 2;

@@ -9,6 +9,7 @@ using Candor.Emulator;
 using Candor.Providers;
 using Candor.Server.Admin;
 using Candor.Server.Surfaces;
+using Candor.Server.Transparency;
 using Candor.Storage;
 
 namespace Candor.Server.Hosting;
@@ -41,6 +42,7 @@ public static class CandorServer
 
         // Billing: only with a data directory (not in demo mode).
         var storage = options.Demo ? null : await BillingSetup.InitializeAsync(config, options, console, cancellationToken).ConfigureAwait(false);
+        var transparencyLog = storage is null ? null : await TransparencySetup.OpenAsync(config, storage.DataDirectory, options.Environment, cancellationToken).ConfigureAwait(false);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -78,6 +80,7 @@ public static class CandorServer
             BillingSetup.AddBilling(services, storage, config);
         }
 
+        TransparencySetup.AddTransparencyLog(services, transparencyLog);
         if (emulator is not null)
         {
             services.AddHostedService(_ => new EmulatorLifetime(emulator));
@@ -99,6 +102,8 @@ public static class CandorServer
             app.MapSelfService();
             app.MapAdmin();
         }
+
+        app.MapTransparencyLog();
 
         return app;
     }
