@@ -107,7 +107,8 @@ public static class NoteKeys
         name = "";
         keyId = 0;
         data = [];
-        string[] parts = text.Split('+');
+        // Only the first two '+' separate fields: base64 key data may itself contain '+'.
+        string[] parts = text.Split('+', 3);
         if (parts.Length != 3 || !IsValidName(parts[0]) || parts[1].Length != 8
             || !uint.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out keyId))
         {
