@@ -21,6 +21,7 @@ internal static class CandorCli
           candor topup --account ID --amount USD [--note TEXT] [--data DIR]
           candor usage --account ID [--key KEY_ID] [--limit N] [--data DIR]
           candor prices [--model NAME] [--file operator-prices.yaml,…]
+          candor verify receipt FILE --key VERIFIER_KEY|WELL_KNOWN.json [--body FILE]
           candor version
           candor help
 
@@ -33,6 +34,9 @@ internal static class CandorCli
         accounts, keys, topup
                   Manage accounts, API keys (printed once at creation, stored only as keyed hashes) and
                   balances (exact micro-USD) in the data directory. Output is one JSON object per line.
+        verify receipt
+                  Check a saved receipt's signature offline (and, with --body, that a saved response body
+                  is the one the receipt describes). Exit 0 when every check passes, 1 when one fails.
         """;
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
@@ -57,6 +61,8 @@ internal static class CandorCli
                 "topup" => await AdminCommands.TopUpAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "usage" => await AdminCommands.UsageAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "prices" => await AdminCommands.PricesAsync(CliArgs.Parse(args[1..]), output).ConfigureAwait(false),
+                "verify" when args.Length > 2 && args[1] == "receipt" =>
+                    await VerifyReceiptCommand.RunAsync(args[2], CliArgs.Parse(args[3..]), output, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };
         }

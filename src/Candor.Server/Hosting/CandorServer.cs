@@ -78,6 +78,8 @@ public static class CandorServer
             BillingSetup.AddBilling(services, storage, config);
         }
 
+        ReceiptSetup.AddReceipts(services, config, storage, hasher, options);
+
         if (emulator is not null)
         {
             services.AddHostedService(_ => new EmulatorLifetime(emulator));
@@ -94,6 +96,7 @@ public static class CandorServer
         app.MapOpenAI();
         app.MapAnthropic();
         app.MapGemini();
+        app.MapReceipts();
         if (storage is not null)
         {
             app.MapSelfService();
