@@ -72,7 +72,12 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
     internal Task<int> MigrateAsync(CancellationToken cancellationToken) => _db.MigrateAsync(_time, cancellationToken);
 
     /// <inheritdoc/>
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        _receiptQueue.Writer.TryComplete();
+        _receiptWriter?.Wait(TimeSpan.FromSeconds(30));
+        _db.Dispose();
+    }
 
     /// <summary>Now, at the millisecond precision the store keeps, so returned records equal stored ones.</summary>
     private DateTimeOffset Now() => DbValues.FromMillis(_time.GetUtcNow().ToUnixTimeMilliseconds());

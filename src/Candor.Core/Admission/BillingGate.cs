@@ -139,8 +139,10 @@ public sealed class BillingGate(
             TokenCounter.MethodFor(upstream) == TokenCountMethod.O200kEstimate ? MeteringTolerance.Estimate : MeteringTolerance.Exact);
         long charge = 0;
         string note = "";
+        meter.Decision = decision;
         if (!decision.IsFree && FindPrice(meter.RequestedModel, upstream, meter.ChannelId) is { } price)
         {
+            meter.Price = price;
             var breakdown = CostCalculator.Compute(decision.Billed, price, meter.Multiplier);
             charge = Math.Min(breakdown.TotalMicros, meter.Reservation.Micros);
             note = string.Create(CultureInfo.InvariantCulture,

@@ -31,6 +31,9 @@ public sealed class CandorConfig
     /// <summary>Operator price files laid over the shipped default, in order (<c>server.prices</c>).</summary>
     public List<string> PriceFiles { get; } = [];
 
+    /// <summary>The operator's identity (<c>operator:</c>), published at <c>/.well-known/candor</c>.</summary>
+    public OperatorInfo Operator { get; } = new();
+
     /// <summary>Output tokens reserved for a request that sets no limit of its own (<c>server.default_max_output_tokens</c>).</summary>
     public int DefaultMaxOutputTokens { get; set; } = 4096;
 

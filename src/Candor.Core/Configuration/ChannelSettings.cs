@@ -39,6 +39,10 @@ public sealed class ChannelSettings
     /// <summary>Region where the upstream processes data (cn, us, eu…); "unknown" when not declared.</summary>
     public string Region { get; init; } = "unknown";
 
+    /// <summary>The upstream model's registration or filing number where one exists (<c>registration:</c>), published
+    /// at <c>/.well-known/candor</c>.</summary>
+    public string? Registration { get; init; }
+
     /// <summary>The channel's declared region, retention and training use; undeclared counts as the least private.</summary>
     public Privacy.ChannelDataPolicy DataPolicy { get; init; } = Privacy.ChannelDataPolicy.Undeclared;
 }

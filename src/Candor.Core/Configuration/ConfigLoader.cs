@@ -75,8 +75,11 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                 case "keys":
                     ReadKeys(Seq(value, "keys"), config);
                     break;
+                case "operator":
+                    ReadOperator(Map(value, "operator"), config.Operator);
+                    break;
                 default:
-                    throw Fail(keyNode, key, "unknown section (expected server, channels, models, keys)");
+                    throw Fail(keyNode, key, "unknown section (expected server, channels, models, keys, operator)");
             }
         }
 
@@ -132,6 +135,57 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
         }
     }
 
+    private void ReadOperator(YamlMappingNode node, OperatorInfo info)
+    {
+        foreach (var (k, v) in node.Children)
+        {
+            string key = Scalar(k, "operator");
+            string path = "operator." + key;
+            switch (key)
+            {
+                case "name": info.Name = Scalar(v, path); break;
+                case "contact": info.Contact = Scalar(v, path); break;
+                case "url": info.Url = Scalar(v, path); break;
+                case "domain":
+                    string domain = Scalar(v, path);
+                    if (domain.Length == 0 || domain.AsSpan().IndexOfAny([' ', '+', '\t']) >= 0)
+                    {
+                        throw Fail(v, path, "must be a name without spaces or '+' (it names the receipt key)");
+                    }
+
+                    info.Domain = domain;
+                    break;
+                case "registrations":
+                    int i = 0;
+                    foreach (var item in Seq(v, path).Children)
+                    {
+                        string at = $"{path}[{i++}]";
+                        string? authority = null, number = null;
+                        foreach (var (rk, rv) in Map(item, at).Children)
+                        {
+                            switch (Scalar(rk, at))
+                            {
+                                case "authority": authority = Scalar(rv, $"{at}.authority"); break;
+                                case "number": number = Scalar(rv, $"{at}.number"); break;
+                                default: throw Fail(rk, at, "unknown registration field (expected authority, number)");
+                            }
+                        }
+
+                        if (authority is null || number is null)
+                        {
+                            throw Fail(item, at, "a registration needs 'authority' and 'number'");
+                        }
+
+                        info.Registrations.Add(new(authority, number));
+                    }
+
+                    break;
+                default:
+                    throw Fail(k, path, "unknown operator setting (expected name, domain, contact, url, registrations)");
+            }
+        }
+    }
+
     private void ReadChannels(YamlSequenceNode node, CandorConfig config)
     {
         int i = 0;
@@ -139,7 +193,7 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
         {
             string at = $"channels[{i++}]";
             var map = Map(item, at);
-            string? id = null, provider = null, apiKeyEnv = null, apiVersion = null, region = null;
+            string? id = null, provider = null, apiKeyEnv = null, apiVersion = null, region = null, registration = null;
             Uri? baseUrl = null;
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             TimeSpan connect = TimeSpan.FromSeconds(10), firstByte = TimeSpan.FromSeconds(120), idle = TimeSpan.FromSeconds(120);
@@ -176,6 +230,9 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                         break;
                     case "region":
                         region = Scalar(v, path).ToLowerInvariant();
+                        break;
+                    case "registration":
+                        registration = Scalar(v, path);
                         break;
                     case "headers":
                         foreach (var (hk, hv) in Map(v, path).Children)
@@ -247,6 +304,7 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                 ApiKey = apiKey,
                 ApiVersion = apiVersion,
                 Region = region ?? "unknown",
+                Registration = registration,
                 Headers = headers,
                 ConnectTimeout = connect,
                 FirstByteTimeout = firstByte,

@@ -6,7 +6,9 @@ using System.Text.Json;
 using Candor.Core.Accounting;
 using Candor.Core.Admission;
 using Candor.Core.Configuration;
+using Candor.Core.Receipts;
 using Candor.Core.Routing;
+using Candor.Core.Upstream;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
@@ -22,8 +24,10 @@ namespace Candor.Core.Relay;
 /// <remarks>With a <see cref="BillingGate"/> (Candor has a data directory), a request of a stored key is admitted
 /// (models, limits, reservation) before routing and metered in both paths; it settles before the bytes that
 /// complete the answer are flushed (the whole body, or the event carrying the end marker), and in any case
-/// when the request ends, so a response the client received complete always has its usage record.</remarks>
-public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logger, BillingGate? billing = null)
+/// when the request ends, so a response the client received complete always has its usage record.
+/// With a <see cref="ReceiptService"/>, every request gets one signed receipt, sealed (after settlement) before
+/// the same flush, or in any case when the request ends (docs/receipts.md).</remarks>
+public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logger, BillingGate? billing = null, ReceiptService? receipts = null)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
@@ -35,41 +39,87 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
     {
         var snapshot = snapshots.Current;
         var http = context.Http;
-        if (!snapshot.Models.TryGetValue(request.Model, out var route))
+        using var receipt = receipts?.Begin(context, rawBody.Span);
+        if (receipt is not null)
         {
-            await ResponseWriter.WriteErrorAsync(http, surface, RelayError.ModelNotFound(request.Model)).ConfigureAwait(false);
-            Completed(context, request, 404);
-            return;
-        }
-
-        if (billing is not null && http.Features.Get<Caller>()?.Key is { } key)
-        {
-            var (meter, refused) = await billing.AdmitAsync(context, key, request, route, snapshot.Config.DefaultMaxOutputTokens).ConfigureAwait(false);
-            if (refused is not null)
-            {
-                await ResponseWriter.WriteErrorAsync(http, surface, refused).ConfigureAwait(false);
-                Completed(context, request, http.Response.StatusCode);
-                return;
-            }
-
-            context.Meter = meter;
+            receipt.RequestedModel = request.Model;
         }
 
         try
         {
+            if (!snapshot.Models.TryGetValue(request.Model, out var route))
+            {
+                await WriteErrorAsync(context, surface, RelayError.ModelNotFound(request.Model), ReceiptOutcome.Refused).ConfigureAwait(false);
+                Completed(context, request, 404);
+                return;
+            }
+
+            if (billing is not null && http.Features.Get<Caller>()?.Key is { } key)
+            {
+                var (meter, refused) = await billing.AdmitAsync(context, key, request, route, snapshot.Config.DefaultMaxOutputTokens).ConfigureAwait(false);
+                if (refused is not null)
+                {
+                    await WriteErrorAsync(context, surface, refused, ReceiptOutcome.Refused).ConfigureAwait(false);
+                    Completed(context, request, http.Response.StatusCode);
+                    return;
+                }
+
+                context.Meter = meter;
+            }
+
             await RelayRoutedAsync(context, surface, request, rawBody, snapshot, route).ConfigureAwait(false);
         }
         finally
         {
+            var outcome = context.Meter is not { Accepted: true } ? StreamOutcome.NotStarted
+                : context.Aborted.IsCancellationRequested ? StreamOutcome.ClientDisconnected
+                : StreamOutcome.UpstreamFailed;
             if (context.Meter is { Settled: false } unsettled)
             {
-                var outcome = !unsettled.Accepted ? StreamOutcome.NotStarted
-                    : context.Aborted.IsCancellationRequested ? StreamOutcome.ClientDisconnected
-                    : StreamOutcome.UpstreamFailed;
                 await unsettled.SettleAsync(outcome).ConfigureAwait(false);
+            }
+
+            // Every request ends with a receipt: here for a client that left or a response that ended early.
+            if (receipts is not null && receipt is { IsSealed: false })
+            {
+                await receipts.SealAsync(context, context.Aborted.IsCancellationRequested ? ReceiptOutcome.Cancelled : ReceiptOutcomeOf(outcome),
+                    http.Response.StatusCode).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>Writes an error response; the receipt is sealed (after settlement) before the flush.</summary>
+    private async Task WriteErrorAsync(RelayContext context, Surface surface, RelayError error, string receiptOutcome)
+    {
+        if (ResponseWriter.WriteError(context.Http, surface, error, context.Output))
+        {
+            await FinishAsync(context, StreamOutcome.NotStarted, receiptOutcome).ConfigureAwait(false);
+            await ResponseWriter.FlushAsync(context.Http).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Settles the request (once) and then seals its receipt (once): what must be durable before the
+    /// flush that completes the response.</summary>
+    private async Task FinishAsync(RelayContext context, StreamOutcome outcome, string? receiptOutcome = null)
+    {
+        if (context.Meter is { } meter)
+        {
+            await meter.SettleAsync(outcome).ConfigureAwait(false);
+        }
+
+        if (receipts is not null)
+        {
+            await receipts.SealAsync(context, receiptOutcome ?? ReceiptOutcomeOf(outcome), context.Http.Response.StatusCode).ConfigureAwait(false);
+        }
+    }
+
+    private static string ReceiptOutcomeOf(StreamOutcome outcome) => outcome switch
+    {
+        StreamOutcome.Completed => ReceiptOutcome.Complete,
+        StreamOutcome.UpstreamFailed => ReceiptOutcome.Partial,
+        StreamOutcome.ClientDisconnected => ReceiptOutcome.Cancelled,
+        _ => ReceiptOutcome.Failed,
+    };
 
     private async Task RelayRoutedAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody, RuntimeSnapshot snapshot, ModelRoute route)
     {
@@ -113,7 +163,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         }
 
         SetRouteHeaders(http, context);
-        await ResponseWriter.WriteErrorAsync(http, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried")).ConfigureAwait(false);
+        await WriteErrorAsync(context, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried"), ReceiptOutcome.Failed).ConfigureAwait(false);
         Completed(context, request, http.Response.StatusCode);
     }
 
@@ -140,6 +190,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                 body = rewritten!.WrittenMemory;
             }
 
+            context.ForwardedRaw = body;
             var content = new ReadOnlyMemoryContent(body);
             content.Headers.ContentType = JsonContentType;
             upstreamRequest = adapter.CreateRawChatRequest(settings, deployment.UpstreamModel, request.Stream, content);
@@ -150,6 +201,11 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         }
 
         using var _ = upstreamRequest;
+        if (context.Receipt is { } receipt)
+        {
+            await NoteForwardedAsync(context, receipt, request, upstreamRequest.Content, deployment.UpstreamModel, settings, adapter.Protocol, fast).ConfigureAwait(false);
+        }
+
         if (request.ProtocolHeaders is { } forwarded && request.SourceProtocol == adapter.Protocol)
         {
             foreach (var (name, value) in forwarded)
@@ -203,6 +259,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         {
             await using var stream = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(timer.Token).ConfigureAwait(false), timer, settings.IdleTimeout);
             await UpstreamCall.ReadBoundedAsync(stream, body, config.MaxUpstreamResponseBytes, timer.Token).ConfigureAwait(false);
+            context.Receipt?.HashUpstream(body.WrittenSpan);
             decoder.DecodeResponse(body.WrittenSpan, events);
         }
         catch (Exception e) when (UpstreamCall.IsReadFailure(e))
@@ -223,6 +280,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             }
 
             accumulator.Add(ev);
+            context.Receipt?.Observe(ev);
         }
 
         var http = context.Http;
@@ -251,13 +309,15 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         http.Response.Headers[RelayHeaders.Overhead] = context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture);
         if (fast)
         {
-            http.Response.BodyWriter.Write(body.WrittenSpan);
+            context.Output.Write(body.WrittenSpan);
         }
         else
         {
-            encoder.WriteResponse(whole, http.Response.BodyWriter);
+            encoder.WriteResponse(whole, context.Output);
         }
 
+        // The receipt (it hashes the body just written) is stored before the flush, like the usage record.
+        await FinishAsync(context, StreamOutcome.Completed).ConfigureAwait(false);
         await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
         return AttemptOutcome.Done;
     }
@@ -269,7 +329,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         var http = context.Http;
         var events = new List<ChatEvent>();
         using var pending = new PooledBufferWriter(4096);
-        bool ended = false, endMarker = false, finished = false;
+        bool ended = false, endMarker = false, finished = false, wroteEnd = false;
         Stream? body = null;
         SseStreamReader? reader = null;
         try
@@ -278,7 +338,8 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             // failure here can still go to another deployment.
             try
             {
-                body = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(timer.Token).ConfigureAwait(false), timer, settings.IdleTimeout);
+                var upstream = await response.Content.ReadAsStreamAsync(timer.Token).ConfigureAwait(false);
+                body = new IdleTimeoutStream(context.Receipt?.HashUpstream(upstream) ?? upstream, timer, settings.IdleTimeout);
                 reader = new SseStreamReader(body);
                 while (events.Count == 0 && !ended)
                 {
@@ -331,7 +392,8 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             }
 
             http.Response.Headers[RelayHeaders.Overhead] = context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture);
-            var output = http.Response.BodyWriter;
+            var pipe = http.Response.BodyWriter;
+            var output = context.Output;
             if (fast)
             {
                 output.Write(pending.WrittenSpan);
@@ -343,20 +405,21 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                 meter.Accepted = true;
             }
 
-            finished |= Emit(events, encoder, output, fast, meter, out var failedEarly);
+            finished |= Emit(events, encoder, output, fast, meter, context.Receipt, out var failedEarly);
             if (failedEarly is not null)
             {
-                await SettleAsync(meter, StreamOutcome.UpstreamFailed).ConfigureAwait(false);
+                await FinishAsync(context, StreamOutcome.UpstreamFailed).ConfigureAwait(false);
                 await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
                 return AttemptOutcome.Done;
             }
 
             if (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && finished))
             {
-                await SettleAsync(meter, StreamOutcome.Completed).ConfigureAwait(false);
+                wroteEnd = WriteEnd(encoder, output, fast, endMarker);
+                await FinishAsync(context, StreamOutcome.Completed).ConfigureAwait(false);
             }
 
-            await output.FlushAsync(context.Aborted).ConfigureAwait(false);
+            await pipe.FlushAsync(context.Aborted).ConfigureAwait(false);
             RelayError? broken = null;
             try
             {
@@ -367,7 +430,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                     var next = reader!.ReadAsync(timer.Token);
                     if (!next.IsCompleted)
                     {
-                        await output.FlushAsync(context.Aborted).ConfigureAwait(false);
+                        await pipe.FlushAsync(context.Aborted).ConfigureAwait(false);
                     }
 
                     var ev = await next.ConfigureAwait(false);
@@ -387,13 +450,13 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                         endMarker = ended = true;
                     }
 
-                    bool finishing = Emit(events, encoder, output, fast, meter, out var failed);
+                    bool finishing = Emit(events, encoder, output, fast, meter, context.Receipt, out var failed);
                     finished |= finishing;
                     if (failed is not null)
                     {
                         logger.StreamBroken(context.RequestId, settings.Id, failed.Kind.ToString());
-                        await SettleAsync(meter, StreamOutcome.UpstreamFailed).ConfigureAwait(false);
-                        await output.FlushAsync(context.Aborted).ConfigureAwait(false);
+                        await FinishAsync(context, StreamOutcome.UpstreamFailed).ConfigureAwait(false);
+                        await pipe.FlushAsync(context.Aborted).ConfigureAwait(false);
                         return AttemptOutcome.Done;
                     }
 
@@ -402,7 +465,8 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                     // The next flush (top of the loop, or after it) carries it.
                     if (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && finishing))
                     {
-                        await SettleAsync(meter, StreamOutcome.Completed).ConfigureAwait(false);
+                        wroteEnd = WriteEnd(encoder, output, fast, endMarker);
+                        await FinishAsync(context, StreamOutcome.Completed).ConfigureAwait(false);
                     }
                 }
             }
@@ -420,16 +484,17 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             if (broken is not null)
             {
                 logger.StreamBroken(context.RequestId, settings.Id, broken.Kind.ToString());
-                await SettleAsync(meter, context.Aborted.IsCancellationRequested ? StreamOutcome.ClientDisconnected : StreamOutcome.UpstreamFailed).ConfigureAwait(false);
                 encoder.WriteStreamError(broken, output);
+                await FinishAsync(context, context.Aborted.IsCancellationRequested ? StreamOutcome.ClientDisconnected : StreamOutcome.UpstreamFailed).ConfigureAwait(false);
             }
             else
             {
-                await SettleAsync(meter, StreamOutcome.Completed).ConfigureAwait(false);
-                if (!fast)
+                if (!wroteEnd)
                 {
-                    encoder.WriteStreamEnd(output);
+                    WriteEnd(encoder, output, fast, true);
                 }
+
+                await FinishAsync(context, StreamOutcome.Completed).ConfigureAwait(false);
             }
 
             await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
@@ -460,13 +525,14 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
 
     /// <summary>Encodes decoded events for the client (translated path) and reports whether a choice
     /// finished and whether the upstream reported a failure inside the stream.</summary>
-    private static bool Emit(List<ChatEvent> events, IChatClientEncoder encoder, System.Buffers.IBufferWriter<byte> output, bool fast, RequestMeter? meter, out RelayError? failed)
+    private static bool Emit(List<ChatEvent> events, IChatClientEncoder encoder, System.Buffers.IBufferWriter<byte> output, bool fast, RequestMeter? meter, ReceiptDraft? receipt, out RelayError? failed)
     {
         bool finished = false;
         failed = null;
         foreach (var ev in events)
         {
             meter?.Observe(ev);
+            receipt?.Observe(ev);
             switch (ev)
             {
                 case StreamFailed f:
@@ -491,11 +557,40 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         return finished;
     }
 
-    private static async Task SettleAsync(RequestMeter? meter, StreamOutcome outcome)
+    /// <summary>Writes the translated stream's end (the fast path relays the upstream's own end marker) before the
+    /// receipt hashes what was delivered; returns whether the end is now written.</summary>
+    private static bool WriteEnd(IChatClientEncoder encoder, System.Buffers.IBufferWriter<byte> output, bool fast, bool endMarker)
     {
-        if (meter is not null)
+        if (!fast && endMarker)
         {
-            await meter.SettleAsync(outcome).ConfigureAwait(false);
+            encoder.WriteStreamEnd(output);
+            return true;
+        }
+
+        return fast;
+    }
+
+    /// <summary>Hashes the body forwarded on this attempt, lists the transformations applied to it and, on the
+    /// translated path, checks the forwarded parameters against the client's.</summary>
+    private static async Task NoteForwardedAsync(
+        RelayContext context, ReceiptDraft receipt, ChatRequest request, HttpContent? content, string upstreamModel, ChannelSettings settings, WireProtocol protocol, bool fast)
+    {
+        ReadOnlyMemory<byte> forwarded = content switch
+        {
+            IForwardedBody body => body.Body,
+            ReadOnlyMemoryContent => ReadOnlyMemory<byte>.Empty,
+            null => ReadOnlyMemory<byte>.Empty,
+            _ => await content.ReadAsByteArrayAsync(context.Aborted).ConfigureAwait(false),
+        };
+        receipt.Attempts = context.Attempts;
+        receipt.Path = context.Path;
+        receipt.BeginAttempt(settings, upstreamModel, fast ? context.ForwardedRaw.Span : forwarded.Span, ParameterIntegrity.Declared(request, upstreamModel, protocol, fast));
+        if (!fast)
+        {
+            foreach (string flag in ParameterIntegrity.Check(request, forwarded.Span, protocol, upstreamModel, receipt.Transformations))
+            {
+                receipt.Flag(flag);
+            }
         }
     }
 

@@ -41,6 +41,16 @@ public sealed class RelayContext
     /// <summary>The privacy policy in effect (server default narrowed by account and key), set at admission.</summary>
     public Privacy.PrivacyPolicy Privacy { get; set; } = Candor.Core.Privacy.PrivacyPolicy.Open;
 
+    /// <summary>The request's receipt draft; null when receipts are off (the auxiliary routes).</summary>
+    public Receipts.ReceiptDraft? Receipt { get; set; }
+
+    /// <summary>The fast path's forwarded body (the client's bytes with the model replaced) of the current attempt.</summary>
+    internal ReadOnlyMemory<byte> ForwardedRaw { get; set; }
+
+    /// <summary>Where the response body is written: the client's body writer, through the receipt's hashing
+    /// writer when there is a receipt. Flushes go to <see cref="HttpResponse.BodyWriter"/>.</summary>
+    public System.Buffers.IBufferWriter<byte> Output => Receipt is { } r ? r.Output(Http.Response.BodyWriter) : Http.Response.BodyWriter;
+
     /// <summary>Milliseconds elapsed since the request arrived, less the time spent on upstreams.</summary>
     public double OverheadMilliseconds() =>
         Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds - Stopwatch.GetElapsedTime(0, UpstreamTicks).TotalMilliseconds;

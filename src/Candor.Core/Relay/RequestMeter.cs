@@ -71,6 +71,12 @@ public sealed class RequestMeter
     /// request is no longer free when it ends early.</summary>
     public bool Accepted { get; set; }
 
+    /// <summary>The billing decision of the settlement (figures billed, their sources and discrepancies); null until settled.</summary>
+    public BillingDecision? Decision { get; internal set; }
+
+    /// <summary>The price applied at settlement; null when nothing was charged.</summary>
+    public ModelPrice? Price { get; internal set; }
+
     /// <summary>True once settled.</summary>
     public bool Settled => _settlement is not null;
 

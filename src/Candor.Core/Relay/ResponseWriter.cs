@@ -9,9 +9,19 @@ public static class ResponseWriter
 {
     public static async Task WriteErrorAsync(HttpContext http, Surface surface, RelayError error)
     {
+        if (WriteError(http, surface, error, http.Response.BodyWriter))
+        {
+            await FlushAsync(http).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sets the error's status and headers and writes its envelope to <paramref name="output"/> without
+    /// flushing; false (nothing written) when the response has begun or the client left.</summary>
+    public static bool WriteError(HttpContext http, Surface surface, RelayError error, System.Buffers.IBufferWriter<byte> output)
+    {
         if (http.Response.HasStarted || http.RequestAborted.IsCancellationRequested)
         {
-            return;
+            return false;
         }
 
         http.Response.StatusCode = error.StatusCode;
@@ -21,8 +31,8 @@ public static class ResponseWriter
             http.Response.Headers.RetryAfter = ra.ToString(CultureInfo.InvariantCulture);
         }
 
-        surface.WriteError(error, http.Response.BodyWriter);
-        await FlushAsync(http).ConfigureAwait(false);
+        surface.WriteError(error, output);
+        return true;
     }
 
     public static async Task FlushAsync(HttpContext http)

@@ -10,7 +10,7 @@ namespace Candor.Providers.Http;
 /// <summary>A JSON request body written into an array rented from the shared pool, returned when the
 /// content is disposed (disposing the request message disposes its content). Every adapter builds its
 /// upstream bodies through here, so a request costs no body allocation beyond the pool.</summary>
-internal sealed class PooledJsonContent : HttpContent
+internal sealed class PooledJsonContent : HttpContent, Candor.Core.Upstream.IForwardedBody
 {
     /// <summary>Relaxed escaping writes characters as the vendors do (no <c>\u002B</c> for <c>+</c>), so
     /// opaque values such as thinking signatures reach the upstream byte for byte.</summary>
@@ -46,8 +46,8 @@ internal sealed class PooledJsonContent : HttpContent
         }
     }
 
-    /// <summary>The body bytes (for tests).</summary>
-    internal ReadOnlyMemory<byte> Body => _buffer?.WrittenMemory ?? ReadOnlyMemory<byte>.Empty;
+    /// <summary>The body bytes (hashed by the receipt; read by tests).</summary>
+    public ReadOnlyMemory<byte> Body => _buffer?.WrittenMemory ?? ReadOnlyMemory<byte>.Empty;
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         stream.WriteAsync(Body).AsTask();

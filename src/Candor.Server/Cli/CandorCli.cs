@@ -22,6 +22,7 @@ internal static class CandorCli
           candor usage --account ID [--key KEY_ID] [--limit N] [--data DIR]
           candor prices [--model NAME] [--file operator-prices.yaml,…]
           candor verify checkpoint|inclusion|consistency … (see below)
+          candor verify receipt FILE --key VERIFIER_KEY|WELL_KNOWN.json [--body FILE]
           candor version
           candor help
 
@@ -34,6 +35,9 @@ internal static class CandorCli
         accounts, keys, topup
                   Manage accounts, API keys (printed once at creation, stored only as keyed hashes) and
                   balances (exact micro-USD) in the data directory. Output is one JSON object per line.
+        verify receipt
+                  Check a saved receipt's signature offline (and, with --body, that a saved response body
+                  is the one the receipt describes). Exit 0 when every check passes, 1 when one fails.
         verify    Offline checks of the transparency log (docs/transparency.md); exit 0 when verified, 1 when not:
         """ + VerifyCommands.Usage;
 
@@ -58,8 +62,10 @@ internal static class CandorCli
                 "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "topup" => await AdminCommands.TopUpAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "usage" => await AdminCommands.UsageAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
-                "verify" when args.Length > 1 => await VerifyCommands.RunAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "prices" => await AdminCommands.PricesAsync(CliArgs.Parse(args[1..]), output).ConfigureAwait(false),
+                "verify" when args.Length > 2 && args[1] == "receipt" =>
+                    await VerifyReceiptCommand.RunAsync(args[2], CliArgs.Parse(args[3..]), output, cancellationToken).ConfigureAwait(false),
+                "verify" when args.Length > 1 => await VerifyCommands.RunAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };
         }

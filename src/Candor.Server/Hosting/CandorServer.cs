@@ -81,6 +81,8 @@ public static class CandorServer
         }
 
         TransparencySetup.AddTransparencyLog(services, transparencyLog);
+        ReceiptSetup.AddReceipts(services, config, storage, hasher, options);
+
         if (emulator is not null)
         {
             services.AddHostedService(_ => new EmulatorLifetime(emulator));
@@ -97,6 +99,7 @@ public static class CandorServer
         app.MapOpenAI();
         app.MapAnthropic();
         app.MapGemini();
+        app.MapReceipts();
         if (storage is not null)
         {
             app.MapSelfService();

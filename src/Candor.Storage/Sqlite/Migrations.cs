@@ -114,5 +114,16 @@ internal static class Migrations
             CREATE INDEX ix_usage_records_account ON usage_records (account_id, created_at, request_id);
             CREATE INDEX ix_usage_records_key ON usage_records (key_id, created_at)
             """),
+        new(5, "receipts", """
+            CREATE TABLE receipts (
+                id         TEXT   PRIMARY KEY,
+                owner_id   TEXT   NOT NULL,
+                account_id TEXT,
+                created_at BIGINT NOT NULL,
+                body       BYTEA  NOT NULL,
+                leaf_index BIGINT
+            );
+            CREATE INDEX ix_receipts_unlogged ON receipts (leaf_index, created_at)
+            """),
     ];
 }

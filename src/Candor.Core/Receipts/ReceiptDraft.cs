@@ -1,0 +1,185 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Candor.Core.Configuration;
+using Candor.Protocols.Canonical;
+
+namespace Candor.Core.Receipts;
+
+/// <summary>What one request's receipt will say, gathered while the request runs: hashes of the client's body,
+/// of the forwarded body and of both sides of the response (incremental, nothing buffered), the route, the
+/// models and ids the upstream reported, the listed transformations and the audit flags. Sealed exactly once by
+/// <see cref="ReceiptService"/>; holds no user content.</summary>
+public sealed class ReceiptDraft : IDisposable
+{
+    private readonly List<Transformation> _transformations = [];
+    private readonly List<Transformation> _attemptTransformations = [];
+    private readonly List<string> _flags = [];
+    private IncrementalHash? _upstream;
+    private HashingBufferWriter? _delivered;
+    private int _sealed;
+
+    internal ReceiptDraft(string id, string requestId, string surface, string ownerId, string? accountId, string pseudonym, ReadOnlySpan<byte> clientBody)
+    {
+        Id = id;
+        RequestId = requestId;
+        Surface = surface;
+        OwnerId = ownerId;
+        AccountId = accountId;
+        Pseudonym = pseudonym;
+        RequestSha256 = SHA256.HashData(clientBody);
+        RequestBytes = clientBody.Length;
+    }
+
+    /// <summary>The receipt id (<c>rcpt_…</c>), sent in the <c>x-candor-receipt</c> header.</summary>
+    public string Id { get; }
+
+    /// <summary>Candor's request id.</summary>
+    public string RequestId { get; }
+
+    /// <summary>The client surface.</summary>
+    public string Surface { get; }
+
+    /// <summary>Who may read the receipt: <c>key:ID</c> for a stored key, <c>config:NAME</c> for a configuration key.</summary>
+    public string OwnerId { get; }
+
+    /// <summary>The stored key's account; null for configuration keys.</summary>
+    public string? AccountId { get; }
+
+    /// <summary>The pseudonymous key id printed on the receipt (HMAC of <see cref="OwnerId"/> under the server secret).</summary>
+    public string Pseudonym { get; }
+
+    /// <summary>SHA-256 of the client's body as received.</summary>
+    public byte[] RequestSha256 { get; }
+
+    /// <summary>Length of the client's body.</summary>
+    public int RequestBytes { get; }
+
+    /// <summary>SHA-256 of the body forwarded on the last attempt; null when nothing was forwarded.</summary>
+    public byte[]? ForwardedSha256 { get; private set; }
+
+    /// <summary>Length of the forwarded body.</summary>
+    public int ForwardedBytes { get; private set; }
+
+    /// <summary>The requested public model.</summary>
+    public string? RequestedModel { get; set; }
+
+    /// <summary>The channel of the last attempt.</summary>
+    public ChannelSettings? Channel { get; private set; }
+
+    /// <summary>The upstream model the deployment names (what should have served).</summary>
+    public string? UpstreamModel { get; private set; }
+
+    /// <summary>The model the upstream reported.</summary>
+    public string? ReportedModel { get; private set; }
+
+    /// <summary>The upstream's response id.</summary>
+    public string? UpstreamResponseId { get; private set; }
+
+    /// <summary>The upstream's system fingerprint.</summary>
+    public string? SystemFingerprint { get; private set; }
+
+    /// <summary>The upstream usage, merged over the stream; null when none arrived.</summary>
+    public Usage? ReportedUsage { get; private set; }
+
+    /// <summary>fast, translated or -.</summary>
+    public string Path { get; set; } = "-";
+
+    /// <summary>Upstream attempts made.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>Bytes read from the upstream for the answering attempt.</summary>
+    public long UpstreamBytes { get; private set; }
+
+    /// <summary>The transformations listed so far (request-wide ones, then the last attempt's).</summary>
+    public IEnumerable<Transformation> Transformations => _transformations.Concat(_attemptTransformations);
+
+    /// <summary>The audit flags raised so far.</summary>
+    public IReadOnlyList<string> Flags => _flags;
+
+    /// <summary>True once sealed.</summary>
+    public bool IsSealed => Volatile.Read(ref _sealed) != 0;
+
+    /// <summary>Lists a request-wide transformation (for example redaction counts from the privacy stage).</summary>
+    public void AddTransformation(Transformation transformation) => _transformations.Add(transformation);
+
+    /// <summary>Raises an audit flag (once).</summary>
+    public void Flag(string flag)
+    {
+        if (!_flags.Contains(flag))
+        {
+            _flags.Add(flag);
+        }
+    }
+
+    /// <summary>Starts an attempt: its channel, upstream model, forwarded body and transformations replace the previous attempt's.</summary>
+    public void BeginAttempt(ChannelSettings channel, string upstreamModel, ReadOnlySpan<byte> forwarded, IEnumerable<Transformation> transformations)
+    {
+        Channel = channel;
+        UpstreamModel = upstreamModel;
+        ForwardedSha256 = SHA256.HashData(forwarded);
+        ForwardedBytes = forwarded.Length;
+        _attemptTransformations.Clear();
+        _attemptTransformations.AddRange(transformations);
+        _flags.RemoveAll(static f => f.StartsWith(AuditFlags.ParameterChangedPrefix, StringComparison.Ordinal) || f == AuditFlags.ForwardedUnreadable);
+        ReportedModel = UpstreamResponseId = SystemFingerprint = null;
+        ReportedUsage = null;
+        UpstreamBytes = 0;
+        _upstream?.Dispose();
+        _upstream = null;
+    }
+
+    /// <summary>Wraps the upstream's body so that what is read through it is hashed.</summary>
+    public Stream HashUpstream(Stream body)
+    {
+        _upstream?.Dispose();
+        _upstream = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        return new HashingReadStream(body, _upstream, n => UpstreamBytes += n);
+    }
+
+    /// <summary>Hashes a whole upstream body that was read at once.</summary>
+    public void HashUpstream(ReadOnlySpan<byte> body)
+    {
+        _upstream?.Dispose();
+        _upstream = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        _upstream.AppendData(body);
+        UpstreamBytes = body.Length;
+    }
+
+    /// <summary>The writer for every byte sent to the client: it hashes as it passes them on.</summary>
+    public IBufferWriter<byte> Output(IBufferWriter<byte> client) => _delivered ??= new HashingBufferWriter(client);
+
+    /// <summary>Notes an event from the upstream (ids, served model, usage).</summary>
+    public void Observe(ChatEvent ev)
+    {
+        switch (ev)
+        {
+            case ResponseStarted started:
+                UpstreamResponseId ??= started.Id;
+                ReportedModel ??= started.Model;
+                SystemFingerprint ??= started.SystemFingerprint;
+                break;
+            case UsageReported usage:
+                ReportedUsage = Usage.Merge(ReportedUsage, usage.Usage);
+                break;
+        }
+    }
+
+    /// <summary>SHA-256 of the upstream response as read; null when nothing was read.</summary>
+    internal byte[]? UpstreamSha256() => _upstream?.GetCurrentHash();
+
+    /// <summary>SHA-256 of the bytes written for the client (empty-input hash when none were).</summary>
+    internal byte[] DeliveredSha256() => _delivered?.CurrentHash() ?? SHA256.HashData([]);
+
+    /// <summary>Bytes written for the client.</summary>
+    internal long DeliveredBytes => _delivered?.Length ?? 0;
+
+    /// <summary>Marks the draft sealed; false when it already was.</summary>
+    internal bool TrySeal() => Interlocked.Exchange(ref _sealed, 1) == 0;
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _upstream?.Dispose();
+        _delivered?.Dispose();
+    }
+}

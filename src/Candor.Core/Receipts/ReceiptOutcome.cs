@@ -1,0 +1,20 @@
+namespace Candor.Core.Receipts;
+
+/// <summary>How the request ended, as a receipt states it.</summary>
+public static class ReceiptOutcome
+{
+    /// <summary>The answer was delivered whole.</summary>
+    public const string Complete = "complete";
+
+    /// <summary>The upstream failed after the answer began; the client got an error event.</summary>
+    public const string Partial = "partial";
+
+    /// <summary>The client went away.</summary>
+    public const string Cancelled = "cancelled";
+
+    /// <summary>No upstream answered; the client got an error response.</summary>
+    public const string Failed = "failed";
+
+    /// <summary>Admission refused the request (model not found, not allowed, rate limit, balance).</summary>
+    public const string Refused = "refused";
+}

@@ -1,0 +1,88 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Candor.Core.Receipts;
+
+/// <summary>Checks a signed receipt offline: re-canonicalizes its <c>receipt</c> member (RFC 8785), checks that the
+/// signature's key id is the verifier key's hash, and checks the Ed25519 signature.</summary>
+public static class ReceiptVerifier
+{
+    /// <summary>The result of a check: <see cref="Valid"/>, and otherwise why not.</summary>
+    /// <param name="Valid">True when the signature verifies under the key.</param>
+    /// <param name="Reason">Why it does not (empty when valid).</param>
+    /// <param name="Receipt">The parsed receipt (valid or not, when it could be parsed); its owner disposes it.</param>
+    public sealed record Result(bool Valid, string Reason, JsonDocument? Receipt);
+
+    /// <summary>Verifies <paramref name="signedReceipt"/> against a signed-note verifier key.</summary>
+    public static Result Verify(ReadOnlySpan<byte> signedReceipt, string verifierKey)
+    {
+        if (!ReceiptSigner.TryParseVerifierKey(verifierKey, out string name, out byte[] publicKey))
+        {
+            return new(false, "the verifier key is not an Ed25519 signed-note key (name+hash+base64)", null);
+        }
+
+        JsonDocument document;
+        try
+        {
+            var reader = new Utf8JsonReader(signedReceipt);
+            document = JsonDocument.ParseValue(ref reader);
+        }
+        catch (JsonException)
+        {
+            return new(false, "the file is not JSON", null);
+        }
+
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("receipt", out var receipt) || receipt.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("signature", out var signature) || signature.ValueKind != JsonValueKind.Object)
+        {
+            return new(false, "not a signed receipt (expected 'receipt' and 'signature' objects)", document);
+        }
+
+        if (Text(signature, "alg") != "Ed25519")
+        {
+            return new(false, "the signature algorithm is not Ed25519", document);
+        }
+
+        string expectedId = ReceiptSigner.ComputeKeyHash(name, publicKey).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+        if (Text(signature, "key_id") != expectedId || Text(signature, "key_name") != name)
+        {
+            return new(false, $"signed by another key ({Text(signature, "key_name")}+{Text(signature, "key_id")}), not {name}+{expectedId}", document);
+        }
+
+        byte[] sig;
+        try
+        {
+            sig = Convert.FromBase64String(Text(signature, "sig") ?? "");
+        }
+        catch (FormatException)
+        {
+            return new(false, "the signature is not base64", document);
+        }
+
+        var canonical = new ArrayBufferWriter<byte>(signedReceipt.Length);
+        try
+        {
+            Jcs.Write(receipt, canonical);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or System.Text.EncoderFallbackException)
+        {
+            return new(false, "the receipt cannot be canonicalized: " + e.Message, document);
+        }
+
+        return ReceiptSigner.Verify(publicKey, canonical.WrittenSpan, sig)
+            ? new(true, "", document)
+            : new(false, "the signature does not match the receipt", document);
+    }
+
+    /// <summary>Whether <paramref name="body"/> hashes to the receipt's <c>response.delivered_sha256</c>.</summary>
+    public static bool DeliveredMatches(JsonElement receipt, ReadOnlySpan<byte> body) =>
+        receipt.TryGetProperty("response", out var response)
+        && Text(response, "delivered_sha256") is { } expected
+        && string.Equals(expected, Convert.ToHexStringLower(SHA256.HashData(body)), StringComparison.Ordinal);
+
+    private static string? Text(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}

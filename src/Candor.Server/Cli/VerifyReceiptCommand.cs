@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Candor.Core.Receipts;
+
+namespace Candor.Server.Cli;
+
+/// <summary><c>candor verify receipt FILE --key KEY [--body FILE]</c>: checks a receipt offline. KEY is the relay's
+/// signed-note verifier key (<c>name+hash+base64</c>) or a saved <c>/.well-known/candor</c> document; --body checks
+/// that a saved response body (as the client received it, SSE bytes for a stream) hashes to the receipt's
+/// <c>response.delivered_sha256</c>. Exit code 0 when every check passes, 1 when one fails, 2 on bad usage.</summary>
+internal static class VerifyReceiptCommand
+{
+    public static async Task<int> RunAsync(string file, CliArgs args, TextWriter output, CancellationToken cancellationToken)
+    {
+        byte[] signed = await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false);
+        string keyArg = args.Require("--key");
+        var keys = File.Exists(keyArg) ? await KeysFromWellKnownAsync(keyArg, cancellationToken).ConfigureAwait(false) : [keyArg];
+        if (keys.Count == 0)
+        {
+            throw new ArgumentException($"{keyArg} lists no receipt_keys");
+        }
+
+        ReceiptVerifier.Result? result = null;
+        foreach (string key in keys)
+        {
+            result?.Receipt?.Dispose();
+            result = ReceiptVerifier.Verify(signed, key);
+            if (result.Valid)
+            {
+                break;
+            }
+        }
+
+        using var document = result!.Receipt;
+        if (!result.Valid)
+        {
+            await output.WriteLineAsync($"signature: FAILED ({result.Reason})").ConfigureAwait(false);
+            return 1;
+        }
+
+        var receipt = document!.RootElement.GetProperty("receipt");
+        string id = receipt.TryGetProperty("id", out var idValue) ? idValue.GetString() ?? "?" : "?";
+        await output.WriteLineAsync($"signature: ok (receipt {id})").ConfigureAwait(false);
+        if (args.Get("--body") is { } bodyFile)
+        {
+            byte[] body = await File.ReadAllBytesAsync(bodyFile, cancellationToken).ConfigureAwait(false);
+            if (!ReceiptVerifier.DeliveredMatches(receipt, body))
+            {
+                await output.WriteLineAsync("body: FAILED (its SHA-256 is not the receipt's response.delivered_sha256)").ConfigureAwait(false);
+                return 1;
+            }
+
+            await output.WriteLineAsync("body: ok (matches response.delivered_sha256)").ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static async Task<List<string>> KeysFromWellKnownAsync(string path, CancellationToken cancellationToken)
+    {
+        var stream = File.OpenRead(path);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var document = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var keys = new List<string>();
+            if (document.RootElement.TryGetProperty("receipt_keys", out var list) && list.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var key in list.EnumerateArray())
+                {
+                    if (key.TryGetProperty("verifier_key", out var vk) && vk.GetString() is { } s)
+                    {
+                        keys.Add(s);
+                    }
+                }
+            }
+
+            return keys;
+        }
+    }
+}

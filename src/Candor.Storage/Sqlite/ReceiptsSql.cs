@@ -1,0 +1,37 @@
+using Candor.Core.Receipts;
+using Microsoft.Data.Sqlite;
+
+namespace Candor.Storage.Sqlite;
+
+/// <summary>Every statement on <c>receipts</c>, and its row mapping.</summary>
+internal static class ReceiptsSql
+{
+    private const string Columns = "id, owner_id, account_id, created_at, body, leaf_index";
+
+    /// <summary>Inserts unless present (a retried seal changes nothing).</summary>
+    public const string InsertIfNew = $"""
+        INSERT INTO receipts ({Columns}) VALUES (@id, @owner_id, @account_id, @created_at, @body, NULL)
+        ON CONFLICT (id) DO NOTHING
+        """;
+
+    public const string SelectOne = $"SELECT {Columns} FROM receipts WHERE id = @id";
+
+    public const string SetLeafIndex = "UPDATE receipts SET leaf_index = @leaf_index WHERE id = @id";
+
+    public const string SelectUnlogged = $"SELECT {Columns} FROM receipts WHERE leaf_index IS NULL ORDER BY created_at, id LIMIT @limit";
+
+    public static void Bind(SqliteCommand command, StoredReceipt r) => command
+        .Add("@id", r.Id)
+        .Add("@owner_id", r.OwnerId)
+        .Add("@account_id", DbValues.ToDb(r.AccountId))
+        .Add("@created_at", DbValues.ToMillis(r.CreatedAt))
+        .Add("@body", r.Body);
+
+    public static StoredReceipt Read(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetStringOrNull(2),
+        reader.GetTime(3),
+        (byte[])reader.GetValue(4),
+        reader.GetInt64OrNull(5));
+}
