@@ -20,7 +20,11 @@ internal static class CandorCli
           candor keys revoke --account ID --key KEY_ID [--data DIR]
           candor topup --account ID --amount USD [--note TEXT] [--data DIR]
           candor usage --account ID [--key KEY_ID] [--limit N] [--data DIR]
-          candor prices [--model NAME] [--file operator-prices.yaml,…]
+          candor prices [list] [--model NAME] [--file operator-prices.yaml,…] [--data DIR]
+          candor prices set --model NAME [--channel ID] --input USD --output USD [--cached-input USD]
+                            [--cache-write USD] [--reasoning USD] [--per-request USD] [--data DIR]
+          candor prices set --group GROUP --multiplier 0.8 [--data DIR]
+          candor prices unset (--model NAME [--channel ID] | --group GROUP) [--data DIR]
           candor version
           candor help
 
@@ -33,6 +37,9 @@ internal static class CandorCli
         accounts, keys, topup
                   Manage accounts, API keys (printed once at creation, stored only as keyed hashes) and
                   balances (exact micro-USD) in the data directory. Output is one JSON object per line.
+        prices    The effective prices (shipped < --file < stored overrides) with each one's source; set and
+                  unset store overrides (USD per million tokens) and group multipliers in the data directory.
+                  A running server applies them within a second.
         """;
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
@@ -56,7 +63,9 @@ internal static class CandorCli
                 "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "topup" => await AdminCommands.TopUpAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "usage" => await AdminCommands.UsageAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
-                "prices" => await AdminCommands.PricesAsync(CliArgs.Parse(args[1..]), output).ConfigureAwait(false),
+                "prices" when args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) =>
+                    await AdminCommands.PricesAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "prices" => await AdminCommands.PricesAsync("list", CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };
         }

@@ -26,7 +26,7 @@ public sealed class BillingHost : IAsyncLifetime
 
     public SqliteStore Store => _app!.Services.GetRequiredService<SqliteStore>();
 
-    public PriceTable Prices => _app!.Services.GetRequiredService<PriceTable>();
+    public PriceTable Prices => _app!.Services.GetRequiredService<PriceBook>().Current;
 
     public StringWriter Console { get; } = new();
 
