@@ -40,24 +40,29 @@ public sealed partial class SqliteStore
             throw new ArgumentException("The charge entry must have the usage record's account and request id.", nameof(charge));
         }
 
-        return _db.WriteAsync(async (c, tx) =>
+        // Group commit: concurrent settlements share one transaction and one fsync (docs/storage.md).
+        return _settlements.WriteAsync((usage, charge), cancellationToken);
+    }
+
+    /// <summary>Writes one settlement inside a group-commit transaction: the usage record (unless the request is
+    /// already recorded, which returns false) and its charge.</summary>
+    private static async Task<bool> ApplySettlementAsync(SqliteConnection c, SqliteTransaction tx, (UsageRecord Usage, LedgerEntry? Charge) item)
+    {
+        using (var insert = Command(c, tx, UsageSql.InsertIfNew))
         {
-            using (var insert = Command(c, tx, UsageSql.InsertIfNew))
+            UsageSql.Bind(insert, item.Usage);
+            if (await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) == 0)
             {
-                UsageSql.Bind(insert, usage);
-                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-                {
-                    return false;
-                }
+                return false;
             }
+        }
 
-            if (charge is not null && !await ApplyEntryAsync(c, tx, charge, cancellationToken).ConfigureAwait(false))
-            {
-                throw new InvalidOperationException("The usage record's account does not exist.");
-            }
+        if (item.Charge is not null && !await ApplyEntryAsync(c, tx, item.Charge, CancellationToken.None).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException("The usage record's account does not exist.");
+        }
 
-            return true;
-        }, cancellationToken);
+        return true;
     }
 
     /// <summary>Inserts the entry and applies it to the balance (and to the key's spend for charges and refunds).

@@ -15,13 +15,25 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
     private readonly SqliteDatabase _db;
     private readonly KeyHasher _hasher;
     private readonly TimeProvider _time;
+    private readonly GroupCommitWriter<(UsageRecord Usage, LedgerEntry? Charge), bool> _settlements;
 
     private SqliteStore(SqliteDatabase db, KeyHasher hasher, TimeProvider time)
     {
         _db = db;
         _hasher = hasher;
         _time = time;
+        _settlements = new(db, ApplySettlementAsync);
     }
+
+    /// <summary>How many transactions have committed settlements (<see cref="RecordUsageAsync"/>); concurrent
+    /// settlements share one (group commit), so this grows slower than <see cref="SettlementsCommitted"/> under load.</summary>
+    public long SettlementTransactions => _settlements.Transactions;
+
+    /// <summary>How many settlements have been committed.</summary>
+    public long SettlementsCommitted => _settlements.Items;
+
+    /// <summary>The database, for tests that hold its write lock.</summary>
+    internal SqliteDatabase Database => _db;
 
     /// <summary>The full path of the database file.</summary>
     public string DatabasePath => _db.Path;
@@ -36,16 +48,22 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
         string directory = DataDirectory.Ensure(dataDirectory);
         var time = timeProvider ?? TimeProvider.System;
         var db = new SqliteDatabase(Path.Combine(directory, DatabaseFileName));
+        SqliteStore? store = null;
         try
         {
-            var store = new SqliteStore(db, hasher, time);
+            store = new SqliteStore(db, hasher, time);
             store.MigrationsApplied = await db.MigrateAsync(time, cancellationToken).ConfigureAwait(false);
             await store.CheckSecretAsync(cancellationToken).ConfigureAwait(false);
             return store;
         }
         catch
         {
-            db.Dispose();
+            store?.Dispose();
+            if (store is null)
+            {
+                db.Dispose();
+            }
+
             throw;
         }
     }
@@ -76,6 +94,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
     {
         _receiptQueue.Writer.TryComplete();
         _receiptWriter?.Wait(TimeSpan.FromSeconds(30));
+        _settlements.Dispose();
         _db.Dispose();
     }
 

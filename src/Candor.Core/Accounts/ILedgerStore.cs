@@ -16,8 +16,9 @@ public interface ILedgerStore
     /// balance and the key's spend. <paramref name="charge"/> may be null for a request that costs nothing;
     /// otherwise it must have the record's account and request id (see <see cref="LedgerEntry.ChargeFor"/>).
     /// Idempotent per request id: returns false, changing nothing, when the request is already recorded.
-    /// When the task completes the record has been committed to disk. Settlement must pass a token that does not
-    /// follow the client's disconnect (a cancelled write rolls back), e.g. a timeout of its own.</summary>
+    /// When the task completes the record has been committed to disk. Concurrent calls may share one transaction
+    /// (group commit). Cancellation withdraws the write only while it has not started; settlement must still pass a
+    /// token that does not follow the client's disconnect, e.g. a timeout of its own.</summary>
     Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, CancellationToken cancellationToken);
 
     /// <summary>The account's balance in micro-USD, or null when the account does not exist.</summary>

@@ -14,14 +14,14 @@ namespace Candor.Core.Admission;
 /// resolves keys from the in-memory cache, checks the key's models and client addresses, applies its rate
 /// limits, reserves money before forwarding and settles durably after. Configuration keys never come here.</summary>
 public sealed class BillingGate(
-    ApiKeyCache keys, RateLimiter limiter, PriceTable prices, TokenCounter counter, TokenEstimator estimator,
+    ApiKeyCache keys, RateLimiter limiter, PriceBook prices, TokenCounter counter, TokenEstimator estimator,
     BillingBook book, ILedgerStore ledger, TimeProvider time, ILogger<BillingGate> logger)
 {
     /// <summary>How long a settlement write may take; it does not follow the client's cancellation.</summary>
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>The prices in force.</summary>
-    public PriceTable Prices => prices;
+    /// <summary>The prices in force (the table changes when the operator sets a price; a request keeps the one it was admitted with).</summary>
+    public PriceTable Prices => prices.Current;
 
     /// <summary>The durable ledger (self-service reads).</summary>
     public ILedgerStore Ledger => ledger;
@@ -75,14 +75,15 @@ public sealed class BillingGate(
                 $"This API key may not call the model '{request.Model}'.") { Param = "model" });
         }
 
-        var multiplier = prices.MultiplierFor(key.AccountGroup);
+        var table = prices.Current;
+        var multiplier = table.MultiplierFor(key.AccountGroup);
         string firstUpstream = route.Deployments.Count > 0 ? route.Deployments[0].UpstreamModel : request.Model;
         int prompt = estimator.CountPrompt(request, firstUpstream);
         int maxOutput = !producesOutput ? 0 : request.MaxOutputTokens is int m && m > 0 ? m : defaultMaxOutputTokens;
         long reserve = 0;
         foreach (var deployment in route.Deployments)
         {
-            if (FindPrice(request.Model, deployment.UpstreamModel, deployment.ChannelId) is not { } price)
+            if (FindPrice(table, request.Model, deployment.UpstreamModel, deployment.ChannelId) is not { } price)
             {
                 return (null, new RelayError(RelayStage.Admission, RelayErrorKind.PermissionDenied, 403,
                     $"The model '{request.Model}' has no price, so it cannot be billed; ask the operator to price it.") { Param = "model" });
@@ -122,7 +123,7 @@ public sealed class BillingGate(
             { Code = "insufficient_quota" });
         }
 
-        var meter = new RequestMeter(this, context, key, request.Model, prompt, counter.CreateStreamingCounter(firstUpstream), reservation, decision.Lease!, multiplier)
+        var meter = new RequestMeter(this, context, key, request.Model, prompt, counter.CreateStreamingCounter(firstUpstream), reservation, decision.Lease!, table, multiplier)
         {
             UpstreamModel = firstUpstream,
         };
@@ -140,7 +141,7 @@ public sealed class BillingGate(
         long charge = 0;
         string note = "";
         meter.Decision = decision;
-        if (!decision.IsFree && FindPrice(meter.RequestedModel, upstream, meter.ChannelId) is { } price)
+        if (!decision.IsFree && FindPrice(meter.Prices, meter.RequestedModel, upstream, meter.ChannelId) is { } price)
         {
             meter.Price = price;
             var breakdown = CostCalculator.Compute(decision.Billed, price, meter.Multiplier);
@@ -212,6 +213,6 @@ public sealed class BillingGate(
     }
 
     /// <summary>The price of a deployment: the public model's, else the upstream model's, on that channel.</summary>
-    private ModelPrice? FindPrice(string publicModel, string upstreamModel, string? channel) =>
-        prices.Find(publicModel, channel) ?? prices.Find(upstreamModel, channel);
+    private static ModelPrice? FindPrice(PriceTable table, string publicModel, string upstreamModel, string? channel) =>
+        table.Find(publicModel, channel) ?? table.Find(upstreamModel, channel);
 }

@@ -16,7 +16,7 @@ public sealed class RequestMeter
 
     internal RequestMeter(
         BillingGate gate, RelayContext context, ApiKeyRecord key, string requestedModel, int promptCount, StreamingOutputCounter output,
-        BillingBook.Reservation reservation, RateLease lease, PriceMultiplier multiplier)
+        BillingBook.Reservation reservation, RateLease lease, PriceTable prices, PriceMultiplier multiplier)
     {
         _gate = gate;
         Context = context;
@@ -26,6 +26,7 @@ public sealed class RequestMeter
         Output = output;
         Reservation = reservation;
         Lease = lease;
+        Prices = prices;
         Multiplier = multiplier;
         StartedAt = DateTimeOffset.UtcNow;
     }
@@ -49,6 +50,9 @@ public sealed class RequestMeter
     public BillingBook.Reservation Reservation { get; }
 
     internal RateLease Lease { get; }
+
+    /// <summary>The price table the request was admitted with; it settles at the same prices.</summary>
+    internal PriceTable Prices { get; }
 
     internal PriceMultiplier Multiplier { get; }
 

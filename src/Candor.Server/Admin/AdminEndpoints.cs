@@ -2,7 +2,7 @@ using Candor.Core.Accounts;
 
 namespace Candor.Server.Admin;
 
-/// <summary>The admin REST API under <c>/admin/v1</c>: accounts, members, keys, balances, top-ups and usage, and
+/// <summary>The admin REST API under <c>/admin/v1</c>: accounts, members, keys, balances, top-ups, usage and prices, and
 /// its OpenAPI document. Every route runs behind <see cref="Guard"/>, which admits platform operator keys only.
 /// See docs/admin-api.md.</summary>
 internal static class AdminEndpoints
@@ -21,6 +21,7 @@ internal static class AdminEndpoints
         admin.MapKeys();
         admin.MapBalances();
         admin.MapUsage();
+        admin.MapPrices();
         return endpoints;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Candor.Core.Accounting;
 using Candor.Core.Accounts;
 
 namespace Candor.Server.Admin;
@@ -147,6 +148,51 @@ internal static class AdminJson
         w.WriteNumber("duration_ms", u.DurationMs);
         w.WriteEndObject();
     }
+
+    /// <summary>One effective price: the model, the channel (omitted for the model's own price), its layer
+    /// (<c>default</c>, <c>file</c>, <c>override</c>), the six figures in micros and the model's aliases.</summary>
+    public static void Price(Utf8JsonWriter w, PriceListing row)
+    {
+        w.WriteStartObject();
+        w.WriteString("model", row.Model);
+        if (row.Channel is not null)
+        {
+            w.WriteString("channel", row.Channel);
+        }
+
+        w.WriteString("source", SourceName(row.Source));
+        var p = row.Price;
+        w.WriteNumber("input_per_million_micros", p.InputPerMillion);
+        w.WriteNumber("output_per_million_micros", p.OutputPerMillion);
+        w.WriteNumber("cached_input_per_million_micros", p.CachedInputPerMillion);
+        w.WriteNumber("cache_write_per_million_micros", p.CacheWritePerMillion);
+        w.WriteNumber("reasoning_per_million_micros", p.ReasoningPerMillion);
+        w.WriteNumber("per_request_micros", p.PerRequest);
+        if (row.Aliases.Count > 0)
+        {
+            Strings(w, "aliases", row.Aliases);
+        }
+
+        w.WriteEndObject();
+    }
+
+    /// <summary>An account group's multiplier: exact parts per million and the same as decimal text.</summary>
+    public static void Group(Utf8JsonWriter w, string group, PriceMultiplier multiplier, PriceSource source)
+    {
+        w.WriteStartObject();
+        w.WriteString("group", group);
+        w.WriteNumber("multiplier_ppm", multiplier.PartsPerMillion);
+        w.WriteString("multiplier", Micros.Format(multiplier.PartsPerMillion));
+        w.WriteString("source", SourceName(source));
+        w.WriteEndObject();
+    }
+
+    public static string SourceName(PriceSource source) => source switch
+    {
+        PriceSource.Default => "default",
+        PriceSource.File => "file",
+        _ => "override",
+    };
 
     public static string RoleName(AccountRole role) => role switch
     {

@@ -23,7 +23,7 @@ internal static class AdminOpenApi
           "info": {
             "title": "Candor admin API",
             "version": "1.0.0",
-            "description": "Accounts, members, keys, balances, top-ups and usage. Every route requires a platform operator key as 'Authorization: Bearer <key>'. Money is integer micro-USD (1 USD = 1000000); timestamps are ISO-8601 UTC."
+            "description": "Accounts, members, keys, balances, top-ups, usage and prices. Every route requires a platform operator key as 'Authorization: Bearer <key>'. Money is integer micro-USD (1 USD = 1000000); timestamps are ISO-8601 UTC."
           },
           "servers": [{ "url": "/admin/v1" }],
           "security": [{ "operatorKey": [] }],
@@ -142,6 +142,55 @@ internal static class AdminOpenApi
                 "operationId": "getUsage", "summary": "Get the usage record of one request.",
                 "responses": { "200": { "description": "The usage record.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Usage" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               }
+            },
+            "/prices": {
+              "get": {
+                "operationId": "listPrices", "summary": "The effective prices: each model's own price, then its channels', with the layer each comes from (default < file < override).",
+                "parameters": [{ "name": "model", "in": "query", "required": false, "description": "Only this model's rows.", "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "The prices.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PriceList" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
+              }
+            },
+            "/prices/models/{model}": {
+              "parameters": [{ "$ref": "#/components/parameters/model" }],
+              "put": {
+                "operationId": "setModelPrice", "summary": "Store a model's price (input and output required; cached input and cache write default to input, reasoning to output, per request to 0). It applies to the next request.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PriceSet" } } } },
+                "responses": { "200": { "description": "The effective price.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Price" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
+              },
+              "delete": {
+                "operationId": "deleteModelPrice", "summary": "Delete a model's stored price; the file or shipped price applies again.",
+                "responses": { "204": { "description": "Deleted." }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
+            },
+            "/prices/models/{model}/channels/{channel}": {
+              "parameters": [{ "$ref": "#/components/parameters/model" }, { "name": "channel", "in": "path", "required": true, "description": "The channel id.", "schema": { "type": "string" } }],
+              "put": {
+                "operationId": "setChannelPrice", "summary": "Store a model's price on one channel; figures left out inherit the model's. The model must have a price.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PriceSet" } } } },
+                "responses": { "200": { "description": "The effective channel price.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Price" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
+              },
+              "delete": {
+                "operationId": "deleteChannelPrice", "summary": "Delete a channel's stored price.",
+                "responses": { "204": { "description": "Deleted." }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
+            },
+            "/prices/groups": {
+              "get": {
+                "operationId": "listGroupMultipliers", "summary": "The account-group multipliers in force (a group not listed pays 1x).",
+                "responses": { "200": { "description": "The multipliers.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/GroupMultiplierList" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
+              }
+            },
+            "/prices/groups/{group}": {
+              "parameters": [{ "name": "group", "in": "path", "required": true, "description": "The account group.", "schema": { "type": "string" } }],
+              "put": {
+                "operationId": "setGroupMultiplier", "summary": "Store a group's multiplier: exactly one of multiplier_ppm and multiplier.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/GroupMultiplierSet" } } } },
+                "responses": { "200": { "description": "The multiplier.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/GroupMultiplier" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
+              },
+              "delete": {
+                "operationId": "deleteGroupMultiplier", "summary": "Delete a group's stored multiplier.",
+                "responses": { "204": { "description": "Deleted." }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
             }
           },
           "components": {
@@ -153,6 +202,7 @@ internal static class AdminOpenApi
               "keyId": { "name": "keyId", "in": "path", "required": true, "description": "The key id (key_…).", "schema": { "type": "string" } },
               "principal": { "name": "principal", "in": "path", "required": true, "description": "A user id or email (URL-encoded).", "schema": { "type": "string" } },
               "limit": { "name": "limit", "in": "query", "required": false, "description": "Page size, 1 to 100 (default 50).", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 50 } },
+              "model": { "name": "model", "in": "path", "required": true, "description": "The public or upstream model name (URL-encoded).", "schema": { "type": "string" } },
               "cursor": { "name": "cursor", "in": "query", "required": false, "description": "The next_cursor of the previous page.", "schema": { "type": "string" } }
             },
             "responses": {
@@ -279,6 +329,36 @@ internal static class AdminOpenApi
               "UsagePage": {
                 "type": "object", "required": ["data", "has_more"],
                 "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Usage" } }, "has_more": { "type": "boolean" }, "next_cursor": { "type": "string" } }
+              },
+              "PerMillion": { "type": "integer", "format": "int64", "minimum": 0, "maximum": 1000000000000, "description": "Micro-USD per million tokens." },
+              "Price": {
+                "type": "object",
+                "required": ["model", "source", "input_per_million_micros", "output_per_million_micros", "cached_input_per_million_micros", "cache_write_per_million_micros", "reasoning_per_million_micros", "per_request_micros"],
+                "properties": {
+                  "model": { "type": "string" }, "channel": { "type": "string", "description": "Absent on the model's own price." },
+                  "source": { "type": "string", "enum": ["default", "file", "override"] },
+                  "input_per_million_micros": { "$ref": "#/components/schemas/PerMillion" }, "output_per_million_micros": { "$ref": "#/components/schemas/PerMillion" },
+                  "cached_input_per_million_micros": { "$ref": "#/components/schemas/PerMillion" }, "cache_write_per_million_micros": { "$ref": "#/components/schemas/PerMillion" },
+                  "reasoning_per_million_micros": { "$ref": "#/components/schemas/PerMillion" }, "per_request_micros": { "$ref": "#/components/schemas/Micros" },
+                  "aliases": { "type": "array", "items": { "type": "string" } } }
+              },
+              "PriceList": { "type": "object", "required": ["data"], "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Price" } } } },
+              "PriceSet": {
+                "type": "object", "additionalProperties": false,
+                "properties": {
+                  "input_per_million_micros": { "$ref": "#/components/schemas/PerMillion" }, "output_per_million_micros": { "$ref": "#/components/schemas/PerMillion" },
+                  "cached_input_per_million_micros": { "$ref": "#/components/schemas/PerMillion" }, "cache_write_per_million_micros": { "$ref": "#/components/schemas/PerMillion" },
+                  "reasoning_per_million_micros": { "$ref": "#/components/schemas/PerMillion" }, "per_request_micros": { "$ref": "#/components/schemas/Micros" } }
+              },
+              "GroupMultiplier": {
+                "type": "object", "required": ["group", "multiplier_ppm", "multiplier", "source"],
+                "properties": { "group": { "type": "string" }, "multiplier_ppm": { "type": "integer", "format": "int64", "description": "Parts per million: 1000000 = 1x." },
+                  "multiplier": { "type": "string", "description": "The same as exact decimal text, e.g. \"0.8\"." }, "source": { "type": "string", "enum": ["default", "file", "override"] } }
+              },
+              "GroupMultiplierList": { "type": "object", "required": ["data"], "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/GroupMultiplier" } } } },
+              "GroupMultiplierSet": {
+                "type": "object", "additionalProperties": false,
+                "properties": { "multiplier_ppm": { "type": "integer", "format": "int64", "minimum": 0, "maximum": 1000000000 }, "multiplier": { "type": "string", "description": "Decimal text, 0 to 1000, at most six decimals." } }
               }
             }
           }

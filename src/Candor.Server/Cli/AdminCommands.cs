@@ -138,35 +138,134 @@ internal static class AdminCommands
         return 0;
     }
 
-    /// <summary>`candor prices`: the effective price table (shipped defaults, then the files given with
-    /// --file, later winning), per million tokens in micro-USD, one JSON object per line.</summary>
-    public static async Task<int> PricesAsync(CliArgs args, TextWriter output)
+    /// <summary>`candor prices [list|set|unset]`. <c>list</c> (the default) prints the effective prices, one JSON
+    /// object per line in the admin API's shape: the shipped defaults, the files given with --file (as
+    /// <c>server.prices</c>, later winning), and the overrides stored in the data directory when it is initialised.
+    /// <c>set</c> and <c>unset</c> store or delete an override of a model (--model, optionally --channel; figures in
+    /// USD per million tokens, --per-request in USD) or a group multiplier (--group, --multiplier); a running
+    /// server applies the change within a second.</summary>
+    public static async Task<int> PricesAsync(string verb, CliArgs args, TextWriter output, CancellationToken cancellationToken)
     {
-        var table = Candor.Core.Accounting.PriceFileLoader.LoadLayered(args.List("--file"));
-        string? only = args.Get("--model");
-        foreach (var (name, entry) in table.Models.OrderBy(static m => m.Key, StringComparer.Ordinal))
+        switch (verb)
         {
-            if (only is not null && !string.Equals(only, name, StringComparison.Ordinal))
+            case "list":
+                return await ListPricesAsync(args, output, cancellationToken).ConfigureAwait(false);
+            case "set":
             {
-                continue;
+                using var store = await OpenAsync(args, cancellationToken).ConfigureAwait(false);
+                if (args.Get("--group") is { } group)
+                {
+                    var multiplier = Candor.Core.Accounting.PriceMultiplier.Parse(args.Require("--multiplier"));
+                    await store.SetGroupMultiplierAsync(group, multiplier, cancellationToken).ConfigureAwait(false);
+                    await WriteJsonAsync(output, w => AdminJson.Group(w, group, multiplier, Candor.Core.Accounting.PriceSource.Override)).ConfigureAwait(false);
+                    return 0;
+                }
+
+                string model = args.Require("--model");
+                string? channel = args.Get("--channel");
+                var price = new Candor.Core.Accounting.PriceOverride(model, channel)
+                {
+                    Input = PerMillion(args, "--input"),
+                    Output = PerMillion(args, "--output"),
+                    CachedInput = PerMillion(args, "--cached-input"),
+                    CacheWrite = PerMillion(args, "--cache-write"),
+                    Reasoning = PerMillion(args, "--reasoning"),
+                    PerRequest = PerMillion(args, "--per-request"),
+                };
+                if (price.Validate() is { } problem)
+                {
+                    throw new ArgumentException(problem.Message.Replace("_per_million_micros", "", StringComparison.Ordinal));
+                }
+
+                var book = await LoadBookAsync(args, store, cancellationToken).ConfigureAwait(false);
+                if (channel is not null && book.Current.Find(model) is null)
+                {
+                    throw new ArgumentException($"the model '{model}' has no price of its own; set it before a channel's");
+                }
+
+                await store.SetPriceAsync(price, cancellationToken).ConfigureAwait(false);
+                await book.ReloadAsync(cancellationToken).ConfigureAwait(false);
+                var row = book.List().First(r => r.Model == model && r.Channel == channel);
+                await WriteJsonAsync(output, w => AdminJson.Price(w, row)).ConfigureAwait(false);
+                return 0;
             }
 
-            var p = entry.Price;
-            await WriteJsonAsync(output, w =>
+            case "unset":
             {
-                w.WriteStartObject();
-                w.WriteString("model", name);
-                w.WriteNumber("input_per_million_micros", p.InputPerMillion);
-                w.WriteNumber("output_per_million_micros", p.OutputPerMillion);
-                w.WriteNumber("cached_input_per_million_micros", p.CachedInputPerMillion);
-                w.WriteNumber("cache_write_per_million_micros", p.CacheWritePerMillion);
-                w.WriteNumber("reasoning_per_million_micros", p.ReasoningPerMillion);
-                w.WriteNumber("per_request_micros", p.PerRequest);
-                w.WriteEndObject();
-            }).ConfigureAwait(false);
+                using var store = await OpenAsync(args, cancellationToken).ConfigureAwait(false);
+                if (args.Get("--group") is { } group)
+                {
+                    if (!await store.RemoveGroupMultiplierAsync(group, cancellationToken).ConfigureAwait(false))
+                    {
+                        throw new ArgumentException($"no stored multiplier for group '{group}'");
+                    }
+
+                    await output.WriteLineAsync($"unset group {group}").ConfigureAwait(false);
+                    return 0;
+                }
+
+                string model = args.Require("--model");
+                string? channel = args.Get("--channel");
+                if (!await store.RemovePriceAsync(model, channel, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new ArgumentException(channel is null ? $"no stored price for '{model}'" : $"no stored price for '{model}' on channel '{channel}'");
+                }
+
+                await output.WriteLineAsync(channel is null ? $"unset {model}" : $"unset {model} on {channel}").ConfigureAwait(false);
+                return 0;
+            }
+
+            default:
+                throw new ArgumentException($"unknown verb 'prices {verb}' (list, set, unset)");
+        }
+    }
+
+    private static async Task<int> ListPricesAsync(CliArgs args, TextWriter output, CancellationToken cancellationToken)
+    {
+        string directory = DataDirectory.Resolve(args.Get("--data"));
+        SqliteStore? store = File.Exists(Path.Combine(directory, SqliteStore.DatabaseFileName)) ? await OpenAsync(args, cancellationToken).ConfigureAwait(false) : null;
+        using (store)
+        {
+            var book = await LoadBookAsync(args, store, cancellationToken).ConfigureAwait(false);
+            string? only = args.Get("--model");
+            foreach (var row in book.List())
+            {
+                if (only is null || string.Equals(only, row.Model, StringComparison.Ordinal))
+                {
+                    await WriteJsonAsync(output, w => AdminJson.Price(w, row)).ConfigureAwait(false);
+                }
+            }
+
+            if (only is null)
+            {
+                foreach (var (group, multiplier, source) in book.ListGroups())
+                {
+                    await WriteJsonAsync(output, w => AdminJson.Group(w, group, multiplier, source)).ConfigureAwait(false);
+                }
+            }
         }
 
         return 0;
+    }
+
+    private static async Task<Candor.Core.Accounting.PriceBook> LoadBookAsync(CliArgs args, SqliteStore? store, CancellationToken cancellationToken)
+    {
+        var book = Candor.Core.Accounting.PriceBook.Load(args.List("--file"), store);
+        await book.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        return book;
+    }
+
+    /// <summary>A USD figure (per million tokens, or per request) as exact micros; null when the option is absent.</summary>
+    private static long? PerMillion(CliArgs args, string name)
+    {
+        if (args.Get(name) is not { } text)
+        {
+            return null;
+        }
+
+        return Candor.Core.Accounting.Micros.TryParse(text, out long micros, out string? error)
+            ? micros
+            : throw new ArgumentException($"{name}: {error}");
     }
 
     private static async Task<SqliteStore> OpenAsync(CliArgs args, CancellationToken cancellationToken)

@@ -20,7 +20,11 @@ internal static class CandorCli
           candor keys revoke --account ID --key KEY_ID [--data DIR]
           candor topup --account ID --amount USD [--note TEXT] [--data DIR]
           candor usage --account ID [--key KEY_ID] [--limit N] [--data DIR]
-          candor prices [--model NAME] [--file operator-prices.yaml,…]
+          candor prices [list] [--model NAME] [--file operator-prices.yaml,…] [--data DIR]
+          candor prices set --model NAME [--channel ID] --input USD --output USD [--cached-input USD]
+                            [--cache-write USD] [--reasoning USD] [--per-request USD] [--data DIR]
+          candor prices set --group GROUP --multiplier 0.8 [--data DIR]
+          candor prices unset (--model NAME [--channel ID] | --group GROUP) [--data DIR]
           candor verify checkpoint|inclusion|consistency … (see below)
           candor verify receipt FILE --key VERIFIER_KEY|WELL_KNOWN.json [--body FILE]
           candor version
@@ -35,6 +39,9 @@ internal static class CandorCli
         accounts, keys, topup
                   Manage accounts, API keys (printed once at creation, stored only as keyed hashes) and
                   balances (exact micro-USD) in the data directory. Output is one JSON object per line.
+        prices    The effective prices (shipped < --file < stored overrides) with each one's source; set and
+                  unset store overrides (USD per million tokens) and group multipliers in the data directory.
+                  A running server applies them within a second.
         verify receipt
                   Check a saved receipt's signature offline (and, with --body, that a saved response body
                   is the one the receipt describes). Exit 0 when every check passes, 1 when one fails.
@@ -62,7 +69,9 @@ internal static class CandorCli
                 "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "topup" => await AdminCommands.TopUpAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "usage" => await AdminCommands.UsageAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
-                "prices" => await AdminCommands.PricesAsync(CliArgs.Parse(args[1..]), output).ConfigureAwait(false),
+                "prices" when args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) =>
+                    await AdminCommands.PricesAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "prices" => await AdminCommands.PricesAsync("list", CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "verify" when args.Length > 2 && args[1] == "receipt" =>
                     await VerifyReceiptCommand.RunAsync(args[2], CliArgs.Parse(args[3..]), output, cancellationToken).ConfigureAwait(false),
                 "verify" when args.Length > 1 => await VerifyCommands.RunAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),

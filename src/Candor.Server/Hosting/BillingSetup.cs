@@ -30,14 +30,14 @@ internal static class BillingSetup
         return result;
     }
 
-    /// <summary>Registers the store (as itself and its three interfaces), the key cache and its refresher, the
+    /// <summary>Registers the store (as itself and its four interfaces), the key cache and its refresher, the
     /// rate limiter, the prices, the token counter, the billing book and the gate.</summary>
     public static void AddBilling(IServiceCollection services, StoreBootstrapResult storage, CandorConfig config)
     {
-        PriceTable prices;
+        PriceBook prices;
         try
         {
-            prices = PriceFileLoader.LoadLayered(config.PriceFiles);
+            prices = PriceBook.Load(config.PriceFiles, storage.Store);
         }
         catch
         {
@@ -51,6 +51,7 @@ internal static class BillingSetup
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IPriceStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton(sp => new ApiKeyCache(sp.GetRequiredService<IKeyStore>(), storage.Hasher));
         services.AddSingleton<RateLimiter>();
         services.AddSingleton(prices);
@@ -60,13 +61,15 @@ internal static class BillingSetup
         services.AddHostedService<KeyCacheRefresher>();
     }
 
-    /// <summary>Loads the key cache before the server listens, then applies key changes and re-reads balances
-    /// every second.</summary>
-    private sealed class KeyCacheRefresher(ApiKeyCache cache, BillingBook book, TimeProvider time, ILogger<KeyCacheRefresher> logger) : BackgroundService
+    /// <summary>Loads the key cache and the stored prices before the server listens, then applies key and price
+    /// changes (made by the CLI or another node; the admin API applies its own at once) and re-reads balances every
+    /// second.</summary>
+    private sealed class KeyCacheRefresher(ApiKeyCache cache, BillingBook book, PriceBook prices, TimeProvider time, ILogger<KeyCacheRefresher> logger) : BackgroundService
     {
         public override async Task StartAsync(CancellationToken cancellationToken)
         {
             await cache.LoadAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await prices.ReloadAsync(cancellationToken).ConfigureAwait(false);
             await base.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -80,6 +83,7 @@ internal static class BillingSetup
                     try
                     {
                         await cache.RefreshAsync(stoppingToken).ConfigureAwait(false);
+                        await prices.RefreshAsync(stoppingToken).ConfigureAwait(false);
                         await book.RefreshAsync(stoppingToken).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)

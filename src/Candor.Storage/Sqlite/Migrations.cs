@@ -114,6 +114,28 @@ internal static class Migrations
             CREATE INDEX ix_usage_records_account ON usage_records (account_id, created_at, request_id);
             CREATE INDEX ix_usage_records_key ON usage_records (key_id, created_at)
             """),
+        new(2, "price overrides, group multipliers", """
+            CREATE TABLE price_overrides (
+                model              TEXT   NOT NULL,
+                channel            TEXT   NOT NULL,
+                input_micros       BIGINT,
+                output_micros      BIGINT,
+                cached_input_micros BIGINT,
+                cache_write_micros BIGINT,
+                reasoning_micros   BIGINT,
+                per_request_micros BIGINT,
+                updated_at         BIGINT NOT NULL,
+                PRIMARY KEY (model, channel)
+            );
+
+            CREATE TABLE group_multipliers (
+                price_group       TEXT   PRIMARY KEY,
+                parts_per_million BIGINT NOT NULL,
+                updated_at        BIGINT NOT NULL
+            );
+
+            INSERT INTO counters (name, value) VALUES ('prices_version', 0)
+            """),
         new(5, "receipts", """
             CREATE TABLE receipts (
                 id         TEXT   PRIMARY KEY,

@@ -21,5 +21,8 @@ internal static class AdminRoutes
         pattern.Replace("{accountId}", accountId, StringComparison.Ordinal)
             .Replace("{keyId}", keyId, StringComparison.Ordinal)
             .Replace("{principal}", Uri.EscapeDataString(principal), StringComparison.Ordinal)
-            .Replace("{requestId}", requestId, StringComparison.Ordinal);
+            .Replace("{requestId}", requestId, StringComparison.Ordinal)
+            .Replace("{model}", "gpt-4o", StringComparison.Ordinal)
+            .Replace("{channel}", "oa", StringComparison.Ordinal)
+            .Replace("{group}", "gold", StringComparison.Ordinal);
 }

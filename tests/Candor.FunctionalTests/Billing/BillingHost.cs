@@ -26,9 +26,16 @@ public sealed class BillingHost : IAsyncLifetime
 
     public SqliteStore Store => _app!.Services.GetRequiredService<SqliteStore>();
 
-    public PriceTable Prices => _app!.Services.GetRequiredService<PriceTable>();
+    public PriceTable Prices => _app!.Services.GetRequiredService<PriceBook>().Current;
 
     public StringWriter Console { get; } = new();
+
+    /// <summary>The data directory of the running server.</summary>
+    public string DataDirectory => Path.Combine(_dir!, "data");
+
+    /// <summary>The operator key the server printed at its first start.</summary>
+    public string OperatorKey => Console.ToString().Split('\n').Select(static l => l.Trim())
+        .First(static l => l.StartsWith("Operator key", StringComparison.Ordinal)).Split(' ')[^1];
 
     public async Task InitializeAsync()
     {
@@ -81,9 +88,9 @@ public sealed class BillingHost : IAsyncLifetime
     }
 
     /// <summary>A new account with <paramref name="topUpMicros"/> on it.</summary>
-    public async Task<Account> CreateAccountAsync(long topUpMicros, CancellationToken ct)
+    public async Task<Account> CreateAccountAsync(long topUpMicros, CancellationToken ct, string group = Account.DefaultGroup)
     {
-        var account = await Store.CreateAccountAsync("test", Account.DefaultGroup, ct);
+        var account = await Store.CreateAccountAsync("test", group, ct);
         if (topUpMicros > 0)
         {
             await Store.TopUpAsync(account.Id, topUpMicros, "test", ct);

@@ -1,0 +1,186 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Candor.Storage.Sqlite;
+
+/// <summary>Group commit: one writer loop takes every pending item at once and writes them in one transaction,
+/// so concurrent settlements share one commit (one fsync of the WAL) instead of paying one each. Each caller's
+/// task completes only after the transaction holding its item has committed, so durability is unchanged: a
+/// completed task still means the item is on disk. Each item runs under a savepoint, so one that fails (e.g. a
+/// vanished account) is rolled back alone and reported to its caller while the rest of its batch commits.</summary>
+/// <typeparam name="TItem">What one caller writes.</typeparam>
+/// <typeparam name="TResult">What the write of one item returns.</typeparam>
+internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
+{
+    /// <summary>The most items in one transaction; more wait for the next one.</summary>
+    public const int MaxBatch = 512;
+
+    private const string Savepoint = "item";
+
+    private readonly SqliteDatabase _db;
+    private readonly Func<SqliteConnection, SqliteTransaction, TItem, Task<TResult>> _apply;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
+    private long _transactions;
+    private long _items;
+
+    /// <param name="db">The database; its write lock still serializes the batch with every other write.</param>
+    /// <param name="apply">Writes one item inside the batch's transaction (with no cancellation: once taken, an
+    /// item is written).</param>
+    public GroupCommitWriter(SqliteDatabase db, Func<SqliteConnection, SqliteTransaction, TItem, Task<TResult>> apply)
+    {
+        _db = db;
+        _apply = apply;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>How many transactions have committed batches.</summary>
+    public long Transactions => Interlocked.Read(ref _transactions);
+
+    /// <summary>How many items those transactions held.</summary>
+    public long Items => Interlocked.Read(ref _items);
+
+    /// <summary>Queues an item; the task completes when its transaction has committed. Cancelling
+    /// <paramref name="cancellationToken"/> withdraws the item only while it still waits in the queue.</summary>
+    public Task<TResult> WriteAsync(TItem item, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<TResult>(cancellationToken);
+        }
+
+        var pending = new Pending(item);
+        if (cancellationToken.CanBeCanceled)
+        {
+            pending.Registration = cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).TryWithdraw(token), pending);
+        }
+
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            pending.Registration.Dispose();
+            throw new ObjectDisposedException(nameof(GroupCommitWriter<TItem, TResult>));
+        }
+
+        return pending.Completion.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<Pending>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var pending))
+            {
+                if (pending.TryTake())
+                {
+                    batch.Add(pending);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await CommitAsync(batch).ConfigureAwait(false);
+                batch.Clear();
+            }
+        }
+    }
+
+    private async Task CommitAsync(List<Pending> batch)
+    {
+        try
+        {
+            await _db.WriteAsync(async (c, tx) =>
+            {
+                bool isolate = batch.Count > 1;
+                foreach (var pending in batch)
+                {
+                    if (isolate)
+                    {
+                        await tx.SaveAsync(Savepoint).ConfigureAwait(false);
+                    }
+
+                    try
+                    {
+                        pending.Result = await _apply(c, tx, pending.Item).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (isolate)
+                    {
+                        await tx.RollbackAsync(Savepoint).ConfigureAwait(false);
+                        pending.Error = e;
+                    }
+
+                    if (isolate)
+                    {
+                        await tx.ReleaseAsync(Savepoint).ConfigureAwait(false);
+                    }
+                }
+
+                return true;
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Every failure (the commit's included) goes to the callers waiting for this batch.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            foreach (var pending in batch)
+            {
+                pending.Completion.TrySetException(e);
+            }
+
+            return;
+        }
+
+        Interlocked.Increment(ref _transactions);
+        Interlocked.Add(ref _items, batch.Count);
+        foreach (var pending in batch)
+        {
+            if (pending.Error is { } error)
+            {
+                pending.Completion.TrySetException(error);
+            }
+            else
+            {
+                pending.Completion.TrySetResult(pending.Result!);
+            }
+        }
+    }
+
+    /// <summary>Stops taking items, writes those already queued and waits for the loop (at most 30 s).</summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _loop.Wait(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>One caller's item: queued (0), taken by the loop (1) or withdrawn by its caller (2).</summary>
+    private sealed class Pending(TItem item)
+    {
+        private int _state;
+
+        public TItem Item { get; } = item;
+
+        public TaskCompletionSource<TResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationTokenRegistration Registration { get; set; }
+
+        public TResult? Result { get; set; }
+
+        public Exception? Error { get; set; }
+
+        public bool TryTake()
+        {
+            bool taken = Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+            Registration.Dispose();
+            return taken;
+        }
+
+        public void TryWithdraw(CancellationToken token)
+        {
+            if (Interlocked.CompareExchange(ref _state, 2, 0) == 0)
+            {
+                Completion.TrySetCanceled(token);
+            }
+        }
+    }
+}

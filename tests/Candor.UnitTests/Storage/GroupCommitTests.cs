@@ -1,0 +1,93 @@
+using Candor.Core.Accounts;
+
+namespace Candor.UnitTests.Storage;
+
+/// <summary>Settlements that arrive together commit together: one transaction (one fsync) for many records, each
+/// caller released only after its record is committed, and one bad record failing alone.</summary>
+public sealed class GroupCommitTests
+{
+    private static readonly TimeSpan Timeout = TempStore.Timeout;
+
+    [Fact]
+    public async Task ConcurrentSettlements_CommitInFewerTransactionsThanRecords()
+    {
+        using var t = await TempStore.CreateAsync();
+        var account = await t.AccountAsync("a", topUpMicros: 1_000_000);
+        var key = await t.KeyAsync(account.Id);
+        long transactionsBefore = t.Store.SettlementTransactions;
+
+        // Hold the database's write lock, as a long write would, while 50 settlements arrive.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = t.Store.Database.WriteAsync(async (_, _) => { await release.Task; return 0; }, CancellationToken.None);
+        var settlements = Enumerable.Range(0, 50)
+            .Select(i => t.Store.RecordUsageAsync(t.Usage(account.Id, key.Record.Id, $"req_{i:D2}", 10), Charge(t, account.Id, key.Record.Id, $"req_{i:D2}", 10), CancellationToken.None))
+            .ToList();
+
+        await Task.Delay(100);
+        Assert.All(settlements, s => Assert.False(s.IsCompleted)); // nobody is released before its commit
+        release.SetResult();
+        await holder.WaitAsync(Timeout);
+        var results = await Task.WhenAll(settlements).WaitAsync(Timeout);
+
+        Assert.All(results, Assert.True);
+        long transactions = t.Store.SettlementTransactions - transactionsBefore;
+        Assert.InRange(transactions, 1, 2); // the loop's first take, then everything queued behind it
+        var summary = await t.Store.GetSummaryAsync(account.Id, CancellationToken.None).WaitAsync(Timeout);
+        Assert.Equal(1_000_000 - 500, summary!.BalanceMicros);
+        Assert.Equal(50, summary.UsageCount);
+        Assert.Equal(500, await t.Store.GetKeySpendAsync(key.Record.Id, CancellationToken.None).WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task BadSettlementInABatch_FailsAlone()
+    {
+        using var t = await TempStore.CreateAsync();
+        var account = await t.AccountAsync("a", topUpMicros: 1_000);
+        var key = await t.KeyAsync(account.Id);
+
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = t.Store.Database.WriteAsync(async (_, _) => { await release.Task; return 0; }, CancellationToken.None);
+        var first = t.Store.RecordUsageAsync(t.Usage(account.Id, key.Record.Id, "req_1", 100), Charge(t, account.Id, key.Record.Id, "req_1", 100), CancellationToken.None);
+        var orphan = t.Store.RecordUsageAsync(t.Usage("acct_missing", key.Record.Id, "req_2", 100), Charge(t, "acct_missing", key.Record.Id, "req_2", 100), CancellationToken.None);
+        var duplicate = t.Store.RecordUsageAsync(t.Usage(account.Id, key.Record.Id, "req_1", 100), Charge(t, account.Id, key.Record.Id, "req_1", 100), CancellationToken.None);
+        var last = t.Store.RecordUsageAsync(t.Usage(account.Id, key.Record.Id, "req_3", 200), Charge(t, account.Id, key.Record.Id, "req_3", 200), CancellationToken.None);
+        release.SetResult();
+        await holder.WaitAsync(Timeout);
+
+        Assert.True(await first.WaitAsync(Timeout));
+        await Assert.ThrowsAnyAsync<Exception>(() => orphan.WaitAsync(Timeout));
+        Assert.False(await duplicate.WaitAsync(Timeout));
+        Assert.True(await last.WaitAsync(Timeout));
+        var summary = await t.Store.GetSummaryAsync(account.Id, CancellationToken.None).WaitAsync(Timeout);
+        Assert.Equal(700, summary!.BalanceMicros);
+        Assert.Equal(summary.BalanceMicros, summary.LedgerSumMicros);
+        Assert.Equal(2, summary.UsageCount);
+    }
+
+    [Fact]
+    public async Task SettlementCancelledWhileQueued_IsNotWritten()
+    {
+        using var t = await TempStore.CreateAsync();
+        var account = await t.AccountAsync("a", topUpMicros: 1_000);
+        var key = await t.KeyAsync(account.Id);
+
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = t.Store.Database.WriteAsync(async (_, _) => { await release.Task; return 0; }, CancellationToken.None);
+        // The loop takes the first one and waits for the lock; the second waits in the queue.
+        var taken = t.Store.RecordUsageAsync(t.Usage(account.Id, key.Record.Id, "req_1", 100), Charge(t, account.Id, key.Record.Id, "req_1", 100), CancellationToken.None);
+        await Task.Delay(100);
+        using var cts = new CancellationTokenSource();
+        var queued = t.Store.RecordUsageAsync(t.Usage(account.Id, key.Record.Id, "req_2", 100), Charge(t, account.Id, key.Record.Id, "req_2", 100), cts.Token);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued.WaitAsync(Timeout));
+        release.SetResult();
+        await holder.WaitAsync(Timeout);
+
+        Assert.True(await taken.WaitAsync(Timeout));
+        Assert.Null(await t.Store.GetUsageAsync(account.Id, "req_2", CancellationToken.None).WaitAsync(Timeout));
+        Assert.Equal(900, await t.Store.GetBalanceAsync(account.Id, CancellationToken.None).WaitAsync(Timeout));
+    }
+
+    private static LedgerEntry Charge(TempStore t, string accountId, string keyId, string requestId, long micros) =>
+        LedgerEntry.ChargeFor(t.Usage(accountId, keyId, requestId, micros), "test");
+}
