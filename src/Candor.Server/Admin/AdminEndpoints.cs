@@ -21,6 +21,8 @@ internal static class AdminEndpoints
         admin.MapKeys();
         admin.MapBalances();
         admin.MapUsage();
+        admin.MapChannels();
+        admin.MapDeployments();
         return endpoints;
     }
 

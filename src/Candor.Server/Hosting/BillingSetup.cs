@@ -51,6 +51,7 @@ internal static class BillingSetup
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<Candor.Core.Channels.IChannelStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton(sp => new ApiKeyCache(sp.GetRequiredService<IKeyStore>(), storage.Hasher));
         services.AddSingleton<RateLimiter>();
         services.AddSingleton(prices);
