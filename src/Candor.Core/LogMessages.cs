@@ -32,4 +32,19 @@ internal static partial class LogMessages
 
     [LoggerMessage(1202, LogLevel.Warning, "Key cache or balance refresh failed: {Error}")]
     public static partial void RefreshFailed(this ILogger logger, string error);
+
+    [LoggerMessage(1300, LogLevel.Information, "Channels rebuilt at version {Version}: {Stored} stored channels routed, {Inactive} not routed")]
+    public static partial void ChannelsRebuilt(this ILogger logger, long version, int stored, int inactive);
+
+    [LoggerMessage(1301, LogLevel.Warning, "Stored channel {Channel} is not routed: {Reason}")]
+    public static partial void StoredChannelInactive(this ILogger logger, string channel, string reason);
+
+    [LoggerMessage(1302, LogLevel.Warning, "Stored channels could not be read; the previous snapshot keeps serving: {Error}")]
+    public static partial void ChannelRefreshFailed(this ILogger logger, string error);
+
+    [LoggerMessage(1303, LogLevel.Information, "Channel {Channel} {Change} through the admin API")]
+    public static partial void ChannelChanged(this ILogger logger, string channel, string change);
+
+    [LoggerMessage(1304, LogLevel.Information, "Channel {Channel} tested: ok={Ok} status={Status} class={ErrorClass} ms={Milliseconds}")]
+    public static partial void ChannelTested(this ILogger logger, string channel, bool ok, int status, string errorClass, long milliseconds);
 }

@@ -45,4 +45,17 @@ public sealed class ChannelSettings
 
     /// <summary>The channel's declared region, retention and training use; undeclared counts as the least private.</summary>
     public Privacy.ChannelDataPolicy DataPolicy { get; init; } = Privacy.ChannelDataPolicy.Undeclared;
+
+    /// <summary>Where the channel is defined: the configuration file (read-only through the admin API) or the database.</summary>
+    public ChannelOrigin Origin { get; init; } = ChannelOrigin.Config;
+}
+
+/// <summary>Where a channel is defined.</summary>
+public enum ChannelOrigin
+{
+    /// <summary>The YAML configuration file; changed only by editing the file.</summary>
+    Config,
+
+    /// <summary>The database (admin API, <c>candor channels</c>); its credential is sealed under the master key.</summary>
+    Stored,
 }

@@ -194,6 +194,8 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
             string at = $"channels[{i++}]";
             var map = Map(item, at);
             string? id = null, provider = null, apiKeyEnv = null, apiVersion = null, region = null, registration = null;
+            var retention = Privacy.UpstreamRetention.Unknown;
+            var training = Privacy.TrainingUse.Unknown;
             Uri? baseUrl = null;
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             TimeSpan connect = TimeSpan.FromSeconds(10), firstByte = TimeSpan.FromSeconds(120), idle = TimeSpan.FromSeconds(120);
@@ -233,6 +235,14 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                         break;
                     case "registration":
                         registration = Scalar(v, path);
+                        break;
+                    case "retention":
+                        retention = Channels.ChannelAttributes.ParseRetention(Scalar(v, path))
+                            ?? throw Fail(v, path, $"expected one of {Channels.ChannelAttributes.RetentionNames}");
+                        break;
+                    case "training":
+                        training = Channels.ChannelAttributes.ParseTraining(Scalar(v, path))
+                            ?? throw Fail(v, path, $"expected one of {Channels.ChannelAttributes.TrainingNames}");
                         break;
                     case "headers":
                         foreach (var (hk, hv) in Map(v, path).Children)
@@ -305,6 +315,7 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                 ApiVersion = apiVersion,
                 Region = region ?? "unknown",
                 Registration = registration,
+                DataPolicy = new Privacy.ChannelDataPolicy(region ?? "unknown", retention, training),
                 Headers = headers,
                 ConnectTimeout = connect,
                 FirstByteTimeout = firstByte,

@@ -17,4 +17,10 @@ public sealed class Deployment
     public required string ChannelId { get; init; }
 
     public required string UpstreamModel { get; init; }
+
+    /// <summary>The priority tier: lower tiers are tried first (0, the default, is the first tier).</summary>
+    public int Priority { get; init; }
+
+    /// <summary>The share of requests within its tier (positive; default 1).</summary>
+    public int Weight { get; init; } = 1;
 }

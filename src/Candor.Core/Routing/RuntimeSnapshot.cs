@@ -29,13 +29,25 @@ public sealed class RuntimeSnapshot
 
     public KeySet Keys { get; }
 
-    public static RuntimeSnapshot Build(CandorConfig config, ProviderRegistry providers, UpstreamClients clients, KeyHasher hasher)
+    /// <summary>Channels in the database that are not routed, with the reason (disabled, shadowed…); empty without stored channels.</summary>
+    public IReadOnlyDictionary<string, string> InactiveStoredChannels { get; private init; } = Candor.Core.Channels.ChannelOverlay.None.Inactive;
+
+    /// <summary>Builds a snapshot from the configuration file and, when given, the stored channels' overlay: stored
+    /// channels join the file's, and the overlay's routes replace the file's routes of the same name.</summary>
+    public static RuntimeSnapshot Build(CandorConfig config, ProviderRegistry providers, UpstreamClients clients, KeyHasher hasher, Candor.Core.Channels.ChannelOverlay? overlay = null)
     {
-        var channels = config.Channels.ToFrozenDictionary(
+        overlay ??= Candor.Core.Channels.ChannelOverlay.None;
+        var channels = config.Channels.Concat(overlay.Channels).ToFrozenDictionary(
             static c => c.Id,
             c => new ChannelRuntime(c, providers.Get(c.Provider), clients.For(c.ConnectTimeout)),
             StringComparer.Ordinal);
-        var models = config.Models.ToFrozenDictionary(static m => m.Name, StringComparer.Ordinal);
-        return new RuntimeSnapshot(config, channels, models, KeySet.Build(config.Keys, hasher));
+        var routes = config.Models.ToDictionary(static m => m.Name, StringComparer.Ordinal);
+        foreach (var route in overlay.Models)
+        {
+            routes[route.Name] = route;
+        }
+
+        var models = routes.ToFrozenDictionary(StringComparer.Ordinal);
+        return new RuntimeSnapshot(config, channels, models, KeySet.Build(config.Keys, hasher)) { InactiveStoredChannels = overlay.Inactive };
     }
 }

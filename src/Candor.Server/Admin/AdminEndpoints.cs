@@ -22,6 +22,8 @@ internal static class AdminEndpoints
         admin.MapBalances();
         admin.MapUsage();
         admin.MapPrices();
+        admin.MapChannels();
+        admin.MapDeployments();
         return endpoints;
     }
 

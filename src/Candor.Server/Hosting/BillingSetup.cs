@@ -52,6 +52,7 @@ internal static class BillingSetup
         services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IPriceStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<Candor.Core.Channels.IChannelStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton(sp => new ApiKeyCache(sp.GetRequiredService<IKeyStore>(), storage.Hasher));
         services.AddSingleton<RateLimiter>();
         services.AddSingleton(prices);

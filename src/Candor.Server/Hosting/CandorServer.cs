@@ -61,10 +61,15 @@ public static class CandorServer
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        if (options.LoggerProvider is { } extraLogger)
+        {
+            builder.Logging.AddProvider(extraLogger);
+        }
 
         var clients = new UpstreamClients();
         var hasher = KeyHasher.CreateEphemeral();
         var holder = new SnapshotHolder(RuntimeSnapshot.Build(config, providers, clients, hasher));
+        var ring = storage is null ? null : ChannelSetup.RingSource(storage.DataDirectory, options.Environment);
         var services = builder.Services;
         services.AddSingleton(providers);
         services.AddSingleton(loaders);
@@ -75,9 +80,11 @@ public static class CandorServer
         services.AddSingleton<TokenEstimator>();
         services.AddSingleton<ChatRelay>();
         services.AddSingleton<AuxiliaryRelay>();
+        services.AddSingleton(sp => new SnapshotBuilder(holder, config, providers, clients, hasher, storage?.Store, ring ?? (static () => null), sp.GetRequiredService<ILogger<SnapshotBuilder>>()));
         if (storage is not null)
         {
             BillingSetup.AddBilling(services, storage, config);
+            services.AddHostedService<ChannelRefresher>();
         }
 
         TransparencySetup.AddTransparencyLog(services, transparencyLog);
@@ -90,7 +97,7 @@ public static class CandorServer
 
         if (!options.Demo && options.Watch)
         {
-            services.AddSingleton(sp => new ConfigReloader(options.ConfigPath, loaders, holder, providers, clients, hasher, sp.GetRequiredService<ILogger<ConfigReloader>>()));
+            services.AddSingleton(sp => new ConfigReloader(options.ConfigPath, loaders, sp.GetRequiredService<SnapshotBuilder>(), sp.GetRequiredService<ILogger<ConfigReloader>>()));
             services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         }
 

@@ -1,7 +1,5 @@
 using Candor.Core;
-using Candor.Core.Admission;
 using Candor.Core.Configuration;
-using Candor.Core.Routing;
 using Candor.Core.Upstream;
 
 namespace Candor.Server.Hosting;
@@ -10,8 +8,7 @@ namespace Candor.Server.Hosting;
 /// validation is rejected with its message and the previous snapshot keeps serving; in-flight requests
 /// finish on the snapshot they started with.</summary>
 internal sealed partial class ConfigReloader(
-    string path, ConfigLoaderFactory loaders, SnapshotHolder holder, ProviderRegistry providers, UpstreamClients clients, KeyHasher hasher,
-    ILogger<ConfigReloader> logger) : IHostedService, IDisposable
+    string path, ConfigLoaderFactory loaders, SnapshotBuilder builder, ILogger<ConfigReloader> logger) : IHostedService, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private FileSystemWatcher? _watcher;
@@ -39,7 +36,7 @@ internal sealed partial class ConfigReloader(
         try
         {
             var config = loaders.Create().LoadFile(path);
-            holder.Swap(RuntimeSnapshot.Build(config, providers, clients, hasher));
+            await builder.ApplyConfigAsync(config, CancellationToken.None).ConfigureAwait(false);
             logger.ConfigReloaded(path, config.Channels.Count, config.Models.Count);
             return true;
         }

@@ -24,4 +24,7 @@ public sealed class ServeOptions
 
     /// <summary>Environment variable source (tests substitute their own).</summary>
     public Func<string, string?> Environment { get; set; } = System.Environment.GetEnvironmentVariable;
+
+    /// <summary>An extra log sink beside the console (tests capture what Candor logs with it).</summary>
+    public ILoggerProvider? LoggerProvider { get; set; }
 }

@@ -136,6 +136,41 @@ internal static class Migrations
 
             INSERT INTO counters (name, value) VALUES ('prices_version', 0)
             """),
+        new(3, "stored channels and deployments", """
+            CREATE TABLE channels (
+                id                    TEXT    PRIMARY KEY,
+                provider              TEXT    NOT NULL,
+                base_url              TEXT    NOT NULL,
+                region                TEXT    NOT NULL,
+                retention             TEXT    NOT NULL,
+                training              TEXT    NOT NULL,
+                api_version           TEXT,
+                headers               TEXT    NOT NULL,
+                connect_timeout_ms    BIGINT  NOT NULL,
+                first_byte_timeout_ms BIGINT  NOT NULL,
+                idle_timeout_ms       BIGINT  NOT NULL,
+                disabled              INTEGER NOT NULL DEFAULT 0,
+                disabled_reason       TEXT,
+                credential            TEXT,
+                credential_key_id     BIGINT,
+                created_at            BIGINT  NOT NULL,
+                updated_at            BIGINT  NOT NULL
+            );
+
+            CREATE TABLE channel_deployments (
+                id             TEXT    PRIMARY KEY,
+                model          TEXT    NOT NULL,
+                channel_id     TEXT    NOT NULL,
+                upstream_model TEXT    NOT NULL,
+                priority       INTEGER NOT NULL,
+                weight         INTEGER NOT NULL,
+                created_at     BIGINT  NOT NULL
+            );
+            CREATE INDEX ix_channel_deployments_model ON channel_deployments (model, priority, created_at, id);
+            CREATE INDEX ix_channel_deployments_channel ON channel_deployments (channel_id);
+
+            INSERT INTO counters (name, value) VALUES ('channels_version', 0)
+            """),
         new(5, "receipts", """
             CREATE TABLE receipts (
                 id         TEXT   PRIMARY KEY,

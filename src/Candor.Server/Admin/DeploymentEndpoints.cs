@@ -1,0 +1,88 @@
+using Candor.Core.Channels;
+using Candor.Server.Hosting;
+
+namespace Candor.Server.Admin;
+
+/// <summary>Deployments: attach a channel (stored or from the configuration file) to a public model with an upstream
+/// model, a priority tier and a weight; list (the file's, read-only, and the stored), update, delete. Writes rebuild
+/// the snapshot before answering. CLI: <c>candor channels add --deploy</c>, <c>candor deployments …</c>.</summary>
+internal static class DeploymentEndpoints
+{
+    public static void MapDeployments(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/deployments", AdminEndpoints.Guard(ListAsync));
+        admin.MapPost("/deployments", AdminEndpoints.Guard(CreateAsync));
+        admin.MapPatch("/deployments/{deploymentId}", AdminEndpoints.Guard(UpdateAsync));
+        admin.MapDelete("/deployments/{deploymentId}", AdminEndpoints.Guard(DeleteAsync));
+    }
+
+    private static async Task ListAsync(HttpContext http)
+    {
+        var builder = http.RequestServices.GetRequiredService<SnapshotBuilder>();
+        var stored = await http.RequestServices.GetRequiredService<IChannelStore>().LoadChannelsAsync(http.RequestAborted).ConfigureAwait(false);
+        string? model = http.Request.Query["model"].ToString() is { Length: > 0 } m ? m : null;
+        var all = DeploymentView.All(builder.Config, stored).Where(d => model is null || d.Model == model).ToList();
+        await AdminHttp.WriteListAsync(http, all, ChannelJson.Deployment).ConfigureAwait(false);
+    }
+
+    private static async Task CreateAsync(HttpContext http)
+    {
+        var builder = http.RequestServices.GetRequiredService<SnapshotBuilder>();
+        var store = http.RequestServices.GetRequiredService<IChannelStore>();
+        var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        StoredDeployment deployment;
+        using (var body = await AdminHttp.ReadObjectAsync(http, ChannelInput.DeploymentFields).ConfigureAwait(false))
+        {
+            deployment = ChannelInput.ReadDeployment(body.RootElement, "", null, now);
+        }
+
+        if (!ChannelEndpoints.IsConfigChannel(builder, deployment.ChannelId)
+            && await store.GetChannelAsync(deployment.ChannelId, http.RequestAborted).ConfigureAwait(false) is null)
+        {
+            throw new AdminInputException("channel", $"No channel '{deployment.ChannelId}' (neither stored nor in the configuration file).");
+        }
+
+        await store.AddDeploymentAsync(deployment, http.RequestAborted).ConfigureAwait(false);
+        await ChannelEndpoints.RebuildAsync(builder).ConfigureAwait(false);
+        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w => ChannelJson.Deployment(w, DeploymentView.From(deployment))).ConfigureAwait(false);
+    }
+
+    private static async Task UpdateAsync(HttpContext http)
+    {
+        string id = AdminHttp.Route(http, "deploymentId");
+        var builder = http.RequestServices.GetRequiredService<SnapshotBuilder>();
+        var store = http.RequestServices.GetRequiredService<IChannelStore>();
+        using var body = await AdminHttp.ReadObjectAsync(http, ChannelInput.DeploymentUpdateFields).ConfigureAwait(false);
+        var stored = await store.LoadChannelsAsync(http.RequestAborted).ConfigureAwait(false);
+        var current = stored.Deployments.FirstOrDefault(d => d.Id == id);
+        var next = current is null ? null : ChannelInput.UpdateDeployment(body.RootElement, current);
+        if (next is null || !await store.UpdateDeploymentAsync(next, http.RequestAborted).ConfigureAwait(false))
+        {
+            await AdminHttp.NotFoundAsync(http, "stored deployment").ConfigureAwait(false);
+            return;
+        }
+
+        await ChannelEndpoints.RebuildAsync(builder).ConfigureAwait(false);
+        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => ChannelJson.Deployment(w, DeploymentView.From(next))).ConfigureAwait(false);
+    }
+
+    private static async Task DeleteAsync(HttpContext http)
+    {
+        string id = AdminHttp.Route(http, "deploymentId");
+        var builder = http.RequestServices.GetRequiredService<SnapshotBuilder>();
+        if (!await http.RequestServices.GetRequiredService<IChannelStore>().DeleteDeploymentAsync(id, http.RequestAborted).ConfigureAwait(false))
+        {
+            await AdminHttp.NotFoundAsync(http, "stored deployment").ConfigureAwait(false);
+            return;
+        }
+
+        await ChannelEndpoints.RebuildAsync(builder).ConfigureAwait(false);
+        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("id", id);
+            w.WriteBoolean("deleted", true);
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,167 @@
+using Candor.Core.Channels;
+using Candor.Core.Security;
+using Candor.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Candor.Storage;
+
+public sealed partial class SqliteStore : IChannelStore
+{
+    /// <inheritdoc/>
+    public Task<StoredChannels> LoadChannelsAsync(CancellationToken cancellationToken) =>
+        _db.ReadAsync(async (c, tx) =>
+        {
+            long version = await SelectChannelsVersionAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            using var channels = Command(c, tx, ChannelsSql.SelectAll);
+            var channelRows = await QueryAsync(channels, ChannelsSql.ReadChannel, cancellationToken).ConfigureAwait(false);
+            using var deployments = Command(c, tx, ChannelsSql.SelectDeployments);
+            var deploymentRows = await QueryAsync(deployments, ChannelsSql.ReadDeployment, cancellationToken).ConfigureAwait(false);
+            return new StoredChannels(version, channelRows, deploymentRows);
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<long> GetChannelsVersionAsync(CancellationToken cancellationToken) =>
+        _db.ReadAsync((c, tx) => SelectChannelsVersionAsync(c, tx, cancellationToken), cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<StoredChannel?> GetChannelAsync(string id, CancellationToken cancellationToken) =>
+        _db.ReadAsync(async (c, tx) =>
+        {
+            using var select = Command(c, tx, ChannelsSql.SelectById).Add("@id", id);
+            return await QuerySingleAsync(select, ChannelsSql.ReadChannel, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> AddChannelAsync(StoredChannel channel, IReadOnlyList<StoredDeployment> deployments, CancellationToken cancellationToken) =>
+        _db.WriteAsync(async (c, tx) =>
+        {
+            using (var exists = Command(c, tx, ChannelsSql.Exists).Add("@id", channel.Id))
+            {
+                if (await ScalarInt64Async(exists, cancellationToken).ConfigureAwait(false) > 0)
+                {
+                    return false;
+                }
+            }
+
+            using (var insert = ChannelsSql.BindChannel(Command(c, tx, ChannelsSql.Insert), channel))
+            {
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var deployment in deployments)
+            {
+                using var add = ChannelsSql.BindDeployment(Command(c, tx, ChannelsSql.InsertDeployment), deployment);
+                await add.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await BumpChannelsVersionAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> UpdateChannelAsync(StoredChannel channel, CancellationToken cancellationToken) =>
+        ChannelWriteAsync(ChannelsSql.BindChannel, ChannelsSql.Update, channel, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> DeleteChannelAsync(string id, CancellationToken cancellationToken) =>
+        _db.WriteAsync(async (c, tx) =>
+        {
+            using (var delete = Command(c, tx, ChannelsSql.Delete).Add("@id", id))
+            {
+                if (await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                {
+                    return false;
+                }
+            }
+
+            using (var deployments = Command(c, tx, ChannelsSql.DeleteDeploymentsOfChannel).Add("@channel_id", id))
+            {
+                await deployments.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await BumpChannelsVersionAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task AddDeploymentAsync(StoredDeployment deployment, CancellationToken cancellationToken) =>
+        _db.WriteAsync(async (c, tx) =>
+        {
+            using (var insert = ChannelsSql.BindDeployment(Command(c, tx, ChannelsSql.InsertDeployment), deployment))
+            {
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await BumpChannelsVersionAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> UpdateDeploymentAsync(StoredDeployment deployment, CancellationToken cancellationToken) =>
+        ChannelWriteAsync(ChannelsSql.BindDeployment, ChannelsSql.UpdateDeployment, deployment, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> DeleteDeploymentAsync(string id, CancellationToken cancellationToken) =>
+        _db.WriteAsync(async (c, tx) =>
+        {
+            using var delete = Command(c, tx, ChannelsSql.DeleteDeployment).Add("@id", id);
+            if (await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+
+            await BumpChannelsVersionAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<int> ResealCredentialsAsync(MasterKeyRing ring, CancellationToken cancellationToken) =>
+        _db.WriteAsync(async (c, tx) =>
+        {
+            List<(string Id, string Credential)> rows;
+            using (var select = Command(c, tx, ChannelsSql.SelectCredentials))
+            {
+                rows = await QueryAsync(select, static r => (r.GetString(0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
+            }
+
+            // Every envelope is opened and re-sealed before anything is written: one that does not open aborts the
+            // whole transaction, and the old key must then not be retired.
+            var resealed = rows.Select(row => (row.Id, Envelope: ChannelCredentials.Reseal(ring, row.Id, Convert.FromBase64String(row.Credential)))).ToList();
+            foreach (var (id, envelope) in resealed)
+            {
+                using var update = Command(c, tx, ChannelsSql.UpdateCredential)
+                    .Add("@credential", Convert.ToBase64String(envelope))
+                    .Add("@credential_key_id", (long)MasterKeyRing.KeyIdOf(envelope))
+                    .Add("@id", id);
+                await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await BumpChannelsVersionAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            return resealed.Count;
+        }, cancellationToken);
+
+    private Task<bool> ChannelWriteAsync<T>(Func<SqliteCommand, T, SqliteCommand> bind, string sql, T value, CancellationToken cancellationToken) =>
+        _db.WriteAsync(async (c, tx) =>
+        {
+            using var update = bind(Command(c, tx, sql), value);
+            if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+
+            await BumpChannelsVersionAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    private static async Task BumpChannelsVersionAsync(SqliteConnection c, SqliteTransaction tx, CancellationToken cancellationToken)
+    {
+        using var increment = Command(c, tx, CountersSql.Increment).Add("@name", ChannelsSql.Version);
+        await ScalarInt64Async(increment, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<long> SelectChannelsVersionAsync(SqliteConnection c, SqliteTransaction tx, CancellationToken cancellationToken)
+    {
+        using var select = Command(c, tx, CountersSql.Select).Add("@name", ChannelsSql.Version);
+        return await ScalarInt64Async(select, cancellationToken).ConfigureAwait(false);
+    }
+}
