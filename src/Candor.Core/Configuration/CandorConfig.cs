@@ -33,4 +33,7 @@ public sealed class CandorConfig
 
     /// <summary>Output tokens reserved for a request that sets no limit of its own (<c>server.default_max_output_tokens</c>).</summary>
     public int DefaultMaxOutputTokens { get; set; } = 4096;
+
+    /// <summary>Router settings: deadline, health, probes, the all-unhealthy policy (<c>routing</c>; see docs/routing.md).</summary>
+    public RoutingOptions Routing { get; } = new();
 }
