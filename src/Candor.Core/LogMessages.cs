@@ -32,4 +32,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(1202, LogLevel.Warning, "Key cache or balance refresh failed: {Error}")]
     public static partial void RefreshFailed(this ILogger logger, string error);
+
+    [LoggerMessage(1300, LogLevel.Information, "Health probe of channel {Channel} model {UpstreamModel}: {Verdict}")]
+    public static partial void ProbeResult(this ILogger logger, string channel, string upstreamModel, string verdict);
 }

@@ -78,7 +78,7 @@ public sealed class DeploymentLease
     public void BrokeAfterStart(UpstreamFailure failure) => _health.RecordFailure(failure, Elapsed, null, trial: false, _options);
 
     /// <summary>The upstream's reported usage (input + output tokens), which replaces the estimate in the tpm count.</summary>
-    public void ReportTokens(long tokens) => _reportedTokens = tokens;
+    public void ReportTokens(long tokens) => _reportedTokens = Math.Max(_reportedTokens, tokens);
 
     /// <summary>Ends the attempt: frees its concurrency slot. Safe to call more than once.</summary>
     public void Release()
