@@ -47,4 +47,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(1304, LogLevel.Information, "Channel {Channel} tested: ok={Ok} status={Status} class={ErrorClass} ms={Milliseconds}")]
     public static partial void ChannelTested(this ILogger logger, string channel, bool ok, int status, string errorClass, long milliseconds);
+
+    [LoggerMessage(1400, LogLevel.Information, "Health probe of channel {Channel} model {UpstreamModel}: {Verdict}")]
+    public static partial void ProbeResult(this ILogger logger, string channel, string upstreamModel, string verdict);
 }

@@ -44,4 +44,7 @@ public sealed class CandorConfig
     /// <summary>The longest time from a durable log append to a checkpoint covering it
     /// (<c>server.log_max_merge_delay</c>, default 1 s). Receipts promise it.</summary>
     public TimeSpan LogMaxMergeDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Router settings: deadline, health, probes, the all-unhealthy policy (<c>routing</c>; see docs/routing.md).</summary>
+    public RoutingOptions Routing { get; } = new();
 }

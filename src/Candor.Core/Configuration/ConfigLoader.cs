@@ -78,8 +78,11 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                 case "operator":
                     ReadOperator(Map(value, "operator"), config.Operator);
                     break;
+                case "routing":
+                    ReadRouting(Map(value, "routing"), config.Routing);
+                    break;
                 default:
-                    throw Fail(keyNode, key, "unknown section (expected server, channels, models, keys, operator)");
+                    throw Fail(keyNode, key, "unknown section (expected server, channels, models, keys, operator, routing)");
             }
         }
 
@@ -332,6 +335,9 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
             string at = $"models[{i++}]";
             var map = Map(item, at);
             string? name = null;
+            var strategy = RoutingStrategy.Priority;
+            IReadOnlyList<AffinitySource>? affinity = null;
+            AllUnhealthyPolicy? allUnhealthy = null;
             var deployments = new List<(Deployment D, YamlNode Node, string Path)>();
             foreach (var (k, v) in map.Children)
             {
@@ -342,35 +348,33 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                     case "name":
                         name = Scalar(v, path);
                         break;
+                    case "strategy":
+                        strategy = Scalar(v, path) switch
+                        {
+                            "priority" => RoutingStrategy.Priority,
+                            "least_latency" => RoutingStrategy.LeastLatency,
+                            "least_busy" => RoutingStrategy.LeastBusy,
+                            "sticky" => RoutingStrategy.Sticky,
+                            _ => throw Fail(v, path, "unknown strategy (expected priority, least_latency, least_busy, sticky)"),
+                        };
+                        break;
+                    case "affinity":
+                        affinity = ReadAffinity(v, path);
+                        break;
+                    case "all_unhealthy":
+                        allUnhealthy = AllUnhealthy(v, path);
+                        break;
                     case "deployments":
                         int j = 0;
                         foreach (var d in Seq(v, path).Children)
                         {
                             string dat = $"{path}[{j++}]";
-                            string? channel = null, model = null;
-                            YamlNode? channelNode = null;
-                            foreach (var (dk, dv) in Map(d, dat).Children)
-                            {
-                                string dkey = Scalar(dk, dat);
-                                switch (dkey)
-                                {
-                                    case "channel": channel = Scalar(dv, $"{dat}.channel"); channelNode = dv; break;
-                                    case "model": model = Scalar(dv, $"{dat}.model"); break;
-                                    default: throw Fail(dk, $"{dat}.{dkey}", "unknown deployment setting (expected channel, model)");
-                                }
-                            }
-
-                            if (channel is null || model is null)
-                            {
-                                throw Fail(d, dat, "a deployment needs 'channel' and 'model'");
-                            }
-
-                            deployments.Add((new Deployment { ChannelId = channel, UpstreamModel = model }, channelNode!, $"{dat}.channel"));
+                            deployments.Add(ReadDeployment(d, dat));
                         }
 
                         break;
                     default:
-                        throw Fail(k, path, "unknown model setting (expected name, deployments)");
+                        throw Fail(k, path, "unknown model setting (expected name, strategy, affinity, all_unhealthy, deployments)");
                 }
             }
 
@@ -390,13 +394,178 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                 _pendingChannelRefs.Add((d.ChannelId, dn, dpath));
             }
 
+            for (int a = 0; a < deployments.Count; a++)
+            {
+                for (int b = 0; b < a; b++)
+                {
+                    if (deployments[a].D.ChannelId == deployments[b].D.ChannelId && deployments[a].D.UpstreamModel == deployments[b].D.UpstreamModel)
+                    {
+                        throw Fail(deployments[a].Node, deployments[a].Path, $"duplicate deployment (channel '{deployments[a].D.ChannelId}', model '{deployments[a].D.UpstreamModel}')");
+                    }
+                }
+            }
+
             if (config.Models.Any(m => m.Name == name))
             {
                 throw Fail(item, at, $"duplicate model name '{name}'");
             }
 
-            config.Models.Add(new ModelRoute { Name = name, Deployments = deployments.Select(static x => x.D).ToArray() });
+            config.Models.Add(new ModelRoute
+            {
+                Name = name,
+                Deployments = deployments.Select(static x => x.D).ToArray(),
+                Strategy = strategy,
+                Affinity = affinity ?? [AffinitySource.Header, AffinitySource.User, AffinitySource.Conversation],
+                AllUnhealthy = allUnhealthy,
+            });
         }
+    }
+
+    private (Deployment D, YamlNode Node, string Path) ReadDeployment(YamlNode d, string dat)
+    {
+        string? channel = null, model = null;
+        int priority = 0, weight = 1;
+        var limits = DeploymentLimits.None;
+        YamlNode? channelNode = null;
+        foreach (var (dk, dv) in Map(d, dat).Children)
+        {
+            string dkey = Scalar(dk, dat);
+            string dpath = $"{dat}.{dkey}";
+            switch (dkey)
+            {
+                case "channel": channel = Scalar(dv, dpath); channelNode = dv; break;
+                case "model": model = Scalar(dv, dpath); break;
+                case "priority": priority = (int)Long(dv, dpath, min: 0, max: 1000); break;
+                case "weight": weight = (int)Long(dv, dpath, min: 1, max: 1_000_000); break;
+                case "limits":
+                    foreach (var (lk, lv) in Map(dv, dpath).Children)
+                    {
+                        string lkey = Scalar(lk, dpath);
+                        string lpath = $"{dpath}.{lkey}";
+                        limits = lkey switch
+                        {
+                            "max_concurrency" => limits with { MaxConcurrency = (int)Long(lv, lpath, min: 1, max: 1_000_000) },
+                            "rpm" => limits with { RequestsPerMinute = (int)Long(lv, lpath, min: 1, max: 100_000_000) },
+                            "tpm" => limits with { TokensPerMinute = Long(lv, lpath, min: 1) },
+                            _ => throw Fail(lk, lpath, "unknown limit (expected max_concurrency, rpm, tpm)"),
+                        };
+                    }
+
+                    break;
+                default: throw Fail(dk, dpath, "unknown deployment setting (expected channel, model, priority, weight, limits)");
+            }
+        }
+
+        if (channel is null || model is null)
+        {
+            throw Fail(d, dat, "a deployment needs 'channel' and 'model'");
+        }
+
+        return (new Deployment { ChannelId = channel, UpstreamModel = model, Priority = priority, Weight = weight, Limits = limits }, channelNode!, $"{dat}.channel");
+    }
+
+    private List<AffinitySource> ReadAffinity(YamlNode node, string path)
+    {
+        var sources = new List<AffinitySource>();
+        IEnumerable<YamlNode> items = node is YamlSequenceNode seq ? seq.Children : [node];
+        foreach (var item in items)
+        {
+            var source = Scalar(item, path) switch
+            {
+                "header" => AffinitySource.Header,
+                "user" => AffinitySource.User,
+                "conversation" => AffinitySource.Conversation,
+                _ => throw Fail(item, path, "unknown affinity source (expected header, user, conversation)"),
+            };
+            if (!sources.Contains(source))
+            {
+                sources.Add(source);
+            }
+        }
+
+        if (sources.Count == 0)
+        {
+            throw Fail(node, path, "name at least one affinity source (header, user, conversation)");
+        }
+
+        return sources;
+    }
+
+    private AllUnhealthyPolicy AllUnhealthy(YamlNode node, string path) => Scalar(node, path) switch
+    {
+        "fail_fast" => AllUnhealthyPolicy.FailFast,
+        "try_anyway" => AllUnhealthyPolicy.TryAnyway,
+        _ => throw Fail(node, path, "expected fail_fast or try_anyway"),
+    };
+
+    private void ReadRouting(YamlMappingNode node, RoutingOptions routing)
+    {
+        foreach (var (k, v) in node.Children)
+        {
+            string key = Scalar(k, "routing");
+            string path = "routing." + key;
+            switch (key)
+            {
+                case "deadline":
+                    routing.Deadline = Duration(v, path);
+                    break;
+                case "all_unhealthy":
+                    routing.AllUnhealthy = AllUnhealthy(v, path);
+                    break;
+                case "health":
+                    foreach (var (hk, hv) in Map(v, path).Children)
+                    {
+                        string hkey = Scalar(hk, path);
+                        string hpath = $"{path}.{hkey}";
+                        var health = routing.Health;
+                        switch (hkey)
+                        {
+                            case "window": health.Window = Duration(hv, hpath); break;
+                            case "min_requests": health.MinRequests = (int)Long(hv, hpath, min: 1, max: 1_000_000); break;
+                            case "failure_rate": health.FailureRate = Fraction(hv, hpath); break;
+                            case "cooldown": health.Cooldown = Duration(hv, hpath); break;
+                            case "max_cooldown": health.MaxCooldown = Duration(hv, hpath); break;
+                            case "half_open_trials": health.HalfOpenTrials = (int)Long(hv, hpath, min: 1, max: 1000); break;
+                            default: throw Fail(hk, hpath, "unknown health setting (expected window, min_requests, failure_rate, cooldown, max_cooldown, half_open_trials)");
+                        }
+                    }
+
+                    if (routing.Health.MaxCooldown < routing.Health.Cooldown)
+                    {
+                        throw Fail(v, path + ".max_cooldown", "must not be shorter than cooldown");
+                    }
+
+                    break;
+                case "probes":
+                    foreach (var (pk, pv) in Map(v, path).Children)
+                    {
+                        string pkey = Scalar(pk, path);
+                        string ppath = $"{path}.{pkey}";
+                        switch (pkey)
+                        {
+                            case "enabled": routing.Probes.Enabled = Bool(pv, ppath); break;
+                            case "interval": routing.Probes.Interval = Duration(pv, ppath); break;
+                            case "timeout": routing.Probes.Timeout = Duration(pv, ppath); break;
+                            default: throw Fail(pk, ppath, "unknown probe setting (expected enabled, interval, timeout)");
+                        }
+                    }
+
+                    break;
+                default:
+                    throw Fail(k, path, "unknown routing setting (expected deadline, all_unhealthy, health, probes)");
+            }
+        }
+    }
+
+    private double Fraction(YamlNode node, string path)
+    {
+        string s = Scalar(node, path);
+        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || v <= 0 || v > 1)
+        {
+            throw Fail(node, path, "expected a number greater than 0 and at most 1 (for example 0.5)");
+        }
+
+        return v;
     }
 
     private readonly List<(string Channel, YamlNode Node, string At)> _pendingChannelRefs = [];

@@ -12,7 +12,7 @@ namespace Candor.Core.Relay;
 
 /// <summary>The request kinds that are not chat: token counting and embeddings. They share routing and
 /// upstream failure handling with chat, and answer whole JSON documents.</summary>
-public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator estimator, Candor.Core.Admission.BillingGate? billing = null)
+public sealed class AuxiliaryRelay(SnapshotHolder snapshots, Router router, TokenEstimator estimator, Candor.Core.Admission.BillingGate? billing = null)
 {
     private const long MaxBody = 16 * 1024 * 1024;
 
@@ -28,31 +28,45 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
             return;
         }
 
-        var deployment = route.Deployments[0];
-        var channel = snapshot.Channels[deployment.ChannelId];
-        context.ChannelId = channel.Settings.Id;
+        // One attempt on the deployment the router picks; without one (all unhealthy or busy), Candor's estimate.
         int? count = null;
-        if (channel.Adapter.CreateCountTokensRequest(channel.Settings, deployment.UpstreamModel, request) is { } upstreamRequest)
+        var plan = router.Plan(snapshot, route, route.Deployments, Router.AffinityKey(route, request, http.Request.Headers), 0);
+        if (plan.TryNext(out var choice, out _))
         {
-            using (upstreamRequest)
+            var (deployment, channel, lease) = choice;
+            context.ChannelId = channel.Settings.Id;
+            try
             {
-                context.Attempts = 1;
-                var body = await SendForJsonAsync(context, channel, upstreamRequest).ConfigureAwait(false);
-                if (body.Error is { } error)
+                if (channel.Adapter.CreateCountTokensRequest(channel.Settings, deployment.UpstreamModel, request) is { } upstreamRequest)
                 {
-                    await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
-                    return;
-                }
+                    using (upstreamRequest)
+                    {
+                        context.Attempts = 1;
+                        var body = await SendForJsonAsync(context, channel, upstreamRequest, lease).ConfigureAwait(false);
+                        if (body.Error is { } error)
+                        {
+                            await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
+                            return;
+                        }
 
-                using (body.Body)
-                {
-                    count = channel.Adapter.ReadCountTokens(body.Body!.WrittenSpan);
+                        using (body.Body)
+                        {
+                            count = channel.Adapter.ReadCountTokens(body.Body!.WrittenSpan);
+                        }
+                    }
                 }
+            }
+            finally
+            {
+                lease.Release();
             }
         }
 
         http.Response.Headers[RelayHeaders.CountSource] = count is null ? "estimate" : "upstream";
-        http.Response.Headers[RelayHeaders.Channel] = channel.Settings.Id;
+        if (context.ChannelId is { } served)
+        {
+            http.Response.Headers[RelayHeaders.Channel] = served;
+        }
         count ??= estimator.CountPrompt(request);
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
@@ -105,85 +119,125 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
         }
     }
 
-    private static async Task EmbedAsync(
+    private async Task EmbedAsync(
         RelayContext context, Surface surface, EmbeddingRequest request, Candor.Core.Configuration.ModelRoute route, RuntimeSnapshot snapshot,
         RequestMeter? meter, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse)
     {
         var http = context.Http;
         RelayError? last = null;
-        foreach (var deployment in route.Deployments)
+
+        // A policy filter (data policy, residency) narrows the eligible list before the router sees it.
+        IReadOnlyList<Candor.Core.Configuration.Deployment> eligible = route.Deployments;
+        var plan = router.Plan(snapshot, route, eligible, null, request.Inputs.Sum(static i => (long)i.Length) / 4);
+        long deadline = context.StartTimestamp + (long)(snapshot.Config.Routing.Deadline.TotalSeconds * Stopwatch.Frequency);
+        while (context.Attempts < snapshot.Config.MaxAttempts && !context.Aborted.IsCancellationRequested)
         {
-            if (context.Attempts >= snapshot.Config.MaxAttempts)
+            if (Stopwatch.GetTimestamp() >= deadline)
             {
+                last ??= UpstreamErrors.Timeout("the request's deadline passed before an upstream answered");
                 break;
             }
 
-            var channel = snapshot.Channels[deployment.ChannelId];
+            if (!plan.TryNext(out var choice, out var refusal))
+            {
+                last ??= refusal;
+                break;
+            }
+
+            var (deployment, channel, lease) = choice;
             var upstreamRequest = channel.Adapter.CreateEmbeddingsRequest(channel.Settings, deployment.UpstreamModel, request);
             if (upstreamRequest is null)
             {
+                lease.Failed(UpstreamFailure.Unsupported, null);
+                lease.Release();
                 last ??= RelayError.BadRequest($"The model '{request.Model}' does not support embeddings.", "model");
                 continue;
             }
 
             context.Attempts++;
             context.ChannelId = channel.Settings.Id;
-            using (upstreamRequest)
+            try
             {
-                var result = await SendForJsonAsync(context, channel, upstreamRequest).ConfigureAwait(false);
-                if (result.Error is { } error)
+                using (upstreamRequest)
                 {
-                    last = error;
-                    if (result.Retryable && !context.Aborted.IsCancellationRequested)
+                    var result = await SendForJsonAsync(context, channel, upstreamRequest, lease).ConfigureAwait(false);
+                    if (result.Error is { } error)
                     {
-                        continue;
+                        last = error;
+                        if (result.Retryable && !context.Aborted.IsCancellationRequested)
+                        {
+                            continue;
+                        }
+
+                        break;
                     }
 
-                    break;
+                    EmbeddingResponse embeddings;
+                    using (result.Body)
+                    {
+                        try
+                        {
+                            embeddings = channel.Adapter.ReadEmbeddings(result.Body!.WrittenSpan);
+                        }
+                        catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidDataException)
+                        {
+                            last = UpstreamErrors.Malformed("invalid embeddings body");
+                            lease.Failed(UpstreamFailure.Malformed, null);
+                            continue;
+                        }
+                    }
+
+                    lease.Succeeded();
+                    if (embeddings.Usage is { } reported)
+                    {
+                        lease.ReportTokens(reported.InputTokens ?? 0);
+                    }
+
+                    if (meter is not null)
+                    {
+                        meter.ChannelId = channel.Settings.Id;
+                        meter.UpstreamModel = deployment.UpstreamModel;
+                        meter.Accepted = true;
+                        if (embeddings.Usage is { } usage)
+                        {
+                            meter.Observe(new UsageReported(usage));
+                        }
+
+                        long charge = await meter.SettleAsync(Candor.Core.Accounting.StreamOutcome.Completed).ConfigureAwait(false);
+                        http.Response.Headers[RelayHeaders.ChargeMicros] = charge.ToString(CultureInfo.InvariantCulture);
+                    }
+
+                    http.Response.StatusCode = 200;
+                    http.Response.ContentType = "application/json";
+                    http.Response.Headers[RelayHeaders.Channel] = channel.Settings.Id;
+                    http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
+                    writeResponse(embeddings, http.Response.BodyWriter);
+                    await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+                    return;
                 }
-
-                EmbeddingResponse embeddings;
-                using (result.Body)
-                {
-                    try
-                    {
-                        embeddings = channel.Adapter.ReadEmbeddings(result.Body!.WrittenSpan);
-                    }
-                    catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidDataException)
-                    {
-                        last = UpstreamErrors.Malformed("invalid embeddings body");
-                        continue;
-                    }
-                }
-
-                if (meter is not null)
-                {
-                    meter.ChannelId = channel.Settings.Id;
-                    meter.UpstreamModel = deployment.UpstreamModel;
-                    meter.Accepted = true;
-                    if (embeddings.Usage is { } usage)
-                    {
-                        meter.Observe(new UsageReported(usage));
-                    }
-
-                    long charge = await meter.SettleAsync(Candor.Core.Accounting.StreamOutcome.Completed).ConfigureAwait(false);
-                    http.Response.Headers[RelayHeaders.ChargeMicros] = charge.ToString(CultureInfo.InvariantCulture);
-                }
-
-                http.Response.StatusCode = 200;
-                http.Response.ContentType = "application/json";
-                http.Response.Headers[RelayHeaders.Channel] = channel.Settings.Id;
-                http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
-                writeResponse(embeddings, http.Response.BodyWriter);
-                await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
-                return;
+            }
+            finally
+            {
+                lease.Release();
             }
         }
 
+        if (context.Aborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (context.ChannelId is { } tried)
+        {
+            http.Response.Headers[RelayHeaders.Channel] = tried;
+        }
+
+        http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
         await ResponseWriter.WriteErrorAsync(http, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried")).ConfigureAwait(false);
     }
 
-    private static async Task<(PooledBufferWriter? Body, RelayError? Error, bool Retryable)> SendForJsonAsync(RelayContext context, ChannelRuntime channel, HttpRequestMessage request)
+    /// <summary>One attempt for a whole JSON answer; its failure is reported to <paramref name="lease"/>.</summary>
+    private static async Task<(PooledBufferWriter? Body, RelayError? Error, bool Retryable)> SendForJsonAsync(RelayContext context, ChannelRuntime channel, HttpRequestMessage request, DeploymentLease lease)
     {
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
         timer.CancelAfter(channel.Settings.FirstByteTimeout);
@@ -193,6 +247,11 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
             var (response, failure) = await UpstreamCall.SendAsync(channel, request, timer, context.Aborted).ConfigureAwait(false);
             if (response is null)
             {
+                if (failure.Error is not null)
+                {
+                    lease.Failed(failure.Failure, failure.Error.RetryAfterSeconds);
+                }
+
                 return (null, failure.Error ?? UpstreamErrors.Unavailable("client went away"), failure.Retryable);
             }
 
@@ -200,6 +259,7 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
             {
                 if (!UpstreamCall.IsJson(response))
                 {
+                    lease.Failed(UpstreamFailure.Malformed, null);
                     return (null, UpstreamErrors.Malformed("expected application/json"), true);
                 }
 
@@ -212,6 +272,11 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
                 catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or InvalidDataException)
                 {
                     body.Dispose();
+                    if (!context.Aborted.IsCancellationRequested)
+                    {
+                        lease.Failed(e is OperationCanceledException ? UpstreamFailure.Timeout : UpstreamFailure.Connect, null);
+                    }
+
                     return (null, e is OperationCanceledException ? UpstreamErrors.Timeout("response body") : UpstreamErrors.Unavailable("connection lost"), true);
                 }
             }

@@ -27,7 +27,7 @@ namespace Candor.Core.Relay;
 /// when the request ends, so a response the client received complete always has its usage record.
 /// With a <see cref="ReceiptService"/>, every request gets one signed receipt, sealed (after settlement) before
 /// the same flush, or in any case when the request ends (docs/receipts.md).</remarks>
-public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logger, BillingGate? billing = null, ReceiptService? receipts = null)
+public sealed class ChatRelay(SnapshotHolder snapshots, Router router, ILogger<ChatRelay> logger, BillingGate? billing = null, ReceiptService? receipts = null)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
@@ -124,15 +124,30 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
     private async Task RelayRoutedAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody, RuntimeSnapshot snapshot, ModelRoute route)
     {
         var http = context.Http;
+        var config = snapshot.Config;
+
+        // Selection is a function over the eligible deployments: a policy filter (data policy, residency)
+        // narrows this list before the router sees it.
+        IReadOnlyList<Deployment> eligible = route.Deployments;
+        var plan = router.Plan(snapshot, route, eligible, Router.AffinityKey(route, request, http.Request.Headers), EstimateTokens(rawBody.Length, request));
+        long deadline = context.StartTimestamp + (long)(config.Routing.Deadline.TotalSeconds * Stopwatch.Frequency);
         RelayError? last = null;
-        foreach (var deployment in route.Deployments)
+        while (context.Attempts < config.MaxAttempts && !context.Aborted.IsCancellationRequested)
         {
-            if (context.Attempts >= snapshot.Config.MaxAttempts || context.Aborted.IsCancellationRequested)
+            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            if (remaining <= TimeSpan.Zero)
             {
+                last ??= UpstreamErrors.Timeout("the request's deadline passed before an upstream answered");
                 break;
             }
 
-            var channel = snapshot.Channels[deployment.ChannelId];
+            if (!plan.TryNext(out var choice, out var refusal))
+            {
+                last ??= refusal;
+                break;
+            }
+
+            var (deployment, channel, lease) = choice;
             context.Attempts++;
             context.ChannelId = channel.Settings.Id;
             if (context.Meter is { } meter)
@@ -141,7 +156,20 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                 meter.UpstreamModel = deployment.UpstreamModel;
             }
 
-            var outcome = await AttemptAsync(context, snapshot.Config, surface, request, rawBody, channel, deployment).ConfigureAwait(false);
+            AttemptOutcome outcome;
+            try
+            {
+                outcome = await AttemptAsync(context, config, surface, request, rawBody, channel, deployment, lease, remaining).ConfigureAwait(false);
+                if (!outcome.Answered)
+                {
+                    lease.Failed(outcome.Failure, outcome.Error?.RetryAfterSeconds);
+                }
+            }
+            finally
+            {
+                lease.Release();
+            }
+
             if (outcome.Answered)
             {
                 Completed(context, request, http.Response.StatusCode);
@@ -167,14 +195,19 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         Completed(context, request, http.Response.StatusCode);
     }
 
+    /// <summary>A cheap token estimate for tpm limits (about four bytes a token, plus the output the request allows);
+    /// replaced by the upstream's reported usage when the attempt ends.</summary>
+    private static long EstimateTokens(int bodyBytes, ChatRequest request) => (bodyBytes / 4) + (request.MaxOutputTokens ?? 0);
+
     private async Task<AttemptOutcome> AttemptAsync(
-        RelayContext context, CandorConfig config, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody, ChannelRuntime channel, Deployment deployment)
+        RelayContext context, CandorConfig config, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody, ChannelRuntime channel, Deployment deployment,
+        DeploymentLease lease, TimeSpan remaining)
     {
         var adapter = channel.Adapter;
         var settings = channel.Settings;
         if ((TranslationGuard.Check(request, adapter.Protocol) ?? adapter.CheckSupported(request)) is { } unsupported)
         {
-            return AttemptOutcome.Failed(unsupported, retryable: true);
+            return AttemptOutcome.Failed(unsupported, UpstreamFailure.Unsupported);
         }
 
         bool fast = config.FastPath && surface.Protocol == adapter.Protocol && adapter.SupportsRawForwarding(request);
@@ -215,7 +248,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         }
 
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
-        timer.CancelAfter(settings.FirstByteTimeout);
+        timer.CancelAfter(settings.FirstByteTimeout < remaining ? settings.FirstByteTimeout : remaining);
         long sent = Stopwatch.GetTimestamp();
         var (response, failure) = await UpstreamCall.SendAsync(channel, upstreamRequest, timer, context.Aborted).ConfigureAwait(false);
         if (response is null)
@@ -233,25 +266,25 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                 if (!UpstreamCall.IsEventStream(response))
                 {
                     context.UpstreamTicks += Stopwatch.GetTimestamp() - sent;
-                    return AttemptOutcome.Failed(UpstreamErrors.Malformed("expected text/event-stream"), retryable: true);
+                    return AttemptOutcome.Failed(UpstreamErrors.Malformed("expected text/event-stream"), UpstreamFailure.Malformed);
                 }
 
-                return await StreamAsync(context, surface, response, decoder, encoder, fast, settings, timer, sent).ConfigureAwait(false);
+                return await StreamAsync(context, surface, response, decoder, encoder, fast, settings, timer, sent, lease).ConfigureAwait(false);
             }
 
             if (!UpstreamCall.IsJson(response))
             {
                 context.UpstreamTicks += Stopwatch.GetTimestamp() - sent;
-                return AttemptOutcome.Failed(UpstreamErrors.Malformed("expected application/json"), retryable: true);
+                return AttemptOutcome.Failed(UpstreamErrors.Malformed("expected application/json"), UpstreamFailure.Malformed);
             }
 
-            return await WholeAsync(context, config, response, decoder, encoder, fast, settings, timer, sent).ConfigureAwait(false);
+            return await WholeAsync(context, config, response, decoder, encoder, fast, settings, timer, sent, lease).ConfigureAwait(false);
         }
     }
 
     private async Task<AttemptOutcome> WholeAsync(
         RelayContext context, CandorConfig config, HttpResponseMessage response, IChatUpstreamDecoder decoder, IChatClientEncoder encoder,
-        bool fast, ChannelSettings settings, CancellationTokenSource timer, long sent)
+        bool fast, ChannelSettings settings, CancellationTokenSource timer, long sent, DeploymentLease lease)
     {
         using var body = new PooledBufferWriter(16 * 1024);
         var events = new List<ChatEvent>();
@@ -279,9 +312,16 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                 return AttemptOutcome.Failed(failed.Error, retryable: true);
             }
 
+            if (ev is UsageReported reported)
+            {
+                lease.ReportTokens((reported.Usage.InputTokens ?? 0) + (reported.Usage.OutputTokens ?? 0));
+            }
+
             accumulator.Add(ev);
             context.Receipt?.Observe(ev);
         }
+
+        lease.Succeeded();
 
         var http = context.Http;
         if (context.Meter is { } meter)
@@ -324,7 +364,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
 
     private async Task<AttemptOutcome> StreamAsync(
         RelayContext context, Surface surface, HttpResponseMessage response, IChatUpstreamDecoder decoder, IChatClientEncoder encoder,
-        bool fast, ChannelSettings settings, CancellationTokenSource timer, long sent)
+        bool fast, ChannelSettings settings, CancellationTokenSource timer, long sent, DeploymentLease lease)
     {
         var http = context.Http;
         var events = new List<ChatEvent>();
@@ -372,7 +412,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
 
             if (events.Count == 0)
             {
-                return AttemptOutcome.Failed(UpstreamErrors.Malformed("the stream ended without any event"), retryable: true);
+                return AttemptOutcome.Failed(UpstreamErrors.Malformed("the stream ended without any event"), UpstreamFailure.Malformed);
             }
 
             if (events[0] is StreamFailed early)
@@ -381,6 +421,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             }
 
             // Commit: from here on the client has the response and nothing can be retried.
+            lease.Succeeded();
             http.Response.StatusCode = 200;
             http.Response.ContentType = "text/event-stream; charset=utf-8";
             http.Response.Headers.CacheControl = "no-cache";
@@ -405,9 +446,10 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                 meter.Accepted = true;
             }
 
-            finished |= Emit(events, encoder, output, fast, meter, context.Receipt, out var failedEarly);
+            finished |= Emit(events, encoder, output, fast, meter, context.Receipt, lease, out var failedEarly);
             if (failedEarly is not null)
             {
+                lease.BrokeAfterStart(FailureClassifier.FromError(failedEarly));
                 await FinishAsync(context, StreamOutcome.UpstreamFailed).ConfigureAwait(false);
                 await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
                 return AttemptOutcome.Done;
@@ -450,10 +492,11 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                         endMarker = ended = true;
                     }
 
-                    bool finishing = Emit(events, encoder, output, fast, meter, context.Receipt, out var failed);
+                    bool finishing = Emit(events, encoder, output, fast, meter, context.Receipt, lease, out var failed);
                     finished |= finishing;
                     if (failed is not null)
                     {
+                        lease.BrokeAfterStart(FailureClassifier.FromError(failed));
                         logger.StreamBroken(context.RequestId, settings.Id, failed.Kind.ToString());
                         await FinishAsync(context, StreamOutcome.UpstreamFailed).ConfigureAwait(false);
                         await pipe.FlushAsync(context.Aborted).ConfigureAwait(false);
@@ -483,6 +526,11 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
 
             if (broken is not null)
             {
+                if (!context.Aborted.IsCancellationRequested)
+                {
+                    lease.BrokeAfterStart(FailureClassifier.FromError(broken));
+                }
+
                 logger.StreamBroken(context.RequestId, settings.Id, broken.Kind.ToString());
                 encoder.WriteStreamError(broken, output);
                 await FinishAsync(context, context.Aborted.IsCancellationRequested ? StreamOutcome.ClientDisconnected : StreamOutcome.UpstreamFailed).ConfigureAwait(false);
@@ -525,7 +573,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
 
     /// <summary>Encodes decoded events for the client (translated path) and reports whether a choice
     /// finished and whether the upstream reported a failure inside the stream.</summary>
-    private static bool Emit(List<ChatEvent> events, IChatClientEncoder encoder, System.Buffers.IBufferWriter<byte> output, bool fast, RequestMeter? meter, ReceiptDraft? receipt, out RelayError? failed)
+    private static bool Emit(List<ChatEvent> events, IChatClientEncoder encoder, System.Buffers.IBufferWriter<byte> output, bool fast, RequestMeter? meter, ReceiptDraft? receipt, DeploymentLease lease, out RelayError? failed)
     {
         bool finished = false;
         failed = null;
@@ -535,6 +583,9 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             receipt?.Observe(ev);
             switch (ev)
             {
+                case UsageReported reported:
+                    lease.ReportTokens((reported.Usage.InputTokens ?? 0) + (reported.Usage.OutputTokens ?? 0));
+                    break;
                 case StreamFailed f:
                     failed = f.Error;
                     if (!fast)

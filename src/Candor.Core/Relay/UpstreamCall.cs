@@ -24,7 +24,7 @@ internal static class UpstreamCall
         }
         catch (OperationCanceledException) when (!clientAborted.IsCancellationRequested)
         {
-            return (null, AttemptOutcome.Failed(UpstreamErrors.Timeout("no response within the first-byte timeout"), retryable: true));
+            return (null, AttemptOutcome.Failed(UpstreamErrors.Timeout("no response within the first-byte timeout"), UpstreamFailure.Timeout));
         }
         catch (OperationCanceledException)
         {
@@ -32,7 +32,7 @@ internal static class UpstreamCall
         }
         catch (HttpRequestException e)
         {
-            return (null, AttemptOutcome.Failed(UpstreamErrors.Unavailable(Describe(e.HttpRequestError)), retryable: true));
+            return (null, AttemptOutcome.Failed(UpstreamErrors.Unavailable(Describe(e.HttpRequestError)), UpstreamFailure.Connect));
         }
 
         if (response.IsSuccessStatusCode)
@@ -56,8 +56,10 @@ internal static class UpstreamCall
 
             int status = (int)response.StatusCode;
             var error = UpstreamErrors.FromStatus(status, vendorType, RetryAfter(response));
-            bool retryable = status is 408 or 409 or 429 or >= 500 || error.Kind == RelayErrorKind.Overloaded;
-            return (null, AttemptOutcome.Failed(error, retryable));
+
+            // 408/409/429/5xx/overloaded, a refused credential (the channel is disabled) and an unknown model
+            // (a deployment's configuration) go to the next deployment; 400/413/422 would fail anywhere.
+            return (null, AttemptOutcome.Failed(error, FailureClassifier.FromStatus(status, error)));
         }
     }
 
@@ -114,6 +116,13 @@ internal static class UpstreamCall
         if (ra?.Date is { } date)
         {
             return Math.Max(0, (int)Math.Ceiling((date - DateTimeOffset.UtcNow).TotalSeconds));
+        }
+
+        // Some providers send only the millisecond form (OpenAI retry-after-ms).
+        if (response.Headers.TryGetValues("retry-after-ms", out var ms)
+            && double.TryParse(ms.FirstOrDefault(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double millis) && millis > 0)
+        {
+            return (int)Math.Ceiling(millis / 1000);
         }
 
         return null;

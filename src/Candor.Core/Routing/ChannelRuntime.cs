@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Candor.Core.Configuration;
 using Candor.Core.Upstream;
 
@@ -11,4 +13,14 @@ public sealed class ChannelRuntime(ChannelSettings settings, IProviderAdapter ad
     public IProviderAdapter Adapter { get; } = adapter;
 
     public HttpClient Client { get; } = client;
+
+    /// <summary>A digest of what makes the channel the same upstream (provider, base URL, credential, API version).
+    /// Health state survives a reload only while it is unchanged, so a new credential clears a credential disable.</summary>
+    public string Fingerprint { get; } = ComputeFingerprint(settings);
+
+    private static string ComputeFingerprint(ChannelSettings s)
+    {
+        string text = string.Join('\n', s.Provider, s.BaseUrl.AbsoluteUri, s.ApiKey ?? "", s.ApiVersion ?? "");
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 12));
+    }
 }

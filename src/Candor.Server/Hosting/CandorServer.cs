@@ -77,6 +77,9 @@ public static class CandorServer
         services.AddSingleton(hasher);
         services.AddSingleton(holder);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new HealthRegistry(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Router(sp.GetRequiredService<HealthRegistry>(), Random.Shared));
+        services.AddHostedService<HealthProber>();
         services.AddSingleton<TokenEstimator>();
         services.AddSingleton<ChatRelay>();
         services.AddSingleton<AuxiliaryRelay>();

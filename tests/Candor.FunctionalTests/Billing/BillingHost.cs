@@ -47,6 +47,8 @@ public sealed class BillingHost : IAsyncLifetime
             server:
               data_dir: data
               default_max_output_tokens: 200
+            routing:
+              all_unhealthy: try_anyway
             channels:
               - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
               - { id: an, provider: anthropic, base_url: {{emu}}, api_key_env: UPSTREAM_KEY }

@@ -25,6 +25,10 @@ public sealed class CandorFixture : IAsyncLifetime
     public static string ConfigYaml(string emulator) => $$"""
         server:
           max_request_bytes: 1048576
+        # Tests of this collection aim faults ([[emulator:…]]) at shared deployments; with try_anyway a
+        # deployment cooling down because of another test's fault is still tried. Routing tests use their own host.
+        routing:
+          all_unhealthy: try_anyway
         channels:
           - id: oa
             provider: openai
@@ -96,9 +100,9 @@ public sealed class CandorFixture : IAsyncLifetime
             deployments: [{ channel: idle, model: gpt-4o-mini }]
           - name: m-failover
             deployments:
-              - { channel: nowhere, model: gpt-4o-mini }
-              - { channel: broken-500, model: gpt-4o-mini }
-              - { channel: oa, model: gpt-4o-mini }
+              - { channel: nowhere, model: gpt-4o-mini, priority: 0 }
+              - { channel: broken-500, model: gpt-4o-mini, priority: 1 }
+              - { channel: oa, model: gpt-4o-mini, priority: 2 }
         keys:
           - name: test
             key_env: CLIENT_KEY
