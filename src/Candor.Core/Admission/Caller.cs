@@ -9,4 +9,7 @@ public sealed record Caller(ApiKeyRecord? Key)
 {
     /// <summary>A key from the configuration file.</summary>
     public static Caller ConfigKey { get; } = new((ApiKeyRecord?)null);
+
+    /// <summary>The name of the configuration key used (<c>keys[].name</c>); null for a stored key or when unknown.</summary>
+    public string? ConfigKeyName { get; init; }
 }

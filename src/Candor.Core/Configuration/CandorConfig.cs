@@ -33,4 +33,7 @@ public sealed class CandorConfig
 
     /// <summary>Output tokens reserved for a request that sets no limit of its own (<c>server.default_max_output_tokens</c>).</summary>
     public int DefaultMaxOutputTokens { get; set; } = 4096;
+
+    /// <summary>The <c>privacy</c> section: retention mode, server routing requirement, history bounds.</summary>
+    public Privacy.PrivacySettings Privacy { get; set; } = Candor.Core.Privacy.PrivacySettings.Default;
 }

@@ -114,5 +114,37 @@ internal static class Migrations
             CREATE INDEX ix_usage_records_account ON usage_records (account_id, created_at, request_id);
             CREATE INDEX ix_usage_records_key ON usage_records (key_id, created_at)
             """),
+        new(4, "privacy policies, encrypted opt-in history", """
+            CREATE TABLE privacy_policies (
+                subject_kind           TEXT    NOT NULL,
+                subject_id             TEXT    NOT NULL,
+                regions                TEXT,
+                zero_retention         INTEGER NOT NULL,
+                never_train            INTEGER NOT NULL,
+                history_enabled        INTEGER NOT NULL DEFAULT 0,
+                history_retention_days INTEGER,
+                updated_at             BIGINT  NOT NULL,
+                PRIMARY KEY (subject_kind, subject_id)
+            );
+
+            CREATE TABLE history_keys (
+                id         TEXT   PRIMARY KEY,
+                account_id TEXT   NOT NULL UNIQUE REFERENCES accounts (id),
+                sealed_key TEXT   NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+
+            CREATE TABLE history_entries (
+                id          TEXT   PRIMARY KEY,
+                account_id  TEXT   NOT NULL REFERENCES accounts (id),
+                data_key_id TEXT   NOT NULL,
+                request_id  TEXT   NOT NULL,
+                created_at  BIGINT NOT NULL,
+                expires_at  BIGINT NOT NULL,
+                sealed      TEXT   NOT NULL
+            );
+            CREATE INDEX ix_history_entries_account ON history_entries (account_id, created_at);
+            CREATE INDEX ix_history_entries_expiry ON history_entries (expires_at)
+            """),
     ];
 }
