@@ -32,4 +32,16 @@ internal static partial class LogMessages
 
     [LoggerMessage(1202, LogLevel.Warning, "Key cache or balance refresh failed: {Error}")]
     public static partial void RefreshFailed(this ILogger logger, string error);
+
+    [LoggerMessage(1300, LogLevel.Warning, "Request {RequestId}: the history queue is full; the entry is not kept")]
+    public static partial void HistoryDropped(this ILogger logger, string requestId);
+
+    [LoggerMessage(1301, LogLevel.Error, "History: a batch of {Count} entries could not be written ({Error})")]
+    public static partial void HistoryWriteFailed(this ILogger logger, int count, string error);
+
+    [LoggerMessage(1302, LogLevel.Warning, "History: purging expired entries failed ({Error})")]
+    public static partial void HistoryPurgeFailed(this ILogger logger, string error);
+
+    [LoggerMessage(1303, LogLevel.Error, "Request {RequestId}: unhandled {ExceptionType} in {Path}; its message is not logged, as it may quote the request")]
+    public static partial void UnhandledException(this ILogger logger, string requestId, string exceptionType, string path);
 }

@@ -1,4 +1,5 @@
 using Candor.Core.Configuration;
+using Candor.Core.Routing;
 using Candor.Protocols.Canonical;
 
 namespace Candor.Core.Privacy;
@@ -30,6 +31,13 @@ public static class DataPolicyFilter
         }
 
         return compliant;
+    }
+
+    /// <summary>The deployments whose channel in <paramref name="snapshot"/> complies with <paramref name="requirement"/>.</summary>
+    public static IReadOnlyList<Deployment> Apply(IReadOnlyList<Deployment> deployments, RuntimeSnapshot snapshot, DataPolicyRequirement requirement)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return Apply(deployments, id => snapshot.Channels.TryGetValue(id, out var channel) ? channel.Settings.DataPolicy : null, requirement);
     }
 
     /// <summary>The error for a request whose model has no deployment that complies: 403, naming the requirement,

@@ -12,7 +12,8 @@ namespace Candor.Core.Relay;
 
 /// <summary>The request kinds that are not chat: token counting and embeddings. They share routing and
 /// upstream failure handling with chat, and answer whole JSON documents.</summary>
-public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator estimator, Candor.Core.Admission.BillingGate? billing = null)
+public sealed class AuxiliaryRelay(
+    SnapshotHolder snapshots, TokenEstimator estimator, Candor.Core.Admission.BillingGate? billing = null, Candor.Core.Privacy.PrivacyDirectory? privacy = null)
 {
     private const long MaxBody = 16 * 1024 * 1024;
 
@@ -28,11 +29,15 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
             return;
         }
 
-        var deployment = route.Deployments[0];
-        var channel = snapshot.Channels[deployment.ChannelId];
-        context.ChannelId = channel.Settings.Id;
+        // A prompt goes to an upstream counter only when that channel complies with the caller's privacy policy;
+        // otherwise Candor answers with its own estimate and sends nothing.
+        Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
+        var compliant = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
+        var deployment = compliant.Count > 0 ? compliant[0] : null;
+        var channel = deployment is null ? null : snapshot.Channels[deployment.ChannelId];
+        context.ChannelId = channel?.Settings.Id;
         int? count = null;
-        if (channel.Adapter.CreateCountTokensRequest(channel.Settings, deployment.UpstreamModel, request) is { } upstreamRequest)
+        if (channel is not null && channel.Adapter.CreateCountTokensRequest(channel.Settings, deployment!.UpstreamModel, request) is { } upstreamRequest)
         {
             using (upstreamRequest)
             {
@@ -52,7 +57,11 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
         }
 
         http.Response.Headers[RelayHeaders.CountSource] = count is null ? "estimate" : "upstream";
-        http.Response.Headers[RelayHeaders.Channel] = channel.Settings.Id;
+        if (channel is not null)
+        {
+            http.Response.Headers[RelayHeaders.Channel] = channel.Settings.Id;
+        }
+
         count ??= estimator.CountPrompt(request);
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
@@ -68,6 +77,14 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
         if (!snapshot.Models.TryGetValue(request.Model, out var route))
         {
             await ResponseWriter.WriteErrorAsync(http, surface, RelayError.ModelNotFound(request.Model)).ConfigureAwait(false);
+            return;
+        }
+
+        Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
+        var deployments = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
+        if (deployments.Count == 0)
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, Candor.Core.Privacy.DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing)).ConfigureAwait(false);
             return;
         }
 
@@ -94,7 +111,7 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
 
         try
         {
-            await EmbedAsync(context, surface, request, route, snapshot, meter, writeResponse).ConfigureAwait(false);
+            await EmbedAsync(context, surface, request, deployments, snapshot, meter, writeResponse).ConfigureAwait(false);
         }
         finally
         {
@@ -106,12 +123,12 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
     }
 
     private static async Task EmbedAsync(
-        RelayContext context, Surface surface, EmbeddingRequest request, Candor.Core.Configuration.ModelRoute route, RuntimeSnapshot snapshot,
+        RelayContext context, Surface surface, EmbeddingRequest request, IReadOnlyList<Candor.Core.Configuration.Deployment> deployments, RuntimeSnapshot snapshot,
         RequestMeter? meter, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse)
     {
         var http = context.Http;
         RelayError? last = null;
-        foreach (var deployment in route.Deployments)
+        foreach (var deployment in deployments)
         {
             if (context.Attempts >= snapshot.Config.MaxAttempts)
             {

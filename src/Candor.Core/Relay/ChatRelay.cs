@@ -6,6 +6,7 @@ using System.Text.Json;
 using Candor.Core.Accounting;
 using Candor.Core.Admission;
 using Candor.Core.Configuration;
+using Candor.Core.Privacy;
 using Candor.Core.Routing;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
@@ -23,7 +24,8 @@ namespace Candor.Core.Relay;
 /// (models, limits, reservation) before routing and metered in both paths; it settles before the bytes that
 /// complete the answer are flushed (the whole body, or the event carrying the end marker), and in any case
 /// when the request ends, so a response the client received complete always has its usage record.</remarks>
-public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logger, BillingGate? billing = null)
+public sealed class ChatRelay(
+    SnapshotHolder snapshots, ILogger<ChatRelay> logger, BillingGate? billing = null, PrivacyDirectory? privacy = null, HistoryRecorder? history = null)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
@@ -38,7 +40,17 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         if (!snapshot.Models.TryGetValue(request.Model, out var route))
         {
             await ResponseWriter.WriteErrorAsync(http, surface, RelayError.ModelNotFound(request.Model)).ConfigureAwait(false);
-            Completed(context, request, 404);
+            Completed(context, "(unknown)", 404);
+            return;
+        }
+
+        // Privacy admission: the effective routing requirement, then only compliant deployments (fail closed).
+        PrivacyAdmission.Admit(context, snapshot.Config, privacy);
+        var deployments = DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
+        if (deployments.Count == 0)
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing)).ConfigureAwait(false);
+            Completed(context, request, http.Response.StatusCode);
             return;
         }
 
@@ -53,11 +65,12 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             }
 
             context.Meter = meter;
+            context.History = history?.Begin(snapshot.Config, key, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
         }
 
         try
         {
-            await RelayRoutedAsync(context, surface, request, rawBody, snapshot, route).ConfigureAwait(false);
+            await RelayRoutedAsync(context, surface, request, rawBody, snapshot, deployments).ConfigureAwait(false);
         }
         finally
         {
@@ -71,11 +84,12 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         }
     }
 
-    private async Task RelayRoutedAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody, RuntimeSnapshot snapshot, ModelRoute route)
+    private async Task RelayRoutedAsync(
+        RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody, RuntimeSnapshot snapshot, IReadOnlyList<Deployment> deployments)
     {
         var http = context.Http;
         RelayError? last = null;
-        foreach (var deployment in route.Deployments)
+        foreach (var deployment in deployments)
         {
             if (context.Attempts >= snapshot.Config.MaxAttempts || context.Aborted.IsCancellationRequested)
             {
@@ -515,7 +529,11 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         http.Response.Headers[RelayHeaders.Path] = context.Path;
     }
 
-    private void Completed(RelayContext context, ChatRequest request, int status) =>
-        logger.RequestCompleted(context.RequestId, context.SurfaceName, request.Model, context.ChannelId ?? "-", context.Path, status,
+    private void Completed(RelayContext context, ChatRequest request, int status) => Completed(context, request.Model, status);
+
+    /// <summary>Logs the request's metadata. <paramref name="model"/> is a configured public model name, never a
+    /// name the client made up (an unknown one is logged as "(unknown)": it is the client's text).</summary>
+    private void Completed(RelayContext context, string model, int status) =>
+        logger.RequestCompleted(context.RequestId, context.SurfaceName, model, context.ChannelId ?? "-", context.Path, status,
             context.Attempts, (long)Stopwatch.GetElapsedTime(context.StartTimestamp).TotalMilliseconds);
 }

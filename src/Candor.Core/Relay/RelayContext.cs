@@ -41,6 +41,9 @@ public sealed class RelayContext
     /// <summary>The privacy policy in effect (server default narrowed by account and key), set at admission.</summary>
     public Privacy.PrivacyPolicy Privacy { get; set; } = Candor.Core.Privacy.PrivacyPolicy.Open;
 
+    /// <summary>The account's opt-in history capture of this request; null (the default) when nothing is kept.</summary>
+    public Privacy.HistoryCapture? History { get; set; }
+
     /// <summary>Milliseconds elapsed since the request arrived, less the time spent on upstreams.</summary>
     public double OverheadMilliseconds() =>
         Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds - Stopwatch.GetElapsedTime(0, UpstreamTicks).TotalMilliseconds;

@@ -41,6 +41,15 @@ public static class CandorServer
 
         // Billing: only with a data directory (not in demo mode).
         var storage = options.Demo ? null : await BillingSetup.InitializeAsync(config, options, console, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            PrivacySetup.Check(config, storage);
+        }
+        catch
+        {
+            storage?.Store.Dispose();
+            throw;
+        }
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -78,6 +87,8 @@ public static class CandorServer
             BillingSetup.AddBilling(services, storage, config);
         }
 
+        PrivacySetup.AddPrivacy(services, storage);
+
         if (emulator is not null)
         {
             services.AddHostedService(_ => new EmulatorLifetime(emulator));
@@ -90,13 +101,16 @@ public static class CandorServer
         }
 
         var app = builder.Build();
+        app.UseContentSafeExceptions();
         app.MapGet("/healthz", static () => Results.Text("ok"));
+        app.MapPrivacy();
         app.MapOpenAI();
         app.MapAnthropic();
         app.MapGemini();
         if (storage is not null)
         {
             app.MapSelfService();
+            app.MapHistory();
             app.MapAdmin();
         }
 
