@@ -50,4 +50,16 @@ internal static partial class LogMessages
 
     [LoggerMessage(1400, LogLevel.Information, "Health probe of channel {Channel} model {UpstreamModel}: {Verdict}")]
     public static partial void ProbeResult(this ILogger logger, string channel, string upstreamModel, string verdict);
+
+    [LoggerMessage(1500, LogLevel.Warning, "Request {RequestId}: the history queue is full; the entry is not kept")]
+    public static partial void HistoryDropped(this ILogger logger, string requestId);
+
+    [LoggerMessage(1501, LogLevel.Error, "History: a batch of {Count} entries could not be written ({Error})")]
+    public static partial void HistoryWriteFailed(this ILogger logger, int count, string error);
+
+    [LoggerMessage(1502, LogLevel.Warning, "History: purging expired entries failed ({Error})")]
+    public static partial void HistoryPurgeFailed(this ILogger logger, string error);
+
+    [LoggerMessage(1503, LogLevel.Error, "Request {RequestId}: unhandled {ExceptionType} in {Path}; its message is not logged, as it may quote the request")]
+    public static partial void UnhandledException(this ILogger logger, string requestId, string exceptionType, string path);
 }

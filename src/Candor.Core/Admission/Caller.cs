@@ -13,4 +13,7 @@ public sealed record Caller(ApiKeyRecord? Key, string? Name = null)
 
     /// <summary>The configuration key named <paramref name="name"/>.</summary>
     public static Caller ForConfigKey(string name) => new(null, name);
+
+    /// <summary>The name of the configuration key used (<c>keys[].name</c>); null for a stored key or when unknown.</summary>
+    public string? ConfigKeyName => Name;
 }

@@ -47,4 +47,7 @@ public sealed class CandorConfig
 
     /// <summary>Router settings: deadline, health, probes, the all-unhealthy policy (<c>routing</c>; see docs/routing.md).</summary>
     public RoutingOptions Routing { get; } = new();
+
+    /// <summary>The <c>privacy</c> section: retention mode, server routing requirement, history bounds.</summary>
+    public Privacy.PrivacySettings Privacy { get; set; } = Candor.Core.Privacy.PrivacySettings.Default;
 }

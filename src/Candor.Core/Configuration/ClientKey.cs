@@ -7,4 +7,7 @@ public sealed class ClientKey
 
     /// <summary>The key's value (only during snapshot construction; the snapshot keeps hashes).</summary>
     public required string Value { get; init; }
+
+    /// <summary>The key's own routing requirement (<c>keys[].privacy.routing</c>), narrowing the server's; null = none.</summary>
+    public Privacy.DataPolicyRequirement? Routing { get; init; }
 }

@@ -7,7 +7,7 @@ namespace Candor.Core.Configuration;
 /// <summary>Reads the YAML configuration by walking the node tree, so that every fault is reported with
 /// the file, line and column where it is. Secrets are never read from the file: they come from the
 /// environment variables the file names.</summary>
-public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, string?> environment)
+public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<string, string?> environment)
 {
     private string _source = "";
     private string? _baseDirectory;
@@ -81,8 +81,11 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                 case "routing":
                     ReadRouting(Map(value, "routing"), config.Routing);
                     break;
+                case "privacy":
+                    ReadPrivacy(Map(value, "privacy"), config);
+                    break;
                 default:
-                    throw Fail(keyNode, key, "unknown section (expected server, channels, models, keys, operator, routing)");
+                    throw Fail(keyNode, key, "unknown section (expected server, channels, models, keys, operator, routing, privacy)");
             }
         }
 
@@ -203,6 +206,8 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             TimeSpan connect = TimeSpan.FromSeconds(10), firstByte = TimeSpan.FromSeconds(120), idle = TimeSpan.FromSeconds(120);
             YamlNode? providerNode = null, keyNode = null;
+            var retention = Privacy.UpstreamRetention.Unknown;
+            var training = Privacy.TrainingUse.Unknown;
             foreach (var (k, v) in map.Children)
             {
                 string key = Scalar(k, at);
@@ -234,18 +239,13 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                         apiVersion = Scalar(v, path);
                         break;
                     case "region":
-                        region = Scalar(v, path).ToLowerInvariant();
+                        region = Region(v, path);
+                        break;
+                    case "data_policy":
+                        (retention, training) = ChannelDataPolicy(Map(v, path), path);
                         break;
                     case "registration":
                         registration = Scalar(v, path);
-                        break;
-                    case "retention":
-                        retention = Channels.ChannelAttributes.ParseRetention(Scalar(v, path))
-                            ?? throw Fail(v, path, $"expected one of {Channels.ChannelAttributes.RetentionNames}");
-                        break;
-                    case "training":
-                        training = Channels.ChannelAttributes.ParseTraining(Scalar(v, path))
-                            ?? throw Fail(v, path, $"expected one of {Channels.ChannelAttributes.TrainingNames}");
                         break;
                     case "headers":
                         foreach (var (hk, hv) in Map(v, path).Children)
@@ -578,6 +578,7 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
             string at = $"keys[{i++}]";
             string? name = null, env = null;
             YamlNode? envNode = null;
+            Privacy.DataPolicyRequirement? routing = null;
             foreach (var (k, v) in Map(item, at).Children)
             {
                 string key = Scalar(k, at);
@@ -585,8 +586,9 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                 {
                     case "name": name = Scalar(v, $"{at}.name"); break;
                     case "key_env": env = Scalar(v, $"{at}.key_env"); envNode = v; break;
+                    case "privacy": routing = KeyPrivacy(Map(v, $"{at}.privacy"), $"{at}.privacy"); break;
                     case "key": throw Fail(k, $"{at}.key", "keys are not written in the file; name an environment variable with key_env");
-                    default: throw Fail(k, $"{at}.{key}", "unknown key setting (expected name, key_env)");
+                    default: throw Fail(k, $"{at}.{key}", "unknown key setting (expected name, key_env, privacy)");
                 }
             }
 
@@ -606,7 +608,7 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                 throw Fail(envNode!, $"{at}.key_env", "the key must be at least 16 characters long");
             }
 
-            config.Keys.Add(new ClientKey { Name = name, Value = value });
+            config.Keys.Add(new ClientKey { Name = name, Value = value, Routing = routing });
         }
     }
 

@@ -12,7 +12,9 @@ namespace Candor.Core.Relay;
 
 /// <summary>The request kinds that are not chat: token counting and embeddings. They share routing and
 /// upstream failure handling with chat, and answer whole JSON documents.</summary>
-public sealed class AuxiliaryRelay(SnapshotHolder snapshots, Router router, TokenEstimator estimator, Candor.Core.Admission.BillingGate? billing = null)
+public sealed class AuxiliaryRelay(
+    SnapshotHolder snapshots, Router router, TokenEstimator estimator, Candor.Core.Admission.BillingGate? billing = null,
+    Candor.Core.Privacy.PrivacyDirectory? privacy = null)
 {
     private const long MaxBody = 16 * 1024 * 1024;
 
@@ -28,10 +30,14 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, Router router, Toke
             return;
         }
 
-        // One attempt on the deployment the router picks; without one (all unhealthy or busy), Candor's estimate.
+        // A prompt goes to an upstream counter only when that channel complies with the caller's privacy policy;
+        // otherwise Candor answers with its own estimate and sends nothing. One attempt on the deployment the
+        // router picks among the compliant ones; without one (all unhealthy or busy), Candor's estimate.
+        Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
+        var compliant = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
         int? count = null;
-        var plan = router.Plan(snapshot, route, route.Deployments, Router.AffinityKey(route, request, http.Request.Headers), 0);
-        if (plan.TryNext(out var choice, out _))
+        var plan = router.Plan(snapshot, route, compliant, Router.AffinityKey(route, request, http.Request.Headers), 0);
+        if (compliant.Count > 0 && plan.TryNext(out var choice, out _))
         {
             var (deployment, channel, lease) = choice;
             context.ChannelId = channel.Settings.Id;
@@ -85,6 +91,14 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, Router router, Toke
             return;
         }
 
+        Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
+        var deployments = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
+        if (deployments.Count == 0)
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, Candor.Core.Privacy.DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing)).ConfigureAwait(false);
+            return;
+        }
+
         // A stored key is admitted (allowed model, price, limits, reservation for the inputs) and billed like chat;
         // the usage record is committed before the response is written.
         RequestMeter? meter = null;
@@ -108,7 +122,7 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, Router router, Toke
 
         try
         {
-            await EmbedAsync(context, surface, request, route, snapshot, meter, writeResponse).ConfigureAwait(false);
+            await EmbedAsync(context, surface, request, route, deployments, snapshot, meter, writeResponse).ConfigureAwait(false);
         }
         finally
         {
@@ -120,14 +134,14 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, Router router, Toke
     }
 
     private async Task EmbedAsync(
-        RelayContext context, Surface surface, EmbeddingRequest request, Candor.Core.Configuration.ModelRoute route, RuntimeSnapshot snapshot,
+        RelayContext context, Surface surface, EmbeddingRequest request, Candor.Core.Configuration.ModelRoute route,
+        IReadOnlyList<Candor.Core.Configuration.Deployment> eligible, RuntimeSnapshot snapshot,
         RequestMeter? meter, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse)
     {
         var http = context.Http;
         RelayError? last = null;
 
-        // A policy filter (data policy, residency) narrows the eligible list before the router sees it.
-        IReadOnlyList<Candor.Core.Configuration.Deployment> eligible = route.Deployments;
+        // The data-policy filter narrowed the eligible list before the router sees it.
         var plan = router.Plan(snapshot, route, eligible, null, request.Inputs.Sum(static i => (long)i.Length) / 4);
         long deadline = context.StartTimestamp + (long)(snapshot.Config.Routing.Deadline.TotalSeconds * Stopwatch.Frequency);
         while (context.Attempts < snapshot.Config.MaxAttempts && !context.Aborted.IsCancellationRequested)

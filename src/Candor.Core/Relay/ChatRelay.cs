@@ -7,6 +7,7 @@ using Candor.Core.Accounting;
 using Candor.Core.Admission;
 using Candor.Core.Configuration;
 using Candor.Core.Receipts;
+using Candor.Core.Privacy;
 using Candor.Core.Routing;
 using Candor.Core.Upstream;
 using Candor.Protocols.Buffers;
@@ -27,7 +28,9 @@ namespace Candor.Core.Relay;
 /// when the request ends, so a response the client received complete always has its usage record.
 /// With a <see cref="ReceiptService"/>, every request gets one signed receipt, sealed (after settlement) before
 /// the same flush, or in any case when the request ends (docs/receipts.md).</remarks>
-public sealed class ChatRelay(SnapshotHolder snapshots, Router router, ILogger<ChatRelay> logger, BillingGate? billing = null, ReceiptService? receipts = null)
+public sealed class ChatRelay(
+    SnapshotHolder snapshots, Router router, ILogger<ChatRelay> logger, BillingGate? billing = null, ReceiptService? receipts = null,
+    PrivacyDirectory? privacy = null, HistoryRecorder? history = null)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
@@ -50,7 +53,17 @@ public sealed class ChatRelay(SnapshotHolder snapshots, Router router, ILogger<C
             if (!snapshot.Models.TryGetValue(request.Model, out var route))
             {
                 await WriteErrorAsync(context, surface, RelayError.ModelNotFound(request.Model), ReceiptOutcome.Refused).ConfigureAwait(false);
-                Completed(context, request, 404);
+                Completed(context, "(unknown)", 404);
+                return;
+            }
+
+            // Privacy admission: the effective routing requirement, then only compliant deployments (fail closed).
+            PrivacyAdmission.Admit(context, snapshot.Config, privacy);
+            var deployments = DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
+            if (deployments.Count == 0)
+            {
+                await WriteErrorAsync(context, surface, DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing), ReceiptOutcome.Refused).ConfigureAwait(false);
+                Completed(context, request, http.Response.StatusCode);
                 return;
             }
 
@@ -65,9 +78,10 @@ public sealed class ChatRelay(SnapshotHolder snapshots, Router router, ILogger<C
                 }
 
                 context.Meter = meter;
+                context.History = history?.Begin(snapshot.Config, key, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
             }
 
-            await RelayRoutedAsync(context, surface, request, rawBody, snapshot, route).ConfigureAwait(false);
+            await RelayRoutedAsync(context, surface, request, rawBody, snapshot, route, deployments).ConfigureAwait(false);
         }
         finally
         {
@@ -121,14 +135,13 @@ public sealed class ChatRelay(SnapshotHolder snapshots, Router router, ILogger<C
         _ => ReceiptOutcome.Failed,
     };
 
-    private async Task RelayRoutedAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody, RuntimeSnapshot snapshot, ModelRoute route)
+    private async Task RelayRoutedAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody, RuntimeSnapshot snapshot, ModelRoute route,
+        IReadOnlyList<Deployment> eligible)
     {
         var http = context.Http;
         var config = snapshot.Config;
 
-        // Selection is a function over the eligible deployments: a policy filter (data policy, residency)
-        // narrows this list before the router sees it.
-        IReadOnlyList<Deployment> eligible = route.Deployments;
+        // Selection is a function over the eligible deployments: the data-policy filter narrowed the list above.
         var plan = router.Plan(snapshot, route, eligible, Router.AffinityKey(route, request, http.Request.Headers), EstimateTokens(rawBody.Length, request));
         long deadline = context.StartTimestamp + (long)(config.Routing.Deadline.TotalSeconds * Stopwatch.Frequency);
         RelayError? last = null;
@@ -661,7 +674,11 @@ public sealed class ChatRelay(SnapshotHolder snapshots, Router router, ILogger<C
         http.Response.Headers[RelayHeaders.Path] = context.Path;
     }
 
-    private void Completed(RelayContext context, ChatRequest request, int status) =>
-        logger.RequestCompleted(context.RequestId, context.SurfaceName, request.Model, context.ChannelId ?? "-", context.Path, status,
+    private void Completed(RelayContext context, ChatRequest request, int status) => Completed(context, request.Model, status);
+
+    /// <summary>Logs the request's metadata. <paramref name="model"/> is a configured public model name, never a
+    /// name the client made up (an unknown one is logged as "(unknown)": it is the client's text).</summary>
+    private void Completed(RelayContext context, string model, int status) =>
+        logger.RequestCompleted(context.RequestId, context.SurfaceName, model, context.ChannelId ?? "-", context.Path, status,
             context.Attempts, (long)Stopwatch.GetElapsedTime(context.StartTimestamp).TotalMilliseconds);
 }

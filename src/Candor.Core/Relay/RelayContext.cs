@@ -51,6 +51,9 @@ public sealed class RelayContext
     /// writer when there is a receipt. Flushes go to <see cref="HttpResponse.BodyWriter"/>.</summary>
     public System.Buffers.IBufferWriter<byte> Output => Receipt is { } r ? r.Output(Http.Response.BodyWriter) : Http.Response.BodyWriter;
 
+    /// <summary>The account's opt-in history capture of this request; null (the default) when nothing is kept.</summary>
+    public Privacy.HistoryCapture? History { get; set; }
+
     /// <summary>Milliseconds elapsed since the request arrived, less the time spent on upstreams.</summary>
     public double OverheadMilliseconds() =>
         Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds - Stopwatch.GetElapsedTime(0, UpstreamTicks).TotalMilliseconds;

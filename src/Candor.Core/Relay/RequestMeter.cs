@@ -87,6 +87,7 @@ public sealed class RequestMeter
     /// <summary>Notes an event the client received (or, for a whole response, will receive).</summary>
     public void Observe(ChatEvent ev)
     {
+        Context.History?.Observe(ev);
         switch (ev)
         {
             case UsageReported u:
@@ -132,6 +133,11 @@ public sealed class RequestMeter
 #pragma warning restore CA1031
         {
             done.SetException(e);
+        }
+        finally
+        {
+            // Opt-in history is handed to its background writer only now, and never waited for.
+            Context.History?.Complete(outcome);
         }
     }
 }

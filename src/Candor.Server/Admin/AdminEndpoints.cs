@@ -24,6 +24,7 @@ internal static class AdminEndpoints
         admin.MapPrices();
         admin.MapChannels();
         admin.MapDeployments();
+        admin.MapPrivacyAdmin();
         return endpoints;
     }
 

@@ -23,7 +23,7 @@ internal static class AdminOpenApi
           "info": {
             "title": "Candor admin API",
             "version": "1.0.0",
-            "description": "Accounts, members, keys, balances, top-ups, usage and prices. Every route requires a platform operator key as 'Authorization: Bearer <key>'. Money is integer micro-USD (1 USD = 1000000); timestamps are ISO-8601 UTC."
+            "description": "Accounts, members, keys, balances, top-ups, usage, prices, channels and privacy policies. Every route requires a platform operator key as 'Authorization: Bearer <key>'. Money is integer micro-USD (1 USD = 1000000); timestamps are ISO-8601 UTC."
           },
           "servers": [{ "url": "/admin/v1" }],
           "security": [{ "operatorKey": [] }],
@@ -191,6 +191,37 @@ internal static class AdminOpenApi
                 "operationId": "deleteGroupMultiplier", "summary": "Delete a group's stored multiplier.",
                 "responses": { "204": { "description": "Deleted." }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               }
+            },
+            "/accounts/{accountId}/privacy": {
+              "parameters": [{ "$ref": "#/components/parameters/accountId" }],
+              "get": {
+                "operationId": "getAccountPrivacy", "summary": "Get an account's stored privacy policy: its routing requirement (applies to all its keys) and its opt-in history settings.",
+                "responses": { "200": { "description": "The account's policy.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AccountPrivacy" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              },
+              "put": {
+                "operationId": "setAccountPrivacy", "summary": "Set an account's routing requirement and/or history settings (absent parts are kept). It applies from the next request. Turning history on needs privacy.retention: account_history on the server (409 otherwise).",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AccountPrivacyUpdate" } } } },
+                "responses": { "200": { "description": "The account's policy.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AccountPrivacy" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" }, "409": { "description": "History is disabled on this server.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } }
+              }
+            },
+            "/accounts/{accountId}/keys/{keyId}/privacy": {
+              "parameters": [{ "$ref": "#/components/parameters/accountId" }, { "$ref": "#/components/parameters/keyId" }],
+              "get": {
+                "operationId": "getKeyPrivacy", "summary": "Get a key's own routing requirement (the effective one is the intersection with the server's and the account's).",
+                "responses": { "200": { "description": "The key's policy.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/KeyPrivacy" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              },
+              "put": {
+                "operationId": "setKeyPrivacy", "summary": "Set a key's own routing requirement; it applies from the next request.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "properties": { "routing": { "$ref": "#/components/schemas/RoutingRequirement" } } } } } },
+                "responses": { "200": { "description": "The key's policy.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/KeyPrivacy" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
+            },
+            "/accounts/{accountId}/history": {
+              "parameters": [{ "$ref": "#/components/parameters/accountId" }],
+              "delete": {
+                "operationId": "eraseHistory", "summary": "Erase an account's history by destroying its data key (crypto-shredding) and deleting its entries; copies and backups of the entries become unreadable.",
+                "responses": { "200": { "description": "How many entries were deleted.", "content": { "application/json": { "schema": { "type": "object", "required": ["object", "account_id", "deleted"], "properties": { "object": { "const": "history.erased" }, "account_id": { "type": "string" }, "deleted": { "type": "integer" } } } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
             }
           },
           "components": {
@@ -212,6 +243,30 @@ internal static class AdminOpenApi
               "NotFound": { "description": "No such resource.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
             },
             "schemas": {
+              "RoutingRequirement": {
+                "type": ["object", "null"], "additionalProperties": false, "description": "What upstreams may receive the requests. null (or all fields absent) requires nothing.",
+                "properties": {
+                  "regions": { "type": ["array", "null"], "items": { "type": "string" }, "description": "Allowed channel regions (cn, us, eu…); null = any." },
+                  "zero_retention": { "type": "boolean", "description": "Only channels that declare retention: none." },
+                  "never_train": { "type": "boolean", "description": "Only channels that declare training: never." }
+                }
+              },
+              "HistorySettings": {
+                "type": "object", "additionalProperties": false, "required": ["enabled"],
+                "properties": { "enabled": { "type": "boolean" }, "retention_days": { "type": ["integer", "null"], "minimum": 1, "description": "null = the server's privacy.history.retention_days (also the maximum)." } }
+              },
+              "AccountPrivacy": {
+                "type": "object", "required": ["object", "account_id", "routing", "history"],
+                "properties": { "object": { "const": "account.privacy" }, "account_id": { "type": "string" }, "routing": { "$ref": "#/components/schemas/RoutingRequirement" }, "history": { "$ref": "#/components/schemas/HistorySettings" } }
+              },
+              "AccountPrivacyUpdate": {
+                "type": "object", "additionalProperties": false,
+                "properties": { "routing": { "$ref": "#/components/schemas/RoutingRequirement" }, "history": { "$ref": "#/components/schemas/HistorySettings" } }
+              },
+              "KeyPrivacy": {
+                "type": "object", "required": ["object", "key_id", "routing"],
+                "properties": { "object": { "const": "key.privacy" }, "key_id": { "type": "string" }, "routing": { "$ref": "#/components/schemas/RoutingRequirement" } }
+              },
               "Error": {
                 "type": "object", "required": ["error"],
                 "properties": { "error": { "type": "object", "required": ["type", "message"], "properties": {

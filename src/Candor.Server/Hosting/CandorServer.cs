@@ -42,6 +42,15 @@ public static class CandorServer
 
         // Billing: only with a data directory (not in demo mode).
         var storage = options.Demo ? null : await BillingSetup.InitializeAsync(config, options, console, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            PrivacySetup.Check(config, storage);
+        }
+        catch
+        {
+            storage?.Store.Dispose();
+            throw;
+        }
         var transparencyLog = storage is null ? null : await TransparencySetup.OpenAsync(config, storage.DataDirectory, options.Environment, cancellationToken).ConfigureAwait(false);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
@@ -92,6 +101,7 @@ public static class CandorServer
 
         TransparencySetup.AddTransparencyLog(services, transparencyLog);
         ReceiptSetup.AddReceipts(services, config, storage, hasher, options);
+        PrivacySetup.AddPrivacy(services, storage);
 
         if (emulator is not null)
         {
@@ -105,7 +115,9 @@ public static class CandorServer
         }
 
         var app = builder.Build();
+        app.UseContentSafeExceptions();
         app.MapGet("/healthz", static () => Results.Text("ok"));
+        app.MapPrivacy();
         app.MapOpenAI();
         app.MapAnthropic();
         app.MapGemini();
@@ -113,6 +125,7 @@ public static class CandorServer
         if (storage is not null)
         {
             app.MapSelfService();
+            app.MapHistory();
             app.MapAdmin();
         }
 

@@ -171,6 +171,38 @@ internal static class Migrations
 
             INSERT INTO counters (name, value) VALUES ('channels_version', 0)
             """),
+        new(4, "privacy policies, encrypted opt-in history", """
+            CREATE TABLE privacy_policies (
+                subject_kind           TEXT    NOT NULL,
+                subject_id             TEXT    NOT NULL,
+                regions                TEXT,
+                zero_retention         INTEGER NOT NULL,
+                never_train            INTEGER NOT NULL,
+                history_enabled        INTEGER NOT NULL DEFAULT 0,
+                history_retention_days INTEGER,
+                updated_at             BIGINT  NOT NULL,
+                PRIMARY KEY (subject_kind, subject_id)
+            );
+
+            CREATE TABLE history_keys (
+                id         TEXT   PRIMARY KEY,
+                account_id TEXT   NOT NULL UNIQUE REFERENCES accounts (id),
+                sealed_key TEXT   NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+
+            CREATE TABLE history_entries (
+                id          TEXT   PRIMARY KEY,
+                account_id  TEXT   NOT NULL REFERENCES accounts (id),
+                data_key_id TEXT   NOT NULL,
+                request_id  TEXT   NOT NULL,
+                created_at  BIGINT NOT NULL,
+                expires_at  BIGINT NOT NULL,
+                sealed      TEXT   NOT NULL
+            );
+            CREATE INDEX ix_history_entries_account ON history_entries (account_id, created_at);
+            CREATE INDEX ix_history_entries_expiry ON history_entries (expires_at)
+            """),
         new(5, "receipts", """
             CREATE TABLE receipts (
                 id         TEXT   PRIMARY KEY,

@@ -29,7 +29,8 @@ internal sealed class SqliteDatabase : IDisposable
 
     /// <summary>Opens a pooled connection with Candor's per-connection settings. SQLite-specific: synchronous=FULL
     /// makes every commit fsync the WAL, so a committed usage record survives a crash of the process or the
-    /// machine; busy_timeout makes a writer in another process wait instead of failing.</summary>
+    /// machine; busy_timeout makes a writer in another process wait instead of failing; secure_delete overwrites
+    /// deleted content with zeros, so an erased history data key does not linger in free pages.</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -37,7 +38,7 @@ internal sealed class SqliteDatabase : IDisposable
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;";
+            pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA secure_delete = ON;";
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -148,6 +149,29 @@ internal sealed class SqliteDatabase : IDisposable
 
             return count;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Copies the WAL into the database file and truncates the WAL to zero bytes (retrying while readers
+    /// hold it), so content deleted with secure_delete no longer survives in old WAL frames. True when done.</summary>
+    public async Task<bool> CheckpointTruncateAsync(CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                using var checkpoint = Command(connection, null, "PRAGMA wal_checkpoint(TRUNCATE)");
+                using var reader = await checkpoint.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && reader.GetInt64(0) == 0)
+                {
+                    return true;
+                }
+            }
+
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+
+        return false;
     }
 
     public static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)

@@ -1,0 +1,13 @@
+namespace Candor.Core.Privacy;
+
+/// <summary>The privacy policy in effect for one caller, with where each part came from (for <c>GET /v1/privacy</c>).</summary>
+/// <param name="Routing">The effective routing requirement: the intersection of the three below.</param>
+/// <param name="Server">The server's requirement (<c>privacy.routing</c>).</param>
+/// <param name="Account">The account's stored requirement; null for a configuration key.</param>
+/// <param name="Key">The key's own requirement (stored, or from <c>keys[].privacy</c>); null when it sets none.</param>
+/// <param name="Retention">The server's retention mode.</param>
+/// <param name="HistoryEnabled">True when this caller's requests are kept in the account's encrypted history.</param>
+/// <param name="HistoryRetentionDays">How long they are kept (0 when history is off).</param>
+public sealed record EffectivePrivacy(
+    DataPolicyRequirement Routing, DataPolicyRequirement Server, DataPolicyRequirement? Account, DataPolicyRequirement? Key,
+    RetentionMode Retention, bool HistoryEnabled, int HistoryRetentionDays);

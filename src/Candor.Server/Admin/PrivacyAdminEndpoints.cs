@@ -1,0 +1,163 @@
+using Candor.Core.Accounts;
+using Candor.Core.Privacy;
+using Candor.Core.Routing;
+
+namespace Candor.Server.Admin;
+
+/// <summary>Privacy policies of accounts and keys, and erasure of an account's history (crypto-shredding). A policy
+/// written here applies to the next request (the in-memory <see cref="PrivacyDirectory"/> is reloaded). See
+/// docs/privacy.md.</summary>
+internal static class PrivacyAdminEndpoints
+{
+    public static void MapPrivacyAdmin(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/accounts/{accountId}/privacy", AdminEndpoints.Guard(GetAccountAsync));
+        admin.MapPut("/accounts/{accountId}/privacy", AdminEndpoints.Guard(SetAccountAsync));
+        admin.MapGet("/accounts/{accountId}/keys/{keyId}/privacy", AdminEndpoints.Guard(GetKeyAsync));
+        admin.MapPut("/accounts/{accountId}/keys/{keyId}/privacy", AdminEndpoints.Guard(SetKeyAsync));
+        admin.MapDelete("/accounts/{accountId}/history", AdminEndpoints.Guard(EraseHistoryAsync));
+    }
+
+    private static async Task GetAccountAsync(HttpContext http)
+    {
+        string accountId = AdminHttp.Route(http, "accountId");
+        if (await http.RequestServices.GetRequiredService<IAccountStore>().GetAccountAsync(accountId, http.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await AdminHttp.NotFoundAsync(http, "account").ConfigureAwait(false);
+            return;
+        }
+
+        await WriteAccountAsync(http, http.RequestServices.GetRequiredService<PrivacyDirectory>().ForAccount(accountId)).ConfigureAwait(false);
+    }
+
+    private static async Task SetAccountAsync(HttpContext http)
+    {
+        string accountId = AdminHttp.Route(http, "accountId");
+        var directory = http.RequestServices.GetRequiredService<PrivacyDirectory>();
+        var config = http.RequestServices.GetRequiredService<SnapshotHolder>().Current.Config;
+        var policy = directory.ForAccount(accountId);
+        using (var body = await AdminHttp.ReadObjectAsync(http, "routing", "history").ConfigureAwait(false))
+        {
+            if (body.RootElement.TryGetProperty("routing", out var routing))
+            {
+                policy = policy with { Routing = PrivacyJson.ReadRouting(routing, "routing") };
+            }
+
+            if (body.RootElement.TryGetProperty("history", out var history))
+            {
+                var (enabled, days) = PrivacyJson.ReadHistory(history, "history", config.Privacy.HistoryRetentionDays);
+                if (enabled && config.Privacy.Retention != RetentionMode.AccountHistory)
+                {
+                    await HistoryDisabledAsync(http).ConfigureAwait(false);
+                    return;
+                }
+
+                policy = policy with { HistoryEnabled = enabled, HistoryRetentionDays = days };
+            }
+        }
+
+        if (!await directory.SetAsync(policy, http.RequestAborted).ConfigureAwait(false))
+        {
+            await AdminHttp.NotFoundAsync(http, "account").ConfigureAwait(false);
+            return;
+        }
+
+        await WriteAccountAsync(http, policy).ConfigureAwait(false);
+    }
+
+    private static async Task GetKeyAsync(HttpContext http)
+    {
+        if (await FindKeyAsync(http).ConfigureAwait(false) is not { } key)
+        {
+            return;
+        }
+
+        await WriteKeyAsync(http, http.RequestServices.GetRequiredService<PrivacyDirectory>().ForKey(key.Id)).ConfigureAwait(false);
+    }
+
+    private static async Task SetKeyAsync(HttpContext http)
+    {
+        if (await FindKeyAsync(http).ConfigureAwait(false) is not { } key)
+        {
+            return;
+        }
+
+        var directory = http.RequestServices.GetRequiredService<PrivacyDirectory>();
+        var policy = directory.ForKey(key.Id);
+        using (var body = await AdminHttp.ReadObjectAsync(http, "routing").ConfigureAwait(false))
+        {
+            if (body.RootElement.TryGetProperty("routing", out var routing))
+            {
+                policy = policy with { Routing = PrivacyJson.ReadRouting(routing, "routing") };
+            }
+        }
+
+        if (!await directory.SetAsync(policy, http.RequestAborted).ConfigureAwait(false))
+        {
+            await AdminHttp.NotFoundAsync(http, "key").ConfigureAwait(false);
+            return;
+        }
+
+        await WriteKeyAsync(http, policy).ConfigureAwait(false);
+    }
+
+    private static async Task EraseHistoryAsync(HttpContext http)
+    {
+        string accountId = AdminHttp.Route(http, "accountId");
+        if (await http.RequestServices.GetRequiredService<IAccountStore>().GetAccountAsync(accountId, http.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await AdminHttp.NotFoundAsync(http, "account").ConfigureAwait(false);
+            return;
+        }
+
+        int deleted = http.RequestServices.GetService<HistoryRecorder>() is { } recorder
+            ? await recorder.EraseAsync(accountId, CancellationToken.None).ConfigureAwait(false)
+            : 0;
+        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "history.erased");
+            w.WriteString("account_id", accountId);
+            w.WriteNumber("deleted", deleted);
+            w.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    private static async Task<ApiKeyRecord?> FindKeyAsync(HttpContext http)
+    {
+        var key = await http.RequestServices.GetRequiredService<IKeyStore>()
+            .GetKeyAsync(AdminHttp.Route(http, "accountId"), AdminHttp.Route(http, "keyId"), http.RequestAborted).ConfigureAwait(false);
+        if (key is null)
+        {
+            await AdminHttp.NotFoundAsync(http, "key").ConfigureAwait(false);
+        }
+
+        return key;
+    }
+
+    /// <summary>409: the server keeps nothing (<c>privacy.retention: none</c>), so history cannot be turned on.</summary>
+    public static Task HistoryDisabledAsync(HttpContext http) =>
+        AdminHttp.WriteErrorAsync(http, StatusCodes.Status409Conflict, "invalid_request_error",
+            "History is disabled on this server (privacy.retention: none); nothing of what is sent or received is kept.", "history.enabled");
+
+    private static Task WriteAccountAsync(HttpContext http, StoredPrivacy policy) =>
+        AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "account.privacy");
+            w.WriteString("account_id", policy.SubjectId);
+            PrivacyJson.WriteRouting(w, "routing", policy.Routing);
+            PrivacyJson.WriteHistory(w, policy.HistoryEnabled, policy.HistoryRetentionDays);
+            w.WriteEndObject();
+        });
+
+    private static Task WriteKeyAsync(HttpContext http, StoredPrivacy policy) =>
+        AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "key.privacy");
+            w.WriteString("key_id", policy.SubjectId);
+            PrivacyJson.WriteRouting(w, "routing", policy.Routing);
+            w.WriteEndObject();
+        });
+}
