@@ -206,8 +206,6 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             TimeSpan connect = TimeSpan.FromSeconds(10), firstByte = TimeSpan.FromSeconds(120), idle = TimeSpan.FromSeconds(120);
             YamlNode? providerNode = null, keyNode = null;
-            var retention = Privacy.UpstreamRetention.Unknown;
-            var training = Privacy.TrainingUse.Unknown;
             foreach (var (k, v) in map.Children)
             {
                 string key = Scalar(k, at);
