@@ -9,4 +9,7 @@ public sealed record Caller(ApiKeyRecord? Key)
 {
     /// <summary>A key from the configuration file.</summary>
     public static Caller ConfigKey { get; } = new((ApiKeyRecord?)null);
+
+    /// <summary>The name of the configuration key, when the caller presented one (selects its privacy policy).</summary>
+    public string? ConfigKeyName { get; init; }
 }

@@ -33,4 +33,7 @@ public sealed class CandorConfig
 
     /// <summary>Output tokens reserved for a request that sets no limit of its own (<c>server.default_max_output_tokens</c>).</summary>
     public int DefaultMaxOutputTokens { get; set; } = 4096;
+
+    /// <summary>The server-wide redaction policy (<c>privacy.redaction</c>); every request gets at least this.</summary>
+    public Privacy.RedactionPolicy Redaction { get; set; } = Privacy.RedactionPolicy.Off;
 }

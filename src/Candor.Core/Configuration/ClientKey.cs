@@ -7,4 +7,7 @@ public sealed class ClientKey
 
     /// <summary>The key's value (only during snapshot construction; the snapshot keeps hashes).</summary>
     public required string Value { get; init; }
+
+    /// <summary>The key's own redaction policy (<c>keys[].privacy.redaction</c>), narrowing the server default; null for none.</summary>
+    public Privacy.RedactionPolicy? Redaction { get; init; }
 }

@@ -7,7 +7,7 @@ namespace Candor.Core.Configuration;
 /// <summary>Reads the YAML configuration by walking the node tree, so that every fault is reported with
 /// the file, line and column where it is. Secrets are never read from the file: they come from the
 /// environment variables the file names.</summary>
-public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, string?> environment)
+public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<string, string?> environment)
 {
     private string _source = "";
     private string? _baseDirectory;
@@ -75,8 +75,11 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                 case "keys":
                     ReadKeys(Seq(value, "keys"), config);
                     break;
+                case "privacy":
+                    ReadPrivacy(Map(value, "privacy"), config);
+                    break;
                 default:
-                    throw Fail(keyNode, key, "unknown section (expected server, channels, models, keys)");
+                    throw Fail(keyNode, key, "unknown section (expected server, channels, models, keys, privacy)");
             }
         }
 
@@ -332,6 +335,7 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
             string at = $"keys[{i++}]";
             string? name = null, env = null;
             YamlNode? envNode = null;
+            Candor.Core.Privacy.RedactionPolicy? redaction = null;
             foreach (var (k, v) in Map(item, at).Children)
             {
                 string key = Scalar(k, at);
@@ -340,7 +344,8 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                     case "name": name = Scalar(v, $"{at}.name"); break;
                     case "key_env": env = Scalar(v, $"{at}.key_env"); envNode = v; break;
                     case "key": throw Fail(k, $"{at}.key", "keys are not written in the file; name an environment variable with key_env");
-                    default: throw Fail(k, $"{at}.{key}", "unknown key setting (expected name, key_env)");
+                    case "privacy": redaction = ReadKeyPrivacy(Map(v, $"{at}.privacy"), $"{at}.privacy"); break;
+                    default: throw Fail(k, $"{at}.{key}", "unknown key setting (expected name, key_env, privacy)");
                 }
             }
 
@@ -360,7 +365,7 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                 throw Fail(envNode!, $"{at}.key_env", "the key must be at least 16 characters long");
             }
 
-            config.Keys.Add(new ClientKey { Name = name, Value = value });
+            config.Keys.Add(new ClientKey { Name = name, Value = value, Redaction = redaction });
         }
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Buffers;
 using Candor.Core.Accounting;
+using Candor.Core.Privacy.Redaction;
 using Candor.Core.Routing;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
@@ -25,6 +26,13 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
         if (!snapshot.Models.TryGetValue(request.Model, out var route))
         {
             await ResponseWriter.WriteErrorAsync(http, surface, RelayError.ModelNotFound(request.Model)).ConfigureAwait(false);
+            return;
+        }
+
+        context.Privacy = snapshot.PrivacyFor(http.Features.Get<Candor.Core.Admission.Caller>());
+        if (RedactionStage.Apply(context, request) is { } blocked)
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, blocked).ConfigureAwait(false);
             return;
         }
 
@@ -74,7 +82,9 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
         // A stored key is admitted (allowed model, price, limits, reservation for the inputs) and billed like chat;
         // the usage record is committed before the response is written.
         RequestMeter? meter = null;
-        if (billing is not null && http.Features.Get<Candor.Core.Admission.Caller>()?.Key is { } key)
+        var caller = http.Features.Get<Candor.Core.Admission.Caller>();
+        context.Privacy = snapshot.PrivacyFor(caller);
+        if (billing is not null && caller?.Key is { } key)
         {
             var asChat = new ChatRequest { Model = request.Model, SourceProtocol = surface.Protocol };
             foreach (var input in request.Inputs)
@@ -94,6 +104,12 @@ public sealed class AuxiliaryRelay(SnapshotHolder snapshots, TokenEstimator esti
 
         try
         {
+            if (RedactionStage.Apply(context, request) is { } blocked)
+            {
+                await ResponseWriter.WriteErrorAsync(http, surface, blocked).ConfigureAwait(false);
+                return;
+            }
+
             await EmbedAsync(context, surface, request, route, snapshot, meter, writeResponse).ConfigureAwait(false);
         }
         finally

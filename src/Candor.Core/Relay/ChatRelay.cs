@@ -6,6 +6,7 @@ using System.Text.Json;
 using Candor.Core.Accounting;
 using Candor.Core.Admission;
 using Candor.Core.Configuration;
+using Candor.Core.Privacy.Redaction;
 using Candor.Core.Routing;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
@@ -42,7 +43,9 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             return;
         }
 
-        if (billing is not null && http.Features.Get<Caller>()?.Key is { } key)
+        var caller = http.Features.Get<Caller>();
+        context.Privacy = snapshot.PrivacyFor(caller);
+        if (billing is not null && caller?.Key is { } key)
         {
             var (meter, refused) = await billing.AdmitAsync(context, key, request, route, snapshot.Config.DefaultMaxOutputTokens).ConfigureAwait(false);
             if (refused is not null)
@@ -57,6 +60,14 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
 
         try
         {
+            // Privacy (out): redact before anything leaves; a blocked entity type ends the request here.
+            if (RedactionStage.Apply(context, request) is { } blocked)
+            {
+                await ResponseWriter.WriteErrorAsync(http, surface, blocked).ConfigureAwait(false);
+                Completed(context, request, http.Response.StatusCode);
+                return;
+            }
+
             await RelayRoutedAsync(context, surface, request, rawBody, snapshot, route).ConfigureAwait(false);
         }
         finally
@@ -127,7 +138,8 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             return AttemptOutcome.Failed(unsupported, retryable: true);
         }
 
-        bool fast = config.FastPath && surface.Protocol == adapter.Protocol && adapter.SupportsRawForwarding(request);
+        // A redacted request is re-encoded from the canonical request: the client's bytes still hold the originals.
+        bool fast = config.FastPath && context.Redactions is not { Changed: true } && surface.Protocol == adapter.Protocol && adapter.SupportsRawForwarding(request);
         context.Path = fast ? "fast" : "translated";
         using var rewritten = fast ? new PooledBufferWriter(rawBody.Length + 64) : null;
         HttpRequestMessage upstreamRequest;
@@ -214,14 +226,25 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             context.UpstreamTicks += Stopwatch.GetTimestamp() - sent;
         }
 
-        var accumulator = new ChatResponseAccumulator();
         foreach (var ev in events)
         {
             if (ev is StreamFailed failed)
             {
                 return AttemptOutcome.Failed(failed.Error, retryable: true);
             }
+        }
 
+        // Privacy (in): the client gets its originals back; metering keeps what the upstream produced.
+        var forClient = events;
+        if (context.Redactions is { HasPseudonyms: true } redactor)
+        {
+            forClient = [.. events];
+            new PseudonymRestorer(redactor).Restore(forClient, final: true);
+        }
+
+        var accumulator = new ChatResponseAccumulator();
+        foreach (var ev in forClient)
+        {
             accumulator.Add(ev);
         }
 
@@ -270,6 +293,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
         var events = new List<ChatEvent>();
         using var pending = new PooledBufferWriter(4096);
         bool ended = false, endMarker = false, finished = false;
+        var restorer = !fast && context.Redactions is { HasPseudonyms: true } redactor ? new PseudonymRestorer(redactor) : null;
         Stream? body = null;
         SseStreamReader? reader = null;
         try
@@ -343,7 +367,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                 meter.Accepted = true;
             }
 
-            finished |= Emit(events, encoder, output, fast, meter, out var failedEarly);
+            finished |= Emit(events, encoder, output, fast, meter, restorer, out var failedEarly);
             if (failedEarly is not null)
             {
                 await SettleAsync(meter, StreamOutcome.UpstreamFailed).ConfigureAwait(false);
@@ -387,7 +411,7 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
                         endMarker = ended = true;
                     }
 
-                    bool finishing = Emit(events, encoder, output, fast, meter, out var failed);
+                    bool finishing = Emit(events, encoder, output, fast, meter, restorer, out var failed);
                     finished |= finishing;
                     if (failed is not null)
                     {
@@ -415,6 +439,14 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             if (broken is null && !endMarker && !finished)
             {
                 broken = UpstreamErrors.Unavailable("the stream ended before the response was complete");
+            }
+
+            if (restorer is not null)
+            {
+                // Release any text still held at a possible placeholder prefix.
+                events.Clear();
+                restorer.Restore(events, final: true);
+                Emit(events, encoder, output, fast, null, null, out _);
             }
 
             if (broken is not null)
@@ -460,10 +492,23 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
 
     /// <summary>Encodes decoded events for the client (translated path) and reports whether a choice
     /// finished and whether the upstream reported a failure inside the stream.</summary>
-    private static bool Emit(List<ChatEvent> events, IChatClientEncoder encoder, System.Buffers.IBufferWriter<byte> output, bool fast, RequestMeter? meter, out RelayError? failed)
+    private static bool Emit(
+        List<ChatEvent> events, IChatClientEncoder encoder, System.Buffers.IBufferWriter<byte> output, bool fast, RequestMeter? meter, PseudonymRestorer? restorer, out RelayError? failed)
     {
         bool finished = false;
         failed = null;
+        if (restorer is not null)
+        {
+            // Metering sees what the upstream produced; the client gets the originals back.
+            foreach (var ev in events)
+            {
+                meter?.Observe(ev);
+            }
+
+            meter = null;
+            restorer.Restore(events, final: false);
+        }
+
         foreach (var ev in events)
         {
             meter?.Observe(ev);

@@ -41,6 +41,10 @@ public sealed class RelayContext
     /// <summary>The privacy policy in effect (server default narrowed by account and key), set at admission.</summary>
     public Privacy.PrivacyPolicy Privacy { get; set; } = Candor.Core.Privacy.PrivacyPolicy.Open;
 
+    /// <summary>What redaction did to this request (counts per entity type, pseudonyms to restore); null when
+    /// the policy redacts nothing. Receipts read the counts from here.</summary>
+    public Privacy.Redaction.Redactor? Redactions { get; set; }
+
     /// <summary>Milliseconds elapsed since the request arrived, less the time spent on upstreams.</summary>
     public double OverheadMilliseconds() =>
         Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds - Stopwatch.GetElapsedTime(0, UpstreamTicks).TotalMilliseconds;

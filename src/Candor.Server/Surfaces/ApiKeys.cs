@@ -16,13 +16,13 @@ internal static class ApiKeys
     public static async Task<bool> AuthenticateAsync(HttpContext http, Surface surface, SnapshotHolder snapshots)
     {
         var presented = Find(http.Request);
-        bool configured = snapshots.Current.Keys.TryAuthenticate(presented, out _);
+        bool configured = snapshots.Current.Keys.TryAuthenticate(presented, out string configName);
         var billing = http.RequestServices.GetService<BillingGate>();
         ApiKeyRecord? stored = null;
         bool found = billing is not null && billing.TryResolve(presented, out stored);
         if (configured)
         {
-            http.Features.Set(Caller.ConfigKey);
+            http.Features.Set(new Caller((ApiKeyRecord?)null) { ConfigKeyName = configName });
             return true;
         }
 
