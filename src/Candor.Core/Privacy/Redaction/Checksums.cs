@@ -46,7 +46,7 @@ public static class Checksums
     }
 
     /// <summary>A PRC resident identity number (GB 11643-1999, 18 characters): a known province code, a
-    /// calendar-valid birth date from 1900 to this year, and the ISO 7064 MOD 11-2 check character.</summary>
+    /// calendar-valid birth date from 1880 to this year, and the ISO 7064 MOD 11-2 check character.</summary>
     public static bool ResidentId(ReadOnlySpan<char> id)
     {
         if (id.Length != 18)
@@ -79,7 +79,7 @@ public static class Checksums
         }
 
         int year = Number(id.Slice(6, 4)), month = Number(id.Slice(10, 2)), day = Number(id.Slice(12, 2));
-        return year >= 1900 && year <= DateTime.UtcNow.Year && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month);
+        return year >= 1880 && year <= DateTime.UtcNow.Year && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month);
     }
 
     /// <summary>A PRC unified social credit code (GB 32100-2015, 18 characters) with its MOD 31 check character.</summary>

@@ -38,28 +38,28 @@ public static partial class EntityScanner
             ScanEmails(text, ref found);
         }
 
-        bool colon = text.Contains(':');
-        if (!text.ContainsAnyInRange('0', '9'))
+        var profile = DigitProfile.Of(text);
+        if (profile.LongestRun == 0)
         {
             return;
         }
 
-        if (On(kinds, EntityKind.CnId))
+        if (On(kinds, EntityKind.CnId) && profile.LongestRun >= 17)
         {
             Confirmed(text, ResidentIdPattern(), EntityKind.CnId, static s => Checksums.ResidentId(s), ref found);
         }
 
-        if (On(kinds, EntityKind.CnUscc))
+        if (On(kinds, EntityKind.CnUscc) && profile.LongestRun >= 6)
         {
             Confirmed(text, SocialCreditPattern(), EntityKind.CnUscc, static s => Checksums.SocialCreditCode(s), ref found);
         }
 
-        if (On(kinds, EntityKind.BankCard))
+        if (On(kinds, EntityKind.BankCard) && profile.LongestGroup >= 16)
         {
             Confirmed(text, CardPattern(), EntityKind.BankCard, static s => Checksums.Luhn(s), ref found);
         }
 
-        if (On(kinds, EntityKind.Phone))
+        if (On(kinds, EntityKind.Phone) && profile.LongestGroup >= 8)
         {
             Confirmed(text, ChinaMobilePattern(), EntityKind.Phone, static _ => true, ref found);
             if (text.Contains('+'))
@@ -70,12 +70,12 @@ public static partial class EntityScanner
 
         if (On(kinds, EntityKind.Ip))
         {
-            if (colon)
+            if (profile.Colons >= 2)
             {
                 ScanIpv6(text, ref found);
             }
 
-            if (text.Contains('.'))
+            if (profile.DotBetweenDigits)
             {
                 Confirmed(text, Ipv4Pattern(), EntityKind.Ip, static _ => true, ref found);
             }
@@ -83,7 +83,16 @@ public static partial class EntityScanner
 
         if (On(kinds, EntityKind.Passport))
         {
-            Confirmed(text, ChinaPassportPattern(), EntityKind.Passport, static _ => true, ref found);
+            if (profile.LongestRun >= 7)
+            {
+                Confirmed(text, ChinaPassportPattern(), EntityKind.Passport, static _ => true, ref found);
+            }
+
+            if (!text.Contains("assport", StringComparison.OrdinalIgnoreCase) && !text.Contains("护照", StringComparison.Ordinal))
+            {
+                return;
+            }
+
             foreach (var m in PassportContextPattern().EnumerateMatches(text))
             {
                 // The number is the run of letters and digits that ends the match.
@@ -93,7 +102,7 @@ public static partial class EntityScanner
                     start--;
                 }
 
-                if (text[start..end].ContainsAnyInRange('0', '9'))
+                if (DigitCount(text[start..end]) > 0)
                 {
                     Add(ref found, new EntityMatch(EntityKind.Passport, start, end - start));
                 }
@@ -132,8 +141,10 @@ public static partial class EntityScanner
             }
 
             begin += from;
-            int lineEnd = text[begin..].IndexOfAny('\n', '\\');
-            var header = lineEnd < 0 ? text[begin..] : text.Slice(begin, lineEnd);
+            // The header line is short ("-----BEGIN ENCRYPTED PRIVATE KEY-----"); look no further than 64 characters.
+            var header = text.Slice(begin, Math.Min(64, text.Length - begin));
+            int lineEnd = header.IndexOfAny('\n', '\\');
+            header = lineEnd < 0 ? header : header[..lineEnd];
             if (!header.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
             {
                 from = begin + 11;
@@ -269,7 +280,7 @@ public static partial class EntityScanner
                 continue;
             }
 
-            if (candidate.Count(':') >= 2 && candidate.ContainsAnyInRange('0', '9')
+            if (candidate.Count(':') >= 2 && DigitCount(candidate) > 0
                 && IPAddress.TryParse(candidate, out var address) && address.AddressFamily == AddressFamily.InterNetworkV6)
             {
                 Add(ref found, new EntityMatch(EntityKind.Ip, m.Index, candidate.Length));
