@@ -50,4 +50,7 @@ public sealed class CandorConfig
 
     /// <summary>The <c>privacy</c> section: retention mode, server routing requirement, history bounds.</summary>
     public Privacy.PrivacySettings Privacy { get; set; } = Candor.Core.Privacy.PrivacySettings.Default;
+
+    /// <summary>The server-wide redaction policy (<c>privacy.redaction</c>); every request gets at least this.</summary>
+    public Privacy.RedactionPolicy Redaction { get; set; } = Privacy.RedactionPolicy.Off;
 }

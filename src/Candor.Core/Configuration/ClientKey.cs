@@ -10,4 +10,7 @@ public sealed class ClientKey
 
     /// <summary>The key's own routing requirement (<c>keys[].privacy.routing</c>), narrowing the server's; null = none.</summary>
     public Privacy.DataPolicyRequirement? Routing { get; init; }
+
+    /// <summary>The key's own redaction policy (<c>keys[].privacy.redaction</c>), narrowing the server default; null for none.</summary>
+    public Privacy.RedactionPolicy? Redaction { get; init; }
 }

@@ -1,4 +1,5 @@
 using Candor.Core.Privacy;
+using Candor.Core.Privacy.Redaction;
 using YamlDotNet.RepresentationModel;
 
 namespace Candor.Core.Configuration;
@@ -31,6 +32,9 @@ public sealed partial class ConfigLoader
                 case "routing":
                     settings = settings with { Routing = Requirement(Map(v, path), path) };
                     break;
+                case "redaction":
+                    config.Redaction = ReadRedaction(Map(v, path), path);
+                    break;
                 case "history":
                     foreach (var (hk, hv) in Map(v, path).Children)
                     {
@@ -47,27 +51,66 @@ public sealed partial class ConfigLoader
 
                     break;
                 default:
-                    throw Fail(k, path, "unknown privacy setting (expected retention, routing, history)");
+                    throw Fail(k, path, "unknown privacy setting (expected retention, routing, redaction, history)");
             }
         }
 
         config.Privacy = settings;
     }
 
-    private DataPolicyRequirement KeyPrivacy(YamlMappingNode node, string at)
+    private (DataPolicyRequirement? Routing, RedactionPolicy? Redaction) KeyPrivacy(YamlMappingNode node, string at)
     {
-        var requirement = DataPolicyRequirement.None;
+        DataPolicyRequirement? routing = null;
+        RedactionPolicy? redaction = null;
         foreach (var (k, v) in node.Children)
         {
             string key = Scalar(k, at);
-            requirement = key switch
+            switch (key)
             {
-                "routing" => Requirement(Map(v, $"{at}.routing"), $"{at}.routing"),
-                _ => throw Fail(k, $"{at}.{key}", "unknown key privacy setting (expected routing)"),
-            };
+                case "routing":
+                    routing = Requirement(Map(v, $"{at}.routing"), $"{at}.routing");
+                    break;
+                case "redaction":
+                    redaction = ReadRedaction(Map(v, $"{at}.redaction"), $"{at}.redaction");
+                    break;
+                default:
+                    throw Fail(k, $"{at}.{key}", "unknown key privacy setting (expected routing, redaction)");
+            }
         }
 
-        return requirement;
+        return (routing, redaction);
+    }
+
+    /// <summary>A redaction policy: <c>default: ACTION</c> for types not listed, and <c>TYPE: ACTION</c> per entity type.</summary>
+    private RedactionPolicy ReadRedaction(YamlMappingNode node, string at)
+    {
+        var actions = new Dictionary<string, EntityAction>(StringComparer.Ordinal);
+        var fallback = EntityAction.Allow;
+        foreach (var (k, v) in node.Children)
+        {
+            string key = Scalar(k, at);
+            string path = $"{at}.{key}";
+            string word = Scalar(v, path);
+            if (!RedactionPolicies.TryParseAction(word, out var action))
+            {
+                throw Fail(v, path, $"unknown action '{word}' (expected allow, mask, pseudonymize, block)");
+            }
+
+            if (key == "default")
+            {
+                fallback = action;
+            }
+            else if (EntityNames.TryParse(key, out _))
+            {
+                actions[key] = action;
+            }
+            else
+            {
+                throw Fail(k, path, $"unknown entity type (expected default or one of {string.Join(", ", EntityNames.All)})");
+            }
+        }
+
+        return new RedactionPolicy(actions, fallback);
     }
 
     /// <summary><c>{regions: [cn, …], zero_retention: bool, never_train: bool}</c>; every field optional.</summary>

@@ -577,6 +577,7 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
             string? name = null, env = null;
             YamlNode? envNode = null;
             Privacy.DataPolicyRequirement? routing = null;
+            Candor.Core.Privacy.RedactionPolicy? redaction = null;
             foreach (var (k, v) in Map(item, at).Children)
             {
                 string key = Scalar(k, at);
@@ -584,7 +585,7 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
                 {
                     case "name": name = Scalar(v, $"{at}.name"); break;
                     case "key_env": env = Scalar(v, $"{at}.key_env"); envNode = v; break;
-                    case "privacy": routing = KeyPrivacy(Map(v, $"{at}.privacy"), $"{at}.privacy"); break;
+                    case "privacy": (routing, redaction) = KeyPrivacy(Map(v, $"{at}.privacy"), $"{at}.privacy"); break;
                     case "key": throw Fail(k, $"{at}.key", "keys are not written in the file; name an environment variable with key_env");
                     default: throw Fail(k, $"{at}.{key}", "unknown key setting (expected name, key_env, privacy)");
                 }
@@ -606,7 +607,7 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
                 throw Fail(envNode!, $"{at}.key_env", "the key must be at least 16 characters long");
             }
 
-            config.Keys.Add(new ClientKey { Name = name, Value = value, Routing = routing });
+            config.Keys.Add(new ClientKey { Name = name, Value = value, Routing = routing, Redaction = redaction });
         }
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Buffers;
 using Candor.Core.Accounting;
+using Candor.Core.Privacy.Redaction;
 using Candor.Core.Routing;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
@@ -33,7 +34,14 @@ public sealed class AuxiliaryRelay(
         // A prompt goes to an upstream counter only when that channel complies with the caller's privacy policy;
         // otherwise Candor answers with its own estimate and sends nothing. One attempt on the deployment the
         // router picks among the compliant ones; without one (all unhealthy or busy), Candor's estimate.
+        context.Privacy = snapshot.PrivacyFor(http.Features.Get<Candor.Core.Admission.Caller>());
         Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
+        if (RedactionStage.Apply(context, request) is { } blocked)
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, blocked).ConfigureAwait(false);
+            return;
+        }
+
         var compliant = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
         int? count = null;
         var plan = router.Plan(snapshot, route, compliant, Router.AffinityKey(route, request, http.Request.Headers), 0);
@@ -91,6 +99,8 @@ public sealed class AuxiliaryRelay(
             return;
         }
 
+        var caller = http.Features.Get<Candor.Core.Admission.Caller>();
+        context.Privacy = snapshot.PrivacyFor(caller);
         Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
         var deployments = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
         if (deployments.Count == 0)
@@ -102,7 +112,7 @@ public sealed class AuxiliaryRelay(
         // A stored key is admitted (allowed model, price, limits, reservation for the inputs) and billed like chat;
         // the usage record is committed before the response is written.
         RequestMeter? meter = null;
-        if (billing is not null && http.Features.Get<Candor.Core.Admission.Caller>()?.Key is { } key)
+        if (billing is not null && caller?.Key is { } key)
         {
             var asChat = new ChatRequest { Model = request.Model, SourceProtocol = surface.Protocol };
             foreach (var input in request.Inputs)
@@ -122,6 +132,12 @@ public sealed class AuxiliaryRelay(
 
         try
         {
+            if (RedactionStage.Apply(context, request) is { } blocked)
+            {
+                await ResponseWriter.WriteErrorAsync(http, surface, blocked).ConfigureAwait(false);
+                return;
+            }
+
             await EmbedAsync(context, surface, request, route, deployments, snapshot, meter, writeResponse).ConfigureAwait(false);
         }
         finally

@@ -8,6 +8,7 @@ using Candor.Core.Admission;
 using Candor.Core.Configuration;
 using Candor.Core.Receipts;
 using Candor.Core.Privacy;
+using Candor.Core.Privacy.Redaction;
 using Candor.Core.Routing;
 using Candor.Core.Upstream;
 using Candor.Protocols.Buffers;
@@ -57,12 +58,21 @@ public sealed class ChatRelay(
                 return;
             }
 
-            // Privacy admission: the effective routing requirement, then only compliant deployments (fail closed).
+            // Privacy admission: the configured redaction policy, the effective routing requirement, then only compliant deployments (fail closed).
+            context.Privacy = snapshot.PrivacyFor(http.Features.Get<Caller>());
             PrivacyAdmission.Admit(context, snapshot.Config, privacy);
             var deployments = DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
             if (deployments.Count == 0)
             {
                 await WriteErrorAsync(context, surface, DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing), ReceiptOutcome.Refused).ConfigureAwait(false);
+                Completed(context, request, http.Response.StatusCode);
+                return;
+            }
+
+            // Privacy (out): redact before anything leaves; a blocked entity type ends the request here.
+            if (RedactionStage.Apply(context, request) is { } blocked)
+            {
+                await WriteErrorAsync(context, surface, blocked, ReceiptOutcome.Refused).ConfigureAwait(false);
                 Completed(context, request, http.Response.StatusCode);
                 return;
             }
@@ -223,7 +233,8 @@ public sealed class ChatRelay(
             return AttemptOutcome.Failed(unsupported, UpstreamFailure.Unsupported);
         }
 
-        bool fast = config.FastPath && surface.Protocol == adapter.Protocol && adapter.SupportsRawForwarding(request);
+        // A redacted request is re-encoded from the canonical request: the client's bytes still hold the originals.
+        bool fast = config.FastPath && context.Redactions is not { Changed: true } && surface.Protocol == adapter.Protocol && adapter.SupportsRawForwarding(request);
         context.Path = fast ? "fast" : "translated";
         using var rewritten = fast ? new PooledBufferWriter(rawBody.Length + 64) : null;
         HttpRequestMessage upstreamRequest;
@@ -317,14 +328,25 @@ public sealed class ChatRelay(
             context.UpstreamTicks += Stopwatch.GetTimestamp() - sent;
         }
 
-        var accumulator = new ChatResponseAccumulator();
         foreach (var ev in events)
         {
             if (ev is StreamFailed failed)
             {
                 return AttemptOutcome.Failed(failed.Error, retryable: true);
             }
+        }
 
+        // Privacy (in): the client gets its originals back; metering keeps what the upstream produced.
+        var forClient = events;
+        if (context.Redactions is { HasPseudonyms: true } redactor)
+        {
+            forClient = [.. events];
+            new PseudonymRestorer(redactor).Restore(forClient, final: true);
+        }
+
+        var accumulator = new ChatResponseAccumulator();
+        foreach (var ev in forClient)
+        {
             if (ev is UsageReported reported)
             {
                 lease.ReportTokens((reported.Usage.InputTokens ?? 0) + (reported.Usage.OutputTokens ?? 0));
@@ -383,6 +405,7 @@ public sealed class ChatRelay(
         var events = new List<ChatEvent>();
         using var pending = new PooledBufferWriter(4096);
         bool ended = false, endMarker = false, finished = false, wroteEnd = false;
+        var restorer = !fast && context.Redactions is { HasPseudonyms: true } redactor ? new PseudonymRestorer(redactor) : null;
         Stream? body = null;
         SseStreamReader? reader = null;
         try
@@ -459,7 +482,7 @@ public sealed class ChatRelay(
                 meter.Accepted = true;
             }
 
-            finished |= Emit(events, encoder, output, fast, meter, context.Receipt, lease, out var failedEarly);
+            finished |= Emit(events, encoder, output, fast, meter, context.Receipt, lease, restorer, out var failedEarly);
             if (failedEarly is not null)
             {
                 lease.BrokeAfterStart(FailureClassifier.FromError(failedEarly));
@@ -505,7 +528,7 @@ public sealed class ChatRelay(
                         endMarker = ended = true;
                     }
 
-                    bool finishing = Emit(events, encoder, output, fast, meter, context.Receipt, lease, out var failed);
+                    bool finishing = Emit(events, encoder, output, fast, meter, context.Receipt, lease, restorer, out var failed);
                     finished |= finishing;
                     if (failed is not null)
                     {
@@ -535,6 +558,14 @@ public sealed class ChatRelay(
             if (broken is null && !endMarker && !finished)
             {
                 broken = UpstreamErrors.Unavailable("the stream ended before the response was complete");
+            }
+
+            if (restorer is not null)
+            {
+                // Release any text still held at a possible placeholder prefix.
+                events.Clear();
+                restorer.Restore(events, final: true);
+                Emit(events, encoder, output, fast, null, null, null, null, out _);
             }
 
             if (broken is not null)
@@ -586,10 +617,24 @@ public sealed class ChatRelay(
 
     /// <summary>Encodes decoded events for the client (translated path) and reports whether a choice
     /// finished and whether the upstream reported a failure inside the stream.</summary>
-    private static bool Emit(List<ChatEvent> events, IChatClientEncoder encoder, System.Buffers.IBufferWriter<byte> output, bool fast, RequestMeter? meter, ReceiptDraft? receipt, DeploymentLease lease, out RelayError? failed)
+    private static bool Emit(
+        List<ChatEvent> events, IChatClientEncoder encoder, System.Buffers.IBufferWriter<byte> output, bool fast, RequestMeter? meter, ReceiptDraft? receipt,
+        DeploymentLease? lease, PseudonymRestorer? restorer, out RelayError? failed)
     {
         bool finished = false;
         failed = null;
+        if (restorer is not null)
+        {
+            // Metering sees what the upstream produced; the client gets the originals back.
+            foreach (var ev in events)
+            {
+                meter?.Observe(ev);
+            }
+
+            meter = null;
+            restorer.Restore(events, final: false);
+        }
+
         foreach (var ev in events)
         {
             meter?.Observe(ev);
@@ -597,7 +642,7 @@ public sealed class ChatRelay(
             switch (ev)
             {
                 case UsageReported reported:
-                    lease.ReportTokens((reported.Usage.InputTokens ?? 0) + (reported.Usage.OutputTokens ?? 0));
+                    lease?.ReportTokens((reported.Usage.InputTokens ?? 0) + (reported.Usage.OutputTokens ?? 0));
                     break;
                 case StreamFailed f:
                     failed = f.Error;

@@ -54,6 +54,10 @@ public sealed class RelayContext
     /// <summary>The account's opt-in history capture of this request; null (the default) when nothing is kept.</summary>
     public Privacy.HistoryCapture? History { get; set; }
 
+    /// <summary>What redaction did to this request (counts per entity type, pseudonyms to restore); null when
+    /// the policy redacts nothing. Receipts read the counts from here.</summary>
+    public Privacy.Redaction.Redactor? Redactions { get; set; }
+
     /// <summary>Milliseconds elapsed since the request arrived, less the time spent on upstreams.</summary>
     public double OverheadMilliseconds() =>
         Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds - Stopwatch.GetElapsedTime(0, UpstreamTicks).TotalMilliseconds;

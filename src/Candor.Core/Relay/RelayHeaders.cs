@@ -26,4 +26,10 @@ public static class RelayHeaders
 
     /// <summary>What a non-streamed request was charged, in micros (stored keys only).</summary>
     public const string ChargeMicros = "x-candor-charge-micros";
+
+    /// <summary>Entities redacted from the request, per type: <c>email=2,phone=1</c> (only when any were).</summary>
+    public const string Redactions = "x-candor-redactions";
+
+    /// <summary>A short description of the privacy policy applied, for example <c>redaction=email:pseudonymize,secret:block</c>.</summary>
+    public const string PrivacyPolicy = "x-candor-privacy-policy";
 }

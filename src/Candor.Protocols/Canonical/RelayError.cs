@@ -9,6 +9,9 @@ public enum RelayStage
     /// <summary>Authentication, permissions, limits.</summary>
     Admission,
 
+    /// <summary>Applying the privacy policy to the request (a blocked entity type).</summary>
+    Privacy,
+
     /// <summary>Finding a deployment for the public model.</summary>
     Routing,
 

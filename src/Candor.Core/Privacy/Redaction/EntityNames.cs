@@ -1,0 +1,35 @@
+namespace Candor.Core.Privacy.Redaction;
+
+/// <summary>The names of entity types as policies, headers and receipts spell them, and the labels of masks
+/// and placeholders.</summary>
+public static class EntityNames
+{
+    /// <summary>Number of entity kinds.</summary>
+    public const int Count = 8;
+
+    private static readonly string[] Names = ["secret", "email", "cn_id", "cn_uscc", "bank_card", "phone", "ip", "passport"];
+
+    private static readonly string[] Labels = ["SECRET", "EMAIL", "CN_ID", "CN_USCC", "BANK_CARD", "PHONE", "IP", "PASSPORT"];
+
+    private static readonly string[] Masks = ["[SECRET]", "[EMAIL]", "[CN_ID]", "[CN_USCC]", "[BANK_CARD]", "[PHONE]", "[IP]", "[PASSPORT]"];
+
+    /// <summary>Every entity name, in the order of <see cref="EntityKind"/>.</summary>
+    public static IReadOnlyList<string> All => Names;
+
+    /// <summary>The policy name of a kind, for example <c>email</c>.</summary>
+    public static string NameOf(EntityKind kind) => Names[(int)kind];
+
+    /// <summary>The upper-case label used in masks and placeholders, for example <c>EMAIL</c>.</summary>
+    public static string LabelOf(EntityKind kind) => Labels[(int)kind];
+
+    /// <summary>The fixed mask, for example <c>[EMAIL]</c>.</summary>
+    public static string MaskOf(EntityKind kind) => Masks[(int)kind];
+
+    /// <summary>Finds a kind by its policy name.</summary>
+    public static bool TryParse(string name, out EntityKind kind)
+    {
+        int i = Array.IndexOf(Names, name);
+        kind = (EntityKind)Math.Max(i, 0);
+        return i >= 0;
+    }
+}
