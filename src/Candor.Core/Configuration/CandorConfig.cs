@@ -52,5 +52,5 @@ public sealed class CandorConfig
     public Privacy.PrivacySettings Privacy { get; set; } = Candor.Core.Privacy.PrivacySettings.Default;
 
     /// <summary>The server-wide redaction policy (<c>privacy.redaction</c>); every request gets at least this.</summary>
-    public Privacy.RedactionPolicy Redaction { get; set; } = Privacy.RedactionPolicy.Off;
+    public Candor.Core.Privacy.RedactionPolicy Redaction { get; set; } = Candor.Core.Privacy.RedactionPolicy.Off;
 }
