@@ -71,6 +71,30 @@ if (conns.length) {
     + TARGETS.map((t) => { const r = find('chat', t, { conns: conns[0] }); return r ? `${NAMES[t]} ${f(r.upstream_cpu_per, 3)}` : null; }).filter(Boolean).join(', ') + '.', '');
 }
 
+// ---- billing: stored (billed) keys against configuration (unbilled) keys, same process ----
+const billedConns = [...new Set(rows.filter((r) => r.scenario === 'billed').map((r) => r.conns))].sort((a, b) => a - b);
+if (billedConns.length) {
+  md.push('## Billing cost: stored key (admitted, metered, settled durably) vs configuration key (wrk, bench-fast)', '');
+  md.push('| conns | config key req/s | stored key req/s | × | config p50 ms | stored p50 ms | config CPU ms/req | stored CPU ms/req | added CPU µs/req | added p50 ms |');
+  md.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const c of billedConns) {
+    const a = find('billed', 'candor-config-key', { conns: c });
+    const b = find('billed', 'candor-stored-key', { conns: c });
+    if (!a || !b) continue;
+    md.push(`| ${c} | ${f(a.result.rps, 0)} | ${f(b.result.rps, 0)} | ${ratio(b.result.rps, a.result.rps)} | ${f(a.result.p50_ms)} | ${f(b.result.p50_ms)} | `
+      + `${f(a.cpu_per, 3)} | ${f(b.cpu_per, 3)} | ${a.cpu_per !== null && b.cpu_per !== null ? f((b.cpu_per - a.cpu_per) * 1000, 0) : '–'} | ${diff(b.result.p50_ms, a.result.p50_ms)} |`);
+  }
+  const sa = find('billed-stream', 'candor-config-key');
+  const sb = find('billed-stream', 'candor-stored-key');
+  if (sa && sb) {
+    md.push('', `Streams (16 connections, 20 tokens): config key ${f(sa.result.streams_per_s, 0)} streams/s, stored key ${f(sb.result.streams_per_s, 0)} streams/s; `
+      + `CPU ms/stream ${f(sa.cpu_per, 3)} vs ${f(sb.cpu_per, 3)}.`);
+  }
+  md.push('', 'The stored key pays admission (key cache, price, rate limits, reservation) and settlement (usage record and charge committed '
+    + 'with fsync before the answer completes; concurrent settlements share one commit). The microbenchmarks Admission, Settlement '
+    + 'and SettlementConcurrent16 (bench/Candor.Benchmarks/BillingBenchmarks.cs) give the same costs in isolation.', '');
+}
+
 // ---- streaming ----
 if (rows.some((r) => r.scenario === 'stream')) {
   md.push('## Streamed chat, 20 tokens per answer, 0 ms upstream (Node client)', '');

@@ -8,7 +8,7 @@
 #   QUICK=1 bench/run.sh         # smoke run: 1 round of 3 s per measurement, 200 slow streams
 #   ROUNDS=3 DURATION=5 bench/run.sh   # the defaults: 3 interleaved rounds of 5 s; the report takes medians
 #   NICE=-5 bench/run.sh         # run the benchmark processes at a higher priority (shared machines)
-#   SCENARIOS=chat,stream bench/run.sh    # a subset (chat, stream, open, slow, big)
+#   SCENARIOS=chat,stream bench/run.sh    # a subset (chat, stream, open, slow, big, billed)
 #   TARGETS=direct,candor bench/run.sh    # a subset (direct, nginx, candor, portkey)
 #   SKIP_BUILD=1 bench/run.sh    # use the existing Release build
 set -euo pipefail
@@ -23,7 +23,7 @@ NICE=${NICE:-0}
 CANDOR_WARM=${CANDOR_WARM:-$([[ $QUICK == 1 ]] && echo 2 || echo 10)}
 RUN0=(taskset -c 0) RUN1=(taskset -c 1)
 if [[ $NICE != 0 ]]; then RUN0=(nice -n "$NICE" taskset -c 0) RUN1=(nice -n "$NICE" taskset -c 1); fi
-SCENARIOS=${SCENARIOS:-chat,stream,open,slow,big}
+SCENARIOS=${SCENARIOS:-chat,stream,open,slow,big,billed}
 TARGETS=${TARGETS:-direct,nginx,candor,portkey}
 CONCURRENCY=${CONCURRENCY:-16 64 256}
 OPEN_RATE=${OPEN_RATE:-1000}
@@ -348,6 +348,44 @@ if has "$TARGETS" candor && { has "$SCENARIOS" slow || has "$SCENARIOS" big; }; 
       --body "$(chat_body bench-big "$STREAM_OPTS")" --headers "$auth" --timeout 120
     record "{\"scenario\":\"big-mem\",\"target\":\"candor-fast\",\"rss_before_kb\":$before,\"hwm_kb\":$(mem_kb "$TARGET_PID" VmHWM),\"rss_after_kb\":$(mem_kb "$TARGET_PID" VmRSS)}"
   fi
+  stop "$TARGET_PID"
+fi
+
+# ---- Candor with a data directory: billed stored keys against unbilled configuration keys ----
+# The same Candor process (with --data) serves both keys, in alternating order per round: the configuration
+# key is not metered; the stored key is admitted (cache, price, rate limits, reservation) and settled durably
+# (usage record and charge committed, fsync, before the answer completes). The difference is the cost of
+# admission and metering at load; settlements of concurrent requests share commits (group commit).
+if has "$TARGETS" candor && has "$SCENARIOS" billed; then
+  log "== candor: billed stored key vs configuration key"
+  DATA=$TMP/data
+  json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
+  CLI=(dotnet src/Candor.Server/bin/Release/net10.0/candor.dll)
+  "${CLI[@]}" init --data "$DATA" >/dev/null
+  ACCOUNT=$("${CLI[@]}" accounts create --name bench --data "$DATA" | json_field id)
+  "${CLI[@]}" topup --account "$ACCOUNT" --amount 1000000 --data "$DATA" >/dev/null
+  STORED_KEY=$("${CLI[@]}" keys create --account "$ACCOUNT" --name bench --rpm 100000000 --tpm 2000000000 --data "$DATA" \
+    | json_field key)
+  port_free $CANDOR_PORT
+  "${RUN0[@]}" dotnet src/Candor.Server/bin/Release/net10.0/candor.dll serve --config "$B/candor-bench.yaml" --data "$DATA" \
+    --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor-billed.log" 2>&1 &
+  TARGET_PID=$!
+  PIDS+=("$TARGET_PID")
+  wait_port $CANDOR_PORT
+  url="http://127.0.0.1:$CANDOR_PORT/v1/chat/completions"
+  for label in candor-config-key candor-stored-key; do
+    key=$BENCH_CLIENT_KEY; [[ $label == candor-stored-key ]] && key=$STORED_KEY
+    run_wrk warmup "$label" 16 "$url" "$(chat_body bench-fast)" "$key" "" "$CANDOR_WARM" 0
+  done
+  for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    order="candor-config-key candor-stored-key"; ((ROUND % 2)) || order="candor-stored-key candor-config-key"
+    for label in $order; do
+      key=$BENCH_CLIENT_KEY; [[ $label == candor-stored-key ]] && key=$STORED_KEY
+      for c in $CONCURRENCY; do run_wrk billed "$label" "$c" "$url" "$(chat_body bench-fast)" "$key" "" "$DUR"; done
+      run_loadgen billed-stream "$label" ",\"conns\":16" stream --url "$url" --body "$(chat_body bench-fast-t20 "$STREAM_OPTS")" \
+        --headers "$(headers_json "authorization: Bearer $key")" --conns 16 --duration "$DUR"
+    done
+  done
   stop "$TARGET_PID"
 fi
 

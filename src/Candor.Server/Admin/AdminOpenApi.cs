@@ -165,7 +165,7 @@ internal static class AdminOpenApi
             "/prices/models/{model}/channels/{channel}": {
               "parameters": [{ "$ref": "#/components/parameters/model" }, { "name": "channel", "in": "path", "required": true, "description": "The channel id.", "schema": { "type": "string" } }],
               "put": {
-                "operationId": "setChannelPrice", "summary": "Store a model's price on one channel; figures left out inherit the model's. The model must have a price.",
+                "operationId": "setChannelPrice", "summary": "Store a model's price on one channel; figures left out inherit the model's. The model must have a price entry of its own under exactly this name.",
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PriceSet" } } } },
                 "responses": { "200": { "description": "The effective channel price.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Price" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
               },

@@ -52,7 +52,7 @@ internal static class PriceEndpoints
         }
 
         var book = http.RequestServices.GetRequiredService<PriceBook>();
-        if (channelId is not null && book.Current.Find(model) is null)
+        if (channelId is not null && !book.Current.Models.ContainsKey(model))
         {
             throw new AdminInputException("model", $"The model '{model}' has no price of its own; set it before a channel's.");
         }

@@ -3,7 +3,7 @@ using Candor.Core.Accounts;
 namespace Candor.Server.Admin;
 
 /// <summary>An account's usage records: list (paged, newest first, optionally of one key), get one by request id.
-/// No CLI equivalent yet.</summary>
+/// CLI: <c>candor usage</c>; a key owner reads the same shape at <c>GET /v1/usage</c>.</summary>
 internal static class UsageEndpoints
 {
     public static void MapUsage(this RouteGroupBuilder admin)

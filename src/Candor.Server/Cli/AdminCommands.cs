@@ -178,7 +178,7 @@ internal static class AdminCommands
                 }
 
                 var book = await LoadBookAsync(args, store, cancellationToken).ConfigureAwait(false);
-                if (channel is not null && book.Current.Find(model) is null)
+                if (channel is not null && !book.Current.Models.ContainsKey(model))
                 {
                     throw new ArgumentException($"the model '{model}' has no price of its own; set it before a channel's");
                 }

@@ -9,7 +9,7 @@ using Candor.Protocols.Canonical;
 namespace Candor.Server.Surfaces;
 
 /// <summary>What a stored key may read about its own account: <c>GET /v1/usage</c> (usage records, newest first,
-/// paged) and <c>GET /v1/balance</c>. Shapes are in docs/billing.md. The account is always the key's own; a
+/// paged, in the same shape as the admin API's usage pages) and <c>GET /v1/balance</c>. Shapes are in docs/billing.md. The account is always the key's own; a
 /// configuration key has no account and gets 404.</summary>
 internal static class SelfServiceEndpoints
 {
@@ -36,31 +36,8 @@ internal static class SelfServiceEndpoints
                 return;
             }
 
-            http.Response.ContentType = "application/json";
-            using (var w = new Utf8JsonWriter(http.Response.BodyWriter))
-            {
-                w.WriteStartObject();
-                w.WriteString("object", "list");
-                w.WriteStartArray("data");
-                foreach (var u in page.Items)
-                {
-                    WriteUsage(w, u);
-                }
-
-                w.WriteEndArray();
-                if (page.NextCursor is { } next)
-                {
-                    w.WriteString("next_cursor", next);
-                }
-                else
-                {
-                    w.WriteNull("next_cursor");
-                }
-
-                w.WriteEndObject();
-            }
-
-            await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+            // One shape for a usage record everywhere: the admin API's, the CLI's and this (docs/billing.md).
+            await Admin.AdminHttp.WritePageAsync(http, page, Admin.AdminJson.Usage).ConfigureAwait(false);
         });
         app.MapGet("/v1/balance", static async (HttpContext http, SnapshotHolder snapshots) =>
         {
@@ -117,49 +94,5 @@ internal static class SelfServiceEndpoints
         await ResponseWriter.WriteErrorAsync(http, SurfaceRegistry.OpenAI, new RelayError(RelayStage.Routing, RelayErrorKind.NotFound, 404,
             "This key comes from the configuration file and has no account, so there is no usage or balance to show.")).ConfigureAwait(false);
         return null;
-    }
-
-    private static void WriteUsage(Utf8JsonWriter w, UsageRecord u)
-    {
-        w.WriteStartObject();
-        w.WriteString("request_id", u.RequestId);
-        w.WriteNumber("created_at", u.CreatedAt.ToUnixTimeMilliseconds());
-        w.WriteString("key_id", u.KeyId);
-        w.WriteString("surface", u.Surface);
-        w.WriteString("model", u.RequestedModel);
-        if (u.ReportedModel is { } reported)
-        {
-            w.WriteString("served_model", reported);
-        }
-
-        w.WriteString("outcome", u.Outcome.ToString().ToLowerInvariant());
-        w.WriteStartObject("reported");
-        Count(w, "input_tokens", u.ReportedInputTokens);
-        Count(w, "output_tokens", u.ReportedOutputTokens);
-        Count(w, "cached_input_tokens", u.ReportedCachedInputTokens);
-        Count(w, "cache_write_tokens", u.ReportedCacheWriteTokens);
-        Count(w, "reasoning_tokens", u.ReportedReasoningTokens);
-        Count(w, "total_tokens", u.ReportedTotalTokens);
-        w.WriteEndObject();
-        w.WriteStartObject("counted");
-        Count(w, "input_tokens", u.CountedInputTokens);
-        Count(w, "output_tokens", u.CountedOutputTokens);
-        w.WriteEndObject();
-        w.WriteString("billed_source", u.BilledSource.ToString().ToLowerInvariant());
-        w.WriteNumber("charge_micros", u.ChargeMicros);
-        w.WriteNumber("duration_ms", u.DurationMs);
-        w.WriteEndObject();
-    }
-
-    private static void Count(Utf8JsonWriter w, string name, int? value)
-    {
-        if (value is { } v)
-        {
-            w.WriteNumber(name, v);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
     }
 }

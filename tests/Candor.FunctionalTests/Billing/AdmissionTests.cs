@@ -207,7 +207,21 @@ public sealed class AdmissionTests(BillingHost host) : IClassFixture<BillingHost
         using var usageA2 = await clientA.GetAsync("/v1/usage?limit=2&cursor=" + Uri.EscapeDataString(cursor), ct);
         var pageA2 = await Json.ReadAsync(usageA2, ct);
         Assert.Equal([idsA[0]], pageA2.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("request_id").GetString()).ToList());
-        Assert.Equal(JsonValueKind.Null, pageA2.GetProperty("next_cursor").ValueKind);
+        Assert.True(pageA.GetProperty("has_more").GetBoolean());
+        Assert.False(pageA2.GetProperty("has_more").GetBoolean());
+        Assert.False(pageA2.TryGetProperty("next_cursor", out _));
+
+        // One shape: a record read with the key equals the same record read through the admin API, field for field.
+        var own = pageA2.GetProperty("data")[0];
+        Assert.Equal(a.Id, own.GetProperty("account").GetString());
+        Assert.Equal("m-openai", own.GetProperty("requested_model").GetString());
+        Assert.True(own.GetProperty("reported_input_tokens").GetInt32() > 0);
+        using (var admin = host.CreateClient(host.OperatorKey))
+        using (var adminRecord = await admin.GetAsync($"/admin/v1/accounts/{a.Id}/usage/{idsA[0]}", ct))
+        {
+            Assert.Equal(200, (int)adminRecord.StatusCode);
+            Assert.Equal((await Json.ReadAsync(adminRecord, ct)).GetRawText(), own.GetRawText());
+        }
 
         using var usageB = await clientB.GetAsync("/v1/usage", ct);
         var pageB = await Json.ReadAsync(usageB, ct);

@@ -97,6 +97,7 @@ public sealed class PriceAdminTests(BillingHost host) : IClassFixture<BillingHos
     [InlineData("/admin/v1/prices/models/x", """{"input_per_million_micros":1,"output_per_million_micros":1000000000001}""", "output_per_million_micros")]
     [InlineData("/admin/v1/prices/models/x", """{"input_per_million_micros":1,"output_per_million_micros":1,"cheap":true}""", "cheap")]
     [InlineData("/admin/v1/prices/models/no-such-model-anywhere/channels/oa", """{"input_per_million_micros":1}""", "model")]
+    [InlineData("/admin/v1/prices/models/gpt-4o-2024-08-06/channels/oa", """{"input_per_million_micros":1}""", "model")]
     [InlineData("/admin/v1/prices/groups/g", """{"multiplier":"lots"}""", "multiplier")]
     [InlineData("/admin/v1/prices/groups/g", """{"multiplier_ppm":1000000001}""", "multiplier_ppm")]
     [InlineData("/admin/v1/prices/groups/g", """{}""", "multiplier_ppm")]

@@ -1,0 +1,125 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using Candor.Core.Accounting;
+using Candor.Core.Accounts;
+using Candor.Core.Admission;
+using Candor.Storage;
+
+namespace Candor.Benchmarks;
+
+/// <summary>The per-request cost of billing a stored key: admission (key resolved from the in-memory cache among
+/// 200 keys, price lookup and reservation estimate, rate limits, money reservation and its release) and
+/// settlement (the durable usage record and charge in SQLite, synchronous=FULL), alone and 16 at once, where
+/// group commit shares one transaction and one fsync among them. Uses a real store in a temporary directory.</summary>
+[MemoryDiagnoser]
+public class BillingBenchmarks
+{
+    private const int Concurrent = 16;
+
+    private readonly Task<bool>[] _settlements = new Task<bool>[Concurrent];
+    private string _directory = null!;
+    private SqliteStore _store = null!;
+    private ApiKeyCache _cache = null!;
+    private RateLimiter _limiter = null!;
+    private BillingBook _book = null!;
+    private PriceBook _prices = null!;
+    private string _presented = null!;
+    private ApiKeyRecord _key = null!;
+    private long _request;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _directory = Directory.CreateTempSubdirectory("candor-bench-").FullName;
+        var hasher = new KeyHasher(ServerSecret.LoadOrCreate(_directory));
+        _store = SqliteStore.OpenAsync(_directory, hasher, TimeProvider.System, CancellationToken.None).GetAwaiter().GetResult();
+        var account = _store.CreateAccountAsync("bench", Account.DefaultGroup, CancellationToken.None).GetAwaiter().GetResult();
+        _store.TopUpAsync(account.Id, 1_000_000_000_000, "bench", CancellationToken.None).GetAwaiter().GetResult();
+        var limits = new ApiKeyLimits { RpmLimit = int.MaxValue, TpmLimit = int.MaxValue, ConcurrencyLimit = 1000, BudgetMicros = 1_000_000_000_000 };
+        for (int i = 0; i < 200; i++)
+        {
+            var created = _store.CreateKeyAsync(account.Id, "k" + i.ToString(CultureInfo.InvariantCulture), limits, isOperator: false, CancellationToken.None).GetAwaiter().GetResult()!;
+            if (i == 100)
+            {
+                _presented = created.PlaintextKey;
+                _key = created.Record;
+            }
+        }
+
+        _cache = new ApiKeyCache(_store, hasher);
+        _cache.LoadAsync(DateTimeOffset.UtcNow, CancellationToken.None).GetAwaiter().GetResult();
+        _limiter = new RateLimiter(TimeProvider.System);
+        _book = new BillingBook(_store);
+        _prices = PriceBook.Load([], _store);
+        _prices.ReloadAsync(CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _store.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>Admission of one request: resolve, price, rate-limit, reserve; then release (so the state is steady).</summary>
+    [Benchmark]
+    public async Task<long> Admission()
+    {
+        if (!_cache.TryResolve(_presented, DateTimeOffset.UtcNow, out var key))
+        {
+            throw new InvalidOperationException("the key did not resolve");
+        }
+
+        var table = _prices.Current;
+        var price = table.Find("gpt-4o-mini") ?? throw new InvalidOperationException("no price");
+        long reserve = CostCalculator.EstimateReservation(200, 1000, price, table.MultiplierFor(key.AccountGroup));
+        var decision = _limiter.TryAcquire(key.Id, new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit), 1200);
+        var reservation = await _book.TryReserveAsync(key, reserve, CancellationToken.None) ?? throw new InvalidOperationException("refused");
+        _book.Settle(reservation, 0);
+        decision.Lease!.Settle(0);
+        return reserve;
+    }
+
+    /// <summary>One settlement on its own: one transaction, one fsync.</summary>
+    [Benchmark]
+    public Task<bool> Settlement() => SettleAsync();
+
+    /// <summary>Sixteen concurrent settlements (per settlement): group commit writes them in one or two transactions.</summary>
+    [Benchmark(OperationsPerInvoke = Concurrent)]
+    public async Task SettlementConcurrent16()
+    {
+        for (int i = 0; i < Concurrent; i++)
+        {
+            _settlements[i] = SettleAsync();
+        }
+
+        await Task.WhenAll(_settlements);
+    }
+
+    private Task<bool> SettleAsync()
+    {
+        long n = Interlocked.Increment(ref _request);
+        var usage = new UsageRecord
+        {
+            RequestId = "req_bench_" + n.ToString(CultureInfo.InvariantCulture),
+            AccountId = _key.AccountId,
+            KeyId = _key.Id,
+            CreatedAt = DateTimeOffset.UtcNow,
+            Surface = "openai",
+            RequestedModel = "gpt-4o-mini",
+            UpstreamModel = "gpt-4o-mini",
+            ReportedModel = "gpt-4o-mini-2024-07-18",
+            ChannelId = "oa",
+            Outcome = UsageOutcome.Complete,
+            ReportedInputTokens = 200,
+            ReportedOutputTokens = 100,
+            ReportedTotalTokens = 300,
+            CountedInputTokens = 198,
+            CountedOutputTokens = 100,
+            BilledSource = BilledSource.Upstream,
+            ChargeMicros = 90,
+            DurationMs = 12,
+        };
+        return _store.RecordUsageAsync(usage, LedgerEntry.ChargeFor(usage, "bench"), CancellationToken.None);
+    }
+}
