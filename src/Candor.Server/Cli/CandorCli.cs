@@ -21,6 +21,19 @@ internal static class CandorCli
           candor topup --account ID --amount USD [--note TEXT] [--data DIR]
           candor usage --account ID [--key KEY_ID] [--limit N] [--data DIR]
           candor prices [--model NAME] [--file operator-prices.yaml,…]
+          candor channels add --id ID --provider P --base-url URL [--credential-env VAR | --credential-stdin]
+                              [--region R] [--retention none|limited|retains] [--training never|opt_out|yes]
+                              [--api-version V] [--headers NAME=VALUE,…] [--connect-timeout-ms N]
+                              [--first-byte-timeout-ms N] [--idle-timeout-ms N]
+                              [--deploy MODEL[=UPSTREAM],…] [--priority N] [--weight N] [--data DIR]
+          candor channels update --id ID [the options of add] [--clear-credential] [--data DIR]
+          candor channels list|remove|enable [--id ID] [--data DIR]
+          candor channels disable --id ID [--reason TEXT] [--data DIR]
+          candor channels test --id ID [--model UPSTREAM_MODEL] [--data DIR]
+          candor deployments add --model M --channel ID --upstream U [--priority N] [--weight N] [--data DIR]
+          candor deployments list [--model M] [--data DIR]
+          candor deployments remove --id DEPLOYMENT_ID [--data DIR]
+          candor master-key rotate [--data DIR]
           candor version
           candor help
 
@@ -33,6 +46,12 @@ internal static class CandorCli
         accounts, keys, topup
                   Manage accounts, API keys (printed once at creation, stored only as keyed hashes) and
                   balances (exact micro-USD) in the data directory. Output is one JSON object per line.
+        channels, deployments
+                  Stored channels (credentials sealed under the master key, never printed) and the public
+                  models they serve; a running server applies a change within a second.
+        master-key rotate
+                  Add a master key, re-seal every stored credential under it in one transaction, retire
+                  the old key (with CANDOR_MASTER_KEY: re-seal under its highest id).
         """;
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
@@ -56,6 +75,9 @@ internal static class CandorCli
                 "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "topup" => await AdminCommands.TopUpAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "usage" => await AdminCommands.UsageAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
+                "channels" when args.Length > 1 => await ChannelCommands.ChannelsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
+                "deployments" when args.Length > 1 => await ChannelCommands.DeploymentsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
+                "master-key" when args.Length > 1 => await ChannelCommands.MasterKeyAsync(args[1], args[2..], output, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false),
                 "prices" => await AdminCommands.PricesAsync(CliArgs.Parse(args[1..]), output).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };
@@ -63,6 +85,11 @@ internal static class CandorCli
         catch (Exception e) when (e is ArgumentException or FormatException or Candor.Core.Configuration.ConfigException)
         {
             await error.WriteLineAsync($"candor: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (Admin.AdminInputException e)
+        {
+            await error.WriteLineAsync($"candor: {e.Field}: {e.Message}").ConfigureAwait(false);
             return 2;
         }
     }
