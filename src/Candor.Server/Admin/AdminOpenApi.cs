@@ -23,7 +23,7 @@ internal static class AdminOpenApi
           "info": {
             "title": "Candor admin API",
             "version": "1.0.0",
-            "description": "Accounts, members, keys, balances, top-ups, usage, prices, channels and privacy policies. Every route requires a platform operator key as 'Authorization: Bearer <key>'. Money is integer micro-USD (1 USD = 1000000); timestamps are ISO-8601 UTC."
+            "description": "Accounts, members, keys, balances, top-ups, usage, prices, channels, deployments and privacy policies. Every route requires a platform operator key as 'Authorization: Bearer <key>'. Money is integer micro-USD (1 USD = 1000000); timestamps are ISO-8601 UTC."
           },
           "servers": [{ "url": "/admin/v1" }],
           "security": [{ "operatorKey": [] }],
@@ -222,6 +222,56 @@ internal static class AdminOpenApi
                 "operationId": "eraseHistory", "summary": "Erase an account's history by destroying its data key (crypto-shredding) and deleting its entries; copies and backups of the entries become unreadable.",
                 "responses": { "200": { "description": "How many entries were deleted.", "content": { "application/json": { "schema": { "type": "object", "required": ["object", "account_id", "deleted"], "properties": { "object": { "const": "history.erased" }, "account_id": { "type": "string" }, "deleted": { "type": "integer" } } } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               }
+            },
+            "/channels": {
+              "get": {
+                "operationId": "listChannels", "summary": "List every channel: the configuration file's (source config, read-only) and the stored ones. Credentials are never returned.",
+                "responses": { "200": { "description": "The channels.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ChannelList" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
+              },
+              "post": {
+                "operationId": "createChannel", "summary": "Add a stored channel (and optionally its deployments). The credential is sealed under the master key; the snapshot is rebuilt before the answer.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ChannelCreate" } } } },
+                "responses": { "201": { "description": "The new channel.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Channel" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "409": { "$ref": "#/components/responses/Conflict" } }
+              }
+            },
+            "/channels/{channelId}": {
+              "parameters": [{ "$ref": "#/components/parameters/channelId" }],
+              "get": { "operationId": "getChannel", "summary": "Get a channel, its deployments, whether it is routed, and its health.", "responses": { "200": { "description": "The channel.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Channel" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } } },
+              "patch": {
+                "operationId": "updateChannel", "summary": "Change a stored channel; absent fields are kept, null clears api_version, credential and disabled_reason. Configuration channels answer 409.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ChannelUpdate" } } } },
+                "responses": { "200": { "description": "The channel.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Channel" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" }, "409": { "$ref": "#/components/responses/Conflict" } }
+              },
+              "delete": { "operationId": "deleteChannel", "summary": "Delete a stored channel and its deployments. Configuration channels answer 409.", "responses": { "200": { "description": "Deleted.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Deleted" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" }, "409": { "$ref": "#/components/responses/Conflict" } } }
+            },
+            "/channels/{channelId}/disable": {
+              "parameters": [{ "$ref": "#/components/parameters/channelId" }],
+              "post": { "operationId": "disableChannel", "summary": "Stop routing to a stored channel (its deployments leave the snapshot).", "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DisableRequest" } } } }, "responses": { "200": { "description": "The channel.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Channel" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" }, "409": { "$ref": "#/components/responses/Conflict" } } }
+            },
+            "/channels/{channelId}/enable": {
+              "parameters": [{ "$ref": "#/components/parameters/channelId" }],
+              "post": { "operationId": "enableChannel", "summary": "Route to a stored channel again.", "responses": { "200": { "description": "The channel.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Channel" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" }, "409": { "$ref": "#/components/responses/Conflict" } } }
+            },
+            "/channels/{channelId}/test": {
+              "parameters": [{ "$ref": "#/components/parameters/channelId" }],
+              "post": {
+                "operationId": "testChannel", "summary": "Send a tiny live chat request through the channel's adapter (disabled stored channels included). Always 200 when the test ran; 'ok' says how it went.",
+                "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ChannelTestRequest" } } } },
+                "responses": { "200": { "description": "The test result.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ChannelTestResult" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
+            },
+            "/deployments": {
+              "get": {
+                "operationId": "listDeployments", "summary": "List deployments: the configuration file's (source config, no id) and the stored ones.",
+                "parameters": [{ "name": "model", "in": "query", "required": false, "description": "Only this public model's.", "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "The deployments.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DeploymentList" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
+              },
+              "post": { "operationId": "createDeployment", "summary": "Attach a channel (stored or configuration) to a public model.", "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DeploymentCreate" } } } }, "responses": { "201": { "description": "The deployment.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Deployment" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } } }
+            },
+            "/deployments/{deploymentId}": {
+              "parameters": [{ "$ref": "#/components/parameters/deploymentId" }],
+              "patch": { "operationId": "updateDeployment", "summary": "Change a stored deployment's upstream model, priority or weight.", "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DeploymentUpdate" } } } }, "responses": { "200": { "description": "The deployment.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Deployment" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } } },
+              "delete": { "operationId": "deleteDeployment", "summary": "Delete a stored deployment.", "responses": { "200": { "description": "Deleted.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Deleted" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } } }
             }
           },
           "components": {
@@ -234,13 +284,16 @@ internal static class AdminOpenApi
               "principal": { "name": "principal", "in": "path", "required": true, "description": "A user id or email (URL-encoded).", "schema": { "type": "string" } },
               "limit": { "name": "limit", "in": "query", "required": false, "description": "Page size, 1 to 100 (default 50).", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 50 } },
               "model": { "name": "model", "in": "path", "required": true, "description": "The public or upstream model name (URL-encoded).", "schema": { "type": "string" } },
+              "channelId": { "name": "channelId", "in": "path", "required": true, "description": "The channel's public id.", "schema": { "type": "string" } },
+              "deploymentId": { "name": "deploymentId", "in": "path", "required": true, "description": "The stored deployment id (dep_…).", "schema": { "type": "string" } },
               "cursor": { "name": "cursor", "in": "query", "required": false, "description": "The next_cursor of the previous page.", "schema": { "type": "string" } }
             },
             "responses": {
               "BadRequest": { "description": "The request is invalid; error.param names the field.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
               "Unauthorized": { "description": "No key, or not a live key.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
               "Forbidden": { "description": "A live key that is not an operator's.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
-              "NotFound": { "description": "No such resource.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+              "NotFound": { "description": "No such resource.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+              "Conflict": { "description": "The channel is defined in the configuration file (read-only through the API), or the id is taken.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
             },
             "schemas": {
               "RoutingRequirement": {
@@ -267,10 +320,94 @@ internal static class AdminOpenApi
                 "type": "object", "required": ["object", "key_id", "routing"],
                 "properties": { "object": { "const": "key.privacy" }, "key_id": { "type": "string" }, "routing": { "$ref": "#/components/schemas/RoutingRequirement" } }
               },
+              "DataPolicy": {
+                "type": "object", "additionalProperties": false,
+                "properties": { "retention": { "type": "string", "enum": ["none", "limited", "retains", "unknown"] }, "training": { "type": "string", "enum": ["never", "opt_out", "yes", "unknown"] } }
+              },
+              "Timeouts": {
+                "type": "object", "additionalProperties": false,
+                "properties": { "connect_ms": { "type": "integer", "minimum": 1, "maximum": 3600000 }, "first_byte_ms": { "type": "integer", "minimum": 1, "maximum": 3600000 }, "idle_ms": { "type": "integer", "minimum": 1, "maximum": 3600000 } }
+              },
+              "ChannelUpdate": {
+                "type": "object", "additionalProperties": false,
+                "properties": {
+                  "provider": { "type": "string", "description": "openai, azure, anthropic, gemini, deepseek, qwen, moonshot, zhipu, ollama, vllm." },
+                  "base_url": { "type": "string", "format": "uri" },
+                  "region": { "type": "string" },
+                  "data_policy": { "$ref": "#/components/schemas/DataPolicy" },
+                  "api_version": { "type": ["string", "null"] },
+                  "headers": { "type": ["object", "null"], "additionalProperties": { "type": "string" }, "description": "Extra upstream headers, stored in the clear; credential headers are refused." },
+                  "timeouts": { "$ref": "#/components/schemas/Timeouts" },
+                  "credential": { "type": ["string", "null"], "writeOnly": true, "description": "The upstream API key. Sealed under the master key at once; never returned." },
+                  "disabled": { "type": "boolean" },
+                  "disabled_reason": { "type": ["string", "null"], "maxLength": 500 } }
+              },
+              "ChannelCreate": {
+                "allOf": [{ "$ref": "#/components/schemas/ChannelUpdate" }],
+                "type": "object", "required": ["id", "provider", "base_url"],
+                "properties": {
+                  "id": { "type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$" },
+                  "deployments": { "type": "array", "items": { "$ref": "#/components/schemas/ChannelDeploymentCreate" } } }
+              },
+              "ChannelDeploymentCreate": {
+                "type": "object", "required": ["model", "upstream_model"], "additionalProperties": false,
+                "properties": { "model": { "type": "string" }, "upstream_model": { "type": "string" }, "priority": { "type": "integer", "minimum": 0, "maximum": 1000, "default": 0 }, "weight": { "type": "integer", "minimum": 1, "maximum": 1000000, "default": 1 } }
+              },
+              "Credential": {
+                "type": "object", "required": ["set"],
+                "properties": { "set": { "type": "boolean" }, "key_id": { "type": "integer", "description": "The master key that sealed a stored credential." }, "source": { "type": "string", "enum": ["env"], "description": "A configuration channel's credential comes from an environment variable." } }
+              },
+              "Health": {
+                "type": "object", "required": ["state"],
+                "properties": { "state": { "type": "string", "description": "unknown until the routing health state is wired in." } },
+                "additionalProperties": true
+              },
+              "Channel": {
+                "type": "object", "required": ["id", "source", "provider", "base_url", "region", "data_policy", "headers", "timeouts", "credential", "disabled", "routed", "deployments", "health"],
+                "properties": {
+                  "id": { "type": "string" }, "source": { "type": "string", "enum": ["config", "stored"] }, "provider": { "type": "string" }, "base_url": { "type": "string" },
+                  "region": { "type": "string" }, "data_policy": { "$ref": "#/components/schemas/DataPolicy" }, "api_version": { "type": "string" },
+                  "headers": { "type": "object", "additionalProperties": { "type": "string" } }, "timeouts": { "$ref": "#/components/schemas/Timeouts" },
+                  "credential": { "$ref": "#/components/schemas/Credential" },
+                  "disabled": { "type": "boolean" }, "disabled_reason": { "type": "string" },
+                  "routed": { "type": "boolean", "description": "Whether the running snapshot routes to it." }, "not_routed_reason": { "type": "string" },
+                  "deployments": { "type": "array", "items": { "$ref": "#/components/schemas/Deployment" } },
+                  "created_at": { "$ref": "#/components/schemas/Timestamp" }, "updated_at": { "$ref": "#/components/schemas/Timestamp" },
+                  "health": { "$ref": "#/components/schemas/Health" } }
+              },
+              "ChannelList": { "type": "object", "required": ["data"], "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Channel" } } } },
+              "DisableRequest": { "type": "object", "additionalProperties": false, "properties": { "reason": { "type": "string", "maxLength": 500 } } },
+              "ChannelTestRequest": { "type": "object", "additionalProperties": false, "properties": { "model": { "type": "string", "description": "The upstream model; default: the channel's first deployment's." } } },
+              "ChannelTestResult": {
+                "type": "object", "required": ["channel", "ok", "upstream_model", "latency_ms"],
+                "properties": {
+                  "channel": { "type": "string" }, "ok": { "type": "boolean" }, "upstream_model": { "type": "string" }, "latency_ms": { "type": "integer" },
+                  "status": { "type": "integer", "description": "The upstream's HTTP status, when one arrived." }, "served_model": { "type": "string" },
+                  "error": { "type": "object", "required": ["class", "message"], "properties": {
+                    "class": { "type": "string", "enum": ["connect", "timeout", "auth", "rate_limited", "overloaded", "not_found", "bad_request", "upstream_error", "malformed", "unsupported", "unusable"] },
+                    "message": { "type": "string" } } } }
+              },
+              "Deployment": {
+                "type": "object", "required": ["model", "channel", "upstream_model", "priority", "weight", "source"],
+                "properties": {
+                  "id": { "type": "string", "description": "Stored deployments only." }, "model": { "type": "string" }, "channel": { "type": "string" }, "upstream_model": { "type": "string" },
+                  "priority": { "type": "integer", "description": "Tier; lower tiers are tried first." }, "weight": { "type": "integer" },
+                  "source": { "type": "string", "enum": ["config", "stored"] }, "created_at": { "$ref": "#/components/schemas/Timestamp" } }
+              },
+              "DeploymentCreate": {
+                "type": "object", "required": ["model", "channel", "upstream_model"], "additionalProperties": false,
+                "properties": { "model": { "type": "string" }, "channel": { "type": "string" }, "upstream_model": { "type": "string" }, "priority": { "type": "integer", "minimum": 0, "maximum": 1000, "default": 0 }, "weight": { "type": "integer", "minimum": 1, "maximum": 1000000, "default": 1 } }
+              },
+              "DeploymentUpdate": {
+                "type": "object", "additionalProperties": false,
+                "properties": { "upstream_model": { "type": "string" }, "priority": { "type": "integer", "minimum": 0, "maximum": 1000 }, "weight": { "type": "integer", "minimum": 1, "maximum": 1000000 } }
+              },
+              "DeploymentList": { "type": "object", "required": ["data"], "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Deployment" } } } },
+              "Deleted": { "type": "object", "required": ["id", "deleted"], "properties": { "id": { "type": "string" }, "deleted": { "type": "boolean" } } },
               "Error": {
                 "type": "object", "required": ["error"],
                 "properties": { "error": { "type": "object", "required": ["type", "message"], "properties": {
-                  "type": { "type": "string", "enum": ["invalid_request_error", "authentication_error", "permission_error", "not_found_error"] },
+                  "type": { "type": "string", "enum": ["invalid_request_error", "authentication_error", "permission_error", "not_found_error", "conflict_error"] },
                   "message": { "type": "string" },
                   "param": { "type": "string", "description": "The offending field, for 400s." } } } }
               },

@@ -11,7 +11,7 @@ namespace Candor.Server.Admin;
 /// live test. Every write commits to the database, then rebuilds and swaps the runtime snapshot before answering,
 /// so the next request routes by it (in-flight requests keep theirs). No response ever carries a credential.
 /// CLI: <c>candor channels add|list|update|disable|enable|test|remove</c>.</summary>
-internal static partial class ChannelEndpoints
+internal static class ChannelEndpoints
 {
     public static void MapChannels(this RouteGroupBuilder admin)
     {

@@ -268,7 +268,7 @@ internal static class AdminCommands
             : throw new ArgumentException($"{name}: {error}");
     }
 
-    private static async Task<SqliteStore> OpenAsync(CliArgs args, CancellationToken cancellationToken)
+    internal static async Task<SqliteStore> OpenAsync(CliArgs args, CancellationToken cancellationToken)
     {
         string directory = DataDirectory.Resolve(args.Get("--data"));
         if (!File.Exists(Path.Combine(directory, "candor.db")))
@@ -280,7 +280,7 @@ internal static class AdminCommands
         return await SqliteStore.OpenAsync(directory, hasher, TimeProvider.System, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteJsonAsync(TextWriter output, Action<Utf8JsonWriter> write)
+    internal static async Task WriteJsonAsync(TextWriter output, Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))

@@ -27,6 +27,19 @@ internal static class CandorCli
           candor prices unset (--model NAME [--channel ID] | --group GROUP) [--data DIR]
           candor verify checkpoint|inclusion|consistency … (see below)
           candor verify receipt FILE --key VERIFIER_KEY|WELL_KNOWN.json [--body FILE]
+          candor channels add --id ID --provider P --base-url URL [--credential-env VAR | --credential-stdin]
+                              [--region R] [--retention none|limited|retains] [--training never|opt_out|yes]
+                              [--api-version V] [--headers NAME=VALUE,…] [--connect-timeout-ms N]
+                              [--first-byte-timeout-ms N] [--idle-timeout-ms N]
+                              [--deploy MODEL[=UPSTREAM],…] [--priority N] [--weight N] [--data DIR]
+          candor channels update --id ID [the options of add] [--clear-credential] [--data DIR]
+          candor channels list|remove|enable [--id ID] [--data DIR]
+          candor channels disable --id ID [--reason TEXT] [--data DIR]
+          candor channels test --id ID [--model UPSTREAM_MODEL] [--data DIR]
+          candor deployments add --model M --channel ID --upstream U [--priority N] [--weight N] [--data DIR]
+          candor deployments list [--model M] [--data DIR]
+          candor deployments remove --id DEPLOYMENT_ID [--data DIR]
+          candor master-key rotate [--data DIR]
           candor version
           candor help
 
@@ -46,6 +59,12 @@ internal static class CandorCli
                   Check a saved receipt's signature offline (and, with --body, that a saved response body
                   is the one the receipt describes). Exit 0 when every check passes, 1 when one fails.
         verify    Offline checks of the transparency log (docs/transparency.md); exit 0 when verified, 1 when not:
+        channels, deployments
+                  Stored channels (credentials sealed under the master key, never printed) and the public
+                  models they serve; a running server applies a change within a second.
+        master-key rotate
+                  Add a master key, re-seal every stored credential under it in one transaction, retire
+                  the old key (with CANDOR_MASTER_KEY: re-seal under its highest id).
         """ + VerifyCommands.Usage;
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
@@ -75,12 +94,20 @@ internal static class CandorCli
                 "verify" when args.Length > 2 && args[1] == "receipt" =>
                     await VerifyReceiptCommand.RunAsync(args[2], CliArgs.Parse(args[3..]), output, cancellationToken).ConfigureAwait(false),
                 "verify" when args.Length > 1 => await VerifyCommands.RunAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "channels" when args.Length > 1 => await ChannelCommands.ChannelsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
+                "deployments" when args.Length > 1 => await ChannelCommands.DeploymentsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
+                "master-key" when args.Length > 1 => await ChannelCommands.MasterKeyAsync(args[1], args[2..], output, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };
         }
         catch (Exception e) when (e is ArgumentException or FormatException or IOException or Candor.Core.Configuration.ConfigException)
         {
             await error.WriteLineAsync($"candor: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (Admin.AdminInputException e)
+        {
+            await error.WriteLineAsync($"candor: {e.Field}: {e.Message}").ConfigureAwait(false);
             return 2;
         }
     }

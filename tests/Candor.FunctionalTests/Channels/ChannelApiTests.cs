@@ -119,6 +119,30 @@ public sealed class ChannelApiTests(ChannelsFixture fixture) : IClassFixture<Cha
     }
 
     [Fact]
+    public async Task InFlightStream_FinishesOnItsSnapshot_WhenTheChannelIsDisabledMidway()
+    {
+        await AddAsync("slowly", "m-slowly", fixture.PrivateUrl("/x/chunk_ms=100;tokens=15/v1"), fixture.Secret);
+        using var client = new HttpClient { BaseAddress = fixture.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Infrastructure.CandorFixture.Key);
+        var token = Infrastructure.Json.Timeout(30);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = Infrastructure.Json.Body("""{"model":"m-slowly","stream":true,"messages":[{"role":"user","content":"Hello"}]}"""),
+        };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+        Assert.Equal(200, (int)response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(token));
+        Assert.NotNull(await reader.ReadLineAsync(token));
+
+        // Disabled while the answer is still streaming: new requests are not routed, the open one completes.
+        Assert.Equal(200, (await fixture.AdminAsync(HttpMethod.Post, "/admin/v1/channels/slowly/disable")).Status);
+        Assert.Equal(404, (await fixture.ChatAsync("m-slowly")).Status);
+        string rest = await reader.ReadToEndAsync(token);
+        Assert.Contains("data: [DONE]", rest, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"error\"", rest, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Delete_RemovesTheChannelAndItsDeployments()
     {
         await AddAsync("gone", "m-gone", fixture.PrivateUrl(), fixture.Secret);
