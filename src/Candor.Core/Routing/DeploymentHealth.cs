@@ -334,7 +334,6 @@ public sealed class DeploymentHealth
         _state = CircuitState.Open;
         _openUntil = now + cooldown;
         _trials = 0;
-        _outcomes.Clear();
     }
 
     private static long BucketTicks(TimeSpan window) => Math.Max(1, window.Ticks / OutcomeBuckets);
