@@ -33,4 +33,7 @@ public sealed class CandorConfig
 
     /// <summary>Output tokens reserved for a request that sets no limit of its own (<c>server.default_max_output_tokens</c>).</summary>
     public int DefaultMaxOutputTokens { get; set; } = 4096;
+
+    /// <summary>Canary probes of upstream channels (<c>audit:</c>, docs/audits.md); off when the section is absent.</summary>
+    public Audit.AuditSettings Audit { get; set; } = Core.Audit.AuditSettings.Disabled;
 }

@@ -23,7 +23,7 @@ namespace Candor.Core.Relay;
 /// (models, limits, reservation) before routing and metered in both paths; it settles before the bytes that
 /// complete the answer are flushed (the whole body, or the event carrying the end marker), and in any case
 /// when the request ends, so a response the client received complete always has its usage record.</remarks>
-public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logger, BillingGate? billing = null)
+public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logger, BillingGate? billing = null, Audit.ChannelQuarantine? quarantine = null)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
@@ -80,6 +80,11 @@ public sealed class ChatRelay(SnapshotHolder snapshots, ILogger<ChatRelay> logge
             if (context.Attempts >= snapshot.Config.MaxAttempts || context.Aborted.IsCancellationRequested)
             {
                 break;
+            }
+
+            if (quarantine?.IsQuarantined(deployment.ChannelId) == true)
+            {
+                continue; // a channel that failed an audit gets no client requests (docs/audits.md)
             }
 
             var channel = snapshot.Channels[deployment.ChannelId];

@@ -21,6 +21,7 @@ internal static class AdminEndpoints
         admin.MapKeys();
         admin.MapBalances();
         admin.MapUsage();
+        admin.MapAudit();
         return endpoints;
     }
 

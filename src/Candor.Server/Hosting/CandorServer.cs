@@ -1,6 +1,7 @@
 using Candor.Core.Accounting;
 using Candor.Core.Accounts;
 using Candor.Core.Admission;
+using Candor.Core.Audit;
 using Candor.Core.Configuration;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
@@ -10,6 +11,7 @@ using Candor.Providers;
 using Candor.Server.Admin;
 using Candor.Server.Surfaces;
 using Candor.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Candor.Server.Hosting;
 
@@ -69,8 +71,12 @@ public static class CandorServer
         services.AddSingleton(clients);
         services.AddSingleton(hasher);
         services.AddSingleton(holder);
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(options.TimeProvider);
         services.AddSingleton<TokenEstimator>();
+        services.AddSingleton<ChannelQuarantine>();
+        services.TryAddSingleton<TokenCounter>();
+        services.AddSingleton<ChannelAuditor>();
+        services.AddHostedService<AuditScheduler>();
         services.AddSingleton<ChatRelay>();
         services.AddSingleton<AuxiliaryRelay>();
         if (storage is not null)

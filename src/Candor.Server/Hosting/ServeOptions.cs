@@ -24,4 +24,7 @@ public sealed class ServeOptions
 
     /// <summary>Environment variable source (tests substitute their own).</summary>
     public Func<string, string?> Environment { get; set; } = System.Environment.GetEnvironmentVariable;
+
+    /// <summary>The clock of every time-based service (audit scheduler, key expiry); tests substitute a fake one.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }
