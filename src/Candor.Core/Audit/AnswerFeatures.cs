@@ -7,8 +7,8 @@ namespace Candor.Core.Audit;
 /// <list type="bullet">
 /// <item><b>model</b>: an MMD² with a linear kernel over each answer's word-frequency vector (words hashed into
 /// <see cref="Buckets"/> buckets, divided by the answer's length, each bucket scaled by 1/√(pooled frequency) so
-/// that rare and common words weigh alike, as in a chi-square test). It is the squared distance between the two
-/// groups' mean feature vectors, summed over strata.</item>
+/// that rare and common words weigh alike, as in a chi-square test): the squared norm of the difference between the
+/// two groups' mean feature vectors, the per-stratum differences summed first.</item>
 /// <item><b>truncation</b>: how much shorter the channel's answers are than the reference's (Candor's own token
 /// count), mean per stratum, one-sided.</item>
 /// <item><b>usage</b>: how much larger the channel's ratio of reported to own output tokens is than the
@@ -67,52 +67,46 @@ internal static class AnswerFeatures
         return rows;
     }
 
-    /// <summary>Σ over strata of ‖mean(reference) − mean(channel)‖².</summary>
+    /// <summary>‖Σ over strata of (mean(channel) − mean(reference))‖²: the per-stratum differences add up before
+    /// squaring, so a shift the model shows on every prompt adds coherently while the noise of each stratum does not.</summary>
     public static double Mmd(double[][] rows, int[] strata, bool[] isProbe, int strataCount)
     {
         var dim = rows.Length == 0 ? 0 : rows[0].Length;
-        var total = 0.0;
-        Span<double> sumA = stackalloc double[dim];
-        Span<double> sumB = stackalloc double[dim];
-        for (var s = 0; s < strataCount; s++)
+        Span<int> na = stackalloc int[strataCount];
+        Span<int> nb = stackalloc int[strataCount];
+        for (var i = 0; i < rows.Length; i++)
         {
-            sumA.Clear();
-            sumB.Clear();
-            int na = 0, nb = 0;
-            for (var i = 0; i < rows.Length; i++)
+            if (isProbe[i])
             {
-                if (strata[i] != s)
-                {
-                    continue;
-                }
-
-                var target = isProbe[i] ? sumB : sumA;
-                var row = rows[i];
-                for (var d = 0; d < dim; d++)
-                {
-                    target[d] += row[d];
-                }
-
-                if (isProbe[i])
-                {
-                    nb++;
-                }
-                else
-                {
-                    na++;
-                }
+                nb[strata[i]]++;
             }
+            else
+            {
+                na[strata[i]]++;
+            }
+        }
 
-            if (na == 0 || nb == 0)
+        Span<double> shift = stackalloc double[dim];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var s = strata[i];
+            if (na[s] == 0 || nb[s] == 0)
             {
                 continue;
             }
 
+            var weight = isProbe[i] ? 1.0 / nb[s] : -1.0 / na[s];
+            var row = rows[i];
             for (var d = 0; d < dim; d++)
             {
-                var diff = (sumA[d] / na) - (sumB[d] / nb);
-                total += diff * diff;
+                shift[d] += weight * row[d];
             }
+        }
+
+        var total = 0.0;
+        for (var d = 0; d < dim; d++)
+        {
+            total += shift[d] * shift[d];
         }
 
         return total;

@@ -14,4 +14,7 @@ public sealed class AuditTarget
 
     /// <summary>The model name on the reference channel (default: <see cref="Model"/>).</summary>
     public required string ReferenceModel { get; init; }
+
+    /// <summary>Repeats of the probe set per round for this target (<c>repeats</c>), overriding <see cref="AuditSettings.Repeats"/>.</summary>
+    public int? Repeats { get; init; }
 }

@@ -170,9 +170,10 @@ public sealed class ChannelAuditor
 
         var round = ++state.Round;
         var probes = ProbeSet.All;
-        var sends = new List<Task<ProbeAnswer?>>(probes.Count * settings.Repeats * 2);
+        var repeats = target.Repeats ?? settings.Repeats;
+        var sends = new List<Task<ProbeAnswer?>>(probes.Count * repeats * 2);
         var groups = new List<bool>(sends.Capacity);
-        for (var r = 0; r < settings.Repeats; r++)
+        for (var r = 0; r < repeats; r++)
         {
             for (var s = 0; s < probes.Count; s++)
             {
@@ -197,7 +198,7 @@ public sealed class ChannelAuditor
 
         var now = _time.GetUtcNow();
         _rounds?.Add(1);
-        var sent = probes.Count * settings.Repeats;
+        var sent = probes.Count * repeats;
         var channelAnswered = isProbe.Count(static p => p);
         var referenceAnswered = isProbe.Count - channelAnswered;
         if (channelAnswered * 2 < sent || referenceAnswered * 2 < sent)
@@ -337,10 +338,19 @@ public sealed class ChannelAuditor
         }
     }
 
-    private static bool SameModel(string reported, string claimed) =>
-        string.Equals(reported, claimed, StringComparison.OrdinalIgnoreCase) ||
-        (reported.StartsWith(claimed, StringComparison.OrdinalIgnoreCase) && reported.Length > claimed.Length && reported[claimed.Length] is '-' or '@') ||
-        string.Equals(reported, "models/" + claimed, StringComparison.OrdinalIgnoreCase);
+    /// <summary>The claimed name, a dated version of it (<c>gpt-4o-2024-08-06</c>, <c>claude-x@20250101</c>) or Gemini's
+    /// <c>models/</c> form. <c>gpt-4o-mini</c> is not a version of <c>gpt-4o</c>.</summary>
+    private static bool SameModel(string reported, string claimed)
+    {
+        if (reported.StartsWith("models/", StringComparison.OrdinalIgnoreCase))
+        {
+            reported = reported["models/".Length..];
+        }
+
+        return string.Equals(reported, claimed, StringComparison.OrdinalIgnoreCase) ||
+            (reported.StartsWith(claimed, StringComparison.OrdinalIgnoreCase) && reported.Length > claimed.Length + 1 &&
+             reported[claimed.Length] is '-' or '@' && char.IsAsciiDigit(reported[claimed.Length + 1]));
+    }
 
     private static string Key(AuditTarget target) => target.ChannelId + "\n" + target.Model;
 

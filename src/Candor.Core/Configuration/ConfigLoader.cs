@@ -427,6 +427,7 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
     private Audit.AuditTarget ReadAuditTarget(YamlMappingNode map, string at, CandorConfig config)
     {
         string? channel = null, model = null, reference = null, referenceModel = null;
+        int? repeats = null;
         foreach (var (k, v) in map.Children)
         {
             string key = Scalar(k, at);
@@ -436,7 +437,8 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                 case "model": model = Scalar(v, $"{at}.model"); break;
                 case "reference_channel": reference = Scalar(v, $"{at}.reference_channel"); break;
                 case "reference_model": referenceModel = Scalar(v, $"{at}.reference_model"); break;
-                default: throw Fail(k, $"{at}.{key}", "unknown setting (expected channel, model, reference_channel, reference_model)");
+                case "repeats": repeats = (int)Long(v, $"{at}.repeats", min: 2, max: 100); break;
+                default: throw Fail(k, $"{at}.{key}", "unknown setting (expected channel, model, reference_channel, reference_model, repeats)");
             }
         }
 
@@ -458,7 +460,7 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
             throw Fail(map, at, "the reference channel must be another (trusted) channel");
         }
 
-        return new Audit.AuditTarget { ChannelId = channel, Model = model, ReferenceChannelId = reference, ReferenceModel = referenceModel ?? model };
+        return new Audit.AuditTarget { ChannelId = channel, Model = model, ReferenceChannelId = reference, ReferenceModel = referenceModel ?? model, Repeats = repeats };
     }
 
     private double Number(YamlNode node, string path, double min, double max)

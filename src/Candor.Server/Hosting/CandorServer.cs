@@ -95,6 +95,7 @@ public static class CandorServer
             services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         }
 
+        options.ConfigureServices?.Invoke(services);
         var app = builder.Build();
         app.MapGet("/healthz", static () => Results.Text("ok"));
         app.MapOpenAI();

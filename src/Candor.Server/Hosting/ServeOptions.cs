@@ -27,4 +27,7 @@ public sealed class ServeOptions
 
     /// <summary>The clock of every time-based service (audit scheduler, key expiry); tests substitute a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Runs after Candor's own service registrations (tests add a transparency log or replace a service).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; set; }
 }
