@@ -11,4 +11,13 @@ public sealed class EmulatorOptions
 
     /// <summary>Seed mixed into every generated answer; different seeds give different (still deterministic) answers.</summary>
     public int Seed { get; set; } = 1;
+
+    /// <summary>Configured (model → cheaper model) pairs for <c>serve_model=cheaper</c> and <c>mix_model=cheaper</c>;
+    /// a model without a pair has the cheaper sibling <c>NAME-mini</c>.</summary>
+    public IReadOnlyDictionary<string, string>? CheaperModels { get; set; }
+
+    private long _nonce;
+
+    /// <summary>A number unique to each request of this emulator (seeds per-request sampling).</summary>
+    internal long NextNonce() => Interlocked.Increment(ref _nonce);
 }

@@ -53,4 +53,7 @@ public sealed class CandorConfig
 
     /// <summary>The server-wide redaction policy (<c>privacy.redaction</c>); every request gets at least this.</summary>
     public Candor.Core.Privacy.RedactionPolicy Redaction { get; set; } = Candor.Core.Privacy.RedactionPolicy.Off;
+
+    /// <summary>Canary probes of upstream channels (<c>audit:</c>, docs/audits.md); off when the section is absent.</summary>
+    public Audit.AuditSettings Audit { get; set; } = Core.Audit.AuditSettings.Disabled;
 }

@@ -58,6 +58,7 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
         }
 
         var root = Map(stream.Documents[0].RootNode, "(root)");
+        YamlMappingNode? auditNode = null;
         foreach (var (keyNode, value) in root.Children)
         {
             string key = ((YamlScalarNode)keyNode).Value ?? "";
@@ -84,12 +85,20 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
                 case "privacy":
                     ReadPrivacy(Map(value, "privacy"), config);
                     break;
+                case "audit":
+                    auditNode = Map(value, "audit");
+                    break;
                 default:
-                    throw Fail(keyNode, key, "unknown section (expected server, channels, models, keys, operator, routing, privacy)");
+                    throw Fail(keyNode, key, "unknown section (expected server, channels, models, keys, operator, routing, privacy, audit)");
             }
         }
 
         Validate(root, config);
+        if (auditNode is not null)
+        {
+            config.Audit = ReadAudit(auditNode, config);
+        }
+
         return config;
     }
 
@@ -611,6 +620,107 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
         }
     }
 
+    private Audit.AuditSettings ReadAudit(YamlMappingNode node, CandorConfig config)
+    {
+        bool enabled = false;
+        TimeSpan interval = TimeSpan.FromHours(1);
+        int concurrency = 2, repeats = 5, permutations = 999;
+        double alpha = 0.01, temperature = 1.0;
+        var targets = new List<Audit.AuditTarget>();
+        foreach (var (k, v) in node.Children)
+        {
+            string key = Scalar(k, "audit");
+            string path = "audit." + key;
+            switch (key)
+            {
+                case "enabled": enabled = Bool(v, path); break;
+                case "interval": interval = Duration(v, path); break;
+                case "concurrency": concurrency = (int)Long(v, path, min: 1, max: 64); break;
+                case "repeats": repeats = (int)Long(v, path, min: 2, max: 100); break;
+                case "permutations": permutations = (int)Long(v, path, min: 99, max: 100_000); break;
+                case "alpha": alpha = Number(v, path, 1e-9, 0.5); break;
+                case "temperature": temperature = Number(v, path, 0.01, 2.0); break;
+                case "targets":
+                    int i = 0;
+                    foreach (var item in Seq(v, path).Children)
+                    {
+                        targets.Add(ReadAuditTarget(Map(item, $"{path}[{i}]"), $"{path}[{i}]", config));
+                        i++;
+                    }
+
+                    break;
+                default:
+                    throw Fail(k, path, "unknown setting");
+            }
+        }
+
+        if (enabled && targets.Count == 0)
+        {
+            throw Fail(node, "audit.targets", "audits are enabled but no targets are declared");
+        }
+
+        if (alpha / 3 * (permutations + 1) < 1)
+        {
+            throw Fail(node, "audit.permutations", $"too few permutations to reach alpha/3 = {alpha / 3:G3}; use at least {(int)Math.Ceiling(3 / alpha)}");
+        }
+
+        return new Audit.AuditSettings
+        {
+            Enabled = enabled, Interval = interval, Concurrency = concurrency, Repeats = repeats, Permutations = permutations,
+            Alpha = alpha, Temperature = temperature, Targets = targets,
+        };
+    }
+
+    private Audit.AuditTarget ReadAuditTarget(YamlMappingNode map, string at, CandorConfig config)
+    {
+        string? channel = null, model = null, reference = null, referenceModel = null;
+        int? repeats = null;
+        foreach (var (k, v) in map.Children)
+        {
+            string key = Scalar(k, at);
+            switch (key)
+            {
+                case "channel": channel = Scalar(v, $"{at}.channel"); break;
+                case "model": model = Scalar(v, $"{at}.model"); break;
+                case "reference_channel": reference = Scalar(v, $"{at}.reference_channel"); break;
+                case "reference_model": referenceModel = Scalar(v, $"{at}.reference_model"); break;
+                case "repeats": repeats = (int)Long(v, $"{at}.repeats", min: 2, max: 100); break;
+                default: throw Fail(k, $"{at}.{key}", "unknown setting (expected channel, model, reference_channel, reference_model, repeats)");
+            }
+        }
+
+        if (channel is null || model is null || reference is null)
+        {
+            throw Fail(map, at, "an audit target needs channel, model and reference_channel");
+        }
+
+        foreach (var id in new[] { channel, reference })
+        {
+            if (!config.Channels.Any(c => c.Id == id))
+            {
+                throw Fail(map, at, $"names unknown channel '{id}'");
+            }
+        }
+
+        if (channel == reference)
+        {
+            throw Fail(map, at, "the reference channel must be another (trusted) channel");
+        }
+
+        return new Audit.AuditTarget { ChannelId = channel, Model = model, ReferenceChannelId = reference, ReferenceModel = referenceModel ?? model, Repeats = repeats };
+    }
+
+    private double Number(YamlNode node, string path, double min, double max)
+    {
+        string s = Scalar(node, path);
+        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || v < min || v > max)
+        {
+            throw Fail(node, path, $"expected a number between {min} and {max}");
+        }
+
+        return v;
+    }
+
     private void Validate(YamlMappingNode root, CandorConfig config)
     {
         foreach (var (channel, node, at) in _pendingChannelRefs)
@@ -679,11 +789,12 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
             _ when s.EndsWith("ms", StringComparison.Ordinal) => (s[..^2], 0.001),
             _ when s.EndsWith('s') => (s[..^1], 1.0),
             _ when s.EndsWith('m') => (s[..^1], 60.0),
+            _ when s.EndsWith('h') => (s[..^1], 3600.0),
             _ => (s, 1.0),
         };
         if (!double.TryParse(num, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || v <= 0)
         {
-            throw Fail(node, path, "expected a positive duration such as 500ms, 10s or 2m");
+            throw Fail(node, path, "expected a positive duration such as 500ms, 10s, 2m or 1h");
         }
 
         return TimeSpan.FromSeconds(v * scale);

@@ -31,7 +31,8 @@ namespace Candor.Core.Relay;
 /// the same flush, or in any case when the request ends (docs/receipts.md).</remarks>
 public sealed class ChatRelay(
     SnapshotHolder snapshots, Router router, ILogger<ChatRelay> logger, BillingGate? billing = null, ReceiptService? receipts = null,
-    PrivacyDirectory? privacy = null, HistoryRecorder? history = null)
+    PrivacyDirectory? privacy = null, HistoryRecorder? history = null,
+    Audit.ChannelQuarantine? quarantine = null)
 {
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
@@ -67,6 +68,18 @@ public sealed class ChatRelay(
                 await WriteErrorAsync(context, surface, DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing), ReceiptOutcome.Refused).ConfigureAwait(false);
                 Completed(context, request, http.Response.StatusCode);
                 return;
+            }
+
+            if (quarantine is not null && deployments.Any(d => quarantine.IsQuarantined(d.ChannelId)))
+            {
+                // A channel that failed an audit gets no client requests (docs/audits.md).
+                deployments = [.. deployments.Where(d => !quarantine.IsQuarantined(d.ChannelId))];
+                if (deployments.Count == 0)
+                {
+                    await WriteErrorAsync(context, surface, UpstreamErrors.Unavailable($"every channel serving {request.Model} is quarantined by an audit"), ReceiptOutcome.Failed).ConfigureAwait(false);
+                    Completed(context, request, http.Response.StatusCode);
+                    return;
+                }
             }
 
             // Privacy (out): redact before anything leaves; a blocked entity type ends the request here.

@@ -27,6 +27,8 @@ internal sealed record FaultSpec
     public int? LowerMaxTokens { get; init; }
     public bool EchoError { get; init; }
     public int? CachedTokens { get; init; }
+    public string? MixModel { get; init; }
+    public double? MixRate { get; init; }
 
     public static FaultSpec Parse(string? spec)
     {
@@ -60,6 +62,8 @@ internal sealed record FaultSpec
                 "lower_max_tokens" => result with { LowerMaxTokens = Int(value) ?? result.LowerMaxTokens },
                 "echo_error" => result with { EchoError = Flag(value) },
                 "cached_tokens" => result with { CachedTokens = Int(value) ?? result.CachedTokens },
+                "mix_model" => result with { MixModel = NonEmpty(value) ?? result.MixModel },
+                "mix_rate" => result with { MixRate = Fraction(value) ?? result.MixRate },
                 _ => result,
             };
         }
@@ -94,11 +98,16 @@ internal sealed record FaultSpec
             LowerMaxTokens = other.LowerMaxTokens ?? LowerMaxTokens,
             EchoError = other.EchoError || EchoError,
             CachedTokens = other.CachedTokens ?? CachedTokens,
+            MixModel = other.MixModel ?? MixModel,
+            MixRate = other.MixRate ?? MixRate,
         };
     }
 
     private static int? Int(string? value) =>
         int.TryParse(value?.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    private static double? Fraction(string? value) =>
+        double.TryParse(value?.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= 0 && d <= 1 ? d : null;
 
     private static bool Flag(string? value) =>
         value is null || !(value.Trim() is "0" or "false" or "False");

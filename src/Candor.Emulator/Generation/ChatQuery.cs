@@ -30,6 +30,9 @@ internal sealed class ChatQuery
     public List<string> Stop { get; } = [];
     public int N { get; set; } = 1;
     public long? Seed { get; set; }
+
+    /// <summary>The sampling temperature, null when the request sets none.</summary>
+    public double? Temperature { get; set; }
     public bool Thinking { get; set; }
     public int? ThinkingBudget { get; set; }
 

@@ -34,6 +34,9 @@ internal sealed class GeneratedChoice
 internal sealed class Completion
 {
     public required string ReportedModel { get; init; }
+
+    /// <summary>The model whose distribution generated the answer (differs from the reported one in dishonest modes).</summary>
+    public string ServedModel { get; init; } = string.Empty;
     public required List<GeneratedChoice> Choices { get; init; }
     public int PromptTokens { get; init; }
     public int CachedTokens { get; init; }

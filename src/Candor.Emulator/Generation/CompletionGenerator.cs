@@ -12,19 +12,41 @@ internal static class CompletionGenerator
     public const int MinDefaultTokens = 12;
     public const int MaxDefaultTokens = 40;
 
-    public static Completion Generate(ChatQuery query, FaultSpec spec, int emulatorSeed)
+    /// <summary>The model name that, in <c>serve_model</c> and <c>mix_model</c>, stands for the requested model's cheaper sibling.</summary>
+    public const string Cheaper = "cheaper";
+
+    public static Completion Generate(ChatQuery query, FaultSpec spec, int emulatorSeed) =>
+        Generate(query, spec, emulatorSeed, nonce: 0, cheaperModels: null);
+
+    /// <param name="query">The request.</param>
+    /// <param name="spec">Faults and dishonest modes.</param>
+    /// <param name="emulatorSeed">The emulator's seed.</param>
+    /// <param name="nonce">A number unique to this request: it seeds sampling when the request sets a temperature
+    /// above 0 and no seed of its own, and the draw that decides whether <c>mix_model</c> serves this request.</param>
+    /// <param name="cheaperModels">Configured (model → cheaper model) pairs; otherwise the cheaper sibling of X is X-mini.</param>
+    public static Completion Generate(ChatQuery query, FaultSpec spec, int emulatorSeed, long nonce, IReadOnlyDictionary<string, string>? cheaperModels)
     {
-        var servedModel = spec.ServeModel ?? query.Model;
+        var servedModel = Resolve(spec.ServeModel, query.Model, cheaperModels) ?? query.Model;
+        if (spec.MixModel is not null && spec.MixRate is > 0)
+        {
+            var draw = new SplitMix(Mix(emulatorSeed, nonce, "mix")).NextDouble();
+            if (draw < spec.MixRate.Value)
+            {
+                servedModel = Resolve(spec.MixModel, query.Model, cheaperModels)!;
+            }
+        }
+
         var n = Math.Clamp(query.N, 1, 16);
         var choices = new List<GeneratedChoice>(n);
         for (var i = 0; i < n; i++)
         {
-            choices.Add(GenerateChoice(query, spec, emulatorSeed, servedModel, i));
+            choices.Add(GenerateChoice(query, spec, emulatorSeed, nonce, servedModel, i));
         }
 
         var prompt = TokenEstimator.Count(query);
         return new Completion
         {
+            ServedModel = servedModel,
             ReportedModel = spec.ReportModel ?? query.Model,
             Choices = choices,
             PromptTokens = prompt,
@@ -35,11 +57,33 @@ internal static class CompletionGenerator
 
     public static bool IsReasoner(string model) => model.Contains("reasoner", StringComparison.OrdinalIgnoreCase);
 
-    private static GeneratedChoice GenerateChoice(ChatQuery query, FaultSpec spec, int emulatorSeed, string servedModel, int index)
+    private static string? Resolve(string? name, string requested, IReadOnlyDictionary<string, string>? cheaperModels) =>
+        name is null ? null
+        : string.Equals(name, Cheaper, StringComparison.OrdinalIgnoreCase) ? ModelDistribution.CheaperSibling(requested, cheaperModels)
+        : name;
+
+    private static ulong Mix(int emulatorSeed, long nonce, string purpose)
+    {
+        var hash = new Hash();
+        hash.Add(emulatorSeed);
+        hash.Add(nonce);
+        hash.Add(purpose);
+        return hash.Value;
+    }
+
+    private static GeneratedChoice GenerateChoice(ChatQuery query, FaultSpec spec, int emulatorSeed, long nonce, string servedModel, int index)
     {
         var hash = new Hash();
         hash.Add(emulatorSeed);
         hash.Add(query.Seed ?? 0);
+
+        // Sampling: a temperature above 0 without a request seed draws a fresh answer per request; temperature 0,
+        // a request seed, or no temperature at all (for reproducible tests) answer the same conversation the same way.
+        if (query.Temperature is > 0 && query.Seed is null)
+        {
+            hash.Add(nonce);
+        }
+
         hash.Add(servedModel);
         foreach (var message in query.Messages)
         {
@@ -50,6 +94,8 @@ internal static class CompletionGenerator
 
         hash.Add(index);
         var rng = new SplitMix(hash.Value);
+        var distribution = ModelDistribution.For(servedModel);
+        var temperature = query.Temperature ?? 1.0;
         var choice = new GeneratedChoice { Index = index };
         var budget = query.MaxTokens is > 0 ? query.MaxTokens.Value : int.MaxValue;
 
@@ -63,7 +109,7 @@ internal static class CompletionGenerator
 
             // Thinking counts against max tokens like it does upstream; leave at least one answer token.
             thinking = Math.Max(0, Math.Min(thinking, budget - 1));
-            Words.Generate(rng, thinking, choice.ThinkingTokens);
+            Words.Generate(rng, thinking, choice.ThinkingTokens, distribution, temperature);
             if (budget != int.MaxValue)
             {
                 budget -= thinking;
@@ -98,7 +144,7 @@ internal static class CompletionGenerator
                 tokens.AddRange(Words.Tokenize(Words.ImagePrefix(images)));
             }
 
-            Words.Generate(rng, Math.Max(0, target - tokens.Count), tokens);
+            Words.Generate(rng, Math.Max(0, target - tokens.Count), tokens, distribution, temperature);
             if (tokens.Count > target)
             {
                 tokens.RemoveRange(target, tokens.Count - target);

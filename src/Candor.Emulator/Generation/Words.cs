@@ -22,13 +22,20 @@ internal static class Words
         "green", "blue", "amber", "violet", "golden", "crimson", "pale", "warm", "cool", "dry",
     ];
 
-    /// <summary>Generates <paramref name="count"/> tokens of sentence-like text.</summary>
-    public static void Generate(SplitMix rng, int count, List<string> into)
+    /// <summary>The number of distinct words a model can emit.</summary>
+    public static int VocabularySize => Vocabulary.Length;
+
+    /// <summary>Generates <paramref name="count"/> tokens of sentence-like text, each word drawn uniformly.</summary>
+    public static void Generate(SplitMix rng, int count, List<string> into) => Generate(rng, count, into, null, 1.0);
+
+    /// <summary>Generates <paramref name="count"/> tokens of sentence-like text, each word drawn from the model's
+    /// <paramref name="distribution"/> at <paramref name="temperature"/> (uniformly when it is null).</summary>
+    public static void Generate(SplitMix rng, int count, List<string> into, ModelDistribution? distribution, double temperature)
     {
         var capitalize = true;
         for (var i = 0; i < count; i++)
         {
-            var word = Vocabulary[rng.Range(0, Vocabulary.Length)];
+            var word = Vocabulary[distribution is null ? rng.Range(0, Vocabulary.Length) : distribution.Sample(rng, temperature)];
             if (capitalize)
             {
                 word = char.ToUpperInvariant(word[0]) + word[1..];

@@ -34,6 +34,10 @@ internal static class Json
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number &&
         v.TryGetInt64(out var n) ? n : null;
 
+    public static double? Double(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number &&
+        v.TryGetDouble(out var d) ? d : null;
+
     public static bool? Bool(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var v) &&
         v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;

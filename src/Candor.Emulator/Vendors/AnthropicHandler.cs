@@ -81,7 +81,7 @@ internal static class AnthropicHandler
                 return;
             }
 
-            var completion = CompletionGenerator.Generate(query, spec, call.Options.Seed);
+            var completion = CompletionGenerator.Generate(query, spec, call.Options.Seed, call.Options.NextNonce(), call.Options.CheaperModels);
             var id = "msg_" + Ids.Random(24);
             if (Json.Bool(root, "stream") == true)
             {
@@ -193,6 +193,7 @@ internal static class AnthropicHandler
 
         query.ParallelToolCalls = Json.Bool(choice, "disable_parallel_tool_use") != true;
         query.MaxTokens = Json.Int(root, "max_tokens");
+        query.Temperature = Json.Double(root, "temperature");
         foreach (var stop in Json.Items(Json.Get(root, "stop_sequences")))
         {
             if (stop.ValueKind == JsonValueKind.String)

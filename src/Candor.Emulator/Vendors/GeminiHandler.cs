@@ -95,7 +95,7 @@ internal static class GeminiHandler
                 return;
             }
 
-            var completion = CompletionGenerator.Generate(query, spec, call.Options.Seed);
+            var completion = CompletionGenerator.Generate(query, spec, call.Options.Seed, call.Options.NextNonce(), call.Options.CheaperModels);
             var responseId = Ids.Random(22);
             if (action == "streamGenerateContent")
             {
@@ -246,6 +246,7 @@ internal static class GeminiHandler
 
         query.N = Json.Int(config, "candidateCount") ?? Json.Int(config, "candidate_count") ?? 1;
         query.Seed = Json.Long(config, "seed");
+        query.Temperature = Json.Double(config, "temperature");
         var thinking = Json.Get(config, "thinkingConfig", "thinking_config");
         if ((Json.Bool(thinking, "includeThoughts") ?? Json.Bool(thinking, "include_thoughts")) == true)
         {

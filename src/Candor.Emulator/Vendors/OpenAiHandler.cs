@@ -58,7 +58,7 @@ internal static class OpenAiHandler
                 return;
             }
 
-            var completion = CompletionGenerator.Generate(query, spec, call.Options.Seed);
+            var completion = CompletionGenerator.Generate(query, spec, call.Options.Seed, call.Options.NextNonce(), call.Options.CheaperModels);
             var shape = new ChatShape(
                 "chatcmpl-" + Ids.Random(29),
                 DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
@@ -347,6 +347,7 @@ internal static class OpenAiHandler
 
         query.N = Json.Int(root, "n") ?? 1;
         query.Seed = Json.Long(root, "seed");
+        query.Temperature = Json.Double(root, "temperature");
         return query;
     }
 

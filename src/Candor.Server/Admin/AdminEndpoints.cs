@@ -25,6 +25,7 @@ internal static class AdminEndpoints
         admin.MapChannels();
         admin.MapDeployments();
         admin.MapPrivacyAdmin();
+        admin.MapAudit();
         return endpoints;
     }
 

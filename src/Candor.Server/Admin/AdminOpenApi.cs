@@ -272,6 +272,20 @@ internal static class AdminOpenApi
               "parameters": [{ "$ref": "#/components/parameters/deploymentId" }],
               "patch": { "operationId": "updateDeployment", "summary": "Change a stored deployment's upstream model, priority or weight.", "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DeploymentUpdate" } } } }, "responses": { "200": { "description": "The deployment.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Deployment" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } } },
               "delete": { "operationId": "deleteDeployment", "summary": "Delete a stored deployment.", "responses": { "200": { "description": "Deleted.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Deleted" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } } }
+            },
+            "/audit": {
+              "get": {
+                "operationId": "getAudit", "summary": "Audit settings, targets, quarantined channels with their reasons, the alert count and recent verdicts (docs/audits.md).",
+                "parameters": [{ "name": "limit", "in": "query", "required": false, "description": "Verdicts to return (1-1000, default 100).", "schema": { "type": "integer" } }],
+                "responses": { "200": { "description": "The audit state.", "content": { "application/json": { "schema": { "type": "object", "properties": { "enabled": { "type": "boolean" }, "interval_seconds": { "type": "integer" }, "alpha": { "type": "number" }, "alerts": { "type": "integer" }, "targets": { "type": "array", "items": { "type": "object" } }, "quarantined": { "type": "array", "items": { "type": "object", "properties": { "channel": { "type": "string" }, "test": { "type": "string" }, "reason": { "type": "string" }, "since": { "type": "string", "format": "date-time" } } } }, "verdicts": { "type": "array", "items": { "type": "object" } } } } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
+              }
+            },
+            "/audit/quarantine/{channel}": {
+              "parameters": [{ "name": "channel", "in": "path", "required": true, "description": "The quarantined channel's id.", "schema": { "type": "string" } }],
+              "delete": {
+                "operationId": "releaseQuarantine", "summary": "Lift a channel's audit quarantine.",
+                "responses": { "204": { "description": "Lifted." }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
             }
           },
           "components": {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Candor.Core;
 using Candor.Core.Accounting;
 using Candor.Core.Accounts;
@@ -56,7 +57,7 @@ internal static class BillingSetup
         services.AddSingleton(sp => new ApiKeyCache(sp.GetRequiredService<IKeyStore>(), storage.Hasher));
         services.AddSingleton<RateLimiter>();
         services.AddSingleton(prices);
-        services.AddSingleton<TokenCounter>();
+        services.TryAddSingleton<TokenCounter>();
         services.AddSingleton<BillingBook>();
         services.AddSingleton<BillingGate>();
         services.AddHostedService<KeyCacheRefresher>();

@@ -1,6 +1,7 @@
 using Candor.Core.Accounting;
 using Candor.Core.Accounts;
 using Candor.Core.Admission;
+using Candor.Core.Audit;
 using Candor.Core.Configuration;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
@@ -11,6 +12,7 @@ using Candor.Server.Admin;
 using Candor.Server.Surfaces;
 using Candor.Server.Transparency;
 using Candor.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Candor.Server.Hosting;
 
@@ -85,11 +87,15 @@ public static class CandorServer
         services.AddSingleton(clients);
         services.AddSingleton(hasher);
         services.AddSingleton(holder);
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(options.TimeProvider);
         services.AddSingleton(sp => new HealthRegistry(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Router(sp.GetRequiredService<HealthRegistry>(), Random.Shared));
         services.AddHostedService<HealthProber>();
         services.AddSingleton<TokenEstimator>();
+        services.AddSingleton<ChannelQuarantine>();
+        services.TryAddSingleton<TokenCounter>();
+        services.AddSingleton<ChannelAuditor>();
+        services.AddHostedService<AuditScheduler>();
         services.AddSingleton<ChatRelay>();
         services.AddSingleton<AuxiliaryRelay>();
         services.AddSingleton(sp => new SnapshotBuilder(holder, config, providers, clients, hasher, storage?.Store, ring ?? (static () => null), sp.GetRequiredService<ILogger<SnapshotBuilder>>()));
@@ -114,6 +120,7 @@ public static class CandorServer
             services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         }
 
+        options.ConfigureServices?.Invoke(services);
         var app = builder.Build();
         app.UseContentSafeExceptions();
         app.MapGet("/healthz", static () => Results.Text("ok"));

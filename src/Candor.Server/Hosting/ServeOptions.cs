@@ -27,4 +27,10 @@ public sealed class ServeOptions
 
     /// <summary>An extra log sink beside the console (tests capture what Candor logs with it).</summary>
     public ILoggerProvider? LoggerProvider { get; set; }
+
+    /// <summary>The clock of every time-based service (audit scheduler, key expiry); tests substitute a fake one.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Runs after Candor's own service registrations (tests add a transparency log or replace a service).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; set; }
 }

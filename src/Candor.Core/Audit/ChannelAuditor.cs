@@ -1,0 +1,365 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Candor.Core.Accounting;
+using Candor.Core.Routing;
+using Candor.Core.Transparency;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Core.Audit;
+
+/// <summary>
+/// Runs audit rounds: sends the probe set to each target channel and to its trusted reference channel, tests the
+/// two samples (docs/audits.md), records verdicts (memory, transparency log, metrics) and quarantines a channel
+/// whose test rejects in two rounds in a row. A rejection makes the channel suspect and runs a confirmation round
+/// at once with fresh probes, so a false alarm needs two independent rejections.
+/// </summary>
+public sealed class ChannelAuditor
+{
+    /// <summary>Verdicts kept in memory for the admin API.</summary>
+    public const int HistoryLength = 1000;
+
+    private readonly SnapshotHolder _snapshots;
+    private readonly ChannelQuarantine _quarantine;
+    private readonly TimeProvider _time;
+    private readonly TokenCounter _counter;
+    private readonly ILogger<ChannelAuditor> _logger;
+    private readonly ITransparencyLog? _log;
+    private readonly Counter<long>? _alerts;
+    private readonly Counter<long>? _rounds;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, TargetState> _states = new(StringComparer.Ordinal);
+    private readonly LinkedList<AuditVerdict> _history = new();
+    private readonly Lock _historyLock = new();
+
+    /// <summary>Creates the auditor.</summary>
+    public ChannelAuditor(
+        SnapshotHolder snapshots, ChannelQuarantine quarantine, TimeProvider time, TokenCounter counter, ILogger<ChannelAuditor> logger,
+        IMeterFactory? meters = null, ITransparencyLog? log = null)
+    {
+        _snapshots = snapshots;
+        _quarantine = quarantine;
+        _time = time;
+        _counter = counter;
+        _logger = logger;
+        _log = log;
+        if (meters is not null)
+        {
+            var meter = meters.Create("Candor.Audit");
+            _alerts = meter.CreateCounter<long>("candor.audit.alerts", description: "Channels quarantined by a failed audit, by test");
+            _rounds = meter.CreateCounter<long>("candor.audit.rounds", description: "Audit rounds run");
+        }
+    }
+
+    /// <summary>Audit alerts raised since start (also the <c>candor.audit.alerts</c> metric).</summary>
+    public long Alerts => Interlocked.Read(ref _alertCount);
+
+    private long _alertCount;
+
+    /// <summary>The most recent verdicts, newest first.</summary>
+    public IReadOnlyList<AuditVerdict> RecentVerdicts(int max)
+    {
+        lock (_historyLock)
+        {
+            return _history.Take(max).ToArray();
+        }
+    }
+
+    /// <summary>How long until the next target is due (at most the interval; at least one second).</summary>
+    public TimeSpan TimeUntilNextDue()
+    {
+        var settings = _snapshots.Current.Config.Audit;
+        var now = _time.GetUtcNow();
+        var next = settings.Interval;
+        lock (_states)
+        {
+            foreach (var target in settings.Targets)
+            {
+                var due = _states.TryGetValue(Key(target), out var state) ? state.NextDue - now : TimeSpan.Zero;
+                next = due < next ? due : next;
+            }
+        }
+
+        return next < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : next;
+    }
+
+    /// <summary>Runs a round for every enabled target that is due and not quarantined. Calls are serialized.</summary>
+    public async Task RunDueAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var snapshot = _snapshots.Current;
+            var settings = snapshot.Config.Audit;
+            if (!settings.Enabled)
+            {
+                return;
+            }
+
+            using var concurrency = new SemaphoreSlim(settings.Concurrency, settings.Concurrency);
+            foreach (var target in settings.Targets)
+            {
+                TargetState state;
+                lock (_states)
+                {
+                    if (!_states.TryGetValue(Key(target), out state!))
+                    {
+                        state = new TargetState { NextDue = _time.GetUtcNow() };
+                        _states[Key(target)] = state;
+                    }
+                }
+
+                if (_time.GetUtcNow() < state.NextDue || _quarantine.IsQuarantined(target.ChannelId))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    // A suspect round is confirmed (or cleared) at once with fresh probes.
+                    await RunRoundAsync(snapshot, settings, target, state, concurrency, cancellationToken).ConfigureAwait(false);
+                    if (state.Suspects.Count > 0 && !_quarantine.IsQuarantined(target.ChannelId))
+                    {
+                        await RunRoundAsync(snapshot, settings, target, state, concurrency, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.RoundFailed(target.ChannelId, e.GetType().Name);
+                }
+
+                state.NextDue = _time.GetUtcNow() + settings.Interval;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Lifts a channel's quarantine and forgets its suspicion (admin action).</summary>
+    public bool Release(string channelId)
+    {
+        lock (_states)
+        {
+            foreach (var (key, state) in _states)
+            {
+                if (key.StartsWith(channelId + "\n", StringComparison.Ordinal))
+                {
+                    state.Suspects.Clear();
+                }
+            }
+        }
+
+        var released = _quarantine.Release(channelId);
+        if (released)
+        {
+            _logger.Released(channelId);
+        }
+
+        return released;
+    }
+
+    private async Task RunRoundAsync(
+        RuntimeSnapshot snapshot, AuditSettings settings, AuditTarget target, TargetState state, SemaphoreSlim concurrency, CancellationToken cancellationToken)
+    {
+        if (!snapshot.Channels.TryGetValue(target.ChannelId, out var channel) ||
+            !snapshot.Channels.TryGetValue(target.ReferenceChannelId, out var reference))
+        {
+            return;
+        }
+
+        var round = ++state.Round;
+        var probes = ProbeSet.All;
+        var repeats = target.Repeats ?? settings.Repeats;
+        var sends = new List<Task<ProbeAnswer?>>(probes.Count * repeats * 2);
+        var groups = new List<bool>(sends.Capacity);
+        for (var r = 0; r < repeats; r++)
+        {
+            for (var s = 0; s < probes.Count; s++)
+            {
+                sends.Add(Send(channel, target.Model, probes[s], s));
+                groups.Add(true);
+                sends.Add(Send(reference, target.ReferenceModel, probes[s], s));
+                groups.Add(false);
+            }
+        }
+
+        var results = await Task.WhenAll(sends).ConfigureAwait(false);
+        var answers = new List<ProbeAnswer>();
+        var isProbe = new List<bool>();
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (results[i] is { } answer)
+            {
+                answers.Add(answer);
+                isProbe.Add(groups[i]);
+            }
+        }
+
+        var now = _time.GetUtcNow();
+        _rounds?.Add(1);
+        var sent = probes.Count * repeats;
+        var channelAnswered = isProbe.Count(static p => p);
+        var referenceAnswered = isProbe.Count - channelAnswered;
+        if (channelAnswered * 2 < sent || referenceAnswered * 2 < sent)
+        {
+            _logger.Inconclusive(target.ChannelId, channelAnswered, sent, referenceAnswered);
+            await RecordAsync(new AuditVerdict(target.ChannelId, target.Model, target.ReferenceChannelId, "all", 0, 0, 1, settings.Alpha,
+                channelAnswered, referenceAnswered, AuditDecision.Inconclusive, round, now), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var verdicts = new List<AuditVerdict>(4);
+        var alpha = settings.Alpha / 3;
+        var strata = answers.Select(static a => a.Stratum).ToArray();
+        var labels = isProbe.ToArray();
+        var strataCount = probes.Count;
+
+        // 1. Model equality: MMD over word frequencies.
+        var rows = AnswerFeatures.WordFrequencies(answers);
+        var model = PermutationTest.Run(strata, labels, l => AnswerFeatures.Mmd(rows, strata, l, strataCount), settings.Permutations, alpha, Random.Shared);
+        verdicts.Add(Decide(target, state, "model", model, alpha, channelAnswered, referenceAnswered, round, now));
+
+        // 2. Truncation: the channel's answers are shorter than the reference's (own count), cap probes included.
+        var lengths = answers.Select(static a => (double)a.OwnTokens).ToArray();
+        var truncation = PermutationTest.Run(strata, labels, l => -AnswerFeatures.MeanShift(lengths, strata, l, strataCount), settings.Permutations, alpha, Random.Shared);
+        verdicts.Add(Decide(target, state, "truncation", truncation, alpha, channelAnswered, referenceAnswered, round, now));
+
+        // 3. Usage inflation: reported / own output tokens, channel against reference.
+        var metered = Enumerable.Range(0, answers.Count).Where(i => answers[i].ReportedTokens is > 0 && answers[i].OwnTokens > 0).ToArray();
+        var meteredProbe = metered.Select(i => labels[i]).ToArray();
+        if (meteredProbe.Any(static p => p) && meteredProbe.Any(static p => !p))
+        {
+            var ratios = metered.Select(i => Math.Log((double)answers[i].ReportedTokens!.Value / answers[i].OwnTokens)).ToArray();
+            var meteredStrata = metered.Select(i => strata[i]).ToArray();
+            var usage = PermutationTest.Run(meteredStrata, meteredProbe, l => AnswerFeatures.MeanShift(ratios, meteredStrata, l, strataCount), settings.Permutations, alpha, Random.Shared);
+            verdicts.Add(Decide(target, state, "usage", usage, alpha, meteredProbe.Count(static p => p), meteredProbe.Count(static p => !p), round, now));
+        }
+
+        // 4. Reported model: a deterministic check. A name the reference never reports for the same model, and that is
+        // not a dated version of the claimed name, is a substitution the upstream admits to.
+        var referenceNames = answers.Where((_, i) => !labels[i]).Select(static a => a.ReportedModel).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var foreign = answers.Where((a, i) => labels[i] && a.ReportedModel is { } name && !referenceNames.Contains(name) && !SameModel(name, target.Model)).Count();
+        verdicts.Add(new AuditVerdict(target.ChannelId, target.Model, target.ReferenceChannelId, "reported_model", foreign, 0, foreign > 0 ? 0 : 1, 0,
+            channelAnswered, referenceAnswered, foreign > 0 ? AuditDecision.Fail : AuditDecision.Pass, round, now));
+
+        state.Suspects.Clear();
+        foreach (var verdict in verdicts)
+        {
+            if (verdict.Decision == AuditDecision.Suspect)
+            {
+                state.Suspects.Add(verdict.Test);
+                _logger.Suspect(target.ChannelId, verdict.Test, verdict.PValue);
+            }
+
+            await RecordAsync(verdict, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (verdicts.FirstOrDefault(static v => v.Decision == AuditDecision.Fail) is { } failed)
+        {
+            Quarantine(failed);
+        }
+
+        Task<ProbeAnswer?> Send(ChannelRuntime to, string upstreamModel, Probe probe, int stratum) => Bounded(concurrency,
+            ct => ProbeSender.SendAsync(to, upstreamModel, probe, stratum, settings.Temperature, _counter, ct), cancellationToken);
+    }
+
+    private static async Task<ProbeAnswer?> Bounded(SemaphoreSlim concurrency, Func<CancellationToken, Task<ProbeAnswer?>> send, CancellationToken cancellationToken)
+    {
+        await concurrency.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await send(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            concurrency.Release();
+        }
+    }
+
+    private static AuditVerdict Decide(
+        AuditTarget target, TargetState state, string test, PermutationTest.Result result, double alpha, int probes, int references, long round, DateTimeOffset now)
+    {
+        var decision = !result.Rejects(alpha) ? AuditDecision.Pass
+            : state.Suspects.Contains(test) ? AuditDecision.Fail
+            : AuditDecision.Suspect;
+        return new AuditVerdict(target.ChannelId, target.Model, target.ReferenceChannelId, test, result.Statistic, result.Threshold, result.PValue, alpha,
+            probes, references, decision, round, now);
+    }
+
+    private void Quarantine(AuditVerdict failed)
+    {
+        var reason = failed.Test switch
+        {
+            "reported_model" => string.Create(CultureInfo.InvariantCulture,
+                $"reported_model: {failed.Statistic:0} of {failed.Probes} probe answers named a model other than {failed.ClaimedModel}"),
+            "model" => string.Create(CultureInfo.InvariantCulture,
+                $"model: the answers' word distribution differs from {failed.ClaimedModel} on reference channel {failed.ReferenceChannelId} in two rounds in a row (MMD {failed.Statistic:G4} > threshold {failed.Threshold:G4}, p = {failed.PValue:G3}, alpha = {failed.Alpha:G3}, {failed.Probes} probes)"),
+            "truncation" => string.Create(CultureInfo.InvariantCulture,
+                $"truncation: answers are shorter than the reference's by {failed.Statistic:G4} tokens summed over probes, in two rounds in a row (threshold {failed.Threshold:G4}, p = {failed.PValue:G3}); max tokens may be lowered silently"),
+            _ => string.Create(CultureInfo.InvariantCulture,
+                $"usage: reported output tokens exceed Candor's count by about {(Math.Exp(failed.Statistic / ProbeSet.All.Count) - 1) * 100:0.#}% more than on the reference, in two rounds in a row (threshold {failed.Threshold:G4}, p = {failed.PValue:G3})"),
+        };
+        if (_quarantine.Add(new QuarantineEntry(failed.ChannelId, reason, failed.Test, failed.Time)))
+        {
+            Interlocked.Increment(ref _alertCount);
+            if (_alerts is { Enabled: true })
+            {
+                _alerts.Add(1, new KeyValuePair<string, object?>("test", failed.Test));
+            }
+
+            _logger.Quarantined(failed.ChannelId, failed.Test, failed.Statistic, failed.Threshold, failed.PValue, failed.Probes);
+        }
+    }
+
+    private async Task RecordAsync(AuditVerdict verdict, CancellationToken cancellationToken)
+    {
+        lock (_historyLock)
+        {
+            _history.AddFirst(verdict);
+            if (_history.Count > HistoryLength)
+            {
+                _history.RemoveLast();
+            }
+        }
+
+        if (_log is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _log.AppendAsync(verdict.ToCanonicalJson(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogAppendFailed(verdict.ChannelId, e.GetType().Name);
+        }
+    }
+
+    /// <summary>The claimed name, a dated version of it (<c>gpt-4o-2024-08-06</c>, <c>claude-x@20250101</c>) or Gemini's
+    /// <c>models/</c> form. <c>gpt-4o-mini</c> is not a version of <c>gpt-4o</c>.</summary>
+    private static bool SameModel(string reported, string claimed)
+    {
+        if (reported.StartsWith("models/", StringComparison.OrdinalIgnoreCase))
+        {
+            reported = reported["models/".Length..];
+        }
+
+        return string.Equals(reported, claimed, StringComparison.OrdinalIgnoreCase) ||
+            (reported.StartsWith(claimed, StringComparison.OrdinalIgnoreCase) && reported.Length > claimed.Length + 1 &&
+             reported[claimed.Length] is '-' or '@' && char.IsAsciiDigit(reported[claimed.Length + 1]));
+    }
+
+    private static string Key(AuditTarget target) => target.ChannelId + "\n" + target.Model;
+
+    private sealed class TargetState
+    {
+        public DateTimeOffset NextDue { get; set; }
+
+        public long Round { get; set; }
+
+        public HashSet<string> Suspects { get; } = new(StringComparer.Ordinal);
+    }
+}
