@@ -36,12 +36,7 @@ public sealed record Checkpoint(string Origin, long Size, byte[] Root)
             return false;
         }
 
-        byte[] root;
-        try
-        {
-            root = Convert.FromBase64String(lines[2]);
-        }
-        catch (FormatException)
+        if (!StrictBase64.TryDecode(lines[2], out byte[] root))
         {
             error = "the checkpoint's root hash is not valid base64";
             return false;

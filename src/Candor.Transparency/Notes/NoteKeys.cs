@@ -116,11 +116,7 @@ public static class NoteKeys
             return false;
         }
 
-        try
-        {
-            data = Convert.FromBase64String(parts[2]);
-        }
-        catch (FormatException)
+        if (!StrictBase64.TryDecode(parts[2], out data))
         {
             error = "the key data is not valid base64";
             return false;

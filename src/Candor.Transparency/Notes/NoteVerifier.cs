@@ -80,12 +80,7 @@ public sealed class NoteVerifier
                 return false;
             }
 
-            byte[] blob;
-            try
-            {
-                blob = Convert.FromBase64String(parts[1]);
-            }
-            catch (FormatException)
+            if (!StrictBase64.TryDecode(parts[1], out byte[] blob))
             {
                 error = "a signature is not valid base64";
                 return false;

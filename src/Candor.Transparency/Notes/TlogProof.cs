@@ -103,15 +103,8 @@ public sealed record TlogProof(long Index, IReadOnlyList<byte[]> Proof, byte[] S
 
     private static bool TryBase64(string s, out byte[]? bytes)
     {
-        try
-        {
-            bytes = Convert.FromBase64String(s);
-            return s.Length > 0;
-        }
-        catch (FormatException)
-        {
-            bytes = null;
-            return false;
-        }
+        bool ok = StrictBase64.TryDecode(s, out byte[] decoded);
+        bytes = decoded;
+        return ok && s.Length > 0;
     }
 }
