@@ -79,6 +79,7 @@ public static class CandorServer
         }
 
         ReceiptSetup.AddReceipts(services, config, storage, hasher, options);
+        options.ConfigureServices?.Invoke(services);
 
         if (emulator is not null)
         {

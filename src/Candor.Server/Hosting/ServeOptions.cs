@@ -24,4 +24,7 @@ public sealed class ServeOptions
 
     /// <summary>Environment variable source (tests substitute their own).</summary>
     public Func<string, string?> Environment { get; set; } = System.Environment.GetEnvironmentVariable;
+
+    /// <summary>Extra service registrations applied last (tests register an in-memory transparency log here).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; set; }
 }
