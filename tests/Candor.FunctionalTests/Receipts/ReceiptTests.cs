@@ -100,6 +100,21 @@ public sealed class ReceiptTests(ReceiptHost host) : IClassFixture<ReceiptHost>
         Assert.True(receipt.GetProperty("response").GetProperty("upstream_bytes").GetInt64() > 0);
     }
 
+    [Theory]
+    [InlineData("/v1/chat/completions", """{"model":"m-gemini","max_tokens":50,"temperature":0.4,"top_p":0.9,"seed":3,"stop":["zz"],"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"x"}]}""")]
+    [InlineData("/v1/chat/completions", """{"model":"m-anthropic","max_tokens":50,"temperature":0.4,"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"x"}]}""")]
+    [InlineData("/v1/messages", """{"model":"m-openai","max_tokens":50,"temperature":0.4,"system":"be brief","messages":[{"role":"user","content":"x"}]}""")]
+    [InlineData("/v1/messages", """{"model":"m-gemini","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"x"}]}""")]
+    [InlineData("/v1beta/models/m-openai:generateContent", """{"generationConfig":{"maxOutputTokens":50,"temperature":0.4},"contents":[{"role":"user","parts":[{"text":"x"}]}]}""")]
+    public async Task TranslatedRequests_KeepTheClientsParameters_NoIntegrityFlag(string path, string body)
+    {
+        var exchange = await SendAsync(path, body);
+        Assert.Equal(HttpStatusCode.OK, exchange.Status);
+        var receipt = await CheckedReceiptAsync(exchange);
+        Assert.Equal("translated", receipt.GetProperty("path").GetString());
+        Assert.Equal("[]", receipt.GetProperty("flags").GetRawText());
+    }
+
     [Fact]
     public async Task GeminiFastStream_ReceiptHashesTheDeliveredBytes()
     {
@@ -228,13 +243,34 @@ public sealed class ReceiptTests(ReceiptHost host) : IClassFixture<ReceiptHost>
     }
 
     [Fact]
-    public async Task ServedModelSubstitution_IsFlagged()
+    public async Task ServedModelSubstitution_IsFlaggedAndCounted()
     {
+        long counted = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Candor.Receipts" && instrument.Name == "candor.audit.flags")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "channel" && (string?)tag.Value == "liar")
+                {
+                    Interlocked.Add(ref counted, value);
+                }
+            }
+        });
+        listener.Start();
         var exchange = await SendAsync("/v1/chat/completions", """{"model":"m-liar","messages":[{"role":"user","content":"x"}]}""");
         var receipt = await CheckedReceiptAsync(exchange);
         Assert.Equal("gpt-4o", receipt.GetProperty("model").GetProperty("upstream").GetString());
         Assert.Equal("gpt-4o-mini", receipt.GetProperty("model").GetProperty("reported").GetString());
         Assert.Contains(receipt.GetProperty("flags").EnumerateArray(), f => f.GetString() == AuditFlags.ServedModelMismatch);
+        Assert.True(Interlocked.Read(ref counted) >= 1);
     }
 
     [Fact]
