@@ -107,7 +107,7 @@ public sealed class ReceiptSigner : IDisposable
     {
         name = "";
         publicKey = [];
-        string[] parts = text.Trim().Split('+');
+        string[] parts = text.Trim().Split('+', 3);
         if (parts.Length != 3 || parts[1].Length != 8)
         {
             return false;

@@ -17,6 +17,19 @@ public static class ReceiptVerifier
     /// <summary>Verifies <paramref name="signedReceipt"/> against a signed-note verifier key.</summary>
     public static Result Verify(ReadOnlySpan<byte> signedReceipt, string verifierKey)
     {
+        try
+        {
+            return VerifyCore(signedReceipt, verifierKey);
+        }
+        catch (InvalidOperationException)
+        {
+            // A string with invalid UTF-8 inside otherwise well-formed JSON.
+            return new(false, "the receipt holds invalid UTF-8", null);
+        }
+    }
+
+    private static Result VerifyCore(ReadOnlySpan<byte> signedReceipt, string verifierKey)
+    {
         if (!ReceiptSigner.TryParseVerifierKey(verifierKey, out string name, out byte[] publicKey))
         {
             return new(false, "the verifier key is not an Ed25519 signed-note key (name+hash+base64)", null);
@@ -53,13 +66,20 @@ public static class ReceiptVerifier
         }
 
         byte[] sig;
+        string sigText = Text(signature, "sig") ?? "";
         try
         {
-            sig = Convert.FromBase64String(Text(signature, "sig") ?? "");
+            sig = Convert.FromBase64String(sigText);
         }
         catch (FormatException)
         {
             return new(false, "the signature is not base64", document);
+        }
+
+        // Base64 has spare bits in its last character; only the canonical spelling is accepted.
+        if (!string.Equals(Convert.ToBase64String(sig), sigText, StringComparison.Ordinal))
+        {
+            return new(false, "the signature is not in canonical base64", document);
         }
 
         var canonical = new ArrayBufferWriter<byte>(signedReceipt.Length);

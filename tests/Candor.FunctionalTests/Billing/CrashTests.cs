@@ -9,7 +9,7 @@ using Candor.Storage;
 
 namespace Candor.FunctionalTests.Billing;
 
-/// <summary>kill -9 under load loses no usage record of a response a client received complete: Candor runs
+/// <summary>kill -9 under load loses no usage record and no receipt of a response a client received complete: Candor runs
 /// as its own process, is killed with SIGKILL while clients stream and wait, and the ledger is then
 /// reconciled with what the clients saw.</summary>
 public sealed class CrashTests : IAsyncLifetime
@@ -104,6 +104,7 @@ public sealed class CrashTests : IAsyncLifetime
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
         client.DefaultRequestHeaders.Authorization = new("Bearer", key);
         var completed = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var receipts = new System.Collections.Concurrent.ConcurrentBag<string>();
         var candor = StartCandor(config, port);
         try
         {
@@ -124,6 +125,7 @@ public sealed class CrashTests : IAsyncLifetime
                         };
                         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
                         string id = response.Headers.GetValues("x-request-id").Single();
+                        string receiptId = response.Headers.GetValues("x-candor-receipt").Single();
                         if (response.StatusCode != HttpStatusCode.OK)
                         {
                             continue;
@@ -135,6 +137,7 @@ public sealed class CrashTests : IAsyncLifetime
                             if (events.Count > 0 && events[^1].Data == "[DONE]")
                             {
                                 completed.Add(id);
+                                receipts.Add(receiptId);
                             }
                         }
                         else
@@ -143,6 +146,7 @@ public sealed class CrashTests : IAsyncLifetime
                             if (doc.RootElement.TryGetProperty("choices", out _))
                             {
                                 completed.Add(id);
+                                receipts.Add(receiptId);
                             }
                         }
                     }
@@ -202,8 +206,19 @@ public sealed class CrashTests : IAsyncLifetime
             }
         }
 
+        // And its signed receipt.
+        int missingReceipts = 0;
+        foreach (var id in receipts)
+        {
+            if (await ledger.GetAsync(id, ct) is null)
+            {
+                missingReceipts++;
+            }
+        }
+
         Assert.True(completed.Count >= 150);
         Assert.Equal(0, missing);
+        Assert.Equal(0, missingReceipts);
         var summary = (await ledger.GetSummaryAsync(accountId, ct))!;
         Assert.Equal(summary.LedgerSumMicros, summary.BalanceMicros);
         Assert.Equal(summary.UsageChargeMicros, summary.ChargedMicros);

@@ -1,0 +1,145 @@
+using System.Net.Http.Headers;
+using Candor.Core.Accounts;
+using Candor.Core.Transparency;
+using Candor.Emulator;
+using Candor.Server.Hosting;
+using Candor.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.FunctionalTests.Receipts;
+
+/// <summary>Candor with a data directory (receipts in SQLite), an operator section, an in-memory transparency log,
+/// two configuration keys and channels that misbehave in the ways receipts must record.</summary>
+public sealed class ReceiptHost : IAsyncLifetime
+{
+    public const string Alice = "sk-alice-0123456789abcdefghij";
+    public const string Bob = "sk-bob-0123456789abcdefghijkl";
+
+    private WebApplication? _app;
+    private string? _dir;
+
+    public EmulatorHost Emulator { get; private set; } = null!;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public MemoryTransparencyLog Log { get; } = new();
+
+    public SqliteStore Store => _app!.Services.GetRequiredService<SqliteStore>();
+
+    public string DatabasePath => Path.Combine(_dir!, "data", SqliteStore.DatabaseFileName);
+
+    public async Task InitializeAsync()
+    {
+        Emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
+        _dir = Directory.CreateTempSubdirectory("candor-receipts-").FullName;
+        string emu = Emulator.BaseAddress.ToString().TrimEnd('/');
+        string config = Path.Combine(_dir, "candor.yaml");
+        await File.WriteAllTextAsync(config, $$"""
+            server:
+              data_dir: data
+              default_max_output_tokens: 300
+            operator:
+              name: Test Relay Ltd
+              domain: relay.test
+              contact: ops@relay.test
+              registrations:
+                - { authority: Test Authority, number: TR-0001 }
+            channels:
+              - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY, region: us, registration: GPT-FILING-1 }
+              - { id: an, provider: anthropic, base_url: {{emu}}, api_key_env: UPSTREAM_KEY }
+              - { id: ge, provider: gemini, base_url: {{emu}}, api_key_env: UPSTREAM_KEY }
+              - { id: liar, provider: openai, base_url: {{emu}}/x/report_model=gpt-4o-mini/v1, api_key_env: UPSTREAM_KEY }
+              - { id: broken, provider: openai, base_url: {{emu}}/x/status=500/v1, api_key_env: UPSTREAM_KEY }
+              - { id: cut, provider: openai, base_url: {{emu}}/x/disconnect_after=4;tokens=40/v1, api_key_env: UPSTREAM_KEY }
+              - id: slow
+                provider: openai
+                base_url: {{emu}}/x/latency_ms=5000/v1
+                api_key_env: UPSTREAM_KEY
+                timeouts: { first_byte: 300ms }
+              - { id: trickle, provider: openai, base_url: {{emu}}/x/chunk_ms=200;tokens=200/v1, api_key_env: UPSTREAM_KEY }
+              - { id: inflate, provider: openai, base_url: {{emu}}/x/inflate_usage=400;tokens=100/v1, api_key_env: UPSTREAM_KEY }
+            models:
+              - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
+              - { name: m-anthropic, deployments: [{ channel: an, model: claude-sonnet-4-5 }] }
+              - { name: m-gemini, deployments: [{ channel: ge, model: gemini-2.5-flash }] }
+              - { name: m-liar, deployments: [{ channel: liar, model: gpt-4o }] }
+              - { name: m-500, deployments: [{ channel: broken, model: gpt-4o }] }
+              - { name: m-cut, deployments: [{ channel: cut, model: gpt-4o }] }
+              - { name: m-slow, deployments: [{ channel: slow, model: gpt-4o }] }
+              - { name: m-trickle, deployments: [{ channel: trickle, model: gpt-4o }] }
+              - { name: m-inflate, deployments: [{ channel: inflate, model: gpt-4o }] }
+            keys:
+              - { name: alice, key_env: ALICE_KEY }
+              - { name: bob, key_env: BOB_KEY }
+            """);
+        _app = await CandorServer.BuildAsync(new ServeOptions
+        {
+            ConfigPath = config,
+            Urls = "http://127.0.0.1:0",
+            Environment = static name => name switch
+            {
+                "UPSTREAM_KEY" => "upstream-secret",
+                "ALICE_KEY" => Alice,
+                "BOB_KEY" => Bob,
+                _ => null,
+            },
+            Watch = false,
+            LogLevel = LogLevel.Warning,
+            ConfigureServices = services => services.AddSingleton<ITransparencyLog>(Log),
+        }, new StringWriter());
+        await _app.StartAsync();
+        BaseAddress = new Uri(_app.Urls.First());
+    }
+
+    public HttpClient CreateClient(string key)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>A stored key of a new account with money on it.</summary>
+    public async Task<string> CreateStoredKeyAsync(CancellationToken ct)
+    {
+        var account = await Store.CreateAccountAsync("receipts", Account.DefaultGroup, ct);
+        await Store.TopUpAsync(account.Id, 10_000_000, "test", ct);
+        var key = await Store.CreateKeyAsync(account.Id, "k", ApiKeyLimits.None, isOperator: false, ct);
+        await _app!.Services.GetRequiredService<ApiKeyCache>().RefreshAsync(ct);
+        return key!.PlaintextKey;
+    }
+
+    /// <summary>How many stored receipts name <paramref name="requestId"/>, read straight from the database file.</summary>
+    public async Task<long> CountReceiptsAsync(string requestId)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM receipts WHERE CAST(body AS TEXT) LIKE @pattern";
+        command.Parameters.AddWithValue("@pattern", "%\"request_id\":\"" + requestId + "\"%");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        await Emulator.DisposeAsync();
+        if (_dir is not null)
+        {
+            try
+            {
+                Directory.Delete(_dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
