@@ -47,6 +47,19 @@ public sealed class ChannelApiTests(ChannelsFixture fixture) : IClassFixture<Cha
         var (wrongStatus, wrongChannel, _) = await fixture.ChatAsync("m-vault-wrong");
         Assert.Equal(502, wrongStatus);
         Assert.Equal("vault-wrong", wrongChannel);
+
+        // The upstream's 401 made the router disable the channel; the read API says so and why, and an admin's
+        // enable clears it (the router's state, not the stored flag, which was never set).
+        var (_, disabled) = await fixture.AdminAsync(HttpMethod.Get, "/admin/v1/channels/vault-wrong");
+        var health = disabled.GetProperty("health");
+        Assert.Equal("disabled", health.GetProperty("state").GetString());
+        Assert.False(health.GetProperty("enabled").GetBoolean());
+        Assert.False(string.IsNullOrEmpty(health.GetProperty("disabled_reason").GetString()));
+        Assert.DoesNotContain("sk-not-the-right-one", disabled.ToString(), StringComparison.Ordinal);
+
+        var (enabledStatus, enabled) = await fixture.AdminAsync(HttpMethod.Post, "/admin/v1/channels/vault-wrong/enable");
+        Assert.Equal(200, enabledStatus);
+        Assert.True(enabled.GetProperty("health").GetProperty("enabled").GetBoolean());
     }
 
     [Fact]
@@ -185,13 +198,19 @@ public sealed class ChannelApiTests(ChannelsFixture fixture) : IClassFixture<Cha
         Assert.Equal(200, status);
         Assert.Equal("config", oa.GetProperty("source").GetString());
         Assert.Equal("env", oa.GetProperty("credential").GetProperty("source").GetString());
-        Assert.Equal("unknown", oa.GetProperty("health").GetProperty("state").GetString());
+        Assert.True(oa.GetProperty("health").GetProperty("enabled").GetBoolean());
+        Assert.Contains(oa.GetProperty("health").GetProperty("state").GetString(), new[] { "healthy", "half_open", "cooling_down", "retry_after" });
+        Assert.NotEmpty(oa.GetProperty("health").GetProperty("deployments").EnumerateArray());
+
+        // Enable on a configuration channel clears the router's state for it (a credential failure, open circuits)
+        // and answers with the channel; it changes nothing in the file.
+        var (enableStatus, _) = await fixture.AdminAsync(HttpMethod.Post, "/admin/v1/channels/oa/enable");
+        Assert.Equal(200, enableStatus);
 
         foreach (var (method, path, body) in new (HttpMethod, string, string?)[]
         {
             (HttpMethod.Patch, "/admin/v1/channels/oa", """{"region":"eu"}"""),
             (HttpMethod.Post, "/admin/v1/channels/oa/disable", null),
-            (HttpMethod.Post, "/admin/v1/channels/oa/enable", null),
             (HttpMethod.Delete, "/admin/v1/channels/oa", null),
             (HttpMethod.Post, "/admin/v1/channels", """{"id":"oa","provider":"openai","base_url":"http://127.0.0.1:1/v1"}"""),
         })
