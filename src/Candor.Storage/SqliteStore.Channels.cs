@@ -136,9 +136,40 @@ public sealed partial class SqliteStore : IChannelStore
                 await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            // The accounts' history data keys are sealed under the same ring: re-sealed in the same transaction, so
+            // retiring the old key never leaves a history unreadable (docs/privacy.md, "History").
+            List<(string Id, string AccountId, string Sealed)> keys;
+            using (var select = Command(c, tx, PrivacySql.SelectAllKeys))
+            {
+                keys = await QueryAsync(select, static r => (r.GetString(0), r.GetString(1), r.GetString(2)), cancellationToken).ConfigureAwait(false);
+            }
+
+            var resealedKeys = keys.Select(k => (k.Id, Envelope: ResealDataKey(ring, k.Id, k.AccountId, Convert.FromBase64String(k.Sealed)))).ToList();
+            foreach (var (id, envelope) in resealedKeys)
+            {
+                using var update = Command(c, tx, PrivacySql.UpdateKeySeal)
+                    .Add("@sealed_key", Convert.ToBase64String(envelope))
+                    .Add("@id", id);
+                await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await BumpChannelsVersionAsync(c, tx, cancellationToken).ConfigureAwait(false);
-            return resealed.Count;
+            return resealed.Count + resealedKeys.Count;
         }, cancellationToken);
+
+    private static byte[] ResealDataKey(MasterKeyRing ring, string id, string accountId, byte[] envelope)
+    {
+        var stored = new Candor.Core.Privacy.HistoryDataKey(id, accountId, envelope);
+        byte[] key = Candor.Core.Privacy.HistoryCipher.OpenDataKey(ring, stored);
+        try
+        {
+            return ring.Seal(key, Candor.Core.Privacy.HistoryCipher.KeyBinding(accountId, id));
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+        }
+    }
 
     private Task<bool> ChannelWriteAsync<T>(Func<SqliteCommand, T, SqliteCommand> bind, string sql, T value, CancellationToken cancellationToken) =>
         _db.WriteAsync(async (c, tx) =>

@@ -33,8 +33,9 @@ public interface IChannelStore
     /// <summary>Deletes a deployment. False when there is no such deployment.</summary>
     Task<bool> DeleteDeploymentAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Re-seals every stored credential under <paramref name="ring"/>'s current key, in one transaction
-    /// (the master-key rotation). Returns how many were re-sealed.</summary>
+    /// <summary>Re-seals every envelope stored under the master key (channel credentials and the accounts' history
+    /// data keys) under <paramref name="ring"/>'s current key, in one transaction (the master-key rotation). Returns
+    /// how many were re-sealed.</summary>
     /// <exception cref="System.Security.Cryptography.CryptographicException">A credential does not open with the
     /// ring; nothing is changed.</exception>
     Task<int> ResealCredentialsAsync(MasterKeyRing ring, CancellationToken cancellationToken);

@@ -63,7 +63,7 @@ internal static class CandorCli
                   Stored channels (credentials sealed under the master key, never printed) and the public
                   models they serve; a running server applies a change within a second.
         master-key rotate
-                  Add a master key, re-seal every stored credential under it in one transaction, retire
+                  Add a master key, re-seal every stored credential and history data key under it in one transaction, retire
                   the old key (with CANDOR_MASTER_KEY: re-seal under its highest id).
         """ + VerifyCommands.Usage;
 

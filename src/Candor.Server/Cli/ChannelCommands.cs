@@ -170,7 +170,7 @@ internal static class ChannelCommands
         }
     }
 
-    /// <summary>`candor master-key rotate`: adds a key to <c>master.keys</c>, re-seals every stored credential under it
+    /// <summary>`candor master-key rotate`: adds a key to <c>master.keys</c>, re-seals every stored credential and history data key under it
     /// in one transaction, then retires the older keys. With <c>CANDOR_MASTER_KEY</c> the ring is the operator's: the
     /// credentials are re-sealed under its highest id and the operator removes the older ids from the variable.</summary>
     public static async Task<int> MasterKeyAsync(string verb, string[] rest, TextWriter output, Func<string, string?> environment, CancellationToken cancellationToken)

@@ -27,6 +27,10 @@ internal static class PrivacySql
         ON CONFLICT (account_id) DO NOTHING
         """;
 
+    public const string SelectAllKeys = "SELECT id, account_id, sealed_key FROM history_keys ORDER BY id";
+
+    public const string UpdateKeySeal = "UPDATE history_keys SET sealed_key = @sealed_key WHERE id = @id";
+
     public const string DeleteKey = "DELETE FROM history_keys WHERE account_id = @account_id";
 
     public const string InsertEntry = """

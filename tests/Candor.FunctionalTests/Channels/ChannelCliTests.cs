@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Candor.Core.Channels;
+using Candor.Core.Security;
 using Candor.Emulator;
 using Candor.Server.Cli;
 using Candor.Storage;
@@ -95,6 +96,16 @@ public sealed class ChannelCliTests : IDisposable
         }
 
         Assert.Equal(0, (await RunAsync("channels", "add", "--id", "rot-none", "--provider", "ollama", "--base-url", "http://127.0.0.1:1/v1")).Code);
+        // An account's history data key is sealed under the same ring; the rotation must carry it along.
+        byte[] dataKey;
+        Candor.Core.Privacy.HistoryDataKey sealedKey;
+        using (var before = await SqliteStore.OpenAsync(_data, new Candor.Core.Admission.KeyHasher(ServerSecret.LoadOrCreate(_data)), TimeProvider.System, default))
+        {
+            var account = await before.CreateAccountAsync("history-holder", "default", default);
+            (sealedKey, dataKey) = Candor.Core.Privacy.HistoryCipher.NewDataKey(MasterKeyFile.LoadOrCreate(_data, null), account.Id);
+            await before.AddHistoryKeyAsync(sealedKey, default);
+        }
+
         string keyFile = Path.Combine(_data, MasterKeyFile.FileName);
         string oldLine = (await File.ReadAllLinesAsync(keyFile)).Single(l => l.StartsWith("1:", StringComparison.Ordinal));
 
@@ -102,7 +113,7 @@ public sealed class ChannelCliTests : IDisposable
         Assert.True(rotated.Code == 0, rotated.Err);
         var result = Parse(rotated.Out);
         Assert.Equal(2, result.GetProperty("key_id").GetInt32());
-        Assert.Equal(2, result.GetProperty("resealed").GetInt32());
+        Assert.Equal(3, result.GetProperty("resealed").GetInt32());
         Assert.Equal(1, result.GetProperty("retired")[0].GetInt32());
 
         // The old key is gone from the file; the ring holds only the new one.
@@ -121,6 +132,11 @@ public sealed class ChannelCliTests : IDisposable
         }
 
         Assert.Equal(2, stored.Channels.Count(c => c.SealedCredential is not null));
+
+        var history = await store.GetHistoryKeyAsync(sealedKey.AccountId, default);
+        Assert.NotNull(history);
+        Assert.Equal(2u, MasterKeyRing.KeyIdOf(history!.Sealed));
+        Assert.Equal(dataKey, Candor.Core.Privacy.HistoryCipher.OpenDataKey(ring, history));
 
         // An envelope copied to another channel's row does not open (the associated data binds it to its channel).
         var a = stored.Channels.Single(c => c.Id == "rot-a");
