@@ -90,6 +90,15 @@ public sealed class ChatRelay(
                 return;
             }
 
+            if (context.Receipt is { } draft && context.Redactions is { Changed: true } redactions)
+            {
+                // The receipt lists what redaction changed: entity types and counts, never values.
+                foreach (var (entity, count) in redactions.Counts)
+                {
+                    draft.AddTransformation(new Transformation(Transformation.Redaction, entity, count.ToString(CultureInfo.InvariantCulture)));
+                }
+            }
+
             if (billing is not null && http.Features.Get<Caller>()?.Key is { } key)
             {
                 var (meter, refused) = await billing.AdmitAsync(context, key, request, route, snapshot.Config.DefaultMaxOutputTokens).ConfigureAwait(false);

@@ -88,6 +88,13 @@ internal static class ReceiptEndpoints
                 {
                     w.WriteStartObject("log");
                     w.WriteString("origin", log.Origin);
+                    if (log is Candor.Transparency.Log.TileLog tiles)
+                    {
+                        // The checkpoint signer, in signed-note verifier-key format (c2sp.org/signed-note).
+                        w.WriteString("verifier_key", tiles.VerifierKey);
+                        w.WriteString("checkpoint_url", "/log/checkpoint");
+                    }
+
                     w.WriteNumber("max_merge_delay_s", (long)Math.Ceiling(log.MaxMergeDelay.TotalSeconds));
                     w.WriteEndObject();
                 }
@@ -97,7 +104,8 @@ internal static class ReceiptEndpoints
                 }
 
                 w.WriteStartArray("channels");
-                foreach (var channel in config.Channels)
+                // Every routed channel: the configuration file's and the stored ones.
+                foreach (var channel in snapshots.Current.Channels.Values.Select(static c => c.Settings).OrderBy(static c => c.Id, StringComparer.Ordinal))
                 {
                     w.WriteStartObject();
                     w.WriteString("id", channel.Id);

@@ -34,7 +34,8 @@ public sealed class RedactionTests(RedactionFixture fixture)
         Assert.True(200 == (int)response.StatusCode, body);
         Assert.Equal("translated", response.Headers.GetValues("x-candor-path").Single());
         Assert.Equal("secret=1,email=2,phone=2", response.Headers.GetValues("x-candor-redactions").Single());
-        Assert.Equal("redaction=secret:mask,email:pseudonymize,cn_id:block,phone:pseudonymize", response.Headers.GetValues("x-candor-privacy-policy").Single());
+        Assert.Equal("regions=any; upstream_retention=any; training=any; retention=none; redaction=secret:mask,email:pseudonymize,cn_id:block,phone:pseudonymize",
+            response.Headers.GetValues("x-candor-privacy-policy").Single());
 
         var sent = fixture.Emulator.Journal.Last!;
         AssertRedacted(sent, Email, Phone, "159 1234 5678", Secret);
@@ -45,6 +46,46 @@ public sealed class RedactionTests(RedactionFixture fixture)
         Assert.Contains("Support line ⟦PHONE_", strings, StringComparison.Ordinal);
 
         Assert.Equal(Reply, ClientText(surface, stream, body).Trim());
+
+        // The receipt lists what redaction changed, by entity type and count, and holds none of the values.
+        string receiptId = response.Headers.GetValues("x-candor-receipt").Single();
+        using var receiptResponse = await client.GetAsync("/v1/receipts/" + receiptId, ct);
+        string receiptText = await receiptResponse.Content.ReadAsStringAsync(ct);
+        Assert.True(200 == (int)receiptResponse.StatusCode, receiptText);
+        using var receipt = JsonDocument.Parse(receiptText);
+        var redactions = FindTransformations(receipt.RootElement).Where(t => t.GetProperty("kind").GetString() == "redaction")
+            .ToDictionary(t => t.GetProperty("target").GetString()!, t => t.GetProperty("detail").GetString());
+        Assert.Equal("2", redactions["email"]);
+        Assert.Equal("2", redactions["phone"]);
+        Assert.Equal("1", redactions["secret"]);
+        foreach (string value in new[] { Email, Phone, Secret, "159 1234 5678" })
+        {
+            Assert.DoesNotContain(value, receiptText, StringComparison.Ordinal);
+        }
+    }
+
+    private static IEnumerable<JsonElement> FindTransformations(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                if (property.Name == "transformations" && property.Value.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var t in property.Value.EnumerateArray())
+                    {
+                        yield return t;
+                    }
+                }
+                else
+                {
+                    foreach (var t in FindTransformations(property.Value))
+                    {
+                        yield return t;
+                    }
+                }
+            }
+        }
     }
 
     [Theory]
@@ -88,7 +129,7 @@ public sealed class RedactionTests(RedactionFixture fixture)
         Assert.Contains("'email'", body, StringComparison.Ordinal);
         Assert.DoesNotContain(Email, body, StringComparison.Ordinal);
         Assert.Same(before, fixture.Emulator.Journal.Last);
-        Assert.Equal("redaction=secret:mask,email:block,cn_id:block,phone:pseudonymize", response.Headers.GetValues("x-candor-privacy-policy").Single());
+        Assert.EndsWith("; redaction=secret:mask,email:block,cn_id:block,phone:pseudonymize", response.Headers.GetValues("x-candor-privacy-policy").Single(), StringComparison.Ordinal);
     }
 
     [Fact]

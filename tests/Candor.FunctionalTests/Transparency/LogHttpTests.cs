@@ -59,6 +59,24 @@ public sealed class LogHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WellKnown_PublishesTheLogOriginAndTheCheckpointVerifierKey()
+    {
+        var ct = Json.Timeout();
+        await AppendInOrderAsync(0, 3, ct);
+        var (note, _) = await WaitForCheckpointAsync(3, ct);
+        using var response = await _host.Client.GetAsync("/.well-known/candor", ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        var log = doc.RootElement.GetProperty("log");
+        Assert.Equal(Origin, log.GetProperty("origin").GetString());
+        string published = log.GetProperty("verifier_key").GetString()!;
+        Assert.Equal(_host.VerifierKey, published);
+
+        // What a client learns from the disclosure alone is enough to check a checkpoint.
+        Assert.Null(IndependentVerifier.Checkpoint(published, note, out _));
+    }
+
+    [Fact]
     public async Task CheckpointsProofsAndTiles_VerifyIndependentlyAndAnyFlippedByteFails()
     {
         var ct = Json.Timeout(60);

@@ -26,12 +26,16 @@ public static class RedactionStage
     {
         var policy = context.Privacy.Redaction;
         var headers = context.Http.Response.Headers;
-        headers[RelayHeaders.PrivacyPolicy] = RedactionPolicies.Describe(policy);
         var redactor = new Redactor(policy);
         if (!redactor.Active)
         {
             return null;
         }
+
+        // The privacy admission wrote the routing and retention parts of the policy header; redaction appends its own.
+        string redaction = RedactionPolicies.Describe(policy);
+        string? admitted = headers[RelayHeaders.PrivacyPolicy];
+        headers[RelayHeaders.PrivacyPolicy] = string.IsNullOrEmpty(admitted) ? redaction : admitted + "; " + redaction;
 
         apply(redactor, request);
         context.Redactions = redactor;
