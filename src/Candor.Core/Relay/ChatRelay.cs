@@ -45,10 +45,6 @@ public sealed class ChatRelay(
         var snapshot = snapshots.Current;
         var http = context.Http;
         using var receipt = receipts?.Begin(context, rawBody.Span);
-        if (receipt is not null)
-        {
-            receipt.RequestedModel = request.Model;
-        }
 
         try
         {
@@ -57,6 +53,13 @@ public sealed class ChatRelay(
                 await WriteErrorAsync(context, surface, RelayError.ModelNotFound(request.Model), ReceiptOutcome.Refused).ConfigureAwait(false);
                 Completed(context, "(unknown)", 404);
                 return;
+            }
+
+            // Only a configured public model goes on the receipt: an unknown name is the client's text, which is
+            // never stored (docs/privacy.md, "Retention").
+            if (receipt is not null)
+            {
+                receipt.RequestedModel = request.Model;
             }
 
             // Privacy admission: the configured redaction policy, the effective routing requirement, then only compliant deployments (fail closed).

@@ -3,7 +3,7 @@ using Candor.Core.Privacy;
 
 namespace Candor.UnitTests.Channels;
 
-/// <summary>Configuration channels declare their data policy with region, retention and training.</summary>
+/// <summary>Configuration channels declare their data policy with region and data_policy (retention, training).</summary>
 public sealed class ConfigDataPolicyTests
 {
     private static CandorConfig Load(string channelExtra) => new ConfigLoader(new HashSet<string> { "openai" }, n => n == "K" ? "sk-client-0123456789abcdef" : null).Load($$"""
@@ -18,7 +18,7 @@ public sealed class ConfigDataPolicyTests
     [Fact]
     public void RetentionAndTraining_SetTheDataPolicy()
     {
-        var channel = Load(", retention: none, training: opt_out").Channels[0];
+        var channel = Load(", data_policy: { retention: none, training: opt_out }").Channels[0];
         Assert.Equal(new ChannelDataPolicy("eu", UpstreamRetention.None, TrainingUse.OptOut), channel.DataPolicy);
         Assert.Equal(ChannelOrigin.Config, channel.Origin);
     }
@@ -32,8 +32,8 @@ public sealed class ConfigDataPolicyTests
     [Fact]
     public void UnknownRetention_NamesThePlace()
     {
-        var e = Assert.Throws<ConfigException>(() => Load(", retention: forever"));
-        Assert.Contains("channels[0].retention", e.Message, StringComparison.Ordinal);
-        Assert.Contains("none, limited, retains, unknown", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<ConfigException>(() => Load(", data_policy: { retention: forever }"));
+        Assert.Contains("channels[0].data_policy.retention", e.Message, StringComparison.Ordinal);
+        Assert.Contains("none, limited or retains", e.Message, StringComparison.Ordinal);
     }
 }
