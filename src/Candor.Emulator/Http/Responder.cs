@@ -136,7 +136,7 @@ internal static class Responder
     /// </summary>
     private static async Task AbortAsync(EmulatorCall call)
     {
-        await Task.Delay(150, call.Aborted).ConfigureAwait(false);
+        await Task.Delay(400, call.Aborted).ConfigureAwait(false);
         call.Http.Abort();
     }
 
