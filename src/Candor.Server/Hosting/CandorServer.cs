@@ -107,7 +107,7 @@ public static class CandorServer
 
         TransparencySetup.AddTransparencyLog(services, transparencyLog);
         ReceiptSetup.AddReceipts(services, config, storage, hasher, options);
-        PrivacySetup.AddPrivacy(services, storage);
+        PrivacySetup.AddPrivacy(services, storage, options.Environment);
 
         if (emulator is not null)
         {

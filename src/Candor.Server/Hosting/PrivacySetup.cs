@@ -21,7 +21,7 @@ internal static class PrivacySetup
         }
     }
 
-    public static void AddPrivacy(IServiceCollection services, StoreBootstrapResult? storage)
+    public static void AddPrivacy(IServiceCollection services, StoreBootstrapResult? storage, Func<string, string?> environment)
     {
         if (storage is null)
         {
@@ -31,8 +31,13 @@ internal static class PrivacySetup
 
         services.AddSingleton<IPrivacyStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton(sp => new PrivacyDirectory(sp.GetRequiredService<IPrivacyStore>()));
-        services.TryAddSingleton(_ => MasterKeyFile.LoadOrCreate(storage.DataDirectory));
-        services.AddSingleton<HistoryRecorder>();
+        // The same ring source as the channels: master.keys is re-read when a data key is sealed or opened, so a
+        // `candor master-key rotate` applies without a restart (new data keys are never sealed under a retired key).
+        var ring = ChannelSetup.RingSource(storage.DataDirectory, environment);
+        services.AddSingleton(sp => new HistoryRecorder(
+            sp.GetRequiredService<IPrivacyStore>(), sp.GetRequiredService<PrivacyDirectory>(),
+            () => ring() ?? throw new InvalidOperationException("the master key ring cannot be read"),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<HistoryRecorder>>()));
         services.AddHostedService<PrivacyDirectoryRefresher>();
         services.AddHostedService(sp => sp.GetRequiredService<HistoryRecorder>());
     }

@@ -155,6 +155,46 @@ public sealed partial class HistoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MasterKeyRotation_OnARunningServer_KeepsHistoryReadable_AndSealsNewDataKeysUnderTheNewKey()
+    {
+        var ct = Json.Timeout(90);
+        var recorder = _app.Services.GetRequiredService<HistoryRecorder>();
+        var store = _app.Services.GetRequiredService<SqliteStore>();
+
+        var (firstAccount, _, firstKey) = await NewAccountAsync(ct);
+        using var first = Client(firstKey);
+        (await first.PutAsync("/v1/history/settings", Json.Body("""{"enabled":true}"""), ct)).Dispose();
+        (await ChatAsync(first, "m-any", "before the rotation", stream: false, ct)).Dispose();
+        await recorder.FlushAsync(ct);
+
+        // The CLI rotates while the server runs: the data key is re-sealed under key 2, key 1 is retired.
+        var output = new StringWriter();
+        Assert.Equal(0, await Candor.Server.Cli.CandorCli.RunAsync(["master-key", "rotate", "--data", DataDir], output, new StringWriter(), ct));
+        uint current = MasterKeyFile.LoadOrCreate(DataDir, null).CurrentKeyId;
+        Assert.True(current >= 2, output.ToString());
+
+        // An account that starts keeping history now gets a data key sealed under the new key, not the retired one.
+        var (secondAccount, _, secondKey) = await NewAccountAsync(ct);
+        using var second = Client(secondKey);
+        (await second.PutAsync("/v1/history/settings", Json.Body("""{"enabled":true}"""), ct)).Dispose();
+        (await ChatAsync(second, "m-any", "after the rotation", stream: false, ct)).Dispose();
+        await recorder.FlushAsync(ct);
+        var sealedKey = await store.GetHistoryKeyAsync(secondAccount, ct);
+        Assert.NotNull(sealedKey);
+        Assert.Equal(current, MasterKeyRing.KeyIdOf(sealedKey!.Sealed));
+
+        // Both histories still export from the running server.
+        foreach (var client in new[] { first, second })
+        {
+            using var export = await client.GetAsync("/v1/history", ct);
+            Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+            Assert.Equal(1, (await Json.ReadAsync(export, ct)).GetProperty("data").GetArrayLength());
+        }
+
+        Assert.Equal(current, MasterKeyRing.KeyIdOf((await store.GetHistoryKeyAsync(firstAccount, ct))!.Sealed));
+    }
+
+    [Fact]
     public async Task History_IsOffByDefault_ThenEncrypted_Exported_AndCryptoShredded()
     {
         var ct = Json.Timeout(90);
@@ -207,7 +247,7 @@ public sealed partial class HistoryTests : IAsyncLifetime
         CopyDirectory(DataDir, backup);
         var backupRows = await ReadEntriesAsync(Path.Combine(backup, SqliteStore.DatabaseFileName), accountId, ct);
         Assert.Equal(2, backupRows.Count);
-        var ring = _app.Services.GetRequiredService<MasterKeyRing>();
+        var ring = MasterKeyFile.LoadOrCreate(DataDir, null);
         var backupKey = await ReadKeyAsync(Path.Combine(backup, SqliteStore.DatabaseFileName), accountId, ct);
         Assert.NotNull(backupKey);
 
