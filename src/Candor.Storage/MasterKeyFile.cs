@@ -110,28 +110,6 @@ public static class MasterKeyFile
 
     private static string Line(uint id, byte[] key) => string.Create(CultureInfo.InvariantCulture, $"{id}:{Convert.ToBase64String(key)}");
 
-    private static void WriteAtomically(string path, string content, bool overwrite)
-    {
-        string temporary = $"{path}.{Environment.ProcessId}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temporary, options))
-        {
-            stream.Write(Encoding.ASCII.GetBytes(content + "\n"));
-            stream.Flush(flushToDisk: true);
-        }
-
-        try
-        {
-            File.Move(temporary, path, overwrite);
-        }
-        catch (IOException) when (!overwrite && File.Exists(path))
-        {
-            File.Delete(temporary);
-        }
-    }
+    private static void WriteAtomically(string path, string content, bool overwrite) =>
+        OwnerOnlyFile.Write(path, Encoding.ASCII.GetBytes(content + "\n"), overwrite);
 }

@@ -57,30 +57,6 @@ public static class ReceiptKeyFile
             : throw new InvalidOperationException($"{EnvironmentVariable} must hold exactly {ReceiptSigner.SeedLength} bytes.");
     }
 
-    private static void Create(string path)
-    {
-        // Written to a temporary file and moved into place, as the server secret is.
-        string temporary = $"{path}.{Environment.ProcessId}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        File.Delete(temporary);
-        using (var stream = new FileStream(temporary, options))
-        {
-            stream.Write(RandomNumberGenerator.GetBytes(ReceiptSigner.SeedLength));
-            stream.Flush(flushToDisk: true);
-        }
-
-        try
-        {
-            File.Move(temporary, path, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            File.Delete(temporary);
-        }
-    }
+    private static void Create(string path) =>
+        OwnerOnlyFile.Write(path, RandomNumberGenerator.GetBytes(ReceiptSigner.SeedLength), overwrite: false);
 }

@@ -55,31 +55,6 @@ public static class ServerSecret
             : throw new InvalidOperationException($"{path} must hold exactly {Length} bytes; it holds {secret.Length}.");
     }
 
-    private static void Create(string path)
-    {
-        // Written to a temporary file and moved into place, so a crash never leaves a short secret behind
-        // and two processes starting at once agree on one secret.
-        string temporary = $"{path}.{Environment.ProcessId}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        File.Delete(temporary);
-        using (var stream = new FileStream(temporary, options))
-        {
-            stream.Write(RandomNumberGenerator.GetBytes(Length));
-            stream.Flush(flushToDisk: true);
-        }
-
-        try
-        {
-            File.Move(temporary, path, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            File.Delete(temporary);
-        }
-    }
+    private static void Create(string path) =>
+        OwnerOnlyFile.Write(path, RandomNumberGenerator.GetBytes(Length), overwrite: false);
 }
