@@ -7,6 +7,21 @@ public sealed class RoutingOptions
     /// all attempts; no attempt starts after it (<c>deadline</c>, default 180s).</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(180);
 
+    /// <summary>No attempt starts with less than this left before the deadline. The timer armed for the rest counts
+    /// whole milliseconds and may fire a tick before the deadline by the stopwatch; without this margin the sliver
+    /// left over would start one more attempt that cannot answer in time.</summary>
+    public static readonly TimeSpan MinimumAttemptWindow = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Time left before the deadline of a request that arrived at <paramref name="startTimestamp"/>
+    /// (a <see cref="System.Diagnostics.Stopwatch"/> timestamp); zero when less than
+    /// <see cref="MinimumAttemptWindow"/> is left.</summary>
+    public TimeSpan Remaining(long startTimestamp)
+    {
+        long deadline = startTimestamp + (long)(Deadline.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        var remaining = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), deadline);
+        return remaining < MinimumAttemptWindow ? TimeSpan.Zero : remaining;
+    }
+
     /// <summary>Default policy when no deployment of a model is healthy (<c>all_unhealthy</c>, default fail_fast).</summary>
     public AllUnhealthyPolicy AllUnhealthy { get; set; } = AllUnhealthyPolicy.FailFast;
 

@@ -159,10 +159,9 @@ public sealed class AuxiliaryRelay(
 
         // The data-policy filter narrowed the eligible list before the router sees it.
         var plan = router.Plan(snapshot, route, eligible, null, request.Inputs.Sum(static i => (long)i.Length) / 4);
-        long deadline = context.StartTimestamp + (long)(snapshot.Config.Routing.Deadline.TotalSeconds * Stopwatch.Frequency);
         while (context.Attempts < snapshot.Config.MaxAttempts && !context.Aborted.IsCancellationRequested)
         {
-            if (Stopwatch.GetTimestamp() >= deadline)
+            if (snapshot.Config.Routing.Remaining(context.StartTimestamp) <= TimeSpan.Zero)
             {
                 last ??= UpstreamErrors.Timeout("the request's deadline passed before an upstream answered");
                 break;

@@ -178,11 +178,10 @@ public sealed class ChatRelay(
 
         // Selection is a function over the eligible deployments: the data-policy filter narrowed the list above.
         var plan = router.Plan(snapshot, route, eligible, Router.AffinityKey(route, request, http.Request.Headers), EstimateTokens(rawBody.Length, request));
-        long deadline = context.StartTimestamp + (long)(config.Routing.Deadline.TotalSeconds * Stopwatch.Frequency);
         RelayError? last = null;
         while (context.Attempts < config.MaxAttempts && !context.Aborted.IsCancellationRequested)
         {
-            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            var remaining = config.Routing.Remaining(context.StartTimestamp);
             if (remaining <= TimeSpan.Zero)
             {
                 last ??= UpstreamErrors.Timeout("the request's deadline passed before an upstream answered");

@@ -114,4 +114,17 @@ public sealed class RoutingConfigTests
             """, "routing: { retries: 3 }"));
         Assert.Contains("routing.retries: unknown routing setting", unknown.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Remaining_IsZeroWhenLessThanAnAttemptWindowIsLeft()
+    {
+        var routing = new RoutingOptions { Deadline = TimeSpan.FromMilliseconds(700) };
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        long Ago(double ms) => now - (long)(ms / 1000 * System.Diagnostics.Stopwatch.Frequency);
+
+        // A timer armed for the rest counts whole milliseconds: the sliver it leaves must not start another attempt.
+        Assert.Equal(TimeSpan.Zero, routing.Remaining(Ago(699.5)));
+        Assert.Equal(TimeSpan.Zero, routing.Remaining(Ago(800)));
+        Assert.InRange(routing.Remaining(Ago(100)), TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(600));
+    }
 }
