@@ -163,22 +163,12 @@ public sealed partial class ConfigLoader
             switch (key)
             {
                 case "retention":
-                    retention = Scalar(v, path) switch
-                    {
-                        "none" => UpstreamRetention.None,
-                        "limited" => UpstreamRetention.Limited,
-                        "retains" => UpstreamRetention.Retains,
-                        _ => throw Fail(v, path, "expected none, limited or retains"),
-                    };
+                    retention = Channels.ChannelAttributes.ParseRetention(Scalar(v, path))
+                        ?? throw Fail(v, path, "expected one of " + Channels.ChannelAttributes.RetentionNames);
                     break;
                 case "training":
-                    training = Scalar(v, path) switch
-                    {
-                        "never" => TrainingUse.Never,
-                        "opt_out" => TrainingUse.OptOut,
-                        "yes" => TrainingUse.Yes,
-                        _ => throw Fail(v, path, "expected never, opt_out or yes"),
-                    };
+                    training = Channels.ChannelAttributes.ParseTraining(Scalar(v, path))
+                        ?? throw Fail(v, path, "expected one of " + Channels.ChannelAttributes.TrainingNames);
                     break;
                 default:
                     throw Fail(k, path, "unknown data policy setting (expected retention, training)");

@@ -6,14 +6,16 @@ public sealed class ChannelHealth
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
+    private readonly HealthEvents _events;
     private string? _disabledReason;
     private DateTimeOffset? _disabledAt;
 
-    internal ChannelHealth(string channelId, string fingerprint, TimeProvider time)
+    internal ChannelHealth(string channelId, string fingerprint, TimeProvider time, HealthEvents events)
     {
         ChannelId = channelId;
         Fingerprint = fingerprint;
         _time = time;
+        _events = events;
     }
 
     /// <summary>The channel's public id.</summary>
@@ -52,8 +54,10 @@ public sealed class ChannelHealth
 
             _disabledAt = _time.GetUtcNow();
             Volatile.Write(ref _disabledReason, reason);
-            return true;
         }
+
+        _events.ChannelDisabled(ChannelId, reason);
+        return true;
     }
 
     /// <summary>Re-enables the channel; returns false if it was not disabled.</summary>
@@ -68,7 +72,9 @@ public sealed class ChannelHealth
 
             _disabledAt = null;
             Volatile.Write(ref _disabledReason, null);
-            return true;
         }
+
+        _events.ChannelEnabled(ChannelId);
+        return true;
     }
 }

@@ -42,6 +42,7 @@ public sealed class DeploymentHealth
 
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
+    private readonly HealthEvents _events;
     private readonly TimeBuckets _outcomes = new(OutcomeBuckets);
     private readonly TimeBuckets _minute = new(MinuteBuckets);
     private readonly double[] _latencies = new double[LatencySamples];
@@ -60,12 +61,13 @@ public sealed class DeploymentHealth
     private UpstreamFailure _lastFailure;
     private DateTimeOffset? _lastFailureAt, _lastSuccessAt;
 
-    internal DeploymentHealth(string channelId, string upstreamModel, string fingerprint, TimeProvider time)
+    internal DeploymentHealth(string channelId, string upstreamModel, string fingerprint, TimeProvider time, HealthEvents events)
     {
         ChannelId = channelId;
         UpstreamModel = upstreamModel;
         Fingerprint = fingerprint;
         _time = time;
+        _events = events;
     }
 
     /// <summary>The channel's public id.</summary>
@@ -171,6 +173,7 @@ public sealed class DeploymentHealth
     /// <summary>A success: closes the circuit (a trial's success ends the cooldown), adds the latency sample.</summary>
     internal void RecordSuccess(TimeSpan latency, bool trial, HealthOptions options)
     {
+        bool closed = false;
         lock (_gate)
         {
             var now = _time.GetUtcNow();
@@ -185,6 +188,7 @@ public sealed class DeploymentHealth
                 _state = CircuitState.Closed;
                 _openings = 0;
                 _outcomes.Clear();
+                closed = true;
             }
 
             _outcomes.Add(now.UtcTicks, BucketTicks(_optionsWindow), 1, 0);
@@ -195,12 +199,26 @@ public sealed class DeploymentHealth
             _latencyNext = (_latencyNext + 1) % LatencySamples;
             _latencyCount = Math.Min(_latencyCount + 1, LatencySamples);
         }
+
+        if (closed)
+        {
+            _events.CircuitClosed(ChannelId, UpstreamModel);
+        }
     }
 
     /// <summary>A failure: counts it in the window when it says something about the deployment, opens the
     /// circuit when the window's failure rate crosses the threshold (or a trial failed), and honours the
     /// upstream's Retry-After.</summary>
     internal void RecordFailure(UpstreamFailure failure, TimeSpan elapsed, int? retryAfterSeconds, bool trial, HealthOptions options)
+    {
+        if (RecordFailureLocked(failure, elapsed, retryAfterSeconds, trial, options) is { } opened)
+        {
+            _events.CircuitOpened(ChannelId, UpstreamModel, failure, opened.Cooldown, opened.Openings);
+        }
+    }
+
+    /// <summary>The cooldown and the openings in a row when this failure opened the circuit, else null.</summary>
+    private (TimeSpan Cooldown, int Openings)? RecordFailureLocked(UpstreamFailure failure, TimeSpan elapsed, int? retryAfterSeconds, bool trial, HealthOptions options)
     {
         lock (_gate)
         {
@@ -222,7 +240,7 @@ public sealed class DeploymentHealth
 
             if (!FailureClassifier.CountsAgainstHealth(failure))
             {
-                return;
+                return null;
             }
 
             _totalRequests++;
@@ -234,8 +252,7 @@ public sealed class DeploymentHealth
             ObserveLatencyLocked(now, Math.Max(Math.Max(elapsed.TotalMilliseconds, 2 * _costMs), 250));
             if (trial || _state == CircuitState.HalfOpen)
             {
-                OpenLocked(now, options);
-                return;
+                return OpenLocked(now, options);
             }
 
             _outcomes.Add(now.UtcTicks, BucketTicks(options.Window), 0, 1);
@@ -245,9 +262,11 @@ public sealed class DeploymentHealth
                 long total = ok + failed;
                 if (total >= options.MinRequests && failed >= options.FailureRate * total)
                 {
-                    OpenLocked(now, options);
+                    return OpenLocked(now, options);
                 }
             }
+
+            return null;
         }
     }
 
@@ -326,7 +345,7 @@ public sealed class DeploymentHealth
         _costAt = now;
     }
 
-    private void OpenLocked(DateTimeOffset now, HealthOptions options)
+    private (TimeSpan Cooldown, int Openings) OpenLocked(DateTimeOffset now, HealthOptions options)
     {
         _openings++;
         double factor = Math.Pow(2, Math.Min(_openings - 1, 30));
@@ -334,6 +353,7 @@ public sealed class DeploymentHealth
         _state = CircuitState.Open;
         _openUntil = now + cooldown;
         _trials = 0;
+        return (cooldown, _openings);
     }
 
     private static long BucketTicks(TimeSpan window) => Math.Max(1, window.Ticks / OutcomeBuckets);

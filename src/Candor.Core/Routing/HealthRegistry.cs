@@ -10,8 +10,9 @@ namespace Candor.Core.Routing;
 /// <see cref="DescribeChannel"/> return copies (state, error rate, latency percentiles, in-flight, limits
 /// usage) for the deployments of the given snapshot; <see cref="EnableChannel"/> and <see cref="DisableChannel"/>
 /// are what an admin endpoint calls. Nothing here is persisted: a restart starts healthy.</remarks>
-public sealed class HealthRegistry(TimeProvider time)
+public sealed class HealthRegistry(TimeProvider time, HealthEvents? events = null)
 {
+    private readonly HealthEvents _events = events ?? HealthEvents.None;
     private readonly ConcurrentDictionary<string, ChannelHealth> _channels = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Channel, string Model), DeploymentHealth> _deployments = new();
 
@@ -31,7 +32,7 @@ public sealed class HealthRegistry(TimeProvider time)
                     return existing;
                 }
 
-                var fresh = new ChannelHealth(id, channel.Fingerprint, Time);
+                var fresh = new ChannelHealth(id, channel.Fingerprint, Time, _events);
                 if (_channels.TryUpdate(id, fresh, existing))
                 {
                     return fresh;
@@ -39,7 +40,7 @@ public sealed class HealthRegistry(TimeProvider time)
             }
             else
             {
-                var created = _channels.GetOrAdd(id, _ => new ChannelHealth(id, channel.Fingerprint, Time));
+                var created = _channels.GetOrAdd(id, _ => new ChannelHealth(id, channel.Fingerprint, Time, _events));
                 if (created.Fingerprint == channel.Fingerprint)
                 {
                     return created;
@@ -61,7 +62,7 @@ public sealed class HealthRegistry(TimeProvider time)
                     return existing;
                 }
 
-                var fresh = new DeploymentHealth(key.Id, key.UpstreamModel, channel.Fingerprint, Time);
+                var fresh = new DeploymentHealth(key.Id, key.UpstreamModel, channel.Fingerprint, Time, _events);
                 if (_deployments.TryUpdate(key, fresh, existing))
                 {
                     return fresh;
@@ -69,7 +70,7 @@ public sealed class HealthRegistry(TimeProvider time)
             }
             else
             {
-                var created = _deployments.GetOrAdd(key, k => new DeploymentHealth(k.Channel, k.Model, channel.Fingerprint, Time));
+                var created = _deployments.GetOrAdd(key, k => new DeploymentHealth(k.Channel, k.Model, channel.Fingerprint, Time, _events));
                 if (created.Fingerprint == channel.Fingerprint)
                 {
                     return created;

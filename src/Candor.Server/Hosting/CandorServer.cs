@@ -88,7 +88,8 @@ public static class CandorServer
         services.AddSingleton(hasher);
         services.AddSingleton(holder);
         services.AddSingleton(options.TimeProvider);
-        services.AddSingleton(sp => new HealthRegistry(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new HealthEvents(sp.GetRequiredService<ILogger<HealthEvents>>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(sp => new HealthRegistry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<HealthEvents>()));
         services.AddSingleton(sp => new Router(sp.GetRequiredService<HealthRegistry>(), Random.Shared));
         services.AddHostedService<HealthProber>();
         services.AddSingleton<TokenEstimator>();

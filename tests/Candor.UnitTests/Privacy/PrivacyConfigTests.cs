@@ -72,8 +72,8 @@ public sealed class PrivacyConfigTests
     }
 
     [Theory]
-    [InlineData("retention: none, training: never", "retention: forever, training: never", "channels[0].data_policy.retention: expected none, limited or retains")]
-    [InlineData("retention: none, training: never", "retention: none, training: sometimes", "channels[0].data_policy.training: expected never, opt_out or yes")]
+    [InlineData("retention: none, training: never", "retention: forever, training: never", "channels[0].data_policy.retention: expected one of none, limited, retains, unknown")]
+    [InlineData("retention: none, training: never", "retention: none, training: sometimes", "channels[0].data_policy.training: expected one of never, opt_out, yes, unknown")]
     [InlineData("retention: none, training: never", "retention: none, trained: never", "channels[0].data_policy.trained: unknown data policy setting")]
     [InlineData("region: CN", "region: c n", "channels[0].region: expected a region code")]
     public void InvalidChannelPolicy_NamesThePlace(string from, string to, string expected)

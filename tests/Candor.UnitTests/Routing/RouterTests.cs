@@ -5,7 +5,9 @@ using Candor.Core.Upstream;
 using Candor.Protocols.Canonical;
 using Candor.Providers;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Candor.UnitTests.Support;
 
 namespace Candor.UnitTests.Routing;
 
@@ -14,9 +16,10 @@ public sealed class RouterTests : IDisposable
     private static readonly ProviderRegistry Providers = new(ProviderCatalog.All());
     private readonly UpstreamClients _clients = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly ListLogger<HealthEvents> _log = new();
     private readonly HealthRegistry _health;
 
-    public RouterTests() => _health = new HealthRegistry(_time);
+    public RouterTests() => _health = new HealthRegistry(_time, new HealthEvents(_log));
 
     public void Dispose() => _clients.Dispose();
 
@@ -182,6 +185,16 @@ public sealed class RouterTests : IDisposable
         second.Lease.Succeeded();
         second.Lease.Release();
         Assert.Equal("healthy", _health.DescribeChannel(snapshot, "a")!.Deployments[0].State);
+
+        // Operators are told each change: two openings (the second after the failed trial, with the doubled
+        // cooldown), then the close.
+        Assert.Equal(
+            [
+                (1410, LogLevel.Warning, "Circuit opened for channel a model x at a ServerError failure: no requests for 5s (opening 1 in a row)"),
+                (1410, LogLevel.Warning, "Circuit opened for channel a model x at a Timeout failure: no requests for 10s (opening 2 in a row)"),
+                (1411, LogLevel.Information, "Circuit closed for channel a model x: a request succeeded"),
+            ],
+            _log.Lines);
     }
 
     [Fact]
@@ -279,6 +292,13 @@ public sealed class RouterTests : IDisposable
         Assert.True(_health.EnableChannel(snapshot, "a"));
         Assert.Equal("a", Next(Plan(router, snapshot)).Deployment.ChannelId);
         Assert.False(_health.EnableChannel(snapshot, "nope"));
+        Assert.Equal(
+            [
+                "Channel a disabled: the upstream refused the channel's credential (401 or 403)",
+                "Channel b disabled: maintenance",
+                "Channel a enabled again",
+            ],
+            _log.Lines.Select(l => l.Message));
     }
 
     [Fact]
