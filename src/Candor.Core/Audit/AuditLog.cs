@@ -23,4 +23,7 @@ internal static partial class AuditLog
 
     [LoggerMessage(1605, LogLevel.Warning, "Audit: quarantine of channel {Channel} lifted by an operator")]
     public static partial void Released(this ILogger logger, string channel);
+
+    [LoggerMessage(1606, LogLevel.Error, "Audit: the quarantine of channel {Channel} could not be stored ({Error}); it holds until this process stops")]
+    public static partial void QuarantineStoreFailed(this ILogger logger, string channel, string error);
 }

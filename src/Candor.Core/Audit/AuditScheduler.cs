@@ -4,10 +4,20 @@ using Microsoft.Extensions.Logging;
 
 namespace Candor.Core.Audit;
 
-/// <summary>Wakes on the injected clock when the next audit target is due and runs the due rounds. With audits off it
-/// looks again every minute, so a configuration reload that turns them on takes effect.</summary>
-public sealed class AuditScheduler(ChannelAuditor auditor, SnapshotHolder snapshots, TimeProvider time, ILogger<AuditScheduler> logger) : BackgroundService
+/// <summary>Restores the stored quarantines before the server listens, then wakes on the injected clock when the next
+/// audit target is due and runs the due rounds. With audits off it looks again every minute, so a configuration
+/// reload that turns them on takes effect.</summary>
+public sealed class AuditScheduler(ChannelAuditor auditor, ChannelQuarantine quarantine, SnapshotHolder snapshots, TimeProvider time, ILogger<AuditScheduler> logger)
+    : BackgroundService
 {
+    /// <inheritdoc/>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Fails the start when the store cannot be read: serving a quarantined channel would be failing open.
+        await quarantine.LoadAsync(cancellationToken).ConfigureAwait(false);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -137,7 +137,7 @@ public sealed class ChannelAuditor
     }
 
     /// <summary>Lifts a channel's quarantine and forgets its suspicion (admin action).</summary>
-    public bool Release(string channelId)
+    public async Task<bool> ReleaseAsync(string channelId, CancellationToken cancellationToken)
     {
         lock (_states)
         {
@@ -150,7 +150,7 @@ public sealed class ChannelAuditor
             }
         }
 
-        var released = _quarantine.Release(channelId);
+        var released = await _quarantine.ReleaseAsync(channelId, cancellationToken).ConfigureAwait(false);
         if (released)
         {
             _logger.Released(channelId);
@@ -257,7 +257,7 @@ public sealed class ChannelAuditor
 
         if (verdicts.FirstOrDefault(static v => v.Decision == AuditDecision.Fail) is { } failed)
         {
-            Quarantine(failed);
+            await QuarantineAsync(failed, cancellationToken).ConfigureAwait(false);
         }
 
         Task<ProbeAnswer?> Send(ChannelRuntime to, string upstreamModel, Probe probe, int stratum) => Bounded(concurrency,
@@ -287,7 +287,7 @@ public sealed class ChannelAuditor
             probes, references, decision, round, now);
     }
 
-    private void Quarantine(AuditVerdict failed)
+    private async Task QuarantineAsync(AuditVerdict failed, CancellationToken cancellationToken)
     {
         var reason = failed.Test switch
         {
@@ -300,7 +300,19 @@ public sealed class ChannelAuditor
             _ => string.Create(CultureInfo.InvariantCulture,
                 $"usage: reported output tokens exceed Candor's count by about {(Math.Exp(failed.Statistic / ProbeSet.All.Count) - 1) * 100:0.#}% more than on the reference, in two rounds in a row (threshold {failed.Threshold:G4}, p = {failed.PValue:G3})"),
         };
-        if (_quarantine.Add(new QuarantineEntry(failed.ChannelId, reason, failed.Test, failed.Time)))
+        bool added;
+        try
+        {
+            added = await _quarantine.AddAsync(new QuarantineEntry(failed.ChannelId, reason, failed.Test, failed.Time), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The channel is already out of routing (memory first); only its survival of a restart is lost.
+            _logger.QuarantineStoreFailed(failed.ChannelId, e.GetType().Name);
+            added = true;
+        }
+
+        if (added)
         {
             Interlocked.Increment(ref _alertCount);
             if (_alerts is { Enabled: true })

@@ -5,12 +5,17 @@ namespace Candor.Core.Audit;
 /// <summary>
 /// The channels that failed an audit, with the reason and time. Routing consults <see cref="IsQuarantined"/> before
 /// it tries a deployment (one lock-free dictionary read); an operator lifts a quarantine through the admin API
-/// (<c>DELETE /admin/v1/audit/quarantine/{channel}</c>). In memory: a restart forgets quarantines, and the
-/// scheduler finds a dishonest channel again within the same number of rounds.
+/// (<c>DELETE /admin/v1/audit/quarantine/{channel}</c>). With a data directory every change is written through to
+/// the store and <see cref="LoadAsync"/> restores the quarantines before the server listens, so a restart does not
+/// hand a dishonest channel its traffic back; without one they live in memory only.
 /// </summary>
-public sealed class ChannelQuarantine
+/// <param name="store">Where quarantines are kept across restarts; null keeps them in memory only.</param>
+public sealed class ChannelQuarantine(IQuarantineStore? store = null)
 {
     private readonly ConcurrentDictionary<string, QuarantineEntry> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>Whether quarantines survive a restart.</summary>
+    public bool Durable => store is not null;
 
     /// <summary>True when <paramref name="channelId"/> must receive no client requests.</summary>
     public bool IsQuarantined(string channelId) => !_entries.IsEmpty && _entries.ContainsKey(channelId);
@@ -18,9 +23,52 @@ public sealed class ChannelQuarantine
     /// <summary>The current quarantines, oldest first.</summary>
     public IReadOnlyList<QuarantineEntry> Entries => _entries.Values.OrderBy(static e => e.Since).ToArray();
 
-    /// <summary>Quarantines a channel; returns false when it already was (the first reason stays).</summary>
-    public bool Add(QuarantineEntry entry) => _entries.TryAdd(entry.ChannelId, entry);
+    /// <summary>Restores the stored quarantines (at start).</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        if (store is null)
+        {
+            return;
+        }
 
-    /// <summary>Lifts a quarantine; returns false when the channel was not quarantined.</summary>
-    public bool Release(string channelId) => _entries.TryRemove(channelId, out _);
+        foreach (var entry in await store.ListQuarantinesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            _entries.TryAdd(entry.ChannelId, entry);
+        }
+    }
+
+    /// <summary>Quarantines a channel; returns false when it already was (the first reason stays). The channel leaves
+    /// routing at once; the store is written next (if that fails the quarantine still holds until a restart).</summary>
+    public async Task<bool> AddAsync(QuarantineEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (!_entries.TryAdd(entry.ChannelId, entry))
+        {
+            return false;
+        }
+
+        if (store is not null)
+        {
+            await store.AddQuarantineAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Lifts a quarantine; returns false when the channel was not quarantined. The store is written first,
+    /// so a lifted quarantine never comes back after a restart and a failed write leaves the channel quarantined.</summary>
+    public async Task<bool> ReleaseAsync(string channelId, CancellationToken cancellationToken)
+    {
+        if (!_entries.ContainsKey(channelId))
+        {
+            return false;
+        }
+
+        if (store is not null)
+        {
+            await store.RemoveQuarantineAsync(channelId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return _entries.TryRemove(channelId, out _);
+    }
 }

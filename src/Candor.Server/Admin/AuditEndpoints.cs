@@ -74,7 +74,7 @@ internal static class AuditEndpoints
     private static async Task ReleaseAsync(HttpContext http)
     {
         string channel = AdminHttp.Route(http, "channel");
-        if (!http.RequestServices.GetRequiredService<ChannelAuditor>().Release(channel))
+        if (!await http.RequestServices.GetRequiredService<ChannelAuditor>().ReleaseAsync(channel, http.RequestAborted).ConfigureAwait(false))
         {
             await AdminHttp.NotFoundAsync(http, "quarantined channel").ConfigureAwait(false);
             return;

@@ -214,5 +214,13 @@ internal static class Migrations
             );
             CREATE INDEX ix_receipts_unlogged ON receipts (leaf_index, created_at)
             """),
+        new(9, "audit quarantines", """
+            CREATE TABLE audit_quarantines (
+                channel_id TEXT   PRIMARY KEY,
+                reason     TEXT   NOT NULL,
+                test       TEXT   NOT NULL,
+                since      BIGINT NOT NULL
+            )
+            """),
     ];
 }

@@ -50,18 +50,34 @@ public class AuditHost(string yaml) : IAsyncLifetime
             OperatorKey = boot.OperatorKey!.PlaintextKey;
         }
 
+        await StartServerAsync(cts.Token);
+    }
+
+    /// <summary>Stops Candor and starts a new process-equivalent on the same configuration and data directory
+    /// (memory is lost, the database stays).</summary>
+    public async Task RestartAsync()
+    {
+        await _app!.StopAsync();
+        await _app.DisposeAsync();
+        _app = null;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await StartServerAsync(cts.Token);
+    }
+
+    private async Task StartServerAsync(CancellationToken cancellationToken)
+    {
         _app = await CandorServer.BuildAsync(new ServeOptions
         {
-            ConfigPath = config,
-            DataDirectory = data,
+            ConfigPath = Path.Combine(_dir!, "candor.yaml"),
+            DataDirectory = Path.Combine(_dir!, "data"),
             Urls = "http://127.0.0.1:0",
             Environment = static name => name switch { "UPSTREAM_KEY" => "upstream-secret", "CLIENT_KEY" => ClientKey, _ => null },
             Watch = false,
             LogLevel = LogLevel.Warning,
             TimeProvider = Clock,
             ConfigureServices = services => services.AddSingleton<ITransparencyLog>(Log),
-        }, cancellationToken: cts.Token);
-        await _app.StartAsync(cts.Token);
+        }, cancellationToken: cancellationToken);
+        await _app.StartAsync(cancellationToken);
         BaseAddress = new Uri(_app.Urls.First());
     }
 

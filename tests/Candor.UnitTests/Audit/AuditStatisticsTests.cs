@@ -104,16 +104,44 @@ public sealed class AuditStatisticsTests
     }
 
     [Fact]
-    public void Quarantine_AddKeepsTheFirstReason_ReleaseLifts()
+    public async Task Quarantine_AddKeepsTheFirstReason_ReleaseLifts()
     {
         var quarantine = new ChannelQuarantine();
+        Assert.False(quarantine.Durable);
         Assert.False(quarantine.IsQuarantined("a"));
-        Assert.True(quarantine.Add(new QuarantineEntry("a", "first", "model", DateTimeOffset.UnixEpoch)));
-        Assert.False(quarantine.Add(new QuarantineEntry("a", "second", "usage", DateTimeOffset.UnixEpoch)));
+        Assert.True(await quarantine.AddAsync(new QuarantineEntry("a", "first", "model", DateTimeOffset.UnixEpoch), CancellationToken.None));
+        Assert.False(await quarantine.AddAsync(new QuarantineEntry("a", "second", "usage", DateTimeOffset.UnixEpoch), CancellationToken.None));
         Assert.Equal("first", Assert.Single(quarantine.Entries).Reason);
-        Assert.True(quarantine.Release("a"));
+        Assert.True(await quarantine.ReleaseAsync("a", CancellationToken.None));
         Assert.False(quarantine.IsQuarantined("a"));
-        Assert.False(quarantine.Release("a"));
+        Assert.False(await quarantine.ReleaseAsync("a", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Quarantine_WithAStore_SurvivesARestart_AndALiftedOneStaysLifted()
+    {
+        using var temp = await Candor.UnitTests.Storage.TempStore.CreateAsync();
+        var since = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+        var first = new ChannelQuarantine(temp.Store);
+        Assert.True(first.Durable);
+        Assert.True(await first.AddAsync(new QuarantineEntry("a", "model: MMD 0.4 > 0.2", "model", since), CancellationToken.None));
+        Assert.True(await first.AddAsync(new QuarantineEntry("b", "usage: +20%", "usage", since.AddMinutes(1)), CancellationToken.None));
+        Assert.False(await first.AddAsync(new QuarantineEntry("a", "other", "usage", since), CancellationToken.None));
+
+        await temp.ReopenAsync();
+        var second = new ChannelQuarantine(temp.Store);
+        Assert.False(second.IsQuarantined("a"));
+        await second.LoadAsync(CancellationToken.None);
+        Assert.Equal(
+            [new QuarantineEntry("a", "model: MMD 0.4 > 0.2", "model", since), new QuarantineEntry("b", "usage: +20%", "usage", since.AddMinutes(1))],
+            second.Entries);
+        Assert.True(await second.ReleaseAsync("a", CancellationToken.None));
+
+        await temp.ReopenAsync();
+        var third = new ChannelQuarantine(temp.Store);
+        await third.LoadAsync(CancellationToken.None);
+        Assert.False(third.IsQuarantined("a"));
+        Assert.True(third.IsQuarantined("b"));
     }
 
     private const string Config = """
