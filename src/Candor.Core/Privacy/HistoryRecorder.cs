@@ -24,11 +24,15 @@ public sealed class HistoryRecorder(IPrivacyStore store, PrivacyDirectory direct
 
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long a stop waits for the queued entries to be written.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
     private readonly Channel<HistoryCapture> _queue = Channel.CreateBounded<HistoryCapture>(
         new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
     private readonly ConcurrentDictionary<string, (string Id, byte[] Key)> _keys = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _writing = new(1, 1);
+    private readonly List<HistoryCapture> _batch = new(64);
     private long _pending;
     private long _dropped;
 
@@ -123,7 +127,7 @@ public sealed class HistoryRecorder(IPrivacyStore store, PrivacyDirectory direct
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var purge = PurgeLoopAsync(stoppingToken);
-        var batch = new List<HistoryCapture>(64);
+        var batch = _batch;
         try
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
@@ -140,10 +144,56 @@ public sealed class HistoryRecorder(IPrivacyStore store, PrivacyDirectory direct
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: what is still queued is not written (history is best effort, never at the response's cost).
+            // Stopping: the server has stopped taking requests; StopAsync writes what is still queued (and a batch
+            // whose write was cut).
         }
 
         await purge.ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the writer, then writes what is still queued, within <see cref="DrainTimeout"/> (history never
+    /// holds a shutdown longer; what does not fit is counted as dropped and logged).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // The writer loop has ended when this returns (or never ran, when the stop came first).
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await DrainAsync(_batch).ConfigureAwait(false);
+    }
+
+    private async Task DrainAsync(List<HistoryCapture> batch)
+    {
+        using var timeout = new CancellationTokenSource(DrainTimeout, time);
+        try
+        {
+            while (true)
+            {
+                while (batch.Count < 64 && _queue.Reader.TryRead(out var item))
+                {
+                    batch.Add(item);
+                }
+
+                if (batch.Count == 0)
+                {
+                    return;
+                }
+
+                await WriteBatchAsync(batch, timeout.Token).ConfigureAwait(false);
+                Interlocked.Add(ref _pending, -batch.Count);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            int lost = batch.Count;
+            while (_queue.Reader.TryRead(out _))
+            {
+                lost++;
+            }
+
+            Interlocked.Add(ref _pending, -lost);
+            Interlocked.Add(ref _dropped, lost);
+            logger.HistoryWriteFailed(lost, "stopped before the queue was written");
+        }
     }
 
     private async Task WriteBatchAsync(List<HistoryCapture> batch, CancellationToken cancellationToken)
