@@ -32,6 +32,17 @@ public sealed class PseudonymRoundTripTests
     }
 
     [Fact]
+    public void PlaceholderTypedByTheUser_IsNeverIssued_AndComesBackUnchanged()
+    {
+        var r = Pseudonymizing();
+        const string Typed = "模板里写着⟦EMAIL_1⟧和⟦EMAIL_2⟧，我的邮箱是bob@example.com";
+        string redacted = r.Redact(Typed);
+        Assert.Equal("模板里写着⟦EMAIL_1⟧和⟦EMAIL_2⟧，我的邮箱是⟦EMAIL_3⟧", redacted);
+        Assert.Equal(Typed, r.RestoreAll(redacted, json: false));
+        Assert.Equal("⟦EMAIL_1⟧ → bob@example.com", r.RestoreAll("⟦EMAIL_1⟧ → ⟦EMAIL_3⟧", json: false));
+    }
+
+    [Fact]
     public void StreamedText_SplitAtEveryBoundary_RestoresExactly()
     {
         var r = Pseudonymizing();

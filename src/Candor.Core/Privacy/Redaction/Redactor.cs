@@ -27,6 +27,7 @@ public sealed class Redactor
     private readonly int _kinds;
     private Dictionary<string, string>? _placeholderByValue;
     private Dictionary<string, string>? _valueByPlaceholder;
+    private HashSet<string>? _literals;
 
     /// <summary>Creates the redactor of one request.</summary>
     public Redactor(RedactionPolicy policy)
@@ -88,6 +89,11 @@ public sealed class Redactor
         if (_kinds == 0 || string.IsNullOrEmpty(text))
         {
             return text;
+        }
+
+        if (text.Contains(Open, StringComparison.Ordinal))
+        {
+            ReserveLiterals(text);
         }
 
         List<EntityMatch>? found = null;
@@ -193,6 +199,27 @@ public sealed class Redactor
         sb.Append(quoted, 1, quoted.Length - 2);
     }
 
+    /// <summary>Remembers the placeholder-shaped spans the client's own text holds, so none is issued.</summary>
+    private void ReserveLiterals(string text)
+    {
+        int open = text.IndexOf(Open, StringComparison.Ordinal);
+        while (open >= 0)
+        {
+            int close = text.IndexOf(Close, open + 1);
+            if (close < 0)
+            {
+                return;
+            }
+
+            if (close - open < MaxPlaceholderLength)
+            {
+                (_literals ??= new HashSet<string>(StringComparer.Ordinal)).Add(text.Substring(open, close - open + 1));
+            }
+
+            open = text.IndexOf(Open, open + 1);
+        }
+    }
+
     private string Pseudonym(EntityKind kind, string value)
     {
         _placeholderByValue ??= new Dictionary<string, string>(StringComparer.Ordinal);
@@ -200,7 +227,13 @@ public sealed class Redactor
         string key = string.Concat(EntityNames.LabelOf(kind), ":", value);
         if (!_placeholderByValue.TryGetValue(key, out var placeholder))
         {
-            placeholder = $"{Open}{EntityNames.LabelOf(kind)}_{++_issued[(int)kind]}{Close}";
+            // A placeholder the user typed literally is never issued: its echo in the answer stays what it was.
+            do
+            {
+                placeholder = $"{Open}{EntityNames.LabelOf(kind)}_{++_issued[(int)kind]}{Close}";
+            }
+            while (_literals?.Contains(placeholder) == true);
+
             _placeholderByValue[key] = placeholder;
             _valueByPlaceholder[placeholder] = value;
         }
