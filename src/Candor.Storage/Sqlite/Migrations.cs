@@ -214,5 +214,8 @@ internal static class Migrations
             );
             CREATE INDEX ix_receipts_unlogged ON receipts (leaf_index, created_at)
             """),
+        new(6, "stored redaction policies", """
+            ALTER TABLE privacy_policies ADD COLUMN redaction TEXT
+            """),
     ];
 }
