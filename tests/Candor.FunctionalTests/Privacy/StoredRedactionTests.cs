@@ -164,9 +164,8 @@ public sealed class StoredRedactionTests(StoredRedactionFixture fixture) : IClas
             string body = await blocked.Content.ReadAsStringAsync(ct);
             Assert.Equal(HttpStatusCode.BadRequest, blocked.StatusCode);
             Assert.Same(last, fixture.Emulator.Journal.Last);
-            Assert.Contains("'secret'", body, StringComparison.Ordinal);
             Assert.DoesNotContain(Secret, body, StringComparison.Ordinal);
-            AssertEnvelope(surface, body);
+            Assert.Contains("'secret'", AssertEnvelope(surface, body), StringComparison.Ordinal);
         }
     }
 
@@ -373,7 +372,7 @@ public sealed class StoredRedactionTests(StoredRedactionFixture fixture) : IClas
         {
             string body = await refused.Content.ReadAsStringAsync(ct);
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-            Assert.Contains("'email'", body, StringComparison.Ordinal);
+            Assert.Contains("'email'", AssertEnvelope("anthropic", body), StringComparison.Ordinal);
             Assert.DoesNotContain(Email, body, StringComparison.Ordinal);
             Assert.Same(last, fixture.Emulator.Journal.Last);
         }
@@ -401,7 +400,8 @@ public sealed class StoredRedactionTests(StoredRedactionFixture fixture) : IClas
         Assert.True(put.StatusCode == HttpStatusCode.OK, text);
     }
 
-    private static void AssertEnvelope(string surface, string body)
+    /// <summary>Checks the surface's error envelope; returns its message.</summary>
+    private static string AssertEnvelope(string surface, string body)
     {
         using var doc = JsonDocument.Parse(body);
         switch (surface)
@@ -418,6 +418,8 @@ public sealed class StoredRedactionTests(StoredRedactionFixture fixture) : IClas
                 Assert.Equal("privacy_blocked", doc.RootElement.GetProperty("error").GetProperty("code").GetString());
                 break;
         }
+
+        return doc.RootElement.GetProperty("error").GetProperty("message").GetString()!;
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string surface, bool stream, string user, CancellationToken ct)
