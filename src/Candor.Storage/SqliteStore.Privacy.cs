@@ -44,6 +44,7 @@ public sealed partial class SqliteStore : IPrivacyStore
                 .Add("@never_train", routing.NeverTrain ? 1 : 0)
                 .Add("@history_enabled", policy.HistoryEnabled ? 1 : 0)
                 .Add("@history_days", DbValues.ToDb(policy.HistoryRetentionDays))
+                .Add("@redaction", policy.Redaction is { } redaction ? PrivacySql.ToRedactionJson(redaction) : DBNull.Value)
                 .Add("@updated_at", DbValues.ToMillis(Now()));
             await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return true;

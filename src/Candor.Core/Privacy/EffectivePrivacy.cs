@@ -10,4 +10,18 @@ namespace Candor.Core.Privacy;
 /// <param name="HistoryRetentionDays">How long they are kept (0 when history is off).</param>
 public sealed record EffectivePrivacy(
     DataPolicyRequirement Routing, DataPolicyRequirement Server, DataPolicyRequirement? Account, DataPolicyRequirement? Key,
-    RetentionMode Retention, bool HistoryEnabled, int HistoryRetentionDays);
+    RetentionMode Retention, bool HistoryEnabled, int HistoryRetentionDays)
+{
+    /// <summary>The effective redaction policy: the server's <c>privacy.redaction</c>, narrowed by the account's and then
+    /// the key's (per entity type the strictest action wins).</summary>
+    public RedactionPolicy Redaction { get; init; } = RedactionPolicy.Off;
+
+    /// <summary>The server's redaction policy (<c>privacy.redaction</c>).</summary>
+    public RedactionPolicy ServerRedaction { get; init; } = RedactionPolicy.Off;
+
+    /// <summary>The account's stored redaction policy; null when it sets none (and for a configuration key).</summary>
+    public RedactionPolicy? AccountRedaction { get; init; }
+
+    /// <summary>The key's own redaction policy (stored, or from <c>keys[].privacy.redaction</c>); null when it sets none.</summary>
+    public RedactionPolicy? KeyRedaction { get; init; }
+}

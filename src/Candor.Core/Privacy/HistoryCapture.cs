@@ -66,6 +66,12 @@ public sealed class HistoryCapture
     /// <summary>True when the answer exceeded <see cref="MaxOutputChars"/>.</summary>
     public bool Truncated { get; private set; }
 
+    /// <summary>For an embeddings request: how many vectors the answer held; null for chat.</summary>
+    public int? Embeddings { get; private set; }
+
+    /// <summary>For an embeddings request: the vectors' dimension.</summary>
+    public int Dimensions { get; private set; }
+
     internal string Text => _text.ToString();
 
     internal IReadOnlyList<(string Name, StringBuilder Arguments)> Tools => _tools;
@@ -98,6 +104,15 @@ public sealed class HistoryCapture
                 Keep(_tools[a.ToolIndex].Arguments, a.Fragment);
                 break;
         }
+    }
+
+    /// <summary>Notes an embeddings answer: the model that served it and the shape of the vectors (the vectors
+    /// themselves are not kept; the inputs are, in the request).</summary>
+    public void ObserveEmbeddings(string? servedModel, int count, int dimensions)
+    {
+        ServedModel = servedModel ?? ServedModel;
+        Embeddings = count;
+        Dimensions = dimensions;
     }
 
     /// <summary>Hands the entry to the recorder once, when the request has settled. Never blocks.</summary>

@@ -280,7 +280,7 @@ public sealed class HistoryRecorder(IPrivacyStore store, PrivacyDirectory direct
     }
 
     /// <summary>The entry's plaintext: <c>{request_id, created_at, key_id, surface, model, served_model, outcome,
-    /// truncated, request, response: {text, tool_calls: [{name, arguments}]}}</c>.</summary>
+    /// truncated, request, response: {text, tool_calls: [{name, arguments}], embeddings?: {count, dimensions}}}</c>.</summary>
     private static byte[] Serialize(HistoryCapture c)
     {
         var buffer = new ArrayBufferWriter<byte>(c.Request.Length + c.Text.Length + 512);
@@ -327,6 +327,14 @@ public sealed class HistoryRecorder(IPrivacyStore store, PrivacyDirectory direct
             }
 
             w.WriteEndArray();
+            if (c.Embeddings is { } count)
+            {
+                w.WriteStartObject("embeddings");
+                w.WriteNumber("count", count);
+                w.WriteNumber("dimensions", c.Dimensions);
+                w.WriteEndObject();
+            }
+
             w.WriteEndObject();
             w.WriteEndObject();
         }

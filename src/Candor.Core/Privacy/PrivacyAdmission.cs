@@ -4,9 +4,10 @@ using Candor.Core.Relay;
 
 namespace Candor.Core.Privacy;
 
-/// <summary>The privacy step of admission: resolves the caller's effective policy (server ∩ account ∩ key, or
-/// server ∩ configuration key), puts its routing requirement on <see cref="RelayContext.Privacy"/> (keeping the
-/// record's other parts) and reports it in <see cref="PrivacyHeaders.Policy"/>.</summary>
+/// <summary>The privacy step of admission: resolves the caller's effective policy (server, narrowed by account then key,
+/// or by the configuration key), puts its routing requirement and redaction policy on <see cref="RelayContext.Privacy"/>
+/// and reports the routing and retention parts in <see cref="PrivacyHeaders.Policy"/> (the redaction stage appends its
+/// own part).</summary>
 public static class PrivacyAdmission
 {
     private static readonly PrivacyDirectory NoStore = new();
@@ -16,7 +17,7 @@ public static class PrivacyAdmission
     {
         ArgumentNullException.ThrowIfNull(context);
         var effective = (directory ?? NoStore).Resolve(config, context.Http.Features.Get<Caller>());
-        context.Privacy = context.Privacy with { Routing = effective.Routing };
+        context.Privacy = new PrivacyPolicy(effective.Redaction, effective.Routing);
         context.Http.Response.Headers[PrivacyHeaders.Policy] = PrivacyHeaders.Describe(effective);
         return effective;
     }

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Candor.Core.Admission;
 using Candor.Core.Configuration;
+using Candor.Core.Privacy.Redaction;
 
 namespace Candor.Core.Privacy;
 
@@ -50,8 +51,10 @@ public sealed class PrivacyDirectory(IPrivacyStore? store = null)
     public StoredPrivacy ForKey(string keyId) =>
         _keys.TryGetValue(keyId, out var p) ? p : StoredPrivacy.Empty(PrivacySubject.Key, keyId);
 
-    /// <summary>The effective policy of a caller: the server's requirement, narrowed by the configuration key's or
-    /// by the stored key's account and key policies (stricter wins on every point).</summary>
+    /// <summary>The effective policy of a caller: the server's routing requirement and redaction policy, narrowed by the
+    /// configuration key's, or by the stored key's account and then key policies (stricter wins on every point: a key
+    /// can tighten its account's policy, never loosen it). Reads memory only; the narrowed redaction policy is memoized
+    /// per instance, so a caller whose policies did not change resolves without building a new one.</summary>
     public EffectivePrivacy Resolve(CandorConfig config, Caller? caller)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -63,10 +66,17 @@ public sealed class PrivacyDirectory(IPrivacyStore? store = null)
             var routing = DataPolicyRequirements.Intersect(DataPolicyRequirements.Intersect(server, account.Routing), own.Routing);
             bool history = config.Privacy.Retention == RetentionMode.AccountHistory && account.HistoryEnabled;
             int days = Math.Min(account.HistoryRetentionDays ?? config.Privacy.HistoryRetentionDays, config.Privacy.HistoryRetentionDays);
-            return new EffectivePrivacy(routing, server, account.Routing, own.Routing, config.Privacy.Retention, history, days);
+            return new EffectivePrivacy(routing, server, account.Routing, own.Routing, config.Privacy.Retention, history, days)
+            {
+                Redaction = RedactionPolicies.Narrow(RedactionPolicies.Narrow(config.Redaction, account.Redaction), own.Redaction),
+                ServerRedaction = config.Redaction,
+                AccountRedaction = account.Redaction,
+                KeyRedaction = own.Redaction,
+            };
         }
 
         DataPolicyRequirement? configured = null;
+        RedactionPolicy? configuredRedaction = null;
         if (caller?.ConfigKeyName is { } name)
         {
             foreach (var k in config.Keys)
@@ -74,11 +84,17 @@ public sealed class PrivacyDirectory(IPrivacyStore? store = null)
                 if (string.Equals(k.Name, name, StringComparison.Ordinal))
                 {
                     configured = k.Routing;
+                    configuredRedaction = k.Redaction;
                     break;
                 }
             }
         }
 
-        return new EffectivePrivacy(DataPolicyRequirements.Intersect(server, configured), server, null, configured, config.Privacy.Retention, false, 0);
+        return new EffectivePrivacy(DataPolicyRequirements.Intersect(server, configured), server, null, configured, config.Privacy.Retention, false, 0)
+        {
+            Redaction = RedactionPolicies.Narrow(config.Redaction, configuredRedaction),
+            ServerRedaction = config.Redaction,
+            KeyRedaction = configuredRedaction,
+        };
     }
 }

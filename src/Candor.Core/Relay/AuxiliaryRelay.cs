@@ -15,7 +15,7 @@ namespace Candor.Core.Relay;
 /// upstream failure handling with chat, and answer whole JSON documents.</summary>
 public sealed class AuxiliaryRelay(
     SnapshotHolder snapshots, Router router, TokenEstimator estimator, Candor.Core.Admission.BillingGate? billing = null,
-    Candor.Core.Privacy.PrivacyDirectory? privacy = null)
+    Candor.Core.Privacy.PrivacyDirectory? privacy = null, Candor.Core.Privacy.HistoryRecorder? history = null)
 {
     private const long MaxBody = 16 * 1024 * 1024;
 
@@ -88,8 +88,11 @@ public sealed class AuxiliaryRelay(
         await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
     }
 
-    /// <summary>Relays an embeddings request to the first deployment that can embed.</summary>
-    public async Task EmbeddingsAsync(RelayContext context, Surface surface, EmbeddingRequest request, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse)
+    /// <summary>Relays an embeddings request to the first deployment that can embed. <paramref name="rawBody"/> (the
+    /// client's body) is kept, encrypted, only when the stored key's account opted in to history.</summary>
+    public async Task EmbeddingsAsync(
+        RelayContext context, Surface surface, EmbeddingRequest request, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse,
+        ReadOnlyMemory<byte> rawBody = default)
     {
         var http = context.Http;
         var snapshot = snapshots.Current;
@@ -136,6 +139,13 @@ public sealed class AuxiliaryRelay(
             {
                 await ResponseWriter.WriteErrorAsync(http, surface, blocked).ConfigureAwait(false);
                 return;
+            }
+
+            // Opt-in history, as for chat: captured only for a metered stored key whose account keeps history, and
+            // handed to the background writer when the meter settles.
+            if (meter is not null && caller?.Key is { } owner)
+            {
+                context.History = history?.Begin(snapshot.Config, owner, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
             }
 
             await EmbedAsync(context, surface, request, route, deployments, snapshot, meter, writeResponse).ConfigureAwait(false);
@@ -222,6 +232,7 @@ public sealed class AuxiliaryRelay(
                         lease.ReportTokens(reported.InputTokens ?? 0);
                     }
 
+                    context.History?.ObserveEmbeddings(embeddings.Model, embeddings.Vectors.Count, embeddings.Vectors.Count > 0 ? embeddings.Vectors[0].Length : 0);
                     if (meter is not null)
                     {
                         meter.ChannelId = channel.Settings.Id;

@@ -195,11 +195,11 @@ internal static class AdminOpenApi
             "/accounts/{accountId}/privacy": {
               "parameters": [{ "$ref": "#/components/parameters/accountId" }],
               "get": {
-                "operationId": "getAccountPrivacy", "summary": "Get an account's stored privacy policy: its routing requirement (applies to all its keys) and its opt-in history settings.",
+                "operationId": "getAccountPrivacy", "summary": "Get an account's stored privacy policy: its routing requirement and redaction policy (both apply to all its keys) and its opt-in history settings.",
                 "responses": { "200": { "description": "The account's policy.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AccountPrivacy" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               },
               "put": {
-                "operationId": "setAccountPrivacy", "summary": "Set an account's routing requirement and/or history settings (absent parts are kept). It applies from the next request. Turning history on needs privacy.retention: account_history on the server (409 otherwise).",
+                "operationId": "setAccountPrivacy", "summary": "Set an account's routing requirement, redaction policy and/or history settings (absent parts are kept; null clears routing or redaction). It applies from the next request. A policy only narrows the server's: per entity type the strictest action wins. Turning history on needs privacy.retention: account_history on the server (409 otherwise).",
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AccountPrivacyUpdate" } } } },
                 "responses": { "200": { "description": "The account's policy.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AccountPrivacy" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" }, "409": { "description": "History is disabled on this server.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } }
               }
@@ -207,12 +207,12 @@ internal static class AdminOpenApi
             "/accounts/{accountId}/keys/{keyId}/privacy": {
               "parameters": [{ "$ref": "#/components/parameters/accountId" }, { "$ref": "#/components/parameters/keyId" }],
               "get": {
-                "operationId": "getKeyPrivacy", "summary": "Get a key's own routing requirement (the effective one is the intersection with the server's and the account's).",
+                "operationId": "getKeyPrivacy", "summary": "Get a key's own routing requirement and redaction policy (the effective ones narrow the server's and the account's; see GET /v1/privacy with the key).",
                 "responses": { "200": { "description": "The key's policy.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/KeyPrivacy" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               },
               "put": {
-                "operationId": "setKeyPrivacy", "summary": "Set a key's own routing requirement; it applies from the next request.",
-                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "properties": { "routing": { "$ref": "#/components/schemas/RoutingRequirement" } } } } } },
+                "operationId": "setKeyPrivacy", "summary": "Set a key's own routing requirement and/or redaction policy (absent parts are kept; null clears); it applies from the next request. A key can make its account's policy stricter, never looser.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "properties": { "routing": { "$ref": "#/components/schemas/RoutingRequirement" }, "redaction": { "$ref": "#/components/schemas/RedactionPolicy" } } } } } },
                 "responses": { "200": { "description": "The key's policy.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/KeyPrivacy" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               }
             },
@@ -318,21 +318,37 @@ internal static class AdminOpenApi
                   "never_train": { "type": "boolean", "description": "Only channels that declare training: never." }
                 }
               },
+              "RedactionAction": { "type": "string", "enum": ["allow", "mask", "pseudonymize", "block"], "description": "From least to most strict: allow < pseudonymize < mask < block." },
+              "RedactionPolicy": {
+                "type": ["object", "null"], "additionalProperties": false,
+                "description": "Actions per entity type; unlisted types take 'default' (allow when absent). null sets no policy of its own. It only narrows: per type the strictest of the server's, the account's and the key's action applies.",
+                "properties": {
+                  "default": { "$ref": "#/components/schemas/RedactionAction" },
+                  "secret": { "$ref": "#/components/schemas/RedactionAction" },
+                  "email": { "$ref": "#/components/schemas/RedactionAction" },
+                  "cn_id": { "$ref": "#/components/schemas/RedactionAction" },
+                  "cn_uscc": { "$ref": "#/components/schemas/RedactionAction" },
+                  "bank_card": { "$ref": "#/components/schemas/RedactionAction" },
+                  "phone": { "$ref": "#/components/schemas/RedactionAction" },
+                  "ip": { "$ref": "#/components/schemas/RedactionAction" },
+                  "passport": { "$ref": "#/components/schemas/RedactionAction" }
+                }
+              },
               "HistorySettings": {
                 "type": "object", "additionalProperties": false, "required": ["enabled"],
                 "properties": { "enabled": { "type": "boolean" }, "retention_days": { "type": ["integer", "null"], "minimum": 1, "description": "null = the server's privacy.history.retention_days (also the maximum)." } }
               },
               "AccountPrivacy": {
-                "type": "object", "required": ["object", "account_id", "routing", "history"],
-                "properties": { "object": { "const": "account.privacy" }, "account_id": { "type": "string" }, "routing": { "$ref": "#/components/schemas/RoutingRequirement" }, "history": { "$ref": "#/components/schemas/HistorySettings" } }
+                "type": "object", "required": ["object", "account_id", "routing", "redaction", "history"],
+                "properties": { "object": { "const": "account.privacy" }, "account_id": { "type": "string" }, "routing": { "$ref": "#/components/schemas/RoutingRequirement" }, "redaction": { "$ref": "#/components/schemas/RedactionPolicy" }, "history": { "$ref": "#/components/schemas/HistorySettings" } }
               },
               "AccountPrivacyUpdate": {
                 "type": "object", "additionalProperties": false,
-                "properties": { "routing": { "$ref": "#/components/schemas/RoutingRequirement" }, "history": { "$ref": "#/components/schemas/HistorySettings" } }
+                "properties": { "routing": { "$ref": "#/components/schemas/RoutingRequirement" }, "redaction": { "$ref": "#/components/schemas/RedactionPolicy" }, "history": { "$ref": "#/components/schemas/HistorySettings" } }
               },
               "KeyPrivacy": {
-                "type": "object", "required": ["object", "key_id", "routing"],
-                "properties": { "object": { "const": "key.privacy" }, "key_id": { "type": "string" }, "routing": { "$ref": "#/components/schemas/RoutingRequirement" } }
+                "type": "object", "required": ["object", "key_id", "routing", "redaction"],
+                "properties": { "object": { "const": "key.privacy" }, "key_id": { "type": "string" }, "routing": { "$ref": "#/components/schemas/RoutingRequirement" }, "redaction": { "$ref": "#/components/schemas/RedactionPolicy" } }
               },
               "DataPolicy": {
                 "type": "object", "additionalProperties": false,

@@ -4,7 +4,8 @@ using Candor.Core.Routing;
 
 namespace Candor.Server.Admin;
 
-/// <summary>Privacy policies of accounts and keys, and erasure of an account's history (crypto-shredding). A policy
+/// <summary>Privacy policies of accounts and keys (routing requirement, redaction policy, and for accounts the history
+/// settings; a PUT replaces the parts it names and keeps the others), and erasure of an account's history (crypto-shredding). A policy
 /// written here applies to the next request (the in-memory <see cref="PrivacyDirectory"/> is reloaded). See
 /// docs/privacy.md.</summary>
 internal static class PrivacyAdminEndpoints
@@ -36,11 +37,16 @@ internal static class PrivacyAdminEndpoints
         var directory = http.RequestServices.GetRequiredService<PrivacyDirectory>();
         var config = http.RequestServices.GetRequiredService<SnapshotHolder>().Current.Config;
         var policy = directory.ForAccount(accountId);
-        using (var body = await AdminHttp.ReadObjectAsync(http, "routing", "history").ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, "routing", "redaction", "history").ConfigureAwait(false))
         {
             if (body.RootElement.TryGetProperty("routing", out var routing))
             {
                 policy = policy with { Routing = PrivacyJson.ReadRouting(routing, "routing") };
+            }
+
+            if (body.RootElement.TryGetProperty("redaction", out var redaction))
+            {
+                policy = policy with { Redaction = PrivacyJson.ReadRedaction(redaction, "redaction") };
             }
 
             if (body.RootElement.TryGetProperty("history", out var history))
@@ -84,11 +90,16 @@ internal static class PrivacyAdminEndpoints
 
         var directory = http.RequestServices.GetRequiredService<PrivacyDirectory>();
         var policy = directory.ForKey(key.Id);
-        using (var body = await AdminHttp.ReadObjectAsync(http, "routing").ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, "routing", "redaction").ConfigureAwait(false))
         {
             if (body.RootElement.TryGetProperty("routing", out var routing))
             {
                 policy = policy with { Routing = PrivacyJson.ReadRouting(routing, "routing") };
+            }
+
+            if (body.RootElement.TryGetProperty("redaction", out var redaction))
+            {
+                policy = policy with { Redaction = PrivacyJson.ReadRedaction(redaction, "redaction") };
             }
         }
 
@@ -141,23 +152,8 @@ internal static class PrivacyAdminEndpoints
             "History is disabled on this server (privacy.retention: none); nothing of what is sent or received is kept.", "history.enabled");
 
     private static Task WriteAccountAsync(HttpContext http, StoredPrivacy policy) =>
-        AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("object", "account.privacy");
-            w.WriteString("account_id", policy.SubjectId);
-            PrivacyJson.WriteRouting(w, "routing", policy.Routing);
-            PrivacyJson.WriteHistory(w, policy.HistoryEnabled, policy.HistoryRetentionDays);
-            w.WriteEndObject();
-        });
+        AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => PrivacyJson.WriteStored(w, policy));
 
     private static Task WriteKeyAsync(HttpContext http, StoredPrivacy policy) =>
-        AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("object", "key.privacy");
-            w.WriteString("key_id", policy.SubjectId);
-            PrivacyJson.WriteRouting(w, "routing", policy.Routing);
-            w.WriteEndObject();
-        });
+        AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => PrivacyJson.WriteStored(w, policy));
 }

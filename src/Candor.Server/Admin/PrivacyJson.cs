@@ -1,11 +1,13 @@
 using System.Text.Json;
 using Candor.Core.Privacy;
+using Candor.Core.Privacy.Redaction;
 
 namespace Candor.Server.Admin;
 
 /// <summary>The JSON of privacy policies, shared by the admin API and <c>GET /v1/privacy</c>: a routing requirement
 /// is <c>{"regions": ["cn"] | null, "zero_retention": bool, "never_train": bool}</c> (null regions = any), history
-/// settings are <c>{"enabled": bool, "retention_days": int | null}</c>.</summary>
+/// settings are <c>{"enabled": bool, "retention_days": int | null}</c>, a redaction policy is
+/// <c>{"default": ACTION, "email": ACTION, …}</c> (ACTION = allow, mask, pseudonymize, block; null = none set).</summary>
 internal static class PrivacyJson
 {
     public static void WriteRouting(Utf8JsonWriter w, string name, DataPolicyRequirement? routing)
@@ -35,6 +37,84 @@ internal static class PrivacyJson
         w.WriteBoolean("zero_retention", routing.ZeroRetentionOnly);
         w.WriteBoolean("never_train", routing.NeverTrain);
         w.WriteEndObject();
+    }
+
+    /// <summary>Writes an account's or key's stored policy as the admin API and the CLI show it: <c>account.privacy</c>
+    /// (routing, redaction, history) or <c>key.privacy</c> (routing, redaction).</summary>
+    public static void WriteStored(Utf8JsonWriter w, StoredPrivacy policy)
+    {
+        w.WriteStartObject();
+        bool account = policy.Subject == PrivacySubject.Account;
+        w.WriteString("object", account ? "account.privacy" : "key.privacy");
+        w.WriteString(account ? "account_id" : "key_id", policy.SubjectId);
+        WriteRouting(w, "routing", policy.Routing);
+        WriteRedaction(w, "redaction", policy.Redaction);
+        if (account)
+        {
+            WriteHistory(w, policy.HistoryEnabled, policy.HistoryRetentionDays);
+        }
+
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes a stored policy as set: <c>default</c> and the listed types only; null when none is set.</summary>
+    public static void WriteRedaction(Utf8JsonWriter w, string name, RedactionPolicy? policy)
+    {
+        if (policy is null)
+        {
+            w.WriteNull(name);
+            return;
+        }
+
+        w.WriteStartObject(name);
+        w.WriteString("default", RedactionPolicies.Word(policy.Default));
+        foreach (string entity in EntityNames.All)
+        {
+            if (policy.Actions.TryGetValue(entity, out var action))
+            {
+                w.WriteString(entity, RedactionPolicies.Word(action));
+            }
+        }
+
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes an effective policy: the action of every entity type, and <c>default</c>.</summary>
+    public static void WriteEffectiveRedaction(Utf8JsonWriter w, string name, RedactionPolicy policy)
+    {
+        w.WriteStartObject(name);
+        foreach (string entity in EntityNames.All)
+        {
+            w.WriteString(entity, RedactionPolicies.Word(policy.ActionFor(entity)));
+        }
+
+        w.WriteString("default", RedactionPolicies.Word(policy.Default));
+        w.WriteEndObject();
+    }
+
+    /// <summary>Reads a redaction policy object (<c>default</c> and entity types, each an action word); null clears it.
+    /// A mistake names the field, for example <c>redaction.emial</c>.</summary>
+    public static RedactionPolicy? ReadRedaction(JsonElement e, string field)
+    {
+        if (e.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw new AdminInputException(field, $"{field} must be an object such as {{\"default\": \"allow\", \"email\": \"mask\"}}, or null.");
+        }
+
+        var entries = new List<KeyValuePair<string, string?>>();
+        foreach (var p in e.EnumerateObject())
+        {
+            entries.Add(new(p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : null));
+        }
+
+        return RedactionPolicies.TryCreate(entries, out var policy, out string? bad, out string? error)
+            ? policy
+            : throw new AdminInputException($"{field}.{bad}", error!);
     }
 
     public static void WriteHistory(Utf8JsonWriter w, bool enabled, int? retentionDays)

@@ -39,6 +39,9 @@ internal static class CandorCli
           candor deployments add --model M --channel ID --upstream U [--priority N] [--weight N] [--data DIR]
           candor deployments list [--model M] [--data DIR]
           candor deployments remove --id DEPLOYMENT_ID [--data DIR]
+          candor privacy get --account ID [--key KEY_ID] [--data DIR]
+          candor privacy set --account ID [--key KEY_ID] [--redaction TYPE=ACTION,…|none]
+                             [--regions cn,us|any] [--zero-retention true|false] [--never-train true|false] [--data DIR]
           candor master-key rotate [--data DIR]
           candor version
           candor help
@@ -62,6 +65,10 @@ internal static class CandorCli
         channels, deployments
                   Stored channels (credentials sealed under the master key, never printed) and the public
                   models they serve; a running server applies a change within a second.
+        privacy   The stored privacy policy of an account or one of its keys: redaction actions per entity type
+                  (secret, email, cn_id, cn_uscc, bank_card, phone, ip, passport, default; allow, mask,
+                  pseudonymize, block) and routing requirements. They only narrow the server's policy, and a
+                  key's only narrows its account's. A running server applies a change within 5 seconds.
         master-key rotate
                   Add a master key, re-seal every stored credential and history data key under it in one transaction, retire
                   the old key (with CANDOR_MASTER_KEY: re-seal under its highest id).
@@ -96,6 +103,7 @@ internal static class CandorCli
                 "verify" when args.Length > 1 => await VerifyCommands.RunAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "channels" when args.Length > 1 => await ChannelCommands.ChannelsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
                 "deployments" when args.Length > 1 => await ChannelCommands.DeploymentsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
+                "privacy" when args.Length > 1 => await PrivacyCommands.RunAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "master-key" when args.Length > 1 => await ChannelCommands.MasterKeyAsync(args[1], args[2..], output, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };

@@ -82,6 +82,7 @@ internal static class OpenAIEndpoints
         }
 
         await relay.EmbeddingsAsync(context, surface, request,
-            (response, output) => OpenAIEmbeddingsCodec.WriteResponse(response, request.Model, request.EncodingFormat, output)).ConfigureAwait(false);
+            (response, output) => OpenAIEmbeddingsCodec.WriteResponse(response, request.Model, request.EncodingFormat, output),
+            accepted.Body.WrittenMemory).ConfigureAwait(false);
     }
 }

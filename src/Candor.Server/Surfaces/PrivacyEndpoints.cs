@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Candor.Core.Admission;
 using Candor.Core.Privacy;
+using Candor.Core.Privacy.Redaction;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
 using Candor.Protocols.Canonical;
@@ -9,8 +10,8 @@ using Candor.Server.Admin;
 
 namespace Candor.Server.Surfaces;
 
-/// <summary>What a key may read and do about its own privacy: <c>GET /v1/privacy</c> (its effective policy, for any
-/// key), and with a data directory the account's opt-in history: <c>GET /v1/history</c> (export, decrypted JSON),
+/// <summary>What a key may read and do about its own privacy: <c>GET /v1/privacy</c> (its effective policy: routing,
+/// redaction per entity type, retention; for any key), and with a data directory the account's opt-in history: <c>GET /v1/history</c> (export, decrypted JSON),
 /// <c>DELETE /v1/history</c> (crypto-shredding) and <c>PUT /v1/history/settings</c>. Errors use the OpenAI envelope.
 /// Shapes are in docs/privacy.md.</summary>
 internal static class PrivacyEndpoints
@@ -27,7 +28,17 @@ internal static class PrivacyEndpoints
             var config = snapshots.Current.Config;
             var caller = http.Features.Get<Caller>();
             var effective = directory.Resolve(config, caller);
-            http.Response.Headers[PrivacyHeaders.Policy] = PrivacyHeaders.Describe(effective);
+
+            // The header a relayed request carries: routing and retention, then the redaction part when the policy
+            // redacts anything (as the redaction stage appends it).
+            string header = PrivacyHeaders.Describe(effective);
+            string redaction = RedactionPolicies.Describe(effective.Redaction);
+            if (redaction != "redaction=off")
+            {
+                header += "; " + redaction;
+            }
+
+            http.Response.Headers[PrivacyHeaders.Policy] = header;
             await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
             {
                 w.WriteStartObject();
@@ -49,9 +60,15 @@ internal static class PrivacyEndpoints
                 PrivacyJson.WriteRouting(w, "account", effective.Account);
                 PrivacyJson.WriteRouting(w, "key", effective.Key);
                 w.WriteEndObject();
+                PrivacyJson.WriteEffectiveRedaction(w, "redaction", effective.Redaction);
+                w.WriteStartObject("redaction_sources");
+                PrivacyJson.WriteRedaction(w, "server", ReferenceEquals(effective.ServerRedaction, RedactionPolicy.Off) ? null : effective.ServerRedaction);
+                PrivacyJson.WriteRedaction(w, "account", effective.AccountRedaction);
+                PrivacyJson.WriteRedaction(w, "key", effective.KeyRedaction);
+                w.WriteEndObject();
                 w.WriteString("retention", effective.Retention == RetentionMode.None ? "none" : "account_history");
                 PrivacyJson.WriteHistory(w, effective.HistoryEnabled, effective.HistoryEnabled ? effective.HistoryRetentionDays : null);
-                w.WriteString("header", PrivacyHeaders.Describe(effective));
+                w.WriteString("header", header);
                 w.WriteEndObject();
             }).ConfigureAwait(false);
         });

@@ -214,6 +214,9 @@ internal static class Migrations
             );
             CREATE INDEX ix_receipts_unlogged ON receipts (leaf_index, created_at)
             """),
+        new(6, "stored redaction policies", """
+            ALTER TABLE privacy_policies ADD COLUMN redaction TEXT
+            """),
         new(9, "audit quarantines", """
             CREATE TABLE audit_quarantines (
                 channel_id TEXT   PRIMARY KEY,

@@ -1,4 +1,8 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
 using Candor.Core.Privacy;
+using Candor.Core.Privacy.Redaction;
 using Microsoft.Data.Sqlite;
 
 namespace Candor.Storage.Sqlite;
@@ -8,14 +12,15 @@ namespace Candor.Storage.Sqlite;
 internal static class PrivacySql
 {
     public const string SelectPolicies =
-        "SELECT subject_kind, subject_id, regions, zero_retention, never_train, history_enabled, history_retention_days FROM privacy_policies";
+        "SELECT subject_kind, subject_id, regions, zero_retention, never_train, history_enabled, history_retention_days, redaction FROM privacy_policies";
 
     public const string UpsertPolicy = """
-        INSERT INTO privacy_policies (subject_kind, subject_id, regions, zero_retention, never_train, history_enabled, history_retention_days, updated_at)
-        VALUES (@kind, @id, @regions, @zero_retention, @never_train, @history_enabled, @history_days, @updated_at)
+        INSERT INTO privacy_policies (subject_kind, subject_id, regions, zero_retention, never_train, history_enabled, history_retention_days, redaction, updated_at)
+        VALUES (@kind, @id, @regions, @zero_retention, @never_train, @history_enabled, @history_days, @redaction, @updated_at)
         ON CONFLICT (subject_kind, subject_id) DO UPDATE SET
             regions = excluded.regions, zero_retention = excluded.zero_retention, never_train = excluded.never_train,
-            history_enabled = excluded.history_enabled, history_retention_days = excluded.history_retention_days, updated_at = excluded.updated_at
+            history_enabled = excluded.history_enabled, history_retention_days = excluded.history_retention_days,
+            redaction = excluded.redaction, updated_at = excluded.updated_at
         """;
 
     public const string KeyExists = "SELECT COUNT(*) FROM api_keys WHERE id = @id";
@@ -51,7 +56,38 @@ internal static class PrivacySql
     {
         var subject = r.GetString(0) == "account" ? PrivacySubject.Account : PrivacySubject.Key;
         var regions = r.GetStringOrNull(2) is { } json ? DbValues.FromJsonList(json) : null;
-        return new StoredPrivacy(subject, r.GetString(1), DataPolicyRequirements.Create(regions, r.GetFlag(3), r.GetFlag(4)), r.GetFlag(5), r.GetInt32OrNull(6));
+        return new StoredPrivacy(subject, r.GetString(1), DataPolicyRequirements.Create(regions, r.GetFlag(3), r.GetFlag(4)), r.GetFlag(5), r.GetInt32OrNull(6),
+            r.GetStringOrNull(7) is { } redaction ? FromRedactionJson(redaction) : null);
+    }
+
+    /// <summary>A redaction policy as stored: <c>{"default":"allow","email":"mask",…}</c>, only the listed types.</summary>
+    public static string ToRedactionJson(RedactionPolicy policy)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("default", RedactionPolicies.Word(policy.Default));
+            foreach (var (name, action) in policy.Actions.OrderBy(static a => a.Key, StringComparer.Ordinal))
+            {
+                w.WriteString(name, RedactionPolicies.Word(action));
+            }
+
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Reads a stored redaction policy. A row that no longer parses (an entity type a later version removed)
+    /// fails the load rather than silently weakening the policy.</summary>
+    public static RedactionPolicy FromRedactionJson(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var entries = doc.RootElement.EnumerateObject().Select(static p => new KeyValuePair<string, string?>(p.Name, p.Value.GetString())).ToList();
+        return RedactionPolicies.TryCreate(entries, out var policy, out _, out string? error)
+            ? policy
+            : throw new InvalidDataException("A stored redaction policy is invalid: " + error);
     }
 
     public static HistoryEntry ReadEntry(SqliteDataReader r) =>

@@ -48,6 +48,7 @@ public sealed partial class HistoryTests : IAsyncLifetime
             models:
               - { name: m-any, deployments: [{ channel: us-open, model: gpt-4o-mini }, { channel: cn-zdr, model: gpt-4o-mini }] }
               - { name: m-us, deployments: [{ channel: us-open, model: gpt-4o-mini }] }
+              - { name: m-embed, deployments: [{ channel: us-open, model: text-embedding-3-small }] }
             """);
         var console = new StringWriter();
         _app = await CandorServer.BuildAsync(new ServeOptions
@@ -192,6 +193,52 @@ public sealed partial class HistoryTests : IAsyncLifetime
         }
 
         Assert.Equal(current, MasterKeyRing.KeyIdOf((await store.GetHistoryKeyAsync(firstAccount, ct))!.Sealed));
+    }
+
+    [Fact]
+    public async Task EmbeddingsHistory_KeepsTheInputsEncrypted_AndExportsThem()
+    {
+        var ct = Json.Timeout(90);
+        var (_, keyId, key) = await NewAccountAsync(ct);
+        using var client = Client(key);
+        var recorder = _app.Services.GetRequiredService<HistoryRecorder>();
+        string before = "canary-embed-before-" + Guid.NewGuid().ToString("N");
+        string canary = "canary-embed-" + Guid.NewGuid().ToString("N");
+
+        // Off by default: an embeddings request before the opt-in is not kept.
+        using (var off = await client.PostAsync("/v1/embeddings", Json.Body($$"""{"model":"m-embed","input":["{{before}}"]}"""), ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, off.StatusCode);
+        }
+
+        using (var on = await client.PutAsync("/v1/history/settings", Json.Body("""{"enabled":true}"""), ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, on.StatusCode);
+        }
+
+        using (var embed = await client.PostAsync("/v1/embeddings", Json.Body($$"""{"model":"m-embed","input":["{{canary}}","second input"]}"""), ct))
+        {
+            string text = await embed.Content.ReadAsStringAsync(ct);
+            Assert.True(embed.StatusCode == HttpStatusCode.OK, text);
+            Assert.EndsWith("retention=history", embed.Headers.GetValues(PrivacyHeaders.Policy).Single(), StringComparison.Ordinal);
+        }
+
+        await recorder.FlushAsync(ct);
+
+        // Only ciphertext reaches the data directory.
+        Assert.Empty(FilesContaining(DataDir, canary));
+
+        using var export = await client.GetAsync("/v1/history", ct);
+        var data = (await Json.ReadAsync(export, ct)).GetProperty("data").EnumerateArray().ToList();
+        var entry = Assert.Single(data);
+        Assert.Equal("m-embed", entry.GetProperty("model").GetString());
+        Assert.Equal(keyId, entry.GetProperty("key_id").GetString());
+        Assert.Equal("complete", entry.GetProperty("outcome").GetString());
+        Assert.Equal(canary, entry.GetProperty("request").GetProperty("input")[0].GetString());
+        var embeddings = entry.GetProperty("response").GetProperty("embeddings");
+        Assert.Equal(2, embeddings.GetProperty("count").GetInt32());
+        Assert.True(embeddings.GetProperty("dimensions").GetInt32() > 0);
+        Assert.DoesNotContain(before, entry.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,6 +8,11 @@ public static class RedactionPolicies
 {
     private static readonly ConditionalWeakTable<RedactionPolicy, string> Summaries = [];
 
+    // Narrowed policies by (outer, inner) instance. Policies are immutable and held by the configuration snapshot and
+    // the privacy directory, so a request resolves its effective policy without allocating; entries go when either
+    // policy is collected (a reload or a changed stored policy).
+    private static readonly ConditionalWeakTable<RedactionPolicy, ConditionalWeakTable<RedactionPolicy, RedactionPolicy>> Narrowed = [];
+
     /// <summary>How strongly an action keeps a value from the upstream: allow &lt; pseudonymize &lt; mask &lt; block.</summary>
     public static int Strength(EntityAction action) => action switch
     {
@@ -17,13 +22,31 @@ public static class RedactionPolicies
         _ => 3,
     };
 
-    /// <summary>The stricter of two policies, type by type: a key's policy can tighten the server default, never loosen it.</summary>
-    public static RedactionPolicy Narrow(RedactionPolicy outer, RedactionPolicy inner)
+    /// <summary>The stricter of two policies, type by type (allow &lt; pseudonymize &lt; mask &lt; block, and the same for
+    /// the default of unlisted types): an inner policy (the account's under the server's, the key's under the
+    /// account's) can tighten the outer one, never loosen it. Returns <paramref name="outer"/> itself when
+    /// <paramref name="inner"/> is null or <see cref="RedactionPolicy.Off"/>; results are memoized per pair of
+    /// instances.</summary>
+    public static RedactionPolicy Narrow(RedactionPolicy outer, RedactionPolicy? inner)
     {
-        if (ReferenceEquals(inner, RedactionPolicy.Off))
+        ArgumentNullException.ThrowIfNull(outer);
+        if (inner is null || ReferenceEquals(inner, RedactionPolicy.Off) || ReferenceEquals(inner, outer))
         {
             return outer;
         }
+
+        var byInner = Narrowed.GetOrCreateValue(outer);
+        if (!byInner.TryGetValue(inner, out var narrowed))
+        {
+            byInner.TryAdd(inner, Combine(outer, inner));
+            byInner.TryGetValue(inner, out narrowed);
+        }
+
+        return narrowed!;
+    }
+
+    private static RedactionPolicy Combine(RedactionPolicy outer, RedactionPolicy inner)
+    {
 
         var actions = new Dictionary<string, EntityAction>(StringComparer.Ordinal);
         foreach (string name in EntityNames.All)
@@ -63,6 +86,58 @@ public static class RedactionPolicies
         EntityAction.Pseudonymize => "pseudonymize",
         _ => "block",
     };
+
+    /// <summary>Builds a policy from <c>(name, action word)</c> pairs as the admin API and the CLI take them: <c>default</c>
+    /// or an entity name (<see cref="EntityNames.All"/>), each at most once, and an action word. On a mistake returns
+    /// false with the offending name in <paramref name="field"/> and a message that names the accepted values.</summary>
+    public static bool TryCreate(
+        IEnumerable<KeyValuePair<string, string?>> entries, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RedactionPolicy? policy,
+        out string? field, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var actions = new Dictionary<string, EntityAction>(StringComparer.Ordinal);
+        var fallback = EntityAction.Allow;
+        bool sawDefault = false;
+        policy = null;
+        foreach (var (name, word) in entries)
+        {
+            field = name;
+            if (name != "default" && !EntityNames.TryParse(name, out _))
+            {
+                error = $"Unknown entity type '{name}' (expected default or one of {string.Join(", ", EntityNames.All)}).";
+                return false;
+            }
+
+            if (word is null || !TryParseAction(word, out var action))
+            {
+                error = word is null
+                    ? $"The action for '{name}' must be one of allow, mask, pseudonymize or block."
+                    : $"Unknown action '{word}' for '{name}' (expected allow, mask, pseudonymize or block).";
+                return false;
+            }
+
+            if (name == "default" ? sawDefault : actions.ContainsKey(name))
+            {
+                error = $"'{name}' is given more than once.";
+                return false;
+            }
+
+            if (name == "default")
+            {
+                sawDefault = true;
+                fallback = action;
+            }
+            else
+            {
+                actions[name] = action;
+            }
+        }
+
+        field = null;
+        error = null;
+        policy = new RedactionPolicy(actions, fallback);
+        return true;
+    }
 
     /// <summary>Parses a configuration word.</summary>
     public static bool TryParseAction(string word, out EntityAction action)
