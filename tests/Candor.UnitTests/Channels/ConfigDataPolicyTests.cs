@@ -34,6 +34,6 @@ public sealed class ConfigDataPolicyTests
     {
         var e = Assert.Throws<ConfigException>(() => Load(", data_policy: { retention: forever }"));
         Assert.Contains("channels[0].data_policy.retention", e.Message, StringComparison.Ordinal);
-        Assert.Contains("none, limited or retains", e.Message, StringComparison.Ordinal);
+        Assert.Contains("expected one of none, limited, retains, unknown", e.Message, StringComparison.Ordinal);
     }
 }
