@@ -34,8 +34,8 @@ TMP=$B/results/tmp
 OUT=${OUT:-$B/results}
 CANDOR_DLL=${CANDOR_DLL:-src/Candor.Server/bin/Release/net10.0/candor.dll}
 PROFILE=${PROFILE:-0}
-# perf resolves JIT-compiled frames through /tmp/perf-PID.map.
-if [[ $PROFILE == 1 ]]; then export DOTNET_PerfMapEnabled=1; fi
+# perf resolves JIT-compiled frames through /tmp/perf-PID.map (written only without W^X double mapping).
+if [[ $PROFILE == 1 ]]; then export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0; fi
 RESULTS=$TMP/results.jsonl
 export BENCH_UPSTREAM_KEY=sk-bench-upstream
 export BENCH_CLIENT_KEY=sk-bench-client-0123456789abcdef
@@ -249,7 +249,9 @@ profile() {
   local perf_pid=$!
   run_wrk profile "$label" 64 "$url" "$body" "$key" "" "$DUR" 0
   wait "$perf_pid" || true
-  perf report -i "$data" --no-children --sort symbol --percent-limit 0.5 --stdio 2>/dev/null | grep -v '^$' | head -150 >"${data%.data}.txt" || true
+  { perf report -i "$data" --no-children --sort dso -g none --percent-limit 0.5 --stdio 2>/dev/null
+    perf report -i "$data" --no-children --sort dso,symbol -g none --percent-limit 0.3 --stdio 2>/dev/null; } \
+    | grep -v -e '^$' -e '^#' | head -200 >"${data%.data}.txt" || true
   log "profile of $label: ${data%.data}.txt"
 }
 
@@ -442,7 +444,7 @@ if has "$TARGETS" candor && has "$SCENARIOS" full; then
     run_loadgen full-stream candor-full ",\"conns\":16" stream --url "$url" --body "$(chat_body bench-fast-t20 "$STREAM_OPTS")" \
       --headers "$(headers_json "authorization: Bearer $FULL_KEY")" --conns 16 --duration "$DUR"
   done
-  if [[ $PROFILE == 1 ]]; then profile candor-full "$url" "$(chat_body bench-fast)" "$FULL_KEY"; fi
+  if [[ $PROFILE == 1 ]]; then ROUND=1 profile candor-full "$url" "$(chat_body bench-fast)" "$FULL_KEY"; fi
   # The log's size after the load: every request's receipt is appended (warm-up included).
   sleep 2
   size=$(curl -s "http://127.0.0.1:$CANDOR_PORT/log/checkpoint" | sed -n 2p)
