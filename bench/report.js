@@ -95,6 +95,36 @@ if (billedConns.length) {
     + 'and SettlementConcurrent16 (bench/Candor.Benchmarks/BillingBenchmarks.cs) give the same costs in isolation.', '');
 }
 
+// ---- every feature on against the bare fast path (issue 7) ----
+const fullConns = [...new Set(rows.filter((r) => r.scenario === 'full').map((r) => r.conns))].sort((a, b) => a - b);
+if (fullConns.length) {
+  md.push('## Every feature on vs the bare fast path (wrk, bench-fast)', '');
+  md.push('*Every feature on*: a stored key (admission, rate limits, reservation, metering, usage record and charge committed with fsync), '
+    + 'a server-wide redaction policy (the prompt has nothing to redact: the scan runs, the fast path still serves), a signed receipt '
+    + 'stored in SQLite before the answer completes and appended to the transparency log. *Bare fast path*: the `chat` scenario\'s '
+    + 'configuration key without a data directory (a signed receipt in memory, no metering, no redaction), a separate process.', '');
+  md.push('| conns | bare req/s | full req/s | × | bare p50 ms | full p50 ms | full p99 ms | bare CPU ms/req | full CPU ms/req | full req/s range | × Portkey | errors |');
+  md.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const c of fullConns) {
+    const a = find('chat', 'candor-fast', { conns: c });
+    const b = find('full', 'candor-full', { conns: c });
+    if (!b) continue;
+    const w = b.result;
+    const errs = w.err_connect + w.err_read + w.err_write + w.err_status + w.err_timeout;
+    md.push(`| ${c} | ${f(a?.result.rps, 0)} | ${f(w.rps, 0)} | ${ratio(w.rps, a?.result.rps)} | ${f(a?.result.p50_ms)} | ${f(w.p50_ms)} | ${f(w.p99_ms)} | `
+      + `${f(a?.cpu_per, 3)} | ${f(b.cpu_per, 3)} | ${b.spread ?? '–'} | ${ratio(w.rps, find('chat', 'portkey', { conns: c })?.result.rps)} | ${errs} |`);
+  }
+  const fs16 = find('full-stream', 'candor-full');
+  const bs16 = find('stream', 'candor-fast', { conns: 16 });
+  if (fs16) {
+    md.push('', `Streams (16 at once, 20 tokens): every feature on ${f(fs16.result.streams_per_s, 0)} streams/s at ${f(fs16.cpu_per, 3)} CPU ms/stream, `
+      + `TTFB p50 ${f(fs16.result.ttfb_p50_ms, 3)} ms` + (bs16 ? `; bare fast path ${f(bs16.result.streams_per_s, 0)} streams/s at ${f(bs16.cpu_per, 3)} ms, TTFB p50 ${f(bs16.result.ttfb_p50_ms, 3)} ms.` : '.'));
+  }
+  const logRow = rows.find((r) => r.scenario === 'full-log');
+  if (logRow) md.push('', `Transparency log size after the run: ${logRow.log_size ?? 'unknown'} receipts.`);
+  md.push('');
+}
+
 // ---- streaming ----
 if (rows.some((r) => r.scenario === 'stream')) {
   md.push('## Streamed chat, 20 tokens per answer, 0 ms upstream (Node client)', '');
@@ -177,8 +207,13 @@ const openAdded = find('open', 'candor-fast') && find('open', 'direct') ? find('
 const ttfbAdded = find('stream', 'candor-fast', { conns: 1 }) && find('stream', 'direct', { conns: 1 })
   ? find('stream', 'candor-fast', { conns: 1 }).result.ttfb_p50_ms - find('stream', 'direct', { conns: 1 }).result.ttfb_p50_ms : null;
 const slowPeak = slowMem ? Math.max(slowMem.hwm_kb, slowMem.rss_peak_sampled_kb) / 1024 : null;
-md.push('## Issue 7 targets (Candor fast path, bare: auth only — metering, redaction and receipts are not built yet)', '');
+md.push('## Issue 7 targets (Candor fast path, bare: a configuration key and a signed receipt in memory)', '');
 md.push('| target | measured | verdict |', '|---|---|---|');
+const bestFull = Math.max(0, ...rows.filter((r) => r.scenario === 'full').map((r) => find('full', 'candor-full', { conns: r.conns })?.result.rps ?? 0)) || null;
+if (bestFull) {
+  const fx = bestRps('portkey') ? bestFull / bestRps('portkey') : null;
+  md.push(`| ≥ 10× Portkey's req/s on one core, every feature on | best median req/s ${f(bestFull, 0)} vs ${f(bestRps('portkey'), 0)} = ${fx === null ? '–' : f(fx, 1) + '×'} | ${verdict(fx === null ? null : fx >= 10)} |`);
+}
 const rx = bestRps('portkey') ? bestRps('candor-fast') / bestRps('portkey') : null;
 md.push(`| ≥ 10× Portkey's req/s on one core | best median req/s ${f(bestRps('candor-fast'), 0)} vs ${f(bestRps('portkey'), 0)} = ${rx === null ? '–' : f(rx, 1) + '×'}`
   + `${c16('candor-fast') && c16('portkey') ? ` (at 16 conns ${f(c16('candor-fast') / c16('portkey'), 1)}×)` : ''} | ${verdict(rx === null ? null : rx >= 10)} |`);

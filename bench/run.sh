@@ -8,9 +8,11 @@
 #   QUICK=1 bench/run.sh         # smoke run: 1 round of 3 s per measurement, 200 slow streams
 #   ROUNDS=3 DURATION=5 bench/run.sh   # the defaults: 3 interleaved rounds of 5 s; the report takes medians
 #   NICE=-5 bench/run.sh         # run the benchmark processes at a higher priority (shared machines)
-#   SCENARIOS=chat,stream bench/run.sh    # a subset (chat, stream, open, slow, big, billed)
+#   SCENARIOS=chat,stream bench/run.sh    # a subset (chat, stream, open, slow, big, billed, full)
 #   TARGETS=direct,candor bench/run.sh    # a subset (direct, nginx, candor, portkey)
 #   SKIP_BUILD=1 bench/run.sh    # use the existing Release build
+#   CANDOR_DLL=/tmp/old/candor.dll SKIP_BUILD=1 OUT=/tmp/old-results bench/run.sh   # another build; report elsewhere
+#   PROFILE=1 bench/run.sh       # also record a perf CPU profile of Candor (extra, unmeasured 64-connection run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,12 +25,17 @@ NICE=${NICE:-0}
 CANDOR_WARM=${CANDOR_WARM:-$([[ $QUICK == 1 ]] && echo 2 || echo 10)}
 RUN0=(taskset -c 0) RUN1=(taskset -c 1)
 if [[ $NICE != 0 ]]; then RUN0=(nice -n "$NICE" taskset -c 0) RUN1=(nice -n "$NICE" taskset -c 1); fi
-SCENARIOS=${SCENARIOS:-chat,stream,open,slow,big,billed}
+SCENARIOS=${SCENARIOS:-chat,stream,open,slow,big,billed,full}
 TARGETS=${TARGETS:-direct,nginx,candor,portkey}
 CONCURRENCY=${CONCURRENCY:-16 64 256}
 OPEN_RATE=${OPEN_RATE:-1000}
 EMU_PORT=19100 CANDOR_PORT=19200 NGINX_PORT=19300 PORTKEY_PORT=19400   # the emulator port is also in candor-bench.yaml
 TMP=$B/results/tmp
+OUT=${OUT:-$B/results}
+CANDOR_DLL=${CANDOR_DLL:-src/Candor.Server/bin/Release/net10.0/candor.dll}
+PROFILE=${PROFILE:-0}
+# perf resolves JIT-compiled frames through /tmp/perf-PID.map (written only without W^X double mapping).
+if [[ $PROFILE == 1 ]]; then export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0; fi
 RESULTS=$TMP/results.jsonl
 export BENCH_UPSTREAM_KEY=sk-bench-upstream
 export BENCH_CLIENT_KEY=sk-bench-client-0123456789abcdef
@@ -193,7 +200,7 @@ EOF
       wait_port $NGINX_PORT ;;
     candor)
       port_free $CANDOR_PORT
-      "${RUN0[@]}" dotnet src/Candor.Server/bin/Release/net10.0/candor.dll serve --config "$B/candor-bench.yaml" \
+      "${RUN0[@]}" dotnet "$CANDOR_DLL" serve --config "$B/candor-bench.yaml" \
         --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor.log" 2>&1 &
       TARGET_PID=$!
       PIDS+=("$TARGET_PID")
@@ -233,6 +240,21 @@ run_loadgen() {
   log "$scenario $label: $out"
 }
 
+# PROFILE=1: an extra, unmeasured 64-connection run with perf sampling Candor's process; the report is
+# written beside the raw results ($TMP/perf-LABEL-rROUND.txt, symbols from the runtime's perf map).
+profile() {
+  [[ $PROFILE == 1 ]] || return 0
+  local label=$1 url=$2 body=$3 key=$4 data=$TMP/perf-$1-r$ROUND.data
+  perf record -F 499 -g -p "$TARGET_PID" -o "$data" -- sleep "$DUR" >/dev/null 2>&1 &
+  local perf_pid=$!
+  run_wrk profile "$label" 64 "$url" "$body" "$key" "" "$DUR" 0
+  wait "$perf_pid" || true
+  { perf report -i "$data" --no-children --sort dso -g none --percent-limit 0.5 --stdio 2>/dev/null
+    perf report -i "$data" --no-children --sort dso,symbol -g none --percent-limit 0.3 --stdio 2>/dev/null; } \
+    | grep -v -e '^$' -e '^#' | head -200 >"${data%.data}.txt" || true
+  log "profile of $label: ${data%.data}.txt"
+}
+
 headers_json() { # "k: v|k2: v2" → {"k":"v","k2":"v2"}
   local IFS='|' pair out="" k v
   for pair in $1; do
@@ -245,7 +267,7 @@ headers_json() { # "k: v|k2: v2" → {"k":"v","k2":"v2"}
 
 # Candor says which path served (x-candor-path): make sure the labels are true.
 check_path() {
-  local label=$1 url=$2 model=$3 smodel=$4 key=$5 want=${1#candor-} got sgot
+  local label=$1 url=$2 model=$3 smodel=$4 key=$5 want=${6:-${1#candor-}} got sgot
   got=$(curl -s -o /dev/null -D - "$url" -H "authorization: Bearer $key" -H 'content-type: application/json' \
     -d "$(chat_body "$model")" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-candor-path" {print $2}')
   sgot=$(curl -sN -o /dev/null -D - "$url" -H "authorization: Bearer $key" -H 'content-type: application/json' \
@@ -284,6 +306,7 @@ measure_target() {
     fi
     if has "$SCENARIOS" chat; then
       for c in $CONCURRENCY; do run_wrk chat "$label" "$c" "$url" "$(chat_body "$model")" "$key" "$headers" "$DUR"; done
+      if [[ $label == candor-* ]]; then profile "$label" "$url" "$(chat_body "$model")" "$key"; fi
     fi
     if has "$SCENARIOS" stream; then
       local sbody auth
@@ -360,14 +383,14 @@ if has "$TARGETS" candor && has "$SCENARIOS" billed; then
   log "== candor: billed stored key vs configuration key"
   DATA=$TMP/data
   json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
-  CLI=(dotnet src/Candor.Server/bin/Release/net10.0/candor.dll)
+  CLI=(dotnet "$CANDOR_DLL")
   "${CLI[@]}" init --data "$DATA" >/dev/null
   ACCOUNT=$("${CLI[@]}" accounts create --name bench --data "$DATA" | json_field id)
   "${CLI[@]}" topup --account "$ACCOUNT" --amount 1000000 --data "$DATA" >/dev/null
   STORED_KEY=$("${CLI[@]}" keys create --account "$ACCOUNT" --name bench --rpm 100000000 --tpm 2000000000 --data "$DATA" \
     | json_field key)
   port_free $CANDOR_PORT
-  "${RUN0[@]}" dotnet src/Candor.Server/bin/Release/net10.0/candor.dll serve --config "$B/candor-bench.yaml" --data "$DATA" \
+  "${RUN0[@]}" dotnet "$CANDOR_DLL" serve --config "$B/candor-bench.yaml" --data "$DATA" \
     --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor-billed.log" 2>&1 &
   TARGET_PID=$!
   PIDS+=("$TARGET_PID")
@@ -389,6 +412,47 @@ if has "$TARGETS" candor && has "$SCENARIOS" billed; then
   stop "$TARGET_PID"
 fi
 
+# ---- Candor with every feature on (issue 7): a stored key (admission, metering, durable settlement), redaction
+# on (bench/candor-bench.yaml plus a server-wide redaction policy; the bench prompt has nothing to redact, so the
+# scan runs and the fast path still serves), a signed receipt stored in SQLite and appended to the transparency log.
+# Compare with the bare fast path of the 'chat' scenario (configuration key, no data directory) of the same run.
+if has "$TARGETS" candor && has "$SCENARIOS" full; then
+  log "== candor: every feature on"
+  DATA=$TMP/data-full
+  json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
+  CLI=(dotnet "$CANDOR_DLL")
+  "${CLI[@]}" init --data "$DATA" >/dev/null
+  ACCOUNT=$("${CLI[@]}" accounts create --name bench --data "$DATA" | json_field id)
+  "${CLI[@]}" topup --account "$ACCOUNT" --amount 1000000 --data "$DATA" >/dev/null
+  FULL_KEY=$("${CLI[@]}" keys create --account "$ACCOUNT" --name bench --rpm 100000000 --tpm 2000000000 --data "$DATA" \
+    | json_field key)
+  { cat "$B/candor-bench.yaml"
+    printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'; } >"$TMP/candor-bench-full.yaml"
+  port_free $CANDOR_PORT
+  "${RUN0[@]}" dotnet "$CANDOR_DLL" serve --config "$TMP/candor-bench-full.yaml" --data "$DATA" \
+    --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor-full.log" 2>&1 &
+  TARGET_PID=$!
+  PIDS+=("$TARGET_PID")
+  wait_port $CANDOR_PORT
+  url="http://127.0.0.1:$CANDOR_PORT/v1/chat/completions"
+  run_wrk warmup candor-full 16 "$url" "$(chat_body bench-fast)" "$FULL_KEY" "" "$CANDOR_WARM" 0
+  "${RUN1[@]}" node "$B/loadgen.js" stream --url "$url" --body "$(chat_body bench-fast-t20 "$STREAM_OPTS")" \
+    --headers "$(headers_json "authorization: Bearer $FULL_KEY")" --conns 4 --duration "$CANDOR_WARM" >/dev/null
+  check_path candor-full "$url" bench-fast bench-fast-t20 "$FULL_KEY" fast
+  for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    for c in $CONCURRENCY; do run_wrk full candor-full "$c" "$url" "$(chat_body bench-fast)" "$FULL_KEY" "" "$DUR"; done
+    run_loadgen full-stream candor-full ",\"conns\":16" stream --url "$url" --body "$(chat_body bench-fast-t20 "$STREAM_OPTS")" \
+      --headers "$(headers_json "authorization: Bearer $FULL_KEY")" --conns 16 --duration "$DUR"
+  done
+  if [[ $PROFILE == 1 ]]; then ROUND=1 profile candor-full "$url" "$(chat_body bench-fast)" "$FULL_KEY"; fi
+  # The log's size after the load: every request's receipt is appended (warm-up included).
+  sleep 2
+  size=$(curl -s "http://127.0.0.1:$CANDOR_PORT/log/checkpoint" | sed -n 2p)
+  [[ $size =~ ^[0-9]+$ ]] || size=null
+  record "{\"scenario\":\"full-log\",\"target\":\"candor-full\",\"log_size\":$size}"
+  stop "$TARGET_PID"
+fi
+
 # ---- machine and report ----
 cat >"$TMP/machine.json" <<EOF
 {"date":"$(date -u +%Y-%m-%dT%H:%M:%SZ)","nproc":$(nproc),"cpu":"$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)",
@@ -396,5 +460,6 @@ cat >"$TMP/machine.json" <<EOF
  "wrk":"$(wrk -v 2>&1 | head -1 | awk '{print $2}')","portkey":"1.15.2","commit":"$(git rev-parse --short HEAD)",
  "quick":$QUICK,"duration_s":$DUR,"rounds":$ROUNDS,"nice":$NICE,"loadavg_start":"$LOAD_START","loadavg_end":"$(cut -d" " -f1-3 /proc/loadavg)"}
 EOF
-node "$B/report.js" "$RESULTS" "$TMP/machine.json" "$B/results"
-log "wrote bench/results/latest.{json,md,svg}"
+mkdir -p "$OUT"
+node "$B/report.js" "$RESULTS" "$TMP/machine.json" "$OUT"
+log "wrote $OUT/latest.{json,md,svg}"

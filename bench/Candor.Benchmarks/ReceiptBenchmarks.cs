@@ -36,4 +36,13 @@ public class ReceiptBenchmarks
     /// <summary>Canonicalize, sign, wrap: what <c>ReceiptService.SealAsync</c> does before the store write.</summary>
     [Benchmark]
     public int SignReceipt() => ReceiptService.SignCanonical(_signer, Receipt).Length;
+
+    /// <summary>The Ed25519 signature alone over a receipt-sized message: the floor of any receipt.</summary>
+    [Benchmark]
+    public byte Ed25519Sign()
+    {
+        Span<byte> signature = stackalloc byte[ReceiptSigner.SignatureLength];
+        _signer.Sign(Receipt, signature);
+        return signature[0];
+    }
 }

@@ -31,6 +31,9 @@ internal sealed class HashingBufferWriter(IBufferWriter<byte> inner) : IBufferWr
     /// <summary>The SHA-256 of everything written so far (the hash keeps running).</summary>
     public byte[] CurrentHash() => _hash.GetCurrentHash();
 
+    /// <summary>Writes the SHA-256 of everything written so far into <paramref name="digest"/> (the hash keeps running).</summary>
+    public void CurrentHash(Span<byte> digest) => _hash.GetCurrentHash(digest);
+
     /// <inheritdoc/>
     public void Dispose() => _hash.Dispose();
 }

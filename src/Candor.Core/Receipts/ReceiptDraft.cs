@@ -15,6 +15,7 @@ public sealed class ReceiptDraft : IDisposable
     private readonly List<Transformation> _attemptTransformations = [];
     private readonly List<string> _flags = [];
     private IncrementalHash? _upstream;
+    private byte[]? _upstreamWhole;
     private HashingBufferWriter? _delivered;
     private int _sealed;
 
@@ -96,6 +97,15 @@ public sealed class ReceiptDraft : IDisposable
     /// <summary>The audit flags raised so far.</summary>
     public IReadOnlyList<string> Flags => _flags;
 
+    /// <summary>The request-wide transformations (listed first on the receipt).</summary>
+    internal List<Transformation> RequestTransformations => _transformations;
+
+    /// <summary>The last attempt's transformations (listed after the request-wide ones).</summary>
+    internal List<Transformation> AttemptTransformations => _attemptTransformations;
+
+    /// <summary>The audit flags, for iteration without an enumerator allocation.</summary>
+    internal List<string> FlagList => _flags;
+
     /// <summary>True once sealed.</summary>
     public bool IsSealed => Volatile.Read(ref _sealed) != 0;
 
@@ -126,12 +136,14 @@ public sealed class ReceiptDraft : IDisposable
         UpstreamBytes = 0;
         _upstream?.Dispose();
         _upstream = null;
+        _upstreamWhole = null;
     }
 
     /// <summary>Wraps the upstream's body so that what is read through it is hashed.</summary>
     public Stream HashUpstream(Stream body)
     {
         _upstream?.Dispose();
+        _upstreamWhole = null;
         _upstream = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         return new HashingReadStream(body, _upstream, n => UpstreamBytes += n);
     }
@@ -140,8 +152,8 @@ public sealed class ReceiptDraft : IDisposable
     public void HashUpstream(ReadOnlySpan<byte> body)
     {
         _upstream?.Dispose();
-        _upstream = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        _upstream.AppendData(body);
+        _upstream = null;
+        _upstreamWhole = SHA256.HashData(body);
         UpstreamBytes = body.Length;
     }
 
@@ -165,10 +177,51 @@ public sealed class ReceiptDraft : IDisposable
     }
 
     /// <summary>SHA-256 of the upstream response as read; null when nothing was read.</summary>
-    internal byte[]? UpstreamSha256() => _upstream?.GetCurrentHash();
+    internal byte[]? UpstreamSha256()
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        return UpstreamSha256(digest) ? digest.ToArray() : null;
+    }
+
+    /// <summary>Writes the SHA-256 of the upstream response as read into <paramref name="digest"/> (32 bytes);
+    /// false when nothing was read.</summary>
+    internal bool UpstreamSha256(Span<byte> digest)
+    {
+        if (_upstreamWhole is { } whole)
+        {
+            whole.CopyTo(digest);
+            return true;
+        }
+
+        if (_upstream is { } running)
+        {
+            running.GetCurrentHash(digest);
+            return true;
+        }
+
+        return false;
+    }
 
     /// <summary>SHA-256 of the bytes written for the client (empty-input hash when none were).</summary>
-    internal byte[] DeliveredSha256() => _delivered?.CurrentHash() ?? SHA256.HashData([]);
+    internal byte[] DeliveredSha256()
+    {
+        var digest = new byte[SHA256.HashSizeInBytes];
+        DeliveredSha256(digest);
+        return digest;
+    }
+
+    /// <summary>Writes the SHA-256 of the bytes written for the client into <paramref name="digest"/> (32 bytes).</summary>
+    internal void DeliveredSha256(Span<byte> digest)
+    {
+        if (_delivered is { } delivered)
+        {
+            delivered.CurrentHash(digest);
+        }
+        else
+        {
+            SHA256.HashData([], digest);
+        }
+    }
 
     /// <summary>Bytes written for the client.</summary>
     internal long DeliveredBytes => _delivered?.Length ?? 0;

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
@@ -29,6 +29,13 @@ public sealed class ReceiptService : IDisposable
 
     private static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How many owners' pseudonyms are cached before the cache starts over.</summary>
+    private const int PseudonymCacheLimit = 100_000;
+
+    /// <summary>The per-thread buffer a receipt is written and signed in (signing is synchronous).</summary>
+    [ThreadStatic]
+    private static PooledBufferWriter? t_buffer;
+
     private readonly ReceiptSigner _signer;
     private readonly IReceiptStore _store;
     private readonly KeyHasher _pseudonyms;
@@ -40,6 +47,10 @@ public sealed class ReceiptService : IDisposable
     private readonly Counter<long>? _signed;
     private readonly Counter<long>? _flags;
     private readonly Histogram<double>? _sealTime;
+    private readonly byte[] _signatureHead;
+    private readonly ConcurrentDictionary<string, Owner> _storedOwners = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Owner> _configOwners = new(StringComparer.Ordinal);
+    private int _cachedOwners;
 
     /// <summary>Creates the service.</summary>
     /// <param name="signer">The relay's receipt key.</param>
@@ -58,6 +69,7 @@ public sealed class ReceiptService : IDisposable
         _time = time;
         _logger = logger;
         _log = log;
+        _signatureHead = SignatureHead(signer);
         if (meterFactory is not null)
         {
             _meter = meterFactory.Create("Candor.Receipts");
@@ -83,8 +95,8 @@ public sealed class ReceiptService : IDisposable
     {
         ArgumentNullException.ThrowIfNull(context);
         var caller = context.Http.Features.Get<Caller>();
-        string owner = caller?.Key is { } key ? "key:" + key.Id : "config:" + (caller?.Name ?? "-");
-        var draft = new ReceiptDraft(NewId(), context.RequestId, context.SurfaceName, owner, caller?.Key?.AccountId, Pseudonym(owner), clientBody);
+        var owner = caller?.Key is { } key ? OwnerOf(_storedOwners, key.Id, "key:") : OwnerOf(_configOwners, caller?.Name ?? "-", "config:");
+        var draft = new ReceiptDraft(NewId(), context.RequestId, context.SurfaceName, owner.Id, caller?.Key?.AccountId, owner.Pseudonym, clientBody);
         context.Receipt = draft;
         context.Http.Response.Headers[Header] = draft.Id;
         return draft;
@@ -92,6 +104,28 @@ public sealed class ReceiptService : IDisposable
 
     /// <summary>The pseudonymous key id for an owner: 32 hex digits of HMAC-SHA256 under the server secret.</summary>
     public string Pseudonym(string ownerId) => _pseudonyms.Hash("receipt-owner:" + ownerId)[..32].ToLowerInvariant();
+
+    /// <summary>The owner id and pseudonym of a key, computed once per key (the secret never changes while the
+    /// process runs). The cache starts over past <see cref="PseudonymCacheLimit"/> owners.</summary>
+    private Owner OwnerOf(ConcurrentDictionary<string, Owner> cache, string name, string prefix)
+    {
+        if (cache.TryGetValue(name, out var owner))
+        {
+            return owner;
+        }
+
+        string id = prefix + name;
+        owner = new Owner(id, Pseudonym(id));
+        if (Interlocked.Increment(ref _cachedOwners) > PseudonymCacheLimit)
+        {
+            _storedOwners.Clear();
+            _configOwners.Clear();
+            Interlocked.Exchange(ref _cachedOwners, 0);
+        }
+
+        cache[name] = owner;
+        return owner;
+    }
 
     /// <summary>Runs the audits, signs the receipt and stores it; once per request (later calls do nothing). Called
     /// before the flush that completes the response, after settlement.</summary>
@@ -122,12 +156,21 @@ public sealed class ReceiptService : IDisposable
         }
 
         Audit(draft, meter);
-        var body = Sign(draft, context, meter, charge, outcome, status, _time.GetUtcNow());
-        var stored = new StoredReceipt(draft.Id, draft.OwnerId, draft.AccountId, _time.GetUtcNow(), body, null);
+        var now = _time.GetUtcNow();
+        var body = Sign(draft, context, meter, charge, outcome, status, now);
+        var stored = new StoredReceipt(draft.Id, draft.OwnerId, draft.AccountId, now, body, null);
         try
         {
-            using var timeout = new CancellationTokenSource(StoreTimeout);
-            await _store.SaveAsync(stored, timeout.Token).ConfigureAwait(false);
+            // The timer is armed only when the write did not complete at once (the memory store always does).
+            var saving = _store.SaveAsync(stored, CancellationToken.None);
+            if (!saving.IsCompleted)
+            {
+                await saving.WaitAsync(StoreTimeout, _time).ConfigureAwait(false);
+            }
+            else
+            {
+                await saving.ConfigureAwait(false);
+            }
         }
 #pragma warning disable CA1031 // A failed write must not break the response; it is logged.
         catch (Exception e)
@@ -212,245 +255,302 @@ public sealed class ReceiptService : IDisposable
         }
     }
 
-    /// <summary>Builds the receipt JSON, canonicalizes it and signs it; returns the signed receipt's bytes:
-    /// <c>{"receipt":{…},"signature":{"alg":"Ed25519","key_id":…,"key_name":…,"sig":…}}</c>, itself canonical.</summary>
+    /// <summary>Writes the receipt directly in canonical form (RFC 8785: members in sorted order, minimal escapes),
+    /// signs those bytes and wraps them; returns the signed receipt's bytes:
+    /// <c>{"receipt":{…},"signature":{"alg":"Ed25519","key_id":…,"key_name":…,"sig":…}}</c>, itself canonical.
+    /// No JSON is parsed: the unit tests check that the output equals its own <see cref="Jcs"/> canonicalization.</summary>
     internal byte[] Sign(ReceiptDraft draft, RelayContext context, RequestMeter? meter, long? charge, string outcome, int status, DateTimeOffset now)
     {
-        using var raw = new PooledBufferWriter(2048);
-        using (var w = new Utf8JsonWriter((IBufferWriter<byte>)raw))
-        {
-            Write(w, draft, context, meter, charge, outcome, status, now, _log);
-        }
-
-        return SignCanonical(_signer, raw.WrittenSpan);
+        ReceiptMetering? metering = meter is null ? null : new ReceiptMetering(
+            meter.PromptCount, meter.Output.Count, meter.Decision is { IsFree: false } decision ? decision.Billed : null, charge, meter.Price);
+        return Sign(draft, draft.ReportedUsage ?? meter?.Reported, metering, outcome, status, now);
     }
 
-    /// <summary>Canonicalizes <paramref name="receiptJson"/> and wraps it with its signature.</summary>
+    /// <summary>The receipt of <paramref name="draft"/> with the given figures, signed (see the other overload).</summary>
+    internal byte[] Sign(ReceiptDraft draft, Usage? reported, ReceiptMetering? metering, string outcome, int status, DateTimeOffset now)
+    {
+        var w = t_buffer ??= new PooledBufferWriter(4096);
+        w.Clear();
+        try
+        {
+            w.Write("{\"receipt\":"u8);
+            int start = w.WrittenCount;
+            WriteReceipt(w, draft, reported, metering, outcome, status, now, _log is null ? null : _log.Origin, _log is null ? 0 : (long)Math.Ceiling(_log.MaxMergeDelay.TotalSeconds));
+            Span<byte> signature = stackalloc byte[ReceiptSigner.SignatureLength];
+            _signer.Sign(w.WrittenSpan[start..], signature);
+            w.Write(_signatureHead);
+            CanonicalJsonWriter.Base64String(w, signature);
+            w.Write("}}"u8);
+            return w.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            if (w.DangerousArray.Length > 64 * 1024)
+            {
+                // A receipt is about 1.5 KB; a huge one (long upstream ids) does not pin its buffer to the thread.
+                w.Dispose();
+                t_buffer = null;
+            }
+        }
+    }
+
+    /// <summary>Canonicalizes <paramref name="receiptJson"/> and wraps it with its signature (for receipt JSON built
+    /// elsewhere; the relay writes canonical bytes directly).</summary>
     public static byte[] SignCanonical(ReceiptSigner signer, ReadOnlySpan<byte> receiptJson)
     {
         ArgumentNullException.ThrowIfNull(signer);
-        using var canonical = new PooledBufferWriter(receiptJson.Length + 64);
-        Jcs.Canonicalize(receiptJson, canonical);
+        using var output = new PooledBufferWriter(receiptJson.Length + 256);
+        output.Write("{\"receipt\":"u8);
+        int start = output.WrittenCount;
+        Jcs.Canonicalize(receiptJson, output);
         Span<byte> signature = stackalloc byte[ReceiptSigner.SignatureLength];
-        signer.Sign(canonical.WrittenSpan, signature);
-        var output = new ArrayBufferWriter<byte>(canonical.WrittenCount + 256);
-        Ascii(output, "{\"receipt\":");
-        output.Write(canonical.WrittenSpan);
-        Ascii(output, ",\"signature\":{\"alg\":\"Ed25519\",\"key_id\":\"");
-        Ascii(output, signer.KeyId);
-        Ascii(output, "\",\"key_name\":");
-        Jcs.WriteString(signer.Name, output);
-        Ascii(output, ",\"sig\":\"");
-        Ascii(output, Convert.ToBase64String(signature));
-        Ascii(output, "\"}}");
+        signer.Sign(output.WrittenSpan[start..], signature);
+        output.Write(SignatureHead(signer));
+        CanonicalJsonWriter.Base64String(output, signature);
+        output.Write("}}"u8);
         return output.WrittenSpan.ToArray();
     }
 
-    private static void Write(Utf8JsonWriter w, ReceiptDraft d, RelayContext context, RequestMeter? meter, long? charge, string outcome, int status, DateTimeOffset now, ITransparencyLog? log)
+    /// <summary>The envelope between the receipt and the signature's base64: <c>,"signature":{"alg":"Ed25519","key_id":"…","key_name":"…","sig":</c>.</summary>
+    private static byte[] SignatureHead(ReceiptSigner signer)
     {
-        w.WriteStartObject();
-        w.WriteNumber("v", Version);
-        w.WriteString("id", d.Id);
-        w.WriteString("request_id", d.RequestId);
-        w.WriteString("time", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-        w.WriteString("key", d.Pseudonym);
-        w.WriteString("surface", d.Surface);
-        w.WriteString("outcome", outcome);
-        w.WriteNumber("status", status);
-        w.WriteString("path", d.Path);
-        w.WriteNumber("attempts", d.Attempts);
+        using var w = new PooledBufferWriter(256);
+        w.Write(",\"signature\":{\"alg\":\"Ed25519\",\"key_id\":"u8);
+        CanonicalJsonWriter.String(w, signer.KeyId);
+        w.Write(",\"key_name\":"u8);
+        CanonicalJsonWriter.String(w, signer.Name);
+        w.Write(",\"sig\":"u8);
+        return w.WrittenSpan.ToArray();
+    }
 
-        w.WriteStartObject("request");
-        w.WriteString("sha256", Convert.ToHexStringLower(d.RequestSha256));
-        w.WriteNumber("bytes", d.RequestBytes);
-        w.WriteEndObject();
+    /// <summary>The receipt object in RFC 8785 form. Members are written in canonical order: sorted by their names'
+    /// UTF-16 code units (all ASCII here, and <c>_</c> sorts before letters); a new member goes in its sorted place.</summary>
+    internal static void WriteReceipt(PooledBufferWriter w, ReceiptDraft d, Usage? reported, ReceiptMetering? metering, string outcome, int status,
+        DateTimeOffset now, string? logOrigin, long logMaxMergeDelaySeconds)
+    {
+        w.Write("{\"attempts\":"u8);
+        CanonicalJsonWriter.Number(w, d.Attempts);
 
-        if (d.ForwardedSha256 is { } forwarded)
-        {
-            w.WriteStartObject("forwarded");
-            w.WriteString("sha256", Convert.ToHexStringLower(forwarded));
-            w.WriteNumber("bytes", d.ForwardedBytes);
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteNull("forwarded");
-        }
-
-        w.WriteStartArray("transformations");
-        foreach (var t in d.Transformations)
-        {
-            w.WriteStartObject();
-            w.WriteString("kind", t.Kind);
-            w.WriteString("target", t.Target);
-            w.WriteString("detail", t.Detail);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-
+        w.Write(",\"channel\":"u8);
         if (d.Channel is { } channel)
         {
-            w.WriteStartObject("channel");
-            w.WriteString("id", channel.Id);
-            w.WriteString("provider", channel.Provider);
-            w.WriteString("region", channel.Region);
-            w.WriteStartObject("data_policy");
-            w.WriteString("region", channel.DataPolicy.Region);
-            w.WriteString("retention", channel.DataPolicy.Retention.ToString().ToLowerInvariant());
-            w.WriteString("training", channel.DataPolicy.Training.ToString().ToLowerInvariant());
-            w.WriteEndObject();
-            w.WriteEndObject();
+            w.Write("{\"data_policy\":{\"region\":"u8);
+            CanonicalJsonWriter.String(w, channel.DataPolicy.Region);
+            w.Write(",\"retention\":"u8);
+            CanonicalJsonWriter.String(w, EnumNames<Privacy.UpstreamRetention>.Of(channel.DataPolicy.Retention));
+            w.Write(",\"training\":"u8);
+            CanonicalJsonWriter.String(w, EnumNames<Privacy.TrainingUse>.Of(channel.DataPolicy.Training));
+            w.Write("},\"id\":"u8);
+            CanonicalJsonWriter.String(w, channel.Id);
+            w.Write(",\"provider\":"u8);
+            CanonicalJsonWriter.String(w, channel.Provider);
+            w.Write(",\"region\":"u8);
+            CanonicalJsonWriter.String(w, channel.Region);
+            w.Write("}"u8);
         }
         else
         {
-            w.WriteNull("channel");
+            w.Write("null"u8);
         }
 
-        w.WriteStartObject("model");
-        Str(w, "requested", d.RequestedModel);
-        Str(w, "upstream", d.UpstreamModel);
-        Str(w, "reported", d.ReportedModel);
-        w.WriteEndObject();
-
-        w.WriteStartObject("upstream");
-        Str(w, "response_id", d.UpstreamResponseId);
-        Str(w, "system_fingerprint", d.SystemFingerprint);
-        w.WriteEndObject();
-
-        w.WriteStartObject("response");
-        Str(w, "upstream_sha256", d.UpstreamSha256() is { } up ? Convert.ToHexStringLower(up) : null);
-        w.WriteNumber("upstream_bytes", d.UpstreamBytes);
-        w.WriteString("delivered_sha256", Convert.ToHexStringLower(d.DeliveredSha256()));
-        w.WriteNumber("delivered_bytes", d.DeliveredBytes);
-        w.WriteEndObject();
-
-        w.WriteStartObject("usage");
-        WriteUsage(w, "reported", d.ReportedUsage ?? meter?.Reported);
-        if (meter is not null)
+        w.Write(",\"charge\":"u8);
+        if (metering is { } m)
         {
-            w.WriteStartObject("counted");
-            w.WriteNumber("input_tokens", meter.PromptCount);
-            w.WriteNumber("output_tokens", meter.Output.Count);
-            w.WriteEndObject();
-            WriteUsage(w, "billed", meter.Decision is { IsFree: false } decision ? decision.Billed : null);
+            w.Write("{\"micros\":"u8);
+            if (m.ChargeMicros is { } micros)
+            {
+                CanonicalJsonWriter.Number(w, micros);
+            }
+            else
+            {
+                w.Write("null"u8);
+            }
+
+            w.Write(",\"price\":"u8);
+            if (m.Price is { } price)
+            {
+                w.Write("{\"cached_input_per_million_micros\":"u8);
+                CanonicalJsonWriter.Number(w, price.CachedInputPerMillion);
+                w.Write(",\"input_per_million_micros\":"u8);
+                CanonicalJsonWriter.Number(w, price.InputPerMillion);
+                w.Write(",\"output_per_million_micros\":"u8);
+                CanonicalJsonWriter.Number(w, price.OutputPerMillion);
+                w.Write(",\"per_request_micros\":"u8);
+                CanonicalJsonWriter.Number(w, price.PerRequest);
+                w.Write("}"u8);
+            }
+            else
+            {
+                w.Write("null"u8);
+            }
+
+            w.Write("}"u8);
+        }
+        else
+        {
+            w.Write("null"u8);
+        }
+
+        w.Write(",\"flags\":["u8);
+        var flags = d.FlagList;
+        for (int i = 0; i < flags.Count; i++)
+        {
+            if (i > 0)
+            {
+                w.Write(","u8);
+            }
+
+            CanonicalJsonWriter.String(w, flags[i]);
+        }
+
+        w.Write("],\"forwarded\":"u8);
+        if (d.ForwardedSha256 is { } forwarded)
+        {
+            w.Write("{\"bytes\":"u8);
+            CanonicalJsonWriter.Number(w, d.ForwardedBytes);
+            w.Write(",\"sha256\":"u8);
+            CanonicalJsonWriter.Hex(w, forwarded);
+            w.Write("}"u8);
+        }
+        else
+        {
+            w.Write("null"u8);
+        }
+
+        w.Write(",\"id\":"u8);
+        CanonicalJsonWriter.String(w, d.Id);
+        w.Write(",\"key\":"u8);
+        CanonicalJsonWriter.String(w, d.Pseudonym);
+
+        w.Write(",\"log\":"u8);
+        if (logOrigin is not null)
+        {
+            w.Write("{\"max_merge_delay_s\":"u8);
+            CanonicalJsonWriter.Number(w, logMaxMergeDelaySeconds);
+            w.Write(",\"origin\":"u8);
+            CanonicalJsonWriter.String(w, logOrigin);
+            w.Write("}"u8);
+        }
+        else
+        {
+            w.Write("null"u8);
+        }
+
+        w.Write(",\"model\":{\"reported\":"u8);
+        CanonicalJsonWriter.String(w, d.ReportedModel);
+        w.Write(",\"requested\":"u8);
+        CanonicalJsonWriter.String(w, d.RequestedModel);
+        w.Write(",\"upstream\":"u8);
+        CanonicalJsonWriter.String(w, d.UpstreamModel);
+
+        w.Write("},\"outcome\":"u8);
+        CanonicalJsonWriter.String(w, outcome);
+        w.Write(",\"path\":"u8);
+        CanonicalJsonWriter.String(w, d.Path);
+
+        w.Write(",\"request\":{\"bytes\":"u8);
+        CanonicalJsonWriter.Number(w, d.RequestBytes);
+        w.Write(",\"sha256\":"u8);
+        CanonicalJsonWriter.Hex(w, d.RequestSha256);
+        w.Write("},\"request_id\":"u8);
+        CanonicalJsonWriter.String(w, d.RequestId);
+
+        w.Write(",\"response\":{\"delivered_bytes\":"u8);
+        CanonicalJsonWriter.Number(w, d.DeliveredBytes);
+        w.Write(",\"delivered_sha256\":"u8);
+        Span<byte> digest = stackalloc byte[32];
+        d.DeliveredSha256(digest);
+        CanonicalJsonWriter.Hex(w, digest);
+        w.Write(",\"upstream_bytes\":"u8);
+        CanonicalJsonWriter.Number(w, d.UpstreamBytes);
+        w.Write(",\"upstream_sha256\":"u8);
+        if (d.UpstreamSha256(digest))
+        {
+            CanonicalJsonWriter.Hex(w, digest);
+        }
+        else
+        {
+            w.Write("null"u8);
+        }
+
+        w.Write("},\"status\":"u8);
+        CanonicalJsonWriter.Number(w, status);
+        w.Write(",\"surface\":"u8);
+        CanonicalJsonWriter.String(w, d.Surface);
+        w.Write(",\"time\":"u8);
+        CanonicalJsonWriter.Time(w, now);
+
+        w.Write(",\"transformations\":["u8);
+        bool first = true;
+        foreach (var list in (ReadOnlySpan<List<Transformation>>)[d.RequestTransformations, d.AttemptTransformations])
+        {
+            foreach (var t in list)
+            {
+                if (!first)
+                {
+                    w.Write(","u8);
+                }
+
+                first = false;
+                w.Write("{\"detail\":"u8);
+                CanonicalJsonWriter.String(w, t.Detail);
+                w.Write(",\"kind\":"u8);
+                CanonicalJsonWriter.String(w, t.Kind);
+                w.Write(",\"target\":"u8);
+                CanonicalJsonWriter.String(w, t.Target);
+                w.Write("}"u8);
+            }
+        }
+
+        w.Write("],\"upstream\":{\"response_id\":"u8);
+        CanonicalJsonWriter.String(w, d.UpstreamResponseId);
+        w.Write(",\"system_fingerprint\":"u8);
+        CanonicalJsonWriter.String(w, d.SystemFingerprint);
+
+        w.Write("},\"usage\":{\"billed\":"u8);
+        if (metering is { } billedBy)
+        {
+            WriteUsage(w, billedBy.Billed);
+            w.Write(",\"counted\":{\"input_tokens\":"u8);
+            CanonicalJsonWriter.Number(w, billedBy.CountedInput);
+            w.Write(",\"output_tokens\":"u8);
+            CanonicalJsonWriter.Number(w, billedBy.CountedOutput);
+            w.Write("}"u8);
         }
         else
         {
             // Configuration keys are not metered: Candor did not count.
-            w.WriteNull("counted");
-            w.WriteNull("billed");
+            w.Write("null,\"counted\":null"u8);
         }
 
-        w.WriteEndObject();
-
-        if (meter is not null)
-        {
-            w.WriteStartObject("charge");
-            if (charge is { } micros)
-            {
-                w.WriteNumber("micros", micros);
-            }
-            else
-            {
-                w.WriteNull("micros");
-            }
-
-            if (meter.Price is { } price)
-            {
-                w.WriteStartObject("price");
-                w.WriteNumber("input_per_million_micros", price.InputPerMillion);
-                w.WriteNumber("output_per_million_micros", price.OutputPerMillion);
-                w.WriteNumber("cached_input_per_million_micros", price.CachedInputPerMillion);
-                w.WriteNumber("per_request_micros", price.PerRequest);
-                w.WriteEndObject();
-            }
-            else
-            {
-                w.WriteNull("price");
-            }
-
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteNull("charge");
-        }
-
-        w.WriteStartArray("flags");
-        foreach (string flag in d.Flags)
-        {
-            w.WriteStringValue(flag);
-        }
-
-        w.WriteEndArray();
-
-        if (log is not null)
-        {
-            w.WriteStartObject("log");
-            w.WriteString("origin", log.Origin);
-            w.WriteNumber("max_merge_delay_s", (long)Math.Ceiling(log.MaxMergeDelay.TotalSeconds));
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteNull("log");
-        }
-
-        w.WriteEndObject();
+        w.Write(",\"reported\":"u8);
+        WriteUsage(w, reported);
+        w.Write("},\"v\":"u8);
+        CanonicalJsonWriter.Number(w, Version);
+        w.Write("}"u8);
     }
 
-    private static void WriteUsage(Utf8JsonWriter w, string name, Usage? usage)
+    private static void WriteUsage(PooledBufferWriter w, Usage? usage)
     {
         if (usage is null)
         {
-            w.WriteNull(name);
+            w.Write("null"u8);
             return;
         }
 
-        w.WriteStartObject(name);
-        Int(w, "input_tokens", usage.InputTokens);
-        Int(w, "output_tokens", usage.OutputTokens);
-        Int(w, "cached_input_tokens", usage.CachedInputTokens);
-        Int(w, "cache_write_input_tokens", usage.CacheWriteInputTokens);
-        Int(w, "reasoning_tokens", usage.ReasoningTokens);
-        Int(w, "total_tokens", usage.TotalTokens);
-        w.WriteEndObject();
-    }
-
-    private static void Int(Utf8JsonWriter w, string name, int? value)
-    {
-        if (value is { } v)
-        {
-            w.WriteNumber(name, v);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
-    }
-
-    private static void Str(Utf8JsonWriter w, string name, string? value)
-    {
-        if (value is null)
-        {
-            w.WriteNull(name);
-        }
-        else
-        {
-            w.WriteString(name, value);
-        }
-    }
-
-    private static void Ascii(ArrayBufferWriter<byte> output, string text)
-    {
-        var span = output.GetSpan(text.Length);
-        for (int i = 0; i < text.Length; i++)
-        {
-            span[i] = (byte)text[i];
-        }
-
-        output.Advance(text.Length);
+        w.Write("{\"cache_write_input_tokens\":"u8);
+        CanonicalJsonWriter.NumberOrNull(w, usage.CacheWriteInputTokens);
+        w.Write(",\"cached_input_tokens\":"u8);
+        CanonicalJsonWriter.NumberOrNull(w, usage.CachedInputTokens);
+        w.Write(",\"input_tokens\":"u8);
+        CanonicalJsonWriter.NumberOrNull(w, usage.InputTokens);
+        w.Write(",\"output_tokens\":"u8);
+        CanonicalJsonWriter.NumberOrNull(w, usage.OutputTokens);
+        w.Write(",\"reasoning_tokens\":"u8);
+        CanonicalJsonWriter.NumberOrNull(w, usage.ReasoningTokens);
+        w.Write(",\"total_tokens\":"u8);
+        CanonicalJsonWriter.NumberOrNull(w, usage.TotalTokens);
+        w.Write("}"u8);
     }
 
     private static string NewId()
@@ -459,6 +559,9 @@ public sealed class ReceiptService : IDisposable
         RandomNumberGenerator.Fill(b);
         return "rcpt_" + Convert.ToHexStringLower(b);
     }
+
+    /// <summary>Who owns a receipt and the pseudonym printed on it.</summary>
+    private sealed record Owner(string Id, string Pseudonym);
 
     /// <inheritdoc/>
     public void Dispose()
