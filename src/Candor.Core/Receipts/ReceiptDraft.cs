@@ -63,6 +63,9 @@ public sealed class ReceiptDraft : IDisposable
     /// <summary>The requested public model.</summary>
     public string? RequestedModel { get; set; }
 
+    /// <summary>Which endpoint the receipt is for (<see cref="ReceiptKind"/>); chat unless the endpoint says otherwise.</summary>
+    public string Kind { get; set; } = ReceiptKind.Chat;
+
     /// <summary>The channel of the last attempt.</summary>
     public ChannelSettings? Channel { get; private set; }
 
@@ -161,6 +164,17 @@ public sealed class ReceiptDraft : IDisposable
             case UsageReported usage:
                 ReportedUsage = Usage.Merge(ReportedUsage, usage.Usage);
                 break;
+        }
+    }
+
+    /// <summary>Notes what a whole-JSON auxiliary answer reported (embeddings: the model and usage; they carry no
+    /// response id).</summary>
+    public void ObserveReported(string? model, Usage? usage)
+    {
+        ReportedModel ??= model;
+        if (usage is not null)
+        {
+            ReportedUsage = Usage.Merge(ReportedUsage, usage);
         }
     }
 

@@ -255,6 +255,7 @@ public sealed class ReceiptService : IDisposable
         w.WriteString("time", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
         w.WriteString("key", d.Pseudonym);
         w.WriteString("surface", d.Surface);
+        w.WriteString("kind", d.Kind); // added after v1 shipped; absent means chat (docs/receipts.md)
         w.WriteString("outcome", outcome);
         w.WriteNumber("status", status);
         w.WriteString("path", d.Path);

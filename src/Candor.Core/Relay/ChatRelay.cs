@@ -44,7 +44,8 @@ public sealed class ChatRelay(
     {
         var snapshot = snapshots.Current;
         var http = context.Http;
-        using var receipt = receipts?.Begin(context, rawBody.Span);
+        // The endpoint opens the receipt as soon as the body is read (so a body that does not decode has one too).
+        using var receipt = context.Receipt ?? receipts?.Begin(context, rawBody.Span);
 
         try
         {
