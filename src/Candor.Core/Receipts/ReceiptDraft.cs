@@ -72,6 +72,10 @@ public sealed class ReceiptDraft : IDisposable
     /// <summary>The upstream model the deployment names (what should have served).</summary>
     public string? UpstreamModel { get; private set; }
 
+    /// <summary>The model the deployment declares it serves (<c>served_model</c>; for Azure, whose deployment names
+    /// are not model names); null when none is declared. Set per attempt by the relay, after <see cref="BeginAttempt"/>.</summary>
+    public string? ExpectedModel { get; set; }
+
     /// <summary>The model the upstream reported.</summary>
     public string? ReportedModel { get; private set; }
 
@@ -124,7 +128,7 @@ public sealed class ReceiptDraft : IDisposable
         _attemptTransformations.Clear();
         _attemptTransformations.AddRange(transformations);
         _flags.RemoveAll(static f => f.StartsWith(AuditFlags.ParameterChangedPrefix, StringComparison.Ordinal) || f == AuditFlags.ForwardedUnreadable);
-        ReportedModel = UpstreamResponseId = SystemFingerprint = null;
+        ReportedModel = UpstreamResponseId = SystemFingerprint = ExpectedModel = null;
         ReportedUsage = null;
         UpstreamBytes = 0;
         _upstream?.Dispose();

@@ -201,7 +201,8 @@ public sealed class ReceiptService : IDisposable
     /// <summary>The served-model and billing audits (parameter integrity runs when the request is forwarded).</summary>
     private static void Audit(ReceiptDraft draft, RequestMeter? meter)
     {
-        if (draft.Channel is { } channel && draft.UpstreamModel is { } expected && !ServedModelAudit.Matches(expected, draft.ReportedModel, channel.Provider))
+        if (draft.Channel is { } channel && (draft.ExpectedModel ?? draft.UpstreamModel) is { } expected
+            && !ServedModelAudit.Matches(expected, draft.ReportedModel, channel.Provider, declared: draft.ExpectedModel is not null))
         {
             draft.Flag(AuditFlags.ServedModelMismatch);
         }
@@ -312,6 +313,7 @@ public sealed class ReceiptService : IDisposable
         Str(w, "requested", d.RequestedModel);
         Str(w, "upstream", d.UpstreamModel);
         Str(w, "reported", d.ReportedModel);
+        Str(w, "expected", d.ExpectedModel); // added after v1 shipped: a deployment's declared served_model (Azure)
         w.WriteEndObject();
 
         w.WriteStartObject("upstream");
@@ -326,6 +328,7 @@ public sealed class ReceiptService : IDisposable
         w.WriteNumber("delivered_bytes", d.DeliveredBytes);
         w.WriteEndObject();
 
+        w.WriteString("metering", ReceiptMetering.Of(d, meter)); // added after v1 shipped; see ReceiptMetering
         w.WriteStartObject("usage");
         WriteUsage(w, "reported", d.ReportedUsage ?? meter?.Reported);
         if (meter is not null)

@@ -82,7 +82,7 @@ public sealed class AuxiliaryRelay(
                     using (upstreamRequest)
                     {
                         context.Attempts = 1;
-                        await NoteForwardedAsync(context, channel, request.Model, deployment.UpstreamModel, surface.Protocol, upstreamRequest.Content, null).ConfigureAwait(false);
+                        await NoteForwardedAsync(context, channel, request.Model, deployment, surface.Protocol, upstreamRequest.Content, null).ConfigureAwait(false);
                         var body = await SendForJsonAsync(context, channel, upstreamRequest, lease).ConfigureAwait(false);
                         if (body.Error is { } error)
                         {
@@ -240,7 +240,7 @@ public sealed class AuxiliaryRelay(
             {
                 using (upstreamRequest)
                 {
-                    await NoteForwardedAsync(context, channel, request.Model, deployment.UpstreamModel, surface.Protocol, upstreamRequest.Content,
+                    await NoteForwardedAsync(context, channel, request.Model, deployment, surface.Protocol, upstreamRequest.Content,
                         EncodingFormat(request, channel.Adapter.Protocol)).ConfigureAwait(false);
                     var result = await SendForJsonAsync(context, channel, upstreamRequest, lease).ConfigureAwait(false);
                     if (result.Error is { } error)
@@ -333,8 +333,10 @@ public sealed class AuxiliaryRelay(
     /// the upstream speaks another one, and <paramref name="extra"/>. Auxiliary requests are always re-encoded
     /// from the canonical request (path <c>translated</c>).</summary>
     private static async Task NoteForwardedAsync(
-        RelayContext context, ChannelRuntime channel, string requestedModel, string upstreamModel, WireProtocol source, HttpContent? content, Transformation? extra)
+        RelayContext context, ChannelRuntime channel, string requestedModel, Candor.Core.Configuration.Deployment deployment, WireProtocol source, HttpContent? content,
+        Transformation? extra)
     {
+        string upstreamModel = deployment.UpstreamModel;
         context.Path = "translated";
         if (context.Receipt is not { } receipt)
         {
@@ -367,6 +369,7 @@ public sealed class AuxiliaryRelay(
         receipt.Attempts = context.Attempts;
         receipt.Path = context.Path;
         receipt.BeginAttempt(channel.Settings, upstreamModel, forwarded.Span, listed);
+        receipt.ExpectedModel = deployment.ServedModel;
     }
 
     /// <summary>One attempt for a whole JSON answer; its failure is reported to <paramref name="lease"/>.</summary>

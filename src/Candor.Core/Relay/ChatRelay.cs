@@ -286,6 +286,7 @@ public sealed class ChatRelay(
         if (context.Receipt is { } receipt)
         {
             await NoteForwardedAsync(context, receipt, request, upstreamRequest.Content, deployment.UpstreamModel, settings, adapter.Protocol, fast).ConfigureAwait(false);
+            receipt.ExpectedModel = deployment.ServedModel;
         }
 
         if (request.ProtocolHeaders is { } forwarded && request.SourceProtocol == adapter.Protocol)

@@ -132,6 +132,11 @@ public sealed class ReceiptCoverageTests(ReceiptHost host) : IClassFixture<Recei
         Assert.Equal(requestId, receipt.GetProperty("request_id").GetString());
         Assert.Equal(c.Kind, receipt.GetProperty("kind").GetString());
         Assert.Equal(c.Outcome, receipt.GetProperty("outcome").GetString());
+
+        // A configuration key is never metered, and the receipt says so rather than leaving bare nulls.
+        Assert.Equal(c.Kind == ReceiptKind.CountTokens ? "free" : "configuration_key", receipt.GetProperty("metering").GetString());
+        Assert.Equal(JsonValueKind.Null, receipt.GetProperty("usage").GetProperty("counted").ValueKind);
+        Assert.Equal(JsonValueKind.Null, receipt.GetProperty("charge").ValueKind);
         Assert.Equal(Sha(sent), receipt.GetProperty("request").GetProperty("sha256").GetString());
         Assert.Equal(sent.Length, receipt.GetProperty("request").GetProperty("bytes").GetInt32());
         var delivered = receipt.GetProperty("response");
@@ -214,6 +219,29 @@ public sealed class ReceiptCoverageTests(ReceiptHost host) : IClassFixture<Recei
         Assert.Equal(JsonValueKind.Object, receipt.GetProperty("charge").GetProperty("price").ValueKind);
         Assert.True(receipt.GetProperty("usage").GetProperty("counted").GetProperty("input_tokens").GetInt32() > 0);
         Assert.Equal(JsonValueKind.Object, receipt.GetProperty("usage").GetProperty("billed").ValueKind);
+        Assert.Equal("metered", receipt.GetProperty("metering").GetString());
+
+        // The same stored key's body that does not decode is receipted before admission: nothing metered.
+        using var bad = await client.PostAsync("/v1/embeddings", Json.Body("{"), ct);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var (_, refused) = await FetchOnceAsync(client, bad.Headers.GetValues(ReceiptService.Header).Single(), ct);
+        Assert.Equal("refused", refused.GetProperty("outcome").GetString());
+        Assert.Equal("none", refused.GetProperty("metering").GetString());
+    }
+
+    [Theory]
+    [InlineData("m-azure-honest", "gpt-4o-mini", false)]
+    [InlineData("m-azure-sub", "gpt-4o", true)]
+    [InlineData("m-azure-undeclared", null, false)]
+    public async Task AzureServedModel_IsAuditedAgainstTheDeclaredModel(string model, string? expected, bool flagged)
+    {
+        // The emulator's Azure reports the deployment name (gpt-4o-mini) as the served model.
+        using var client = host.CreateClient(ReceiptHost.Alice);
+        var (_, receipt) = await SendAndFetchAsync(client, "/v1/chat/completions", $$"""{"model":"{{model}}","messages":[{"role":"user","content":"x"}]}""", Generous());
+        Assert.Equal("az", receipt.GetProperty("channel").GetProperty("id").GetString());
+        Assert.Equal("gpt-4o-mini", receipt.GetProperty("model").GetProperty("reported").GetString());
+        Assert.Equal(expected, receipt.GetProperty("model").GetProperty("expected").GetString());
+        Assert.Equal(flagged, receipt.GetProperty("flags").EnumerateArray().Any(f => f.GetString() == AuditFlags.ServedModelMismatch));
     }
 
     [Fact]
@@ -228,6 +256,7 @@ public sealed class ReceiptCoverageTests(ReceiptHost host) : IClassFixture<Recei
         Assert.Equal(0, receipt.GetProperty("attempts").GetInt32());
         Assert.Equal(JsonValueKind.Null, receipt.GetProperty("charge").ValueKind);
         Assert.Equal(JsonValueKind.Null, receipt.GetProperty("usage").GetProperty("counted").ValueKind);
+        Assert.Equal("free", receipt.GetProperty("metering").GetString());
     }
 
     private async Task<(HttpResponseMessage Response, JsonElement Receipt)> SendAndFetchAsync(HttpClient client, string path, string body, CancellationToken ct)

@@ -67,6 +67,7 @@ public sealed class ReceiptHost : IAsyncLifetime
               - { id: ge503, provider: gemini, base_url: {{emu}}/x/status=503, api_key_env: UPSTREAM_KEY }
               - { id: ge400, provider: gemini, base_url: {{emu}}/x/status=400, api_key_env: UPSTREAM_KEY }
               - { id: an-trickle, provider: anthropic, base_url: {{emu}}/x/chunk_ms=200;tokens=200, api_key_env: UPSTREAM_KEY }
+              - { id: az, provider: azure, base_url: {{emu}}, api_key_env: UPSTREAM_KEY }
               - { id: ge-trickle, provider: gemini, base_url: {{emu}}/x/chunk_ms=200;tokens=200, api_key_env: UPSTREAM_KEY }
             models:
               - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
@@ -87,6 +88,9 @@ public sealed class ReceiptHost : IAsyncLifetime
               - { name: m-ge503, deployments: [{ channel: ge503, model: gemini-2.5-flash }] }
               - { name: m-ge400, deployments: [{ channel: ge400, model: gemini-2.5-flash }] }
               - { name: m-an-trickle, deployments: [{ channel: an-trickle, model: claude-sonnet-4-5 }] }
+              - { name: m-azure-honest, deployments: [{ channel: az, model: gpt-4o-mini, served_model: gpt-4o-mini }] }
+              - { name: m-azure-sub, deployments: [{ channel: az, model: gpt-4o-mini, served_model: gpt-4o }] }
+              - { name: m-azure-undeclared, deployments: [{ channel: az, model: gpt-4o-mini }] }
               - { name: m-ge-trickle, deployments: [{ channel: ge-trickle, model: gemini-2.5-flash }] }
             keys:
               - { name: alice, key_env: ALICE_KEY }
