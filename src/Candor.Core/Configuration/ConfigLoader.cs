@@ -430,7 +430,7 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
 
     private (Deployment D, YamlNode Node, string Path) ReadDeployment(YamlNode d, string dat)
     {
-        string? channel = null, model = null;
+        string? channel = null, model = null, served = null;
         int priority = 0, weight = 1;
         var limits = DeploymentLimits.None;
         YamlNode? channelNode = null;
@@ -442,6 +442,7 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
             {
                 case "channel": channel = Scalar(dv, dpath); channelNode = dv; break;
                 case "model": model = Scalar(dv, dpath); break;
+                case "served_model": served = Scalar(dv, dpath); break;
                 case "priority": priority = (int)Long(dv, dpath, min: 0, max: 1000); break;
                 case "weight": weight = (int)Long(dv, dpath, min: 1, max: 1_000_000); break;
                 case "limits":
@@ -459,7 +460,7 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
                     }
 
                     break;
-                default: throw Fail(dk, dpath, "unknown deployment setting (expected channel, model, priority, weight, limits)");
+                default: throw Fail(dk, dpath, "unknown deployment setting (expected channel, model, served_model, priority, weight, limits)");
             }
         }
 
@@ -468,7 +469,7 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
             throw Fail(d, dat, "a deployment needs 'channel' and 'model'");
         }
 
-        return (new Deployment { ChannelId = channel, UpstreamModel = model, Priority = priority, Weight = weight, Limits = limits }, channelNode!, $"{dat}.channel");
+        return (new Deployment { ChannelId = channel, UpstreamModel = model, ServedModel = served, Priority = priority, Weight = weight, Limits = limits }, channelNode!, $"{dat}.channel");
     }
 
     private List<AffinitySource> ReadAffinity(YamlNode node, string path)

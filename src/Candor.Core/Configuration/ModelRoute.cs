@@ -30,6 +30,10 @@ public sealed class Deployment
 
     public required string UpstreamModel { get; init; }
 
+    /// <summary>The model this deployment serves when <see cref="UpstreamModel"/> is not a model name (an Azure
+    /// deployment name); the served-model audit compares the upstream's reported model with it. Null: not declared.</summary>
+    public string? ServedModel { get; init; }
+
     /// <summary>Tier: lower is preferred; a higher tier is used only when no deployment of a lower one can take the request.</summary>
     public int Priority { get; init; }
 

@@ -64,11 +64,18 @@ public sealed class ReceiptDraft : IDisposable
     /// <summary>The requested public model.</summary>
     public string? RequestedModel { get; set; }
 
+    /// <summary>Which endpoint the receipt is for (<see cref="ReceiptKind"/>); chat unless the endpoint says otherwise.</summary>
+    public string Kind { get; set; } = ReceiptKind.Chat;
+
     /// <summary>The channel of the last attempt.</summary>
     public ChannelSettings? Channel { get; private set; }
 
     /// <summary>The upstream model the deployment names (what should have served).</summary>
     public string? UpstreamModel { get; private set; }
+
+    /// <summary>The model the deployment declares it serves (<c>served_model</c>; for Azure, whose deployment names
+    /// are not model names); null when none is declared. Set per attempt by the relay, after <see cref="BeginAttempt"/>.</summary>
+    public string? ExpectedModel { get; set; }
 
     /// <summary>The model the upstream reported.</summary>
     public string? ReportedModel { get; private set; }
@@ -131,7 +138,7 @@ public sealed class ReceiptDraft : IDisposable
         _attemptTransformations.Clear();
         _attemptTransformations.AddRange(transformations);
         _flags.RemoveAll(static f => f.StartsWith(AuditFlags.ParameterChangedPrefix, StringComparison.Ordinal) || f == AuditFlags.ForwardedUnreadable);
-        ReportedModel = UpstreamResponseId = SystemFingerprint = null;
+        ReportedModel = UpstreamResponseId = SystemFingerprint = ExpectedModel = null;
         ReportedUsage = null;
         UpstreamBytes = 0;
         _upstream?.Dispose();
@@ -173,6 +180,17 @@ public sealed class ReceiptDraft : IDisposable
             case UsageReported usage:
                 ReportedUsage = Usage.Merge(ReportedUsage, usage.Usage);
                 break;
+        }
+    }
+
+    /// <summary>Notes what a whole-JSON auxiliary answer reported (embeddings: the model and usage; they carry no
+    /// response id).</summary>
+    public void ObserveReported(string? model, Usage? usage)
+    {
+        ReportedModel ??= model;
+        if (usage is not null)
+        {
+            ReportedUsage = Usage.Merge(ReportedUsage, usage);
         }
     }
 

@@ -244,7 +244,8 @@ public sealed class ReceiptService : IDisposable
     /// <summary>The served-model and billing audits (parameter integrity runs when the request is forwarded).</summary>
     private static void Audit(ReceiptDraft draft, RequestMeter? meter)
     {
-        if (draft.Channel is { } channel && draft.UpstreamModel is { } expected && !ServedModelAudit.Matches(expected, draft.ReportedModel, channel.Provider))
+        if (draft.Channel is { } channel && (draft.ExpectedModel ?? draft.UpstreamModel) is { } expected
+            && !ServedModelAudit.Matches(expected, draft.ReportedModel, channel.Provider, declared: draft.ExpectedModel is not null))
         {
             draft.Flag(AuditFlags.ServedModelMismatch);
         }
@@ -421,6 +422,8 @@ public sealed class ReceiptService : IDisposable
         CanonicalJsonWriter.String(w, d.Id);
         w.Write(",\"key\":"u8);
         CanonicalJsonWriter.String(w, d.Pseudonym);
+        w.Write(",\"kind\":"u8); // added after v1 shipped; absent means chat (docs/receipts.md)
+        CanonicalJsonWriter.String(w, d.Kind);
 
         w.Write(",\"log\":"u8);
         if (logOrigin is not null)
@@ -436,7 +439,11 @@ public sealed class ReceiptService : IDisposable
             w.Write("null"u8);
         }
 
-        w.Write(",\"model\":{\"reported\":"u8);
+        w.Write(",\"metering\":"u8); // added after v1 shipped (MeteringKind)
+        CanonicalJsonWriter.String(w, MeteringKind.Of(d, metered: metering is not null));
+        w.Write(",\"model\":{\"expected\":"u8); // added after v1 shipped: a deployment's declared served_model
+        CanonicalJsonWriter.String(w, d.ExpectedModel);
+        w.Write(",\"reported\":"u8);
         CanonicalJsonWriter.String(w, d.ReportedModel);
         w.Write(",\"requested\":"u8);
         CanonicalJsonWriter.String(w, d.RequestedModel);

@@ -6,10 +6,12 @@ namespace Candor.Core.Receipts;
 public static class ServedModelAudit
 {
     /// <summary>True when <paramref name="reported"/> names <paramref name="expected"/> or one of its dated snapshots.
-    /// An upstream that reports nothing, or a provider whose deployment name is not a model name (Azure), is not judged.</summary>
-    public static bool Matches(string expected, string? reported, string provider)
+    /// An upstream that reports nothing is not judged, nor is a provider whose deployment name is not a model name
+    /// (Azure) unless the deployment <paramref name="declared"/> the model it serves (<c>served_model</c>).</summary>
+    public static bool Matches(string expected, string? reported, string provider, bool declared = false)
     {
-        if (string.IsNullOrEmpty(reported) || string.Equals(provider, "azure", StringComparison.OrdinalIgnoreCase))
+        ArgumentNullException.ThrowIfNull(expected);
+        if (string.IsNullOrEmpty(reported) || (!declared && string.Equals(provider, "azure", StringComparison.OrdinalIgnoreCase)))
         {
             return true;
         }

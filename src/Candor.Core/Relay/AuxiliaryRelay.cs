@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Buffers;
 using Candor.Core.Accounting;
 using Candor.Core.Privacy.Redaction;
+using Candor.Core.Receipts;
 using Candor.Core.Routing;
+using Candor.Core.Upstream;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
@@ -13,9 +15,13 @@ namespace Candor.Core.Relay;
 
 /// <summary>The request kinds that are not chat: token counting and embeddings. They share routing and
 /// upstream failure handling with chat, and answer whole JSON documents.</summary>
+/// <remarks>With a <see cref="ReceiptService"/>, each request has one signed receipt like chat (the endpoint opened
+/// it, <see cref="RelayContext.Receipt"/>): hashes of the forwarded body, of the upstream's answer and of every byte
+/// written to the client; sealed after settlement and before the flush that completes the response, or in the
+/// <c>finally</c> for a client that left (docs/receipts.md).</remarks>
 public sealed class AuxiliaryRelay(
     SnapshotHolder snapshots, Router router, TokenEstimator estimator, Candor.Core.Admission.BillingGate? billing = null,
-    Candor.Core.Privacy.PrivacyDirectory? privacy = null, Candor.Core.Privacy.HistoryRecorder? history = null)
+    Candor.Core.Privacy.PrivacyDirectory? privacy = null, Candor.Core.Privacy.HistoryRecorder? history = null, ReceiptService? receipts = null)
 {
     private const long MaxBody = 16 * 1024 * 1024;
 
@@ -23,12 +29,31 @@ public sealed class AuxiliaryRelay(
     /// Candor's estimate.</summary>
     public async Task CountTokensAsync(RelayContext context, Surface surface, ChatRequest request, Action<int, IBufferWriter<byte>> writeCount)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            await CountCoreAsync(context, surface, request, writeCount).ConfigureAwait(false);
+        }
+        finally
+        {
+            await RelayReceipts.SealRemainingAsync(context, receipts).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CountCoreAsync(RelayContext context, Surface surface, ChatRequest request, Action<int, IBufferWriter<byte>> writeCount)
+    {
         var http = context.Http;
         var snapshot = snapshots.Current;
         if (!snapshot.Models.TryGetValue(request.Model, out var route))
         {
-            await ResponseWriter.WriteErrorAsync(http, surface, RelayError.ModelNotFound(request.Model)).ConfigureAwait(false);
+            await RelayReceipts.WriteErrorAsync(context, surface, RelayError.ModelNotFound(request.Model), receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
             return;
+        }
+
+        // Only a configured public model goes on the receipt (an unknown name is the client's text).
+        if (context.Receipt is { } draft)
+        {
+            draft.RequestedModel = request.Model;
         }
 
         // A prompt goes to an upstream counter only when that channel complies with the caller's privacy policy;
@@ -38,10 +63,11 @@ public sealed class AuxiliaryRelay(
         Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
         if (RedactionStage.Apply(context, request) is { } blocked)
         {
-            await ResponseWriter.WriteErrorAsync(http, surface, blocked).ConfigureAwait(false);
+            await RelayReceipts.WriteErrorAsync(context, surface, blocked, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
             return;
         }
 
+        RelayReceipts.NoteRedactions(context);
         var compliant = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
         int? count = null;
         var plan = router.Plan(snapshot, route, compliant, Router.AffinityKey(route, request, http.Request.Headers), 0);
@@ -56,10 +82,11 @@ public sealed class AuxiliaryRelay(
                     using (upstreamRequest)
                     {
                         context.Attempts = 1;
+                        await NoteForwardedAsync(context, channel, request.Model, deployment, surface.Protocol, upstreamRequest.Content, null).ConfigureAwait(false);
                         var body = await SendForJsonAsync(context, channel, upstreamRequest, lease).ConfigureAwait(false);
                         if (body.Error is { } error)
                         {
-                            await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
+                            await RelayReceipts.WriteErrorAsync(context, surface, error, receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
                             return;
                         }
 
@@ -84,7 +111,10 @@ public sealed class AuxiliaryRelay(
         count ??= estimator.CountPrompt(request);
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
-        writeCount(count.Value, http.Response.BodyWriter);
+        writeCount(count.Value, context.Output);
+
+        // Token counting is free: nothing is settled; the receipt is stored before the flush.
+        await RelayReceipts.FinishAsync(context, receipts, StreamOutcome.Completed, ReceiptOutcome.Complete).ConfigureAwait(false);
         await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
     }
 
@@ -94,12 +124,30 @@ public sealed class AuxiliaryRelay(
         RelayContext context, Surface surface, EmbeddingRequest request, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse,
         ReadOnlyMemory<byte> rawBody = default)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            await EmbeddingsCoreAsync(context, surface, request, writeResponse).ConfigureAwait(false);
+        }
+        finally
+        {
+            await RelayReceipts.SealRemainingAsync(context, receipts).ConfigureAwait(false);
+        }
+    }
+
+    private async Task EmbeddingsCoreAsync(RelayContext context, Surface surface, EmbeddingRequest request, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse)
+    {
         var http = context.Http;
         var snapshot = snapshots.Current;
         if (!snapshot.Models.TryGetValue(request.Model, out var route))
         {
-            await ResponseWriter.WriteErrorAsync(http, surface, RelayError.ModelNotFound(request.Model)).ConfigureAwait(false);
+            await RelayReceipts.WriteErrorAsync(context, surface, RelayError.ModelNotFound(request.Model), receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
             return;
+        }
+
+        if (context.Receipt is { } draft)
+        {
+            draft.RequestedModel = request.Model;
         }
 
         var caller = http.Features.Get<Candor.Core.Admission.Caller>();
@@ -108,7 +156,8 @@ public sealed class AuxiliaryRelay(
         var deployments = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
         if (deployments.Count == 0)
         {
-            await ResponseWriter.WriteErrorAsync(http, surface, Candor.Core.Privacy.DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing)).ConfigureAwait(false);
+            await RelayReceipts.WriteErrorAsync(context, surface, Candor.Core.Privacy.DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing), receipts,
+                ReceiptOutcome.Refused).ConfigureAwait(false);
             return;
         }
 
@@ -126,20 +175,23 @@ public sealed class AuxiliaryRelay(
             var (admitted, refused) = await billing.AdmitAsync(context, key, asChat, route, 0, producesOutput: false).ConfigureAwait(false);
             if (refused is not null)
             {
-                await ResponseWriter.WriteErrorAsync(http, surface, refused).ConfigureAwait(false);
+                await RelayReceipts.WriteErrorAsync(context, surface, refused, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
                 return;
             }
 
             meter = admitted;
+            context.Meter = meter;
         }
 
         try
         {
             if (RedactionStage.Apply(context, request) is { } blocked)
             {
-                await ResponseWriter.WriteErrorAsync(http, surface, blocked).ConfigureAwait(false);
+                await RelayReceipts.WriteErrorAsync(context, surface, blocked, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
                 return;
             }
+
+            RelayReceipts.NoteRedactions(context);
 
             // Opt-in history, as for chat: captured only for a metered stored key whose account keeps history, and
             // handed to the background writer when the meter settles.
@@ -199,6 +251,8 @@ public sealed class AuxiliaryRelay(
             {
                 using (upstreamRequest)
                 {
+                    await NoteForwardedAsync(context, channel, request.Model, deployment, surface.Protocol, upstreamRequest.Content,
+                        EncodingFormat(request, channel.Adapter.Protocol)).ConfigureAwait(false);
                     var result = await SendForJsonAsync(context, channel, upstreamRequest, lease).ConfigureAwait(false);
                     if (result.Error is { } error)
                     {
@@ -227,6 +281,7 @@ public sealed class AuxiliaryRelay(
                     }
 
                     lease.Succeeded();
+                    context.Receipt?.ObserveReported(embeddings.Model, embeddings.Usage);
                     if (embeddings.Usage is { } reported)
                     {
                         lease.ReportTokens(reported.InputTokens ?? 0);
@@ -251,7 +306,10 @@ public sealed class AuxiliaryRelay(
                     http.Response.ContentType = "application/json";
                     http.Response.Headers[RelayHeaders.Channel] = channel.Settings.Id;
                     http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
-                    writeResponse(embeddings, http.Response.BodyWriter);
+                    writeResponse(embeddings, context.Output);
+
+                    // Settled above; the receipt (it hashes the body just written) is stored before the flush.
+                    await RelayReceipts.FinishAsync(context, receipts, StreamOutcome.Completed, ReceiptOutcome.Complete).ConfigureAwait(false);
                     await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
                     return;
                 }
@@ -273,7 +331,57 @@ public sealed class AuxiliaryRelay(
         }
 
         http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
-        await ResponseWriter.WriteErrorAsync(http, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried")).ConfigureAwait(false);
+        await RelayReceipts.WriteErrorAsync(context, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried"), receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
+    }
+
+    /// <summary>The embeddings transformation besides model mapping: the OpenAI wire always asks the upstream for
+    /// floats (the client's base64 is encoded by Candor from them).</summary>
+    private static Transformation? EncodingFormat(EmbeddingRequest request, WireProtocol target) =>
+        target != WireProtocol.OpenAI || request.EncodingFormat == "float" ? null
+        : request.EncodingFormat is null ? new(Transformation.Injected, "encoding_format", "float")
+        : new(Transformation.Injected, "encoding_format", "float (Candor encodes the answer as " + request.EncodingFormat + " for the client)");
+
+    /// <summary>Hashes the body forwarded on this attempt and lists what changed: the model mapping, the wire when
+    /// the upstream speaks another one, and <paramref name="extra"/>. Auxiliary requests are always re-encoded
+    /// from the canonical request (path <c>translated</c>).</summary>
+    private static async Task NoteForwardedAsync(
+        RelayContext context, ChannelRuntime channel, string requestedModel, Candor.Core.Configuration.Deployment deployment, WireProtocol source, HttpContent? content,
+        Transformation? extra)
+    {
+        string upstreamModel = deployment.UpstreamModel;
+        context.Path = "translated";
+        if (context.Receipt is not { } receipt)
+        {
+            return;
+        }
+
+        ReadOnlyMemory<byte> forwarded = content switch
+        {
+            IForwardedBody body => body.Body,
+            null => ReadOnlyMemory<byte>.Empty,
+            _ => await content.ReadAsByteArrayAsync(context.Aborted).ConfigureAwait(false),
+        };
+        var listed = new List<Transformation>(3);
+        if (!string.Equals(requestedModel, upstreamModel, StringComparison.Ordinal))
+        {
+            listed.Add(new(Transformation.ModelMapping, "model", requestedModel + " -> " + upstreamModel));
+        }
+
+        var target = channel.Adapter.Protocol;
+        if (source != target)
+        {
+            listed.Add(new(Transformation.Translated, "wire", source.ToString().ToLowerInvariant() + " -> " + target.ToString().ToLowerInvariant()));
+        }
+
+        if (extra is not null)
+        {
+            listed.Add(extra);
+        }
+
+        receipt.Attempts = context.Attempts;
+        receipt.Path = context.Path;
+        receipt.BeginAttempt(channel.Settings, upstreamModel, forwarded.Span, listed);
+        receipt.ExpectedModel = deployment.ServedModel;
     }
 
     /// <summary>One attempt for a whole JSON answer; its failure is reported to <paramref name="lease"/>.</summary>
@@ -307,6 +415,7 @@ public sealed class AuxiliaryRelay(
                 try
                 {
                     await UpstreamCall.ReadBoundedAsync(response.Content, body, MaxBody, timer.Token).ConfigureAwait(false);
+                    context.Receipt?.HashUpstream(body.WrittenSpan);
                     return (body, null, false);
                 }
                 catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or InvalidDataException)

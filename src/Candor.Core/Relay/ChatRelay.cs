@@ -44,7 +44,8 @@ public sealed class ChatRelay(
     {
         var snapshot = snapshots.Current;
         var http = context.Http;
-        using var receipt = receipts?.Begin(context, rawBody.Span);
+        // The endpoint opens the receipt as soon as the body is read (so a body that does not decode has one too).
+        using var receipt = context.Receipt ?? receipts?.Begin(context, rawBody.Span);
 
         try
         {
@@ -285,6 +286,7 @@ public sealed class ChatRelay(
         if (context.Receipt is { } receipt)
         {
             await NoteForwardedAsync(context, receipt, request, upstreamRequest.Content, deployment.UpstreamModel, settings, adapter.Protocol, fast).ConfigureAwait(false);
+            receipt.ExpectedModel = deployment.ServedModel;
         }
 
         if (request.ProtocolHeaders is { } forwarded && request.SourceProtocol == adapter.Protocol)

@@ -41,7 +41,7 @@ public sealed class RelayContext
     /// <summary>The privacy policy in effect (server default narrowed by account and key), set at admission.</summary>
     public Privacy.PrivacyPolicy Privacy { get; set; } = Candor.Core.Privacy.PrivacyPolicy.Open;
 
-    /// <summary>The request's receipt draft; null when receipts are off (the auxiliary routes).</summary>
+    /// <summary>The request's receipt draft, opened by the endpoint once the body is read; null when receipts are off.</summary>
     public Receipts.ReceiptDraft? Receipt { get; set; }
 
     /// <summary>The fast path's forwarded body (the client's bytes with the model replaced) of the current attempt.</summary>

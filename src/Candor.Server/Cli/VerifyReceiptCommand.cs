@@ -39,7 +39,10 @@ internal static class VerifyReceiptCommand
 
         var receipt = document!.RootElement.GetProperty("receipt");
         string id = receipt.TryGetProperty("id", out var idValue) ? idValue.GetString() ?? "?" : "?";
-        await output.WriteLineAsync($"signature: ok (receipt {id})").ConfigureAwait(false);
+
+        // Receipts signed before the kind member existed are chat receipts.
+        string kind = receipt.TryGetProperty("kind", out var kindValue) && kindValue.ValueKind == JsonValueKind.String ? kindValue.GetString()! : ReceiptKind.Chat;
+        await output.WriteLineAsync($"signature: ok (receipt {id}, {kind})").ConfigureAwait(false);
         if (args.Get("--body") is { } bodyFile)
         {
             byte[] body = await File.ReadAllBytesAsync(bodyFile, cancellationToken).ConfigureAwait(false);

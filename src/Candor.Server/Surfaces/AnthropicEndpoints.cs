@@ -1,3 +1,4 @@
+using Candor.Core.Receipts;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
 using Candor.Protocols.Anthropic;
@@ -14,7 +15,7 @@ internal static class AnthropicEndpoints
         {
             var surface = SurfaceRegistry.Anthropic;
             var context = new RelayContext(http, "anthropic");
-            using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(http, surface, snapshots, AnthropicRequestDecoder.TryDecode).ConfigureAwait(false);
+            using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.Chat, surface, snapshots, AnthropicRequestDecoder.TryDecode).ConfigureAwait(false);
             if (accepted is null)
             {
                 return;
@@ -31,7 +32,7 @@ internal static class AnthropicEndpoints
         {
             var surface = SurfaceRegistry.Anthropic;
             var context = new RelayContext(http, "anthropic");
-            using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(http, surface, snapshots, AnthropicRequestDecoder.TryDecodeCountTokens).ConfigureAwait(false);
+            using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.CountTokens, surface, snapshots, AnthropicRequestDecoder.TryDecodeCountTokens).ConfigureAwait(false);
             if (accepted is not null)
             {
                 await relay.CountTokensAsync(context, surface, accepted.Value, AnthropicErrors.WriteCountTokens).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using Candor.Core.Receipts;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
 using Candor.Protocols.Canonical;
@@ -64,7 +65,7 @@ internal static class GeminiEndpoints
 
         if (method == "countTokens")
         {
-            using var counted = await SurfaceRequest.AcceptAsync<ChatRequest>(http, surface, snapshots,
+            using var counted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.CountTokens, surface, snapshots,
                 (ReadOnlySpan<byte> b, [NotNullWhen(true)] out ChatRequest? r, [NotNullWhen(false)] out RelayError? e) => GeminiRequestDecoder.TryDecodeCountTokens(b, model, out r, out e)).ConfigureAwait(false);
             if (counted is not null)
             {
@@ -82,7 +83,7 @@ internal static class GeminiEndpoints
             return;
         }
 
-        using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(http, surface, snapshots,
+        using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.Chat, surface, snapshots,
             (ReadOnlySpan<byte> b, [NotNullWhen(true)] out ChatRequest? r, [NotNullWhen(false)] out RelayError? e) => GeminiRequestDecoder.TryDecode(b, model, stream, out r, out e)).ConfigureAwait(false);
         if (accepted is not null)
         {

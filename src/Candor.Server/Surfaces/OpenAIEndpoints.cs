@@ -1,4 +1,5 @@
 using Candor.Core.Admission;
+using Candor.Core.Receipts;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
 using Candor.Protocols.Canonical;
@@ -54,7 +55,7 @@ internal static class OpenAIEndpoints
     {
         var surface = SurfaceRegistry.OpenAI;
         var context = new RelayContext(http, "openai");
-        using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(http, surface, snapshots, OpenAIChatRequestDecoder.TryDecode).ConfigureAwait(false);
+        using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.Chat, surface, snapshots, OpenAIChatRequestDecoder.TryDecode).ConfigureAwait(false);
         if (accepted is not null)
         {
             await relay.RelayAsync(context, surface, accepted.Value, accepted.Body.WrittenMemory).ConfigureAwait(false);
@@ -65,7 +66,7 @@ internal static class OpenAIEndpoints
     {
         var surface = SurfaceRegistry.OpenAI;
         var context = new RelayContext(http, "openai");
-        using var accepted = await SurfaceRequest.AcceptAsync<EmbeddingRequest>(http, surface, snapshots, OpenAIEmbeddingsCodec.TryDecodeRequest).ConfigureAwait(false);
+        using var accepted = await SurfaceRequest.AcceptAsync<EmbeddingRequest>(context, ReceiptKind.Embeddings, surface, snapshots, OpenAIEmbeddingsCodec.TryDecodeRequest).ConfigureAwait(false);
         if (accepted is null)
         {
             return;
@@ -73,11 +74,13 @@ internal static class OpenAIEndpoints
 
         var request = accepted.Value;
 
-        // Embeddings are not metered yet (docs/billing.md); a stored key's model list still applies.
+        // A stored key's model list applies even where billing does not check it (BillingGate does when it runs).
         if (http.Features.Get<Caller>()?.Key is { AllowedModels.Count: > 0 } key && !key.AllowedModels.Contains(request.Model, StringComparer.Ordinal))
         {
-            await ResponseWriter.WriteErrorAsync(http, surface, new RelayError(RelayStage.Admission, RelayErrorKind.PermissionDenied, 403,
-                $"This API key may not call the model '{request.Model}'.") { Param = "model" }).ConfigureAwait(false);
+            var receipts = http.RequestServices.GetService<ReceiptService>();
+            await RelayReceipts.WriteErrorAsync(context, surface, new RelayError(RelayStage.Admission, RelayErrorKind.PermissionDenied, 403,
+                $"This API key may not call the model '{request.Model}'.") { Param = "model" }, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+            await RelayReceipts.SealRemainingAsync(context, receipts).ConfigureAwait(false);
             return;
         }
 

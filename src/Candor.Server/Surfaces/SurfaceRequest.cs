@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Candor.Core.Receipts;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
 using Candor.Protocols.Buffers;
@@ -20,11 +21,17 @@ internal sealed class SurfaceRequest<T>(PooledBufferWriter body, T value) : IDis
 }
 
 /// <summary>The steps every surface endpoint takes before the relay: authenticate, read the body within
-/// the limit, decode. A failure is answered in the surface's envelope and yields null.</summary>
+/// the limit, open the request's receipt, decode. A failure is answered in the surface's envelope and yields null;
+/// from the receipt on, that answer is receipted too (a body that does not decode gets a <c>refused</c> receipt).</summary>
 internal static class SurfaceRequest
 {
-    public static async Task<SurfaceRequest<T>?> AcceptAsync<T>(HttpContext http, Surface surface, SnapshotHolder snapshots, BodyDecoder<T> decode)
+    /// <summary>Accepts a relayed request of <paramref name="kind"/> (<see cref="ReceiptKind"/>): after authentication
+    /// and the whole body, the receipt opens (header <c>x-candor-receipt</c>, hash of the body as received) and
+    /// <paramref name="context"/> carries it to the relay. Requests refused before (bad key, 413, a client that left
+    /// while sending) have no receipt: there is no owner, or no whole body to hash.</summary>
+    public static async Task<SurfaceRequest<T>?> AcceptAsync<T>(RelayContext context, string kind, Surface surface, SnapshotHolder snapshots, BodyDecoder<T> decode)
     {
+        var http = context.Http;
         if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
         {
             return null;
@@ -36,10 +43,19 @@ internal static class SurfaceRequest
             return null;
         }
 
+        // ReceiptService is a singleton registered by ReceiptSetup; absent only in hosts without receipts.
+        var receipts = http.RequestServices.GetService<ReceiptService>();
+        if (receipts?.Begin(context, body.WrittenSpan) is { } draft)
+        {
+            draft.Kind = kind;
+            http.Response.RegisterForDispose(draft);
+        }
+
         if (!decode(body.WrittenSpan, out var value, out var error))
         {
             body.Dispose();
-            await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
+            await RelayReceipts.WriteErrorAsync(context, surface, error, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+            await RelayReceipts.SealRemainingAsync(context, receipts).ConfigureAwait(false);
             return null;
         }
 

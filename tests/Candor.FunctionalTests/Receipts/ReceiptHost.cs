@@ -61,6 +61,14 @@ public sealed class ReceiptHost : IAsyncLifetime
                 timeouts: { first_byte: 300ms }
               - { id: trickle, provider: openai, base_url: {{emu}}/x/chunk_ms=200;tokens=200/v1, api_key_env: UPSTREAM_KEY }
               - { id: inflate, provider: openai, base_url: {{emu}}/x/inflate_usage=400;tokens=100/v1, api_key_env: UPSTREAM_KEY }
+              - { id: oa400, provider: openai, base_url: {{emu}}/x/status=400/v1, api_key_env: UPSTREAM_KEY }
+              - { id: an500, provider: anthropic, base_url: {{emu}}/x/status=500, api_key_env: UPSTREAM_KEY }
+              - { id: an400, provider: anthropic, base_url: {{emu}}/x/status=400, api_key_env: UPSTREAM_KEY }
+              - { id: ge503, provider: gemini, base_url: {{emu}}/x/status=503, api_key_env: UPSTREAM_KEY }
+              - { id: ge400, provider: gemini, base_url: {{emu}}/x/status=400, api_key_env: UPSTREAM_KEY }
+              - { id: an-trickle, provider: anthropic, base_url: {{emu}}/x/chunk_ms=200;tokens=200, api_key_env: UPSTREAM_KEY }
+              - { id: az, provider: azure, base_url: {{emu}}, api_key_env: UPSTREAM_KEY }
+              - { id: ge-trickle, provider: gemini, base_url: {{emu}}/x/chunk_ms=200;tokens=200, api_key_env: UPSTREAM_KEY }
             models:
               - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
               - { name: m-anthropic, deployments: [{ channel: an, model: claude-sonnet-4-5 }] }
@@ -71,6 +79,19 @@ public sealed class ReceiptHost : IAsyncLifetime
               - { name: m-slow, deployments: [{ channel: slow, model: gpt-4o }] }
               - { name: m-trickle, deployments: [{ channel: trickle, model: gpt-4o }] }
               - { name: m-inflate, deployments: [{ channel: inflate, model: gpt-4o }] }
+              - { name: m-embed, deployments: [{ channel: oa, model: text-embedding-3-small }] }
+              - { name: m-embed-gemini, deployments: [{ channel: ge, model: text-embedding-004 }] }
+              - { name: m-embed-400, deployments: [{ channel: oa400, model: text-embedding-3-small }] }
+              - { name: m-embed-500, deployments: [{ channel: broken, model: text-embedding-3-small }] }
+              - { name: m-an500, deployments: [{ channel: an500, model: claude-sonnet-4-5 }] }
+              - { name: m-an400, deployments: [{ channel: an400, model: claude-sonnet-4-5 }] }
+              - { name: m-ge503, deployments: [{ channel: ge503, model: gemini-2.5-flash }] }
+              - { name: m-ge400, deployments: [{ channel: ge400, model: gemini-2.5-flash }] }
+              - { name: m-an-trickle, deployments: [{ channel: an-trickle, model: claude-sonnet-4-5 }] }
+              - { name: m-azure-honest, deployments: [{ channel: az, model: gpt-4o-mini, served_model: gpt-4o-mini }] }
+              - { name: m-azure-sub, deployments: [{ channel: az, model: gpt-4o-mini, served_model: gpt-4o }] }
+              - { name: m-azure-undeclared, deployments: [{ channel: az, model: gpt-4o-mini }] }
+              - { name: m-ge-trickle, deployments: [{ channel: ge-trickle, model: gemini-2.5-flash }] }
             keys:
               - { name: alice, key_env: ALICE_KEY }
               - { name: bob, key_env: BOB_KEY }

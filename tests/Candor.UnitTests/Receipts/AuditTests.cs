@@ -62,4 +62,12 @@ public sealed class AuditTests
     [InlineData("my-deployment", "gpt-4o-2024-08-06", "azure", true)]
     public void ServedModel_MatchesOnlyTheExpectedModelOrItsSnapshots(string expected, string? reported, string provider, bool match) =>
         Assert.Equal(match, ServedModelAudit.Matches(expected, reported, provider));
+
+    [Theory]
+    [InlineData("gpt-4o", "gpt-4o-2024-08-06", true)]
+    [InlineData("gpt-4o", "gpt-4o", true)]
+    [InlineData("gpt-4o", "gpt-4o-mini", false)]
+    [InlineData("gpt-4o", "gpt-35-turbo", false)]
+    public void AzureDeployment_WithADeclaredServedModel_IsJudged(string served, string reported, bool match) =>
+        Assert.Equal(match, ServedModelAudit.Matches(served, reported, "azure", declared: true));
 }

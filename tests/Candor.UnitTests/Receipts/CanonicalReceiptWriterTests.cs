@@ -163,6 +163,7 @@ public sealed class CanonicalReceiptWriterTests
             }
 
             draft.BeginAttempt(channel, Text(), forwarded, transformations);
+            draft.ExpectedModel = MaybeText();
             if (random.Next(4) != 0)
             {
                 draft.Observe(new ResponseStarted(Text(), MaybeText(), 0) { SystemFingerprint = MaybeText() });
@@ -203,6 +204,7 @@ public sealed class CanonicalReceiptWriterTests
             draft.Flag(random.Next(2) == 0 ? AuditFlags.ServedModelMismatch : AuditFlags.ParameterChangedPrefix + Text());
         }
 
+        draft.Kind = random.Next(3) switch { 0 => ReceiptKind.Chat, 1 => ReceiptKind.Embeddings, _ => ReceiptKind.CountTokens };
         ReceiptMetering? metering = random.Next(3) == 0 ? null : new ReceiptMetering(
             random.Next(), random.Next(3) == 0 ? 9_007_199_254_740_993L + random.Next(1000) : random.Next(), MaybeUsage(),
             random.Next(4) == 0 ? null : random.Next(3) == 0 ? long.MaxValue - random.Next(1000) : random.Next(),
@@ -234,6 +236,7 @@ public sealed class CanonicalReceiptWriterTests
             w.WriteString("time", now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
             w.WriteString("key", d.Pseudonym);
             w.WriteString("surface", d.Surface);
+            w.WriteString("kind", d.Kind);
             w.WriteString("outcome", outcome);
             w.WriteNumber("status", status);
             w.WriteString("path", d.Path);
@@ -287,7 +290,9 @@ public sealed class CanonicalReceiptWriterTests
             Str(w, "requested", d.RequestedModel);
             Str(w, "upstream", d.UpstreamModel);
             Str(w, "reported", d.ReportedModel);
+            Str(w, "expected", d.ExpectedModel);
             w.WriteEndObject();
+            w.WriteString("metering", MeteringKind.Of(d, metered: metering is not null));
             w.WriteStartObject("upstream");
             Str(w, "response_id", d.UpstreamResponseId);
             Str(w, "system_fingerprint", d.SystemFingerprint);

@@ -25,7 +25,7 @@ public sealed class RoutingConfigTests
                 affinity: [user, header]
                 all_unhealthy: try_anyway
                 deployments:
-                  - { channel: a, model: x, priority: 1, weight: 5, limits: { max_concurrency: 4, rpm: 60, tpm: 90000 } }
+                  - { channel: a, model: x, served_model: gpt-4o, priority: 1, weight: 5, limits: { max_concurrency: 4, rpm: 60, tpm: 90000 } }
                   - { channel: b, model: x }
             """, """
             routing:
@@ -43,6 +43,8 @@ public sealed class RoutingConfigTests
         Assert.Equal(new DeploymentLimits(4, 60, 90000), m.Deployments[0].Limits);
         Assert.Equal(DeploymentLimits.None, m.Deployments[1].Limits);
         Assert.Equal(1, m.Deployments[1].Weight);
+        Assert.Equal("gpt-4o", m.Deployments[0].ServedModel);
+        Assert.Null(m.Deployments[1].ServedModel);
         var r = config.Routing;
         Assert.Equal(TimeSpan.FromSeconds(45), r.Deadline);
         Assert.Equal(AllUnhealthyPolicy.FailFast, r.AllUnhealthy);
