@@ -59,7 +59,6 @@ public sealed class AuxiliaryRelay(
         // A prompt goes to an upstream counter only when that channel complies with the caller's privacy policy;
         // otherwise Candor answers with its own estimate and sends nothing. One attempt on the deployment the
         // router picks among the compliant ones; without one (all unhealthy or busy), Candor's estimate.
-        context.Privacy = snapshot.PrivacyFor(http.Features.Get<Candor.Core.Admission.Caller>());
         Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
         if (RedactionStage.Apply(context, request) is { } blocked)
         {
@@ -127,7 +126,7 @@ public sealed class AuxiliaryRelay(
         ArgumentNullException.ThrowIfNull(context);
         try
         {
-            await EmbeddingsCoreAsync(context, surface, request, writeResponse).ConfigureAwait(false);
+            await EmbeddingsCoreAsync(context, surface, request, writeResponse, rawBody).ConfigureAwait(false);
         }
         finally
         {
@@ -135,7 +134,8 @@ public sealed class AuxiliaryRelay(
         }
     }
 
-    private async Task EmbeddingsCoreAsync(RelayContext context, Surface surface, EmbeddingRequest request, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse)
+    private async Task EmbeddingsCoreAsync(RelayContext context, Surface surface, EmbeddingRequest request, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse,
+        ReadOnlyMemory<byte> rawBody)
     {
         var http = context.Http;
         var snapshot = snapshots.Current;
@@ -151,7 +151,6 @@ public sealed class AuxiliaryRelay(
         }
 
         var caller = http.Features.Get<Candor.Core.Admission.Caller>();
-        context.Privacy = snapshot.PrivacyFor(caller);
         Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
         var deployments = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
         if (deployments.Count == 0)

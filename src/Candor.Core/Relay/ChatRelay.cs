@@ -64,7 +64,6 @@ public sealed class ChatRelay(
             }
 
             // Privacy admission: the configured redaction policy, the effective routing requirement, then only compliant deployments (fail closed).
-            context.Privacy = snapshot.PrivacyFor(http.Features.Get<Caller>());
             PrivacyAdmission.Admit(context, snapshot.Config, privacy);
             var deployments = DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
             if (deployments.Count == 0)

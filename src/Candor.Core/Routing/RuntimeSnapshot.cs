@@ -1,8 +1,6 @@
 using System.Collections.Frozen;
 using Candor.Core.Admission;
 using Candor.Core.Configuration;
-using Candor.Core.Privacy;
-using Candor.Core.Privacy.Redaction;
 using Candor.Core.Upstream;
 
 namespace Candor.Core.Routing;
@@ -13,17 +11,6 @@ public sealed class RuntimeSnapshot
 {
     private RuntimeSnapshot(CandorConfig config, FrozenDictionary<string, ChannelRuntime> channels, FrozenDictionary<string, ModelRoute> models, KeySet keys)
     {
-        DefaultPrivacy = new PrivacyPolicy(config.Redaction, DataPolicyRequirement.None);
-        var byKey = new Dictionary<string, PrivacyPolicy>(StringComparer.Ordinal);
-        foreach (var key in config.Keys)
-        {
-            if (key.Redaction is { } own)
-            {
-                byKey[key.Name] = DefaultPrivacy with { Redaction = RedactionPolicies.Narrow(config.Redaction, own) };
-            }
-        }
-
-        ConfigKeyPrivacy = byKey.ToFrozenDictionary(StringComparer.Ordinal);
         Config = config;
         Channels = channels;
         Models = models;
@@ -41,18 +28,6 @@ public sealed class RuntimeSnapshot
     public IReadOnlyList<string> ModelNames { get; }
 
     public KeySet Keys { get; }
-
-    /// <summary>The server-wide privacy policy (<c>privacy</c> section).</summary>
-    public PrivacyPolicy DefaultPrivacy { get; }
-
-    /// <summary>Configuration keys with a privacy policy of their own (the server default narrowed by the key's), by key name.</summary>
-    public FrozenDictionary<string, PrivacyPolicy> ConfigKeyPrivacy { get; }
-
-    /// <summary>The privacy policy a caller starts with at admission: a configuration key's own, else the server
-    /// default (stored keys' and accounts' policies narrow it further at admission).</summary>
-    public PrivacyPolicy PrivacyFor(Caller? caller) =>
-        caller?.ConfigKeyName is { } name && ConfigKeyPrivacy.TryGetValue(name, out var own) ? own : DefaultPrivacy;
-
 
     /// <summary>Channels in the database that are not routed, with the reason (disabled, shadowed…); empty without stored channels.</summary>
     public IReadOnlyDictionary<string, string> InactiveStoredChannels { get; private init; } = Candor.Core.Channels.ChannelOverlay.None.Inactive;

@@ -217,7 +217,7 @@ internal static class Migrations
         new(6, "stored redaction policies", """
             ALTER TABLE privacy_policies ADD COLUMN redaction TEXT
             """),
-        new(9, "audit quarantines", """
+        new(7, "audit quarantines", """
             CREATE TABLE audit_quarantines (
                 channel_id TEXT   PRIMARY KEY,
                 reason     TEXT   NOT NULL,
