@@ -12,12 +12,19 @@ public sealed class EmulatorJournal
     private readonly Lock _gate = new();
     private readonly Queue<JournalEntry> _entries = new();
     private long _count;
+    private long _framesWritten;
 
     /// <summary>Total requests received since start (or the last <see cref="Clear"/>), including ones no longer kept.</summary>
     public long Count
     {
         get { lock (_gate) { return _count; } }
     }
+
+    /// <summary>Stream frames (SSE events or JSON-array elements) written and flushed to clients since start: how far
+    /// an upstream got, for tests of backpressure.</summary>
+    public long FramesWritten => Interlocked.Read(ref _framesWritten);
+
+    internal void FrameWritten() => Interlocked.Increment(ref _framesWritten);
 
     /// <summary>The most recent request, or null.</summary>
     public JournalEntry? Last

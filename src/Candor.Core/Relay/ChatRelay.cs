@@ -523,15 +523,16 @@ public sealed class ChatRelay(
             }
 
             await pipe.FlushAsync(context.Aborted).ConfigureAwait(false);
+            var burst = default(BurstFlush);
             RelayError? broken = null;
             try
             {
                 while (!ended)
                 {
-                    // Flush only when the next upstream event is not already in memory: every event still
-                    // leaves as soon as nothing more is ready, but a burst goes out in one write.
+                    // Flush when the next upstream event is not already in memory, and at least every 64 KB
+                    // or 64 events (BurstFlush: the flush is the backpressure).
                     var next = reader!.ReadAsync(timer.Token);
-                    if (!next.IsCompleted)
+                    if (burst.ShouldFlush(next.IsCompleted, pipe))
                     {
                         await pipe.FlushAsync(context.Aborted).ConfigureAwait(false);
                     }

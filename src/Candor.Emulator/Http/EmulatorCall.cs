@@ -12,6 +12,8 @@ internal sealed class EmulatorCall
     public required FaultSpec Spec { get; init; }
     public required EmulatorOptions Options { get; init; }
 
+    public required EmulatorJournal Journal { get; init; }
+
     /// <summary>Cancelled when the client goes away or the emulator stops.</summary>
     public required CancellationToken Aborted { get; init; }
 

@@ -79,6 +79,7 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
             Path = path,
             Spec = pathSpec.Merge(faults.TryTake()),
             Options = options,
+            Journal = journal,
             Aborted = ct,
         };
         await RouteAsync(call, request.Method).ConfigureAwait(false);

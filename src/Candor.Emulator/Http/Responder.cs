@@ -121,6 +121,7 @@ internal static class Responder
 
             await WriteFrameAsync(response, list[i], style, i == 0, ct).ConfigureAwait(false);
             await response.Body.FlushAsync(ct).ConfigureAwait(false);
+            call.Journal.FrameWritten();
             written++;
         }
 
