@@ -157,6 +157,12 @@ public sealed class HistoryRecorder(IPrivacyStore store, PrivacyDirectory direct
     {
         // The writer loop has ended when this returns (or never ran, when the stop came first).
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (ExecuteTask is { IsCompleted: false })
+        {
+            // The host's shutdown time ran out while the writer was still busy; it owns the batch, so no drain.
+            return;
+        }
+
         await DrainAsync(_batch).ConfigureAwait(false);
     }
 
