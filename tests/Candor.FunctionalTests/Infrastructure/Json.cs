@@ -17,4 +17,37 @@ public static class Json
     }
 
     public static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    /// <summary>Every string value of a JSON document, decoded (encoders may escape non-ASCII), joined by newlines.</summary>
+    public static string Strings(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var sb = new StringBuilder();
+        Walk(doc.RootElement, sb);
+        return sb.ToString();
+
+        static void Walk(JsonElement e, StringBuilder sb)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var p in e.EnumerateObject())
+                    {
+                        Walk(p.Value, sb);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var x in e.EnumerateArray())
+                    {
+                        Walk(x, sb);
+                    }
+
+                    break;
+                case JsonValueKind.String:
+                    sb.Append(e.GetString()).Append('\n');
+                    break;
+            }
+        }
+    }
 }
