@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Candor.Core.Receipts;
 using Candor.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
 
 namespace Candor.Storage;
 
@@ -48,9 +49,11 @@ public sealed partial class SqliteStore : IReceiptStore
             {
                 await _db.WriteAsync(async (c, tx) =>
                 {
+                    // One prepared statement for the batch (a command per receipt would parse the SQL each time).
+                    using var insert = Command(c, tx, ReceiptsSql.InsertIfNew);
                     foreach (var (receipt, _) in batch)
                     {
-                        using var insert = Command(c, tx, ReceiptsSql.InsertIfNew);
+                        insert.Parameters.Clear();
                         ReceiptsSql.Bind(insert, receipt);
                         await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                     }
@@ -83,12 +86,25 @@ public sealed partial class SqliteStore : IReceiptStore
         }, cancellationToken);
 
     /// <inheritdoc/>
-    public Task SetLeafIndexAsync(string id, long leafIndex, CancellationToken cancellationToken) =>
-        _db.WriteAsync(async (c, tx) =>
+    public Task SetLeafIndicesAsync(IReadOnlyList<(string Id, long LeafIndex)> indices, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        return _db.WriteAsync(async (c, tx) =>
         {
-            using var update = Command(c, tx, ReceiptsSql.SetLeafIndex).Add("@id", id).Add("@leaf_index", leafIndex);
-            return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // One prepared statement for the whole batch, rebound per receipt.
+            using var update = Command(c, tx, ReceiptsSql.SetLeafIndex);
+            var id = update.Parameters.Add("@id", SqliteType.Text);
+            var leaf = update.Parameters.Add("@leaf_index", SqliteType.Integer);
+            foreach (var (receiptId, leafIndex) in indices)
+            {
+                id.Value = receiptId;
+                leaf.Value = leafIndex;
+                await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
         }, cancellationToken);
+    }
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<StoredReceipt>> ListUnloggedAsync(int limit, CancellationToken cancellationToken) =>

@@ -10,8 +10,8 @@ public interface IReceiptStore
     /// <summary>The receipt with <paramref name="id"/>, or null.</summary>
     Task<StoredReceipt?> GetAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Records the receipt's leaf index in the transparency log.</summary>
-    Task SetLeafIndexAsync(string id, long leafIndex, CancellationToken cancellationToken);
+    /// <summary>Records receipts' leaf indices in the transparency log (one write for the whole list).</summary>
+    Task SetLeafIndicesAsync(IReadOnlyList<(string Id, long LeafIndex)> indices, CancellationToken cancellationToken);
 
     /// <summary>Receipts not yet appended to the log, oldest first (after a restart).</summary>
     Task<IReadOnlyList<StoredReceipt>> ListUnloggedAsync(int limit, CancellationToken cancellationToken);

@@ -34,11 +34,15 @@ public sealed class MemoryReceiptStore(int capacity = 10_000) : IReceiptStore
         Task.FromResult(_byId.TryGetValue(id, out var r) ? r : null);
 
     /// <inheritdoc/>
-    public Task SetLeafIndexAsync(string id, long leafIndex, CancellationToken cancellationToken)
+    public Task SetLeafIndicesAsync(IReadOnlyList<(string Id, long LeafIndex)> indices, CancellationToken cancellationToken)
     {
-        if (_byId.TryGetValue(id, out var r))
+        ArgumentNullException.ThrowIfNull(indices);
+        foreach (var (id, leafIndex) in indices)
         {
-            _byId[id] = r with { LeafIndex = leafIndex };
+            if (_byId.TryGetValue(id, out var r))
+            {
+                _byId[id] = r with { LeafIndex = leafIndex };
+            }
         }
 
         return Task.CompletedTask;

@@ -197,7 +197,12 @@ public sealed class ReceiptService : IDisposable
     /// <summary>The transparency-log leaf of a signed receipt: SHA-256 of its bytes (32 bytes; no user content).</summary>
     public static byte[] LeafOf(ReadOnlySpan<byte> signedReceipt) => SHA256.HashData(signedReceipt);
 
+    /// <summary>The most receipts the log appender takes in one batch.</summary>
+    internal const int AppendBatch = 1024;
+
     /// <summary>Appends stored receipts to the transparency log: first those a crash left unlogged, then each new one.
+    /// Receipts waiting are taken together: their appends share the log journal's write and fsync, and their leaf
+    /// indices are stored in one transaction, so the appender's cost per receipt falls as the load rises.
     /// Runs until <paramref name="stoppingToken"/> is cancelled; does nothing without a log.</summary>
     public async Task RunLogAppenderAsync(CancellationToken stoppingToken)
     {
@@ -210,34 +215,87 @@ public sealed class ReceiptService : IDisposable
         if (backlog.Count > 0)
         {
             _logger.LogBacklog(backlog.Count);
-            foreach (var r in backlog)
+            foreach (var chunk in backlog.Chunk(AppendBatch))
             {
-                await AppendAsync(r.Id, LeafOf(r.Body), stoppingToken).ConfigureAwait(false);
+                await AppendAsync([.. chunk.Select(static r => (r.Id, LeafOf(r.Body)))], stoppingToken).ConfigureAwait(false);
             }
         }
 
-        await foreach (var (id, leaf) in _pending.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        var batch = new List<(string Id, byte[] Leaf)>(64);
+        var reader = _pending.Reader;
+        while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
         {
-            await AppendAsync(id, leaf, stoppingToken).ConfigureAwait(false);
+            batch.Clear();
+            while (batch.Count < AppendBatch && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            await AppendAsync(batch, stoppingToken).ConfigureAwait(false);
         }
     }
 
-    private async Task AppendAsync(string id, byte[] leaf, CancellationToken cancellationToken)
+    private async Task AppendAsync(List<(string Id, byte[] Leaf)> batch, CancellationToken cancellationToken)
     {
+        // Every append is queued before any is awaited, so the journal writes them together (its group commit).
+        var appends = new Task<long>[batch.Count];
+        for (int i = 0; i < batch.Count; i++)
+        {
+            appends[i] = AppendOneAsync(batch[i].Leaf, cancellationToken);
+        }
+
+        var indices = new List<(string Id, long LeafIndex)>(batch.Count);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            try
+            {
+                indices.Add((batch[i].Id, await appends[i].ConfigureAwait(false)));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+#pragma warning disable CA1031 // Logged; the receipt stays unlogged in the store and is retried at the next start.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                _logger.LogAppendFailed(batch[i].Id, e.GetType().Name);
+            }
+        }
+
+        if (indices.Count == 0)
+        {
+            return;
+        }
+
         try
         {
-            long index = await _log!.AppendAsync(leaf, cancellationToken).ConfigureAwait(false);
-            await _store.SetLeafIndexAsync(id, index, cancellationToken).ConfigureAwait(false);
+            await _store.SetLeafIndicesAsync(indices, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-#pragma warning disable CA1031 // Logged; the receipt stays unlogged in the store and is retried at the next start.
+#pragma warning disable CA1031 // Logged; the receipts stay unlogged in the store and are retried at the next start.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            _logger.LogAppendFailed(id, e.GetType().Name);
+            _logger.LogAppendFailed(indices[0].Id, e.GetType().Name);
+        }
+    }
+
+    /// <summary>One append; a synchronous failure becomes a faulted task, so the batch's other appends still run.</summary>
+    private Task<long> AppendOneAsync(byte[] leaf, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return _log!.AppendAsync(leaf, cancellationToken).AsTask();
+        }
+#pragma warning disable CA1031 // Reported to the awaiting loop, which logs it.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return Task.FromException<long>(e);
         }
     }
 

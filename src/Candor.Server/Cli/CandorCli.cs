@@ -128,6 +128,8 @@ internal static class CandorCli
 
     private static async Task<int> ServeAsync(string[] args)
     {
+        // On one CPU the runtime's JIT warm-up takes about a minute under load unless this is set (returns at once elsewhere).
+        OneCpuTiering.ReexecuteIfNeeded();
         var options = new ServeOptions();
         for (int i = 0; i < args.Length; i++)
         {
@@ -168,6 +170,10 @@ internal static class CandorCli
         {
             await app.StartAsync().ConfigureAwait(false);
             Console.WriteLine($"Candor listening on {string.Join(", ", app.Urls)}");
+            if (OneCpuTiering.Describe(Environment.ProcessorCount, Environment.GetEnvironmentVariable) is { } tiering)
+            {
+                Console.WriteLine($"Candor runtime: {tiering}");
+            }
             await app.WaitForShutdownAsync().ConfigureAwait(false);
         }
 
