@@ -46,15 +46,13 @@ public sealed partial class SqliteStore
 
     /// <summary>Writes one settlement inside a group-commit transaction: the usage record (unless the request is
     /// already recorded, which returns false) and its charge.</summary>
-    private static async Task<bool> ApplySettlementAsync(SqliteConnection c, SqliteTransaction tx, (UsageRecord Usage, LedgerEntry? Charge) item)
+    private async Task<bool> ApplySettlementAsync(SqliteConnection c, SqliteTransaction tx, (UsageRecord Usage, LedgerEntry? Charge) item)
     {
-        using (var insert = Command(c, tx, UsageSql.InsertIfNew))
+        var insert = _db.Prepared(c, tx, UsageSql.InsertIfNew);
+        UsageSql.Bind(insert, item.Usage);
+        if (await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) == 0)
         {
-            UsageSql.Bind(insert, item.Usage);
-            if (await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) == 0)
-            {
-                return false;
-            }
+            return false;
         }
 
         if (item.Charge is not null && !await ApplyEntryAsync(c, tx, item.Charge, CancellationToken.None).ConfigureAwait(false))
@@ -67,25 +65,20 @@ public sealed partial class SqliteStore
 
     /// <summary>Inserts the entry and applies it to the balance (and to the key's spend for charges and refunds).
     /// Returns false, having changed nothing, when the account does not exist.</summary>
-    private static async Task<bool> ApplyEntryAsync(SqliteConnection c, SqliteTransaction tx, LedgerEntry entry, CancellationToken cancellationToken)
+    private async Task<bool> ApplyEntryAsync(SqliteConnection c, SqliteTransaction tx, LedgerEntry entry, CancellationToken cancellationToken)
     {
-        using (var balance = Command(c, tx, AccountsSql.AddToBalance).Add("@amount", entry.AmountMicros).Add("@id", entry.AccountId))
+        var balance = _db.Prepared(c, tx, AccountsSql.AddToBalance).Add("@amount", entry.AmountMicros).Add("@id", entry.AccountId);
+        if (await balance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
-            if (await balance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-            {
-                return false;
-            }
+            return false;
         }
 
-        using (var insert = Command(c, tx, LedgerSql.Insert))
-        {
-            LedgerSql.Bind(insert, entry);
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        var insert = _db.Prepared(c, tx, LedgerSql.Insert);
+        LedgerSql.Bind(insert, entry);
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         if (entry.KeyId is { } keyId && entry.Kind is LedgerKind.Charge or LedgerKind.Refund)
         {
-            using var spend = Command(c, tx, ApiKeysSql.AddSpend).Add("@amount", -entry.AmountMicros).Add("@id", keyId);
+            var spend = _db.Prepared(c, tx, ApiKeysSql.AddSpend).Add("@amount", -entry.AmountMicros).Add("@id", keyId);
             await spend.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 

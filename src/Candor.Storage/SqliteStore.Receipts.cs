@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Candor.Core.Receipts;
 using Candor.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
 
 namespace Candor.Storage;
 
@@ -49,11 +48,9 @@ public sealed partial class SqliteStore : IReceiptStore
             {
                 await _db.WriteAsync(async (c, tx) =>
                 {
-                    // One prepared statement for the batch (a command per receipt would parse the SQL each time).
-                    using var insert = Command(c, tx, ReceiptsSql.InsertIfNew);
                     foreach (var (receipt, _) in batch)
                     {
-                        insert.Parameters.Clear();
+                        var insert = _db.Prepared(c, tx, ReceiptsSql.InsertIfNew);
                         ReceiptsSql.Bind(insert, receipt);
                         await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                     }
@@ -91,14 +88,9 @@ public sealed partial class SqliteStore : IReceiptStore
         ArgumentNullException.ThrowIfNull(indices);
         return _db.WriteAsync(async (c, tx) =>
         {
-            // One prepared statement for the whole batch, rebound per receipt.
-            using var update = Command(c, tx, ReceiptsSql.SetLeafIndex);
-            var id = update.Parameters.Add("@id", SqliteType.Text);
-            var leaf = update.Parameters.Add("@leaf_index", SqliteType.Integer);
             foreach (var (receiptId, leafIndex) in indices)
             {
-                id.Value = receiptId;
-                leaf.Value = leafIndex;
+                var update = _db.Prepared(c, tx, ReceiptsSql.SetLeafIndex).Add("@id", receiptId).Add("@leaf_index", leafIndex);
                 await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 

@@ -15,7 +15,11 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
     /// <summary>The most items in one transaction; more wait for the next one.</summary>
     public const int MaxBatch = 512;
 
-    private const string Savepoint = "item";
+    // Run as prepared statements of the writer's connection (SqliteTransaction.Save would create and parse a
+    // command for each item).
+    private const string Savepoint = "SAVEPOINT item";
+    private const string RollbackToSavepoint = "ROLLBACK TO SAVEPOINT item";
+    private const string ReleaseSavepoint = "RELEASE SAVEPOINT item";
 
     private readonly SqliteDatabase _db;
     private readonly Func<SqliteConnection, SqliteTransaction, TItem, Task<TResult>> _apply;
@@ -97,7 +101,7 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
                 {
                     if (isolate)
                     {
-                        await tx.SaveAsync(Savepoint).ConfigureAwait(false);
+                        await _db.Prepared(c, tx, Savepoint).ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                     }
 
                     try
@@ -106,13 +110,13 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
                     }
                     catch (Exception e) when (isolate)
                     {
-                        await tx.RollbackAsync(Savepoint).ConfigureAwait(false);
+                        await _db.Prepared(c, tx, RollbackToSavepoint).ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                         pending.Error = e;
                     }
 
                     if (isolate)
                     {
-                        await tx.ReleaseAsync(Savepoint).ConfigureAwait(false);
+                        await _db.Prepared(c, tx, ReleaseSavepoint).ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                     }
                 }
 

@@ -2,14 +2,22 @@ using Microsoft.Data.Sqlite;
 
 namespace Candor.Storage.Sqlite;
 
-/// <summary>One SQLite database file: pooled connections (one per operation), a single writer at a time, and
-/// the schema migrations. Reads run concurrently with the writer thanks to the WAL journal.</summary>
+/// <summary>One SQLite database file: pooled connections for reads (one per operation), a single writer at a time
+/// on one long-lived connection with its prepared statements, and the schema migrations. Reads run concurrently
+/// with the writer thanks to the WAL journal.</summary>
 internal sealed class SqliteDatabase : IDisposable
 {
     // SQLite allows one writer; queuing writers here (rather than on SQLITE_BUSY retries) keeps latency even.
     // Other processes on the same file are still serialized by BEGIN IMMEDIATE and the busy timeout.
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly string _connectionString;
+
+    // The writer's connection (opened at the first write, kept while writes succeed; guarded by _writeLock) and its
+    // prepared statements by SQL text: the group-commit writers run the same few statements for every item, and a
+    // command created per item would parse its SQL every time.
+    private SqliteConnection? _writer;
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private int _disposed;
 
     public SqliteDatabase(string path)
     {
@@ -56,22 +64,58 @@ internal sealed class SqliteDatabase : IDisposable
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
+            var connection = _writer ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var transaction = connection.BeginTransaction(deferred: false);
+            await using (transaction.ConfigureAwait(false))
             {
-                var transaction = connection.BeginTransaction(deferred: false);
-                await using (transaction.ConfigureAwait(false))
-                {
-                    T result = await work(connection, transaction).ConfigureAwait(false);
-                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-                    return result;
-                }
+                T result = await work(connection, transaction).ConfigureAwait(false);
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                return result;
             }
+        }
+        catch
+        {
+            // The transaction is rolled back; a connection that failed is not trusted for the next write.
+            CloseWriter();
+            throw;
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>A prepared statement of the writer's connection for <paramref name="sql"/>, bound to
+    /// <paramref name="transaction"/>, with no parameters: only inside <see cref="WriteAsync"/>, and not to be
+    /// disposed (the database owns it). Add the parameters, execute; the next caller clears them.</summary>
+    public SqliteCommand Prepared(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        if (!ReferenceEquals(connection, _writer))
+        {
+            throw new InvalidOperationException("Prepared statements belong to the writer's connection (inside WriteAsync).");
+        }
+
+        if (!_prepared.TryGetValue(sql, out var command))
+        {
+            command = Command(connection, transaction, sql);
+            _prepared[sql] = command;
+        }
+
+        command.Transaction = transaction;
+        command.Parameters.Clear();
+        return command;
+    }
+
+    private void CloseWriter()
+    {
+        foreach (var command in _prepared.Values)
+        {
+            command.Dispose();
+        }
+
+        _prepared.Clear();
+        _writer?.Dispose();
+        _writer = null;
     }
 
     /// <summary>Runs <paramref name="work"/> in a read transaction, so its several queries see one snapshot.</summary>
@@ -185,6 +229,17 @@ internal sealed class SqliteDatabase : IDisposable
     /// <summary>Releases the pooled connections, so the file can be moved or deleted.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        // A write still running after 30 s keeps its connection; the pool clearing below still releases the rest.
+        if (_writeLock.Wait(TimeSpan.FromSeconds(30)))
+        {
+            CloseWriter();
+        }
+
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
         _writeLock.Dispose();

@@ -1,4 +1,5 @@
 using Candor.Core.Accounts;
+using Candor.Storage.Sqlite;
 
 namespace Candor.UnitTests.Storage;
 
@@ -85,6 +86,33 @@ public sealed class GroupCommitTests
 
         Assert.True(await taken.WaitAsync(Timeout));
         Assert.Null(await t.Store.GetUsageAsync(account.Id, "req_2", CancellationToken.None).WaitAsync(Timeout));
+        Assert.Equal(900, await t.Store.GetBalanceAsync(account.Id, CancellationToken.None).WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task WriterConnection_ReusesPreparedStatements_AndIsReplacedAfterAFailedWrite()
+    {
+        using var t = await TempStore.CreateAsync();
+        var db = t.Store.Database;
+        const string Sql = "SELECT @n + 1";
+        var (connection, first) = await db.WriteAsync((c, tx) => Task.FromResult((c, db.Prepared(c, tx, Sql))), CancellationToken.None);
+        var (sameConnection, again) = await db.WriteAsync((c, tx) => Task.FromResult((c, db.Prepared(c, tx, Sql))), CancellationToken.None);
+        Assert.Same(connection, sameConnection); // one writer connection
+        Assert.Same(first, again); // one prepared statement per SQL text
+        Assert.Equal(42L, await db.WriteAsync(async (c, tx) => (long)(await db.Prepared(c, tx, Sql).Add("@n", 41).ExecuteScalarAsync())!, CancellationToken.None));
+
+        // Only inside a write, on the writer's connection.
+        var reader = await db.ReadAsync((c, tx) => Task.FromResult(c), CancellationToken.None);
+        Assert.Throws<InvalidOperationException>(() => db.Prepared(reader, null!, Sql));
+
+        // A write that fails rolls back and leaves no trusted state behind: the next write gets a fresh connection.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => db.WriteAsync<int>((_, _) => throw new InvalidOperationException("boom"), CancellationToken.None));
+        var (fresh, statement) = await db.WriteAsync((c, tx) => Task.FromResult((c, db.Prepared(c, tx, Sql))), CancellationToken.None);
+        Assert.NotSame(connection, fresh);
+        Assert.NotSame(first, statement);
+        var account = await t.AccountAsync("a", topUpMicros: 1_000);
+        var key = await t.KeyAsync(account.Id);
+        Assert.True(await t.Store.RecordUsageAsync(t.Usage(account.Id, key.Record.Id, "req_1", 100), Charge(t, account.Id, key.Record.Id, "req_1", 100), CancellationToken.None).WaitAsync(Timeout));
         Assert.Equal(900, await t.Store.GetBalanceAsync(account.Id, CancellationToken.None).WaitAsync(Timeout));
     }
 
