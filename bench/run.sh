@@ -435,7 +435,8 @@ if has "$TARGETS" candor && has "$SCENARIOS" full; then
   PIDS+=("$TARGET_PID")
   wait_port $CANDOR_PORT
   url="http://127.0.0.1:$CANDOR_PORT/v1/chat/completions"
-  run_wrk warmup candor-full 16 "$url" "$(chat_body bench-fast)" "$FULL_KEY" "" "$CANDOR_WARM" 0
+  # Twice the warm-up of the bare paths: this process has more code to tier up (admission, metering, SQLite writers).
+  run_wrk warmup candor-full 64 "$url" "$(chat_body bench-fast)" "$FULL_KEY" "" "$((2 * CANDOR_WARM))" 0
   "${RUN1[@]}" node "$B/loadgen.js" stream --url "$url" --body "$(chat_body bench-fast-t20 "$STREAM_OPTS")" \
     --headers "$(headers_json "authorization: Bearer $FULL_KEY")" --conns 4 --duration "$CANDOR_WARM" >/dev/null
   check_path candor-full "$url" bench-fast bench-fast-t20 "$FULL_KEY" fast
