@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading.Channels;
 using Candor.Core.Accounting;
+using Candor.Core.Accounts;
 using Candor.Core.Admission;
 using Candor.Core.Relay;
 using Candor.Core.Transparency;
@@ -618,12 +619,9 @@ public sealed class ReceiptService : IDisposable
         w.Write("}"u8);
     }
 
-    private static string NewId()
-    {
-        Span<byte> b = stackalloc byte[12];
-        RandomNumberGenerator.Fill(b);
-        return "rcpt_" + Convert.ToHexStringLower(b);
-    }
+    /// <summary>A time-ordered receipt id (<c>rcpt_</c> and 28 hex digits), so the receipts table's key index grows
+    /// at its right edge (<see cref="EntityIds.NewOrdered"/>).</summary>
+    private string NewId() => EntityIds.NewOrdered("rcpt", _time.GetUtcNow());
 
     /// <summary>Who owns a receipt and the pseudonym printed on it.</summary>
     private sealed record Owner(string Id, string Pseudonym);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 
 namespace Candor.Core.Relay;
@@ -62,10 +61,7 @@ public sealed class RelayContext
     public double OverheadMilliseconds() =>
         Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds - Stopwatch.GetElapsedTime(0, UpstreamTicks).TotalMilliseconds;
 
-    private static string NewId()
-    {
-        Span<byte> b = stackalloc byte[12];
-        RandomNumberGenerator.Fill(b);
-        return "req_" + Convert.ToHexStringLower(b);
-    }
+    /// <summary>A time-ordered request id (<c>req_</c> and 28 hex digits): it keys the usage journal, whose index
+    /// then grows at its right edge (<see cref="Accounts.EntityIds.NewOrdered"/>).</summary>
+    private static string NewId() => Accounts.EntityIds.NewOrdered("req", DateTimeOffset.UtcNow);
 }

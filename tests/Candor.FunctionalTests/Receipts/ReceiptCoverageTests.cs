@@ -122,7 +122,7 @@ public sealed class ReceiptCoverageTests(ReceiptHost host) : IClassFixture<Recei
             }
         }
 
-        Assert.Matches("^rcpt_[0-9a-f]{24}$", receiptId);
+        Assert.Matches("^rcpt_[0-9a-f]{28}$", receiptId);
 
         // A response the client has whole was sealed before its last bytes were flushed: the first read finds it.
         // Only a client that left must wait until the relay notices.
