@@ -501,6 +501,9 @@ public sealed class ChatRelay(
                 output.Write(pending.WrittenSpan);
             }
 
+            // Only the events before the commit are held here: an open stream keeps no buffer of its own.
+            pending.Dispose();
+
             var meter = context.Meter;
             if (meter is not null)
             {

@@ -13,6 +13,7 @@ public sealed class SseParser : IDisposable
 {
     private const byte Lf = (byte)'\n';
     private const byte Cr = (byte)'\r';
+    private const int MinimumBuffer = 4096;
 
     private readonly int _maxEventBytes;
     private byte[] _data;
@@ -27,7 +28,18 @@ public sealed class SseParser : IDisposable
     public SseParser(int maxEventBytes = 16 * 1024 * 1024)
     {
         _maxEventBytes = maxEventBytes;
-        _data = ArrayPool<byte>.Shared.Rent(4096);
+        _data = [];
+    }
+
+    /// <summary>Returns the data buffer to the pool when no event is under construction, so that an idle
+    /// stream holds none (a relay keeps one parser per open stream); the next data line rents it again.
+    /// The data of the last event returned is no longer valid afterwards.</summary>
+    public void ReleaseBuffer()
+    {
+        if (!_hasData)
+        {
+            Dispose();
+        }
     }
 
     /// <summary>Parses input until one event is dispatched or no complete line remains.</summary>
@@ -165,9 +177,13 @@ public sealed class SseParser : IDisposable
 
         if (needed > _data.Length)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _data.Length * 2));
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(_data.Length * 2, MinimumBuffer)));
             _data.AsSpan(0, _dataLength).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(_data);
+            if (_data.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_data);
+            }
+
             _data = bigger;
         }
 

@@ -15,7 +15,7 @@ public sealed class SseStreamReader : IAsyncDisposable
 
     public SseStreamReader(Stream stream, int maxEventBytes = 16 * 1024 * 1024)
     {
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         _parser = new SseParser(maxEventBytes);
     }
 
@@ -43,7 +43,15 @@ public sealed class SseStreamReader : IAsyncDisposable
                 }
             }
 
-            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            // Between events, while the upstream is silent, the stream holds no buffer: the pipe waits with a
+            // zero-byte read and the parser gives its data buffer back to the pool (one per open stream).
+            var read = _reader.ReadAsync(cancellationToken);
+            if (!read.IsCompleted)
+            {
+                _parser.ReleaseBuffer();
+            }
+
+            var result = await read.ConfigureAwait(false);
             _pending = result.Buffer;
             _hasPending = true;
             _completed = result.IsCompleted;

@@ -15,12 +15,16 @@ internal static class RequestBody
             return null;
         }
 
-        var buffer = new PooledBufferWriter((int)Math.Min(http.Request.ContentLength ?? 4096, limit) + 1);
+        // A declared length sizes the buffer once (the spare byte lets the last read see the end); the body
+        // stays alive for the whole request, so a 100-byte prompt must not hold a 16 KB array for a long stream.
+        var declaredLength = http.Request.ContentLength;
+        var buffer = new PooledBufferWriter((int)Math.Min(declaredLength ?? 4096, limit) + 1);
+        int readSize = declaredLength is null ? 8192 : 1;
         try
         {
             while (true)
             {
-                var memory = buffer.GetMemory(8192);
+                var memory = buffer.GetMemory(readSize);
                 int n = await http.Request.Body.ReadAsync(memory, http.RequestAborted).ConfigureAwait(false);
                 if (n == 0)
                 {

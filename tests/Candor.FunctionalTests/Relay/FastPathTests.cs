@@ -57,6 +57,55 @@ public sealed class FastPathTests(CandorFixture fixture)
         Assert.Equal("upstream-secret", sent.Header("x-goog-api-key"));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task LargeBody_WithOrWithoutContentLength_IsForwardedWhole(bool declared)
+    {
+        // The body buffer is sized by Content-Length when there is one (a small array for a long stream),
+        // and grows in 8 KB reads when the body is chunked.
+        using var client = fixture.CreateClient();
+        var ct = Json.Timeout();
+        string prompt = string.Join(' ', Enumerable.Range(0, 30_000).Select(i => $"w{i}"));
+        string body = $$"""{"model":"m-openai","messages":[{"role":"user","content":"{{prompt}}"}]}""";
+        using var content = declared ? (HttpContent)Json.Body(body) : new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body)));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = content };
+        if (!declared)
+        {
+            request.Headers.TransferEncodingChunked = true;
+        }
+
+        using var response = await client.SendAsync(request, ct);
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("fast", response.Headers.GetValues("x-candor-path").Single());
+        var sent = fixture.Emulator.Journal.Last!;
+        Assert.Equal(body.Replace("\"m-openai\"", "\"gpt-4o-mini\"", StringComparison.Ordinal), sent.BodyText);
+    }
+
+    [Fact]
+    public async Task FastPathStream_RelaysAnEventLargerThanTheReadBuffersWithPausesBetweenEvents()
+    {
+        // The SSE reader releases its buffers while the upstream is silent (chunk_ms): a 20 KB event and the
+        // events around it must still arrive whole.
+        using var client = fixture.CreateClient();
+        var ct = Json.Timeout(60);
+        string big = string.Concat(Enumerable.Range(0, 20_000).Select(i => (char)('a' + (i % 26))));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = Json.Body($$"""{"model":"m-openai","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"[[emulator:reply=alpha {{big}} omega;chunk_ms=30]] hi"}]}"""),
+        };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        Assert.Equal("fast", response.Headers.GetValues("x-candor-path").Single());
+        var events = await Sse.ReadAllAsync(response, ct);
+        string text = string.Concat(events.Where(e => e.Data != "[DONE]")
+            .Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("choices"))
+            .Where(c => c.GetArrayLength() > 0 && c[0].GetProperty("delta").TryGetProperty("content", out var v) && v.ValueKind == JsonValueKind.String)
+            .Select(c => c[0].GetProperty("delta").GetProperty("content").GetString()));
+        Assert.Equal($"alpha {big} omega", text.Trim());
+        Assert.Equal("[DONE]", events[^1].Data);
+    }
+
     [Fact]
     public async Task FastPathStream_RelaysUpstreamEventsUnchanged()
     {
