@@ -83,6 +83,12 @@ public sealed class FastPathTests(CandorFixture fixture)
         Assert.Equal(body.Replace("\"m-openai\"", "\"gpt-4o-mini\"", StringComparison.Ordinal), sent.BodyText);
     }
 
+    /// <summary>The assistant text of an OpenAI chat stream: every chunk's delta content, in order.</summary>
+    private static string DeltaText(IEnumerable<Sse.Event> events) => string.Concat(events.Where(e => e.Data != "[DONE]")
+        .Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("choices"))
+        .Where(c => c.GetArrayLength() > 0 && c[0].GetProperty("delta").TryGetProperty("content", out var v) && v.ValueKind == JsonValueKind.String)
+        .Select(c => c[0].GetProperty("delta").GetProperty("content").GetString()));
+
     [Fact]
     public async Task FastPathStream_RelaysAnEventLargerThanTheReadBuffersWithPausesBetweenEvents()
     {
@@ -98,10 +104,7 @@ public sealed class FastPathTests(CandorFixture fixture)
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         Assert.Equal("fast", response.Headers.GetValues("x-candor-path").Single());
         var events = await Sse.ReadAllAsync(response, ct);
-        string text = string.Concat(events.Where(e => e.Data != "[DONE]")
-            .Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("choices"))
-            .Where(c => c.GetArrayLength() > 0 && c[0].GetProperty("delta").TryGetProperty("content", out var v) && v.ValueKind == JsonValueKind.String)
-            .Select(c => c[0].GetProperty("delta").GetProperty("content").GetString()));
+        string text = DeltaText(events);
         Assert.Equal($"alpha {big} omega", text.Trim());
         Assert.Equal("[DONE]", events[^1].Data);
     }
@@ -118,10 +121,7 @@ public sealed class FastPathTests(CandorFixture fixture)
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         Assert.Equal("fast", response.Headers.GetValues("x-candor-path").Single());
         var events = await Sse.ReadAllAsync(response, ct);
-        string text = string.Concat(events.Where(e => e.Data != "[DONE]")
-            .Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("choices"))
-            .Where(c => c.GetArrayLength() > 0 && c[0].GetProperty("delta").TryGetProperty("content", out var v) && v.ValueKind == JsonValueKind.String)
-            .Select(c => c[0].GetProperty("delta").GetProperty("content").GetString()));
+        string text = DeltaText(events);
         Assert.Equal("alpha beta gamma", text.Trim());
         Assert.Equal("[DONE]", events[^1].Data);
     }
