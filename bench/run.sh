@@ -131,6 +131,16 @@ for p in $EMU_PORT $CANDOR_PORT $NGINX_PORT $PORTKEY_PORT; do port_free "$p"; do
 ROUND=1
 record() { echo "${1%\}},\"round\":$ROUND}" >>"$RESULTS"; }
 
+# A data directory at $1 with one funded account and a stored key (limits far above any load here); prints the key.
+stored_key() {
+  local cli=(dotnet "$CANDOR_DLL") account
+  json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
+  "${cli[@]}" init --data "$1" >/dev/null
+  account=$("${cli[@]}" accounts create --name bench --data "$1" | json_field id)
+  "${cli[@]}" topup --account "$account" --amount 1000000 --data "$1" >/dev/null
+  "${cli[@]}" keys create --account "$account" --name bench --rpm 100000000 --tpm 2000000000 --data "$1" | json_field key
+}
+
 # ---- the upstream emulator (core 1, with the load generators) ----
 log "starting the emulator on :$EMU_PORT"
 "${RUN1[@]}" dotnet src/Candor.Emulator/bin/Release/net10.0/Candor.Emulator.dll --urls "http://127.0.0.1:$EMU_PORT" >"$TMP/emulator.log" 2>&1 &
@@ -382,13 +392,7 @@ fi
 if has "$TARGETS" candor && has "$SCENARIOS" billed; then
   log "== candor: billed stored key vs configuration key"
   DATA=$TMP/data
-  json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
-  CLI=(dotnet "$CANDOR_DLL")
-  "${CLI[@]}" init --data "$DATA" >/dev/null
-  ACCOUNT=$("${CLI[@]}" accounts create --name bench --data "$DATA" | json_field id)
-  "${CLI[@]}" topup --account "$ACCOUNT" --amount 1000000 --data "$DATA" >/dev/null
-  STORED_KEY=$("${CLI[@]}" keys create --account "$ACCOUNT" --name bench --rpm 100000000 --tpm 2000000000 --data "$DATA" \
-    | json_field key)
+  STORED_KEY=$(stored_key "$DATA")
   port_free $CANDOR_PORT
   "${RUN0[@]}" dotnet "$CANDOR_DLL" serve --config "$B/candor-bench.yaml" --data "$DATA" \
     --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor-billed.log" 2>&1 &
@@ -419,13 +423,7 @@ fi
 if has "$TARGETS" candor && has "$SCENARIOS" full; then
   log "== candor: every feature on"
   DATA=$TMP/data-full
-  json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
-  CLI=(dotnet "$CANDOR_DLL")
-  "${CLI[@]}" init --data "$DATA" >/dev/null
-  ACCOUNT=$("${CLI[@]}" accounts create --name bench --data "$DATA" | json_field id)
-  "${CLI[@]}" topup --account "$ACCOUNT" --amount 1000000 --data "$DATA" >/dev/null
-  FULL_KEY=$("${CLI[@]}" keys create --account "$ACCOUNT" --name bench --rpm 100000000 --tpm 2000000000 --data "$DATA" \
-    | json_field key)
+  FULL_KEY=$(stored_key "$DATA")
   { cat "$B/candor-bench.yaml"
     printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'; } >"$TMP/candor-bench-full.yaml"
   port_free $CANDOR_PORT
