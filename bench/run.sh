@@ -47,7 +47,7 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # ---- processes: every one started here is recorded and stopped at exit ----
 PIDS=()
-# SIGTERM, then SIGKILL after 5 s: the standalone emulator does not exit on SIGTERM (see docs/benchmarks.md).
+# SIGTERM, then SIGKILL after 5 s for a process that does not exit by then.
 alive() { [[ -r /proc/$1/stat ]] && [[ $(sed "s/.*) //" "/proc/$1/stat" | cut -d" " -f1) != Z ]]; }
 terminate() {
   local i
@@ -344,44 +344,75 @@ if has "$SCENARIOS" chat || has "$SCENARIOS" stream || has "$SCENARIOS" open; th
   done
 fi
 
-# ---- Candor alone: many slow streams, then one very long stream (a fresh process) ----
-if has "$TARGETS" candor && { has "$SCENARIOS" slow || has "$SCENARIOS" big; }; then
-  log "== candor: memory scenarios"
-  start_target candor
-  auth=$(headers_json "authorization: Bearer $BENCH_CLIENT_KEY")
+# ---- Candor with every feature on (issue 7's targets): a stored key (admission, metering, durable settlement),
+# redaction on (bench/candor-bench.yaml plus a server-wide redaction policy; the bench prompts have nothing to
+# redact, so the scan runs and the fast path still serves), a signed receipt stored in SQLite and appended to the
+# transparency log. A fresh data directory at $1; sets TARGET_PID and FULL_KEY.
+start_full() {
+  local data=$1
+  FULL_KEY=$(stored_key "$data")
+  { cat "$B/candor-bench.yaml"
+    printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'; } >"$TMP/candor-bench-full.yaml"
+  port_free $CANDOR_PORT
+  "${RUN0[@]}" dotnet "$CANDOR_DLL" serve --config "$TMP/candor-bench-full.yaml" --data "$data" \
+    --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor-full.log" 2>&1 &
+  TARGET_PID=$!
+  PIDS+=("$TARGET_PID")
+  wait_port $CANDOR_PORT
+}
+
+# ---- Candor alone: many slow streams, then one very long stream (a fresh process each for the bare fast path
+# and for every feature on; the direct baselines once) ----
+memory_scenarios() {
+  local label=$1 key url auth idle before sampler
+  log "== $label: memory scenarios"
+  if [[ $label == candor-full ]]; then start_full "$TMP/data-mem"; key=$FULL_KEY
+  else start_target candor; key=$BENCH_CLIENT_KEY; fi
+  auth=$(headers_json "authorization: Bearer $key")
   url="http://127.0.0.1:$CANDOR_PORT/v1/chat/completions"
-  run_wrk warmup candor-fast 16 "$url" "$(chat_body bench-fast)" "$BENCH_CLIENT_KEY" "" "$WARM" 0
+  run_wrk warmup "$label" 16 "$url" "$(chat_body bench-fast)" "$key" "" "$WARM" 0
   sleep 1
   idle=$(mem_kb "$TARGET_PID" VmRSS)
   if has "$SCENARIOS" slow; then
     # Baseline: the same streams straight to the emulator (its TTFB is what Candor adds to).
-    saved=$TARGET_PID; TARGET_PID=$EMU_PID
-    run_loadgen slow direct ",\"conns\":$SLOW_CONNS" slow --url "http://127.0.0.1:$EMU_PORT/x/ttft_ms=500;chunk_ms=200;tokens=50/v1/chat/completions" \
-      --body "$(chat_body gpt-4o-mini "$STREAM_OPTS")" --headers "$auth" --conns "$SLOW_CONNS" --timeout 60
-    TARGET_PID=$saved
+    if [[ -z $(find_row slow direct) ]]; then
+      saved=$TARGET_PID; TARGET_PID=$EMU_PID
+      run_loadgen slow direct ",\"conns\":$SLOW_CONNS" slow --url "http://127.0.0.1:$EMU_PORT/x/ttft_ms=500;chunk_ms=200;tokens=50/v1/chat/completions" \
+        --body "$(chat_body gpt-4o-mini "$STREAM_OPTS")" --headers "$auth" --conns "$SLOW_CONNS" --timeout 60
+      TARGET_PID=$saved
+    fi
     # Sample the resident set while the streams are open; VmHWM is reset first (clear_refs 5).
     echo 5 >"/proc/$TARGET_PID/clear_refs" 2>/dev/null || true
+    rm -f "$TMP/slow.done" "$TMP/slow.peak"
     (peak=0; while kill -0 "$TARGET_PID" 2>/dev/null && [[ ! -f $TMP/slow.done ]]; do
        r=$(mem_kb "$TARGET_PID" VmRSS); ((r > peak)) && peak=$r; echo "$peak" >"$TMP/slow.peak"; sleep 0.2; done) &
     sampler=$!
-    run_loadgen slow candor-fast ",\"conns\":$SLOW_CONNS,\"rss_idle_kb\":$idle" slow --url "$url" \
+    run_loadgen slow "$label" ",\"conns\":$SLOW_CONNS,\"rss_idle_kb\":$idle" slow --url "$url" \
       --body "$(chat_body bench-slow "$STREAM_OPTS")" --headers "$auth" --conns "$SLOW_CONNS" --timeout 60
     touch "$TMP/slow.done"; wait "$sampler" || true
-    record "{\"scenario\":\"slow-mem\",\"target\":\"candor-fast\",\"conns\":$SLOW_CONNS,\"rss_idle_kb\":$idle,\"rss_peak_sampled_kb\":$(cat "$TMP/slow.peak"),\"hwm_kb\":$(mem_kb "$TARGET_PID" VmHWM)}"
+    record "{\"scenario\":\"slow-mem\",\"target\":\"$label\",\"conns\":$SLOW_CONNS,\"rss_idle_kb\":$idle,\"rss_peak_sampled_kb\":$(cat "$TMP/slow.peak" 2>/dev/null || echo 0),\"hwm_kb\":$(mem_kb "$TARGET_PID" VmHWM)}"
   fi
   if has "$SCENARIOS" big; then
     sleep 1
-    saved=$TARGET_PID; TARGET_PID=$EMU_PID
-    run_loadgen big direct "" big --url "http://127.0.0.1:$EMU_PORT/x/tokens=170000/v1/chat/completions" \
-      --body "$(chat_body gpt-4o-mini "$STREAM_OPTS")" --headers "$auth" --timeout 120
-    TARGET_PID=$saved
+    if [[ -z $(find_row big direct) ]]; then
+      saved=$TARGET_PID; TARGET_PID=$EMU_PID
+      run_loadgen big direct "" big --url "http://127.0.0.1:$EMU_PORT/x/tokens=170000/v1/chat/completions" \
+        --body "$(chat_body gpt-4o-mini "$STREAM_OPTS")" --headers "$auth" --timeout 120
+      TARGET_PID=$saved
+    fi
     before=$(mem_kb "$TARGET_PID" VmRSS)
     echo 5 >"/proc/$TARGET_PID/clear_refs" 2>/dev/null || true
-    run_loadgen big candor-fast ",\"rss_before_kb\":$before" big --url "$url" \
+    run_loadgen big "$label" ",\"rss_before_kb\":$before" big --url "$url" \
       --body "$(chat_body bench-big "$STREAM_OPTS")" --headers "$auth" --timeout 120
-    record "{\"scenario\":\"big-mem\",\"target\":\"candor-fast\",\"rss_before_kb\":$before,\"hwm_kb\":$(mem_kb "$TARGET_PID" VmHWM),\"rss_after_kb\":$(mem_kb "$TARGET_PID" VmRSS)}"
+    record "{\"scenario\":\"big-mem\",\"target\":\"$label\",\"rss_before_kb\":$before,\"hwm_kb\":$(mem_kb "$TARGET_PID" VmHWM),\"rss_after_kb\":$(mem_kb "$TARGET_PID" VmRSS)}"
   fi
   stop "$TARGET_PID"
+}
+find_row() { grep -m1 "\"scenario\":\"$1\",\"target\":\"$2\"" "$RESULTS" || true; }
+
+if has "$TARGETS" candor && { has "$SCENARIOS" slow || has "$SCENARIOS" big; }; then
+  memory_scenarios candor-fast
+  has "$SCENARIOS" full && memory_scenarios candor-full
 fi
 
 # ---- Candor with a data directory: billed stored keys against unbilled configuration keys ----
@@ -416,22 +447,11 @@ if has "$TARGETS" candor && has "$SCENARIOS" billed; then
   stop "$TARGET_PID"
 fi
 
-# ---- Candor with every feature on (issue 7): a stored key (admission, metering, durable settlement), redaction
-# on (bench/candor-bench.yaml plus a server-wide redaction policy; the bench prompt has nothing to redact, so the
-# scan runs and the fast path still serves), a signed receipt stored in SQLite and appended to the transparency log.
-# Compare with the bare fast path of the 'chat' scenario (configuration key, no data directory) of the same run.
+# ---- Candor with every feature on (start_full above); compare with the bare fast path of the 'chat' scenario
+# (configuration key, no data directory) of the same run.
 if has "$TARGETS" candor && has "$SCENARIOS" full; then
   log "== candor: every feature on"
-  DATA=$TMP/data-full
-  FULL_KEY=$(stored_key "$DATA")
-  { cat "$B/candor-bench.yaml"
-    printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'; } >"$TMP/candor-bench-full.yaml"
-  port_free $CANDOR_PORT
-  "${RUN0[@]}" dotnet "$CANDOR_DLL" serve --config "$TMP/candor-bench-full.yaml" --data "$DATA" \
-    --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor-full.log" 2>&1 &
-  TARGET_PID=$!
-  PIDS+=("$TARGET_PID")
-  wait_port $CANDOR_PORT
+  start_full "$TMP/data-full"
   url="http://127.0.0.1:$CANDOR_PORT/v1/chat/completions"
   # Twice the warm-up of the bare paths: this process has more code to tier up (admission, metering, SQLite writers).
   run_wrk warmup candor-full 64 "$url" "$(chat_body bench-fast)" "$FULL_KEY" "" "$((2 * CANDOR_WARM))" 0
@@ -440,8 +460,14 @@ if has "$TARGETS" candor && has "$SCENARIOS" full; then
   check_path candor-full "$url" bench-fast bench-fast-t20 "$FULL_KEY" fast
   for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
     for c in $CONCURRENCY; do run_wrk full candor-full "$c" "$url" "$(chat_body bench-fast)" "$FULL_KEY" "" "$DUR"; done
-    run_loadgen full-stream candor-full ",\"conns\":16" stream --url "$url" --body "$(chat_body bench-fast-t20 "$STREAM_OPTS")" \
-      --headers "$(headers_json "authorization: Bearer $FULL_KEY")" --conns 16 --duration "$DUR"
+    for c in 1 16; do
+      run_loadgen full-stream candor-full ",\"conns\":$c" stream --url "$url" --body "$(chat_body bench-fast-t20 "$STREAM_OPTS")" \
+        --headers "$(headers_json "authorization: Bearer $FULL_KEY")" --conns "$c" --duration "$DUR"
+    done
+    if has "$SCENARIOS" open; then
+      run_loadgen full-open candor-full ",\"rate\":$OPEN_RATE" open --url "$url" --body "$(chat_body bench-fast)" \
+        --headers "$(headers_json "authorization: Bearer $FULL_KEY")" --rate "$OPEN_RATE" --duration "$DUR"
+    fi
   done
   if [[ $PROFILE == 1 ]]; then ROUND=1 profile candor-full "$url" "$(chat_body bench-fast)" "$FULL_KEY"; fi
   # The log's size after the load: every request's receipt is appended (warm-up included).

@@ -14,7 +14,8 @@ if (int.TryParse(Arg(args, "--seed") ?? Environment.GetEnvironmentVariable("CAND
     options.Seed = seed;
 }
 
-using var stop = new CancellationTokenSource();
+// Not disposed: ProcessExit runs after Main returns and must still find it usable (a disposed source throws).
+var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
