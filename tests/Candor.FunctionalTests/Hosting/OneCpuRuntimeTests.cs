@@ -6,24 +6,30 @@ using Candor.Server.Hosting;
 namespace Candor.FunctionalTests.Hosting;
 
 /// <summary><c>candor serve</c> pinned to one CPU re-executes itself (same process id) with the runtime's
-/// single-CPU tiering delay multiplier at 1, and leaves a value set by the operator alone.</summary>
-public sealed class OneCpuTieringTests
+/// single-CPU tiering delay multiplier at 1 and a 2 MB gen0 budget floor, and leaves values set by the operator alone.</summary>
+public sealed class OneCpuRuntimeTests
 {
+    private const string Tiering = "DOTNET_TC_DelaySingleProcMultiplier";
+    private const string Gen0 = "DOTNET_GCgen0size";
+
     [Fact]
-    public void Decision_OnlyOnOneCpu_AndOnlyWhenUnset()
+    public void Decision_OnlyOnOneCpu_AndOnlyForWhatIsUnset()
     {
-        Assert.True(OneCpuTiering.ShouldReexecute(1, _ => null));
-        Assert.False(OneCpuTiering.ShouldReexecute(2, _ => null));
-        Assert.False(OneCpuTiering.ShouldReexecute(1, name => name == OneCpuTiering.Variable ? "10" : null));
-        Assert.False(OneCpuTiering.ShouldReexecute(1, name => name == "COMPlus_TC_DelaySingleProcMultiplier" ? "4" : null));
-        Assert.Null(OneCpuTiering.Describe(4, _ => null));
-        Assert.Equal("one CPU: JIT tiering delay multiplier 10 (runtime default)", OneCpuTiering.Describe(1, _ => null));
+        Assert.Equal(2, OneCpuRuntime.Missing(1, _ => null).Count);
+        Assert.True(OneCpuRuntime.ShouldReexecute(1, _ => null));
+        Assert.False(OneCpuRuntime.ShouldReexecute(2, _ => null));
+        Assert.Equal([("GCgen0size", "0x200000")], OneCpuRuntime.Missing(1, name => name == Tiering ? "10" : null));
+        Assert.Equal([("TC_DelaySingleProcMultiplier", "1")], OneCpuRuntime.Missing(1, name => name == "COMPlus_GCgen0size" ? "0x400000" : null));
+        Assert.False(OneCpuRuntime.ShouldReexecute(1, name => name is "COMPlus_TC_DelaySingleProcMultiplier" or Gen0 ? "4" : null));
+        Assert.Null(OneCpuRuntime.Describe(4, _ => null, new Dictionary<string, object>()));
+        Assert.Equal("one CPU: JIT tiering delay multiplier 10 (runtime default), GC gen0 budget at most 18 MB",
+            OneCpuRuntime.Describe(1, _ => null, new Dictionary<string, object> { ["GCGen0MaxBudget"] = 18874368UL }));
     }
 
     [Theory]
-    [InlineData(null, "1")]
-    [InlineData("10", "10")]
-    public async Task Serve_PinnedToOneCpu_RunsWithTheMultiplier(string? operatorValue, string expected)
+    [InlineData(null, "1", null, "0x200000", "6")]
+    [InlineData("10", "10", "0x800000", "0x800000", "8")]
+    public async Task Serve_PinnedToOneCpu_RunsWithTheSettings(string? operatorTiering, string expectedTiering, string? operatorGen0, string expectedGen0, string expectedBudgetMb)
     {
         if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/taskset"))
         {
@@ -52,11 +58,19 @@ public sealed class OneCpuTieringTests
             };
             info.Environment["TIERING_TEST_KEY"] = "unused";
             info.Environment["TIERING_TEST_CLIENT_KEY"] = "sk-tiering-test-0123456789";
-            info.Environment.Remove(OneCpuTiering.Variable);
-            info.Environment.Remove("COMPlus_TC_DelaySingleProcMultiplier");
-            if (operatorValue is not null)
+            foreach (string name in new[] { Tiering, "COMPlus_TC_DelaySingleProcMultiplier", Gen0, "COMPlus_GCgen0size" })
             {
-                info.Environment[OneCpuTiering.Variable] = operatorValue;
+                info.Environment.Remove(name);
+            }
+
+            if (operatorTiering is not null)
+            {
+                info.Environment[Tiering] = operatorTiering;
+            }
+
+            if (operatorGen0 is not null)
+            {
+                info.Environment[Gen0] = operatorGen0;
             }
 
             using var process = Process.Start(info)!;
@@ -68,7 +82,9 @@ public sealed class OneCpuTieringTests
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                string want = $"Candor runtime: one CPU: JIT tiering delay multiplier {expected}";
+                // The budget is what the runtime reports back (GC.GetConfigurationVariables), so this fails if the
+                // variable stops reaching the GC.
+                string want = $"Candor runtime: one CPU: JIT tiering delay multiplier {expectedTiering}, GC gen0 budget at most {expectedBudgetMb} MB";
                 while (!lines.Contains(want))
                 {
                     Assert.False(process.HasExited, $"candor exited: {string.Join(" | ", lines)}");
@@ -77,7 +93,8 @@ public sealed class OneCpuTieringTests
 
                 // Same process (execve keeps the id), and the runtime setting is in its environment.
                 string environ = await File.ReadAllTextAsync($"/proc/{process.Id}/environ");
-                Assert.Contains($"\0{OneCpuTiering.Variable}={expected}\0", "\0" + environ);
+                Assert.Contains($"\0{Tiering}={expectedTiering}\0", "\0" + environ);
+                Assert.Contains($"\0{Gen0}={expectedGen0}\0", "\0" + environ);
                 using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
                 using var health = await client.GetAsync("/healthz", timeout.Token);
                 Assert.Equal(HttpStatusCode.OK, health.StatusCode);
