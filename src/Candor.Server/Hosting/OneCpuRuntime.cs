@@ -102,6 +102,7 @@ internal static partial class OneCpuRuntime
         {
             environment.Add($"DOTNET_{name}={value}");
         }
+        RemoveDiagnosticsSocket();
         var args = Utf8Array(argv);
         var envp = Utf8Array(environment);
         try
@@ -113,6 +114,27 @@ internal static partial class OneCpuRuntime
             // Reached only when execve failed: the server starts with the runtime's defaults.
             Free(args);
             Free(envp);
+        }
+    }
+
+    /// <summary>The runtime's diagnostics server (dotnet-counters, dotnet-trace, dotnet-dump) listens on
+    /// <c>$TMPDIR/dotnet-diagnostic-PID-STARTTIME-socket</c>. execve keeps the id and the start time, so the new runtime
+    /// would find the old runtime's file in its way, fail to bind, and the process could not be diagnosed: the file
+    /// goes first (the listening socket itself closes with execve).</summary>
+    private static void RemoveDiagnosticsSocket()
+    {
+        try
+        {
+            foreach (string path in Directory.EnumerateFiles(Path.GetTempPath(), $"dotnet-diagnostic-{Environment.ProcessId}-*-socket"))
+            {
+                File.Delete(path);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 

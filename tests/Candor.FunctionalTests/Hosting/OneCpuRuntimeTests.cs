@@ -95,6 +95,14 @@ public sealed class OneCpuRuntimeTests
                 string environ = await File.ReadAllTextAsync($"/proc/{process.Id}/environ");
                 Assert.Contains($"\0{Tiering}={expectedTiering}\0", "\0" + environ);
                 Assert.Contains($"\0{Gen0}={expectedGen0}\0", "\0" + environ);
+                // The re-executed runtime's diagnostics server listens (dotnet-counters, dotnet-trace, dotnet-dump
+                // connect here); the first runtime's socket file would otherwise block it.
+                string socketPath = Assert.Single(Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{process.Id}-*-socket"));
+                using (var diagnostics = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+                {
+                    await diagnostics.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), timeout.Token);
+                }
+
                 using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
                 using var health = await client.GetAsync("/healthz", timeout.Token);
                 Assert.Equal(HttpStatusCode.OK, health.StatusCode);
