@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Candor.Core.Relay;
 
 /// <summary>Wraps an upstream body: before every read after the first it re-arms the cancellation timer
@@ -17,6 +19,8 @@ internal sealed class IdleTimeoutStream(Stream inner, CancellationTokenSource ti
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
+    // Called for every chunk of every open stream: a read that waits reuses a pooled state machine.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (!_first)

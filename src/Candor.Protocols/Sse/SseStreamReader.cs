@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace Candor.Protocols.Sse;
 
@@ -21,6 +22,9 @@ public sealed class SseStreamReader : IAsyncDisposable
 
     /// <summary>Returns the next event, or null at the end of the stream. The event's data stays valid
     /// until the next call.</summary>
+    /// <remarks>Called once per event of every open stream: a read that waits reuses a pooled state machine instead
+    /// of allocating one (await the result once, as for any ValueTask).</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<SseEvent?> ReadAsync(CancellationToken cancellationToken)
     {
         while (true)
