@@ -1,5 +1,3 @@
-using Microsoft.ML.Tokenizers;
-
 namespace Candor.Core.Accounting;
 
 /// <summary>Counts a streamed output's tokens incrementally, fed text deltas split anywhere, without keeping
@@ -12,7 +10,8 @@ namespace Candor.Core.Accounting;
 /// character, since whitespace runs are split by look-ahead), and keeps the rest. <see cref="Count"/>
 /// then equals counting the concatenation of all deltas at once. Memory is bounded by the window plus
 /// the longest pre-token (a CJK run without punctuation is one pre-token); the window doubles while no
-/// cut is possible, so the work stays linear in the text's length. Not thread-safe: one counter per response.</summary>
+/// cut is possible, so the work stays linear in the text's length. A cut walks the tail's pre-tokens once
+/// without allocating. Not thread-safe: one counter per response.</summary>
 public sealed class StreamingOutputCounter
 {
     /// <summary>Pre-tokens kept back at every cut; all that can change when text is appended are the last two.</summary>
@@ -20,17 +19,17 @@ public sealed class StreamingOutputCounter
 
     private const int Window = 512;
 
-    private readonly Tokenizer _tokenizer;
+    private readonly TiktokenEncoding _encoding;
     private char[] _tail = new char[Window];
     private int _length;
     private int _nextAttempt = Window;
     private long _committed;
     private long _characters;
 
-    internal StreamingOutputCounter(Tokenizer tokenizer) => _tokenizer = tokenizer;
+    internal StreamingOutputCounter(TiktokenEncoding encoding) => _encoding = encoding;
 
     /// <summary>Tokens of all text appended so far (committed plus the tail's).</summary>
-    public long Count => _committed + (_length == 0 ? 0 : _tokenizer.CountTokens(_tail.AsSpan(0, _length)));
+    public long Count => _committed + (_length == 0 ? 0 : _encoding.CountTokens(_tail.AsSpan(0, _length)));
 
     /// <summary>Characters appended so far.</summary>
     public long Characters => _characters;
@@ -66,23 +65,29 @@ public sealed class StreamingOutputCounter
     private void Commit()
     {
         var tail = _tail.AsSpan(0, _length);
-        var starts = new List<int>(_length / 3);
-        foreach (var (offset, _) in _tokenizer.PreTokenizer!.PreTokenize(tail))
-        {
-            starts.Add(offset);
-        }
 
-        // Cut at the start of a pre-token at least HeldBack from the end whose preceding character is not
-        // whitespace: a whitespace run before a word or digits is split by look-ahead ("\s+(?!\S)"), and
-        // a prefix ending inside such a run would pre-tokenize differently on its own.
+        // Cut at the start of the last pre-token that has at least HeldBack pre-tokens from it to the end and
+        // whose preceding character is not whitespace: a whitespace run before a word or digits is split by
+        // look-ahead ("\s+(?!\S)"), and a prefix ending inside such a run would pre-tokenize differently on
+        // its own. Once pre-token k is seen, pre-token k + 1 - HeldBack has HeldBack pre-tokens from it on,
+        // so a ring of the last HeldBack starts is all the walk keeps.
+        Span<int> recent = stackalloc int[HeldBack];
         int cut = 0;
-        for (int i = starts.Count - HeldBack; i > 0; i--)
+        int index = 0;
+        foreach (var piece in _encoding.EnumeratePreTokens(tail))
         {
-            if (!char.IsWhiteSpace(tail[starts[i] - 1]))
+            recent[index % HeldBack] = piece.Offset;
+            int candidate = index + 1 - HeldBack;
+            if (candidate > 0)
             {
-                cut = starts[i];
-                break;
+                int start = recent[candidate % HeldBack];
+                if (!char.IsWhiteSpace(tail[start - 1]))
+                {
+                    cut = start;
+                }
             }
+
+            index++;
         }
 
         if (cut == 0)
@@ -91,7 +96,7 @@ public sealed class StreamingOutputCounter
             return;
         }
 
-        _committed += _tokenizer.CountTokens(tail[..cut]);
+        _committed += _encoding.CountTokens(tail[..cut]);
         tail[cut..].CopyTo(_tail);
         _length -= cut;
         _nextAttempt = Math.Max(Window, _length * 2);

@@ -1,16 +1,12 @@
-using Microsoft.ML.Tokenizers;
-
 namespace Candor.Core.Accounting;
 
 /// <summary>Candor's own token counts. OpenAI-family models are counted exactly with their published
 /// tokenizers (o200k_base or cl100k_base); every other model is estimated with o200k_base, and
-/// <see cref="IsExact"/> says which. Tokenizers are created once per process (creation parses a
-/// vocabulary of 100k–200k entries) and are safe to share across threads.</summary>
+/// <see cref="IsExact"/> says which. Counting is Candor's own (<see cref="TiktokenEncoding"/>, equal to
+/// Microsoft.ML.Tokenizers' counts); each vocabulary (100k–200k entries, about 4 MB) loads once per process
+/// on first use and is shared across threads.</summary>
 public sealed class TokenCounter
 {
-    private static readonly Lazy<Tokenizer> O200k = new(static () => TiktokenTokenizer.CreateForEncoding("o200k_base"));
-    private static readonly Lazy<Tokenizer> Cl100k = new(static () => TiktokenTokenizer.CreateForEncoding("cl100k_base"));
-
     private static readonly string[] O200kPrefixes = ["gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "o1", "o3", "o4", "gpt-5", "gpt-oss", "codex-mini", "computer-use-preview"];
     private static readonly string[] Cl100kPrefixes = ["gpt-4", "gpt-3.5", "gpt-35", "text-embedding-3", "text-embedding-ada-002"];
 
@@ -35,19 +31,17 @@ public sealed class TokenCounter
 
     /// <summary>Counts the tokens of <paramref name="text"/> as <paramref name="model"/> would (exactly or as
     /// an estimate; see <see cref="IsExact"/>). Special-token text such as "&lt;|endoftext|&gt;" counts as
-    /// the special token, as the tokenizer library does.</summary>
-    public int Count(string model, string? text) => string.IsNullOrEmpty(text) ? 0 : TokenizerFor(model).CountTokens(text);
+    /// the special token, as OpenAI's tokenizer libraries do.</summary>
+    public int Count(string model, string? text) => string.IsNullOrEmpty(text) ? 0 : EncodingFor(model).CountTokens(text);
 
     /// <summary>Counts <paramref name="text"/> with o200k_base (the estimator for every non-OpenAI model).</summary>
-    public int CountO200k(string? text) => string.IsNullOrEmpty(text) ? 0 : O200k.Value.CountTokens(text);
+    public int CountO200k(string? text) => string.IsNullOrEmpty(text) ? 0 : TiktokenEncoding.O200kBase.CountTokens(text);
 
     /// <summary>A counter for one response's output, fed text deltas as they stream.</summary>
-    public StreamingOutputCounter CreateStreamingCounter(string model) => new(TokenizerFor(model));
+    public StreamingOutputCounter CreateStreamingCounter(string model) => new(EncodingFor(model));
 
-    internal static Tokenizer TokenizerFor(string model) =>
-        MethodFor(model) == TokenCountMethod.Cl100kBase ? Cl100k.Value : O200k.Value;
-
-    internal static Tokenizer O200kTokenizer => O200k.Value;
+    internal static TiktokenEncoding EncodingFor(string model) =>
+        MethodFor(model) == TokenCountMethod.Cl100kBase ? TiktokenEncoding.Cl100kBase : TiktokenEncoding.O200kBase;
 
     private static bool MatchesAny(ReadOnlySpan<char> name, string[] prefixes)
     {

@@ -1,5 +1,4 @@
 using Candor.Protocols.Canonical;
-using Microsoft.ML.Tokenizers;
 
 namespace Candor.Core.Accounting;
 
@@ -13,18 +12,18 @@ namespace Candor.Core.Accounting;
 public sealed class TokenEstimator
 {
     /// <summary>Counts a text with o200k_base.</summary>
-    public int CountText(string text) => CountText(TokenCounter.O200kTokenizer, text);
+    public int CountText(string text) => CountText(TiktokenEncoding.O200kBase, text);
 
     /// <summary>Counts the prompt of <paramref name="request"/> with o200k_base.</summary>
-    public int CountPrompt(ChatRequest request) => CountPrompt(request, TokenCounter.O200kTokenizer);
+    public int CountPrompt(ChatRequest request) => CountPrompt(request, TiktokenEncoding.O200kBase);
 
     /// <summary>Counts the prompt of <paramref name="request"/> with <paramref name="model"/>'s tokenizer
     /// (exact for OpenAI families, an o200k estimate otherwise).</summary>
-    public int CountPrompt(ChatRequest request, string model) => CountPrompt(request, TokenCounter.TokenizerFor(model));
+    public int CountPrompt(ChatRequest request, string model) => CountPrompt(request, TokenCounter.EncodingFor(model));
 
-    private static int CountText(Tokenizer tokenizer, string text) => string.IsNullOrEmpty(text) ? 0 : tokenizer.CountTokens(text);
+    private static int CountText(TiktokenEncoding tokenizer, string text) => string.IsNullOrEmpty(text) ? 0 : tokenizer.CountTokens(text);
 
-    private static int CountPrompt(ChatRequest request, Tokenizer tokenizer)
+    private static int CountPrompt(ChatRequest request, TiktokenEncoding tokenizer)
     {
         int total = 3;
         foreach (var message in request.Messages)
@@ -53,7 +52,7 @@ public sealed class TokenEstimator
         return total;
     }
 
-    private static int CountPart(Tokenizer tokenizer, ContentPart part) => part switch
+    private static int CountPart(TiktokenEncoding tokenizer, ContentPart part) => part switch
     {
         TextPart t => CountText(tokenizer, t.Text),
         ImagePart => 85,
