@@ -4,7 +4,9 @@ namespace Candor.Emulator;
 /// <param name="Method">The HTTP method.</param>
 /// <param name="Path">The path as received, including any <c>/x/SPEC/</c> prefix.</param>
 /// <param name="Query">The query string including the leading <c>?</c>, or empty.</param>
-/// <param name="Headers">Selected headers (authorization, api-key, x-api-key, x-goog-api-key, anthropic-version), lower-case names.</param>
+/// <param name="Headers">Selected headers, lower-case names: the credentials (authorization, api-key, x-api-key,
+/// x-goog-api-key), anthropic-version and anthropic-beta, and the trace-context headers (traceparent, tracestate,
+/// baggage, request-id, correlation-context).</param>
 /// <param name="Body">The raw request body.</param>
 public sealed record JournalEntry(
     string Method,

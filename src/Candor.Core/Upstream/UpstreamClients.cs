@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 
 namespace Candor.Core.Upstream;
 
 /// <summary>HTTP clients for upstreams, one connection pool per distinct connect timeout, shared by all
-/// snapshots so that a reload keeps warm connections.</summary>
+/// snapshots so that a reload keeps warm connections. They send no trace context: .NET would otherwise add
+/// <c>traceparent</c>, <c>tracestate</c> and <c>baggage</c> to every upstream request, continuing the client's own
+/// trace id and copying the client's baggage (which may hold user ids or e-mail addresses) past redaction.</summary>
 public sealed class UpstreamClients : IDisposable
 {
     private readonly ConcurrentDictionary<TimeSpan, HttpClient> _clients = new();
@@ -19,6 +22,7 @@ public sealed class UpstreamClients : IDisposable
         AllowAutoRedirect = false,
         MaxConnectionsPerServer = int.MaxValue,
         EnableMultipleHttp2Connections = true,
+        ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
     })
     {
         // Timeouts are per channel and per phase, enforced by the relay with cancellation.

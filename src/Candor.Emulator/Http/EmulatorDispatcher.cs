@@ -12,7 +12,8 @@ namespace Candor.Emulator.Http;
 /// </summary>
 internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJournal journal, FaultQueue faults, CancellationToken stopping)
 {
-    private static readonly string[] JournalHeaders = ["authorization", "api-key", "x-api-key", "x-goog-api-key", "anthropic-version", "anthropic-beta"];
+    private static readonly string[] JournalHeaders = ["authorization", "api-key", "x-api-key", "x-goog-api-key", "anthropic-version", "anthropic-beta",
+        "traceparent", "tracestate", "baggage", "request-id", "correlation-context"];
 
     private int _active;
 
