@@ -173,6 +173,18 @@ variants_for() {
   esac
 }
 
+# Candor on core 0 with config $2 (and data directory $3, if given), its output in $TMP/$1.log; sets TARGET_PID.
+start_candor() {
+  local data=()
+  [[ -n ${3:-} ]] && data=(--data "$3")
+  port_free $CANDOR_PORT
+  "${RUN0[@]}" dotnet "$CANDOR_DLL" serve --config "$2" "${data[@]}" \
+    --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/$1.log" 2>&1 &
+  TARGET_PID=$!
+  PIDS+=("$TARGET_PID")
+  wait_port $CANDOR_PORT
+}
+
 start_target() {
   local name=$1
   case $name in
@@ -208,13 +220,7 @@ EOF
       TARGET_PID=$!
       PIDS+=("$TARGET_PID")
       wait_port $NGINX_PORT ;;
-    candor)
-      port_free $CANDOR_PORT
-      "${RUN0[@]}" dotnet "$CANDOR_DLL" serve --config "$B/candor-bench.yaml" \
-        --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor.log" 2>&1 &
-      TARGET_PID=$!
-      PIDS+=("$TARGET_PID")
-      wait_port $CANDOR_PORT ;;
+    candor) start_candor candor "$B/candor-bench.yaml" ;;
     portkey)
       port_free $PORTKEY_PORT
       (cd "$B" && exec "${RUN0[@]}" node -r ./force-loopback.cjs node_modules/@portkey-ai/gateway/build/start-server.js \
@@ -353,12 +359,7 @@ start_full() {
   FULL_KEY=$(stored_key "$data")
   { cat "$B/candor-bench.yaml"
     printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'; } >"$TMP/candor-bench-full.yaml"
-  port_free $CANDOR_PORT
-  "${RUN0[@]}" dotnet "$CANDOR_DLL" serve --config "$TMP/candor-bench-full.yaml" --data "$data" \
-    --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor-full.log" 2>&1 &
-  TARGET_PID=$!
-  PIDS+=("$TARGET_PID")
-  wait_port $CANDOR_PORT
+  start_candor candor-full "$TMP/candor-bench-full.yaml" "$data"
 }
 
 # ---- Candor alone: many slow streams, then one very long stream (a fresh process each for the bare fast path
@@ -424,12 +425,7 @@ if has "$TARGETS" candor && has "$SCENARIOS" billed; then
   log "== candor: billed stored key vs configuration key"
   DATA=$TMP/data
   STORED_KEY=$(stored_key "$DATA")
-  port_free $CANDOR_PORT
-  "${RUN0[@]}" dotnet "$CANDOR_DLL" serve --config "$B/candor-bench.yaml" --data "$DATA" \
-    --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor-billed.log" 2>&1 &
-  TARGET_PID=$!
-  PIDS+=("$TARGET_PID")
-  wait_port $CANDOR_PORT
+  start_candor candor-billed "$B/candor-bench.yaml" "$DATA"
   url="http://127.0.0.1:$CANDOR_PORT/v1/chat/completions"
   for label in candor-config-key candor-stored-key; do
     key=$BENCH_CLIENT_KEY; [[ $label == candor-stored-key ]] && key=$STORED_KEY
