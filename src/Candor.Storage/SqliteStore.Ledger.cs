@@ -10,13 +10,14 @@ public sealed partial class SqliteStore
     public async Task<LedgerEntry?> TopUpAsync(string accountId, long amountMicros, string note, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amountMicros);
+        var now = Now();
         var entry = new LedgerEntry
         {
-            Id = EntityIds.New(EntityIds.Ledger),
+            Id = EntityIds.NewSequential(EntityIds.Ledger, now),
             AccountId = accountId,
             Kind = LedgerKind.TopUp,
             AmountMicros = amountMicros,
-            CreatedAt = Now(),
+            CreatedAt = now,
             Note = note ?? "",
         };
         return await AppendAsync(entry, cancellationToken).ConfigureAwait(false) ? entry : null;

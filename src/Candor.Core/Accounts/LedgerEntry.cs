@@ -32,7 +32,7 @@ public sealed record LedgerEntry
     /// <summary>The charge entry for a usage record: minus its charge, same account, key, request and time.</summary>
     public static LedgerEntry ChargeFor(UsageRecord usage, string note = "") => new()
     {
-        Id = EntityIds.NewOrdered(EntityIds.Ledger, usage.CreatedAt),
+        Id = EntityIds.NewSequential(EntityIds.Ledger, usage.CreatedAt),
         AccountId = usage.AccountId,
         KeyId = usage.KeyId,
         RequestId = usage.RequestId,

@@ -102,6 +102,7 @@ internal static partial class OneCpuRuntime
         {
             environment.Add($"DOTNET_{name}={value}");
         }
+
         RemoveDiagnosticsSocket();
         var args = Utf8Array(argv);
         var envp = Utf8Array(environment);
@@ -111,7 +112,8 @@ internal static partial class OneCpuRuntime
         }
         finally
         {
-            // Reached only when execve failed: the server starts with the runtime's defaults.
+            // Reached only when execve failed: the server starts with the runtime's defaults (and without its
+            // diagnostics socket file, removed above; the runtime keeps listening on the unlinked socket).
             Free(args);
             Free(envp);
         }

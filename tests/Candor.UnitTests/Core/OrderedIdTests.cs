@@ -29,4 +29,21 @@ public sealed class OrderedIdTests
         var same = Enumerable.Range(0, 1_000).Select(_ => EntityIds.NewOrdered("led", start)).ToHashSet();
         Assert.Equal(1_000, same.Count);
     }
+
+    [Fact]
+    public void SequentialIds_OfOneMillisecond_SortInTheOrderTheyWereMade_EvenWhenTheClockStepsBack()
+    {
+        var at = DateTimeOffset.Parse("2026-11-27T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var ids = new List<string>();
+        for (int i = 0; i < 1_000; i++)
+        {
+            ids.Add(EntityIds.NewSequential("led", at));
+        }
+
+        ids.Add(EntityIds.NewSequential("led", at.AddMilliseconds(-5)));
+        ids.Add(EntityIds.NewSequential("led", at.AddDays(1)));
+        Assert.All(ids, id => Assert.Matches("^led_[0-9a-f]{28}$", id));
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
+    }
 }

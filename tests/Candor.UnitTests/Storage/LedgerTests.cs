@@ -31,6 +31,35 @@ public sealed class LedgerTests
     }
 
     [Fact]
+    public async Task EntriesOfOneMillisecond_ListNewestFirst_InTheOrderTheyWereWritten()
+    {
+        // The store's clock does not move: every entry has the same created_at, so only the ids order them.
+        using var t = await TempStore.CreateAsync();
+        var account = await t.AccountAsync("a");
+        var key = await t.KeyAsync(account.Id);
+        var written = new List<string>();
+        for (int i = 0; i < 12; i++)
+        {
+            var entry = await t.Store.TopUpAsync(account.Id, 1_000 + i, $"top-up {i}", None).WaitAsync(Timeout);
+            written.Add(entry!.Id);
+            Assert.True(await t.RecordAsync(t.Usage(account.Id, key.Record.Id, $"req_{i:D2}", 1 + i)));
+            written.Add((await t.Store.ListLedgerAsync(account.Id, 1, null, None).WaitAsync(Timeout)).Items[0].Id);
+        }
+
+        var listed = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await t.Store.ListLedgerAsync(account.Id, 5, cursor, None).WaitAsync(Timeout);
+            listed.AddRange(page.Items.Select(e => e.Id));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(Enumerable.Reverse(written), listed);
+    }
+
+    [Fact]
     public async Task SameRequestTwice_IsRecordedAndChargedOnce()
     {
         using var t = await TempStore.CreateAsync();
