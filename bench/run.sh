@@ -365,7 +365,7 @@ start_full() {
 # ---- Candor alone: many slow streams, then one very long stream (a fresh process each for the bare fast path
 # and for every feature on; the direct baselines once) ----
 memory_scenarios() {
-  local label=$1 key url auth idle before sampler
+  local label=$1 key url auth idle before sampler saved
   log "== $label: memory scenarios"
   if [[ $label == candor-full ]]; then start_full "$TMP/data-mem"; key=$FULL_KEY
   else start_target candor; key=$BENCH_CLIENT_KEY; fi

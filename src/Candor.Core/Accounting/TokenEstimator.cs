@@ -21,9 +21,9 @@ public sealed class TokenEstimator
     /// (exact for OpenAI families, an o200k estimate otherwise).</summary>
     public int CountPrompt(ChatRequest request, string model) => CountPrompt(request, TokenCounter.EncodingFor(model));
 
-    private static int CountText(TiktokenEncoding tokenizer, string text) => string.IsNullOrEmpty(text) ? 0 : tokenizer.CountTokens(text);
+    private static int CountText(TiktokenEncoding encoding, string text) => string.IsNullOrEmpty(text) ? 0 : encoding.CountTokens(text);
 
-    private static int CountPrompt(ChatRequest request, TiktokenEncoding tokenizer)
+    private static int CountPrompt(ChatRequest request, TiktokenEncoding encoding)
     {
         int total = 3;
         foreach (var message in request.Messages)
@@ -31,35 +31,35 @@ public sealed class TokenEstimator
             total += 3;
             if (message.Name is { } name)
             {
-                total += 1 + CountText(tokenizer, name);
+                total += 1 + CountText(encoding, name);
             }
 
             foreach (var part in message.Parts)
             {
-                total += CountPart(tokenizer, part);
+                total += CountPart(encoding, part);
             }
         }
 
         foreach (var tool in request.Tools)
         {
-            total += 8 + CountText(tokenizer, tool.Name) + CountText(tokenizer, tool.Description ?? "");
+            total += 8 + CountText(encoding, tool.Name) + CountText(encoding, tool.Description ?? "");
             if (tool.Parameters is { } schema)
             {
-                total += CountText(tokenizer, schema.GetRawText());
+                total += CountText(encoding, schema.GetRawText());
             }
         }
 
         return total;
     }
 
-    private static int CountPart(TiktokenEncoding tokenizer, ContentPart part) => part switch
+    private static int CountPart(TiktokenEncoding encoding, ContentPart part) => part switch
     {
-        TextPart t => CountText(tokenizer, t.Text),
+        TextPart t => CountText(encoding, t.Text),
         ImagePart => 85,
         FilePart => 85,
-        ToolCallPart c => 3 + CountText(tokenizer, c.Name) + CountText(tokenizer, c.ArgumentsJson),
-        ToolResultPart r => 3 + r.Content.Sum(p => CountPart(tokenizer, p)),
-        ThinkingPart th => CountText(tokenizer, th.Text),
+        ToolCallPart c => 3 + CountText(encoding, c.Name) + CountText(encoding, c.ArgumentsJson),
+        ToolResultPart r => 3 + r.Content.Sum(p => CountPart(encoding, p)),
+        ThinkingPart th => CountText(encoding, th.Text),
         _ => 0,
     };
 }

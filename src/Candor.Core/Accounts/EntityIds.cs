@@ -1,9 +1,11 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace Candor.Core.Accounts;
 
-/// <summary>Random, typed ids (<c>acct_…</c>, <c>key_…</c>, <c>led_…</c>): a prefix naming the kind and
-/// 22 base62 characters (about 131 bits) from the CSPRNG, so ids are unguessable and never collide.</summary>
+/// <summary>Typed ids: a prefix naming the kind, then either 22 random base62 characters (about 131 bits from the
+/// CSPRNG: unguessable, for accounts and keys; <see cref="New"/>) or 28 hex digits that sort by time (for rows
+/// written at request rate; <see cref="NewOrdered"/>, <see cref="NewSequential"/>).</summary>
 public static class EntityIds
 {
     /// <summary>Prefix of account ids.</summary>
@@ -27,10 +29,9 @@ public static class EntityIds
     /// write about 4 KB per row and index). They say when they were made, to the millisecond, and nothing else.</summary>
     public static string NewOrdered(string kind, DateTimeOffset now)
     {
-        Span<byte> bytes = stackalloc byte[14];
-        WriteMillis(bytes, Math.Max(0, now.ToUnixTimeMilliseconds()));
-        RandomNumberGenerator.Fill(bytes[6..]);
-        return string.Concat(kind, "_", Convert.ToHexStringLower(bytes));
+        Span<byte> random = stackalloc byte[8];
+        RandomNumberGenerator.Fill(random);
+        return Format(kind, Math.Max(0, now.ToUnixTimeMilliseconds()), BinaryPrimitives.ReadUInt64BigEndian(random));
     }
 
     private static readonly Lock SequenceGate = new();
@@ -44,7 +45,6 @@ public static class EntityIds
     /// in the order they were written. Guessable from a neighbour within a millisecond: not for secrets.</summary>
     public static string NewSequential(string kind, DateTimeOffset now)
     {
-        Span<byte> bytes = stackalloc byte[14];
         long millis = Math.Max(0, now.ToUnixTimeMilliseconds());
         ulong low;
         lock (SequenceGate)
@@ -54,7 +54,7 @@ public static class EntityIds
                 Span<byte> random = stackalloc byte[8];
                 RandomNumberGenerator.Fill(random);
                 // The top bit clear: 2^63 ids fit in the millisecond before the count could overflow.
-                low = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(random) >> 1;
+                low = BinaryPrimitives.ReadUInt64BigEndian(random) >> 1;
                 _sequenceMillis = millis;
             }
             else
@@ -66,17 +66,20 @@ public static class EntityIds
             _sequenceLow = low;
         }
 
-        WriteMillis(bytes, millis);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[6..], low);
-        return string.Concat(kind, "_", Convert.ToHexStringLower(bytes));
+        return Format(kind, millis, low);
     }
 
-    private static void WriteMillis(Span<byte> bytes, long millis)
+    /// <summary><c>kind_</c>, then 48 bits of milliseconds and the 64-bit <paramref name="low"/>, as 28 lowercase hex digits.</summary>
+    private static string Format(string kind, long millis, ulong low)
     {
+        Span<byte> bytes = stackalloc byte[14];
         for (int i = 5; i >= 0; i--)
         {
             bytes[i] = (byte)millis;
             millis >>= 8;
         }
+
+        BinaryPrimitives.WriteUInt64BigEndian(bytes[6..], low);
+        return string.Concat(kind, "_", Convert.ToHexStringLower(bytes));
     }
 }
