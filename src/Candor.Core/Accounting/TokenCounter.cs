@@ -40,6 +40,9 @@ public sealed class TokenCounter
     /// <summary>A counter for one response's output, fed text deltas as they stream.</summary>
     public StreamingOutputCounter CreateStreamingCounter(string model) => new(EncodingFor(model));
 
+    /// <summary>A counter for the output of every choice of one response.</summary>
+    public ChoiceOutputCounter CreateChoiceCounter(string model) => new(EncodingFor(model));
+
     internal static TiktokenEncoding EncodingFor(string model) =>
         MethodFor(model) == TokenCountMethod.Cl100kBase ? TiktokenEncoding.Cl100kBase : TiktokenEncoding.O200kBase;
 

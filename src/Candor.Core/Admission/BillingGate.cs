@@ -69,17 +69,19 @@ public sealed class BillingGate(
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(route);
-        if (key.AllowedModels.Count > 0 && !key.AllowedModels.Contains(request.Model, StringComparer.Ordinal))
+        if (CheckModel(key, request.Model) is { } forbidden)
         {
-            return (null, new RelayError(RelayStage.Admission, RelayErrorKind.PermissionDenied, 403,
-                $"This API key may not call the model '{request.Model}'.") { Param = "model" });
+            return (null, forbidden);
         }
 
         var table = prices.Current;
         var multiplier = table.MultiplierFor(key.AccountGroup);
         string firstUpstream = route.Deployments.Count > 0 ? route.Deployments[0].UpstreamModel : request.Model;
         int prompt = estimator.CountPrompt(request, firstUpstream);
-        int maxOutput = !producesOutput ? 0 : request.MaxOutputTokens is int m && m > 0 ? m : defaultMaxOutputTokens;
+        // The output limit holds per choice (OpenAI bills completion tokens across all n choices, Gemini its
+        // candidates' tokens; the prompt is billed once): the reservation covers every choice.
+        int perChoice = !producesOutput ? 0 : request.MaxOutputTokens is int m && m > 0 ? m : defaultMaxOutputTokens;
+        int maxOutput = (int)Math.Min((long)perChoice * ChoiceLimit.Of(request), int.MaxValue);
         long reserve = 0;
         foreach (var deployment in route.Deployments)
         {
@@ -93,15 +95,10 @@ public sealed class BillingGate(
         }
 
         int reservedTokens = (int)Math.Min((long)prompt + maxOutput, int.MaxValue);
-        var decision = limiter.TryAcquire(key.Id, new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit), reservedTokens);
-        var http = context.Http;
-        RateLimiter.WriteHeaders(http.Response.Headers, decision);
-        if (!decision.Allowed)
+        var (decision, limited) = AcquireRate(context, key, reservedTokens);
+        if (limited is not null)
         {
-            int retry = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
-            return (null, new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
-                $"Rate limit reached for this API key ({decision.Exceeded}); retry after {retry.ToString(CultureInfo.InvariantCulture)} s.")
-            { RetryAfterSeconds = retry, Code = "rate_limit_exceeded" });
+            return (null, limited);
         }
 
         BillingBook.Reservation? reservation;
@@ -123,11 +120,50 @@ public sealed class BillingGate(
             { Code = "insufficient_quota" });
         }
 
-        var meter = new RequestMeter(this, context, key, request.Model, prompt, counter.CreateStreamingCounter(firstUpstream), reservation, decision.Lease!, table, multiplier)
+        var meter = new RequestMeter(this, context, key, request.Model, prompt, counter.CreateChoiceCounter(firstUpstream), reservation, decision.Lease!, table, multiplier)
         {
             UpstreamModel = firstUpstream,
         };
         return (meter, null);
+    }
+
+    /// <summary>Admits a token-count request of a stored key (<c>count_tokens</c>, <c>:countTokens</c>): the same allowed
+    /// models and rate limits as chat (the request counts in rpm and concurrency, with no tokens), and no money:
+    /// counting is free. On success the caller holds the returned lease until the request ends, then settles it with 0.</summary>
+    public (RateLease? Lease, RelayError? Error) AdmitCount(RelayContext context, ApiKeyRecord key, string model)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(key);
+        if (CheckModel(key, model) is { } forbidden)
+        {
+            return (null, forbidden);
+        }
+
+        var (decision, limited) = AcquireRate(context, key, 0);
+        return (decision.Lease, limited);
+    }
+
+    /// <summary>Refuses (403) a model outside the key's allowed list; null when allowed.</summary>
+    private static RelayError? CheckModel(ApiKeyRecord key, string model) =>
+        key.AllowedModels.Count > 0 && !key.AllowedModels.Contains(model, StringComparer.Ordinal)
+            ? new RelayError(RelayStage.Admission, RelayErrorKind.PermissionDenied, 403, $"This API key may not call the model '{model}'.") { Param = "model" }
+            : null;
+
+    /// <summary>Applies the key's rate limits for <paramref name="tokens"/> and sets the <c>x-ratelimit-*</c> headers either
+    /// way; a refusal is a 429 with Retry-After.</summary>
+    private (RateDecision Decision, RelayError? Error) AcquireRate(RelayContext context, ApiKeyRecord key, int tokens)
+    {
+        var decision = limiter.TryAcquire(key.Id, new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit), tokens);
+        RateLimiter.WriteHeaders(context.Http.Response.Headers, decision);
+        if (decision.Allowed)
+        {
+            return (decision, null);
+        }
+
+        int retry = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
+        return (decision, new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
+            $"Rate limit reached for this API key ({decision.Exceeded}); retry after {retry.ToString(CultureInfo.InvariantCulture)} s.")
+        { RetryAfterSeconds = retry, Code = "rate_limit_exceeded" });
     }
 
     /// <summary>Settles a request: decides the billed figures, prices them, caps the charge at the reservation,

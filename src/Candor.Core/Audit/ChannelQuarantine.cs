@@ -20,6 +20,10 @@ public sealed class ChannelQuarantine(IQuarantineStore? store = null)
     /// <summary>True when <paramref name="channelId"/> must receive no client requests.</summary>
     public bool IsQuarantined(string channelId) => !_entries.IsEmpty && _entries.ContainsKey(channelId);
 
+    /// <summary>The deployments whose channel is not quarantined (the same list when none is).</summary>
+    public IReadOnlyList<Configuration.Deployment> Exclude(IReadOnlyList<Configuration.Deployment> deployments) =>
+        _entries.IsEmpty || !deployments.Any(d => IsQuarantined(d.ChannelId)) ? deployments : [.. deployments.Where(d => !IsQuarantined(d.ChannelId))];
+
     /// <summary>The current quarantines, oldest first.</summary>
     public IReadOnlyList<QuarantineEntry> Entries => _entries.Values.OrderBy(static e => e.Since).ToArray();
 

@@ -37,6 +37,11 @@ public sealed class CandorConfig
     /// <summary>Output tokens reserved for a request that sets no limit of its own (<c>server.default_max_output_tokens</c>).</summary>
     public int DefaultMaxOutputTokens { get; set; } = 4096;
 
+    /// <summary>The most choices one request may ask for (OpenAI <c>n</c>, Gemini <c>candidateCount</c>;
+    /// <c>server.max_choices</c>, default 8): every choice is reserved and charged, so this bounds what one request
+    /// can hold of a balance. A request above it gets a 400.</summary>
+    public int MaxChoices { get; set; } = 8;
+
     /// <summary>The transparency log's checkpoint origin (<c>server.log_origin</c>); null = derived from the host
     /// name (<c>&lt;host&gt;/log</c>). See docs/transparency.md.</summary>
     public string? LogOrigin { get; set; }

@@ -136,6 +136,9 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
                 case "default_max_output_tokens":
                     config.DefaultMaxOutputTokens = (int)Long(v, path, min: 1, max: 10_000_000);
                     break;
+                case "max_choices":
+                    config.MaxChoices = (int)Long(v, path, min: 1, max: 128);
+                    break;
                 case "log_origin":
                     config.LogOrigin = Scalar(v, path).Trim() is { Length: > 0 } origin && !origin.Any(static c => char.IsWhiteSpace(c) || c == '+')
                         ? origin

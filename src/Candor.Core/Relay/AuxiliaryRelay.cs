@@ -21,10 +21,9 @@ namespace Candor.Core.Relay;
 /// <c>finally</c> for a client that left (docs/receipts.md).</remarks>
 public sealed class AuxiliaryRelay(
     SnapshotHolder snapshots, Router router, TokenEstimator estimator, Candor.Core.Admission.BillingGate? billing = null,
-    Candor.Core.Privacy.PrivacyDirectory? privacy = null, Candor.Core.Privacy.HistoryRecorder? history = null, ReceiptService? receipts = null)
+    Candor.Core.Privacy.PrivacyDirectory? privacy = null, Candor.Core.Privacy.HistoryRecorder? history = null, ReceiptService? receipts = null,
+    Audit.ChannelQuarantine? quarantine = null)
 {
-    private const long MaxBody = 16 * 1024 * 1024;
-
     /// <summary>Counts prompt tokens: the upstream's own counter when the routed channel has one, else
     /// Candor's estimate.</summary>
     public async Task CountTokensAsync(RelayContext context, Surface surface, ChatRequest request, Action<int, IBufferWriter<byte>> writeCount)
@@ -56,6 +55,37 @@ public sealed class AuxiliaryRelay(
             draft.RequestedModel = request.Model;
         }
 
+        // A stored key is admitted like chat: its allowed models and its rate limits (the request counts in rpm and
+        // concurrency). Counting is free, so nothing is reserved (docs/billing.md).
+        Candor.Core.Admission.RateLease? rate = null;
+        if (billing is not null && http.Features.Get<Candor.Core.Admission.Caller>()?.Key is { } key)
+        {
+            var (admitted, refused) = billing.AdmitCount(context, key, request.Model);
+            if (refused is not null)
+            {
+                await RelayReceipts.WriteErrorAsync(context, surface, refused, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+                return;
+            }
+
+            rate = admitted;
+        }
+
+        try
+        {
+            await CountAdmittedAsync(context, surface, request, route, snapshot, writeCount).ConfigureAwait(false);
+        }
+        finally
+        {
+            rate?.Settle(0);
+        }
+    }
+
+    private async Task CountAdmittedAsync(
+        RelayContext context, Surface surface, ChatRequest request, Candor.Core.Configuration.ModelRoute route, RuntimeSnapshot snapshot,
+        Action<int, IBufferWriter<byte>> writeCount)
+    {
+        var http = context.Http;
+
         // A prompt goes to an upstream counter only when that channel complies with the caller's privacy policy;
         // otherwise Candor answers with its own estimate and sends nothing. One attempt on the deployment the
         // router picks among the compliant ones; without one (all unhealthy or busy), Candor's estimate.
@@ -68,6 +98,9 @@ public sealed class AuxiliaryRelay(
 
         RelayReceipts.NoteRedactions(context);
         var compliant = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
+
+        // A quarantined channel gets no prompts either (docs/audits.md).
+        compliant = quarantine?.Exclude(compliant) ?? compliant;
         int? count = null;
         var plan = router.Plan(snapshot, route, compliant, Router.AffinityKey(route, request, http.Request.Headers), 0);
         if (compliant.Count > 0 && plan.TryNext(out var choice, out _))
@@ -82,7 +115,7 @@ public sealed class AuxiliaryRelay(
                     {
                         context.Attempts = 1;
                         await NoteForwardedAsync(context, channel, request.Model, deployment, surface.Protocol, upstreamRequest.Content, null).ConfigureAwait(false);
-                        var body = await SendForJsonAsync(context, channel, upstreamRequest, lease).ConfigureAwait(false);
+                        var body = await SendForJsonAsync(context, channel, upstreamRequest, lease, snapshot.Config.MaxUpstreamResponseBytes).ConfigureAwait(false);
                         if (body.Error is { } error)
                         {
                             await RelayReceipts.WriteErrorAsync(context, surface, error, receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
@@ -157,6 +190,15 @@ public sealed class AuxiliaryRelay(
         {
             await RelayReceipts.WriteErrorAsync(context, surface, Candor.Core.Privacy.DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing), receipts,
                 ReceiptOutcome.Refused).ConfigureAwait(false);
+            return;
+        }
+
+        // A channel that failed an audit gets no client requests (docs/audits.md), as for chat.
+        deployments = quarantine?.Exclude(deployments) ?? deployments;
+        if (deployments.Count == 0)
+        {
+            await RelayReceipts.WriteErrorAsync(context, surface, UpstreamErrors.Unavailable($"every channel serving {request.Model} is quarantined by an audit"), receipts,
+                ReceiptOutcome.Failed).ConfigureAwait(false);
             return;
         }
 
@@ -252,7 +294,7 @@ public sealed class AuxiliaryRelay(
                 {
                     await NoteForwardedAsync(context, channel, request.Model, deployment, surface.Protocol, upstreamRequest.Content,
                         EncodingFormat(request, channel.Adapter.Protocol)).ConfigureAwait(false);
-                    var result = await SendForJsonAsync(context, channel, upstreamRequest, lease).ConfigureAwait(false);
+                    var result = await SendForJsonAsync(context, channel, upstreamRequest, lease, snapshot.Config.MaxUpstreamResponseBytes).ConfigureAwait(false);
                     if (result.Error is { } error)
                     {
                         last = error;
@@ -383,8 +425,10 @@ public sealed class AuxiliaryRelay(
         receipt.ExpectedModel = deployment.ServedModel;
     }
 
-    /// <summary>One attempt for a whole JSON answer; its failure is reported to <paramref name="lease"/>.</summary>
-    private static async Task<(PooledBufferWriter? Body, RelayError? Error, bool Retryable)> SendForJsonAsync(RelayContext context, ChannelRuntime channel, HttpRequestMessage request, DeploymentLease lease)
+    /// <summary>One attempt for a whole JSON answer of at most <paramref name="limit"/> bytes
+    /// (<c>server.max_upstream_response_bytes</c>); its failure is reported to <paramref name="lease"/>.</summary>
+    private static async Task<(PooledBufferWriter? Body, RelayError? Error, bool Retryable)> SendForJsonAsync(
+        RelayContext context, ChannelRuntime channel, HttpRequestMessage request, DeploymentLease lease, long limit)
     {
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
         timer.CancelAfter(channel.Settings.FirstByteTimeout);
@@ -413,19 +457,23 @@ public sealed class AuxiliaryRelay(
                 var body = new PooledBufferWriter(8192);
                 try
                 {
-                    await UpstreamCall.ReadBoundedAsync(response.Content, body, MaxBody, timer.Token).ConfigureAwait(false);
+                    await UpstreamCall.ReadBoundedAsync(response.Content, body, limit, timer.Token).ConfigureAwait(false);
                     context.Receipt?.HashUpstream(body.WrittenSpan);
                     return (body, null, false);
                 }
-                catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or InvalidDataException)
+                catch (Exception e) when (UpstreamCall.IsReadFailure(e))
                 {
+                    // An answer over the limit is the client's request asking for too much: an error of its own, not
+                    // retried and not counted against the deployment (UpstreamCall.FailedRead).
                     body.Dispose();
-                    if (!context.Aborted.IsCancellationRequested)
+                    var failed = UpstreamCall.FailedRead(e, "while reading the response", context.Aborted);
+                    if (failed.Error is null)
                     {
-                        lease.Failed(e is OperationCanceledException ? UpstreamFailure.Timeout : UpstreamFailure.Connect, null);
+                        return (null, UpstreamErrors.Unavailable("client went away"), false);
                     }
 
-                    return (null, e is OperationCanceledException ? UpstreamErrors.Timeout("response body") : UpstreamErrors.Unavailable("connection lost"), true);
+                    lease.Failed(failed.Failure, null);
+                    return (null, failed.Error, failed.Retryable);
                 }
             }
         }

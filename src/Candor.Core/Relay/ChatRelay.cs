@@ -63,6 +63,14 @@ public sealed class ChatRelay(
                 receipt.RequestedModel = request.Model;
             }
 
+            // Every choice is reserved and billed; server.max_choices bounds how many one request may ask for.
+            if (ChoiceLimit.Check(request, snapshot.Config.MaxChoices, surface.Protocol) is { } tooMany)
+            {
+                await WriteErrorAsync(context, surface, tooMany, ReceiptOutcome.Refused).ConfigureAwait(false);
+                Completed(context, request, http.Response.StatusCode);
+                return;
+            }
+
             // Privacy admission: the configured redaction policy, the effective routing requirement, then only compliant deployments (fail closed).
             PrivacyAdmission.Admit(context, snapshot.Config, privacy);
             var deployments = DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
@@ -318,7 +326,7 @@ public sealed class ChatRelay(
                     return AttemptOutcome.Failed(UpstreamErrors.Malformed("expected text/event-stream"), UpstreamFailure.Malformed);
                 }
 
-                return await StreamAsync(context, surface, response, decoder, encoder, fast, settings, timer, sent, lease).ConfigureAwait(false);
+                return await StreamAsync(context, surface, response, decoder, encoder, fast, settings, timer, sent, lease, ChoiceLimit.Of(request)).ConfigureAwait(false);
             }
 
             if (!UpstreamCall.IsJson(response))
@@ -424,12 +432,17 @@ public sealed class ChatRelay(
 
     private async Task<AttemptOutcome> StreamAsync(
         RelayContext context, Surface surface, HttpResponseMessage response, IChatUpstreamDecoder decoder, IChatClientEncoder encoder,
-        bool fast, ChannelSettings settings, CancellationTokenSource timer, long sent, DeploymentLease lease)
+        bool fast, ChannelSettings settings, CancellationTokenSource timer, long sent, DeploymentLease lease, int choices)
     {
         var http = context.Http;
         var events = new List<ChatEvent>();
         using var pending = new PooledBufferWriter(4096);
         bool ended = false, endMarker = false, finished = false, wroteEnd = false;
+
+        // With several choices a Gemini fast-path answer (no end marker) settles when every choice has finished.
+        var finishedChoices = choices > 1 ? new HashSet<int>() : null;
+        bool AllFinished() => finished && (finishedChoices is null || finishedChoices.Count >= choices);
+
         var restorer = !fast && context.Redactions is { HasPseudonyms: true } redactor ? new PseudonymRestorer(redactor) : null;
         Stream? body = null;
         SseStreamReader? reader = null;
@@ -510,7 +523,7 @@ public sealed class ChatRelay(
                 meter.Accepted = true;
             }
 
-            finished |= Emit(events, encoder, output, fast, meter, context.Receipt, lease, restorer, out var failedEarly);
+            finished |= Emit(events, encoder, output, fast, meter, context.Receipt, lease, restorer, finishedChoices, out var failedEarly);
             if (failedEarly is not null)
             {
                 lease.BrokeAfterStart(FailureClassifier.FromError(failedEarly));
@@ -519,7 +532,7 @@ public sealed class ChatRelay(
                 return AttemptOutcome.Done;
             }
 
-            if (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && finished))
+            if (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && AllFinished()))
             {
                 wroteEnd = WriteEnd(encoder, output, fast, endMarker);
                 await FinishAsync(context, StreamOutcome.Completed).ConfigureAwait(false);
@@ -557,7 +570,7 @@ public sealed class ChatRelay(
                         endMarker = ended = true;
                     }
 
-                    bool finishing = Emit(events, encoder, output, fast, meter, context.Receipt, lease, restorer, out var failed);
+                    bool finishing = Emit(events, encoder, output, fast, meter, context.Receipt, lease, restorer, finishedChoices, out var failed);
                     finished |= finishing;
                     if (failed is not null)
                     {
@@ -571,7 +584,7 @@ public sealed class ChatRelay(
                     // The event that completes the answer for the client is flushed only after settlement:
                     // the end marker, or Gemini's final chunk on its fast path (Gemini has no end marker).
                     // The next flush (top of the loop, or after it) carries it.
-                    if (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && finishing))
+                    if (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && finishing && AllFinished()))
                     {
                         wroteEnd = WriteEnd(encoder, output, fast, endMarker);
                         await FinishAsync(context, StreamOutcome.Completed).ConfigureAwait(false);
@@ -594,7 +607,7 @@ public sealed class ChatRelay(
                 // Release any text still held at a possible placeholder prefix.
                 events.Clear();
                 restorer.Restore(events, final: true);
-                Emit(events, encoder, output, fast, null, null, null, null, out _);
+                Emit(events, encoder, output, fast, null, null, null, null, null, out _);
             }
 
             if (broken is not null)
@@ -640,15 +653,15 @@ public sealed class ChatRelay(
         }
     }
 
-    /// <summary>A failed read before the first byte: retryable on another deployment, or done when the client left.</summary>
-    private static AttemptOutcome FailedRead(Exception e, RelayContext context, string phase) =>
-        UpstreamCall.ReadFailure(e, phase, context.Aborted) is { } error ? AttemptOutcome.Failed(error, retryable: true) : AttemptOutcome.Done;
+    /// <summary>A failed read before the first byte (<see cref="UpstreamCall.FailedRead"/>): retryable on another deployment unless the answer
+    /// was over the limit, or done when the client left.</summary>
+    private static AttemptOutcome FailedRead(Exception e, RelayContext context, string phase) => UpstreamCall.FailedRead(e, phase, context.Aborted);
 
     /// <summary>Encodes decoded events for the client (translated path) and reports whether a choice
-    /// finished and whether the upstream reported a failure inside the stream.</summary>
+    /// finished (adding its index to <paramref name="finishedChoices"/>) and whether the upstream reported a failure inside the stream.</summary>
     private static bool Emit(
         List<ChatEvent> events, IChatClientEncoder encoder, System.Buffers.IBufferWriter<byte> output, bool fast, RequestMeter? meter, ReceiptDraft? receipt,
-        DeploymentLease? lease, PseudonymRestorer? restorer, out RelayError? failed)
+        DeploymentLease? lease, PseudonymRestorer? restorer, HashSet<int>? finishedChoices, out RelayError? failed)
     {
         bool finished = false;
         failed = null;
@@ -681,8 +694,9 @@ public sealed class ChatRelay(
                     }
 
                     return finished;
-                case ChoiceFinished:
+                case ChoiceFinished f:
                     finished = true;
+                    finishedChoices?.Add(f.Choice);
                     break;
             }
 

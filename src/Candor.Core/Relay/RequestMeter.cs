@@ -15,7 +15,7 @@ public sealed class RequestMeter
     private Task<long>? _settlement;
 
     internal RequestMeter(
-        BillingGate gate, RelayContext context, ApiKeyRecord key, string requestedModel, int promptCount, StreamingOutputCounter output,
+        BillingGate gate, RelayContext context, ApiKeyRecord key, string requestedModel, int promptCount, ChoiceOutputCounter output,
         BillingBook.Reservation reservation, RateLease lease, PriceTable prices, PriceMultiplier multiplier)
     {
         _gate = gate;
@@ -43,8 +43,8 @@ public sealed class RequestMeter
     /// <summary>Candor's own prompt count.</summary>
     public int PromptCount { get; }
 
-    /// <summary>Candor's count of the output delivered to the client.</summary>
-    public StreamingOutputCounter Output { get; }
+    /// <summary>Candor's count of the output delivered to the client, over every choice.</summary>
+    public ChoiceOutputCounter Output { get; }
 
     /// <summary>The money held for the request: the most it can be charged.</summary>
     public BillingBook.Reservation Reservation { get; }
@@ -97,13 +97,13 @@ public sealed class RequestMeter
                 ServedModel = model;
                 break;
             case TextDelta t:
-                Output.Append(t.Text);
+                Output.Append(t.Choice, t.Text);
                 break;
             case ThinkingDelta th:
-                Output.Append(th.Text);
+                Output.Append(th.Choice, th.Text);
                 break;
             case ToolCallArgumentsDelta a:
-                Output.Append(a.Fragment);
+                Output.Append(a.Choice, a.Fragment);
                 break;
         }
     }

@@ -70,7 +70,8 @@ internal static class UpstreamCall
         await ReadBoundedAsync(stream, output, limit, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reads a stream into <paramref name="output"/>, failing when it exceeds <paramref name="limit"/> bytes.</summary>
+    /// <summary>Reads a stream into <paramref name="output"/>, failing with <see cref="UpstreamResponseTooLargeException"/> when it
+    /// exceeds <paramref name="limit"/> bytes.</summary>
     public static async Task ReadBoundedAsync(Stream stream, PooledBufferWriter output, long limit, CancellationToken cancellationToken)
     {
         while (true)
@@ -85,7 +86,7 @@ internal static class UpstreamCall
             output.Advance(n);
             if (output.WrittenCount > limit)
             {
-                throw new InvalidDataException($"The body exceeds {limit} bytes.");
+                throw new UpstreamResponseTooLargeException(limit);
             }
         }
     }
@@ -101,9 +102,18 @@ internal static class UpstreamCall
     {
         OperationCanceledException when clientAborted.IsCancellationRequested => null,
         OperationCanceledException => UpstreamErrors.Timeout($"nothing arrived {phase} within the channel's timeout"),
+        UpstreamResponseTooLargeException large => UpstreamErrors.ResponseTooLarge(large.Limit),
         IOException or HttpRequestException => UpstreamErrors.Unavailable($"connection lost {phase}"),
         _ => UpstreamErrors.Malformed($"invalid data {phase}"),
     };
+
+    /// <summary>The outcome of an attempt whose answer could not be read (<see cref="IsReadFailure"/>): retryable and
+    /// counted against the deployment, except an answer over the response limit, which the client's own request
+    /// caused (not retried, not counted: docs/routing.md); <see cref="AttemptOutcome.Done"/> when the client left.</summary>
+    public static AttemptOutcome FailedRead(Exception e, string phase, CancellationToken clientAborted) =>
+        ReadFailure(e, phase, clientAborted) is not { } error ? AttemptOutcome.Done
+        : e is UpstreamResponseTooLargeException ? AttemptOutcome.Failed(error, UpstreamFailure.ResponseTooLarge)
+        : AttemptOutcome.Failed(error, retryable: true);
 
     public static int? RetryAfter(HttpResponseMessage response)
     {

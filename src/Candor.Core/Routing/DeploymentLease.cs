@@ -60,8 +60,9 @@ public sealed class DeploymentLease
             return;
         }
 
-        if (failure is UpstreamFailure.Unsupported or UpstreamFailure.Rejected or UpstreamFailure.None)
+        if (!FailureClassifier.CountsAgainstHealth(failure))
         {
+            // The client's own request caused it (or nothing failed): the deployment's health is not judged.
             _health.RecordAbandoned(Trial);
             if (retryAfterSeconds is > 0)
             {

@@ -38,6 +38,10 @@ public enum UpstreamFailure
 
     /// <summary>The deployment cannot express the request (a feature its protocol lacks); another may.</summary>
     Unsupported,
+
+    /// <summary>The answer exceeds <c>server.max_upstream_response_bytes</c>: the client's request asked for more than
+    /// Candor relays whole; not retried, and not the deployment's fault.</summary>
+    ResponseTooLarge,
 }
 
 /// <summary>Classifies upstream failures (one place for the retry and health rules).</summary>
@@ -69,9 +73,11 @@ public static class FailureClassifier
     };
 
     /// <summary>Whether the next deployment may be tried (before the first byte only).</summary>
-    public static bool IsRetryable(UpstreamFailure failure) => failure is not (UpstreamFailure.None or UpstreamFailure.Rejected);
+    public static bool IsRetryable(UpstreamFailure failure) => failure is not (UpstreamFailure.None or UpstreamFailure.Rejected or UpstreamFailure.ResponseTooLarge);
 
-    /// <summary>Whether the failure counts in the deployment's failure-rate window.</summary>
+    /// <summary>Whether the failure counts in the deployment's failure-rate window. Failures the client's own request
+    /// causes (rejected, unsupported, an answer over the response limit) never do: one account must not be able to
+    /// open a circuit that every account shares.</summary>
     public static bool CountsAgainstHealth(UpstreamFailure failure) => failure is UpstreamFailure.Connect or UpstreamFailure.Timeout
         or UpstreamFailure.ServerError or UpstreamFailure.RateLimited or UpstreamFailure.Overloaded or UpstreamFailure.NotFound or UpstreamFailure.Malformed;
 
@@ -88,6 +94,7 @@ public static class FailureClassifier
         UpstreamFailure.NotFound => "not_found",
         UpstreamFailure.Malformed => "malformed",
         UpstreamFailure.Rejected => "rejected",
+        UpstreamFailure.ResponseTooLarge => "response_too_large",
         _ => "unsupported",
     };
 }

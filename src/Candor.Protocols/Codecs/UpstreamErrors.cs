@@ -44,6 +44,11 @@ public static class UpstreamErrors
     public static RelayError Unavailable(string what) =>
         new(RelayStage.Upstream, RelayErrorKind.UpstreamUnavailable, 502, $"The upstream provider could not be reached ({what}).");
 
+    /// <summary>The upstream's answer exceeds Candor's limit (<c>server.max_upstream_response_bytes</c>).</summary>
+    public static RelayError ResponseTooLarge(long limit) =>
+        new(RelayStage.Upstream, RelayErrorKind.UpstreamError, 502,
+            $"The upstream response is too large: it exceeds Candor's limit of {limit.ToString(System.Globalization.CultureInfo.InvariantCulture)} bytes; ask for less in one request.");
+
     /// <summary>A channel timeout expired.</summary>
     public static RelayError Timeout(string which) =>
         new(RelayStage.Upstream, RelayErrorKind.UpstreamTimeout, 504, $"The upstream provider timed out ({which}).");

@@ -12,8 +12,8 @@ namespace Candor.FunctionalTests.Billing;
 
 /// <summary>One Candor with a temporary data directory over its own emulator, for one test class. Accounts and
 /// keys are created through the running server's store; <see cref="CreateKeyAsync"/> refreshes the key cache so
-/// the key works at once.</summary>
-public sealed class BillingHost : IAsyncLifetime
+/// the key works at once. A derived host adds server settings (<see cref="ServerSettings"/>).</summary>
+public class BillingHost : IAsyncLifetime
 {
     public const string ConfigKey = "sk-config-0123456789abcdefghij";
 
@@ -25,6 +25,12 @@ public sealed class BillingHost : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = null!;
 
     public SqliteStore Store => _app!.Services.GetRequiredService<SqliteStore>();
+
+    /// <summary>The running server's services.</summary>
+    public IServiceProvider Services => _app!.Services;
+
+    /// <summary>One line added to the <c>server:</c> section (for example <c>max_choices: 4</c>).</summary>
+    protected virtual string ServerSettings => "";
 
     public PriceTable Prices => _app!.Services.GetRequiredService<PriceBook>().Current;
 
@@ -47,6 +53,7 @@ public sealed class BillingHost : IAsyncLifetime
             server:
               data_dir: data
               default_max_output_tokens: 200
+              {{ServerSettings}}
             routing:
               all_unhealthy: try_anyway
             channels:
@@ -69,6 +76,8 @@ public sealed class BillingHost : IAsyncLifetime
               - { name: m-500, deployments: [{ channel: broken, model: gpt-4o }] }
               - { name: m-unpriced, deployments: [{ channel: oa, model: no-such-priced-model }] }
               - { name: m-embed, deployments: [{ channel: oa, model: text-embedding-3-small }] }
+              - { name: m-embed-strict, all_unhealthy: fail_fast, deployments: [{ channel: oa, model: text-embedding-3-small }] }
+              - { name: m-openai-strict, all_unhealthy: fail_fast, deployments: [{ channel: oa, model: gpt-4o-mini }] }
             keys:
               - { name: config, key_env: CLIENT_KEY }
             """);
