@@ -3,11 +3,12 @@ namespace Candor.Core.Accounting;
 /// <summary>Counts the output of every choice of one response (OpenAI <c>n</c>, Gemini <c>candidateCount</c>): one
 /// <see cref="StreamingOutputCounter"/> per choice index, so that the deltas of interleaved choices never merge into
 /// each other's tokens, and <see cref="Count"/> is their sum. The first choice's counter is made at once; the others
-/// when their first delta arrives. An upstream cannot make it grow without bound: indexes at or beyond
-/// <see cref="MaxCounters"/> (and negative ones) share the last counter. Not thread-safe: one per response.</summary>
+/// when their first delta arrives. An upstream cannot make it grow without bound: an index beyond what
+/// <c>server.max_choices</c> allows (or a negative one) shares one last counter. Not thread-safe: one per response.</summary>
 public sealed class ChoiceOutputCounter
 {
-    /// <summary>Separate counters kept at most (above <c>server.max_choices</c>' own bound of 128).</summary>
+    /// <summary>Choice indexes 0 to <c>MaxCounters - 2</c> are counted apart (every index <c>server.max_choices</c>, at
+    /// most 128, allows); any other index shares the last counter.</summary>
     internal const int MaxCounters = 129;
 
     private readonly TiktokenEncoding _encoding;

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using Candor.Core.Accounts;
 using Candor.FunctionalTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Candor.FunctionalTests.Billing;
 
 /// <summary>Several choices (OpenAI <c>n</c>, Gemini <c>candidateCount</c>) are reserved and charged for every choice
 /// (the prompt once), on both surfaces, fast path and translated, whole and streamed; a count above
 /// <c>server.max_choices</c> (default 8) is a 400 in the surface's envelope and costs nothing.</summary>
-public sealed class ChoicesBillingTests(BillingHost host) : IClassFixture<BillingHost>
+public sealed class ChoicesBillingTests(BillingHost host, ITestOutputHelper output) : IClassFixture<BillingHost>
 {
     private const int Tokens = 80;
 
@@ -37,6 +38,7 @@ public sealed class ChoicesBillingTests(BillingHost host) : IClassFixture<Billin
 
         // The prompt is billed once and the output of every choice: about 8 × one (a little under, for the prompt).
         double ratio = (double)eight.ChargeMicros / one.ChargeMicros;
+        output.WriteLine($"{surface} {model} stream={stream}: one {one.ChargeMicros} µ$ ({one.CountedOutputTokens} counted), eight {eight.ChargeMicros} µ$ ({eight.CountedOutputTokens} counted), ratio {ratio:0.00}");
         Assert.InRange(ratio, 7.0, 8.05);
 
         // Candor's own count covers every choice too (it is the bill when the upstream reports no usage).
