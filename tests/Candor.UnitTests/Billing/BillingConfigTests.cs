@@ -19,7 +19,8 @@ public sealed class BillingConfigTests
     [Fact]
     public void ServerBillingSettings_AreRead()
     {
-        var config = Load("server:\n  data_dir: /var/lib/candor\n  prices: [/etc/a.yaml, /etc/b.yaml]\n  default_max_output_tokens: 1000\n" + Body);
+        var config = Load("server:\n  data_dir: /var/lib/candor\n  prices: [/etc/a.yaml, /etc/b.yaml]\n  default_max_output_tokens: 1000\n  max_choices: 3\n" + Body);
+        Assert.Equal(3, config.MaxChoices);
         Assert.Equal("/var/lib/candor", config.DataDirectory);
         Assert.Equal(["/etc/a.yaml", "/etc/b.yaml"], config.PriceFiles);
         Assert.Equal(1000, config.DefaultMaxOutputTokens);
@@ -32,6 +33,7 @@ public sealed class BillingConfigTests
         Assert.Null(config.DataDirectory);
         Assert.Empty(config.PriceFiles);
         Assert.Equal(4096, config.DefaultMaxOutputTokens);
+        Assert.Equal(8, config.MaxChoices);
     }
 
     [Fact]
@@ -63,6 +65,8 @@ public sealed class BillingConfigTests
     [Theory]
     [InlineData("server:\n  default_max_output_tokens: 0\n", "test.yaml:2:30: server.default_max_output_tokens")]
     [InlineData("server:\n  prices: nope\n", "test.yaml:2:11: server.prices: expected a list")]
+    [InlineData("server:\n  max_choices: 0\n", "test.yaml:2:16: server.max_choices")]
+    [InlineData("server:\n  max_choices: 129\n", "test.yaml:2:16: server.max_choices")]
     [InlineData("server:\n  data_dir: ''\n", "test.yaml:2:13: server.data_dir: expected a path")]
     public void BadSetting_IsReportedWithItsPlace(string server, string expected)
     {
