@@ -48,10 +48,14 @@ internal static class CandorCli
           candor version
           candor help
 
+        Every command refuses options it does not take and options given twice (exit 2, naming them).
+
         serve     Start the relay. --config defaults to candor.yaml; --urls to http://127.0.0.1:8080.
                   --demo starts in-process emulated upstreams and the models demo-gpt, demo-claude,
                   demo-gemini, demo-reasoner and demo-embedding; the key is CANDOR_DEMO_KEY
-                  (generated and printed when unset).
+                  (generated and printed when unset); it takes neither --data nor --config.
+                  --tls-cert/--tls-key serve https addresses from PEM files, reloaded when they change
+                  (or server.tls in the file; docs/operations.md).
         init      Create the data directory (--data, else CANDOR_DATA, else ./data): the server secret,
                   the database and the platform operator key, printed once. No default password exists.
         accounts, keys, topup
