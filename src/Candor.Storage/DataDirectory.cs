@@ -20,8 +20,9 @@ public static class DataDirectory
     private const UnixFileMode OthersBits = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
         | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
-    /// <summary>Creates the directory when it is missing (mode 0700 on Unix), tightens an existing one
-    /// (<see cref="Tighten"/>) and returns its full path.</summary>
+    /// <summary>Creates the directory when it is missing (mode 0700 on Unix), tightens an existing one and the files
+    /// directly in it (<see cref="Tighten"/>; the whole tree is walked at server start, see <see cref="StoreBootstrap"/>)
+    /// and returns its full path.</summary>
     public static string Ensure(string path)
     {
         string full = Path.GetFullPath(path);
@@ -37,14 +38,16 @@ public static class DataDirectory
             }
         }
 
-        _ = Tighten(full);
+        _ = Tighten(full, recursive: false);
         return full;
     }
 
     /// <summary>Makes the directory and everything under it owner-only (0700 directories, 0600 files; symbolic links
     /// are not followed): a directory made by an older version or by hand, and the files SQLite created with the
-    /// process umask (<c>candor.db</c>, <c>-wal</c>, <c>-shm</c>), are tightened at every start. Nothing on Windows.</summary>
-    public static DirectoryTightening Tighten(string directory)
+    /// process umask (<c>candor.db</c>, <c>-wal</c>, <c>-shm</c>), are tightened at every start. Without
+    /// <paramref name="recursive"/> only the directory and its direct entries (a transparency log may hold millions of
+    /// tiles). Nothing on Windows.</summary>
+    public static DirectoryTightening Tighten(string directory, bool recursive = true)
     {
         if (OperatingSystem.IsWindows() || !Directory.Exists(directory))
         {
@@ -75,7 +78,7 @@ public static class DataDirectory
 
         var root = new DirectoryInfo(directory);
         Set(root, DirectoryMode);
-        var walk = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true };
+        var walk = new EnumerationOptions { RecurseSubdirectories = recursive, AttributesToSkip = 0, IgnoreInaccessible = true };
         foreach (var entry in root.EnumerateFileSystemInfos("*", walk))
         {
             if (entry.LinkTarget is null)

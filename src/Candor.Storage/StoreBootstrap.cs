@@ -22,7 +22,7 @@ public static class StoreBootstrap
         {
             CreatedApiKey? operatorKey = await store.CreateOperatorIfMissingAsync(cancellationToken).ConfigureAwait(false);
             // SQLite creates candor.db and its -wal and -shm with the process umask: tightened once they exist.
-            var created = DataDirectory.Tighten(directory);
+            var created = DataDirectory.Tighten(directory, recursive: false);
             return new StoreBootstrapResult(directory, store, hasher, operatorKey)
             {
                 Permissions = found with { Failed = Math.Max(found.Failed, created.Failed) },
