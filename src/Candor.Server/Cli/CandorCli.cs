@@ -144,6 +144,11 @@ internal static class CandorCli
             throw new ArgumentException("--demo keeps no data directory and reads no configuration file; leave out --data and --config, or --demo");
         }
 
+        if ((options.TlsCertificateFile is null) != (options.TlsKeyFile is null))
+        {
+            throw new ArgumentException("--tls-cert and --tls-key go together");
+        }
+
         options.ConfigPath = args.Get("--config") ?? options.ConfigPath;
         options.Urls = args.Get("--urls") ?? options.Urls;
         if (args.Get("--log-level") is { } level)

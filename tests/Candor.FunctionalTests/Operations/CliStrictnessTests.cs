@@ -84,6 +84,7 @@ public sealed class CliStrictnessTests : IDisposable
     [InlineData(new[] { "--urls", "http://127.0.0.1:1", "--urls", "http://127.0.0.1:2" }, "--urls is given more than once")]
     [InlineData(new[] { "--log-level", "chatty" }, "--log-level must be one of")]
     [InlineData(new[] { "--demo", "yes" }, "unexpected argument 'yes'")]
+    [InlineData(new[] { "--tls-cert", "c.pem" }, "--tls-cert and --tls-key go together")]
     public void Serve_RefusesBadOptions(string[] args, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => CandorCli.ParseServe(CliArgs.Parse("serve", args)));
