@@ -136,6 +136,20 @@ public sealed partial class SqliteStore : IChannelStore
                 await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            // Channel header values are sealed like credentials (values an older version stored in the clear get sealed).
+            List<(string Id, string Headers)> headerRows;
+            using (var select = Command(c, tx, ChannelsSql.SelectHeaders))
+            {
+                headerRows = await QueryAsync(select, static r => (r.GetString(0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
+            }
+
+            var resealedHeaders = headerRows.Select(row => (row.Id, Json: ChannelsSql.HeadersToJson(ChannelHeaders.Seal(ring, row.Id, ChannelsSql.HeadersFromJson(row.Headers))))).ToList();
+            foreach (var (id, json) in resealedHeaders)
+            {
+                using var update = Command(c, tx, ChannelsSql.UpdateHeaders).Add("@headers", json).Add("@id", id);
+                await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             // The accounts' history data keys are sealed under the same ring: re-sealed in the same transaction, so
             // retiring the old key never leaves a history unreadable (docs/privacy.md, "History").
             List<(string Id, string AccountId, string Sealed)> keys;

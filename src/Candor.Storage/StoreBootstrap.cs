@@ -13,13 +13,20 @@ public static class StoreBootstrap
     /// key when no live operator key exists. The caller owns (and disposes) the returned store.</summary>
     public static async Task<StoreBootstrapResult> InitializeAsync(string dataDirectory, TimeProvider? timeProvider, CancellationToken cancellationToken)
     {
-        string directory = DataDirectory.Ensure(dataDirectory);
+        string full = Path.GetFullPath(dataDirectory);
+        var found = DataDirectory.Tighten(full);
+        string directory = DataDirectory.Ensure(full);
         var hasher = new KeyHasher(ServerSecret.LoadOrCreate(directory));
         var store = await SqliteStore.OpenAsync(directory, hasher, timeProvider, cancellationToken).ConfigureAwait(false);
         try
         {
             CreatedApiKey? operatorKey = await store.CreateOperatorIfMissingAsync(cancellationToken).ConfigureAwait(false);
-            return new StoreBootstrapResult(directory, store, hasher, operatorKey);
+            // SQLite creates candor.db and its -wal and -shm with the process umask: tightened once they exist.
+            var created = DataDirectory.Tighten(directory, recursive: false);
+            return new StoreBootstrapResult(directory, store, hasher, operatorKey)
+            {
+                Permissions = found with { Failed = Math.Max(found.Failed, created.Failed) },
+            };
         }
         catch
         {

@@ -102,6 +102,26 @@ public static class ChannelComposer
             }
         }
 
+        IReadOnlyDictionary<string, string> headers = channel.Headers;
+        if (ChannelHeaders.AnySealed(headers))
+        {
+            if (ring is null)
+            {
+                reason = "the headers cannot be opened: no master key is loaded";
+                return null;
+            }
+
+            try
+            {
+                headers = ChannelHeaders.Open(ring, channel.Id, headers);
+            }
+            catch (Exception e) when (e is CryptographicException or FormatException)
+            {
+                reason = "the headers cannot be opened with the master keys loaded";
+                return null;
+            }
+        }
+
         return new ChannelSettings
         {
             Id = channel.Id,
@@ -109,7 +129,7 @@ public static class ChannelComposer
             BaseUrl = channel.BaseUrl,
             ApiKey = credential,
             ApiVersion = channel.ApiVersion,
-            Headers = channel.Headers,
+            Headers = headers,
             ConnectTimeout = channel.ConnectTimeout,
             FirstByteTimeout = channel.FirstByteTimeout,
             IdleTimeout = channel.IdleTimeout,

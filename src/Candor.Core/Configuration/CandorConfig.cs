@@ -28,6 +28,18 @@ public sealed class CandorConfig
     /// the file (the host then tries <c>CANDOR_DATA</c>; with neither, nothing is stored or billed).</summary>
     public string? DataDirectory { get; set; }
 
+    /// <summary>PEM certificate served on https addresses (<c>server.tls.certificate_file</c>); reloaded when it changes.</summary>
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>PEM private key of the certificate (<c>server.tls.key_file</c>).</summary>
+    public string? TlsKeyFile { get; set; }
+
+    /// <summary>Peers whose forwarding header names the client (<c>server.trusted_proxies</c>); empty = none.</summary>
+    public List<System.Net.IPNetwork> TrustedProxies { get; } = [];
+
+    /// <summary>The forwarding header the trusted proxies set: <c>x-forwarded-for</c> (default) or <c>forwarded</c>.</summary>
+    public string ForwardedHeader { get; set; } = "x-forwarded-for";
+
     /// <summary>Operator price files laid over the shipped default, in order (<c>server.prices</c>).</summary>
     public List<string> PriceFiles { get; } = [];
 

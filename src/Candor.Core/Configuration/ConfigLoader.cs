@@ -147,6 +147,15 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
                 case "log_max_merge_delay":
                     config.LogMaxMergeDelay = Duration(v, path);
                     break;
+                case "tls":
+                    ReadTls(Map(v, path), path, config);
+                    break;
+                case "trusted_proxies":
+                    ReadTrustedProxies(v, path, config);
+                    break;
+                case "forwarded_header":
+                    config.ForwardedHeader = ReadForwardedHeader(v, path);
+                    break;
                 default:
                     throw Fail(k, path, "unknown setting");
             }
@@ -260,7 +269,7 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
                     case "headers":
                         foreach (var (hk, hv) in Map(v, path).Children)
                         {
-                            headers[Scalar(hk, path)] = Scalar(hv, path);
+                            headers[Scalar(hk, path)] = HeaderValue(hv, $"{path}.{Scalar(hk, path)}");
                         }
 
                         break;

@@ -61,7 +61,8 @@ internal static class ChannelInput
 
         if (body.TryGetProperty("headers", out var headers))
         {
-            c = c with { Headers = ReadHeaders(headers) };
+            var plain = ReadHeaders(headers);
+            c = c with { Headers = plain.Count == 0 ? plain : ChannelHeaders.Seal(ring(), c.Id, plain) };
         }
 
         if (body.TryGetProperty("timeouts", out var timeouts))
@@ -193,7 +194,7 @@ internal static class ChannelInput
             string path = "headers." + h.Name;
             if (ChannelAttributes.CredentialHeaders.Contains(h.Name))
             {
-                throw new AdminInputException(path, $"{h.Name} carries a credential; headers are stored and shown in the clear, so put the credential in 'credential' (sealed at rest).");
+                throw new AdminInputException(path, $"{h.Name} carries the channel's credential; put it in 'credential', which the provider adapter sends in its own header.");
             }
 
             if (h.Name.Length == 0 || h.Name.Any(static ch => ch <= ' ' || ch >= 127 || ch == ':'))

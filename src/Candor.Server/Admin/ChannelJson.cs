@@ -27,10 +27,11 @@ internal static class ChannelJson
             w.WriteString("api_version", c.ApiVersion);
         }
 
+        // Header values may be credentials under other names (Ocp-Apim-Subscription-Key): only the names are shown.
         w.WriteStartObject("headers");
-        foreach (var (name, value) in c.Headers.OrderBy(static h => h.Key, StringComparer.Ordinal))
+        foreach (var name in c.Headers.Keys.Order(StringComparer.Ordinal))
         {
-            w.WriteString(name, value);
+            w.WriteString(name, ChannelHeaders.Redacted);
         }
 
         w.WriteEndObject();

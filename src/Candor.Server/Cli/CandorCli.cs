@@ -11,6 +11,7 @@ internal static class CandorCli
 
         Usage:
           candor serve [--config PATH] [--urls URLS] [--demo] [--log-level LEVEL] [--no-watch] [--data DIR]
+                       [--tls-cert CERT.pem --tls-key KEY.pem]
           candor init [--data DIR]
           candor accounts create --name NAME [--group GROUP] [--data DIR]
           candor accounts list [--data DIR]
@@ -29,7 +30,8 @@ internal static class CandorCli
           candor verify receipt FILE --key VERIFIER_KEY|WELL_KNOWN.json [--body FILE]
           candor channels add --id ID --provider P --base-url URL [--credential-env VAR | --credential-stdin]
                               [--region R] [--retention none|limited|retains] [--training never|opt_out|yes]
-                              [--api-version V] [--headers NAME=VALUE,…] [--connect-timeout-ms N]
+                              [--api-version V] [--headers NAME=VALUE,…] [--header-env NAME=VAR,…]
+                              [--connect-timeout-ms N]
                               [--first-byte-timeout-ms N] [--idle-timeout-ms N]
                               [--deploy MODEL[=UPSTREAM],…] [--priority N] [--weight N] [--data DIR]
           candor channels update --id ID [the options of add] [--clear-credential] [--data DIR]
@@ -46,10 +48,14 @@ internal static class CandorCli
           candor version
           candor help
 
+        Every command refuses options it does not take and options given twice (exit 2, naming them).
+
         serve     Start the relay. --config defaults to candor.yaml; --urls to http://127.0.0.1:8080.
                   --demo starts in-process emulated upstreams and the models demo-gpt, demo-claude,
                   demo-gemini, demo-reasoner and demo-embedding; the key is CANDOR_DEMO_KEY
-                  (generated and printed when unset).
+                  (generated and printed when unset); it takes neither --data nor --config.
+                  --tls-cert/--tls-key serve https addresses from PEM files, reloaded when they change
+                  (or server.tls in the file; docs/operations.md).
         init      Create the data directory (--data, else CANDOR_DATA, else ./data): the server secret,
                   the database and the platform operator key, printed once. No default password exists.
         accounts, keys, topup
@@ -90,20 +96,21 @@ internal static class CandorCli
             {
                 "version" or "--version" => await VersionAsync(output).ConfigureAwait(false),
                 "serve" => await ServeAsync(args[1..]).ConfigureAwait(false),
-                "init" => await AdminCommands.InitAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
-                "accounts" when args.Length > 1 => await AdminCommands.AccountsAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
-                "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
-                "topup" => await AdminCommands.TopUpAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
-                "usage" => await AdminCommands.UsageAsync(CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
+                "init" => await AdminCommands.InitAsync(CliArgs.Parse("init", args[1..]), output, cancellationToken).ConfigureAwait(false),
+                "accounts" when args.Length > 1 => await AdminCommands.AccountsAsync(args[1], CliArgs.Parse($"accounts {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse($"keys {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "topup" => await AdminCommands.TopUpAsync(CliArgs.Parse("topup", args[1..]), output, cancellationToken).ConfigureAwait(false),
+                "usage" => await AdminCommands.UsageAsync(CliArgs.Parse("usage", args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "prices" when args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) =>
-                    await AdminCommands.PricesAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
-                "prices" => await AdminCommands.PricesAsync("list", CliArgs.Parse(args[1..]), output, cancellationToken).ConfigureAwait(false),
-                "verify" when args.Length > 2 && args[1] == "receipt" =>
-                    await VerifyReceiptCommand.RunAsync(args[2], CliArgs.Parse(args[3..]), output, cancellationToken).ConfigureAwait(false),
-                "verify" when args.Length > 1 => await VerifyCommands.RunAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
+                    await AdminCommands.PricesAsync(args[1], CliArgs.Parse($"prices {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "prices" => await AdminCommands.PricesAsync("list", CliArgs.Parse("prices list", args[1..]), output, cancellationToken).ConfigureAwait(false),
+                "verify" when args.Length > 2 && args[1] == "receipt" && !args[2].StartsWith("--", StringComparison.Ordinal) =>
+                    await VerifyReceiptCommand.RunAsync(args[2], CliArgs.Parse("verify receipt", args[3..]), output, cancellationToken).ConfigureAwait(false),
+                "verify" when args.Length > 1 && args[1] == "receipt" => throw new ArgumentException("verify receipt takes the receipt FILE before its options"),
+                "verify" when args.Length > 1 => await VerifyCommands.RunAsync(args[1], CliArgs.Parse($"verify {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "channels" when args.Length > 1 => await ChannelCommands.ChannelsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
                 "deployments" when args.Length > 1 => await ChannelCommands.DeploymentsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
-                "privacy" when args.Length > 1 => await PrivacyCommands.RunAsync(args[1], CliArgs.Parse(args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "privacy" when args.Length > 1 => await PrivacyCommands.RunAsync(args[1], CliArgs.Parse($"privacy {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "master-key" when args.Length > 1 => await ChannelCommands.MasterKeyAsync(args[1], args[2..], output, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };
@@ -120,6 +127,40 @@ internal static class CandorCli
         }
     }
 
+    /// <summary>The options of <c>candor serve</c>. Demo mode runs on its own emulated upstreams and keeps nothing, so
+    /// it refuses the options it would otherwise ignore (--data, --config).</summary>
+    internal static ServeOptions ParseServe(CliArgs args)
+    {
+        var options = new ServeOptions
+        {
+            Demo = args.Has("--demo"),
+            Watch = !args.Has("--no-watch"),
+            DataDirectory = args.Get("--data"),
+            TlsCertificateFile = args.Get("--tls-cert"),
+            TlsKeyFile = args.Get("--tls-key"),
+        };
+        if (options.Demo && (args.Get("--data") is not null || args.Get("--config") is not null))
+        {
+            throw new ArgumentException("--demo keeps no data directory and reads no configuration file; leave out --data and --config, or --demo");
+        }
+
+        if ((options.TlsCertificateFile is null) != (options.TlsKeyFile is null))
+        {
+            throw new ArgumentException("--tls-cert and --tls-key go together");
+        }
+
+        options.ConfigPath = args.Get("--config") ?? options.ConfigPath;
+        options.Urls = args.Get("--urls") ?? options.Urls;
+        if (args.Get("--log-level") is { } level)
+        {
+            options.LogLevel = Enum.TryParse<LogLevel>(level, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
+                ? parsed
+                : throw new ArgumentException($"--log-level must be one of {string.Join(", ", Enum.GetNames<LogLevel>())}");
+        }
+
+        return options;
+    }
+
     private static async Task<int> VersionAsync(TextWriter output)
     {
         await output.WriteLineAsync(typeof(CandorCli).Assembly.GetName().Version?.ToString()).ConfigureAwait(false);
@@ -131,29 +172,15 @@ internal static class CandorCli
         // On one CPU the runtime's JIT warm-up takes about a minute under load and its GC budget fits a whole L3 cache
         // unless these are set (returns at once elsewhere).
         OneCpuRuntime.ReexecuteIfNeeded();
-        var options = new ServeOptions();
-        for (int i = 0; i < args.Length; i++)
+        ServeOptions options;
+        try
         {
-            string arg = args[i];
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value");
-            try
-            {
-                switch (arg)
-                {
-                    case "--config": options.ConfigPath = Next(); break;
-                    case "--urls": options.Urls = Next(); break;
-                    case "--demo": options.Demo = true; break;
-                    case "--no-watch": options.Watch = false; break;
-                    case "--data": options.DataDirectory = Next(); break;
-                    case "--log-level": options.LogLevel = Enum.Parse<LogLevel>(Next(), ignoreCase: true); break;
-                    default: throw new ArgumentException($"unknown option '{arg}'");
-                }
-            }
-            catch (ArgumentException e)
-            {
-                await Console.Error.WriteLineAsync($"candor serve: {e.Message}").ConfigureAwait(false);
-                return 2;
-            }
+            options = ParseServe(CliArgs.Parse("serve", args));
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"candor serve: {e.Message}").ConfigureAwait(false);
+            return 2;
         }
 
         WebApplication app;

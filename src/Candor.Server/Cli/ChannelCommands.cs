@@ -17,11 +17,9 @@ namespace Candor.Server.Cli;
 /// reads one line.</summary>
 internal static class ChannelCommands
 {
-    private static readonly string[] Flags = ["--credential-stdin", "--clear-credential"];
-
     public static async Task<int> ChannelsAsync(string verb, string[] rest, TextWriter output, CancellationToken cancellationToken)
     {
-        var args = CliArgs.Parse(rest, Flags);
+        var args = CliArgs.Parse($"channels {verb}", rest);
         string directory = DataDirectory.Resolve(args.Get("--data"));
         using var store = await AdminCommands.OpenAsync(args, cancellationToken).ConfigureAwait(false);
         var providers = new ProviderRegistry(ProviderCatalog.All());
@@ -122,7 +120,7 @@ internal static class ChannelCommands
 
     public static async Task<int> DeploymentsAsync(string verb, string[] rest, TextWriter output, CancellationToken cancellationToken)
     {
-        var args = CliArgs.Parse(rest);
+        var args = CliArgs.Parse($"deployments {verb}", rest);
         using var store = await AdminCommands.OpenAsync(args, cancellationToken).ConfigureAwait(false);
         switch (verb)
         {
@@ -180,7 +178,7 @@ internal static class ChannelCommands
             throw new ArgumentException($"unknown verb 'master-key {verb}' (rotate)");
         }
 
-        var args = CliArgs.Parse(rest);
+        var args = CliArgs.Parse("master-key rotate", rest);
         string directory = DataDirectory.Resolve(args.Get("--data"));
         using var store = await AdminCommands.OpenAsync(args, cancellationToken).ConfigureAwait(false);
         string? fromEnvironment = environment(MasterKeyFile.EnvironmentVariable);
@@ -262,10 +260,16 @@ internal static class ChannelCommands
             body["data_policy"] = policy;
         }
 
-        if (args.Get("--headers") is not null)
+        if (args.Get("--headers") is not null || args.Get("--header-env") is not null)
         {
+            // --header-env NAME=VARIABLE keeps a header that carries a credential off the command line (the process list).
             body["headers"] = args.List("--headers").Select(static h => h.Split('=', 2))
-                .ToDictionary(static p => p[0].Trim(), p => (object?)(p.Length == 2 ? p[1] : throw new ArgumentException("--headers takes NAME=VALUE,…")));
+                .Select(static p => (p[0].Trim(), p.Length == 2 ? p[1] : throw new ArgumentException("--headers takes NAME=VALUE,…")))
+                .Concat(args.List("--header-env").Select(static h => h.Split('=', 2)).Select(static p => (p[0].Trim(),
+                    p.Length == 2 && Environment.GetEnvironmentVariable(p[1].Trim()) is { Length: > 0 } value
+                        ? value
+                        : throw new ArgumentException($"--header-env takes NAME=VARIABLE,… naming set environment variables ('{string.Join('=', p)}')"))))
+                .ToDictionary(static p => p.Item1, static p => (object?)p.Item2, StringComparer.OrdinalIgnoreCase);
         }
 
         var timeouts = new Dictionary<string, object?>();

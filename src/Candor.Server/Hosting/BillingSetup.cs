@@ -61,6 +61,7 @@ internal static class BillingSetup
         services.AddSingleton<BillingBook>();
         services.AddSingleton<BillingGate>();
         services.AddHostedService<KeyCacheRefresher>();
+        services.AddHostedService(sp => new DataDirectoryWarning(storage, sp.GetRequiredService<ILogger<DataDirectoryWarning>>()));
     }
 
     /// <summary>Loads the key cache and the stored prices before the server listens, then applies key and price

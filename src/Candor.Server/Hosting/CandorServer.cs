@@ -57,6 +57,7 @@ public static class CandorServer
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        NetworkSetup.Configure(builder, config, options);
         builder.WebHost.ConfigureKestrel(k =>
         {
             // Candor enforces its own body limit so that the 413 comes in the client's envelope.
@@ -124,6 +125,7 @@ public static class CandorServer
         options.ConfigureServices?.Invoke(services);
         var app = builder.Build();
         app.UseContentSafeExceptions();
+        NetworkSetup.Use(app, config);
         app.MapGet("/healthz", static () => Results.Text("ok"));
         app.MapPrivacy();
         app.MapOpenAI();

@@ -22,6 +22,12 @@ public sealed class ServeOptions
     /// start and the admin API is mapped; when null, Candor runs on configuration keys only.</summary>
     public string? DataDirectory { get; set; }
 
+    /// <summary>PEM certificate (chain) served on https addresses; overrides <c>server.tls.certificate_file</c>.</summary>
+    public string? TlsCertificateFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="TlsCertificateFile"/>; overrides <c>server.tls.key_file</c>.</summary>
+    public string? TlsKeyFile { get; set; }
+
     /// <summary>Environment variable source (tests substitute their own).</summary>
     public Func<string, string?> Environment { get; set; } = System.Environment.GetEnvironmentVariable;
 

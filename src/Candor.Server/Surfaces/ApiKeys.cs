@@ -61,6 +61,7 @@ internal static class ApiKeys
             }
         }
 
-        return request.Query["key"].ToString();
+        // Gemini's ?key= was moved out of the query string before any log could see it (Hosting.QueryKey).
+        return request.HttpContext.Features.Get<Hosting.QueryKey>()?.Value;
     }
 }

@@ -40,6 +40,10 @@ internal static class ChannelsSql
 
     public const string SelectCredentials = "SELECT id, credential FROM channels WHERE credential IS NOT NULL ORDER BY id";
 
+    public const string SelectHeaders = "SELECT id, headers FROM channels WHERE headers <> '{}' ORDER BY id";
+
+    public const string UpdateHeaders = "UPDATE channels SET headers = @headers WHERE id = @id";
+
     public const string Delete = "DELETE FROM channels WHERE id = @id";
 
     public const string DeleteDeploymentsOfChannel = "DELETE FROM channel_deployments WHERE channel_id = @channel_id";
@@ -108,7 +112,7 @@ internal static class ChannelsSql
     public static StoredDeployment ReadDeployment(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetInt32(5), r.GetTime(6));
 
-    private static string HeadersToJson(IReadOnlyDictionary<string, string> headers)
+    public static string HeadersToJson(IReadOnlyDictionary<string, string> headers)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -125,7 +129,7 @@ internal static class ChannelsSql
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static Dictionary<string, string> HeadersFromJson(string json)
+    public static Dictionary<string, string> HeadersFromJson(string json)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         using var document = JsonDocument.Parse(json);

@@ -10,8 +10,9 @@ internal static partial class DurableFiles
 
     /// <summary>Writes <paramref name="content"/> to <paramref name="path"/> atomically and durably, creating the
     /// directories on the way. The directory is not flushed here when <paramref name="dirtyDirectories"/> is given:
-    /// it is added to that set for the caller to flush once.</summary>
-    public static void Write(string path, ReadOnlySpan<byte> content, HashSet<string>? dirtyDirectories = null, bool ownerOnly = false)
+    /// it is added to that set for the caller to flush once. Files are created owner-only (0600) and directories 0700,
+    /// as everything in the data directory is (docs/operations.md).</summary>
+    public static void Write(string path, ReadOnlySpan<byte> content, HashSet<string>? dirtyDirectories = null)
     {
         string directory = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(directory))
@@ -21,7 +22,7 @@ internal static partial class DurableFiles
 
         string temporary = $"{path}.{Environment.ProcessId}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (ownerOnly && !OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = OwnerOnly;
         }
@@ -78,7 +79,15 @@ internal static partial class DurableFiles
             CreateDirectories(parent, dirty);
         }
 
-        Directory.CreateDirectory(directory);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, OwnerOnly | UnixFileMode.UserExecute);
+        }
+
         if (parent is not null)
         {
             if (dirty is null)

@@ -543,7 +543,7 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
         }
 
         var signer = NoteSigner.Generate(options.Origin, out string privateKey);
-        DurableFiles.Write(path, Encoding.ASCII.GetBytes(privateKey + "\n"), ownerOnly: true);
+        DurableFiles.Write(path, Encoding.ASCII.GetBytes(privateKey + "\n"));
         return signer;
     }
 

@@ -106,6 +106,28 @@ public sealed class ChannelApiTests(ChannelsFixture fixture) : IClassFixture<Cha
     }
 
     [Fact]
+    public async Task HeaderCarryingACredential_IsSealedAndShownOnlyByName()
+    {
+        string apim = "apim-" + Guid.NewGuid().ToString("N");
+        var created = await AddAsync("apim", "m-apim", fixture.PrivateUrl(), fixture.Secret,
+            $$""","headers":{"Ocp-Apim-Subscription-Key":{{Quote(apim)}},"X-Team":"blue"}""");
+        Assert.Equal(Candor.Core.Channels.ChannelHeaders.Redacted, created.GetProperty("headers").GetProperty("Ocp-Apim-Subscription-Key").GetString());
+        Assert.True(created.GetProperty("routed").GetBoolean(), created.ToString());
+        Assert.Equal(200, (await fixture.ChatAsync("m-apim")).Status);
+
+        var (_, listed) = await fixture.AdminAsync(HttpMethod.Get, "/admin/v1/channels");
+        var (_, one) = await fixture.AdminAsync(HttpMethod.Get, "/admin/v1/channels/apim");
+        Assert.DoesNotContain(apim, listed.ToString(), StringComparison.Ordinal);
+        Assert.Equal(Candor.Core.Channels.ChannelHeaders.Redacted, one.GetProperty("headers").GetProperty("X-Team").GetString());
+
+        string db = Path.Combine(fixture.DataDirectory, SqliteStore.DatabaseFileName);
+        foreach (string file in new[] { db, db + "-wal" }.Where(File.Exists))
+        {
+            Assert.True((await ReadSharedAsync(file)).AsSpan().IndexOf(Encoding.UTF8.GetBytes(apim)) < 0, $"{Path.GetFileName(file)} holds the header value in plaintext");
+        }
+    }
+
+    [Fact]
     public async Task Disable_StopsRouting_Enable_RestoresIt()
     {
         await AddAsync("toggle", "m-toggle", fixture.PrivateUrl(), fixture.Secret);

@@ -47,7 +47,7 @@ public sealed class ChannelCliTests : IDisposable
         Assert.True(added.Code == 0, added.Err);
         var channel = Parse(added.Out);
         Assert.Equal(1, channel.GetProperty("credential").GetProperty("key_id").GetInt32());
-        Assert.Equal("blue", channel.GetProperty("headers").GetProperty("X-Team").GetString());
+        Assert.Equal(ChannelHeaders.Redacted, channel.GetProperty("headers").GetProperty("X-Team").GetString());
         Assert.Equal(5000, channel.GetProperty("timeouts").GetProperty("idle_ms").GetInt32());
         Assert.Equal(2, channel.GetProperty("deployments")[0].GetProperty("priority").GetInt32());
         Assert.Equal(3, channel.GetProperty("deployments")[0].GetProperty("weight").GetInt32());
