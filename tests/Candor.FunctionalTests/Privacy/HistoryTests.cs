@@ -325,7 +325,7 @@ public sealed partial class HistoryTests : IAsyncLifetime
 
         foreach (string file in Directory.EnumerateFiles(DataDir, "*", SearchOption.AllDirectories))
         {
-            string text = Encoding.Latin1.GetString(await File.ReadAllBytesAsync(file, ct));
+            string text = Encoding.Latin1.GetString(ReadSettled(file));
             foreach (Match m in Base64Run().Matches(text))
             {
                 byte[] raw;
@@ -399,7 +399,28 @@ public sealed partial class HistoryTests : IAsyncLifetime
     private static List<string> FilesContaining(string dir, string needle)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(needle);
-        return Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Where(f => File.ReadAllBytes(f).AsSpan().IndexOf(bytes) >= 0).ToList();
+        return Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Where(f => ReadSettled(f).AsSpan().IndexOf(bytes) >= 0).ToList();
+    }
+
+    /// <summary>A file's bytes; the transparency log writes tiles through a temporary file (opened without sharing,
+    /// then renamed into place), so a file seen in the listing may be locked for a moment or already gone.</summary>
+    private static byte[] ReadSettled(string file)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return File.ReadAllBytes(file);
+            }
+            catch (FileNotFoundException)
+            {
+                return [];
+            }
+            catch (IOException) when (attempt < 50)
+            {
+                Thread.Sleep(20);
+            }
+        }
     }
 
     private static void CopyDirectory(string from, string to)
