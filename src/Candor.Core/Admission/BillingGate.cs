@@ -93,15 +93,19 @@ public sealed class BillingGate(
         }
 
         int reservedTokens = (int)Math.Min((long)prompt + maxOutput, int.MaxValue);
-        var decision = limiter.TryAcquire(key.Id, new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit), reservedTokens);
+        // The request's slot and its requests-per-minute unit were taken before the body was read (the lease is a
+        // request feature set by the surface); the tokens are taken here, once the prompt is known. Without one, all three here.
         var http = context.Http;
+        var limits = new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit);
+        var held = http.Features.Get<RateLease>();
+        http.Features.Set<RateLease>(null);
+        var decision = held is { IsSettled: false }
+            ? limiter.TryReserveTokens(held, limits, reservedTokens)
+            : limiter.TryAcquire(key.Id, limits, reservedTokens);
         RateLimiter.WriteHeaders(http.Response.Headers, decision);
         if (!decision.Allowed)
         {
-            int retry = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
-            return (null, new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
-                $"Rate limit reached for this API key ({decision.Exceeded}); retry after {retry.ToString(CultureInfo.InvariantCulture)} s.")
-            { RetryAfterSeconds = retry, Code = "rate_limit_exceeded" });
+            return (null, RateLimiter.Refusal(decision));
         }
 
         BillingBook.Reservation? reservation;

@@ -1,0 +1,143 @@
+using Candor.Core;
+using Candor.Core.Configuration;
+using Candor.Core.Routing;
+using Candor.Protocols.Canonical;
+
+namespace Candor.Server.Surfaces;
+
+/// <summary>What this node has taken on: relayed requests in flight, open streams and the bytes of request bodies
+/// held in memory, each bounded by <see cref="AdmissionSettings"/> (read from the current snapshot, so a reload
+/// changes them). A request beyond a bound is refused at once with 503 + Retry-After instead of being queued:
+/// admitted requests keep their latency and the process keeps its memory (docs/admission-control.md). Counting is
+/// lock-free; a refusal costs two interlocked operations.</summary>
+internal sealed class NodeAdmission(SnapshotHolder snapshots, TimeProvider time, ILogger<NodeAdmission> logger)
+{
+    /// <summary>A peak of buffered bodies at least this large is followed by a collection that returns the memory.</summary>
+    internal const long SpikeBytes = 64L * 1024 * 1024;
+
+    /// <summary>Shedding is reported at most this often.</summary>
+    private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(10);
+
+    private int _inFlight;
+    private int _streams;
+    private long _bodyBytes;
+    private long _bodyPeak;
+    private int _returnPending;
+    private long _refused;
+    private long _lastReport = long.MinValue;
+
+    /// <summary>Relayed requests being served now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Streamed responses open now.</summary>
+    public int OpenStreams => Volatile.Read(ref _streams);
+
+    /// <summary>Bytes of request bodies held now.</summary>
+    public long BufferedBodyBytes => Interlocked.Read(ref _bodyBytes);
+
+    private AdmissionSettings Settings => snapshots.Current.Config.Admission;
+
+    /// <summary>The 503 of a node at one of its bounds, in words the client can act on.</summary>
+    public static RelayError Overloaded(string what) =>
+        new(RelayStage.Admission, RelayErrorKind.Overloaded, 503, $"This server is at its limit of {what}; retry shortly.")
+        { RetryAfterSeconds = AdmissionSettings.RetryAfterSeconds };
+
+    public bool TryEnter() => TryTake(ref _inFlight, Settings.MaxInFlightRequests, "requests in flight");
+
+    public void Exit() => Interlocked.Decrement(ref _inFlight);
+
+    public bool TryOpenStream() => TryTake(ref _streams, Settings.MaxOpenStreams, "open streams");
+
+    public void CloseStream() => Interlocked.Decrement(ref _streams);
+
+    /// <summary>Adds <paramref name="bytes"/> to the bodies held, unless that would pass the budget.</summary>
+    public bool TryHoldBody(long bytes)
+    {
+        long max = Settings.MaxBufferedRequestBytes;
+        long current = Interlocked.Read(ref _bodyBytes);
+        while (true)
+        {
+            if (current + bytes > max)
+            {
+                NoteRefused("bytes of request bodies", max);
+                return false;
+            }
+
+            long seen = Interlocked.CompareExchange(ref _bodyBytes, current + bytes, current);
+            if (seen == current)
+            {
+                long now = current + bytes;
+                long peak = Interlocked.Read(ref _bodyPeak);
+                while (now > peak && Interlocked.CompareExchange(ref _bodyPeak, now, peak) != peak)
+                {
+                    peak = Interlocked.Read(ref _bodyPeak);
+                }
+
+                return true;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>Adds bytes the body holds beyond what it asked for (an array rounded up); never refused.</summary>
+    public void ForceHoldBody(long bytes) => Interlocked.Add(ref _bodyBytes, bytes);
+
+    /// <summary>Gives back held body bytes. When a spike of at least <see cref="SpikeBytes"/> has drained (less than an
+    /// eighth of its peak left), one full compacting collection returns the freed memory to the system: large bodies
+    /// are not pooled (see PooledBufferWriter), but the runtime keeps freed heap until it next collects, which an idle
+    /// server may not do for hours.</summary>
+    public void ReleaseBody(long bytes)
+    {
+        long left = Interlocked.Add(ref _bodyBytes, -bytes);
+        long peak = Interlocked.Read(ref _bodyPeak);
+        if (peak >= SpikeBytes && left < peak / 8 && Interlocked.CompareExchange(ref _bodyPeak, left, peak) == peak
+            && Interlocked.Exchange(ref _returnPending, 1) == 0)
+        {
+            _ = ReturnMemoryAsync(peak);
+        }
+    }
+
+    private async Task ReturnMemoryAsync(long peak)
+    {
+        try
+        {
+            // Off the request path, and after the responses that ended the spike have been written.
+            await Task.Delay(TimeSpan.FromSeconds(1), time).ConfigureAwait(false);
+            long before = GC.GetTotalMemory(forceFullCollection: false);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            logger.BodyMemoryReturned(peak, before, GC.GetTotalMemory(forceFullCollection: false));
+        }
+        finally
+        {
+            Volatile.Write(ref _returnPending, 0);
+        }
+    }
+
+    private bool TryTake(ref int counter, int limit, string resource)
+    {
+        if (Interlocked.Increment(ref counter) <= limit)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref counter);
+        NoteRefused(resource, limit);
+        return false;
+    }
+
+    /// <summary>Counts a refusal and reports shedding at most every <see cref="ReportEvery"/> (an overloaded node must
+    /// not also flood its log).</summary>
+    private void NoteRefused(string resource, long limit)
+    {
+        long refused = Interlocked.Increment(ref _refused);
+        long now = time.GetTimestamp();
+        long last = Interlocked.Read(ref _lastReport);
+        if ((last == long.MinValue || time.GetElapsedTime(last, now) >= ReportEvery)
+            && Interlocked.CompareExchange(ref _lastReport, now, last) == last)
+        {
+            logger.Shedding(resource, limit, refused);
+            Interlocked.Add(ref _refused, -refused);
+        }
+    }
+}
