@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LATENCY_MS=${LATENCY_MS:-100} INFLIGHT=${INFLIGHT:-256} LOAD_X=${LOAD_X:-10} DURATION=${DURATION:-15}
-PROBE_CONNS=${PROBE_CONNS:-8} EMU_PORT=${EMU_PORT:-19510} CANDOR_PORT=${CANDOR_PORT:-19520}
+MAX_CONNECTIONS=${MAX_CONNECTIONS:-4096} PROBE_CONNS=${PROBE_CONNS:-8} EMU_PORT=${EMU_PORT:-19510} CANDOR_PORT=${CANDOR_PORT:-19520}
 CANDOR_DLL=${CANDOR_DLL:-src/Candor.Server/bin/Release/net10.0/candor.dll}
 TMP=$(mktemp -d /tmp/candor-overload.XXXXXX)
 export BENCH_UPSTREAM_KEY=sk-bench-upstream BENCH_CLIENT_KEY=sk-bench-client-0123456789abcdef DOTNET_CLI_TELEMETRY_OPTOUT=1
@@ -23,6 +23,7 @@ cat >"$TMP/candor.yaml" <<YAML
 server:
   max_attempts: 1
   max_in_flight_requests: $INFLIGHT
+  max_connections: $MAX_CONNECTIONS
 channels:
   - { id: up, provider: openai, base_url: "http://127.0.0.1:$EMU_PORT/x/latency_ms=$LATENCY_MS;reply=hello%20world/v1", api_key_env: BENCH_UPSTREAM_KEY }
 models:
