@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Request-body memory (docs/admission-control.md, issue 13 item 8): 24 concurrent 31 MB bodies from one stored key
 # limited to --concurrency 1 --rpm 5, then the same from a configuration key (no key limits: only the server-wide
-# body budget applies). Candor's resident memory before, at its peak and 10 s after each burst. Loopback only,
+# body budget applies). Candor's resident memory before, at its peak and 10 s after each burst, and LATE s later. Loopback only,
 # Candor pinned to core 0, curl and the emulator on core 1, every process started here stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,4 +57,7 @@ burst() {
 }
 burst "$KEY" limited-key
 burst "$BENCH_CLIENT_KEY" config-key
+# The shared ArrayPool lets go of an array only after a minute unused, at a full collection (see NodeAdmission).
+sleep "${LATE:-190}"
+echo "{\"rss_$((${LATE:-190} + 10))s_after_the_last_burst_mb\":$(mb $CANDOR VmRSS)}"
 grep -E "Admission|peaked" "$TMP/candor.log" | sed 's/^/log: /' >&2 || true

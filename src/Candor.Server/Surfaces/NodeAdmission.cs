@@ -12,8 +12,8 @@ namespace Candor.Server.Surfaces;
 /// lock-free; a refusal costs two interlocked operations.</summary>
 internal sealed class NodeAdmission(SnapshotHolder snapshots, TimeProvider time, ILogger<NodeAdmission> logger)
 {
-    /// <summary>A peak of buffered bodies at least this large is followed by a collection that returns the memory.</summary>
-    internal const long SpikeBytes = 64L * 1024 * 1024;
+    /// <summary>A peak of buffered bodies at least this large is followed by collections that return the memory.</summary>
+    internal const long SpikeBytes = 16L * 1024 * 1024;
 
     /// <summary>Shedding is reported at most this often.</summary>
     private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(10);
@@ -84,9 +84,7 @@ internal sealed class NodeAdmission(SnapshotHolder snapshots, TimeProvider time,
     public void ForceHoldBody(long bytes) => Interlocked.Add(ref _bodyBytes, bytes);
 
     /// <summary>Gives back held body bytes. When a spike of at least <see cref="SpikeBytes"/> has drained (less than an
-    /// eighth of its peak left), one full compacting collection returns the freed memory to the system: large bodies
-    /// are not pooled (see PooledBufferWriter), but the runtime keeps freed heap until it next collects, which an idle
-    /// server may not do for hours.</summary>
+    /// eighth of its peak left), the memory it used is returned to the system (<see cref="ReturnMemoryAsync"/>).</summary>
     public void ReleaseBody(long bytes)
     {
         long left = Interlocked.Add(ref _bodyBytes, -bytes);
@@ -98,13 +96,25 @@ internal sealed class NodeAdmission(SnapshotHolder snapshots, TimeProvider time,
         }
     }
 
+    /// <summary>Large bodies are not pooled (see PooledBufferWriter), but the runtime keeps freed heap until it next
+    /// collects, which an idle server may not do for hours; and what decoding rents from the shared ArrayPool for a large
+    /// body (System.Text.Json copies a document it parses from a reader into a pooled array of the body's size) goes back
+    /// to the system only when a full collection finds it unused for a minute, one or two arrays per collection. So after a
+    /// spike: a compacting collection a second later, then a background one every 20 s for three minutes, and a last
+    /// compacting one; off the request path, once per spike (a spike during the series is covered by it).</summary>
     private async Task ReturnMemoryAsync(long peak)
     {
         try
         {
-            // Off the request path, and after the responses that ended the spike have been written.
-            await Task.Delay(TimeSpan.FromSeconds(1), time).ConfigureAwait(false);
             long before = GC.GetTotalMemory(forceFullCollection: false);
+            await Task.Delay(TimeSpan.FromSeconds(1), time).ConfigureAwait(false);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            for (int i = 0; i < 9; i++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(20), time).ConfigureAwait(false);
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
+            }
+
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             logger.BodyMemoryReturned(peak, before, GC.GetTotalMemory(forceFullCollection: false));
         }
