@@ -23,6 +23,7 @@ internal sealed class NodeAdmission(SnapshotHolder snapshots, TimeProvider time,
     private long _bodyBytes;
     private long _bodyPeak;
     private int _returnPending;
+    private int _spikeAgain;
     private long _refused;
     private long _lastReport = long.MinValue;
 
@@ -89,10 +90,16 @@ internal sealed class NodeAdmission(SnapshotHolder snapshots, TimeProvider time,
     {
         long left = Interlocked.Add(ref _bodyBytes, -bytes);
         long peak = Interlocked.Read(ref _bodyPeak);
-        if (peak >= SpikeBytes && left < peak / 8 && Interlocked.CompareExchange(ref _bodyPeak, left, peak) == peak
-            && Interlocked.Exchange(ref _returnPending, 1) == 0)
+        if (peak >= SpikeBytes && left < peak / 8 && Interlocked.CompareExchange(ref _bodyPeak, left, peak) == peak)
         {
-            _ = ReturnMemoryAsync(peak);
+            if (Interlocked.Exchange(ref _returnPending, 1) == 0)
+            {
+                _ = ReturnMemoryAsync(peak);
+            }
+            else
+            {
+                Volatile.Write(ref _spikeAgain, 1);
+            }
         }
     }
 
@@ -101,7 +108,8 @@ internal sealed class NodeAdmission(SnapshotHolder snapshots, TimeProvider time,
     /// body (System.Text.Json copies a document it parses from a reader into a pooled array of the body's size) goes back
     /// to the system only when a full collection finds it unused for a minute, one or two arrays per collection. So after a
     /// spike: a compacting collection a second later, then a background one every 20 s for three minutes, and a last
-    /// compacting one; off the request path, once per spike (a spike during the series is covered by it).</summary>
+    /// compacting one; off the request path. A spike that drains during the series gets its compacting collection at
+    /// the series' next step (within 20 s), and the three minutes start again.</summary>
     private async Task ReturnMemoryAsync(long peak)
     {
         try
@@ -112,6 +120,14 @@ internal sealed class NodeAdmission(SnapshotHolder snapshots, TimeProvider time,
             for (int i = 0; i < 9; i++)
             {
                 await Task.Delay(TimeSpan.FromSeconds(20), time).ConfigureAwait(false);
+                if (Interlocked.Exchange(ref _spikeAgain, 0) == 1)
+                {
+                    // Another spike drained meanwhile: compact now, and count the three minutes from here.
+                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                    i = -1;
+                    continue;
+                }
+
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
             }
 
