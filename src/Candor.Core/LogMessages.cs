@@ -62,4 +62,13 @@ internal static partial class LogMessages
 
     [LoggerMessage(1503, LogLevel.Error, "Request {RequestId}: unhandled {ExceptionType} in {Path}; its message is not logged, as it may quote the request")]
     public static partial void UnhandledException(this ILogger logger, string requestId, string exceptionType, string path);
+
+    [LoggerMessage(1950, LogLevel.Warning, "Admission: shedding at the limit of {Limit} {Resource} ({Refused} refused since the last report)")]
+    public static partial void Shedding(this ILogger logger, string resource, long limit, long refused);
+
+    [LoggerMessage(1951, LogLevel.Information, "Admission: request bodies peaked at {PeakBytes} bytes; heap {BeforeBytes} -> {AfterBytes} bytes after returning memory")]
+    public static partial void BodyMemoryReturned(this ILogger logger, long peakBytes, long beforeBytes, long afterBytes);
+
+    [LoggerMessage(1952, LogLevel.Debug, "Request {RequestId}: the request body was not received whole ({Status})")]
+    public static partial void BodyIncomplete(this ILogger logger, string requestId, int status);
 }

@@ -150,20 +150,20 @@ public sealed class BillingGate(
             : null;
 
     /// <summary>Applies the key's rate limits for <paramref name="tokens"/> and sets the <c>x-ratelimit-*</c> headers either
-    /// way; a refusal is a 429 with Retry-After.</summary>
+    /// way; a refusal is a 429 with Retry-After. The request's slot and its requests-per-minute unit were taken before the
+    /// body was read (the lease is a request feature set by the surface, docs/admission-control.md): only the tokens are
+    /// taken here, once the prompt is known, on that lease. Without one, all three here.</summary>
     private (RateDecision Decision, RelayError? Error) AcquireRate(RelayContext context, ApiKeyRecord key, int tokens)
     {
-        var decision = limiter.TryAcquire(key.Id, new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit), tokens);
-        RateLimiter.WriteHeaders(context.Http.Response.Headers, decision);
-        if (decision.Allowed)
-        {
-            return (decision, null);
-        }
-
-        int retry = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
-        return (decision, new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
-            $"Rate limit reached for this API key ({decision.Exceeded}); retry after {retry.ToString(CultureInfo.InvariantCulture)} s.")
-        { RetryAfterSeconds = retry, Code = "rate_limit_exceeded" });
+        var http = context.Http;
+        var limits = new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit);
+        var held = http.Features.Get<RateLease>();
+        http.Features.Set<RateLease>(null);
+        var decision = held is { IsSettled: false }
+            ? limiter.TryReserveTokens(held, limits, tokens)
+            : limiter.TryAcquire(key.Id, limits, tokens);
+        RateLimiter.WriteHeaders(http.Response.Headers, decision);
+        return decision.Allowed ? (decision, null) : (decision, RateLimiter.Refusal(decision));
     }
 
     /// <summary>Settles a request: decides the billed figures, prices them, caps the charge at the reservation,

@@ -2,28 +2,40 @@ namespace Candor.Core.Admission;
 
 /// <summary>What an admitted request holds: a concurrency slot and the tokens reserved against the
 /// per-minute token limit. <see cref="Settle"/> returns the unused part of the reservation and frees
-/// the slot; it is safe to call once from any path (success, error, cancellation).</summary>
-public sealed class RateLease
+/// the slot; it is safe to call from any path, any number of times (success, error, cancellation): only the
+/// first call counts. Disposing settles with nothing used.</summary>
+public sealed class RateLease : IDisposable
 {
     private readonly RateLimiter _owner;
-    private readonly RateLimiter.KeyState _state;
     private int _settled;
 
     internal RateLease(RateLimiter owner, RateLimiter.KeyState state, int reservedTokens)
     {
         _owner = owner;
-        _state = state;
+        State = state;
         ReservedTokens = reservedTokens;
     }
 
-    public int ReservedTokens { get; }
+    /// <summary>Tokens taken from the per-minute token limit (0 until <see cref="RateLimiter.TryReserveTokens"/>).</summary>
+    public int ReservedTokens { get; private set; }
+
+    /// <summary>True once <see cref="Settle"/> has run.</summary>
+    public bool IsSettled => Volatile.Read(ref _settled) != 0;
+
+    internal RateLimiter.KeyState State { get; }
+
+    /// <summary>Called under the key's lock.</summary>
+    internal void AddReservedTokens(int tokens) => ReservedTokens += tokens;
 
     /// <summary>Frees the slot and refunds <c>ReservedTokens − usedTokens</c> (never more than reserved).</summary>
     public void Settle(int usedTokens)
     {
         if (Interlocked.Exchange(ref _settled, 1) == 0)
         {
-            _owner.Release(_state, Math.Max(0, ReservedTokens - Math.Max(0, usedTokens)));
+            _owner.Release(State, Math.Max(0, ReservedTokens - Math.Max(0, usedTokens)));
         }
     }
+
+    /// <summary>Settles with nothing used (a request that ended before it was metered); no-op once settled.</summary>
+    public void Dispose() => Settle(0);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Candor.Protocols.Canonical;
 using Microsoft.AspNetCore.Http;
 
 namespace Candor.Core.Admission;
@@ -11,9 +12,32 @@ public sealed class RateLimiter(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
 
-    /// <summary>Admits one request for <paramref name="keyId"/>, or says which limit refuses and for how long.</summary>
+    /// <summary>Admits one request for <paramref name="keyId"/> against all three limits at once, or says which
+    /// limit refuses and for how long (<see cref="TryAcquire(string, RateLimits)"/> then <see cref="TryReserveTokens"/>).</summary>
     public RateDecision TryAcquire(string keyId, RateLimits limits, int reservedTokens)
     {
+        ArgumentNullException.ThrowIfNull(limits);
+        var first = TryAcquire(keyId, limits);
+        if (!first.Allowed)
+        {
+            return first;
+        }
+
+        var second = TryReserveTokens(first.Lease!, limits, reservedTokens);
+        if (!second.Allowed)
+        {
+            first.Lease!.Settle(0);
+        }
+
+        return second;
+    }
+
+    /// <summary>Admits one request for <paramref name="keyId"/> against its concurrency and requests-per-minute
+    /// limits only: what can be decided before the request's body is read. The lease holds the slot; the tokens
+    /// are taken later by <see cref="TryReserveTokens"/>, once the prompt is known.</summary>
+    public RateDecision TryAcquire(string keyId, RateLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
         var state = _keys.GetOrAdd(keyId, static _ => new KeyState());
         long now = time.GetTimestamp();
         long frequency = time.TimestampFrequency;
@@ -30,14 +54,31 @@ public sealed class RateLimiter(TimeProvider time)
                 return Refuse(state, limits, now, "requests", waitRequests);
             }
 
+            state.InFlight++;
+            return Decision(state, limits, now, allowed: true, null, TimeSpan.Zero, new RateLease(this, state, 0));
+        }
+    }
+
+    /// <summary>Takes <paramref name="reservedTokens"/> from the key's tokens-per-minute limit into a lease from
+    /// <see cref="TryAcquire(string, RateLimits)"/>. Refused, the request is given back to the requests-per-minute
+    /// limit (a request refused for tokens does not count) and the lease still holds its slot until settled.</summary>
+    public RateDecision TryReserveTokens(RateLease lease, RateLimits limits, int reservedTokens)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(limits);
+        var state = lease.State;
+        long now = time.GetTimestamp();
+        lock (state)
+        {
+            state.Adopt(limits, now, time.TimestampFrequency);
             if (state.Tokens is { } tokens && !tokens.TryTake(reservedTokens, now, out var waitTokens))
             {
                 state.Requests?.Give(1, now);
                 return Refuse(state, limits, now, "tokens", waitTokens);
             }
 
-            state.InFlight++;
-            return Decision(state, limits, now, allowed: true, null, TimeSpan.Zero, new RateLease(this, state, state.Tokens is null ? 0 : reservedTokens));
+            lease.AddReservedTokens(state.Tokens is null ? 0 : reservedTokens);
+            return Decision(state, limits, now, allowed: true, null, TimeSpan.Zero, lease);
         }
     }
 
@@ -75,6 +116,16 @@ public sealed class RateLimiter(TimeProvider time)
         {
             headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
+    }
+
+    /// <summary>The 429 a refused decision answers with: which limit, and when to retry (also the Retry-After header).</summary>
+    public static RelayError Refusal(RateDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        int retry = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
+        return new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
+            $"Rate limit reached for this API key ({decision.Exceeded}); retry after {retry.ToString(CultureInfo.InvariantCulture)} s.")
+        { RetryAfterSeconds = retry, Code = "rate_limit_exceeded" };
     }
 
     /// <summary>OpenAI's duration format: "6m0s", "1.5s", "20ms".</summary>

@@ -12,6 +12,10 @@ public sealed class CandorConfig
     /// <summary>Largest request body accepted, in bytes (413 beyond).</summary>
     public long MaxRequestBytes { get; set; } = 32 * 1024 * 1024;
 
+    /// <summary>Admission control: in-flight and stream bounds, the body memory budget and timeout, connections
+    /// (<c>server.*</c>; docs/admission-control.md).</summary>
+    public AdmissionSettings Admission { get; } = new();
+
     /// <summary>Largest non-streamed upstream response accepted, in bytes.</summary>
     public long MaxUpstreamResponseBytes { get; set; } = 64 * 1024 * 1024;
 

@@ -156,6 +156,9 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
                 case "forwarded_header":
                     config.ForwardedHeader = ReadForwardedHeader(v, path);
                     break;
+                case var admission when IsAdmissionSetting(admission):
+                    ReadAdmission(admission, v, path, config.Admission);
+                    break;
                 default:
                     throw Fail(k, path, "unknown setting");
             }
@@ -753,6 +756,8 @@ public sealed partial class ConfigLoader(IReadOnlySet<string> providers, Func<st
         {
             throw Fail(root, "keys", "no client keys are declared; every request must present a key (declare one with name and key_env, or set server.data_dir for stored keys)");
         }
+
+        ValidateAdmission(root, config);
     }
 
     private YamlMappingNode Map(YamlNode node, string path) =>

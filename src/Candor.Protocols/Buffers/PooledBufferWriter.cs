@@ -2,18 +2,27 @@ using System.Buffers;
 
 namespace Candor.Protocols.Buffers;
 
-/// <summary>An <see cref="IBufferWriter{T}"/> over arrays rented from the shared pool; dispose returns them.</summary>
+/// <summary>An <see cref="IBufferWriter{T}"/> over arrays rented from the shared pool; dispose returns them.
+/// Arrays above <see cref="LargeArrayBytes"/> are allocated and dropped instead: the shared pool keeps what it is
+/// given for as long as the process lives (per core, several arrays of each size), so a burst of large bodies
+/// would stay resident after it passed; unpooled, they go back to the system with the next full collection.</summary>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
+    /// <summary>The largest array taken from (and given back to) the shared pool.</summary>
+    public const int LargeArrayBytes = 1024 * 1024;
+
     private byte[] _buffer;
     private int _written;
 
     public PooledBufferWriter(int initialCapacity = 4096)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+        _buffer = Rent(initialCapacity);
     }
 
     public int WrittenCount => _written;
+
+    /// <summary>The size of the array written into (what the writer holds in memory).</summary>
+    public int Capacity => _buffer.Length;
 
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
 
@@ -61,10 +70,21 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         }
 
         int size = Math.Max(_buffer.Length * 2, _written + need);
-        var bigger = ArrayPool<byte>.Shared.Rent(size);
+        var bigger = Rent(size);
         _buffer.AsSpan(0, _written).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        Return(_buffer);
         _buffer = bigger;
+    }
+
+    private static byte[] Rent(int size) =>
+        size > LargeArrayBytes ? GC.AllocateUninitializedArray<byte>(size) : ArrayPool<byte>.Shared.Rent(size);
+
+    private static void Return(byte[] array)
+    {
+        if (array.Length is > 0 and <= LargeArrayBytes)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
     }
 
     public void Dispose()
@@ -72,9 +92,6 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         var b = _buffer;
         _buffer = [];
         _written = 0;
-        if (b.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(b);
-        }
+        Return(b);
     }
 }

@@ -43,7 +43,7 @@ internal static class AdminEndpoints
         }
         catch (AdminInputException e)
         {
-            await AdminHttp.WriteErrorAsync(http, StatusCodes.Status400BadRequest, "invalid_request_error", e.Message, e.Field).ConfigureAwait(false);
+            await AdminHttp.WriteErrorAsync(http, e.StatusCode, "invalid_request_error", e.Message, e.Field).ConfigureAwait(false);
         }
         catch (ArgumentException e) when (!http.Response.HasStarted)
         {

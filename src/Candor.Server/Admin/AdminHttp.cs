@@ -108,10 +108,20 @@ internal static class AdminHttp
         {
             int length = 0;
             int read;
-            while (length <= MaxBodyBytes
-                && (read = await http.Request.Body.ReadAsync(buffer.AsMemory(length, MaxBodyBytes + 1 - length), http.RequestAborted).ConfigureAwait(false)) > 0)
+            try
             {
-                length += read;
+                while (length <= MaxBodyBytes
+                    && (read = await http.Request.Body.ReadAsync(buffer.AsMemory(length, MaxBodyBytes + 1 - length), http.RequestAborted).ConfigureAwait(false)) > 0)
+                {
+                    length += read;
+                }
+            }
+            catch (BadHttpRequestException e)
+            {
+                // Kestrel's verdict on a body that stopped arriving (408) or ended early (400).
+                throw new AdminInputException("body", e.StatusCode == StatusCodes.Status408RequestTimeout
+                    ? "The request body did not arrive in time."
+                    : "The request body ended before it was complete.") { StatusCode = e.StatusCode };
             }
 
             if (length > MaxBodyBytes)

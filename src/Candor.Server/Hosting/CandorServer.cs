@@ -63,6 +63,10 @@ public static class CandorServer
             // Candor enforces its own body limit so that the 413 comes in the client's envelope.
             k.Limits.MaxRequestBodySize = null;
             k.AddServerHeader = false;
+
+            // Admission control (docs/admission-control.md): connections beyond the bound are closed at accept.
+            k.Limits.MaxConcurrentConnections = config.Admission.MaxConnections;
+            k.Limits.MaxConcurrentUpgradedConnections = config.Admission.MaxConnections;
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -98,6 +102,7 @@ public static class CandorServer
         services.TryAddSingleton<TokenCounter>();
         services.AddSingleton<ChannelAuditor>();
         services.AddHostedService<AuditScheduler>();
+        services.AddSingleton<NodeAdmission>();
         services.AddSingleton<ChatRelay>();
         services.AddSingleton<AuxiliaryRelay>();
         services.AddSingleton(sp => new SnapshotBuilder(holder, config, providers, clients, hasher, storage?.Store, ring ?? (static () => null), sp.GetRequiredService<ILogger<SnapshotBuilder>>()));

@@ -43,6 +43,30 @@ internal static class ApiKeys
         return false;
     }
 
+    /// <summary>Applies a stored key's concurrency and requests-per-minute limits before its request's body is read
+    /// (the <c>x-ratelimit-*</c> headers are set either way; a refusal is a 429 with Retry-After in the surface's
+    /// envelope). The lease goes on the ticket, which frees it on every path, and is set as a request feature for
+    /// <see cref="BillingGate.AdmitAsync"/> to add the tokens to. Configuration keys have no limits.</summary>
+    public static async Task<bool> AdmitAsync(HttpContext http, Surface surface, AdmissionTicket ticket)
+    {
+        if (http.Features.Get<Caller>()?.Key is not { } key || http.RequestServices.GetService<RateLimiter>() is not { } limiter)
+        {
+            return true;
+        }
+
+        var decision = limiter.TryAcquire(key.Id, new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit));
+        RateLimiter.WriteHeaders(http.Response.Headers, decision);
+        if (!decision.Allowed)
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, RateLimiter.Refusal(decision)).ConfigureAwait(false);
+            return false;
+        }
+
+        ticket.Lease = decision.Lease;
+        http.Features.Set(decision.Lease);
+        return true;
+    }
+
     private static ReadOnlySpan<char> Find(HttpRequest request)
     {
         var headers = request.Headers;

@@ -1,13 +1,17 @@
+using System.Globalization;
+using Candor.Core;
 using Candor.Core.Relay;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
 
 namespace Candor.Server.Surfaces;
 
-/// <summary>Reads a client body into pooled memory, refusing it (413, in the surface's envelope) past the limit.</summary>
+/// <summary>Reads a client body into pooled memory, in the surface's envelope when it cannot: 413 past the limit,
+/// 503 when the server-wide body budget (<see cref="NodeAdmission"/>) cannot hold it, 408 when it does not arrive
+/// within the body timeout (or Kestrel's minimum data rate), 400 when it ends before it is whole.</summary>
 internal static class RequestBody
 {
-    public static async Task<PooledBufferWriter?> ReadAsync(HttpContext http, Surface surface, long limit)
+    public static async Task<PooledBufferWriter?> ReadAsync(HttpContext http, Surface surface, long limit, TimeSpan timeout, AdmissionTicket ticket)
     {
         if (http.Request.ContentLength is { } declared && declared > limit)
         {
@@ -18,14 +22,33 @@ internal static class RequestBody
         // A declared length sizes the buffer once (the spare byte lets the last read see the end); the body
         // stays alive for the whole request, so a 100-byte prompt must not hold a 16 KB array for a long stream.
         var declaredLength = http.Request.ContentLength;
-        var buffer = new PooledBufferWriter((int)Math.Min(declaredLength ?? 4096, limit) + 1);
+        int initial = (int)Math.Min(declaredLength ?? 4096, limit) + 1;
+        if (!ticket.TryHoldBody(initial))
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, NodeAdmission.Overloaded("memory for request bodies")).ConfigureAwait(false);
+            return null;
+        }
+
+        var buffer = new PooledBufferWriter(initial);
+        ticket.HoldAtLeast(buffer.Capacity);
         int readSize = declaredLength is null ? 8192 : 1;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        deadline.CancelAfter(timeout);
+        RelayError? error;
         try
         {
             while (true)
             {
+                if (buffer.Capacity - buffer.WrittenCount < readSize
+                    && !ticket.TryHoldBody(Math.Max(2L * buffer.Capacity, (long)buffer.WrittenCount + readSize)))
+                {
+                    error = NodeAdmission.Overloaded("memory for request bodies");
+                    break;
+                }
+
                 var memory = buffer.GetMemory(readSize);
-                int n = await http.Request.Body.ReadAsync(memory, http.RequestAborted).ConfigureAwait(false);
+                ticket.HoldAtLeast(buffer.Capacity);
+                int n = await http.Request.Body.ReadAsync(memory, deadline.Token).ConfigureAwait(false);
                 if (n == 0)
                 {
                     return buffer;
@@ -34,16 +57,41 @@ internal static class RequestBody
                 buffer.Advance(n);
                 if (buffer.WrittenCount > limit)
                 {
-                    buffer.Dispose();
-                    await ResponseWriter.WriteErrorAsync(http, surface, RelayError.TooLarge(limit)).ConfigureAwait(false);
-                    return null;
+                    error = RelayError.TooLarge(limit);
+                    break;
                 }
             }
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or BadHttpRequestException)
+        catch (BadHttpRequestException e)
         {
+            // Kestrel's own verdicts on the body: 408 below its minimum data rate, 400 when the body ended early.
+            error = Incomplete(e.StatusCode, timeout);
+        }
+        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            error = Incomplete(StatusCodes.Status408RequestTimeout, timeout);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // The client left (or reset the connection): there is nobody to answer.
             buffer.Dispose();
             return null;
         }
+
+        buffer.Dispose();
+        if (error.StatusCode is StatusCodes.Status408RequestTimeout or StatusCodes.Status400BadRequest)
+        {
+            http.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(RequestBody)).BodyIncomplete(http.TraceIdentifier, error.StatusCode);
+        }
+
+        await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
+        return null;
     }
+
+    /// <summary>The answer to a body that did not arrive whole: 408 when it stopped arriving, 400 when it was cut short.</summary>
+    internal static RelayError Incomplete(int status, TimeSpan timeout) => status == StatusCodes.Status408RequestTimeout
+        ? new RelayError(RelayStage.Decode, RelayErrorKind.InvalidRequest, 408,
+            string.Create(CultureInfo.InvariantCulture, $"The request body did not arrive in time (it must arrive whole within {timeout.TotalSeconds:0.###} s, at a steady rate).")) { Code = "request_timeout" }
+        : new RelayError(RelayStage.Decode, RelayErrorKind.InvalidRequest, status is >= 400 and < 500 ? status : 400,
+            "The request body ended before it was complete (shorter than its Content-Length, or chunked without its last chunk).");
 }

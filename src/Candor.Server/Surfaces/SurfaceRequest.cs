@@ -10,34 +10,69 @@ namespace Candor.Server.Surfaces;
 /// <summary>Reads a client body in a surface's own terms.</summary>
 internal delegate bool BodyDecoder<T>(ReadOnlySpan<byte> body, [NotNullWhen(true)] out T? value, [NotNullWhen(false)] out RelayError? error);
 
-/// <summary>A decoded client request and the pooled body it came from (kept for the fast path).</summary>
-internal sealed class SurfaceRequest<T>(PooledBufferWriter body, T value) : IDisposable
+/// <summary>A decoded client request, the pooled body it came from (kept for the fast path) and what it holds of the
+/// node's and its key's limits; disposing gives all of it back.</summary>
+internal sealed class SurfaceRequest<T>(PooledBufferWriter body, T value, AdmissionTicket ticket) : IDisposable
 {
     public PooledBufferWriter Body { get; } = body;
 
     public T Value { get; } = value;
 
-    public void Dispose() => Body.Dispose();
+    public void Dispose()
+    {
+        Body.Dispose();
+        ticket.Dispose();
+    }
 }
 
-/// <summary>The steps every surface endpoint takes before the relay: authenticate, read the body within
-/// the limit, open the request's receipt, decode. A failure is answered in the surface's envelope and yields null;
-/// from the receipt on, that answer is receipted too (a body that does not decode gets a <c>refused</c> receipt).</summary>
+/// <summary>The steps every surface endpoint takes before the relay, cheapest first, so that a request the node or the
+/// key cannot take is refused before its body is read: a place among the requests in flight (503), authentication
+/// (401/403), the key's concurrency and requests-per-minute limits (429), then the body within the size limit (413),
+/// the server-wide body budget (503) and the body timeout (408/400), the request's receipt, decoding, and a place
+/// among the open streams (503) for a streamed request. A failure is answered in the surface's envelope and yields
+/// null; from the receipt on, that answer is receipted too (a body that does not decode gets a <c>refused</c> receipt).</summary>
 internal static class SurfaceRequest
 {
     /// <summary>Accepts a relayed request of <paramref name="kind"/> (<see cref="ReceiptKind"/>): after authentication
     /// and the whole body, the receipt opens (header <c>x-candor-receipt</c>, hash of the body as received) and
-    /// <paramref name="context"/> carries it to the relay. Requests refused before (bad key, 413, a client that left
-    /// while sending) have no receipt: there is no owner, or no whole body to hash.</summary>
+    /// <paramref name="context"/> carries it to the relay. Requests refused before (overload, bad key, rate limits, 413,
+    /// a body that did not arrive) have no receipt: there is no owner, or no whole body to hash.</summary>
     public static async Task<SurfaceRequest<T>?> AcceptAsync<T>(RelayContext context, string kind, Surface surface, SnapshotHolder snapshots, BodyDecoder<T> decode)
     {
+        var ticket = new AdmissionTicket(context.Http.RequestServices.GetService<NodeAdmission>());
+        SurfaceRequest<T>? accepted = null;
+        try
+        {
+            accepted = await AcceptAsync(context, kind, surface, snapshots, decode, ticket).ConfigureAwait(false);
+            return accepted;
+        }
+        finally
+        {
+            if (accepted is null)
+            {
+                ticket.Dispose();
+            }
+        }
+    }
+
+    private static async Task<SurfaceRequest<T>?> AcceptAsync<T>(RelayContext context, string kind, Surface surface, SnapshotHolder snapshots, BodyDecoder<T> decode,
+        AdmissionTicket ticket)
+    {
         var http = context.Http;
-        if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false))
+        if (!ticket.TryEnter())
+        {
+            await ResponseWriter.WriteErrorAsync(http, surface, NodeAdmission.Overloaded("requests in flight")).ConfigureAwait(false);
+            return null;
+        }
+
+        if (!await ApiKeys.AuthenticateAsync(http, surface, snapshots).ConfigureAwait(false)
+            || !await ApiKeys.AdmitAsync(http, surface, ticket).ConfigureAwait(false))
         {
             return null;
         }
 
-        var body = await RequestBody.ReadAsync(http, surface, snapshots.Current.Config.MaxRequestBytes).ConfigureAwait(false);
+        var config = snapshots.Current.Config;
+        var body = await RequestBody.ReadAsync(http, surface, config.MaxRequestBytes, config.Admission.RequestBodyTimeout, ticket).ConfigureAwait(false);
         if (body is null)
         {
             return null;
@@ -59,6 +94,15 @@ internal static class SurfaceRequest
             return null;
         }
 
-        return new SurfaceRequest<T>(body, value);
+        // Whether a chat request streams is known only once it is decoded (Gemini's is in the path, the others' in the body).
+        if (value is ChatRequest { Stream: true } && !ticket.TryOpenStream())
+        {
+            body.Dispose();
+            await RelayReceipts.WriteErrorAsync(context, surface, NodeAdmission.Overloaded("open streams"), receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+            await RelayReceipts.SealRemainingAsync(context, receipts).ConfigureAwait(false);
+            return null;
+        }
+
+        return new SurfaceRequest<T>(body, value, ticket);
     }
 }

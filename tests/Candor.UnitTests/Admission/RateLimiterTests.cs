@@ -129,6 +129,52 @@ public sealed class RateLimiterTests
         Assert.False(headers.ContainsKey("Retry-After"));
     }
 
+    [Fact]
+    public void BeforeTheBody_TakesSlotAndRequestOnly_TokensFollowOnTheSameLease()
+    {
+        var limiter = new RateLimiter(_time);
+        var limits = new RateLimits(10, 1000, Concurrency: 1);
+        var early = limiter.TryAcquire("k", limits);
+        Assert.True(early.Allowed);
+        Assert.Equal(9, early.RemainingRequests);
+        Assert.Equal(1000, early.RemainingTokens);
+        Assert.Equal("concurrency", limiter.TryAcquire("k", limits).Exceeded);
+
+        var tokens = limiter.TryReserveTokens(early.Lease!, limits, 400);
+        Assert.True(tokens.Allowed);
+        Assert.Same(early.Lease, tokens.Lease);
+        Assert.Equal(600, tokens.RemainingTokens);
+        Assert.Equal(9, tokens.RemainingRequests);
+
+        tokens.Lease!.Settle(usedTokens: 100);
+        var next = limiter.TryAcquire("k", limits);
+        Assert.True(next.Allowed);
+        Assert.Equal(900, next.RemainingTokens);
+    }
+
+    [Fact]
+    public void TokensRefusedAfterTheBody_GiveTheRequestBack_AndDisposeFreesTheSlot()
+    {
+        var limiter = new RateLimiter(_time);
+        var limits = new RateLimits(2, 100, Concurrency: 1);
+        var early = limiter.TryAcquire("k", limits);
+        var refused = limiter.TryReserveTokens(early.Lease!, limits, 500);
+        Assert.False(refused.Allowed);
+        Assert.Equal("tokens", refused.Exceeded);
+        Assert.Null(refused.Lease);
+        Assert.Equal(2, refused.RemainingRequests);
+
+        // The request still holds its slot until it ends; disposing (twice, as every path may) frees it once.
+        Assert.Equal("concurrency", limiter.TryAcquire("k", limits).Exceeded);
+        early.Lease!.Dispose();
+        early.Lease!.Dispose();
+        var a = limiter.TryAcquire("k", limits);
+        Assert.True(a.Allowed);
+        Assert.False(limiter.TryAcquire("k", limits).Allowed);
+        a.Lease!.Settle(0);
+        Assert.True(limiter.TryAcquire("k", limits).Allowed);
+    }
+
     [Theory]
     [InlineData(20, "20ms")]
     [InlineData(1500, "1.5s")]
