@@ -32,7 +32,7 @@ internal static class BillingSetup
     }
 
     /// <summary>Registers the store (as itself and its four interfaces), the key cache and its refresher, the
-    /// rate limiter, the prices, the token counter, the billing book and the gate.</summary>
+    /// rate limiter, the prices, the token counter, the billing book, the store's health (docs/fail-closed.md) and the gate.</summary>
     public static void AddBilling(IServiceCollection services, StoreBootstrapResult storage, CandorConfig config)
     {
         PriceBook prices;
@@ -59,6 +59,8 @@ internal static class BillingSetup
         services.AddSingleton(prices);
         services.TryAddSingleton<TokenCounter>();
         services.AddSingleton<BillingBook>();
+        services.AddSingleton(sp => new StoreHealth(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreHealth>>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), store.ProbeWriteAsync));
         services.AddSingleton<BillingGate>();
         services.AddHostedService<KeyCacheRefresher>();
     }
