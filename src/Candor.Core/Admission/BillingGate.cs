@@ -193,6 +193,12 @@ public sealed class BillingGate(
         long recorded = 0;
         try
         {
+            // Fail fast while the store is known to fail (its probe finds out when it works again).
+            if (health is { IsFailing: true })
+            {
+                return charge;
+            }
+
             using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
             await ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, timeout.Token)
                 .WaitAsync(StoreHealth.WriteTimeout, time).ConfigureAwait(false);

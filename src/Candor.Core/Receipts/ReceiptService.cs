@@ -168,6 +168,13 @@ public sealed class ReceiptService : IDisposable
         var now = _time.GetUtcNow();
         var body = Sign(draft, context, meter, charge, outcome, status, now);
         var stored = new StoredReceipt(draft.Id, draft.OwnerId, draft.AccountId, now, body, null);
+        if (_health is { IsFailing: true })
+        {
+            // Fail fast while the store is known to fail: the request does not wait for a write that cannot commit
+            // (the store's probe finds out when it works again).
+            return false;
+        }
+
         try
         {
             // The timer is armed only when the write did not complete at once (the memory store always does).

@@ -29,7 +29,8 @@ internal sealed class SqliteDatabase : IDisposable
             Cache = SqliteCacheMode.Private,
             Pooling = true,
             ForeignKeys = true,
-            DefaultTimeout = 30,
+            // Microsoft.Data.Sqlite retries a busy statement until this timeout: bounded like busy_timeout below.
+            DefaultTimeout = (int)Candor.Core.Admission.StoreHealth.BusyTimeout.TotalSeconds,
         }.ToString();
     }
 
