@@ -16,6 +16,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
     private readonly KeyHasher _hasher;
     private readonly TimeProvider _time;
     private readonly GroupCommitWriter<(UsageRecord Usage, LedgerEntry? Charge), bool> _settlements;
+    private readonly GroupCommitWriter<UsageRecord, bool> _admissions;
 
     private SqliteStore(SqliteDatabase db, KeyHasher hasher, TimeProvider time)
     {
@@ -23,6 +24,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
         _hasher = hasher;
         _time = time;
         _settlements = new(db, ApplySettlementAsync);
+        _admissions = new(db, ApplyAdmissionAsync);
     }
 
     /// <summary>How many transactions have committed settlements (<see cref="RecordUsageAsync"/>); concurrent
@@ -115,6 +117,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
         _receiptQueue.Writer.TryComplete();
         _receiptWriter?.Wait(TimeSpan.FromSeconds(30));
         _settlements.Dispose();
+        _admissions.Dispose();
         _db.Dispose();
     }
 

@@ -131,7 +131,50 @@ public sealed class BillingGate(
         {
             UpstreamModel = firstUpstream,
         };
+        if (await RecordAdmissionAsync(meter).ConfigureAwait(false) is { } unrecorded)
+        {
+            book.Settle(reservation, 0);
+            decision.Lease!.Settle(0);
+            return (null, unrecorded);
+        }
+
         return (meter, null);
+    }
+
+    /// <summary>Records the admission durably (group-committed), so a crash before settlement still leaves a usage
+    /// record (<see cref="UsageOutcome.Interrupted"/>, at the next start). Null when stored; else the 503 the request
+    /// gets, fail closed: a request Candor could not record after a crash is not answered.</summary>
+    private async Task<RelayError?> RecordAdmissionAsync(RequestMeter meter)
+    {
+        var admitted = new UsageRecord
+        {
+            RequestId = meter.Context.RequestId,
+            AccountId = meter.Key.AccountId,
+            KeyId = meter.Key.Id,
+            CreatedAt = meter.StartedAt,
+            Surface = meter.Context.SurfaceName,
+            RequestedModel = meter.RequestedModel,
+            UpstreamModel = meter.UpstreamModel ?? meter.RequestedModel,
+            Outcome = UsageOutcome.Interrupted,
+            CountedInputTokens = meter.PromptCount,
+            BilledSource = BilledSource.None,
+            ChargeMicros = 0,
+            DurationMs = 0,
+        };
+        try
+        {
+            using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
+            await ledger.RecordAdmissionAsync(admitted, timeout.Token).WaitAsync(StoreHealth.WriteTimeout, time).ConfigureAwait(false);
+            return null;
+        }
+#pragma warning disable CA1031 // A failed write is a value: the request is refused with 503.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            logger.SettlementFailed(meter.Context.RequestId, e.GetType().Name);
+            health?.Failed("admission", e);
+            return StoreHealth.Unavailable();
+        }
     }
 
     /// <summary>Settles a request: decides the billed figures, prices them, caps the charge at the reservation,

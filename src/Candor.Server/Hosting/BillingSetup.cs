@@ -23,6 +23,13 @@ internal static class BillingSetup
         }
 
         var result = await StoreBootstrap.InitializeAsync(directory, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+
+        // Crash recovery before the server listens: requests admitted by a process that died get their usage record.
+        int interrupted = await result.Store.RecoverInterruptedAsync(cancellationToken).ConfigureAwait(false);
+        if (interrupted > 0)
+        {
+            console?.WriteLine($"Recovered {interrupted} request(s) interrupted by the last stop: recorded as 'interrupted', nothing charged.");
+        }
         if (result.OperatorKey is { } created)
         {
             console?.WriteLine($"Operator key (shown once; keep it safe): {created.PlaintextKey}");
