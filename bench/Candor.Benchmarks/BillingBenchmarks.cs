@@ -17,6 +17,7 @@ public class BillingBenchmarks
     private const int Concurrent = 16;
 
     private readonly Task<bool>[] _settlements = new Task<bool>[Concurrent];
+    private readonly Task[] _admissions = new Task[Concurrent];
     private string _directory = null!;
     private SqliteStore _store = null!;
     private ApiKeyCache _cache = null!;
@@ -94,6 +95,43 @@ public class BillingBenchmarks
         }
 
         await Task.WhenAll(_settlements);
+    }
+
+    /// <summary>The durable admission record of one request on its own (crash recovery: one more group-committed
+    /// transaction per request, removed by the settlement's own transaction).</summary>
+    [Benchmark]
+    public Task AdmissionRecord() => _store.RecordAdmissionAsync(Admitted(), CancellationToken.None);
+
+    /// <summary>Sixteen concurrent admission records (per record): group commit shares the transaction.</summary>
+    [Benchmark(OperationsPerInvoke = Concurrent)]
+    public async Task AdmissionRecordConcurrent16()
+    {
+        for (int i = 0; i < Concurrent; i++)
+        {
+            _admissions[i] = _store.RecordAdmissionAsync(Admitted(), CancellationToken.None);
+        }
+
+        await Task.WhenAll(_admissions);
+    }
+
+    private UsageRecord Admitted()
+    {
+        long n = Interlocked.Increment(ref _request);
+        return new UsageRecord
+        {
+            RequestId = "req_admit_" + n.ToString(CultureInfo.InvariantCulture),
+            AccountId = _key.AccountId,
+            KeyId = _key.Id,
+            CreatedAt = DateTimeOffset.UtcNow,
+            Surface = "openai",
+            RequestedModel = "gpt-4o-mini",
+            UpstreamModel = "gpt-4o-mini",
+            Outcome = UsageOutcome.Interrupted,
+            CountedInputTokens = 200,
+            BilledSource = BilledSource.None,
+            ChargeMicros = 0,
+            DurationMs = 0,
+        };
     }
 
     private Task<bool> SettleAsync()

@@ -47,8 +47,47 @@ public sealed partial class SqliteStore
 
     /// <summary>Writes one settlement inside a group-commit transaction: the usage record (unless the request is
     /// already recorded, which returns false) and its charge.</summary>
+    /// <inheritdoc/>
+    public Task RecordAdmissionAsync(UsageRecord admitted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(admitted);
+        return _admissions.WriteAsync(admitted, cancellationToken);
+    }
+
+    private async Task<bool> ApplyAdmissionAsync(SqliteConnection c, SqliteTransaction tx, UsageRecord admitted) =>
+        await _db.Prepared(c, tx, AdmissionsSql.Insert)
+            .Add("@request_id", admitted.RequestId)
+            .Add("@account_id", admitted.AccountId)
+            .Add("@key_id", admitted.KeyId)
+            .Add("@created_at", DbValues.ToMillis(admitted.CreatedAt))
+            .Add("@surface", admitted.Surface)
+            .Add("@requested_model", admitted.RequestedModel)
+            .Add("@upstream_model", admitted.UpstreamModel)
+            .Add("@counted_input_tokens", admitted.CountedInputTokens)
+            .ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) > 0;
+
+    /// <summary>Crash recovery, before the server listens: every request still admitted (the process stopped before
+    /// its settlement) gets a usage record with outcome <c>interrupted</c> and no charge; returns how many. Their money
+    /// reservations lived only in memory, so none stays held.</summary>
+    public Task<int> RecoverInterruptedAsync(CancellationToken cancellationToken) =>
+        _db.WriteAsync(async (c, tx) =>
+        {
+            int recovered;
+            using (var insert = Command(c, tx, AdmissionsSql.RecoverInterrupted))
+            {
+                recovered = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            using var delete = Command(c, tx, AdmissionsSql.DeleteAll);
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return recovered;
+        }, cancellationToken);
+
     private async Task<bool> ApplySettlementAsync(SqliteConnection c, SqliteTransaction tx, (UsageRecord Usage, LedgerEntry? Charge) item)
     {
+        // The settlement replaces the request's admission record (crash recovery) in the same transaction.
+        await _db.Prepared(c, tx, AdmissionsSql.Delete).Add("@request_id", item.Usage.RequestId)
+            .ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
         var insert = _db.Prepared(c, tx, UsageSql.InsertIfNew);
         UsageSql.Bind(insert, item.Usage);
         if (await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) == 0)

@@ -16,6 +16,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
     private readonly KeyHasher _hasher;
     private readonly TimeProvider _time;
     private readonly GroupCommitWriter<(UsageRecord Usage, LedgerEntry? Charge), bool> _settlements;
+    private readonly GroupCommitWriter<UsageRecord, bool> _admissions;
 
     private SqliteStore(SqliteDatabase db, KeyHasher hasher, TimeProvider time)
     {
@@ -23,6 +24,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
         _hasher = hasher;
         _time = time;
         _settlements = new(db, ApplySettlementAsync);
+        _admissions = new(db, ApplyAdmissionAsync);
     }
 
     /// <summary>How many transactions have committed settlements (<see cref="RecordUsageAsync"/>); concurrent
@@ -86,6 +88,26 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
                     $"{_db.Path} was created with another server secret ({ServerSecret.FileName} or {ServerSecret.EnvironmentVariable}); its keys would not resolve.");
         }, cancellationToken);
 
+    /// <summary>The store-health probe (<see cref="StoreHealth"/>): one small durable write, committed like a settlement.</summary>
+    public Task ProbeWriteAsync(CancellationToken cancellationToken) =>
+        _db.WriteAsync(async (c, tx) =>
+        {
+            var upsert = _db.Prepared(c, tx, StoreMetaSql.Upsert)
+                .Add("@name", StoreMetaSql.WriteProbe)
+                .Add("@value", _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>True for a failure of the store itself (a full disk, a lock held too long, an I/O error, a write that
+    /// did not finish in time) rather than of the input: such a write is answered 503, never 500.</summary>
+    public static bool IsUnavailable(Exception error) => error switch
+    {
+        SqliteException e => e.SqliteErrorCode is 5 or 6 or 7 or 8 or 10 or 13 or 14 or 15 or 26,
+        IOException or TimeoutException or ObjectDisposedException => true,
+        _ => false,
+    };
+
     /// <summary>Re-runs the migrations (a no-op on a current schema); returns how many were applied.</summary>
     internal Task<int> MigrateAsync(CancellationToken cancellationToken) => _db.MigrateAsync(_time, cancellationToken);
 
@@ -95,6 +117,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
         _receiptQueue.Writer.TryComplete();
         _receiptWriter?.Wait(TimeSpan.FromSeconds(30));
         _settlements.Dispose();
+        _admissions.Dispose();
         _db.Dispose();
     }
 

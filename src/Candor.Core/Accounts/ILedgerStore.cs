@@ -21,6 +21,12 @@ public interface ILedgerStore
     /// token that does not follow the client's disconnect, e.g. a timeout of its own.</summary>
     Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, CancellationToken cancellationToken);
 
+    /// <summary>Records durably that a request was admitted (its id, account, key, surface, models and prompt count from
+    /// <paramref name="admitted"/>), so that a crash before its settlement still leaves a usage record: the admission is
+    /// turned into an <see cref="UsageOutcome.Interrupted"/> record at the next start, and removed by the settlement.
+    /// Group-committed like settlements. Stores without crash recovery do nothing.</summary>
+    Task RecordAdmissionAsync(UsageRecord admitted, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>The account's balance in micro-USD, or null when the account does not exist.</summary>
     Task<long?> GetBalanceAsync(string accountId, CancellationToken cancellationToken);
 

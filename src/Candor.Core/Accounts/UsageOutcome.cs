@@ -14,4 +14,8 @@ public enum UsageOutcome
 
     /// <summary>The client went away.</summary>
     Cancelled,
+
+    /// <summary>Candor stopped (a crash, kill -9) while the request was in flight: recorded at the next start from the
+    /// request's admission record, with nothing charged (docs/fail-closed.md, "Crash").</summary>
+    Interrupted,
 }

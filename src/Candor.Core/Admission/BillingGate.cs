@@ -15,10 +15,8 @@ namespace Candor.Core.Admission;
 /// limits, reserves money before forwarding and settles durably after. Configuration keys never come here.</summary>
 public sealed class BillingGate(
     ApiKeyCache keys, RateLimiter limiter, PriceBook prices, TokenCounter counter, TokenEstimator estimator,
-    BillingBook book, ILedgerStore ledger, TimeProvider time, ILogger<BillingGate> logger)
+    BillingBook book, ILedgerStore ledger, TimeProvider time, ILogger<BillingGate> logger, StoreHealth? health = null)
 {
-    /// <summary>How long a settlement write may take; it does not follow the client's cancellation.</summary>
-    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The prices in force (the table changes when the operator sets a price; a request keeps the one it was admitted with).</summary>
     public PriceTable Prices => prices.Current;
@@ -69,6 +67,12 @@ public sealed class BillingGate(
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(route);
+        if (health?.CheckAdmission() is { } storeFailing)
+        {
+            // Fail closed: a request that could not be recorded is not admitted (docs/fail-closed.md).
+            return (null, storeFailing);
+        }
+
         if (CheckModel(key, request.Model) is { } forbidden)
         {
             return (null, forbidden);
@@ -124,6 +128,13 @@ public sealed class BillingGate(
         {
             UpstreamModel = firstUpstream,
         };
+        if (await RecordAdmissionAsync(meter).ConfigureAwait(false) is { } unrecorded)
+        {
+            book.Settle(reservation, 0);
+            decision.Lease!.Settle(0);
+            return (null, unrecorded);
+        }
+
         return (meter, null);
     }
 
@@ -166,9 +177,47 @@ public sealed class BillingGate(
         return decision.Allowed ? (decision, null) : (decision, RateLimiter.Refusal(decision));
     }
 
+    /// <summary>Records the admission durably (group-committed), so a crash before settlement still leaves a usage
+    /// record (<see cref="UsageOutcome.Interrupted"/>, at the next start). Null when stored; else the 503 the request
+    /// gets, fail closed: a request Candor could not record after a crash is not answered.</summary>
+    private async Task<RelayError?> RecordAdmissionAsync(RequestMeter meter)
+    {
+        var admitted = new UsageRecord
+        {
+            RequestId = meter.Context.RequestId,
+            AccountId = meter.Key.AccountId,
+            KeyId = meter.Key.Id,
+            CreatedAt = meter.StartedAt,
+            Surface = meter.Context.SurfaceName,
+            RequestedModel = meter.RequestedModel,
+            UpstreamModel = meter.UpstreamModel ?? meter.RequestedModel,
+            Outcome = UsageOutcome.Interrupted,
+            CountedInputTokens = meter.PromptCount,
+            BilledSource = BilledSource.None,
+            ChargeMicros = 0,
+            DurationMs = 0,
+        };
+        try
+        {
+            using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
+            await ledger.RecordAdmissionAsync(admitted, timeout.Token).WaitAsync(StoreHealth.WriteTimeout, time).ConfigureAwait(false);
+            return null;
+        }
+#pragma warning disable CA1031 // A failed write is a value: the request is refused with 503.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            logger.SettlementFailed(meter.Context.RequestId, e.GetType().Name);
+            health?.Failed("admission", e);
+            return StoreHealth.Unavailable();
+        }
+    }
+
     /// <summary>Settles a request: decides the billed figures, prices them, caps the charge at the reservation,
-    /// records usage and charge in one durable write (under its own timeout, not the client's), then frees the
-    /// reservation and refunds unused rate-limit tokens. Returns the charge in micros.</summary>
+    /// records usage and charge in one durable write (under its own timeout, <see cref="StoreHealth.WriteTimeout"/>, not
+    /// the client's), then frees the reservation and refunds unused rate-limit tokens. Returns the charge in micros;
+    /// <see cref="RequestMeter.Recorded"/> tells whether the write committed (when it did not, the caller withholds the
+    /// answer: docs/fail-closed.md).</summary>
     internal async Task<long> SettleAsync(RequestMeter meter, StreamOutcome outcome)
     {
         string upstream = meter.UpstreamModel ?? meter.RequestedModel;
@@ -223,15 +272,25 @@ public sealed class BillingGate(
         long recorded = 0;
         try
         {
-            using var timeout = new CancellationTokenSource(SettleTimeout);
-            await ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, timeout.Token).ConfigureAwait(false);
+            // Fail fast while the store is known to fail (its probe finds out when it works again).
+            if (health is { IsFailing: true })
+            {
+                return charge;
+            }
+
+            using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
+            await ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, timeout.Token)
+                .WaitAsync(StoreHealth.WriteTimeout, time).ConfigureAwait(false);
             recorded = charge;
+            meter.Recorded = true;
+            health?.Succeeded();
         }
-#pragma warning disable CA1031 // A failed write must not break the response; it is logged and the book re-reads the balance.
+#pragma warning disable CA1031 // A failed write is a value (meter.Recorded stays false): the relay withholds the answer; the book re-reads the balance.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             logger.SettlementFailed(meter.Context.RequestId, e.GetType().Name);
+            health?.Failed("settlement", e);
         }
         finally
         {

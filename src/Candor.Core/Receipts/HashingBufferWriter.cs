@@ -28,6 +28,13 @@ internal sealed class HashingBufferWriter(IBufferWriter<byte> inner) : IBufferWr
     /// <inheritdoc/>
     public Span<byte> GetSpan(int sizeHint = 0) => (_last = inner.GetMemory(sizeHint)).Span;
 
+    /// <summary>Hashes bytes the caller writes to the client itself, later (held back until the receipt is stored).</summary>
+    public void Hash(ReadOnlySpan<byte> bytes)
+    {
+        _hash.AppendData(bytes);
+        Length += bytes.Length;
+    }
+
     /// <summary>The SHA-256 of everything written so far (the hash keeps running).</summary>
     public byte[] CurrentHash() => _hash.GetCurrentHash();
 

@@ -167,6 +167,16 @@ public sealed class ReceiptDraft : IDisposable
     /// <summary>The writer for every byte sent to the client: it hashes as it passes them on.</summary>
     public IBufferWriter<byte> Output(IBufferWriter<byte> client) => _delivered ??= new HashingBufferWriter(client);
 
+    /// <summary>Hashes bytes held back from the client until the receipt is stored (the bytes that complete the
+    /// answer); the caller writes them to <paramref name="client"/> itself, past this hash, once the seal succeeded.</summary>
+    public void HashHeld(IBufferWriter<byte> client, ReadOnlySpan<byte> held)
+    {
+        if (!held.IsEmpty)
+        {
+            ((HashingBufferWriter)Output(client)).Hash(held);
+        }
+    }
+
     /// <summary>Notes an event from the upstream (ids, served model, usage).</summary>
     public void Observe(ChatEvent ev)
     {
@@ -243,6 +253,9 @@ public sealed class ReceiptDraft : IDisposable
 
     /// <summary>Bytes written for the client.</summary>
     internal long DeliveredBytes => _delivered?.Length ?? 0;
+
+    /// <summary>True once the sealed receipt is durably stored.</summary>
+    public bool Stored { get; internal set; }
 
     /// <summary>Marks the draft sealed; false when it already was.</summary>
     internal bool TrySeal() => Interlocked.Exchange(ref _sealed, 1) == 0;

@@ -28,8 +28,6 @@ public sealed class ReceiptService : IDisposable
     /// <summary>The receipt format version.</summary>
     public const int Version = 1;
 
-    private static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(30);
-
     /// <summary>How many owners' pseudonyms are cached before the cache starts over.</summary>
     private const int PseudonymCacheLimit = 100_000;
 
@@ -43,6 +41,7 @@ public sealed class ReceiptService : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ITransparencyLog? _log;
+    private readonly Admission.StoreHealth? _health;
     private readonly Channel<(string Id, byte[] Leaf)> _pending = Channel.CreateUnbounded<(string, byte[])>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Meter? _meter;
     private readonly Counter<long>? _signed;
@@ -61,9 +60,11 @@ public sealed class ReceiptService : IDisposable
     /// <param name="logger">The logger.</param>
     /// <param name="meterFactory">Metrics (optional).</param>
     /// <param name="log">The transparency log (optional until it is configured).</param>
+    /// <param name="health">The durable store's health, fed by every receipt write (with a data directory).</param>
     public ReceiptService(ReceiptSigner signer, IReceiptStore store, KeyHasher pseudonyms, TimeProvider time, ILogger<ReceiptService> logger,
-        IMeterFactory? meterFactory = null, ITransparencyLog? log = null)
+        IMeterFactory? meterFactory = null, ITransparencyLog? log = null, Admission.StoreHealth? health = null)
     {
+        _health = health;
         _signer = signer;
         _store = store;
         _pseudonyms = pseudonyms;
@@ -128,14 +129,21 @@ public sealed class ReceiptService : IDisposable
         return owner;
     }
 
-    /// <summary>Runs the audits, signs the receipt and stores it; once per request (later calls do nothing). Called
-    /// before the flush that completes the response, after settlement.</summary>
-    public async Task SealAsync(RelayContext context, string outcome, int status)
+    /// <summary>Runs the audits, signs the receipt and stores it; once per request (later calls return the first
+    /// seal's result). Called before the flush that completes the response, after settlement. True when the receipt
+    /// is stored (or there is none); false when it could not be made durable within
+    /// <see cref="Admission.StoreHealth.WriteTimeout"/>: the caller then withholds the answer (docs/fail-closed.md).</summary>
+    public async Task<bool> SealAsync(RelayContext context, string outcome, int status)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Receipt is not { } draft || !draft.TrySeal())
+        if (context.Receipt is not { } draft)
         {
-            return;
+            return true;
+        }
+
+        if (!draft.TrySeal())
+        {
+            return draft.Stored;
         }
 
         long started = Stopwatch.GetTimestamp();
@@ -160,25 +168,36 @@ public sealed class ReceiptService : IDisposable
         var now = _time.GetUtcNow();
         var body = Sign(draft, context, meter, charge, outcome, status, now);
         var stored = new StoredReceipt(draft.Id, draft.OwnerId, draft.AccountId, now, body, null);
+        if (_health is { IsFailing: true })
+        {
+            // Fail fast while the store is known to fail: the request does not wait for a write that cannot commit
+            // (the store's probe finds out when it works again).
+            return false;
+        }
+
         try
         {
             // The timer is armed only when the write did not complete at once (the memory store always does).
             var saving = _store.SaveAsync(stored, CancellationToken.None);
             if (!saving.IsCompleted)
             {
-                await saving.WaitAsync(StoreTimeout, _time).ConfigureAwait(false);
+                await saving.WaitAsync(Admission.StoreHealth.WriteTimeout, _time).ConfigureAwait(false);
             }
             else
             {
                 await saving.ConfigureAwait(false);
             }
+
+            draft.Stored = true;
+            _health?.Succeeded();
         }
-#pragma warning disable CA1031 // A failed write must not break the response; it is logged.
+#pragma warning disable CA1031 // A failed write is a value (false): the relay withholds the answer.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             _logger.ReceiptStoreFailed(draft.Id, e.GetType().Name);
-            return;
+            _health?.Failed("receipt", e);
+            return false;
         }
 
         if (_log is not null)
@@ -193,6 +212,8 @@ public sealed class ReceiptService : IDisposable
             _flags?.Add(1, new("flag", flag), new("channel", draft.Channel?.Id ?? "-"));
             _logger.AuditFlagRaised(draft.RequestId, draft.Channel?.Id ?? "-", flag, draft.Id);
         }
+
+        return true;
     }
 
     /// <summary>The transparency-log leaf of a signed receipt: SHA-256 of its bytes (32 bytes; no user content).</summary>

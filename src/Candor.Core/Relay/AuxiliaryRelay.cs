@@ -143,11 +143,11 @@ public sealed class AuxiliaryRelay(
         count ??= estimator.CountPrompt(request);
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
-        writeCount(count.Value, context.Output);
+        using var held = new Candor.Protocols.Buffers.PooledBufferWriter(256);
+        writeCount(count.Value, held);
 
-        // Token counting is free: nothing is settled; the receipt is stored before the flush.
-        await RelayReceipts.FinishAsync(context, receipts, StreamOutcome.Completed, ReceiptOutcome.Complete).ConfigureAwait(false);
-        await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+        // Token counting is free: nothing is settled; the answer is held until its receipt is stored.
+        await RelayReceipts.CompleteWholeAsync(context, surface, receipts, held.WrittenMemory, ReceiptOutcome.Complete).ConfigureAwait(false);
     }
 
     /// <summary>Relays an embeddings request to the first deployment that can embed. <paramref name="rawBody"/> (the
@@ -340,6 +340,13 @@ public sealed class AuxiliaryRelay(
                         }
 
                         long charge = await meter.SettleAsync(Candor.Core.Accounting.StreamOutcome.Completed).ConfigureAwait(false);
+                        if (!meter.Recorded)
+                        {
+                            // Fail closed: no answer without its usage record (docs/fail-closed.md).
+                            await RelayReceipts.WriteErrorAsync(context, surface, Candor.Core.Admission.StoreHealth.Unavailable(), receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
+                            return;
+                        }
+
                         http.Response.Headers[RelayHeaders.ChargeMicros] = charge.ToString(CultureInfo.InvariantCulture);
                     }
 
@@ -347,11 +354,11 @@ public sealed class AuxiliaryRelay(
                     http.Response.ContentType = "application/json";
                     http.Response.Headers[RelayHeaders.Channel] = channel.Settings.Id;
                     http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
-                    writeResponse(embeddings, context.Output);
+                    using var held = new Candor.Protocols.Buffers.PooledBufferWriter(16 * 1024);
+                    writeResponse(embeddings, held);
 
-                    // Settled above; the receipt (it hashes the body just written) is stored before the flush.
-                    await RelayReceipts.FinishAsync(context, receipts, StreamOutcome.Completed, ReceiptOutcome.Complete).ConfigureAwait(false);
-                    await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+                    // Settled above; the body is held until its receipt (which hashes it) is stored.
+                    await RelayReceipts.CompleteWholeAsync(context, surface, receipts, held.WrittenMemory, ReceiptOutcome.Complete).ConfigureAwait(false);
                     return;
                 }
             }

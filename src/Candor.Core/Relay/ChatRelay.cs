@@ -146,28 +146,27 @@ public sealed class ChatRelay(
     }
 
     /// <summary>Writes an error response; the receipt is sealed (after settlement) before the flush.</summary>
-    private async Task WriteErrorAsync(RelayContext context, Surface surface, RelayError error, string receiptOutcome)
-    {
-        if (ResponseWriter.WriteError(context.Http, surface, error, context.Output))
-        {
-            await FinishAsync(context, StreamOutcome.NotStarted, receiptOutcome).ConfigureAwait(false);
-            await ResponseWriter.FlushAsync(context.Http).ConfigureAwait(false);
-        }
-    }
+    private Task WriteErrorAsync(RelayContext context, Surface surface, RelayError error, string receiptOutcome) =>
+        RelayReceipts.WriteErrorAsync(context, surface, error, receipts, receiptOutcome);
 
-    /// <summary>Settles the request (once) and then seals its receipt (once): what must be durable before the
-    /// flush that completes the response.</summary>
-    private async Task FinishAsync(RelayContext context, StreamOutcome outcome, string? receiptOutcome = null)
+    /// <summary>Settles the request (once) and then seals its receipt (once), then writes <paramref name="held"/> (the
+    /// bytes that complete the answer): false, with nothing held written, when either could not be stored.</summary>
+    private Task<bool> FinishAsync(RelayContext context, StreamOutcome outcome, PooledBufferWriter? held = null) =>
+        RelayReceipts.CompleteAsync(context, receipts, held?.WrittenMemory ?? ReadOnlyMemory<byte>.Empty, outcome, ReceiptOutcomeOf(outcome));
+
+    /// <summary>Ends a stream whose settlement or receipt could not be stored: the surface's error event instead of
+    /// the bytes that complete the answer, or a 503 in its envelope when nothing has been sent yet.</summary>
+    private async Task FailCompletionAsync(RelayContext context, Surface surface, IChatClientEncoder encoder)
     {
-        if (context.Meter is { } meter)
+        var error = StoreHealth.Unavailable();
+        if (!context.Http.Response.HasStarted)
         {
-            await meter.SettleAsync(outcome).ConfigureAwait(false);
+            await WriteErrorAsync(context, surface, error, ReceiptOutcome.Failed).ConfigureAwait(false);
+            return;
         }
 
-        if (receipts is not null)
-        {
-            await receipts.SealAsync(context, receiptOutcome ?? ReceiptOutcomeOf(outcome), context.Http.Response.StatusCode).ConfigureAwait(false);
-        }
+        encoder.WriteStreamError(error, context.Output);
+        await ResponseWriter.FlushAsync(context.Http).ConfigureAwait(false);
     }
 
     private static string ReceiptOutcomeOf(StreamOutcome outcome) => outcome switch
@@ -335,12 +334,12 @@ public sealed class ChatRelay(
                 return AttemptOutcome.Failed(UpstreamErrors.Malformed("expected application/json"), UpstreamFailure.Malformed);
             }
 
-            return await WholeAsync(context, config, response, decoder, encoder, fast, settings, timer, sent, lease).ConfigureAwait(false);
+            return await WholeAsync(context, config, surface, response, decoder, encoder, fast, settings, timer, sent, lease).ConfigureAwait(false);
         }
     }
 
     private async Task<AttemptOutcome> WholeAsync(
-        RelayContext context, CandorConfig config, HttpResponseMessage response, IChatUpstreamDecoder decoder, IChatClientEncoder encoder,
+        RelayContext context, CandorConfig config, Surface surface, HttpResponseMessage response, IChatUpstreamDecoder decoder, IChatClientEncoder encoder,
         bool fast, ChannelSettings settings, CancellationTokenSource timer, long sent, DeploymentLease lease)
     {
         using var body = new PooledBufferWriter(16 * 1024);
@@ -402,6 +401,14 @@ public sealed class ChatRelay(
             }
 
             long charge = await meter.SettleAsync(StreamOutcome.Completed).ConfigureAwait(false);
+            if (!meter.Recorded)
+            {
+                // Fail closed: no answer without its usage record (docs/fail-closed.md).
+                SetRouteHeaders(http, context);
+                await WriteErrorAsync(context, surface, StoreHealth.Unavailable(), ReceiptOutcome.Failed).ConfigureAwait(false);
+                return AttemptOutcome.Done;
+            }
+
             http.Response.Headers[RelayHeaders.ChargeMicros] = charge.ToString(CultureInfo.InvariantCulture);
         }
 
@@ -415,18 +422,15 @@ public sealed class ChatRelay(
         }
 
         http.Response.Headers[RelayHeaders.Overhead] = context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture);
-        if (fast)
+        // The body is held until its receipt (which hashes it) is stored, like the usage record: nothing reaches the
+        // response before both are durable, so a failure can still be a clean 503.
+        using var encoded = fast ? null : new PooledBufferWriter(16 * 1024);
+        if (!fast)
         {
-            context.Output.Write(body.WrittenSpan);
-        }
-        else
-        {
-            encoder.WriteResponse(whole, context.Output);
+            encoder.WriteResponse(whole, encoded!);
         }
 
-        // The receipt (it hashes the body just written) is stored before the flush, like the usage record.
-        await FinishAsync(context, StreamOutcome.Completed).ConfigureAwait(false);
-        await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+        await RelayReceipts.CompleteWholeAsync(context, surface, receipts, (fast ? body : encoded!).WrittenMemory, ReceiptOutcome.Complete).ConfigureAwait(false);
         return AttemptOutcome.Done;
     }
 
@@ -509,21 +513,23 @@ public sealed class ChatRelay(
             http.Response.Headers[RelayHeaders.Overhead] = context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture);
             var pipe = http.Response.BodyWriter;
             var output = context.Output;
-            if (fast)
-            {
-                output.Write(pending.WrittenSpan);
-            }
 
-            // Only the events before the commit are held here: an open stream keeps no buffer of its own.
-            pending.Dispose();
-
+            // The bytes that complete the answer (the end marker, or Gemini's final chunk on its fast path) are held
+            // here until the usage record and the receipt are stored; a failure to store them ends the stream with the
+            // surface's error event instead (docs/fail-closed.md).
+            using var held = new PooledBufferWriter(256);
             var meter = context.Meter;
             if (meter is not null)
             {
                 meter.Accepted = true;
             }
 
-            finished |= Emit(events, encoder, output, fast, meter, context.Receipt, lease, restorer, finishedChoices, out var failedEarly);
+            finished |= Emit(events, encoder, !fast && endMarker ? held : output, fast, meter, context.Receipt, lease, restorer, finishedChoices, out var failedEarly);
+            bool completing = failedEarly is null && (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && AllFinished()));
+            Place(fast ? pending.WrittenSpan : default, completing, held, output);
+
+            // Only the events before the commit are held here: an open stream keeps no buffer of its own.
+            pending.Dispose();
             if (failedEarly is not null)
             {
                 lease.BrokeAfterStart(FailureClassifier.FromError(failedEarly));
@@ -532,10 +538,16 @@ public sealed class ChatRelay(
                 return AttemptOutcome.Done;
             }
 
-            if (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && AllFinished()))
+            if (completing)
             {
-                wroteEnd = WriteEnd(encoder, output, fast, endMarker);
-                await FinishAsync(context, StreamOutcome.Completed).ConfigureAwait(false);
+                wroteEnd = WriteEnd(encoder, held, fast, endMarker);
+                if (!await FinishAsync(context, StreamOutcome.Completed, held).ConfigureAwait(false))
+                {
+                    await FailCompletionAsync(context, surface, encoder).ConfigureAwait(false);
+                    return AttemptOutcome.Done;
+                }
+
+                held.Clear();
             }
 
             await pipe.FlushAsync(context.Aborted).ConfigureAwait(false);
@@ -560,18 +572,25 @@ public sealed class ChatRelay(
                     }
 
                     events.Clear();
-                    if (fast)
-                    {
-                        SseWriter.WriteEvent(output, e.EventType, e.Data.Span);
-                    }
-
                     if (!decoder.DecodeStreamEvent(e, events))
                     {
                         endMarker = ended = true;
                     }
 
-                    bool finishing = Emit(events, encoder, output, fast, meter, context.Receipt, lease, restorer, finishedChoices, out var failed);
+                    // The fast path writes the upstream's own bytes after decoding them (Emit writes nothing there), so
+                    // that the event completing the answer can be held.
+                    bool finishing = Emit(events, encoder, !fast && endMarker ? held : output, fast, meter, context.Receipt, lease, restorer, finishedChoices, out var failed);
                     finished |= finishing;
+                    bool completingNow = failed is null && (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && finishing && AllFinished()));
+                    if (fast)
+                    {
+                        SseWriter.WriteEvent(completingNow ? held : output, e.EventType, e.Data.Span);
+                    }
+                    else
+                    {
+                        Place(default, completingNow, held, output);
+                    }
+
                     if (failed is not null)
                     {
                         lease.BrokeAfterStart(FailureClassifier.FromError(failed));
@@ -581,13 +600,19 @@ public sealed class ChatRelay(
                         return AttemptOutcome.Done;
                     }
 
-                    // The event that completes the answer for the client is flushed only after settlement:
+                    // The event that completes the answer for the client is written only after settlement and seal:
                     // the end marker, or Gemini's final chunk on its fast path (Gemini has no end marker).
                     // The next flush (top of the loop, or after it) carries it.
-                    if (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && finishing && AllFinished()))
+                    if (completingNow)
                     {
-                        wroteEnd = WriteEnd(encoder, output, fast, endMarker);
-                        await FinishAsync(context, StreamOutcome.Completed).ConfigureAwait(false);
+                        wroteEnd = WriteEnd(encoder, held, fast, endMarker);
+                        if (!await FinishAsync(context, StreamOutcome.Completed, held).ConfigureAwait(false))
+                        {
+                            await FailCompletionAsync(context, surface, encoder).ConfigureAwait(false);
+                            return AttemptOutcome.Done;
+                        }
+
+                        held.Clear();
                     }
                 }
             }
@@ -625,10 +650,14 @@ public sealed class ChatRelay(
             {
                 if (!wroteEnd)
                 {
-                    WriteEnd(encoder, output, fast, true);
+                    WriteEnd(encoder, held, fast, true);
                 }
 
-                await FinishAsync(context, StreamOutcome.Completed).ConfigureAwait(false);
+                if (!await FinishAsync(context, StreamOutcome.Completed, held).ConfigureAwait(false))
+                {
+                    await FailCompletionAsync(context, surface, encoder).ConfigureAwait(false);
+                    return AttemptOutcome.Done;
+                }
             }
 
             await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
@@ -707,6 +736,26 @@ public sealed class ChatRelay(
         }
 
         return finished;
+    }
+
+    /// <summary>Routes a batch's bytes: held back when they complete the answer, else to the client. The translated path's
+    /// encoder already wrote into <paramref name="held"/> when the batch carried the end marker; a batch that turned out
+    /// not to complete the answer (the upstream reported a failure in it) goes to the client after all.</summary>
+    private static void Place(ReadOnlySpan<byte> raw, bool completing, PooledBufferWriter held, System.Buffers.IBufferWriter<byte> output)
+    {
+        if (completing)
+        {
+            held.Write(raw);
+            return;
+        }
+
+        if (held.WrittenCount > 0)
+        {
+            output.Write(held.WrittenSpan);
+            held.Clear();
+        }
+
+        output.Write(raw);
     }
 
     /// <summary>Writes the translated stream's end (the fast path relays the upstream's own end marker) before the

@@ -81,6 +81,10 @@ public sealed class RequestMeter
     /// <summary>The price applied at settlement; null when nothing was charged.</summary>
     public ModelPrice? Price { get; internal set; }
 
+    /// <summary>True once the settlement's usage record (and charge) committed; false before, and after a settlement
+    /// whose write failed (the answer is then withheld: docs/fail-closed.md).</summary>
+    public bool Recorded { get; internal set; }
+
     /// <summary>True once settled.</summary>
     public bool Settled => _settlement is not null;
 

@@ -51,5 +51,14 @@ internal static class AdminEndpoints
             // their messages carry no secrets.
             await AdminHttp.WriteErrorAsync(http, StatusCodes.Status400BadRequest, "invalid_request_error", e.Message, e.ParamName).ConfigureAwait(false);
         }
+        catch (Exception e) when (Candor.Storage.SqliteStore.IsUnavailable(e) && !http.Response.HasStarted)
+        {
+            // A write the store could not make durable (a full disk, a held lock) is a 503 in the admin envelope,
+            // never a bare 500; the operator is told once by the store's health (docs/fail-closed.md).
+            http.RequestServices.GetService<Candor.Core.Admission.StoreHealth>()?.Failed("admin", e);
+            http.Response.Headers.RetryAfter = Candor.Core.Admission.StoreHealth.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await AdminHttp.WriteErrorAsync(http, StatusCodes.Status503ServiceUnavailable, "store_unavailable",
+                "The store could not make this change durable (it is failing); nothing was changed. Retry later.").ConfigureAwait(false);
+        }
     };
 }

@@ -128,6 +128,7 @@ internal static class AdminJson
             UsageOutcome.Complete => "complete",
             UsageOutcome.Partial => "partial",
             UsageOutcome.Failed => "failed",
+            UsageOutcome.Interrupted => "interrupted",
             _ => "cancelled",
         });
         Number(w, "reported_input_tokens", u.ReportedInputTokens);

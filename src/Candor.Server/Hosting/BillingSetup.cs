@@ -23,6 +23,13 @@ internal static class BillingSetup
         }
 
         var result = await StoreBootstrap.InitializeAsync(directory, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+
+        // Crash recovery before the server listens: requests admitted by a process that died get their usage record.
+        int interrupted = await result.Store.RecoverInterruptedAsync(cancellationToken).ConfigureAwait(false);
+        if (interrupted > 0)
+        {
+            console?.WriteLine($"Recovered {interrupted} request(s) interrupted by the last stop: recorded as 'interrupted', nothing charged.");
+        }
         if (result.OperatorKey is { } created)
         {
             console?.WriteLine($"Operator key (shown once; keep it safe): {created.PlaintextKey}");
@@ -32,7 +39,7 @@ internal static class BillingSetup
     }
 
     /// <summary>Registers the store (as itself and its four interfaces), the key cache and its refresher, the
-    /// rate limiter, the prices, the token counter, the billing book and the gate.</summary>
+    /// rate limiter, the prices, the token counter, the billing book, the store's health (docs/fail-closed.md) and the gate.</summary>
     public static void AddBilling(IServiceCollection services, StoreBootstrapResult storage, CandorConfig config)
     {
         PriceBook prices;
@@ -59,6 +66,8 @@ internal static class BillingSetup
         services.AddSingleton(prices);
         services.TryAddSingleton<TokenCounter>();
         services.AddSingleton<BillingBook>();
+        services.AddSingleton(sp => new StoreHealth(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoreHealth>>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), store.ProbeWriteAsync));
         services.AddSingleton<BillingGate>();
         services.AddHostedService<KeyCacheRefresher>();
         services.AddHostedService(sp => new DataDirectoryWarning(storage, sp.GetRequiredService<ILogger<DataDirectoryWarning>>()));

@@ -28,7 +28,8 @@ internal static class ReceiptSetup
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ReceiptService>>(),
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
-            sp.GetService<ITransparencyLog>()));
+            sp.GetService<ITransparencyLog>(),
+            sp.GetService<StoreHealth>()));
         services.AddHostedService<LogAppender>();
     }
 

@@ -225,5 +225,17 @@ internal static class Migrations
                 since      BIGINT NOT NULL
             )
             """),
+        new(8, "admitted requests (crash recovery)", """
+            CREATE TABLE admitted_requests (
+                request_id           TEXT    PRIMARY KEY,
+                account_id           TEXT    NOT NULL,
+                key_id               TEXT    NOT NULL,
+                created_at           BIGINT  NOT NULL,
+                surface              TEXT    NOT NULL,
+                requested_model      TEXT    NOT NULL,
+                upstream_model       TEXT    NOT NULL,
+                counted_input_tokens INTEGER NOT NULL
+            )
+            """),
     ];
 }

@@ -29,15 +29,22 @@ internal sealed class SqliteDatabase : IDisposable
             Cache = SqliteCacheMode.Private,
             Pooling = true,
             ForeignKeys = true,
-            DefaultTimeout = 30,
+            // Microsoft.Data.Sqlite retries a busy statement until this timeout: bounded like busy_timeout below.
+            DefaultTimeout = (int)Candor.Core.Admission.StoreHealth.BusyTimeout.TotalSeconds,
         }.ToString();
     }
 
     public string Path { get; }
 
+    // A lock held by another process (a backup, an sqlite3 shell) makes a write wait this long, then fail: shorter
+    // than the wait of a request for its settlement or receipt (StoreHealth.WriteTimeout), so the request gets a clean
+    // failure instead of a write that commits after it gave up (docs/fail-closed.md).
+    private static readonly string BusyPragmas = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"PRAGMA synchronous = FULL; PRAGMA busy_timeout = {(int)Candor.Core.Admission.StoreHealth.BusyTimeout.TotalMilliseconds}; PRAGMA secure_delete = ON;");
+
     /// <summary>Opens a pooled connection with Candor's per-connection settings. SQLite-specific: synchronous=FULL
     /// makes every commit fsync the WAL, so a committed usage record survives a crash of the process or the
-    /// machine; busy_timeout makes a writer in another process wait instead of failing; secure_delete overwrites
+    /// machine; busy_timeout makes a writer in another process wait (a bounded time) instead of failing; secure_delete overwrites
     /// deleted content with zeros, so an erased history data key does not linger in free pages.</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -46,7 +53,7 @@ internal sealed class SqliteDatabase : IDisposable
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA secure_delete = ON;";
+            pragma.CommandText = BusyPragmas;
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }

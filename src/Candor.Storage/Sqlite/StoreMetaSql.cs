@@ -11,5 +11,10 @@ internal static class StoreMetaSql
 
     public const string InsertIfMissing = "INSERT INTO store_meta (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING";
 
+    /// <summary>The row the store-health probe rewrites: a small durable write that shows the store takes writes.</summary>
+    public const string WriteProbe = "write_probe";
+
+    public const string Upsert = "INSERT INTO store_meta (name, value) VALUES (@name, @value) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+
     public const string Select = "SELECT value FROM store_meta WHERE name = @name";
 }

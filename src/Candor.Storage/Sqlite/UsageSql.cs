@@ -91,6 +91,7 @@ internal static class UsageSql
         UsageOutcome.Partial => "partial",
         UsageOutcome.Failed => "failed",
         UsageOutcome.Cancelled => "cancelled",
+        UsageOutcome.Interrupted => "interrupted",
         _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
     };
 
@@ -100,6 +101,7 @@ internal static class UsageSql
         "partial" => UsageOutcome.Partial,
         "failed" => UsageOutcome.Failed,
         "cancelled" => UsageOutcome.Cancelled,
+        "interrupted" => UsageOutcome.Interrupted,
         _ => throw new InvalidDataException($"Unknown outcome '{name}'."),
     };
 

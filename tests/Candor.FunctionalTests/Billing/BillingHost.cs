@@ -36,6 +36,12 @@ public class BillingHost : IAsyncLifetime
 
     public StringWriter Console { get; } = new();
 
+    /// <summary>Runs with the data directory's path before the server starts (a test mounts a small filesystem there).</summary>
+    public Action<string>? BeforeStart { get; init; }
+
+    /// <summary>Runs with the data directory's path after the server stopped, before the directory is deleted.</summary>
+    public Action<string>? AfterStop { get; init; }
+
     /// <summary>The data directory of the running server.</summary>
     public string DataDirectory => Path.Combine(_dir!, "data");
 
@@ -81,6 +87,7 @@ public class BillingHost : IAsyncLifetime
             keys:
               - { name: config, key_env: CLIENT_KEY }
             """);
+        BeforeStart?.Invoke(DataDirectory);
         _app = await CandorServer.BuildAsync(new ServeOptions
         {
             ConfigPath = config,
@@ -136,6 +143,7 @@ public class BillingHost : IAsyncLifetime
         await Emulator.DisposeAsync();
         if (_dir is not null)
         {
+            AfterStop?.Invoke(DataDirectory);
             Directory.Delete(_dir, recursive: true);
         }
     }

@@ -105,6 +105,7 @@ public sealed class CrashTests : IAsyncLifetime
         client.DefaultRequestHeaders.Authorization = new("Bearer", key);
         var completed = new System.Collections.Concurrent.ConcurrentBag<string>();
         var receipts = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var admitted = new System.Collections.Concurrent.ConcurrentBag<string>();
         var candor = StartCandor(config, port);
         try
         {
@@ -130,6 +131,8 @@ public sealed class CrashTests : IAsyncLifetime
                         {
                             continue;
                         }
+
+                        admitted.Add(id);
 
                         if (stream)
                         {
@@ -216,6 +219,27 @@ public sealed class CrashTests : IAsyncLifetime
             }
         }
 
+        // Every admitted request that did not complete (a stream cut by the kill) has a usage record too: recorded
+        // 'interrupted' with no charge at the restart, from its admission record (docs/fail-closed.md, "Crash").
+        var partial = admitted.Except(completed).ToList();
+        int interrupted = 0, unrecorded = 0;
+        foreach (var id in partial)
+        {
+            var usage = await ledger.GetUsageAsync(accountId, id, ct);
+            if (usage is null)
+            {
+                unrecorded++;
+            }
+            else if (usage.Outcome == UsageOutcome.Interrupted)
+            {
+                Assert.Equal(0, usage.ChargeMicros);
+                interrupted++;
+            }
+        }
+
+        Assert.NotEmpty(partial);
+        Assert.Equal(0, unrecorded);
+        Assert.True(interrupted > 0, $"{partial.Count} partial answers, none recorded as interrupted");
         Assert.True(completed.Count >= 150);
         Assert.Equal(0, missing);
         Assert.Equal(0, missingReceipts);

@@ -1,0 +1,166 @@
+using System.Diagnostics.Metrics;
+using Candor.Protocols.Canonical;
+using Microsoft.Extensions.Logging;
+
+namespace Candor.Core.Admission;
+
+/// <summary>Whether the durable store (usage records, charges, receipts) is taking writes, fed by the outcome of
+/// every durable write. One failed write marks it failing: new requests of stored keys are then refused (503 with
+/// Retry-After, <see cref="CheckAdmission"/>) instead of being answered without their usage record or receipt. While
+/// failing, a probe write runs every <see cref="ProbeInterval"/>; the first that commits (or any real write that
+/// commits) marks it healthy again. The operator is told by a log event on each change and by the
+/// <c>candor.store.failing</c> gauge and <c>candor.store.write_failures</c> counter (docs/fail-closed.md).</summary>
+public sealed class StoreHealth : IDisposable
+{
+    /// <summary>How long a request waits for its settlement or its receipt to become durable. The SQLite busy timeout
+    /// is shorter (<see cref="BusyTimeout"/>), so a write lock held by another process fails the write cleanly before
+    /// the caller gives up.</summary>
+    public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a SQLite write waits for a lock held by another process before it fails.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(4);
+
+    /// <summary>How often a failing store is probed.</summary>
+    public static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>The Retry-After given to refused requests, in seconds.</summary>
+    public const int RetryAfterSeconds = 5;
+
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Func<CancellationToken, Task>? _probe;
+    private readonly Meter? _meter;
+    private readonly Counter<long>? _failures;
+    private readonly Lock _gate = new();
+    private ITimer? _timer;
+    private int _failing;
+    private int _probing;
+    private bool _disposed;
+
+    /// <param name="time">The clock of the probe timer.</param>
+    /// <param name="logger">Where changes of state are logged.</param>
+    /// <param name="meterFactory">Metrics (optional).</param>
+    /// <param name="probe">A small durable write that shows the store takes writes again; without one only real
+    /// writes (a request of a configuration key, an admin write) can mark it healthy.</param>
+    public StoreHealth(TimeProvider time, ILogger<StoreHealth> logger, IMeterFactory? meterFactory = null, Func<CancellationToken, Task>? probe = null)
+    {
+        _time = time;
+        _logger = logger;
+        _probe = probe;
+        if (meterFactory is not null)
+        {
+            _meter = meterFactory.Create("Candor.Store");
+            _failures = _meter.CreateCounter<long>("candor.store.write_failures", description: "Durable writes (settlements, receipts, probes) that failed, by operation");
+            _meter.CreateObservableGauge("candor.store.failing", () => Volatile.Read(ref _failing), description: "1 while the store refuses writes and stored keys are refused, else 0");
+        }
+    }
+
+    /// <summary>True while the last durable write failed.</summary>
+    public bool IsFailing => Volatile.Read(ref _failing) != 0;
+
+    /// <summary>The error a request gets while the store is failing, or when its own settlement or receipt could not
+    /// be stored: 503 with Retry-After, in the surface's envelope.</summary>
+    public static RelayError Unavailable() =>
+        new(RelayStage.Admission, RelayErrorKind.Overloaded, 503,
+            "Candor cannot record usage and receipts right now (its store is failing), so it does not answer; retry later.")
+        { RetryAfterSeconds = RetryAfterSeconds, Code = "store_unavailable" };
+
+    /// <summary>Refuses a request that needs the store while it is failing; null when the store is healthy.</summary>
+    public RelayError? CheckAdmission() => IsFailing ? Unavailable() : null;
+
+    /// <summary>Notes a durable write that committed: the store is healthy.</summary>
+    public void Succeeded()
+    {
+        if (Volatile.Read(ref _failing) == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_failing == 0)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _failing, 0);
+            _timer?.Dispose();
+            _timer = null;
+        }
+
+        _logger.StoreRecovered();
+    }
+
+    /// <summary>Notes a durable write that failed (<paramref name="operation"/>: settlement, receipt, probe, admin).</summary>
+    public void Failed(string operation, Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (_failures is { Enabled: true } failures)
+        {
+            failures.Add(1, new KeyValuePair<string, object?>("operation", operation));
+        }
+
+        lock (_gate)
+        {
+            if (_failing != 0 || _disposed)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _failing, 1);
+            if (_probe is not null)
+            {
+                _timer = _time.CreateTimer(static s => ((StoreHealth)s!).StartProbe(), this, ProbeInterval, ProbeInterval);
+            }
+        }
+
+        _logger.StoreFailing(operation, error.GetType().Name);
+    }
+
+    /// <summary>Runs one probe unless one is already running.</summary>
+    private void StartProbe()
+    {
+        if (Interlocked.Exchange(ref _probing, 1) == 0)
+        {
+            _ = ProbeAsync();
+        }
+    }
+
+    private async Task ProbeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(WriteTimeout, _time);
+            await _probe!(timeout.Token).WaitAsync(WriteTimeout, _time).ConfigureAwait(false);
+            Succeeded();
+        }
+#pragma warning disable CA1031 // A failed probe only means the store still fails.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            if (_failures is { Enabled: true } failures)
+            {
+                failures.Add(1, new KeyValuePair<string, object?>("operation", "probe"));
+            }
+
+            _logger.StoreProbeFailed(e.GetType().Name);
+        }
+        finally
+        {
+            Volatile.Write(ref _probing, 0);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _timer?.Dispose();
+            _timer = null;
+        }
+
+        _meter?.Dispose();
+    }
+}
