@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
 
 namespace Candor.Protocols.Anthropic;
 
@@ -77,6 +78,11 @@ public static class AnthropicRequestDecoder
             catch (JsonException)
             {
                 error = RelayError.BadRequest("The request body nests too deeply.");
+                return false;
+            }
+            catch (InvalidOperationException) when (InvalidText.IsCause(body))
+            {
+                error = InvalidText.Error;
                 return false;
             }
         }

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
 
 namespace Candor.Protocols.Gemini;
 
@@ -43,6 +44,11 @@ public static class GeminiRequestDecoder
             catch (DecodeFailure f)
             {
                 error = f.Error;
+                return false;
+            }
+            catch (InvalidOperationException) when (InvalidText.IsCause(body))
+            {
+                error = InvalidText.Error;
                 return false;
             }
         }
@@ -92,6 +98,11 @@ public static class GeminiRequestDecoder
             catch (DecodeFailure f)
             {
                 error = f.Error;
+                return false;
+            }
+            catch (InvalidOperationException) when (InvalidText.IsCause(body))
+            {
+                error = InvalidText.Error;
                 return false;
             }
         }

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
 
 namespace Candor.Protocols.OpenAI;
 
@@ -11,6 +12,20 @@ public static class OpenAIChatRequestDecoder
 {
     /// <summary>Decodes the body. On failure returns a 400 <see cref="RelayError"/> with <c>param</c> set.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        try
+        {
+            return TryDecodeCore(body, out request, out error);
+        }
+        catch (InvalidOperationException) when (InvalidText.IsCause(body))
+        {
+            request = null;
+            error = InvalidText.Error;
+            return false;
+        }
+    }
+
+    private static bool TryDecodeCore(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
         request = null;
         JsonDocument? doc = null;

@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
 
 namespace Candor.Protocols.OpenAI;
 
@@ -14,6 +15,20 @@ public static class OpenAIEmbeddingsCodec
 {
     /// <summary>Decodes a client's embeddings request; a 400 error on failure.</summary>
     public static bool TryDecodeRequest(ReadOnlySpan<byte> body, [NotNullWhen(true)] out EmbeddingRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        try
+        {
+            return TryDecodeRequestCore(body, out request, out error);
+        }
+        catch (InvalidOperationException) when (InvalidText.IsCause(body))
+        {
+            request = null;
+            error = InvalidText.Error;
+            return false;
+        }
+    }
+
+    private static bool TryDecodeRequestCore(ReadOnlySpan<byte> body, [NotNullWhen(true)] out EmbeddingRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
         request = null;
         JsonDocument? doc = null;

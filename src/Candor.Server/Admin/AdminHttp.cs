@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Candor.Core.Accounts;
+using Candor.Protocols.Codecs;
 
 namespace Candor.Server.Admin;
 
@@ -128,6 +129,13 @@ internal static class AdminHttp
             catch (JsonException)
             {
                 throw new AdminInputException("body", "The request body is not valid JSON.");
+            }
+
+            if (InvalidText.IsCause(buffer.AsSpan(0, length)))
+            {
+                // Admin bodies are small: one walk here spares every field reader a text check.
+                document.Dispose();
+                throw new AdminInputException("body", InvalidText.Error.Message);
             }
 
             if (document.RootElement.ValueKind != JsonValueKind.Object)

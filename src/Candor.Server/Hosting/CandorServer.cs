@@ -124,6 +124,7 @@ public static class CandorServer
         options.ConfigureServices?.Invoke(services);
         var app = builder.Build();
         app.UseContentSafeExceptions();
+        app.UseUnknownRoutes();
         app.MapGet("/healthz", static () => Results.Text("ok"));
         app.MapPrivacy();
         app.MapOpenAI();

@@ -26,6 +26,8 @@ public sealed class BillingHost : IAsyncLifetime
 
     public SqliteStore Store => _app!.Services.GetRequiredService<SqliteStore>();
 
+    public IServiceProvider Services => _app!.Services;
+
     public PriceTable Prices => _app!.Services.GetRequiredService<PriceBook>().Current;
 
     public StringWriter Console { get; } = new();

@@ -1,0 +1,110 @@
+using System.Text;
+using Candor.Core.Relay;
+using Candor.Protocols.Anthropic;
+using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
+using Candor.Protocols.Gemini;
+using Candor.Protocols.OpenAI;
+
+namespace Candor.UnitTests.Core;
+
+/// <summary>Bodies whose strings are not text (invalid UTF-8, lone surrogate escapes) are refused with a 400 by every
+/// decoder entry point, and header values made from upstream data are always valid for Kestrel.</summary>
+public sealed class InvalidTextTests
+{
+    private delegate bool Decode(ReadOnlySpan<byte> body, out RelayError? error);
+
+    private static readonly Dictionary<string, Decode> Decoders = new()
+    {
+        ["openai-chat"] = static (ReadOnlySpan<byte> b, out RelayError? e) => OpenAIChatRequestDecoder.TryDecode(b, out _, out e),
+        ["openai-embeddings"] = static (ReadOnlySpan<byte> b, out RelayError? e) => OpenAIEmbeddingsCodec.TryDecodeRequest(b, out _, out e),
+        ["anthropic"] = static (ReadOnlySpan<byte> b, out RelayError? e) => AnthropicRequestDecoder.TryDecode(b, out _, out e),
+        ["anthropic-count"] = static (ReadOnlySpan<byte> b, out RelayError? e) => AnthropicRequestDecoder.TryDecodeCountTokens(b, out _, out e),
+        ["gemini"] = static (ReadOnlySpan<byte> b, out RelayError? e) => GeminiRequestDecoder.TryDecode(b, "m", stream: false, out _, out e),
+        ["gemini-count"] = static (ReadOnlySpan<byte> b, out RelayError? e) => GeminiRequestDecoder.TryDecodeCountTokens(b, "m", out _, out e),
+    };
+
+    private static string Body(string decoder, string text) => decoder switch
+    {
+        "openai-chat" => $$"""{"model":"m","messages":[{"role":"user","content":"{{text}}"}]}""",
+        "openai-embeddings" => $$"""{"model":"m","input":"{{text}}"}""",
+        "anthropic" or "anthropic-count" => $$"""{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"{{text}}"}]}""",
+        _ => $$"""{"contents":[{"role":"user","parts":[{"text":"{{text}}"}]}]}""",
+    };
+
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string decoder in Decoders.Keys)
+        {
+            data.Add(decoder, "lone-high");
+            data.Add(decoder, "lone-low");
+            data.Add(decoder, "invalid-utf8");
+            data.Add(decoder, "encoded-surrogate");
+            data.Add(decoder, "name");
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void TextThatIsNotUnicode_IsA400(string decoder, string kind)
+    {
+        byte[] body = kind switch
+        {
+            "lone-high" => Encoding.UTF8.GetBytes(Body(decoder, "a\\ud800b")),
+            "lone-low" => Encoding.UTF8.GetBytes(Body(decoder, "\\udc00")),
+            "invalid-utf8" => Splice(Body(decoder, "@"), [0xC3, 0x28]),
+            "encoded-surrogate" => Splice(Body(decoder, "@"), [0xED, 0xA0, 0x80]),
+            _ => Encoding.UTF8.GetBytes(Body(decoder, "x").Replace("\"model\"", "\"\\ud800\"", StringComparison.Ordinal)
+                .Replace("\"contents\"", "\"\\ud800\":1,\"contents\"", StringComparison.Ordinal)),
+        };
+
+        Assert.False(Decoders[decoder](body, out var error));
+        Assert.Equal(400, error!.StatusCode);
+        Assert.Same(InvalidText.Error, error);
+    }
+
+    [Fact]
+    public void ValidEscapes_AreNotMistakenForInvalidText()
+    {
+        Assert.False(InvalidText.IsCause("""{"a":"\ud83d\ude00 caf\u00e9 \\ud800","b":["\n"]}"""u8));
+        Assert.True(InvalidText.IsCause("""{"a":{"b":["\udfff"]}}"""u8));
+    }
+
+    [Theory]
+    [InlineData("gpt-4o-mini", "gpt-4o-mini")]
+    [InlineData("gpt-4o-mini-cafe\u0301", "gpt-4o-mini-cafe%CC%81")]
+    [InlineData("a\u0000b", "a%00b")]
+    [InlineData("a\r\nb c", "a%0D%0Ab%20c")]
+    [InlineData("100%", "100%25")]
+    [InlineData("\ud83d\ude00", "%F0%9F%98%80")]
+    public void HeaderValuesFromUpstream_AreVisibleAscii(string value, string expected)
+    {
+        string encoded = RelayHeaders.Encode(value);
+        Assert.Equal(expected, encoded);
+        Assert.All(encoded, static c => Assert.InRange(c, '!', '~'));
+    }
+
+    [Fact]
+    public void LoneSurrogateInHeaderValue_IsEncodedAsReplacementCharacter()
+    {
+        // Built at run time: a lone surrogate in an attribute argument does not survive compilation.
+        Assert.Equal("x%EF%BF%BDy%EF%BF%BD", RelayHeaders.Encode("x" + (char)0xD800 + "y" + (char)0xDC00));
+    }
+
+    [Fact]
+    public void PlainHeaderValue_IsReturnedWithoutCopy()
+    {
+        string value = "claude-sonnet-4-5@2025";
+        Assert.Same(value, RelayHeaders.Encode(value));
+    }
+
+    private static byte[] Splice(string json, byte[] bytes)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(json);
+        int at = Array.IndexOf(utf8, (byte)'@');
+        return [.. utf8[..at], .. bytes, .. utf8[(at + 1)..]];
+    }
+}
