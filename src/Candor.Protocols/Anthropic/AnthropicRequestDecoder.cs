@@ -44,6 +44,12 @@ public static class AnthropicRequestDecoder
     private static bool TryDecodeCore(ReadOnlySpan<byte> body, bool requireMaxTokens, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
         request = null;
+        if (!InvalidText.IsText(body))
+        {
+            error = InvalidText.Error;
+            return false;
+        }
+
         JsonDocument doc;
         try
         {
@@ -78,11 +84,6 @@ public static class AnthropicRequestDecoder
             catch (JsonException)
             {
                 error = RelayError.BadRequest("The request body nests too deeply.");
-                return false;
-            }
-            catch (InvalidOperationException) when (InvalidText.IsCause(body))
-            {
-                error = InvalidText.Error;
                 return false;
             }
         }
@@ -681,7 +682,7 @@ public static class AnthropicRequestDecoder
     }
 
     private static double RequireNumber(JsonElement v, string field) =>
-        v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Bad($"{field}: must be a number.", field);
+        v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble()) ? v.GetDouble() : throw Bad($"{field}: must be a number.", field);
 
     private static string ParamOf(string path)
     {

@@ -46,11 +46,6 @@ public static class GeminiRequestDecoder
                 error = f.Error;
                 return false;
             }
-            catch (InvalidOperationException) when (InvalidText.IsCause(body))
-            {
-                error = InvalidText.Error;
-                return false;
-            }
         }
     }
 
@@ -100,11 +95,6 @@ public static class GeminiRequestDecoder
                 error = f.Error;
                 return false;
             }
-            catch (InvalidOperationException) when (InvalidText.IsCause(body))
-            {
-                error = InvalidText.Error;
-                return false;
-            }
         }
     }
 
@@ -112,6 +102,12 @@ public static class GeminiRequestDecoder
     {
         doc = null;
         error = null;
+        if (!InvalidText.IsText(body))
+        {
+            error = InvalidText.Error;
+            return false;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(body);
@@ -712,7 +708,7 @@ public static class GeminiRequestDecoder
     }
 
     private static double Number(JsonElement v, string path) =>
-        v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Fail("The value must be a number.", path);
+        v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble()) ? v.GetDouble() : throw Fail("The value must be a number.", path);
 
     private static int Int(JsonElement v, string path) =>
         v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw Fail("The value must be an integer.", path);

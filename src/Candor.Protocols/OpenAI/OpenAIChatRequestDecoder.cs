@@ -13,21 +13,13 @@ public static class OpenAIChatRequestDecoder
     /// <summary>Decodes the body. On failure returns a 400 <see cref="RelayError"/> with <c>param</c> set.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
-        try
+        request = null;
+        if (!InvalidText.IsText(body))
         {
-            return TryDecodeCore(body, out request, out error);
-        }
-        catch (InvalidOperationException) when (InvalidText.IsCause(body))
-        {
-            request = null;
             error = InvalidText.Error;
             return false;
         }
-    }
 
-    private static bool TryDecodeCore(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
-    {
-        request = null;
         JsonDocument? doc = null;
         try
         {
@@ -693,7 +685,7 @@ public static class OpenAIChatRequestDecoder
                 var fn = v;
                 if (param == "tool_choice")
                 {
-                    if (!v.TryGetProperty("type", out var type) || !type.ValueEquals("function"u8))
+                    if (!v.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || !type.ValueEquals("function"u8))
                     {
                         return BadValue($"{param}.type", "'function'");
                     }
@@ -891,7 +883,8 @@ public static class OpenAIChatRequestDecoder
             return null;
         }
 
-        if (v.ValueKind == JsonValueKind.Number)
+        // 1e400 reads as infinity, which no encoder can write.
+        if (v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble()))
         {
             value = v.GetDouble();
             return null;

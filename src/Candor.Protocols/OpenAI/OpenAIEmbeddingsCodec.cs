@@ -16,21 +16,13 @@ public static class OpenAIEmbeddingsCodec
     /// <summary>Decodes a client's embeddings request; a 400 error on failure.</summary>
     public static bool TryDecodeRequest(ReadOnlySpan<byte> body, [NotNullWhen(true)] out EmbeddingRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
-        try
+        request = null;
+        if (!InvalidText.IsText(body))
         {
-            return TryDecodeRequestCore(body, out request, out error);
-        }
-        catch (InvalidOperationException) when (InvalidText.IsCause(body))
-        {
-            request = null;
             error = InvalidText.Error;
             return false;
         }
-    }
 
-    private static bool TryDecodeRequestCore(ReadOnlySpan<byte> body, [NotNullWhen(true)] out EmbeddingRequest? request, [NotNullWhen(false)] out RelayError? error)
-    {
-        request = null;
         JsonDocument? doc = null;
         try
         {

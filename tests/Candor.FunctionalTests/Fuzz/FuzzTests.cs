@@ -34,7 +34,7 @@ public sealed class FuzzTests(BillingHost host) : IClassFixture<BillingHost>
     [InlineData("admin")]
     public async Task GeneratedBodies_NeverGetA5xx_AndErrorsComeInTheEnvelope_AndNothingLeaks(string surface)
     {
-        var ct = Json.Timeout(600);
+        var ct = Json.Timeout(120 + (Count / 50));
         var account = await host.CreateAccountAsync(1_000_000_000_000, ct);
         var limits = new ApiKeyLimits { ConcurrencyLimit = Concurrency };
         var key = await host.CreateKeyAsync(account.Id, limits, ct);
@@ -106,7 +106,7 @@ public sealed class FuzzTests(BillingHost host) : IClassFixture<BillingHost>
                 return random.Next(5) switch
                 {
                     0 => ("POST", "/v1/embeddings", """{"model":"m-embed","input":["a b","c"],"encoding_format":"float","dimensions":8,"user":"u"}"""),
-                    1 => ("POST", "/v1/chat/completions", """{"model":"MODEL","messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo=","detail":"low"}}]},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}],"max_tokens":16,"stream":STREAM"""),
+                    1 => ("POST", "/v1/chat/completions", """{"model":"MODEL","messages":[{"role":"user","content":[{"type":"text","text":"hi"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo=","detail":"low"}}]},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}],"max_tokens":16,"stream":STREAM}"""),
                     _ => ("POST", "/v1/chat/completions", """{"model":"MODEL","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi there"}],"max_tokens":16,"temperature":0.5,"top_p":0.9,"stream":STREAM,"stream_options":{"include_usage":true},"tools":[{"type":"function","function":{"name":"f","description":"d","parameters":{"type":"object","properties":{"a":{"type":"string"}}}}}],"tool_choice":"auto","response_format":{"type":"text"},"n":1,"stop":["zz"],"seed":3,"logprobs":false,"user":"u","metadata":{"k":"v"}}"""),
                 };
             case "anthropic":
@@ -156,7 +156,15 @@ public sealed class FuzzTests(BillingHost host) : IClassFixture<BillingHost>
         }
     }
 
-    private static string Show(byte[] bytes) => bytes.Length <= 300
-        ? Convert.ToHexString(bytes) is var hex && bytes.All(static b => b is >= 0x20 and < 0x7F) ? System.Text.Encoding.ASCII.GetString(bytes) : hex
-        : $"{bytes.Length} bytes";
+    /// <summary>The body as text, bytes outside printable ASCII as \xNN, cut at 1,500 bytes.</summary>
+    private static string Show(byte[] bytes)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (byte b in bytes.Take(1500))
+        {
+            text.Append(b is >= 0x20 and < 0x7F and not (byte)'\\' ? ((char)b).ToString() : "\\x" + b.ToString("X2", CultureInfo.InvariantCulture));
+        }
+
+        return bytes.Length > 1500 ? text.Append($"… ({bytes.Length} bytes)").ToString() : text.ToString();
+    }
 }

@@ -66,12 +66,22 @@ public sealed class InvalidTextTests
         Assert.Same(InvalidText.Error, error);
     }
 
-    [Fact]
-    public void ValidEscapes_AreNotMistakenForInvalidText()
-    {
-        Assert.False(InvalidText.IsCause("""{"a":"\ud83d\ude00 caf\u00e9 \\ud800","b":["\n"]}"""u8));
-        Assert.True(InvalidText.IsCause("""{"a":{"b":["\udfff"]}}"""u8));
-    }
+    [Theory]
+    [InlineData("""{"a":"\ud83d\ude00 caf\u00e9 \\ud800 \\\ud83D\uDE00","b":["\n\\"],"\u00e9":"\uD800\uDC00"}""")]
+    [InlineData("""{"a":"\\"}""")]
+    [InlineData("""{"a":"\u12""")]
+    [InlineData("""{"a":"x\""")]
+    public void ValidTextAndPairedEscapes_AreText(string json) => Assert.True(InvalidText.IsText(Encoding.UTF8.GetBytes(json)));
+
+    [Theory]
+    [InlineData("""{"a":{"b":["\udfff"]}}""")]
+    [InlineData("""{"a":"\ud800"}""")]
+    [InlineData("""{"a":"\uD800\u0041"}""")]
+    [InlineData("""{"a":"\ud800\ud800"}""")]
+    [InlineData("""{"a":"\\\ud800"}""")]
+    [InlineData("""{"\udc00":1}""")]
+    [InlineData("""{"a":"\ud800""")]
+    public void LoneSurrogateEscapes_AreNotText(string json) => Assert.False(InvalidText.IsText(Encoding.UTF8.GetBytes(json)));
 
     [Theory]
     [InlineData("gpt-4o-mini", "gpt-4o-mini")]
