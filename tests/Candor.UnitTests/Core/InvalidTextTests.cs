@@ -1,10 +1,13 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Json;
 using Candor.Core.Relay;
 using Candor.Protocols.Anthropic;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
 using Candor.Protocols.Gemini;
 using Candor.Protocols.OpenAI;
+using Candor.Protocols.Sse;
 
 namespace Candor.UnitTests.Core;
 
@@ -109,6 +112,39 @@ public sealed class InvalidTextTests
     {
         string value = "claude-sonnet-4-5@2025";
         Assert.Same(value, RelayHeaders.Encode(value));
+    }
+
+    [Fact]
+    public void UpstreamAnswerWithLoneSurrogateOrInvalidUtf8_IsMalformedNotACrash()
+    {
+        var openai = Encoding.UTF8.GetBytes("""{"id":"chatcmpl-\ud800","object":"chat.completion","model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}""");
+        var anthropic = Encoding.UTF8.GetBytes("""{"id":"msg_\udc00","type":"message","role":"assistant","model":"claude","content":[{"type":"text","text":"hi"}],"stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}""");
+        var gemini = Splice("""{"candidates":[{"content":{"role":"model","parts":[{"text":"hi"}]},"finishReason":"STOP","index":0}],"modelVersion":"gem@","responseId":"r"}""", [0xC3, 0x28]);
+        Assert.ThrowsAny<JsonException>(() => new OpenAIChatUpstreamDecoder().DecodeResponse(openai, []));
+        Assert.ThrowsAny<JsonException>(() => new AnthropicUpstreamDecoder().DecodeResponse(anthropic, []));
+        Assert.ThrowsAny<JsonException>(() => new GeminiUpstreamDecoder().DecodeResponse(gemini, []));
+        var chunk = Encoding.UTF8.GetBytes("""{"id":"c\ud800","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"x"}}]}""");
+        Assert.ThrowsAny<JsonException>(() => new OpenAIChatUpstreamDecoder().DecodeStreamEvent(new SseEvent(null, chunk, null), []));
+    }
+
+    [Fact]
+    public void ClientEncoders_WriteLoneSurrogatesInIdAndModel_WithoutThrowing()
+    {
+        string lone = "resp-" + (char)0xD800;
+        var response = new ChatResponse { Id = lone, Model = "gpt-4o-mini-cafe\u0301" + (char)0xDC00 };
+        var request = new ChatRequest { Model = "m" };
+        foreach (Action<IBufferWriter<byte>> write in new Action<IBufferWriter<byte>>[]
+        {
+            o => new OpenAIChatClientEncoder(request).WriteResponse(response, o),
+            o => new AnthropicClientEncoder(request).WriteResponse(response, o),
+            o => new GeminiClientEncoder(request).WriteResponse(response, o),
+        })
+        {
+            var output = new ArrayBufferWriter<byte>();
+            write(output);
+            using var doc = JsonDocument.Parse(output.WrittenMemory);
+            Assert.True(InvalidText.IsText(output.WrittenSpan));
+        }
     }
 
     private static byte[] Splice(string json, byte[] bytes)
