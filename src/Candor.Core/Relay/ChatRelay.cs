@@ -418,7 +418,7 @@ public sealed class ChatRelay(
         SetRouteHeaders(http, context);
         if (whole.Model is { } served)
         {
-            http.Response.Headers[RelayHeaders.ServedModel] = served;
+            http.Response.Headers[RelayHeaders.ServedModel] = RelayHeaders.Encode(served);
         }
 
         http.Response.Headers[RelayHeaders.Overhead] = context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture);
@@ -507,7 +507,7 @@ public sealed class ChatRelay(
             SetRouteHeaders(http, context);
             if (events.OfType<ResponseStarted>().FirstOrDefault()?.Model is { } served)
             {
-                http.Response.Headers[RelayHeaders.ServedModel] = served;
+                http.Response.Headers[RelayHeaders.ServedModel] = RelayHeaders.Encode(served);
             }
 
             http.Response.Headers[RelayHeaders.Overhead] = context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture);

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace Candor.Core.Relay;
 
 /// <summary>Response headers Candor adds. They carry ids and model names, never content.</summary>
@@ -32,4 +35,47 @@ public static class RelayHeaders
 
     /// <summary>A short description of the privacy policy applied, for example <c>redaction=email:pseudonymize,secret:block</c>.</summary>
     public const string PrivacyPolicy = "x-candor-privacy-policy";
+
+    /// <summary>A header value made from upstream data (the served model), safe for any upstream: Kestrel refuses a
+    /// value with non-ASCII or control characters when the headers go out, after the receipt is stored, so the
+    /// client would get a 500 for an answer receipted as 200. Visible ASCII stays as it is (the usual case, no
+    /// allocation); every other character and <c>%</c> become percent-encoded UTF-8, a lone surrogate as U+FFFD.</summary>
+    public static string Encode(string value)
+    {
+        int i = 0;
+        while (i < value.Length && IsPlain(value[i]))
+        {
+            i++;
+        }
+
+        if (i == value.Length)
+        {
+            return value;
+        }
+
+        var encoded = new StringBuilder(value.Length + 16).Append(value, 0, i);
+        Span<byte> utf8 = stackalloc byte[4];
+        while (i < value.Length)
+        {
+            if (IsPlain(value[i]))
+            {
+                encoded.Append(value[i++]);
+                continue;
+            }
+
+            // An invalid sequence decodes as U+FFFD and consumes one char.
+            _ = Rune.DecodeFromUtf16(value.AsSpan(i), out var rune, out int used);
+            int length = rune.EncodeToUtf8(utf8);
+            foreach (byte b in utf8[..length])
+            {
+                encoded.Append(CultureInfo.InvariantCulture, $"%{b:X2}");
+            }
+
+            i += used;
+        }
+
+        return encoded.ToString();
+    }
+
+    private static bool IsPlain(char c) => c is > ' ' and <= '~' and not '%';
 }

@@ -250,7 +250,7 @@ internal static class SchemaArguments
             string? first = null;
             foreach (var t in type.EnumerateArray())
             {
-                var name = t.GetString()?.ToLowerInvariant();
+                var name = t.ValueKind == JsonValueKind.String ? t.GetString()!.ToLowerInvariant() : null;
                 first ??= name;
                 if (name is not null and not "null")
                 {

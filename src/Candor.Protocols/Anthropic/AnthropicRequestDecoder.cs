@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
 
 namespace Candor.Protocols.Anthropic;
 
@@ -43,6 +44,12 @@ public static class AnthropicRequestDecoder
     private static bool TryDecodeCore(ReadOnlySpan<byte> body, bool requireMaxTokens, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
         request = null;
+        if (!InvalidText.IsText(body))
+        {
+            error = InvalidText.Error;
+            return false;
+        }
+
         JsonDocument doc;
         try
         {
@@ -675,7 +682,7 @@ public static class AnthropicRequestDecoder
     }
 
     private static double RequireNumber(JsonElement v, string field) =>
-        v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Bad($"{field}: must be a number.", field);
+        v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble()) ? v.GetDouble() : throw Bad($"{field}: must be a number.", field);
 
     private static string ParamOf(string path)
     {

@@ -33,6 +33,18 @@ public sealed class AnthropicUpstreamDecoder : IChatUpstreamDecoder
     /// <inheritdoc/>
     public bool DecodeStreamEvent(in SseEvent ev, List<ChatEvent> output)
     {
+        try
+        {
+            return DecodeStreamEventCore(ev, output);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw UpstreamText.Invalid(e);
+        }
+    }
+
+    private bool DecodeStreamEventCore(in SseEvent ev, List<ChatEvent> output)
+    {
         if (ev.EventType is "ping")
         {
             return true;
@@ -85,6 +97,18 @@ public sealed class AnthropicUpstreamDecoder : IChatUpstreamDecoder
 
     /// <inheritdoc/>
     public void DecodeResponse(ReadOnlySpan<byte> json, List<ChatEvent> output)
+    {
+        try
+        {
+            DecodeResponseCore(json, output);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw UpstreamText.Invalid(e);
+        }
+    }
+
+    private void DecodeResponseCore(ReadOnlySpan<byte> json, List<ChatEvent> output)
     {
         var reader = new Utf8JsonReader(json);
         using var doc = JsonDocument.ParseValue(ref reader);

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
 
 namespace Candor.Protocols.Gemini;
 
@@ -101,6 +102,12 @@ public static class GeminiRequestDecoder
     {
         doc = null;
         error = null;
+        if (!InvalidText.IsText(body))
+        {
+            error = InvalidText.Error;
+            return false;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(body);
@@ -701,7 +708,7 @@ public static class GeminiRequestDecoder
     }
 
     private static double Number(JsonElement v, string path) =>
-        v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Fail("The value must be a number.", path);
+        v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble()) ? v.GetDouble() : throw Fail("The value must be a number.", path);
 
     private static int Int(JsonElement v, string path) =>
         v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : throw Fail("The value must be an integer.", path);

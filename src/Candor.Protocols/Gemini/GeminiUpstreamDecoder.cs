@@ -31,12 +31,36 @@ public sealed class GeminiUpstreamDecoder : IChatUpstreamDecoder
     /// <inheritdoc />
     public bool DecodeStreamEvent(in SseEvent ev, List<ChatEvent> output)
     {
+        try
+        {
+            return DecodeStreamEventCore(ev, output);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw UpstreamText.Invalid(e);
+        }
+    }
+
+    private bool DecodeStreamEventCore(in SseEvent ev, List<ChatEvent> output)
+    {
         using var doc = JsonDocument.Parse(ev.Data);
         return DecodeChunk(doc.RootElement, output);
     }
 
     /// <inheritdoc />
     public void DecodeResponse(ReadOnlySpan<byte> json, List<ChatEvent> output)
+    {
+        try
+        {
+            DecodeResponseCore(json, output);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw UpstreamText.Invalid(e);
+        }
+    }
+
+    private void DecodeResponseCore(ReadOnlySpan<byte> json, List<ChatEvent> output)
     {
         var reader = new Utf8JsonReader(json);
         using var doc = JsonDocument.ParseValue(ref reader);

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
 
 namespace Candor.Protocols.OpenAI;
 
@@ -13,6 +14,12 @@ public static class OpenAIChatRequestDecoder
     public static bool TryDecode(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
         request = null;
+        if (!InvalidText.IsText(body))
+        {
+            error = InvalidText.Error;
+            return false;
+        }
+
         JsonDocument? doc = null;
         try
         {
@@ -678,7 +685,7 @@ public static class OpenAIChatRequestDecoder
                 var fn = v;
                 if (param == "tool_choice")
                 {
-                    if (!v.TryGetProperty("type", out var type) || !type.ValueEquals("function"u8))
+                    if (!v.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || !type.ValueEquals("function"u8))
                     {
                         return BadValue($"{param}.type", "'function'");
                     }
@@ -876,7 +883,8 @@ public static class OpenAIChatRequestDecoder
             return null;
         }
 
-        if (v.ValueKind == JsonValueKind.Number)
+        // 1e400 reads as infinity, which no encoder can write.
+        if (v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble()))
         {
             value = v.GetDouble();
             return null;

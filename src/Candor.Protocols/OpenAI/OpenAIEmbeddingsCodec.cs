@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
 
 namespace Candor.Protocols.OpenAI;
 
@@ -16,6 +17,12 @@ public static class OpenAIEmbeddingsCodec
     public static bool TryDecodeRequest(ReadOnlySpan<byte> body, [NotNullWhen(true)] out EmbeddingRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
         request = null;
+        if (!InvalidText.IsText(body))
+        {
+            error = InvalidText.Error;
+            return false;
+        }
+
         JsonDocument? doc = null;
         try
         {

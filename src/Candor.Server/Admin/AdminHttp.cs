@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Candor.Core.Accounts;
+using Candor.Protocols.Codecs;
 
 namespace Candor.Server.Admin;
 
@@ -129,6 +130,11 @@ internal static class AdminHttp
                 throw new AdminInputException("body", $"The request body exceeds {MaxBodyBytes} bytes.");
             }
 
+            if (!InvalidText.IsText(buffer.AsSpan(0, length)))
+            {
+                throw new AdminInputException("body", InvalidText.Error.Message);
+            }
+
             JsonDocument document;
             try
             {
@@ -139,6 +145,7 @@ internal static class AdminHttp
             {
                 throw new AdminInputException("body", "The request body is not valid JSON.");
             }
+
 
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {

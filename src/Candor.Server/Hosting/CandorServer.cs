@@ -131,6 +131,7 @@ public static class CandorServer
         var app = builder.Build();
         app.UseContentSafeExceptions();
         NetworkSetup.Use(app, config);
+        app.UseUnknownRoutes();
         app.MapGet("/healthz", static () => Results.Text("ok"));
         app.MapPrivacy();
         app.MapOpenAI();
