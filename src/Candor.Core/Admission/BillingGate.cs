@@ -200,7 +200,7 @@ public sealed class BillingGate(
         try
         {
             using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
-            await ledger.RecordAdmissionAsync(admitted, timeout.Token).WaitAsync(StoreHealth.WriteTimeout, time).ConfigureAwait(false);
+            await StoreHealth.WaitForWriteAsync(ledger.RecordAdmissionAsync(admitted, timeout.Token), time).ConfigureAwait(false);
             return null;
         }
 #pragma warning disable CA1031 // A failed write is a value: the request is refused with 503.
@@ -279,8 +279,8 @@ public sealed class BillingGate(
             }
 
             using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
-            await ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, timeout.Token)
-                .WaitAsync(StoreHealth.WriteTimeout, time).ConfigureAwait(false);
+            await StoreHealth.WaitForWriteAsync(ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, timeout.Token), time)
+                .ConfigureAwait(false);
             recorded = charge;
             meter.Recorded = true;
             health?.Succeeded();

@@ -55,6 +55,24 @@ public sealed class StoreHealth : IDisposable
         }
     }
 
+    /// <summary>Waits for a durable write at most <see cref="WriteTimeout"/>. A write still running then goes on by itself
+    /// and its failure, if any, is observed here (the caller already counts it as failed), so no task exception is left
+    /// unobserved.</summary>
+    public static async Task WaitForWriteAsync(Task write, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        try
+        {
+            await write.WaitAsync(WriteTimeout, time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _ = write.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+    }
+
     /// <summary>True while the last durable write failed.</summary>
     public bool IsFailing => Volatile.Read(ref _failing) != 0;
 
@@ -131,7 +149,7 @@ public sealed class StoreHealth : IDisposable
         try
         {
             using var timeout = new CancellationTokenSource(WriteTimeout, _time);
-            await _probe!(timeout.Token).WaitAsync(WriteTimeout, _time).ConfigureAwait(false);
+            await WaitForWriteAsync(_probe!(timeout.Token), _time).ConfigureAwait(false);
             Succeeded();
         }
 #pragma warning disable CA1031 // A failed probe only means the store still fails.

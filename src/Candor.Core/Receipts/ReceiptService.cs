@@ -181,7 +181,7 @@ public sealed class ReceiptService : IDisposable
             var saving = _store.SaveAsync(stored, CancellationToken.None);
             if (!saving.IsCompleted)
             {
-                await saving.WaitAsync(Admission.StoreHealth.WriteTimeout, _time).ConfigureAwait(false);
+                await Admission.StoreHealth.WaitForWriteAsync(saving, _time).ConfigureAwait(false);
             }
             else
             {

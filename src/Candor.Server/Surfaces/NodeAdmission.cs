@@ -134,6 +134,11 @@ internal sealed class NodeAdmission(SnapshotHolder snapshots, TimeProvider time,
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             logger.BodyMemoryReturned(peak, before, GC.GetTotalMemory(forceFullCollection: false));
         }
+#pragma warning disable CA1031 // Off the request path and never awaited: nothing may escape as an unobserved exception.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
         finally
         {
             Volatile.Write(ref _returnPending, 0);

@@ -192,7 +192,9 @@ public sealed class CandorFixture : IAsyncLifetime
         {
             if (_unobserved.Count > 0)
             {
-                throw new AggregateException("Unobserved task exceptions during the tests.", _unobserved);
+                // The event is process-wide: the exception may come from any test class running at the same time.
+                throw new AggregateException("Unobserved task exceptions during the tests: "
+                    + string.Join(System.Environment.NewLine, _unobserved.Select(static e => e.ToString())), _unobserved);
             }
         }
     }
