@@ -200,7 +200,8 @@ public sealed class BillingGate(
         try
         {
             using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
-            await ledger.RecordAdmissionAsync(admitted, timeout.Token).WaitAsync(StoreHealth.WriteTimeout, time).ConfigureAwait(false);
+            var receipt = meter.Context.Receipt is { } draft ? Receipts.AdmittedReceipt.Of(draft, meter.RequestedModel, meter.PromptCount, meter.StartedAt) : null;
+            await ledger.RecordAdmissionAsync(admitted, receipt, timeout.Token).WaitAsync(StoreHealth.WriteTimeout, time).ConfigureAwait(false);
             return null;
         }
 #pragma warning disable CA1031 // A failed write is a value: the request is refused with 503.
