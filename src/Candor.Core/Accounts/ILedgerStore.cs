@@ -27,6 +27,12 @@ public interface ILedgerStore
     /// Group-committed like settlements. Stores without crash recovery do nothing.</summary>
     Task RecordAdmissionAsync(UsageRecord admitted, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Records the admission (as <see cref="RecordAdmissionAsync(UsageRecord, CancellationToken)"/>) with what
+    /// the request's receipt states at admission, in the same row, so that recovery can seal that receipt as
+    /// <c>interrupted</c> under the id its client was given.</summary>
+    Task RecordAdmissionAsync(UsageRecord admitted, Receipts.AdmittedReceipt? receipt, CancellationToken cancellationToken) =>
+        RecordAdmissionAsync(admitted, cancellationToken);
+
     /// <summary>The account's balance in micro-USD, or null when the account does not exist.</summary>
     Task<long?> GetBalanceAsync(string accountId, CancellationToken cancellationToken);
 

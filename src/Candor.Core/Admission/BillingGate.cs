@@ -200,7 +200,8 @@ public sealed class BillingGate(
         try
         {
             using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
-            await StoreHealth.WaitForWriteAsync(ledger.RecordAdmissionAsync(admitted, timeout.Token), time).ConfigureAwait(false);
+            var receipt = meter.Context.Receipt is { } draft ? Receipts.AdmittedReceipt.Of(draft, meter.RequestedModel, meter.PromptCount, meter.StartedAt) : null;
+            await StoreHealth.WaitForWriteAsync(ledger.RecordAdmissionAsync(admitted, receipt, timeout.Token), time).ConfigureAwait(false);
             return null;
         }
 #pragma warning disable CA1031 // A failed write is a value: the request is refused with 503.

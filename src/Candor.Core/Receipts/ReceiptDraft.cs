@@ -31,6 +31,22 @@ public sealed class ReceiptDraft : IDisposable
         RequestBytes = clientBody.Length;
     }
 
+    /// <summary>The draft of a request recovered after a crash, from its admission record (nothing forwarded or
+    /// delivered is known: those members stay empty).</summary>
+    internal ReceiptDraft(AdmittedReceipt admitted)
+    {
+        Id = admitted.ReceiptId;
+        RequestId = admitted.RequestId;
+        Surface = admitted.Surface;
+        OwnerId = admitted.OwnerId;
+        AccountId = admitted.AccountId;
+        Pseudonym = admitted.Pseudonym;
+        RequestSha256 = admitted.RequestSha256;
+        RequestBytes = admitted.RequestBytes;
+        RequestedModel = admitted.RequestedModel;
+        Kind = admitted.Kind;
+    }
+
     /// <summary>The receipt id (<c>rcpt_…</c>), sent in the <c>x-candor-receipt</c> header.</summary>
     public string Id { get; }
 

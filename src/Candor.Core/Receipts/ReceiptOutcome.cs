@@ -17,4 +17,8 @@ public static class ReceiptOutcome
 
     /// <summary>Admission refused the request (model not found, not allowed, rate limit, balance).</summary>
     public const string Refused = "refused";
+
+    /// <summary>The process stopped (a crash, kill -9) before the request's settlement: sealed at the next start from
+    /// the admission record, with nothing charged and the output delivered unknown (docs/fail-closed.md, "Crash").</summary>
+    public const string Interrupted = "interrupted";
 }

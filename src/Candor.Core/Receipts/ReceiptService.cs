@@ -216,6 +216,19 @@ public sealed class ReceiptService : IDisposable
         return true;
     }
 
+    /// <summary>Seals the receipt of a request the last process admitted and never settled (a crash): outcome
+    /// <c>interrupted</c>, status 0 (whether an answer began is unknown), the prompt count kept, the output delivered
+    /// unknown (0) and nothing charged, as its usage record says (docs/fail-closed.md, "Crash"). Signed with the receipt
+    /// key like every receipt; dated when sealed. The caller stores it; the log appender appends stored receipts.</summary>
+    public StoredReceipt SealInterrupted(AdmittedReceipt admitted)
+    {
+        ArgumentNullException.ThrowIfNull(admitted);
+        using var draft = new ReceiptDraft(admitted);
+        var now = _time.GetUtcNow();
+        var body = Sign(draft, null, new ReceiptMetering(admitted.CountedInput, 0, null, 0, null), ReceiptOutcome.Interrupted, 0, now);
+        return new StoredReceipt(draft.Id, draft.OwnerId, draft.AccountId, now, body, null);
+    }
+
     /// <summary>The transparency-log leaf of a signed receipt: SHA-256 of its bytes (32 bytes; no user content).</summary>
     public static byte[] LeafOf(ReadOnlySpan<byte> signedReceipt) => SHA256.HashData(signedReceipt);
 

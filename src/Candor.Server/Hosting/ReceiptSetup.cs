@@ -30,7 +30,30 @@ internal static class ReceiptSetup
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetService<ITransparencyLog>(),
             sp.GetService<StoreHealth>()));
+        if (storage is not null)
+        {
+            // Before the log appender, which then appends the recovered receipts with the other stored ones.
+            services.AddHostedService(sp => new InterruptedReceipts(storage.Store, sp.GetRequiredService<ReceiptService>()));
+        }
+
         services.AddHostedService<LogAppender>();
+    }
+
+    /// <summary>Crash recovery, before the server listens and once the receipt key is loaded: seals and stores the
+    /// <c>interrupted</c> receipt of every request the last process admitted and never settled, under the id its
+    /// client was given (their usage records were written by <see cref="BillingSetup.InitializeAsync"/>).</summary>
+    private sealed class InterruptedReceipts(SqliteStore store, ReceiptService receipts) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            var leftovers = await store.ListInterruptedReceiptsAsync(cancellationToken).ConfigureAwait(false);
+            if (leftovers.Count > 0)
+            {
+                await store.StoreInterruptedReceiptsAsync([.. leftovers.Select(a => (a.RequestId, receipts.SealInterrupted(a)))], cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Feeds stored receipts to the transparency log (nothing to do without one).</summary>

@@ -6,8 +6,10 @@ namespace Candor.Storage.Sqlite;
 internal static class AdmissionsSql
 {
     public const string Insert = """
-        INSERT INTO admitted_requests (request_id, account_id, key_id, created_at, surface, requested_model, upstream_model, counted_input_tokens)
-        VALUES (@request_id, @account_id, @key_id, @created_at, @surface, @requested_model, @upstream_model, @counted_input_tokens)
+        INSERT INTO admitted_requests (request_id, account_id, key_id, created_at, surface, requested_model, upstream_model, counted_input_tokens,
+            receipt_id, receipt_owner, receipt_key, receipt_kind, request_sha256, request_bytes)
+        VALUES (@request_id, @account_id, @key_id, @created_at, @surface, @requested_model, @upstream_model, @counted_input_tokens,
+            @receipt_id, @receipt_owner, @receipt_key, @receipt_kind, @request_sha256, @request_bytes)
         ON CONFLICT (request_id) DO NOTHING
         """;
 
@@ -24,5 +26,14 @@ internal static class AdmissionsSql
         ON CONFLICT (request_id) DO NOTHING
         """;
 
-    public const string DeleteAll = "DELETE FROM admitted_requests";
+    /// <summary>Removes the recovered admissions that carry no receipt (rows of a version before migration 9); those
+    /// with a receipt stay until their receipt is stored (<see cref="SelectReceipts"/>, <see cref="Delete"/>).</summary>
+    public const string DeleteWithoutReceipt = "DELETE FROM admitted_requests WHERE receipt_id IS NULL";
+
+    /// <summary>The receipts the leftover admissions promised (read after <see cref="RecoverInterrupted"/>).</summary>
+    public const string SelectReceipts = """
+        SELECT receipt_id, request_id, receipt_owner, account_id, receipt_key, surface, receipt_kind, requested_model,
+            request_sha256, request_bytes, counted_input_tokens, created_at
+        FROM admitted_requests WHERE receipt_id IS NOT NULL ORDER BY created_at, request_id
+        """;
 }

@@ -237,5 +237,13 @@ internal static class Migrations
                 counted_input_tokens INTEGER NOT NULL
             )
             """),
+        new(9, "admitted requests carry their receipt (crash recovery)", """
+            ALTER TABLE admitted_requests ADD COLUMN receipt_id TEXT;
+            ALTER TABLE admitted_requests ADD COLUMN receipt_owner TEXT;
+            ALTER TABLE admitted_requests ADD COLUMN receipt_key TEXT;
+            ALTER TABLE admitted_requests ADD COLUMN receipt_kind TEXT;
+            ALTER TABLE admitted_requests ADD COLUMN request_sha256 TEXT;
+            ALTER TABLE admitted_requests ADD COLUMN request_bytes INTEGER
+            """),
     ];
 }

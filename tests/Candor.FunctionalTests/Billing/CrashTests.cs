@@ -106,6 +106,7 @@ public sealed class CrashTests : IAsyncLifetime
         var completed = new System.Collections.Concurrent.ConcurrentBag<string>();
         var receipts = new System.Collections.Concurrent.ConcurrentBag<string>();
         var admitted = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var receiptOf = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
         var candor = StartCandor(config, port);
         try
         {
@@ -133,6 +134,7 @@ public sealed class CrashTests : IAsyncLifetime
                         }
 
                         admitted.Add(id);
+                        receiptOf[id] = receiptId;
 
                         if (stream)
                         {
@@ -181,13 +183,30 @@ public sealed class CrashTests : IAsyncLifetime
             candor.Dispose();
         }
 
-        // Restart on the same data directory: it serves again.
+        // Restart on the same data directory: it serves again, and serves the receipt of every request the kill cut
+        // under the id its client was given.
         var restarted = StartCandor(config, port);
+        var fetched = new Dictionary<string, JsonElement>();
         try
         {
             await WaitHealthyAsync(client, ct);
             using var after = await client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"m-openai","messages":[{"role":"user","content":"again"}]}"""), ct);
             Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+            var wellKnown = await Json.ReadAsync(await client.GetAsync("/.well-known/candor", ct), ct);
+            string verifierKey = wellKnown.GetProperty("receipt_keys")[0].GetProperty("verifier_key").GetString()!;
+            foreach (var id in admitted.Except(completed))
+            {
+                using var response = await client.GetAsync("/v1/receipts/" + receiptOf[id], ct);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    continue;
+                }
+
+                byte[] raw = await response.Content.ReadAsByteArrayAsync(ct);
+                Assert.True(Receipts.IndependentReceiptVerifier.Verify(raw, verifierKey), "the receipt of " + id + " does not verify");
+                using var doc = JsonDocument.Parse(raw);
+                fetched[id] = doc.RootElement.GetProperty("receipt").Clone();
+            }
         }
         finally
         {
@@ -234,6 +253,13 @@ public sealed class CrashTests : IAsyncLifetime
             {
                 Assert.Equal(0, usage.ChargeMicros);
                 interrupted++;
+
+                // Its receipt, under the id the client received, says the same: interrupted, nothing charged.
+                Assert.True(fetched.TryGetValue(id, out var receipt), "no receipt for the interrupted request " + id);
+                Assert.Equal("interrupted", receipt.GetProperty("outcome").GetString());
+                Assert.Equal(receiptOf[id], receipt.GetProperty("id").GetString());
+                Assert.Equal(0, receipt.GetProperty("charge").GetProperty("micros").GetInt64());
+                Assert.Equal(usage.CountedInputTokens, receipt.GetProperty("usage").GetProperty("counted").GetProperty("input_tokens").GetInt32());
             }
         }
 
