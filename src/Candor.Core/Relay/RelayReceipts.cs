@@ -7,9 +7,9 @@ using Candor.Protocols.Canonical;
 
 namespace Candor.Core.Relay;
 
-/// <summary>The receipt steps every relayed endpoint shares outside the chat relay (which keeps its own copies):
-/// an error written through the hashing output and sealed before its flush, settlement before sealing, the seal of
-/// whatever a request left open, and the redaction counts listed on the receipt. All of them do nothing without
+/// <summary>The receipt steps every relayed endpoint shares (ChatRelay and AuxiliaryRelay): an error written through
+/// the hashing output and sealed before its flush, settlement before sealing with the completing bytes held until both
+/// are durable, the seal of whatever a request left open, and the redaction counts listed on the receipt. All of them do nothing without
 /// a <see cref="ReceiptService"/> or a draft.</summary>
 public static class RelayReceipts
 {
