@@ -24,6 +24,10 @@ public sealed class ChannelQuarantine(IQuarantineStore? store = null)
     public IReadOnlyList<Configuration.Deployment> Exclude(IReadOnlyList<Configuration.Deployment> deployments) =>
         _entries.IsEmpty || !deployments.Any(d => IsQuarantined(d.ChannelId)) ? deployments : [.. deployments.Where(d => !IsQuarantined(d.ChannelId))];
 
+    /// <summary>The 503 of a request whose every remaining deployment is on a quarantined channel.</summary>
+    public static Protocols.Canonical.RelayError AllQuarantined(string publicModel) =>
+        Protocols.Codecs.UpstreamErrors.Unavailable($"every channel serving {publicModel} is quarantined by an audit");
+
     /// <summary>The current quarantines, oldest first.</summary>
     public IReadOnlyList<QuarantineEntry> Entries => _entries.Values.OrderBy(static e => e.Since).ToArray();
 

@@ -197,7 +197,7 @@ public sealed class AuxiliaryRelay(
         deployments = quarantine?.Exclude(deployments) ?? deployments;
         if (deployments.Count == 0)
         {
-            await RelayReceipts.WriteErrorAsync(context, surface, UpstreamErrors.Unavailable($"every channel serving {request.Model} is quarantined by an audit"), receipts,
+            await RelayReceipts.WriteErrorAsync(context, surface, Audit.ChannelQuarantine.AllQuarantined(request.Model), receipts,
                 ReceiptOutcome.Failed).ConfigureAwait(false);
             return;
         }

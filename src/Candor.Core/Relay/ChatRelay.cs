@@ -81,16 +81,13 @@ public sealed class ChatRelay(
                 return;
             }
 
-            if (quarantine is not null && deployments.Any(d => quarantine.IsQuarantined(d.ChannelId)))
+            // A channel that failed an audit gets no client requests (docs/audits.md).
+            deployments = quarantine?.Exclude(deployments) ?? deployments;
+            if (deployments.Count == 0)
             {
-                // A channel that failed an audit gets no client requests (docs/audits.md).
-                deployments = [.. deployments.Where(d => !quarantine.IsQuarantined(d.ChannelId))];
-                if (deployments.Count == 0)
-                {
-                    await WriteErrorAsync(context, surface, UpstreamErrors.Unavailable($"every channel serving {request.Model} is quarantined by an audit"), ReceiptOutcome.Failed).ConfigureAwait(false);
-                    Completed(context, request, http.Response.StatusCode);
-                    return;
-                }
+                await WriteErrorAsync(context, surface, Audit.ChannelQuarantine.AllQuarantined(request.Model), ReceiptOutcome.Failed).ConfigureAwait(false);
+                Completed(context, request, http.Response.StatusCode);
+                return;
             }
 
             // Privacy (out): redact before anything leaves; a blocked entity type ends the request here.
