@@ -2,8 +2,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Candor.Core;
 
-/// <summary>Every log message Candor writes, with stable event ids. None carries user content or secrets:
-/// only ids, names, counts, statuses and durations.</summary>
+/// <summary>The relay's log messages, with stable event ids (the other areas keep theirs beside their code:
+/// ReceiptLogMessages, HealthEvents, AuditLog, StoreLogMessages, OperationsLog, Transparency's LogMessages; ids are
+/// unique across all of them). None carries user content or secrets: only ids, names, counts, statuses and durations.</summary>
 internal static partial class LogMessages
 {
     [LoggerMessage(1000, LogLevel.Information, "Request {RequestId} {Surface} model={Model} channel={Channel} path={Path} status={Status} attempts={Attempts} ms={Milliseconds}")]
