@@ -70,7 +70,7 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
         YamlNode? server = null;
         bool serverValid = true;
         YamlMappingNode? audit = null;
-        yaml.Each(root, "(root)", (key, k, v, path) =>
+        yaml.Each(root, "(root)", (key, k, v, _) =>
         {
             switch (key)
             {
@@ -101,7 +101,7 @@ public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, st
                     config = privacy.Read(v, config);
                     break;
                 case "audit":
-                    audit = yaml.Map(v, path);
+                    audit = yaml.Map(v, key);
                     break;
                 default:
                     throw yaml.Fail(k, key, $"unknown section (expected {Sections})");
