@@ -25,6 +25,9 @@ internal static partial class LogMessages
     [LoggerMessage(1101, LogLevel.Error, "Configuration reload rejected; the previous configuration keeps serving: {Reason}")]
     public static partial void ConfigReloadRejected(this ILogger logger, string reason);
 
+    [LoggerMessage(2150, LogLevel.Error, "Configuration error: {Error}")]
+    public static partial void ConfigError(this ILogger logger, string error);
+
     [LoggerMessage(1200, LogLevel.Error, "Request {RequestId}: the usage record could not be written ({Error}); the charge is not recorded")]
     public static partial void SettlementFailed(this ILogger logger, string requestId, string error);
 

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace Candor.Core.Configuration;
 
 /// <summary>One configured upstream endpoint, resolved and validated (immutable once built).</summary>
@@ -25,7 +27,7 @@ public sealed class ChannelSettings
     public string? ApiVersion { get; init; }
 
     /// <summary>Extra headers sent to the upstream on every request.</summary>
-    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = FrozenDictionary<string, string>.Empty;
 
     /// <summary>Time allowed to open the connection.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);

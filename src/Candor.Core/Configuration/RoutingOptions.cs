@@ -1,11 +1,11 @@
 namespace Candor.Core.Configuration;
 
 /// <summary>Router-wide settings (the <c>routing</c> section).</summary>
-public sealed class RoutingOptions
+public sealed record RoutingOptions
 {
     /// <summary>Time from the request's arrival within which an upstream must have started answering, across
     /// all attempts; no attempt starts after it (<c>deadline</c>, default 180s).</summary>
-    public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(180);
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(180);
 
     /// <summary>No attempt starts with less than this left before the deadline. The timer armed for the rest counts
     /// whole milliseconds and may fire a tick before the deadline by the stopwatch; without this margin the sliver
@@ -23,46 +23,46 @@ public sealed class RoutingOptions
     }
 
     /// <summary>Default policy when no deployment of a model is healthy (<c>all_unhealthy</c>, default fail_fast).</summary>
-    public AllUnhealthyPolicy AllUnhealthy { get; set; } = AllUnhealthyPolicy.FailFast;
+    public AllUnhealthyPolicy AllUnhealthy { get; init; } = AllUnhealthyPolicy.FailFast;
 
     /// <summary>Passive health and circuit breaking (<c>health</c>).</summary>
-    public HealthOptions Health { get; set; } = new();
+    public HealthOptions Health { get; init; } = new();
 
     /// <summary>Active probes (<c>probes</c>), off by default.</summary>
-    public ProbeOptions Probes { get; set; } = new();
+    public ProbeOptions Probes { get; init; } = new();
 }
 
 /// <summary>When a deployment's circuit opens and for how long.</summary>
-public sealed class HealthOptions
+public sealed record HealthOptions
 {
     /// <summary>Sliding window over which outcomes are counted (<c>window</c>, default 60s).</summary>
-    public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Fewest outcomes in the window before the failure rate is judged (<c>min_requests</c>, default 5).</summary>
-    public int MinRequests { get; set; } = 5;
+    public int MinRequests { get; init; } = 5;
 
     /// <summary>Failure share at or above which the circuit opens (<c>failure_rate</c>, default 0.5).</summary>
-    public double FailureRate { get; set; } = 0.5;
+    public double FailureRate { get; init; } = 0.5;
 
     /// <summary>First cooldown; each further opening without a success in between doubles it (<c>cooldown</c>, default 5s).</summary>
-    public TimeSpan Cooldown { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Cooldown { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Longest cooldown, also the cap on an upstream Retry-After (<c>max_cooldown</c>, default 5m).</summary>
-    public TimeSpan MaxCooldown { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan MaxCooldown { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Trial requests let through at once when a cooldown ends (half-open) (<c>half_open_trials</c>, default 1).</summary>
-    public int HalfOpenTrials { get; set; } = 1;
+    public int HalfOpenTrials { get; init; } = 1;
 }
 
 /// <summary>Active health probes: a one-token request per deployment on a schedule.</summary>
-public sealed class ProbeOptions
+public sealed record ProbeOptions
 {
     /// <summary>Whether probes run (<c>enabled</c>, default false).</summary>
-    public bool Enabled { get; set; }
+    public bool Enabled { get; init; }
 
     /// <summary>Time between two probe rounds (<c>interval</c>, default 60s).</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Time allowed for one probe (<c>timeout</c>, default 10s).</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 }

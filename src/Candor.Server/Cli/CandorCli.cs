@@ -161,6 +161,22 @@ internal static class CandorCli
         return options;
     }
 
+    /// <summary>Writes every configuration error, one per line, so that a file with several is fixed in one pass.</summary>
+    internal static async Task ReportAsync(ConfigException e, TextWriter error)
+    {
+        if (e.Errors.Count == 1)
+        {
+            await error.WriteLineAsync($"candor: invalid configuration: {e.Message}").ConfigureAwait(false);
+            return;
+        }
+
+        await error.WriteLineAsync($"candor: invalid configuration ({e.Errors.Count} errors):").ConfigureAwait(false);
+        foreach (string line in e.Errors)
+        {
+            await error.WriteLineAsync("  " + line).ConfigureAwait(false);
+        }
+    }
+
     private static async Task<int> VersionAsync(TextWriter output)
     {
         await output.WriteLineAsync(typeof(CandorCli).Assembly.GetName().Version?.ToString()).ConfigureAwait(false);
@@ -190,7 +206,7 @@ internal static class CandorCli
         }
         catch (ConfigException e)
         {
-            await Console.Error.WriteLineAsync($"candor: invalid configuration: {e.Message}").ConfigureAwait(false);
+            await ReportAsync(e, Console.Error).ConfigureAwait(false);
             return 1;
         }
 

@@ -5,7 +5,7 @@ using Candor.Core.Upstream;
 namespace Candor.Server.Hosting;
 
 /// <summary>Watches the configuration file and swaps in a new snapshot when it changes. A file that fails
-/// validation is rejected with its message and the previous snapshot keeps serving; in-flight requests
+/// validation is rejected with every error it holds (one log line each) and the previous snapshot keeps serving; in-flight requests
 /// finish on the snapshot they started with.</summary>
 internal sealed partial class ConfigReloader(
     string path, ConfigLoaderFactory loaders, SnapshotBuilder builder, ILogger<ConfigReloader> logger) : IHostedService, IDisposable
@@ -42,7 +42,16 @@ internal sealed partial class ConfigReloader(
         }
         catch (ConfigException e)
         {
-            logger.ConfigReloadRejected(e.Message);
+            // One line per fault, so a file with several is fixed in one pass.
+            logger.ConfigReloadRejected(e.Errors.Count == 1 ? e.Message : $"{e.Errors.Count} errors");
+            if (e.Errors.Count > 1)
+            {
+                foreach (string error in e.Errors)
+                {
+                    logger.ConfigError(error);
+                }
+            }
+
             return false;
         }
         finally

@@ -21,17 +21,25 @@ internal static class DemoSetup
             key = "sk-candor-demo-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         }
 
-        var config = new CandorConfig();
-        config.Channels.Add(Channel("demo-openai", "openai", root + "/v1", "us"));
-        config.Channels.Add(Channel("demo-anthropic", "anthropic", root, "us"));
-        config.Channels.Add(Channel("demo-gemini", "gemini", root, "us"));
-        config.Channels.Add(Channel("demo-deepseek", "deepseek", root + "/v1", "cn"));
-        config.Models.Add(Model("demo-gpt", "demo-openai", "gpt-4o-mini"));
-        config.Models.Add(Model("demo-claude", "demo-anthropic", "claude-sonnet-4-5"));
-        config.Models.Add(Model("demo-gemini", "demo-gemini", "gemini-2.5-flash"));
-        config.Models.Add(Model("demo-reasoner", "demo-deepseek", "deepseek-reasoner"));
-        config.Models.Add(Model("demo-embedding", "demo-openai", "text-embedding-3-small"));
-        config.Keys.Add(new ClientKey { Name = "demo", Value = key! });
+        var config = new CandorConfig
+        {
+            Channels =
+            [
+                Channel("demo-openai", "openai", root + "/v1", "us"),
+                Channel("demo-anthropic", "anthropic", root, "us"),
+                Channel("demo-gemini", "gemini", root, "us"),
+                Channel("demo-deepseek", "deepseek", root + "/v1", "cn"),
+            ],
+            Models =
+            [
+                Model("demo-gpt", "demo-openai", "gpt-4o-mini"),
+                Model("demo-claude", "demo-anthropic", "claude-sonnet-4-5"),
+                Model("demo-gemini", "demo-gemini", "gemini-2.5-flash"),
+                Model("demo-reasoner", "demo-deepseek", "deepseek-reasoner"),
+                Model("demo-embedding", "demo-openai", "text-embedding-3-small"),
+            ],
+            Keys = [new ClientKey { Name = "demo", Value = key! }],
+        };
         return (config, emulator, key!, generated);
     }
 

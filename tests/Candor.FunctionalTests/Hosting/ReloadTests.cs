@@ -4,6 +4,7 @@ using Candor.Emulator;
 using Candor.FunctionalTests.Infrastructure;
 using Candor.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Candor.FunctionalTests.Hosting;
@@ -44,7 +45,9 @@ public sealed class ReloadTests : IAsyncLifetime
             key_env: CLIENT_KEY
         """;
 
-    private async Task<WebApplication> StartAsync()
+    private async Task<WebApplication> StartAsync() => await StartAsync(logs: null);
+
+    private async Task<WebApplication> StartAsync(CapturingLoggerProvider? logs)
     {
         var app = await CandorServer.BuildAsync(new ServeOptions
         {
@@ -53,6 +56,7 @@ public sealed class ReloadTests : IAsyncLifetime
             Environment = CandorFixture.Environment,
             Watch = true,
             LogLevel = LogLevel.Warning,
+            LoggerProvider = logs,
         });
         await app.StartAsync();
         return app;
@@ -125,5 +129,58 @@ public sealed class ReloadTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<ConfigException>(StartAsync);
         Assert.StartsWith(ConfigPath + ":5:", e.Message, StringComparison.Ordinal);
         Assert.Contains("NOT_SET_ANYWHERE", e.Message, StringComparison.Ordinal);
+    }
+
+    // Three faults in three sections: a provider nobody knows, an unknown model setting, a key variable that is not set.
+    private string ThreeFaults() => Config("m")
+        .Replace("provider: openai", "provider: nonesuch", StringComparison.Ordinal)
+        .Replace("  - name: m\n", "  - name: m\n    colour: blue\n", StringComparison.Ordinal)
+        .Replace("key_env: CLIENT_KEY", "key_env: NOT_SET_EITHER", StringComparison.Ordinal);
+
+    private string[] ThreeFaultsErrors() =>
+    [
+        $"{ConfigPath}:3:15: channels[0].provider: unknown provider 'nonesuch'",
+        $"{ConfigPath}:8:5: models[0].colour: unknown model setting",
+        $"{ConfigPath}:13:14: keys[0].key_env: environment variable 'NOT_SET_EITHER' is not set",
+    ];
+
+    [Fact]
+    public async Task FileWithSeveralFaults_StopsStartupListingEveryFault()
+    {
+        await File.WriteAllTextAsync(ConfigPath, ThreeFaults());
+        var e = await Assert.ThrowsAsync<ConfigException>(StartAsync);
+
+        var expected = ThreeFaultsErrors();
+        Assert.Equal(expected.Length, e.Errors.Count);
+        Assert.All(expected.Zip(e.Errors), static p => Assert.StartsWith(p.First, p.Second, StringComparison.Ordinal));
+
+        // What `candor serve` prints: a count, then every fault on its own line.
+        using var stderr = new StringWriter();
+        await Candor.Server.Cli.CandorCli.ReportAsync(e, stderr);
+        string[] lines = stderr.ToString().ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("candor: invalid configuration (3 errors):", lines[0]);
+        Assert.Equal(e.Errors.Select(static x => "  " + x), lines[1..]);
+    }
+
+    [Fact]
+    public async Task ReloadWithSeveralFaults_IsRejectedLoggingEveryFault_AndTheOldConfigServes()
+    {
+        await File.WriteAllTextAsync(ConfigPath, Config("first"));
+        var logs = new CapturingLoggerProvider();
+        await using var app = await StartAsync(logs);
+        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", CandorFixture.Key);
+        var ct = Json.Timeout(30);
+
+        await File.WriteAllTextAsync(ConfigPath, ThreeFaults(), ct);
+        Assert.False(await app.Services.GetRequiredService<ConfigReloader>().ReloadAsync().WaitAsync(ct));
+
+        Assert.Contains(logs.Lines, static l => l.Contains("[1101]", StringComparison.Ordinal) && l.Contains("3 errors", StringComparison.Ordinal));
+        foreach (string error in ThreeFaultsErrors())
+        {
+            Assert.Contains(logs.Lines, l => l.Contains("[2150]", StringComparison.Ordinal) && l.Contains(error, StringComparison.Ordinal));
+        }
+
+        Assert.Equal(["first"], await ModelsAsync(client, ct));
     }
 }

@@ -13,13 +13,11 @@ public sealed class ChannelComposerTests
 
     private static MasterKeyRing Ring(uint id = 1) => new(new Dictionary<uint, byte[]> { [id] = RandomNumberGenerator.GetBytes(32) });
 
-    private static CandorConfig Config()
+    private static CandorConfig Config() => new()
     {
-        var config = new CandorConfig();
-        config.Channels.Add(new ChannelSettings { Id = "file", Provider = "openai", BaseUrl = new Uri("http://file/v1"), ApiKey = "k" });
-        config.Models.Add(new ModelRoute { Name = "shared", Deployments = [new Deployment { ChannelId = "file", UpstreamModel = "up-file" }] });
-        return config;
-    }
+        Channels = [new ChannelSettings { Id = "file", Provider = "openai", BaseUrl = new Uri("http://file/v1"), ApiKey = "k" }],
+        Models = [new ModelRoute { Name = "shared", Deployments = [new Deployment { ChannelId = "file", UpstreamModel = "up-file" }] }],
+    };
 
     private static StoredChannel Channel(string id, MasterKeyRing ring, string? credential = "secret", bool disabled = false, string provider = "openai") => new()
     {

@@ -96,8 +96,7 @@ public sealed class StoredRedactionTests
     {
         var server = new RedactionPolicy(new Dictionary<string, EntityAction> { ["email"] = EntityAction.Pseudonymize, ["secret"] = EntityAction.Block }, EntityAction.Allow);
         var own = new RedactionPolicy(new Dictionary<string, EntityAction> { ["email"] = EntityAction.Block, ["secret"] = EntityAction.Allow }, EntityAction.Allow);
-        var config = new CandorConfig { Redaction = server };
-        config.Keys.Add(new ClientKey { Name = "partner", Value = "sk-partner-0123456789", Redaction = own });
+        var config = new CandorConfig { Redaction = server, Keys = [new ClientKey { Name = "partner", Value = "sk-partner-0123456789", Redaction = own }] };
         var effective = new PrivacyDirectory().Resolve(config, Caller.ForConfigKey("partner"));
         Assert.Equal(EntityAction.Block, effective.Redaction.ActionFor("email"));
         Assert.Equal(EntityAction.Block, effective.Redaction.ActionFor("secret"));
