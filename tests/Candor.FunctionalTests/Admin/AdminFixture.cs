@@ -33,23 +33,8 @@ public sealed class AdminFixture : IAsyncLifetime
     /// <summary>Sends a request and returns the status and the JSON body (default when there is none).</summary>
     public async Task<(int Status, JsonElement Body)> SendAsync(string? key, HttpMethod method, string path, string? body = null)
     {
-        using var client = Client(key);
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = Json.Body(body);
-        }
-
-        var token = Json.Timeout();
-        using var response = await client.SendAsync(request, token);
-        string text = await response.Content.ReadAsStringAsync(token);
-        if (text.Length == 0)
-        {
-            return ((int)response.StatusCode, default);
-        }
-
-        using var doc = JsonDocument.Parse(text);
-        return ((int)response.StatusCode, doc.RootElement.Clone());
+        var (status, text) = await _host!.SendAsync(key, method, path, body, Json.Timeout());
+        return (status, Json.ParseOrDefault(text));
     }
 
     /// <summary>As <see cref="SendAsync"/> with the operator key.</summary>

@@ -50,24 +50,9 @@ public sealed class ChannelsFixture : IAsyncLifetime
     /// <summary>Sends an admin request; returns the status and JSON body, and keeps the raw text.</summary>
     public async Task<(int Status, JsonElement Body)> SendAsync(string? key, HttpMethod method, string path, string? body = null)
     {
-        using var client = _host!.CreateClient(key);
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = Json.Body(body);
-        }
-
-        var token = Json.Timeout();
-        using var response = await client.SendAsync(request, token);
-        string text = await response.Content.ReadAsStringAsync(token);
+        var (status, text) = await _host!.SendAsync(key, method, path, body, Json.Timeout());
         Responses.Enqueue(text);
-        if (text.Length == 0)
-        {
-            return ((int)response.StatusCode, default);
-        }
-
-        using var doc = JsonDocument.Parse(text);
-        return ((int)response.StatusCode, doc.RootElement.Clone());
+        return (status, Json.ParseOrDefault(text));
     }
 
     public Task<(int Status, JsonElement Body)> AdminAsync(HttpMethod method, string path, string? body = null) => SendAsync(OperatorKey, method, path, body);

@@ -88,6 +88,21 @@ public sealed class CandorTestHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Sends a request (with <paramref name="body"/> as JSON when given) as <paramref name="key"/>; returns
+    /// the status and the response text.</summary>
+    public async Task<(int Status, string Text)> SendAsync(string? key, HttpMethod method, string path, string? body, CancellationToken cancellationToken)
+    {
+        using var client = CreateClient(key);
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = Json.Body(body);
+        }
+
+        using var response = await client.SendAsync(request, cancellationToken);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
     /// <summary>Stops Candor and starts a process-equivalent on the same configuration and data directory (memory is
     /// lost, the database stays). The emulators keep running.</summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)

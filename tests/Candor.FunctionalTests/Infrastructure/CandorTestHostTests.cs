@@ -56,8 +56,7 @@ public sealed class CandorTestHostTests
         var record = await StoredKeyAsync(host, ct);
         var held = await host.Service<BillingBook>().TryReserveAsync(record, 1_000, ct);
         Assert.NotNull(held);
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => host.DisposeAsync().AsTask()).WaitAsync(ct);
-        Assert.Contains("Reserved = 1000", e.Message, StringComparison.Ordinal);
+        await AssertDisposeReportsAsync(host, "Reserved = 1000", ct);
     }
 
     [Fact]
@@ -67,8 +66,7 @@ public sealed class CandorTestHostTests
         var host = await Builder().StartAsync(ct);
         var record = await StoredKeyAsync(host, ct);
         Assert.True(host.Service<RateLimiter>().TryAcquire(record.Id, new RateLimits(null, null, 2), 0).Allowed);
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => host.DisposeAsync().AsTask()).WaitAsync(ct);
-        Assert.Contains("key concurrency", e.Message, StringComparison.Ordinal);
+        await AssertDisposeReportsAsync(host, "key concurrency", ct);
     }
 
     [Fact]
@@ -77,8 +75,13 @@ public sealed class CandorTestHostTests
         var ct = Json.Timeout();
         var host = await Builder().StartAsync(ct);
         Assert.True(host.Service<NodeAdmission>().TryEnter());
+        await AssertDisposeReportsAsync(host, "node admission holds 1 request(s)", ct);
+    }
+
+    private static async Task AssertDisposeReportsAsync(CandorTestHost host, string leak, CancellationToken ct)
+    {
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => host.DisposeAsync().AsTask()).WaitAsync(ct);
-        Assert.Contains("node admission holds 1 request(s)", e.Message, StringComparison.Ordinal);
+        Assert.Contains(leak, e.Message, StringComparison.Ordinal);
     }
 
     private static async Task<ApiKeyRecord> StoredKeyAsync(CandorTestHost host, CancellationToken ct)
