@@ -24,6 +24,7 @@ public sealed class CandorTestHost : IAsyncDisposable
     private readonly UnobservedExceptions _unobserved = new();
     private WebApplication? _app;
     private string? _bootstrapKey;
+    private bool _disposed;
 
     private CandorTestHost(Builder builder, string directory, bool ownsDirectory)
     {
@@ -174,11 +175,20 @@ public sealed class CandorTestHost : IAsyncDisposable
     }
 
     /// <summary>Checks for leaks (unless the builder turned the checks off) while Candor still runs, then stops
-    /// everything and deletes the directory; throws what leaked last, so cleaning up always happens.</summary>
-    public async ValueTask DisposeAsync()
+    /// everything and deletes the directory; throws what leaked last, so cleaning up always happens. A second call
+    /// does nothing.</summary>
+    public ValueTask DisposeAsync() => DisposeAsync(_builder.ChecksLeaks);
+
+    private async ValueTask DisposeAsync(bool checkLeaks)
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         string? leaks = null;
-        if (_builder.ChecksLeaks && _app is not null)
+        if (checkLeaks && _app is not null)
         {
             leaks = await HostLeaks.DescribeAsync(_app.Services, Emulators, _unobserved);
         }
@@ -384,8 +394,7 @@ public sealed class CandorTestHost : IAsyncDisposable
             }
             catch
             {
-                ChecksLeaks = false;
-                await host.DisposeAsync();
+                await host.DisposeAsync(checkLeaks: false);
                 throw;
             }
         }
