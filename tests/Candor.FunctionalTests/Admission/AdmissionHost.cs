@@ -1,12 +1,8 @@
-using System.Net.Http.Headers;
 using Candor.Core.Accounts;
 using Candor.Emulator;
-using Candor.Server.Hosting;
+using Candor.FunctionalTests.Infrastructure;
 using Candor.Server.Surfaces;
 using Candor.Storage;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Candor.FunctionalTests.Admission;
 
@@ -19,30 +15,25 @@ public sealed class AdmissionHost : IAsyncLifetime
     public const int MaxInFlight = 4;
     public const long BodyLimit = 1024 * 1024;
 
-    private WebApplication? _app;
-    private string? _dir;
+    private CandorTestHost? _host;
 
-    public EmulatorHost Emulator { get; private set; } = null!;
+    public EmulatorHost Emulator => _host!.Emulator;
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => _host!.BaseAddress;
 
-    public SqliteStore Store => _app!.Services.GetRequiredService<SqliteStore>();
+    public SqliteStore Store => _host!.Service<SqliteStore>();
 
-    public StringWriter Console { get; } = new();
+    public StringWriter Console => _host!.Console;
 
     /// <summary>The operator key the server printed at its first start.</summary>
-    public string OperatorKey => Console.ToString().Split('\n').Select(static l => l.Trim())
-        .First(static l => l.StartsWith("Operator key", StringComparison.Ordinal)).Split(' ')[^1];
+    public string OperatorKey => _host!.OperatorKey;
 
-    internal NodeAdmission Node => _app!.Services.GetRequiredService<NodeAdmission>();
+    internal NodeAdmission Node => _host!.Service<NodeAdmission>();
 
-    public async Task InitializeAsync()
-    {
-        Emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
-        _dir = Directory.CreateTempSubdirectory("candor-admission-").FullName;
-        string emu = Emulator.BaseAddress.ToString().TrimEnd('/');
-        string config = Path.Combine(_dir, "candor.yaml");
-        await File.WriteAllTextAsync(config, $$"""
+    public async Task InitializeAsync() => _host = await CandorTestHost.Create()
+        .Prefix("candor-admission-")
+        .Env("CLIENT_KEY", ConfigKey)
+        .Yaml(static emu => $$"""
             server:
               data_dir: data
               default_max_output_tokens: 200
@@ -67,23 +58,8 @@ public sealed class AdmissionHost : IAsyncLifetime
               - { name: m-trickle, deployments: [{ channel: trickle, model: gpt-4o-mini }] }
             keys:
               - { name: config, key_env: CLIENT_KEY }
-            """);
-        _app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = config,
-            Urls = "http://127.0.0.1:0",
-            Environment = static name => name switch
-            {
-                "UPSTREAM_KEY" => "upstream-secret",
-                "CLIENT_KEY" => ConfigKey,
-                _ => null,
-            },
-            Watch = false,
-            LogLevel = LogLevel.Warning,
-        }, Console);
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Urls.First());
-    }
+            """)
+        .StartAsync();
 
     /// <summary>A new stored key on a funded account, usable at once.</summary>
     public async Task<string> CreateKeyAsync(ApiKeyLimits limits, CancellationToken ct)
@@ -91,16 +67,11 @@ public sealed class AdmissionHost : IAsyncLifetime
         var account = await Store.CreateAccountAsync("test", Account.DefaultGroup, ct);
         await Store.TopUpAsync(account.Id, 100_000_000, "test", ct);
         var key = await Store.CreateKeyAsync(account.Id, "k", limits, isOperator: false, ct);
-        await _app!.Services.GetRequiredService<ApiKeyCache>().RefreshAsync(ct);
+        await _host!.Service<ApiKeyCache>().RefreshAsync(ct);
         return key!.PlaintextKey;
     }
 
-    public HttpClient CreateClient(string key = ConfigKey)
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
+    public HttpClient CreateClient(string key = ConfigKey) => _host!.CreateClient(key);
 
     /// <summary>Waits (polling, bounded by <paramref name="ct"/>) until <paramref name="condition"/> holds.</summary>
     public static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
@@ -113,16 +84,9 @@ public sealed class AdmissionHost : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
+        if (_host is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        await Emulator.DisposeAsync();
-        if (_dir is not null)
-        {
-            Directory.Delete(_dir, recursive: true);
+            await _host.DisposeAsync();
         }
     }
 }

@@ -1,12 +1,8 @@
-using System.Net.Http.Headers;
 using Candor.Core.Accounting;
 using Candor.Core.Accounts;
 using Candor.Emulator;
-using Candor.Server.Hosting;
+using Candor.FunctionalTests.Infrastructure;
 using Candor.Storage;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Candor.FunctionalTests.Billing;
 
@@ -17,24 +13,23 @@ public class BillingHost : IAsyncLifetime
 {
     public const string ConfigKey = "sk-config-0123456789abcdefghij";
 
-    private WebApplication? _app;
-    private string? _dir;
+    private CandorTestHost? _host;
 
-    public EmulatorHost Emulator { get; private set; } = null!;
+    public EmulatorHost Emulator => _host!.Emulator;
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => _host!.BaseAddress;
 
-    public SqliteStore Store => _app!.Services.GetRequiredService<SqliteStore>();
+    public SqliteStore Store => _host!.Service<SqliteStore>();
 
     /// <summary>The running server's services.</summary>
-    public IServiceProvider Services => _app!.Services;
+    public IServiceProvider Services => _host!.Services;
 
     /// <summary>One line added to the <c>server:</c> section (for example <c>max_choices: 4</c>).</summary>
     protected virtual string ServerSettings => "";
 
-    public PriceTable Prices => _app!.Services.GetRequiredService<PriceBook>().Current;
+    public PriceTable Prices => _host!.Service<PriceBook>().Current;
 
-    public StringWriter Console { get; } = new();
+    public StringWriter Console => _host!.Console;
 
     /// <summary>Runs with the data directory's path before the server starts (a test mounts a small filesystem there).</summary>
     public Action<string>? BeforeStart { get; init; }
@@ -43,23 +38,24 @@ public class BillingHost : IAsyncLifetime
     public Action<string>? AfterStop { get; init; }
 
     /// <summary>The data directory of the running server.</summary>
-    public string DataDirectory => Path.Combine(_dir!, "data");
+    public string DataDirectory => _host!.DataDirectory;
 
     /// <summary>The operator key the server printed at its first start.</summary>
-    public string OperatorKey => Console.ToString().Split('\n').Select(static l => l.Trim())
-        .First(static l => l.StartsWith("Operator key", StringComparison.Ordinal)).Split(' ')[^1];
+    public string OperatorKey => _host!.OperatorKey;
 
     public async Task InitializeAsync()
     {
-        Emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
-        _dir = Directory.CreateTempSubdirectory("candor-billing-").FullName;
-        string emu = Emulator.BaseAddress.ToString().TrimEnd('/');
-        string config = Path.Combine(_dir, "candor.yaml");
-        await File.WriteAllTextAsync(config, $$"""
+        string settings = ServerSettings;
+        _host = await CandorTestHost.Create()
+            .Prefix("candor-billing-")
+            .Env("CLIENT_KEY", ConfigKey)
+            .BeforeStart(BeforeStart)
+            .AfterStop(AfterStop)
+            .Yaml(emu => $$"""
             server:
               data_dir: data
               default_max_output_tokens: 200
-              {{ServerSettings}}
+              {{settings}}
             routing:
               all_unhealthy: try_anyway
             channels:
@@ -86,23 +82,8 @@ public class BillingHost : IAsyncLifetime
               - { name: m-openai-strict, all_unhealthy: fail_fast, deployments: [{ channel: oa, model: gpt-4o-mini }] }
             keys:
               - { name: config, key_env: CLIENT_KEY }
-            """);
-        BeforeStart?.Invoke(DataDirectory);
-        _app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = config,
-            Urls = "http://127.0.0.1:0",
-            Environment = static name => name switch
-            {
-                "UPSTREAM_KEY" => "upstream-secret",
-                "CLIENT_KEY" => ConfigKey,
-                _ => null,
-            },
-            Watch = false,
-            LogLevel = LogLevel.Warning,
-        }, Console);
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Urls.First());
+            """)
+            .StartAsync();
     }
 
     /// <summary>A new account with <paramref name="topUpMicros"/> on it.</summary>
@@ -121,30 +102,17 @@ public class BillingHost : IAsyncLifetime
     public async Task<CreatedApiKey> CreateKeyAsync(string accountId, ApiKeyLimits limits, CancellationToken ct)
     {
         var key = await Store.CreateKeyAsync(accountId, "k", limits, isOperator: false, ct);
-        await _app!.Services.GetRequiredService<ApiKeyCache>().RefreshAsync(ct);
+        await _host!.Service<ApiKeyCache>().RefreshAsync(ct);
         return key!;
     }
 
-    public HttpClient CreateClient(string key)
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
+    public HttpClient CreateClient(string key) => _host!.CreateClient(key);
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
+        if (_host is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        await Emulator.DisposeAsync();
-        if (_dir is not null)
-        {
-            AfterStop?.Invoke(DataDirectory);
-            Directory.Delete(_dir, recursive: true);
+            await _host.DisposeAsync();
         }
     }
 }

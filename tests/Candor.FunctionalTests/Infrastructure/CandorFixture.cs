@@ -1,8 +1,4 @@
-using System.Net.Http.Headers;
 using Candor.Emulator;
-using Candor.Server.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Logging;
 
 namespace Candor.FunctionalTests.Infrastructure;
 
@@ -13,14 +9,13 @@ public sealed class CandorFixture : IAsyncLifetime
 {
     public const string Key = "sk-test-0123456789abcdefghijkl";
 
-    private WebApplication? _app;
-    private string? _configDir;
+    private CandorTestHost? _host;
 
-    public EmulatorHost Emulator { get; private set; } = null!;
+    public EmulatorHost Emulator => _host!.Emulator;
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => _host!.BaseAddress;
 
-    public string ConfigPath => Path.Combine(_configDir!, "candor.yaml");
+    public string ConfigPath => _host!.ConfigPath;
 
     public static string ConfigYaml(string emulator) => $$"""
         server:
@@ -118,84 +113,21 @@ public sealed class CandorFixture : IAsyncLifetime
         _ => null,
     };
 
-    private readonly List<Exception> _unobserved = [];
+    public async Task InitializeAsync() => _host = await CandorTestHost.Create()
+        .Prefix("candor-test-")
+        .Yaml(ConfigYaml)
+        .Env("CLIENT_KEY", Key)
+        .StartAsync();
 
-    public async Task InitializeAsync()
-    {
-        TaskScheduler.UnobservedTaskException += OnUnobserved;
-        Emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
-        _configDir = Directory.CreateTempSubdirectory("candor-test-").FullName;
-        await File.WriteAllTextAsync(ConfigPath, ConfigYaml(Emulator.BaseAddress.ToString().TrimEnd('/')));
-        _app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = ConfigPath,
-            Urls = "http://127.0.0.1:0",
-            Environment = Environment,
-            Watch = false,
-            LogLevel = LogLevel.Warning,
-        });
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Urls.First());
-    }
+    public HttpClient CreateClient(string? key = Key) => _host!.CreateClient(key);
 
-    public HttpClient CreateClient(string? key = Key)
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        if (key is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
-        return client;
-    }
-
-    private void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
-    {
-        lock (_unobserved)
-        {
-            _unobserved.Add(e.Exception);
-        }
-    }
-
-    /// <summary>After every test of the collection: no upstream request is left open (Candor cancelled or
-    /// finished each one) and no task failed without being observed.</summary>
+    /// <summary>After every test of the collection: nothing leaked (<see cref="HostLeaks"/>: no upstream request
+    /// left open, no slot, lease or reservation held, no unobserved task exception from Candor's code).</summary>
     public async Task DisposeAsync()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (Emulator.ActiveRequests > 0 && DateTime.UtcNow < deadline)
+        if (_host is not null)
         {
-            await Task.Delay(50);
-        }
-
-        int leaked = Emulator.ActiveRequests;
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        TaskScheduler.UnobservedTaskException -= OnUnobserved;
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        await Emulator.DisposeAsync();
-        if (_configDir is not null)
-        {
-            Directory.Delete(_configDir, recursive: true);
-        }
-
-        if (leaked > 0)
-        {
-            throw new InvalidOperationException($"{leaked} upstream request(s) were still open after the tests.");
-        }
-
-        lock (_unobserved)
-        {
-            if (_unobserved.Count > 0)
-            {
-                // The event is process-wide: the exception may come from any test class running at the same time.
-                throw new AggregateException("Unobserved task exceptions during the tests: "
-                    + string.Join(System.Environment.NewLine, _unobserved.Select(static e => e.ToString())), _unobserved);
-            }
+            await _host.DisposeAsync();
         }
     }
 }

@@ -16,6 +16,18 @@ public static class Json
         return doc.RootElement.Clone();
     }
 
+    /// <summary>The document's root, or default when <paramref name="text"/> is empty (a 204, a bodiless error).</summary>
+    public static JsonElement ParseOrDefault(string text)
+    {
+        if (text.Length == 0)
+        {
+            return default;
+        }
+
+        using var doc = JsonDocument.Parse(text);
+        return doc.RootElement.Clone();
+    }
+
     public static CancellationToken Timeout(int seconds = 20) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
 
     /// <summary>Every string value of a JSON document, decoded (encoders may escape non-ASCII), joined by newlines.</summary>

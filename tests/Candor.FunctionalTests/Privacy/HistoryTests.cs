@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -9,12 +8,10 @@ using Candor.Core.Privacy;
 using Candor.Core.Security;
 using Candor.Emulator;
 using Candor.FunctionalTests.Infrastructure;
-using Candor.Server.Hosting;
 using Candor.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Candor.FunctionalTests.Privacy;
 
@@ -24,6 +21,7 @@ namespace Candor.FunctionalTests.Privacy;
 /// read with anything the server still holds.</summary>
 public sealed partial class HistoryTests : IAsyncLifetime
 {
+    private CandorTestHost _host = null!;
     private WebApplication _app = null!;
     private EmulatorHost _emulator = null!;
     private string _dir = null!;
@@ -33,54 +31,29 @@ public sealed partial class HistoryTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
-        _dir = Directory.CreateTempSubdirectory("candor-history-").FullName;
-        string emu = _emulator.BaseAddress.ToString().TrimEnd('/');
-        string config = Path.Combine(_dir, "candor.yaml");
-        await File.WriteAllTextAsync(config, $$"""
-            server: { data_dir: data, default_max_output_tokens: 200 }
-            privacy:
-              retention: account_history
-              history: { retention_days: 30 }
-            channels:
-              - { id: us-open, provider: openai, base_url: "{{emu}}/x/ch=us-open/v1", api_key_env: UPSTREAM_KEY, region: us, data_policy: { retention: retains, training: yes } }
-              - { id: cn-zdr, provider: openai, base_url: "{{emu}}/x/ch=cn-zdr/v1", api_key_env: UPSTREAM_KEY, region: cn, data_policy: { retention: none, training: never } }
-            models:
-              - { name: m-any, deployments: [{ channel: us-open, model: gpt-4o-mini }, { channel: cn-zdr, model: gpt-4o-mini }] }
-              - { name: m-us, deployments: [{ channel: us-open, model: gpt-4o-mini }] }
-              - { name: m-embed, deployments: [{ channel: us-open, model: text-embedding-3-small }] }
-            """);
-        var console = new StringWriter();
-        _app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = config,
-            Urls = "http://127.0.0.1:0",
-            Environment = static name => name == "UPSTREAM_KEY" ? "upstream-secret" : null,
-            Watch = false,
-            LogLevel = LogLevel.Warning,
-        }, console);
-        await _app.StartAsync();
-        _operatorKey = OperatorKey().Match(console.ToString()).Groups[1].Value;
+        _host = await CandorTestHost.Create()
+            .Prefix("candor-history-")
+            .Yaml(static emu => $$"""
+                server: { data_dir: data, default_max_output_tokens: 200 }
+                privacy:
+                  retention: account_history
+                  history: { retention_days: 30 }
+                channels:
+                  - { id: us-open, provider: openai, base_url: "{{emu}}/x/ch=us-open/v1", api_key_env: UPSTREAM_KEY, region: us, data_policy: { retention: retains, training: yes } }
+                  - { id: cn-zdr, provider: openai, base_url: "{{emu}}/x/ch=cn-zdr/v1", api_key_env: UPSTREAM_KEY, region: cn, data_policy: { retention: none, training: never } }
+                models:
+                  - { name: m-any, deployments: [{ channel: us-open, model: gpt-4o-mini }, { channel: cn-zdr, model: gpt-4o-mini }] }
+                  - { name: m-us, deployments: [{ channel: us-open, model: gpt-4o-mini }] }
+                  - { name: m-embed, deployments: [{ channel: us-open, model: text-embedding-3-small }] }
+                """)
+            .StartAsync();
+        (_app, _emulator, _dir) = (_host.App, _host.Emulator, _host.Directory);
+        _operatorKey = _host.OperatorKey;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        await _emulator.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public Task DisposeAsync() => _host.DisposeAsync().AsTask();
 
-    [GeneratedRegex(@"Operator key \(shown once; keep it safe\): (\S+)")]
-    private static partial Regex OperatorKey();
-
-    private HttpClient Client(string key)
-    {
-        var client = new HttpClient { BaseAddress = new Uri(_app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
+    private HttpClient Client(string key) => _host.CreateClient(key);
 
     private async Task<(string AccountId, string KeyId, string Key)> NewAccountAsync(CancellationToken ct)
     {

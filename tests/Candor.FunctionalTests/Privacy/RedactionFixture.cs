@@ -1,8 +1,5 @@
-using System.Net.Http.Headers;
 using Candor.Emulator;
-using Candor.Server.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Logging;
+using Candor.FunctionalTests.Infrastructure;
 
 namespace Candor.FunctionalTests.Privacy;
 
@@ -13,12 +10,11 @@ public sealed class RedactionFixture : IAsyncLifetime
     public const string Key = "sk-redact-0123456789abcdefghij";
     public const string StrictKey = "sk-strict-0123456789abcdefghij";
 
-    private WebApplication? _app;
-    private string? _configDir;
+    private CandorTestHost? _host;
 
-    public EmulatorHost Emulator { get; private set; } = null!;
+    public EmulatorHost Emulator => _host!.Emulator;
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => _host!.BaseAddress;
 
     private static string ConfigYaml(string emulator) => $$"""
         channels:
@@ -47,50 +43,21 @@ public sealed class RedactionFixture : IAsyncLifetime
                 email: block
         """;
 
-    public async Task InitializeAsync()
-    {
-        Emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
-        _configDir = Directory.CreateTempSubdirectory("candor-redaction-").FullName;
-        string path = Path.Combine(_configDir, "candor.yaml");
-        await File.WriteAllTextAsync(path, ConfigYaml(Emulator.BaseAddress.ToString().TrimEnd('/')));
-        _app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = path,
-            Urls = "http://127.0.0.1:0",
-            Environment = static name => name switch
-            {
-                "UPSTREAM_KEY" => "upstream-secret",
-                "CLIENT_KEY" => Key,
-                "STRICT_KEY" => StrictKey,
-                _ => null,
-            },
-            Watch = false,
-            LogLevel = LogLevel.Warning,
-        });
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Urls.First());
-    }
+    public async Task InitializeAsync() => _host = await CandorTestHost.Create()
+        .Prefix("candor-redaction-")
+        .Env("CLIENT_KEY", Key)
+        .Env("STRICT_KEY", StrictKey)
+        .ClientHeader("anthropic-version", "2023-06-01")
+        .Yaml(ConfigYaml)
+        .StartAsync();
 
-    public HttpClient CreateClient(string key = Key)
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
-        return client;
-    }
+    public HttpClient CreateClient(string key = Key) => _host!.CreateClient(key);
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
+        if (_host is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        await Emulator.DisposeAsync();
-        if (_configDir is not null)
-        {
-            Directory.Delete(_configDir, recursive: true);
+            await _host.DisposeAsync();
         }
     }
 }

@@ -1,93 +1,54 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Candor.Core.Accounts;
 using Candor.Emulator;
 using Candor.FunctionalTests.Infrastructure;
-using Candor.Server.Hosting;
 using Candor.Storage;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Candor.FunctionalTests.Privacy;
 
 /// <summary>A Candor with a data directory whose server default pseudonymizes phone numbers, in front of the emulator
 /// on all three surfaces. Each test makes its own accounts and keys.</summary>
-public sealed partial class StoredRedactionFixture : IAsyncLifetime
+public sealed class StoredRedactionFixture : IAsyncLifetime
 {
-    private WebApplication _app = null!;
-    private string _dir = null!;
+    private CandorTestHost _host = null!;
 
-    public EmulatorHost Emulator { get; private set; } = null!;
+    public EmulatorHost Emulator => _host.Emulator;
 
-    public string OperatorKey { get; private set; } = null!;
+    public string OperatorKey => _host.OperatorKey;
 
-    public string DataDir => Path.Combine(_dir, "data");
+    public string DataDir => _host.DataDirectory;
 
     public async Task InitializeAsync()
     {
-        Emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
-        _dir = Directory.CreateTempSubdirectory("candor-stored-redaction-").FullName;
-        string emu = Emulator.BaseAddress.ToString().TrimEnd('/');
-        string config = Path.Combine(_dir, "candor.yaml");
-        await File.WriteAllTextAsync(config, $$"""
-            server: { data_dir: data, default_max_output_tokens: 200 }
-            privacy:
-              redaction: { phone: pseudonymize }
-            channels:
-              - { id: oa, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-              - { id: an, provider: anthropic, base_url: "{{emu}}", api_key_env: UPSTREAM_KEY }
-              - { id: ge, provider: gemini, base_url: "{{emu}}", api_key_env: UPSTREAM_KEY }
-            models:
-              - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
-              - { name: m-anthropic, deployments: [{ channel: an, model: claude-sonnet-4-5 }] }
-              - { name: m-gemini, deployments: [{ channel: ge, model: gemini-2.5-flash }] }
-              - { name: m-embed, deployments: [{ channel: oa, model: text-embedding-3-small }] }
-            """);
-        var console = new StringWriter();
-        _app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = config,
-            Urls = "http://127.0.0.1:0",
-            Environment = static name => name == "UPSTREAM_KEY" ? "upstream-secret" : null,
-            Watch = false,
-            LogLevel = LogLevel.Warning,
-        }, console);
-        await _app.StartAsync();
-        OperatorKey = OperatorKeyLine().Match(console.ToString()).Groups[1].Value;
+        _host = await CandorTestHost.Create()
+            .Prefix("candor-stored-redaction-")
+            .Yaml(static emu => $$"""
+                server: { data_dir: data, default_max_output_tokens: 200 }
+                privacy:
+                  redaction: { phone: pseudonymize }
+                channels:
+                  - { id: oa, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
+                  - { id: an, provider: anthropic, base_url: "{{emu}}", api_key_env: UPSTREAM_KEY }
+                  - { id: ge, provider: gemini, base_url: "{{emu}}", api_key_env: UPSTREAM_KEY }
+                models:
+                  - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
+                  - { name: m-anthropic, deployments: [{ channel: an, model: claude-sonnet-4-5 }] }
+                  - { name: m-gemini, deployments: [{ channel: ge, model: gemini-2.5-flash }] }
+                  - { name: m-embed, deployments: [{ channel: oa, model: text-embedding-3-small }] }
+                """)
+            .StartAsync();
         Assert.NotEmpty(OperatorKey);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        await Emulator.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public Task DisposeAsync() => _host.DisposeAsync().AsTask();
 
-    [GeneratedRegex(@"Operator key \(shown once; keep it safe\): (\S+)")]
-    private static partial Regex OperatorKeyLine();
-
-    public HttpClient Client(string? key)
-    {
-        var client = new HttpClient { BaseAddress = new Uri(_app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
-        if (key is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
-        return client;
-    }
+    public HttpClient Client(string? key) => _host.CreateClient(key);
 
     /// <summary>A funded account with <paramref name="keys"/> keys: (account id, [(key id, key)]).</summary>
     public async Task<(string AccountId, (string Id, string Key)[] Keys)> NewAccountAsync(int keys, CancellationToken ct)
     {
-        var store = _app.Services.GetRequiredService<SqliteStore>();
+        var store = _host.Service<SqliteStore>();
         var account = await store.CreateAccountAsync("redaction", Account.DefaultGroup, ct);
         await store.TopUpAsync(account.Id, 10_000_000, "test", ct);
         var created = new (string, string)[keys];
@@ -97,7 +58,7 @@ public sealed partial class StoredRedactionFixture : IAsyncLifetime
             created[i] = (key.Record.Id, key.PlaintextKey);
         }
 
-        await _app.Services.GetRequiredService<ApiKeyCache>().RefreshAsync(ct);
+        await _host.Service<ApiKeyCache>().RefreshAsync(ct);
         return (account.Id, created);
     }
 }

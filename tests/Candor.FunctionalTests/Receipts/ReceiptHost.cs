@@ -1,13 +1,10 @@
-using System.Net.Http.Headers;
 using Candor.Core.Accounts;
 using Candor.Core.Transparency;
 using Candor.Emulator;
-using Candor.Server.Hosting;
+using Candor.FunctionalTests.Infrastructure;
 using Candor.Storage;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Candor.FunctionalTests.Receipts;
 
@@ -18,26 +15,24 @@ public sealed class ReceiptHost : IAsyncLifetime
     public const string Alice = "sk-alice-0123456789abcdefghij";
     public const string Bob = "sk-bob-0123456789abcdefghijkl";
 
-    private WebApplication? _app;
-    private string? _dir;
+    private CandorTestHost? _host;
 
-    public EmulatorHost Emulator { get; private set; } = null!;
+    public EmulatorHost Emulator => _host!.Emulator;
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public Uri BaseAddress => _host!.BaseAddress;
 
     public MemoryTransparencyLog Log { get; } = new();
 
-    public SqliteStore Store => _app!.Services.GetRequiredService<SqliteStore>();
+    public SqliteStore Store => _host!.Service<SqliteStore>();
 
-    public string DatabasePath => Path.Combine(_dir!, "data", SqliteStore.DatabaseFileName);
+    public string DatabasePath => Path.Combine(_host!.DataDirectory, SqliteStore.DatabaseFileName);
 
-    public async Task InitializeAsync()
-    {
-        Emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
-        _dir = Directory.CreateTempSubdirectory("candor-receipts-").FullName;
-        string emu = Emulator.BaseAddress.ToString().TrimEnd('/');
-        string config = Path.Combine(_dir, "candor.yaml");
-        await File.WriteAllTextAsync(config, $$"""
+    public async Task InitializeAsync() => _host = await CandorTestHost.Create()
+        .Prefix("candor-receipts-")
+        .Env("ALICE_KEY", Alice)
+        .Env("BOB_KEY", Bob)
+        .Services(services => services.AddSingleton<ITransparencyLog>(Log))
+        .Yaml(static emu => $$"""
             server:
               data_dir: data
               default_max_output_tokens: 300
@@ -95,32 +90,10 @@ public sealed class ReceiptHost : IAsyncLifetime
             keys:
               - { name: alice, key_env: ALICE_KEY }
               - { name: bob, key_env: BOB_KEY }
-            """);
-        _app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = config,
-            Urls = "http://127.0.0.1:0",
-            Environment = static name => name switch
-            {
-                "UPSTREAM_KEY" => "upstream-secret",
-                "ALICE_KEY" => Alice,
-                "BOB_KEY" => Bob,
-                _ => null,
-            },
-            Watch = false,
-            LogLevel = LogLevel.Warning,
-            ConfigureServices = services => services.AddSingleton<ITransparencyLog>(Log),
-        }, new StringWriter());
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Urls.First());
-    }
+            """)
+        .StartAsync();
 
-    public HttpClient CreateClient(string key)
-    {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
+    public HttpClient CreateClient(string key) => _host!.CreateClient(key);
 
     /// <summary>A stored key of a new account with money on it.</summary>
     public async Task<string> CreateStoredKeyAsync(CancellationToken ct)
@@ -128,7 +101,7 @@ public sealed class ReceiptHost : IAsyncLifetime
         var account = await Store.CreateAccountAsync("receipts", Account.DefaultGroup, ct);
         await Store.TopUpAsync(account.Id, 10_000_000, "test", ct);
         var key = await Store.CreateKeyAsync(account.Id, "k", ApiKeyLimits.None, isOperator: false, ct);
-        await _app!.Services.GetRequiredService<ApiKeyCache>().RefreshAsync(ct);
+        await _host!.Service<ApiKeyCache>().RefreshAsync(ct);
         return key!.PlaintextKey;
     }
 
@@ -145,22 +118,9 @@ public sealed class ReceiptHost : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
+        if (_host is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        await Emulator.DisposeAsync();
-        if (_dir is not null)
-        {
-            try
-            {
-                Directory.Delete(_dir, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            await _host.DisposeAsync();
         }
     }
 }
