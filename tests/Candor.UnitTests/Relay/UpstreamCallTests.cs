@@ -140,11 +140,12 @@ public sealed class UpstreamCallTests
     [Fact]
     public async Task ReadJson_AnswerLongerThanTheFirstByteTimeout_ButNeverIdle_IsRead()
     {
-        // First byte due within 300 ms, then at most 2 s of silence: eight chunks 100 ms apart take 800 ms in all.
-        var chunks = Enumerable.Range(0, 8).Select(i => (TimeSpan.FromMilliseconds(100), new[] { (byte)'a' })).ToList();
+        // First byte due within 500 ms (it comes at once), then at most 5 s of silence: seven more chunks 200 ms apart
+        // take 1.4 s in all, well past the first-byte timeout.
+        var chunks = Enumerable.Range(0, 8).Select(i => (TimeSpan.FromMilliseconds(i == 0 ? 0 : 200), new[] { (byte)'a' })).ToList();
         using var response = FakeUpstream.Json(new ScriptedStream(chunks));
-        using var timer = UpstreamCall.StartTimer(TimeSpan.FromMilliseconds(300), CancellationToken.None);
-        var (body, failure) = await UpstreamCall.ReadJsonAsync(response, timer, TimeSpan.FromSeconds(2), 1024, CancellationToken.None).WaitAsync(Limit);
+        using var timer = UpstreamCall.StartTimer(TimeSpan.FromMilliseconds(500), CancellationToken.None);
+        var (body, failure) = await UpstreamCall.ReadJsonAsync(response, timer, TimeSpan.FromSeconds(5), 1024, CancellationToken.None).WaitAsync(Limit);
         using (body)
         {
             Assert.Null(failure.Error);
