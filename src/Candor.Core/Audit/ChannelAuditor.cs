@@ -261,7 +261,7 @@ public sealed class ChannelAuditor
         }
 
         Task<ProbeAnswer?> Send(ChannelRuntime to, string upstreamModel, Probe probe, int stratum) => Bounded(concurrency,
-            ct => ProbeSender.SendAsync(to, upstreamModel, probe, stratum, settings.Temperature, _counter, ct), cancellationToken);
+            ct => ProbeSender.SendAsync(to, upstreamModel, probe, stratum, settings.Temperature, _counter, snapshot.Config.MaxUpstreamResponseBytes, ct), cancellationToken);
     }
 
     private static async Task<ProbeAnswer?> Bounded(SemaphoreSlim concurrency, Func<CancellationToken, Task<ProbeAnswer?>> send, CancellationToken cancellationToken)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
-using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
 
@@ -12,11 +11,11 @@ namespace Candor.Core.Channels;
 /// is read only to classify it; it is never returned or logged.</summary>
 public static class ChannelTester
 {
-    private const int MaxAnswerBytes = 1024 * 1024;
-
-    /// <summary>Tests <paramref name="channel"/> with <paramref name="upstreamModel"/>; bounded by the channel's
-    /// first-byte timeout (and <paramref name="cancellationToken"/>).</summary>
-    public static async Task<ChannelTestResult> RunAsync(ChannelRuntime channel, string upstreamModel, CancellationToken cancellationToken)
+    /// <summary>Tests <paramref name="channel"/> with <paramref name="upstreamModel"/> through <see cref="UpstreamCall"/>: the
+    /// first byte within the channel's first-byte timeout, the answer within its idle timeout and at most
+    /// <paramref name="responseLimit"/> bytes (<c>server.max_upstream_response_bytes</c>); cancelled by
+    /// <paramref name="cancellationToken"/>.</summary>
+    public static async Task<ChannelTestResult> RunAsync(ChannelRuntime channel, string upstreamModel, long responseLimit, CancellationToken cancellationToken)
     {
         var request = new ChatRequest { Model = upstreamModel, MaxOutputTokens = 16, Stream = false };
         request.Messages.Add(ChatMessage.Text(ChatRole.User, "Reply with OK."));
@@ -27,72 +26,49 @@ public static class ChannelTester
             return new ChannelTestResult(false, upstreamModel, 0, null, null, "unsupported", unsupported.Message);
         }
 
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(settings.FirstByteTimeout);
+        using var timer = UpstreamCall.StartTimer(settings.FirstByteTimeout, cancellationToken);
         long started = Stopwatch.GetTimestamp();
         long Elapsed() => (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         using var message = adapter.CreateChatRequest(settings, upstreamModel, request);
-        HttpResponseMessage response;
-        try
+        var (response, failure, status) = await UpstreamCall.SendAsync(channel, message, timer, cancellationToken).ConfigureAwait(false);
+        if (response is null)
         {
-            response = await channel.Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timer.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return new ChannelTestResult(false, upstreamModel, Elapsed(), null, null, "timeout", "No response within the channel's first-byte timeout.");
-        }
-        catch (HttpRequestException e)
-        {
-            return new ChannelTestResult(false, upstreamModel, Elapsed(), null, null, "connect", $"The upstream could not be reached ({UpstreamCall.Describe(e.HttpRequestError)}).");
+            cancellationToken.ThrowIfCancellationRequested();
+            var error = failure.Error!;
+            return new ChannelTestResult(false, upstreamModel, Elapsed(), status, null,
+                status is { } s ? Classify(s, error.Kind) : failure.Failure == UpstreamFailure.Timeout ? "timeout" : "connect", error.Message);
         }
 
         using (response)
         {
-            int status = (int)response.StatusCode;
-            using var body = new PooledBufferWriter(4096);
-            try
+            var (body, failed) = await UpstreamCall.ReadJsonAsync(response, timer, settings.IdleTimeout, responseLimit, cancellationToken).ConfigureAwait(false);
+            if (body is null)
             {
-                await UpstreamCall.ReadBoundedAsync(response.Content, body, MaxAnswerBytes, timer.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (UpstreamCall.IsReadFailure(e))
-            {
+                cancellationToken.ThrowIfCancellationRequested();
                 return new ChannelTestResult(false, upstreamModel, Elapsed(), status, null,
-                    e is OperationCanceledException ? "timeout" : "malformed", "The answer could not be read in full.");
+                    failed.Failure == UpstreamFailure.Timeout ? "timeout" : "malformed", failed.Error!.Message);
             }
 
             long latency = Elapsed();
-            if (!response.IsSuccessStatusCode)
+            var events = new List<ChatEvent>();
+            using (body)
             {
-                string? vendorType = null;
                 try
                 {
-                    vendorType = adapter.ReadErrorType(body.WrittenSpan);
+                    adapter.CreateDecoder(settings).DecodeResponse(body.WrittenSpan, events);
                 }
-                catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or FormatException)
+                catch (Exception e) when (UpstreamCall.IsReadFailure(e))
                 {
-                    // The status alone classifies the failure.
+                    return new ChannelTestResult(false, upstreamModel, latency, status, null, "malformed", "The upstream's answer is not valid for its protocol.");
                 }
-
-                var error = UpstreamErrors.FromStatus(status, vendorType, UpstreamCall.RetryAfter(response));
-                return new ChannelTestResult(false, upstreamModel, latency, status, null, Classify(status, error.Kind), error.Message);
-            }
-
-            var events = new List<ChatEvent>();
-            try
-            {
-                adapter.CreateDecoder(settings).DecodeResponse(body.WrittenSpan, events);
-            }
-            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or FormatException)
-            {
-                return new ChannelTestResult(false, upstreamModel, latency, status, null, "malformed", "The upstream's answer is not valid for its protocol.");
             }
 
             var accumulator = new ChatResponseAccumulator();
             foreach (var ev in events)
             {
-                if (ev is StreamFailed failed)
+                if (ev is StreamFailed streamFailed)
                 {
-                    return new ChannelTestResult(false, upstreamModel, latency, status, null, Classify(status, failed.Error.Kind), failed.Error.Message);
+                    return new ChannelTestResult(false, upstreamModel, latency, status, null, Classify(status!.Value, streamFailed.Error.Kind), streamFailed.Error.Message);
                 }
 
                 accumulator.Add(ev);

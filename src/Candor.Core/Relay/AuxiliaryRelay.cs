@@ -115,7 +115,7 @@ public sealed class AuxiliaryRelay(
                     {
                         context.Attempts = 1;
                         await NoteForwardedAsync(context, channel, request.Model, deployment, surface.Protocol, upstreamRequest.Content, null).ConfigureAwait(false);
-                        var body = await SendForJsonAsync(context, channel, upstreamRequest, lease, snapshot.Config.MaxUpstreamResponseBytes).ConfigureAwait(false);
+                        var body = await SendForJsonAsync(context, channel, upstreamRequest, lease, snapshot.Config).ConfigureAwait(false);
                         if (body.Error is { } error)
                         {
                             await RelayReceipts.WriteErrorAsync(context, surface, error, receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
@@ -294,7 +294,7 @@ public sealed class AuxiliaryRelay(
                 {
                     await NoteForwardedAsync(context, channel, request.Model, deployment, surface.Protocol, upstreamRequest.Content,
                         EncodingFormat(request, channel.Adapter.Protocol)).ConfigureAwait(false);
-                    var result = await SendForJsonAsync(context, channel, upstreamRequest, lease, snapshot.Config.MaxUpstreamResponseBytes).ConfigureAwait(false);
+                    var result = await SendForJsonAsync(context, channel, upstreamRequest, lease, snapshot.Config).ConfigureAwait(false);
                     if (result.Error is { } error)
                     {
                         last = error;
@@ -432,13 +432,13 @@ public sealed class AuxiliaryRelay(
         receipt.ExpectedModel = deployment.ServedModel;
     }
 
-    /// <summary>One attempt for a whole JSON answer of at most <paramref name="limit"/> bytes
-    /// (<c>server.max_upstream_response_bytes</c>); its failure is reported to <paramref name="lease"/>.</summary>
+    /// <summary>One attempt for a whole JSON answer of at most <c>server.max_upstream_response_bytes</c>, its first byte
+    /// due within the channel's timeout and the request's deadline (<see cref="UpstreamCall"/>); its failure is reported
+    /// to <paramref name="lease"/>.</summary>
     private static async Task<(PooledBufferWriter? Body, RelayError? Error, bool Retryable)> SendForJsonAsync(
-        RelayContext context, ChannelRuntime channel, HttpRequestMessage request, DeploymentLease lease, long limit)
+        RelayContext context, ChannelRuntime channel, HttpRequestMessage request, DeploymentLease lease, Candor.Core.Configuration.CandorConfig config)
     {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
-        timer.CancelAfter(channel.Settings.FirstByteTimeout);
+        using var timer = UpstreamCall.StartTimer(channel.Settings.FirstByteTimeout, context.Aborted, config.Routing.Remaining(context.StartTimestamp));
         long sent = Stopwatch.GetTimestamp();
         try
         {
@@ -461,19 +461,11 @@ public sealed class AuxiliaryRelay(
                     return (null, UpstreamErrors.Malformed("expected application/json"), true);
                 }
 
-                var body = new PooledBufferWriter(8192);
-                try
+                // An answer over the limit is the client's request asking for too much: an error of its own, not
+                // retried and not counted against the deployment (UpstreamCall.Classify).
+                var (body, failed) = await UpstreamCall.ReadJsonAsync(response, timer, channel.Settings.IdleTimeout, config.MaxUpstreamResponseBytes, context.Aborted).ConfigureAwait(false);
+                if (body is null)
                 {
-                    await UpstreamCall.ReadBoundedAsync(response.Content, body, limit, timer.Token).ConfigureAwait(false);
-                    context.Receipt?.HashUpstream(body.WrittenSpan);
-                    return (body, null, false);
-                }
-                catch (Exception e) when (UpstreamCall.IsReadFailure(e))
-                {
-                    // An answer over the limit is the client's request asking for too much: an error of its own, not
-                    // retried and not counted against the deployment (UpstreamCall.FailedRead).
-                    body.Dispose();
-                    var failed = UpstreamCall.FailedRead(e, "while reading the response", context.Aborted);
                     if (failed.Error is null)
                     {
                         return (null, UpstreamErrors.Unavailable("client went away"), false);
@@ -482,6 +474,9 @@ public sealed class AuxiliaryRelay(
                     lease.Failed(failed.Failure, null);
                     return (null, failed.Error, failed.Retryable);
                 }
+
+                context.Receipt?.HashUpstream(body.WrittenSpan);
+                return (body, null, false);
             }
         }
         finally

@@ -300,8 +300,7 @@ public sealed class ChatRelay(
             }
         }
 
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
-        timer.CancelAfter(settings.FirstByteTimeout < remaining ? settings.FirstByteTimeout : remaining);
+        using var timer = UpstreamCall.StartTimer(settings.FirstByteTimeout, context.Aborted, remaining);
         long sent = Stopwatch.GetTimestamp();
         var (response, failure) = await UpstreamCall.SendAsync(channel, upstreamRequest, timer, context.Aborted).ConfigureAwait(false);
         if (response is null)
@@ -343,8 +342,7 @@ public sealed class ChatRelay(
         var events = new List<ChatEvent>();
         try
         {
-            await using var stream = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(timer.Token).ConfigureAwait(false), timer, settings.IdleTimeout);
-            await UpstreamCall.ReadBoundedAsync(stream, body, config.MaxUpstreamResponseBytes, timer.Token).ConfigureAwait(false);
+            await UpstreamCall.ReadJsonAsync(response, body, timer, settings.IdleTimeout, config.MaxUpstreamResponseBytes).ConfigureAwait(false);
             context.Receipt?.HashUpstream(body.WrittenSpan);
             decoder.DecodeResponse(body.WrittenSpan, events);
         }

@@ -7,14 +7,30 @@ using Candor.Protocols.Codecs;
 
 namespace Candor.Core.Relay;
 
-/// <summary>Sends one request to an upstream and classifies the failures every endpoint shares:
-/// connection errors, first-byte timeouts and error statuses. Upstream error bodies are read (bounded)
-/// only to learn the vendor's error type; they are never logged or relayed, since they may echo user content.</summary>
+/// <summary>The one way Candor calls an upstream, shared by the relays, the health prober, the channel tester and the
+/// audit probes: a timer armed with the first-byte timeout (capped by the request's deadline when there is one), the
+/// send (<see cref="SendAsync"/>), a whole answer read under the idle timeout and bounded by
+/// <c>server.max_upstream_response_bytes</c> (<see cref="ReadJsonAsync(HttpResponseMessage, PooledBufferWriter, CancellationTokenSource, TimeSpan, long)"/>),
+/// and one classifier for every exception those can end with (<see cref="Classify"/>). Upstream error bodies are read
+/// (bounded) only to learn the vendor's error type; they are never logged or relayed, since they may echo user content.</summary>
 internal static class UpstreamCall
 {
     private const int MaxErrorBody = 64 * 1024;
 
-    public static async Task<(HttpResponseMessage? Response, AttemptOutcome Failure)> SendAsync(
+    /// <summary>A timer for one attempt, linked to <paramref name="aborted"/> and armed with <paramref name="firstByte"/>,
+    /// or with <paramref name="remaining"/> (the time left before the request's deadline) when that is shorter. The idle
+    /// timeout re-arms it once the answer has started (<see cref="IdleTimeoutStream"/>).</summary>
+    public static CancellationTokenSource StartTimer(TimeSpan firstByte, CancellationToken aborted, TimeSpan? remaining = null)
+    {
+        var timer = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timer.CancelAfter(remaining is { } left && left < firstByte ? left : firstByte);
+        return timer;
+    }
+
+    /// <summary>Sends <paramref name="request"/> under <paramref name="timer"/> and returns the response of a success
+    /// status, or the classified failure (a connection error, the timer, an error status); <see cref="AttemptOutcome.Done"/>
+    /// (no error) when <paramref name="clientAborted"/> ended it.</summary>
+    public static async Task<UpstreamResponse> SendAsync(
         ChannelRuntime channel, HttpRequestMessage request, CancellationTokenSource timer, CancellationToken clientAborted)
     {
         HttpResponseMessage response;
@@ -22,22 +38,14 @@ internal static class UpstreamCall
         {
             response = await channel.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timer.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!clientAborted.IsCancellationRequested)
+        catch (Exception e) when (IsReadFailure(e))
         {
-            return (null, AttemptOutcome.Failed(UpstreamErrors.Timeout("no response within the first-byte timeout"), UpstreamFailure.Timeout));
-        }
-        catch (OperationCanceledException)
-        {
-            return (null, AttemptOutcome.Done);
-        }
-        catch (HttpRequestException e)
-        {
-            return (null, AttemptOutcome.Failed(UpstreamErrors.Unavailable(Describe(e.HttpRequestError)), UpstreamFailure.Connect));
+            return new(null, Classify(e, phase: null, clientAborted), null);
         }
 
         if (response.IsSuccessStatusCode)
         {
-            return (response, default);
+            return new(response, default, (int)response.StatusCode);
         }
 
         using (response)
@@ -49,7 +57,7 @@ internal static class UpstreamCall
                 await ReadBoundedAsync(response.Content, body, MaxErrorBody, timer.Token).ConfigureAwait(false);
                 vendorType = channel.Adapter.ReadErrorType(body.WrittenSpan);
             }
-            catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException or InvalidDataException or System.Text.Json.JsonException)
+            catch (Exception e) when (IsReadFailure(e))
             {
                 // The status alone classifies the failure.
             }
@@ -59,9 +67,40 @@ internal static class UpstreamCall
 
             // 408/409/429/5xx/overloaded, a refused credential (the channel is disabled) and an unknown model
             // (a deployment's configuration) go to the next deployment; 400/413/422 would fail anywhere.
-            return (null, AttemptOutcome.Failed(error, FailureClassifier.FromStatus(status, error)));
+            return new(null, AttemptOutcome.Failed(error, FailureClassifier.FromStatus(status, error)), status);
         }
     }
+
+    /// <summary>Reads a whole answer into <paramref name="output"/>: the first read under the timer as armed (first byte),
+    /// every later one under <paramref name="idle"/>; fails with <see cref="UpstreamResponseTooLargeException"/> past
+    /// <paramref name="limit"/> bytes. Exceptions are <see cref="IsReadFailure"/> ones, for <see cref="Classify"/>.</summary>
+    public static async Task ReadJsonAsync(HttpResponseMessage response, PooledBufferWriter output, CancellationTokenSource timer, TimeSpan idle, long limit)
+    {
+        await using var stream = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(timer.Token).ConfigureAwait(false), timer, idle);
+        await ReadBoundedAsync(stream, output, limit, timer.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a whole answer as <see cref="ReadJsonAsync(HttpResponseMessage, PooledBufferWriter, CancellationTokenSource, TimeSpan, long)"/>
+    /// does and returns it (the caller disposes it), or null with the classified failure
+    /// (<see cref="AttemptOutcome.Done"/> when <paramref name="clientAborted"/> ended it).</summary>
+    public static async Task<(PooledBufferWriter? Body, AttemptOutcome Failure)> ReadJsonAsync(
+        HttpResponseMessage response, CancellationTokenSource timer, TimeSpan idle, long limit, CancellationToken clientAborted)
+    {
+        var body = new PooledBufferWriter(8192);
+        try
+        {
+            await ReadJsonAsync(response, body, timer, idle, limit).ConfigureAwait(false);
+            return (body, default);
+        }
+        catch (Exception e) when (IsReadFailure(e))
+        {
+            body.Dispose();
+            return (null, Classify(e, ReadingTheResponse, clientAborted));
+        }
+    }
+
+    /// <summary>The phase of a whole answer's read, for <see cref="Classify"/>.</summary>
+    public const string ReadingTheResponse = "while reading the response";
 
     /// <summary>Reads a body into <paramref name="output"/>, failing when it exceeds <paramref name="limit"/> bytes.</summary>
     public static async Task ReadBoundedAsync(HttpContent content, PooledBufferWriter output, long limit, CancellationToken cancellationToken)
@@ -91,29 +130,36 @@ internal static class UpstreamCall
         }
     }
 
-    /// <summary>True for the exceptions that reading an upstream answer can end with (timeouts through
-    /// cancellation, cut connections, bodies that are not the protocol).</summary>
+    /// <summary>True for the exceptions that calling an upstream and reading its answer can end with (timeouts through
+    /// cancellation, refused or cut connections, bodies that are not the protocol); <see cref="Classify"/> maps them.
+    /// Anything else is a bug and propagates.</summary>
     public static bool IsReadFailure(Exception e) =>
         e is OperationCanceledException or IOException or HttpRequestException or JsonException or InvalidDataException or FormatException;
 
-    /// <summary>The error for a read failure <paramref name="phase"/> ("before the first event"…), or null
-    /// when the client went away and there is nobody to answer.</summary>
-    public static RelayError? ReadFailure(Exception e, string phase, CancellationToken clientAborted) => e switch
+    /// <summary>The one classifier of upstream exceptions (<see cref="IsReadFailure"/>): the client's error, the router's
+    /// failure class and whether another deployment may be tried. <paramref name="phase"/> names what was being read
+    /// ("while reading the response", "before the first event"…), or is null while sending (no response yet).
+    /// <see cref="AttemptOutcome.Done"/> (no error) when <paramref name="clientAborted"/> ended it: nobody to answer.
+    /// An answer over the response limit is the client's request asking for too much: not retried, not counted against
+    /// the deployment (docs/routing.md).</summary>
+    public static AttemptOutcome Classify(Exception e, string? phase, CancellationToken clientAborted) => e switch
     {
-        OperationCanceledException when clientAborted.IsCancellationRequested => null,
-        OperationCanceledException => UpstreamErrors.Timeout($"nothing arrived {phase} within the channel's timeout"),
-        UpstreamResponseTooLargeException large => UpstreamErrors.ResponseTooLarge(large.Limit),
-        IOException or HttpRequestException => UpstreamErrors.Unavailable($"connection lost {phase}"),
-        _ => UpstreamErrors.Malformed($"invalid data {phase}"),
+        OperationCanceledException when clientAborted.IsCancellationRequested => AttemptOutcome.Done,
+        OperationCanceledException when phase is null =>
+            AttemptOutcome.Failed(UpstreamErrors.Timeout("no response within the first-byte timeout"), UpstreamFailure.Timeout),
+        OperationCanceledException => AttemptOutcome.Failed(UpstreamErrors.Timeout($"nothing arrived {phase} within the channel's timeout"), UpstreamFailure.Timeout),
+        UpstreamResponseTooLargeException large => AttemptOutcome.Failed(UpstreamErrors.ResponseTooLarge(large.Limit), UpstreamFailure.ResponseTooLarge),
+        HttpRequestException request when phase is null => AttemptOutcome.Failed(UpstreamErrors.Unavailable(Describe(request.HttpRequestError)), UpstreamFailure.Connect),
+        IOException when phase is null => AttemptOutcome.Failed(UpstreamErrors.Unavailable(Describe(HttpRequestError.Unknown)), UpstreamFailure.Connect),
+        IOException or HttpRequestException => AttemptOutcome.Failed(UpstreamErrors.Unavailable($"connection lost {phase}"), UpstreamFailure.ServerError),
+        _ => AttemptOutcome.Failed(UpstreamErrors.Malformed(phase is null ? "invalid data" : $"invalid data {phase}"), UpstreamFailure.Malformed),
     };
 
-    /// <summary>The outcome of an attempt whose answer could not be read (<see cref="IsReadFailure"/>): retryable and
-    /// counted against the deployment, except an answer over the response limit, which the client's own request
-    /// caused (not retried, not counted: docs/routing.md); <see cref="AttemptOutcome.Done"/> when the client left.</summary>
-    public static AttemptOutcome FailedRead(Exception e, string phase, CancellationToken clientAborted) =>
-        ReadFailure(e, phase, clientAborted) is not { } error ? AttemptOutcome.Done
-        : e is UpstreamResponseTooLargeException ? AttemptOutcome.Failed(error, UpstreamFailure.ResponseTooLarge)
-        : AttemptOutcome.Failed(error, retryable: true);
+    /// <summary>The error of <see cref="Classify"/>, or null when the client went away and there is nobody to answer.</summary>
+    public static RelayError? ReadFailure(Exception e, string phase, CancellationToken clientAborted) => Classify(e, phase, clientAborted).Error;
+
+    /// <summary><see cref="Classify"/> of a read failure before the first byte.</summary>
+    public static AttemptOutcome FailedRead(Exception e, string phase, CancellationToken clientAborted) => Classify(e, phase, clientAborted);
 
     public static int? RetryAfter(HttpResponseMessage response)
     {

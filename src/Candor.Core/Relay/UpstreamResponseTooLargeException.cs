@@ -1,8 +1,8 @@
 namespace Candor.Core.Relay;
 
 /// <summary>An upstream answer exceeds the bounded read's limit (<c>server.max_upstream_response_bytes</c>). An
-/// <see cref="IOException"/>, so every read-failure filter still catches it; <see cref="UpstreamCall.ReadFailure"/> and
-/// <see cref="UpstreamCall.FailedRead"/> tell it apart: the client's request asked for too much, no deployment failed.</summary>
+/// <see cref="IOException"/>, so every read-failure filter still catches it; <see cref="UpstreamCall.Classify"/> tells it
+/// apart: the client's request asked for too much, no deployment failed.</summary>
 internal sealed class UpstreamResponseTooLargeException : IOException
 {
     public UpstreamResponseTooLargeException(long limit)

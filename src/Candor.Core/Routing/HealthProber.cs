@@ -65,8 +65,7 @@ public sealed class HealthProber(SnapshotHolder snapshots, HealthRegistry health
         try
         {
             using var message = channel.Adapter.CreateChatRequest(channel.Settings, deployment.UpstreamModel, request);
-            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timer.CancelAfter(options.Probes.Timeout);
+            using var timer = UpstreamCall.StartTimer(options.Probes.Timeout, cancellationToken);
             var (response, failure) = await UpstreamCall.SendAsync(channel, message, timer, cancellationToken).ConfigureAwait(false);
             using (response)
             {
@@ -91,8 +90,10 @@ public sealed class HealthProber(SnapshotHolder snapshots, HealthRegistry health
                 }
             }
         }
-        catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException)
+        catch (InvalidOperationException)
         {
+            // UpstreamCall classifies every upstream failure; this is a request the client refuses to send
+            // (a channel URL it cannot use), which must not stop the prober.
             verdict = UpstreamFailure.Connect;
         }
 

@@ -203,7 +203,7 @@ internal static class ChannelEndpoints
 
         model ??= DeploymentView.All(builder.Config, stored).FirstOrDefault(d => d.ChannelId == id)?.UpstreamModel
             ?? throw new AdminInputException("model", $"Channel '{id}' has no deployment to take a model from; give the upstream model to test with as 'model'.");
-        var result = await ChannelTester.RunAsync(runtime, model, http.RequestAborted).ConfigureAwait(false);
+        var result = await ChannelTester.RunAsync(runtime, model, builder.Config.MaxUpstreamResponseBytes, http.RequestAborted).ConfigureAwait(false);
         http.RequestServices.GetRequiredService<ILogger<SnapshotBuilder>>().ChannelTested(id, result.Ok, result.UpstreamStatus ?? 0, result.ErrorClass ?? "none", result.LatencyMs);
         await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => ChannelJson.TestResult(w, id, result)).ConfigureAwait(false);
     }

@@ -108,7 +108,7 @@ internal static class ChannelCommands
                     ?? throw new ArgumentException($"channel '{id}' has no deployment; give the upstream model with --model");
                 using var clients = new UpstreamClients();
                 var runtime = new Core.Routing.ChannelRuntime(settings, providers.Get(settings.Provider), clients.For(settings.ConnectTimeout));
-                var result = await ChannelTester.RunAsync(runtime, model, cancellationToken).ConfigureAwait(false);
+                var result = await ChannelTester.RunAsync(runtime, model, new Core.Configuration.CandorConfig().MaxUpstreamResponseBytes, cancellationToken).ConfigureAwait(false);
                 await AdminCommands.WriteJsonAsync(output, w => ChannelJson.TestResult(w, id, result)).ConfigureAwait(false);
                 return result.Ok ? 0 : 1;
             }

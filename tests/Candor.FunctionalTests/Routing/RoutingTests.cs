@@ -268,4 +268,28 @@ public sealed class RoutingTests
         Assert.Equal(1, r.Attempts);
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(2.5), started.Elapsed.ToString());
     }
+
+    [Fact]
+    public async Task Deadline_CapsTheEmbeddingsFirstByteTimer()
+    {
+        // The channel's first-byte timeout is 120 s and the upstream answers after 3 s: only the deadline ends the wait.
+        await using var host = await RoutingHost.StartAsync(1, urls => $"""
+            channels:
+            {Channel("slow", urls[0] + "/x/latency_ms=3000")}
+            models:
+              - name: e
+                deployments:
+                  - {"{"} channel: slow, model: text-embedding-3-small {"}"}
+            routing:
+              deadline: 700ms
+            """);
+        var ct = Json.Timeout(30);
+        using var client = host.CreateClient();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await client.PostAsync("/v1/embeddings", Json.Body("""{"model":"e","input":"a"}"""), ct);
+        await response.Content.LoadIntoBufferAsync(ct);
+        Assert.Equal(504, (int)response.StatusCode);
+        Assert.Equal("1", response.Headers.GetValues("x-candor-attempts").Single());
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(2.5), started.Elapsed.ToString());
+    }
 }
