@@ -164,10 +164,70 @@ public sealed class ReceiptService : IDisposable
             }
         }
 
+        return await StoreAsync(draft, Seal(draft, meter, charge, outcome, status), outcome, started).ConfigureAwait(false);
+    }
+
+    /// <summary>Settles the request's meter and seals its receipt in one durable write: the usage record, the charge,
+    /// the deletion of the admission record and the signed receipt commit together or not at all
+    /// (<see cref="Accounts.ILedgerStore.RecordUsageAsync(UsageRecord, LedgerEntry?, StoredReceipt?, CancellationToken)"/>).
+    /// Without a meter to settle here (none, or settled before) it seals alone, as <see cref="SealAsync"/>. True when
+    /// everything is stored; false when it was not (then nothing of the joint write is): the caller withholds the answer,
+    /// and the admission record left in place gives the request its <c>interrupted</c> records at the next start.</summary>
+    internal async Task<bool> SettleAndSealAsync(RelayContext context, StreamOutcome settlement, string outcome, int status)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Meter is not { Settled: false } meter || context.Receipt is not { } draft || !draft.TrySeal())
+        {
+            if (context.Meter is { } settled)
+            {
+                await settled.SettleAsync(settlement).ConfigureAwait(false);
+                if (!settled.Recorded)
+                {
+                    return false;
+                }
+            }
+
+            return await SealAsync(context, outcome, status).ConfigureAwait(false);
+        }
+
+        long started = Stopwatch.GetTimestamp();
+        StoredReceipt? joined = null;
+        await meter.SettleAsync(settlement, charge => joined = Seal(draft, meter, charge, outcome, status)).ConfigureAwait(false);
+        if (joined is null)
+        {
+            // Another caller settled the meter first (or the store is known to fail): the receipt is stored on its own.
+            if (!meter.Recorded)
+            {
+                return false;
+            }
+
+            long? charge = await meter.SettleAsync(settlement).ConfigureAwait(false);
+            return await StoreAsync(draft, Seal(draft, meter, charge, outcome, status), outcome, started).ConfigureAwait(false);
+        }
+
+        if (!meter.Recorded)
+        {
+            _logger.ReceiptStoreFailed(draft.Id, "SettlementFailed");
+            return false;
+        }
+
+        draft.Stored = true;
+        Stored(draft, joined.Body, outcome, started);
+        return true;
+    }
+
+    /// <summary>Runs the audits and signs the receipt (dated now).</summary>
+    private StoredReceipt Seal(ReceiptDraft draft, RequestMeter? meter, long? charge, string outcome, int status)
+    {
         Audit(draft, meter);
         var now = _time.GetUtcNow();
-        var body = Sign(draft, context, meter, charge, outcome, status, now);
-        var stored = new StoredReceipt(draft.Id, draft.OwnerId, draft.AccountId, now, body, null);
+        var body = Sign(draft, meter, charge, outcome, status, now);
+        return new StoredReceipt(draft.Id, draft.OwnerId, draft.AccountId, now, body, null);
+    }
+
+    /// <summary>Stores a sealed receipt on its own (a request without a meter, or one settled before its seal).</summary>
+    private async Task<bool> StoreAsync(ReceiptDraft draft, StoredReceipt stored, string outcome, long started)
+    {
         if (_health is { IsFailing: true })
         {
             // Fail fast while the store is known to fail: the request does not wait for a write that cannot commit
@@ -200,6 +260,13 @@ public sealed class ReceiptService : IDisposable
             return false;
         }
 
+        Stored(draft, stored.Body, outcome, started);
+        return true;
+    }
+
+    /// <summary>After a receipt is stored: queues it for the transparency log and records the metrics and audit flags.</summary>
+    private void Stored(ReceiptDraft draft, byte[] body, string outcome, long started)
+    {
         if (_log is not null)
         {
             _pending.Writer.TryWrite((draft.Id, LeafOf(body)));
@@ -212,8 +279,6 @@ public sealed class ReceiptService : IDisposable
             _flags?.Add(1, new("flag", flag), new("channel", draft.Channel?.Id ?? "-"));
             _logger.AuditFlagRaised(draft.RequestId, draft.Channel?.Id ?? "-", flag, draft.Id);
         }
-
-        return true;
     }
 
     /// <summary>Seals the receipt of a request the last process admitted and never settled (a crash): outcome
@@ -353,7 +418,7 @@ public sealed class ReceiptService : IDisposable
     /// signs those bytes and wraps them; returns the signed receipt's bytes:
     /// <c>{"receipt":{…},"signature":{"alg":"Ed25519","key_id":…,"key_name":…,"sig":…}}</c>, itself canonical.
     /// No JSON is parsed: the unit tests check that the output equals its own <see cref="Jcs"/> canonicalization.</summary>
-    internal byte[] Sign(ReceiptDraft draft, RelayContext context, RequestMeter? meter, long? charge, string outcome, int status, DateTimeOffset now)
+    internal byte[] Sign(ReceiptDraft draft, RequestMeter? meter, long? charge, string outcome, int status, DateTimeOffset now)
     {
         ReceiptMetering? metering = meter is null ? null : new ReceiptMetering(
             meter.PromptCount, meter.Output.Count, meter.Decision is { IsFree: false } decision ? decision.Billed : null, charge, meter.Price);
