@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using Candor.Core.Accounting;
 using Candor.Core.Accounts;
 using Candor.Core.Admission;
+using Candor.Core.Receipts;
 using Candor.Storage;
 
 namespace Candor.Benchmarks;
@@ -18,6 +19,7 @@ public class BillingBenchmarks
 
     private readonly Task<bool>[] _settlements = new Task<bool>[Concurrent];
     private readonly Task[] _admissions = new Task[Concurrent];
+    private readonly byte[] _receiptBody = new byte[1536];
     private string _directory = null!;
     private SqliteStore _store = null!;
     private ApiKeyCache _cache = null!;
@@ -97,6 +99,49 @@ public class BillingBenchmarks
         await Task.WhenAll(_settlements);
     }
 
+    /// <summary>A settlement and its receipt as two durable writes, one after the other (before the joint write):
+    /// two transactions, two fsyncs.</summary>
+    [Benchmark]
+    public async Task SettlementThenReceipt()
+    {
+        var (usage, receipt) = Settled();
+        await _store.RecordUsageAsync(usage, LedgerEntry.ChargeFor(usage, "bench"), CancellationToken.None);
+        await _store.SaveAsync(receipt, CancellationToken.None);
+    }
+
+    /// <summary>A settlement and its receipt in one durable write (<c>RecordUsageAsync</c> with the receipt): one
+    /// transaction, one fsync.</summary>
+    [Benchmark]
+    public Task<bool> SettlementWithReceipt()
+    {
+        var (usage, receipt) = Settled();
+        return _store.RecordUsageAsync(usage, LedgerEntry.ChargeFor(usage, "bench"), receipt, CancellationToken.None);
+    }
+
+    /// <summary>Sixteen concurrent settlements, each followed by its receipt's own write (per request).</summary>
+    [Benchmark(OperationsPerInvoke = Concurrent)]
+    public async Task SettlementThenReceiptConcurrent16()
+    {
+        for (int i = 0; i < Concurrent; i++)
+        {
+            _admissions[i] = SettlementThenReceipt();
+        }
+
+        await Task.WhenAll(_admissions);
+    }
+
+    /// <summary>Sixteen concurrent joint settlements with their receipts (per request): group commit shares the transaction.</summary>
+    [Benchmark(OperationsPerInvoke = Concurrent)]
+    public async Task SettlementWithReceiptConcurrent16()
+    {
+        for (int i = 0; i < Concurrent; i++)
+        {
+            _settlements[i] = SettlementWithReceipt();
+        }
+
+        await Task.WhenAll(_settlements);
+    }
+
     /// <summary>The durable admission record of one request on its own (crash recovery: one more group-committed
     /// transaction per request, removed by the settlement's own transaction).</summary>
     [Benchmark]
@@ -136,8 +181,21 @@ public class BillingBenchmarks
 
     private Task<bool> SettleAsync()
     {
+        var usage = Usage();
+        return _store.RecordUsageAsync(usage, LedgerEntry.ChargeFor(usage, "bench"), CancellationToken.None);
+    }
+
+    /// <summary>A usage record and a receipt of the size a relayed request's is (about 1.5 KB).</summary>
+    private (UsageRecord Usage, StoredReceipt Receipt) Settled()
+    {
+        var usage = Usage();
+        return (usage, new StoredReceipt("rcpt_" + usage.RequestId, "key:" + _key.Id, _key.AccountId, usage.CreatedAt, _receiptBody, null));
+    }
+
+    private UsageRecord Usage()
+    {
         long n = Interlocked.Increment(ref _request);
-        var usage = new UsageRecord
+        return new UsageRecord
         {
             RequestId = "req_bench_" + n.ToString(CultureInfo.InvariantCulture),
             AccountId = _key.AccountId,
@@ -158,6 +216,5 @@ public class BillingBenchmarks
             ChargeMicros = 90,
             DurationMs = 12,
         };
-        return _store.RecordUsageAsync(usage, LedgerEntry.ChargeFor(usage, "bench"), CancellationToken.None);
     }
 }

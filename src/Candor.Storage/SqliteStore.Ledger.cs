@@ -29,8 +29,13 @@ public sealed partial class SqliteStore
         _db.WriteAsync((c, tx) => ApplyEntryAsync(c, tx, entry, cancellationToken), cancellationToken);
 
     /// <inheritdoc/>
-    public Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, CancellationToken cancellationToken)
+    public Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, CancellationToken cancellationToken) =>
+        RecordUsageAsync(usage, charge, null, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, StoredReceipt? receipt, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(usage);
         ArgumentOutOfRangeException.ThrowIfNegative(usage.ChargeMicros);
         if (charge is null ? usage.ChargeMicros != 0 : charge.Kind != LedgerKind.Charge || charge.AmountMicros != -usage.ChargeMicros)
         {
@@ -43,11 +48,9 @@ public sealed partial class SqliteStore
         }
 
         // Group commit: concurrent settlements share one transaction and one fsync (docs/storage.md).
-        return _settlements.WriteAsync((usage, charge), cancellationToken);
+        return _settlements.WriteAsync((usage, charge, receipt), cancellationToken);
     }
 
-    /// <summary>Writes one settlement inside a group-commit transaction: the usage record (unless the request is
-    /// already recorded, which returns false) and its charge.</summary>
     /// <inheritdoc/>
     public Task RecordAdmissionAsync(UsageRecord admitted, CancellationToken cancellationToken) => RecordAdmissionAsync(admitted, null, cancellationToken);
 
@@ -134,11 +137,22 @@ public sealed partial class SqliteStore
         }, cancellationToken);
     }
 
-    private async Task<bool> ApplySettlementAsync(SqliteConnection c, SqliteTransaction tx, (UsageRecord Usage, LedgerEntry? Charge) item)
+    /// <summary>Writes one settlement inside a group-commit transaction (its own savepoint when the batch holds others):
+    /// the deletion of the request's admission record, the receipt when one is given, the usage record (unless the request
+    /// is already recorded, which returns false) and its charge. All of them commit together or none does, so a crash or a
+    /// failed write never leaves a charge without its receipt, and an admission record stays until both are stored.</summary>
+    private async Task<bool> ApplySettlementAsync(SqliteConnection c, SqliteTransaction tx, (UsageRecord Usage, LedgerEntry? Charge, StoredReceipt? Receipt) item)
     {
         // The settlement replaces the request's admission record (crash recovery) in the same transaction.
         await _db.Prepared(c, tx, AdmissionsSql.Delete).Add("@request_id", item.Usage.RequestId)
             .ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        if (item.Receipt is { } receipt)
+        {
+            var insertReceipt = _db.Prepared(c, tx, ReceiptsSql.InsertIfNew);
+            ReceiptsSql.Bind(insertReceipt, receipt);
+            await insertReceipt.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
         var insert = _db.Prepared(c, tx, UsageSql.InsertIfNew);
         UsageSql.Bind(insert, item.Usage);
         if (await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) == 0)

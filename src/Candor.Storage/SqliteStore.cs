@@ -15,7 +15,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
     private readonly SqliteDatabase _db;
     private readonly KeyHasher _hasher;
     private readonly TimeProvider _time;
-    private readonly GroupCommitWriter<(UsageRecord Usage, LedgerEntry? Charge), bool> _settlements;
+    private readonly GroupCommitWriter<(UsageRecord Usage, LedgerEntry? Charge, Candor.Core.Receipts.StoredReceipt? Receipt), bool> _settlements;
     private readonly GroupCommitWriter<(UsageRecord Usage, Candor.Core.Receipts.AdmittedReceipt? Receipt), bool> _admissions;
 
     private SqliteStore(SqliteDatabase db, KeyHasher hasher, TimeProvider time)

@@ -21,6 +21,11 @@ public interface ILedgerStore
     /// token that does not follow the client's disconnect, e.g. a timeout of its own.</summary>
     Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, CancellationToken cancellationToken);
 
+    /// <summary>Records a request's usage and charge (as <see cref="RecordUsageAsync(UsageRecord, LedgerEntry?, CancellationToken)"/>)
+    /// and its signed receipt in the same durable transaction, which also removes the request's admission record: all of
+    /// them are stored or none is (docs/fail-closed.md). A receipt already stored under its id is kept as it is.</summary>
+    Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, Receipts.StoredReceipt? receipt, CancellationToken cancellationToken);
+
     /// <summary>Records durably that a request was admitted (its id, account, key, surface, models and prompt count from
     /// <paramref name="admitted"/>), so that a crash before its settlement still leaves a usage record: the admission is
     /// turned into an <see cref="UsageOutcome.Interrupted"/> record at the next start, and removed by the settlement.

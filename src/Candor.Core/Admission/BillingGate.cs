@@ -219,7 +219,12 @@ public sealed class BillingGate(
     /// the client's), then frees the reservation and refunds unused rate-limit tokens. Returns the charge in micros;
     /// <see cref="RequestMeter.Recorded"/> tells whether the write committed (when it did not, the caller withholds the
     /// answer: docs/fail-closed.md).</summary>
-    internal async Task<long> SettleAsync(RequestMeter meter, StreamOutcome outcome)
+    /// <param name="meter">The request's meter.</param>
+    /// <param name="outcome">How the answer ended.</param>
+    /// <param name="seal">Signs the request's receipt once the charge is decided (<see cref="RequestMeter.Decision"/> and
+    /// <see cref="RequestMeter.Price"/> are set when it runs); the receipt is stored in the same transaction as the usage
+    /// record and the charge. Null: the receipt, if any, is stored on its own.</param>
+    internal async Task<long> SettleAsync(RequestMeter meter, StreamOutcome outcome, Func<long, Receipts.StoredReceipt>? seal = null)
     {
         string upstream = meter.UpstreamModel ?? meter.RequestedModel;
         var decision = BillingPolicy.Decide(meter.Reported, meter.PromptCount, (int)Math.Min(meter.Output.Count, int.MaxValue), outcome,
@@ -279,8 +284,9 @@ public sealed class BillingGate(
                 return charge;
             }
 
+            var receipt = seal?.Invoke(charge);
             using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
-            await StoreHealth.WaitForWriteAsync(ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, timeout.Token), time)
+            await StoreHealth.WaitForWriteAsync(ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, receipt, timeout.Token), time)
                 .ConfigureAwait(false);
             recorded = charge;
             meter.Recorded = true;

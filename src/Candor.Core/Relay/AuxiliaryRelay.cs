@@ -338,16 +338,6 @@ public sealed class AuxiliaryRelay(
                         {
                             meter.Observe(new UsageReported(usage));
                         }
-
-                        long charge = await meter.SettleAsync(Candor.Core.Accounting.StreamOutcome.Completed).ConfigureAwait(false);
-                        if (!meter.Recorded)
-                        {
-                            // Fail closed: no answer without its usage record (docs/fail-closed.md).
-                            await RelayReceipts.WriteErrorAsync(context, surface, Candor.Core.Admission.StoreHealth.Unavailable(), receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
-                            return;
-                        }
-
-                        http.Response.Headers[RelayHeaders.ChargeMicros] = charge.ToString(CultureInfo.InvariantCulture);
                     }
 
                     http.Response.StatusCode = 200;
@@ -357,7 +347,7 @@ public sealed class AuxiliaryRelay(
                     using var held = new Candor.Protocols.Buffers.PooledBufferWriter(16 * 1024);
                     writeResponse(embeddings, held);
 
-                    // Settled above; the body is held until its receipt (which hashes it) is stored.
+                    // The body is held until it is settled with its receipt (which hashes it), in one write.
                     await RelayReceipts.CompleteWholeAsync(context, surface, receipts, held.WrittenMemory, ReceiptOutcome.Complete).ConfigureAwait(false);
                     return;
                 }

@@ -388,23 +388,12 @@ public sealed class ChatRelay(
         var http = context.Http;
         if (context.Meter is { } meter)
         {
-            // Durability: the usage record is committed before the client can see the answer.
+            // Durability: the meter settles with the receipt in CompleteWholeAsync, before the client can see the answer.
             meter.Accepted = true;
             foreach (var ev in events)
             {
                 meter.Observe(ev);
             }
-
-            long charge = await meter.SettleAsync(StreamOutcome.Completed).ConfigureAwait(false);
-            if (!meter.Recorded)
-            {
-                // Fail closed: no answer without its usage record (docs/fail-closed.md).
-                SetRouteHeaders(http, context);
-                await WriteErrorAsync(context, surface, StoreHealth.Unavailable(), ReceiptOutcome.Failed).ConfigureAwait(false);
-                return AttemptOutcome.Done;
-            }
-
-            http.Response.Headers[RelayHeaders.ChargeMicros] = charge.ToString(CultureInfo.InvariantCulture);
         }
 
         var whole = accumulator.Response;

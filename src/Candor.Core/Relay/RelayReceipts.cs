@@ -8,8 +8,8 @@ using Candor.Protocols.Canonical;
 namespace Candor.Core.Relay;
 
 /// <summary>The receipt steps every relayed endpoint shares (ChatRelay and AuxiliaryRelay): an error written through
-/// the hashing output and sealed before its flush, settlement before sealing with the completing bytes held until both
-/// are durable, the seal of whatever a request left open, and the redaction counts listed on the receipt. All of them do nothing without
+/// the hashing output and sealed before its flush, settlement and seal in one durable write with the completing bytes held
+/// until it committed, the seal of whatever a request left open, and the redaction counts listed on the receipt. All of them do nothing without
 /// a <see cref="ReceiptService"/> or a draft.</summary>
 public static class RelayReceipts
 {
@@ -28,37 +28,69 @@ public static class RelayReceipts
             return;
         }
 
-        // An error completes no answer: its receipt is sealed whether or not the settlement could be stored.
-        if (context.Meter is { } meter)
-        {
-            await meter.SettleAsync(StreamOutcome.NotStarted).ConfigureAwait(false);
-        }
-
+        // An error completes no answer: it goes out whether or not its records could be stored. The settlement and the
+        // receipt are stored in one write (or, without receipts, the settlement alone).
         var body = http.Response.BodyWriter;
         context.Receipt?.HashHeld(body, held.WrittenSpan);
-        if (receipts is not null && !await receipts.SealAsync(context, outcome, http.Response.StatusCode).ConfigureAwait(false))
+        if (receipts is null)
         {
-            http.Response.Headers.Remove(ReceiptService.Header);
+            if (context.Meter is { } meter)
+            {
+                await meter.SettleAsync(StreamOutcome.NotStarted).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            bool stored = await receipts.SettleAndSealAsync(context, StreamOutcome.NotStarted, outcome, http.Response.StatusCode).ConfigureAwait(false);
+            if (!stored && context.Receipt is { IsSealed: false })
+            {
+                // The meter was settled before and its write failed: the error's receipt is still sealed, on its own.
+                stored = await receipts.SealAsync(context, outcome, http.Response.StatusCode).ConfigureAwait(false);
+            }
+
+            if (!stored)
+            {
+                http.Response.Headers.Remove(ReceiptService.Header);
+            }
         }
 
         body.Write(held.WrittenSpan);
         await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
     }
 
-    /// <summary>Settles the request's meter (once) and then seals its receipt (once): what must be durable before
-    /// the flush that completes the response. False when either could not be stored.</summary>
+    /// <summary>Settles the request's meter (once) and seals its receipt (once) in one durable write: what must be durable
+    /// before the flush that completes the response. False when they could not be stored (neither is).</summary>
     public static async Task<bool> FinishAsync(RelayContext context, ReceiptService? receipts, StreamOutcome settlement, string outcome) =>
         await CompleteAsync(context, receipts, ReadOnlyMemory<byte>.Empty, settlement, outcome).ConfigureAwait(false);
 
     /// <summary>Completes a response whose last bytes (<paramref name="held"/>: a whole body, or the event that ends
-    /// a stream) are held back: settles the meter (once), hashes the held bytes into the receipt, seals it (once), and
-    /// only when both are durable writes the held bytes to the response (unflushed). False when the usage record or the
-    /// receipt could not be stored: nothing held was written, and the caller answers with
+    /// a stream) are held back: hashes the held bytes into the receipt, settles the meter (once) and seals the receipt
+    /// (once) in one durable write, and only when it committed writes the held bytes to the response (unflushed). False when the usage record and receipt
+    /// could not be stored (neither is): nothing held was written, and the caller answers with
     /// <see cref="Admission.StoreHealth.Unavailable"/> instead (docs/fail-closed.md).</summary>
-    public static async Task<bool> CompleteAsync(RelayContext context, ReceiptService? receipts, ReadOnlyMemory<byte> held, StreamOutcome settlement, string outcome)
+    public static Task<bool> CompleteAsync(RelayContext context, ReceiptService? receipts, ReadOnlyMemory<byte> held, StreamOutcome settlement, string outcome) =>
+        CompleteAsync(context, receipts, held, settlement, outcome, whole: false);
+
+    /// <summary><see cref="CompleteAsync(RelayContext, ReceiptService?, ReadOnlyMemory{byte}, StreamOutcome, string)"/>; a
+    /// <paramref name="whole"/> answer also gets its <c>x-candor-charge-micros</c> header before its body is written.</summary>
+    private static async Task<bool> CompleteAsync(RelayContext context, ReceiptService? receipts, ReadOnlyMemory<byte> held, StreamOutcome settlement, string outcome, bool whole)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Meter is { } meter)
+        var response = context.Http.Response;
+        var body = response.BodyWriter;
+        if (receipts is not null)
+        {
+            if (context.Receipt is { IsSealed: false } draft)
+            {
+                draft.HashHeld(body, held.Span);
+            }
+
+            if (!await receipts.SettleAndSealAsync(context, settlement, outcome, response.StatusCode).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+        else if (context.Meter is { } meter)
         {
             await meter.SettleAsync(settlement).ConfigureAwait(false);
             if (!meter.Recorded)
@@ -67,14 +99,9 @@ public static class RelayReceipts
             }
         }
 
-        var body = context.Http.Response.BodyWriter;
-        if (receipts is not null)
+        if (whole && context.Meter is { Recorded: true } charged && !response.HasStarted)
         {
-            context.Receipt?.HashHeld(body, held.Span);
-            if (!await receipts.SealAsync(context, outcome, context.Http.Response.StatusCode).ConfigureAwait(false))
-            {
-                return false;
-            }
+            response.Headers[RelayHeaders.ChargeMicros] = (await charged.SettleAsync(settlement).ConfigureAwait(false)).ToString(CultureInfo.InvariantCulture);
         }
 
         if (!held.IsEmpty)
@@ -85,12 +112,13 @@ public static class RelayReceipts
         return true;
     }
 
-    /// <summary>Completes a whole response held in <paramref name="held"/> (<see cref="CompleteAsync"/>) and flushes
-    /// it; when its usage record or receipt could not be stored, answers 503 in the surface's envelope instead.</summary>
+    /// <summary>Completes a whole response held in <paramref name="held"/> (<see cref="CompleteAsync(RelayContext, ReceiptService?, ReadOnlyMemory{byte}, StreamOutcome, string)"/>),
+    /// sets its charge header when it is metered, and flushes it; when its usage record and receipt could not be stored,
+    /// answers 503 in the surface's envelope instead.</summary>
     public static async Task CompleteWholeAsync(RelayContext context, Surface surface, ReceiptService? receipts, ReadOnlyMemory<byte> held, string outcome)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!await CompleteAsync(context, receipts, held, StreamOutcome.Completed, outcome).ConfigureAwait(false))
+        if (!await CompleteAsync(context, receipts, held, StreamOutcome.Completed, outcome, whole: true).ConfigureAwait(false))
         {
             await WriteErrorAsync(context, surface, Admission.StoreHealth.Unavailable(), receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
             return;

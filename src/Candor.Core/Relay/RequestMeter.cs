@@ -113,7 +113,12 @@ public sealed class RequestMeter
     }
 
     /// <summary>Settles once with <paramref name="outcome"/>; later calls return the first settlement's charge.</summary>
-    public Task<long> SettleAsync(StreamOutcome outcome)
+    public Task<long> SettleAsync(StreamOutcome outcome) => SettleAsync(outcome, null);
+
+    /// <summary>Settles once (as <see cref="SettleAsync(StreamOutcome)"/>); when this call settles, <paramref name="seal"/>
+    /// signs the request's receipt with the decided charge and the receipt is stored in the settlement's transaction
+    /// (<see cref="BillingGate.SettleAsync"/>). A later call returns the first settlement's charge and seals nothing.</summary>
+    internal Task<long> SettleAsync(StreamOutcome outcome, Func<long, Receipts.StoredReceipt>? seal)
     {
         var mine = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var existing = Interlocked.CompareExchange(ref _settlement, mine.Task, null);
@@ -122,15 +127,15 @@ public sealed class RequestMeter
             return existing;
         }
 
-        _ = RunAsync(mine, outcome);
+        _ = RunAsync(mine, outcome, seal);
         return mine.Task;
     }
 
-    private async Task RunAsync(TaskCompletionSource<long> done, StreamOutcome outcome)
+    private async Task RunAsync(TaskCompletionSource<long> done, StreamOutcome outcome, Func<long, Receipts.StoredReceipt>? seal)
     {
         try
         {
-            done.SetResult(await _gate.SettleAsync(this, outcome).ConfigureAwait(false));
+            done.SetResult(await _gate.SettleAsync(this, outcome, seal).ConfigureAwait(false));
         }
 #pragma warning disable CA1031 // Handed to the awaiting caller.
         catch (Exception e)

@@ -36,7 +36,7 @@ internal static class ReceiptSetup
             services.AddHostedService(sp => new InterruptedReceipts(storage.Store, sp.GetRequiredService<ReceiptService>()));
         }
 
-        services.AddHostedService<LogAppender>();
+        services.AddHostedService(static sp => sp.GetRequiredService<ReceiptService>().Appender);
     }
 
     /// <summary>Crash recovery, before the server listens and once the receipt key is loaded: seals and stores the
@@ -54,23 +54,5 @@ internal static class ReceiptSetup
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    /// <summary>Feeds stored receipts to the transparency log (nothing to do without one).</summary>
-    private sealed class LogAppender(ReceiptService receipts) : BackgroundService
-    {
-        protected override Task ExecuteAsync(CancellationToken stoppingToken) => RunAsync(stoppingToken);
-
-        private async Task RunAsync(CancellationToken stoppingToken)
-        {
-            try
-            {
-                await receipts.RunLogAppenderAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                // Stopping.
-            }
-        }
     }
 }

@@ -3,13 +3,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Candor.Core.Accounting;
-using Candor.Core.Admission;
 using Candor.Core.Configuration;
 using Candor.Core.Privacy;
 using Candor.Core.Receipts;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Candor.UnitTests.Receipts;
 
@@ -35,7 +33,7 @@ public sealed class CanonicalReceiptWriterTests
             using (draft)
             {
                 using var direct = new PooledBufferWriter(256);
-                ReceiptService.WriteReceipt(direct, draft, reported, metering, outcome, status, now, log?.Origin, log?.Delay ?? 0);
+                ReceiptWriter.WriteReceipt(direct, draft, reported, metering, outcome, status, now, log?.Origin, log?.Delay ?? 0);
                 byte[] canonical = Jcs.Canonicalize(direct.WrittenSpan);
                 Assert.Equal(Encoding.UTF8.GetString(canonical), Encoding.UTF8.GetString(direct.WrittenSpan));
                 byte[] legacy = Jcs.Canonicalize(LegacyReceiptJson(draft, reported, metering, outcome, status, now, log));
@@ -48,14 +46,14 @@ public sealed class CanonicalReceiptWriterTests
     public void SignedReceipt_FromTheDirectWriter_VerifiesAndIsCanonical()
     {
         using var signer = new ReceiptSigner("relay.example/receipts", Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
-        using var service = new ReceiptService(signer, new MemoryReceiptStore(), KeyHasher.CreateEphemeral(), TimeProvider.System, NullLogger<ReceiptService>.Instance);
+        var sealer = new ReceiptSealer(signer, null, TimeProvider.System);
         var random = new Random(6962);
         for (int i = 0; i < 100; i++)
         {
             var (draft, reported, metering, outcome, status, now, _) = RandomReceipt(random, i);
             using (draft)
             {
-                byte[] signed = service.Sign(draft, reported, metering, outcome, status, now);
+                byte[] signed = sealer.Sign(draft, reported, metering, outcome, status, now);
                 var result = ReceiptVerifier.Verify(signed, signer.VerifierKey);
                 using (result.Receipt)
                 {
@@ -77,7 +75,7 @@ public sealed class CanonicalReceiptWriterTests
         using var draft = NewDraft("rcpt_1", "req_1");
         draft.Observe(new ResponseStarted("id\ud800x", "model\udc00", 0));
         using var w = new PooledBufferWriter(256);
-        ReceiptService.WriteReceipt(w, draft, null, null, ReceiptOutcome.Complete, 200, DateTimeOffset.UnixEpoch, null, 0);
+        ReceiptWriter.WriteReceipt(w, draft, null, null, ReceiptOutcome.Complete, 200, DateTimeOffset.UnixEpoch, null, 0);
         Assert.Equal(Jcs.Canonicalize(w.WrittenSpan), w.WrittenSpan.ToArray());
         using var doc = JsonDocument.Parse(w.WrittenMemory);
         Assert.Equal("id\ufffdx", doc.RootElement.GetProperty("upstream").GetProperty("response_id").GetString());

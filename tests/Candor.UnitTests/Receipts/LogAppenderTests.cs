@@ -69,6 +69,38 @@ public sealed class LogAppenderTests
         Assert.Equal("rcpt_4", Assert.Single(unlogged).Id);
     }
 
+    [Fact]
+    public async Task HostedService_AppendsTheBacklogThenEachQueuedReceipt_StopsCleanly()
+    {
+        var store = new CountingStore();
+        var old = new StoredReceipt("rcpt_old", "config:test", null, DateTimeOffset.UnixEpoch, [(byte)'o'], null);
+        await store.SaveAsync(old, CancellationToken.None);
+        await using var log = new BatchingLog(failEntry: null);
+        using var appender = new ReceiptLogAppender(store, log, NullLogger.Instance);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        await appender.StartAsync(timeout.Token);
+        await WaitUntilAsync(() => store.Logged >= 1, timeout.Token);
+        var fresh = new StoredReceipt("rcpt_new", "config:test", null, DateTimeOffset.UnixEpoch.AddSeconds(1), [(byte)'n'], null);
+        await store.SaveAsync(fresh, CancellationToken.None);
+        appender.Enqueue(fresh.Id, fresh.Body);
+        await WaitUntilAsync(() => store.Logged >= 2, timeout.Token);
+        await appender.StopAsync(timeout.Token).WaitAsync(timeout.Token);
+
+        Assert.Equal([ReceiptLogAppender.LeafOf(old.Body), ReceiptLogAppender.LeafOf(fresh.Body)], log.Entries);
+        Assert.Empty(await store.ListUnloggedAsync(10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task WithoutALog_EnqueueIsIgnored_AndTheServiceEndsAtOnce()
+    {
+        var store = new CountingStore();
+        using var appender = new ReceiptLogAppender(store, null, NullLogger.Instance);
+        appender.Enqueue("rcpt_1", [(byte)'x']);
+        await appender.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, store.IndexWrites);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
     {
         while (!condition())
