@@ -33,17 +33,23 @@ public static class AnthropicRequestDecoder
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
-    /// <summary>Decodes a <c>POST /v1/messages</c> body (a copy of it; see the overload that parses it in place).</summary>
-    public static bool TryDecode(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
-        TryDecodeCore(body.ToArray(), requireMaxTokens: true, out request, out error);
+    /// <summary>Decodes a <c>POST /v1/messages</c> body (a pooled copy of it; see the overload that parses it in place).</summary>
+    public static bool TryDecode(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        using var copy = JsonBody.Copy(body);
+        return TryDecodeCore(copy.Memory, requireMaxTokens: true, out request, out error);
+    }
 
     /// <summary>Decodes a <c>POST /v1/messages</c> body where it lies.</summary>
     public static bool TryDecode(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
         TryDecodeCore(body, requireMaxTokens: true, out request, out error);
 
-    /// <summary>Decodes a <c>POST /v1/messages/count_tokens</c> body (max_tokens not required; a copy of it).</summary>
-    public static bool TryDecodeCountTokens(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
-        TryDecodeCore(body.ToArray(), requireMaxTokens: false, out request, out error);
+    /// <summary>Decodes a <c>POST /v1/messages/count_tokens</c> body (max_tokens not required; a pooled copy of it).</summary>
+    public static bool TryDecodeCountTokens(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        using var copy = JsonBody.Copy(body);
+        return TryDecodeCore(copy.Memory, requireMaxTokens: false, out request, out error);
+    }
 
     /// <summary>Decodes a <c>POST /v1/messages/count_tokens</c> body where it lies.</summary>
     public static bool TryDecodeCountTokens(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>

@@ -10,6 +10,10 @@ namespace Candor.Protocols.Codecs;
 /// long as the body), which the node counts in its body budget (docs/admission-control.md).</summary>
 public static class JsonBody
 {
+    /// <summary>A copy of <paramref name="body"/> in a pooled array, for a caller that holds the body only as a span
+    /// (as parsing through a reader copied it before); disposing returns the array.</summary>
+    internal static PooledBodyCopy Copy(ReadOnlySpan<byte> body) => new(body);
+
     /// <summary>The whole of <paramref name="body"/> as one JSON value, nested at most <paramref name="maxDepth"/>
     /// deep; false (no document) for anything else: invalid JSON, nothing, content after the value, deeper nesting.
     /// The same verdicts as a reader with that depth followed by a check for trailing content.</summary>

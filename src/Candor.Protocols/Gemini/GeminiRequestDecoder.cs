@@ -22,11 +22,14 @@ namespace Candor.Protocols.Gemini;
 /// name, so ToolCallPart.Id and ToolResultPart.ToolCallId match.</para></summary>
 public static class GeminiRequestDecoder
 {
-    /// <summary>Decodes a generateContent body (a copy of it; see the overload that parses it in place). The model and
+    /// <summary>Decodes a generateContent body (a pooled copy of it; see the overload that parses it in place). The model and
     /// the stream mode come from the URL.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> body, string model, bool stream,
-        [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
-        TryDecode(new ReadOnlyMemory<byte>(body.ToArray()), model, stream, out request, out error);
+        [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        using var copy = JsonBody.Copy(body);
+        return TryDecode(copy.Memory, model, stream, out request, out error);
+    }
 
     /// <summary>Decodes a generateContent body where it lies. The model and the stream mode come from the URL.</summary>
     public static bool TryDecode(ReadOnlyMemory<byte> body, string model, bool stream,
@@ -55,10 +58,13 @@ public static class GeminiRequestDecoder
         }
     }
 
-    /// <summary>Decodes a countTokens body (a copy of it; see the overload that parses it in place).</summary>
+    /// <summary>Decodes a countTokens body (a pooled copy of it; see the overload that parses it in place).</summary>
     public static bool TryDecodeCountTokens(ReadOnlySpan<byte> body, string model,
-        [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
-        TryDecodeCountTokens(new ReadOnlyMemory<byte>(body.ToArray()), model, out request, out error);
+        [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        using var copy = JsonBody.Copy(body);
+        return TryDecodeCountTokens(copy.Memory, model, out request, out error);
+    }
 
     /// <summary>Decodes a countTokens body where it lies: <c>{contents}</c> or <c>{generateContentRequest:{…}}</c>.</summary>
     public static bool TryDecodeCountTokens(ReadOnlyMemory<byte> body, string model,

@@ -12,10 +12,13 @@ public static class OpenAIChatRequestDecoder
 {
     private const int MaxDepth = 256;
 
-    /// <summary>Decodes the body (a copy of it: callers holding the body in memory use the other overload, which parses
-    /// it in place). On failure returns a 400 <see cref="RelayError"/> with <c>param</c> set.</summary>
-    public static bool TryDecode(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
-        TryDecode(new ReadOnlyMemory<byte>(body.ToArray()), out request, out error);
+    /// <summary>Decodes the body (a pooled copy of it: callers holding the body in memory use the other overload, which
+    /// parses it in place). On failure returns a 400 <see cref="RelayError"/> with <c>param</c> set.</summary>
+    public static bool TryDecode(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        using var copy = JsonBody.Copy(body);
+        return TryDecode(copy.Memory, out request, out error);
+    }
 
     /// <summary>Decodes the body where it lies; <paramref name="body"/> must stay unchanged until the call returns.
     /// On failure returns a 400 <see cref="RelayError"/> with <c>param</c> set.</summary>

@@ -13,9 +13,12 @@ namespace Candor.Protocols.OpenAI;
 /// token array means one tokenizer's ids that no other upstream shares.</summary>
 public static class OpenAIEmbeddingsCodec
 {
-    /// <summary>Decodes a client's embeddings request (a copy of it; see the other overload); a 400 error on failure.</summary>
-    public static bool TryDecodeRequest(ReadOnlySpan<byte> body, [NotNullWhen(true)] out EmbeddingRequest? request, [NotNullWhen(false)] out RelayError? error) =>
-        TryDecodeRequest(new ReadOnlyMemory<byte>(body.ToArray()), out request, out error);
+    /// <summary>Decodes a client's embeddings request (a pooled copy of it; see the other overload); a 400 error on failure.</summary>
+    public static bool TryDecodeRequest(ReadOnlySpan<byte> body, [NotNullWhen(true)] out EmbeddingRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        using var copy = JsonBody.Copy(body);
+        return TryDecodeRequest(copy.Memory, out request, out error);
+    }
 
     /// <summary>Decodes a client's embeddings request where it lies; a 400 error on failure.</summary>
     public static bool TryDecodeRequest(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out EmbeddingRequest? request, [NotNullWhen(false)] out RelayError? error)
