@@ -33,36 +33,38 @@ public static class AnthropicRequestDecoder
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
-    /// <summary>Decodes a <c>POST /v1/messages</c> body.</summary>
-    public static bool TryDecode(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
+    /// <summary>Decodes a <c>POST /v1/messages</c> body (a pooled copy of it; see the overload that parses it in place).</summary>
+    public static bool TryDecode(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        using var copy = JsonBody.Copy(body);
+        return TryDecodeCore(copy.Memory, requireMaxTokens: true, out request, out error);
+    }
+
+    /// <summary>Decodes a <c>POST /v1/messages</c> body where it lies.</summary>
+    public static bool TryDecode(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
         TryDecodeCore(body, requireMaxTokens: true, out request, out error);
 
-    /// <summary>Decodes a <c>POST /v1/messages/count_tokens</c> body (max_tokens not required).</summary>
-    public static bool TryDecodeCountTokens(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
+    /// <summary>Decodes a <c>POST /v1/messages/count_tokens</c> body (max_tokens not required; a pooled copy of it).</summary>
+    public static bool TryDecodeCountTokens(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        using var copy = JsonBody.Copy(body);
+        return TryDecodeCore(copy.Memory, requireMaxTokens: false, out request, out error);
+    }
+
+    /// <summary>Decodes a <c>POST /v1/messages/count_tokens</c> body where it lies.</summary>
+    public static bool TryDecodeCountTokens(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
         TryDecodeCore(body, requireMaxTokens: false, out request, out error);
 
-    private static bool TryDecodeCore(ReadOnlySpan<byte> body, bool requireMaxTokens, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    private static bool TryDecodeCore(ReadOnlyMemory<byte> body, bool requireMaxTokens, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
         request = null;
-        if (!InvalidText.IsText(body))
+        if (!InvalidText.IsText(body.Span))
         {
             error = InvalidText.Error;
             return false;
         }
 
-        JsonDocument doc;
-        try
-        {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
-            doc = JsonDocument.ParseValue(ref reader);
-            if (reader.Read())
-            {
-                doc.Dispose();
-                error = RelayError.BadRequest("The request body is not valid JSON.");
-                return false;
-            }
-        }
-        catch (JsonException)
+        if (!JsonBody.TryParse(body, MaxDepth, out var doc))
         {
             error = RelayError.BadRequest("The request body is not valid JSON.");
             return false;

@@ -22,8 +22,17 @@ namespace Candor.Protocols.Gemini;
 /// name, so ToolCallPart.Id and ToolResultPart.ToolCallId match.</para></summary>
 public static class GeminiRequestDecoder
 {
-    /// <summary>Decodes a generateContent body. The model and the stream mode come from the URL.</summary>
+    /// <summary>Decodes a generateContent body (a pooled copy of it; see the overload that parses it in place). The model and
+    /// the stream mode come from the URL.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> body, string model, bool stream,
+        [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        using var copy = JsonBody.Copy(body);
+        return TryDecode(copy.Memory, model, stream, out request, out error);
+    }
+
+    /// <summary>Decodes a generateContent body where it lies. The model and the stream mode come from the URL.</summary>
+    public static bool TryDecode(ReadOnlyMemory<byte> body, string model, bool stream,
         [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
         request = null;
@@ -49,8 +58,16 @@ public static class GeminiRequestDecoder
         }
     }
 
-    /// <summary>Decodes a countTokens body: <c>{contents}</c> or <c>{generateContentRequest:{…}}</c>.</summary>
+    /// <summary>Decodes a countTokens body (a pooled copy of it; see the overload that parses it in place).</summary>
     public static bool TryDecodeCountTokens(ReadOnlySpan<byte> body, string model,
+        [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        using var copy = JsonBody.Copy(body);
+        return TryDecodeCountTokens(copy.Memory, model, out request, out error);
+    }
+
+    /// <summary>Decodes a countTokens body where it lies: <c>{contents}</c> or <c>{generateContentRequest:{…}}</c>.</summary>
+    public static bool TryDecodeCountTokens(ReadOnlyMemory<byte> body, string model,
         [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
         request = null;
@@ -98,32 +115,19 @@ public static class GeminiRequestDecoder
         }
     }
 
-    private static bool TryParse(ReadOnlySpan<byte> body, [NotNullWhen(true)] out JsonDocument? doc, [NotNullWhen(false)] out RelayError? error)
+    private static bool TryParse(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out JsonDocument? doc, [NotNullWhen(false)] out RelayError? error)
     {
         doc = null;
         error = null;
-        if (!InvalidText.IsText(body))
+        if (!InvalidText.IsText(body.Span))
         {
             error = InvalidText.Error;
             return false;
         }
 
-        try
+        // The reader's default depth (64). Content after the value is invalid JSON too.
+        if (!JsonBody.TryParse(body, 64, out doc))
         {
-            var reader = new Utf8JsonReader(body);
-            doc = JsonDocument.ParseValue(ref reader);
-            if (reader.Read())
-            {
-                doc.Dispose();
-                doc = null;
-                error = RelayError.BadRequest("The request body has content after the JSON value.");
-                return false;
-            }
-        }
-        catch (JsonException)
-        {
-            doc?.Dispose();
-            doc = null;
             error = RelayError.BadRequest("The request body is not valid JSON.");
             return false;
         }

@@ -10,31 +10,29 @@ namespace Candor.Protocols.OpenAI;
 /// the offending parameter the way OpenAI does (<c>messages.[0].role</c>) and never quote user content.</summary>
 public static class OpenAIChatRequestDecoder
 {
-    /// <summary>Decodes the body. On failure returns a 400 <see cref="RelayError"/> with <c>param</c> set.</summary>
+    private const int MaxDepth = 256;
+
+    /// <summary>Decodes the body (a pooled copy of it: callers holding the body in memory use the other overload, which
+    /// parses it in place). On failure returns a 400 <see cref="RelayError"/> with <c>param</c> set.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
+        using var copy = JsonBody.Copy(body);
+        return TryDecode(copy.Memory, out request, out error);
+    }
+
+    /// <summary>Decodes the body where it lies; <paramref name="body"/> must stay unchanged until the call returns.
+    /// On failure returns a 400 <see cref="RelayError"/> with <c>param</c> set.</summary>
+    public static bool TryDecode(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
         request = null;
-        if (!InvalidText.IsText(body))
+        if (!InvalidText.IsText(body.Span))
         {
             error = InvalidText.Error;
             return false;
         }
 
-        JsonDocument? doc = null;
-        try
+        if (!JsonBody.TryParse(body, MaxDepth, out var doc))
         {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
-            if (!JsonDocument.TryParseValue(ref reader, out doc) || reader.Read())
-            {
-                // Nothing parsed, or content after the JSON value.
-                doc?.Dispose();
-                error = InvalidJson();
-                return false;
-            }
-        }
-        catch (JsonException)
-        {
-            doc?.Dispose();
             error = InvalidJson();
             return false;
         }

@@ -13,30 +13,26 @@ namespace Candor.Protocols.OpenAI;
 /// token array means one tokenizer's ids that no other upstream shares.</summary>
 public static class OpenAIEmbeddingsCodec
 {
-    /// <summary>Decodes a client's embeddings request; a 400 error on failure.</summary>
+    /// <summary>Decodes a client's embeddings request (a pooled copy of it; see the other overload); a 400 error on failure.</summary>
     public static bool TryDecodeRequest(ReadOnlySpan<byte> body, [NotNullWhen(true)] out EmbeddingRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
+        using var copy = JsonBody.Copy(body);
+        return TryDecodeRequest(copy.Memory, out request, out error);
+    }
+
+    /// <summary>Decodes a client's embeddings request where it lies; a 400 error on failure.</summary>
+    public static bool TryDecodeRequest(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out EmbeddingRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
         request = null;
-        if (!InvalidText.IsText(body))
+        if (!InvalidText.IsText(body.Span))
         {
             error = InvalidText.Error;
             return false;
         }
 
-        JsonDocument? doc = null;
-        try
+        // The reader's default depth (64).
+        if (!JsonBody.TryParse(body, 64, out var doc))
         {
-            var reader = new Utf8JsonReader(body);
-            if (!JsonDocument.TryParseValue(ref reader, out doc) || reader.Read())
-            {
-                doc?.Dispose();
-                error = RelayError.BadRequest("We could not parse the JSON body of your request. The body must be a valid JSON object.");
-                return false;
-            }
-        }
-        catch (JsonException)
-        {
-            doc?.Dispose();
             error = RelayError.BadRequest("We could not parse the JSON body of your request. The body must be a valid JSON object.");
             return false;
         }

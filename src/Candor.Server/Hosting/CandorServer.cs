@@ -129,6 +129,10 @@ public static class CandorServer
 
         options.ConfigureServices?.Invoke(services);
         var app = builder.Build();
+
+        // Refusals at the in-flight bound come before everything else, routing included (docs/admission-control.md).
+        app.UseAdmissionGate();
+        app.UseRouting();
         app.UseContentSafeExceptions();
         NetworkSetup.Use(app, config);
         app.UseUnknownRoutes();

@@ -36,6 +36,10 @@ internal sealed class AdmissionTicket(NodeAdmission? node) : IDisposable
         return true;
     }
 
+    /// <summary>Holds, beside the <paramref name="bodyLength"/> bytes of body already held, what decoding them costs
+    /// (<see cref="NodeAdmission.DecodingCost"/>) until the request ends.</summary>
+    public bool TryHoldDecoding(long bodyLength) => node is null || TryHoldBody(_bodyBytes + node.DecodingCost(_bodyBytes, bodyLength));
+
     /// <summary>Records what the body's array really holds when it is more than was asked for.</summary>
     public void HoldAtLeast(long total)
     {

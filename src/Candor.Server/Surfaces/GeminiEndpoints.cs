@@ -66,7 +66,7 @@ internal static class GeminiEndpoints
         if (method == "countTokens")
         {
             using var counted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.CountTokens, surface, snapshots,
-                (ReadOnlySpan<byte> b, [NotNullWhen(true)] out ChatRequest? r, [NotNullWhen(false)] out RelayError? e) => GeminiRequestDecoder.TryDecodeCountTokens(b, model, out r, out e)).ConfigureAwait(false);
+                (ReadOnlyMemory<byte> b, [NotNullWhen(true)] out ChatRequest? r, [NotNullWhen(false)] out RelayError? e) => GeminiRequestDecoder.TryDecodeCountTokens(b, model, out r, out e)).ConfigureAwait(false);
             if (counted is not null)
             {
                 await aux.CountTokensAsync(context, surface, counted.Value, GeminiErrors.WriteCountTokens).ConfigureAwait(false);
@@ -84,7 +84,7 @@ internal static class GeminiEndpoints
         }
 
         using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.Chat, surface, snapshots,
-            (ReadOnlySpan<byte> b, [NotNullWhen(true)] out ChatRequest? r, [NotNullWhen(false)] out RelayError? e) => GeminiRequestDecoder.TryDecode(b, model, stream, out r, out e)).ConfigureAwait(false);
+            (ReadOnlyMemory<byte> b, [NotNullWhen(true)] out ChatRequest? r, [NotNullWhen(false)] out RelayError? e) => GeminiRequestDecoder.TryDecode(b, model, stream, out r, out e)).ConfigureAwait(false);
         if (accepted is not null)
         {
             await relay.RelayAsync(context, surface, accepted.Value, accepted.Body.WrittenMemory).ConfigureAwait(false);

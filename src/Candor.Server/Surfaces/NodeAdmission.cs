@@ -15,6 +15,10 @@ internal sealed class NodeAdmission(SnapshotHolder snapshots, TimeProvider time,
     /// <summary>A peak of buffered bodies at least this large is followed by collections that return the memory.</summary>
     internal const long SpikeBytes = 16L * 1024 * 1024;
 
+    /// <summary>Bytes decoding holds per byte of body, beside the body (measured in docs/admission-control.md): the
+    /// document's metadata, whose first array is as long as the body, and the request's strings, two bytes a character.</summary>
+    internal const int DecodingBytesPerBodyByte = 3;
+
     /// <summary>Shedding is reported at most this often.</summary>
     private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(10);
 
@@ -43,7 +47,14 @@ internal sealed class NodeAdmission(SnapshotHolder snapshots, TimeProvider time,
         new(RelayStage.Admission, RelayErrorKind.Overloaded, 503, $"This server is at its limit of {what}; retry shortly.")
         { RetryAfterSeconds = AdmissionSettings.RetryAfterSeconds };
 
+    /// <summary>Whether the requests in flight are at their bound now (a read: <see cref="AdmissionGate"/> refuses on it
+    /// before routing; <see cref="TryEnter"/> decides).</summary>
+    public bool AtInFlightBound => Volatile.Read(ref _inFlight) >= Settings.MaxInFlightRequests;
+
     public bool TryEnter() => TryTake(ref _inFlight, Settings.MaxInFlightRequests, "requests in flight");
+
+    /// <summary>Counts a request <see cref="AdmissionGate"/> refused at the bound of requests in flight.</summary>
+    public void NoteRefusedInFlight() => NoteRefused("requests in flight", Settings.MaxInFlightRequests);
 
     public void Exit() => Interlocked.Decrement(ref _inFlight);
 
@@ -80,6 +91,13 @@ internal sealed class NodeAdmission(SnapshotHolder snapshots, TimeProvider time,
             current = seen;
         }
     }
+
+    /// <summary>What decoding a body of <paramref name="bodyLength"/> bytes costs while its request runs, on top of
+    /// the body, when a request already holding <paramref name="held"/> bytes decodes it: <see
+    /// cref="DecodingBytesPerBodyByte"/> times the body, at most what the budget has beyond <paramref name="held"/>,
+    /// so that a body the budget can hold alone can always be decoded.</summary>
+    public long DecodingCost(long held, long bodyLength) =>
+        Math.Min(DecodingBytesPerBodyByte * bodyLength, Math.Max(0, Settings.MaxBufferedRequestBytes - held));
 
     /// <summary>Adds bytes the body holds beyond what it asked for (an array rounded up); never refused.</summary>
     public void ForceHoldBody(long bytes) => Interlocked.Add(ref _bodyBytes, bytes);

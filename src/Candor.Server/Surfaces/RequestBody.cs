@@ -7,8 +7,9 @@ using Candor.Protocols.Canonical;
 namespace Candor.Server.Surfaces;
 
 /// <summary>Reads a client body into pooled memory, in the surface's envelope when it cannot: 413 past the limit,
-/// 503 when the server-wide body budget (<see cref="NodeAdmission"/>) cannot hold it, 408 when it does not arrive
-/// within the body timeout (or Kestrel's minimum data rate), 400 when it ends before it is whole.</summary>
+/// 503 when the server-wide body budget (<see cref="NodeAdmission"/>) cannot hold it and what decoding it costs,
+/// 408 when it does not arrive within the body timeout (or Kestrel's minimum data rate), 400 when it ends before it
+/// is whole.</summary>
 internal static class RequestBody
 {
     public static async Task<PooledBufferWriter?> ReadAsync(HttpContext http, Surface surface, long limit, TimeSpan timeout, AdmissionTicket ticket)
@@ -51,6 +52,13 @@ internal static class RequestBody
                 int n = await http.Request.Body.ReadAsync(memory, deadline.Token).ConfigureAwait(false);
                 if (n == 0)
                 {
+                    // Decoding the body costs memory beyond it: the budget counts that too, before the decoder runs.
+                    if (!ticket.TryHoldDecoding(buffer.WrittenCount))
+                    {
+                        error = NodeAdmission.Overloaded("memory for request bodies");
+                        break;
+                    }
+
                     return buffer;
                 }
 

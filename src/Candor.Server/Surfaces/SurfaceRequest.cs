@@ -7,8 +7,8 @@ using Candor.Protocols.Canonical;
 
 namespace Candor.Server.Surfaces;
 
-/// <summary>Reads a client body in a surface's own terms.</summary>
-internal delegate bool BodyDecoder<T>(ReadOnlySpan<byte> body, [NotNullWhen(true)] out T? value, [NotNullWhen(false)] out RelayError? error);
+/// <summary>Reads a client body in a surface's own terms, where it lies (the body outlives the decoding).</summary>
+internal delegate bool BodyDecoder<T>(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out T? value, [NotNullWhen(false)] out RelayError? error);
 
 /// <summary>A decoded client request, the pooled body it came from (kept for the fast path) and what it holds of the
 /// node's and its key's limits; disposing gives all of it back.</summary>
@@ -86,7 +86,7 @@ internal static class SurfaceRequest
             http.Response.RegisterForDispose(draft);
         }
 
-        if (!decode(body.WrittenSpan, out var value, out var error))
+        if (!decode(body.WrittenMemory, out var value, out var error))
         {
             body.Dispose();
             await RelayReceipts.WriteErrorAsync(context, surface, error, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);

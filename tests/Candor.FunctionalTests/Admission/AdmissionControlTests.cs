@@ -151,6 +151,35 @@ public sealed class AdmissionControlTests(AdmissionHost host) : IClassFixture<Ad
     }
 
     [Fact]
+    public async Task DecodingABody_IsCountedInTheBudget_AndABodyWhoseDecodingDoesNotFitGets503()
+    {
+        var ct = Json.Timeout(60);
+        using var client = host.CreateClient();
+        const int Length = 300_000;
+        string Large(string model) => $$"""{"model":"{{model}}","max_tokens":20,"messages":[{"role":"user","content":"{{new string('a', Length - 80)}}"}]}""";
+
+        // A decoded request holds its body and what decoding it costs (three bytes a byte) until it ends.
+        var first = client.PostAsync("/v1/chat/completions", Json.Body(Large("m-slow")), ct);
+        await AdmissionHost.WaitUntilAsync(() => host.Node.BufferedBodyBytes >= 3 * Length, ct);
+
+        // The second body fits beside it in the budget (2 MiB), its decoding does not.
+        using (var refused = await client.PostAsync("/v1/chat/completions", Json.Body(Large("m-openai")), ct))
+        {
+            string body = await refused.Content.ReadAsStringAsync(ct);
+            Assert.Equal(503, (int)refused.StatusCode);
+            Assert.Contains("memory for request bodies", body, StringComparison.Ordinal);
+            AssertEnvelope("openai", body);
+        }
+
+        using (var response = await first)
+        {
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+
+        await AssertNothingHeldAsync(ct);
+    }
+
+    [Fact]
     public async Task RequestsBeyondTheInFlightBound_Get503AtOnce_AndTheBoundRecovers()
     {
         var ct = Json.Timeout(60);
@@ -178,6 +207,50 @@ public sealed class AdmissionControlTests(AdmissionHost host) : IClassFixture<Ad
         await AssertNothingHeldAsync(ct);
         using var again = await client.PostAsync("/v1/chat/completions", Json.Body(Chat), ct);
         Assert.Equal(200, (int)again.StatusCode);
+    }
+
+    [Fact]
+    public async Task AtTheInFlightBound_RelayedPathsAreRefusedBeforeRouting_OtherPathsAreServed()
+    {
+        var ct = Json.Timeout(60);
+        using var client = host.CreateClient();
+        const string Slow = """{"model":"m-slow","messages":[{"role":"user","content":"hi"}],"max_tokens":20}""";
+        var slow = Enumerable.Range(0, AdmissionHost.MaxInFlight).Select(_ => client.PostAsync("/v1/chat/completions", Json.Body(Slow), ct)).ToList();
+        await AdmissionHost.WaitUntilAsync(() => host.Node.InFlight == AdmissionHost.MaxInFlight, ct);
+
+        // The gate's refusal is bytes made once, sent whole with their length (an endpoint writes its errors in chunks),
+        // whatever the path's case and before any key is looked at.
+        using var anonymous = new HttpClient { BaseAddress = host.BaseAddress };
+        foreach (var (path, surface) in new[] { ("/V1/Chat/Completions", "openai"), ("/v1/embeddings", "openai"), ("/v1/messages/count_tokens", "anthropic"),
+                     ("/v1beta/models/m-gemini:countTokens", "gemini"), ("/v1beta/models/m-gemini:streamGenerateContent", "gemini") })
+        {
+            using var refused = await anonymous.PostAsync(path, Json.Body(Chat), ct);
+            string body = await refused.Content.ReadAsStringAsync(ct);
+            Assert.Equal(503, (int)refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+            Assert.Equal(Encoding.UTF8.GetByteCount(body), refused.Content.Headers.ContentLength);
+            Assert.Contains("requests in flight", body, StringComparison.Ordinal);
+            AssertEnvelope(surface, body);
+        }
+
+        // Requests that take no place in flight are served at the bound, and a Gemini method no endpoint serves keeps its 404.
+        using (var models = await client.GetAsync("/v1/models", ct))
+        {
+            Assert.Equal(200, (int)models.StatusCode);
+        }
+
+        using (var unknown = await client.PostAsync("/v1beta/models/m-gemini:embedContent", Json.Body("{}"), ct))
+        {
+            Assert.Equal(404, (int)unknown.StatusCode);
+        }
+
+        foreach (var response in await Task.WhenAll(slow))
+        {
+            Assert.Equal(200, (int)response.StatusCode);
+            response.Dispose();
+        }
+
+        await AssertNothingHeldAsync(ct);
     }
 
     [Fact]
