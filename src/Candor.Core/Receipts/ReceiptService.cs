@@ -96,11 +96,11 @@ public sealed class ReceiptService : IDisposable
     public ReceiptDraft Begin(RelayContext context, ReadOnlySpan<byte> clientBody)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var caller = context.Http.Features.Get<Caller>();
+        var caller = context.Caller;
         var owner = caller?.Key is { } key ? OwnerOf(_storedOwners, key.Id, "key:") : OwnerOf(_configOwners, caller?.Name ?? "-", "config:");
         var draft = new ReceiptDraft(NewId(), context.RequestId, context.SurfaceName, owner.Id, caller?.Key?.AccountId, owner.Pseudonym, clientBody);
         context.Receipt = draft;
-        context.Http.Response.Headers[Header] = draft.Id;
+        context.Port.SetHeader(Header, draft.Id);
         return draft;
     }
 

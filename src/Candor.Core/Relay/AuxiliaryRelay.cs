@@ -9,7 +9,6 @@ using Candor.Core.Upstream;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
-using Microsoft.AspNetCore.Http;
 
 namespace Candor.Core.Relay;
 
@@ -41,7 +40,6 @@ public sealed class AuxiliaryRelay(
 
     private async Task CountCoreAsync(RelayContext context, Surface surface, ChatRequest request, Action<int, IBufferWriter<byte>> writeCount)
     {
-        var http = context.Http;
         var snapshot = snapshots.Current;
         if (!snapshot.Models.TryGetValue(request.Model, out var route))
         {
@@ -58,7 +56,7 @@ public sealed class AuxiliaryRelay(
         // A stored key is admitted like chat: its allowed models and its rate limits (the request counts in rpm and
         // concurrency). Counting is free, so nothing is reserved (docs/billing.md).
         Candor.Core.Admission.RateLease? rate = null;
-        if (billing is not null && http.Features.Get<Candor.Core.Admission.Caller>()?.Key is { } key)
+        if (billing is not null && context.Caller?.Key is { } key)
         {
             var (admitted, refused) = billing.AdmitCount(context, key, request.Model);
             if (refused is not null)
@@ -84,7 +82,7 @@ public sealed class AuxiliaryRelay(
         RelayContext context, Surface surface, ChatRequest request, Candor.Core.Configuration.ModelRoute route, RuntimeSnapshot snapshot,
         Action<int, IBufferWriter<byte>> writeCount)
     {
-        var http = context.Http;
+        var port = context.Port;
 
         // A prompt goes to an upstream counter only when that channel complies with the caller's privacy policy;
         // otherwise Candor answers with its own estimate and sends nothing. One attempt on the deployment the
@@ -102,7 +100,7 @@ public sealed class AuxiliaryRelay(
         // A quarantined channel gets no prompts either (docs/audits.md).
         compliant = quarantine?.Exclude(compliant) ?? compliant;
         int? count = null;
-        var plan = router.Plan(snapshot, route, compliant, Router.AffinityKey(route, request, http.Request.Headers), 0);
+        var plan = router.Plan(snapshot, route, compliant, Router.AffinityKey(route, request, route.Strategy == Candor.Core.Configuration.RoutingStrategy.Sticky ? port.RequestHeader(Router.AffinityHeader) : null), 0);
         if (compliant.Count > 0 && plan.TryNext(out var choice, out _))
         {
             var (deployment, channel, lease) = choice;
@@ -135,14 +133,14 @@ public sealed class AuxiliaryRelay(
             }
         }
 
-        http.Response.Headers[RelayHeaders.CountSource] = count is null ? "estimate" : "upstream";
+        port.SetHeader(RelayHeaders.CountSource, count is null ? "estimate" : "upstream");
         if (context.ChannelId is { } served)
         {
-            http.Response.Headers[RelayHeaders.Channel] = served;
+            port.SetHeader(RelayHeaders.Channel, served);
         }
         count ??= estimator.CountPrompt(request);
-        http.Response.StatusCode = 200;
-        http.Response.ContentType = "application/json";
+        port.StatusCode = 200;
+        port.SetHeader("content-type", "application/json");
         using var held = new Candor.Protocols.Buffers.PooledBufferWriter(256);
         writeCount(count.Value, held);
 
@@ -170,7 +168,6 @@ public sealed class AuxiliaryRelay(
     private async Task EmbeddingsCoreAsync(RelayContext context, Surface surface, EmbeddingRequest request, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse,
         ReadOnlyMemory<byte> rawBody)
     {
-        var http = context.Http;
         var snapshot = snapshots.Current;
         if (!snapshot.Models.TryGetValue(request.Model, out var route))
         {
@@ -183,7 +180,7 @@ public sealed class AuxiliaryRelay(
             draft.RequestedModel = request.Model;
         }
 
-        var caller = http.Features.Get<Candor.Core.Admission.Caller>();
+        var caller = context.Caller;
         Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
         var deployments = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
         if (deployments.Count == 0)
@@ -257,7 +254,7 @@ public sealed class AuxiliaryRelay(
         IReadOnlyList<Candor.Core.Configuration.Deployment> eligible, RuntimeSnapshot snapshot,
         RequestMeter? meter, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse)
     {
-        var http = context.Http;
+        var port = context.Port;
         RelayError? last = null;
 
         // The data-policy filter narrowed the eligible list before the router sees it.
@@ -347,13 +344,13 @@ public sealed class AuxiliaryRelay(
                             return;
                         }
 
-                        http.Response.Headers[RelayHeaders.ChargeMicros] = charge.ToString(CultureInfo.InvariantCulture);
+                        port.SetHeader(RelayHeaders.ChargeMicros, charge.ToString(CultureInfo.InvariantCulture));
                     }
 
-                    http.Response.StatusCode = 200;
-                    http.Response.ContentType = "application/json";
-                    http.Response.Headers[RelayHeaders.Channel] = channel.Settings.Id;
-                    http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
+                    port.StatusCode = 200;
+                    port.SetHeader("content-type", "application/json");
+                    port.SetHeader(RelayHeaders.Channel, channel.Settings.Id);
+                    port.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
                     using var held = new Candor.Protocols.Buffers.PooledBufferWriter(16 * 1024);
                     writeResponse(embeddings, held);
 
@@ -375,17 +372,18 @@ public sealed class AuxiliaryRelay(
 
         if (context.ChannelId is { } tried)
         {
-            http.Response.Headers[RelayHeaders.Channel] = tried;
+            port.SetHeader(RelayHeaders.Channel, tried);
         }
 
-        http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
+        port.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
         await RelayReceipts.WriteErrorAsync(context, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried"), receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
     }
 
-    /// <summary>The embeddings transformation besides model mapping: the OpenAI wire always asks the upstream for
-    /// floats (the client's base64 is encoded by Candor from them).</summary>
+    /// <summary>The embeddings transformation besides model mapping: a wire whose embeddings request always asks the
+    /// upstream for floats (OpenAI's, <see cref="WireProfile.EmbeddingsAsFloats"/>; the client's base64 is encoded by
+    /// Candor from them).</summary>
     private static Transformation? EncodingFormat(EmbeddingRequest request, WireProtocol target) =>
-        target != WireProtocol.OpenAI || request.EncodingFormat == "float" ? null
+        !WireProfile.For(target).EmbeddingsAsFloats || request.EncodingFormat == "float" ? null
         : request.EncodingFormat is null ? new(Transformation.Injected, "encoding_format", "float")
         : new(Transformation.Injected, "encoding_format", "float (Candor encodes the answer as " + request.EncodingFormat + " for the client)");
 

@@ -15,7 +15,6 @@ using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
 using Candor.Protocols.Sse;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Candor.Core.Relay;
@@ -43,7 +42,7 @@ public sealed class ChatRelay(
     public async Task RelayAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody)
     {
         var snapshot = snapshots.Current;
-        var http = context.Http;
+        var port = context.Port;
         // The endpoint opens the receipt as soon as the body is read (so a body that does not decode has one too).
         using var receipt = context.Receipt ?? receipts?.Begin(context, rawBody.Span);
 
@@ -67,7 +66,7 @@ public sealed class ChatRelay(
             if (ChoiceLimit.Check(request, snapshot.Config.MaxChoices, surface.Protocol) is { } tooMany)
             {
                 await WriteErrorAsync(context, surface, tooMany, ReceiptOutcome.Refused).ConfigureAwait(false);
-                Completed(context, request, http.Response.StatusCode);
+                Completed(context, request, port.StatusCode);
                 return;
             }
 
@@ -77,7 +76,7 @@ public sealed class ChatRelay(
             if (deployments.Count == 0)
             {
                 await WriteErrorAsync(context, surface, DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing), ReceiptOutcome.Refused).ConfigureAwait(false);
-                Completed(context, request, http.Response.StatusCode);
+                Completed(context, request, port.StatusCode);
                 return;
             }
 
@@ -86,7 +85,7 @@ public sealed class ChatRelay(
             if (deployments.Count == 0)
             {
                 await WriteErrorAsync(context, surface, Audit.ChannelQuarantine.AllQuarantined(request.Model), ReceiptOutcome.Failed).ConfigureAwait(false);
-                Completed(context, request, http.Response.StatusCode);
+                Completed(context, request, port.StatusCode);
                 return;
             }
 
@@ -94,7 +93,7 @@ public sealed class ChatRelay(
             if (RedactionStage.Apply(context, request) is { } blocked)
             {
                 await WriteErrorAsync(context, surface, blocked, ReceiptOutcome.Refused).ConfigureAwait(false);
-                Completed(context, request, http.Response.StatusCode);
+                Completed(context, request, port.StatusCode);
                 return;
             }
 
@@ -107,13 +106,13 @@ public sealed class ChatRelay(
                 }
             }
 
-            if (billing is not null && http.Features.Get<Caller>()?.Key is { } key)
+            if (billing is not null && context.Caller?.Key is { } key)
             {
                 var (meter, refused) = await billing.AdmitAsync(context, key, request, route, snapshot.Config.DefaultMaxOutputTokens).ConfigureAwait(false);
                 if (refused is not null)
                 {
                     await WriteErrorAsync(context, surface, refused, ReceiptOutcome.Refused).ConfigureAwait(false);
-                    Completed(context, request, http.Response.StatusCode);
+                    Completed(context, request, port.StatusCode);
                     return;
                 }
 
@@ -137,7 +136,7 @@ public sealed class ChatRelay(
             if (receipts is not null && receipt is { IsSealed: false })
             {
                 await receipts.SealAsync(context, context.Aborted.IsCancellationRequested ? ReceiptOutcome.Cancelled : ReceiptOutcomeOf(outcome),
-                    http.Response.StatusCode).ConfigureAwait(false);
+                    port.StatusCode).ConfigureAwait(false);
             }
         }
     }
@@ -156,14 +155,14 @@ public sealed class ChatRelay(
     private async Task FailCompletionAsync(RelayContext context, Surface surface, IChatClientEncoder encoder)
     {
         var error = StoreHealth.Unavailable();
-        if (!context.Http.Response.HasStarted)
+        if (!context.Port.HasStarted)
         {
             await WriteErrorAsync(context, surface, error, ReceiptOutcome.Failed).ConfigureAwait(false);
             return;
         }
 
         encoder.WriteStreamError(error, context.Output);
-        await ResponseWriter.FlushAsync(context.Http).ConfigureAwait(false);
+        await ResponseWriter.FlushAsync(context.Port).ConfigureAwait(false);
     }
 
     private static string ReceiptOutcomeOf(StreamOutcome outcome) => outcome switch
@@ -177,11 +176,11 @@ public sealed class ChatRelay(
     private async Task RelayRoutedAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody, RuntimeSnapshot snapshot, ModelRoute route,
         IReadOnlyList<Deployment> eligible)
     {
-        var http = context.Http;
+        var port = context.Port;
         var config = snapshot.Config;
 
         // Selection is a function over the eligible deployments: the data-policy filter narrowed the list above.
-        var plan = router.Plan(snapshot, route, eligible, Router.AffinityKey(route, request, http.Request.Headers), EstimateTokens(rawBody.Length, request));
+        var plan = router.Plan(snapshot, route, eligible, AffinityKey(port, route, request), EstimateTokens(rawBody.Length, request));
         RelayError? last = null;
         while (context.Attempts < config.MaxAttempts && !context.Aborted.IsCancellationRequested)
         {
@@ -223,7 +222,7 @@ public sealed class ChatRelay(
 
             if (outcome.Answered)
             {
-                Completed(context, request, http.Response.StatusCode);
+                Completed(context, request, port.StatusCode);
                 return;
             }
 
@@ -241,9 +240,9 @@ public sealed class ChatRelay(
             return;
         }
 
-        SetRouteHeaders(http, context);
+        SetRouteHeaders(context);
         await WriteErrorAsync(context, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried"), ReceiptOutcome.Failed).ConfigureAwait(false);
-        Completed(context, request, http.Response.StatusCode);
+        Completed(context, request, port.StatusCode);
     }
 
     /// <summary>A cheap token estimate for tpm limits (about four bytes a token, plus the output the request allows);
@@ -269,7 +268,7 @@ public sealed class ChatRelay(
         if (fast)
         {
             ReadOnlyMemory<byte> body = rawBody;
-            if (adapter.Protocol != WireProtocol.Gemini && deployment.UpstreamModel != request.Model
+            if (!WireProfile.For(adapter.Protocol).ModelInUrl && deployment.UpstreamModel != request.Model
                 && ModelFieldRewriter.TryRewrite(rawBody.Span, deployment.UpstreamModel, rewritten!))
             {
                 body = rewritten!.WrittenMemory;
@@ -387,7 +386,7 @@ public sealed class ChatRelay(
 
         lease.Succeeded();
 
-        var http = context.Http;
+        var port = context.Port;
         if (context.Meter is { } meter)
         {
             // Durability: the usage record is committed before the client can see the answer.
@@ -401,24 +400,24 @@ public sealed class ChatRelay(
             if (!meter.Recorded)
             {
                 // Fail closed: no answer without its usage record (docs/fail-closed.md).
-                SetRouteHeaders(http, context);
+                SetRouteHeaders(context);
                 await WriteErrorAsync(context, surface, StoreHealth.Unavailable(), ReceiptOutcome.Failed).ConfigureAwait(false);
                 return AttemptOutcome.Done;
             }
 
-            http.Response.Headers[RelayHeaders.ChargeMicros] = charge.ToString(CultureInfo.InvariantCulture);
+            port.SetHeader(RelayHeaders.ChargeMicros, charge.ToString(CultureInfo.InvariantCulture));
         }
 
         var whole = accumulator.Response;
-        http.Response.StatusCode = 200;
-        http.Response.ContentType = "application/json";
-        SetRouteHeaders(http, context);
+        port.StatusCode = 200;
+        port.SetHeader("content-type", "application/json");
+        SetRouteHeaders(context);
         if (whole.Model is { } served)
         {
-            http.Response.Headers[RelayHeaders.ServedModel] = RelayHeaders.Encode(served);
+            port.SetHeader(RelayHeaders.ServedModel, RelayHeaders.Encode(served));
         }
 
-        http.Response.Headers[RelayHeaders.Overhead] = context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture);
+        port.SetHeader(RelayHeaders.Overhead, context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture));
         // The body is held until its receipt (which hashes it) is stored, like the usage record: nothing reaches the
         // response before both are durable, so a failure can still be a clean 503.
         using var encoded = fast ? null : new PooledBufferWriter(16 * 1024);
@@ -435,7 +434,8 @@ public sealed class ChatRelay(
         RelayContext context, Surface surface, HttpResponseMessage response, IChatUpstreamDecoder decoder, IChatClientEncoder encoder,
         bool fast, ChannelSettings settings, CancellationTokenSource timer, long sent, DeploymentLease lease, int choices)
     {
-        var http = context.Http;
+        var port = context.Port;
+        var profile = WireProfile.For(surface.Protocol);
         var events = new List<ChatEvent>();
         using var pending = new PooledBufferWriter(4096);
         bool ended = false, endMarker = false, finished = false, wroteEnd = false;
@@ -497,18 +497,18 @@ public sealed class ChatRelay(
 
             // Commit: from here on the client has the response and nothing can be retried.
             lease.Succeeded();
-            http.Response.StatusCode = 200;
-            http.Response.ContentType = "text/event-stream; charset=utf-8";
-            http.Response.Headers.CacheControl = "no-cache";
-            http.Response.Headers["x-accel-buffering"] = "no";
-            SetRouteHeaders(http, context);
+            port.StatusCode = 200;
+            port.SetHeader("content-type", "text/event-stream; charset=utf-8");
+            port.SetHeader("cache-control", "no-cache");
+            port.SetHeader("x-accel-buffering", "no");
+            SetRouteHeaders(context);
             if (events.OfType<ResponseStarted>().FirstOrDefault()?.Model is { } served)
             {
-                http.Response.Headers[RelayHeaders.ServedModel] = RelayHeaders.Encode(served);
+                port.SetHeader(RelayHeaders.ServedModel, RelayHeaders.Encode(served));
             }
 
-            http.Response.Headers[RelayHeaders.Overhead] = context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture);
-            var pipe = http.Response.BodyWriter;
+            port.SetHeader(RelayHeaders.Overhead, context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture));
+            var pipe = port.Body;
             var output = context.Output;
 
             // The bytes that complete the answer (the end marker, or Gemini's final chunk on its fast path) are held
@@ -522,7 +522,7 @@ public sealed class ChatRelay(
             }
 
             finished |= Emit(events, encoder, !fast && endMarker ? held : output, fast, meter, context.Receipt, lease, restorer, finishedChoices, out var failedEarly);
-            bool completing = failedEarly is null && (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && AllFinished()));
+            bool completing = failedEarly is null && (endMarker || (fast && !profile.HasEndMarker && AllFinished()));
             Place(fast ? pending.WrittenSpan : default, completing, held, output);
 
             // Only the events before the commit are held here: an open stream keeps no buffer of its own.
@@ -531,7 +531,7 @@ public sealed class ChatRelay(
             {
                 lease.BrokeAfterStart(FailureClassifier.FromError(failedEarly));
                 await FinishAsync(context, StreamOutcome.UpstreamFailed).ConfigureAwait(false);
-                await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+                await ResponseWriter.FlushAsync(port).ConfigureAwait(false);
                 return AttemptOutcome.Done;
             }
 
@@ -578,7 +578,7 @@ public sealed class ChatRelay(
                     // that the event completing the answer can be held.
                     bool finishing = Emit(events, encoder, !fast && endMarker ? held : output, fast, meter, context.Receipt, lease, restorer, finishedChoices, out var failed);
                     finished |= finishing;
-                    bool completingNow = failed is null && (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && finishing && AllFinished()));
+                    bool completingNow = failed is null && (endMarker || (fast && !profile.HasEndMarker && finishing && AllFinished()));
                     if (fast)
                     {
                         SseWriter.WriteEvent(completingNow ? held : output, e.EventType, e.Data.Span);
@@ -657,7 +657,7 @@ public sealed class ChatRelay(
                 }
             }
 
-            await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+            await ResponseWriter.FlushAsync(port).ConfigureAwait(false);
             return AttemptOutcome.Done;
         }
         catch (OperationCanceledException) when (context.Aborted.IsCancellationRequested)
@@ -792,21 +792,26 @@ public sealed class ChatRelay(
         }
     }
 
-    private static void SetRouteHeaders(HttpContext http, RelayContext context)
+    private static void SetRouteHeaders(RelayContext context)
     {
-        if (http.Response.HasStarted)
+        var port = context.Port;
+        if (port.HasStarted)
         {
             return;
         }
 
         if (context.ChannelId is { } channel)
         {
-            http.Response.Headers[RelayHeaders.Channel] = channel;
+            port.SetHeader(RelayHeaders.Channel, channel);
         }
 
-        http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
-        http.Response.Headers[RelayHeaders.Path] = context.Path;
+        port.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
+        port.SetHeader(RelayHeaders.Path, context.Path);
     }
+
+    /// <summary>The sticky strategy's key; the affinity header is read only for a route that uses it.</summary>
+    private static string? AffinityKey(ResponsePort port, ModelRoute route, ChatRequest request) =>
+        route.Strategy == RoutingStrategy.Sticky ? Router.AffinityKey(route, request, port.RequestHeader(Router.AffinityHeader)) : null;
 
     private void Completed(RelayContext context, ChatRequest request, int status) => Completed(context, request.Model, status);
 

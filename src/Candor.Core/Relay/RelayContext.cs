@@ -1,21 +1,31 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.Http;
+using Candor.Core.Admission;
 
 namespace Candor.Core.Relay;
 
-/// <summary>Per-request facts the stages share: the id, the start time, the client's cancellation.</summary>
+/// <summary>Per-request facts the stages share: the id, the start time, the caller, the client's cancellation, and the
+/// <see cref="ResponsePort"/> the answer goes to.</summary>
 public sealed class RelayContext
 {
-    public RelayContext(HttpContext http, string surfaceName)
+    public RelayContext(ResponsePort port, string surfaceName)
     {
-        Http = http;
+        ArgumentNullException.ThrowIfNull(port);
+        Port = port;
         SurfaceName = surfaceName;
         StartTimestamp = Stopwatch.GetTimestamp();
         RequestId = NewId();
-        http.Response.Headers[RelayHeaders.RequestId] = RequestId;
+        port.SetHeader(RelayHeaders.RequestId, RequestId);
     }
 
-    public HttpContext Http { get; }
+    /// <summary>The HTTP exchange: the response the relay writes and the request headers it reads.</summary>
+    public ResponsePort Port { get; }
+
+    /// <summary>Who made the request, set by authentication; null before it (or for a request that has none).</summary>
+    public Caller? Caller { get; set; }
+
+    /// <summary>The key's rate lease taken before the body was read (concurrency and requests per minute), for
+    /// <see cref="BillingGate"/> to add the request's tokens to; taken (set to null) by the gate.</summary>
+    public RateLease? HeldRateLease { get; set; }
 
     public string SurfaceName { get; }
 
@@ -26,7 +36,7 @@ public sealed class RelayContext
     /// <summary>Time spent waiting on upstreams so far (ticks of <see cref="Stopwatch"/>).</summary>
     public long UpstreamTicks { get; set; }
 
-    public CancellationToken Aborted => Http.RequestAborted;
+    public CancellationToken Aborted => Port.Aborted;
 
     public string? ChannelId { get; set; }
 
@@ -47,11 +57,14 @@ public sealed class RelayContext
     internal ReadOnlyMemory<byte> ForwardedRaw { get; set; }
 
     /// <summary>Where the response body is written: the client's body writer, through the receipt's hashing
-    /// writer when there is a receipt. Flushes go to <see cref="HttpResponse.BodyWriter"/>.</summary>
-    public System.Buffers.IBufferWriter<byte> Output => Receipt is { } r ? r.Output(Http.Response.BodyWriter) : Http.Response.BodyWriter;
+    /// writer when there is a receipt. Flushes go to <see cref="ResponsePort.Body"/>.</summary>
+    public System.Buffers.IBufferWriter<byte> Output => Receipt is { } r ? r.Output(Port.Body) : Port.Body;
 
     /// <summary>The account's opt-in history capture of this request; null (the default) when nothing is kept.</summary>
     public Privacy.HistoryCapture? History { get; set; }
+
+    /// <summary>The privacy policy header's value as admission wrote it; the redaction stage appends its part.</summary>
+    internal string? PrivacyPolicyHeader { get; set; }
 
     /// <summary>What redaction did to this request (counts per entity type, pseudonyms to restore); null when
     /// the policy redacts nothing. Receipts read the counts from here.</summary>

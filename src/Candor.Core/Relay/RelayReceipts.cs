@@ -21,9 +21,9 @@ public static class RelayReceipts
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(surface);
-        var http = context.Http;
+        var port = context.Port;
         using var held = new PooledBufferWriter(512);
-        if (!ResponseWriter.WriteError(http, surface, error, held))
+        if (!ResponseWriter.WriteError(port, surface, error, held))
         {
             return;
         }
@@ -34,15 +34,15 @@ public static class RelayReceipts
             await meter.SettleAsync(StreamOutcome.NotStarted).ConfigureAwait(false);
         }
 
-        var body = http.Response.BodyWriter;
+        var body = port.Body;
         context.Receipt?.HashHeld(body, held.WrittenSpan);
-        if (receipts is not null && !await receipts.SealAsync(context, outcome, http.Response.StatusCode).ConfigureAwait(false))
+        if (receipts is not null && !await receipts.SealAsync(context, outcome, port.StatusCode).ConfigureAwait(false))
         {
-            http.Response.Headers.Remove(ReceiptService.Header);
+            port.RemoveHeader(ReceiptService.Header);
         }
 
         body.Write(held.WrittenSpan);
-        await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+        await ResponseWriter.FlushAsync(port).ConfigureAwait(false);
     }
 
     /// <summary>Settles the request's meter (once) and then seals its receipt (once): what must be durable before
@@ -67,11 +67,11 @@ public static class RelayReceipts
             }
         }
 
-        var body = context.Http.Response.BodyWriter;
+        var body = context.Port.Body;
         if (receipts is not null)
         {
             context.Receipt?.HashHeld(body, held.Span);
-            if (!await receipts.SealAsync(context, outcome, context.Http.Response.StatusCode).ConfigureAwait(false))
+            if (!await receipts.SealAsync(context, outcome, context.Port.StatusCode).ConfigureAwait(false))
             {
                 return false;
             }
@@ -96,7 +96,7 @@ public static class RelayReceipts
             return;
         }
 
-        await ResponseWriter.FlushAsync(context.Http).ConfigureAwait(false);
+        await ResponseWriter.FlushAsync(context.Port).ConfigureAwait(false);
     }
 
     /// <summary>Seals a receipt the request left open (the client left, or an exception ended it): cancelled when
@@ -105,7 +105,7 @@ public static class RelayReceipts
     {
         ArgumentNullException.ThrowIfNull(context);
         return receipts is not null && context.Receipt is { IsSealed: false }
-            ? receipts.SealAsync(context, context.Aborted.IsCancellationRequested ? ReceiptOutcome.Cancelled : ReceiptOutcome.Failed, context.Http.Response.StatusCode)
+            ? receipts.SealAsync(context, context.Aborted.IsCancellationRequested ? ReceiptOutcome.Cancelled : ReceiptOutcome.Failed, context.Port.StatusCode)
             : Task.CompletedTask;
     }
 
