@@ -172,7 +172,7 @@ public sealed class BillingGate(
         var decision = held is { IsSettled: false }
             ? limiter.TryReserveTokens(held, limits, tokens)
             : limiter.TryAcquire(key.Id, limits, tokens);
-        RateLimiter.WriteHeaders(context.Port, static (port, name, value) => port.SetHeader(name, value), decision);
+        RateLimiter.WriteHeaders(context, static (c, name, value) => c.SetHeader(name, value), decision);
         return decision.Allowed ? (decision, null) : (decision, RateLimiter.Refusal(decision));
     }
 
@@ -247,13 +247,7 @@ public sealed class BillingGate(
             UpstreamModel = upstream,
             ReportedModel = meter.ServedModel,
             ChannelId = meter.ChannelId,
-            Outcome = outcome switch
-            {
-                StreamOutcome.Completed => UsageOutcome.Complete,
-                StreamOutcome.ClientDisconnected => UsageOutcome.Cancelled,
-                StreamOutcome.UpstreamFailed => UsageOutcome.Partial,
-                _ => UsageOutcome.Failed,
-            },
+            Outcome = Relay.RelayOutcome.Usage(outcome),
             ReportedInputTokens = reported?.InputTokens,
             ReportedOutputTokens = reported?.OutputTokens,
             ReportedCachedInputTokens = reported?.CachedInputTokens,

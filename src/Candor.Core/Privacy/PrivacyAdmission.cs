@@ -19,7 +19,7 @@ public static class PrivacyAdmission
         var effective = (directory ?? NoStore).Resolve(config, context.Caller);
         context.Privacy = new PrivacyPolicy(effective.Redaction, effective.Routing);
         context.PrivacyPolicyHeader = PrivacyHeaders.Describe(effective);
-        context.Port.SetHeader(PrivacyHeaders.Policy, context.PrivacyPolicyHeader);
+        context.SetHeader(PrivacyHeaders.Policy, context.PrivacyPolicyHeader);
         return effective;
     }
 }

@@ -100,7 +100,7 @@ public sealed class ReceiptService : IDisposable
         var owner = caller?.Key is { } key ? OwnerOf(_storedOwners, key.Id, "key:") : OwnerOf(_configOwners, caller?.Name ?? "-", "config:");
         var draft = new ReceiptDraft(NewId(), context.RequestId, context.SurfaceName, owner.Id, caller?.Key?.AccountId, owner.Pseudonym, clientBody);
         context.Receipt = draft;
-        context.Port.SetHeader(Header, draft.Id);
+        context.SetHeader(Header, draft.Id);
         return draft;
     }
 

@@ -133,14 +133,13 @@ public sealed class AuxiliaryRelay(
             }
         }
 
-        port.SetHeader(RelayHeaders.CountSource, count is null ? "estimate" : "upstream");
+        context.SetHeader(RelayHeaders.CountSource, count is null ? "estimate" : "upstream");
         if (context.ChannelId is { } served)
         {
-            port.SetHeader(RelayHeaders.Channel, served);
+            context.SetHeader(RelayHeaders.Channel, served);
         }
         count ??= estimator.CountPrompt(request);
-        port.StatusCode = 200;
-        port.SetHeader("content-type", "application/json");
+        context.Commit(200, "application/json");
         using var held = new Candor.Protocols.Buffers.PooledBufferWriter(256);
         writeCount(count.Value, held);
 
@@ -161,7 +160,7 @@ public sealed class AuxiliaryRelay(
         }
         finally
         {
-            await RelayReceipts.SealRemainingAsync(context, receipts).ConfigureAwait(false);
+            await RelayReceipts.EndAsync(context, receipts).ConfigureAwait(false);
         }
     }
 
@@ -221,32 +220,23 @@ public sealed class AuxiliaryRelay(
             context.Meter = meter;
         }
 
-        try
+        // An unsettled meter settles in EmbeddingsAsync's finally (RelayReceipts.EndAsync).
+        if (RedactionStage.Apply(context, request) is { } blocked)
         {
-            if (RedactionStage.Apply(context, request) is { } blocked)
-            {
-                await RelayReceipts.WriteErrorAsync(context, surface, blocked, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
-                return;
-            }
-
-            RelayReceipts.NoteRedactions(context);
-
-            // Opt-in history, as for chat: captured only for a metered stored key whose account keeps history, and
-            // handed to the background writer when the meter settles.
-            if (meter is not null && caller?.Key is { } owner)
-            {
-                context.History = history?.Begin(snapshot.Config, owner, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
-            }
-
-            await EmbedAsync(context, surface, request, route, deployments, snapshot, meter, writeResponse).ConfigureAwait(false);
+            await RelayReceipts.WriteErrorAsync(context, surface, blocked, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+            return;
         }
-        finally
+
+        RelayReceipts.NoteRedactions(context);
+
+        // Opt-in history, as for chat: captured only for a metered stored key whose account keeps history, and
+        // handed to the background writer when the meter settles.
+        if (meter is not null && caller?.Key is { } owner)
         {
-            if (meter is { Settled: false })
-            {
-                await meter.SettleAsync(meter.Accepted ? Candor.Core.Accounting.StreamOutcome.UpstreamFailed : Candor.Core.Accounting.StreamOutcome.NotStarted).ConfigureAwait(false);
-            }
+            context.History = history?.Begin(snapshot.Config, owner, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
         }
+
+        await EmbedAsync(context, surface, request, route, deployments, snapshot, meter, writeResponse).ConfigureAwait(false);
     }
 
     private async Task EmbedAsync(
@@ -254,7 +244,6 @@ public sealed class AuxiliaryRelay(
         IReadOnlyList<Candor.Core.Configuration.Deployment> eligible, RuntimeSnapshot snapshot,
         RequestMeter? meter, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse)
     {
-        var port = context.Port;
         RelayError? last = null;
 
         // The data-policy filter narrowed the eligible list before the router sees it.
@@ -344,13 +333,12 @@ public sealed class AuxiliaryRelay(
                             return;
                         }
 
-                        port.SetHeader(RelayHeaders.ChargeMicros, charge.ToString(CultureInfo.InvariantCulture));
+                        context.SetHeader(RelayHeaders.ChargeMicros, charge.ToString(CultureInfo.InvariantCulture));
                     }
 
-                    port.StatusCode = 200;
-                    port.SetHeader("content-type", "application/json");
-                    port.SetHeader(RelayHeaders.Channel, channel.Settings.Id);
-                    port.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
+                    context.SetHeader(RelayHeaders.Channel, channel.Settings.Id);
+                    context.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
+                    context.Commit(200, "application/json");
                     using var held = new Candor.Protocols.Buffers.PooledBufferWriter(16 * 1024);
                     writeResponse(embeddings, held);
 
@@ -372,10 +360,10 @@ public sealed class AuxiliaryRelay(
 
         if (context.ChannelId is { } tried)
         {
-            port.SetHeader(RelayHeaders.Channel, tried);
+            context.SetHeader(RelayHeaders.Channel, tried);
         }
 
-        port.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
+        context.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
         await RelayReceipts.WriteErrorAsync(context, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried"), receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
     }
 

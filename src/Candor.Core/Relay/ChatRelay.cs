@@ -124,20 +124,8 @@ public sealed class ChatRelay(
         }
         finally
         {
-            var outcome = context.Meter is not { Accepted: true } ? StreamOutcome.NotStarted
-                : context.Aborted.IsCancellationRequested ? StreamOutcome.ClientDisconnected
-                : StreamOutcome.UpstreamFailed;
-            if (context.Meter is { Settled: false } unsettled)
-            {
-                await unsettled.SettleAsync(outcome).ConfigureAwait(false);
-            }
-
-            // Every request ends with a receipt: here for a client that left or a response that ended early.
-            if (receipts is not null && receipt is { IsSealed: false })
-            {
-                await receipts.SealAsync(context, context.Aborted.IsCancellationRequested ? ReceiptOutcome.Cancelled : ReceiptOutcomeOf(outcome),
-                    port.StatusCode).ConfigureAwait(false);
-            }
+            // Every request ends settled and with a receipt: here for a client that left or a response that ended early.
+            await RelayReceipts.EndAsync(context, receipts).ConfigureAwait(false);
         }
     }
 
@@ -148,7 +136,7 @@ public sealed class ChatRelay(
     /// <summary>Settles the request (once) and then seals its receipt (once), then writes <paramref name="held"/> (the
     /// bytes that complete the answer): false, with nothing held written, when either could not be stored.</summary>
     private Task<bool> FinishAsync(RelayContext context, StreamOutcome outcome, PooledBufferWriter? held = null) =>
-        RelayReceipts.CompleteAsync(context, receipts, held?.WrittenMemory ?? ReadOnlyMemory<byte>.Empty, outcome, ReceiptOutcomeOf(outcome));
+        RelayReceipts.CompleteAsync(context, receipts, held?.WrittenMemory ?? ReadOnlyMemory<byte>.Empty, outcome, RelayOutcome.Receipt(outcome));
 
     /// <summary>Ends a stream whose settlement or receipt could not be stored: the surface's error event instead of
     /// the bytes that complete the answer, or a 503 in its envelope when nothing has been sent yet.</summary>
@@ -164,14 +152,6 @@ public sealed class ChatRelay(
         encoder.WriteStreamError(error, context.Output);
         await ResponseWriter.FlushAsync(context.Port).ConfigureAwait(false);
     }
-
-    private static string ReceiptOutcomeOf(StreamOutcome outcome) => outcome switch
-    {
-        StreamOutcome.Completed => ReceiptOutcome.Complete,
-        StreamOutcome.UpstreamFailed => ReceiptOutcome.Partial,
-        StreamOutcome.ClientDisconnected => ReceiptOutcome.Cancelled,
-        _ => ReceiptOutcome.Failed,
-    };
 
     private async Task RelayRoutedAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody, RuntimeSnapshot snapshot, ModelRoute route,
         IReadOnlyList<Deployment> eligible)
@@ -386,7 +366,6 @@ public sealed class ChatRelay(
 
         lease.Succeeded();
 
-        var port = context.Port;
         if (context.Meter is { } meter)
         {
             // Durability: the usage record is committed before the client can see the answer.
@@ -405,19 +384,18 @@ public sealed class ChatRelay(
                 return AttemptOutcome.Done;
             }
 
-            port.SetHeader(RelayHeaders.ChargeMicros, charge.ToString(CultureInfo.InvariantCulture));
+            context.SetHeader(RelayHeaders.ChargeMicros, charge.ToString(CultureInfo.InvariantCulture));
         }
 
         var whole = accumulator.Response;
-        port.StatusCode = 200;
-        port.SetHeader("content-type", "application/json");
         SetRouteHeaders(context);
         if (whole.Model is { } served)
         {
-            port.SetHeader(RelayHeaders.ServedModel, RelayHeaders.Encode(served));
+            context.SetHeader(RelayHeaders.ServedModel, RelayHeaders.Encode(served));
         }
 
-        port.SetHeader(RelayHeaders.Overhead, context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture));
+        context.SetHeader(RelayHeaders.Overhead, context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture));
+        context.Commit(200, "application/json");
         // The body is held until its receipt (which hashes it) is stored, like the usage record: nothing reaches the
         // response before both are durable, so a failure can still be a clean 503.
         using var encoded = fast ? null : new PooledBufferWriter(16 * 1024);
@@ -497,17 +475,16 @@ public sealed class ChatRelay(
 
             // Commit: from here on the client has the response and nothing can be retried.
             lease.Succeeded();
-            port.StatusCode = 200;
-            port.SetHeader("content-type", "text/event-stream; charset=utf-8");
-            port.SetHeader("cache-control", "no-cache");
-            port.SetHeader("x-accel-buffering", "no");
+            context.SetHeader("cache-control", "no-cache");
+            context.SetHeader("x-accel-buffering", "no");
             SetRouteHeaders(context);
             if (events.OfType<ResponseStarted>().FirstOrDefault()?.Model is { } served)
             {
-                port.SetHeader(RelayHeaders.ServedModel, RelayHeaders.Encode(served));
+                context.SetHeader(RelayHeaders.ServedModel, RelayHeaders.Encode(served));
             }
 
-            port.SetHeader(RelayHeaders.Overhead, context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture));
+            context.SetHeader(RelayHeaders.Overhead, context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture));
+            context.Commit(200, "text/event-stream; charset=utf-8");
             var pipe = port.Body;
             var output = context.Output;
 
@@ -794,19 +771,13 @@ public sealed class ChatRelay(
 
     private static void SetRouteHeaders(RelayContext context)
     {
-        var port = context.Port;
-        if (port.HasStarted)
-        {
-            return;
-        }
-
         if (context.ChannelId is { } channel)
         {
-            port.SetHeader(RelayHeaders.Channel, channel);
+            context.SetHeader(RelayHeaders.Channel, channel);
         }
 
-        port.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
-        port.SetHeader(RelayHeaders.Path, context.Path);
+        context.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
+        context.SetHeader(RelayHeaders.Path, context.Path);
     }
 
     /// <summary>The sticky strategy's key; the affinity header is read only for a route that uses it.</summary>

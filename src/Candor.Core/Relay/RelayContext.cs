@@ -3,10 +3,15 @@ using Candor.Core.Admission;
 
 namespace Candor.Core.Relay;
 
-/// <summary>Per-request facts the stages share: the id, the start time, the caller, the client's cancellation, and the
-/// <see cref="ResponsePort"/> the answer goes to.</summary>
+/// <summary>The request as every stage sees it: the id, the start time, the caller, the client's cancellation, the
+/// meter, the receipt and the history capture, and the response headers the stages decide on. Those headers are pending
+/// until <see cref="Commit"/>: the one place where the status is set and they reach the <see cref="ResponsePort"/>,
+/// just before the first byte goes out.</summary>
 public sealed class RelayContext
 {
+    private List<KeyValuePair<string, string>>? _pending;
+    private bool _committed;
+
     public RelayContext(ResponsePort port, string surfaceName)
     {
         ArgumentNullException.ThrowIfNull(port);
@@ -14,6 +19,9 @@ public sealed class RelayContext
         SurfaceName = surfaceName;
         StartTimestamp = Stopwatch.GetTimestamp();
         RequestId = NewId();
+
+        // The id goes on the response at once, not at commit: an answer the server writes before the relay (401, 429,
+        // 413) carries it too, and so does the log of an exception.
         port.SetHeader(RelayHeaders.RequestId, RequestId);
     }
 
@@ -69,6 +77,76 @@ public sealed class RelayContext
     /// <summary>What redaction did to this request (counts per entity type, pseudonyms to restore); null when
     /// the policy redacts nothing. Receipts read the counts from here.</summary>
     public Privacy.Redaction.Redactor? Redactions { get; set; }
+
+    /// <summary>Whether the response head (status and headers) is committed.</summary>
+    public bool IsCommitted => _committed;
+
+    /// <summary>Sets (replaces) a response header. It is pending until <see cref="Commit"/>; once committed, it goes to the
+    /// port directly while the response has not started, and is dropped after.</summary>
+    public void SetHeader(string name, string value)
+    {
+        if (_committed)
+        {
+            if (!Port.HasStarted)
+            {
+                Port.SetHeader(name, value);
+            }
+
+            return;
+        }
+
+        _pending ??= new List<KeyValuePair<string, string>>(12);
+        for (int i = 0; i < _pending.Count; i++)
+        {
+            if (string.Equals(_pending[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                _pending[i] = new(name, value);
+                return;
+            }
+        }
+
+        _pending.Add(new(name, value));
+    }
+
+    /// <summary>Withdraws a response header (pending, or set on the port while the response has not started).</summary>
+    public void RemoveHeader(string name)
+    {
+        if (_committed)
+        {
+            if (!Port.HasStarted)
+            {
+                Port.RemoveHeader(name);
+            }
+
+            return;
+        }
+
+        _pending?.RemoveAll(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Commits the response head: sets <paramref name="status"/> and <paramref name="contentType"/> and, the
+    /// first time, every pending header. Called once the answer (or the error) is decided and before its first byte is
+    /// written; a second call (an answer that turned into a 503 before its bytes went out) sets the status again.</summary>
+    public void Commit(int status, string contentType)
+    {
+        Port.StatusCode = status;
+        Port.SetHeader("content-type", contentType);
+        if (_committed)
+        {
+            return;
+        }
+
+        _committed = true;
+        if (_pending is { } pending)
+        {
+            foreach (var (name, value) in pending)
+            {
+                Port.SetHeader(name, value);
+            }
+
+            pending.Clear();
+        }
+    }
 
     /// <summary>Milliseconds elapsed since the request arrived, less the time spent on upstreams.</summary>
     public double OverheadMilliseconds() =>

@@ -23,7 +23,7 @@ public static class RelayReceipts
         ArgumentNullException.ThrowIfNull(surface);
         var port = context.Port;
         using var held = new PooledBufferWriter(512);
-        if (!ResponseWriter.WriteError(port, surface, error, held))
+        if (!ResponseWriter.WriteError(context, surface, error, held))
         {
             return;
         }
@@ -38,7 +38,7 @@ public static class RelayReceipts
         context.Receipt?.HashHeld(body, held.WrittenSpan);
         if (receipts is not null && !await receipts.SealAsync(context, outcome, port.StatusCode).ConfigureAwait(false))
         {
-            port.RemoveHeader(ReceiptService.Header);
+            context.RemoveHeader(ReceiptService.Header);
         }
 
         body.Write(held.WrittenSpan);
@@ -99,14 +99,29 @@ public static class RelayReceipts
         await ResponseWriter.FlushAsync(context.Port).ConfigureAwait(false);
     }
 
-    /// <summary>Seals a receipt the request left open (the client left, or an exception ended it): cancelled when
-    /// the client is gone, else failed. Called from the relays' <c>finally</c>, after settlement.</summary>
+    /// <summary>Seals a receipt the request left open (the client left, or an exception ended it), with
+    /// <see cref="RelayOutcome.Unsealed"/>: cancelled when the client is gone, partial when an upstream had accepted
+    /// it, else failed. Called from the relays' <c>finally</c>, after settlement (<see cref="EndAsync"/>).</summary>
     public static Task SealRemainingAsync(RelayContext context, ReceiptService? receipts)
     {
         ArgumentNullException.ThrowIfNull(context);
         return receipts is not null && context.Receipt is { IsSealed: false }
-            ? receipts.SealAsync(context, context.Aborted.IsCancellationRequested ? ReceiptOutcome.Cancelled : ReceiptOutcome.Failed, context.Port.StatusCode)
+            ? receipts.SealAsync(context, RelayOutcome.Unsealed(context), context.Port.StatusCode)
             : Task.CompletedTask;
+    }
+
+    /// <summary>Ends a request whatever path it took: settles a meter it left unsettled (<see cref="RelayOutcome.Unsettled"/>),
+    /// then seals a receipt it left open (<see cref="SealRemainingAsync"/>). Each runs once, so this is safe after
+    /// a path that did both.</summary>
+    public static async Task EndAsync(RelayContext context, ReceiptService? receipts)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Meter is { Settled: false } unsettled)
+        {
+            await unsettled.SettleAsync(RelayOutcome.Unsettled(context)).ConfigureAwait(false);
+        }
+
+        await SealRemainingAsync(context, receipts).ConfigureAwait(false);
     }
 
     /// <summary>Lists what redaction changed on the receipt: entity types and counts, never values.</summary>

@@ -37,6 +37,29 @@ public static class ResponseWriter
         return true;
     }
 
+    /// <summary>The relay's error head and envelope: like <see cref="WriteError(ResponsePort, Surface, RelayError, System.Buffers.IBufferWriter{byte})"/>,
+    /// with the request's pending headers committed (<see cref="RelayContext.Commit"/>).</summary>
+    public static bool WriteError(RelayContext context, Surface surface, RelayError error, System.Buffers.IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(surface);
+        ArgumentNullException.ThrowIfNull(error);
+        var port = context.Port;
+        if (port.HasStarted || port.Aborted.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        if (error.RetryAfterSeconds is { } ra)
+        {
+            context.SetHeader("retry-after", ra.ToString(CultureInfo.InvariantCulture));
+        }
+
+        context.Commit(error.StatusCode, "application/json");
+        surface.WriteError(error, output);
+        return true;
+    }
+
     public static async Task FlushAsync(ResponsePort port)
     {
         try

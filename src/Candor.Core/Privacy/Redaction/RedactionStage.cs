@@ -35,13 +35,13 @@ public static class RedactionStage
         string redaction = RedactionPolicies.Describe(policy);
         string? admitted = context.PrivacyPolicyHeader;
         context.PrivacyPolicyHeader = string.IsNullOrEmpty(admitted) ? redaction : admitted + "; " + redaction;
-        context.Port.SetHeader(RelayHeaders.PrivacyPolicy, context.PrivacyPolicyHeader);
+        context.SetHeader(RelayHeaders.PrivacyPolicy, context.PrivacyPolicyHeader);
 
         apply(redactor, request);
         context.Redactions = redactor;
         if (redactor.Total > 0)
         {
-            context.Port.SetHeader(RelayHeaders.Redactions, redactor.CountsHeader());
+            context.SetHeader(RelayHeaders.Redactions, redactor.CountsHeader());
         }
 
         return redactor.Blocked is { } type ? Blocked(type) : null;
