@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Buffers;
 using Candor.Core.Accounting;
-using Candor.Core.Privacy.Redaction;
 using Candor.Core.Receipts;
+using Candor.Core.Relay.Pipeline;
 using Candor.Core.Routing;
 using Candor.Core.Upstream;
 using Candor.Protocols.Buffers;
@@ -41,16 +41,10 @@ public sealed class AuxiliaryRelay(
     private async Task CountCoreAsync(RelayContext context, Surface surface, ChatRequest request, Action<int, IBufferWriter<byte>> writeCount)
     {
         var snapshot = snapshots.Current;
-        if (!snapshot.Models.TryGetValue(request.Model, out var route))
+        if (ModelStep.Admit(snapshot, context, request.Model) is not { } route)
         {
-            await RelayReceipts.WriteErrorAsync(context, surface, RelayError.ModelNotFound(request.Model), receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+            await WriteRefusalAsync(context, surface, ModelStep.Unknown(request.Model)).ConfigureAwait(false);
             return;
-        }
-
-        // Only a configured public model goes on the receipt (an unknown name is the client's text).
-        if (context.Receipt is { } draft)
-        {
-            draft.RequestedModel = request.Model;
         }
 
         // A stored key is admitted like chat: its allowed models and its rate limits (the request counts in rpm and
@@ -88,13 +82,12 @@ public sealed class AuxiliaryRelay(
         // otherwise Candor answers with its own estimate and sends nothing. One attempt on the deployment the
         // router picks among the compliant ones; without one (all unhealthy or busy), Candor's estimate.
         Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
-        if (RedactionStage.Apply(context, request) is { } blocked)
+        if (RedactionStep.Admit(context, request) is { } blocked)
         {
-            await RelayReceipts.WriteErrorAsync(context, surface, blocked, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+            await WriteRefusalAsync(context, surface, blocked).ConfigureAwait(false);
             return;
         }
 
-        RelayReceipts.NoteRedactions(context);
         var compliant = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
 
         // A quarantined channel gets no prompts either (docs/audits.md).
@@ -167,41 +160,24 @@ public sealed class AuxiliaryRelay(
     private async Task EmbeddingsCoreAsync(RelayContext context, Surface surface, EmbeddingRequest request, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse,
         ReadOnlyMemory<byte> rawBody)
     {
+        // Admission in the order chat takes (docs/architecture.md, "Adding a stage"): model → privacy → eligible
+        // deployments (data policy, quarantine) → redaction → billing → history.
         var snapshot = snapshots.Current;
-        if (!snapshot.Models.TryGetValue(request.Model, out var route))
+        if (ModelStep.Admit(snapshot, context, request.Model) is not { } route)
         {
-            await RelayReceipts.WriteErrorAsync(context, surface, RelayError.ModelNotFound(request.Model), receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+            await WriteRefusalAsync(context, surface, ModelStep.Unknown(request.Model)).ConfigureAwait(false);
             return;
-        }
-
-        if (context.Receipt is { } draft)
-        {
-            draft.RequestedModel = request.Model;
         }
 
         var caller = context.Caller;
-        Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
-        var deployments = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
-        if (deployments.Count == 0)
-        {
-            await RelayReceipts.WriteErrorAsync(context, surface, Candor.Core.Privacy.DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing), receipts,
-                ReceiptOutcome.Refused).ConfigureAwait(false);
-            return;
-        }
-
-        // A channel that failed an audit gets no client requests (docs/audits.md), as for chat.
-        deployments = quarantine?.Exclude(deployments) ?? deployments;
-        if (deployments.Count == 0)
-        {
-            await RelayReceipts.WriteErrorAsync(context, surface, Audit.ChannelQuarantine.AllQuarantined(request.Model), receipts,
-                ReceiptOutcome.Failed).ConfigureAwait(false);
-            return;
-        }
+        var refusal = EligibleStep.Admit(context, snapshot, route, privacy, quarantine, out var deployments);
+        refusal ??= RedactionStep.Admit(context, request);
 
         // A stored key is admitted (allowed model, price, limits, reservation for the inputs) and billed like chat;
-        // the usage record is committed before the response is written.
+        // the usage record is committed before the response is written. An unsettled meter settles in
+        // EmbeddingsAsync's finally (RelayReceipts.EndAsync).
         RequestMeter? meter = null;
-        if (billing is not null && caller?.Key is { } key)
+        if (refusal is null && billing is not null && caller?.Key is { } key)
         {
             var asChat = new ChatRequest { Model = request.Model, SourceProtocol = surface.Protocol };
             foreach (var input in request.Inputs)
@@ -212,28 +188,23 @@ public sealed class AuxiliaryRelay(
             var (admitted, refused) = await billing.AdmitAsync(context, key, asChat, route, 0, producesOutput: false).ConfigureAwait(false);
             if (refused is not null)
             {
-                await RelayReceipts.WriteErrorAsync(context, surface, refused, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
-                return;
+                refusal = Refusal.Refused(refused);
             }
+            else
+            {
+                meter = admitted;
+                context.Meter = meter;
 
-            meter = admitted;
-            context.Meter = meter;
+                // Opt-in history, as for chat: captured only for a metered stored key whose account keeps history, and
+                // handed to the background writer when the meter settles.
+                context.History = history?.Begin(snapshot.Config, key, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
+            }
         }
 
-        // An unsettled meter settles in EmbeddingsAsync's finally (RelayReceipts.EndAsync).
-        if (RedactionStage.Apply(context, request) is { } blocked)
+        if (refusal is { } stopped)
         {
-            await RelayReceipts.WriteErrorAsync(context, surface, blocked, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+            await WriteRefusalAsync(context, surface, stopped).ConfigureAwait(false);
             return;
-        }
-
-        RelayReceipts.NoteRedactions(context);
-
-        // Opt-in history, as for chat: captured only for a metered stored key whose account keeps history, and
-        // handed to the background writer when the meter settles.
-        if (meter is not null && caller?.Key is { } owner)
-        {
-            context.History = history?.Begin(snapshot.Config, owner, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
         }
 
         await EmbedAsync(context, surface, request, route, deployments, snapshot, meter, writeResponse).ConfigureAwait(false);
@@ -366,6 +337,9 @@ public sealed class AuxiliaryRelay(
         context.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
         await RelayReceipts.WriteErrorAsync(context, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried"), receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
     }
+
+    private Task WriteRefusalAsync(RelayContext context, Surface surface, Refusal refusal) =>
+        RelayReceipts.WriteErrorAsync(context, surface, refusal.Error, receipts, refusal.Outcome);
 
     /// <summary>The embeddings transformation besides model mapping: a wire whose embeddings request always asks the
     /// upstream for floats (OpenAI's, <see cref="WireProfile.EmbeddingsAsFloats"/>; the client's base64 is encoded by

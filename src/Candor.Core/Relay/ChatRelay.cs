@@ -7,6 +7,7 @@ using Candor.Core.Accounting;
 using Candor.Core.Admission;
 using Candor.Core.Configuration;
 using Candor.Core.Receipts;
+using Candor.Core.Relay.Pipeline;
 using Candor.Core.Privacy;
 using Candor.Core.Privacy.Redaction;
 using Candor.Core.Routing;
@@ -48,76 +49,45 @@ public sealed class ChatRelay(
 
         try
         {
-            if (!snapshot.Models.TryGetValue(request.Model, out var route))
+            // Admission, in the order every relayed request takes (docs/architecture.md, "Adding a stage"): model →
+            // choices (chat only: every choice is reserved and billed; server.max_choices bounds them) → privacy →
+            // eligible deployments (data policy, quarantine) → redaction → billing → history.
+            if (ModelStep.Admit(snapshot, context, request.Model) is not { } route)
             {
-                await WriteErrorAsync(context, surface, RelayError.ModelNotFound(request.Model), ReceiptOutcome.Refused).ConfigureAwait(false);
+                var unknown = ModelStep.Unknown(request.Model);
+                await WriteErrorAsync(context, surface, unknown.Error, unknown.Outcome).ConfigureAwait(false);
                 Completed(context, "(unknown)", 404);
                 return;
             }
 
-            // Only a configured public model goes on the receipt: an unknown name is the client's text, which is
-            // never stored (docs/privacy.md, "Retention").
-            if (receipt is not null)
-            {
-                receipt.RequestedModel = request.Model;
-            }
-
-            // Every choice is reserved and billed; server.max_choices bounds how many one request may ask for.
+            Refusal? refusal = null;
+            IReadOnlyList<Deployment> deployments = [];
             if (ChoiceLimit.Check(request, snapshot.Config.MaxChoices, surface.Protocol) is { } tooMany)
             {
-                await WriteErrorAsync(context, surface, tooMany, ReceiptOutcome.Refused).ConfigureAwait(false);
-                Completed(context, request, port.StatusCode);
-                return;
+                refusal = Refusal.Refused(tooMany);
             }
 
-            // Privacy admission: the configured redaction policy, the effective routing requirement, then only compliant deployments (fail closed).
-            PrivacyAdmission.Admit(context, snapshot.Config, privacy);
-            var deployments = DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
-            if (deployments.Count == 0)
-            {
-                await WriteErrorAsync(context, surface, DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing), ReceiptOutcome.Refused).ConfigureAwait(false);
-                Completed(context, request, port.StatusCode);
-                return;
-            }
-
-            // A channel that failed an audit gets no client requests (docs/audits.md).
-            deployments = quarantine?.Exclude(deployments) ?? deployments;
-            if (deployments.Count == 0)
-            {
-                await WriteErrorAsync(context, surface, Audit.ChannelQuarantine.AllQuarantined(request.Model), ReceiptOutcome.Failed).ConfigureAwait(false);
-                Completed(context, request, port.StatusCode);
-                return;
-            }
-
-            // Privacy (out): redact before anything leaves; a blocked entity type ends the request here.
-            if (RedactionStage.Apply(context, request) is { } blocked)
-            {
-                await WriteErrorAsync(context, surface, blocked, ReceiptOutcome.Refused).ConfigureAwait(false);
-                Completed(context, request, port.StatusCode);
-                return;
-            }
-
-            if (context.Receipt is { } draft && context.Redactions is { Changed: true } redactions)
-            {
-                // The receipt lists what redaction changed: entity types and counts, never values.
-                foreach (var (entity, count) in redactions.Counts)
-                {
-                    draft.AddTransformation(new Transformation(Transformation.Redaction, entity, count.ToString(CultureInfo.InvariantCulture)));
-                }
-            }
-
-            if (billing is not null && context.Caller?.Key is { } key)
+            refusal ??= EligibleStep.Admit(context, snapshot, route, privacy, quarantine, out deployments);
+            refusal ??= RedactionStep.Admit(context, request);
+            if (refusal is null && billing is not null && context.Caller?.Key is { } key)
             {
                 var (meter, refused) = await billing.AdmitAsync(context, key, request, route, snapshot.Config.DefaultMaxOutputTokens).ConfigureAwait(false);
                 if (refused is not null)
                 {
-                    await WriteErrorAsync(context, surface, refused, ReceiptOutcome.Refused).ConfigureAwait(false);
-                    Completed(context, request, port.StatusCode);
-                    return;
+                    refusal = Refusal.Refused(refused);
                 }
+                else
+                {
+                    context.Meter = meter;
+                    context.History = history?.Begin(snapshot.Config, key, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
+                }
+            }
 
-                context.Meter = meter;
-                context.History = history?.Begin(snapshot.Config, key, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
+            if (refusal is { } stopped)
+            {
+                await WriteErrorAsync(context, surface, stopped.Error, stopped.Outcome).ConfigureAwait(false);
+                Completed(context, request, port.StatusCode);
+                return;
             }
 
             await RelayRoutedAsync(context, surface, request, rawBody, snapshot, route, deployments).ConfigureAwait(false);
