@@ -169,15 +169,13 @@ public sealed class AuxiliaryRelay(
             return;
         }
 
-        var caller = context.Caller;
         var refusal = EligibleStep.Admit(context, snapshot, route, privacy, quarantine, out var deployments);
         refusal ??= RedactionStep.Admit(context, request);
 
         // A stored key is admitted (allowed model, price, limits, reservation for the inputs) and billed like chat;
         // the usage record is committed before the response is written. An unsettled meter settles in
         // EmbeddingsAsync's finally (RelayReceipts.EndAsync).
-        RequestMeter? meter = null;
-        if (refusal is null && billing is not null && caller?.Key is { } key)
+        if (refusal is null && BillingStep.Applies(context, billing))
         {
             var asChat = new ChatRequest { Model = request.Model, SourceProtocol = surface.Protocol };
             foreach (var input in request.Inputs)
@@ -185,20 +183,7 @@ public sealed class AuxiliaryRelay(
                 asChat.Messages.Add(ChatMessage.Text(ChatRole.User, input));
             }
 
-            var (admitted, refused) = await billing.AdmitAsync(context, key, asChat, route, 0, producesOutput: false).ConfigureAwait(false);
-            if (refused is not null)
-            {
-                refusal = Refusal.Refused(refused);
-            }
-            else
-            {
-                meter = admitted;
-                context.Meter = meter;
-
-                // Opt-in history, as for chat: captured only for a metered stored key whose account keeps history, and
-                // handed to the background writer when the meter settles.
-                context.History = history?.Begin(snapshot.Config, key, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
-            }
+            refusal = await BillingStep.AdmitAsync(context, billing, history, snapshot, route, asChat, 0, producesOutput: false, rawBody).ConfigureAwait(false);
         }
 
         if (refusal is { } stopped)
@@ -207,7 +192,7 @@ public sealed class AuxiliaryRelay(
             return;
         }
 
-        await EmbedAsync(context, surface, request, route, deployments, snapshot, meter, writeResponse).ConfigureAwait(false);
+        await EmbedAsync(context, surface, request, route, deployments, snapshot, context.Meter, writeResponse).ConfigureAwait(false);
     }
 
     private async Task EmbedAsync(

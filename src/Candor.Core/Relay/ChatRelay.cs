@@ -69,19 +69,8 @@ public sealed class ChatRelay(
 
             refusal ??= EligibleStep.Admit(context, snapshot, route, privacy, quarantine, out deployments);
             refusal ??= RedactionStep.Admit(context, request);
-            if (refusal is null && billing is not null && context.Caller?.Key is { } key)
-            {
-                var (meter, refused) = await billing.AdmitAsync(context, key, request, route, snapshot.Config.DefaultMaxOutputTokens).ConfigureAwait(false);
-                if (refused is not null)
-                {
-                    refusal = Refusal.Refused(refused);
-                }
-                else
-                {
-                    context.Meter = meter;
-                    context.History = history?.Begin(snapshot.Config, key, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
-                }
-            }
+            refusal ??= await BillingStep.AdmitAsync(context, billing, history, snapshot, route, request, snapshot.Config.DefaultMaxOutputTokens, producesOutput: true, rawBody)
+                .ConfigureAwait(false);
 
             if (refusal is { } stopped)
             {
