@@ -6,7 +6,6 @@ using Candor.Core.Privacy;
 using Candor.Core.Receipts;
 using Candor.Core.Relay;
 using Candor.Protocols.Canonical;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Candor.Benchmarks;
@@ -35,7 +34,7 @@ public class ReceiptLifecycleBenchmarks
     {
         _service = new ReceiptService(new ReceiptSigner("relay.example/receipts", new byte[32]), new MemoryReceiptStore(), KeyHasher.CreateEphemeral(),
             TimeProvider.System, NullLogger<ReceiptService>.Instance);
-        _context = new RelayContext(new DefaultHttpContext(), "openai");
+        _context = new RelayContext(new NullResponsePort(), "openai");
         _channel = new ChannelSettings
         {
             Id = "oa",

@@ -166,14 +166,13 @@ public sealed class BillingGate(
     /// taken here, once the prompt is known, on that lease. Without one, all three here.</summary>
     private (RateDecision Decision, RelayError? Error) AcquireRate(RelayContext context, ApiKeyRecord key, int tokens)
     {
-        var http = context.Http;
         var limits = new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit);
-        var held = http.Features.Get<RateLease>();
-        http.Features.Set<RateLease>(null);
+        var held = context.HeldRateLease;
+        context.HeldRateLease = null;
         var decision = held is { IsSettled: false }
             ? limiter.TryReserveTokens(held, limits, tokens)
             : limiter.TryAcquire(key.Id, limits, tokens);
-        RateLimiter.WriteHeaders(http.Response.Headers, decision);
+        RateLimiter.WriteHeaders(context, static (c, name, value) => c.SetHeader(name, value), decision);
         return decision.Allowed ? (decision, null) : (decision, RateLimiter.Refusal(decision));
     }
 
@@ -253,13 +252,7 @@ public sealed class BillingGate(
             UpstreamModel = upstream,
             ReportedModel = meter.ServedModel,
             ChannelId = meter.ChannelId,
-            Outcome = outcome switch
-            {
-                StreamOutcome.Completed => UsageOutcome.Complete,
-                StreamOutcome.ClientDisconnected => UsageOutcome.Cancelled,
-                StreamOutcome.UpstreamFailed => UsageOutcome.Partial,
-                _ => UsageOutcome.Failed,
-            },
+            Outcome = Relay.RelayOutcome.Usage(outcome),
             ReportedInputTokens = reported?.InputTokens,
             ReportedOutputTokens = reported?.OutputTokens,
             ReportedCachedInputTokens = reported?.CachedInputTokens,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
 
 namespace Candor.Core.Admission;
 
@@ -19,7 +20,7 @@ internal static class ChoiceLimit
             return null;
         }
 
-        string param = surface == WireProtocol.Gemini ? "generationConfig.candidateCount" : "n";
+        string param = WireProfile.For(surface).ChoiceParameter;
         return RelayError.BadRequest(
             n < 1 ? $"'{param}' must be at least 1."
             : $"'{param}' is {n.ToString(CultureInfo.InvariantCulture)}; this server allows at most {max.ToString(CultureInfo.InvariantCulture)} choices per request.",

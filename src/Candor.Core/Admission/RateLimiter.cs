@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Candor.Protocols.Canonical;
-using Microsoft.AspNetCore.Http;
 
 namespace Candor.Core.Admission;
 
@@ -95,26 +94,29 @@ public sealed class RateLimiter(TimeProvider time)
         }
     }
 
-    /// <summary>Writes OpenAI's <c>x-ratelimit-*</c> headers (and Retry-After when refused).</summary>
-    public static void WriteHeaders(IHeaderDictionary headers, RateDecision decision)
+    /// <summary>Writes OpenAI's <c>x-ratelimit-*</c> headers (and Retry-After when refused) through
+    /// <paramref name="set"/> (name, value) on <paramref name="target"/>: a static lambda keeps it free of allocations.</summary>
+    public static void WriteHeaders<T>(T target, Action<T, string, string> set, RateDecision decision)
     {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(decision);
         if (decision.LimitRequests is int limitRequests)
         {
-            headers["x-ratelimit-limit-requests"] = limitRequests.ToString(CultureInfo.InvariantCulture);
-            headers["x-ratelimit-remaining-requests"] = decision.RemainingRequests.ToString(CultureInfo.InvariantCulture);
-            headers["x-ratelimit-reset-requests"] = Duration(decision.ResetRequests);
+            set(target, "x-ratelimit-limit-requests", limitRequests.ToString(CultureInfo.InvariantCulture));
+            set(target, "x-ratelimit-remaining-requests", decision.RemainingRequests.ToString(CultureInfo.InvariantCulture));
+            set(target, "x-ratelimit-reset-requests", Duration(decision.ResetRequests));
         }
 
         if (decision.LimitTokens is int limitTokens)
         {
-            headers["x-ratelimit-limit-tokens"] = limitTokens.ToString(CultureInfo.InvariantCulture);
-            headers["x-ratelimit-remaining-tokens"] = decision.RemainingTokens.ToString(CultureInfo.InvariantCulture);
-            headers["x-ratelimit-reset-tokens"] = Duration(decision.ResetTokens);
+            set(target, "x-ratelimit-limit-tokens", limitTokens.ToString(CultureInfo.InvariantCulture));
+            set(target, "x-ratelimit-remaining-tokens", decision.RemainingTokens.ToString(CultureInfo.InvariantCulture));
+            set(target, "x-ratelimit-reset-tokens", Duration(decision.ResetTokens));
         }
 
         if (!decision.Allowed)
         {
-            headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            set(target, "retry-after", Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
         }
     }
 

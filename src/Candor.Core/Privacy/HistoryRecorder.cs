@@ -303,13 +303,7 @@ public sealed class HistoryRecorder(IPrivacyStore store, PrivacyDirectory direct
                 w.WriteString("served_model", served);
             }
 
-            w.WriteString("outcome", c.Outcome switch
-            {
-                StreamOutcome.Completed => "complete",
-                StreamOutcome.ClientDisconnected => "cancelled",
-                StreamOutcome.UpstreamFailed => "partial",
-                _ => "failed",
-            });
+            w.WriteString("outcome", Relay.RelayOutcome.Receipt(c.Outcome));
             w.WriteBoolean("truncated", c.Truncated);
             w.WritePropertyName("request");
             try

@@ -16,9 +16,10 @@ public static class PrivacyAdmission
     public static EffectivePrivacy Admit(RelayContext context, CandorConfig config, PrivacyDirectory? directory)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var effective = (directory ?? NoStore).Resolve(config, context.Http.Features.Get<Caller>());
+        var effective = (directory ?? NoStore).Resolve(config, context.Caller);
         context.Privacy = new PrivacyPolicy(effective.Redaction, effective.Routing);
-        context.Http.Response.Headers[PrivacyHeaders.Policy] = PrivacyHeaders.Describe(effective);
+        context.PrivacyPolicyHeader = PrivacyHeaders.Describe(effective);
+        context.SetHeader(PrivacyHeaders.Policy, context.PrivacyPolicyHeader);
         return effective;
     }
 }

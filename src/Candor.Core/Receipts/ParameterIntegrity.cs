@@ -1,31 +1,28 @@
-using System.Globalization;
-using Candor.Protocols.Anthropic;
 using Candor.Protocols.Canonical;
-using Candor.Protocols.Gemini;
-using Candor.Protocols.OpenAI;
+using Candor.Protocols.Codecs;
 
 namespace Candor.Core.Receipts;
 
 /// <summary>The parameter-integrity audit: the forwarded request must keep the client's sampling and limit
 /// parameters (max tokens, temperature, top-p/k, seed, stop, penalties, reasoning effort, thinking budget…)
 /// unless a listed <see cref="Transformation"/> names the parameter. On the translated path the forwarded body
-/// is decoded back with the upstream wire's own request decoder and compared field by field; on the fast path
+/// is decoded back with the upstream wire's own request decoder (<see cref="WireProfile"/>) and compared field by field; on the fast path
 /// the body is the client's with only the model value replaced (<c>ModelFieldRewriter</c> copies every other
 /// byte), so there is nothing else to compare.</summary>
 public static class ParameterIntegrity
 {
     /// <summary>The transformations the translated path applies by design for <paramref name="target"/>: model
-    /// mapping, the default max tokens Anthropic requires, the usage option OpenAI streams need.</summary>
+    /// mapping (in the URL for a wire that names the model there), the wire translation, and what the target's
+    /// encoder adds (<see cref="WireProfile.Injected"/>: the default max tokens Anthropic requires, the usage option
+    /// OpenAI streams need).</summary>
     public static List<Transformation> Declared(ChatRequest client, string upstreamModel, WireProtocol target, bool fast)
     {
+        ArgumentNullException.ThrowIfNull(client);
+        var profile = WireProfile.For(target);
         var list = new List<Transformation>(3);
-        if (!string.Equals(client.Model, upstreamModel, StringComparison.Ordinal) && !(fast && target == WireProtocol.Gemini))
+        if (!string.Equals(client.Model, upstreamModel, StringComparison.Ordinal))
         {
-            list.Add(new(Transformation.ModelMapping, "model", client.Model + " -> " + upstreamModel));
-        }
-        else if (fast && target == WireProtocol.Gemini && !string.Equals(client.Model, upstreamModel, StringComparison.Ordinal))
-        {
-            list.Add(new(Transformation.ModelMapping, "model", client.Model + " -> " + upstreamModel + " (in the URL)"));
+            list.Add(new(Transformation.ModelMapping, "model", client.Model + " -> " + upstreamModel + (fast && profile.ModelInUrl ? " (in the URL)" : "")));
         }
 
         if (fast)
@@ -38,16 +35,9 @@ public static class ParameterIntegrity
             list.Add(new(Transformation.Translated, "wire", client.SourceProtocol.ToString().ToLowerInvariant() + " -> " + target.ToString().ToLowerInvariant()));
         }
 
-        if (target == WireProtocol.Anthropic && client.MaxOutputTokens is null)
+        if (profile.Injected(client) is { } injected)
         {
-            int budget = client.ThinkingBudget ?? 0;
-            list.Add(new(Transformation.Injected, "max_output_tokens",
-                (budget > 0 ? budget + AnthropicRequestEncoder.DefaultMaxTokens : AnthropicRequestEncoder.DefaultMaxTokens).ToString(CultureInfo.InvariantCulture)));
-        }
-
-        if (target == WireProtocol.OpenAI && client.Stream && !client.IncludeUsage)
-        {
-            list.Add(new(Transformation.Injected, "stream_options.include_usage", "true"));
+            list.Add(new(Transformation.Injected, injected.Name, injected.Value));
         }
 
         return list;
@@ -57,15 +47,10 @@ public static class ParameterIntegrity
     /// request; returns the flags for differences no transformation lists (empty when intact).</summary>
     public static List<string> Check(ChatRequest client, ReadOnlySpan<byte> forwarded, WireProtocol target, string upstreamModel, IEnumerable<Transformation> listed)
     {
-        ChatRequest? sent;
-        bool ok = target switch
-        {
-            WireProtocol.OpenAI => OpenAIChatRequestDecoder.TryDecode(forwarded, out sent, out _),
-            WireProtocol.Anthropic => AnthropicRequestDecoder.TryDecode(forwarded, out sent, out _),
-            WireProtocol.Gemini => GeminiRequestDecoder.TryDecode(forwarded, upstreamModel, client.Stream, out sent, out _),
-            _ => (sent = null) is not null,
-        };
-        return ok && sent is not null ? Compare(client, sent, listed) : [AuditFlags.ForwardedUnreadable];
+        ArgumentNullException.ThrowIfNull(client);
+        return WireProfile.For(target).TryDecodeRequest(forwarded, upstreamModel, client.Stream, out var sent)
+            ? Compare(client, sent, listed)
+            : [AuditFlags.ForwardedUnreadable];
     }
 
     /// <summary>Compares the canonical parameters of the client's request and of the forwarded one.</summary>

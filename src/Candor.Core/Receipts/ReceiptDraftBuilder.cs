@@ -21,11 +21,11 @@ internal sealed class ReceiptDraftBuilder(KeyHasher pseudonyms, TimeProvider tim
     /// <summary>Opens the request's receipt and sets its id in the response header (<see cref="ReceiptService.Header"/>).</summary>
     public ReceiptDraft Begin(RelayContext context, ReadOnlySpan<byte> clientBody)
     {
-        var caller = context.Http.Features.Get<Caller>();
+        var caller = context.Caller;
         var owner = caller?.Key is { } key ? OwnerOf(_storedOwners, key.Id, "key:") : OwnerOf(_configOwners, caller?.Name ?? "-", "config:");
         var draft = new ReceiptDraft(NewId(), context.RequestId, context.SurfaceName, owner.Id, caller?.Key?.AccountId, owner.Pseudonym, clientBody);
         context.Receipt = draft;
-        context.Http.Response.Headers[ReceiptService.Header] = draft.Id;
+        context.SetHeader(ReceiptService.Header, draft.Id);
         return draft;
     }
 

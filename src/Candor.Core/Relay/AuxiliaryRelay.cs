@@ -2,14 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Buffers;
 using Candor.Core.Accounting;
-using Candor.Core.Privacy.Redaction;
 using Candor.Core.Receipts;
+using Candor.Core.Relay.Pipeline;
 using Candor.Core.Routing;
 using Candor.Core.Upstream;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
-using Microsoft.AspNetCore.Http;
 
 namespace Candor.Core.Relay;
 
@@ -41,24 +40,17 @@ public sealed class AuxiliaryRelay(
 
     private async Task CountCoreAsync(RelayContext context, Surface surface, ChatRequest request, Action<int, IBufferWriter<byte>> writeCount)
     {
-        var http = context.Http;
         var snapshot = snapshots.Current;
-        if (!snapshot.Models.TryGetValue(request.Model, out var route))
+        if (ModelStep.Admit(snapshot, context, request.Model) is not { } route)
         {
-            await RelayReceipts.WriteErrorAsync(context, surface, RelayError.ModelNotFound(request.Model), receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+            await WriteRefusalAsync(context, surface, ModelStep.Unknown(request.Model)).ConfigureAwait(false);
             return;
-        }
-
-        // Only a configured public model goes on the receipt (an unknown name is the client's text).
-        if (context.Receipt is { } draft)
-        {
-            draft.RequestedModel = request.Model;
         }
 
         // A stored key is admitted like chat: its allowed models and its rate limits (the request counts in rpm and
         // concurrency). Counting is free, so nothing is reserved (docs/billing.md).
         Candor.Core.Admission.RateLease? rate = null;
-        if (billing is not null && http.Features.Get<Candor.Core.Admission.Caller>()?.Key is { } key)
+        if (billing is not null && context.Caller?.Key is { } key)
         {
             var (admitted, refused) = billing.AdmitCount(context, key, request.Model);
             if (refused is not null)
@@ -84,25 +76,24 @@ public sealed class AuxiliaryRelay(
         RelayContext context, Surface surface, ChatRequest request, Candor.Core.Configuration.ModelRoute route, RuntimeSnapshot snapshot,
         Action<int, IBufferWriter<byte>> writeCount)
     {
-        var http = context.Http;
+        var port = context.Port;
 
         // A prompt goes to an upstream counter only when that channel complies with the caller's privacy policy;
         // otherwise Candor answers with its own estimate and sends nothing. One attempt on the deployment the
         // router picks among the compliant ones; without one (all unhealthy or busy), Candor's estimate.
         Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
-        if (RedactionStage.Apply(context, request) is { } blocked)
+        if (RedactionStep.Admit(context, request) is { } blocked)
         {
-            await RelayReceipts.WriteErrorAsync(context, surface, blocked, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+            await WriteRefusalAsync(context, surface, blocked).ConfigureAwait(false);
             return;
         }
 
-        RelayReceipts.NoteRedactions(context);
         var compliant = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
 
         // A quarantined channel gets no prompts either (docs/audits.md).
         compliant = quarantine?.Exclude(compliant) ?? compliant;
         int? count = null;
-        var plan = router.Plan(snapshot, route, compliant, Router.AffinityKey(route, request, http.Request.Headers), 0);
+        var plan = router.Plan(snapshot, route, compliant, Router.AffinityKey(route, request, route.Strategy == Candor.Core.Configuration.RoutingStrategy.Sticky ? port.RequestHeader(Router.AffinityHeader) : null), 0);
         if (compliant.Count > 0 && plan.TryNext(out var choice, out _))
         {
             var (deployment, channel, lease) = choice;
@@ -135,14 +126,13 @@ public sealed class AuxiliaryRelay(
             }
         }
 
-        http.Response.Headers[RelayHeaders.CountSource] = count is null ? "estimate" : "upstream";
+        context.SetHeader(RelayHeaders.CountSource, count is null ? "estimate" : "upstream");
         if (context.ChannelId is { } served)
         {
-            http.Response.Headers[RelayHeaders.Channel] = served;
+            context.SetHeader(RelayHeaders.Channel, served);
         }
         count ??= estimator.CountPrompt(request);
-        http.Response.StatusCode = 200;
-        http.Response.ContentType = "application/json";
+        context.Commit(200, "application/json");
         using var held = new Candor.Protocols.Buffers.PooledBufferWriter(256);
         writeCount(count.Value, held);
 
@@ -163,49 +153,29 @@ public sealed class AuxiliaryRelay(
         }
         finally
         {
-            await RelayReceipts.SealRemainingAsync(context, receipts).ConfigureAwait(false);
+            await RelayReceipts.EndAsync(context, receipts).ConfigureAwait(false);
         }
     }
 
     private async Task EmbeddingsCoreAsync(RelayContext context, Surface surface, EmbeddingRequest request, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse,
         ReadOnlyMemory<byte> rawBody)
     {
-        var http = context.Http;
+        // Admission in the order chat takes (docs/architecture.md, "Adding a stage"): model → privacy → eligible
+        // deployments (data policy, quarantine) → redaction → billing → history.
         var snapshot = snapshots.Current;
-        if (!snapshot.Models.TryGetValue(request.Model, out var route))
+        if (ModelStep.Admit(snapshot, context, request.Model) is not { } route)
         {
-            await RelayReceipts.WriteErrorAsync(context, surface, RelayError.ModelNotFound(request.Model), receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+            await WriteRefusalAsync(context, surface, ModelStep.Unknown(request.Model)).ConfigureAwait(false);
             return;
         }
 
-        if (context.Receipt is { } draft)
-        {
-            draft.RequestedModel = request.Model;
-        }
-
-        var caller = http.Features.Get<Candor.Core.Admission.Caller>();
-        Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
-        var deployments = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
-        if (deployments.Count == 0)
-        {
-            await RelayReceipts.WriteErrorAsync(context, surface, Candor.Core.Privacy.DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing), receipts,
-                ReceiptOutcome.Refused).ConfigureAwait(false);
-            return;
-        }
-
-        // A channel that failed an audit gets no client requests (docs/audits.md), as for chat.
-        deployments = quarantine?.Exclude(deployments) ?? deployments;
-        if (deployments.Count == 0)
-        {
-            await RelayReceipts.WriteErrorAsync(context, surface, Audit.ChannelQuarantine.AllQuarantined(request.Model), receipts,
-                ReceiptOutcome.Failed).ConfigureAwait(false);
-            return;
-        }
+        var refusal = EligibleStep.Admit(context, snapshot, route, privacy, quarantine, out var deployments);
+        refusal ??= RedactionStep.Admit(context, request);
 
         // A stored key is admitted (allowed model, price, limits, reservation for the inputs) and billed like chat;
-        // the usage record is committed before the response is written.
-        RequestMeter? meter = null;
-        if (billing is not null && caller?.Key is { } key)
+        // the usage record is committed before the response is written. An unsettled meter settles in
+        // EmbeddingsAsync's finally (RelayReceipts.EndAsync).
+        if (refusal is null && BillingStep.Applies(context, billing))
         {
             var asChat = new ChatRequest { Model = request.Model, SourceProtocol = surface.Protocol };
             foreach (var input in request.Inputs)
@@ -213,43 +183,16 @@ public sealed class AuxiliaryRelay(
                 asChat.Messages.Add(ChatMessage.Text(ChatRole.User, input));
             }
 
-            var (admitted, refused) = await billing.AdmitAsync(context, key, asChat, route, 0, producesOutput: false).ConfigureAwait(false);
-            if (refused is not null)
-            {
-                await RelayReceipts.WriteErrorAsync(context, surface, refused, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
-                return;
-            }
-
-            meter = admitted;
-            context.Meter = meter;
+            refusal = await BillingStep.AdmitAsync(context, billing, history, snapshot, route, asChat, 0, producesOutput: false, rawBody).ConfigureAwait(false);
         }
 
-        try
+        if (refusal is { } stopped)
         {
-            if (RedactionStage.Apply(context, request) is { } blocked)
-            {
-                await RelayReceipts.WriteErrorAsync(context, surface, blocked, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
-                return;
-            }
-
-            RelayReceipts.NoteRedactions(context);
-
-            // Opt-in history, as for chat: captured only for a metered stored key whose account keeps history, and
-            // handed to the background writer when the meter settles.
-            if (meter is not null && caller?.Key is { } owner)
-            {
-                context.History = history?.Begin(snapshot.Config, owner, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
-            }
-
-            await EmbedAsync(context, surface, request, route, deployments, snapshot, meter, writeResponse).ConfigureAwait(false);
+            await WriteRefusalAsync(context, surface, stopped).ConfigureAwait(false);
+            return;
         }
-        finally
-        {
-            if (meter is { Settled: false })
-            {
-                await meter.SettleAsync(meter.Accepted ? Candor.Core.Accounting.StreamOutcome.UpstreamFailed : Candor.Core.Accounting.StreamOutcome.NotStarted).ConfigureAwait(false);
-            }
-        }
+
+        await EmbedAsync(context, surface, request, route, deployments, snapshot, context.Meter, writeResponse).ConfigureAwait(false);
     }
 
     private async Task EmbedAsync(
@@ -257,7 +200,6 @@ public sealed class AuxiliaryRelay(
         IReadOnlyList<Candor.Core.Configuration.Deployment> eligible, RuntimeSnapshot snapshot,
         RequestMeter? meter, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse)
     {
-        var http = context.Http;
         RelayError? last = null;
 
         // The data-policy filter narrowed the eligible list before the router sees it.
@@ -340,10 +282,9 @@ public sealed class AuxiliaryRelay(
                         }
                     }
 
-                    http.Response.StatusCode = 200;
-                    http.Response.ContentType = "application/json";
-                    http.Response.Headers[RelayHeaders.Channel] = channel.Settings.Id;
-                    http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
+                    context.SetHeader(RelayHeaders.Channel, channel.Settings.Id);
+                    context.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
+                    context.Commit(200, "application/json");
                     using var held = new Candor.Protocols.Buffers.PooledBufferWriter(16 * 1024);
                     writeResponse(embeddings, held);
 
@@ -365,17 +306,21 @@ public sealed class AuxiliaryRelay(
 
         if (context.ChannelId is { } tried)
         {
-            http.Response.Headers[RelayHeaders.Channel] = tried;
+            context.SetHeader(RelayHeaders.Channel, tried);
         }
 
-        http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
+        context.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
         await RelayReceipts.WriteErrorAsync(context, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried"), receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
     }
 
-    /// <summary>The embeddings transformation besides model mapping: the OpenAI wire always asks the upstream for
-    /// floats (the client's base64 is encoded by Candor from them).</summary>
+    private Task WriteRefusalAsync(RelayContext context, Surface surface, Refusal refusal) =>
+        RelayReceipts.WriteErrorAsync(context, surface, refusal.Error, receipts, refusal.Outcome);
+
+    /// <summary>The embeddings transformation besides model mapping: a wire whose embeddings request always asks the
+    /// upstream for floats (OpenAI's, <see cref="WireProfile.EmbeddingsAsFloats"/>; the client's base64 is encoded by
+    /// Candor from them).</summary>
     private static Transformation? EncodingFormat(EmbeddingRequest request, WireProtocol target) =>
-        target != WireProtocol.OpenAI || request.EncodingFormat == "float" ? null
+        !WireProfile.For(target).EmbeddingsAsFloats || request.EncodingFormat == "float" ? null
         : request.EncodingFormat is null ? new(Transformation.Injected, "encoding_format", "float")
         : new(Transformation.Injected, "encoding_format", "float (Candor encodes the answer as " + request.EncodingFormat + " for the client)");
 

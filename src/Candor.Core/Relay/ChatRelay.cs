@@ -7,6 +7,7 @@ using Candor.Core.Accounting;
 using Candor.Core.Admission;
 using Candor.Core.Configuration;
 using Candor.Core.Receipts;
+using Candor.Core.Relay.Pipeline;
 using Candor.Core.Privacy;
 using Candor.Core.Privacy.Redaction;
 using Candor.Core.Routing;
@@ -15,7 +16,6 @@ using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
 using Candor.Protocols.Sse;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Candor.Core.Relay;
@@ -43,102 +43,48 @@ public sealed class ChatRelay(
     public async Task RelayAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody)
     {
         var snapshot = snapshots.Current;
-        var http = context.Http;
+        var port = context.Port;
         // The endpoint opens the receipt as soon as the body is read (so a body that does not decode has one too).
         using var receipt = context.Receipt ?? receipts?.Begin(context, rawBody.Span);
 
         try
         {
-            if (!snapshot.Models.TryGetValue(request.Model, out var route))
+            // Admission, in the order every relayed request takes (docs/architecture.md, "Adding a stage"): model →
+            // choices (chat only: every choice is reserved and billed; server.max_choices bounds them) → privacy →
+            // eligible deployments (data policy, quarantine) → redaction → billing → history.
+            if (ModelStep.Admit(snapshot, context, request.Model) is not { } route)
             {
-                await WriteErrorAsync(context, surface, RelayError.ModelNotFound(request.Model), ReceiptOutcome.Refused).ConfigureAwait(false);
+                var unknown = ModelStep.Unknown(request.Model);
+                await WriteErrorAsync(context, surface, unknown.Error, unknown.Outcome).ConfigureAwait(false);
                 Completed(context, "(unknown)", 404);
                 return;
             }
 
-            // Only a configured public model goes on the receipt: an unknown name is the client's text, which is
-            // never stored (docs/privacy.md, "Retention").
-            if (receipt is not null)
-            {
-                receipt.RequestedModel = request.Model;
-            }
-
-            // Every choice is reserved and billed; server.max_choices bounds how many one request may ask for.
+            Refusal? refusal = null;
+            IReadOnlyList<Deployment> deployments = [];
             if (ChoiceLimit.Check(request, snapshot.Config.MaxChoices, surface.Protocol) is { } tooMany)
             {
-                await WriteErrorAsync(context, surface, tooMany, ReceiptOutcome.Refused).ConfigureAwait(false);
-                Completed(context, request, http.Response.StatusCode);
+                refusal = Refusal.Refused(tooMany);
+            }
+
+            refusal ??= EligibleStep.Admit(context, snapshot, route, privacy, quarantine, out deployments);
+            refusal ??= RedactionStep.Admit(context, request);
+            refusal ??= await BillingStep.AdmitAsync(context, billing, history, snapshot, route, request, snapshot.Config.DefaultMaxOutputTokens, producesOutput: true, rawBody)
+                .ConfigureAwait(false);
+
+            if (refusal is { } stopped)
+            {
+                await WriteErrorAsync(context, surface, stopped.Error, stopped.Outcome).ConfigureAwait(false);
+                Completed(context, request, port.StatusCode);
                 return;
-            }
-
-            // Privacy admission: the configured redaction policy, the effective routing requirement, then only compliant deployments (fail closed).
-            PrivacyAdmission.Admit(context, snapshot.Config, privacy);
-            var deployments = DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
-            if (deployments.Count == 0)
-            {
-                await WriteErrorAsync(context, surface, DataPolicyFilter.NoCompliantDeployment(request.Model, context.Privacy.Routing), ReceiptOutcome.Refused).ConfigureAwait(false);
-                Completed(context, request, http.Response.StatusCode);
-                return;
-            }
-
-            // A channel that failed an audit gets no client requests (docs/audits.md).
-            deployments = quarantine?.Exclude(deployments) ?? deployments;
-            if (deployments.Count == 0)
-            {
-                await WriteErrorAsync(context, surface, Audit.ChannelQuarantine.AllQuarantined(request.Model), ReceiptOutcome.Failed).ConfigureAwait(false);
-                Completed(context, request, http.Response.StatusCode);
-                return;
-            }
-
-            // Privacy (out): redact before anything leaves; a blocked entity type ends the request here.
-            if (RedactionStage.Apply(context, request) is { } blocked)
-            {
-                await WriteErrorAsync(context, surface, blocked, ReceiptOutcome.Refused).ConfigureAwait(false);
-                Completed(context, request, http.Response.StatusCode);
-                return;
-            }
-
-            if (context.Receipt is { } draft && context.Redactions is { Changed: true } redactions)
-            {
-                // The receipt lists what redaction changed: entity types and counts, never values.
-                foreach (var (entity, count) in redactions.Counts)
-                {
-                    draft.AddTransformation(new Transformation(Transformation.Redaction, entity, count.ToString(CultureInfo.InvariantCulture)));
-                }
-            }
-
-            if (billing is not null && http.Features.Get<Caller>()?.Key is { } key)
-            {
-                var (meter, refused) = await billing.AdmitAsync(context, key, request, route, snapshot.Config.DefaultMaxOutputTokens).ConfigureAwait(false);
-                if (refused is not null)
-                {
-                    await WriteErrorAsync(context, surface, refused, ReceiptOutcome.Refused).ConfigureAwait(false);
-                    Completed(context, request, http.Response.StatusCode);
-                    return;
-                }
-
-                context.Meter = meter;
-                context.History = history?.Begin(snapshot.Config, key, context.RequestId, context.SurfaceName, request.Model, rawBody.Span);
             }
 
             await RelayRoutedAsync(context, surface, request, rawBody, snapshot, route, deployments).ConfigureAwait(false);
         }
         finally
         {
-            var outcome = context.Meter is not { Accepted: true } ? StreamOutcome.NotStarted
-                : context.Aborted.IsCancellationRequested ? StreamOutcome.ClientDisconnected
-                : StreamOutcome.UpstreamFailed;
-            if (context.Meter is { Settled: false } unsettled)
-            {
-                await unsettled.SettleAsync(outcome).ConfigureAwait(false);
-            }
-
-            // Every request ends with a receipt: here for a client that left or a response that ended early.
-            if (receipts is not null && receipt is { IsSealed: false })
-            {
-                await receipts.SealAsync(context, context.Aborted.IsCancellationRequested ? ReceiptOutcome.Cancelled : ReceiptOutcomeOf(outcome),
-                    http.Response.StatusCode).ConfigureAwait(false);
-            }
+            // Every request ends settled and with a receipt: here for a client that left or a response that ended early.
+            await RelayReceipts.EndAsync(context, receipts).ConfigureAwait(false);
         }
     }
 
@@ -149,39 +95,31 @@ public sealed class ChatRelay(
     /// <summary>Settles the request (once) and then seals its receipt (once), then writes <paramref name="held"/> (the
     /// bytes that complete the answer): false, with nothing held written, when either could not be stored.</summary>
     private Task<bool> FinishAsync(RelayContext context, StreamOutcome outcome, PooledBufferWriter? held = null) =>
-        RelayReceipts.CompleteAsync(context, receipts, held?.WrittenMemory ?? ReadOnlyMemory<byte>.Empty, outcome, ReceiptOutcomeOf(outcome));
+        RelayReceipts.CompleteAsync(context, receipts, held?.WrittenMemory ?? ReadOnlyMemory<byte>.Empty, outcome, RelayOutcome.Receipt(outcome));
 
     /// <summary>Ends a stream whose settlement or receipt could not be stored: the surface's error event instead of
     /// the bytes that complete the answer, or a 503 in its envelope when nothing has been sent yet.</summary>
     private async Task FailCompletionAsync(RelayContext context, Surface surface, IChatClientEncoder encoder)
     {
         var error = StoreHealth.Unavailable();
-        if (!context.Http.Response.HasStarted)
+        if (!context.Port.HasStarted)
         {
             await WriteErrorAsync(context, surface, error, ReceiptOutcome.Failed).ConfigureAwait(false);
             return;
         }
 
         encoder.WriteStreamError(error, context.Output);
-        await ResponseWriter.FlushAsync(context.Http).ConfigureAwait(false);
+        await ResponseWriter.FlushAsync(context.Port).ConfigureAwait(false);
     }
-
-    private static string ReceiptOutcomeOf(StreamOutcome outcome) => outcome switch
-    {
-        StreamOutcome.Completed => ReceiptOutcome.Complete,
-        StreamOutcome.UpstreamFailed => ReceiptOutcome.Partial,
-        StreamOutcome.ClientDisconnected => ReceiptOutcome.Cancelled,
-        _ => ReceiptOutcome.Failed,
-    };
 
     private async Task RelayRoutedAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody, RuntimeSnapshot snapshot, ModelRoute route,
         IReadOnlyList<Deployment> eligible)
     {
-        var http = context.Http;
+        var port = context.Port;
         var config = snapshot.Config;
 
         // Selection is a function over the eligible deployments: the data-policy filter narrowed the list above.
-        var plan = router.Plan(snapshot, route, eligible, Router.AffinityKey(route, request, http.Request.Headers), EstimateTokens(rawBody.Length, request));
+        var plan = router.Plan(snapshot, route, eligible, AffinityKey(port, route, request), EstimateTokens(rawBody.Length, request));
         RelayError? last = null;
         while (context.Attempts < config.MaxAttempts && !context.Aborted.IsCancellationRequested)
         {
@@ -223,7 +161,7 @@ public sealed class ChatRelay(
 
             if (outcome.Answered)
             {
-                Completed(context, request, http.Response.StatusCode);
+                Completed(context, request, port.StatusCode);
                 return;
             }
 
@@ -241,9 +179,9 @@ public sealed class ChatRelay(
             return;
         }
 
-        SetRouteHeaders(http, context);
+        SetRouteHeaders(context);
         await WriteErrorAsync(context, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried"), ReceiptOutcome.Failed).ConfigureAwait(false);
-        Completed(context, request, http.Response.StatusCode);
+        Completed(context, request, port.StatusCode);
     }
 
     /// <summary>A cheap token estimate for tpm limits (about four bytes a token, plus the output the request allows);
@@ -269,7 +207,7 @@ public sealed class ChatRelay(
         if (fast)
         {
             ReadOnlyMemory<byte> body = rawBody;
-            if (adapter.Protocol != WireProtocol.Gemini && deployment.UpstreamModel != request.Model
+            if (!WireProfile.For(adapter.Protocol).ModelInUrl && deployment.UpstreamModel != request.Model
                 && ModelFieldRewriter.TryRewrite(rawBody.Span, deployment.UpstreamModel, rewritten!))
             {
                 body = rewritten!.WrittenMemory;
@@ -385,7 +323,6 @@ public sealed class ChatRelay(
 
         lease.Succeeded();
 
-        var http = context.Http;
         if (context.Meter is { } meter)
         {
             // Durability: the meter settles with the receipt in CompleteWholeAsync, before the client can see the answer.
@@ -397,15 +334,14 @@ public sealed class ChatRelay(
         }
 
         var whole = accumulator.Response;
-        http.Response.StatusCode = 200;
-        http.Response.ContentType = "application/json";
-        SetRouteHeaders(http, context);
+        SetRouteHeaders(context);
         if (whole.Model is { } served)
         {
-            http.Response.Headers[RelayHeaders.ServedModel] = RelayHeaders.Encode(served);
+            context.SetHeader(RelayHeaders.ServedModel, RelayHeaders.Encode(served));
         }
 
-        http.Response.Headers[RelayHeaders.Overhead] = context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture);
+        context.SetHeader(RelayHeaders.Overhead, context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture));
+        context.Commit(200, "application/json");
         // The body is held until its receipt (which hashes it) is stored, like the usage record: nothing reaches the
         // response before both are durable, so a failure can still be a clean 503.
         using var encoded = fast ? null : new PooledBufferWriter(16 * 1024);
@@ -422,7 +358,8 @@ public sealed class ChatRelay(
         RelayContext context, Surface surface, HttpResponseMessage response, IChatUpstreamDecoder decoder, IChatClientEncoder encoder,
         bool fast, ChannelSettings settings, CancellationTokenSource timer, long sent, DeploymentLease lease, int choices)
     {
-        var http = context.Http;
+        var port = context.Port;
+        var profile = WireProfile.For(surface.Protocol);
         var events = new List<ChatEvent>();
         using var pending = new PooledBufferWriter(4096);
         bool ended = false, endMarker = false, finished = false, wroteEnd = false;
@@ -484,18 +421,17 @@ public sealed class ChatRelay(
 
             // Commit: from here on the client has the response and nothing can be retried.
             lease.Succeeded();
-            http.Response.StatusCode = 200;
-            http.Response.ContentType = "text/event-stream; charset=utf-8";
-            http.Response.Headers.CacheControl = "no-cache";
-            http.Response.Headers["x-accel-buffering"] = "no";
-            SetRouteHeaders(http, context);
+            context.SetHeader("cache-control", "no-cache");
+            context.SetHeader("x-accel-buffering", "no");
+            SetRouteHeaders(context);
             if (events.OfType<ResponseStarted>().FirstOrDefault()?.Model is { } served)
             {
-                http.Response.Headers[RelayHeaders.ServedModel] = RelayHeaders.Encode(served);
+                context.SetHeader(RelayHeaders.ServedModel, RelayHeaders.Encode(served));
             }
 
-            http.Response.Headers[RelayHeaders.Overhead] = context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture);
-            var pipe = http.Response.BodyWriter;
+            context.SetHeader(RelayHeaders.Overhead, context.OverheadMilliseconds().ToString("0.###", CultureInfo.InvariantCulture));
+            context.Commit(200, "text/event-stream; charset=utf-8");
+            var pipe = port.Body;
             var output = context.Output;
 
             // The bytes that complete the answer (the end marker, or Gemini's final chunk on its fast path) are held
@@ -509,7 +445,7 @@ public sealed class ChatRelay(
             }
 
             finished |= Emit(events, encoder, !fast && endMarker ? held : output, fast, meter, context.Receipt, lease, restorer, finishedChoices, out var failedEarly);
-            bool completing = failedEarly is null && (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && AllFinished()));
+            bool completing = failedEarly is null && (endMarker || (fast && !profile.HasEndMarker && AllFinished()));
             Place(fast ? pending.WrittenSpan : default, completing, held, output);
 
             // Only the events before the commit are held here: an open stream keeps no buffer of its own.
@@ -518,7 +454,7 @@ public sealed class ChatRelay(
             {
                 lease.BrokeAfterStart(FailureClassifier.FromError(failedEarly));
                 await FinishAsync(context, StreamOutcome.UpstreamFailed).ConfigureAwait(false);
-                await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+                await ResponseWriter.FlushAsync(port).ConfigureAwait(false);
                 return AttemptOutcome.Done;
             }
 
@@ -565,7 +501,7 @@ public sealed class ChatRelay(
                     // that the event completing the answer can be held.
                     bool finishing = Emit(events, encoder, !fast && endMarker ? held : output, fast, meter, context.Receipt, lease, restorer, finishedChoices, out var failed);
                     finished |= finishing;
-                    bool completingNow = failed is null && (endMarker || (fast && surface.Protocol == WireProtocol.Gemini && finishing && AllFinished()));
+                    bool completingNow = failed is null && (endMarker || (fast && !profile.HasEndMarker && finishing && AllFinished()));
                     if (fast)
                     {
                         SseWriter.WriteEvent(completingNow ? held : output, e.EventType, e.Data.Span);
@@ -644,7 +580,7 @@ public sealed class ChatRelay(
                 }
             }
 
-            await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+            await ResponseWriter.FlushAsync(port).ConfigureAwait(false);
             return AttemptOutcome.Done;
         }
         catch (OperationCanceledException) when (context.Aborted.IsCancellationRequested)
@@ -779,21 +715,20 @@ public sealed class ChatRelay(
         }
     }
 
-    private static void SetRouteHeaders(HttpContext http, RelayContext context)
+    private static void SetRouteHeaders(RelayContext context)
     {
-        if (http.Response.HasStarted)
-        {
-            return;
-        }
-
         if (context.ChannelId is { } channel)
         {
-            http.Response.Headers[RelayHeaders.Channel] = channel;
+            context.SetHeader(RelayHeaders.Channel, channel);
         }
 
-        http.Response.Headers[RelayHeaders.Attempts] = context.Attempts.ToString(CultureInfo.InvariantCulture);
-        http.Response.Headers[RelayHeaders.Path] = context.Path;
+        context.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
+        context.SetHeader(RelayHeaders.Path, context.Path);
     }
+
+    /// <summary>The sticky strategy's key; the affinity header is read only for a route that uses it.</summary>
+    private static string? AffinityKey(ResponsePort port, ModelRoute route, ChatRequest request) =>
+        route.Strategy == RoutingStrategy.Sticky ? Router.AffinityKey(route, request, port.RequestHeader(Router.AffinityHeader)) : null;
 
     private void Completed(RelayContext context, ChatRequest request, int status) => Completed(context, request.Model, status);
 

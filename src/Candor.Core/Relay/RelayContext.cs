@@ -1,21 +1,39 @@
 using System.Diagnostics;
-using Microsoft.AspNetCore.Http;
+using Candor.Core.Admission;
 
 namespace Candor.Core.Relay;
 
-/// <summary>Per-request facts the stages share: the id, the start time, the client's cancellation.</summary>
+/// <summary>The request as every stage sees it: the id, the start time, the caller, the client's cancellation, the
+/// meter, the receipt and the history capture, and the response headers the stages decide on. Those headers are pending
+/// until <see cref="Commit"/>: the one place where the status is set and they reach the <see cref="ResponsePort"/>,
+/// just before the first byte goes out.</summary>
 public sealed class RelayContext
 {
-    public RelayContext(HttpContext http, string surfaceName)
+    private List<KeyValuePair<string, string>>? _pending;
+    private bool _committed;
+
+    public RelayContext(ResponsePort port, string surfaceName)
     {
-        Http = http;
+        ArgumentNullException.ThrowIfNull(port);
+        Port = port;
         SurfaceName = surfaceName;
         StartTimestamp = Stopwatch.GetTimestamp();
         RequestId = NewId();
-        http.Response.Headers[RelayHeaders.RequestId] = RequestId;
+
+        // The id goes on the response at once, not at commit: an answer the server writes before the relay (401, 429,
+        // 413) carries it too, and so does the log of an exception.
+        port.SetHeader(RelayHeaders.RequestId, RequestId);
     }
 
-    public HttpContext Http { get; }
+    /// <summary>The HTTP exchange: the response the relay writes and the request headers it reads.</summary>
+    public ResponsePort Port { get; }
+
+    /// <summary>Who made the request, set by authentication; null before it (or for a request that has none).</summary>
+    public Caller? Caller { get; set; }
+
+    /// <summary>The key's rate lease taken before the body was read (concurrency and requests per minute), for
+    /// <see cref="BillingGate"/> to add the request's tokens to; taken (set to null) by the gate.</summary>
+    public RateLease? HeldRateLease { get; set; }
 
     public string SurfaceName { get; }
 
@@ -26,7 +44,7 @@ public sealed class RelayContext
     /// <summary>Time spent waiting on upstreams so far (ticks of <see cref="Stopwatch"/>).</summary>
     public long UpstreamTicks { get; set; }
 
-    public CancellationToken Aborted => Http.RequestAborted;
+    public CancellationToken Aborted => Port.Aborted;
 
     public string? ChannelId { get; set; }
 
@@ -47,15 +65,88 @@ public sealed class RelayContext
     internal ReadOnlyMemory<byte> ForwardedRaw { get; set; }
 
     /// <summary>Where the response body is written: the client's body writer, through the receipt's hashing
-    /// writer when there is a receipt. Flushes go to <see cref="HttpResponse.BodyWriter"/>.</summary>
-    public System.Buffers.IBufferWriter<byte> Output => Receipt is { } r ? r.Output(Http.Response.BodyWriter) : Http.Response.BodyWriter;
+    /// writer when there is a receipt. Flushes go to <see cref="ResponsePort.Body"/>.</summary>
+    public System.Buffers.IBufferWriter<byte> Output => Receipt is { } r ? r.Output(Port.Body) : Port.Body;
 
     /// <summary>The account's opt-in history capture of this request; null (the default) when nothing is kept.</summary>
     public Privacy.HistoryCapture? History { get; set; }
 
+    /// <summary>The privacy policy header's value as admission wrote it; the redaction stage appends its part.</summary>
+    internal string? PrivacyPolicyHeader { get; set; }
+
     /// <summary>What redaction did to this request (counts per entity type, pseudonyms to restore); null when
     /// the policy redacts nothing. Receipts read the counts from here.</summary>
     public Privacy.Redaction.Redactor? Redactions { get; set; }
+
+    /// <summary>Whether the response head (status and headers) is committed.</summary>
+    public bool IsCommitted => _committed;
+
+    /// <summary>Sets (replaces) a response header. It is pending until <see cref="Commit"/>; once committed, it goes to the
+    /// port directly while the response has not started, and is dropped after.</summary>
+    public void SetHeader(string name, string value)
+    {
+        if (_committed)
+        {
+            if (!Port.HasStarted)
+            {
+                Port.SetHeader(name, value);
+            }
+
+            return;
+        }
+
+        _pending ??= new List<KeyValuePair<string, string>>(12);
+        for (int i = 0; i < _pending.Count; i++)
+        {
+            if (string.Equals(_pending[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                _pending[i] = new(name, value);
+                return;
+            }
+        }
+
+        _pending.Add(new(name, value));
+    }
+
+    /// <summary>Withdraws a response header (pending, or set on the port while the response has not started).</summary>
+    public void RemoveHeader(string name)
+    {
+        if (_committed)
+        {
+            if (!Port.HasStarted)
+            {
+                Port.RemoveHeader(name);
+            }
+
+            return;
+        }
+
+        _pending?.RemoveAll(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Commits the response head: sets <paramref name="status"/> and <paramref name="contentType"/> and, the
+    /// first time, every pending header. Called once the answer (or the error) is decided and before its first byte is
+    /// written; a second call (an answer that turned into a 503 before its bytes went out) sets the status again.</summary>
+    public void Commit(int status, string contentType)
+    {
+        Port.StatusCode = status;
+        Port.SetHeader("content-type", contentType);
+        if (_committed)
+        {
+            return;
+        }
+
+        _committed = true;
+        if (_pending is { } pending)
+        {
+            foreach (var (name, value) in pending)
+            {
+                Port.SetHeader(name, value);
+            }
+
+            pending.Clear();
+        }
+    }
 
     /// <summary>Milliseconds elapsed since the request arrived, less the time spent on upstreams.</summary>
     public double OverheadMilliseconds() =>

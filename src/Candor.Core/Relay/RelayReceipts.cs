@@ -21,16 +21,16 @@ public static class RelayReceipts
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(surface);
-        var http = context.Http;
+        var port = context.Port;
         using var held = new PooledBufferWriter(512);
-        if (!ResponseWriter.WriteError(http, surface, error, held))
+        if (!ResponseWriter.WriteError(context, surface, error, held))
         {
             return;
         }
 
         // An error completes no answer: it goes out whether or not its records could be stored. The settlement and the
         // receipt are stored in one write (or, without receipts, the settlement alone).
-        var body = http.Response.BodyWriter;
+        var body = port.Body;
         context.Receipt?.HashHeld(body, held.WrittenSpan);
         if (receipts is null)
         {
@@ -41,21 +41,21 @@ public static class RelayReceipts
         }
         else
         {
-            bool stored = await receipts.SettleAndSealAsync(context, StreamOutcome.NotStarted, outcome, http.Response.StatusCode).ConfigureAwait(false);
+            bool stored = await receipts.SettleAndSealAsync(context, StreamOutcome.NotStarted, outcome, port.StatusCode).ConfigureAwait(false);
             if (!stored && context.Receipt is { IsSealed: false })
             {
                 // The meter was settled before and its write failed: the error's receipt is still sealed, on its own.
-                stored = await receipts.SealAsync(context, outcome, http.Response.StatusCode).ConfigureAwait(false);
+                stored = await receipts.SealAsync(context, outcome, port.StatusCode).ConfigureAwait(false);
             }
 
             if (!stored)
             {
-                http.Response.Headers.Remove(ReceiptService.Header);
+                context.RemoveHeader(ReceiptService.Header);
             }
         }
 
         body.Write(held.WrittenSpan);
-        await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+        await ResponseWriter.FlushAsync(port).ConfigureAwait(false);
     }
 
     /// <summary>Settles the request's meter (once) and seals its receipt (once) in one durable write: what must be durable
@@ -76,8 +76,7 @@ public static class RelayReceipts
     private static async Task<bool> CompleteAsync(RelayContext context, ReceiptService? receipts, ReadOnlyMemory<byte> held, StreamOutcome settlement, string outcome, bool whole)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var response = context.Http.Response;
-        var body = response.BodyWriter;
+        var body = context.Port.Body;
         if (receipts is not null)
         {
             if (context.Receipt is { IsSealed: false } draft)
@@ -85,7 +84,7 @@ public static class RelayReceipts
                 draft.HashHeld(body, held.Span);
             }
 
-            if (!await receipts.SettleAndSealAsync(context, settlement, outcome, response.StatusCode).ConfigureAwait(false))
+            if (!await receipts.SettleAndSealAsync(context, settlement, outcome, context.Port.StatusCode).ConfigureAwait(false))
             {
                 return false;
             }
@@ -99,9 +98,9 @@ public static class RelayReceipts
             }
         }
 
-        if (whole && context.Meter is { Recorded: true } charged && !response.HasStarted)
+        if (whole && context.Meter is { Recorded: true } charged && !context.Port.HasStarted)
         {
-            response.Headers[RelayHeaders.ChargeMicros] = (await charged.SettleAsync(settlement).ConfigureAwait(false)).ToString(CultureInfo.InvariantCulture);
+            context.SetHeader(RelayHeaders.ChargeMicros, (await charged.SettleAsync(settlement).ConfigureAwait(false)).ToString(CultureInfo.InvariantCulture));
         }
 
         if (!held.IsEmpty)
@@ -124,17 +123,40 @@ public static class RelayReceipts
             return;
         }
 
-        await ResponseWriter.FlushAsync(context.Http).ConfigureAwait(false);
+        await ResponseWriter.FlushAsync(context.Port).ConfigureAwait(false);
     }
 
-    /// <summary>Seals a receipt the request left open (the client left, or an exception ended it): cancelled when
-    /// the client is gone, else failed. Called from the relays' <c>finally</c>, after settlement.</summary>
+    /// <summary>Seals a receipt the request left open (the client left, or an exception ended it), with
+    /// <see cref="RelayOutcome.Unsealed"/>: cancelled when the client is gone, partial when an upstream had accepted
+    /// it, else failed. Called from the relays' <c>finally</c>, after settlement (<see cref="EndAsync"/>).</summary>
     public static Task SealRemainingAsync(RelayContext context, ReceiptService? receipts)
     {
         ArgumentNullException.ThrowIfNull(context);
         return receipts is not null && context.Receipt is { IsSealed: false }
-            ? receipts.SealAsync(context, context.Aborted.IsCancellationRequested ? ReceiptOutcome.Cancelled : ReceiptOutcome.Failed, context.Http.Response.StatusCode)
+            ? receipts.SealAsync(context, RelayOutcome.Unsealed(context), context.Port.StatusCode)
             : Task.CompletedTask;
+    }
+
+    /// <summary>Ends a request whatever path it took: settles a meter it left unsettled (<see cref="RelayOutcome.Unsettled"/>),
+    /// then seals a receipt it left open (<see cref="SealRemainingAsync"/>). Each runs once, so this is safe after
+    /// a path that did both.</summary>
+    public static async Task EndAsync(RelayContext context, ReceiptService? receipts)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (receipts is not null && context.Meter is { Settled: false } && context.Receipt is { IsSealed: false })
+        {
+            // Both still open: one durable write, as on the completing path (a failed write leaves the admission
+            // record, which recovery turns into an interrupted usage record and receipt).
+            await receipts.SettleAndSealAsync(context, RelayOutcome.Unsettled(context), RelayOutcome.Unsealed(context), context.Port.StatusCode).ConfigureAwait(false);
+            return;
+        }
+
+        if (context.Meter is { Settled: false } unsettled)
+        {
+            await unsettled.SettleAsync(RelayOutcome.Unsettled(context)).ConfigureAwait(false);
+        }
+
+        await SealRemainingAsync(context, receipts).ConfigureAwait(false);
     }
 
     /// <summary>Lists what redaction changed on the receipt: entity types and counts, never values.</summary>

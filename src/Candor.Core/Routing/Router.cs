@@ -1,7 +1,6 @@
 using System.Text;
 using Candor.Core.Configuration;
 using Candor.Protocols.Canonical;
-using Microsoft.AspNetCore.Http;
 
 namespace Candor.Core.Routing;
 
@@ -30,7 +29,10 @@ public sealed class Router(HealthRegistry health, Random random)
 
     /// <summary>The affinity key of a request for <paramref name="route"/>'s sticky strategy: the first of its
     /// sources that gives one (header, the request's <c>user</c>, the conversation's opening). Null otherwise.</summary>
-    public static string? AffinityKey(ModelRoute route, ChatRequest request, IHeaderDictionary headers)
+    /// <param name="route">The public model.</param>
+    /// <param name="request">The decoded request.</param>
+    /// <param name="header">The value of the request's <see cref="AffinityHeader"/>, or null.</param>
+    public static string? AffinityKey(ModelRoute route, ChatRequest request, string? header)
     {
         if (route.Strategy != RoutingStrategy.Sticky)
         {
@@ -41,8 +43,8 @@ public sealed class Router(HealthRegistry health, Random random)
         {
             switch (source)
             {
-                case AffinitySource.Header when headers.TryGetValue(AffinityHeader, out var value) && !string.IsNullOrEmpty(value.ToString()):
-                    return "h:" + value.ToString();
+                case AffinitySource.Header when !string.IsNullOrEmpty(header):
+                    return "h:" + header;
                 case AffinitySource.User when !string.IsNullOrEmpty(request.User):
                     return "u:" + request.User;
                 case AffinitySource.Conversation when ConversationKey(request) is { } key:

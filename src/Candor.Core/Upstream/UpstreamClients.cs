@@ -11,8 +11,19 @@ namespace Candor.Core.Upstream;
 public sealed class UpstreamClients : IDisposable
 {
     private readonly ConcurrentDictionary<TimeSpan, HttpClient> _clients = new();
+    private readonly HttpMessageHandler? _handler;
 
-    public HttpClient For(TimeSpan connectTimeout) => _clients.GetOrAdd(connectTimeout, static t => new HttpClient(new SocketsHttpHandler
+    public UpstreamClients()
+    {
+    }
+
+    /// <summary>Clients that all send through <paramref name="handler"/>, which the caller owns: a scripted upstream
+    /// for the relay's unit tests.</summary>
+    internal UpstreamClients(HttpMessageHandler handler) => _handler = handler;
+
+    public HttpClient For(TimeSpan connectTimeout) => _handler is { } handler
+        ? _clients.GetOrAdd(connectTimeout, static (_, h) => new HttpClient(h, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }, handler)
+        : _clients.GetOrAdd(connectTimeout, static t => new HttpClient(new SocketsHttpHandler
     {
         ConnectTimeout = t,
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),

@@ -14,7 +14,7 @@ internal static class AnthropicEndpoints
         app.MapPost("/v1/messages", static async (HttpContext http, SnapshotHolder snapshots, ChatRelay relay) =>
         {
             var surface = SurfaceRegistry.Anthropic;
-            var context = new RelayContext(http, "anthropic");
+            var context = HttpRelay.Context(http, "anthropic");
             using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.Chat, surface, snapshots, AnthropicRequestDecoder.TryDecode).ConfigureAwait(false);
             if (accepted is null)
             {
@@ -31,7 +31,7 @@ internal static class AnthropicEndpoints
         app.MapPost("/v1/messages/count_tokens", static async (HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay) =>
         {
             var surface = SurfaceRegistry.Anthropic;
-            var context = new RelayContext(http, "anthropic");
+            var context = HttpRelay.Context(http, "anthropic");
             using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.CountTokens, surface, snapshots, AnthropicRequestDecoder.TryDecodeCountTokens).ConfigureAwait(false);
             if (accepted is not null)
             {

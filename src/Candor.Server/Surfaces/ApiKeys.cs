@@ -55,7 +55,7 @@ internal static class ApiKeys
         }
 
         var decision = limiter.TryAcquire(key.Id, new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit));
-        RateLimiter.WriteHeaders(http.Response.Headers, decision);
+        RateLimiter.WriteHeaders(http.Response.Headers, static (headers, name, value) => headers[name] = value, decision);
         if (!decision.Allowed)
         {
             await ResponseWriter.WriteErrorAsync(http, surface, RateLimiter.Refusal(decision)).ConfigureAwait(false);

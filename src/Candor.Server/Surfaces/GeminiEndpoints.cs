@@ -52,7 +52,7 @@ internal static class GeminiEndpoints
     private static async Task HandleAsync(HttpContext http, string target, SnapshotHolder snapshots, ChatRelay relay, AuxiliaryRelay aux)
     {
         var surface = SurfaceRegistry.Gemini;
-        var context = new RelayContext(http, "gemini");
+        var context = HttpRelay.Context(http, "gemini");
         int colon = target.LastIndexOf(':');
         string model = colon > 0 ? target[..colon] : target;
         string method = colon > 0 ? target[(colon + 1)..] : "";

@@ -54,7 +54,7 @@ internal static class OpenAIEndpoints
     private static async Task ChatAsync(HttpContext http, SnapshotHolder snapshots, ChatRelay relay)
     {
         var surface = SurfaceRegistry.OpenAI;
-        var context = new RelayContext(http, "openai");
+        var context = HttpRelay.Context(http, "openai");
         using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.Chat, surface, snapshots, OpenAIChatRequestDecoder.TryDecode).ConfigureAwait(false);
         if (accepted is not null)
         {
@@ -65,7 +65,7 @@ internal static class OpenAIEndpoints
     private static async Task EmbeddingsAsync(HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay)
     {
         var surface = SurfaceRegistry.OpenAI;
-        var context = new RelayContext(http, "openai");
+        var context = HttpRelay.Context(http, "openai");
         using var accepted = await SurfaceRequest.AcceptAsync<EmbeddingRequest>(context, ReceiptKind.Embeddings, surface, snapshots, OpenAIEmbeddingsCodec.TryDecodeRequest).ConfigureAwait(false);
         if (accepted is null)
         {

@@ -1,3 +1,4 @@
+using Candor.Core.Admission;
 using System.Diagnostics.CodeAnalysis;
 using Candor.Core.Receipts;
 using Candor.Core.Relay;
@@ -39,7 +40,7 @@ internal static class SurfaceRequest
     /// a body that did not arrive) have no receipt: there is no owner, or no whole body to hash.</summary>
     public static async Task<SurfaceRequest<T>?> AcceptAsync<T>(RelayContext context, string kind, Surface surface, SnapshotHolder snapshots, BodyDecoder<T> decode)
     {
-        var ticket = new AdmissionTicket(context.Http.RequestServices.GetService<NodeAdmission>());
+        var ticket = new AdmissionTicket(context.Http().RequestServices.GetService<NodeAdmission>());
         SurfaceRequest<T>? accepted = null;
         try
         {
@@ -58,7 +59,7 @@ internal static class SurfaceRequest
     private static async Task<SurfaceRequest<T>?> AcceptAsync<T>(RelayContext context, string kind, Surface surface, SnapshotHolder snapshots, BodyDecoder<T> decode,
         AdmissionTicket ticket)
     {
-        var http = context.Http;
+        var http = context.Http();
         if (!ticket.TryEnter())
         {
             await ResponseWriter.WriteErrorAsync(http, surface, NodeAdmission.Overloaded("requests in flight")).ConfigureAwait(false);
@@ -71,6 +72,9 @@ internal static class SurfaceRequest
             return null;
         }
 
+        // The relay reads who called, and adds the request's tokens to the lease taken before the body.
+        context.Caller = http.Features.Get<Caller>();
+        context.HeldRateLease = ticket.Lease;
         var config = snapshots.Current.Config;
         var body = await RequestBody.ReadAsync(http, surface, config.MaxRequestBytes, config.Admission.RequestBodyTimeout, ticket).ConfigureAwait(false);
         if (body is null)

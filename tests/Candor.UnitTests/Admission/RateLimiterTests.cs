@@ -119,7 +119,7 @@ public sealed class RateLimiterTests
         var limiter = new RateLimiter(_time);
         var headers = new HeaderDictionary();
         var d = limiter.TryAcquire("k", new RateLimits(60, 1000, null), 250);
-        RateLimiter.WriteHeaders(headers, d);
+        RateLimiter.WriteHeaders(headers, static (h, name, value) => h[name] = value, d);
         Assert.Equal("60", headers["x-ratelimit-limit-requests"]);
         Assert.Equal("59", headers["x-ratelimit-remaining-requests"]);
         Assert.Equal("1s", headers["x-ratelimit-reset-requests"]);

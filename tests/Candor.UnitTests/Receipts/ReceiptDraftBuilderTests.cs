@@ -1,7 +1,7 @@
 using Candor.Core.Admission;
 using Candor.Core.Receipts;
 using Candor.Core.Relay;
-using Microsoft.AspNetCore.Http;
+using Candor.UnitTests.Support;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Candor.UnitTests.Receipts;
@@ -18,7 +18,8 @@ public sealed class ReceiptDraftBuilderTests
         var first = Context("alice");
         var draft = builder.Begin(first, "{}"u8);
         Assert.Same(draft, first.Receipt);
-        Assert.Equal(draft.Id, first.Http.Response.Headers[ReceiptService.Header].ToString());
+        first.Commit(200, "application/json");
+        Assert.Equal(draft.Id, ((MemoryResponsePort)first.Port).Headers[ReceiptService.Header]);
         Assert.Equal(first.RequestId, draft.RequestId);
         Assert.StartsWith("rcpt_", draft.Id, StringComparison.Ordinal);
 
@@ -59,8 +60,9 @@ public sealed class ReceiptDraftBuilderTests
 
     private static RelayContext Context(string? configKey)
     {
-        var http = new DefaultHttpContext();
-        http.Features.Set(configKey is null ? Caller.ConfigKey : Caller.ForConfigKey(configKey));
-        return new RelayContext(http, "openai");
+        return new RelayContext(new MemoryResponsePort(), "openai")
+        {
+            Caller = configKey is null ? Caller.ConfigKey : Caller.ForConfigKey(configKey),
+        };
     }
 }

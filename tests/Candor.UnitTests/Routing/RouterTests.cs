@@ -4,7 +4,6 @@ using Candor.Core.Routing;
 using Candor.Core.Upstream;
 using Candor.Protocols.Canonical;
 using Candor.Providers;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Candor.UnitTests.Support;
@@ -438,9 +437,9 @@ public sealed class RouterTests : IDisposable
         var request = new ChatRequest { Model = "m", User = "alice" };
         request.Messages.Add(ChatMessage.Text(ChatRole.System, "be brief"));
         request.Messages.Add(ChatMessage.Text(ChatRole.User, "hello"));
-        var headers = new HeaderDictionary { [Router.AffinityHeader] = "session-1" };
+        const string headers = "session-1";
         Assert.Equal("h:session-1", Router.AffinityKey(snapshot.Models["m"], request, headers));
-        Assert.Equal("u:alice", Router.AffinityKey(snapshot.Models["m"], request, new HeaderDictionary()));
+        Assert.Equal("u:alice", Router.AffinityKey(snapshot.Models["m"], request, null));
         string? conversation = Router.AffinityKey(snapshot.Models["n"], request, headers);
         Assert.StartsWith("c:", conversation, StringComparison.Ordinal);
 

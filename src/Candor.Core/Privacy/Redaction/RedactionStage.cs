@@ -25,7 +25,6 @@ public static class RedactionStage
     private static RelayError? Run<T>(RelayContext context, Action<Redactor, T> apply, T request)
     {
         var policy = context.Privacy.Redaction;
-        var headers = context.Http.Response.Headers;
         var redactor = new Redactor(policy);
         if (!redactor.Active)
         {
@@ -34,14 +33,15 @@ public static class RedactionStage
 
         // The privacy admission wrote the routing and retention parts of the policy header; redaction appends its own.
         string redaction = RedactionPolicies.Describe(policy);
-        string? admitted = headers[RelayHeaders.PrivacyPolicy];
-        headers[RelayHeaders.PrivacyPolicy] = string.IsNullOrEmpty(admitted) ? redaction : admitted + "; " + redaction;
+        string? admitted = context.PrivacyPolicyHeader;
+        context.PrivacyPolicyHeader = string.IsNullOrEmpty(admitted) ? redaction : admitted + "; " + redaction;
+        context.SetHeader(RelayHeaders.PrivacyPolicy, context.PrivacyPolicyHeader);
 
         apply(redactor, request);
         context.Redactions = redactor;
         if (redactor.Total > 0)
         {
-            headers[RelayHeaders.Redactions] = redactor.CountsHeader();
+            context.SetHeader(RelayHeaders.Redactions, redactor.CountsHeader());
         }
 
         return redactor.Blocked is { } type ? Blocked(type) : null;

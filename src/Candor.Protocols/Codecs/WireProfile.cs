@@ -1,0 +1,90 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using Candor.Protocols.Anthropic;
+using Candor.Protocols.Canonical;
+using Candor.Protocols.Gemini;
+using Candor.Protocols.OpenAI;
+
+namespace Candor.Protocols.Codecs;
+
+/// <summary>What the relay must know about one wire without speaking it: where the model goes, how a stream ends,
+/// how to read back a request body encoded for it, and what its request encoder adds on its own. The relay asks the
+/// profile instead of comparing <see cref="WireProtocol"/> values, so wire knowledge stays in Protocols.</summary>
+public sealed class WireProfile
+{
+    private delegate bool Decoder(ReadOnlySpan<byte> body, string model, bool stream, [NotNullWhen(true)] out ChatRequest? request);
+
+    private readonly Decoder _decode;
+    private readonly Func<ChatRequest, InjectedParameter?> _injected;
+
+    private WireProfile(WireProtocol protocol, bool modelInUrl, bool hasEndMarker, string choiceParameter, Decoder decode,
+        Func<ChatRequest, InjectedParameter?> injected, bool embeddingsAsFloats)
+    {
+        Protocol = protocol;
+        ModelInUrl = modelInUrl;
+        HasEndMarker = hasEndMarker;
+        ChoiceParameter = choiceParameter;
+        _decode = decode;
+        _injected = injected;
+        EmbeddingsAsFloats = embeddingsAsFloats;
+    }
+
+    /// <summary>OpenAI's chat completions: model in the body, <c>[DONE]</c> ends a stream, streams ask for usage.</summary>
+    public static WireProfile OpenAI { get; } = new(WireProtocol.OpenAI, modelInUrl: false, hasEndMarker: true, "n",
+        static (ReadOnlySpan<byte> body, string _, bool _, [NotNullWhen(true)] out ChatRequest? request) => OpenAIChatRequestDecoder.TryDecode(body, out request, out _),
+        static client => client.Stream && !client.IncludeUsage ? new InjectedParameter("stream_options.include_usage", "true") : null,
+        embeddingsAsFloats: true);
+
+    /// <summary>Anthropic's messages: model in the body, <c>message_stop</c> ends a stream, max_tokens is required.</summary>
+    public static WireProfile Anthropic { get; } = new(WireProtocol.Anthropic, modelInUrl: false, hasEndMarker: true, "n",
+        static (ReadOnlySpan<byte> body, string _, bool _, [NotNullWhen(true)] out ChatRequest? request) => AnthropicRequestDecoder.TryDecode(body, out request, out _),
+        static client => client.MaxOutputTokens is null
+            ? new InjectedParameter("max_output_tokens", ((client.ThinkingBudget ?? 0) > 0 ? client.ThinkingBudget!.Value + AnthropicRequestEncoder.DefaultMaxTokens
+                : AnthropicRequestEncoder.DefaultMaxTokens).ToString(CultureInfo.InvariantCulture))
+            : null,
+        embeddingsAsFloats: false);
+
+    /// <summary>Gemini's generateContent: model and stream mode in the URL, and a stream that simply ends after the
+    /// chunk carrying the last finish reason (no end marker).</summary>
+    public static WireProfile Gemini { get; } = new(WireProtocol.Gemini, modelInUrl: true, hasEndMarker: false, "generationConfig.candidateCount",
+        static (ReadOnlySpan<byte> body, string model, bool stream, [NotNullWhen(true)] out ChatRequest? request) => GeminiRequestDecoder.TryDecode(body, model, stream, out request, out _),
+        static _ => null,
+        embeddingsAsFloats: false);
+
+    /// <summary>The wire.</summary>
+    public WireProtocol Protocol { get; }
+
+    /// <summary>The model is named in the URL, not in the body: the fast path forwards the body unchanged.</summary>
+    public bool ModelInUrl { get; }
+
+    /// <summary>A stream ends with an explicit marker; without one (Gemini), an answer is complete when every choice
+    /// has finished.</summary>
+    public bool HasEndMarker { get; }
+
+    /// <summary>The client's name for the number of choices (OpenAI <c>n</c>, Gemini <c>generationConfig.candidateCount</c>).</summary>
+    public string ChoiceParameter { get; }
+
+    /// <summary>The upstream embeddings request always asks for floats (OpenAI), whatever encoding the client wants.</summary>
+    public bool EmbeddingsAsFloats { get; }
+
+    /// <summary>The profile of <paramref name="protocol"/>.</summary>
+    public static WireProfile For(WireProtocol protocol) => protocol switch
+    {
+        WireProtocol.OpenAI => OpenAI,
+        WireProtocol.Anthropic => Anthropic,
+        WireProtocol.Gemini => Gemini,
+        _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "Unknown wire protocol."),
+    };
+
+    /// <summary>Decodes a chat request body encoded for this wire (<paramref name="model"/> and
+    /// <paramref name="stream"/> for a wire that carries them in the URL); false when it does not decode.</summary>
+    public bool TryDecodeRequest(ReadOnlySpan<byte> body, string model, bool stream, [NotNullWhen(true)] out ChatRequest? request) =>
+        _decode(body, model, stream, out request);
+
+    /// <summary>The parameter this wire's request encoder adds to <paramref name="client"/>'s request, if any.</summary>
+    public InjectedParameter? Injected(ChatRequest client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return _injected(client);
+    }
+}
