@@ -230,7 +230,7 @@ public sealed class OpenAIFamilyAdapterTests
     [Fact]
     public void Moonshot_SendsReasoningBack_AndK25DropsFixedSampling()
     {
-        var r = Candor.UnitTests.OpenAI.OpenAITestHelpers.Decode("""
+        var r = Candor.UnitTests.Protocols.OpenAI.OpenAITestHelpers.Decode("""
             {"model":"m","temperature":0.3,"presence_penalty":1,"messages":[
               {"role":"user","content":"q"},
               {"role":"assistant","content":null,"reasoning_content":"plan","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},

@@ -1,0 +1,203 @@
+using System.Net;
+using System.Text;
+using Candor.Core.Admission;
+using Candor.Core.Configuration;
+using Candor.Core.Relay;
+using Candor.Core.Routing;
+using Candor.Core.Upstream;
+using Candor.Protocols.Canonical;
+using Candor.Protocols.OpenAI;
+using Candor.Providers;
+using Candor.UnitTests.Support;
+
+namespace Candor.UnitTests.Core.Relay;
+
+/// <summary>The chat relay without a server, in the manner of YARP's HttpForwarderTests: an in-memory
+/// <see cref="ResponsePort"/> for the client and a scripted <see cref="HttpMessageHandler"/> for the upstreams.</summary>
+public sealed class ChatRelayTests : IDisposable
+{
+    private static readonly ProviderRegistry Providers = new(ProviderCatalog.All());
+    private static readonly Surface OpenAI = new(WireProtocol.OpenAI, static r => new OpenAIChatClientEncoder(r), OpenAIErrors.Write);
+    private static readonly Dictionary<string, string> Env = new() { ["K"] = "upstream-key", ["C"] = "client-key-0123456789" };
+
+    private const string Whole = """
+        {"id":"c1","object":"chat.completion","created":1,"model":"x-served","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}
+        """;
+
+    private const string Stream = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"x-served\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hello\"},\"finish_reason\":null}]}\n\n"
+        + "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"x-served\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" there\"},\"finish_reason\":\"stop\"}]}\n\n"
+        + "data: [DONE]\n\n";
+
+    private const string ServerError = """{"error":{"message":"upstream exploded","type":"server_error"}}""";
+
+    private readonly FakeUpstream _upstream = new();
+    private readonly UpstreamClients _clients;
+    private readonly ChatRelay _relay;
+    private readonly RuntimeSnapshot _snapshot;
+
+    public ChatRelayTests()
+    {
+        _clients = new UpstreamClients(_upstream);
+        var config = new ConfigLoader(Providers.Names, n => Env.GetValueOrDefault(n)).Load("""
+            channels:
+              - { id: a, provider: openai, base_url: http://a.test/v1, api_key_env: K }
+              - { id: b, provider: openai, base_url: http://b.test/v1, api_key_env: K }
+            models:
+              - name: m
+                deployments:
+                  - { channel: a, model: x, priority: 0 }
+                  - { channel: b, model: x, priority: 1 }
+            keys:
+              - { name: t, key_env: C }
+            """, "test.yaml");
+        _snapshot = RuntimeSnapshot.Build(config, Providers, _clients, KeyHasher.CreateEphemeral());
+        var router = new Router(new HealthRegistry(TimeProvider.System), new Random(7));
+        _relay = new ChatRelay(new SnapshotHolder(_snapshot), router, new ListLogger<ChatRelay>());
+    }
+
+    public void Dispose()
+    {
+        _clients.Dispose();
+        _upstream.Dispose();
+    }
+
+    [Fact]
+    public async Task WholeAnswer_ClientGetsTheUpstreamsBodyWithRouteHeaders()
+    {
+        _upstream.Respond = static _ => Answer(HttpStatusCode.OK, "application/json", Whole);
+        var port = await RelayAsync(stream: false);
+
+        Assert.Equal(200, port.StatusCode);
+        Assert.Equal("application/json", port.Headers["content-type"]);
+        Assert.Equal("a", port.Headers[RelayHeaders.Channel]);
+        Assert.Equal("1", port.Headers[RelayHeaders.Attempts]);
+        Assert.Equal("fast", port.Headers[RelayHeaders.Path]);
+        Assert.Equal("x-served", port.Headers[RelayHeaders.ServedModel]);
+        Assert.StartsWith("req_", port.Headers[RelayHeaders.RequestId], StringComparison.Ordinal);
+        Assert.Equal(Whole, port.Text);
+
+        // The fast path forwards the client's bytes with only the model replaced.
+        var (host, body) = Assert.Single(_upstream.Requests);
+        Assert.Equal("a.test", host);
+        Assert.Contains("\"model\":\"x\"", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StreamedAnswer_EventsRelayedThroughTheEndMarker()
+    {
+        _upstream.Respond = static _ => Answer(HttpStatusCode.OK, "text/event-stream", Stream);
+        var port = await RelayAsync(stream: true);
+
+        Assert.Equal(200, port.StatusCode);
+        Assert.StartsWith("text/event-stream", port.Headers["content-type"], StringComparison.Ordinal);
+        Assert.Equal("no-cache", port.Headers["cache-control"]);
+        Assert.Equal("x-served", port.Headers[RelayHeaders.ServedModel]);
+        AssertStreamed(port.Text);
+    }
+
+    [Fact]
+    public async Task UpstreamFailsBeforeFirstByte_FailsOverToTheNextDeployment()
+    {
+        _upstream.Respond = static request => request.RequestUri!.Host == "a.test"
+            ? Answer(HttpStatusCode.InternalServerError, "application/json", ServerError)
+            : Answer(HttpStatusCode.OK, "text/event-stream", Stream);
+        var port = await RelayAsync(stream: true);
+
+        Assert.Equal(200, port.StatusCode);
+        Assert.Equal("b", port.Headers[RelayHeaders.Channel]);
+        Assert.Equal("2", port.Headers[RelayHeaders.Attempts]);
+        Assert.Equal(["a.test", "b.test"], _upstream.Requests.Select(static r => r.Host));
+        AssertStreamed(port.Text);
+        Assert.DoesNotContain("upstream exploded", port.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EveryDeploymentFails_ErrorInTheClientsEnvelope()
+    {
+        _upstream.Respond = static _ => Answer(HttpStatusCode.InternalServerError, "application/json", ServerError);
+        var port = await RelayAsync(stream: false);
+
+        Assert.InRange(port.StatusCode, 500, 599);
+        Assert.Equal("application/json", port.Headers["content-type"]);
+        Assert.Equal("2", port.Headers[RelayHeaders.Attempts]);
+        Assert.Equal(1, port.Flushes);
+        using var error = System.Text.Json.JsonDocument.Parse(port.Text);
+        Assert.False(string.IsNullOrEmpty(error.RootElement.GetProperty("error").GetProperty("message").GetString()));
+        Assert.Equal(2, _upstream.Requests.Count);
+    }
+
+    [Fact]
+    public async Task UnknownModel_404InTheClientsEnvelope_NothingSentUpstream()
+    {
+        _upstream.Respond = static _ => throw new InvalidOperationException("no upstream call expected");
+        var port = await RelayAsync(stream: false, model: "nope");
+
+        Assert.Equal(404, port.StatusCode);
+        Assert.Contains("\"error\"", port.Text, StringComparison.Ordinal);
+        Assert.Empty(_upstream.Requests);
+    }
+
+    private async Task<MemoryResponsePort> RelayAsync(bool stream, string model = "m")
+    {
+        byte[] body = Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""");
+        Assert.True(OpenAIChatRequestDecoder.TryDecode(body, out var request, out var error), error?.Message);
+        var port = new MemoryResponsePort();
+        var context = new RelayContext(port, "openai");
+        await _relay.RelayAsync(context, OpenAI, request, body).WaitAsync(TimeSpan.FromSeconds(10));
+        return port;
+    }
+
+    /// <summary>The client got both deltas in order, then the end marker last.</summary>
+    private static void AssertStreamed(string text)
+    {
+        int hello = text.IndexOf("\"Hello\"", StringComparison.Ordinal);
+        Assert.True(hello >= 0, text);
+        Assert.True(text.IndexOf("\" there\"", hello, StringComparison.Ordinal) > hello, text);
+        Assert.EndsWith("data: [DONE]\n\n", text, StringComparison.Ordinal);
+        Assert.Equal(1, CountOf(text, "[DONE]"));
+    }
+
+    private static int CountOf(string text, string value)
+    {
+        int count = 0;
+        for (int i = text.IndexOf(value, StringComparison.Ordinal); i >= 0; i = text.IndexOf(value, i + 1, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static HttpResponseMessage Answer(HttpStatusCode status, string contentType, string body) =>
+        new(status) { Content = new StringContent(body, Encoding.UTF8, contentType) };
+
+    /// <summary>Upstreams scripted by host: records what each was sent, answers with <see cref="Respond"/>.</summary>
+    private sealed class FakeUpstream : HttpMessageHandler
+    {
+        private readonly List<(string Host, string Body)> _requests = [];
+
+        public Func<HttpRequestMessage, HttpResponseMessage> Respond { get; set; } = static _ => new(HttpStatusCode.NotImplemented);
+
+        public IReadOnlyList<(string Host, string Body)> Requests
+        {
+            get
+            {
+                lock (_requests)
+                {
+                    return [.. _requests];
+                }
+            }
+        }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            string body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            lock (_requests)
+            {
+                _requests.Add((request.RequestUri!.Host, body));
+            }
+
+            return Respond(request);
+        }
+    }
+}
