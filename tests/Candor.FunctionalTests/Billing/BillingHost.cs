@@ -31,6 +31,9 @@ public class BillingHost : IAsyncLifetime
 
     public StringWriter Console => _host!.Console;
 
+    /// <summary>The server's log lines at Warning and above.</summary>
+    public CapturingLoggerProvider Logs => _host!.Logs;
+
     /// <summary>Runs with the data directory's path before the server starts (a test mounts a small filesystem there).</summary>
     public Action<string>? BeforeStart { get; init; }
 
@@ -48,6 +51,7 @@ public class BillingHost : IAsyncLifetime
         string settings = ServerSettings;
         _host = await CandorTestHost.Create()
             .Prefix("candor-billing-")
+            .CaptureLogs(Microsoft.Extensions.Logging.LogLevel.Warning)
             .Env("CLIENT_KEY", ConfigKey)
             .BeforeStart(BeforeStart)
             .AfterStop(AfterStop)

@@ -69,6 +69,56 @@ public sealed class JointSettlementFaultTests
         }
     }
 
+    [Fact]
+    public async Task ClientLeavesMidStream_WhileTheJointWriteFails_NoUsageRecordWithoutItsReceipt_AdmissionKept()
+    {
+        // A request that ends without completing settles and seals in the relay's final step (RelayReceipts.EndAsync):
+        // one write there too, so a store that refuses the receipt leaves no cancelled usage record without it.
+        var ct = Json.Timeout(60);
+        var host = new BillingHost();
+        await host.InitializeAsync();
+        try
+        {
+            var account = await host.CreateAccountAsync(100_000_000, ct);
+            var key = await host.CreateKeyAsync(account.Id, ApiKeyLimits.None, ct);
+            await ExecuteAsync(host, "CREATE TRIGGER fail_receipts BEFORE INSERT ON receipts BEGIN SELECT RAISE(ABORT, 'injected store fault'); END", ct);
+            string requestId;
+            using (var client = host.CreateClient(key.PlaintextKey))
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+                {
+                    Content = Json.Body("""{"model":"m-slow","messages":[{"role":"user","content":"Tell me a story"}],"stream":true,"max_tokens":500}"""),
+                };
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                requestId = response.Headers.GetValues("x-request-id").Single();
+                int seen = 0;
+                await foreach (var _ in Sse.ReadAsync(response, ct))
+                {
+                    if (++seen == 3)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            // The joint write was tried and failed (event 2200 names the request), and stored nothing.
+            var deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * 20);
+            while (!host.Logs.Lines.Any(l => l.Contains($"of request {requestId} was not stored", StringComparison.Ordinal)))
+            {
+                Assert.True(Stopwatch.GetTimestamp() < deadline, "the cancelled request's settlement was never attempted");
+                await Task.Delay(50, ct);
+            }
+
+            Assert.Null(await host.Store.GetUsageAsync(account.Id, requestId, ct));
+            Assert.True(await IsAdmittedAsync(host, requestId, ct));
+            await ExecuteAsync(host, "DROP TRIGGER fail_receipts", ct);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
     private sealed record Seen(HttpStatusCode Status, string RequestId, string? ReceiptId, string Body);
 
     private static async Task<Seen> SendAsync(HttpClient client, StoreFailureTests.Case c, CancellationToken ct)
