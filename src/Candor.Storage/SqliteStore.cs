@@ -27,7 +27,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
         _admissions = new(db, ApplyAdmissionAsync);
     }
 
-    /// <summary>How many transactions have committed settlements (<see cref="RecordUsageAsync"/>); concurrent
+    /// <summary>How many transactions have committed settlements (<see cref="RecordUsageAsync(UsageRecord, LedgerEntry?, Core.Receipts.StoredReceipt?, CancellationToken)"/>); concurrent
     /// settlements share one (group commit), so this grows slower than <see cref="SettlementsCommitted"/> under load.</summary>
     public long SettlementTransactions => _settlements.Transactions;
 
