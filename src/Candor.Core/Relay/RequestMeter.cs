@@ -9,7 +9,7 @@ namespace Candor.Core.Relay;
 /// said served, the channel and upstream model of the attempt that answered, Candor's own prompt count and
 /// its incremental count of the output the client received. Holds the money reservation and the rate-limit
 /// lease until it settles, exactly once (<see cref="SettleAsync(StreamOutcome)"/>).</summary>
-public sealed class RequestMeter
+internal sealed class RequestMeter
 {
     private readonly BillingGate _gate;
     private Task<long>? _settlement;
