@@ -4,7 +4,7 @@ namespace Candor.Providers;
 
 /// <summary>Every provider adapter this build ships. Adding a provider: a folder with its adapter, and
 /// one line here (docs/providers.md).</summary>
-public static class ProviderCatalog
+internal static class ProviderCatalog
 {
     public static IEnumerable<IProviderAdapter> All() =>
     [

@@ -3,7 +3,7 @@ namespace Candor.Storage;
 /// <summary>Finds and creates Candor's data directory: the configured path, else <c>CANDOR_DATA</c>, else
 /// <c>./data</c>. The directory and everything in it are kept owner-only on Unix (0700 directories, 0600 files), since
 /// it holds the server secret, the master keys and the ledger.</summary>
-public static class DataDirectory
+internal static class DataDirectory
 {
     /// <summary>The environment variable naming the data directory.</summary>
     public const string EnvironmentVariable = "CANDOR_DATA";

@@ -4,4 +4,4 @@ namespace Candor.Storage;
 /// <param name="WasOpen">The directory or something in it was readable, writable or searchable by group or others.</param>
 /// <param name="Tightened">Entries whose mode was changed to owner-only.</param>
 /// <param name="Failed">Entries whose mode could not be changed (owned by another user, read-only file system).</param>
-public readonly record struct DirectoryTightening(bool WasOpen, int Tightened, int Failed);
+internal readonly record struct DirectoryTightening(bool WasOpen, int Tightened, int Failed);

@@ -12,7 +12,7 @@ namespace Candor.Storage;
 /// <remarks>The master key is kept apart from the database on purpose: a copy of <c>candor.db</c> or of a backup
 /// without it holds only ciphertext. Operators who can should supply it from the environment (a secret manager)
 /// and keep it off the data volume.</remarks>
-public static class MasterKeyFile
+internal static class MasterKeyFile
 {
     /// <summary>The file in the data directory that holds the ring.</summary>
     public const string FileName = "master.keys";

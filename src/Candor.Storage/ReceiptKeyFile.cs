@@ -5,7 +5,7 @@ namespace Candor.Storage;
 
 /// <summary>The relay's receipt signing key: the 32-byte Ed25519 seed from <c>CANDOR_RECEIPT_KEY</c> (base64), else
 /// from <c>receipt-signing.key</c> in the data directory, created owner-only (0600) on first start.</summary>
-public static class ReceiptKeyFile
+internal static class ReceiptKeyFile
 {
     /// <summary>The file in the data directory.</summary>
     public const string FileName = "receipt-signing.key";

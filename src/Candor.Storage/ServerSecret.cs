@@ -5,7 +5,7 @@ namespace Candor.Storage;
 /// <summary>The server secret: the HMAC key under which client keys are hashed (see
 /// <see cref="Core.Admission.KeyHasher"/>). Losing it invalidates every key; leaking it lets an attacker test
 /// guesses offline, so it lives in an owner-only file.</summary>
-public static class ServerSecret
+internal static class ServerSecret
 {
     /// <summary>The file in the data directory that holds the 32 secret bytes.</summary>
     public const string FileName = "secret.key";

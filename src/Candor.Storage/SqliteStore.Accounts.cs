@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Candor.Storage;
 
-public sealed partial class SqliteStore
+internal sealed partial class SqliteStore
 {
     /// <inheritdoc/>
     public async Task<Account> CreateAccountAsync(string name, string group, CancellationToken cancellationToken)

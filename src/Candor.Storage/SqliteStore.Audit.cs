@@ -3,7 +3,7 @@ using Candor.Storage.Sqlite;
 
 namespace Candor.Storage;
 
-public sealed partial class SqliteStore : IQuarantineStore
+internal sealed partial class SqliteStore : IQuarantineStore
 {
     /// <inheritdoc/>
     public Task<IReadOnlyList<QuarantineEntry>> ListQuarantinesAsync(CancellationToken cancellationToken) =>

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Candor.Storage;
 
-public sealed partial class SqliteStore : IChannelStore
+internal sealed partial class SqliteStore : IChannelStore
 {
     /// <inheritdoc/>
     public Task<StoredChannels> LoadChannelsAsync(CancellationToken cancellationToken) =>

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Candor.Storage;
 
-public sealed partial class SqliteStore
+internal sealed partial class SqliteStore
 {
     /// <inheritdoc/>
     public Task<CreatedApiKey?> CreateKeyAsync(string accountId, string name, ApiKeyLimits limits, bool isOperator, CancellationToken cancellationToken)

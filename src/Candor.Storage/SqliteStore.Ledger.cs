@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Candor.Storage;
 
-public sealed partial class SqliteStore
+internal sealed partial class SqliteStore
 {
     /// <inheritdoc/>
     public async Task<LedgerEntry?> TopUpAsync(string accountId, long amountMicros, string note, CancellationToken cancellationToken)

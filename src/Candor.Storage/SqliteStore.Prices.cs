@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Candor.Storage;
 
-public sealed partial class SqliteStore : IPriceStore
+internal sealed partial class SqliteStore : IPriceStore
 {
     /// <inheritdoc/>
     public Task<StoredPrices> GetPricesAsync(CancellationToken cancellationToken) =>

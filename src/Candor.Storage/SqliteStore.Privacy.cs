@@ -3,7 +3,7 @@ using Candor.Storage.Sqlite;
 
 namespace Candor.Storage;
 
-public sealed partial class SqliteStore : IPrivacyStore
+internal sealed partial class SqliteStore : IPrivacyStore
 {
     /// <inheritdoc/>
     public Task<IReadOnlyList<StoredPrivacy>> ListPrivacyAsync(CancellationToken cancellationToken) =>

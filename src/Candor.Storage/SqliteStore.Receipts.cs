@@ -4,7 +4,7 @@ using Candor.Storage.Sqlite;
 
 namespace Candor.Storage;
 
-public sealed partial class SqliteStore : IReceiptStore
+internal sealed partial class SqliteStore : IReceiptStore
 {
     private readonly Channel<(StoredReceipt Receipt, TaskCompletionSource Done)> _receiptQueue =
         Channel.CreateUnbounded<(StoredReceipt, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });

@@ -7,7 +7,7 @@ namespace Candor.Storage;
 
 /// <summary>The embedded store: accounts, keys, the ledger and the usage journal in <c>candor.db</c> inside the
 /// data directory. Thread-safe; one instance per process and data directory. See docs/storage.md.</summary>
-public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore, IDisposable
+internal sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore, IDisposable
 {
     /// <summary>The database file's name inside the data directory.</summary>
     public const string DatabaseFileName = "candor.db";
@@ -27,7 +27,7 @@ public sealed partial class SqliteStore : IAccountStore, IKeyStore, ILedgerStore
         _admissions = new(db, ApplyAdmissionAsync);
     }
 
-    /// <summary>How many transactions have committed settlements (<see cref="RecordUsageAsync"/>); concurrent
+    /// <summary>How many transactions have committed settlements (<see cref="RecordUsageAsync(UsageRecord, LedgerEntry?, Core.Receipts.StoredReceipt?, CancellationToken)"/>); concurrent
     /// settlements share one (group commit), so this grows slower than <see cref="SettlementsCommitted"/> under load.</summary>
     public long SettlementTransactions => _settlements.Transactions;
 

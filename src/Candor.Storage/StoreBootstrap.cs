@@ -6,7 +6,7 @@ namespace Candor.Storage;
 /// <summary>First start (<c>candor init</c>) and every start after it: the data directory, the server secret,
 /// the schema, and the platform operator. There is no default password: when no live operator key exists, a
 /// new one is created and returned once for the operator to keep.</summary>
-public static class StoreBootstrap
+internal static class StoreBootstrap
 {
     /// <summary>Opens the store in <paramref name="dataDirectory"/> (see <see cref="DataDirectory.Resolve"/>),
     /// creating the directory, <c>secret.key</c> and <c>candor.db</c> when missing, and the operator account and

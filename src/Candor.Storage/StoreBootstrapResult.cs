@@ -9,7 +9,7 @@ namespace Candor.Storage;
 /// <param name="Hasher">The key hasher under the server secret, for admission.</param>
 /// <param name="OperatorKey">The operator key created by this call (print its plaintext once), or null when a
 /// live operator key already existed.</param>
-public sealed record StoreBootstrapResult(string DataDirectory, SqliteStore Store, KeyHasher Hasher, CreatedApiKey? OperatorKey)
+internal sealed record StoreBootstrapResult(string DataDirectory, SqliteStore Store, KeyHasher Hasher, CreatedApiKey? OperatorKey)
 {
     /// <summary>What tightening the data directory to owner-only found at this start (the host warns when it was open).</summary>
     public DirectoryTightening Permissions { get; init; }

@@ -1,7 +1,7 @@
 namespace Candor.Core.Accounting;
 
 /// <summary>Which rule of the billing policy (docs/billing.md) produced a decision.</summary>
-public enum BillingBasis
+internal enum BillingBasis
 {
     /// <summary>The request completed; reported figures are billed, own counts fill absent ones.</summary>
     Completed,

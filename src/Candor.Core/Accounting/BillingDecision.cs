@@ -3,7 +3,7 @@ using Candor.Protocols.Canonical;
 namespace Candor.Core.Accounting;
 
 /// <summary>What is billed for one request and why (see <see cref="BillingPolicy"/> and docs/billing.md).</summary>
-public sealed record BillingDecision
+internal sealed record BillingDecision
 {
     /// <summary>The figures to price with <see cref="CostCalculator.Compute"/>, every field set (zero when free).
     /// Canonical convention: input includes cached and cache-write tokens, output includes reasoning.</summary>

@@ -15,7 +15,7 @@ namespace Candor.Core.Accounting;
 /// </list>
 /// A negative reported figure is treated as absent. Discrepancies are recorded and flagged against the
 /// tolerance; they never change the bill.</summary>
-public static class BillingPolicy
+internal static class BillingPolicy
 {
     /// <summary>Decides what to bill.</summary>
     /// <param name="upstreamReported">The usage the upstream reported (merged over the stream), or null when none arrived.</param>

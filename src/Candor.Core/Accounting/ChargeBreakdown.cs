@@ -5,7 +5,7 @@ namespace Candor.Core.Accounting;
 
 /// <summary>A charge and how it came about: every line item, the exact subtotal, the multiplier and the
 /// total rounded once (see <see cref="CostCalculator"/>).</summary>
-public sealed record ChargeBreakdown
+internal sealed record ChargeBreakdown
 {
     /// <summary>The line items with a non-zero quantity, in <see cref="ChargeKind"/> order.</summary>
     public required IReadOnlyList<ChargeLine> Lines { get; init; }

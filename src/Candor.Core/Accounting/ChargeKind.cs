@@ -1,7 +1,7 @@
 namespace Candor.Core.Accounting;
 
 /// <summary>The line items of a charge.</summary>
-public enum ChargeKind
+internal enum ChargeKind
 {
     /// <summary>Prompt tokens neither read from nor written to a cache.</summary>
     UncachedInput,

@@ -6,4 +6,4 @@ namespace Candor.Core.Accounting;
 /// <param name="UnitPrice">Micros per million tokens (micros per request for <see cref="ChargeKind.PerRequest"/>).</param>
 /// <param name="ExactMicroMicros">The line's exact amount before the multiplier, in millionths of a micro
 /// (quantity × unit price, or fee × 1,000,000 for the per-request line). Lines are not rounded one by one.</param>
-public sealed record ChargeLine(ChargeKind Kind, long Quantity, long UnitPrice, Int128 ExactMicroMicros);
+internal sealed record ChargeLine(ChargeKind Kind, long Quantity, long UnitPrice, Int128 ExactMicroMicros);

@@ -5,7 +5,7 @@ namespace Candor.Core.Accounting;
 /// each other's tokens, and <see cref="Count"/> is their sum. The first choice's counter is made at once; the others
 /// when their first delta arrives. An upstream cannot make it grow without bound: an index beyond what
 /// <c>server.max_choices</c> allows (or a negative one) shares one last counter. Not thread-safe: one per response.</summary>
-public sealed class ChoiceOutputCounter
+internal sealed class ChoiceOutputCounter
 {
     /// <summary>Choice indexes 0 to <c>MaxCounters - 2</c> are counted apart (every index <c>server.max_choices</c>, at
     /// most 128, allows); any other index shares the last counter.</summary>

@@ -8,7 +8,7 @@ namespace Candor.Core.Accounting;
 /// Nothing is rounded per line, so splitting a request's tokens differently never changes its total by
 /// more than the one final rounding. All arithmetic is checked; with prices up to
 /// <see cref="ModelPrice.MaxMicros"/>, multipliers up to 1000× and token counts within Int32 it cannot overflow.</summary>
-public static class CostCalculator
+internal static class CostCalculator
 {
     private static readonly Int128 Scale = (Int128)Micros.PerUnit * Micros.PerUnit;
 

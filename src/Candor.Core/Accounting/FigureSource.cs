@@ -1,7 +1,7 @@
 namespace Candor.Core.Accounting;
 
 /// <summary>Where a billed figure comes from.</summary>
-public enum FigureSource
+internal enum FigureSource
 {
     /// <summary>Nothing is billed for it (free request, or no figure known).</summary>
     None,

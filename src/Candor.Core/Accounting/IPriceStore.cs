@@ -3,7 +3,7 @@ namespace Candor.Core.Accounting;
 /// <summary>Price overrides and group multipliers set through the admin API or CLI: the top layer of the
 /// price table (shipped file &lt; <c>server.prices</c> files &lt; stored overrides). Every change increments a
 /// version, so a running server (or another node) reloads only when something changed.</summary>
-public interface IPriceStore
+internal interface IPriceStore
 {
     /// <summary>Every override and multiplier with the version they are current as of.</summary>
     Task<StoredPrices> GetPricesAsync(CancellationToken cancellationToken);

@@ -5,7 +5,7 @@ namespace Candor.Core.Accounting;
 /// The absolute part absorbs framing tokens (chat templates, tool schemas) that no client-side count sees.</summary>
 /// <param name="Percent">Relative allowance, whole percent of Candor's own count.</param>
 /// <param name="AbsoluteTokens">Absolute allowance in tokens.</param>
-public sealed record MeteringTolerance(int Percent, int AbsoluteTokens)
+internal sealed record MeteringTolerance(int Percent, int AbsoluteTokens)
 {
     /// <summary>For exact tokenizers (OpenAI families): 5% + 32 tokens.</summary>
     public static MeteringTolerance Exact { get; } = new(5, 32);

@@ -5,7 +5,7 @@ namespace Candor.Core.Accounting;
 /// <summary>Money and exact rationals as integer millionths: 1 currency unit = 1,000,000 micros, and a
 /// multiplier of 1× = 1,000,000 parts per million. Decimal text ("2.50") is parsed digit by digit into
 /// integers, so no binary floating point ever touches a price.</summary>
-public static class Micros
+internal static class Micros
 {
     /// <summary>Micros in one currency unit (and parts per million in 1×).</summary>
     public const long PerUnit = 1_000_000;

@@ -4,7 +4,7 @@ namespace Candor.Core.Accounting;
 /// flat fee per request. All figures are resolved: a price file that leaves cached input or cache write
 /// out bills them at the input price, and one that leaves reasoning out bills it at the output price,
 /// so a missing figure never makes anything cheaper than the list price.</summary>
-public sealed record ModelPrice
+internal sealed record ModelPrice
 {
     /// <summary>The largest accepted figure: 10^12 micros, i.e. 1,000,000 currency units per million tokens
     /// (or per request). It keeps every charge of up to 2^31 tokens far inside the arithmetic's range.</summary>

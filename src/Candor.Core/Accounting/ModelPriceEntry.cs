@@ -6,7 +6,7 @@ namespace Candor.Core.Accounting;
 /// <param name="Price">The price on every channel without an override.</param>
 /// <param name="Channels">Per-channel prices, by channel id.</param>
 /// <param name="Aliases">Other model names (e.g. dated snapshots) billed at this entry's prices.</param>
-public sealed record ModelPriceEntry(
+internal sealed record ModelPriceEntry(
     string Model,
     ModelPrice Price,
     IReadOnlyDictionary<string, ModelPrice> Channels,

@@ -5,7 +5,7 @@ namespace Candor.Core.Accounting;
 /// <see cref="PriceTable"/> swapped whole on change, so admission reads it without a lock or a database trip;
 /// <see cref="ReloadAsync"/> rebuilds it from the store (after a write through the admin API) and
 /// <see cref="RefreshAsync"/> does so only when the store's price version moved (a CLI write, another node).</summary>
-public sealed class PriceBook
+internal sealed class PriceBook
 {
     private readonly PriceTable _files;
     private readonly PriceTable _configured;

@@ -22,7 +22,7 @@ namespace Candor.Core.Accounting;
 /// groups:
 ///   partner: 0.8             # account-group multiplier
 /// </code></summary>
-public static class PriceFileLoader
+internal static class PriceFileLoader
 {
     /// <summary>The name of the price file shipped inside Candor.Core.</summary>
     public const string DefaultResourceName = "Candor.Core.Accounting.prices.default.yaml";

@@ -7,4 +7,4 @@ namespace Candor.Core.Accounting;
 /// <param name="Price">The resolved price.</param>
 /// <param name="Source">The layer it comes from.</param>
 /// <param name="Aliases">The model's other names (on the model's own row only).</param>
-public sealed record PriceListing(string Model, string? Channel, ModelPrice Price, PriceSource Source, IReadOnlyList<string> Aliases);
+internal sealed record PriceListing(string Model, string? Channel, ModelPrice Price, PriceSource Source, IReadOnlyList<string> Aliases);

@@ -3,7 +3,7 @@ namespace Candor.Core.Accounting;
 /// <summary>An exact price multiplier in parts per million (1,000,000 = 1×, 800,000 = 0.8×), applied to a
 /// whole charge. Account groups carry one.</summary>
 /// <param name="PartsPerMillion">The factor times one million; between 0 and <see cref="MaxPartsPerMillion"/>.</param>
-public readonly record struct PriceMultiplier(long PartsPerMillion)
+internal readonly record struct PriceMultiplier(long PartsPerMillion)
 {
     /// <summary>The largest accepted multiplier, 1000×; it bounds the arithmetic far from overflow.</summary>
     public const long MaxPartsPerMillion = 1000 * Micros.PerUnit;

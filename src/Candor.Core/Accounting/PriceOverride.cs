@@ -5,7 +5,7 @@ namespace Candor.Core.Accounting;
 /// applies <see cref="ModelPrice.Create"/>'s defaults, a channel override inherits the model's figure.</summary>
 /// <param name="Model">The public (or upstream) model name it prices.</param>
 /// <param name="Channel">The channel it applies to; null for the model's own price.</param>
-public sealed record PriceOverride(string Model, string? Channel)
+internal sealed record PriceOverride(string Model, string? Channel)
 {
     /// <summary>Uncached prompt tokens; required for a model override.</summary>
     public long? Input { get; init; }

@@ -1,7 +1,7 @@
 namespace Candor.Core.Accounting;
 
 /// <summary>The layer a price comes from; later layers win.</summary>
-public enum PriceSource
+internal enum PriceSource
 {
     /// <summary>The shipped list prices (<c>prices.default.yaml</c>).</summary>
     Default,

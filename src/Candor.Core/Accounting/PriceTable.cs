@@ -4,7 +4,7 @@ namespace Candor.Core.Accounting;
 
 /// <summary>Prices per public model, with optional per-channel overrides and multipliers per account group.
 /// Immutable; <see cref="Overlay"/> makes the table an operator file produces on top of the shipped one.</summary>
-public sealed class PriceTable
+internal sealed class PriceTable
 {
     private readonly FrozenDictionary<string, ModelPriceEntry> _models;
     private readonly FrozenDictionary<string, string> _aliases;

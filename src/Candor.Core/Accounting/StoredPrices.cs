@@ -4,7 +4,7 @@ namespace Candor.Core.Accounting;
 /// <param name="Overrides">Model and channel prices.</param>
 /// <param name="Groups">Account-group multipliers, by group.</param>
 /// <param name="Version">The store's price version; it grows with every change.</param>
-public sealed record StoredPrices(IReadOnlyList<PriceOverride> Overrides, IReadOnlyDictionary<string, PriceMultiplier> Groups, long Version)
+internal sealed record StoredPrices(IReadOnlyList<PriceOverride> Overrides, IReadOnlyDictionary<string, PriceMultiplier> Groups, long Version)
 {
     /// <summary>Nothing stored.</summary>
     public static StoredPrices None { get; } = new([], new Dictionary<string, PriceMultiplier>(), 0);

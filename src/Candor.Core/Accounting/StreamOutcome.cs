@@ -1,7 +1,7 @@
 namespace Candor.Core.Accounting;
 
 /// <summary>How a relayed request ended, as far as billing cares.</summary>
-public enum StreamOutcome
+internal enum StreamOutcome
 {
     /// <summary>The upstream finished the answer (finish reason, end marker, or a whole non-streamed body).</summary>
     Completed,

@@ -12,7 +12,7 @@ namespace Candor.Core.Accounting;
 /// the longest pre-token (a CJK run without punctuation is one pre-token); the window doubles while no
 /// cut is possible, so the work stays linear in the text's length. A cut walks the tail's pre-tokens once
 /// without allocating. Not thread-safe: one counter per response.</summary>
-public sealed class StreamingOutputCounter
+internal sealed class StreamingOutputCounter
 {
     /// <summary>Pre-tokens kept back at every cut; all that can change when text is appended are the last two.</summary>
     internal const int HeldBack = 3;

@@ -5,7 +5,7 @@ namespace Candor.Core.Accounting;
 /// <see cref="IsExact"/> says which. Counting is Candor's own (<see cref="TiktokenEncoding"/>, equal to
 /// Microsoft.ML.Tokenizers' counts); each vocabulary (100k–200k entries, about 4 MB) loads once per process
 /// on first use and is shared across threads.</summary>
-public sealed class TokenCounter
+internal sealed class TokenCounter
 {
     private static readonly string[] O200kPrefixes = ["gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "o1", "o3", "o4", "gpt-5", "gpt-oss", "codex-mini", "computer-use-preview"];
     private static readonly string[] Cl100kPrefixes = ["gpt-4", "gpt-3.5", "gpt-35", "text-embedding-3", "text-embedding-ada-002"];

@@ -8,4 +8,4 @@ namespace Candor.Core.Accounting;
 /// reasoning tokens, own counts may or may not include reasoning (hidden by OpenAI and Gemini, visible with
 /// DeepSeek), so only the distance from the range [output − reasoning, output] is unexplained.</param>
 /// <param name="ExceedsTolerance">Whether <paramref name="Unexplained"/> exceeds the provider's tolerance.</param>
-public sealed record TokenDiscrepancy(int Reported, int Own, long Difference, long Unexplained, bool ExceedsTolerance);
+internal sealed record TokenDiscrepancy(int Reported, int Own, long Difference, long Unexplained, bool ExceedsTolerance);

@@ -9,7 +9,7 @@ namespace Candor.Core.Accounting;
 /// tool's name, description and JSON schema. For non-OpenAI models it is an estimate, labelled as such
 /// (header x-candor-count-source: estimate). The overloads that take a model use that model's tokenizer
 /// (cl100k_base for gpt-4 and gpt-3.5; see <see cref="TokenCounter"/>).</summary>
-public sealed class TokenEstimator
+internal sealed class TokenEstimator
 {
     /// <summary>Counts a text with o200k_base.</summary>
     public int CountText(string text) => CountText(TiktokenEncoding.O200kBase, text);

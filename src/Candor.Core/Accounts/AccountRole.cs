@@ -1,7 +1,7 @@
 namespace Candor.Core.Accounts;
 
 /// <summary>What a member may do in an account, from most to least powerful.</summary>
-public enum AccountRole
+internal enum AccountRole
 {
     /// <summary>Everything, including managing other owners.</summary>
     Owner,

@@ -8,7 +8,7 @@ namespace Candor.Core.Accounts;
 /// <see cref="LoadAsync"/> warms it; <see cref="RefreshAsync"/> applies the changes made since (by this node or
 /// another) and is meant to run on a short timer or on an invalidation message. The key map is immutable and
 /// swapped whole, so lookups take no lock.</summary>
-public sealed class ApiKeyCache(IKeyStore store, KeyHasher hasher)
+internal sealed class ApiKeyCache(IKeyStore store, KeyHasher hasher)
 {
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private Snapshot _snapshot = new(FrozenDictionary<string, ApiKeyRecord>.Empty, -1);

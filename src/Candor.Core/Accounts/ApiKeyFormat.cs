@@ -4,7 +4,7 @@ namespace Candor.Core.Accounts;
 
 /// <summary>The shape of Candor client keys: <c>sk-cd-</c> followed by 40 base62 characters from the
 /// CSPRNG (about 238 bits). The prefix makes a leaked key recognisable to secret scanners.</summary>
-public static class ApiKeyFormat
+internal static class ApiKeyFormat
 {
     /// <summary>The prefix every Candor key starts with.</summary>
     public const string Prefix = "sk-cd-";

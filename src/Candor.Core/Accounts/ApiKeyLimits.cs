@@ -4,7 +4,7 @@ namespace Candor.Core.Accounts;
 
 /// <summary>The settable restrictions of a key. Empty lists mean "no restriction"; null numbers mean
 /// "no limit".</summary>
-public sealed record ApiKeyLimits
+internal sealed record ApiKeyLimits
 {
     /// <summary>No expiry, every model, any address, no budget, no rate limits.</summary>
     public static ApiKeyLimits None { get; } = new();

@@ -1,7 +1,7 @@
 namespace Candor.Core.Accounts;
 
 /// <summary>A client API key as stored: its keyed hash and settings, never the key itself.</summary>
-public sealed record ApiKeyRecord
+internal sealed record ApiKeyRecord
 {
     /// <summary>Stable id, <c>key_…</c>.</summary>
     public required string Id { get; init; }

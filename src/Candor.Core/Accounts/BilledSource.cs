@@ -1,7 +1,7 @@
 namespace Candor.Core.Accounts;
 
 /// <summary>Which token figures a charge was computed from.</summary>
-public enum BilledSource
+internal enum BilledSource
 {
     /// <summary>The usage the upstream reported.</summary>
     Upstream,

@@ -6,7 +6,7 @@ namespace Candor.Core.Accounts;
 /// <summary>Typed ids: a prefix naming the kind, then either 22 random base62 characters (about 131 bits from the
 /// CSPRNG: unguessable, for accounts and keys; <see cref="New"/>) or 28 hex digits that sort by time (for rows
 /// written at request rate; <see cref="NewOrdered"/>, <see cref="NewSequential"/>).</summary>
-public static class EntityIds
+internal static class EntityIds
 {
     /// <summary>Prefix of account ids.</summary>
     public const string Account = "acct";

@@ -1,7 +1,7 @@
 namespace Candor.Core.Accounts;
 
 /// <summary>Accounts and their members. Implemented over SQLite (Candor.Storage) and later PostgreSQL.</summary>
-public interface IAccountStore
+internal interface IAccountStore
 {
     /// <summary>Creates an account with a new <c>acct_…</c> id.</summary>
     Task<Account> CreateAccountAsync(string name, string group, CancellationToken cancellationToken);

@@ -3,7 +3,7 @@ namespace Candor.Core.Accounts;
 /// <summary>Client API keys, stored only as keyed hashes. Admission resolves keys from an in-memory cache
 /// warmed with <see cref="ListActiveAsync"/> and kept current with <see cref="GetChangedSinceAsync"/>;
 /// this store is not on the per-request path.</summary>
-public interface IKeyStore
+internal interface IKeyStore
 {
     /// <summary>Creates a key for the account. The result carries the plaintext key, which is not stored and
     /// cannot be read again. Returns null when the account does not exist. Throws

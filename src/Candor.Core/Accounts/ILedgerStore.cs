@@ -2,7 +2,7 @@ namespace Candor.Core.Accounts;
 
 /// <summary>Balances, the ledger and the usage journal. A balance always equals the sum of the account's
 /// ledger amounts: every balance change is written with its ledger entry in one transaction.</summary>
-public interface ILedgerStore
+internal interface ILedgerStore
 {
     /// <summary>Adds money to the account (a <see cref="LedgerKind.TopUp"/> entry). Returns the entry, or null
     /// when the account does not exist. Throws <see cref="ArgumentOutOfRangeException"/> unless the amount is positive.</summary>

@@ -3,7 +3,7 @@ namespace Candor.Core.Accounts;
 /// <summary>One immutable change to an account's balance. <see cref="AmountMicros"/> is the signed change
 /// in micro-USD (top-ups and refunds positive, charges negative), so an account's balance is always the
 /// sum of its entries' amounts.</summary>
-public sealed record LedgerEntry
+internal sealed record LedgerEntry
 {
     /// <summary>Stable id, <c>led_…</c>.</summary>
     public required string Id { get; init; }

@@ -1,7 +1,7 @@
 namespace Candor.Core.Accounts;
 
 /// <summary>Why a ledger entry changes a balance.</summary>
-public enum LedgerKind
+internal enum LedgerKind
 {
     /// <summary>Money added (positive amount).</summary>
     TopUp,

@@ -10,7 +10,7 @@ namespace Candor.Core.Accounts;
 /// <param name="AdjustedMicros">The sum of adjustments (signed).</param>
 /// <param name="UsageChargeMicros">The sum of the usage records' charges.</param>
 /// <param name="UsageCount">The number of usage records.</param>
-public sealed record LedgerSummary(
+internal sealed record LedgerSummary(
     long BalanceMicros,
     long LedgerSumMicros,
     long TopUpMicros,

@@ -1,4 +1,4 @@
 namespace Candor.Core.Accounts;
 
 /// <summary>A principal (user id or email) and its role in one account.</summary>
-public sealed record Member(string AccountId, string Principal, AccountRole Role);
+internal sealed record Member(string AccountId, string Principal, AccountRole Role);

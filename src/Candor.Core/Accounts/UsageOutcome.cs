@@ -1,7 +1,7 @@
 namespace Candor.Core.Accounts;
 
 /// <summary>How a request ended, as far as billing is concerned.</summary>
-public enum UsageOutcome
+internal enum UsageOutcome
 {
     /// <summary>The client received the whole answer.</summary>
     Complete,

@@ -2,7 +2,7 @@ namespace Candor.Core.Accounts;
 
 /// <summary>The metering record of one request. Token fields are null when the figure is absent, which is
 /// distinct from zero.</summary>
-public sealed record UsageRecord
+internal sealed record UsageRecord
 {
     /// <summary>Candor's request id; one usage record per request.</summary>
     public required string RequestId { get; init; }

@@ -8,7 +8,7 @@ namespace Candor.Core.Admission;
 /// admitted only when its reservation fits both the balance and the key's budget after every other
 /// reservation, and its settled charge is capped at its reservation, so concurrent requests cannot overspend.
 /// One lock guards every figure: reserving touches two entries at once and the work under it is a few additions.</summary>
-public sealed class BillingBook(ILedgerStore store)
+internal sealed class BillingBook(ILedgerStore store)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<Entry>>> _accounts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<Entry>>> _keys = new(StringComparer.Ordinal);

@@ -13,7 +13,7 @@ namespace Candor.Core.Admission;
 /// <summary>Admission and settlement for stored keys (present only when Candor has a data directory):
 /// resolves keys from the in-memory cache, checks the key's models and client addresses, applies its rate
 /// limits, reserves money before forwarding and settles durably after. Configuration keys never come here.</summary>
-public sealed class BillingGate(
+internal sealed class BillingGate(
     ApiKeyCache keys, RateLimiter limiter, PriceBook prices, TokenCounter counter, TokenEstimator estimator,
     BillingBook book, ILedgerStore ledger, TimeProvider time, ILogger<BillingGate> logger, StoreHealth? health = null)
 {

@@ -6,7 +6,7 @@ namespace Candor.Core.Admission;
 /// an HTTP feature by authentication and read by the relay.</summary>
 /// <param name="Key">The stored key, or null for a configuration key.</param>
 /// <param name="Name">The configuration key's name (null for stored keys): receipts name their owner by it.</param>
-public sealed record Caller(ApiKeyRecord? Key, string? Name = null)
+internal sealed record Caller(ApiKeyRecord? Key, string? Name = null)
 {
     /// <summary>A key from the configuration file (name unknown).</summary>
     public static Caller ConfigKey { get; } = new((ApiKeyRecord?)null);

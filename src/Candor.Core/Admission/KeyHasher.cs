@@ -5,7 +5,7 @@ namespace Candor.Core.Admission;
 
 /// <summary>Keyed hash of client API keys (HMAC-SHA256 under a server secret). Keys are compared by
 /// their hashes only, so lookups take the same time whatever the presented key is.</summary>
-public sealed class KeyHasher(byte[] secret)
+internal sealed class KeyHasher(byte[] secret)
 {
     public static KeyHasher CreateEphemeral() => new(RandomNumberGenerator.GetBytes(32));
 

@@ -4,7 +4,7 @@ using Candor.Core.Configuration;
 namespace Candor.Core.Admission;
 
 /// <summary>The client keys of a snapshot, held only as keyed hashes.</summary>
-public sealed class KeySet
+internal sealed class KeySet
 {
     private readonly FrozenDictionary<string, string> _namesByHash;
     private readonly KeyHasher _hasher;

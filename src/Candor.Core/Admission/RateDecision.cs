@@ -2,7 +2,7 @@ namespace Candor.Core.Admission;
 
 /// <summary>The outcome of admitting one request against a key's limits, with the figures the
 /// <c>x-ratelimit-*</c> headers report.</summary>
-public sealed class RateDecision
+internal sealed class RateDecision
 {
     public bool Allowed { get; init; }
 

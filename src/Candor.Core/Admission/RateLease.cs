@@ -4,7 +4,7 @@ namespace Candor.Core.Admission;
 /// per-minute token limit. <see cref="Settle"/> returns the unused part of the reservation and frees
 /// the slot; it is safe to call from any path, any number of times (success, error, cancellation): only the
 /// first call counts. Disposing settles with nothing used.</summary>
-public sealed class RateLease : IDisposable
+internal sealed class RateLease : IDisposable
 {
     private readonly RateLimiter _owner;
     private int _settled;

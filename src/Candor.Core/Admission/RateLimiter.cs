@@ -7,7 +7,7 @@ namespace Candor.Core.Admission;
 /// <summary>Per-key requests-per-minute, tokens-per-minute (on reserved tokens: prompt estimate plus
 /// maximum output, refunded at settlement) and concurrent requests, held in memory on this node.
 /// Time comes from the injected <see cref="TimeProvider"/> so tests are deterministic.</summary>
-public sealed class RateLimiter(TimeProvider time)
+internal sealed class RateLimiter(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
 

@@ -1,7 +1,7 @@
 namespace Candor.Core.Admission;
 
 /// <summary>A key's limits; null means unlimited.</summary>
-public sealed record RateLimits(int? RequestsPerMinute, int? TokensPerMinute, int? Concurrency)
+internal sealed record RateLimits(int? RequestsPerMinute, int? TokensPerMinute, int? Concurrency)
 {
     public static readonly RateLimits None = new(null, null, null);
 }

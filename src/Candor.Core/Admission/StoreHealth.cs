@@ -10,7 +10,7 @@ namespace Candor.Core.Admission;
 /// failing, a probe write runs every <see cref="ProbeInterval"/>; the first that commits (or any real write that
 /// commits) marks it healthy again. The operator is told by a log event on each change and by the
 /// <c>candor.store.failing</c> gauge and <c>candor.store.write_failures</c> counter (docs/fail-closed.md).</summary>
-public sealed class StoreHealth : IDisposable
+internal sealed class StoreHealth : IDisposable
 {
     /// <summary>How long a request waits for its settlement or its receipt to become durable. The SQLite busy timeout
     /// is shorter (<see cref="BusyTimeout"/>), so a write lock held by another process fails the write cleanly before

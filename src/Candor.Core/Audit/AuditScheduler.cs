@@ -7,7 +7,7 @@ namespace Candor.Core.Audit;
 /// <summary>Restores the stored quarantines before the server listens, then wakes on the injected clock when the next
 /// audit target is due and runs the due rounds. With audits off it looks again every minute, so a configuration
 /// reload that turns them on takes effect.</summary>
-public sealed class AuditScheduler(ChannelAuditor auditor, ChannelQuarantine quarantine, SnapshotHolder snapshots, TimeProvider time, ILogger<AuditScheduler> logger)
+internal sealed class AuditScheduler(ChannelAuditor auditor, ChannelQuarantine quarantine, SnapshotHolder snapshots, TimeProvider time, ILogger<AuditScheduler> logger)
     : BackgroundService
 {
     /// <inheritdoc/>

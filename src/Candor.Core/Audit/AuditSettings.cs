@@ -1,7 +1,7 @@
 namespace Candor.Core.Audit;
 
 /// <summary>The <c>audit:</c> section: canary probes of upstream channels (docs/audits.md). Off by default.</summary>
-public sealed class AuditSettings
+internal sealed class AuditSettings
 {
     /// <summary>The settings when the section is absent: audits off.</summary>
     public static AuditSettings Disabled { get; } = new();

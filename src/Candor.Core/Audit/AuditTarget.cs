@@ -1,7 +1,7 @@
 namespace Candor.Core.Audit;
 
 /// <summary>One audited channel: the model it claims to serve and the trusted channel that serves the reference.</summary>
-public sealed class AuditTarget
+internal sealed class AuditTarget
 {
     /// <summary>The audited channel's id.</summary>
     public required string ChannelId { get; init; }

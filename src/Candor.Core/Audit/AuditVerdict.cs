@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Candor.Core.Audit;
 
 /// <summary>The outcome of one audit test of one channel in one round.</summary>
-public enum AuditDecision
+internal enum AuditDecision
 {
     /// <summary>The test did not reject.</summary>
     Pass,
@@ -35,7 +35,7 @@ public enum AuditDecision
 /// <param name="Decision">The decision.</param>
 /// <param name="Round">The round number of this target since start.</param>
 /// <param name="Time">When the round ended.</param>
-public sealed record AuditVerdict(
+internal sealed record AuditVerdict(
     string ChannelId, string ClaimedModel, string ReferenceChannelId, string Test, double Statistic, double Threshold, double PValue,
     double Alpha, int Probes, int References, AuditDecision Decision, long Round, DateTimeOffset Time)
 {

@@ -13,7 +13,7 @@ namespace Candor.Core.Audit;
 /// whose test rejects in two rounds in a row. A rejection makes the channel suspect and runs a confirmation round
 /// at once with fresh probes, so a false alarm needs two independent rejections.
 /// </summary>
-public sealed class ChannelAuditor
+internal sealed class ChannelAuditor
 {
     /// <summary>Verdicts kept in memory for the admin API.</summary>
     public const int HistoryLength = 1000;

@@ -10,7 +10,7 @@ namespace Candor.Core.Audit;
 /// hand a dishonest channel its traffic back; without one they live in memory only.
 /// </summary>
 /// <param name="store">Where quarantines are kept across restarts; null keeps them in memory only.</param>
-public sealed class ChannelQuarantine(IQuarantineStore? store = null)
+internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
 {
     private readonly ConcurrentDictionary<string, QuarantineEntry> _entries = new(StringComparer.Ordinal);
 

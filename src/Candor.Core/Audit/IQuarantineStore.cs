@@ -2,7 +2,7 @@ namespace Candor.Core.Audit;
 
 /// <summary>Where quarantines outlive the process (the data directory's database). Quarantines change rarely (an
 /// audit fails, an operator lifts one), so every change is written through; nothing here is on the request path.</summary>
-public interface IQuarantineStore
+internal interface IQuarantineStore
 {
     /// <summary>Every stored quarantine.</summary>
     Task<IReadOnlyList<QuarantineEntry>> ListQuarantinesAsync(CancellationToken cancellationToken);

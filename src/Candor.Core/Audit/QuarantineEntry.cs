@@ -5,4 +5,4 @@ namespace Candor.Core.Audit;
 /// <param name="Reason">A sentence for admins: the test, its statistic and threshold. Never user content.</param>
 /// <param name="Test">The failing test.</param>
 /// <param name="Since">When the channel was quarantined.</param>
-public sealed record QuarantineEntry(string ChannelId, string Reason, string Test, DateTimeOffset Since);
+internal sealed record QuarantineEntry(string ChannelId, string Reason, string Test, DateTimeOffset Since);

@@ -4,7 +4,7 @@ namespace Candor.Core.Channels;
 
 /// <summary>The wire names of channel attributes, shared by the YAML loader, the admin API and the CLI, and the
 /// rules a channel id must follow.</summary>
-public static class ChannelAttributes
+internal static class ChannelAttributes
 {
     /// <summary>Accepted retention names, for messages.</summary>
     public const string RetentionNames = "none, limited, retains, unknown";

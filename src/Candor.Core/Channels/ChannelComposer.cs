@@ -8,7 +8,7 @@ namespace Candor.Core.Channels;
 /// channel's credential, leaves out the ones that cannot be routed (with the reason), and appends stored
 /// deployments to the public models they name, ordered by priority tier (stable, so the file's order is kept
 /// within a tier).</summary>
-public static class ChannelComposer
+internal static class ChannelComposer
 {
     /// <summary>Builds the overlay. Never throws for a bad stored row: such a channel is left out with its reason.</summary>
     /// <param name="config">The configuration file's contents.</param>

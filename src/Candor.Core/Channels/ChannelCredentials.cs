@@ -6,7 +6,7 @@ namespace Candor.Core.Channels;
 /// <summary>Seals and opens channel credentials with the master key ring. The associated data
 /// <c>channel:{id}:api_key</c> binds an envelope to its channel, so a ciphertext copied to another channel's row
 /// does not open.</summary>
-public static class ChannelCredentials
+internal static class ChannelCredentials
 {
     /// <summary>The associated data of a channel's credential envelope.</summary>
     public static byte[] AssociatedData(string channelId) => Encoding.UTF8.GetBytes($"channel:{channelId}:api_key");

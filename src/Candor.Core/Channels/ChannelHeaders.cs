@@ -9,7 +9,7 @@ namespace Candor.Core.Channels;
 /// only as <see cref="Redacted"/>. The associated data <c>channel:{id}:header:{name}</c> binds an envelope to its
 /// channel and header. Values stored in the clear by an older version still work and are sealed by the next update
 /// of the channel or by <c>candor master-key rotate</c>.</summary>
-public static class ChannelHeaders
+internal static class ChannelHeaders
 {
     /// <summary>What the admin API and the CLI show in place of a header value.</summary>
     public const string Redacted = "[redacted]";

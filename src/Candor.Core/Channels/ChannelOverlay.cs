@@ -8,7 +8,7 @@ namespace Candor.Core.Channels;
 /// <param name="Models">Public models whose deployments differ from the file's (merged) or that only stored
 /// deployments define; these replace the file's routes of the same name.</param>
 /// <param name="Inactive">Stored channel id → why it is not routed (disabled, shadowed, unreadable credential…).</param>
-public sealed record ChannelOverlay(IReadOnlyList<ChannelSettings> Channels, IReadOnlyList<ModelRoute> Models, IReadOnlyDictionary<string, string> Inactive)
+internal sealed record ChannelOverlay(IReadOnlyList<ChannelSettings> Channels, IReadOnlyList<ModelRoute> Models, IReadOnlyDictionary<string, string> Inactive)
 {
     /// <summary>Nothing stored.</summary>
     public static ChannelOverlay None { get; } = new([], [], new Dictionary<string, string>());

@@ -9,4 +9,4 @@ namespace Candor.Core.Channels;
 /// <param name="ErrorClass">On failure: connect, timeout, auth, rate_limited, overloaded, not_found, bad_request,
 /// upstream_error, malformed or unsupported.</param>
 /// <param name="ErrorMessage">On failure, a message safe to show (never the upstream's body).</param>
-public sealed record ChannelTestResult(bool Ok, string UpstreamModel, long LatencyMs, int? UpstreamStatus, string? ServedModel, string? ErrorClass, string? ErrorMessage);
+internal sealed record ChannelTestResult(bool Ok, string UpstreamModel, long LatencyMs, int? UpstreamStatus, string? ServedModel, string? ErrorClass, string? ErrorMessage);

@@ -9,7 +9,7 @@ namespace Candor.Core.Channels;
 /// <summary>Sends one tiny chat request ("Reply with OK", at most 16 output tokens, not streamed) to a channel
 /// through its adapter and reports latency, status, the served model and a failure class. The upstream's error body
 /// is read only to classify it; it is never returned or logged.</summary>
-public static class ChannelTester
+internal static class ChannelTester
 {
     /// <summary>Tests <paramref name="channel"/> with <paramref name="upstreamModel"/> through <see cref="UpstreamCall"/>: the
     /// first byte within the channel's first-byte timeout, the answer within its idle timeout and at most

@@ -4,7 +4,7 @@ namespace Candor.Core.Channels;
 
 /// <summary>Stored channels and deployments. Every write bumps the channel-tables version in the same transaction,
 /// so nodes (and a server running beside the CLI) notice it and rebuild their snapshot.</summary>
-public interface IChannelStore
+internal interface IChannelStore
 {
     /// <summary>Everything stored, at one version.</summary>
     Task<StoredChannels> LoadChannelsAsync(CancellationToken cancellationToken);

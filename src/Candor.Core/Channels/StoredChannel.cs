@@ -5,7 +5,7 @@ namespace Candor.Core.Channels;
 /// <summary>A channel kept in the database (added through the admin API or the CLI), as stored: every attribute
 /// in the clear except the credential, which is an AES-256-GCM envelope under the master key ring
 /// (<see cref="ChannelCredentials"/>). Never carries a plaintext credential.</summary>
-public sealed record StoredChannel
+internal sealed record StoredChannel
 {
     /// <summary>The public id (shown in <c>x-candor-channel</c>); unique across stored and configuration channels.</summary>
     public required string Id { get; init; }

@@ -9,4 +9,4 @@ namespace Candor.Core.Channels;
 /// <param name="Priority">The priority tier: lower tiers are tried first (0 is the first tier).</param>
 /// <param name="Weight">The share within a tier (positive).</param>
 /// <param name="CreatedAt">When it was added.</param>
-public sealed record StoredDeployment(string Id, string Model, string ChannelId, string UpstreamModel, int Priority, int Weight, DateTimeOffset CreatedAt);
+internal sealed record StoredDeployment(string Id, string Model, string ChannelId, string UpstreamModel, int Priority, int Weight, DateTimeOffset CreatedAt);

@@ -2,7 +2,7 @@ namespace Candor.Core.Configuration;
 
 /// <summary>How much work one node takes on before it sheds (<c>server.*</c>; docs/admission-control.md). Every
 /// bound is checked before the request body is read, except the stream bound, which needs the decoded request.</summary>
-public sealed record AdmissionSettings
+internal sealed record AdmissionSettings
 {
     /// <summary>Relayed requests this node serves at once (<c>server.max_in_flight_requests</c>); the next one gets
     /// 503 + Retry-After in its surface's envelope. Counted from authentication to the end of the response.</summary>

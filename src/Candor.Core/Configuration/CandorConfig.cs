@@ -3,7 +3,7 @@ namespace Candor.Core.Configuration;
 /// <summary>The validated contents of a configuration file (or of demo mode), before runtime objects are built.
 /// Immutable: every request of a snapshot shares it, so a change (a reload, demo mode, a test) builds a new one
 /// (<c>with</c>, or an object initializer).</summary>
-public sealed record CandorConfig
+internal sealed record CandorConfig
 {
     public IReadOnlyList<ChannelSettings> Channels { get; init; } = [];
 

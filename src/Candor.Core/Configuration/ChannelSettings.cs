@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace Candor.Core.Configuration;
 
 /// <summary>One configured upstream endpoint, resolved and validated (immutable once built).</summary>
-public sealed class ChannelSettings
+internal sealed class ChannelSettings
 {
     /// <summary>The channel's public id, safe to show clients (response headers, receipts).</summary>
     public required string Id { get; init; }
@@ -53,7 +53,7 @@ public sealed class ChannelSettings
 }
 
 /// <summary>Where a channel is defined.</summary>
-public enum ChannelOrigin
+internal enum ChannelOrigin
 {
     /// <summary>The YAML configuration file; changed only by editing the file.</summary>
     Config,

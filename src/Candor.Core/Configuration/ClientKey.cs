@@ -1,7 +1,7 @@
 namespace Candor.Core.Configuration;
 
 /// <summary>A client API key declared in configuration, known by name; the value itself is only kept as a keyed hash.</summary>
-public sealed class ClientKey
+internal sealed class ClientKey
 {
     public required string Name { get; init; }
 

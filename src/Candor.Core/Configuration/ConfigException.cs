@@ -2,7 +2,7 @@ namespace Candor.Core.Configuration;
 
 /// <summary>Invalid configuration. Each error names its place (file, line, column, path) and the fault; a file with
 /// several faults reports them all at once, in document order.</summary>
-public sealed class ConfigException : Exception
+internal sealed class ConfigException : Exception
 {
     /// <summary>One error.</summary>
     public ConfigException(string message)

@@ -7,7 +7,7 @@ namespace Candor.Core.Configuration;
 /// <see cref="ConfigErrors"/>, so that every fault is reported with the file, line and column where it is, all of
 /// them in one <see cref="ConfigException"/>. Secrets are never read from the file: they come from the environment
 /// variables the file names. The result is immutable; a reload builds a new one.</summary>
-public sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, string?> environment)
+internal sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, string?> environment)
 {
     private const string Sections = "server, channels, models, keys, operator, routing, privacy, audit";
 

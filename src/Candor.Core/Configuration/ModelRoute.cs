@@ -1,7 +1,7 @@
 namespace Candor.Core.Configuration;
 
 /// <summary>A public model: the name clients ask for, the deployments that can serve it and how one is chosen.</summary>
-public sealed class ModelRoute
+internal sealed class ModelRoute
 {
     public required string Name { get; init; }
 
@@ -24,7 +24,7 @@ public sealed class ModelRoute
 
 /// <summary>One way to serve a public model: a channel, the model name the upstream knows, its place in the
 /// preference order and its own limits.</summary>
-public sealed class Deployment
+internal sealed class Deployment
 {
     public required string ChannelId { get; init; }
 
@@ -49,14 +49,14 @@ public sealed class Deployment
 /// <param name="MaxConcurrency">Requests in flight at once (streams count until they end).</param>
 /// <param name="RequestsPerMinute">Requests started in any sliding minute.</param>
 /// <param name="TokensPerMinute">Tokens (estimated prompt at start, corrected by reported usage at the end) in any sliding minute.</param>
-public sealed record DeploymentLimits(int MaxConcurrency, int RequestsPerMinute, long TokensPerMinute)
+internal sealed record DeploymentLimits(int MaxConcurrency, int RequestsPerMinute, long TokensPerMinute)
 {
     /// <summary>No limit.</summary>
     public static DeploymentLimits None { get; } = new(0, 0, 0);
 }
 
 /// <summary>How a deployment is chosen among the usable ones of the best tier.</summary>
-public enum RoutingStrategy
+internal enum RoutingStrategy
 {
     /// <summary>Weighted random (<c>priority</c>).</summary>
     Priority,
@@ -73,7 +73,7 @@ public enum RoutingStrategy
 }
 
 /// <summary>Where the sticky strategy takes its affinity key from.</summary>
-public enum AffinitySource
+internal enum AffinitySource
 {
     /// <summary>The <c>x-candor-affinity</c> request header.</summary>
     Header,
@@ -87,7 +87,7 @@ public enum AffinitySource
 
 /// <summary>What the router does when every eligible deployment is unhealthy (cooling down, circuit open, or
 /// waiting out an upstream Retry-After).</summary>
-public enum AllUnhealthyPolicy
+internal enum AllUnhealthyPolicy
 {
     /// <summary>Answer 503 (429 when the upstreams asked to wait) at once, with Retry-After and a message naming the model.</summary>
     FailFast,

@@ -2,7 +2,7 @@ namespace Candor.Core.Configuration;
 
 /// <summary>The operator's stated identity (<c>operator:</c> in the configuration), published at
 /// <c>GET /.well-known/candor</c>; its <see cref="Domain"/> names the receipt key.</summary>
-public sealed record OperatorInfo
+internal sealed record OperatorInfo
 {
     /// <summary>The operator's legal or trading name.</summary>
     public string? Name { get; init; }

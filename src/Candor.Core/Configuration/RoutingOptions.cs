@@ -1,7 +1,7 @@
 namespace Candor.Core.Configuration;
 
 /// <summary>Router-wide settings (the <c>routing</c> section).</summary>
-public sealed record RoutingOptions
+internal sealed record RoutingOptions
 {
     /// <summary>Time from the request's arrival within which an upstream must have started answering, across
     /// all attempts; no attempt starts after it (<c>deadline</c>, default 180s).</summary>
@@ -33,7 +33,7 @@ public sealed record RoutingOptions
 }
 
 /// <summary>When a deployment's circuit opens and for how long.</summary>
-public sealed record HealthOptions
+internal sealed record HealthOptions
 {
     /// <summary>Sliding window over which outcomes are counted (<c>window</c>, default 60s).</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(60);
@@ -55,7 +55,7 @@ public sealed record HealthOptions
 }
 
 /// <summary>Active health probes: a one-token request per deployment on a schedule.</summary>
-public sealed record ProbeOptions
+internal sealed record ProbeOptions
 {
     /// <summary>Whether probes run (<c>enabled</c>, default false).</summary>
     public bool Enabled { get; init; }

@@ -7,7 +7,7 @@ namespace Candor.Core.Privacy;
 /// <summary>The data-policy step in front of deployment selection: keeps only the deployments whose channel
 /// complies with the request's routing requirement. Routing then chooses among what is left; when nothing is
 /// left the request fails closed with <see cref="NoCompliantDeployment"/>.</summary>
-public static class DataPolicyFilter
+internal static class DataPolicyFilter
 {
     /// <summary>The deployments of <paramref name="deployments"/> whose channel (looked up with
     /// <paramref name="policyOf"/>) complies with <paramref name="requirement"/>, in their original order. Returns

@@ -5,7 +5,7 @@ namespace Candor.Core.Privacy;
 
 /// <summary>Operations on <see cref="DataPolicyRequirement"/>: the intersection that makes an effective policy, the
 /// compliance check, and the short description used in headers and errors.</summary>
-public static class DataPolicyRequirements
+internal static class DataPolicyRequirements
 {
     /// <summary>The stricter of two requirements: regions are intersected (null = any), flags are or-ed.</summary>
     public static DataPolicyRequirement Intersect(DataPolicyRequirement a, DataPolicyRequirement? b)

@@ -8,7 +8,7 @@ namespace Candor.Core.Privacy;
 /// <param name="Retention">The server's retention mode.</param>
 /// <param name="HistoryEnabled">True when this caller's requests are kept in the account's encrypted history.</param>
 /// <param name="HistoryRetentionDays">How long they are kept (0 when history is off).</param>
-public sealed record EffectivePrivacy(
+internal sealed record EffectivePrivacy(
     DataPolicyRequirement Routing, DataPolicyRequirement Server, DataPolicyRequirement? Account, DataPolicyRequirement? Key,
     RetentionMode Retention, bool HistoryEnabled, int HistoryRetentionDays)
 {

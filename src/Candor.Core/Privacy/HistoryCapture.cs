@@ -8,7 +8,7 @@ namespace Candor.Core.Privacy;
 /// the answer's text and tool calls as the client received them. Lives only in memory until the request settles;
 /// then it is handed to <see cref="HistoryRecorder"/>, which encrypts it off the request's path. The answer is
 /// capped (<see cref="MaxOutputChars"/>), so memory stays bounded even for accounts that opted in.</summary>
-public sealed class HistoryCapture
+internal sealed class HistoryCapture
 {
     /// <summary>The most answer text kept per request; beyond it the entry is marked truncated.</summary>
     public const int MaxOutputChars = 1 << 20;

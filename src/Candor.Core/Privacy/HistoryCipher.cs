@@ -7,7 +7,7 @@ namespace Candor.Core.Privacy;
 /// <summary>The history encryption: each account has a random 256-bit data key, sealed by the master key ring and
 /// bound to the account; each entry is AES-256-GCM under the data key with a fresh nonce, bound to its account, its
 /// id and the data key's id. Destroying the sealed data key makes every copy of the entries unreadable.</summary>
-public static class HistoryCipher
+internal static class HistoryCipher
 {
     private const int NonceLength = 12;
     private const int TagLength = 16;

@@ -4,4 +4,4 @@ namespace Candor.Core.Privacy;
 /// <param name="Id">Key id, <c>hkey_…</c>; entries name it.</param>
 /// <param name="AccountId">The owning account.</param>
 /// <param name="Sealed">The 32-byte key in a <see cref="Security.MasterKeyRing"/> envelope bound to the account.</param>
-public sealed record HistoryDataKey(string Id, string AccountId, byte[] Sealed);
+internal sealed record HistoryDataKey(string Id, string AccountId, byte[] Sealed);

@@ -8,4 +8,4 @@ namespace Candor.Core.Privacy;
 /// <param name="CreatedAt">When the request was made.</param>
 /// <param name="ExpiresAt">When the entry is purged.</param>
 /// <param name="Sealed">nonce (12) | ciphertext | tag (16), AES-256-GCM under the data key.</param>
-public sealed record HistoryEntry(string Id, string AccountId, string DataKeyId, string RequestId, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, byte[] Sealed);
+internal sealed record HistoryEntry(string Id, string AccountId, string DataKeyId, string RequestId, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, byte[] Sealed);

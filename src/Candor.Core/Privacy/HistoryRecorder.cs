@@ -16,7 +16,7 @@ namespace Candor.Core.Privacy;
 /// counts it), and this background writer encrypts batches under the account's data key and appends them. It also
 /// purges expired entries every minute, exports an account's entries and erases them by destroying the data key.
 /// Clear data keys live only in this process's memory.</summary>
-public sealed class HistoryRecorder(IPrivacyStore store, PrivacyDirectory directory, Func<MasterKeyRing> ring, TimeProvider time, ILogger<HistoryRecorder> logger)
+internal sealed class HistoryRecorder(IPrivacyStore store, PrivacyDirectory directory, Func<MasterKeyRing> ring, TimeProvider time, ILogger<HistoryRecorder> logger)
     : BackgroundService
 {
     /// <summary>Entries waiting to be written at most; beyond it new entries are dropped (the response never waits).</summary>

@@ -3,7 +3,7 @@ namespace Candor.Core.Privacy;
 /// <summary>Durable privacy state: stored policies of accounts and keys, and the encrypted opt-in history with its
 /// sealed data keys. Nothing here is read on a request's path: policies are loaded into
 /// <see cref="PrivacyDirectory"/> and history is written by <see cref="HistoryRecorder"/> in the background.</summary>
-public interface IPrivacyStore
+internal interface IPrivacyStore
 {
     /// <summary>Every stored policy.</summary>
     Task<IReadOnlyList<StoredPrivacy>> ListPrivacyAsync(CancellationToken cancellationToken);

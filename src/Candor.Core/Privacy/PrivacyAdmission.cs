@@ -8,7 +8,7 @@ namespace Candor.Core.Privacy;
 /// or by the configuration key), puts its routing requirement and redaction policy on <see cref="RelayContext.Privacy"/>
 /// and reports the routing and retention parts in <see cref="PrivacyHeaders.Policy"/> (the redaction stage appends its
 /// own part).</summary>
-public static class PrivacyAdmission
+internal static class PrivacyAdmission
 {
     private static readonly PrivacyDirectory NoStore = new();
 

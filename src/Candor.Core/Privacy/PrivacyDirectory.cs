@@ -9,7 +9,7 @@ namespace Candor.Core.Privacy;
 /// write through the admin or self-service API and on a periodic reload, so resolving a request's policy never
 /// touches the database. Without a data directory there are no stored policies; the server's and the
 /// configuration keys' requirements still apply.</summary>
-public sealed class PrivacyDirectory(IPrivacyStore? store = null)
+internal sealed class PrivacyDirectory(IPrivacyStore? store = null)
 {
     private volatile FrozenDictionary<string, StoredPrivacy> _accounts = FrozenDictionary<string, StoredPrivacy>.Empty;
     private volatile FrozenDictionary<string, StoredPrivacy> _keys = FrozenDictionary<string, StoredPrivacy>.Empty;

@@ -1,7 +1,7 @@
 namespace Candor.Core.Privacy;
 
 /// <summary>The response header that reports the privacy policy applied to a request.</summary>
-public static class PrivacyHeaders
+internal static class PrivacyHeaders
 {
     /// <summary><c>x-candor-privacy-policy: regions=cn; upstream_retention=none; training=never; retention=none</c>
     /// (the routing requirement, then what Candor keeps: <c>none</c>, or <c>history</c> when the account's encrypted

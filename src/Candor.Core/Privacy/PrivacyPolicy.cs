@@ -1,7 +1,7 @@
 namespace Candor.Core.Privacy;
 
 /// <summary>What happens to one entity type found in a request before it leaves for an upstream.</summary>
-public enum EntityAction
+internal enum EntityAction
 {
     /// <summary>Sent as written.</summary>
     Allow,
@@ -18,7 +18,7 @@ public enum EntityAction
 
 /// <summary>How long an upstream keeps what it is sent. Ordered from most to least private; an undeclared
 /// policy counts as the least private.</summary>
-public enum UpstreamRetention
+internal enum UpstreamRetention
 {
     /// <summary>Nothing is kept after the response (zero data retention).</summary>
     None,
@@ -35,7 +35,7 @@ public enum UpstreamRetention
 
 /// <summary>Whether an upstream trains on what it is sent. Ordered from most to least private; undeclared
 /// counts as the least private.</summary>
-public enum TrainingUse
+internal enum TrainingUse
 {
     /// <summary>Never used for training.</summary>
     Never,
@@ -54,7 +54,7 @@ public enum TrainingUse
 /// <param name="Region">Region code (cn, us, eu…), lower case; "unknown" when undeclared.</param>
 /// <param name="Retention">Upstream retention.</param>
 /// <param name="Training">Upstream training use.</param>
-public sealed record ChannelDataPolicy(string Region, UpstreamRetention Retention, TrainingUse Training)
+internal sealed record ChannelDataPolicy(string Region, UpstreamRetention Retention, TrainingUse Training)
 {
     /// <summary>The policy of a channel that declared nothing: the least private.</summary>
     public static ChannelDataPolicy Undeclared { get; } = new("unknown", UpstreamRetention.Unknown, TrainingUse.Unknown);
@@ -64,7 +64,7 @@ public sealed record ChannelDataPolicy(string Region, UpstreamRetention Retentio
 /// <param name="Regions">Allowed regions; null allows any (an empty set allows none).</param>
 /// <param name="ZeroRetentionOnly">Only upstreams that declare <see cref="UpstreamRetention.None"/>.</param>
 /// <param name="NeverTrain">Only upstreams that declare <see cref="TrainingUse.Never"/>.</param>
-public sealed record DataPolicyRequirement(IReadOnlySet<string>? Regions, bool ZeroRetentionOnly, bool NeverTrain)
+internal sealed record DataPolicyRequirement(IReadOnlySet<string>? Regions, bool ZeroRetentionOnly, bool NeverTrain)
 {
     /// <summary>No requirement.</summary>
     public static DataPolicyRequirement None { get; } = new(null, false, false);
@@ -72,7 +72,7 @@ public sealed record DataPolicyRequirement(IReadOnlySet<string>? Regions, bool Z
 
 /// <summary>Redaction actions per entity type (entity names as the redaction engine defines them, for example
 /// <c>email</c>, <c>phone</c>, <c>cn_id</c>, <c>secret</c>); types not listed take <paramref name="Default"/>.</summary>
-public sealed record RedactionPolicy(IReadOnlyDictionary<string, EntityAction> Actions, EntityAction Default)
+internal sealed record RedactionPolicy(IReadOnlyDictionary<string, EntityAction> Actions, EntityAction Default)
 {
     /// <summary>No redaction.</summary>
     public static RedactionPolicy Off { get; } = new(new Dictionary<string, EntityAction>(), EntityAction.Allow);
@@ -85,7 +85,7 @@ public sealed record RedactionPolicy(IReadOnlyDictionary<string, EntityAction> A
 /// the key's own policies (resolved at admission and carried on the request's context).</summary>
 /// <param name="Redaction">What is redacted before the request leaves.</param>
 /// <param name="Routing">What upstreams the request may reach.</param>
-public sealed record PrivacyPolicy(RedactionPolicy Redaction, DataPolicyRequirement Routing)
+internal sealed record PrivacyPolicy(RedactionPolicy Redaction, DataPolicyRequirement Routing)
 {
     /// <summary>No redaction, no routing requirement.</summary>
     public static PrivacyPolicy Open { get; } = new(RedactionPolicy.Off, DataPolicyRequirement.None);

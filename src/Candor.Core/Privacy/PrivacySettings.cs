@@ -6,7 +6,7 @@ namespace Candor.Core.Privacy;
 /// <param name="Routing">The server-wide routing requirement (<c>privacy.routing</c>); accounts and keys narrow it.</param>
 /// <param name="HistoryRetentionDays">How long history entries are kept unless the account chose a shorter period
 /// (<c>privacy.history.retention_days</c>); also the longest period an account may choose.</param>
-public sealed record PrivacySettings(RetentionMode Retention, DataPolicyRequirement Routing, int HistoryRetentionDays)
+internal sealed record PrivacySettings(RetentionMode Retention, DataPolicyRequirement Routing, int HistoryRetentionDays)
 {
     /// <summary>Nothing kept, no routing requirement, 30 days of history when enabled.</summary>
     public static PrivacySettings Default { get; } = new(RetentionMode.None, DataPolicyRequirement.None, 30);

@@ -1,7 +1,7 @@
 namespace Candor.Core.Privacy;
 
 /// <summary>Who a stored privacy policy belongs to.</summary>
-public enum PrivacySubject
+internal enum PrivacySubject
 {
     /// <summary>An account: applies to every key of the account.</summary>
     Account,

@@ -8,7 +8,7 @@ namespace Candor.Core.Privacy;
 /// <param name="HistoryRetentionDays">Accounts only: how long history entries are kept; null = the server's period.</param>
 /// <param name="Redaction">Its redaction policy, null when it sets none. It only narrows: per entity type the effective
 /// action is the strictest of the server's, the account's and the key's (<see cref="Redaction.RedactionPolicies.Narrow"/>).</param>
-public sealed record StoredPrivacy(
+internal sealed record StoredPrivacy(
     PrivacySubject Subject, string SubjectId, DataPolicyRequirement Routing, bool HistoryEnabled, int? HistoryRetentionDays,
     RedactionPolicy? Redaction = null)
 {

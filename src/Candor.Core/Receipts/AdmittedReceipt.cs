@@ -15,7 +15,7 @@ namespace Candor.Core.Receipts;
 /// <param name="RequestBytes">Length of the client's body.</param>
 /// <param name="CountedInput">Candor's prompt count.</param>
 /// <param name="StartedAt">When the request was admitted.</param>
-public sealed record AdmittedReceipt(string ReceiptId, string RequestId, string OwnerId, string? AccountId, string Pseudonym, string Surface,
+internal sealed record AdmittedReceipt(string ReceiptId, string RequestId, string OwnerId, string? AccountId, string Pseudonym, string Surface,
     string Kind, string RequestedModel, byte[] RequestSha256, int RequestBytes, int CountedInput, DateTimeOffset StartedAt)
 {
     /// <summary>What <paramref name="draft"/> states at admission, for the request admitted at <paramref name="startedAt"/>.</summary>

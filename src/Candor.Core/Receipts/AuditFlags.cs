@@ -2,7 +2,7 @@ namespace Candor.Core.Receipts;
 
 /// <summary>The audit flags a receipt can carry. Each is counted in the <c>candor.audit.flags</c> metric and logged
 /// as a warning.</summary>
-public static class AuditFlags
+internal static class AuditFlags
 {
     /// <summary>The upstream reported a model other than the deployment's upstream model.</summary>
     public const string ServedModelMismatch = "served_model_mismatch";

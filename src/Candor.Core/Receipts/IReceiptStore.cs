@@ -2,7 +2,7 @@ namespace Candor.Core.Receipts;
 
 /// <summary>Where signed receipts are kept: SQLite with a data directory (durable before the response completes),
 /// else a bounded in-memory store.</summary>
-public interface IReceiptStore
+internal interface IReceiptStore
 {
     /// <summary>Stores a receipt; when the task completes it survives a crash (durable stores).</summary>
     Task SaveAsync(StoredReceipt receipt, CancellationToken cancellationToken);

@@ -9,7 +9,7 @@ namespace Candor.Core.Receipts;
 /// units, no insignificant whitespace, strings with the minimal escapes, and numbers as ECMAScript's
 /// <c>Number.prototype.toString</c> writes them. Receipts are signed over these bytes, so any party can
 /// re-create them from the parsed JSON.</summary>
-public static class Jcs
+internal static class Jcs
 {
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 

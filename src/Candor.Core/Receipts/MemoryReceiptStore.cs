@@ -4,7 +4,7 @@ namespace Candor.Core.Receipts;
 
 /// <summary>Receipts in memory, for a Candor without a data directory: the newest <see cref="Capacity"/> are
 /// kept, nothing survives a restart.</summary>
-public sealed class MemoryReceiptStore(int capacity = 10_000) : IReceiptStore
+internal sealed class MemoryReceiptStore(int capacity = 10_000) : IReceiptStore
 {
     private readonly ConcurrentDictionary<string, StoredReceipt> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _order = new();

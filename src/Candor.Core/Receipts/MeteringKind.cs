@@ -2,7 +2,7 @@ namespace Candor.Core.Receipts;
 
 /// <summary>The receipt's <c>metering</c> member: whether Candor counted and charged the request, and if not why, so
 /// that a null <c>usage.counted</c> or <c>charge</c> is never ambiguous.</summary>
-public static class MeteringKind
+internal static class MeteringKind
 {
     /// <summary>A stored key's admitted request: Candor counted it and settled a charge (which may be zero).</summary>
     public const string Metered = "metered";

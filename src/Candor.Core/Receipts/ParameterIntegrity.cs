@@ -9,7 +9,7 @@ namespace Candor.Core.Receipts;
 /// is decoded back with the upstream wire's own request decoder (<see cref="WireProfile"/>) and compared field by field; on the fast path
 /// the body is the client's with only the model value replaced (<c>ModelFieldRewriter</c> copies every other
 /// byte), so there is nothing else to compare.</summary>
-public static class ParameterIntegrity
+internal static class ParameterIntegrity
 {
     /// <summary>The transformations the translated path applies by design for <paramref name="target"/>: model
     /// mapping (in the URL for a wire that names the model there), the wire translation, and what the target's

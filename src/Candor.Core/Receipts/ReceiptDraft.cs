@@ -9,7 +9,7 @@ namespace Candor.Core.Receipts;
 /// of the forwarded body and of both sides of the response (incremental, nothing buffered), the route, the
 /// models and ids the upstream reported, the listed transformations and the audit flags. Sealed exactly once by
 /// <see cref="ReceiptService"/>; holds no user content.</summary>
-public sealed class ReceiptDraft : IDisposable
+internal sealed class ReceiptDraft : IDisposable
 {
     private readonly List<Transformation> _transformations = [];
     private readonly List<Transformation> _attemptTransformations = [];

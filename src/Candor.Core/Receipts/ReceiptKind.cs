@@ -2,7 +2,7 @@ namespace Candor.Core.Receipts;
 
 /// <summary>Which relayed endpoint a receipt is for (the receipt's <c>kind</c> member). Receipts signed before the
 /// member existed are chat receipts.</summary>
-public static class ReceiptKind
+internal static class ReceiptKind
 {
     /// <summary>A chat request: OpenAI chat completions, Anthropic messages, Gemini generateContent/streamGenerateContent.</summary>
     public const string Chat = "chat";

@@ -1,7 +1,7 @@
 namespace Candor.Core.Receipts;
 
 /// <summary>How the request ended, as a receipt states it.</summary>
-public static class ReceiptOutcome
+internal static class ReceiptOutcome
 {
     /// <summary>The answer was delivered whole.</summary>
     public const string Complete = "complete";

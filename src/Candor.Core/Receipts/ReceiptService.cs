@@ -14,7 +14,7 @@ namespace Candor.Core.Receipts;
 /// request's usage record and charge, in one write, when the request is metered), <see cref="ReceiptLogAppender"/>
 /// appends it to the transparency log in the background and <see cref="ReceiptMetrics"/> counts it. The relay seals
 /// before it flushes the bytes that complete the response, so no delivered response lacks a stored receipt.</summary>
-public sealed class ReceiptService : IDisposable
+internal sealed class ReceiptService : IDisposable
 {
     /// <summary>The response header carrying the receipt id.</summary>
     public const string Header = "x-candor-receipt";

@@ -8,7 +8,7 @@ namespace Candor.Core.Receipts;
 /// <summary>The relay's Ed25519 receipt key. It is named and identified the way c2sp.org/signed-note names
 /// verifier keys, so one published string (<see cref="VerifierKey"/>: <c>name+hash+base64(0x01 || public key)</c>)
 /// lets anyone check receipts offline.</summary>
-public sealed class ReceiptSigner : IDisposable
+internal sealed class ReceiptSigner : IDisposable
 {
     /// <summary>Length of the private seed in bytes.</summary>
     public const int SeedLength = 32;

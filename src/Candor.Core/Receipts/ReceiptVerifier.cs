@@ -6,7 +6,7 @@ namespace Candor.Core.Receipts;
 
 /// <summary>Checks a signed receipt offline: re-canonicalizes its <c>receipt</c> member (RFC 8785), checks that the
 /// signature's key id is the verifier key's hash, and checks the Ed25519 signature.</summary>
-public static class ReceiptVerifier
+internal static class ReceiptVerifier
 {
     /// <summary>The result of a check: <see cref="Valid"/>, and otherwise why not.</summary>
     /// <param name="Valid">True when the signature verifies under the key.</param>

@@ -3,7 +3,7 @@ namespace Candor.Core.Receipts;
 /// <summary>The served-model audit: does the model an upstream reported match the deployment's upstream model?
 /// Vendors report dated snapshots of an alias (<c>gpt-4o-mini</c> → <c>gpt-4o-mini-2024-07-18</c>) and Gemini
 /// may prefix <c>models/</c>, so those count as a match; anything else is a substitution.</summary>
-public static class ServedModelAudit
+internal static class ServedModelAudit
 {
     /// <summary>True when <paramref name="reported"/> names <paramref name="expected"/> or one of its dated snapshots.
     /// An upstream that reports nothing is not judged, nor is a provider whose deployment name is not a model name

@@ -7,4 +7,4 @@ namespace Candor.Core.Receipts;
 /// <param name="CreatedAt">When it was signed.</param>
 /// <param name="Body">The signed receipt: canonical JSON (RFC 8785) bytes, exactly as served.</param>
 /// <param name="LeafIndex">Its index in the transparency log once appended.</param>
-public sealed record StoredReceipt(string Id, string OwnerId, string? AccountId, DateTimeOffset CreatedAt, byte[] Body, long? LeafIndex);
+internal sealed record StoredReceipt(string Id, string OwnerId, string? AccountId, DateTimeOffset CreatedAt, byte[] Body, long? LeafIndex);

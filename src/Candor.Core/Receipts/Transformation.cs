@@ -6,7 +6,7 @@ namespace Candor.Core.Receipts;
 /// <see cref="Translated"/>, or another kind a later stage adds.</param>
 /// <param name="Target">The parameter or entity type concerned (for example <c>model</c>, <c>max_output_tokens</c>, <c>email</c>).</param>
 /// <param name="Detail">A short, content-free description (names, counts, numbers; never user text).</param>
-public sealed record Transformation(string Kind, string Target, string Detail)
+internal sealed record Transformation(string Kind, string Target, string Detail)
 {
     /// <summary>The public model name replaced by the deployment's upstream model.</summary>
     public const string ModelMapping = "model_mapping";

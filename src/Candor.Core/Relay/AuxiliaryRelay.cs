@@ -18,7 +18,7 @@ namespace Candor.Core.Relay;
 /// it, <see cref="RelayContext.Receipt"/>): hashes of the forwarded body, of the upstream's answer and of every byte
 /// written to the client; sealed after settlement and before the flush that completes the response, or in the
 /// <c>finally</c> for a client that left (docs/receipts.md).</remarks>
-public sealed class AuxiliaryRelay(
+internal sealed class AuxiliaryRelay(
     SnapshotHolder snapshots, Router router, TokenEstimator estimator, Candor.Core.Admission.BillingGate? billing = null,
     Candor.Core.Privacy.PrivacyDirectory? privacy = null, Candor.Core.Privacy.HistoryRecorder? history = null, ReceiptService? receipts = null,
     Audit.ChannelQuarantine? quarantine = null)

@@ -29,7 +29,7 @@ namespace Candor.Core.Relay;
 /// when the request ends, so a response the client received complete always has its usage record.
 /// With a <see cref="ReceiptService"/>, every request gets one signed receipt, sealed (after settlement) before
 /// the same flush, or in any case when the request ends (docs/receipts.md).</remarks>
-public sealed class ChatRelay(
+internal sealed class ChatRelay(
     SnapshotHolder snapshots, Router router, ILogger<ChatRelay> logger, BillingGate? billing = null, ReceiptService? receipts = null,
     PrivacyDirectory? privacy = null, HistoryRecorder? history = null,
     Audit.ChannelQuarantine? quarantine = null)

@@ -6,7 +6,7 @@ namespace Candor.Core.Relay;
 
 /// <summary>Rewrites the top-level "model" value of a JSON body without parsing the rest into objects:
 /// the bytes before and after the value are copied as they are.</summary>
-public static class ModelFieldRewriter
+internal static class ModelFieldRewriter
 {
     /// <summary>Writes <paramref name="body"/> with its top-level model replaced into <paramref name="output"/>.
     /// Returns false when the body has no top-level string "model" (nothing is written then).</summary>

@@ -7,7 +7,7 @@ namespace Candor.Core.Relay;
 /// meter, the receipt and the history capture, and the response headers the stages decide on. Those headers are pending
 /// until <see cref="Commit"/>: the one place where the status is set and they reach the <see cref="ResponsePort"/>,
 /// just before the first byte goes out.</summary>
-public sealed class RelayContext
+internal sealed class RelayContext
 {
     private List<KeyValuePair<string, string>>? _pending;
     private bool _committed;

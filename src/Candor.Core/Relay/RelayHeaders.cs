@@ -4,7 +4,7 @@ using System.Text;
 namespace Candor.Core.Relay;
 
 /// <summary>Response headers Candor adds. They carry ids and model names, never content.</summary>
-public static class RelayHeaders
+internal static class RelayHeaders
 {
     /// <summary>Candor's id for the request.</summary>
     public const string RequestId = "x-request-id";

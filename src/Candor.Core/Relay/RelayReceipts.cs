@@ -11,7 +11,7 @@ namespace Candor.Core.Relay;
 /// the hashing output and sealed before its flush, settlement and seal in one durable write with the completing bytes held
 /// until it committed, the seal of whatever a request left open, and the redaction counts listed on the receipt. All of them do nothing without
 /// a <see cref="ReceiptService"/> or a draft.</summary>
-public static class RelayReceipts
+internal static class RelayReceipts
 {
     /// <summary>Writes <paramref name="error"/> in the surface's envelope, settles and seals the receipt (with
     /// <paramref name="outcome"/>) before any of it reaches the response, then flushes. When the receipt could not be

@@ -8,8 +8,8 @@ namespace Candor.Core.Relay;
 /// <summary>What one billed request has used so far: the usage the upstream reported (merged), the model it
 /// said served, the channel and upstream model of the attempt that answered, Candor's own prompt count and
 /// its incremental count of the output the client received. Holds the money reservation and the rate-limit
-/// lease until it settles, exactly once (<see cref="SettleAsync"/>).</summary>
-public sealed class RequestMeter
+/// lease until it settles, exactly once (<see cref="SettleAsync(StreamOutcome)"/>).</summary>
+internal sealed class RequestMeter
 {
     private readonly BillingGate _gate;
     private Task<long>? _settlement;

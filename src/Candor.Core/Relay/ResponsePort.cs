@@ -7,7 +7,7 @@ namespace Candor.Core.Relay;
 /// the HTTP stack itself, so the relay runs without a server.</summary>
 /// <remarks>The port does no buffering of its own: <see cref="Body"/> is the response's writer, and headers set after
 /// <see cref="HasStarted"/> are ignored by the caller's contract (the relay sets them only before its first flush).</remarks>
-public abstract class ResponsePort
+internal abstract class ResponsePort
 {
     /// <summary>The response status code.</summary>
     public abstract int StatusCode { get; set; }

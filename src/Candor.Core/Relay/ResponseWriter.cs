@@ -4,7 +4,7 @@ using Candor.Protocols.Canonical;
 namespace Candor.Core.Relay;
 
 /// <summary>Writes complete error and JSON responses in a surface's envelope.</summary>
-public static class ResponseWriter
+internal static class ResponseWriter
 {
     public static async Task WriteErrorAsync(ResponsePort port, Surface surface, RelayError error)
     {

@@ -5,7 +5,7 @@ using Candor.Protocols.Codecs;
 namespace Candor.Core.Relay;
 
 /// <summary>A client-facing dialect as the relay sees it: how to encode answers and errors for it.</summary>
-public sealed class Surface(
+internal sealed class Surface(
     WireProtocol protocol,
     Func<ChatRequest, IChatClientEncoder> createEncoder,
     Action<RelayError, IBufferWriter<byte>> writeError)

@@ -2,7 +2,7 @@ namespace Candor.Core.Routing;
 
 /// <summary>Channel-wide state: whether the channel is disabled (an upstream refused its credential, or an admin
 /// disabled it) and why. A disabled channel's deployments are never selected, whatever the all-unhealthy policy.</summary>
-public sealed class ChannelHealth
+internal sealed class ChannelHealth
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;

@@ -6,7 +6,7 @@ using Candor.Core.Upstream;
 namespace Candor.Core.Routing;
 
 /// <summary>A channel ready to use: its settings, its adapter and the client that reaches it.</summary>
-public sealed class ChannelRuntime(ChannelSettings settings, IProviderAdapter adapter, HttpClient client)
+internal sealed class ChannelRuntime(ChannelSettings settings, IProviderAdapter adapter, HttpClient client)
 {
     public ChannelSettings Settings { get; } = settings;
 

@@ -3,7 +3,7 @@ using Candor.Core.Configuration;
 namespace Candor.Core.Routing;
 
 /// <summary>The state of a circuit breaker.</summary>
-public enum CircuitState
+internal enum CircuitState
 {
     /// <summary>Requests flow.</summary>
     Closed,
@@ -30,7 +30,7 @@ internal enum Availability
 /// upstream Retry-After, in-flight count, request and token counters for its limits, and latency (peak-EWMA
 /// and recent samples for percentiles). Lives in the <see cref="HealthRegistry"/>, not in the snapshot, so it
 /// survives a reload; guarded by one lock (every operation is a few arithmetic steps).</summary>
-public sealed class DeploymentHealth
+internal sealed class DeploymentHealth
 {
     private const int OutcomeBuckets = 10;
     private const int MinuteBuckets = 12;

@@ -4,7 +4,7 @@ namespace Candor.Core.Routing;
 
 /// <summary>One attempt's hold on a deployment: it counts against the deployment's concurrency and rate
 /// limits from selection to <see cref="Release"/>, and reports the attempt's outcome to its health exactly once.</summary>
-public sealed class DeploymentLease
+internal sealed class DeploymentLease
 {
     private readonly DeploymentHealth _health;
     private readonly ChannelHealth _channel;

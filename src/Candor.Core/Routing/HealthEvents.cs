@@ -7,7 +7,7 @@ namespace Candor.Core.Routing;
 /// <summary>What operators are told when health changes state: a log line and a counter for each circuit that
 /// opens or closes and each channel disabled or re-enabled. Names only (channel id, upstream model, failure
 /// class, reason): never upstream text or user content.</summary>
-public sealed partial class HealthEvents : IDisposable
+internal sealed partial class HealthEvents : IDisposable
 {
     private readonly ILogger _logger;
     private readonly Meter? _meter;

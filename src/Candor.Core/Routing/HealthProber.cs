@@ -11,7 +11,7 @@ namespace Candor.Core.Routing;
 /// circuit, clears a Retry-After wait and re-enables a channel disabled for its credential; a failure counts
 /// like a request's (a refused credential disables the channel). Answers that only say the request was odd
 /// (400, 404, 413, 422: an embedding model asked to chat) leave the state as it is.</summary>
-public sealed class HealthProber(SnapshotHolder snapshots, HealthRegistry health, ILogger<HealthProber> logger) : BackgroundService
+internal sealed class HealthProber(SnapshotHolder snapshots, HealthRegistry health, ILogger<HealthProber> logger) : BackgroundService
 {
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

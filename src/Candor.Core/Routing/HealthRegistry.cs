@@ -10,7 +10,7 @@ namespace Candor.Core.Routing;
 /// <see cref="DescribeChannel"/> return copies (state, error rate, latency percentiles, in-flight, limits
 /// usage) for the deployments of the given snapshot; <see cref="EnableChannel"/> and <see cref="DisableChannel"/>
 /// are what an admin endpoint calls. Nothing here is persisted: a restart starts healthy.</remarks>
-public sealed class HealthRegistry(TimeProvider time, HealthEvents? events = null)
+internal sealed class HealthRegistry(TimeProvider time, HealthEvents? events = null)
 {
     private readonly HealthEvents _events = events ?? HealthEvents.None;
     private readonly ConcurrentDictionary<string, ChannelHealth> _channels = new(StringComparer.Ordinal);

@@ -6,7 +6,7 @@ namespace Candor.Core.Routing;
 /// <param name="DisabledReason">Why it is disabled, or null.</param>
 /// <param name="DisabledAt">When it was disabled, or null.</param>
 /// <param name="Deployments">Its deployments (one per upstream model used by the current configuration).</param>
-public sealed record ChannelHealthView(
+internal sealed record ChannelHealthView(
     string ChannelId, bool Enabled, string? DisabledReason, DateTimeOffset? DisabledAt, IReadOnlyList<DeploymentHealthView> Deployments);
 
 /// <summary>A deployment's health as the admin API shows it (read-only copy).</summary>
@@ -31,7 +31,7 @@ public sealed record ChannelHealthView(
 /// <param name="LastFailure">The class of the last failure (connect, timeout, server_error, rate_limited, overloaded, not_found, malformed), or null.</param>
 /// <param name="LastFailureAt">When it happened, or null.</param>
 /// <param name="LastSuccessAt">When the last success happened, or null.</param>
-public sealed record DeploymentHealthView(
+internal sealed record DeploymentHealthView(
     string ChannelId, string UpstreamModel, IReadOnlyList<string> Models, string State, DateTimeOffset? Until, int InFlight,
     long WindowRequests, long WindowFailures, double ErrorRate, double? LatencyP50Ms, double? LatencyP90Ms, double? LatencyP99Ms,
     double? EwmaMs, long RequestsLastMinute, long TokensLastMinute, long TotalRequests, long TotalFailures,

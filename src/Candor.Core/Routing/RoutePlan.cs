@@ -7,11 +7,11 @@ namespace Candor.Core.Routing;
 /// <param name="Deployment">The deployment.</param>
 /// <param name="Channel">Its channel in the request's snapshot.</param>
 /// <param name="Lease">The attempt's hold on it; the caller reports the outcome and releases it.</param>
-public readonly record struct RouteChoice(Deployment Deployment, ChannelRuntime Channel, DeploymentLease Lease);
+internal readonly record struct RouteChoice(Deployment Deployment, ChannelRuntime Channel, DeploymentLease Lease);
 
 /// <summary>The routing of one request: each <see cref="TryNext"/> picks a deployment not tried yet, by the
 /// model's strategy, from the lowest priority tier that has a usable one. Not thread-safe (one per request).</summary>
-public sealed class RoutePlan
+internal sealed class RoutePlan
 {
     private readonly Router _router;
     private readonly RuntimeSnapshot _snapshot;

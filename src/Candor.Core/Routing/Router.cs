@@ -8,7 +8,7 @@ namespace Candor.Core.Routing;
 /// caller passes the public model's deployments after any filter (data policy, residency) and the router
 /// removes the disabled, cooling-down and busy ones, takes the lowest priority tier left and lets the
 /// model's strategy pick inside it. One router per process; time and randomness are injected.</summary>
-public sealed class Router(HealthRegistry health, Random random)
+internal sealed class Router(HealthRegistry health, Random random)
 {
     /// <summary>The request header that carries an affinity key for the sticky strategy.</summary>
     public const string AffinityHeader = "x-candor-affinity";

@@ -7,7 +7,7 @@ namespace Candor.Core.Routing;
 
 /// <summary>Everything a request needs from configuration, immutable. A reload builds a new snapshot and
 /// swaps it in atomically; a request keeps the snapshot it started with.</summary>
-public sealed class RuntimeSnapshot
+internal sealed class RuntimeSnapshot
 {
     private RuntimeSnapshot(CandorConfig config, FrozenDictionary<string, ChannelRuntime> channels, FrozenDictionary<string, ModelRoute> models, KeySet keys)
     {

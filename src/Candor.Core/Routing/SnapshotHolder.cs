@@ -1,7 +1,7 @@
 namespace Candor.Core.Routing;
 
 /// <summary>Holds the current snapshot; readers take it once per request, writers swap it whole.</summary>
-public sealed class SnapshotHolder(RuntimeSnapshot initial)
+internal sealed class SnapshotHolder(RuntimeSnapshot initial)
 {
     private RuntimeSnapshot _current = initial;
 

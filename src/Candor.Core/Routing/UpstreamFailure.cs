@@ -45,7 +45,7 @@ public enum UpstreamFailure
 }
 
 /// <summary>Classifies upstream failures (one place for the retry and health rules).</summary>
-public static class FailureClassifier
+internal static class FailureClassifier
 {
     /// <summary>The class of an upstream error status; <paramref name="error"/> is the error Candor made of it (vendor type applied).</summary>
     public static UpstreamFailure FromStatus(int status, RelayError error) => status switch

@@ -11,7 +11,7 @@ namespace Candor.Core.Security;
 /// <c>0x01 | key id (uint32, big-endian) | nonce (12 bytes) | ciphertext | tag (16 bytes)</c>.
 /// The associated data binds an envelope to its place (for example <c>"channel:openai-main:api_key"</c>), so a
 /// ciphertext copied into another row does not open.</remarks>
-public sealed class MasterKeyRing
+internal sealed class MasterKeyRing
 {
     /// <summary>Master key length in bytes (AES-256).</summary>
     public const int KeyLength = 32;

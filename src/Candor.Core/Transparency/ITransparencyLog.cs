@@ -2,7 +2,7 @@ namespace Candor.Core.Transparency;
 
 /// <summary>The append-only transparency log (RFC 6962 Merkle tree, published in the C2SP formats). Only
 /// hashes and other non-personal bytes are appended, so erasing user data never breaks a proof.</summary>
-public interface ITransparencyLog
+internal interface ITransparencyLog
 {
     /// <summary>The longest time between <see cref="AppendAsync"/> returning and the entry being covered by a
     /// published checkpoint. Receipts promise it.</summary>

@@ -6,7 +6,7 @@ namespace Candor.Core.Upstream;
 
 /// <summary>A kind of upstream: how to address it, authenticate, encode a canonical request in its wire,
 /// and decode its answers. Adapters are stateless singletons, looked up by <see cref="Name"/>.</summary>
-public interface IProviderAdapter
+internal interface IProviderAdapter
 {
     /// <summary>The provider name used in configuration (lower case).</summary>
     string Name { get; }

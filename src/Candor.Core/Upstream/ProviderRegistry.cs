@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace Candor.Core.Upstream;
 
 /// <summary>The provider adapters this build knows, by name.</summary>
-public sealed class ProviderRegistry
+internal sealed class ProviderRegistry
 {
     private readonly FrozenDictionary<string, IProviderAdapter> _adapters;
 

@@ -8,7 +8,7 @@ namespace Candor.Core.Upstream;
 /// snapshots so that a reload keeps warm connections. They send no trace context: .NET would otherwise add
 /// <c>traceparent</c>, <c>tracestate</c> and <c>baggage</c> to every upstream request, continuing the client's own
 /// trace id and copying the client's baggage (which may hold user ids or e-mail addresses) past redaction.</summary>
-public sealed class UpstreamClients : IDisposable
+internal sealed class UpstreamClients : IDisposable
 {
     private readonly ConcurrentDictionary<TimeSpan, HttpClient> _clients = new();
     private readonly HttpMessageHandler? _handler;

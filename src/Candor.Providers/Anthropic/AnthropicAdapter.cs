@@ -10,7 +10,7 @@ namespace Candor.Providers.Anthropic;
 
 /// <summary>The Anthropic Messages API (<c>{BaseUrl}/v1/messages</c>, <c>/v1/messages/count_tokens</c>),
 /// authenticated with <c>x-api-key</c> and versioned with <c>anthropic-version</c>. See README.md.</summary>
-public sealed class AnthropicAdapter : IProviderAdapter
+internal sealed class AnthropicAdapter : IProviderAdapter
 {
     /// <summary>The API version sent when the channel does not set one.</summary>
     public const string DefaultApiVersion = "2023-06-01";

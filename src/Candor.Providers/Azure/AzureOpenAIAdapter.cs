@@ -6,7 +6,7 @@ namespace Candor.Providers.Azure;
 
 /// <summary>Azure OpenAI: deployment-scoped URLs with an <c>api-version</c> query and an <c>api-key</c>
 /// header. The model field is still written (Azure ignores it; the deployment in the path decides).</summary>
-public sealed class AzureOpenAIAdapter : OpenAICompatibleAdapter
+internal sealed class AzureOpenAIAdapter : OpenAICompatibleAdapter
 {
     /// <summary>The api-version used when the channel sets none: the current GA data-plane version.</summary>
     public const string DefaultApiVersion = "2024-10-21";

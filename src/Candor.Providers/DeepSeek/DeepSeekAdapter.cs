@@ -6,7 +6,7 @@ namespace Candor.Providers.DeepSeek;
 
 /// <summary>DeepSeek (api.deepseek.com): OpenAI-compatible with <c>reasoning_content</c>; see README.md
 /// for the quirks handled.</summary>
-public sealed class DeepSeekAdapter : OpenAICompatibleAdapter
+internal sealed class DeepSeekAdapter : OpenAICompatibleAdapter
 {
     private static readonly OpenAIRequestOptions Chat = new()
     {

@@ -10,7 +10,7 @@ namespace Candor.Providers.Gemini;
 
 /// <summary>The Gemini API (generativelanguage.googleapis.com, v1beta): the model and the stream mode are
 /// in the URL, the key in <c>x-goog-api-key</c>. See README.md in this folder for the quirks.</summary>
-public sealed class GeminiAdapter : IProviderAdapter
+internal sealed class GeminiAdapter : IProviderAdapter
 {
     /// <inheritdoc />
     public string Name => "gemini";

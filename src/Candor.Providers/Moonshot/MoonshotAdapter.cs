@@ -5,7 +5,7 @@ using Candor.Providers.OpenAI;
 namespace Candor.Providers.Moonshot;
 
 /// <summary>Moonshot AI (Kimi): OpenAI-compatible; see README.md for the quirks handled.</summary>
-public sealed class MoonshotAdapter : OpenAICompatibleAdapter
+internal sealed class MoonshotAdapter : OpenAICompatibleAdapter
 {
     private static readonly OpenAIRequestOptions Options = new()
     {

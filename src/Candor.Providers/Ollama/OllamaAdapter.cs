@@ -6,7 +6,7 @@ namespace Candor.Providers.Ollama;
 
 /// <summary>Ollama's OpenAI-compatible endpoint (<c>http://host:11434/v1</c>). No credential is needed;
 /// a configured key is sent as a bearer token (for Ollama behind an authenticating proxy).</summary>
-public sealed class OllamaAdapter : OpenAICompatibleAdapter
+internal sealed class OllamaAdapter : OpenAICompatibleAdapter
 {
     private static readonly OpenAIRequestOptions Options = new()
     {

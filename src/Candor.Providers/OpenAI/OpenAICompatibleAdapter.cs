@@ -13,7 +13,7 @@ namespace Candor.Providers.OpenAI;
 /// URLs under the channel's base URL, bearer authentication, the OpenAI request encoder with the
 /// vendor's <see cref="OpenAIRequestOptions"/>, the OpenAI-wire decoder, and OpenAI error bodies.
 /// A vendor adapter overrides only what differs.</summary>
-public abstract class OpenAICompatibleAdapter : IProviderAdapter
+internal abstract class OpenAICompatibleAdapter : IProviderAdapter
 {
     /// <inheritdoc/>
     public abstract string Name { get; }

@@ -7,7 +7,7 @@ namespace Candor.Providers.Qwen;
 
 /// <summary>Alibaba Cloud Model Studio (DashScope) in OpenAI-compatible mode; see README.md for the
 /// quirks handled.</summary>
-public sealed class QwenAdapter : OpenAICompatibleAdapter
+internal sealed class QwenAdapter : OpenAICompatibleAdapter
 {
     /// <inheritdoc/>
     public override string Name => "qwen";

@@ -6,7 +6,7 @@ namespace Candor.Providers.Vllm;
 
 /// <summary>A vLLM OpenAI-compatible server (<c>vllm serve</c>, base URL ending in /v1). The key is
 /// optional (<c>--api-key</c>); top_k is passed through as vLLM's sampling extension.</summary>
-public sealed class VllmAdapter : OpenAICompatibleAdapter
+internal sealed class VllmAdapter : OpenAICompatibleAdapter
 {
     private static readonly OpenAIRequestOptions Options = new()
     {

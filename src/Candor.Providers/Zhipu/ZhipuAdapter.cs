@@ -6,7 +6,7 @@ using Candor.Providers.OpenAI;
 namespace Candor.Providers.Zhipu;
 
 /// <summary>Zhipu AI (BigModel, GLM) at <c>/api/paas/v4</c>; see README.md for the quirks handled.</summary>
-public sealed class ZhipuAdapter : OpenAICompatibleAdapter
+internal sealed class ZhipuAdapter : OpenAICompatibleAdapter
 {
     /// <inheritdoc/>
     public override string Name => "zhipu";

@@ -12,7 +12,7 @@ public static class TilePaths
     /// <summary>Hashes per full tile (tile height 8).</summary>
     public const int Width = 256;
 
-    /// <summary>The level of entry bundles in <see cref="Parse"/>'s result.</summary>
+    /// <summary>The level of entry bundles in <see cref="TryParse"/>'s result.</summary>
     public const int EntriesLevel = -1;
 
     /// <summary>The path of a hash tile (<paramref name="width"/> = 256 for a full tile).</summary>

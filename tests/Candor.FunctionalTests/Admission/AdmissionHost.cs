@@ -21,7 +21,7 @@ public sealed class AdmissionHost : IAsyncLifetime
 
     public Uri BaseAddress => _host!.BaseAddress;
 
-    public SqliteStore Store => _host!.Service<SqliteStore>();
+    internal SqliteStore Store => _host!.Service<SqliteStore>();
 
     public StringWriter Console => _host!.Console;
 
@@ -62,7 +62,7 @@ public sealed class AdmissionHost : IAsyncLifetime
         .StartAsync();
 
     /// <summary>A new stored key on a funded account, usable at once.</summary>
-    public async Task<string> CreateKeyAsync(ApiKeyLimits limits, CancellationToken ct)
+    internal async Task<string> CreateKeyAsync(ApiKeyLimits limits, CancellationToken ct)
     {
         var account = await Store.CreateAccountAsync("test", Account.DefaultGroup, ct);
         await Store.TopUpAsync(account.Id, 100_000_000, "test", ct);

@@ -27,9 +27,9 @@ public class AuditHost(string yaml) : IAsyncLifetime
 
     public RecordingLog Log { get; } = new();
 
-    public ChannelAuditor Auditor => _host!.Service<ChannelAuditor>();
+    internal ChannelAuditor Auditor => _host!.Service<ChannelAuditor>();
 
-    public ChannelQuarantine Quarantine => _host!.Service<ChannelQuarantine>();
+    internal ChannelQuarantine Quarantine => _host!.Service<ChannelQuarantine>();
 
     public async Task InitializeAsync() => _host = await CandorTestHost.Create()
         .Prefix("candor-audit-")

@@ -19,7 +19,7 @@ public class BillingHost : IAsyncLifetime
 
     public Uri BaseAddress => _host!.BaseAddress;
 
-    public SqliteStore Store => _host!.Service<SqliteStore>();
+    internal SqliteStore Store => _host!.Service<SqliteStore>();
 
     /// <summary>The running server's services.</summary>
     public IServiceProvider Services => _host!.Services;
@@ -27,7 +27,7 @@ public class BillingHost : IAsyncLifetime
     /// <summary>One line added to the <c>server:</c> section (for example <c>max_choices: 4</c>).</summary>
     protected virtual string ServerSettings => "";
 
-    public PriceTable Prices => _host!.Service<PriceBook>().Current;
+    internal PriceTable Prices => _host!.Service<PriceBook>().Current;
 
     public StringWriter Console => _host!.Console;
 
@@ -91,7 +91,7 @@ public class BillingHost : IAsyncLifetime
     }
 
     /// <summary>A new account with <paramref name="topUpMicros"/> on it.</summary>
-    public async Task<Account> CreateAccountAsync(long topUpMicros, CancellationToken ct, string group = Account.DefaultGroup)
+    internal async Task<Account> CreateAccountAsync(long topUpMicros, CancellationToken ct, string group = Account.DefaultGroup)
     {
         var account = await Store.CreateAccountAsync("test", group, ct);
         if (topUpMicros > 0)
@@ -103,7 +103,7 @@ public class BillingHost : IAsyncLifetime
     }
 
     /// <summary>A new key, usable at once.</summary>
-    public async Task<CreatedApiKey> CreateKeyAsync(string accountId, ApiKeyLimits limits, CancellationToken ct)
+    internal async Task<CreatedApiKey> CreateKeyAsync(string accountId, ApiKeyLimits limits, CancellationToken ct)
     {
         var key = await Store.CreateKeyAsync(accountId, "k", limits, isOperator: false, ct);
         await _host!.Service<ApiKeyCache>().RefreshAsync(ct);

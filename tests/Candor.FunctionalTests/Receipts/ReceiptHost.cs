@@ -23,7 +23,7 @@ public sealed class ReceiptHost : IAsyncLifetime
 
     public MemoryTransparencyLog Log { get; } = new();
 
-    public SqliteStore Store => _host!.Service<SqliteStore>();
+    internal SqliteStore Store => _host!.Service<SqliteStore>();
 
     public string DatabasePath => Path.Combine(_host!.DataDirectory, SqliteStore.DatabaseFileName);
 

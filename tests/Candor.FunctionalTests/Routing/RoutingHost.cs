@@ -22,9 +22,9 @@ public sealed class RoutingHost : IAsyncDisposable
 
     public Uri BaseAddress => _host.BaseAddress;
 
-    public HealthRegistry Health => _host.Service<HealthRegistry>();
+    internal HealthRegistry Health => _host.Service<HealthRegistry>();
 
-    public RuntimeSnapshot Snapshot => _host.Service<SnapshotHolder>().Current;
+    internal RuntimeSnapshot Snapshot => _host.Service<SnapshotHolder>().Current;
 
     /// <summary>Starts <paramref name="emulators"/> emulators; <paramref name="yaml"/> receives their base URLs
     /// (without the trailing slash) and returns the channels, models and routing sections.</summary>
@@ -45,7 +45,7 @@ public sealed class RoutingHost : IAsyncDisposable
 
     public HttpClient CreateClient() => _host.CreateClient(Key);
 
-    public DeploymentHealthView Deployment(string channel) => Health.DescribeChannel(Snapshot, channel)!.Deployments.Single();
+    internal DeploymentHealthView Deployment(string channel) => Health.DescribeChannel(Snapshot, channel)!.Deployments.Single();
 
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 }

@@ -1,7 +1,7 @@
 namespace Candor.Core.Privacy.Redaction;
 
 /// <summary>The check digits that separate real identifiers from look-alike digit runs.</summary>
-public static class Checksums
+internal static class Checksums
 {
     private static ReadOnlySpan<byte> IdWeights => [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 

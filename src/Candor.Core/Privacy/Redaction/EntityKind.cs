@@ -3,7 +3,7 @@ namespace Candor.Core.Privacy.Redaction;
 /// <summary>The entity types the redaction engine finds. The order is the priority when two findings
 /// overlap: the earlier kind wins (a URL's credentials before the e-mail-like tail, an ID number before
 /// a bank-card reading of the same digits).</summary>
-public enum EntityKind : byte
+internal enum EntityKind : byte
 {
     /// <summary>API keys, cloud access keys, private-key PEM blocks, JWTs, credentials in URLs (<c>secret</c>).</summary>
     Secret,

@@ -4,7 +4,7 @@ namespace Candor.Core.Privacy.Redaction;
 /// <param name="Kind">The entity type.</param>
 /// <param name="Start">Index of the first character.</param>
 /// <param name="Length">Number of characters.</param>
-public readonly record struct EntityMatch(EntityKind Kind, int Start, int Length)
+internal readonly record struct EntityMatch(EntityKind Kind, int Start, int Length)
 {
     /// <summary>Index just past the last character.</summary>
     public int End => Start + Length;

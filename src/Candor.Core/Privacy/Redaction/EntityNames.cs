@@ -2,7 +2,7 @@ namespace Candor.Core.Privacy.Redaction;
 
 /// <summary>The names of entity types as policies, headers and receipts spell them, and the labels of masks
 /// and placeholders.</summary>
-public static class EntityNames
+internal static class EntityNames
 {
     /// <summary>Number of entity kinds.</summary>
     public const int Count = 8;

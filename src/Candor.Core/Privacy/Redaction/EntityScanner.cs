@@ -12,7 +12,7 @@ namespace Candor.Core.Privacy.Redaction;
 /// ASCII letters and digits instead of <c>\b</c>, so an entity next to a Chinese character (which \b treats
 /// as a word character) is still found. Candidates are then confirmed by their check digits or by parsing.
 /// Nothing is allocated when nothing matches.</summary>
-public static partial class EntityScanner
+internal static partial class EntityScanner
 {
     private static readonly SearchValues<string> SecretHints = SearchValues.Create(
         ["sk-", "AIza", "AKIA", "ASIA", "ABIA", "ACCA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xoxb-", "xoxa-",

@@ -7,7 +7,7 @@ namespace Candor.Core.Privacy.Redaction;
 /// possible placeholder prefix is released before the next tool call of the same choice, before the choice
 /// finishes, before a stream error, and at the end. Reasoning text is left as the model wrote it, so that
 /// the signature that covers it stays valid.</summary>
-public sealed class PseudonymRestorer(Redactor redactor)
+internal sealed class PseudonymRestorer(Redactor redactor)
 {
     private readonly Dictionary<int, PlaceholderStream> _text = [];
     private readonly Dictionary<(int Choice, int Tool), PlaceholderStream> _arguments = [];

@@ -4,7 +4,7 @@ using System.Text;
 namespace Candor.Core.Privacy.Redaction;
 
 /// <summary>Combining and describing redaction policies.</summary>
-public static class RedactionPolicies
+internal static class RedactionPolicies
 {
     private static readonly ConditionalWeakTable<RedactionPolicy, string> Summaries = [];
 

@@ -6,7 +6,7 @@ namespace Candor.Core.Privacy.Redaction;
 /// <summary>The outbound privacy stage of the request path: after admission, before routing. Applies the
 /// request's redaction policy to every text it carries, records the result on the <see cref="RelayContext"/>
 /// and in the response headers, and refuses a request that carries a blocked entity type.</summary>
-public static class RedactionStage
+internal static class RedactionStage
 {
     /// <summary>Redacts a chat request in place; returns the error to answer when a blocked type was found.</summary>
     public static RelayError? Apply(RelayContext context, ChatRequest request) =>

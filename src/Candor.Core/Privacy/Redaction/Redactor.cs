@@ -10,7 +10,7 @@ namespace Candor.Core.Privacy.Redaction;
 /// almost never contain, so a restore never hits the user's own text, and that models copy verbatim where an
 /// angle-bracket or square-bracket form tends to be "fixed" into markup or links. Numbers count per type
 /// within the request; the same value gets the same placeholder everywhere in the request.</remarks>
-public sealed class Redactor
+internal sealed class Redactor
 {
     /// <summary>Opening bracket of a placeholder.</summary>
     public const char Open = '\u27E6';

@@ -10,7 +10,7 @@ namespace Candor.Core.Privacy.Redaction;
 /// protocol fields Candor does not model (<see cref="ChatRequest.Unmapped"/>). Left as they are: reasoning
 /// parts (signed by the upstream; changing a byte invalidates them), tool names and JSON schemas (the
 /// contract the model must call by), images and files (binary), and ids.</remarks>
-public static class RequestRedaction
+internal static class RequestRedaction
 {
     /// <summary>Redacts the chat request in place.</summary>
     public static void Apply(ChatRequest request, Redactor redactor)
