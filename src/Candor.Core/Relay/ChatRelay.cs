@@ -184,6 +184,10 @@ internal sealed class ChatRelay(
         Completed(context, request, port.StatusCode);
     }
 
+    /// <summary>The largest event of an upstream stream: the configured response limit, at most the parser's 16 MiB (a
+    /// stream as a whole is not bounded; one event held whole is).</summary>
+    private static int EventLimit(CandorConfig config) => (int)Math.Min(config.MaxUpstreamResponseBytes, SseParser.DefaultMaxEventBytes);
+
     /// <summary>A cheap token estimate for tpm limits (about four bytes a token, plus the output the request allows);
     /// replaced by the upstream's reported usage when the attempt ends.</summary>
     private static long EstimateTokens(int bodyBytes, ChatRequest request) => (bodyBytes / 4) + (request.MaxOutputTokens ?? 0);
@@ -379,7 +383,7 @@ internal sealed class ChatRelay(
             {
                 var upstream = await response.Content.ReadAsStreamAsync(timer.Token).ConfigureAwait(false);
                 body = new IdleTimeoutStream(context.Receipt?.HashUpstream(upstream) ?? upstream, timer, settings.IdleTimeout);
-                reader = new SseStreamReader(body);
+                reader = new SseStreamReader(body, EventLimit(snapshots.Current.Config));
                 while (events.Count == 0 && !ended)
                 {
                     var ev = await reader.ReadAsync(timer.Token).ConfigureAwait(false);
@@ -473,6 +477,7 @@ internal sealed class ChatRelay(
             await pipe.FlushAsync(context.Aborted).ConfigureAwait(false);
             var burst = default(BurstFlush);
             RelayError? broken = null;
+            UpstreamFailure? brokenFailure = null;
             try
             {
                 while (!ended)
@@ -536,10 +541,12 @@ internal sealed class ChatRelay(
                     }
                 }
             }
-            catch (Exception e) when (UpstreamCall.IsReadFailure(e) && UpstreamCall.ReadFailure(e, "during the stream", context.Aborted) is { } error)
+            catch (Exception e) when (UpstreamCall.IsReadFailure(e) && UpstreamCall.Classify(e, "during the stream", context.Aborted) is { Error: { } error } failed)
             {
-                // A client that left is handled by the outer catch.
+                // A client that left is handled by the outer catch. The failure class comes from the classifier (an
+                // event over the response limit is the client's request asking for too much, not the deployment's fault).
                 broken = error;
+                brokenFailure = failed.Failure;
             }
 
             if (broken is null && !endMarker && !finished)
@@ -559,7 +566,7 @@ internal sealed class ChatRelay(
             {
                 if (!context.Aborted.IsCancellationRequested)
                 {
-                    lease.BrokeAfterStart(FailureClassifier.FromError(broken));
+                    lease.BrokeAfterStart(brokenFailure ?? FailureClassifier.FromError(broken));
                 }
 
                 logger.StreamBroken(context.RequestId, settings.Id, broken.Kind.ToString());

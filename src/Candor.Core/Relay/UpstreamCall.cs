@@ -140,8 +140,8 @@ internal static class UpstreamCall
     /// failure class and whether another deployment may be tried. <paramref name="phase"/> names what was being read
     /// ("while reading the response", "before the first event"…), or is null while sending (no response yet).
     /// <see cref="AttemptOutcome.Done"/> (no error) when <paramref name="clientAborted"/> ended it: nobody to answer.
-    /// An answer over the response limit is the client's request asking for too much: not retried, not counted against
-    /// the deployment (docs/routing.md).</summary>
+    /// An answer over the response limit (a whole body, or one event of a stream) is the client's request asking for too
+    /// much: not retried, not counted against the deployment (docs/routing.md).</summary>
     public static AttemptOutcome Classify(Exception e, string? phase, CancellationToken clientAborted) => e switch
     {
         OperationCanceledException when clientAborted.IsCancellationRequested => AttemptOutcome.Done,
@@ -149,6 +149,7 @@ internal static class UpstreamCall
             AttemptOutcome.Failed(UpstreamErrors.Timeout("no response within the first-byte timeout"), UpstreamFailure.Timeout),
         OperationCanceledException => AttemptOutcome.Failed(UpstreamErrors.Timeout($"nothing arrived {phase} within the channel's timeout"), UpstreamFailure.Timeout),
         UpstreamResponseTooLargeException large => AttemptOutcome.Failed(UpstreamErrors.ResponseTooLarge(large.Limit), UpstreamFailure.ResponseTooLarge),
+        Candor.Protocols.Sse.SseEventTooLargeException large => AttemptOutcome.Failed(UpstreamErrors.ResponseTooLarge(large.Limit), UpstreamFailure.ResponseTooLarge),
         HttpRequestException request when phase is null => AttemptOutcome.Failed(UpstreamErrors.Unavailable(Describe(request.HttpRequestError)), UpstreamFailure.Connect),
         IOException when phase is null => AttemptOutcome.Failed(UpstreamErrors.Unavailable(Describe(HttpRequestError.Unknown)), UpstreamFailure.Connect),
         IOException or HttpRequestException => AttemptOutcome.Failed(UpstreamErrors.Unavailable($"connection lost {phase}"), UpstreamFailure.ServerError),

@@ -15,6 +15,9 @@ public sealed class SseParser : IDisposable
     private const byte Cr = (byte)'\r';
     private const int MinimumBuffer = 4096;
 
+    /// <summary>The event limit when none is given: 16 MiB.</summary>
+    public const int DefaultMaxEventBytes = 16 * 1024 * 1024;
+
     private readonly int _maxEventBytes;
     private byte[] _data;
     private int _dataLength;
@@ -25,7 +28,7 @@ public sealed class SseParser : IDisposable
     private bool _skipLfAfterCr;
 
     /// <param name="maxEventBytes">The largest event data accepted.</param>
-    public SseParser(int maxEventBytes = 16 * 1024 * 1024)
+    public SseParser(int maxEventBytes = DefaultMaxEventBytes)
     {
         _maxEventBytes = maxEventBytes;
         _data = [];
@@ -172,7 +175,7 @@ public sealed class SseParser : IDisposable
         int needed = _dataLength + value.Length + (_hasData ? 1 : 0);
         if (needed > _maxEventBytes)
         {
-            throw new InvalidDataException($"A server-sent event exceeds {_maxEventBytes} bytes.");
+            throw new SseEventTooLargeException(_maxEventBytes);
         }
 
         if (needed > _data.Length)

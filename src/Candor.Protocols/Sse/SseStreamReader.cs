@@ -14,7 +14,7 @@ public sealed class SseStreamReader : IAsyncDisposable
     private bool _hasPending;
     private bool _completed;
 
-    public SseStreamReader(Stream stream, int maxEventBytes = 16 * 1024 * 1024)
+    public SseStreamReader(Stream stream, int maxEventBytes = SseParser.DefaultMaxEventBytes)
     {
         _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         _parser = new SseParser(maxEventBytes);

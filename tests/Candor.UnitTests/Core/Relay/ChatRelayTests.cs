@@ -34,11 +34,17 @@ public sealed class ChatRelayTests : IDisposable
     private readonly UpstreamClients _clients;
     private readonly ChatRelay _relay;
     private readonly RuntimeSnapshot _snapshot;
+    private readonly HealthRegistry _health = new(TimeProvider.System);
 
     public ChatRelayTests()
+        : this(serverSettings: "")
+    {
+    }
+
+    private ChatRelayTests(string serverSettings)
     {
         _clients = new UpstreamClients(_upstream);
-        var config = new ConfigLoader(Providers.Names, n => Env.GetValueOrDefault(n)).Load("""
+        var config = new ConfigLoader(Providers.Names, n => Env.GetValueOrDefault(n)).Load(serverSettings + """
             channels:
               - { id: a, provider: openai, base_url: http://a.test/v1, api_key_env: K }
               - { id: b, provider: openai, base_url: http://b.test/v1, api_key_env: K }
@@ -51,7 +57,7 @@ public sealed class ChatRelayTests : IDisposable
               - { name: t, key_env: C }
             """, "test.yaml");
         _snapshot = RuntimeSnapshot.Build(config, Providers, _clients, KeyHasher.CreateEphemeral());
-        var router = new Router(new HealthRegistry(TimeProvider.System), new Random(7));
+        var router = new Router(_health, new Random(7));
         _relay = new ChatRelay(new SnapshotHolder(_snapshot), router, new ListLogger<ChatRelay>());
     }
 
@@ -135,6 +141,28 @@ public sealed class ChatRelayTests : IDisposable
         Assert.Equal(404, port.StatusCode);
         Assert.Contains("\"error\"", port.Text, StringComparison.Ordinal);
         Assert.Empty(_upstream.Requests);
+    }
+
+    [Fact]
+    public async Task StreamEventOverTheResponseLimit_TooLargeInTheStream_NotRetried_NotCountedAgainstTheDeployment()
+    {
+        // One event of a stream is held whole: server.max_upstream_response_bytes bounds it (at most the parser's 16 MiB),
+        // and going over is the client's request asking for too much, as for a whole answer (not a malformed stream).
+        using var limited = new ChatRelayTests("server: { max_upstream_response_bytes: 4096 }\n");
+        string big = new('x', 8192);
+        limited._upstream.Respond = _ => Answer(HttpStatusCode.OK, "text/event-stream",
+            "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"x-served\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hello\"},\"finish_reason\":null}]}\n\n"
+            + "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + big + "\"}}]}\n\n");
+        var port = await limited.RelayAsync(stream: true);
+
+        Assert.Equal(200, port.StatusCode);
+        Assert.Contains("\"Hello\"", port.Text, StringComparison.Ordinal);
+        Assert.Contains("too large", port.Text, StringComparison.Ordinal);
+        Assert.Contains("4096", port.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", port.Text, StringComparison.Ordinal);
+        Assert.Single(limited._upstream.Requests);
+        var health = limited._health.DescribeChannel(limited._snapshot, "a")!.Deployments.Single();
+        Assert.Equal(0, health.WindowFailures);
     }
 
     private async Task<MemoryResponsePort> RelayAsync(bool stream, string model = "m")

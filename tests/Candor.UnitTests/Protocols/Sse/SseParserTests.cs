@@ -69,7 +69,7 @@ public sealed class SseParserTests
     {
         using var parser = new SseParser(maxEventBytes: 8);
         var buffer = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes("data: 0123456789\n\n"));
-        Assert.Throws<InvalidDataException>(() => parser.TryParse(ref buffer, false, out _));
+        Assert.Equal(8, Assert.Throws<SseEventTooLargeException>(() => parser.TryParse(ref buffer, false, out _)).Limit);
     }
 
     [Fact]
