@@ -149,7 +149,6 @@ internal static class UpstreamCall
             AttemptOutcome.Failed(UpstreamErrors.Timeout("no response within the first-byte timeout"), UpstreamFailure.Timeout),
         OperationCanceledException => AttemptOutcome.Failed(UpstreamErrors.Timeout($"nothing arrived {phase} within the channel's timeout"), UpstreamFailure.Timeout),
         UpstreamResponseTooLargeException large => AttemptOutcome.Failed(UpstreamErrors.ResponseTooLarge(large.Limit), UpstreamFailure.ResponseTooLarge),
-        Candor.Protocols.Sse.SseEventTooLargeException large => AttemptOutcome.Failed(UpstreamErrors.ResponseTooLarge(large.Limit), UpstreamFailure.ResponseTooLarge),
         HttpRequestException request when phase is null => AttemptOutcome.Failed(UpstreamErrors.Unavailable(Describe(request.HttpRequestError)), UpstreamFailure.Connect),
         IOException when phase is null => AttemptOutcome.Failed(UpstreamErrors.Unavailable(Describe(HttpRequestError.Unknown)), UpstreamFailure.Connect),
         IOException or HttpRequestException => AttemptOutcome.Failed(UpstreamErrors.Unavailable($"connection lost {phase}"), UpstreamFailure.ServerError),

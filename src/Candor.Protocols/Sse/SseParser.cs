@@ -175,7 +175,7 @@ public sealed class SseParser : IDisposable
         int needed = _dataLength + value.Length + (_hasData ? 1 : 0);
         if (needed > _maxEventBytes)
         {
-            throw new SseEventTooLargeException(_maxEventBytes);
+            throw new Codecs.UpstreamResponseTooLargeException(_maxEventBytes);
         }
 
         if (needed > _data.Length)

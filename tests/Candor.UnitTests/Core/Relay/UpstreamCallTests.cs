@@ -5,6 +5,7 @@ using Candor.Core.Relay;
 using Candor.Core.Routing;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
 using Candor.UnitTests.Support;
 
 namespace Candor.UnitTests.Core.Relay;
@@ -28,7 +29,6 @@ public sealed class UpstreamCallTests
         // Reading an answer.
         { new OperationCanceledException(), Reading, UpstreamFailure.Timeout, RelayErrorKind.UpstreamTimeout, 504, true },
         { new UpstreamResponseTooLargeException(4096), Reading, UpstreamFailure.ResponseTooLarge, RelayErrorKind.UpstreamError, 502, false },
-        { new Candor.Protocols.Sse.SseEventTooLargeException(4096), Reading, UpstreamFailure.ResponseTooLarge, RelayErrorKind.UpstreamError, 502, false },
         { new IOException("cut"), Reading, UpstreamFailure.ServerError, RelayErrorKind.UpstreamUnavailable, 502, true },
         { new HttpRequestException("cut"), Reading, UpstreamFailure.ServerError, RelayErrorKind.UpstreamUnavailable, 502, true },
         { new JsonException(), Reading, UpstreamFailure.Malformed, RelayErrorKind.UpstreamError, 502, true },

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Candor.Protocols.Codecs;
 using Candor.Protocols.Sse;
 
 namespace Candor.UnitTests.Protocols.Sse;
@@ -69,7 +70,7 @@ public sealed class SseParserTests
     {
         using var parser = new SseParser(maxEventBytes: 8);
         var buffer = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes("data: 0123456789\n\n"));
-        Assert.Equal(8, Assert.Throws<SseEventTooLargeException>(() => parser.TryParse(ref buffer, false, out _)).Limit);
+        Assert.Equal(8, Assert.Throws<UpstreamResponseTooLargeException>(() => parser.TryParse(ref buffer, false, out _)).Limit);
     }
 
     [Fact]
