@@ -74,16 +74,7 @@ internal static class OpenAIEndpoints
 
         var request = accepted.Value;
 
-        // A stored key's model list applies even where billing does not check it (BillingGate does when it runs).
-        if (http.Features.Get<Caller>()?.Key is { AllowedModels.Count: > 0 } key && !key.AllowedModels.Contains(request.Model, StringComparer.Ordinal))
-        {
-            var receipts = http.RequestServices.GetService<ReceiptService>();
-            await RelayReceipts.WriteErrorAsync(context, surface, new RelayError(RelayStage.Admission, RelayErrorKind.PermissionDenied, 403,
-                $"This API key may not call the model '{request.Model}'.") { Param = "model" }, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
-            await RelayReceipts.SealRemainingAsync(context, receipts).ConfigureAwait(false);
-            return;
-        }
-
+        // A stored key's allowed models are checked by admission (AdmissionPipeline's billing step), as for chat.
         await relay.EmbeddingsAsync(context, surface, request,
             (response, output) => OpenAIEmbeddingsCodec.WriteResponse(response, request.Model, request.EncodingFormat, output),
             accepted.Body.WrittenMemory).ConfigureAwait(false);

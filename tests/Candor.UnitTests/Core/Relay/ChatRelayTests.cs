@@ -30,7 +30,7 @@ public sealed class ChatRelayTests : IDisposable
 
     private const string ServerError = """{"error":{"message":"upstream exploded","type":"server_error"}}""";
 
-    private readonly FakeUpstream _upstream = new();
+    private readonly ScriptedUpstream _upstream = new();
     private readonly UpstreamClients _clients;
     private readonly ChatRelay _relay;
     private readonly RuntimeSnapshot _snapshot;
@@ -165,12 +165,112 @@ public sealed class ChatRelayTests : IDisposable
         Assert.Equal(0, health.WindowFailures);
     }
 
-    private async Task<MemoryResponsePort> RelayAsync(bool stream, string model = "m")
+    [Fact]
+    public async Task UpstreamRefusesTheRequest_NotRetriedOnAnotherDeployment()
+    {
+        // A 400 would fail anywhere: the attempt loop stops at the first non-retryable failure.
+        _upstream.Respond = static _ => Answer(HttpStatusCode.BadRequest, "application/json", """{"error":{"message":"bad","type":"invalid_request_error"}}""");
+        var port = await RelayAsync(stream: false);
+
+        Assert.Equal(400, port.StatusCode);
+        Assert.Equal("1", port.Headers[RelayHeaders.Attempts]);
+        Assert.Single(_upstream.Requests);
+    }
+
+    [Fact]
+    public async Task AttemptBudgetOfOne_TheSecondDeploymentIsNeverTried()
+    {
+        using var single = new ChatRelayTests("server: { max_attempts: 1 }\n");
+        single._upstream.Respond = static request => request.RequestUri!.Host == "a.test"
+            ? Answer(HttpStatusCode.InternalServerError, "application/json", ServerError)
+            : Answer(HttpStatusCode.OK, "application/json", Whole);
+        var port = await single.RelayAsync(stream: false);
+
+        Assert.InRange(port.StatusCode, 500, 599);
+        Assert.Equal("1", port.Headers[RelayHeaders.Attempts]);
+        Assert.Equal(["a.test"], single._upstream.Requests.Select(static r => r.Host));
+    }
+
+    [Fact]
+    public async Task WholeAnswerNotJson_MalformedBeforeTheFirstByte_FailsOver()
+    {
+        _upstream.Respond = static request => request.RequestUri!.Host == "a.test"
+            ? Answer(HttpStatusCode.OK, "text/html", "<html>maintenance</html>")
+            : Answer(HttpStatusCode.OK, "application/json", Whole);
+        var port = await RelayAsync(stream: false);
+
+        Assert.Equal(200, port.StatusCode);
+        Assert.Equal("b", port.Headers[RelayHeaders.Channel]);
+        Assert.Equal(Whole, port.Text);
+        Assert.DoesNotContain("maintenance", port.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WholeAnswerThatDoesNotDecode_FailsOver()
+    {
+        _upstream.Respond = static request => request.RequestUri!.Host == "a.test"
+            ? Answer(HttpStatusCode.OK, "application/json", "{\"choices\": [")
+            : Answer(HttpStatusCode.OK, "application/json", Whole);
+        var port = await RelayAsync(stream: false);
+
+        Assert.Equal(200, port.StatusCode);
+        Assert.Equal("2", port.Headers[RelayHeaders.Attempts]);
+        Assert.Equal(Whole, port.Text);
+    }
+
+    [Fact]
+    public async Task StreamBreaksAfterTheFirstByte_ErrorEventInTheStream_NoFailover_DeploymentCharged()
+    {
+        // Committed: the client has the first delta, so nothing is retried; the stream ends with the surface's error
+        // event (no end marker) and the break counts against the deployment.
+        _upstream.Respond = static _ => Answer(HttpStatusCode.OK, "text/event-stream",
+            "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"x-served\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hello\"},\"finish_reason\":null}]}\n\n");
+        var port = await RelayAsync(stream: true);
+
+        Assert.Equal(200, port.StatusCode);
+        Assert.Contains("\"Hello\"", port.Text, StringComparison.Ordinal);
+        Assert.Contains("\"error\"", port.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", port.Text, StringComparison.Ordinal);
+        Assert.Single(_upstream.Requests);
+        var health = _health.DescribeChannel(_snapshot, "a")!.Deployments.Single();
+        Assert.Equal(1, health.WindowFailures);
+    }
+
+    [Fact]
+    public async Task StreamWhoseFirstEventIsAnError_FailsOverBeforeTheFirstByte()
+    {
+        _upstream.Respond = static request => request.RequestUri!.Host == "a.test"
+            ? Answer(HttpStatusCode.OK, "text/event-stream", "data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n")
+            : Answer(HttpStatusCode.OK, "text/event-stream", Stream);
+        var port = await RelayAsync(stream: true);
+
+        Assert.Equal("b", port.Headers[RelayHeaders.Channel]);
+        AssertStreamed(port.Text);
+        Assert.DoesNotContain("overloaded", port.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientGoneBeforeTheFirstAttempt_NothingSentNothingWritten()
+    {
+        _upstream.Respond = static _ => throw new InvalidOperationException("no upstream call expected");
+        var port = await RelayAsync(stream: true, abortFirst: true);
+
+        Assert.Empty(_upstream.Requests);
+        Assert.Equal(0, port.Flushes);
+        Assert.Equal("", port.Text);
+    }
+
+    private async Task<MemoryResponsePort> RelayAsync(bool stream, string model = "m", bool abortFirst = false)
     {
         byte[] body = Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""");
         Assert.True(OpenAIChatRequestDecoder.TryDecode(body, out var request, out var error), error?.Message);
         var port = new MemoryResponsePort();
         var context = new RelayContext(port, "openai");
+        if (abortFirst)
+        {
+            port.Abort();
+        }
+
         await _relay.RelayAsync(context, OpenAI, request, body).WaitAsync(TimeSpan.FromSeconds(10));
         return port;
     }
@@ -198,34 +298,4 @@ public sealed class ChatRelayTests : IDisposable
 
     private static HttpResponseMessage Answer(HttpStatusCode status, string contentType, string body) =>
         new(status) { Content = new StringContent(body, Encoding.UTF8, contentType) };
-
-    /// <summary>Upstreams scripted by host: records what each was sent, answers with <see cref="Respond"/>.</summary>
-    private sealed class FakeUpstream : HttpMessageHandler
-    {
-        private readonly List<(string Host, string Body)> _requests = [];
-
-        public Func<HttpRequestMessage, HttpResponseMessage> Respond { get; set; } = static _ => new(HttpStatusCode.NotImplemented);
-
-        public IReadOnlyList<(string Host, string Body)> Requests
-        {
-            get
-            {
-                lock (_requests)
-                {
-                    return [.. _requests];
-                }
-            }
-        }
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            string body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            lock (_requests)
-            {
-                _requests.Add((request.RequestUri!.Host, body));
-            }
-
-            return Respond(request);
-        }
-    }
 }
