@@ -81,6 +81,28 @@ internal sealed class RateLimiter(TimeProvider time)
         }
     }
 
+    /// <summary>The keys with requests in flight, by key id: a slot still held once every request has finished is a
+    /// leak (the functional tests' host checks it at dispose).</summary>
+    internal IReadOnlyList<(string KeyId, int InFlight)> InFlightByKey
+    {
+        get
+        {
+            var held = new List<(string, int)>();
+            foreach (var (keyId, state) in _keys)
+            {
+                lock (state)
+                {
+                    if (state.InFlight != 0)
+                    {
+                        held.Add((keyId, state.InFlight));
+                    }
+                }
+            }
+
+            return held;
+        }
+    }
+
     internal void Release(KeyState state, int refundTokens)
     {
         long now = time.GetTimestamp();

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Candor.Core.Accounts;
 using Candor.Emulator;
@@ -29,50 +28,8 @@ public sealed class CrashTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private Process StartCandor(string config, int port)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "candor.dll"), "serve", "--config", config, "--urls", $"http://127.0.0.1:{port}", "--no-watch", "--log-level", "Warning" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["UPSTREAM_KEY"] = "upstream-secret";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitHealthyAsync(HttpClient client, CancellationToken ct)
-    {
-        while (true)
-        {
-            try
-            {
-                using var r = await client.GetAsync("/healthz", ct);
-                if (r.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100, ct);
-        }
-    }
+    private Process StartCandor(string config, int port) =>
+        CandorProcess.Start(config, port, "Warning", new Dictionary<string, string> { ["UPSTREAM_KEY"] = "upstream-secret" }, static _ => { });
 
     [Fact]
     public async Task KillMinus9UnderLoad_LosesNoRecordOfACompletedResponse()
@@ -100,7 +57,7 @@ public sealed class CrashTests : IAsyncLifetime
             key = (await store.CreateKeyAsync(account.Id, "load", ApiKeyLimits.None, isOperator: false, ct))!.PlaintextKey;
         }
 
-        int port = FreePort();
+        int port = CandorProcess.FreePort();
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
         client.DefaultRequestHeaders.Authorization = new("Bearer", key);
         var completed = new System.Collections.Concurrent.ConcurrentBag<string>();
@@ -110,7 +67,7 @@ public sealed class CrashTests : IAsyncLifetime
         var candor = StartCandor(config, port);
         try
         {
-            await WaitHealthyAsync(client, ct);
+            await CandorProcess.WaitHealthyAsync(client, ct);
             using var stop = new CancellationTokenSource();
             var workers = Enumerable.Range(0, 12).Select(w => Task.Run(async () =>
             {
@@ -189,7 +146,7 @@ public sealed class CrashTests : IAsyncLifetime
         var fetched = new Dictionary<string, JsonElement>();
         try
         {
-            await WaitHealthyAsync(client, ct);
+            await CandorProcess.WaitHealthyAsync(client, ct);
             using var after = await client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"m-openai","messages":[{"role":"user","content":"again"}]}"""), ct);
             Assert.Equal(HttpStatusCode.OK, after.StatusCode);
             var wellKnown = await Json.ReadAsync(await client.GetAsync("/.well-known/candor", ct), ct);

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Candor.Server.Cli;
+using Candor.FunctionalTests.Infrastructure;
 
 namespace Candor.FunctionalTests.Hosting;
 
@@ -11,14 +11,7 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_data, recursive: true);
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        int code = await CandorCli.RunAsync([.. args, "--data", _data], output, error, cts.Token);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => InProcessCli.RunAsync(_data, args);
 
     [Fact]
     public async Task Init_PrintsTheOperatorKeyOnceAndNeverAgain()

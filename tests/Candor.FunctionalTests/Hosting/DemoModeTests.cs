@@ -1,8 +1,5 @@
 using System.Text.Json;
 using Candor.FunctionalTests.Infrastructure;
-using Candor.Server.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Logging;
 
 namespace Candor.FunctionalTests.Hosting;
 
@@ -14,18 +11,11 @@ public sealed class DemoModeTests
     [Fact]
     public async Task DemoMode_ServesEveryDemoModelOnEverySurface()
     {
-        var output = new StringWriter();
-        await using var app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            Demo = true,
-            Urls = "http://127.0.0.1:0",
-            Environment = name => name == "CANDOR_DEMO_KEY" ? DemoKey : null,
-            LogLevel = LogLevel.Warning,
-        }, output);
-        await app.StartAsync();
+        await using var app = await CandorTestHost.Create().Demo().Env("CANDOR_DEMO_KEY", DemoKey).StartAsync();
+        var output = app.Console;
         Assert.Contains("demo-gpt", output.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(DemoKey, output.ToString(), StringComparison.Ordinal);
-        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        using var client = app.CreateClient();
         var ct = Json.Timeout(30);
         foreach (var model in new[] { "demo-gpt", "demo-claude", "demo-gemini", "demo-reasoner" })
         {
@@ -48,22 +38,17 @@ public sealed class DemoModeTests
         bad.Headers.Authorization = new("Bearer", "sk-wrong");
         using var r4 = await client.SendAsync(bad, ct);
         Assert.Equal(401, (int)r4.StatusCode);
-        await app.StopAsync(ct);
     }
 
     [Fact]
     public async Task DemoMode_WithoutAKey_GeneratesAndPrintsOne()
     {
-        var output = new StringWriter();
-        await using var app = await CandorServer.BuildAsync(new ServeOptions { Demo = true, Urls = "http://127.0.0.1:0", Environment = _ => null, LogLevel = LogLevel.Warning }, output);
-        var match = System.Text.RegularExpressions.Regex.Match(output.ToString(), "sk-candor-demo-[0-9a-f]{32}");
+        await using var app = await CandorTestHost.Create().Demo().StartAsync();
+        var match = System.Text.RegularExpressions.Regex.Match(app.Console.ToString(), "sk-candor-demo-[0-9a-f]{32}");
         Assert.True(match.Success);
-        await app.StartAsync();
-        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", match.Value);
+        using var client = app.CreateClient(match.Value);
         var ct = Json.Timeout(30);
         var models = await Json.ReadAsync(await client.GetAsync("/v1/models", ct), ct);
         Assert.Contains(models.GetProperty("data").EnumerateArray(), m => m.GetProperty("id").GetString() == "demo-claude");
-        await app.StopAsync(ct);
     }
 }

@@ -1,42 +1,27 @@
 using System.Text.Json;
 using Candor.Core.Configuration;
-using Candor.Emulator;
 using Candor.FunctionalTests.Infrastructure;
 using Candor.Server.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Candor.FunctionalTests.Hosting;
 
 /// <summary>Configuration is validated at start and reloaded on change; a bad reload is rejected while
 /// the old snapshot serves, and in-flight requests finish on the snapshot they started with.</summary>
-public sealed class ReloadTests : IAsyncLifetime
+public sealed class ReloadTests : IDisposable
 {
-    private EmulatorHost _emulator = null!;
-    private string _dir = null!;
+    // The test's own directory, so a start that fails still has a known configuration path to name.
+    private readonly string _dir = Directory.CreateTempSubdirectory("candor-reload-").FullName;
 
     private string ConfigPath => Path.Combine(_dir, "candor.yaml");
 
-    private string Emulator => _emulator.BaseAddress.ToString().TrimEnd('/');
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
-        _dir = Directory.CreateTempSubdirectory("candor-reload-").FullName;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _emulator.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private string Config(params string[] models) => $$"""
+    private static string Config(params string[] models) => $$"""
         channels:
           - id: oa
             provider: openai
-            base_url: {{Emulator}}/v1
+            base_url: {{"{{emu}}"}}/v1
             api_key_env: UPSTREAM_KEY
         models:
         {{string.Concat(models.Select(m => $"  - name: {m}\n    deployments: [{{ channel: oa, model: gpt-4o-mini }}]\n"))}}
@@ -45,22 +30,15 @@ public sealed class ReloadTests : IAsyncLifetime
             key_env: CLIENT_KEY
         """;
 
-    private async Task<WebApplication> StartAsync() => await StartAsync(logs: null);
-
-    private async Task<WebApplication> StartAsync(CapturingLoggerProvider? logs)
-    {
-        var app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = ConfigPath,
-            Urls = "http://127.0.0.1:0",
-            Environment = CandorFixture.Environment,
-            Watch = true,
-            LogLevel = LogLevel.Warning,
-            LoggerProvider = logs,
-        });
-        await app.StartAsync();
-        return app;
-    }
+    /// <summary>Candor watching <c>candor.yaml</c>, started on <paramref name="yaml"/>, its log lines at Warning and above
+    /// captured.</summary>
+    private Task<CandorTestHost> StartAsync(string yaml) => CandorTestHost.Create()
+        .InDirectory(_dir)
+        .Env("CLIENT_KEY", CandorFixture.Key)
+        .Watch()
+        .CaptureLogs(LogLevel.Warning)
+        .Yaml(yaml)
+        .StartAsync();
 
     private static async Task<List<string>> ModelsAsync(HttpClient client, CancellationToken ct)
     {
@@ -79,17 +57,15 @@ public sealed class ReloadTests : IAsyncLifetime
     [Fact]
     public async Task ChangedFile_IsReloaded_AndABadChangeIsRejectedWhileTheOldConfigServes()
     {
-        await File.WriteAllTextAsync(ConfigPath, Config("first"));
-        await using var app = await StartAsync();
-        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", CandorFixture.Key);
+        await using var host = await StartAsync(Config("first"));
+        using var client = host.CreateClient(CandorFixture.Key);
         var ct = Json.Timeout(30);
         Assert.Equal(["first"], await ModelsAsync(client, ct));
 
-        await File.WriteAllTextAsync(ConfigPath, Config("first", "second"), ct);
+        await host.WriteYamlAsync(Config("first", "second"), ct);
         await WaitForAsync(async () => (await ModelsAsync(client, ct)).Contains("second"), ct);
 
-        await File.WriteAllTextAsync(ConfigPath, Config("third").Replace("provider: openai", "provider: nonesuch", StringComparison.Ordinal), ct);
+        await host.WriteYamlAsync(Config("third").Replace("provider: openai", "provider: nonesuch", StringComparison.Ordinal), ct);
         await Task.Delay(1000, ct);
         Assert.Equal(["first", "second"], await ModelsAsync(client, ct));
         using var ok = await client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"second","messages":[{"role":"user","content":"hi"}]}"""), ct);
@@ -99,10 +75,8 @@ public sealed class ReloadTests : IAsyncLifetime
     [Fact]
     public async Task InFlightStream_FinishesOnItsSnapshotAcrossAReload()
     {
-        await File.WriteAllTextAsync(ConfigPath, Config("streamer"));
-        await using var app = await StartAsync();
-        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", CandorFixture.Key);
+        await using var host = await StartAsync(Config("streamer"));
+        using var client = host.CreateClient(CandorFixture.Key);
         var ct = Json.Timeout(30);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
@@ -112,7 +86,7 @@ public sealed class ReloadTests : IAsyncLifetime
         var reading = Sse.ReadAllAsync(response, ct);
 
         // The model disappears from the configuration while its stream is running.
-        await File.WriteAllTextAsync(ConfigPath, Config("other"), ct);
+        await host.WriteYamlAsync(Config("other"), ct);
         await WaitForAsync(async () => (await ModelsAsync(client, ct)).Contains("other"), ct);
 
         var events = await reading;
@@ -125,14 +99,13 @@ public sealed class ReloadTests : IAsyncLifetime
     [Fact]
     public async Task InvalidFileAtStart_StopsStartupNamingThePlace()
     {
-        await File.WriteAllTextAsync(ConfigPath, Config("m").Replace("api_key_env: UPSTREAM_KEY", "api_key_env: NOT_SET_ANYWHERE", StringComparison.Ordinal));
-        var e = await Assert.ThrowsAsync<ConfigException>(StartAsync);
+        var e = await Assert.ThrowsAsync<ConfigException>(() => StartAsync(Config("m").Replace("api_key_env: UPSTREAM_KEY", "api_key_env: NOT_SET_ANYWHERE", StringComparison.Ordinal)));
         Assert.StartsWith(ConfigPath + ":5:", e.Message, StringComparison.Ordinal);
         Assert.Contains("NOT_SET_ANYWHERE", e.Message, StringComparison.Ordinal);
     }
 
     // Three faults in three sections: a provider nobody knows, an unknown model setting, a key variable that is not set.
-    private string ThreeFaults() => Config("m")
+    private static string ThreeFaults() => Config("m")
         .Replace("provider: openai", "provider: nonesuch", StringComparison.Ordinal)
         .Replace("  - name: m\n", "  - name: m\n    colour: blue\n", StringComparison.Ordinal)
         .Replace("key_env: CLIENT_KEY", "key_env: NOT_SET_EITHER", StringComparison.Ordinal);
@@ -147,8 +120,7 @@ public sealed class ReloadTests : IAsyncLifetime
     [Fact]
     public async Task FileWithSeveralFaults_StopsStartupListingEveryFault()
     {
-        await File.WriteAllTextAsync(ConfigPath, ThreeFaults());
-        var e = await Assert.ThrowsAsync<ConfigException>(StartAsync);
+        var e = await Assert.ThrowsAsync<ConfigException>(() => StartAsync(ThreeFaults()));
 
         var expected = ThreeFaultsErrors();
         Assert.Equal(expected.Length, e.Errors.Count);
@@ -165,15 +137,13 @@ public sealed class ReloadTests : IAsyncLifetime
     [Fact]
     public async Task ReloadWithSeveralFaults_IsRejectedLoggingEveryFault_AndTheOldConfigServes()
     {
-        await File.WriteAllTextAsync(ConfigPath, Config("first"));
-        var logs = new CapturingLoggerProvider();
-        await using var app = await StartAsync(logs);
-        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", CandorFixture.Key);
+        await using var host = await StartAsync(Config("first"));
+        var logs = host.Logs;
+        using var client = host.CreateClient(CandorFixture.Key);
         var ct = Json.Timeout(30);
 
-        await File.WriteAllTextAsync(ConfigPath, ThreeFaults(), ct);
-        Assert.False(await app.Services.GetRequiredService<ConfigReloader>().ReloadAsync().WaitAsync(ct));
+        await host.WriteYamlAsync(ThreeFaults(), ct);
+        Assert.False(await host.Service<ConfigReloader>().ReloadAsync().WaitAsync(ct));
 
         Assert.Contains(logs.Lines, static l => l.Contains("[1101]", StringComparison.Ordinal) && l.Contains("3 errors", StringComparison.Ordinal));
         foreach (string error in ThreeFaultsErrors())

@@ -104,6 +104,17 @@ public sealed class CandorTestHost : IAsyncDisposable
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
+    /// <summary>Runs the real CLI in-process on <see cref="DataDirectory"/>, as <c>candor &lt;args&gt; --data data/</c>
+    /// does; returns its exit code and what it wrote to stdout and stderr.</summary>
+    public Task<(int Code, string Out, string Err)> RunCliAsync(params string[] args) => InProcessCli.RunAsync(DataDirectory, args);
+
+    /// <summary>Replaces <c>candor.yaml</c> with <paramref name="yaml"/> (placeholders as in <see cref="Builder.Yaml(string)"/>);
+    /// a host built with <see cref="Builder.Watch"/> reloads it.</summary>
+    public Task WriteYamlAsync(string yaml, CancellationToken cancellationToken) =>
+        File.WriteAllTextAsync(ConfigPath, Builder.Substitute(yaml, EmulatorUrls), cancellationToken);
+
+    private string[] EmulatorUrls => Emulators.Select(static e => e.BaseAddress.ToString().TrimEnd('/')).ToArray();
+
     /// <summary>Stops Candor and starts a process-equivalent on the same configuration and data directory (memory is
     /// lost, the database stays). The emulators keep running.</summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
@@ -117,13 +128,17 @@ public sealed class CandorTestHost : IAsyncDisposable
         _unobserved.Start();
         var emulators = new List<EmulatorHost>();
         Emulators = emulators;
-        foreach (var options in _builder.EmulatorOptions.DefaultIfEmpty(new EmulatorOptions { RequiredApiKey = UpstreamSecret }))
+        var upstreams = _builder.Demos ? Enumerable.Empty<EmulatorOptions>() : _builder.EmulatorOptions.DefaultIfEmpty(new EmulatorOptions { RequiredApiKey = UpstreamSecret });
+        foreach (var options in upstreams)
         {
             emulators.Add(await EmulatorHost.StartAsync(options, cancellationToken));
         }
 
-        string[] urls = emulators.Select(static e => e.BaseAddress.ToString().TrimEnd('/')).ToArray();
-        await File.WriteAllTextAsync(ConfigPath, _builder.Yaml(urls), cancellationToken);
+        if (!_builder.Demos)
+        {
+            await File.WriteAllTextAsync(ConfigPath, _builder.Yaml(EmulatorUrls), cancellationToken);
+        }
+
         if (_builder.Bootstraps)
         {
             var boot = await StoreBootstrap.InitializeAsync(DataDirectory, TimeProvider.System, cancellationToken);
@@ -134,6 +149,11 @@ public sealed class CandorTestHost : IAsyncDisposable
         }
 
         _builder.BeforeStartAction?.Invoke(DataDirectory);
+        if (_builder.BeforeStartStep is { } step)
+        {
+            await step(this, cancellationToken);
+        }
+
         await StartServerAsync(cancellationToken);
     }
 
@@ -145,10 +165,13 @@ public sealed class CandorTestHost : IAsyncDisposable
         _app = await CandorServer.BuildAsync(new ServeOptions
         {
             ConfigPath = ConfigPath,
-            DataDirectory = _builder.Bootstraps ? DataDirectory : null,
-            Urls = "http://127.0.0.1:0",
+            Demo = _builder.Demos,
+            DataDirectory = _builder.Bootstraps || _builder.ServesData ? DataDirectory : null,
+            Urls = _builder.Addresses,
+            TlsCertificateFile = _builder.Certificate?.CertificateFile,
+            TlsKeyFile = _builder.Certificate?.KeyFile,
             Environment = name => variables.GetValueOrDefault(name),
-            Watch = false,
+            Watch = _builder.Watches,
             LogLevel = _builder.Level,
             LoggerProvider = _builder.CapturesLogs ? Logs : null,
             TimeProvider = _builder.Clock ?? TimeProvider.System,
@@ -253,23 +276,37 @@ public sealed class CandorTestHost : IAsyncDisposable
 
         internal Action<string>? AfterStopAction { get; private set; }
 
+        internal Func<CandorTestHost, CancellationToken, Task>? BeforeStartStep { get; private set; }
+
+        internal bool ServesData { get; private set; }
+
+        internal bool Watches { get; private set; }
+
+        internal bool Demos { get; private set; }
+
+        internal string Addresses { get; private set; } = "http://127.0.0.1:0";
+
+        internal (string CertificateFile, string KeyFile)? Certificate { get; private set; }
+
         internal string Yaml(string[] emulators) => _yaml(emulators);
 
         /// <summary>The configuration, with <c>{{emu}}</c> standing for the first emulator's base URL (no trailing
         /// slash) and <c>{{emu1}}</c>, <c>{{emu2}}</c>… for the others.</summary>
         public Builder Yaml(string yaml)
         {
-            _yaml = urls =>
-            {
-                string text = yaml;
-                for (int i = urls.Length - 1; i >= 1; i--)
-                {
-                    text = text.Replace("{{emu" + i + "}}", urls[i], StringComparison.Ordinal);
-                }
-
-                return text.Replace("{{emu}}", urls.Length > 0 ? urls[0] : "", StringComparison.Ordinal);
-            };
+            _yaml = urls => Substitute(yaml, urls);
             return this;
+        }
+
+        internal static string Substitute(string yaml, string[] urls)
+        {
+            string text = yaml;
+            for (int i = urls.Length - 1; i >= 1; i--)
+            {
+                text = text.Replace("{{emu" + i + "}}", urls[i], StringComparison.Ordinal);
+            }
+
+            return text.Replace("{{emu}}", urls.Length > 0 ? urls[0] : "", StringComparison.Ordinal);
         }
 
         /// <summary>The configuration as a function of the first emulator's base URL (no trailing slash).</summary>
@@ -348,6 +385,53 @@ public sealed class CandorTestHost : IAsyncDisposable
         public Builder BeforeStart(Action<string>? action)
         {
             BeforeStartAction = action;
+            return this;
+        }
+
+        /// <summary>Runs with the host before Candor starts, after the YAML is written and any <see cref="Bootstrap"/>
+        /// (a test prepares the store through the CLI: <see cref="RunCliAsync"/>).</summary>
+        public Builder BeforeStart(Func<CandorTestHost, CancellationToken, Task> step)
+        {
+            BeforeStartStep = step;
+            return this;
+        }
+
+        /// <summary>Passes <see cref="DataDirectory"/> to Candor as <c>--data</c> does, without creating the store first
+        /// (a <see cref="BeforeStart(Func{CandorTestHost, CancellationToken, Task})"/> step or Candor itself creates it).</summary>
+        public Builder ServeData()
+        {
+            ServesData = true;
+            return this;
+        }
+
+        /// <summary>Watches <c>candor.yaml</c> and reloads it on change, as <c>candor serve</c> does without
+        /// <c>--no-watch</c> (<see cref="WriteYamlAsync"/> changes it).</summary>
+        public Builder Watch()
+        {
+            Watches = true;
+            return this;
+        }
+
+        /// <summary>Runs <c>candor serve --demo</c>: built-in models over Candor's own emulated upstreams; no YAML and
+        /// no emulator of the host's.</summary>
+        public Builder Demo()
+        {
+            Demos = true;
+            return this;
+        }
+
+        /// <summary>The listen addresses in <c>--urls</c> syntax (<c>http://127.0.0.1:0</c> unless set; an https
+        /// address for TLS). <see cref="BaseAddress"/> is the first one.</summary>
+        public Builder Urls(string urls)
+        {
+            Addresses = urls;
+            return this;
+        }
+
+        /// <summary>The PEM certificate and key of https addresses, as <c>--tls-cert</c> and <c>--tls-key</c> give them.</summary>
+        public Builder Tls(string certificateFile, string keyFile)
+        {
+            Certificate = (certificateFile, keyFile);
             return this;
         }
 

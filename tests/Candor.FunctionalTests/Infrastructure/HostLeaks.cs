@@ -1,5 +1,3 @@
-using System.Collections;
-using System.Reflection;
 using Candor.Core.Admission;
 using Candor.Core.Routing;
 using Candor.Emulator;
@@ -11,8 +9,8 @@ namespace Candor.FunctionalTests.Infrastructure;
 /// <summary>What a test host can leave behind once every test is done: an upstream request still open, a node
 /// admission slot (request, stream, buffered body bytes), a deployment lease, a key's concurrency slot, money
 /// reserved and not settled, or a task exception nobody observed. Waits a few seconds for settling to finish first.
-/// The book's and the limiter's figures are private, so they are read by reflection; when their shape changes the
-/// check says so rather than passing.</summary>
+/// The book's and the limiter's figures come from their internal read-only views (<see cref="BillingBook.HeldByAccount"/>,
+/// <see cref="BillingBook.HeldByKey"/>, <see cref="RateLimiter.InFlightByKey"/>).</summary>
 internal static class HostLeaks
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
@@ -53,71 +51,28 @@ internal static class HostLeaks
 
         if (services.GetService<BillingBook>() is { } book)
         {
-            leaks.AddRange(Held(book, "_accounts", "Reserved", "Settling").Select(static a => "account " + a));
-            leaks.AddRange(Held(book, "_keys", "Reserved", "Settling").Select(static k => "key budget " + k));
+            leaks.AddRange(book.HeldByAccount.SelectMany(static a => Figures("account " + a.Id, a.Reserved, a.Settling)));
+            leaks.AddRange(book.HeldByKey.SelectMany(static k => Figures("key budget " + k.Id, k.Reserved, k.Settling)));
         }
 
         if (services.GetService<RateLimiter>() is { } limiter)
         {
-            leaks.AddRange(Held(limiter, "_keys", "InFlight").Select(static k => "key concurrency " + k));
+            leaks.AddRange(limiter.InFlightByKey.Select(static k => $"key concurrency {k.KeyId}: InFlight = {k.InFlight}"));
         }
 
         return leaks;
     }
 
-    /// <summary>The entries of the private dictionary <paramref name="field"/> (values plain, or behind Lazy and Task)
-    /// whose named figures are not zero.</summary>
-    private static IEnumerable<string> Held(object owner, string field, params string[] figures)
+    private static IEnumerable<string> Figures(string holder, long reserved, int settling)
     {
-        var type = owner.GetType();
-        if (type.GetField(field, BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(owner) is not IDictionary entries)
+        if (reserved != 0)
         {
-            yield return $"(cannot check: {type.Name}.{field} is no longer a dictionary; update {nameof(HostLeaks)})";
-            yield break;
+            yield return $"{holder}: Reserved = {reserved}";
         }
 
-        foreach (DictionaryEntry entry in entries)
+        if (settling != 0)
         {
-            object? value = Unwrap(entry.Value);
-            if (value is null)
-            {
-                continue;
-            }
-
-            foreach (string figure in figures)
-            {
-                object? amount = value.GetType().GetProperty(figure)?.GetValue(value);
-                if (amount is null)
-                {
-                    yield return $"(cannot check: {value.GetType().Name}.{figure} is gone; update {nameof(HostLeaks)})";
-                }
-                else if (Convert.ToInt64(amount, System.Globalization.CultureInfo.InvariantCulture) != 0)
-                {
-                    yield return $"{entry.Key}: {figure} = {amount}";
-                }
-            }
+            yield return $"{holder}: Settling = {settling}";
         }
-    }
-
-    /// <summary>The loaded value behind a Lazy and a Task; null while it is still loading or failed to load.</summary>
-    private static object? Unwrap(object? value)
-    {
-        var type = value?.GetType();
-        if (type is { IsGenericType: true } && type.GetGenericTypeDefinition() == typeof(Lazy<>))
-        {
-            if (!(bool)type.GetProperty(nameof(Lazy<object>.IsValueCreated))!.GetValue(value)!)
-            {
-                return null;
-            }
-
-            value = type.GetProperty(nameof(Lazy<object>.Value))!.GetValue(value);
-        }
-
-        if (value is Task task)
-        {
-            return task.IsCompletedSuccessfully ? task.GetType().GetProperty(nameof(Task<object>.Result))!.GetValue(task) : null;
-        }
-
-        return value;
     }
 }

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Candor.Core.Channels;
 using Candor.Core.Configuration;
-using Candor.Server.Cli;
+using Candor.FunctionalTests.Infrastructure;
 using Candor.Storage;
 
 namespace Candor.FunctionalTests.Operations;
@@ -24,14 +24,7 @@ public sealed class ChannelHeaderSecretTests : IDisposable
         Directory.Delete(_data, recursive: true);
     }
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        int code = await CandorCli.RunAsync([.. args, "--data", _data], output, error, cts.Token);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => InProcessCli.RunAsync(_data, args);
 
     private async Task<string> DataDirectoryBytesAsync()
     {

@@ -1,5 +1,4 @@
 using Candor.Server.Cli;
-using Candor.Server.Hosting;
 using Candor.Storage;
 using Candor.FunctionalTests.Infrastructure;
 using Microsoft.Extensions.Logging;
@@ -70,8 +69,7 @@ public sealed class DataDirectoryPermissionTests : IDisposable
             File.SetUnixFileMode(entry, Directory.Exists(entry) ? OpenDirectory : OpenFile);
         }
 
-        string config = Path.Combine(_dir, "candor.yaml");
-        await File.WriteAllTextAsync(config, $$"""
+        await using var app = await CandorTestHost.Create().InDirectory(_dir).ServeData().CaptureLogs(LogLevel.Warning).Yaml($$"""
             server:
               data_dir: {{Data}}
             channels:
@@ -81,18 +79,11 @@ public sealed class DataDirectoryPermissionTests : IDisposable
             models:
               - name: m
                 deployments: [{ channel: nowhere, model: gpt-4o-mini }]
-            """, cts.Token);
-        var logs = new CapturingLoggerProvider();
-        await using var app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = config, Urls = "http://127.0.0.1:0", DataDirectory = Data, Environment = static _ => null, Watch = false,
-            LogLevel = LogLevel.Warning, LoggerProvider = logs,
-        }, cancellationToken: cts.Token);
-        await app.StartAsync(cts.Token);
+            """).StartAsync(cts.Token);
+        var logs = app.Logs;
 
         AssertOwnerOnly(Data);
         Assert.Contains(logs.Lines, l => l.Contains("[2000]", StringComparison.Ordinal) && l.Contains(Data, StringComparison.Ordinal));
-        await app.StopAsync(cts.Token);
     }
 
     [Fact]

@@ -1,6 +1,4 @@
 using Candor.FunctionalTests.Infrastructure;
-using Candor.Server.Hosting;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -8,18 +6,20 @@ namespace Candor.FunctionalTests.Operations;
 
 /// <summary>Gemini's <c>?key=</c> never reaches a log, with every category at Trace (ASP.NET's hosting diagnostics
 /// log the full URL), while it still authenticates (issue 13, item 14).</summary>
-public sealed class GeminiKeyLoggingTests : IDisposable
+public sealed class GeminiKeyLoggingTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("candor-gkey-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Fact]
     public async Task QueryKey_AuthenticatesAndIsInNoLogAtAnyLevel()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        string config = Path.Combine(_dir, "candor.yaml");
-        await File.WriteAllTextAsync(config, """
+        await using var app = await CandorTestHost.Create().Prefix("candor-gkey-").Env("CLIENT_KEY", CandorFixture.Key).CaptureLogs(LogLevel.Trace)
+            // An operator who turns every category up (Logging__LogLevel__Default=Trace) gets ASP.NET's request lines too.
+            .Services(static s => s.Configure<LoggerFilterOptions>(static o =>
+            {
+                o.Rules.Clear();
+                o.MinLevel = LogLevel.Trace;
+            }))
+            .Yaml("""
             channels:
               - id: nowhere
                 provider: gemini
@@ -30,21 +30,9 @@ public sealed class GeminiKeyLoggingTests : IDisposable
             keys:
               - name: test
                 key_env: CLIENT_KEY
-            """, cts.Token);
-        var logs = new CapturingLoggerProvider();
-        await using var app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = config, Urls = "http://127.0.0.1:0", Environment = static n => n == "CLIENT_KEY" ? CandorFixture.Key : null, Watch = false,
-            LogLevel = LogLevel.Trace, LoggerProvider = logs,
-            // An operator who turns every category up (Logging__LogLevel__Default=Trace) gets ASP.NET's request lines too.
-            ConfigureServices = static s => s.Configure<LoggerFilterOptions>(static o =>
-            {
-                o.Rules.Clear();
-                o.MinLevel = LogLevel.Trace;
-            }),
-        }, cancellationToken: cts.Token);
-        await app.StartAsync(cts.Token);
-        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+            """).StartAsync(cts.Token);
+        var logs = app.Logs;
+        using var client = app.CreateClient();
 
         using (var ok = await client.GetAsync($"/v1beta/models?alt=json&key={CandorFixture.Key}&pageSize=5", cts.Token))
         {
@@ -62,7 +50,7 @@ public sealed class GeminiKeyLoggingTests : IDisposable
             Assert.NotEqual(401, (int)post.StatusCode);
         }
 
-        await app.StopAsync(cts.Token);
+        await app.DisposeAsync();
         var lines = logs.Lines.ToList();
         Assert.Contains(lines, static l => l.Contains("Request starting", StringComparison.Ordinal) && l.Contains("/v1beta/models?alt=json&pageSize=5", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.Contains(CandorFixture.Key, StringComparison.Ordinal) || l.Contains(wrong, StringComparison.Ordinal));

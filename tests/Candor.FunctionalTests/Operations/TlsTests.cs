@@ -3,9 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Candor.Core.Configuration;
-using Candor.Server.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Logging;
+using Candor.FunctionalTests.Infrastructure;
 
 namespace Candor.FunctionalTests.Operations;
 
@@ -17,11 +15,13 @@ public sealed class TlsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private string Config => Path.Combine(_dir, "candor.yaml");
-
-    private async Task WriteConfigAsync(string extraServer = "")
-    {
-        await File.WriteAllTextAsync(Config, $"""
+    /// <summary>Candor in the test's directory (beside its PEM files) on <paramref name="urls"/>, with
+    /// <paramref name="extraServer"/> lines in its server section.</summary>
+    private CandorTestHost.Builder Host(string urls, string extraServer = "") => CandorTestHost.Create()
+        .InDirectory(_dir)
+        .Env("CLIENT_KEY", "sk-test-0123456789abcdefghijkl")
+        .Urls(urls)
+        .Yaml($"""
             server:
               max_request_bytes: 1048576
             {extraServer}
@@ -36,9 +36,6 @@ public sealed class TlsTests : IDisposable
               - name: test
                 key_env: CLIENT_KEY
             """);
-    }
-
-    private static string? Environment(string name) => name == "CLIENT_KEY" ? "sk-test-0123456789abcdefghijkl" : null;
 
     /// <summary>Writes a fresh self-signed certificate for localhost as PEM files; returns its thumbprint.</summary>
     private static async Task<string> WriteCertificateAsync(string certificateFile, string keyFile, string name)
@@ -80,13 +77,8 @@ public sealed class TlsTests : IDisposable
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         string certificateFile = Path.Combine(_dir, "cert.pem"), keyFile = Path.Combine(_dir, "key.pem");
         string first = await WriteCertificateAsync(certificateFile, keyFile, "first");
-        await WriteConfigAsync($"  tls: {{ certificate_file: cert.pem, key_file: key.pem }}");
-        await using var app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = Config, Urls = "https://127.0.0.1:0", Environment = Environment, Watch = false, LogLevel = LogLevel.Warning,
-        }, cancellationToken: cts.Token);
-        await app.StartAsync(cts.Token);
-        var address = new Uri(app.Urls.First());
+        await using var host = await Host("https://127.0.0.1:0", $"  tls: {{ certificate_file: cert.pem, key_file: key.pem }}").StartAsync(cts.Token);
+        var address = host.BaseAddress;
 
         Assert.Equal(first, await ServedThumbprintAsync(address, cts.Token));
 
@@ -103,8 +95,6 @@ public sealed class TlsTests : IDisposable
             await Task.Delay(200, cts.Token);
             served = await ServedThumbprintAsync(address, cts.Token);
         }
-
-        await app.StopAsync(cts.Token);
     }
 
     [Fact]
@@ -113,26 +103,15 @@ public sealed class TlsTests : IDisposable
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         string certificateFile = Path.Combine(_dir, "c.pem"), keyFile = Path.Combine(_dir, "k.pem");
         string thumbprint = await WriteCertificateAsync(certificateFile, keyFile, "cli");
-        await WriteConfigAsync();
-        await using var app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = Config, Urls = "https://127.0.0.1:0", Environment = Environment, Watch = false, LogLevel = LogLevel.Warning,
-            TlsCertificateFile = certificateFile, TlsKeyFile = keyFile,
-        }, cancellationToken: cts.Token);
-        await app.StartAsync(cts.Token);
+        await using var host = await Host("https://127.0.0.1:0").Tls(certificateFile, keyFile).StartAsync(cts.Token);
 
-        Assert.Equal(thumbprint, await ServedThumbprintAsync(new Uri(app.Urls.First()), cts.Token));
-        await app.StopAsync(cts.Token);
+        Assert.Equal(thumbprint, await ServedThumbprintAsync(host.BaseAddress, cts.Token));
     }
 
     [Fact]
     public async Task HttpsWithoutCertificate_StopsStartupWithAClearMessage()
     {
-        await WriteConfigAsync();
-        var e = await Assert.ThrowsAsync<ConfigException>(() => CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = Config, Urls = "http://127.0.0.1:0;https://127.0.0.1:0", Environment = Environment, Watch = false,
-        }));
+        var e = await Assert.ThrowsAsync<ConfigException>(() => Host("http://127.0.0.1:0;https://127.0.0.1:0").StartAsync());
         Assert.Contains("an https address needs a certificate", e.Message, StringComparison.Ordinal);
     }
 
@@ -141,11 +120,7 @@ public sealed class TlsTests : IDisposable
     {
         await File.WriteAllTextAsync(Path.Combine(_dir, "cert.pem"), "garbage");
         await File.WriteAllTextAsync(Path.Combine(_dir, "key.pem"), "garbage");
-        await WriteConfigAsync($"  tls: {{ certificate_file: cert.pem, key_file: key.pem }}");
-        var e = await Assert.ThrowsAsync<ConfigException>(() => CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = Config, Urls = "https://127.0.0.1:0", Environment = Environment, Watch = false,
-        }));
+        var e = await Assert.ThrowsAsync<ConfigException>(() => Host("https://127.0.0.1:0", $"  tls: {{ certificate_file: cert.pem, key_file: key.pem }}").StartAsync());
         Assert.Contains("cert.pem", e.Message, StringComparison.Ordinal);
     }
 }

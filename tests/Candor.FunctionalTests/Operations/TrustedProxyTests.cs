@@ -1,43 +1,37 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Candor.Server.Cli;
+using Candor.FunctionalTests.Infrastructure;
 using Candor.Server.Hosting;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Candor.FunctionalTests.Operations;
 
 /// <summary>A stored key limited to 203.0.113.0/24 used through a proxy: the forwarding header names the client only
 /// when the peer is a configured trusted proxy; from any other peer it is ignored (issue 13, item 13).</summary>
-public sealed class TrustedProxyTests : IDisposable
+public sealed class TrustedProxyTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("candor-proxy-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private async Task<string> RunAsync(params string[] args)
+    private static async Task<string> RunAsync(CandorTestHost host, params string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        Assert.True(await CandorCli.RunAsync([.. args, "--data", Path.Combine(_dir, "data")], output, error, cts.Token) == 0, error.ToString());
-        return output.ToString();
+        var (code, output, error) = await host.RunCliAsync(args);
+        Assert.True(code == 0, error);
+        return output;
     }
 
     /// <summary>Starts Candor with <paramref name="server"/> lines in its server section and a key limited to
-    /// 203.0.113.0/24; returns the app and the key.</summary>
-    private async Task<(WebApplication App, string Key)> StartAsync(string server, CancellationToken ct)
+    /// 203.0.113.0/24, made through the CLI before the start; returns the host and the key.</summary>
+    private static async Task<(CandorTestHost App, string Key)> StartAsync(string server, CancellationToken ct)
     {
-        await RunAsync("init");
-        string account = JsonDocument.Parse(await RunAsync("accounts", "create", "--name", "A")).RootElement.GetProperty("id").GetString()!;
-        string key = JsonDocument.Parse(await RunAsync("keys", "create", "--account", account, "--name", "k", "--cidrs", "203.0.113.0/24"))
-            .RootElement.GetProperty("key").GetString()!;
-        string config = Path.Combine(_dir, "candor.yaml");
-        await File.WriteAllTextAsync(config, $"""
+        string key = "";
+        var host = await CandorTestHost.Create().ServeData().BeforeStart(async (h, _) =>
+        {
+            await RunAsync(h, "init");
+            string account = JsonDocument.Parse(await RunAsync(h, "accounts", "create", "--name", "A")).RootElement.GetProperty("id").GetString()!;
+            key = JsonDocument.Parse(await RunAsync(h, "keys", "create", "--account", account, "--name", "k", "--cidrs", "203.0.113.0/24"))
+                .RootElement.GetProperty("key").GetString()!;
+        }).Yaml($"""
             server:
-              data_dir: {Path.Combine(_dir, "data")}
+              data_dir: data
             {server}
             channels:
               - id: nowhere
@@ -46,19 +40,13 @@ public sealed class TrustedProxyTests : IDisposable
             models:
               - name: m
                 deployments: [{"{"} channel: nowhere, model: gpt-4o-mini {"}"}]
-            """, ct);
-        var app = await CandorServer.BuildAsync(new ServeOptions
-        {
-            ConfigPath = config, Urls = "http://127.0.0.1:0", DataDirectory = Path.Combine(_dir, "data"), Environment = static _ => null,
-            Watch = false, LogLevel = LogLevel.Warning,
-        }, cancellationToken: ct);
-        await app.StartAsync(ct);
-        return (app, key);
+            """).StartAsync(ct);
+        return (host, key);
     }
 
-    private static async Task<HttpStatusCode> ModelsAsync(WebApplication app, string key, string header, string? value, CancellationToken ct)
+    private static async Task<HttpStatusCode> ModelsAsync(CandorTestHost app, string key, string header, string? value, CancellationToken ct)
     {
-        using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        using var client = app.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         if (value is not null)
@@ -87,7 +75,6 @@ public sealed class TrustedProxyTests : IDisposable
             Assert.Equal(HttpStatusCode.Forbidden, await ModelsAsync(app, key, "X-Forwarded-For", "garbage", cts.Token));
             // Only the configured header counts: Forwarded passes through nginx untouched, so the client wrote it.
             Assert.Equal(HttpStatusCode.Forbidden, await ModelsAsync(app, key, "Forwarded", "for=203.0.113.7", cts.Token));
-            await app.StopAsync(cts.Token);
         }
     }
 
@@ -102,7 +89,6 @@ public sealed class TrustedProxyTests : IDisposable
             Assert.Equal(HttpStatusCode.Forbidden, await ModelsAsync(app, key, "Forwarded", "for=198.51.100.1", cts.Token));
             Assert.Equal(HttpStatusCode.Forbidden, await ModelsAsync(app, key, "Forwarded", "for=unknown", cts.Token));
             Assert.Equal(HttpStatusCode.Forbidden, await ModelsAsync(app, key, "X-Forwarded-For", "203.0.113.7", cts.Token));
-            await app.StopAsync(cts.Token);
         }
     }
 
@@ -114,7 +100,6 @@ public sealed class TrustedProxyTests : IDisposable
         await using (app)
         {
             Assert.Equal(HttpStatusCode.Forbidden, await ModelsAsync(app, key, "X-Forwarded-For", "203.0.113.7", cts.Token));
-            await app.StopAsync(cts.Token);
         }
     }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -48,31 +47,8 @@ public sealed partial class CanaryTests : IAsyncLifetime
         return canary;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private Process StartCandor(string config, int port)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "candor.dll"), "serve", "--config", config, "--urls", $"http://127.0.0.1:{port}", "--no-watch", "--log-level", "Trace" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["UPSTREAM_KEY"] = "upstream-secret";
-        info.Environment["CLIENT_KEY"] = "sk-canary-config-key-0123456789";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => Log(e.Data);
-        process.ErrorDataReceived += (_, e) => Log(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    private Process StartCandor(string config, int port) =>
+        CandorProcess.Start(config, port, "Trace", new Dictionary<string, string> { ["UPSTREAM_KEY"] = "upstream-secret", ["CLIENT_KEY"] = "sk-canary-config-key-0123456789" }, Log);
 
     private void Log(string? line)
     {
@@ -82,26 +58,6 @@ public sealed partial class CanaryTests : IAsyncLifetime
             {
                 _log.WriteLine(line);
             }
-        }
-    }
-
-    private static async Task WaitHealthyAsync(HttpClient client, CancellationToken ct)
-    {
-        while (true)
-        {
-            try
-            {
-                using var r = await client.GetAsync("/healthz", ct);
-                if (r.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100, ct);
         }
     }
 
@@ -154,12 +110,12 @@ public sealed partial class CanaryTests : IAsyncLifetime
               - { name: config, key_env: CLIENT_KEY }
             """, ct);
 
-        int port = FreePort();
+        int port = CandorProcess.FreePort();
         var candor = StartCandor(config, port);
         using var plain = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         try
         {
-            await WaitHealthyAsync(plain, ct);
+            await CandorProcess.WaitHealthyAsync(plain, ct);
 
             // A stored, billed key (usage records are written for it), made through the admin API.
             string operatorKey = "";
@@ -267,7 +223,7 @@ public sealed partial class CanaryTests : IAsyncLifetime
 
             candor.Dispose();
             candor = StartCandor(config, port);
-            await WaitHealthyAsync(plain, ct);
+            await CandorProcess.WaitHealthyAsync(plain, ct);
             using (var r = await client.PostAsync("/v1/chat/completions", Chat("m-openai", Canary("restart"), stream: true), ct))
             {
                 Assert.Equal(HttpStatusCode.OK, r.StatusCode);

@@ -2,11 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Candor.Core.Privacy;
-using Candor.Emulator;
 using Candor.FunctionalTests.Infrastructure;
-using Candor.Server.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Logging;
 
 namespace Candor.FunctionalTests.Privacy;
 
@@ -29,8 +25,7 @@ public sealed class RoutingPropertyTests
     {
         var ct = Json.Timeout(120);
         var r = new Random(seed * 7919);
-        await using var emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
-        string emu = emulator.BaseAddress.ToString().TrimEnd('/');
+        const string emu = "{{emu}}";
 
         var channels = new List<Channel>();
         for (int i = 0; i < 10; i++)
@@ -77,79 +72,67 @@ public sealed class RoutingPropertyTests
             yaml.AppendLine($"  - {{ name: {k.Name}, key_env: {k.Name.ToUpperInvariant()}, privacy: {{ routing: {Yaml(k.Routing)} }} }}");
         }
 
-        string dir = Directory.CreateTempSubdirectory("candor-routing-").FullName;
-        try
+        var builder = CandorTestHost.Create().Prefix("candor-routing-").Yaml(yaml.ToString());
+        foreach (var k in keys)
         {
-            string path = Path.Combine(dir, "candor.yaml");
-            await File.WriteAllTextAsync(path, yaml.ToString(), ct);
-            await using var app = await CandorServer.BuildAsync(new ServeOptions
-            {
-                ConfigPath = path,
-                Urls = "http://127.0.0.1:0",
-                Environment = name => name == "UPSTREAM_KEY" ? "upstream-secret" : keys.FirstOrDefault(k => string.Equals(k.Name, name, StringComparison.OrdinalIgnoreCase)).Value,
-                Watch = false,
-                LogLevel = LogLevel.Warning,
-            }, cancellationToken: ct);
-            await app.StartAsync(ct);
-            using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+            builder.Env(k.Name.ToUpperInvariant(), k.Value);
+        }
 
-            int refused = 0, answered = 0, upstreamCalls = 0;
-            foreach (var k in keys)
+        await using var app = await builder.StartAsync(ct);
+        var emulator = app.Emulator;
+        using var client = app.CreateClient();
+
+        int refused = 0, answered = 0, upstreamCalls = 0;
+        foreach (var k in keys)
+        {
+            var effective = DataPolicyRequirements.Intersect(server, k.Routing);
+            foreach (var m in models)
             {
-                var effective = DataPolicyRequirements.Intersect(server, k.Routing);
-                foreach (var m in models)
+                bool stream = r.Next(2) == 0;
+                emulator.Journal.Clear();
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
                 {
-                    bool stream = r.Next(2) == 0;
-                    emulator.Journal.Clear();
-                    using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-                    {
-                        Content = Json.Body($$"""{"model":"{{m.Name}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hello"}]}"""),
-                    };
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", k.Value);
-                    using var response = await client.SendAsync(request, ct);
-                    string body = await response.Content.ReadAsStringAsync(ct);
-                    var reached = emulator.Journal.All.Select(e => ChannelOf(e.Path)).ToList();
-                    upstreamCalls += reached.Count;
-                    foreach (string id in reached)
-                    {
-                        var channel = channels.Single(c => c.Id == id);
-                        Assert.True(DataPolicyRequirements.Complies(channel.Policy, effective),
-                            $"seed {seed}: key {k.Name} ({DataPolicyRequirements.Describe(effective)}) reached {id} ({channel.Policy})");
-                    }
-
-                    bool anyCompliant = m.Deployments.Any(d => DataPolicyRequirements.Complies(d.Policy, effective));
-                    if (!anyCompliant)
-                    {
-                        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-                        Assert.Contains("no_compliant_deployment", body, StringComparison.Ordinal);
-                        Assert.DoesNotContain("upstream-secret", body, StringComparison.Ordinal);
-                        Assert.Empty(reached);
-                        refused++;
-                    }
-                    else
-                    {
-                        Assert.NotEmpty(reached);
-                        if (response.IsSuccessStatusCode)
-                        {
-                            answered++;
-                        }
-                    }
-
-                    Assert.Equal(DataPolicyRequirements.Describe(effective) + "; retention=none",
-                        response.Headers.GetValues(PrivacyHeaders.Policy).Single());
+                    Content = Json.Body($$"""{"model":"{{m.Name}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hello"}]}"""),
+                };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", k.Value);
+                using var response = await client.SendAsync(request, ct);
+                string body = await response.Content.ReadAsStringAsync(ct);
+                var reached = emulator.Journal.All.Select(e => ChannelOf(e.Path)).ToList();
+                upstreamCalls += reached.Count;
+                foreach (string id in reached)
+                {
+                    var channel = channels.Single(c => c.Id == id);
+                    Assert.True(DataPolicyRequirements.Complies(channel.Policy, effective),
+                        $"seed {seed}: key {k.Name} ({DataPolicyRequirements.Describe(effective)}) reached {id} ({channel.Policy})");
                 }
-            }
 
-            // The test is not vacuous: both outcomes happened and upstreams were called.
-            Assert.True(answered > 0, $"seed {seed}: no request was answered");
-            Assert.True(refused > 0, $"seed {seed}: no request was refused");
-            Assert.True(upstreamCalls > 0);
-            await app.StopAsync(ct);
+                bool anyCompliant = m.Deployments.Any(d => DataPolicyRequirements.Complies(d.Policy, effective));
+                if (!anyCompliant)
+                {
+                    Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+                    Assert.Contains("no_compliant_deployment", body, StringComparison.Ordinal);
+                    Assert.DoesNotContain("upstream-secret", body, StringComparison.Ordinal);
+                    Assert.Empty(reached);
+                    refused++;
+                }
+                else
+                {
+                    Assert.NotEmpty(reached);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        answered++;
+                    }
+                }
+
+                Assert.Equal(DataPolicyRequirements.Describe(effective) + "; retention=none",
+                    response.Headers.GetValues(PrivacyHeaders.Policy).Single());
+            }
         }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+
+        // The test is not vacuous: both outcomes happened and upstreams were called.
+        Assert.True(answered > 0, $"seed {seed}: no request was answered");
+        Assert.True(refused > 0, $"seed {seed}: no request was refused");
+        Assert.True(upstreamCalls > 0);
     }
 
     private static DataPolicyRequirement RandomRequirement(Random r, bool allowOpen) =>

@@ -1,6 +1,7 @@
 using Candor.Core.Accounts;
+using Candor.UnitTests.Storage;
 
-namespace Candor.UnitTests.Storage;
+namespace Candor.UnitTests.Core.Accounts;
 
 public sealed class ApiKeyCacheTests
 {

@@ -3,7 +3,7 @@ using Candor.Transparency.Log;
 using Candor.Transparency.Merkle;
 using Candor.Transparency.Notes;
 
-namespace Candor.UnitTests.Transparency;
+namespace Candor.UnitTests.Transparency.Log;
 
 public sealed class TileLogTests : IDisposable
 {

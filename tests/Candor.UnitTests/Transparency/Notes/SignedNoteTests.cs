@@ -1,7 +1,7 @@
 using System.Text;
 using Candor.Transparency.Notes;
 
-namespace Candor.UnitTests.Transparency;
+namespace Candor.UnitTests.Transparency.Notes;
 
 public sealed class SignedNoteTests
 {

@@ -14,7 +14,7 @@ using Candor.Providers.Qwen;
 using Candor.Providers.Vllm;
 using Candor.Providers.Zhipu;
 
-namespace Candor.UnitTests.Providers.OpenAIFamily;
+namespace Candor.UnitTests.Providers.OpenAI;
 
 public sealed class OpenAIFamilyAdapterTests
 {

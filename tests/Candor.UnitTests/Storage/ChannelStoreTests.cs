@@ -1,9 +1,8 @@
 using System.Security.Cryptography;
 using Candor.Core.Channels;
 using Candor.Core.Security;
-using Candor.UnitTests.Storage;
 
-namespace Candor.UnitTests.Core.Channels;
+namespace Candor.UnitTests.Storage;
 
 public sealed class ChannelStoreTests
 {

@@ -1,6 +1,6 @@
 using Candor.Transparency.Merkle;
 
-namespace Candor.UnitTests.Transparency;
+namespace Candor.UnitTests.Transparency.Merkle;
 
 /// <summary>The RFC 6962 reference tree (the eight leaves of the Certificate Transparency test suite, as used by
 /// transparency-dev/merkle): roots for every size, and published inclusion and consistency proofs.</summary>
