@@ -98,9 +98,9 @@ internal static class RelayReceipts
             }
         }
 
-        if (whole && context.Meter is { Recorded: true } charged && !context.Port.HasStarted)
+        if (whole && context.Meter is { Recorded: true, Charge: { } charge } && !context.Port.HasStarted)
         {
-            context.SetHeader(RelayHeaders.ChargeMicros, (await charged.SettleAsync(settlement).ConfigureAwait(false)).ToString(CultureInfo.InvariantCulture));
+            context.SetHeader(RelayHeaders.ChargeMicros, charge.ToString(CultureInfo.InvariantCulture));
         }
 
         if (!held.IsEmpty)

@@ -88,6 +88,9 @@ internal sealed class RequestMeter
     /// <summary>True once settled.</summary>
     public bool Settled => _settlement is not null;
 
+    /// <summary>What the settlement charged, in micros, once it completed; null before.</summary>
+    public long? Charge => _settlement is { IsCompletedSuccessfully: true } settled ? settled.Result : null;
+
     /// <summary>Notes an event the client received (or, for a whole response, will receive).</summary>
     public void Observe(ChatEvent ev)
     {

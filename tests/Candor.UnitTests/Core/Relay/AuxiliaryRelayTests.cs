@@ -21,7 +21,7 @@ public sealed class AuxiliaryRelayTests : IDisposable
     private static readonly ProviderRegistry Providers = new(ProviderCatalog.All());
     private static readonly Surface OpenAI = new(WireProtocol.OpenAI, static r => new OpenAIChatClientEncoder(r), OpenAIErrors.Write);
     private static readonly Surface Anthropic = new(WireProtocol.Anthropic, static r => new AnthropicClientEncoder(r), AnthropicErrors.Write);
-    private static readonly Dictionary<string, string> Env = new() { ["K"] = "upstream-key" };
+    private static readonly Dictionary<string, string> Env = new() { ["K"] = "upstream-key", ["C"] = "client-key-0123456789" };
 
     private const string Vectors = """{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,-0.25]}],"model":"e-served","usage":{"prompt_tokens":2,"total_tokens":2}}""";
 
@@ -48,6 +48,8 @@ public sealed class AuxiliaryRelayTests : IDisposable
               - name: gpt
                 deployments:
                   - { channel: a, model: x }
+            keys:
+              - { name: t, key_env: C }
             """, "test.yaml");
         var snapshot = RuntimeSnapshot.Build(config, Providers, _clients, KeyHasher.CreateEphemeral());
         _relay = new AuxiliaryRelay(new SnapshotHolder(snapshot), new Router(new HealthRegistry(TimeProvider.System), new Random(7)), new TokenEstimator(),
