@@ -63,18 +63,18 @@ public sealed class OpenAICompletionsClientEncoder(ChatRequest request) : IChatC
                 OpenAIWire.WriteUsage(w, _usage);
             }
 
-            End(w, output);
+            OpenAIChatClientEncoder.End(w, output);
         }
 
-        Raw(output, "data: [DONE]\n\n"u8);
+        OpenAIChatClientEncoder.Raw(output, "data: [DONE]\n\n"u8);
     }
 
     /// <inheritdoc/>
     public void WriteStreamError(RelayError error, IBufferWriter<byte> output)
     {
-        Raw(output, "data: "u8);
+        OpenAIChatClientEncoder.Raw(output, "data: "u8);
         OpenAIErrors.WriteEnvelope(error, Writer(output));
-        Raw(output, "\n\n"u8);
+        OpenAIChatClientEncoder.Raw(output, "\n\n"u8);
     }
 
     /// <inheritdoc/>
@@ -128,7 +128,7 @@ public sealed class OpenAICompletionsClientEncoder(ChatRequest request) : IChatC
             w.WriteNull("usage"u8);
         }
 
-        End(w, output);
+        OpenAIChatClientEncoder.End(w, output);
     }
 
     private static void WriteChoice(Utf8JsonWriter w, int index, string text, string? finishReason)
@@ -151,7 +151,7 @@ public sealed class OpenAICompletionsClientEncoder(ChatRequest request) : IChatC
 
     private Utf8JsonWriter Begin(IBufferWriter<byte> output)
     {
-        Raw(output, "data: "u8);
+        OpenAIChatClientEncoder.Raw(output, "data: "u8);
         var w = Writer(output);
         w.WriteStartObject();
         w.WriteString("id"u8, _id ??= FallbackId());
@@ -171,35 +171,7 @@ public sealed class OpenAICompletionsClientEncoder(ChatRequest request) : IChatC
         return w;
     }
 
-    private static void End(Utf8JsonWriter w, IBufferWriter<byte> output)
-    {
-        w.WriteEndObject();
-        w.Flush();
-
-        // JSON text never holds a raw line break, so one data line carries the whole chunk.
-        Raw(output, "\n\n"u8);
-    }
-
-    private Utf8JsonWriter Writer(IBufferWriter<byte> output)
-    {
-        if (_writer is null)
-        {
-            _writer = new Utf8JsonWriter(output, OpenAIWire.WriterOptions);
-        }
-        else
-        {
-            _writer.Reset(output);
-        }
-
-        return _writer;
-    }
+    private Utf8JsonWriter Writer(IBufferWriter<byte> output) => OpenAIChatClientEncoder.Reuse(ref _writer, output);
 
     private static string FallbackId() => "cmpl-" + Guid.NewGuid().ToString("N");
-
-    private static void Raw(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
-    {
-        var span = output.GetSpan(bytes.Length);
-        bytes.CopyTo(span);
-        output.Advance(bytes.Length);
-    }
 }

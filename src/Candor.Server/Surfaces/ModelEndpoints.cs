@@ -27,7 +27,16 @@ internal static class ModelEndpoints
             OneAsync(http, id, snapshots, IsAnthropic(http.Request) ? SurfaceRegistry.Anthropic : SurfaceRegistry.OpenAI));
         app.MapGet("/v1beta/models", static (HttpContext http, SnapshotHolder snapshots) => GeminiListAsync(http, snapshots));
         app.MapGet("/v1beta/models/{**name}", static (HttpContext http, string name, SnapshotHolder snapshots) =>
-            OneAsync(http, name.StartsWith("models/", StringComparison.Ordinal) ? name["models/".Length..] : name, snapshots, SurfaceRegistry.Gemini));
+        {
+            // models/{m}:method takes only POST: routing's 405, worded by UnknownRoutes, as before this route existed.
+            if (name.Contains(':', StringComparison.Ordinal))
+            {
+                http.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                return Task.CompletedTask;
+            }
+
+            return OneAsync(http, name.StartsWith("models/", StringComparison.Ordinal) ? name["models/".Length..] : name, snapshots, SurfaceRegistry.Gemini);
+        });
         return app;
     }
 
