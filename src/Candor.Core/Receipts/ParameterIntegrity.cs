@@ -14,7 +14,7 @@ internal static class ParameterIntegrity
     /// <summary>The transformations the translated path applies by design for <paramref name="target"/>: model
     /// mapping (in the URL for a wire that names the model there), the wire translation, and what the target's
     /// encoder adds (<see cref="WireProfile.Injected"/>: the default max tokens Anthropic requires, the usage option
-    /// OpenAI streams need).</summary>
+    /// OpenAI streams need; <see cref="WireProfile.Emulated"/>: the system instruction that serves JSON mode on Anthropic).</summary>
     public static List<Transformation> Declared(ChatRequest client, string upstreamModel, WireProtocol target, bool fast)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -38,6 +38,11 @@ internal static class ParameterIntegrity
         if (profile.Injected(client) is { } injected)
         {
             list.Add(new(Transformation.Injected, injected.Name, injected.Value));
+        }
+
+        if (profile.Emulated(client) is { } emulated)
+        {
+            list.Add(new(Transformation.Injected, emulated.Name, emulated.Value));
         }
 
         return list;

@@ -99,7 +99,8 @@ internal sealed class ChatRelay(
         }
 
         // A redacted request is re-encoded from the canonical request: the client's bytes still hold the originals.
-        bool fast = config.FastPath && context.Redactions is not { Changed: true } && surface.Protocol == adapter.Protocol && adapter.SupportsRawForwarding(request);
+        bool fast = config.FastPath && context.Redactions is not { Changed: true } && surface.ForwardsRawBody && surface.Protocol == adapter.Protocol
+            && adapter.SupportsRawForwarding(request);
         context.Path = fast ? "fast" : "translated";
         using var rewritten = fast ? new PooledBufferWriter(rawBody.Length + 64) : null;
         HttpRequestMessage upstreamRequest;

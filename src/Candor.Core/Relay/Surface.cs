@@ -5,12 +5,21 @@ using Candor.Protocols.Codecs;
 namespace Candor.Core.Relay;
 
 /// <summary>A client-facing dialect as the relay sees it: how to encode answers and errors for it.</summary>
+/// <param name="protocol">The wire family (errors, choice parameter, and the fast path's same-wire test).</param>
+/// <param name="createEncoder">The answer's encoder for one request.</param>
+/// <param name="writeError">The error envelope.</param>
+/// <param name="forwardsRawBody">False for a dialect whose body is not its wire family's chat body (OpenAI's legacy
+/// completions): the relay never sends the client's bytes as they are, only the canonical request re-encoded.</param>
 internal sealed class Surface(
     WireProtocol protocol,
     Func<ChatRequest, IChatClientEncoder> createEncoder,
-    Action<RelayError, IBufferWriter<byte>> writeError)
+    Action<RelayError, IBufferWriter<byte>> writeError,
+    bool forwardsRawBody = true)
 {
     public WireProtocol Protocol { get; } = protocol;
+
+    /// <summary>Whether the client's body is a chat body of <see cref="Protocol"/>, which the fast path may forward.</summary>
+    public bool ForwardsRawBody { get; } = forwardsRawBody;
 
     public IChatClientEncoder CreateEncoder(ChatRequest request) => createEncoder(request);
 

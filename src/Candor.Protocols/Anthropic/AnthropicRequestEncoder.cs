@@ -23,8 +23,9 @@ namespace Candor.Protocols.Anthropic;
 /// OpenAI metadata have no Anthropic equivalent and are not sent. OpenAI reasoning_effort maps to a
 /// thinking budget (low 1024, medium 2048, high 4096; minimal means no thinking) when no budget is set.</item>
 /// <item>response_format json_schema becomes Anthropic structured outputs
-/// (<c>output_config.format = {"type":"json_schema","schema":…}</c>); json_object has no schema and no
-/// Anthropic equivalent, so <see cref="CheckSupported"/> rejects it rather than silently returning free text.</item>
+/// (<c>output_config.format = {"type":"json_schema","schema":…}</c>). json_object (or json_schema without a schema)
+/// has no Anthropic equivalent: it is served by one more <c>system</c> text, <see cref="JsonObjectInstruction"/>
+/// (listed on the receipt through <see cref="Codecs.WireProfile.Emulated"/>).</item>
 /// <item>When the request came from the Anthropic surface, <see cref="ChatRequest.Unmapped"/> and part
 /// <see cref="ContentPart.Extra"/> are written back, and a verbatim <c>Unmapped["tools"]</c>,
 /// <c>Unmapped["thinking"]</c> or <c>Unmapped["output_config"]</c> replaces the rebuilt field.</item>
@@ -38,6 +39,19 @@ public static class AnthropicRequestEncoder
     /// thinking signatures (base64 with '+') reach the upstream byte for byte as the client sent them.</summary>
     public static JsonWriterOptions WriterOptions => AnthropicWire.WriterOptions;
 
+    /// <summary>The system text that serves OpenAI's JSON mode (response_format json_object, or json_schema without a
+    /// schema), which Anthropic has no parameter for: appended after the client's own system text.</summary>
+    public const string JsonObjectInstruction =
+        "Respond with one valid JSON object and nothing else: no prose before or after it, and no Markdown code fence.";
+
+    /// <summary>True when the request asks for JSON output without a schema, which the encoder serves with
+    /// <see cref="JsonObjectInstruction"/>.</summary>
+    public static bool EmulatesJsonObject(ChatRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.ResponseFormat is { Kind: ResponseFormatKind.JsonObject } or { Kind: ResponseFormatKind.JsonSchema, Schema: null };
+    }
+
     /// <summary>Returns a 400 for what an Anthropic upstream cannot do, else null.</summary>
     public static RelayError? CheckSupported(ChatRequest request)
     {
@@ -49,11 +63,6 @@ public static class AnthropicRequestEncoder
         if (request.Logprobs == true)
         {
             return RelayError.BadRequest("logprobs is not supported by Anthropic upstreams.", "logprobs");
-        }
-
-        if (request.ResponseFormat is { Kind: ResponseFormatKind.JsonObject } or { Kind: ResponseFormatKind.JsonSchema, Schema: null })
-        {
-            return RelayError.BadRequest("response_format json_object is not supported by Anthropic upstreams; use json_schema with a schema.", "response_format");
         }
 
         foreach (var m in request.Messages)
@@ -243,15 +252,25 @@ public static class AnthropicRequestEncoder
             }
         }
 
-        if (count == 0)
+        bool jsonMode = EmulatesJsonObject(request);
+        if (count == 0 && !jsonMode)
         {
             return;
         }
 
-        if (count == 1 && (single!.Extra is null || !anthropic))
+        if (count + (jsonMode ? 1 : 0) == 1)
         {
-            writer.WriteString("system"u8, single.Text);
-            return;
+            if (jsonMode)
+            {
+                writer.WriteString("system"u8, JsonObjectInstruction);
+                return;
+            }
+
+            if (single!.Extra is null || !anthropic)
+            {
+                writer.WriteString("system"u8, single.Text);
+                return;
+            }
         }
 
         writer.WriteStartArray("system"u8);
@@ -271,6 +290,14 @@ public static class AnthropicRequestEncoder
                     }
                 }
             }
+        }
+
+        if (jsonMode)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, "text"u8);
+            writer.WriteString("text"u8, JsonObjectInstruction);
+            writer.WriteEndObject();
         }
 
         writer.WriteEndArray();

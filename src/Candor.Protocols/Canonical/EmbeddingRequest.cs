@@ -14,6 +14,10 @@ public sealed class EmbeddingRequest
     public string? EncodingFormat { get; set; }
 
     public string? User { get; set; }
+
+    /// <summary>Gemini's <c>taskType</c> (RETRIEVAL_QUERY, SEMANTIC_SIMILARITY…) as the Gemini surface received it; sent to
+    /// Gemini upstreams, which tune the vector for it, and not to others (they have no such parameter).</summary>
+    public string? TaskType { get; set; }
 }
 
 /// <summary>A canonical embeddings answer.</summary>

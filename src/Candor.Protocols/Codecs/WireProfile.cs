@@ -16,10 +16,12 @@ public sealed class WireProfile
 
     private readonly Decoder _decode;
     private readonly Func<ChatRequest, InjectedParameter?> _injected;
+    private readonly Func<ChatRequest, InjectedParameter?> _emulated;
 
     private WireProfile(WireProtocol protocol, bool modelInUrl, bool hasEndMarker, string choiceParameter, Decoder decode,
-        Func<ChatRequest, InjectedParameter?> injected, bool embeddingsAsFloats)
+        Func<ChatRequest, InjectedParameter?> injected, bool embeddingsAsFloats, Func<ChatRequest, InjectedParameter?>? emulated = null)
     {
+        _emulated = emulated ?? (static _ => null);
         Protocol = protocol;
         ModelInUrl = modelInUrl;
         HasEndMarker = hasEndMarker;
@@ -42,7 +44,10 @@ public sealed class WireProfile
             ? new InjectedParameter("max_output_tokens", ((client.ThinkingBudget ?? 0) > 0 ? client.ThinkingBudget!.Value + AnthropicRequestEncoder.DefaultMaxTokens
                 : AnthropicRequestEncoder.DefaultMaxTokens).ToString(CultureInfo.InvariantCulture))
             : null,
-        embeddingsAsFloats: false);
+        embeddingsAsFloats: false,
+        static client => AnthropicRequestEncoder.EmulatesJsonObject(client)
+            ? new InjectedParameter("messages", "system instruction serving response_format json_object: \"" + AnthropicRequestEncoder.JsonObjectInstruction + "\"")
+            : null);
 
     /// <summary>Gemini's generateContent: model and stream mode in the URL, and a stream that simply ends after the
     /// chunk carrying the last finish reason (no end marker).</summary>
@@ -86,5 +91,13 @@ public sealed class WireProfile
     {
         ArgumentNullException.ThrowIfNull(client);
         return _injected(client);
+    }
+
+    /// <summary>What this wire's request encoder adds to serve a parameter of <paramref name="client"/>'s request that the
+    /// wire has no field for (Anthropic: a system instruction for JSON mode), named by the canonical part it changes.</summary>
+    public InjectedParameter? Emulated(ChatRequest client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return _emulated(client);
     }
 }

@@ -29,6 +29,11 @@ public static class GeminiEmbeddingsCodec
                 writer.WriteNumber("outputDimensionality", dimensions);
             }
 
+            if (request.TaskType is { } taskType)
+            {
+                writer.WriteString("taskType", taskType);
+            }
+
             writer.WriteEndObject();
         }
 

@@ -354,7 +354,8 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
         return w;
     }
 
-    private static void End(Utf8JsonWriter w, IBufferWriter<byte> output)
+    /// <summary>Closes a chunk's object and its SSE event (shared with <see cref="OpenAICompletionsClientEncoder"/>).</summary>
+    internal static void End(Utf8JsonWriter w, IBufferWriter<byte> output)
     {
         w.WriteEndObject();
         w.Flush();
@@ -363,23 +364,26 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
         Raw(output, "\n\n"u8);
     }
 
-    private Utf8JsonWriter Writer(IBufferWriter<byte> output)
+    private Utf8JsonWriter Writer(IBufferWriter<byte> output) => Reuse(ref _writer, output);
+
+    /// <summary>One JSON writer per response, pointed at <paramref name="output"/> for the next chunk.</summary>
+    internal static Utf8JsonWriter Reuse(ref Utf8JsonWriter? writer, IBufferWriter<byte> output)
     {
-        if (_writer is null)
+        if (writer is null)
         {
-            _writer = new Utf8JsonWriter(output, OpenAIWire.WriterOptions);
+            writer = new Utf8JsonWriter(output, OpenAIWire.WriterOptions);
         }
         else
         {
-            _writer.Reset(output);
+            writer.Reset(output);
         }
 
-        return _writer;
+        return writer;
     }
 
     private static string FallbackId() => "chatcmpl-" + Guid.NewGuid().ToString("N");
 
-    private static void Raw(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
+    internal static void Raw(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
     {
         var span = output.GetSpan(bytes.Length);
         bytes.CopyTo(span);

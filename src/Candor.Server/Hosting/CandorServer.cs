@@ -142,6 +142,7 @@ public static class CandorServer
         app.MapOpenAI();
         app.MapAnthropic();
         app.MapGemini();
+        app.MapModels();
         app.MapReceipts();
         if (storage is not null)
         {

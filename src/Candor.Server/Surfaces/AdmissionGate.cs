@@ -43,7 +43,8 @@ internal static class AdmissionGate
         }
 
         var path = request.Path;
-        if (path.Equals("/v1/chat/completions", StringComparison.OrdinalIgnoreCase) || path.Equals("/v1/embeddings", StringComparison.OrdinalIgnoreCase))
+        if (path.Equals("/v1/chat/completions", StringComparison.OrdinalIgnoreCase) || path.Equals("/v1/embeddings", StringComparison.OrdinalIgnoreCase)
+            || path.Equals("/v1/completions", StringComparison.OrdinalIgnoreCase))
         {
             return openai;
         }
@@ -56,7 +57,8 @@ internal static class AdmissionGate
         // Gemini's model and method are in the path; methods the endpoint does not serve get its 404 at any load.
         return path.StartsWithSegments("/v1beta/models", StringComparison.OrdinalIgnoreCase, out var rest) && rest.Value is { } target
             && (target.EndsWith(":generateContent", StringComparison.Ordinal) || target.EndsWith(":streamGenerateContent", StringComparison.Ordinal)
-                || target.EndsWith(":countTokens", StringComparison.Ordinal))
+                || target.EndsWith(":countTokens", StringComparison.Ordinal) || target.EndsWith(":embedContent", StringComparison.Ordinal)
+                || target.EndsWith(":batchEmbedContents", StringComparison.Ordinal))
             ? gemini
             : null;
     }

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
 using Candor.Core.Receipts;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
@@ -8,44 +7,15 @@ using Candor.Protocols.Gemini;
 
 namespace Candor.Server.Surfaces;
 
-/// <summary>The Gemini surface: models/{model}:generateContent, :streamGenerateContent, :countTokens,
-/// and the model list. The model and the method share one path segment, so the route takes the rest
-/// of the path and splits it at the last colon.</summary>
+/// <summary>The Gemini surface: models/{model}:generateContent, :streamGenerateContent, :countTokens, :embedContent and
+/// :batchEmbedContents (the model list is <see cref="ModelEndpoints"/>). The model and the method share one path segment,
+/// so the route takes the rest of the path and splits it at the last colon.</summary>
 internal static class GeminiEndpoints
 {
     public static IEndpointRouteBuilder MapGemini(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1beta/models/{**target}", static (HttpContext http, string target, SnapshotHolder snapshots, ChatRelay relay, AuxiliaryRelay aux) =>
             HandleAsync(http, target, snapshots, relay, aux));
-        app.MapGet("/v1beta/models", static async (HttpContext http, SnapshotHolder snapshots) =>
-        {
-            if (!await ApiKeys.AuthenticateAsync(http, SurfaceRegistry.Gemini, snapshots).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            http.Response.ContentType = "application/json";
-            using var w = new Utf8JsonWriter(http.Response.BodyWriter);
-            w.WriteStartObject();
-            w.WriteStartArray("models");
-            foreach (var name in snapshots.Current.ModelNames)
-            {
-                w.WriteStartObject();
-                w.WriteString("name", "models/" + name);
-                w.WriteString("displayName", name);
-                w.WriteStartArray("supportedGenerationMethods");
-                w.WriteStringValue("generateContent");
-                w.WriteStringValue("streamGenerateContent");
-                w.WriteStringValue("countTokens");
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-            await w.FlushAsync().ConfigureAwait(false);
-            await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
-        });
         return app;
     }
 
@@ -56,11 +26,24 @@ internal static class GeminiEndpoints
         int colon = target.LastIndexOf(':');
         string model = colon > 0 ? target[..colon] : target;
         string method = colon > 0 ? target[(colon + 1)..] : "";
-        if (method is not ("generateContent" or "streamGenerateContent" or "countTokens"))
+        switch (method)
         {
-            await ResponseWriter.WriteErrorAsync(http, surface, new RelayError(RelayStage.Decode, RelayErrorKind.NotFound, 404,
-                $"Method '{method}' is not supported; use generateContent, streamGenerateContent or countTokens.")).ConfigureAwait(false);
-            return;
+            case "generateContent" or "streamGenerateContent" or "countTokens":
+                break;
+            case "embedContent":
+                await EmbeddingsEndpoint.HandleAsync(context, surface, snapshots, aux,
+                    (ReadOnlyMemory<byte> b, [NotNullWhen(true)] out EmbeddingRequest? r, [NotNullWhen(false)] out RelayError? e) => GeminiEmbeddingsClientCodec.TryDecodeEmbedContent(b, model, out r, out e),
+                    static (_, response, output) => GeminiEmbeddingsClientCodec.WriteEmbedContentResponse(response, output)).ConfigureAwait(false);
+                return;
+            case "batchEmbedContents":
+                await EmbeddingsEndpoint.HandleAsync(context, surface, snapshots, aux,
+                    (ReadOnlyMemory<byte> b, [NotNullWhen(true)] out EmbeddingRequest? r, [NotNullWhen(false)] out RelayError? e) => GeminiEmbeddingsClientCodec.TryDecodeBatch(b, model, out r, out e),
+                    static (_, response, output) => GeminiEmbeddingsClientCodec.WriteBatchResponse(response, output)).ConfigureAwait(false);
+                return;
+            default:
+                await ResponseWriter.WriteErrorAsync(http, surface, new RelayError(RelayStage.Decode, RelayErrorKind.NotFound, 404,
+                    $"Method '{method}' is not supported; use generateContent, streamGenerateContent, countTokens, embedContent or batchEmbedContents.")).ConfigureAwait(false);
+                return;
         }
 
         if (method == "countTokens")

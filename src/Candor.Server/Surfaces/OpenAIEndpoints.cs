@@ -1,4 +1,3 @@
-using Candor.Core.Admission;
 using Candor.Core.Receipts;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
@@ -7,49 +6,19 @@ using Candor.Protocols.OpenAI;
 
 namespace Candor.Server.Surfaces;
 
-/// <summary>The OpenAI surface: chat completions, embeddings and the model list.</summary>
+/// <summary>The OpenAI surface: chat completions, legacy completions and embeddings (the model list is <see cref="ModelEndpoints"/>).</summary>
 internal static class OpenAIEndpoints
 {
     public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/chat/completions", static (HttpContext http, SnapshotHolder snapshots, ChatRelay relay) =>
             ChatAsync(http, snapshots, relay));
+        app.MapPost("/v1/completions", static (HttpContext http, SnapshotHolder snapshots, ChatRelay relay) =>
+            CompletionsAsync(http, snapshots, relay));
         app.MapPost("/v1/embeddings", static (HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay) =>
             EmbeddingsAsync(http, snapshots, relay));
-        app.MapGet("/v1/models", static async (HttpContext http, SnapshotHolder snapshots) =>
-        {
-            if (!await ApiKeys.AuthenticateAsync(http, SurfaceRegistry.OpenAI, snapshots).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            var snapshot = snapshots.Current;
-            http.Response.ContentType = "application/json";
-            OpenAIModelsEncoder.WriteList(snapshot.ModelNames, Created(snapshot), http.Response.BodyWriter);
-            await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
-        });
-        app.MapGet("/v1/models/{**id}", static async (HttpContext http, string id, SnapshotHolder snapshots) =>
-        {
-            if (!await ApiKeys.AuthenticateAsync(http, SurfaceRegistry.OpenAI, snapshots).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            var snapshot = snapshots.Current;
-            if (!snapshot.Models.ContainsKey(id))
-            {
-                await ResponseWriter.WriteErrorAsync(http, SurfaceRegistry.OpenAI, RelayError.ModelNotFound(id)).ConfigureAwait(false);
-                return;
-            }
-
-            http.Response.ContentType = "application/json";
-            OpenAIModelsEncoder.WriteModel(id, Created(snapshot), http.Response.BodyWriter);
-            await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
-        });
         return app;
     }
-
-    private static long Created(RuntimeSnapshot snapshot) => snapshot.Config.CreatedUnixSeconds;
 
     private static async Task ChatAsync(HttpContext http, SnapshotHolder snapshots, ChatRelay relay)
     {
@@ -62,21 +31,21 @@ internal static class OpenAIEndpoints
         }
     }
 
-    private static async Task EmbeddingsAsync(HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay)
+    /// <summary>Legacy completions go through the chat relay (routing, metering, receipts, redaction) with their own
+    /// surface: the prompt is one user message, the answer <c>text_completion</c>s; the receipt lists that translation.</summary>
+    private static async Task CompletionsAsync(HttpContext http, SnapshotHolder snapshots, ChatRelay relay)
     {
-        var surface = SurfaceRegistry.OpenAI;
+        var surface = SurfaceRegistry.OpenAICompletions;
         var context = HttpRelay.Context(http, "openai");
-        using var accepted = await SurfaceRequest.AcceptAsync<EmbeddingRequest>(context, ReceiptKind.Embeddings, surface, snapshots, OpenAIEmbeddingsCodec.TryDecodeRequest).ConfigureAwait(false);
-        if (accepted is null)
+        using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.Chat, surface, snapshots, OpenAICompletionsRequestDecoder.TryDecode).ConfigureAwait(false);
+        if (accepted is not null)
         {
-            return;
+            context.Receipt?.AddTransformation(new Transformation(Transformation.Translated, "surface", "openai completions -> chat (the prompt as one user message)"));
+            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body.WrittenMemory).ConfigureAwait(false);
         }
-
-        var request = accepted.Value;
-
-        // A stored key's allowed models are checked by admission (AdmissionPipeline's billing step), as for chat.
-        await relay.EmbeddingsAsync(context, surface, request,
-            (response, output) => OpenAIEmbeddingsCodec.WriteResponse(response, request.Model, request.EncodingFormat, output),
-            accepted.Body.WrittenMemory).ConfigureAwait(false);
     }
+
+    private static Task EmbeddingsAsync(HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay) =>
+        EmbeddingsEndpoint.HandleAsync(HttpRelay.Context(http, "openai"), SurfaceRegistry.OpenAI, snapshots, relay, OpenAIEmbeddingsCodec.TryDecodeRequest,
+            static (request, response, output) => OpenAIEmbeddingsCodec.WriteResponse(response, request.Model, request.EncodingFormat, output));
 }

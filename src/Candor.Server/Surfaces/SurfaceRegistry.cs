@@ -6,10 +6,14 @@ using Candor.Protocols.OpenAI;
 
 namespace Candor.Server.Surfaces;
 
-/// <summary>The three client dialects, wired to their encoders and error envelopes.</summary>
+/// <summary>The client dialects, wired to their encoders and error envelopes.</summary>
 internal static class SurfaceRegistry
 {
     public static readonly Surface OpenAI = new(WireProtocol.OpenAI, static r => new OpenAIChatClientEncoder(r), OpenAIErrors.Write);
+
+    /// <summary>OpenAI's legacy <c>/v1/completions</c>: OpenAI's errors, <c>text_completion</c> answers, always re-encoded
+    /// from the canonical request (its body is no chat body).</summary>
+    public static readonly Surface OpenAICompletions = new(WireProtocol.OpenAI, static r => new OpenAICompletionsClientEncoder(r), OpenAIErrors.Write, forwardsRawBody: false);
 
     public static readonly Surface Anthropic = new(WireProtocol.Anthropic, static r => new AnthropicClientEncoder(r), AnthropicErrors.Write);
 

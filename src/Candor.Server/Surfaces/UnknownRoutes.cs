@@ -20,8 +20,8 @@ internal static class UnknownRoutes
                 return;
             }
 
-            // 404 only when no endpoint ran (an endpoint's own 404 carries its body); Candor's endpoints never answer
-            // 405, so a 405 is routing's "path matched, method did not".
+            // 404 only when no endpoint ran (an endpoint's own 404 carries its body); a 405 is routing's "path matched,
+            // method did not" (or ModelEndpoints' GET of a Gemini method path, which leaves the wording here).
             if (response.StatusCode == StatusCodes.Status405MethodNotAllowed)
             {
                 await WriteAsync(http, StatusCodes.Status405MethodNotAllowed, RelayErrorKind.InvalidRequest,

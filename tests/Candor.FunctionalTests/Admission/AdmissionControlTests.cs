@@ -221,8 +221,9 @@ public sealed class AdmissionControlTests(AdmissionHost host) : IClassFixture<Ad
         // The gate's refusal is bytes made once, sent whole with their length (an endpoint writes its errors in chunks),
         // whatever the path's case and before any key is looked at.
         using var anonymous = new HttpClient { BaseAddress = host.BaseAddress };
-        foreach (var (path, surface) in new[] { ("/V1/Chat/Completions", "openai"), ("/v1/embeddings", "openai"), ("/v1/messages/count_tokens", "anthropic"),
-                     ("/v1beta/models/m-gemini:countTokens", "gemini"), ("/v1beta/models/m-gemini:streamGenerateContent", "gemini") })
+        foreach (var (path, surface) in new[] { ("/V1/Chat/Completions", "openai"), ("/v1/embeddings", "openai"), ("/v1/completions", "openai"), ("/v1/messages/count_tokens", "anthropic"),
+                     ("/v1beta/models/m-gemini:countTokens", "gemini"), ("/v1beta/models/m-gemini:streamGenerateContent", "gemini"),
+                     ("/v1beta/models/m-gemini:embedContent", "gemini"), ("/v1beta/models/m-gemini:batchEmbedContents", "gemini") })
         {
             using var refused = await anonymous.PostAsync(path, Json.Body(Chat), ct);
             string body = await refused.Content.ReadAsStringAsync(ct);
@@ -239,7 +240,7 @@ public sealed class AdmissionControlTests(AdmissionHost host) : IClassFixture<Ad
             Assert.Equal(200, (int)models.StatusCode);
         }
 
-        using (var unknown = await client.PostAsync("/v1beta/models/m-gemini:embedContent", Json.Body("{}"), ct))
+        using (var unknown = await client.PostAsync("/v1beta/models/m-gemini:predict", Json.Body("{}"), ct))
         {
             Assert.Equal(404, (int)unknown.StatusCode);
         }

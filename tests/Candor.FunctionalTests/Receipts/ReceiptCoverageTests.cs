@@ -39,6 +39,9 @@ public sealed class ReceiptCoverageTests(ReceiptHost host) : IClassFixture<Recei
         ["openai embeddings upstream 5xx"] = new("/v1/embeddings", """{"model":"m-embed-500","input":"one"}""", ReceiptKind.Embeddings, "failed", true),
         ["openai embeddings unknown model"] = new("/v1/embeddings", """{"model":"m-nope","input":"one"}""", ReceiptKind.Embeddings, "refused", false),
         ["openai embeddings invalid json"] = new("/v1/embeddings", """{"model":"m-embed","input":""", ReceiptKind.Embeddings, "refused", false),
+        ["openai completions"] = new("/v1/completions", """{"model":"m-openai","prompt":"x"}""", ReceiptKind.Chat, "complete", true),
+        ["openai completions translated stream"] = new("/v1/completions", """{"model":"m-anthropic","prompt":"x","stream":true}""", ReceiptKind.Chat, "complete", true),
+        ["openai completions token prompt"] = new("/v1/completions", """{"model":"m-openai","prompt":[1,2]}""", ReceiptKind.Chat, "refused", false),
 
         // Anthropic surface.
         ["anthropic messages"] = new("/v1/messages", """{"model":"m-anthropic","max_tokens":50,"messages":[{"role":"user","content":"x"}]}""", ReceiptKind.Chat, "complete", true),
@@ -66,6 +69,9 @@ public sealed class ReceiptCoverageTests(ReceiptHost host) : IClassFixture<Recei
         ["gemini countTokens upstream 4xx"] = new("/v1beta/models/m-ge400:countTokens", """{"contents":[{"role":"user","parts":[{"text":"x"}]}]}""", ReceiptKind.CountTokens, "failed", true),
         ["gemini countTokens upstream 5xx"] = new("/v1beta/models/m-ge503:countTokens", """{"contents":[{"role":"user","parts":[{"text":"x"}]}]}""", ReceiptKind.CountTokens, "failed", true),
         ["gemini countTokens invalid json"] = new("/v1beta/models/m-gemini:countTokens", "[1,", ReceiptKind.CountTokens, "refused", false),
+        ["gemini embedContent"] = new("/v1beta/models/m-embed-gemini:embedContent", """{"content":{"parts":[{"text":"x"}]}}""", ReceiptKind.Embeddings, "complete", true),
+        ["gemini batchEmbedContents to openai"] = new("/v1beta/models/m-embed:batchEmbedContents", """{"requests":[{"content":{"parts":[{"text":"x"}]}}]}""", ReceiptKind.Embeddings, "complete", true),
+        ["gemini batchEmbedContents invalid"] = new("/v1beta/models/m-embed:batchEmbedContents", """{"requests":[]}""", ReceiptKind.Embeddings, "refused", false),
     };
 
     public static TheoryData<string> CaseNames()
@@ -205,6 +211,40 @@ public sealed class ReceiptCoverageTests(ReceiptHost host) : IClassFixture<Recei
         Assert.Equal("openai -> gemini", wire.GetProperty("detail").GetString());
         Assert.DoesNotContain(gemini.GetProperty("transformations").EnumerateArray(), t => t.GetProperty("target").GetString() == "encoding_format");
         Assert.Equal("ge", gemini.GetProperty("channel").GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task CompletionsAndJsonModeOnAnthropic_ListTheirTransformations_AndRaiseNoFlag()
+    {
+        using var client = host.CreateClient(ReceiptHost.Alice);
+        var ct = Generous();
+        static List<(string?, string?)> Listed(JsonElement receipt) =>
+            receipt.GetProperty("transformations").EnumerateArray().Select(t => (t.GetProperty("kind").GetString(), t.GetProperty("target").GetString())).ToList();
+
+        var (_, completions) = await SendAndFetchAsync(client, "/v1/completions", """{"model":"m-anthropic","prompt":"x"}""", ct);
+        Assert.Contains(("translated", "surface"), Listed(completions));
+        Assert.Contains(("translated", "wire"), Listed(completions));
+        Assert.Empty(completions.GetProperty("flags").EnumerateArray());
+
+        var (response, json) = await SendAndFetchAsync(client, "/v1/chat/completions",
+            """{"model":"m-anthropic","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"[[emulator:reply={\"a\":1}]] x"}]}""", ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(("injected", "messages"), Listed(json));
+        Assert.Empty(json.GetProperty("flags").EnumerateArray());
+        Assert.Contains(Candor.Protocols.Anthropic.AnthropicRequestEncoder.JsonObjectInstruction, host.Emulator.Journal.Last!.BodyText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BilledCompletions_AreMeteredAndCharged()
+    {
+        var ct = Generous();
+        string key = await host.CreateStoredKeyAsync(ct);
+        using var client = host.CreateClient(key);
+        var (response, receipt) = await SendAndFetchAsync(client, "/v1/completions", """{"model":"m-openai","prompt":"one two three","max_tokens":20}""", ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("metered", receipt.GetProperty("metering").GetString());
+        Assert.True(long.Parse(response.Headers.GetValues("x-candor-charge-micros").Single(), CultureInfo.InvariantCulture) > 0);
+        Assert.True(receipt.GetProperty("usage").GetProperty("counted").GetProperty("input_tokens").GetInt32() > 0);
     }
 
     [Fact]

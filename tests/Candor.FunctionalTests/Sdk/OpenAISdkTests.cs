@@ -240,20 +240,13 @@ public sealed class OpenAISdkTests(CandorFixture fixture)
 
     [Theory]
     [MemberData(nameof(Models))]
-    public async Task JsonObjectResponseFormat_AnswerParsesAsJsonOrIsRefusedOnAnthropic(string model)
+    public async Task JsonObjectResponseFormat_AnswerParsesAsJsonOnEveryWire(string model)
     {
         var ct = Timeout();
         var options = new ChatCompletionOptions { ResponseFormat = ChatResponseFormat.CreateJsonObjectFormat() };
         List<ChatMessage> messages = [new SystemChatMessage("Answer in JSON."), new UserChatMessage("""[[emulator:reply={"city":"Paris"}]] json please""")];
 
-        if (model == "m-anthropic")
-        {
-            // Anthropic has no schema-less JSON mode; Candor refuses it rather than dropping it silently.
-            var error = await Assert.ThrowsAsync<ClientResultException>(() => Chat(model).CompleteChatAsync(messages, options, ct));
-            Assert.Equal(400, error.Status);
-            return;
-        }
-
+        // Anthropic has no schema-less JSON mode: Candor serves it with a system instruction (AnthropicRequestEncoder).
         ChatCompletion completion = await Chat(model).CompleteChatAsync(messages, options, ct);
         using var doc = JsonDocument.Parse(completion.Content[0].Text);
         Assert.Equal("Paris", doc.RootElement.GetProperty("city").GetString());

@@ -48,6 +48,34 @@ public sealed class AuditTests
         Assert.Equal(["parameter_changed:max_output_tokens"], ParameterIntegrity.Check(client, encoded.WrittenSpan, WireProtocol.Anthropic, "claude-x", []));
     }
 
+    [Theory]
+    [InlineData("""{"model":"m","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"hi"}]}""")]
+    [InlineData("""{"model":"m","response_format":{"type":"json_object"},"messages":[{"role":"system","content":"Be terse."},{"role":"user","content":"hi"}]}""")]
+    public void JsonObjectToAnthropic_DeclaresTheSystemInstruction_AndTheCheckPassesOnTheRealEncoding(string json)
+    {
+        var client = Client(json);
+        var declared = ParameterIntegrity.Declared(client, "claude-x", WireProtocol.Anthropic, fast: false);
+        var instruction = Assert.Single(declared, t => t.Target == "messages");
+        Assert.Equal(Transformation.Injected, instruction.Kind);
+        Assert.Contains("response_format json_object", instruction.Detail, StringComparison.Ordinal);
+
+        var encoded = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(encoded))
+        {
+            Candor.Protocols.Anthropic.AnthropicRequestEncoder.Write(client, "claude-x", w);
+        }
+
+        Assert.Empty(ParameterIntegrity.Check(client, encoded.WrittenSpan, WireProtocol.Anthropic, "claude-x", declared));
+    }
+
+    [Fact]
+    public void JsonObjectToOpenAIOrGemini_DeclaresNoInstruction()
+    {
+        var client = Client("""{"model":"m","response_format":{"type":"json_object"},"messages":[{"role":"user","content":"hi"}]}""");
+        Assert.DoesNotContain(ParameterIntegrity.Declared(client, "g", WireProtocol.Gemini, fast: false), t => t.Target == "messages");
+        Assert.DoesNotContain(ParameterIntegrity.Declared(client, "g", WireProtocol.OpenAI, fast: false), t => t.Target == "messages");
+    }
+
     [Fact]
     public void UnreadableForwardedBody_IsFlagged() =>
         Assert.Equal([AuditFlags.ForwardedUnreadable], ParameterIntegrity.Check(Client("""{"model":"m","messages":[{"role":"user","content":"hi"}]}"""), "not json"u8, WireProtocol.OpenAI, "m", []));

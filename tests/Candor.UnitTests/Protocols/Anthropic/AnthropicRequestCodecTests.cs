@@ -349,12 +349,46 @@ public sealed class AnthropicRequestCodecTests
     }
 
     [Fact]
+    public void JsonObjectWithoutSystem_BecomesTheSystemInstruction()
+    {
+        var r = new ChatRequest { ResponseFormat = new ResponseFormat(ResponseFormatKind.JsonObject) };
+        r.Messages.Add(ChatMessage.Text(ChatRole.User, "x"));
+
+        using var doc = JsonDocument.Parse(EncodeRequest(r, "m"));
+        Assert.Equal(AnthropicRequestEncoder.JsonObjectInstruction, doc.RootElement.GetProperty("system").GetString());
+        Assert.False(doc.RootElement.TryGetProperty("output_config", out _));
+    }
+
+    [Fact]
+    public void JsonObjectAfterClientSystem_IsAppendedAsTheLastSystemBlock()
+    {
+        var r = new ChatRequest { ResponseFormat = new ResponseFormat(ResponseFormatKind.JsonSchema) };
+        r.Messages.Add(ChatMessage.Text(ChatRole.System, "Be terse."));
+        r.Messages.Add(ChatMessage.Text(ChatRole.User, "x"));
+
+        using var doc = JsonDocument.Parse(EncodeRequest(r, "m"));
+        var system = doc.RootElement.GetProperty("system");
+        Assert.Equal(2, system.GetArrayLength());
+        Assert.Equal("Be terse.", system[0].GetProperty("text").GetString());
+        Assert.Equal(AnthropicRequestEncoder.JsonObjectInstruction, system[1].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public void TextResponseFormat_AddsNoInstruction()
+    {
+        var r = new ChatRequest { ResponseFormat = new ResponseFormat(ResponseFormatKind.Text) };
+        r.Messages.Add(ChatMessage.Text(ChatRole.User, "x"));
+
+        Assert.DoesNotContain("\"system\"", EncodeRequest(r, "m"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CheckSupported_RejectsWhatAnthropicCannotDo()
     {
         Assert.Equal("n", AnthropicRequestEncoder.CheckSupported(new ChatRequest { N = 2 })!.Param);
         Assert.Null(AnthropicRequestEncoder.CheckSupported(new ChatRequest { N = 1 }));
         Assert.Equal("logprobs", AnthropicRequestEncoder.CheckSupported(new ChatRequest { Logprobs = true })!.Param);
-        Assert.Equal("response_format", AnthropicRequestEncoder.CheckSupported(new ChatRequest { ResponseFormat = new ResponseFormat(ResponseFormatKind.JsonObject) })!.Param);
+        Assert.Null(AnthropicRequestEncoder.CheckSupported(new ChatRequest { ResponseFormat = new ResponseFormat(ResponseFormatKind.JsonObject) }));
         var withImageSystem = new ChatRequest();
         withImageSystem.Messages.Add(new ChatMessage(ChatRole.System) { Parts = { ImagePart.FromUrl("https://x/y.png") } });
         Assert.Equal(400, AnthropicRequestEncoder.CheckSupported(withImageSystem)!.StatusCode);
