@@ -46,6 +46,7 @@ internal static class CandorCli
                              [--regions cn,us|any] [--zero-retention true|false] [--never-train true|false] [--data DIR]
           candor master-key rotate [--data DIR]
           candor config check [FILE]
+          candor probe [--url http://127.0.0.1:8080/livez]
           candor version
           candor help
 
@@ -54,6 +55,7 @@ internal static class CandorCli
         config check
                   Validate a configuration file (default candor.yaml) as serve would load it; print every
                   error with its line and column (exit 1), or a summary (exit 0). docs/configuration.md.
+        probe     GET a health endpoint; exit 0 when it answers 2xx (container health checks: the image has no curl).
         version   The version and the commit the binary was built from.
         serve     Start the relay. --config defaults to candor.yaml; --urls to http://127.0.0.1:8080.
                   --demo starts in-process emulated upstreams and the models demo-gpt, demo-claude,
@@ -102,6 +104,7 @@ internal static class CandorCli
                 "version" or "--version" => await VersionAsync(output).ConfigureAwait(false),
                 "serve" => await ServeAsync(args[1..]).ConfigureAwait(false),
                 "config" when args.Length > 1 && args[1] == "check" => await ConfigCheckAsync(args[2..], output, error).ConfigureAwait(false),
+                "probe" => await ConfigCommands.ProbeAsync(CliArgs.Parse("probe", args[1..]).Get("--url") ?? "http://127.0.0.1:8080/livez", error, cancellationToken).ConfigureAwait(false),
                 "init" => await AdminCommands.InitAsync(CliArgs.Parse("init", args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "accounts" when args.Length > 1 => await AdminCommands.AccountsAsync(args[1], CliArgs.Parse($"accounts {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse($"keys {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),

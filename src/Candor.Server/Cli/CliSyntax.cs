@@ -45,6 +45,7 @@ internal static class CliSyntax
         ["privacy set"] = (["--account", "--key", "--redaction", "--regions", "--zero-retention", "--never-train", "--data"], []),
         ["master-key rotate"] = (["--data"], []),
         ["config check"] = ([], []),
+        ["probe"] = (["--url"], []),
         ["serve"] = (["--config", "--urls", "--data", "--log-level", "--tls-cert", "--tls-key"], ["--demo", "--no-watch"]),
     };
 

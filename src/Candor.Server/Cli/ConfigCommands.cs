@@ -19,6 +19,28 @@ internal static class ConfigCommands
           candor config check candor.yaml      validate it, then: candor serve --config candor.yaml
         """;
 
+    /// <summary>GETs <paramref name="url"/> (a container's health check): 0 on a 2xx answer within 5 s, 1 otherwise.</summary>
+    public static async Task<int> ProbeAsync(string url, TextWriter error, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            using var response = await client.GetAsync(new Uri(url), cancellationToken).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                return 0;
+            }
+
+            await error.WriteLineAsync($"candor probe: {url} answered {(int)response.StatusCode}").ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or UriFormatException)
+        {
+            await error.WriteLineAsync($"candor probe: {url}: {e.Message}").ConfigureAwait(false);
+        }
+
+        return 1;
+    }
+
     /// <summary>Checks <paramref name="path"/>: exit 0 and a summary when valid, 1 and every error when not.</summary>
     public static async Task<int> CheckAsync(string path, TextWriter output, TextWriter error, Func<string, string?> environment)
     {

@@ -84,7 +84,8 @@ internal sealed class Readiness(SnapshotHolder snapshots, HealthRegistry health,
         try
         {
             using var timeout = new CancellationTokenSource(ProbeTimeout, time);
-            var write = store!.ProbeWriteAsync(timeout.Token);
+            // On the pool: SQLite's busy wait on a held lock blocks the calling thread before the task is returned.
+            var write = Task.Run(() => store!.ProbeWriteAsync(timeout.Token), CancellationToken.None);
             try
             {
                 await write.WaitAsync(ProbeTimeout, time).ConfigureAwait(false);

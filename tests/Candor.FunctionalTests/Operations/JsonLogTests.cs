@@ -15,6 +15,8 @@ public sealed class JsonLogTests
           - { id: c, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
         models:
           - { name: m, deployments: [{ channel: c, model: gpt-4o-mini }] }
+        keys:
+          - { name: k, key_env: CLIENT_KEY }
         """;
 
     [Theory]
@@ -24,7 +26,7 @@ public sealed class JsonLogTests
     [InlineData("telemetry: { log_format: json }", "text", ConsoleFormatterNames.Simple)]
     public async Task LogFormat_SelectsTheConsoleFormatter(string telemetry, string? variable, string formatter)
     {
-        var builder = CandorTestHost.Create().Yaml(Yaml + "\n" + telemetry);
+        var builder = CandorTestHost.Create().Env("CLIENT_KEY", "sk-json-logs-0123456789abcdef").Yaml(Yaml + "\n" + telemetry);
         if (variable is not null)
         {
             builder.Env("CANDOR_LOG_FORMAT", variable);
@@ -37,7 +39,7 @@ public sealed class JsonLogTests
     [Fact]
     public async Task UnknownFormatInTheVariable_StopsStartup()
     {
-        var e = await Assert.ThrowsAsync<ConfigException>(() => CandorTestHost.Create().Yaml(Yaml).Env("CANDOR_LOG_FORMAT", "xml").StartAsync(Json.Timeout(60)));
+        var e = await Assert.ThrowsAsync<ConfigException>(() => CandorTestHost.Create().Env("CLIENT_KEY", "sk-json-logs-0123456789abcdef").Yaml(Yaml).Env("CANDOR_LOG_FORMAT", "xml").StartAsync(Json.Timeout(60)));
         Assert.Contains("CANDOR_LOG_FORMAT", e.Message, StringComparison.Ordinal);
     }
 }
