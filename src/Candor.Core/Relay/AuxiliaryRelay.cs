@@ -1,7 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Buffers;
 using Candor.Core.Accounting;
+using Candor.Core.Configuration;
 using Candor.Core.Receipts;
 using Candor.Core.Relay.Pipeline;
 using Candor.Core.Routing;
@@ -9,135 +8,118 @@ using Candor.Core.Upstream;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
+using Microsoft.Extensions.Logging;
 
 namespace Candor.Core.Relay;
 
-/// <summary>The request kinds that are not chat: token counting and embeddings. They share routing and
-/// upstream failure handling with chat, and answer whole JSON documents.</summary>
+/// <summary>The request kinds that are not chat: token counting and embeddings. They take chat's admission
+/// (<see cref="AdmissionPipeline"/>), its attempt loop (<see cref="AttemptLoop"/>) and its whole-answer relay
+/// (<see cref="WholeRelay"/>), and answer whole JSON documents.</summary>
 /// <remarks>With a <see cref="ReceiptService"/>, each request has one signed receipt like chat (the endpoint opened
 /// it, <see cref="RelayContext.Receipt"/>): hashes of the forwarded body, of the upstream's answer and of every byte
-/// written to the client; sealed after settlement and before the flush that completes the response, or in the
-/// <c>finally</c> for a client that left (docs/receipts.md).</remarks>
+/// written to the client; sealed after settlement and before the flush that completes the response, or when the request
+/// ends for a client that left (docs/receipts.md).</remarks>
 internal sealed class AuxiliaryRelay(
-    SnapshotHolder snapshots, Router router, TokenEstimator estimator, Candor.Core.Admission.BillingGate? billing = null,
-    Candor.Core.Privacy.PrivacyDirectory? privacy = null, Candor.Core.Privacy.HistoryRecorder? history = null, ReceiptService? receipts = null,
-    Audit.ChannelQuarantine? quarantine = null)
+    SnapshotHolder snapshots, Router router, TokenEstimator estimator, ILogger<AuxiliaryRelay> logger, AdmissionPipeline? admission = null,
+    ReceiptService? receipts = null)
 {
+    private readonly AdmissionPipeline _admission = admission ?? AdmissionPipeline.Open;
+
     /// <summary>Counts prompt tokens: the upstream's own counter when the routed channel has one, else
     /// Candor's estimate.</summary>
     public async Task CountTokensAsync(RelayContext context, Surface surface, ChatRequest request, Action<int, IBufferWriter<byte>> writeCount)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(surface);
+        ArgumentNullException.ThrowIfNull(request);
         try
         {
             await CountCoreAsync(context, surface, request, writeCount).ConfigureAwait(false);
         }
         finally
         {
-            await RelayReceipts.SealRemainingAsync(context, receipts).ConfigureAwait(false);
+            await RelayReceipts.EndAsync(context, receipts).ConfigureAwait(false);
         }
     }
 
     private async Task CountCoreAsync(RelayContext context, Surface surface, ChatRequest request, Action<int, IBufferWriter<byte>> writeCount)
     {
+        // Counting is free: admission applies the key's allowed models and rate limits (the request counts in rpm and
+        // concurrency) and reserves nothing (docs/billing.md).
         var snapshot = snapshots.Current;
-        if (ModelStep.Admit(snapshot, context, request.Model) is not { } route)
+        var admitted = await _admission.AdmitCountAsync(context, snapshot, request, surface.Protocol).ConfigureAwait(false);
+        try
         {
-            await WriteRefusalAsync(context, surface, ModelStep.Unknown(request.Model)).ConfigureAwait(false);
-            return;
-        }
-
-        // A stored key is admitted like chat: its allowed models and its rate limits (the request counts in rpm and
-        // concurrency). Counting is free, so nothing is reserved (docs/billing.md).
-        Candor.Core.Admission.RateLease? rate = null;
-        if (billing is not null && context.Caller?.Key is { } key)
-        {
-            var (admitted, refused) = billing.AdmitCount(context, key, request.Model);
-            if (refused is not null)
+            if (admitted.Refusal is { } refusal)
             {
-                await RelayReceipts.WriteErrorAsync(context, surface, refused, receipts, ReceiptOutcome.Refused).ConfigureAwait(false);
+                await RelayReceipts.WriteErrorAsync(context, surface, refusal.Error, receipts, refusal.Outcome).ConfigureAwait(false);
                 return;
             }
 
-            rate = admitted;
-        }
+            // A prompt goes to an upstream counter only when that channel complies with the caller's privacy policy and
+            // is not quarantined; otherwise Candor answers with its own estimate and sends nothing. One attempt on the
+            // deployment the router picks among them; without one (all unhealthy or busy), Candor's estimate.
+            var state = new CountAttempt(this, context, surface, request, snapshot.Config);
+            if (admitted.Deployments.Count > 0)
+            {
+                var route = admitted.Route!;
+                var affinity = route.Strategy == RoutingStrategy.Sticky ? Router.AffinityKey(route, request, context.Port.RequestHeader(Router.AffinityHeader)) : null;
+                var plan = router.Plan(snapshot, route, admitted.Deployments, affinity, 0);
+                var failed = await AttemptLoop.RunAsync(context, snapshot.Config, plan, logger, state, static (s, attempt) => s.Relay.CountAttemptAsync(s, attempt), maxAttempts: 1)
+                    .ConfigureAwait(false);
+                if (failed is not null && state.Sent)
+                {
+                    RelayHeaders.SetRoute(context);
+                    await RelayReceipts.WriteErrorAsync(context, surface, failed, receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
+                    return;
+                }
 
-        try
-        {
-            await CountAdmittedAsync(context, surface, request, route, snapshot, writeCount).ConfigureAwait(false);
+                if (context.Aborted.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+
+            context.SetHeader(RelayHeaders.CountSource, state.Count is null ? "estimate" : "upstream");
+            int count = state.Count ?? estimator.CountPrompt(request);
+            using var held = new PooledBufferWriter(256);
+            writeCount(count, held);
+
+            // Token counting is free: nothing is settled; the answer is held until its receipt is stored.
+            await WholeRelay.AnswerAsync(context, surface, receipts, held.WrittenMemory).ConfigureAwait(false);
         }
         finally
         {
-            rate?.Settle(0);
+            admitted.CountLease?.Settle(0);
         }
     }
 
-    private async Task CountAdmittedAsync(
-        RelayContext context, Surface surface, ChatRequest request, Candor.Core.Configuration.ModelRoute route, RuntimeSnapshot snapshot,
-        Action<int, IBufferWriter<byte>> writeCount)
+    /// <summary>The one attempt of a token count: the upstream's counter when the channel has one (else nothing is sent
+    /// and Candor estimates).</summary>
+    private async Task<AttemptOutcome> CountAttemptAsync(CountAttempt state, Attempt attempt)
     {
-        var port = context.Port;
-
-        // A prompt goes to an upstream counter only when that channel complies with the caller's privacy policy;
-        // otherwise Candor answers with its own estimate and sends nothing. One attempt on the deployment the
-        // router picks among the compliant ones; without one (all unhealthy or busy), Candor's estimate.
-        Candor.Core.Privacy.PrivacyAdmission.Admit(context, snapshot.Config, privacy);
-        if (RedactionStep.Admit(context, request) is { } blocked)
+        var (deployment, channel, _, _) = attempt;
+        using var upstreamRequest = channel.Adapter.CreateCountTokensRequest(channel.Settings, deployment.UpstreamModel, state.Request);
+        if (upstreamRequest is null)
         {
-            await WriteRefusalAsync(context, surface, blocked).ConfigureAwait(false);
-            return;
+            return AttemptOutcome.Done;
         }
 
-        var compliant = Candor.Core.Privacy.DataPolicyFilter.Apply(route.Deployments, snapshot, context.Privacy.Routing);
-
-        // A quarantined channel gets no prompts either (docs/audits.md).
-        compliant = quarantine?.Exclude(compliant) ?? compliant;
-        int? count = null;
-        var plan = router.Plan(snapshot, route, compliant, Router.AffinityKey(route, request, route.Strategy == Candor.Core.Configuration.RoutingStrategy.Sticky ? port.RequestHeader(Router.AffinityHeader) : null), 0);
-        if (compliant.Count > 0 && plan.TryNext(out var choice, out _))
+        var context = state.Context;
+        state.Sent = true;
+        await NoteForwardedAsync(context, channel, state.Request.Model, deployment, state.Surface.Protocol, upstreamRequest.Content, null).ConfigureAwait(false);
+        var (body, failure) = await WholeRelay.SendAndReadAsync(context, attempt, upstreamRequest, state.Config).ConfigureAwait(false);
+        if (body is null)
         {
-            var (deployment, channel, lease) = choice;
-            context.ChannelId = channel.Settings.Id;
-            try
-            {
-                if (channel.Adapter.CreateCountTokensRequest(channel.Settings, deployment.UpstreamModel, request) is { } upstreamRequest)
-                {
-                    using (upstreamRequest)
-                    {
-                        context.Attempts = 1;
-                        await NoteForwardedAsync(context, channel, request.Model, deployment, surface.Protocol, upstreamRequest.Content, null).ConfigureAwait(false);
-                        var body = await SendForJsonAsync(context, channel, upstreamRequest, lease, snapshot.Config).ConfigureAwait(false);
-                        if (body.Error is { } error)
-                        {
-                            await RelayReceipts.WriteErrorAsync(context, surface, error, receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
-                            return;
-                        }
-
-                        using (body.Body)
-                        {
-                            count = channel.Adapter.ReadCountTokens(body.Body!.WrittenSpan);
-                        }
-                    }
-                }
-            }
-            finally
-            {
-                lease.Release();
-            }
+            return failure;
         }
 
-        context.SetHeader(RelayHeaders.CountSource, count is null ? "estimate" : "upstream");
-        if (context.ChannelId is { } served)
+        using (body)
         {
-            context.SetHeader(RelayHeaders.Channel, served);
+            state.Count = channel.Adapter.ReadCountTokens(body.WrittenSpan);
         }
-        count ??= estimator.CountPrompt(request);
-        context.Commit(200, "application/json");
-        using var held = new Candor.Protocols.Buffers.PooledBufferWriter(256);
-        writeCount(count.Value, held);
 
-        // Token counting is free: nothing is settled; the answer is held until its receipt is stored.
-        await RelayReceipts.CompleteWholeAsync(context, surface, receipts, held.WrittenMemory, ReceiptOutcome.Complete).ConfigureAwait(false);
+        return AttemptOutcome.Done;
     }
 
     /// <summary>Relays an embeddings request to the first deployment that can embed. <paramref name="rawBody"/> (the
@@ -147,174 +129,92 @@ internal sealed class AuxiliaryRelay(
         ReadOnlyMemory<byte> rawBody = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(surface);
+        ArgumentNullException.ThrowIfNull(request);
         try
         {
-            await EmbeddingsCoreAsync(context, surface, request, writeResponse, rawBody).ConfigureAwait(false);
+            var snapshot = snapshots.Current;
+            var admitted = await _admission.AdmitEmbeddingsAsync(context, snapshot, request, surface.Protocol, rawBody).ConfigureAwait(false);
+            if (admitted.Refusal is { } refusal)
+            {
+                await RelayReceipts.WriteErrorAsync(context, surface, refusal.Error, receipts, refusal.Outcome).ConfigureAwait(false);
+                return;
+            }
+
+            // The data-policy filter narrowed the eligible list before the router sees it.
+            var plan = router.Plan(snapshot, admitted.Route!, admitted.Deployments, null, request.Inputs.Sum(static i => (long)i.Length) / 4);
+            var state = new EmbedAttempt(this, context, surface, request, snapshot.Config, writeResponse);
+            var failed = await AttemptLoop.RunAsync(context, snapshot.Config, plan, logger, state, static (s, attempt) => s.Relay.EmbedAttemptAsync(s, attempt))
+                .ConfigureAwait(false);
+            if (failed is not null)
+            {
+                RelayHeaders.SetRoute(context);
+                await RelayReceipts.WriteErrorAsync(context, surface, failed, receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
+            }
         }
         finally
         {
+            // An unsettled meter settles here with its receipt (a client that left, an exception).
             await RelayReceipts.EndAsync(context, receipts).ConfigureAwait(false);
         }
     }
 
-    private async Task EmbeddingsCoreAsync(RelayContext context, Surface surface, EmbeddingRequest request, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse,
-        ReadOnlyMemory<byte> rawBody)
+    /// <summary>One embeddings attempt: the upstream's whole answer read and decoded (a failure here may go to another
+    /// deployment), then metered, observed and answered by the <see cref="WholeRelay"/>.</summary>
+    private async Task<AttemptOutcome> EmbedAttemptAsync(EmbedAttempt state, Attempt attempt)
     {
-        // Admission in the order chat takes (docs/architecture.md, "Adding a stage"): model → privacy → eligible
-        // deployments (data policy, quarantine) → redaction → billing → history.
-        var snapshot = snapshots.Current;
-        if (ModelStep.Admit(snapshot, context, request.Model) is not { } route)
+        var (context, request) = (state.Context, state.Request);
+        var (deployment, channel, lease, _) = attempt;
+        using var upstreamRequest = channel.Adapter.CreateEmbeddingsRequest(channel.Settings, deployment.UpstreamModel, request);
+        if (upstreamRequest is null)
         {
-            await WriteRefusalAsync(context, surface, ModelStep.Unknown(request.Model)).ConfigureAwait(false);
-            return;
+            return AttemptOutcome.Failed(RelayError.BadRequest($"The model '{request.Model}' does not support embeddings.", "model"), UpstreamFailure.Unsupported);
         }
 
-        var refusal = EligibleStep.Admit(context, snapshot, route, privacy, quarantine, out var deployments);
-        refusal ??= RedactionStep.Admit(context, request);
-
-        // A stored key is admitted (allowed model, price, limits, reservation for the inputs) and billed like chat;
-        // the usage record is committed before the response is written. An unsettled meter settles in
-        // EmbeddingsAsync's finally (RelayReceipts.EndAsync).
-        if (refusal is null && BillingStep.Applies(context, billing))
+        await NoteForwardedAsync(context, channel, request.Model, deployment, state.Surface.Protocol, upstreamRequest.Content,
+            EncodingFormat(request, channel.Adapter.Protocol)).ConfigureAwait(false);
+        var (body, failure) = await WholeRelay.SendAndReadAsync(context, attempt, upstreamRequest, state.Config).ConfigureAwait(false);
+        if (body is null)
         {
-            var asChat = new ChatRequest { Model = request.Model, SourceProtocol = surface.Protocol };
-            foreach (var input in request.Inputs)
-            {
-                asChat.Messages.Add(ChatMessage.Text(ChatRole.User, input));
-            }
-
-            refusal = await BillingStep.AdmitAsync(context, billing, history, snapshot, route, asChat, 0, producesOutput: false, rawBody).ConfigureAwait(false);
+            return failure;
         }
 
-        if (refusal is { } stopped)
+        EmbeddingResponse embeddings;
+        using (body)
         {
-            await WriteRefusalAsync(context, surface, stopped).ConfigureAwait(false);
-            return;
-        }
-
-        await EmbedAsync(context, surface, request, route, deployments, snapshot, context.Meter, writeResponse).ConfigureAwait(false);
-    }
-
-    private async Task EmbedAsync(
-        RelayContext context, Surface surface, EmbeddingRequest request, Candor.Core.Configuration.ModelRoute route,
-        IReadOnlyList<Candor.Core.Configuration.Deployment> eligible, RuntimeSnapshot snapshot,
-        RequestMeter? meter, Action<EmbeddingResponse, IBufferWriter<byte>> writeResponse)
-    {
-        RelayError? last = null;
-
-        // The data-policy filter narrowed the eligible list before the router sees it.
-        var plan = router.Plan(snapshot, route, eligible, null, request.Inputs.Sum(static i => (long)i.Length) / 4);
-        while (context.Attempts < snapshot.Config.MaxAttempts && !context.Aborted.IsCancellationRequested)
-        {
-            if (snapshot.Config.Routing.Remaining(context.StartTimestamp) <= TimeSpan.Zero)
-            {
-                last ??= UpstreamErrors.Timeout("the request's deadline passed before an upstream answered");
-                break;
-            }
-
-            if (!plan.TryNext(out var choice, out var refusal))
-            {
-                last ??= refusal;
-                break;
-            }
-
-            var (deployment, channel, lease) = choice;
-            var upstreamRequest = channel.Adapter.CreateEmbeddingsRequest(channel.Settings, deployment.UpstreamModel, request);
-            if (upstreamRequest is null)
-            {
-                lease.Failed(UpstreamFailure.Unsupported, null);
-                lease.Release();
-                last ??= RelayError.BadRequest($"The model '{request.Model}' does not support embeddings.", "model");
-                continue;
-            }
-
-            context.Attempts++;
-            context.ChannelId = channel.Settings.Id;
             try
             {
-                using (upstreamRequest)
-                {
-                    await NoteForwardedAsync(context, channel, request.Model, deployment, surface.Protocol, upstreamRequest.Content,
-                        EncodingFormat(request, channel.Adapter.Protocol)).ConfigureAwait(false);
-                    var result = await SendForJsonAsync(context, channel, upstreamRequest, lease, snapshot.Config).ConfigureAwait(false);
-                    if (result.Error is { } error)
-                    {
-                        last = error;
-                        if (result.Retryable && !context.Aborted.IsCancellationRequested)
-                        {
-                            continue;
-                        }
-
-                        break;
-                    }
-
-                    EmbeddingResponse embeddings;
-                    using (result.Body)
-                    {
-                        try
-                        {
-                            embeddings = channel.Adapter.ReadEmbeddings(result.Body!.WrittenSpan);
-                        }
-                        catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidDataException)
-                        {
-                            last = UpstreamErrors.Malformed("invalid embeddings body");
-                            lease.Failed(UpstreamFailure.Malformed, null);
-                            continue;
-                        }
-                    }
-
-                    lease.Succeeded();
-                    context.Receipt?.ObserveReported(embeddings.Model, embeddings.Usage);
-                    if (embeddings.Usage is { } reported)
-                    {
-                        lease.ReportTokens(reported.InputTokens ?? 0);
-                    }
-
-                    context.History?.ObserveEmbeddings(embeddings.Model, embeddings.Vectors.Count, embeddings.Vectors.Count > 0 ? embeddings.Vectors[0].Length : 0);
-                    if (meter is not null)
-                    {
-                        meter.ChannelId = channel.Settings.Id;
-                        meter.UpstreamModel = deployment.UpstreamModel;
-                        meter.Accepted = true;
-                        if (embeddings.Usage is { } usage)
-                        {
-                            meter.Observe(new UsageReported(usage));
-                        }
-                    }
-
-                    context.SetHeader(RelayHeaders.Channel, channel.Settings.Id);
-                    context.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
-                    context.Commit(200, "application/json");
-                    using var held = new Candor.Protocols.Buffers.PooledBufferWriter(16 * 1024);
-                    writeResponse(embeddings, held);
-
-                    // The body is held until it is settled with its receipt (which hashes it), in one write.
-                    await RelayReceipts.CompleteWholeAsync(context, surface, receipts, held.WrittenMemory, ReceiptOutcome.Complete).ConfigureAwait(false);
-                    return;
-                }
+                embeddings = channel.Adapter.ReadEmbeddings(body.WrittenSpan);
             }
-            finally
+            catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidDataException)
             {
-                lease.Release();
+                return AttemptOutcome.Failed(UpstreamErrors.Malformed("invalid embeddings body"), UpstreamFailure.Malformed);
             }
         }
 
-        if (context.Aborted.IsCancellationRequested)
+        lease.Succeeded();
+        context.Receipt?.ObserveReported(embeddings.Model, embeddings.Usage);
+        if (embeddings.Usage is { } reported)
         {
-            return;
+            lease.ReportTokens(reported.InputTokens ?? 0);
         }
 
-        if (context.ChannelId is { } tried)
+        context.History?.ObserveEmbeddings(embeddings.Model, embeddings.Vectors.Count, embeddings.Vectors.Count > 0 ? embeddings.Vectors[0].Length : 0);
+        if (context.Meter is { } meter)
         {
-            context.SetHeader(RelayHeaders.Channel, tried);
+            meter.Accepted = true;
+            if (embeddings.Usage is { } usage)
+            {
+                meter.Observe(new UsageReported(usage));
+            }
         }
 
-        context.SetHeader(RelayHeaders.Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
-        await RelayReceipts.WriteErrorAsync(context, surface, last ?? UpstreamErrors.Unavailable("no deployment could be tried"), receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
+        // The body is held until it is settled with its receipt (which hashes it), in one write.
+        using var held = new PooledBufferWriter(16 * 1024);
+        state.WriteResponse(embeddings, held);
+        await WholeRelay.AnswerAsync(context, state.Surface, receipts, held.WrittenMemory).ConfigureAwait(false);
+        return AttemptOutcome.Done;
     }
-
-    private Task WriteRefusalAsync(RelayContext context, Surface surface, Refusal refusal) =>
-        RelayReceipts.WriteErrorAsync(context, surface, refusal.Error, receipts, refusal.Outcome);
 
     /// <summary>The embeddings transformation besides model mapping: a wire whose embeddings request always asks the
     /// upstream for floats (OpenAI's, <see cref="WireProfile.EmbeddingsAsFloats"/>; the client's base64 is encoded by
@@ -328,7 +228,7 @@ internal sealed class AuxiliaryRelay(
     /// the upstream speaks another one, and <paramref name="extra"/>. Auxiliary requests are always re-encoded
     /// from the canonical request (path <c>translated</c>).</summary>
     private static async Task NoteForwardedAsync(
-        RelayContext context, ChannelRuntime channel, string requestedModel, Candor.Core.Configuration.Deployment deployment, WireProtocol source, HttpContent? content,
+        RelayContext context, ChannelRuntime channel, string requestedModel, Deployment deployment, WireProtocol source, HttpContent? content,
         Transformation? extra)
     {
         string upstreamModel = deployment.UpstreamModel;
@@ -367,56 +267,26 @@ internal sealed class AuxiliaryRelay(
         receipt.ExpectedModel = deployment.ServedModel;
     }
 
-    /// <summary>One attempt for a whole JSON answer of at most <c>server.max_upstream_response_bytes</c>, its first byte
-    /// due within the channel's timeout and the request's deadline (<see cref="UpstreamCall"/>); its failure is reported
-    /// to <paramref name="lease"/>.</summary>
-    private static async Task<(PooledBufferWriter? Body, RelayError? Error, bool Retryable)> SendForJsonAsync(
-        RelayContext context, ChannelRuntime channel, HttpRequestMessage request, DeploymentLease lease, Candor.Core.Configuration.CandorConfig config)
+    /// <summary>What a token count's attempt needs, and what it learnt: whether a request was sent, and the upstream's count.</summary>
+    private sealed class CountAttempt(AuxiliaryRelay relay, RelayContext context, Surface surface, ChatRequest request, CandorConfig config)
     {
-        using var timer = UpstreamCall.StartTimer(channel.Settings.FirstByteTimeout, context.Aborted, config.Routing.Remaining(context.StartTimestamp));
-        long sent = Stopwatch.GetTimestamp();
-        try
-        {
-            var (response, failure) = await UpstreamCall.SendAsync(channel, request, timer, context.Aborted).ConfigureAwait(false);
-            if (response is null)
-            {
-                if (failure.Error is not null)
-                {
-                    lease.Failed(failure.Failure, failure.Error.RetryAfterSeconds);
-                }
+        public AuxiliaryRelay Relay { get; } = relay;
 
-                return (null, failure.Error ?? UpstreamErrors.Unavailable("client went away"), failure.Retryable);
-            }
+        public RelayContext Context { get; } = context;
 
-            using (response)
-            {
-                if (!UpstreamCall.IsJson(response))
-                {
-                    lease.Failed(UpstreamFailure.Malformed, null);
-                    return (null, UpstreamErrors.Malformed("expected application/json"), true);
-                }
+        public Surface Surface { get; } = surface;
 
-                // An answer over the limit is the client's request asking for too much: an error of its own, not
-                // retried and not counted against the deployment (UpstreamCall.Classify).
-                var (body, failed) = await UpstreamCall.ReadJsonAsync(response, timer, channel.Settings.IdleTimeout, config.MaxUpstreamResponseBytes, context.Aborted).ConfigureAwait(false);
-                if (body is null)
-                {
-                    if (failed.Error is null)
-                    {
-                        return (null, UpstreamErrors.Unavailable("client went away"), false);
-                    }
+        public ChatRequest Request { get; } = request;
 
-                    lease.Failed(failed.Failure, null);
-                    return (null, failed.Error, failed.Retryable);
-                }
+        public CandorConfig Config { get; } = config;
 
-                context.Receipt?.HashUpstream(body.WrittenSpan);
-                return (body, null, false);
-            }
-        }
-        finally
-        {
-            context.UpstreamTicks += Stopwatch.GetTimestamp() - sent;
-        }
+        public bool Sent { get; set; }
+
+        public int? Count { get; set; }
     }
+
+    /// <summary>What one embeddings attempt needs, passed through the attempt loop without a closure.</summary>
+    private readonly record struct EmbedAttempt(
+        AuxiliaryRelay Relay, RelayContext Context, Surface Surface, EmbeddingRequest Request, CandorConfig Config,
+        Action<EmbeddingResponse, IBufferWriter<byte>> WriteResponse);
 }

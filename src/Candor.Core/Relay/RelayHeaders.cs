@@ -36,6 +36,20 @@ internal static class RelayHeaders
     /// <summary>A short description of the privacy policy applied, for example <c>redaction=email:pseudonymize,secret:block</c>.</summary>
     public const string PrivacyPolicy = "x-candor-privacy-policy";
 
+    /// <summary>Sets the route headers every relayed answer carries once an attempt was made (pending until the commit):
+    /// the channel that served (or was tried last), the number of attempts, and the path (fast or translated).</summary>
+    public static void SetRoute(RelayContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.ChannelId is { } channel)
+        {
+            context.SetHeader(Channel, channel);
+        }
+
+        context.SetHeader(Attempts, context.Attempts.ToString(CultureInfo.InvariantCulture));
+        context.SetHeader(Path, context.Path);
+    }
+
     /// <summary>A header value made from upstream data (the served model), safe for any upstream: Kestrel refuses a
     /// value with non-ASCII or control characters when the headers go out, after the receipt is stored, so the
     /// client would get a 500 for an answer receipted as 200. Visible ASCII stays as it is (the usual case, no

@@ -100,6 +100,7 @@ public static class CandorServer
         services.AddSingleton<ChannelAuditor>();
         services.AddHostedService<AuditScheduler>();
         services.AddSingleton<NodeAdmission>();
+        services.AddSingleton<Candor.Core.Relay.Pipeline.AdmissionPipeline>();
         services.AddSingleton<ChatRelay>();
         services.AddSingleton<AuxiliaryRelay>();
         services.AddSingleton(sp => new SnapshotBuilder(holder, config, providers, clients, hasher, storage?.Store, ring ?? (static () => null), sp.GetRequiredService<ILogger<SnapshotBuilder>>()));

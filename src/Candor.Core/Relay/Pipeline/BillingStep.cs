@@ -43,4 +43,45 @@ internal static class BillingStep
         context.History = history?.Begin(snapshot.Config, key, context.RequestId, context.SurfaceName, route.Name, rawBody.Span);
         return null;
     }
+
+    /// <summary>Embeddings: the inputs are reserved and billed as user messages, no output.</summary>
+    public static Task<Refusal?> AdmitAsync(
+        RelayContext context, BillingGate? billing, HistoryRecorder? history, RuntimeSnapshot snapshot, ModelRoute route, EmbeddingRequest request,
+        WireProtocol surface, ReadOnlyMemory<byte> rawBody)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Applies(context, billing))
+        {
+            return Task.FromResult<Refusal?>(null);
+        }
+
+        var asChat = new ChatRequest { Model = request.Model, SourceProtocol = surface };
+        foreach (var input in request.Inputs)
+        {
+            asChat.Messages.Add(ChatMessage.Text(ChatRole.User, input));
+        }
+
+        return AdmitAsync(context, billing, history, snapshot, route, asChat, 0, producesOutput: false, rawBody);
+    }
+
+    /// <summary>Token counting is free: a stored key's allowed models and rate limits apply (the request counts in rpm and
+    /// concurrency); nothing is reserved. <paramref name="lease"/> is settled (with no tokens) when the count ends.</summary>
+    public static Refusal? AdmitCount(RelayContext context, BillingGate? billing, ModelRoute route, out RateLease? lease)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        lease = null;
+        if (billing is null || context.Caller?.Key is not { } key)
+        {
+            return null;
+        }
+
+        var (admitted, refused) = billing.AdmitCount(context, key, route.Name);
+        if (refused is not null)
+        {
+            return Refusal.Refused(refused);
+        }
+
+        lease = admitted;
+        return null;
+    }
 }
