@@ -119,6 +119,7 @@ internal sealed class BillingGate(
         if (reservation is null)
         {
             decision.Lease!.Settle(0);
+            CandorMetrics.ReservationFailed(request.Model);
             return (null, new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
                 "You exceeded your current quota: the account balance or this key's budget does not cover this request's maximum cost.")
             { Code = "insufficient_quota" });
@@ -225,6 +226,7 @@ internal sealed class BillingGate(
     /// record and the charge. Null: the receipt, if any, is stored on its own.</param>
     internal async Task<long> SettleAsync(RequestMeter meter, StreamOutcome outcome, Func<long, Receipts.StoredReceipt>? seal = null)
     {
+        using var span = CandorTracing.StartStage("candor.settle");
         string upstream = meter.UpstreamModel ?? meter.RequestedModel;
         var decision = BillingPolicy.Decide(meter.Reported, meter.PromptCount, (int)Math.Min(meter.Output.Count, int.MaxValue), outcome,
             TokenCounter.MethodFor(upstream) == TokenCountMethod.O200kEstimate ? MeteringTolerance.Estimate : MeteringTolerance.Exact);
@@ -284,6 +286,8 @@ internal sealed class BillingGate(
             recorded = charge;
             meter.Recorded = true;
             health?.Succeeded();
+            CandorMetrics.Settled(meter.RequestedModel, meter.ChannelId, decision.Billed.InputTokens ?? 0, decision.Billed.OutputTokens ?? 0, charge);
+            CandorTracing.Usage(span, decision.Billed.InputTokens ?? 0, decision.Billed.OutputTokens ?? 0, charge);
         }
 #pragma warning disable CA1031 // A failed write is a value (meter.Recorded stays false): the relay withholds the answer; the book re-reads the balance.
         catch (Exception e)

@@ -46,6 +46,9 @@ internal sealed record CandorConfig
     /// <summary>The forwarding header the trusted proxies set: <c>x-forwarded-for</c> (default) or <c>forwarded</c>.</summary>
     public string ForwardedHeader { get; init; } = "x-forwarded-for";
 
+    /// <summary>Metrics, traces and the log format (<c>telemetry:</c>).</summary>
+    public TelemetrySettings Telemetry { get; init; } = new();
+
     /// <summary>Operator price files laid over the shipped default, in order (<c>server.prices</c>).</summary>
     public IReadOnlyList<string> PriceFiles { get; init; } = [];
 

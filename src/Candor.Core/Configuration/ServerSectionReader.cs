@@ -63,8 +63,9 @@ internal sealed class ServerSectionReader(ConfigReader yaml)
         return config with { TlsCertificateFile = certificate, TlsKeyFile = key };
     }
 
-    /// <summary><c>server.trusted_proxies</c>: the CIDR ranges whose forwarding headers are believed.</summary>
-    private IReadOnlyList<IPNetwork> TrustedProxies(YamlNode node, string path)
+    /// <summary><c>server.trusted_proxies</c>: the CIDR ranges whose forwarding headers are believed (also
+    /// <c>telemetry.metrics_allow</c>).</summary>
+    internal IReadOnlyList<IPNetwork> TrustedProxies(YamlNode node, string path)
     {
         var networks = new List<IPNetwork>();
         yaml.Items(node, path, (item, at) =>

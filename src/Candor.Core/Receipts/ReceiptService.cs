@@ -95,6 +95,7 @@ internal sealed class ReceiptService : IDisposable
             return draft.Stored;
         }
 
+        using var span = CandorTracing.StartStage("candor.receipt");
         long started = Stopwatch.GetTimestamp();
         var meter = context.Meter;
         long? charge = null;
@@ -140,6 +141,7 @@ internal sealed class ReceiptService : IDisposable
             return await SealAsync(context, outcome, status).ConfigureAwait(false);
         }
 
+        using var span = CandorTracing.StartStage("candor.receipt");
         long started = Stopwatch.GetTimestamp();
         StoredReceipt? joined = null;
         await meter.SettleAsync(settlement, charge => joined = _sealer.Seal(draft, meter, charge, outcome, status)).ConfigureAwait(false);

@@ -294,9 +294,12 @@ internal sealed class ChatRelay(
     private static string? AffinityKey(ResponsePort port, ModelRoute route, ChatRequest request) =>
         route.Strategy == RoutingStrategy.Sticky ? Router.AffinityKey(route, request, port.RequestHeader(Router.AffinityHeader)) : null;
 
-    /// <summary>Logs the request's metadata. <paramref name="model"/> is a configured public model name, never a
+    /// <summary>Logs and counts the request's metadata. <paramref name="model"/> is a configured public model name, never a
     /// name the client made up (an unknown one is logged as "(unknown)": it is the client's text).</summary>
-    private void Completed(RelayContext context, string model, int status) =>
+    private void Completed(RelayContext context, string model, int status)
+    {
         logger.RequestCompleted(context.RequestId, context.SurfaceName, model, context.ChannelId ?? "-", context.Path, status,
             context.Attempts, (long)Stopwatch.GetElapsedTime(context.StartTimestamp).TotalMilliseconds);
+        RelayTelemetry.Completed(context, model, status);
+    }
 }

@@ -78,6 +78,10 @@ internal sealed class RelayContext
     /// the policy redacts nothing. Receipts read the counts from here.</summary>
     public Privacy.Redaction.Redactor? Redactions { get; set; }
 
+    /// <summary>When the response head was first committed (<see cref="Stopwatch.GetTimestamp"/>; its first byte goes
+    /// out next); 0 before. The time-to-first-byte metric reads it.</summary>
+    public long FirstByteTimestamp { get; private set; }
+
     /// <summary>Whether the response head (status and headers) is committed.</summary>
     public bool IsCommitted => _committed;
 
@@ -137,6 +141,7 @@ internal sealed class RelayContext
         }
 
         _committed = true;
+        FirstByteTimestamp = Stopwatch.GetTimestamp();
         if (_pending is { } pending)
         {
             foreach (var (name, value) in pending)

@@ -33,6 +33,7 @@ internal static class UpstreamCall
     public static async Task<UpstreamResponse> SendAsync(
         ChannelRuntime channel, HttpRequestMessage request, CancellationTokenSource timer, CancellationToken clientAborted)
     {
+        var span = CandorTracing.StartUpstream(channel.Settings.Provider, channel.Settings.Id);
         HttpResponseMessage response;
         try
         {
@@ -40,9 +41,11 @@ internal static class UpstreamCall
         }
         catch (Exception e) when (IsReadFailure(e))
         {
+            CandorTracing.UpstreamEnded(span, null);
             return new(null, Classify(e, phase: null, clientAborted), null);
         }
 
+        CandorTracing.UpstreamEnded(span, (int)response.StatusCode);
         if (response.IsSuccessStatusCode)
         {
             return new(response, default, (int)response.StatusCode);

@@ -45,11 +45,18 @@ internal static class CandorCli
           candor privacy set --account ID [--key KEY_ID] [--redaction TYPE=ACTION,…|none]
                              [--regions cn,us|any] [--zero-retention true|false] [--never-train true|false] [--data DIR]
           candor master-key rotate [--data DIR]
+          candor config check [FILE]
+          candor probe [--url http://127.0.0.1:8080/livez]
           candor version
           candor help
 
         Every command refuses options it does not take and options given twice (exit 2, naming them).
 
+        config check
+                  Validate a configuration file (default candor.yaml) as serve would load it; print every
+                  error with its line and column (exit 1), or a summary (exit 0). docs/configuration.md.
+        probe     GET a health endpoint; exit 0 when it answers 2xx (container health checks: the image has no curl).
+        version   The version and the commit the binary was built from.
         serve     Start the relay. --config defaults to candor.yaml; --urls to http://127.0.0.1:8080.
                   --demo starts in-process emulated upstreams and the models demo-gpt, demo-claude,
                   demo-gemini, demo-reasoner and demo-embedding; the key is CANDOR_DEMO_KEY
@@ -96,6 +103,8 @@ internal static class CandorCli
             {
                 "version" or "--version" => await VersionAsync(output).ConfigureAwait(false),
                 "serve" => await ServeAsync(args[1..]).ConfigureAwait(false),
+                "config" when args.Length > 1 && args[1] == "check" => await ConfigCheckAsync(args[2..], output, error).ConfigureAwait(false),
+                "probe" => await ConfigCommands.ProbeAsync(CliArgs.Parse("probe", args[1..]).Get("--url") ?? "http://127.0.0.1:8080/livez", error, cancellationToken).ConfigureAwait(false),
                 "init" => await AdminCommands.InitAsync(CliArgs.Parse("init", args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "accounts" when args.Length > 1 => await AdminCommands.AccountsAsync(args[1], CliArgs.Parse($"accounts {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse($"keys {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
@@ -179,8 +188,16 @@ internal static class CandorCli
 
     private static async Task<int> VersionAsync(TextWriter output)
     {
-        await output.WriteLineAsync(typeof(CandorCli).Assembly.GetName().Version?.ToString()).ConfigureAwait(false);
+        await output.WriteLineAsync(Operations.CandorVersion.Describe()).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary><c>config check [FILE]</c> (default candor.yaml).</summary>
+    private static Task<int> ConfigCheckAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        bool named = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal);
+        _ = CliArgs.Parse("config check", named ? args[1..] : args);
+        return ConfigCommands.CheckAsync(named ? args[0] : "candor.yaml", output, error, Environment.GetEnvironmentVariable);
     }
 
     private static async Task<int> ServeAsync(string[] args)
@@ -197,6 +214,12 @@ internal static class CandorCli
         {
             await Console.Error.WriteLineAsync($"candor serve: {e.Message}").ConfigureAwait(false);
             return 2;
+        }
+
+        if (!options.Demo && !File.Exists(options.ConfigPath))
+        {
+            await Console.Error.WriteLineAsync(ConfigCommands.HowToStart(options.ConfigPath)).ConfigureAwait(false);
+            return 1;
         }
 
         WebApplication app;

@@ -9,6 +9,7 @@ using Candor.Core.Upstream;
 using Candor.Emulator;
 using Candor.Providers;
 using Candor.Server.Admin;
+using Candor.Server.Operations;
 using Candor.Server.Surfaces;
 using Candor.Server.Transparency;
 using Candor.Storage;
@@ -69,11 +70,7 @@ public static class CandorServer
             k.Limits.MaxConcurrentUpgradedConnections = config.Admission.MaxConnections;
         });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+        TelemetrySetup.AddConsole(builder.Logging, config.Telemetry, options.Environment);
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
@@ -128,6 +125,8 @@ public static class CandorServer
             services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         }
 
+        TelemetrySetup.AddTelemetry(services, config.Telemetry, options.Environment);
+        services.AddSingleton<Readiness>();
         options.ConfigureServices?.Invoke(services);
         var app = builder.Build();
 
@@ -137,7 +136,8 @@ public static class CandorServer
         app.UseContentSafeExceptions();
         NetworkSetup.Use(app, config);
         app.UseUnknownRoutes();
-        app.MapGet("/healthz", static () => Results.Text("ok"));
+        app.MapHealth(config.Telemetry);
+        TelemetrySetup.MapMetrics(app, config.Telemetry);
         app.MapPrivacy();
         app.MapOpenAI();
         app.MapAnthropic();

@@ -92,6 +92,7 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
 
     private async Task CommitAsync(List<Pending> batch)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await _db.WriteAsync(async (c, tx) =>
@@ -132,9 +133,11 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
                 pending.Completion.TrySetException(e);
             }
 
+            Core.CandorMetrics.GroupCommitted(batch.Count, start, committed: false);
             return;
         }
 
+        Core.CandorMetrics.GroupCommitted(batch.Count, start, committed: true);
         Interlocked.Increment(ref _transactions);
         Interlocked.Add(ref _items, batch.Count);
         foreach (var pending in batch)

@@ -183,6 +183,19 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
         return new ValueTask<long>(cancellationToken.CanBeCanceled ? task.WaitAsync(cancellationToken) : task);
     }
 
+    /// <summary>How long the oldest durable entry not yet covered by a checkpoint has waited (zero when none waits):
+    /// far beyond <see cref="MaxMergeDelay"/>, checkpoints are failing (readiness, docs/operations.md).</summary>
+    public TimeSpan MergeBacklog
+    {
+        get
+        {
+            lock (_pendingLock)
+            {
+                return _pending.Count == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_pending[0].DurableTimestamp);
+            }
+        }
+    }
+
     /// <summary>Integrates every entry already durable and publishes a checkpoint covering it (tests, shutdown).</summary>
     public Task FlushAsync(CancellationToken cancellationToken) => IntegrateAsync(cancellationToken);
 
@@ -428,7 +441,9 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
 
         if (batch.Count > 0)
         {
-            long waited = (long)_time.GetElapsedTime(batch[0].DurableTimestamp).TotalMilliseconds;
+            var delay = _time.GetElapsedTime(batch[0].DurableTimestamp);
+            Core.CandorMetrics.CheckpointMerged(delay);
+            long waited = (long)delay.TotalMilliseconds;
             if (waited > MaxMergeDelay.TotalMilliseconds)
             {
                 _logger.MergeDelayExceeded(waited, (long)MaxMergeDelay.TotalMilliseconds);
