@@ -23,15 +23,21 @@ internal static partial class EntityScanner
     private static readonly SearchValues<string> OtherSecretHints = SearchValues.Create(
         ["://", "-----BEGIN", "ecret", "ECRET", "earer ", "EARER ", "Basic "], StringComparison.Ordinal);
 
-    /// <summary>The names whose assigned value is a secret (case-insensitive).</summary>
+    /// <summary>The names whose assigned value is a secret: ASCII ones case-insensitive, Chinese ones as written (two
+    /// sets, so that each search stays vectorized).</summary>
     private static readonly SearchValues<string> AssignmentNames = SearchValues.Create(
-        ["password", "passwd", "passphrase", "pwd", "secret", "token", "apikey", "api_key", "api-key", "access_key", "accesskey", "private_key", "密码", "口令", "密钥"],
+        ["password", "passwd", "passphrase", "pwd", "secret", "token", "apikey", "api_key", "api-key", "access_key", "accesskey", "private_key"],
         StringComparison.OrdinalIgnoreCase);
+
+    private static readonly SearchValues<string> ChineseAssignmentNames = SearchValues.Create(["密码", "口令", "密钥"], StringComparison.Ordinal);
+
+    /// <summary>The characters a key token can hold (the union over <see cref="KeyPattern"/>'s formats).</summary>
+    private static readonly SearchValues<char> TokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./+=~");
 
     private static void ScanSecrets(ReadOnlySpan<char> text, DigitProfile profile, ref List<EntityMatch>? found)
     {
         bool keys = text.IndexOfAny(KeyPrefixes) >= 0, other = text.IndexOfAny(OtherSecretHints) >= 0;
-        bool hex = profile.LongestHex >= 32, names = text.IndexOfAny(AssignmentNames) >= 0;
+        bool hex = profile.LongestHex >= 32, names = text.IndexOfAny(AssignmentNames) >= 0 || text.IndexOfAny(ChineseAssignmentNames) >= 0;
         if (!(keys || other || hex || names))
         {
             return;
@@ -44,7 +50,7 @@ internal static partial class EntityScanner
 
         if (keys)
         {
-            Confirmed(text, KeyPattern(), EntityKind.Secret, static (t, s, l) => !SecretValues.IsPlaceholder(t.Slice(s, l)), ref found);
+            ScanKeys(text, ref found);
             if (text.Contains("Q~", StringComparison.Ordinal) || text.Contains(":AA", StringComparison.Ordinal))
             {
                 Confirmed(text, InfixKeyPattern(), EntityKind.Secret, static (t, s, l) => !SecretValues.IsPlaceholder(t.Slice(s, l)), ref found);
@@ -86,7 +92,54 @@ internal static partial class EntityScanner
 
         if (names)
         {
-            ScanAssignments(text, ref found);
+            ScanAssignments(text, AssignmentNames, ref found);
+            ScanAssignments(text, ChineseAssignmentNames, ref found);
+        }
+    }
+
+    /// <summary>Runs <see cref="KeyPattern"/> only where a key prefix is: the vectorized prefix search finds the
+    /// places, and the expression is tried on the token there (a few dozen characters), not over the whole text, so
+    /// the breadth of formats costs nothing per kilobyte of prose.</summary>
+    private static void ScanKeys(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
+    {
+        int from = 0;
+        while (from < text.Length)
+        {
+            int hit = text[from..].IndexOfAny(KeyPrefixes);
+            if (hit < 0)
+            {
+                return;
+            }
+
+            hit += from;
+            // The token starts at most a few characters before its prefix ("sk" of "sk_live_").
+            int start = hit;
+            while (start > 0 && hit - start < 8 && (char.IsAsciiLetterOrDigit(text[start - 1]) || text[start - 1] == '_'))
+            {
+                start--;
+            }
+
+            int end = text[hit..].IndexOfAnyExcept(TokenChars);
+            end = end < 0 ? text.Length : hit + end;
+            from = hit + 1;
+            for (int s = start; s <= hit; s++)
+            {
+                if (s > 0 && (char.IsAsciiLetterOrDigit(text[s - 1]) || text[s - 1] is '_' or '-'))
+                {
+                    continue;
+                }
+
+                foreach (var m in KeyPattern().EnumerateMatches(text[s..end]))
+                {
+                    if (m.Index == 0 && !SecretValues.IsPlaceholder(text.Slice(s, m.Length)))
+                    {
+                        Add(ref found, new EntityMatch(EntityKind.Secret, s, m.Length));
+                        from = Math.Max(from, s + m.Length);
+                    }
+
+                    break;
+                }
+            }
         }
     }
 
@@ -174,12 +227,12 @@ internal static partial class EntityScanner
     /// <summary>A value assigned to a secret's name: <c>NAME=value</c>, <c>name: value</c>, <c>"name": "value"</c>,
     /// <c>name = 'value'</c>, <c>密码：value</c>. The name ends in one of <see cref="AssignmentNames"/> as a word
     /// (<c>DB_PASSWORD</c>, <c>dbPassword</c>, <c>api_key</c>; not <c>bypass</c>, <c>max_tokens</c>).</summary>
-    private static void ScanAssignments(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
+    private static void ScanAssignments(ReadOnlySpan<char> text, SearchValues<string> names, ref List<EntityMatch>? found)
     {
         int from = 0;
         while (from < text.Length)
         {
-            int hit = text[from..].IndexOfAny(AssignmentNames);
+            int hit = text[from..].IndexOfAny(names);
             if (hit < 0)
             {
                 return;

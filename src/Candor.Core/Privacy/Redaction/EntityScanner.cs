@@ -60,11 +60,14 @@ internal static partial class EntityScanner
 
         if (On(kinds, EntityKind.Phone) && profile.LongestGroup >= 7)
         {
-            Confirmed(text, ChinaMobilePattern(), EntityKind.Phone, static (_, _, _) => true, ref found);
             bool plus = text.Contains('+');
             if (profile.LeadingZero || plus)
             {
-                Confirmed(text, ChinaLandlinePattern(), EntityKind.Phone, static (t, s, l) => PhoneNumbers.ChinaLandline(t.Slice(s, l)), ref found);
+                Confirmed(text, ChinaPhonePattern(), EntityKind.Phone, static (t, s, l) => PhoneNumbers.ChinaMobile(t.Slice(s, l)) || PhoneNumbers.ChinaLandline(t.Slice(s, l)), ref found);
+            }
+            else
+            {
+                Confirmed(text, ChinaMobilePattern(), EntityKind.Phone, static (_, _, _) => true, ref found);
             }
 
             if (plus)
@@ -286,10 +289,11 @@ internal static partial class EntityScanner
     [GeneratedRegex("(?<![0-9A-Za-z+])(?:(?:\\+86|0086|86|\\(\\+86\\)|（\\+86）)[ -]?)?1[3-9][0-9](?:[0-9]{8}(?![0-9A-Za-z])|[ -][0-9]{4}[ -][0-9]{4}(?![0-9A-Za-z]|[ -][0-9]))", RegexOptions.CultureInvariant)]
     private static partial Regex ChinaMobilePattern();
 
-    // Mainland landline: an area code (0 and 2–3 digits, in brackets or not; after +86 the 0 is dropped) and a
-    // 7–8 digit number, optionally split 3-4 or 4-4; PhoneNumbers.ChinaLandline checks the lengths.
-    [GeneratedRegex("(?<![0-9A-Za-z+])(?:(?:\\+86|0086|\\(\\+86\\)|（\\+86）)[ -]?)?(?:\\(0?[1-9][0-9]{1,2}\\)[ ]?|（0?[1-9][0-9]{1,2}）|0?[1-9][0-9]{1,2}[ -]?)[2-9][0-9]{2,3}[ -]?[0-9]{4}(?![0-9A-Za-z]|[ -]?[0-9])", RegexOptions.CultureInvariant)]
-    private static partial Regex ChinaLandlinePattern();
+    // Mainland mobile (as above) or landline in one pass; the validators tell them apart. A landline: an area code (0
+    // and 2–3 digits, in brackets or not; after +86 the 0 is dropped) and a 7–8 digit number, optionally split 3-4
+    // or 4-4; PhoneNumbers.ChinaLandline checks the lengths.
+    [GeneratedRegex("(?<![0-9A-Za-z+])(?:(?:(?:\\+86|0086|86|\\(\\+86\\)|（\\+86）)[ -]?)?1[3-9][0-9](?:[0-9]{8}(?![0-9A-Za-z])|[ -][0-9]{4}[ -][0-9]{4}(?![0-9A-Za-z]|[ -][0-9]))|(?:(?:\\+86|0086|\\(\\+86\\)|（\\+86）)[ -]?)?(?:\\(0?[1-9][0-9]{1,2}\\)[ ]?|（0?[1-9][0-9]{1,2}）|0?[1-9][0-9]{1,2}[ -]?)[2-9][0-9]{2,3}[ -]?[0-9]{4}(?![0-9A-Za-z]|[ -]?[0-9]))", RegexOptions.CultureInvariant)]
+    private static partial Regex ChinaPhonePattern();
 
     // International: + and a country code, then the number written together or in the national layout: groups
     // of 1–8 digits separated by a space, dash or dot, an area code in brackets, the trunk "(0)".

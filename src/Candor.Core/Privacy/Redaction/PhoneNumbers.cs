@@ -5,6 +5,38 @@ namespace Candor.Core.Privacy.Redaction;
 /// most. A signed count ("+104473819") is not a number of any country.</summary>
 internal static class PhoneNumbers
 {
+    /// <summary>A mainland mobile number as the mobile pattern found it: 11 digits starting 1[3-9] after the
+    /// country prefix, if any.</summary>
+    public static bool ChinaMobile(ReadOnlySpan<char> value)
+    {
+        int n = 0;
+        Span<char> digits = stackalloc char[16];
+        foreach (char c in value)
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                if (n == digits.Length)
+                {
+                    return false;
+                }
+
+                digits[n++] = c;
+            }
+        }
+
+        var national = digits[..n];
+        if (national.Length == 15 && national.StartsWith("0086"))
+        {
+            national = national[4..];
+        }
+        else if (national.Length == 13 && national.StartsWith("86"))
+        {
+            national = national[2..];
+        }
+
+        return national.Length == 11 && national[0] == '1' && national[1] is >= '3' and <= '9';
+    }
+
     /// <summary>A mainland landline as the landline pattern found it: after +86 the trunk 0 is optional, without it
     /// required; area 10 and 20–29 take 8 digits, the 3-digit areas 7 or 8; a number starts 2–9; when the area is
     /// written apart (brackets, a separator) it has exactly the area's digits.</summary>
