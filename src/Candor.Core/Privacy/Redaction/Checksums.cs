@@ -72,14 +72,79 @@ internal static class Checksums
             return false;
         }
 
-        int province = ((id[0] - '0') * 10) + (id[1] - '0');
-        if (!IsProvince(province))
+        return IdLike(id);
+    }
+
+    /// <summary>The structure of a resident identity number without its check character: a province code, a
+    /// prefecture other than 00, and a calendar-valid birth date from 1880 to this year (17 or more digits).</summary>
+    public static bool IdLike(ReadOnlySpan<char> digits)
+    {
+        if (digits.Length < 14 || digits[..14].ContainsAnyExceptInRange('0', '9'))
         {
             return false;
         }
 
-        int year = Number(id.Slice(6, 4)), month = Number(id.Slice(10, 2)), day = Number(id.Slice(12, 2));
+        int province = Number(digits[..2]), prefecture = Number(digits.Slice(2, 2));
+        if (!IsProvince(province) || prefecture == 0)
+        {
+            return false;
+        }
+
+        int year = Number(digits.Slice(6, 4)), month = Number(digits.Slice(10, 2)), day = Number(digits.Slice(12, 2));
         return year >= 1880 && year <= DateTime.UtcNow.Year && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month);
+    }
+
+    /// <summary>The organization code inside a social credit code (characters 9–17, GB 11714-1997): eight body
+    /// characters and a MOD 11 check character (X for 10, 0 for 11).</summary>
+    public static bool OrganizationCode(ReadOnlySpan<char> code)
+    {
+        ReadOnlySpan<byte> weights = [3, 7, 9, 10, 5, 8, 4, 2];
+        if (code.Length != 9)
+        {
+            return false;
+        }
+
+        int sum = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            char c = code[i];
+            int v = char.IsAsciiDigit(c) ? c - '0' : char.IsAsciiLetterUpper(c) ? c - 'A' + 10 : -1;
+            if (v < 0)
+            {
+                return false;
+            }
+
+            sum += v * weights[i];
+        }
+
+        int check = 11 - (sum % 11);
+        char expected = check == 10 ? 'X' : check == 11 ? '0' : (char)('0' + check);
+        return code[8] == expected;
+    }
+
+    /// <summary>A payment card's issuer prefix (IIN) agrees with its length: Visa 4 (16, 19), Mastercard 51–55 and
+    /// 2221–2720, Mir 2200–2204, Amex 34/37 (15), Diners 300–305/3095/36/38/39 (14, 16), JCB 3528–3589,
+    /// Discover 6011/644–649/65, UnionPay 62 and Maestro 50/56–69 (16–19).</summary>
+    public static bool IssuerPrefix(ReadOnlySpan<char> digits)
+    {
+        int n = digits.Length;
+        if (n < 14 || n > 19)
+        {
+            return false;
+        }
+
+        int two = Number(digits[..2]), four = Number(digits[..4]);
+        return digits[0] switch
+        {
+            '4' => n is 16 or 19,
+            '5' => two is >= 50 and <= 59 && n >= 16,
+            '2' => ((four is >= 2221 and <= 2720) || (four is >= 2200 and <= 2204)) && n >= 16,
+            '3' => two is 34 or 37 ? n == 15
+                : (two is 36 or 38 or 39 || four is >= 3000 and <= 3059 || four == 3095) ? n is 14 or 16
+                : four is >= 3528 and <= 3589 && n >= 16,
+            '6' => n >= 16,
+            _ => false,
+        };
     }
 
     /// <summary>A PRC unified social credit code (GB 32100-2015, 18 characters) with its MOD 31 check character.</summary>

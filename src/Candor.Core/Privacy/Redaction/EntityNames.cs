@@ -7,11 +7,12 @@ internal static class EntityNames
     /// <summary>Number of entity kinds.</summary>
     public const int Count = 8;
 
+    /// <summary>The policy names, in the order of <see cref="EntityKind"/>; labels and masks derive from them.</summary>
     private static readonly string[] Names = ["secret", "email", "cn_id", "cn_uscc", "bank_card", "phone", "ip", "passport"];
 
-    private static readonly string[] Labels = ["SECRET", "EMAIL", "CN_ID", "CN_USCC", "BANK_CARD", "PHONE", "IP", "PASSPORT"];
+    private static readonly string[] Labels = Array.ConvertAll(Names, static n => n.ToUpperInvariant());
 
-    private static readonly string[] Masks = ["[SECRET]", "[EMAIL]", "[CN_ID]", "[CN_USCC]", "[BANK_CARD]", "[PHONE]", "[IP]", "[PASSPORT]"];
+    private static readonly string[] Masks = Array.ConvertAll(Labels, static l => $"[{l}]");
 
     /// <summary>Every entity name, in the order of <see cref="EntityKind"/>.</summary>
     public static IReadOnlyList<string> All => Names;

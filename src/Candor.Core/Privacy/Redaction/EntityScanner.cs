@@ -1,24 +1,23 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace Candor.Core.Privacy.Redaction;
 
-/// <summary>Finds entities in a text. Each family of patterns sits behind a vectorized prefilter (a key
-/// prefix, '@', ':', a digit), so ordinary prose runs no regular expression at all; where a family does run,
-/// its expression is source-generated, bounded (no nested unbounded repetition, so no catastrophic
-/// backtracking) and enumerated over the span without allocating. Boundaries are explicit look-arounds on
-/// ASCII letters and digits instead of <c>\b</c>, so an entity next to a Chinese character (which \b treats
-/// as a word character) is still found. Candidates are then confirmed by their check digits or by parsing.
-/// Nothing is allocated when nothing matches.</summary>
+/// <summary>Finds entities in a text. Each family of patterns sits behind a cheap prefilter (key prefixes and
+/// assignment words found by a vectorized search, '@', one pass that profiles the digits), so ordinary prose runs
+/// no regular expression at all; where a family does run, its expression is source-generated, bounded (no nested
+/// unbounded repetition, so no catastrophic backtracking) and enumerated over the span without allocating.
+/// Boundaries are explicit look-arounds on ASCII letters and digits instead of <c>\b</c>, so an entity next to a
+/// Chinese character (which \b treats as a word character) is still found. Candidates are then confirmed by
+/// their structure (check digits, issuer prefixes, dates, region and country codes) and, for numbers that could
+/// be something else, by the words before them (<see cref="EntityContext"/>). Nothing is allocated when
+/// nothing matches.</summary>
+/// <remarks>Each family lives in one file: secrets (<c>EntityScanner.Secrets.cs</c>), e-mail
+/// (<c>EntityScanner.Email.cs</c>), numbers and addresses (this file). A new format is a pattern and a validator
+/// in its family, a case in the corpus generator of the unit tests and a row in docs/privacy.md.</remarks>
 internal static partial class EntityScanner
 {
-    private static readonly SearchValues<string> SecretHints = SearchValues.Create(
-        ["sk-", "AIza", "AKIA", "ASIA", "ABIA", "ACCA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xoxb-", "xoxa-",
-         "xoxp-", "xoxo-", "xoxs-", "xoxr-", "_live_", "_test_", "LTAI", "AKID", "hf_", "ya29.", "eyJ", "://", "-----BEGIN", "ecret", "ECRET"],
-        StringComparison.Ordinal);
-
     /// <summary>Finds the entities of the kinds in <paramref name="kinds"/> (a bit per <see cref="EntityKind"/>).
     /// <paramref name="found"/> is created on the first finding and receives non-overlapping matches in text order.</summary>
     public static void Scan(ReadOnlySpan<char> text, int kinds, ref List<EntityMatch>? found)
@@ -28,9 +27,10 @@ internal static partial class EntityScanner
             return;
         }
 
-        if (On(kinds, EntityKind.Secret) && text.IndexOfAny(SecretHints) >= 0)
+        var profile = DigitProfile.Of(text);
+        if (On(kinds, EntityKind.Secret))
         {
-            ScanSecrets(text, ref found);
+            ScanSecrets(text, profile, ref found);
         }
 
         if (On(kinds, EntityKind.Email) && text.Contains('@'))
@@ -38,33 +38,41 @@ internal static partial class EntityScanner
             ScanEmails(text, ref found);
         }
 
-        var profile = DigitProfile.Of(text);
         if (profile.LongestRun == 0)
         {
             return;
         }
 
-        if (On(kinds, EntityKind.CnId) && profile.LongestRun >= 17)
+        if (On(kinds, EntityKind.CnId) && Math.Max(profile.LongestRun, profile.LongestGroup) >= 17)
         {
-            Confirmed(text, ResidentIdPattern(), EntityKind.CnId, static s => Checksums.ResidentId(s), ref found);
+            Confirmed(text, ResidentIdPattern(), EntityKind.CnId, static (t, s, l) => ValidResidentId(t.Slice(s, l)), ref found);
         }
 
         if (On(kinds, EntityKind.CnUscc) && profile.LongestRun >= 6)
         {
-            Confirmed(text, SocialCreditPattern(), EntityKind.CnUscc, static s => Checksums.SocialCreditCode(s), ref found);
+            Confirmed(text, SocialCreditPattern(), EntityKind.CnUscc, ValidSocialCreditCode, ref found);
         }
 
-        if (On(kinds, EntityKind.BankCard) && profile.LongestGroup >= 16)
+        if (On(kinds, EntityKind.BankCard) && profile.LongestGroup >= 14)
         {
-            Confirmed(text, CardPattern(), EntityKind.BankCard, static s => Checksums.Luhn(s), ref found);
+            Confirmed(text, CardPattern(), EntityKind.BankCard, ValidCard, ref found);
         }
 
-        if (On(kinds, EntityKind.Phone) && profile.LongestGroup >= 8)
+        if (On(kinds, EntityKind.Phone) && profile.LongestGroup >= 7)
         {
-            Confirmed(text, ChinaMobilePattern(), EntityKind.Phone, static _ => true, ref found);
-            if (text.Contains('+'))
+            bool plus = text.Contains('+');
+            if (profile.LeadingZero || plus)
             {
-                Confirmed(text, E164Pattern(), EntityKind.Phone, static s => DigitCount(s) is >= 8 and <= 15, ref found);
+                Confirmed(text, ChinaPhonePattern(), EntityKind.Phone, static (t, s, l) => PhoneNumbers.ChinaMobile(t.Slice(s, l)) || PhoneNumbers.ChinaLandline(t.Slice(s, l)), ref found);
+            }
+            else
+            {
+                Confirmed(text, ChinaMobilePattern(), EntityKind.Phone, static (_, _, _) => true, ref found);
+            }
+
+            if (plus)
+            {
+                Confirmed(text, InternationalPattern(), EntityKind.Phone, ValidInternational, ref found);
             }
         }
 
@@ -77,36 +85,13 @@ internal static partial class EntityScanner
 
             if (profile.DotBetweenDigits)
             {
-                Confirmed(text, Ipv4Pattern(), EntityKind.Ip, static _ => true, ref found);
+                Confirmed(text, Ipv4Pattern(), EntityKind.Ip, static (t, s, l) => t[s] != '0' && !EntityContext.IsVersion(t, s), ref found);
             }
         }
 
         if (On(kinds, EntityKind.Passport))
         {
-            if (profile.LongestRun >= 7)
-            {
-                Confirmed(text, ChinaPassportPattern(), EntityKind.Passport, static _ => true, ref found);
-            }
-
-            if (!text.Contains("assport", StringComparison.OrdinalIgnoreCase) && !text.Contains("护照", StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            foreach (var m in PassportContextPattern().EnumerateMatches(text))
-            {
-                // The number is the run of letters and digits that ends the match.
-                int end = m.Index + m.Length, start = end;
-                while (start > m.Index && char.IsAsciiLetterOrDigit(text[start - 1]))
-                {
-                    start--;
-                }
-
-                if (DigitCount(text[start..end]) > 0)
-                {
-                    Add(ref found, new EntityMatch(EntityKind.Passport, start, end - start));
-                }
-            }
+            ScanPassports(text, profile, ref found);
         }
     }
 
@@ -119,155 +104,118 @@ internal static partial class EntityScanner
     {
         foreach (var m in pattern.EnumerateMatches(text))
         {
-            if (valid(text.Slice(m.Index, m.Length)))
+            if (valid(text, m.Index, m.Length))
             {
                 Add(ref found, new EntityMatch(kind, m.Index, m.Length));
             }
         }
     }
 
-    private delegate bool Validator(ReadOnlySpan<char> candidate);
+    /// <summary>Confirms a candidate at <paramref name="start"/> of <paramref name="length"/> characters; the whole
+    /// text is given so that a validator can read the context.</summary>
+    private delegate bool Validator(ReadOnlySpan<char> text, int start, int length);
 
-    private static void ScanSecrets(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
+    /// <summary>The digits of a grouped number, separators dropped, into <paramref name="buffer"/>.</summary>
+    private static ReadOnlySpan<char> Compact(ReadOnlySpan<char> value, Span<char> buffer)
     {
-        // Private keys: from the BEGIN line to the END line; a block cut short runs to the end of the text.
-        int from = 0;
-        while (from < text.Length)
+        int n = 0;
+        foreach (char c in value)
         {
-            int begin = text[from..].IndexOf("-----BEGIN ", StringComparison.Ordinal);
-            if (begin < 0)
+            if (char.IsAsciiLetterOrDigit(c) && n < buffer.Length)
             {
-                break;
-            }
-
-            begin += from;
-            // The header line is short ("-----BEGIN ENCRYPTED PRIVATE KEY-----"); look no further than 64 characters.
-            var header = text.Slice(begin, Math.Min(64, text.Length - begin));
-            int lineEnd = header.IndexOfAny('\n', '\\');
-            header = lineEnd < 0 ? header : header[..lineEnd];
-            if (!header.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
-            {
-                from = begin + 11;
-                continue;
-            }
-
-            int end = text.Length;
-            int endMarker = text[(begin + 11)..].IndexOf("-----END ", StringComparison.Ordinal);
-            if (endMarker >= 0)
-            {
-                endMarker += begin + 11;
-                int close = text[(endMarker + 9)..].IndexOf("-----", StringComparison.Ordinal);
-                end = close < 0 ? text.Length : endMarker + 9 + close + 5;
-            }
-
-            Add(ref found, new EntityMatch(EntityKind.Secret, begin, end - begin));
-            from = end;
-        }
-
-        foreach (var m in KeyPattern().EnumerateMatches(text))
-        {
-            Add(ref found, new EntityMatch(EntityKind.Secret, m.Index, m.Length));
-        }
-
-        if (text.Contains("://", StringComparison.Ordinal))
-        {
-            foreach (var m in UrlCredentialsPattern().EnumerateMatches(text))
-            {
-                // Only the user-info (user:password) goes; the scheme and host stay readable.
-                int start = text.Slice(m.Index, m.Length).IndexOf("://", StringComparison.Ordinal) + m.Index + 3;
-                Add(ref found, new EntityMatch(EntityKind.Secret, start, m.Index + m.Length - 1 - start));
+                buffer[n++] = c;
             }
         }
 
-        if (text.Contains("ecret", StringComparison.OrdinalIgnoreCase))
-        {
-            foreach (var m in AwsSecretPattern().EnumerateMatches(text))
-            {
-                // The value is the last 40 characters of the match.
-                Add(ref found, new EntityMatch(EntityKind.Secret, m.Index + m.Length - 40, 40));
-            }
-        }
+        return buffer[..n];
     }
 
-    private static void ScanEmails(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
+    private static bool ValidResidentId(ReadOnlySpan<char> value)
     {
-        for (int at = text.IndexOf('@'); at >= 0; at = NextAt(text, at))
-        {
-            // Local part: up to 64 characters before '@', not starting with a dot.
-            int start = at;
-            while (start > 0 && at - start < 64 && IsLocalChar(text[start - 1]))
-            {
-                start--;
-            }
-
-            if (start > 0 && IsLocalChar(text[start - 1]))
-            {
-                continue;
-            }
-
-            while (start < at && text[start] == '.')
-            {
-                start++;
-            }
-
-            if (start == at)
-            {
-                continue;
-            }
-
-            // Domain: labels of letters, digits and hyphens separated by single dots, ending in an alphabetic TLD.
-            int end = at + 1, lastDot = -1;
-            while (end < text.Length && end - at <= 253)
-            {
-                char c = text[end];
-                if (char.IsAsciiLetterOrDigit(c) || c == '-')
-                {
-                    end++;
-                }
-                else if (c == '.' && end > at + 1 && text[end - 1] != '.' && end + 1 < text.Length && char.IsAsciiLetterOrDigit(text[end + 1]))
-                {
-                    lastDot = end++;
-                }
-                else
-                {
-                    break;
-                }
-            }
-
-            if (lastDot < 0 || !IsTld(text[(lastDot + 1)..end]))
-            {
-                continue;
-            }
-
-            Add(ref found, new EntityMatch(EntityKind.Email, start, end - start));
-        }
+        Span<char> buffer = stackalloc char[20];
+        return Checksums.ResidentId(Compact(value, buffer));
     }
 
-    private static int NextAt(ReadOnlySpan<char> text, int at)
+    /// <summary>A social credit code: its MOD 31 check; then a cue such as "信用代码", or else a letter or the
+    /// organization code's own check (an all-digit code could be any 18-digit number) and no reading as a resident
+    /// ID number; never after an order or serial cue.</summary>
+    private static bool ValidSocialCreditCode(ReadOnlySpan<char> text, int start, int length)
     {
-        int next = text[(at + 1)..].IndexOf('@');
-        return next < 0 ? -1 : at + 1 + next;
-    }
-
-    private static bool IsTld(ReadOnlySpan<char> tld)
-    {
-        if (tld.Length is < 2 or > 24)
+        var code = text.Slice(start, length);
+        if (!Checksums.SocialCreditCode(code))
         {
             return false;
         }
 
-        foreach (char c in tld)
+        var cue = EntityContext.Uscc(text, start);
+        if (cue == ContextCue.Denies)
         {
-            if (!char.IsAsciiLetter(c))
-            {
-                return false;
-            }
+            return false;
         }
 
-        return true;
+        bool letters = code.ContainsAnyInRange('A', 'Z');
+        return cue == ContextCue.Confirms || (!Checksums.IdLike(code) && (letters || Checksums.OrganizationCode(code.Slice(8, 9))));
     }
 
-    private static bool IsLocalChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-';
+    /// <summary>A card number: Luhn and an issuer prefix that fits its length; never after an order, tracking or
+    /// serial cue nor as the result of arithmetic; written compact (not grouped like a card) it also needs no
+    /// reading as a resident ID number with a wrong check character, unless a card cue precedes it.</summary>
+    private static bool ValidCard(ReadOnlySpan<char> text, int start, int length)
+    {
+        var value = text.Slice(start, length);
+        Span<char> buffer = stackalloc char[20];
+        var digits = Compact(value, buffer);
+        if (!Checksums.Luhn(digits) || !Checksums.IssuerPrefix(digits))
+        {
+            return false;
+        }
+
+        var cue = EntityContext.Card(text, start);
+        if (cue == ContextCue.Denies || EntityContext.IsArithmetic(text, start))
+        {
+            return false;
+        }
+
+        bool grouped = digits.Length != value.Length;
+        return grouped || cue == ContextCue.Confirms || !(digits.Length == 18 && Checksums.IdLike(digits));
+    }
+
+    /// <summary>An international number; not a signed count: no arithmetic before it, no unit after it, and not
+    /// the first of a "+added -removed" pair.</summary>
+    private static bool ValidInternational(ReadOnlySpan<char> text, int start, int length)
+    {
+        var after = text[(start + length)..].TrimStart(' ');
+        bool pair = after.Length > 1 && after[0] == '-' && char.IsAsciiDigit(after[1]);
+        return PhoneNumbers.International(text.Slice(start, length)) && !pair && !EntityContext.IsArithmetic(text, start) && !EntityContext.IsQuantity(text, start + length);
+    }
+
+    private static void ScanPassports(ReadOnlySpan<char> text, DigitProfile profile, ref List<EntityMatch>? found)
+    {
+        if (profile.LongestRun >= 7)
+        {
+            Confirmed(text, ChinaPassportPattern(), EntityKind.Passport, static (_, _, _) => true, ref found);
+        }
+
+        if (!text.Contains("assport", StringComparison.OrdinalIgnoreCase) && !text.Contains("护照", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        foreach (var m in PassportContextPattern().EnumerateMatches(text))
+        {
+            // The number is the run of letters and digits that ends the match.
+            int end = m.Index + m.Length, start = end;
+            while (start > m.Index && char.IsAsciiLetterOrDigit(text[start - 1]))
+            {
+                start--;
+            }
+
+            if (DigitCount(text[start..end]) > 0)
+            {
+                Add(ref found, new EntityMatch(EntityKind.Passport, start, end - start));
+            }
+        }
+    }
 
     private static void ScanIpv6(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
     {
@@ -307,7 +255,7 @@ internal static partial class EntityScanner
     {
         found ??= [];
         int at = found.Count;
-        for (int i = 0; i < found.Count; i++)
+        for (int i = found.Count - 1; i >= 0; i--)
         {
             var f = found[i];
             if (match.Start < f.End && f.Start < match.End)
@@ -315,7 +263,7 @@ internal static partial class EntityScanner
                 return;
             }
 
-            if (f.Start > match.Start && at == found.Count)
+            if (f.Start > match.Start)
             {
                 at = i;
             }
@@ -324,26 +272,33 @@ internal static partial class EntityScanner
         found.Insert(at, match);
     }
 
-    // 17 digits (the first 1–9) and a digit or X.
-    [GeneratedRegex("(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])", RegexOptions.CultureInvariant)]
+    // 18 characters (17 digits, the first 1–9, and a digit or X), written together or as 6-8-4, 6-4-4-4 or 6-12.
+    [GeneratedRegex("(?<![0-9A-Za-z])[1-9][0-9]{5}(?:[0-9]{11}|(?<s>[ -])(?:[0-9]{8}\\k<s>[0-9]{3}|[0-9]{4}\\k<s>[0-9]{4}\\k<s>[0-9]{3}|[0-9]{11}))[0-9Xx](?![0-9A-Za-z]|[ -][0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex ResidentIdPattern();
 
     // 18 characters of the GB 32100 alphabet, positions 3–8 an administrative-division code.
     [GeneratedRegex("(?<![0-9A-Za-z])[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Za-z])", RegexOptions.CultureInvariant)]
     private static partial Regex SocialCreditPattern();
 
-    // 16–19 digits written together, or in groups of four separated by one space or dash (last group 1–3 digits
-    // for 17–19-digit cards); the first digit 2–6 (Mastercard 2-series, JCB, Visa, Mastercard, UnionPay/Discover).
-    [GeneratedRegex("(?<![0-9A-Za-z])(?:[2-6][0-9]{15,18}(?![0-9A-Za-z])|[2-6][0-9]{3}(?<s>[ -])[0-9]{4}\\k<s>[0-9]{4}\\k<s>[0-9]{4}(?:\\k<s>[0-9]{1,3})?(?![0-9A-Za-z]|[ -][0-9]))", RegexOptions.CultureInvariant)]
+    // 14–19 digits written together; 4-4-4-4 with an optional last group of 1–3 (17–19 digits); 4-4-4-2 and 4-4-4-3
+    // (Diners, Amex typed in fours); Amex 4-6-5; Diners 4-6-4; one consistent separator (space or dash). The issuer prefix and Luhn are checked after.
+    [GeneratedRegex("(?<![0-9A-Za-z])(?:[2-6][0-9]{13,18}(?![0-9A-Za-z])|[2-6][0-9]{3}(?<s>[ -])(?:[0-9]{4}\\k<s>[0-9]{4}\\k<s>(?:[0-9]{4}(?:\\k<s>[0-9]{1,3})?|[0-9]{2,3})|[0-9]{6}\\k<s>[0-9]{4,5})(?![0-9A-Za-z]|[ -][0-9]))", RegexOptions.CultureInvariant)]
     private static partial Regex CardPattern();
 
-    // Mainland mobile: 1[3-9] and 9 more digits, optionally after +86/0086/86, as 11 digits or 3-4-4 groups.
-    [GeneratedRegex("(?<![0-9A-Za-z+])(?:(?:\\+86|0086|86)[ -]?)?1[3-9][0-9](?:[0-9]{8}(?![0-9A-Za-z])|[ -][0-9]{4}[ -][0-9]{4}(?![0-9A-Za-z]|[ -][0-9]))", RegexOptions.CultureInvariant)]
+    // Mainland mobile: 1[3-9] and 9 more digits, optionally after +86/0086/86/(+86), as 11 digits or 3-4-4 groups.
+    [GeneratedRegex("(?<![0-9A-Za-z+])(?:(?:\\+86|0086|86|\\(\\+86\\)|（\\+86）)[ -]?)?1[3-9][0-9](?:[0-9]{8}(?![0-9A-Za-z])|[ -][0-9]{4}[ -][0-9]{4}(?![0-9A-Za-z]|[ -][0-9]))", RegexOptions.CultureInvariant)]
     private static partial Regex ChinaMobilePattern();
 
-    // E.164: + and 8–15 digits, written together or in groups separated by single spaces or dashes.
-    [GeneratedRegex("(?<![0-9A-Za-z+])\\+[1-9](?:[0-9]{7,14}(?![0-9A-Za-z])|[0-9]{0,2}(?:[ -][0-9]{2,4}){2,5}(?![0-9A-Za-z]|[ -][0-9]))", RegexOptions.CultureInvariant)]
-    private static partial Regex E164Pattern();
+    // Mainland mobile (as above) or landline in one pass; the validators tell them apart. A landline: an area code (0
+    // and 2–3 digits, in brackets or not; after +86 the 0 is dropped) and a 7–8 digit number, optionally split 3-4
+    // or 4-4; PhoneNumbers.ChinaLandline checks the lengths.
+    [GeneratedRegex("(?<![0-9A-Za-z+])(?:(?:(?:\\+86|0086|86|\\(\\+86\\)|（\\+86）)[ -]?)?1[3-9][0-9](?:[0-9]{8}(?![0-9A-Za-z])|[ -][0-9]{4}[ -][0-9]{4}(?![0-9A-Za-z]|[ -][0-9]))|(?:(?:\\+86|0086|\\(\\+86\\)|（\\+86）)[ -]?)?(?:\\(0?[1-9][0-9]{1,2}\\)[ ]?|（0?[1-9][0-9]{1,2}）|0?[1-9][0-9]{1,2}[ -]?)[2-9][0-9]{2,3}[ -]?[0-9]{4}(?![0-9A-Za-z]|[ -]?[0-9]))", RegexOptions.CultureInvariant)]
+    private static partial Regex ChinaPhonePattern();
+
+    // International: + and a country code, then the number written together or in the national layout: groups
+    // of 1–8 digits separated by a space, dash or dot, an area code in brackets, the trunk "(0)".
+    [GeneratedRegex("(?<![0-9A-Za-z+])\\+[1-9](?:[0-9]{6,14}|[0-9]{0,3}(?:(?:[ .-]|[ ]?\\([0-9]{1,4}\\)[ ]?)[0-9]{1,8}){1,6})(?![0-9A-Za-z]|[ .-][0-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex InternationalPattern();
 
     [GeneratedRegex("(?<![0-9A-Za-z.])(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}(?![0-9A-Za-z]|\\.[0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex Ipv4Pattern();
@@ -359,18 +314,4 @@ internal static partial class EntityScanner
     // Any passport number introduced as one: "passport no. X1234567", "护照号码：X1234567".
     [GeneratedRegex("(?i:passport|护照)(?:[ ]?(?i:no\\.?|number|num|#|号码|号))?[ ]?[:：]?[ ]?[A-Z0-9]{6,9}(?![0-9A-Za-z])", RegexOptions.CultureInvariant)]
     private static partial Regex PassportContextPattern();
-
-    // Provider keys by their documented prefixes, and JWTs (two base64url JSON segments and a signature).
-    [GeneratedRegex("""
-        (?<![A-Za-z0-9_-])(?:sk-[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{35}|(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|LTAI[A-Za-z0-9]{12,28}|AKID[A-Za-z0-9]{32}|hf_[A-Za-z0-9]{30,}|ya29\.[0-9A-Za-z_-]{20,}|eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)(?![A-Za-z0-9_-])
-        """, RegexOptions.CultureInvariant)]
-    private static partial Regex KeyPattern();
-
-    // scheme://user:password@ — the user-info of a URL.
-    [GeneratedRegex("[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\\s/?#@:\"'<>]{1,128}:[^\\s/?#@\"'<>]{1,256}@", RegexOptions.CultureInvariant)]
-    private static partial Regex UrlCredentialsPattern();
-
-    // An AWS secret access key given with its name: aws_secret_access_key = <40 characters>.
-    [GeneratedRegex("(?i:(?:aws_?)?secret_?access_?key)[\"']?[ ]{0,3}[:=][ ]{0,3}[\"']?[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])", RegexOptions.CultureInvariant)]
-    private static partial Regex AwsSecretPattern();
 }

@@ -114,7 +114,7 @@ internal static class RedactionCorpus
         ("cn_id", "17 digits 11010119900307777"),
 
         ("bank_card", "bad Luhn 4111111111111112"),
-        ("bank_card", "15-digit Amex 378282246310005"),
+        ("bank_card", "15-digit Amex, bad Luhn 378282246310006"),
         ("bank_card", "20 digits 62220212345678901284"),
         ("bank_card", "bad Luhn grouped 4532 0151 1283 0367"),
         ("bank_card", "mixed separators 4532 0151-1283 0366"),
