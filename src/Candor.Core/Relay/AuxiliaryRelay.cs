@@ -377,7 +377,7 @@ internal sealed class AuxiliaryRelay(
         long sent = Stopwatch.GetTimestamp();
         try
         {
-            var (response, failure) = await UpstreamCall.SendAsync(channel, request, timer, context.Aborted).ConfigureAwait(false);
+            var (response, failure) = await UpstreamCall.SendAsync(channel, request, timer, context.Aborted, context.Receipt).ConfigureAwait(false);
             if (response is null)
             {
                 if (failure.Error is not null)

@@ -166,7 +166,7 @@ internal sealed class ChatRelay(
             }
 
             last = outcome.Error;
-            logger.AttemptFailed(context.RequestId, context.Attempts, channel.Settings.Id, last!.Stage.ToString(), last.Kind.ToString(), last.StatusCode);
+            logger.AttemptFailed(context.RequestId, context.Attempts, channel.Settings.Id, last!.Stage.ToString(), last.Kind.ToString(), last.UpstreamStatus ?? 0);
             if (!outcome.Retryable)
             {
                 break;
@@ -244,7 +244,7 @@ internal sealed class ChatRelay(
 
         using var timer = UpstreamCall.StartTimer(settings.FirstByteTimeout, context.Aborted, remaining);
         long sent = Stopwatch.GetTimestamp();
-        var (response, failure) = await UpstreamCall.SendAsync(channel, upstreamRequest, timer, context.Aborted).ConfigureAwait(false);
+        var (response, failure) = await UpstreamCall.SendAsync(channel, upstreamRequest, timer, context.Aborted, context.Receipt).ConfigureAwait(false);
         if (response is null)
         {
             context.UpstreamTicks += Stopwatch.GetTimestamp() - sent;

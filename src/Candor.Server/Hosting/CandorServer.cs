@@ -53,7 +53,7 @@ public static class CandorServer
             storage?.Store.Dispose();
             throw;
         }
-        var transparencyLog = storage is null ? null : await TransparencySetup.OpenAsync(config, storage.DataDirectory, options.Environment, cancellationToken).ConfigureAwait(false);
+        var transparencyLog = storage is null ? null : await TransparencySetup.OpenAsync(config, storage, options.Environment, cancellationToken).ConfigureAwait(false);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -112,7 +112,7 @@ public static class CandorServer
             services.AddHostedService<ChannelRefresher>();
         }
 
-        TransparencySetup.AddTransparencyLog(services, transparencyLog);
+        TransparencySetup.AddTransparencyLog(services, transparencyLog, config.LogWitnesses);
         ReceiptSetup.AddReceipts(services, config, storage, hasher, options);
         PrivacySetup.AddPrivacy(services, storage, options.Environment);
 

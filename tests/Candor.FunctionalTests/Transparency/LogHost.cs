@@ -9,6 +9,9 @@ namespace Candor.FunctionalTests.Transparency;
 /// host: a later host reopens the log a killed process left.</summary>
 internal sealed class LogHost : IAsyncDisposable
 {
+    /// <summary>A configuration key, for requests whose receipts go into the log.</summary>
+    public const string Key = "sk-log-0123456789abcdefghijklmn";
+
     private readonly CandorTestHost _host;
 
     private LogHost(CandorTestHost host)
@@ -28,6 +31,7 @@ internal sealed class LogHost : IAsyncDisposable
             .InDirectory(directory)
             .Emulator(new EmulatorOptions())
             .Env("UPSTREAM_KEY", "k")
+            .Env("LOG_TEST_KEY", Key)
             .Yaml(emu => $$"""
                 server:
                   data_dir: data
@@ -37,6 +41,8 @@ internal sealed class LogHost : IAsyncDisposable
                   - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
                 models:
                   - { name: m, deployments: [{ channel: oa, model: gpt-4o-mini }] }
+                keys:
+                  - { name: tester, key_env: LOG_TEST_KEY }
                 """)
             .StartAsync());
 
