@@ -618,7 +618,10 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
         }
     }
 
-    private static byte[][] ReadEdges(string directory, long size)
+    /// <summary>The partial tile of every level of a tree of <paramref name="size"/> leaves stored in
+    /// <paramref name="directory"/> (the log's own, or a monitor's download).</summary>
+    /// <exception cref="InvalidDataException">A partial tile is missing or has the wrong length.</exception>
+    internal static byte[][] ReadEdges(string directory, long size)
     {
         var edges = new List<byte[]>();
         for (int level = 0; LogState.PartialWidth(size, level) > 0 || LogState.FullTiles(size, level) > 0; level++)

@@ -82,11 +82,11 @@ public sealed class LogMonitor(HttpClient http, Uri prefix, NoteVerifier logKey,
             LogState state;
             try
             {
-                state = new LogState(checkpoint.Size, ReadEdges(mirror, checkpoint.Size), new TileReader(mirror));
+                state = new LogState(checkpoint.Size, TileLog.ReadEdges(mirror, checkpoint.Size), new TileReader(mirror));
             }
             catch (Exception e) when (e is InvalidOperationException or InvalidDataException)
             {
-                return new("edited", checkpoint.Origin, oldSize, checkpoint.Size, [$"a partial tile does not have its width: {e.Message}"]);
+                return new("edited", checkpoint.Origin, oldSize, checkpoint.Size, [e.Message]);
             }
 
             problems = audit.CheckEdges(state);
@@ -188,18 +188,5 @@ public sealed class LogMonitor(HttpClient http, Uri prefix, NoteVerifier logKey,
 
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static byte[][] ReadEdges(string mirror, long size)
-    {
-        var edges = new List<byte[]>();
-        for (int level = 0; LogState.PartialWidth(size, level) > 0 || LogState.FullTiles(size, level) > 0; level++)
-        {
-            int width = LogState.PartialWidth(size, level);
-            string path = Path.Combine(mirror, TilePaths.Tile(level, LogState.FullTiles(size, level), width));
-            edges.Add(width == 0 ? [] : File.Exists(path) ? File.ReadAllBytes(path) : []);
-        }
-
-        return [.. edges];
     }
 }

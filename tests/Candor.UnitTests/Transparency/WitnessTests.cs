@@ -81,9 +81,12 @@ public sealed class WitnessTests : IDisposable
         Assert.True(verifier.TryVerify(cosigned, out timestamp));
         Assert.Equal(1_800_000_030, timestamp);
 
-        // The log's own signature still verifies beside the cosignature; a flipped byte breaks the cosignature.
+        // The log's own signature still verifies beside the cosignature; a byte flipped in the checkpoint's text or
+        // in the cosignature line breaks the cosignature (the log's signature line is not what the witness signs).
         Assert.True(NoteVerifier.Parse(_log.VerifierKey).TryVerify(cosigned, out _, out _));
-        for (int i = 0; i < cosigned.Length; i += 7)
+        int text = Encoding.UTF8.GetString(cosigned).IndexOf("\n\n", StringComparison.Ordinal) + 1;
+        int line = Note(second).Length;
+        foreach (int i in Enumerable.Range(0, text).Concat(Enumerable.Range(line, cosigned.Length - line - 1)))
         {
             byte[] bad = (byte[])cosigned.Clone();
             bad[i] ^= 0x01;
