@@ -26,6 +26,8 @@ internal sealed class LogHost : IAsyncDisposable
 
     public string VerifierKey => _host.Service<TileLog>().VerifierKey;
 
+    public TileLog TileLog => _host.Service<TileLog>();
+
     public static async Task<LogHost> StartAsync(string directory, string origin, string mergeDelay = "400ms") =>
         new(await CandorTestHost.Create()
             .InDirectory(directory)

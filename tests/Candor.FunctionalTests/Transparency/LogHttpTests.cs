@@ -77,6 +77,31 @@ public sealed class LogHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TileChangedOnDisk_IsAnswered503AfterTheCheck_AndServedAgainOnceRestored()
+    {
+        var ct = Json.Timeout(60);
+        await AppendInOrderAsync(0, 260, ct);
+        await WaitForCheckpointAsync(260, ct);
+        string path = Path.Combine(_dir, "data", "log", "tile", "0", "000");
+        byte[] original = await File.ReadAllBytesAsync(path, ct);
+        byte[] edited = (byte[])original.Clone();
+        edited[3] ^= 0x01;
+        await File.WriteAllBytesAsync(path, edited, ct);
+
+        Assert.Contains(await _host.TileLog.AuditAsync(ct), p => p.StartsWith("tile/0/000:", StringComparison.Ordinal));
+        using (var refused = await _host.Client.GetAsync("/log/tile/0/000", ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        await File.WriteAllBytesAsync(path, original, ct);
+        Assert.Empty(await _host.TileLog.AuditAsync(ct));
+        using var served = await _host.Client.GetAsync("/log/tile/0/000", ct);
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(original, await served.Content.ReadAsByteArrayAsync(ct));
+    }
+
+    [Fact]
     public async Task EntryBundles_AreGzippedWhenAccepted_AndHashTilesAreNot()
     {
         var ct = Json.Timeout();
