@@ -129,6 +129,7 @@ public static class CandorServer
 
         options.ConfigureServices?.Invoke(services);
         var app = builder.Build();
+        await TransparencySetup.CrossCheckAsync(transparencyLog, storage, app.Services, cancellationToken).ConfigureAwait(false);
 
         // Refusals at the in-flight bound come before everything else, routing included (docs/admission-control.md).
         app.UseAdmissionGate();
