@@ -98,6 +98,15 @@ internal sealed partial class SqliteStore : IReceiptStore
         }, cancellationToken);
     }
 
+    /// <summary>The stored receipt with the highest transparency-log index, or null when none has one (the start-up
+    /// cross-check: the log must hold that index, and that receipt's leaf there).</summary>
+    public Task<StoredReceipt?> LastLoggedAsync(CancellationToken cancellationToken) =>
+        _db.ReadAsync((c, tx) =>
+        {
+            using var select = Command(c, tx, ReceiptsSql.SelectLastLogged);
+            return QuerySingleAsync(select, ReceiptsSql.Read, cancellationToken);
+        }, cancellationToken);
+
     /// <inheritdoc/>
     public async Task<IReadOnlyList<StoredReceipt>> ListUnloggedAsync(int limit, CancellationToken cancellationToken) =>
         await _db.ReadAsync((c, tx) =>

@@ -71,6 +71,9 @@ internal sealed record CandorConfig
     /// (<c>server.log_max_merge_delay</c>, default 1 s). Receipts promise it.</summary>
     public TimeSpan LogMaxMergeDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Witnesses that cosign the transparency log's checkpoints (<c>server.log_witnesses</c>; docs/transparency.md).</summary>
+    public IReadOnlyList<LogWitness> LogWitnesses { get; init; } = [];
+
     /// <summary>Router settings: deadline, health, probes, the all-unhealthy policy (<c>routing</c>; see docs/routing.md).</summary>
     public RoutingOptions Routing { get; init; } = new();
 

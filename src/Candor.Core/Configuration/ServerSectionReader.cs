@@ -21,6 +21,7 @@ internal sealed class ServerSectionReader(ConfigReader yaml)
             "max_choices" => config with { MaxChoices = yaml.Int(v, path, min: 1, max: 128) },
             "log_origin" => config with { LogOrigin = LogOrigin(v, path) },
             "log_max_merge_delay" => config with { LogMaxMergeDelay = yaml.Duration(v, path) },
+            "log_witnesses" => config with { LogWitnesses = LogWitnesses(v, path) },
             "tls" => Tls(v, path, config),
             "trusted_proxies" => config with { TrustedProxies = TrustedProxies(v, path) },
             "forwarded_header" => config with { ForwardedHeader = ForwardedHeader(v, path) },
@@ -41,6 +42,33 @@ internal sealed class ServerSectionReader(ConfigReader yaml)
         yaml.Scalar(node, path).Trim() is { Length: > 0 } origin && !origin.Any(static c => char.IsWhiteSpace(c) || c == '+')
             ? origin
             : throw yaml.Fail(node, path, "expected a non-empty origin without spaces or '+', such as candor.example/log");
+
+    /// <summary><c>server.log_witnesses</c>: each <c>{ url, key }</c>, the witness's submission prefix and its
+    /// cosignature verifier key (checked when the log opens).</summary>
+    private IReadOnlyList<LogWitness> LogWitnesses(YamlNode node, string path)
+    {
+        var witnesses = new List<LogWitness>();
+        yaml.Items(node, path, (item, at) =>
+        {
+            string? url = null, key = null;
+            yaml.Each(item, at, (name, k, v, p) =>
+            {
+                switch (name)
+                {
+                    case "url": url = yaml.Scalar(v, p).Trim(); break;
+                    case "key": key = yaml.Scalar(v, p).Trim(); break;
+                    default: throw yaml.Fail(k, p, "unknown witness setting (expected url, key)");
+                }
+            });
+            if (url is null || key is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            {
+                throw yaml.Fail(item, at, "a witness is { url: https://…, key: <name>+<id>+<base64> }");
+            }
+
+            witnesses.Add(new LogWitness(uri, key));
+        });
+        return [.. witnesses];
+    }
 
     /// <summary><c>server.tls</c>: <c>certificate_file</c> (PEM, leaf first) and <c>key_file</c> (PEM private key).</summary>
     private CandorConfig Tls(YamlNode node, string path, CandorConfig config)

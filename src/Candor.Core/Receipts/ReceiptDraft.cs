@@ -102,6 +102,10 @@ internal sealed class ReceiptDraft : IDisposable
     /// <summary>The upstream's system fingerprint.</summary>
     public string? SystemFingerprint { get; private set; }
 
+    /// <summary>The HTTP status the last attempt's upstream answered with (an error status included); null when no
+    /// response arrived. Set by <see cref="Relay.UpstreamCall.SendAsync"/>.</summary>
+    public int? UpstreamStatus { get; set; }
+
     /// <summary>The upstream usage, merged over the stream; null when none arrived.</summary>
     public Usage? ReportedUsage { get; private set; }
 
@@ -155,6 +159,7 @@ internal sealed class ReceiptDraft : IDisposable
         _attemptTransformations.AddRange(transformations);
         _flags.RemoveAll(static f => f.StartsWith(AuditFlags.ParameterChangedPrefix, StringComparison.Ordinal) || f == AuditFlags.ForwardedUnreadable);
         ReportedModel = UpstreamResponseId = SystemFingerprint = ExpectedModel = null;
+        UpstreamStatus = null;
         ReportedUsage = null;
         UpstreamBytes = 0;
         _upstream?.Dispose();

@@ -8,6 +8,8 @@ namespace Candor.Core.Receipts;
 /// signature's key id is the verifier key's hash, and checks the Ed25519 signature.</summary>
 internal static class ReceiptVerifier
 {
+    private static readonly JsonDocumentOptions UniqueMembers = new() { AllowDuplicateProperties = false };
+
     /// <summary>The result of a check: <see cref="Valid"/>, and otherwise why not.</summary>
     /// <param name="Valid">True when the signature verifies under the key.</param>
     /// <param name="Reason">Why it does not (empty when valid).</param>
@@ -35,15 +37,17 @@ internal static class ReceiptVerifier
             return new(false, "the verifier key is not an Ed25519 signed-note key (name+hash+base64)", null);
         }
 
+        // RFC 8785 takes I-JSON: a member name twice in one object is refused, not resolved (a parser keeping the
+        // last would verify the second "receipt" while a reader of the first sees another document).
         JsonDocument document;
+        byte[] bytes = signedReceipt.ToArray();
         try
         {
-            var reader = new Utf8JsonReader(signedReceipt);
-            document = JsonDocument.ParseValue(ref reader);
+            document = JsonDocument.Parse(bytes, UniqueMembers);
         }
         catch (JsonException)
         {
-            return new(false, "the file is not JSON", null);
+            return new(false, IsJsonWithDuplicates(bytes) ? "the document repeats a member name in one object (RFC 8785 takes I-JSON: no duplicates)" : "the file is not JSON", null);
         }
 
         var root = document.RootElement;
@@ -95,6 +99,19 @@ internal static class ReceiptVerifier
         return ReceiptSigner.Verify(publicKey, canonical.WrittenSpan, sig)
             ? new(true, "", document)
             : new(false, "the signature does not match the receipt", document);
+    }
+
+    private static bool IsJsonWithDuplicates(byte[] bytes)
+    {
+        try
+        {
+            using var lenient = JsonDocument.Parse(bytes);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Whether <paramref name="body"/> hashes to the receipt's <c>response.delivered_sha256</c>.</summary>

@@ -197,6 +197,14 @@ internal static class ReceiptWriter
 
         w.Write("],\"upstream\":{\"response_id\":"u8);
         CanonicalJsonWriter.String(w, d.UpstreamResponseId);
+        if (d.UpstreamStatus is { } upstreamStatus)
+        {
+            // Added after v1 shipped, and only when a response arrived: the upstream's own status (an error
+            // status included), which the client's status does not repeat (a 500 upstream is a 502 to the client).
+            w.Write(",\"status\":"u8);
+            CanonicalJsonWriter.Number(w, upstreamStatus);
+        }
+
         w.Write(",\"system_fingerprint\":"u8);
         CanonicalJsonWriter.String(w, d.SystemFingerprint);
 

@@ -80,7 +80,7 @@ internal static class AttemptLoop
             }
 
             last = outcome.Error;
-            logger.AttemptFailed(context.RequestId, context.Attempts, channel.Settings.Id, last!.Stage.ToString(), last.Kind.ToString(), last.StatusCode);
+            logger.AttemptFailed(context.RequestId, context.Attempts, channel.Settings.Id, last!.Stage.ToString(), last.Kind.ToString(), last.UpstreamStatus ?? 0);
             if (!outcome.Retryable)
             {
                 break;

@@ -140,7 +140,7 @@ internal sealed class ChatRelay(
 
         using var timer = UpstreamCall.StartTimer(settings.FirstByteTimeout, context.Aborted, remaining);
         long sent = Stopwatch.GetTimestamp();
-        var (response, failure) = await UpstreamCall.SendAsync(channel, upstreamRequest, timer, context.Aborted).ConfigureAwait(false);
+        var (response, failure) = await UpstreamCall.SendAsync(channel, upstreamRequest, timer, context.Aborted, context.Receipt).ConfigureAwait(false);
         if (response is null)
         {
             context.UpstreamTicks += Stopwatch.GetTimestamp() - sent;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Net;
+using Candor.Core.Receipts;
 using Candor.Core.Routing;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
@@ -29,9 +30,11 @@ internal static class UpstreamCall
 
     /// <summary>Sends <paramref name="request"/> under <paramref name="timer"/> and returns the response of a success
     /// status, or the classified failure (a connection error, the timer, an error status); <see cref="AttemptOutcome.Done"/>
-    /// (no error) when <paramref name="clientAborted"/> ended it.</summary>
+    /// (no error) when <paramref name="clientAborted"/> ended it. With a <paramref name="receipt"/>, the upstream's status
+    /// goes on it, and an error answer's body (as read, at most 64 KiB and one read) is hashed as the attempt's upstream
+    /// bytes; the body itself is never kept.</summary>
     public static async Task<UpstreamResponse> SendAsync(
-        ChannelRuntime channel, HttpRequestMessage request, CancellationTokenSource timer, CancellationToken clientAborted)
+        ChannelRuntime channel, HttpRequestMessage request, CancellationTokenSource timer, CancellationToken clientAborted, ReceiptDraft? receipt = null)
     {
         var span = CandorTracing.StartUpstream(channel.Settings.Provider, channel.Settings.Id);
         HttpResponseMessage response;
@@ -46,6 +49,11 @@ internal static class UpstreamCall
         }
 
         CandorTracing.UpstreamEnded(span, (int)response.StatusCode);
+        if (receipt is not null)
+        {
+            receipt.UpstreamStatus = (int)response.StatusCode;
+        }
+
         if (response.IsSuccessStatusCode)
         {
             return new(response, default, (int)response.StatusCode);
@@ -54,15 +62,20 @@ internal static class UpstreamCall
         using (response)
         {
             string? vendorType = null;
+            using var body = new PooledBufferWriter(4096);
             try
             {
-                using var body = new PooledBufferWriter(4096);
                 await ReadBoundedAsync(response.Content, body, MaxErrorBody, timer.Token).ConfigureAwait(false);
                 vendorType = channel.Adapter.ReadErrorType(body.WrittenSpan);
             }
             catch (Exception e) when (IsReadFailure(e))
             {
                 // The status alone classifies the failure.
+            }
+            finally
+            {
+                // What the upstream sent is on the receipt as a hash, whatever it said; a cut read hashes what arrived.
+                receipt?.HashUpstream(body.WrittenSpan);
             }
 
             int status = (int)response.StatusCode;

@@ -28,7 +28,7 @@ internal static class WholeRelay
         long sent = Stopwatch.GetTimestamp();
         try
         {
-            var (response, failure) = await UpstreamCall.SendAsync(attempt.Channel, request, timer, context.Aborted).ConfigureAwait(false);
+            var (response, failure) = await UpstreamCall.SendAsync(attempt.Channel, request, timer, context.Aborted, context.Receipt).ConfigureAwait(false);
             if (response is null)
             {
                 return (null, failure);

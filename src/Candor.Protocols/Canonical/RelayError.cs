@@ -48,6 +48,10 @@ public sealed record RelayError(RelayStage Stage, RelayErrorKind Kind, int Statu
     /// <summary>Seconds the client should wait before retrying (429, 503).</summary>
     public int? RetryAfterSeconds { get; init; }
 
+    /// <summary>The HTTP status the upstream answered with, when the error is an upstream's error status (the client's
+    /// <see cref="StatusCode"/> maps it: a 500 upstream is a 502 to the client); for the operator log and the receipt.</summary>
+    public int? UpstreamStatus { get; init; }
+
     /// <summary>A vendor error code to pass through (OpenAI <c>code</c>), when known.</summary>
     public string? Code { get; init; }
 

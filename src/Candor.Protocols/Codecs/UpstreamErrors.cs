@@ -33,7 +33,7 @@ public static class UpstreamErrors
             (kind, clientStatus, message) = (RelayErrorKind.Overloaded, 529, "The upstream provider is overloaded; retry later.");
         }
 
-        return new RelayError(RelayStage.Upstream, kind, clientStatus, message) { RetryAfterSeconds = retryAfterSeconds };
+        return new RelayError(RelayStage.Upstream, kind, clientStatus, message) { RetryAfterSeconds = retryAfterSeconds, UpstreamStatus = status };
     }
 
     /// <summary>The upstream answered with a body that is not its protocol.</summary>

@@ -85,7 +85,7 @@ internal static class CandorCli
         master-key rotate
                   Add a master key, re-seal every stored credential and history data key under it in one transaction, retire
                   the old key (with CANDOR_MASTER_KEY: re-seal under its highest id).
-        """ + VerifyCommands.Usage;
+        """ + VerifyCommands.Usage + WitnessCommand.Usage + MonitorCommand.Usage;
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
 
@@ -117,6 +117,10 @@ internal static class CandorCli
                     await VerifyReceiptCommand.RunAsync(args[2], CliArgs.Parse("verify receipt", args[3..]), output, cancellationToken).ConfigureAwait(false),
                 "verify" when args.Length > 1 && args[1] == "receipt" => throw new ArgumentException("verify receipt takes the receipt FILE before its options"),
                 "verify" when args.Length > 1 => await VerifyCommands.RunAsync(args[1], CliArgs.Parse($"verify {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "witness" => await WitnessCommand.RunAsync(CliArgs.Parse("witness", args[1..]), output, cancellationToken).ConfigureAwait(false),
+                "monitor" when args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) =>
+                    await MonitorCommand.RunAsync(args[1], CliArgs.Parse("monitor", args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "monitor" => throw new ArgumentException("monitor takes the log's URL prefix before its options"),
                 "channels" when args.Length > 1 => await ChannelCommands.ChannelsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
                 "deployments" when args.Length > 1 => await ChannelCommands.DeploymentsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
                 "privacy" when args.Length > 1 => await PrivacyCommands.RunAsync(args[1], CliArgs.Parse($"privacy {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Candor.Transparency.Merkle;
 using Candor.Transparency.Notes;
+using Candor.Transparency.Witness;
 
 namespace Candor.Server.Cli;
 
@@ -12,8 +13,11 @@ internal static class VerifyCommands
 {
     /// <summary>The usage lines of the verify family, for <c>candor help</c>.</summary>
     public const string Usage = """
-          candor verify checkpoint --checkpoint FILE --key VERIFIER_KEY [--origin ORIGIN]
+          candor verify checkpoint --checkpoint FILE --key VERIFIER_KEY [--origin ORIGIN] [--witnesses KEY,… [--quorum N]]
           candor verify inclusion --proof FILE.tlog-proof --key VERIFIER_KEY (--entry FILE | --leaf-hash HASH) [--origin ORIGIN]
+                                  [--witnesses KEY,… [--quorum N]]
+                  --witnesses: witness cosignature keys (name+id+base64(0x04 || key)); the checkpoint must carry
+                  valid cosignatures by at least --quorum of them (default: all).
           candor verify consistency --old CHECKPOINT --new CHECKPOINT --proof FILE --key VERIFIER_KEY
         """;
 
@@ -80,7 +84,12 @@ internal static class VerifyCommands
             return await ReportAsync(output, error).ConfigureAwait(false);
         }
 
-        return await ReportAsync(output, null, w => WriteCheckpoint(w, checkpoint!)).ConfigureAwait(false);
+        string? witnessed = Witnessed(args, note, out int cosigned);
+        return await ReportAsync(output, witnessed, w =>
+        {
+            WriteCheckpoint(w, checkpoint!);
+            WriteCosigned(w, args, cosigned);
+        }).ConfigureAwait(false);
     }
 
     private static async Task<int> InclusionAsync(CliArgs args, TextWriter output, CancellationToken cancellationToken)
@@ -101,11 +110,13 @@ internal static class VerifyCommands
         error = MerkleProofs.VerifyInclusion(leaf, proof.Index, checkpoint!.Size, proof.Proof, checkpoint.Root)
             ? null!
             : $"the inclusion proof does not place this leaf at index {proof.Index} under the checkpoint's root";
-        return await ReportAsync(output, error, w =>
+        string? witnessed = Witnessed(args, proof.SignedCheckpoint, out int cosigned);
+        return await ReportAsync(output, error ?? witnessed, w =>
         {
             w.WriteNumber("index", proof.Index);
             w.WriteBase64String("leaf_hash", leaf);
             WriteCheckpoint(w, checkpoint);
+            WriteCosigned(w, args, cosigned);
         }).ConfigureAwait(false);
     }
 
@@ -147,6 +158,48 @@ internal static class VerifyCommands
         }
 
         return true;
+    }
+
+    /// <summary>The witness policy of <c>--witnesses K1,K2,… [--quorum N]</c>: null when at least N of the listed
+    /// witnesses cosigned <paramref name="note"/> (or no witnesses are asked for), else why not.</summary>
+    private static string? Witnessed(CliArgs args, byte[] note, out int cosigned)
+    {
+        cosigned = 0;
+        var keys = args.List("--witnesses");
+        if (keys.Count == 0)
+        {
+            return args.Get("--quorum") is null ? null : throw new ArgumentException("--quorum needs --witnesses");
+        }
+
+        var witnesses = new List<CosignatureVerifier>();
+        foreach (string key in keys)
+        {
+            try
+            {
+                witnesses.Add(CosignatureVerifier.Parse(key));
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"--witnesses: {e.Message}", e);
+            }
+        }
+
+        int quorum = args.Int("--quorum") ?? witnesses.Count;
+        if (quorum < 1 || quorum > witnesses.Count)
+        {
+            throw new ArgumentException($"--quorum must be between 1 and the {witnesses.Count} witnesses given");
+        }
+
+        cosigned = CosignatureVerifier.Count(note, witnesses);
+        return cosigned >= quorum ? null : $"the checkpoint is cosigned by {cosigned} of the {witnesses.Count} witnesses, fewer than the {quorum} required";
+    }
+
+    private static void WriteCosigned(Utf8JsonWriter w, CliArgs args, int cosigned)
+    {
+        if (args.Get("--witnesses") is not null)
+        {
+            w.WriteNumber("cosigned", cosigned);
+        }
     }
 
     private static void WriteCheckpoint(Utf8JsonWriter w, Checkpoint checkpoint)

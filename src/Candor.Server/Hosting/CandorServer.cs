@@ -54,7 +54,7 @@ public static class CandorServer
             storage?.Store.Dispose();
             throw;
         }
-        var transparencyLog = storage is null ? null : await TransparencySetup.OpenAsync(config, storage.DataDirectory, options.Environment, cancellationToken).ConfigureAwait(false);
+        var transparencyLog = storage is null ? null : await TransparencySetup.OpenAsync(config, storage, options.Environment, cancellationToken).ConfigureAwait(false);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -110,7 +110,7 @@ public static class CandorServer
             services.AddHostedService<ChannelRefresher>();
         }
 
-        TransparencySetup.AddTransparencyLog(services, transparencyLog);
+        TransparencySetup.AddTransparencyLog(services, transparencyLog, config.LogWitnesses);
         ReceiptSetup.AddReceipts(services, config, storage, hasher, options);
         PrivacySetup.AddPrivacy(services, storage, options.Environment);
 
@@ -129,6 +129,7 @@ public static class CandorServer
         services.AddSingleton<Readiness>();
         options.ConfigureServices?.Invoke(services);
         var app = builder.Build();
+        await TransparencySetup.CrossCheckAsync(transparencyLog, storage, app.Services, cancellationToken).ConfigureAwait(false);
 
         // Refusals at the in-flight bound come before everything else, routing included (docs/admission-control.md).
         app.UseAdmissionGate();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using Candor.Server.Admin;
 using Candor.Transparency.Log;
 using Candor.Transparency.Notes;
@@ -33,15 +34,22 @@ internal static class LogEndpoints
         group.MapGet("/proof/{index}", ProofAsync);
     }
 
-    private static async Task CheckpointAsync(HttpContext http, TileLog log)
+    private static async Task CheckpointAsync(HttpContext http, TileLog log, CosignedCheckpoint cosigned)
     {
         http.Response.ContentType = "text/plain; charset=utf-8";
         http.Response.Headers.CacheControl = Mutable;
-        await http.Response.Body.WriteAsync(log.Checkpoint, http.RequestAborted).ConfigureAwait(false);
+        await http.Response.Body.WriteAsync(cosigned.For(log.Checkpoint), http.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task TileAsync(HttpContext http, TileLog log, string path)
     {
+        if (log.IsDamaged("tile/" + path))
+        {
+            // Candor's own check of the tree found this file changed; a verifier would be handed bytes that fail.
+            await AdminHttp.WriteErrorAsync(http, StatusCodes.Status503ServiceUnavailable, "api_error", "This tile or entry bundle failed Candor's own check of the log; the operator must restore it.").ConfigureAwait(false);
+            return;
+        }
+
         if (log.ResourceFile("tile/" + path) is not { } file)
         {
             await AdminHttp.WriteErrorAsync(http, StatusCodes.Status404NotFound, "not_found_error", "No such tile or entry bundle.").ConfigureAwait(false);
@@ -50,10 +58,43 @@ internal static class LogEndpoints
 
         http.Response.ContentType = "application/octet-stream";
         http.Response.Headers.CacheControl = Immutable;
+        if (path.StartsWith("entries/", StringComparison.Ordinal))
+        {
+            // tlog-tiles: entry bundles SHOULD be compressed at the HTTP layer (hash tiles are not: hashes do not
+            // compress). gzip when the client accepts it, identity otherwise.
+            http.Response.Headers.Vary = "Accept-Encoding";
+            if (AcceptsGzip(http.Request))
+            {
+                http.Response.Headers.ContentEncoding = "gzip";
+                byte[] bundle = await File.ReadAllBytesAsync(file, http.RequestAborted).ConfigureAwait(false);
+                var gzip = new GZipStream(http.Response.Body, CompressionLevel.Fastest, leaveOpen: true);
+                await using (gzip.ConfigureAwait(false))
+                {
+                    await gzip.WriteAsync(bundle, http.RequestAborted).ConfigureAwait(false);
+                }
+
+                return;
+            }
+        }
+
         await http.Response.SendFileAsync(file, http.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task ProofAsync(HttpContext http, TileLog log, string index)
+    /// <summary>True when the request's <c>Accept-Encoding</c> lists gzip with a weight above zero.</summary>
+    private static bool AcceptsGzip(HttpRequest request)
+    {
+        foreach (var value in request.GetTypedHeaders().AcceptEncoding)
+        {
+            if (value.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase) && value.Quality is not 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task ProofAsync(HttpContext http, TileLog log, CosignedCheckpoint cosigned, string index)
     {
         if (!long.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out long leaf))
         {
@@ -72,7 +113,7 @@ internal static class LogEndpoints
         var (proof, checkpoint, _) = log.InclusionProof(leaf);
         http.Response.ContentType = "text/plain; charset=utf-8";
         http.Response.Headers.CacheControl = Mutable;
-        await http.Response.Body.WriteAsync(new TlogProof(leaf, proof, checkpoint).ToBytes(), http.RequestAborted).ConfigureAwait(false);
+        await http.Response.Body.WriteAsync(new TlogProof(leaf, proof, cosigned.For(checkpoint)).ToBytes(), http.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task InclusionAsync(HttpContext http, TileLog log)

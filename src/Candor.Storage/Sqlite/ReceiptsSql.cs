@@ -20,6 +20,9 @@ internal static class ReceiptsSql
 
     public const string SelectUnlogged = $"SELECT {Columns} FROM receipts WHERE leaf_index IS NULL ORDER BY created_at, id LIMIT @limit";
 
+    /// <summary>The receipt at the highest log index (the start-up cross-check with the log; ix_receipts_unlogged).</summary>
+    public const string SelectLastLogged = $"SELECT {Columns} FROM receipts WHERE leaf_index IS NOT NULL ORDER BY leaf_index DESC LIMIT 1";
+
     public static void Bind(SqliteCommand command, StoredReceipt r) => command
         .Add("@id", r.Id)
         .Add("@owner_id", r.OwnerId)

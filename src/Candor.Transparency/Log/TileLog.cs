@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Frozen;
 using System.Text;
 using Candor.Core.Transparency;
 using Candor.Transparency.Merkle;
@@ -38,7 +39,11 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
     private readonly Lock _pendingLock = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly string? _anchorFile;
+    private readonly TimeSpan _auditInterval;
     private List<JournalRecord> _pending = [];
+    private FrozenSet<string> _damaged = FrozenSet<string>.Empty;
+    private Task? _auditor;
     private List<byte[]> _bundle;
     private LogState _state;
     private EntryJournal? _journal;
@@ -47,6 +52,8 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
     private TileLog(TransparencyLogOptions options, NoteSigner signer, ILogger logger, LogState state, List<byte[]> bundle)
     {
         _directory = options.Directory;
+        _anchorFile = options.AnchorFile;
+        _auditInterval = options.AuditInterval;
         Origin = options.Origin;
         MaxMergeDelay = options.MaxMergeDelay;
         _time = options.Time;
@@ -72,6 +79,17 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
 
     /// <summary>The latest signed checkpoint, as served.</summary>
     public byte[] Checkpoint => Volatile.Read(ref _state).Checkpoint;
+
+    /// <summary>The leaf hash at <paramref name="index"/> of the latest published tree, as its tiles hold it.</summary>
+    public byte[] LeafHash(long index)
+    {
+        var state = Volatile.Read(ref _state);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, state.Size);
+        byte[] hash = new byte[TreeHash.Size];
+        state.ReadNode(0, index, hash);
+        return hash;
+    }
 
     /// <summary>The number of durably appended entries (integrated or not).</summary>
     public long AppendedCount => _journal?.Count ?? 0;
@@ -104,10 +122,10 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
             byte[]? storedRoot = null;
             byte[]? storedCheckpoint = null;
             string checkpointPath = Path.Combine(directory, CheckpointFile);
+            var verifier = NoteVerifier.Parse(signer.VerifierKey);
             if (File.Exists(checkpointPath))
             {
                 storedCheckpoint = await File.ReadAllBytesAsync(checkpointPath, cancellationToken).ConfigureAwait(false);
-                var verifier = NoteVerifier.Parse(signer.VerifierKey);
                 if (!verifier.TryVerify(storedCheckpoint, out string text, out string error) || !Notes.Checkpoint.TryParse(text, out var parsed, out error))
                 {
                     throw new InvalidDataException($"{checkpointPath} is not a checkpoint signed by this log's key ({error}).");
@@ -129,6 +147,25 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
                 throw new InvalidDataException($"The tiles in {directory} do not hash to the root of the stored checkpoint (size {size}); the log will not sign over a tree it cannot prove.");
             }
 
+            // Not behind or beside the last checkpoint it signed, and every file as served holds the signed tree.
+            string? anchorFile = options.AnchorFile is null ? null : Path.GetFullPath(options.AnchorFile);
+            if (anchorFile is not null)
+            {
+                CheckpointAnchor.Check(anchorFile, verifier, options.Origin, state, directory);
+            }
+
+            var audit = new TreeAudit(directory);
+            var problems = audit.CheckFull(size, cancellationToken);
+            if (problems.Count == 0)
+            {
+                problems = audit.CheckEdges(state);
+            }
+
+            if (problems.Count > 0)
+            {
+                throw new InvalidDataException($"The files of the log in {directory} do not hold the tree its checkpoint signed ({string.Join("; ", problems)}); a verifier fetching them would fail. Restore them from a backup: full tiles and bundles never change once written.");
+            }
+
             // The journal: everything from the start of the rightmost entry bundle on is kept in memory.
             int w0 = LogState.PartialWidth(size, 0);
             string journalPath = Path.Combine(directory, EntryJournal.FileName);
@@ -148,7 +185,7 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
             }
 
             var bundle = kept.Take(w0).Select(static r => r.Data).ToList();
-            var log = new TileLog(new TransparencyLogOptions { Directory = directory, Origin = options.Origin, MaxMergeDelay = options.MaxMergeDelay, Time = options.Time }, signer, logger ?? NullLogger.Instance, state, bundle);
+            var log = new TileLog(new TransparencyLogOptions { Directory = directory, Origin = options.Origin, MaxMergeDelay = options.MaxMergeDelay, Time = options.Time, AnchorFile = anchorFile, AuditInterval = options.AuditInterval }, signer, logger ?? NullLogger.Instance, state, bundle);
             state.Checkpoint = storedCheckpoint ?? [];
             log._pending = kept.Skip(w0).ToList();
             int recovered = log._pending.Count;
@@ -157,8 +194,19 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
                 await log.IntegrateAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            // A first start with an anchor file, or a crash between the checkpoint and its copy: the copy catches up.
+            if (anchorFile is not null && (!File.Exists(anchorFile) || !File.ReadAllBytes(anchorFile).AsSpan().SequenceEqual(log.Checkpoint)))
+            {
+                DurableFiles.Write(anchorFile, log.Checkpoint);
+            }
+
             log._journal = EntryJournal.Open(journalPath, length, count, options.Time, log.OnDurable);
             log._sequencer = Task.Run(log.SequenceLoopAsync, CancellationToken.None);
+            if (log._auditInterval > TimeSpan.Zero)
+            {
+                log._auditor = Task.Run(log.AuditLoopAsync, CancellationToken.None);
+            }
+
             log._logger.LogOpened(options.Origin, log.Size, recovered);
             return log;
         }
@@ -225,6 +273,53 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
         return (MerkleProofs.Consistency(state, oldSize, newSize), MerkleProofs.Root(state, oldSize), MerkleProofs.Root(state, newSize));
     }
 
+    /// <summary>True when the last check of the tree (<see cref="AuditAsync"/>) found <paramref name="relativePath"/>
+    /// (<c>tile/…</c>) not holding what the signed tree needs: it is not served until a check finds it whole again.</summary>
+    public bool IsDamaged(string relativePath) => Volatile.Read(ref _damaged).Contains(relativePath);
+
+    /// <summary>Checks the whole tree as stored now — every full tile at every level against the level below, every
+    /// entry bundle against its level-0 tile, the partial files against the published state — and returns the
+    /// problems (empty when every file holds). Damaged files are logged (event 2500) and refused by
+    /// <see cref="IsDamaged"/>. Runs every <see cref="TransparencyLogOptions.AuditInterval"/> in the background.</summary>
+    public async Task<IReadOnlyList<string>> AuditAsync(CancellationToken cancellationToken)
+    {
+        // Full tiles and bundles never change once written: most of the pass runs beside the sequencer; the newest
+        // full files and the partial ones are checked under the integration lock, against the state published then.
+        var audit = new TreeAudit(_directory);
+        var problems = audit.CheckFull(Size, cancellationToken);
+        if (problems.Count == 0)
+        {
+            await _integrating.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var state = Volatile.Read(ref _state);
+                problems = audit.CheckFull(state.Size, cancellationToken);
+                if (problems.Count == 0)
+                {
+                    problems = audit.CheckEdges(state);
+                }
+            }
+            finally
+            {
+                _integrating.Release();
+            }
+        }
+
+        bool wasDamaged = Volatile.Read(ref _damaged).Count > 0;
+        Volatile.Write(ref _damaged, problems.Select(static p => p.Path).ToFrozenSet(StringComparer.Ordinal));
+        foreach (var problem in problems)
+        {
+            _logger.TreeDamaged(problem.Path, problem.What);
+        }
+
+        if (wasDamaged && problems.Count == 0)
+        {
+            _logger.TreeWhole(Size);
+        }
+
+        return [.. problems.Select(static p => p.ToString())];
+    }
+
     /// <summary>The full path of a tlog-tiles resource (<c>tile/…</c>) if it exists, else null.</summary>
     public string? ResourceFile(string relativePath)
     {
@@ -249,6 +344,11 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
         if (_sequencer is { } sequencer)
         {
             await sequencer.ConfigureAwait(false);
+        }
+
+        if (_auditor is { } auditor)
+        {
+            await auditor.ConfigureAwait(false);
         }
 
         try
@@ -297,6 +397,29 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
         catch (OperationCanceledException)
         {
             // Stopping; DisposeAsync integrates what is left.
+        }
+    }
+
+    private async Task AuditLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_auditInterval, _time, _stop.Token).ConfigureAwait(false);
+                try
+                {
+                    await AuditAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    _logger.AuditFailed(e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
         }
     }
 
@@ -422,6 +545,11 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
         var state = new LogState(size, newEdges, _tiles);
         state.Checkpoint = _signer.Sign(new Checkpoint(Origin, size, state.Root).ToText());
         DurableFiles.Write(Path.Combine(_directory, CheckpointFile), state.Checkpoint);
+        if (_anchorFile is not null)
+        {
+            // After the checkpoint: the copy is never ahead of the log, and at most one integration behind.
+            DurableFiles.Write(_anchorFile, state.Checkpoint);
+        }
 
         // Committed: publish, then drop partial tiles that full ones replaced.
         _bundle = bundle;
@@ -505,7 +633,10 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
         }
     }
 
-    private static byte[][] ReadEdges(string directory, long size)
+    /// <summary>The partial tile of every level of a tree of <paramref name="size"/> leaves stored in
+    /// <paramref name="directory"/> (the log's own, or a monitor's download).</summary>
+    /// <exception cref="InvalidDataException">A partial tile is missing or has the wrong length.</exception>
+    internal static byte[][] ReadEdges(string directory, long size)
     {
         var edges = new List<byte[]>();
         for (int level = 0; LogState.PartialWidth(size, level) > 0 || LogState.FullTiles(size, level) > 0; level++)

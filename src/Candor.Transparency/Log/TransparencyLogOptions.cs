@@ -21,6 +21,14 @@ public sealed class TransparencyLogOptions
     /// create) <c>signing.key</c> in <see cref="Directory"/>.</summary>
     public string? SigningKey { get; init; }
 
+    /// <summary>Where the last signed checkpoint is kept apart from the log directory (<c>&lt;data_dir&gt;/log.checkpoint</c>),
+    /// so that a log wiped, rolled back or rebuilt refuses to open (<see cref="CheckpointAnchor"/>); null keeps none.</summary>
+    public string? AnchorFile { get; init; }
+
+    /// <summary>How often the whole tree is checked again in the background (every tile at every level and every entry
+    /// bundle; it is always checked on open); <see cref="TimeSpan.Zero"/> turns the background check off.</summary>
+    public TimeSpan AuditInterval { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>The clock (tests substitute their own).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -270,6 +270,49 @@ public sealed class ReceiptCoverageTests(ReceiptHost host) : IClassFixture<Recei
     }
 
     [Theory]
+    [InlineData("/v1/chat/completions", "x/status=500/v1/chat/completions", """{"model":"m-500","messages":[{"role":"user","content":"x"}]}""", "gpt-4o", 500)]
+    [InlineData("/v1/embeddings", "x/status=500/v1/embeddings", """{"model":"m-embed-500","input":"one"}""", "text-embedding-3-small", 500)]
+    [InlineData("/v1/messages", "x/status=500/v1/messages", """{"model":"m-an500","max_tokens":50,"messages":[{"role":"user","content":"x"}]}""", "claude-sonnet-4-5", 500)]
+    public async Task UpstreamErrorAnswer_IsHashedWithItsStatus(string path, string upstreamPath, string body, string upstreamModel, int upstreamStatus)
+    {
+        var ct = Generous();
+
+        // What the emulator sends for this fault, asked directly with the body Candor forwards (the model mapped).
+        using var direct = new HttpClient { BaseAddress = host.Emulator.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        string forwarded = body.Replace("\"model\":\"m-500\"", $"\"model\":\"{upstreamModel}\"", StringComparison.Ordinal)
+            .Replace("\"model\":\"m-embed-500\"", $"\"model\":\"{upstreamModel}\"", StringComparison.Ordinal)
+            .Replace("\"model\":\"m-an500\"", $"\"model\":\"{upstreamModel}\"", StringComparison.Ordinal);
+        using var ask = new HttpRequestMessage(HttpMethod.Post, upstreamPath) { Content = new StringContent(forwarded, Encoding.UTF8, "application/json") };
+        ask.Headers.Add("Authorization", "Bearer " + CandorTestHost.UpstreamSecret);
+        ask.Headers.Add("x-api-key", CandorTestHost.UpstreamSecret);
+        ask.Headers.Add("anthropic-version", "2023-06-01");
+        using var upstream = await direct.SendAsync(ask, ct);
+        Assert.Equal(upstreamStatus, (int)upstream.StatusCode);
+        byte[] sent = await upstream.Content.ReadAsByteArrayAsync(ct);
+        Assert.NotEmpty(sent);
+
+        using var client = host.CreateClient(ReceiptHost.Alice);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Json.Body(body) };
+        request.Headers.Add("anthropic-version", "2023-06-01");
+        using var response = await client.SendAsync(request, ct);
+        var (raw, receipt) = await FetchOnceAsync(client, response.Headers.GetValues(ReceiptService.Header).Single(), ct);
+        Assert.True(IndependentReceiptVerifier.Verify(raw, await VerifierKeyAsync(client, ct)));
+        Assert.NotEqual(upstreamStatus, (int)response.StatusCode);
+        Assert.Equal((int)response.StatusCode, receipt.GetProperty("status").GetInt32());
+        Assert.Equal(upstreamStatus, receipt.GetProperty("upstream").GetProperty("status").GetInt32());
+        Assert.Equal(sent.Length, receipt.GetProperty("response").GetProperty("upstream_bytes").GetInt64());
+        Assert.Equal(Sha(sent), receipt.GetProperty("response").GetProperty("upstream_sha256").GetString());
+    }
+
+    [Fact]
+    public async Task SuccessfulAnswer_RecordsTheUpstreamStatus()
+    {
+        using var client = host.CreateClient(ReceiptHost.Alice);
+        var (_, receipt) = await SendAndFetchAsync(client, "/v1/chat/completions", """{"model":"m-openai","messages":[{"role":"user","content":"x"}]}""", Generous());
+        Assert.Equal(200, receipt.GetProperty("upstream").GetProperty("status").GetInt32());
+    }
+
+    [Theory]
     [InlineData("m-azure-honest", "gpt-4o-mini", false)]
     [InlineData("m-azure-sub", "gpt-4o", true)]
     [InlineData("m-azure-undeclared", null, false)]

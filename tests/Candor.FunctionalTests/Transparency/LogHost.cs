@@ -9,6 +9,9 @@ namespace Candor.FunctionalTests.Transparency;
 /// host: a later host reopens the log a killed process left.</summary>
 internal sealed class LogHost : IAsyncDisposable
 {
+    /// <summary>A configuration key, for requests whose receipts go into the log.</summary>
+    public const string Key = "sk-log-0123456789abcdefghijklmn";
+
     private readonly CandorTestHost _host;
 
     private LogHost(CandorTestHost host)
@@ -23,11 +26,14 @@ internal sealed class LogHost : IAsyncDisposable
 
     public string VerifierKey => _host.Service<TileLog>().VerifierKey;
 
+    public TileLog TileLog => _host.Service<TileLog>();
+
     public static async Task<LogHost> StartAsync(string directory, string origin, string mergeDelay = "400ms") =>
         new(await CandorTestHost.Create()
             .InDirectory(directory)
             .Emulator(new EmulatorOptions())
             .Env("UPSTREAM_KEY", "k")
+            .Env("LOG_TEST_KEY", Key)
             .Yaml(emu => $$"""
                 server:
                   data_dir: data
@@ -37,6 +43,8 @@ internal sealed class LogHost : IAsyncDisposable
                   - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
                 models:
                   - { name: m, deployments: [{ channel: oa, model: gpt-4o-mini }] }
+                keys:
+                  - { name: tester, key_env: LOG_TEST_KEY }
                 """)
             .StartAsync());
 

@@ -77,6 +77,64 @@ public sealed class LogHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TileChangedOnDisk_IsAnswered503AfterTheCheck_AndServedAgainOnceRestored()
+    {
+        var ct = Json.Timeout(60);
+        await AppendInOrderAsync(0, 260, ct);
+        await WaitForCheckpointAsync(260, ct);
+        string path = Path.Combine(_dir, "data", "log", "tile", "0", "000");
+        byte[] original = await File.ReadAllBytesAsync(path, ct);
+        byte[] edited = (byte[])original.Clone();
+        edited[3] ^= 0x01;
+        await File.WriteAllBytesAsync(path, edited, ct);
+
+        Assert.Contains(await _host.TileLog.AuditAsync(ct), p => p.StartsWith("tile/0/000:", StringComparison.Ordinal));
+        using (var refused = await _host.Client.GetAsync("/log/tile/0/000", ct))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        await File.WriteAllBytesAsync(path, original, ct);
+        Assert.Empty(await _host.TileLog.AuditAsync(ct));
+        using var served = await _host.Client.GetAsync("/log/tile/0/000", ct);
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(original, await served.Content.ReadAsByteArrayAsync(ct));
+    }
+
+    [Fact]
+    public async Task EntryBundles_AreGzippedWhenAccepted_AndHashTilesAreNot()
+    {
+        var ct = Json.Timeout();
+        await AppendInOrderAsync(0, 10, ct);
+        await WaitForCheckpointAsync(10, ct);
+
+        using var identity = await _host.Client.GetAsync("/log/tile/entries/000.p/10", ct);
+        Assert.Equal(HttpStatusCode.OK, identity.StatusCode);
+        Assert.Empty(identity.Content.Headers.ContentEncoding);
+        byte[] raw = await identity.Content.ReadAsByteArrayAsync(ct);
+        Assert.Equal(Enumerable.Range(0, 10).Sum(static i => 2 + Entry(i).Length), raw.Length);
+
+        using var ask = new HttpRequestMessage(HttpMethod.Get, "/log/tile/entries/000.p/10");
+        ask.Headers.AcceptEncoding.ParseAdd("gzip, identity");
+        using var gzipped = await _host.Client.SendAsync(ask, ct);
+        Assert.Equal(HttpStatusCode.OK, gzipped.StatusCode);
+        Assert.Equal(["gzip"], gzipped.Content.Headers.ContentEncoding);
+        Assert.Contains("Accept-Encoding", gzipped.Headers.Vary);
+        await using (var unzip = new System.IO.Compression.GZipStream(await gzipped.Content.ReadAsStreamAsync(ct), System.IO.Compression.CompressionMode.Decompress))
+        using (var all = new MemoryStream())
+        {
+            await unzip.CopyToAsync(all, ct);
+            Assert.Equal(raw, all.ToArray());
+        }
+
+        using var tileAsk = new HttpRequestMessage(HttpMethod.Get, "/log/tile/0/000.p/10");
+        tileAsk.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var tile = await _host.Client.SendAsync(tileAsk, ct);
+        Assert.Empty(tile.Content.Headers.ContentEncoding);
+        Assert.Equal(10 * 32, (await tile.Content.ReadAsByteArrayAsync(ct)).Length);
+    }
+
+    [Fact]
     public async Task CheckpointsProofsAndTiles_VerifyIndependentlyAndAnyFlippedByteFails()
     {
         var ct = Json.Timeout(60);

@@ -42,6 +42,32 @@ public sealed class ReceiptSigningTests
     }
 
     [Fact]
+    public void DuplicateReceiptMember_IsRejected()
+    {
+        using var signer = new ReceiptSigner("relay.example/receipts", Seed);
+        string signed = Encoding.UTF8.GetString(SignSample(signer));
+        Assert.True(ReceiptVerifier.Verify(Encoding.UTF8.GetBytes(signed), signer.VerifierKey).Valid);
+
+        // A forged receipt first, the genuine one second: a last-wins parser would verify the genuine one.
+        string forged = "{\"receipt\":{\"v\":1,\"id\":\"rcpt_forged\"}," + signed[1..];
+        var result = ReceiptVerifier.Verify(Encoding.UTF8.GetBytes(forged), signer.VerifierKey);
+        Assert.False(result.Valid);
+        Assert.Contains("repeats a member name", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DuplicateNestedMember_IsRejected()
+    {
+        using var signer = new ReceiptSigner("relay.example/receipts", Seed);
+        string signed = Encoding.UTF8.GetString(SignSample(signer));
+        string doubled = signed.Replace("\"outcome\":\"complete\"", "\"outcome\":\"complete\",\"outcome\":\"complete\"", StringComparison.Ordinal);
+        Assert.NotEqual(signed, doubled);
+        var result = ReceiptVerifier.Verify(Encoding.UTF8.GetBytes(doubled), signer.VerifierKey);
+        Assert.False(result.Valid);
+        Assert.Contains("repeats a member name", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnotherKey_DoesNotVerify()
     {
         using var signer = new ReceiptSigner("relay.example/receipts", Seed);
