@@ -139,6 +139,7 @@ public static class CandorServer
         app.MapGet("/healthz", static () => Results.Text("ok"));
         app.MapPrivacy();
         app.MapOpenAI();
+        app.MapResponses();
         app.MapAnthropic();
         app.MapGemini();
         app.MapReceipts();

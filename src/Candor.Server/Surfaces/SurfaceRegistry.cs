@@ -6,12 +6,15 @@ using Candor.Protocols.OpenAI;
 
 namespace Candor.Server.Surfaces;
 
-/// <summary>The three client dialects, wired to their encoders and error envelopes.</summary>
+/// <summary>The client dialects, wired to their encoders and error envelopes.</summary>
 internal static class SurfaceRegistry
 {
     public static readonly Surface OpenAI = new(WireProtocol.OpenAI, static r => new OpenAIChatClientEncoder(r), OpenAIErrors.Write);
 
     public static readonly Surface Anthropic = new(WireProtocol.Anthropic, static r => new AnthropicClientEncoder(r), AnthropicErrors.Write);
+
+    /// <summary>OpenAI's Responses API: OpenAI's error envelope, its own encoder (and decoder, so never the fast path).</summary>
+    public static readonly Surface Responses = new(WireProtocol.OpenAIResponses, static r => new ResponsesClientEncoder(r), OpenAIErrors.Write);
 
     public static readonly Surface Gemini = new(WireProtocol.Gemini, static r => new GeminiClientEncoder(r), GeminiErrors.Write);
 }
