@@ -75,10 +75,10 @@ public static class OpenAIChatRequestDecoder
     private static RelayError InvalidJson() =>
         RelayError.BadRequest("We could not parse the JSON body of your request. The body must be a valid JSON object.");
 
-    private static RelayError WrongType(string param, string expected) =>
+    internal static RelayError WrongType(string param, string expected) =>
         RelayError.BadRequest($"Invalid type for '{param}': expected {expected}.", param);
 
-    private static RelayError BadValue(string param, string expected) =>
+    internal static RelayError BadValue(string param, string expected) =>
         RelayError.BadRequest($"Invalid value for '{param}': expected {expected}.", param);
 
     private static RelayError? ReadTop(JsonElement root, ChatRequest r)
@@ -587,7 +587,7 @@ public static class OpenAIChatRequestDecoder
         return err;
     }
 
-    private static RelayError? ReadTools(JsonElement v, ChatRequest r, string param, bool wrapped)
+    internal static RelayError? ReadTools(JsonElement v, ChatRequest r, string param, bool wrapped)
     {
         if (v.ValueKind == JsonValueKind.Null)
         {
@@ -792,7 +792,7 @@ public static class OpenAIChatRequestDecoder
         return null;
     }
 
-    private static RelayError? ReadMetadata(JsonElement v, ChatRequest r)
+    internal static RelayError? ReadMetadata(JsonElement v, ChatRequest r)
     {
         if (v.ValueKind == JsonValueKind.Null)
         {
@@ -845,7 +845,7 @@ public static class OpenAIChatRequestDecoder
         return null;
     }
 
-    private static RelayError? ReadBool(JsonElement v, string param, out bool? value)
+    internal static RelayError? ReadBool(JsonElement v, string param, out bool? value)
     {
         value = v.ValueKind switch
         {
@@ -856,7 +856,7 @@ public static class OpenAIChatRequestDecoder
         return value is null && v.ValueKind != JsonValueKind.Null ? WrongType(param, "a boolean") : null;
     }
 
-    private static RelayError? ReadInt(JsonElement v, string param, out int? value)
+    internal static RelayError? ReadInt(JsonElement v, string param, out int? value)
     {
         value = null;
         if (v.ValueKind == JsonValueKind.Null)
@@ -873,7 +873,7 @@ public static class OpenAIChatRequestDecoder
         return WrongType(param, "an integer");
     }
 
-    private static RelayError? ReadDouble(JsonElement v, string param, out double? value)
+    internal static RelayError? ReadDouble(JsonElement v, string param, out double? value)
     {
         value = null;
         if (v.ValueKind == JsonValueKind.Null)
@@ -891,7 +891,7 @@ public static class OpenAIChatRequestDecoder
         return WrongType(param, "a number");
     }
 
-    private static RelayError? ReadString(JsonElement v, string param, out string? value)
+    internal static RelayError? ReadString(JsonElement v, string param, out string? value)
     {
         value = null;
         if (v.ValueKind == JsonValueKind.Null)

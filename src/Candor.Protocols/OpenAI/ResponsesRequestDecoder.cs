@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
+using static Candor.Protocols.OpenAI.OpenAIChatRequestDecoder;
 
 namespace Candor.Protocols.OpenAI;
 
@@ -80,11 +81,10 @@ public static class ResponsesRequestDecoder
         }
     }
 
-    private static RelayError WrongType(string param, string expected) =>
-        RelayError.BadRequest($"Invalid type for '{param}': expected {expected}.", param);
-
-    private static RelayError BadValue(string param, string expected) =>
-        RelayError.BadRequest($"Invalid value for '{param}': expected {expected}.", param);
+    /// <summary>A type word quoted in a message only when it looks like one (a short identifier), so that a message
+    /// never carries arbitrary client text.</summary>
+    private static string Named(string? word) =>
+        word is { Length: > 0 and <= 64 } && word.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? $" ('{word}')" : "";
 
     private static RelayError Missing(string param) => RelayError.BadRequest($"Missing required parameter: '{param}'.", param);
 
@@ -238,7 +238,7 @@ public static class ResponsesRequestDecoder
                 "reasoning" => ReadReasoningItem(item, p, r),
                 "item_reference" => ResponsesWire.NoState($"{p}.type", "an 'item_reference' names an item kept on the server; send the item itself"),
                 _ => RelayError.BadRequest(
-                    $"Invalid value for '{p}.type': Candor translates message, function_call, function_call_output and reasoning items; '{type}' items belong to tools it does not run.",
+                    $"Invalid value for '{p}.type': Candor translates message, function_call, function_call_output and reasoning items; other items{Named(type)} belong to tools it does not run.",
                     $"{p}.type"),
             };
             if (err is not null)
@@ -490,22 +490,19 @@ public static class ResponsesRequestDecoder
         return null;
     }
 
+    /// <summary>Function tools are flat (<c>{type, name, description, parameters, strict}</c>): once every type is
+    /// checked, the chat decoder's reader of unwrapped functions reads them.</summary>
     private static RelayError? ReadTools(JsonElement v, ChatRequest r)
     {
-        if (v.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
         if (v.ValueKind != JsonValueKind.Array)
         {
-            return WrongType("tools", "an array");
+            return v.ValueKind == JsonValueKind.Null ? null : WrongType("tools", "an array");
         }
 
         int i = 0;
         foreach (var t in v.EnumerateArray())
         {
-            string p = $"tools[{i}]";
+            string p = $"tools[{i++}]";
             if (t.ValueKind != JsonValueKind.Object || !t.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
             {
                 return Missing($"{p}.type");
@@ -514,48 +511,12 @@ public static class ResponsesRequestDecoder
             if (!type.ValueEquals("function"u8))
             {
                 return RelayError.BadRequest(
-                    $"Invalid value for '{p}.type': Candor translates function tools only; the built-in tool type '{type.GetString()}' runs on OpenAI's servers and is not supported.",
+                    $"Invalid value for '{p}.type': Candor translates function tools only; built-in tools{Named(type.GetString())} run on OpenAI's servers and are not supported.",
                     $"{p}.type");
             }
-
-            var err = RequiredString(t, "name", p, out var name);
-            if (err is not null)
-            {
-                return err;
-            }
-
-            var def = new ToolDefinition(name!);
-            if (t.TryGetProperty("description", out var desc) && desc.ValueKind == JsonValueKind.String)
-            {
-                def.Description = desc.GetString();
-            }
-
-            if (t.TryGetProperty("parameters", out var parameters) && parameters.ValueKind != JsonValueKind.Null)
-            {
-                if (parameters.ValueKind != JsonValueKind.Object)
-                {
-                    return WrongType($"{p}.parameters", "an object");
-                }
-
-                def.Parameters = parameters.Clone();
-            }
-
-            if (t.TryGetProperty("strict", out var strict))
-            {
-                err = ReadBool(strict, $"{p}.strict", out var s);
-                if (err is not null)
-                {
-                    return err;
-                }
-
-                def.Strict = s;
-            }
-
-            r.Tools.Add(def);
-            i++;
         }
 
-        return null;
+        return OpenAIChatRequestDecoder.ReadTools(v, r, "tools", wrapped: false);
     }
 
     private static RelayError? ReadToolChoice(JsonElement v, ChatRequest r)
@@ -700,33 +661,6 @@ public static class ResponsesRequestDecoder
         return null;
     }
 
-    private static RelayError? ReadMetadata(JsonElement v, ChatRequest r)
-    {
-        if (v.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (v.ValueKind != JsonValueKind.Object)
-        {
-            return WrongType("metadata", "an object");
-        }
-
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var prop in v.EnumerateObject())
-        {
-            if (prop.Value.ValueKind != JsonValueKind.String)
-            {
-                return WrongType($"metadata.{prop.Name}", "a string");
-            }
-
-            metadata[prop.Name] = prop.Value.GetString()!;
-        }
-
-        r.Metadata = metadata;
-        return null;
-    }
-
     private static RelayError? RequiredString(JsonElement obj, string name, string p, out string? value)
     {
         value = null;
@@ -738,68 +672,6 @@ public static class ResponsesRequestDecoder
         if (v.ValueKind != JsonValueKind.String)
         {
             return WrongType($"{p}.{name}", "a string");
-        }
-
-        value = v.GetString();
-        return null;
-    }
-
-    private static RelayError? ReadBool(JsonElement v, string param, out bool? value)
-    {
-        value = v.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => null,
-        };
-        return value is null && v.ValueKind != JsonValueKind.Null ? WrongType(param, "a boolean") : null;
-    }
-
-    private static RelayError? ReadInt(JsonElement v, string param, out int? value)
-    {
-        value = null;
-        if (v.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int i))
-        {
-            return WrongType(param, "an integer");
-        }
-
-        value = i;
-        return null;
-    }
-
-    private static RelayError? ReadDouble(JsonElement v, string param, out double? value)
-    {
-        value = null;
-        if (v.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (v.ValueKind != JsonValueKind.Number)
-        {
-            return WrongType(param, "a number");
-        }
-
-        value = v.GetDouble();
-        return null;
-    }
-
-    private static RelayError? ReadString(JsonElement v, string param, out string? value)
-    {
-        value = null;
-        if (v.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (v.ValueKind != JsonValueKind.String)
-        {
-            return WrongType(param, "a string");
         }
 
         value = v.GetString();

@@ -121,11 +121,20 @@ public sealed class ResponsesRequestDecoderTests
         Assert.Equal(param, error.Param);
     }
 
-    [Fact]
-    public void Messages_NeverQuoteUserContent()
+    [Theory]
+    [InlineData("""{"model":"m","input":[{"role":"user","content":[{"type":"secret type 42"}]}]}""")]
+    [InlineData("""{"model":"m","input":[{"type":"secret type 42"}]}""")]
+    [InlineData("""{"model":"m","input":"x","tools":[{"type":"secret type 42"}]}""")]
+    public void Messages_NeverQuoteClientText(string json)
     {
-        var error = Refuse("""{"model":"m","input":[{"role":"user","content":[{"type":"secret-type-42"}]}]}""");
+        var error = Refuse(json);
 
-        Assert.DoesNotContain("secret-type-42", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BuiltInTool_IsNamedInTheRefusal()
+    {
+        Assert.Contains("('web_search')", Refuse("""{"model":"m","input":"x","tools":[{"type":"web_search"}]}""").Message, StringComparison.Ordinal);
     }
 }
