@@ -56,6 +56,13 @@ public sealed class WireProfile
         static _ => null,
         embeddingsAsFloats: false);
 
+    /// <summary>OpenAI's Responses API: model in the body, <c>response.completed</c> ends a stream; a client dialect only
+    /// (no upstream speaks it), so its encoder adds nothing.</summary>
+    public static WireProfile OpenAIResponses { get; } = new(WireProtocol.OpenAIResponses, modelInUrl: false, hasEndMarker: true, "n",
+        static (ReadOnlySpan<byte> body, string _, bool _, [NotNullWhen(true)] out ChatRequest? request) => ResponsesRequestDecoder.TryDecode(body, out request, out _),
+        static _ => null,
+        embeddingsAsFloats: false);
+
     /// <summary>The wire.</summary>
     public WireProtocol Protocol { get; }
 
@@ -78,6 +85,7 @@ public sealed class WireProfile
         WireProtocol.OpenAI => OpenAI,
         WireProtocol.Anthropic => Anthropic,
         WireProtocol.Gemini => Gemini,
+        WireProtocol.OpenAIResponses => OpenAIResponses,
         _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "Unknown wire protocol."),
     };
 

@@ -587,7 +587,7 @@ public static class OpenAIChatRequestDecoder
         return err;
     }
 
-    private static RelayError? ReadTools(JsonElement v, ChatRequest r, string param, bool wrapped)
+    internal static RelayError? ReadTools(JsonElement v, ChatRequest r, string param, bool wrapped)
     {
         if (v.ValueKind == JsonValueKind.Null)
         {
@@ -792,7 +792,7 @@ public static class OpenAIChatRequestDecoder
         return null;
     }
 
-    private static RelayError? ReadMetadata(JsonElement v, ChatRequest r)
+    internal static RelayError? ReadMetadata(JsonElement v, ChatRequest r)
     {
         if (v.ValueKind == JsonValueKind.Null)
         {

@@ -141,6 +141,7 @@ public static class CandorServer
         TelemetrySetup.MapMetrics(app, config.Telemetry);
         app.MapPrivacy();
         app.MapOpenAI();
+        app.MapResponses();
         app.MapAnthropic();
         app.MapGemini();
         app.MapModels();

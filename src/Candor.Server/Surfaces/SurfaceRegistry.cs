@@ -17,5 +17,8 @@ internal static class SurfaceRegistry
 
     public static readonly Surface Anthropic = new(WireProtocol.Anthropic, static r => new AnthropicClientEncoder(r), AnthropicErrors.Write);
 
+    /// <summary>OpenAI's Responses API: OpenAI's error envelope, its own encoder (and decoder, so never the fast path).</summary>
+    public static readonly Surface Responses = new(WireProtocol.OpenAIResponses, static r => new ResponsesClientEncoder(r), OpenAIErrors.Write);
+
     public static readonly Surface Gemini = new(WireProtocol.Gemini, static r => new GeminiClientEncoder(r), GeminiErrors.Write);
 }

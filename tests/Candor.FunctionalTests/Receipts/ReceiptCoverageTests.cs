@@ -32,6 +32,12 @@ public sealed class ReceiptCoverageTests(ReceiptHost host) : IClassFixture<Recei
         ["openai chat upstream 5xx"] = new("/v1/chat/completions", """{"model":"m-500","messages":[{"role":"user","content":"x"}]}""", ReceiptKind.Chat, "failed", true),
         ["openai chat invalid json"] = new("/v1/chat/completions", BadJson, ReceiptKind.Chat, "refused", false),
         ["openai chat disconnect"] = new("/v1/chat/completions", """{"model":"m-trickle","stream":true,"messages":[{"role":"user","content":"x"}]}""", ReceiptKind.Chat, "cancelled", true, Disconnect: true),
+
+        // OpenAI's Responses API (translated to every upstream).
+        ["responses"] = new("/v1/responses", """{"model":"m-openai","input":"x"}""", ReceiptKind.Chat, "complete", true),
+        ["responses stream to anthropic"] = new("/v1/responses", """{"model":"m-anthropic","stream":true,"input":"x"}""", ReceiptKind.Chat, "complete", true),
+        ["responses upstream 5xx"] = new("/v1/responses", """{"model":"m-500","input":"x"}""", ReceiptKind.Chat, "failed", true),
+        ["responses store true"] = new("/v1/responses", """{"model":"m-openai","input":"x","store":true}""", ReceiptKind.Chat, "refused", false),
         ["openai embeddings"] = new("/v1/embeddings", """{"model":"m-embed","input":["one","two"]}""", ReceiptKind.Embeddings, "complete", true),
         ["openai embeddings base64"] = new("/v1/embeddings", """{"model":"m-embed","input":"one","encoding_format":"base64"}""", ReceiptKind.Embeddings, "complete", true),
         ["openai embeddings to gemini"] = new("/v1/embeddings", """{"model":"m-embed-gemini","input":["one"]}""", ReceiptKind.Embeddings, "complete", true),
