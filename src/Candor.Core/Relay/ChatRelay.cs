@@ -395,7 +395,7 @@ internal sealed class ChatRelay(
 
                     if (fast)
                     {
-                        SseWriter.WriteEvent(pending, e.EventType, e.Data.Span);
+                        SseWriter.WriteRelayed(pending, e);
                     }
 
                     if (!decoder.DecodeStreamEvent(e, events))
@@ -509,7 +509,7 @@ internal sealed class ChatRelay(
                     bool completingNow = failed is null && (endMarker || (fast && !profile.HasEndMarker && finishing && AllFinished()));
                     if (fast)
                     {
-                        SseWriter.WriteEvent(completingNow ? held : output, e.EventType, e.Data.Span);
+                        SseWriter.WriteRelayed(completingNow ? held : output, e);
                     }
                     else
                     {
