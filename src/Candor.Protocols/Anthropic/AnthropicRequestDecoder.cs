@@ -249,6 +249,11 @@ public static class AnthropicRequestDecoder
                 : r.ValueEquals("system"u8) ? ChatRole.System
                 : throw Bad($"{path}.role: must be 'user', 'assistant' or 'system'.", "messages")
                 : throw Bad($"{path}.role: field required.", "messages");
+            if (role == ChatRole.System && i == 0)
+            {
+                // Anthropic's placement rule: instructions from the start belong in the top-level system field.
+                throw Bad($"{path}.role: a system message cannot be the first message; use the top-level system field.", "messages");
+            }
 
             // Message-level attributes (a system message's cache_control, fields newer than Candor) go back to an
             // Anthropic upstream as they came.
