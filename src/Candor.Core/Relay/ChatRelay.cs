@@ -393,14 +393,14 @@ internal sealed class ChatRelay(
                         break;
                     }
 
-                    if (fast)
-                    {
-                        SseWriter.WriteRelayed(pending, e);
-                    }
-
                     if (!decoder.DecodeStreamEvent(e, events))
                     {
                         ended = endMarker = true;
+                    }
+
+                    if (fast)
+                    {
+                        SseWriter.WriteRelayed(pending, e);
                     }
                 }
             }

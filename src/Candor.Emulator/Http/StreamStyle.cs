@@ -6,6 +6,9 @@ internal enum StreamStyle
     /// <summary>Server-sent events: <c>event: …\ndata: …\n\n</c>.</summary>
     Sse,
 
+    /// <summary>Server-sent events framed with CRLF, as Gemini's <c>alt=sse</c> stream is: <c>data: …\r\n\r\n</c>.</summary>
+    SseCrLf,
+
     /// <summary>A JSON array whose elements arrive one by one (Gemini's streamGenerateContent without alt=sse).</summary>
     JsonArray,
 }

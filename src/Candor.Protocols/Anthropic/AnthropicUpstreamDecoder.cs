@@ -49,16 +49,18 @@ public sealed class AnthropicUpstreamDecoder : IChatUpstreamDecoder
 
     private bool DecodeStreamEventCore(in SseEvent ev, List<ChatEvent> output)
     {
-        if (ev.EventType is "ping")
-        {
-            return true;
-        }
-
+        // Every event is parsed, pings included: the fast path relays only events that decoded, so a broken one
+        // ends the stream with the error event instead of reaching a client that parses it.
         using var doc = JsonDocument.Parse(ev.Data);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
             throw new JsonException("An Anthropic stream event is not a JSON object.");
+        }
+
+        if (ev.EventType is "ping")
+        {
+            return true;
         }
 
         string? type = root.TryGetProperty("type"u8, out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : ev.EventType;
