@@ -95,6 +95,11 @@ internal static class Responder
         await response.StartAsync(ct).ConfigureAwait(false);
         await response.Body.FlushAsync(ct).ConfigureAwait(false);
 
+        if (spec.CrLf && style == StreamStyle.Sse)
+        {
+            style = StreamStyle.SseCrLf;
+        }
+
         var list = frames.ToList();
         var malformedAt = spec.MalformedSse ? Math.Max(1, list.Count / 2) : -1;
         var written = 0;

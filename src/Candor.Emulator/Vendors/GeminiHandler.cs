@@ -99,7 +99,7 @@ internal static class GeminiHandler
             var responseId = Ids.Random(22);
             if (action == "streamGenerateContent")
             {
-                var style = call.QueryValue("alt") == "sse" ? StreamStyle.SseCrLf : StreamStyle.JsonArray;
+                var style = call.QueryValue("alt") == "sse" ? StreamStyle.Sse : StreamStyle.JsonArray;
                 await Responder.StreamAsync(call, spec, StreamFrames(completion, responseId), style).ConfigureAwait(false);
             }
             else

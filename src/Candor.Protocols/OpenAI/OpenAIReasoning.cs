@@ -11,14 +11,14 @@ namespace Candor.Protocols.OpenAI;
 /// OpenAI client round-trips against upstreams that require their reasoning back (docs/providers.md, "Reasoning across
 /// wires").
 /// <list type="bullet">
-/// <item><c>reasoning_signature</c>, beside <c>reasoning_content</c> on the assistant message (and in stream deltas):
-/// an opaque string, <c>cr1.</c> then the unpadded base64url of a JSON array of the turn's signed blocks in order,
+/// <item><c>reasoning_signature</c>, beside <c>reasoning_content</c> on the assistant message (and in stream deltas)
+/// when the client asked for reasoning (<see cref="Requested"/>): an opaque string, <c>cr1.</c> then the unpadded base64url of a JSON array of the turn's signed blocks in order,
 /// <c>{"type":"thinking","thinking":…,"signature":…}</c> and <c>{"type":"redacted_thinking","data":…}</c> (Anthropic's
 /// own shapes). Streams repeat the whole value each time a block completes, so a client that keeps the last value of a
 /// delta field (the openai SDK's accumulator does) holds every block. Sent back on the assistant message, it restores
 /// the blocks exactly, whatever became of <c>reasoning_content</c>.</item>
 /// <item>A signature that belongs to a tool call (Gemini's <c>thoughtSignature</c> on a functionCall part) travels in
-/// the call's id: <c>&lt;id&gt;__ts_&lt;base64url of the signature&gt;</c>, which every client sends back with the call
+/// the call's id: <c>&lt;id&gt;__candor_ts_&lt;base64url of the signature&gt;</c>, which every client sends back with the call
 /// and its result; the decoder splits it off again.</item>
 /// </list></summary>
 internal static class OpenAIReasoning
@@ -27,7 +27,7 @@ internal static class OpenAIReasoning
     public const string Field = "reasoning_signature";
 
     private const string Prefix = "cr1.";
-    private const string IdMarker = "__ts_";
+    private const string IdMarker = "__candor_ts_";
 
     /// <summary>Whether the client asked for reasoning (a reasoning effort other than none or minimal, a thinking
     /// budget, or a thinking object): only then does the answer carry <see cref="Field"/>. Call ids carry a call's

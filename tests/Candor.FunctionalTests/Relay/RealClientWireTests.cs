@@ -61,7 +61,7 @@ public sealed class RealClientWireTests(CandorFixture fixture)
         var ct = Json.Timeout();
         using var client = fixture.CreateClient();
         using var response = await client.PostAsync("/v1beta/models/m-gemini:streamGenerateContent?alt=sse", Json.Body("""
-            {"contents":[{"role":"user","parts":[{"text":"[[emulator:tokens=12]] go"}]}]}
+            {"contents":[{"role":"user","parts":[{"text":"[[emulator:tokens=12;crlf]] go"}]}]}
             """), ct);
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("fast", response.Headers.GetValues("x-candor-path").Single());
