@@ -26,6 +26,7 @@ internal static class ResponseWriter
             return false;
         }
 
+        error = surface.Localize(error);
         port.StatusCode = error.StatusCode;
         port.SetHeader("content-type", "application/json");
         if (error.RetryAfterSeconds is { } ra)
@@ -50,6 +51,7 @@ internal static class ResponseWriter
             return false;
         }
 
+        error = surface.Localize(error);
         if (error.RetryAfterSeconds is { } ra)
         {
             context.SetHeader("retry-after", ra.ToString(CultureInfo.InvariantCulture));

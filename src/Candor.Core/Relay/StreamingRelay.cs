@@ -155,14 +155,15 @@ internal sealed class StreamingRelay
                 break;
             }
 
-            if (_codecs.Fast)
-            {
-                SseWriter.WriteEvent(pending, e.EventType, e.Data.Span);
-            }
-
             if (!_codecs.Decoder.DecodeStreamEvent(e, _events))
             {
                 _ended = _endMarker = true;
+            }
+
+            // Relayed only once it decoded: a broken event never reaches the client as it is.
+            if (_codecs.Fast)
+            {
+                SseWriter.WriteRelayed(pending, e);
             }
         }
     }
@@ -270,7 +271,7 @@ internal sealed class StreamingRelay
                 bool completing = failed is null && (_endMarker || (_codecs.Fast && !_profile.HasEndMarker && finishing && AllFinished()));
                 if (_codecs.Fast)
                 {
-                    SseWriter.WriteEvent(completing ? held : output, e.EventType, e.Data.Span);
+                    SseWriter.WriteRelayed(completing ? held : output, e);
                 }
                 else
                 {

@@ -23,5 +23,9 @@ internal sealed class Surface(
 
     public IChatClientEncoder CreateEncoder(ChatRequest request) => createEncoder(request);
 
-    public void WriteError(RelayError error, IBufferWriter<byte> output) => writeError(error, output);
+    /// <summary><paramref name="error"/> with the status this surface answers for it (<see cref="SurfaceStatus"/>: an upstream
+    /// failure in the surface's own vocabulary, whatever wire the upstream spoke).</summary>
+    public RelayError Localize(RelayError error) => SurfaceStatus.For(Protocol, error);
+
+    public void WriteError(RelayError error, IBufferWriter<byte> output) => writeError(Localize(error), output);
 }

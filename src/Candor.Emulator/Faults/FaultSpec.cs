@@ -20,6 +20,9 @@ internal sealed record FaultSpec
     public bool Hang { get; init; }
     public int? DisconnectAfter { get; init; }
     public bool MalformedSse { get; init; }
+
+    /// <summary>Frames SSE events with CRLF, as Gemini's own <c>alt=sse</c> stream does (<c>crlf</c>).</summary>
+    public bool CrLf { get; init; }
     public bool WrongContentType { get; init; }
     public string? ServeModel { get; init; }
     public string? ReportModel { get; init; }
@@ -55,6 +58,7 @@ internal sealed record FaultSpec
                 "hang" => result with { Hang = Flag(value) },
                 "disconnect_after" => result with { DisconnectAfter = Int(value) ?? result.DisconnectAfter },
                 "malformed_sse" => result with { MalformedSse = Flag(value) },
+                "crlf" => result with { CrLf = Flag(value) },
                 "wrong_content_type" => result with { WrongContentType = Flag(value) },
                 "serve_model" => result with { ServeModel = NonEmpty(value) ?? result.ServeModel },
                 "report_model" => result with { ReportModel = NonEmpty(value) ?? result.ReportModel },
@@ -91,6 +95,7 @@ internal sealed record FaultSpec
             Hang = other.Hang || Hang,
             DisconnectAfter = other.DisconnectAfter ?? DisconnectAfter,
             MalformedSse = other.MalformedSse || MalformedSse,
+            CrLf = other.CrLf || CrLf,
             WrongContentType = other.WrongContentType || WrongContentType,
             ServeModel = other.ServeModel ?? ServeModel,
             ReportModel = other.ReportModel ?? ReportModel,

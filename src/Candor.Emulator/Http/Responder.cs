@@ -90,10 +90,15 @@ internal static class Responder
         var response = call.Http.Response;
         var ct = call.Aborted;
         response.StatusCode = 200;
-        response.ContentType = style == StreamStyle.Sse ? "text/event-stream" : "application/json";
+        response.ContentType = style is StreamStyle.Sse or StreamStyle.SseCrLf ? "text/event-stream" : "application/json";
         response.Headers.CacheControl = "no-cache";
         await response.StartAsync(ct).ConfigureAwait(false);
         await response.Body.FlushAsync(ct).ConfigureAwait(false);
+
+        if (spec.CrLf && style == StreamStyle.Sse)
+        {
+            style = StreamStyle.SseCrLf;
+        }
 
         var list = frames.ToList();
         var malformedAt = spec.MalformedSse ? Math.Max(1, list.Count / 2) : -1;
@@ -144,18 +149,20 @@ internal static class Responder
     private static async Task WriteFrameAsync(HttpResponse response, Frame frame, StreamStyle style, bool first, CancellationToken ct)
     {
         var buffer = new MemoryStream(frame.Data.Length + 32);
-        if (style == StreamStyle.Sse)
+        if (style is StreamStyle.Sse or StreamStyle.SseCrLf)
         {
+            var newline = style == StreamStyle.SseCrLf ? "\r\n"u8 : "\n"u8;
             if (frame.Event is not null)
             {
                 buffer.Write("event: "u8);
                 buffer.Write(Encoding.UTF8.GetBytes(frame.Event));
-                buffer.Write("\n"u8);
+                buffer.Write(newline);
             }
 
             buffer.Write("data: "u8);
             buffer.Write(frame.Data);
-            buffer.Write("\n\n"u8);
+            buffer.Write(newline);
+            buffer.Write(newline);
         }
         else
         {

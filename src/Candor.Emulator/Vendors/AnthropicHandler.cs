@@ -75,6 +75,12 @@ internal static class AnthropicHandler
                 return;
             }
 
+            if (ThinkingViolation(root) is { } violation)
+            {
+                await Responder.WriteErrorAsync(call, dialect, 400, violation).ConfigureAwait(false);
+                return;
+            }
+
             if (!query.Messages.Any(m => m.Role != "system"))
             {
                 await Responder.WriteErrorAsync(call, dialect, 400, "messages: at least one message is required").ConfigureAwait(false);
@@ -203,13 +209,51 @@ internal static class AnthropicHandler
         }
 
         var thinking = Json.Get(root, "thinking");
-        if (Json.String(thinking, "type") == "enabled")
+        if (Json.String(thinking, "type") is "enabled" or "adaptive")
         {
             query.Thinking = true;
             query.ThinkingBudget = Json.Int(thinking, "budget_tokens");
         }
 
         return query;
+    }
+
+    /// <summary>Anthropic's rules for thinking in a tool loop: with thinking on, the last assistant turn that called a
+    /// tool must start with a thinking (or redacted_thinking) block, and a thinking block must carry the signature given
+    /// with it (here, the emulator's own signature of its text). Null when the request keeps them.</summary>
+    internal static string? ThinkingViolation(JsonElement root)
+    {
+        if (Json.String(Json.Get(root, "thinking"), "type") is not ("enabled" or "adaptive"))
+        {
+            return null;
+        }
+
+        var messages = Json.Items(Json.Get(root, "messages")).ToList();
+        int last = messages.FindLastIndex(m => Json.String(m, "role") == "assistant");
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var blocks = Json.Items(Json.Get(messages[i], "content")).ToList();
+            if (Json.String(messages[i], "role") != "assistant")
+            {
+                continue;
+            }
+
+            for (int j = 0; j < blocks.Count; j++)
+            {
+                if (Json.String(blocks[j], "type") == "thinking" && Json.String(blocks[j], "signature") != Signature(Json.String(blocks[j], "thinking") ?? ""))
+                {
+                    return $"messages.{i}.content.{j}: Invalid `signature` in `thinking` block";
+                }
+            }
+
+            if (i == last && blocks.Exists(b => Json.String(b, "type") == "tool_use")
+                && Json.String(blocks[0], "type") is not ("thinking" or "redacted_thinking") and var found)
+            {
+                return $"messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks).";
+            }
+        }
+
+        return null;
     }
 
     private static void Append(StringBuilder text, string? value)

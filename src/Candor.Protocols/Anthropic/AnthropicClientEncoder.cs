@@ -14,11 +14,16 @@ namespace Candor.Protocols.Anthropic;
 /// that usage reported together with the start (Anthropic upstreams) lands in it; usage that arrives
 /// later (OpenAI-wire upstreams report it at the end) goes into <c>message_delta</c>, whose input and
 /// cache figures the Anthropic SDKs take over. Nothing else is held: each delta is written as it comes.</para>
+/// <para>When no input figure has arrived by <c>message_start</c> (upstreams of the other wires report usage at the
+/// end), <c>message_start</c> carries Candor's own count of the prompt, when the surface gave one: clients that read the
+/// input count from <c>message_start</c> alone (LangChain's ChatAnthropic) see the prompt's size rather than 0, and the
+/// upstream's figure in <c>message_delta</c> still overrides it.</para>
 /// Tool-argument fragments for a tool call whose block is no longer open are dropped: Anthropic's wire
 /// cannot reopen a block (upstreams stream one tool call after another, so this does not happen in practice).</summary>
 public sealed class AnthropicClientEncoder : IChatClientEncoder
 {
     private readonly ChatRequest _request;
+    private readonly Func<int>? _promptTokens;
     private readonly ArrayBufferWriter<byte> _json = new(1024);
     private readonly Utf8JsonWriter _writer;
     private ResponseStarted? _start;
@@ -32,8 +37,17 @@ public sealed class AnthropicClientEncoder : IChatClientEncoder
 
     /// <param name="request">The client's request (its model is the fallback for the model written).</param>
     public AnthropicClientEncoder(ChatRequest request)
+        : this(request, null)
+    {
+    }
+
+    /// <param name="request">The client's request (its model is the fallback for the model written).</param>
+    /// <param name="promptTokens">Candor's count of the prompt, asked for only when a stream's <c>message_start</c> has
+    /// no input figure from the upstream; null writes 0 there.</param>
+    public AnthropicClientEncoder(ChatRequest request, Func<int>? promptTokens)
     {
         _request = request;
+        _promptTokens = promptTokens;
         _writer = new Utf8JsonWriter(_json, AnthropicWire.WriterOptions);
     }
 
@@ -79,6 +93,13 @@ public sealed class AnthropicClientEncoder : IChatClientEncoder
                 }
 
                 EnsureStarted(output);
+                if (th.StartsPart)
+                {
+                    // Gemini's signature of the part that follows: a thinking block of its own, which the client sends
+                    // back and Candor returns to Gemini on that part.
+                    CloseBlock(output);
+                }
+
                 OpenBlock(BlockKind.Thinking, output);
                 if (th.Text.Length > 0)
                 {
@@ -271,11 +292,24 @@ public sealed class AnthropicClientEncoder : IChatClientEncoder
         _writer.WriteEndArray();
         _writer.WriteNull("stop_reason"u8);
         _writer.WriteNull("stop_sequence"u8);
-        AnthropicWire.WriteMessageUsage(_usage, _writer);
+        AnthropicWire.WriteMessageUsage(StartUsage(), _writer);
         _writer.WriteEndObject();
         EndEvent(output, "message_start"u8);
         BeginEvent("ping"u8);
         EndEvent(output, "ping"u8);
+    }
+
+    /// <summary>The usage message_start reports: the upstream's so far, with Candor's prompt count standing in for an
+    /// input figure the upstream has not given yet.</summary>
+    private Usage? StartUsage()
+    {
+        if (_usage?.InputTokens is not null || _promptTokens is null)
+        {
+            return _usage;
+        }
+
+        var counted = new Usage { InputTokens = _promptTokens() };
+        return _usage is null ? counted : Usage.Merge(counted, _usage);
     }
 
     private void OpenBlock(BlockKind kind, IBufferWriter<byte> output)

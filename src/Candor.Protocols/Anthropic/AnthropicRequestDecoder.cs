@@ -14,6 +14,10 @@ namespace Candor.Protocols.Anthropic;
 /// <item><c>system</c> (string or text blocks) becomes one leading System message; block attributes
 /// without a canonical meaning (<c>cache_control</c>, <c>citations</c>…) are kept in
 /// <see cref="ContentPart.Extra"/> as a JSON object of those properties.</item>
+/// <item>A <c>role: "system"</c> message inside <c>messages</c> (a mid-conversation system message: text only, with an
+/// optional message-level <c>cache_control</c>, kept in <see cref="ChatMessage.Extra"/>) becomes a System message at its
+/// place in the conversation; the Anthropic request encoder writes it back there, other encoders treat it as any
+/// system message (OpenAI: a system or developer message in place; Gemini: systemInstruction).</item>
 /// <item><c>tool_result</c> blocks stay inside their User message as <see cref="ToolResultPart"/>.</item>
 /// <item>Thinking signatures and redacted thinking data are kept untouched.</item>
 /// <item>Custom tools become <see cref="ChatRequest.Tools"/>. When the <c>tools</c> array holds anything a
@@ -242,10 +246,18 @@ public static class AnthropicRequestDecoder
             var role = m.TryGetProperty("role"u8, out var r) && r.ValueKind == JsonValueKind.String
                 ? r.ValueEquals("user"u8) ? ChatRole.User
                 : r.ValueEquals("assistant"u8) ? ChatRole.Assistant
-                : throw Bad($"{path}.role: must be 'user' or 'assistant'.", "messages")
+                : r.ValueEquals("system"u8) ? ChatRole.System
+                : throw Bad($"{path}.role: must be 'user', 'assistant' or 'system'.", "messages")
                 : throw Bad($"{path}.role: field required.", "messages");
+            if (role == ChatRole.System && i == 0)
+            {
+                // Anthropic's placement rule: instructions from the start belong in the top-level system field.
+                throw Bad($"{path}.role: a system message cannot be the first message; use the top-level system field.", "messages");
+            }
 
-            var message = new ChatMessage(role);
+            // Message-level attributes (a system message's cache_control, fields newer than Candor) go back to an
+            // Anthropic upstream as they came.
+            var message = new ChatMessage(role) { Extra = ExtraOf(m, "role", "content") };
             if (!m.TryGetProperty("content"u8, out var content))
             {
                 throw Bad($"{path}.content: field required.", "messages");
@@ -260,7 +272,18 @@ public static class AnthropicRequestDecoder
                 int j = 0;
                 foreach (var block in content.EnumerateArray())
                 {
-                    message.Parts.Add(ParseBlock(block, $"{path}.content.{j}", role == ChatRole.User ? BlockScope.User : BlockScope.Assistant));
+                    var scope = role switch
+                    {
+                        ChatRole.User => BlockScope.User,
+                        ChatRole.System => BlockScope.System,
+                        _ => BlockScope.Assistant,
+                    };
+                    if (scope == BlockScope.System && (block.ValueKind != JsonValueKind.Object || !IsType(block, "text")))
+                    {
+                        throw Bad($"{path}.content.{j}: system messages hold only text blocks.", "messages");
+                    }
+
+                    message.Parts.Add(ParseBlock(block, $"{path}.content.{j}", scope));
                     j++;
                 }
             }

@@ -11,7 +11,9 @@ namespace Candor.Protocols.Anthropic;
 /// <see cref="DefaultMaxTokens"/> (plus the thinking budget when thinking is on, since max_tokens must
 /// exceed budget_tokens).</item>
 /// <item>System and developer messages, wherever they stand, are hoisted in order into <c>system</c>: a
-/// string when it is one plain text, else text blocks (with their <c>cache_control</c>).</item>
+/// string when it is one plain text, else text blocks (with their <c>cache_control</c>). A request from an Anthropic
+/// client keeps its mid-conversation system messages (<c>role: "system"</c> inside <c>messages</c>, after the first
+/// turn) in place, with their message-level attributes.</item>
 /// <item>Tool-role messages become user messages of <c>tool_result</c> blocks; consecutive messages of
 /// the same Anthropic role are merged (Anthropic requires alternation), and in a merged user message the
 /// tool_result blocks come first, as Anthropic requires.</item>
@@ -237,9 +239,11 @@ public static class AnthropicRequestEncoder
     {
         TextPart? single = null;
         int count = 0;
-        foreach (var m in request.Messages)
+        int firstTurn = FirstTurn(request);
+        for (int i = 0; i < request.Messages.Count; i++)
         {
-            if (m.Role is ChatRole.System or ChatRole.Developer)
+            var m = request.Messages[i];
+            if (m.Role is ChatRole.System or ChatRole.Developer && !InPlace(m, i, firstTurn, anthropic))
             {
                 foreach (var part in m.Parts)
                 {
@@ -274,9 +278,10 @@ public static class AnthropicRequestEncoder
         }
 
         writer.WriteStartArray("system"u8);
-        foreach (var m in request.Messages)
+        for (int i = 0; i < request.Messages.Count; i++)
         {
-            if (m.Role is ChatRole.System or ChatRole.Developer)
+            var m = request.Messages[i];
+            if (m.Role is ChatRole.System or ChatRole.Developer && !InPlace(m, i, firstTurn, anthropic))
             {
                 foreach (var part in m.Parts)
                 {
@@ -310,17 +315,24 @@ public static class AnthropicRequestEncoder
         int i = 0;
         var group = new List<ContentPart>();
         var ids = new ToolIds();
+        int firstTurn = FirstTurn(request);
         while (i < messages.Count)
         {
             if (messages[i].Role is ChatRole.System or ChatRole.Developer)
             {
+                if (InPlace(messages[i], i, firstTurn, anthropic))
+                {
+                    WriteSystemMessage(messages[i], writer);
+                }
+
                 i++;
                 continue;
             }
 
             bool assistant = messages[i].Role == ChatRole.Assistant;
             group.Clear();
-            while (i < messages.Count && (messages[i].Role is ChatRole.System or ChatRole.Developer || (messages[i].Role == ChatRole.Assistant) == assistant))
+            while (i < messages.Count && (messages[i].Role is ChatRole.System or ChatRole.Developer || (messages[i].Role == ChatRole.Assistant) == assistant)
+                && !InPlace(messages[i], i, firstTurn, anthropic))
             {
                 var m = messages[i];
                 if (m.Role == ChatRole.Tool)
@@ -358,6 +370,54 @@ public static class AnthropicRequestEncoder
         }
 
         writer.WriteEndArray();
+    }
+
+    /// <summary>The index of the first message that is not a system or developer message (the count when there is none).</summary>
+    private static int FirstTurn(ChatRequest request)
+    {
+        int i = request.Messages.FindIndex(static m => m.Role is not (ChatRole.System or ChatRole.Developer));
+        return i < 0 ? request.Messages.Count : i;
+    }
+
+    /// <summary>A system message an Anthropic client sent inside <c>messages</c> (after the first turn) stays there.</summary>
+    private static bool InPlace(ChatMessage message, int index, int firstTurn, bool anthropic) =>
+        anthropic && index > firstTurn && message.Role == ChatRole.System;
+
+    /// <summary>Writes a mid-conversation system message: <c>{"role":"system","content":…}</c> with its message-level
+    /// attributes (cache_control).</summary>
+    private static void WriteSystemMessage(ChatMessage message, Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("role"u8, "system"u8);
+        var texts = message.Parts.OfType<TextPart>().Where(static t => t.Text.Length > 0).ToList();
+        if (texts.Count == 1 && texts[0].Extra is null)
+        {
+            writer.WriteString("content"u8, texts[0].Text);
+        }
+        else
+        {
+            writer.WriteStartArray("content"u8);
+            foreach (var t in texts)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("type"u8, "text"u8);
+                writer.WriteString("text"u8, t.Text);
+                WriteExtra(t, writer, anthropic: true);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        if (message.Extra is { ValueKind: JsonValueKind.Object } extra)
+        {
+            foreach (var p in extra.EnumerateObject())
+            {
+                p.WriteTo(writer);
+            }
+        }
+
+        writer.WriteEndObject();
     }
 
     /// <summary>A Tool-role message (OpenAI wire) carries its call id in <see cref="ChatMessage.Name"/>

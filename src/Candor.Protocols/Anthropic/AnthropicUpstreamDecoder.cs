@@ -13,11 +13,15 @@ namespace Candor.Protocols.Anthropic;
 /// total; a zero input figure in message_delta does not override a positive one from message_start
 /// (some Anthropic-compatible upstreams send 0 there).</para>
 /// <para>ToolIndex counts tool_use blocks from 0. Server-tool blocks (server_tool_use,
-/// web_search_tool_result…) and citations have no canonical form and are skipped.</para></summary>
+/// web_search_tool_result…) and citations have no canonical form and are skipped. A streamed tool_use whose
+/// arguments never arrived (a call without arguments: <c>input: {}</c> and one empty <c>partial_json</c>) gets
+/// <c>{}</c> as its arguments when its block stops, as the whole answer's <c>input</c> gives, so that no client wire
+/// sees an empty arguments string.</para></summary>
 public sealed class AnthropicUpstreamDecoder : IChatUpstreamDecoder
 {
     private readonly TimeProvider _time;
     private readonly List<int> _toolIndexOfBlock = [];
+    private readonly HashSet<int> _toolsWithArguments = [];
     private int _toolCount;
     private int? _input;
     private int? _cacheRead;
@@ -45,16 +49,18 @@ public sealed class AnthropicUpstreamDecoder : IChatUpstreamDecoder
 
     private bool DecodeStreamEventCore(in SseEvent ev, List<ChatEvent> output)
     {
-        if (ev.EventType is "ping")
-        {
-            return true;
-        }
-
+        // Every event is parsed, pings included: the fast path relays only events that decoded, so a broken one
+        // ends the stream with the error event instead of reaching a client that parses it.
         using var doc = JsonDocument.Parse(ev.Data);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
             throw new JsonException("An Anthropic stream event is not a JSON object.");
+        }
+
+        if (ev.EventType is "ping")
+        {
+            return true;
         }
 
         string? type = root.TryGetProperty("type"u8, out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : ev.EventType;
@@ -72,6 +78,9 @@ public sealed class AnthropicUpstreamDecoder : IChatUpstreamDecoder
                 break;
             case "content_block_delta":
                 BlockDelta(root, output);
+                break;
+            case "content_block_stop":
+                BlockStop(root, output);
                 break;
             case "message_delta":
                 if (root.TryGetProperty("delta"u8, out var delta) && delta.ValueKind == JsonValueKind.Object)
@@ -227,6 +236,7 @@ public sealed class AnthropicUpstreamDecoder : IChatUpstreamDecoder
                 if (block.TryGetProperty("input"u8, out var input) && input.ValueKind == JsonValueKind.Object && input.EnumerateObject().Any())
                 {
                     output.Add(new ToolCallArgumentsDelta(0, toolIndex, input.GetRawText()));
+                    _toolsWithArguments.Add(toolIndex);
                 }
 
                 break;
@@ -276,9 +286,20 @@ public sealed class AnthropicUpstreamDecoder : IChatUpstreamDecoder
                     && IsString(delta, "partial_json", out string? fragment) && fragment.Length > 0)
                 {
                     output.Add(new ToolCallArgumentsDelta(0, _toolIndexOfBlock[index], fragment));
+                    _toolsWithArguments.Add(_toolIndexOfBlock[index]);
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>A tool_use block that stops without a single argument fragment called its tool with no arguments: <c>{}</c>.</summary>
+    private void BlockStop(JsonElement root, List<ChatEvent> output)
+    {
+        int index = root.TryGetProperty("index"u8, out var i) && i.TryGetInt32(out int n) ? n : -1;
+        if (index >= 0 && index < _toolIndexOfBlock.Count && _toolIndexOfBlock[index] is int toolIndex and >= 0 && _toolsWithArguments.Add(toolIndex))
+        {
+            output.Add(new ToolCallArgumentsDelta(0, toolIndex, "{}"));
         }
     }
 

@@ -20,7 +20,12 @@ public sealed record ResponseStarted(string Id, string? Model, long CreatedUnixS
 public sealed record TextDelta(int Choice, string Text) : ChatEvent;
 
 /// <summary>Reasoning text appended to a choice; the signature arrives as its own delta (Text empty).</summary>
-public sealed record ThinkingDelta(int Choice, string Text, string? Signature = null) : ChatEvent;
+public sealed record ThinkingDelta(int Choice, string Text, string? Signature = null) : ChatEvent
+{
+    /// <summary>The signature is the next part's own (Gemini's thoughtSignature on a function call or a text part), so it
+    /// starts a block of its own rather than signing the reasoning before it.</summary>
+    public bool StartsPart { get; init; }
+}
 
 /// <summary>An opaque redacted-thinking block.</summary>
 public sealed record RedactedThinkingBlock(int Choice, string Data) : ChatEvent;

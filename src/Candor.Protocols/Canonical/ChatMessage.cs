@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Candor.Protocols.Canonical;
 
 /// <summary>One message of a conversation: a role and its parts in order.</summary>
@@ -9,6 +11,11 @@ public sealed class ChatMessage(ChatRole role)
     public string? Name { get; set; }
 
     public List<ContentPart> Parts { get; } = [];
+
+    /// <summary>Protocol-specific attributes of the message itself that have no canonical meaning (the
+    /// <c>cache_control</c> of an Anthropic mid-conversation system message), as a JSON object; kept so that a
+    /// same-protocol encoder can write them back.</summary>
+    public JsonElement? Extra { get; set; }
 
     public static ChatMessage Text(ChatRole role, string text)
     {

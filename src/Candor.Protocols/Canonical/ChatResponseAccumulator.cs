@@ -25,7 +25,7 @@ public sealed class ChatResponseAccumulator
                 Choice(t.Choice).AppendText(t.Text);
                 break;
             case ThinkingDelta th:
-                Choice(th.Choice).AppendThinking(th.Text, th.Signature);
+                Choice(th.Choice).AppendThinking(th.Text, th.Signature, th.StartsPart);
                 break;
             case RedactedThinkingBlock r:
                 Choice(r.Choice).AddPart(new RedactedThinkingPart(r.Data));
@@ -98,9 +98,15 @@ public sealed class ChatResponseAccumulator
             _text.Append(text);
         }
 
-        public void AppendThinking(string text, string? signature)
+        public void AppendThinking(string text, string? signature, bool startsPart)
         {
             FlushText();
+            if (startsPart)
+            {
+                // The next part's signature: the reasoning before it keeps no signature of its own.
+                FlushThinking();
+            }
+
             if (_thinking is null)
             {
                 _thinking = new ThinkingPart("");

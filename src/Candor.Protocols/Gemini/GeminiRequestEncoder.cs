@@ -16,8 +16,11 @@ namespace Candor.Protocols.Gemini;
 /// dropped. A result without a name takes the name of the call with its id.</item>
 /// <item>Tool parameters travel as <c>parametersJsonSchema</c> (full JSON Schema, which Gemini accepts),
 /// not as the OpenAPI-subset <c>parameters</c>, so no keyword needs stripping.</item>
-/// <item>Thinking from history is sent back only when the request came from a Gemini client (thought parts
-/// and thoughtSignature are Gemini's own); other protocols' reasoning and signatures are dropped.</item>
+/// <item>Thinking text from history is sent back only when the request came from a Gemini client (thought parts are
+/// Gemini's own); other protocols' reasoning is dropped, except a signature without text, which becomes the
+/// thoughtSignature of the next part written: it is the signature Gemini gave that part (a function call's, which
+/// Gemini 3 requires back) as the client carried it: an Anthropic client as a thinking block of its own, an OpenAI
+/// client in the call's id.</item>
 /// <item>OpenAI reasoning_effort maps to thinkingBudget as Gemini's OpenAI compatibility layer does
 /// (none 0, minimal/low 1024, medium 8192, high 24576) when no explicit budget is set.</item>
 /// <item>ParallelToolCalls, User, Metadata and logit-style options have no Gemini field and are dropped.</item>
@@ -174,7 +177,10 @@ public static class GeminiRequestEncoder
             {
                 if (!WillWrite(part, gemini))
                 {
-                    if (gemini && part is ThinkingPart { Text.Length: 0, Signature: { } sig })
+                    // A signature without thinking text goes on the next part written: Gemini's own signature of a
+                    // function call or first part, as any client carried it back (a Gemini client on the part, an
+                    // Anthropic client as a thinking block of its own, an OpenAI client in the call's id).
+                    if (part is ThinkingPart { Text.Length: 0, Signature: { Length: > 0 } sig })
                     {
                         pendingSignature = sig;
                     }

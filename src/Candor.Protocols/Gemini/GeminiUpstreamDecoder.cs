@@ -183,7 +183,7 @@ public sealed class GeminiUpstreamDecoder : IChatUpstreamDecoder
 
         if (signature is not null)
         {
-            output.Add(new ThinkingDelta(index, "", signature));
+            output.Add(new ThinkingDelta(index, "", signature) { StartsPart = true });
         }
 
         if (text is not null)

@@ -119,7 +119,7 @@ internal static class GeminiWire
     {
         writer.WriteStartObject();
         writer.WriteStartObject("error");
-        writer.WriteNumber("code", error.StatusCode);
+        writer.WriteNumber("code", Codecs.SurfaceStatus.Of(WireProtocol.Gemini, error));
         writer.WriteString("message", error.Message);
         writer.WriteString("status", StatusWord(error));
         writer.WriteEndObject();

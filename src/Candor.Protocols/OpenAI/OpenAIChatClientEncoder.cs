@@ -6,11 +6,15 @@ using Candor.Protocols.Codecs;
 namespace Candor.Protocols.OpenAI;
 
 /// <summary>Writes canonical events as OpenAI chat completion chunks (streamed) or a chat.completion
-/// object. One instance serves one response; the JSON writer is reused for every chunk.</summary>
+/// object. One instance serves one response; the JSON writer is reused for every chunk. Reasoning text goes out as
+/// <c>reasoning_content</c>; signed reasoning, which the OpenAI wire has no field for, as <see cref="OpenAIReasoning"/>'s
+/// <c>reasoning_signature</c> and tool-call ids.</summary>
 public sealed class OpenAIChatClientEncoder : IChatClientEncoder
 {
     private readonly ChatRequest _request;
     private readonly HashSet<int> _announced = [];
+    private readonly Dictionary<int, ReasoningState> _reasoning = [];
+    private readonly bool _carry;
     private Utf8JsonWriter? _writer;
     private string? _id;
     private string? _model;
@@ -23,6 +27,7 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
     public OpenAIChatClientEncoder(ChatRequest request)
     {
         _request = request;
+        _carry = OpenAIReasoning.Requested(request);
     }
 
     /// <inheritdoc/>
@@ -46,21 +51,33 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
                 }
 
                 Announce(t.Choice, output);
+                EndThinking(t.Choice, output);
                 WriteDelta(output, t.Choice, "content", t.Text);
                 break;
             case ThinkingDelta th:
-                // Signatures (Anthropic) have no OpenAI field; only the text is shown.
-                if (th.Text.Length == 0)
+                if (th.Text.Length > 0)
                 {
-                    break;
+                    Announce(th.Choice, output);
+                    WriteDelta(output, th.Choice, "reasoning_content", th.Text);
                 }
 
-                Announce(th.Choice, output);
-                WriteDelta(output, th.Choice, "reasoning_content", th.Text);
+                if (th.Text.Length > 0 || th.Signature is { Length: > 0 })
+                {
+                    Announce(th.Choice, output);
+                    Reason(th, output);
+                }
+
+                break;
+            case RedactedThinkingBlock r:
+                Announce(r.Choice, output);
+                var redacted = Reasoning(r.Choice);
+                EndThinking(r.Choice, output);
+                redacted.Blocks.Add(new RedactedThinkingPart(r.Data));
+                WriteCarrier(output, r.Choice, redacted);
                 break;
             case ToolCallStarted tc:
                 Announce(tc.Choice, output);
-                WriteToolChunk(output, tc.Choice, tc.ToolIndex, tc.Id, tc.Name, "");
+                WriteToolChunk(output, tc.Choice, tc.ToolIndex, ToolCallId(tc.Choice, tc.Id), tc.Name, "");
                 break;
             case ToolCallArgumentsDelta ta:
                 if (ta.Fragment.Length == 0)
@@ -77,6 +94,7 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
                 break;
             case ChoiceFinished f:
                 Announce(f.Choice, output);
+                EndThinking(f.Choice, output);
                 WriteFinishChunk(output, f.Choice, OpenAIWire.ToWire(f.Reason, f.RawReason));
                 break;
             case UsageReported u:
@@ -133,7 +151,7 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
         w.WriteStartArray("choices");
         foreach (var choice in response.Choices)
         {
-            WriteChoice(w, choice);
+            WriteChoice(w, choice, _carry);
         }
 
         w.WriteEndArray();
@@ -151,20 +169,49 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
         w.Flush();
     }
 
-    private static void WriteChoice(Utf8JsonWriter w, ChatChoice choice)
+    private static void WriteChoice(Utf8JsonWriter w, ChatChoice choice, bool carry)
     {
         string? text = null;
         string? thinking = null;
         bool hasTools = false;
-        foreach (var part in choice.Parts)
+        List<ContentPart>? signed = null;
+        var parts = choice.Parts;
+        for (int i = 0; i < parts.Count; i++)
         {
-            switch (part)
+            switch (parts[i])
             {
                 case TextPart t:
                     text = text is null ? t.Text : text + t.Text;
                     break;
                 case ThinkingPart th:
-                    thinking = thinking is null ? th.Text : thinking + th.Text;
+                    if (th.Text.Length > 0)
+                    {
+                        thinking = thinking is null ? th.Text : thinking + th.Text;
+                    }
+
+                    if (th.Signature is not { Length: > 0 } signature)
+                    {
+                        break;
+                    }
+
+                    if (th.Text.Length == 0 && i + 1 < parts.Count && parts[i + 1] is ToolCallPart call)
+                    {
+                        // The signature of the call that follows (Gemini's thoughtSignature) travels in the call's id.
+                        if (ReferenceEquals(parts, choice.Parts))
+                        {
+                            parts = new List<ContentPart>(parts);
+                        }
+
+                        parts[i + 1] = new ToolCallPart(OpenAIReasoning.IdWithSignature(call.Id, signature), call.Name, call.ArgumentsJson);
+                    }
+                    else
+                    {
+                        (signed ??= []).Add(th);
+                    }
+
+                    break;
+                case RedactedThinkingPart r:
+                    (signed ??= []).Add(r);
                     break;
                 case ToolCallPart:
                     hasTools = true;
@@ -190,9 +237,14 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
             w.WriteString("reasoning_content", thinking);
         }
 
+        if (signed is not null && carry)
+        {
+            w.WriteString(OpenAIReasoning.Field, OpenAIReasoning.Encode(signed));
+        }
+
         if (hasTools)
         {
-            OpenAIWire.WriteToolCalls(w, choice.Parts);
+            OpenAIWire.WriteToolCalls(w, parts);
         }
 
         w.WriteEndObject();
@@ -223,6 +275,97 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
         }
 
         w.WriteEndObject();
+    }
+
+    private ReasoningState Reasoning(int choice)
+    {
+        if (!_reasoning.TryGetValue(choice, out var state))
+        {
+            state = new ReasoningState();
+            _reasoning[choice] = state;
+        }
+
+        return state;
+    }
+
+    /// <summary>Follows a choice's reasoning: text opens or extends a block; a signature closes the open block (Anthropic
+    /// streams the signature last), or, with no block open, belongs to the part that follows (Gemini). Each block that
+    /// closes signed is written as the whole carrier so far.</summary>
+    private void Reason(ThinkingDelta th, IBufferWriter<byte> output)
+    {
+        var state = Reasoning(th.Choice);
+        if (th.StartsPart)
+        {
+            state.Open = null;
+        }
+
+        if (th.Text.Length > 0)
+        {
+            FlushPending(th.Choice, state, output);
+            (state.Open ??= new System.Text.StringBuilder()).Append(th.Text);
+        }
+
+        if (th.Signature is not { Length: > 0 } signature)
+        {
+            return;
+        }
+
+        if (state.Open is { } open)
+        {
+            state.Blocks.Add(new ThinkingPart(open.ToString()) { Signature = signature });
+            state.Open = null;
+            WriteCarrier(output, th.Choice, state);
+            return;
+        }
+
+        FlushPending(th.Choice, state, output);
+        state.Pending = signature;
+    }
+
+    /// <summary>Content other than reasoning ends the open (unsigned) block; a signature still waiting for its part
+    /// is the block's own.</summary>
+    private void EndThinking(int choice, IBufferWriter<byte> output)
+    {
+        if (_reasoning.TryGetValue(choice, out var state))
+        {
+            state.Open = null;
+            FlushPending(choice, state, output);
+        }
+    }
+
+    private void FlushPending(int choice, ReasoningState state, IBufferWriter<byte> output)
+    {
+        if (state.Pending is { } pending)
+        {
+            state.Pending = null;
+            state.Blocks.Add(new ThinkingPart("") { Signature = pending });
+            WriteCarrier(output, choice, state);
+        }
+    }
+
+    /// <summary>Writes the choice's whole carrier so far, when the client asked for reasoning.</summary>
+    private void WriteCarrier(IBufferWriter<byte> output, int choice, ReasoningState state)
+    {
+        if (_carry)
+        {
+            WriteDelta(output, choice, OpenAIReasoning.Field, OpenAIReasoning.Encode(state.Blocks));
+        }
+    }
+
+    /// <summary>A tool call's id, carrying the signature that came just before the call.</summary>
+    private string ToolCallId(int choice, string id)
+    {
+        if (_reasoning.TryGetValue(choice, out var state))
+        {
+            state.Open = null;
+            if (state.Pending is { } pending)
+            {
+                state.Pending = null;
+                return OpenAIReasoning.IdWithSignature(id, pending);
+            }
+        }
+
+        return id;
     }
 
     private void Announce(int choice, IBufferWriter<byte> output)
@@ -388,5 +531,18 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
         var span = output.GetSpan(bytes.Length);
         bytes.CopyTo(span);
         output.Advance(bytes.Length);
+    }
+
+    /// <summary>One choice's reasoning while it streams.</summary>
+    private sealed class ReasoningState
+    {
+        /// <summary>The signed blocks so far, in order.</summary>
+        public List<ContentPart> Blocks { get; } = [];
+
+        /// <summary>The text of the block still open (no signature yet).</summary>
+        public System.Text.StringBuilder? Open { get; set; }
+
+        /// <summary>A signature that arrived with no block open: the next part's.</summary>
+        public string? Pending { get; set; }
     }
 }

@@ -515,6 +515,22 @@ public static class OpenAIChatRequestDecoder
             msg.Parts.Insert(0, new ThinkingPart(thought));
         }
 
+        // Candor's reasoning_signature restores the signed blocks exactly, ahead of text and tool calls; its thinking
+        // text replaces the unsigned reasoning_content, which the client may have shortened or dropped.
+        if (m.TryGetProperty(OpenAIReasoning.Field, out var carrier) && carrier.ValueKind == JsonValueKind.String)
+        {
+            var blocks = new List<ContentPart>();
+            if (OpenAIReasoning.TryDecode(carrier.GetString()!, blocks))
+            {
+                if (blocks.Exists(static b => b is ThinkingPart { Text.Length: > 0 }))
+                {
+                    msg.Parts.RemoveAll(static p => p is ThinkingPart);
+                }
+
+                msg.Parts.InsertRange(msg.Parts.FindLastIndex(static p => p is ThinkingPart) + 1, blocks);
+            }
+        }
+
         if (m.TryGetProperty("tool_calls", out var calls) && calls.ValueKind != JsonValueKind.Null)
         {
             if (calls.ValueKind != JsonValueKind.Array)
@@ -539,7 +555,14 @@ public static class OpenAIChatRequestDecoder
                 }
 
                 string args = fn.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : "{}";
-                msg.Parts.Add(new ToolCallPart(id.GetString()!, name.GetString()!, args));
+                string callId = OpenAIReasoning.SplitId(id.GetString()!, out string? signature);
+                if (signature is not null)
+                {
+                    // The call's own signature (Gemini's thoughtSignature) precedes it, as the upstream decoder gave it.
+                    msg.Parts.Add(new ThinkingPart("") { Signature = signature });
+                }
+
+                msg.Parts.Add(new ToolCallPart(callId, name.GetString()!, args));
                 j++;
             }
         }
@@ -564,7 +587,7 @@ public static class OpenAIChatRequestDecoder
             return RelayError.BadRequest($"Missing required parameter: '{p}.tool_call_id'.", $"{p}.tool_call_id");
         }
 
-        var result = new ToolResultPart(id.GetString()!);
+        var result = new ToolResultPart(OpenAIReasoning.SplitId(id.GetString()!, out _));
         var err = ReadTextContent(m, p, result.Content, required: true);
         var msg = new ChatMessage(ChatRole.Tool);
         msg.Parts.Add(result);

@@ -26,6 +26,7 @@ public sealed class SseParser : IDisposable
     private string? _id;
     private bool _started;
     private bool _skipLfAfterCr;
+    private SseLineBreak _lineBreak;
 
     /// <param name="maxEventBytes">The largest event data accepted.</param>
     public SseParser(int maxEventBytes = DefaultMaxEventBytes)
@@ -66,17 +67,29 @@ public sealed class SseParser : IDisposable
                 if (buffer.FirstSpan[0] == Lf)
                 {
                     buffer = buffer.Slice(1);
+
+                    // The CR that ended the last line was the first half of a CRLF split between two reads.
+                    if (_lineBreak == SseLineBreak.Cr)
+                    {
+                        _lineBreak = SseLineBreak.CrLf;
+                    }
                 }
 
                 _skipLfAfterCr = false;
             }
 
-            if (!TryReadLine(ref buffer, isFinalBlock, out var line, out bool endedWithCr))
+            if (!TryReadLine(ref buffer, isFinalBlock, out var line, out bool endedWithCr, out var lineBreak))
             {
                 break;
             }
 
             _skipLfAfterCr = endedWithCr;
+            if (!line.IsEmpty)
+            {
+                // The event keeps the line ending its upstream used (Gemini writes CRLF), so a relay can repeat its framing.
+                _lineBreak = lineBreak;
+            }
+
             if (ProcessLine(line, out ev))
             {
                 return true;
@@ -87,7 +100,7 @@ public sealed class SseParser : IDisposable
         return false;
     }
 
-    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, bool isFinalBlock, out ReadOnlySequence<byte> line, out bool endedWithCr)
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, bool isFinalBlock, out ReadOnlySequence<byte> line, out bool endedWithCr, out SseLineBreak lineBreak)
     {
         var reader = new SequenceReader<byte>(buffer);
         if (reader.TryAdvanceToAny("\r\n"u8, advancePastDelimiter: false))
@@ -96,16 +109,19 @@ public sealed class SseParser : IDisposable
             reader.TryRead(out byte terminator);
             line = buffer.Slice(0, end);
             endedWithCr = terminator == Cr;
+            lineBreak = endedWithCr ? SseLineBreak.Cr : SseLineBreak.Lf;
             if (endedWithCr && reader.TryPeek(out byte next) && next == Lf)
             {
                 reader.Advance(1);
                 endedWithCr = false;
+                lineBreak = SseLineBreak.CrLf;
             }
 
             buffer = buffer.Slice(reader.Position);
             return true;
         }
 
+        lineBreak = SseLineBreak.Lf;
         if (isFinalBlock && !buffer.IsEmpty)
         {
             line = buffer;
@@ -210,8 +226,9 @@ public sealed class SseParser : IDisposable
             return false;
         }
 
-        ev = new SseEvent(_eventType, _data.AsMemory(0, _dataLength), _id);
+        ev = new SseEvent(_eventType, _data.AsMemory(0, _dataLength), _id, _lineBreak);
         _eventType = null;
+        _lineBreak = SseLineBreak.Lf;
         _dataLength = 0;
         _hasData = false;
         return true;

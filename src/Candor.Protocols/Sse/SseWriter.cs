@@ -50,12 +50,55 @@ public static class SseWriter
         WriteEvent(output, type[..n], data);
     }
 
+    /// <summary>Writes an upstream's event again as the upstream framed it: its type and data lines with the upstream's
+    /// own line ending (the fast path relays Gemini's CRLF framing byte for byte). Comments, <c>id</c> and <c>retry</c>
+    /// lines, which the relay does not repeat, are left out.</summary>
+    public static void WriteRelayed(IBufferWriter<byte> output, in SseEvent ev)
+    {
+        ReadOnlySpan<byte> newline = ev.LineBreak switch
+        {
+            SseLineBreak.CrLf => "\r\n"u8,
+            SseLineBreak.Cr => "\r"u8,
+            _ => "\n"u8,
+        };
+        if (ev.EventType is { } type)
+        {
+            Write(output, "event: "u8);
+            WriteUtf8(output, type);
+            Write(output, newline);
+        }
+
+        // The parser joined the data lines with LF.
+        var data = ev.Data.Span;
+        while (true)
+        {
+            int nl = data.IndexOf((byte)'\n');
+            Write(output, "data: "u8);
+            Write(output, nl < 0 ? data : data[..nl]);
+            Write(output, newline);
+            if (nl < 0)
+            {
+                break;
+            }
+
+            data = data[(nl + 1)..];
+        }
+
+        Write(output, newline);
+    }
+
     /// <summary>Writes a comment line (ignored by readers; keeps idle connections alive).</summary>
     public static void WriteComment(IBufferWriter<byte> output, ReadOnlySpan<byte> text)
     {
         Write(output, ": "u8);
         Write(output, text);
         Write(output, "\n\n"u8);
+    }
+
+    private static void WriteUtf8(IBufferWriter<byte> output, string text)
+    {
+        var span = output.GetSpan(System.Text.Encoding.UTF8.GetMaxByteCount(text.Length));
+        output.Advance(System.Text.Encoding.UTF8.GetBytes(text, span));
     }
 
     private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)

@@ -1,3 +1,4 @@
+using Candor.Core.Accounting;
 using Candor.Core.Relay;
 using Candor.Protocols.Anthropic;
 using Candor.Protocols.Canonical;
@@ -15,7 +16,10 @@ internal static class SurfaceRegistry
     /// from the canonical request (its body is no chat body).</summary>
     public static readonly Surface OpenAICompletions = new(WireProtocol.OpenAI, static r => new OpenAICompletionsClientEncoder(r), OpenAIErrors.Write, forwardsRawBody: false);
 
-    public static readonly Surface Anthropic = new(WireProtocol.Anthropic, static r => new AnthropicClientEncoder(r), AnthropicErrors.Write);
+    /// <summary>Candor's own prompt count, which a translated Anthropic stream reports in message_start.</summary>
+    private static readonly TokenEstimator Estimator = new();
+
+    public static readonly Surface Anthropic = new(WireProtocol.Anthropic, static r => new AnthropicClientEncoder(r, () => Estimator.CountPrompt(r)), AnthropicErrors.Write);
 
     /// <summary>OpenAI's Responses API: OpenAI's error envelope, its own encoder (and decoder, so never the fast path).</summary>
     public static readonly Surface Responses = new(WireProtocol.OpenAIResponses, static r => new ResponsesClientEncoder(r), OpenAIErrors.Write);
