@@ -97,7 +97,11 @@ public sealed class OneCpuRuntimeTests
                 Assert.Contains($"\0{Gen0}={expectedGen0}\0", "\0" + environ);
                 // The re-executed runtime's diagnostics server listens (dotnet-counters, dotnet-trace, dotnet-dump
                 // connect here); the first runtime's socket file would otherwise block it.
-                string socketPath = Assert.Single(Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{process.Id}-*-socket"));
+                // The file name's middle part is the process's start time (field 22 of /proc/<pid>/stat): a stale socket
+                // of an earlier process that had the same id (killed, its file left in /tmp) has another.
+                string stat = await File.ReadAllTextAsync($"/proc/{process.Id}/stat");
+                string startTime = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
+                string socketPath = Assert.Single(Directory.GetFiles(Path.GetTempPath(), $"dotnet-diagnostic-{process.Id}-{startTime}-socket"));
                 using (var diagnostics = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
                 {
                     await diagnostics.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), timeout.Token);
