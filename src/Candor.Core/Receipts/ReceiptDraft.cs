@@ -15,6 +15,12 @@ internal sealed class ReceiptDraft : IDisposable
     private readonly List<Transformation> _attemptTransformations = [];
     private readonly List<string> _flags = [];
     private IncrementalHash? _upstream;
+    /// <summary>Failure kinds as receipts name them: snake case (<c>UpstreamUnavailable</c> → <c>upstream_unavailable</c>).</summary>
+    private static readonly Dictionary<RelayErrorKind, string> ErrorNames = Enum.GetValues<RelayErrorKind>().Distinct()
+        .ToDictionary(static k => k, static k => string.Concat(k.ToString().Select(static (c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString())));
+
+    private List<FailedAttempt>? _failedAttempts;
+    private bool _attemptOpen;
     private byte[]? _upstreamWhole;
     private HashingBufferWriter? _delivered;
     private int _sealed;
@@ -148,9 +154,30 @@ internal sealed class ReceiptDraft : IDisposable
         }
     }
 
+    /// <summary>The attempts that failed before the one the receipt describes (failover): each upstream that received
+    /// the request is named on the receipt, with what it was sent and what it answered (hashes and status, never bodies).</summary>
+    public IReadOnlyList<FailedAttempt> FailedAttempts => _failedAttempts ?? (IReadOnlyList<FailedAttempt>)[];
+
+    /// <summary>Ends the current attempt as failed (the attempt loop calls it before trying the next deployment): its
+    /// channel, upstream model, forwarded hash, the upstream's status and answer hash and the failure's kind are kept for
+    /// the receipt. Nothing is kept for an attempt that sent nothing (no <see cref="BeginAttempt"/> since the last one).</summary>
+    public void AttemptFailed(RelayError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (!_attemptOpen || Channel is not { } channel || ForwardedSha256 is not { } forwarded)
+        {
+            return;
+        }
+
+        _attemptOpen = false;
+        (_failedAttempts ??= []).Add(new FailedAttempt(
+            channel, UpstreamModel, forwarded, ForwardedBytes, UpstreamStatus, UpstreamBytes, UpstreamSha256(), ErrorNames[error.Kind]));
+    }
+
     /// <summary>Starts an attempt: its channel, upstream model, forwarded body and transformations replace the previous attempt's.</summary>
     public void BeginAttempt(ChannelSettings channel, string upstreamModel, ReadOnlySpan<byte> forwarded, IEnumerable<Transformation> transformations)
     {
+        _attemptOpen = true;
         Channel = channel;
         UpstreamModel = upstreamModel;
         ForwardedSha256 = SHA256.HashData(forwarded);
@@ -288,3 +315,10 @@ internal sealed class ReceiptDraft : IDisposable
         _delivered?.Dispose();
     }
 }
+
+/// <summary>An attempt that failed before the answering one: the channel that received the request, the model it was
+/// asked for, the forwarded body's hash and size, the upstream's status and the hash and size of what it answered (when
+/// a response arrived), and the failure's kind (a <see cref="RelayErrorKind"/> in snake case).</summary>
+internal sealed record FailedAttempt(
+    ChannelSettings Channel, string? UpstreamModel, byte[] ForwardedSha256, long ForwardedBytes, int? UpstreamStatus, long UpstreamBytes, byte[]? UpstreamSha256,
+    string Error);

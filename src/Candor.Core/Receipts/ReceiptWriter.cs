@@ -1,3 +1,4 @@
+using Candor.Core.Configuration;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
 
@@ -21,19 +22,7 @@ internal static class ReceiptWriter
         w.Write(",\"channel\":"u8);
         if (d.Channel is { } channel)
         {
-            w.Write("{\"data_policy\":{\"region\":"u8);
-            CanonicalJsonWriter.String(w, channel.DataPolicy.Region);
-            w.Write(",\"retention\":"u8);
-            CanonicalJsonWriter.String(w, EnumNames<Privacy.UpstreamRetention>.Of(channel.DataPolicy.Retention));
-            w.Write(",\"training\":"u8);
-            CanonicalJsonWriter.String(w, EnumNames<Privacy.TrainingUse>.Of(channel.DataPolicy.Training));
-            w.Write("},\"id\":"u8);
-            CanonicalJsonWriter.String(w, channel.Id);
-            w.Write(",\"provider\":"u8);
-            CanonicalJsonWriter.String(w, channel.Provider);
-            w.Write(",\"region\":"u8);
-            CanonicalJsonWriter.String(w, channel.Region);
-            w.Write("}"u8);
+            WriteChannel(w, channel);
         }
         else
         {
@@ -76,6 +65,13 @@ internal static class ReceiptWriter
         else
         {
             w.Write("null"u8);
+        }
+
+        // Added after v1 shipped, and only when an attempt failed before the answering one (failover): every upstream that
+        // received the request is named on its receipt.
+        if (d.FailedAttempts is { Count: > 0 } failed)
+        {
+            WriteFailedAttempts(w, failed);
         }
 
         w.Write(",\"flags\":["u8);
@@ -229,6 +225,60 @@ internal static class ReceiptWriter
         w.Write("},\"v\":"u8);
         CanonicalJsonWriter.Number(w, Version);
         w.Write("}"u8);
+    }
+
+    /// <summary>A channel as receipts name it: id, provider, region and data policy (never its URL or credential).</summary>
+    private static void WriteChannel(PooledBufferWriter w, ChannelSettings channel)
+    {
+        w.Write("{\"data_policy\":{\"region\":"u8);
+        CanonicalJsonWriter.String(w, channel.DataPolicy.Region);
+        w.Write(",\"retention\":"u8);
+        CanonicalJsonWriter.String(w, EnumNames<Privacy.UpstreamRetention>.Of(channel.DataPolicy.Retention));
+        w.Write(",\"training\":"u8);
+        CanonicalJsonWriter.String(w, EnumNames<Privacy.TrainingUse>.Of(channel.DataPolicy.Training));
+        w.Write("},\"id\":"u8);
+        CanonicalJsonWriter.String(w, channel.Id);
+        w.Write(",\"provider\":"u8);
+        CanonicalJsonWriter.String(w, channel.Provider);
+        w.Write(",\"region\":"u8);
+        CanonicalJsonWriter.String(w, channel.Region);
+        w.Write("}"u8);
+    }
+
+    private static void WriteFailedAttempts(PooledBufferWriter w, IReadOnlyList<FailedAttempt> failed)
+    {
+        w.Write(",\"failed_attempts\":["u8);
+        for (int i = 0; i < failed.Count; i++)
+        {
+            var a = failed[i];
+            w.Write(i == 0 ? "{\"channel\":"u8 : ",{\"channel\":"u8);
+            WriteChannel(w, a.Channel);
+            w.Write(",\"error\":"u8);
+            CanonicalJsonWriter.String(w, a.Error);
+            w.Write(",\"forwarded\":{\"bytes\":"u8);
+            CanonicalJsonWriter.Number(w, a.ForwardedBytes);
+            w.Write(",\"sha256\":"u8);
+            CanonicalJsonWriter.Hex(w, a.ForwardedSha256);
+            w.Write("},\"upstream\":{\"bytes\":"u8);
+            CanonicalJsonWriter.Number(w, a.UpstreamBytes);
+            w.Write(",\"sha256\":"u8);
+            if (a.UpstreamSha256 is { } answered)
+            {
+                CanonicalJsonWriter.Hex(w, answered);
+            }
+            else
+            {
+                w.Write("null"u8);
+            }
+
+            w.Write(",\"status\":"u8);
+            CanonicalJsonWriter.NumberOrNull(w, a.UpstreamStatus);
+            w.Write("},\"upstream_model\":"u8);
+            CanonicalJsonWriter.String(w, a.UpstreamModel);
+            w.Write("}"u8);
+        }
+
+        w.Write("]"u8);
     }
 
     private static void WriteUsage(PooledBufferWriter w, Usage? usage)

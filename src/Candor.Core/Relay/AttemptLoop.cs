@@ -80,6 +80,9 @@ internal static class AttemptLoop
             }
 
             last = outcome.Error;
+
+            // The receipt names every upstream that received the request, not only the one that answered.
+            context.Receipt?.AttemptFailed(last!);
             logger.AttemptFailed(context.RequestId, context.Attempts, channel.Settings.Id, last!.Stage.ToString(), last.Kind.ToString(), last.UpstreamStatus ?? 0);
             if (!outcome.Retryable)
             {

@@ -48,6 +48,7 @@ public sealed class ReceiptHost : IAsyncLifetime
               - { id: ge, provider: gemini, base_url: {{emu}}, api_key_env: UPSTREAM_KEY }
               - { id: liar, provider: openai, base_url: {{emu}}/x/report_model=gpt-4o-mini/v1, api_key_env: UPSTREAM_KEY }
               - { id: broken, provider: openai, base_url: {{emu}}/x/status=500/v1, api_key_env: UPSTREAM_KEY }
+              - { id: broken-first, provider: openai, base_url: {{emu}}/x/status=500/v1, api_key_env: UPSTREAM_KEY, region: eu }
               - { id: cut, provider: openai, base_url: {{emu}}/x/disconnect_after=4;tokens=40/v1, api_key_env: UPSTREAM_KEY }
               - id: slow
                 provider: openai
@@ -70,6 +71,7 @@ public sealed class ReceiptHost : IAsyncLifetime
               - { name: m-gemini, deployments: [{ channel: ge, model: gemini-2.5-flash }] }
               - { name: m-liar, deployments: [{ channel: liar, model: gpt-4o }] }
               - { name: m-500, deployments: [{ channel: broken, model: gpt-4o }] }
+              - { name: m-failover, deployments: [{ channel: broken-first, model: gpt-4o, priority: 0 }, { channel: oa, model: gpt-4o-mini, priority: 1 }] }
               - { name: m-cut, deployments: [{ channel: cut, model: gpt-4o }] }
               - { name: m-slow, deployments: [{ channel: slow, model: gpt-4o }] }
               - { name: m-trickle, deployments: [{ channel: trickle, model: gpt-4o }] }

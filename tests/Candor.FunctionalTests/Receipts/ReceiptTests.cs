@@ -135,6 +135,36 @@ public sealed class ReceiptTests(ReceiptHost host) : IClassFixture<ReceiptHost>
     }
 
     [Fact]
+    public async Task Failover_ReceiptNamesTheUpstreamThatFailedBesideTheOneThatAnswered()
+    {
+        // The first deployment received the whole prompt and answered 500; the receipt names it, what it was sent and
+        // what it answered (hashes and status), beside the channel that served.
+        var exchange = await SendAsync("/v1/chat/completions", """{"model":"m-failover","messages":[{"role":"user","content":"x"}]}""");
+        Assert.Equal(HttpStatusCode.OK, exchange.Status);
+        var receipt = await CheckedReceiptAsync(exchange);
+        Assert.Equal("complete", receipt.GetProperty("outcome").GetString());
+        Assert.Equal(2, receipt.GetProperty("attempts").GetInt32());
+        Assert.Equal("oa", receipt.GetProperty("channel").GetProperty("id").GetString());
+        var failed = Assert.Single(receipt.GetProperty("failed_attempts").EnumerateArray());
+        Assert.Equal("broken-first", failed.GetProperty("channel").GetProperty("id").GetString());
+        Assert.Equal("eu", failed.GetProperty("channel").GetProperty("region").GetString());
+        Assert.Equal("gpt-4o", failed.GetProperty("upstream_model").GetString());
+        Assert.Equal(500, failed.GetProperty("upstream").GetProperty("status").GetInt32());
+        Assert.True(failed.GetProperty("upstream").GetProperty("bytes").GetInt64() > 0);
+        Assert.Equal(64, failed.GetProperty("upstream").GetProperty("sha256").GetString()!.Length);
+        Assert.Equal(64, failed.GetProperty("forwarded").GetProperty("sha256").GetString()!.Length);
+        Assert.False(string.IsNullOrEmpty(failed.GetProperty("error").GetString()));
+    }
+
+    [Fact]
+    public async Task NoFailover_ReceiptHasNoFailedAttempts()
+    {
+        var exchange = await SendAsync("/v1/chat/completions", """{"model":"m-openai","messages":[{"role":"user","content":"x"}]}""");
+        var receipt = await CheckedReceiptAsync(exchange);
+        Assert.False(receipt.TryGetProperty("failed_attempts", out _));
+    }
+
+    [Fact]
     public async Task UnknownModel_YieldsOneRefusedReceipt()
     {
         var exchange = await SendAsync("/v1/chat/completions", """{"model":"m-nope","messages":[{"role":"user","content":"x"}]}""");

@@ -43,6 +43,53 @@ public sealed class CanonicalReceiptWriterTests
     }
 
     [Fact]
+    public void FailedAttempts_WrittenInCanonicalOrder_EachWithItsChannelHashesAndStatus()
+    {
+        var random = new Random(3);
+        using var draft = NewDraft("rcpt_failover", "req_1");
+        draft.Attempts = 3;
+        foreach (var (id, status) in new[] { ("first", (int?)500), ("second", null), ("served", 200) })
+        {
+            var channel = new ChannelSettings
+            {
+                Id = id, Provider = "openai", BaseUrl = new Uri("http://127.0.0.1:1/v1"), Region = "eu",
+                DataPolicy = new ChannelDataPolicy("eu", UpstreamRetention.None, TrainingUse.Never),
+            };
+            byte[] forwarded = new byte[random.Next(1, 300)];
+            random.NextBytes(forwarded);
+            draft.BeginAttempt(channel, "gpt-" + id, forwarded, []);
+            draft.UpstreamStatus = status;
+            if (status is not null)
+            {
+                draft.HashUpstream("{\"error\":{}}"u8);
+            }
+
+            if (id != "served")
+            {
+                draft.AttemptFailed(new RelayError(RelayStage.Upstream, RelayErrorKind.UpstreamUnavailable, 502, "x"));
+
+                // A failure without a new attempt in between (an attempt that sent nothing) adds nothing.
+                draft.AttemptFailed(new RelayError(RelayStage.Upstream, RelayErrorKind.UpstreamUnavailable, 502, "x"));
+            }
+        }
+
+        Assert.Equal(["first", "second"], draft.FailedAttempts.Select(static a => a.Channel.Id));
+
+        using var direct = new PooledBufferWriter(256);
+        ReceiptWriter.WriteReceipt(direct, draft, null, null, "complete", 200, DateTimeOffset.UnixEpoch, null, 0);
+        Assert.Equal(Encoding.UTF8.GetString(Jcs.Canonicalize(direct.WrittenSpan)), Encoding.UTF8.GetString(direct.WrittenSpan));
+        using var json = JsonDocument.Parse(direct.WrittenMemory);
+        var failed = json.RootElement.GetProperty("failed_attempts");
+        Assert.Equal(2, failed.GetArrayLength());
+        Assert.Equal(500, failed[0].GetProperty("upstream").GetProperty("status").GetInt32());
+        Assert.Equal(JsonValueKind.String, failed[0].GetProperty("upstream").GetProperty("sha256").ValueKind);
+        Assert.Equal(JsonValueKind.Null, failed[1].GetProperty("upstream").GetProperty("status").ValueKind);
+        Assert.Equal(JsonValueKind.Null, failed[1].GetProperty("upstream").GetProperty("sha256").ValueKind);
+        Assert.Equal("upstream_unavailable", failed[0].GetProperty("error").GetString());
+        Assert.Equal("served", json.RootElement.GetProperty("channel").GetProperty("id").GetString());
+    }
+
+    [Fact]
     public void SignedReceipt_FromTheDirectWriter_VerifiesAndIsCanonical()
     {
         using var signer = new ReceiptSigner("relay.example/receipts", Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
