@@ -28,7 +28,7 @@ internal static class AttemptLoop
     /// <param name="attempt">One attempt: sends, and answers the client or returns why it could not.</param>
     /// <param name="maxAttempts">A lower budget than the configuration's (token counts try one deployment).</param>
     public static async Task<RelayError?> RunAsync<TState>(
-        RelayContext context, CandorConfig config, RoutePlan plan, ILogger logger, TState state, Func<TState, Attempt, Task<AttemptOutcome>> attempt,
+        RelayContext context, CandorConfig config, RoutePlan plan, ILogger logger, TState state, Func<TState, Attempt, ValueTask<AttemptOutcome>> attempt,
         int? maxAttempts = null)
     {
         ArgumentNullException.ThrowIfNull(context);

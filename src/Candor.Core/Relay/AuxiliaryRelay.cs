@@ -96,7 +96,7 @@ internal sealed class AuxiliaryRelay(
 
     /// <summary>The one attempt of a token count: the upstream's counter when the channel has one (else nothing is sent
     /// and Candor estimates).</summary>
-    private async Task<AttemptOutcome> CountAttemptAsync(CountAttempt state, Attempt attempt)
+    private async ValueTask<AttemptOutcome> CountAttemptAsync(CountAttempt state, Attempt attempt)
     {
         var (deployment, channel, _, _) = attempt;
         using var upstreamRequest = channel.Adapter.CreateCountTokensRequest(channel.Settings, deployment.UpstreamModel, state.Request);
@@ -161,7 +161,7 @@ internal sealed class AuxiliaryRelay(
 
     /// <summary>One embeddings attempt: the upstream's whole answer read and decoded (a failure here may go to another
     /// deployment), then metered, observed and answered by the <see cref="WholeRelay"/>.</summary>
-    private async Task<AttemptOutcome> EmbedAttemptAsync(EmbedAttempt state, Attempt attempt)
+    private async ValueTask<AttemptOutcome> EmbedAttemptAsync(EmbedAttempt state, Attempt attempt)
     {
         var (context, request) = (state.Context, state.Request);
         var (deployment, channel, lease, _) = attempt;

@@ -87,7 +87,7 @@ internal sealed class ChatRelay(
     private static long EstimateTokens(int bodyBytes, ChatRequest request) => (bodyBytes / 4) + (request.MaxOutputTokens ?? 0);
 
     /// <summary>One attempt: the upstream request (fast or translated) sent, and its answer relayed or its failure returned.</summary>
-    private async Task<AttemptOutcome> AttemptAsync(ChatAttempt state, Attempt attempt)
+    private async ValueTask<AttemptOutcome> AttemptAsync(ChatAttempt state, Attempt attempt)
     {
         var (context, surface, request, rawBody, config) = (state.Context, state.Surface, state.Request, state.RawBody, state.Config);
         var (deployment, channel, _, remaining) = attempt;
@@ -169,7 +169,7 @@ internal sealed class ChatRelay(
     /// <summary>A whole answer: read and decoded (a failure here may still go to another deployment), placeholders
     /// restored for the client, then answered by the <see cref="WholeRelay"/> — the upstream's own bytes on the fast path,
     /// else the surface's encoding of the accumulated response.</summary>
-    private async Task<AttemptOutcome> WholeAsync(
+    private async ValueTask<AttemptOutcome> WholeAsync(
         ChatAttempt state, Attempt attempt, HttpResponseMessage response, AttemptCodecs codecs, CancellationTokenSource timer, long sent)
     {
         var context = state.Context;

@@ -84,7 +84,7 @@ internal sealed class StreamingRelay
     /// <param name="timer">The attempt's timer (first byte, then re-armed per read by the idle timeout).</param>
     /// <param name="sent">When the request was sent (<see cref="Stopwatch"/> ticks), for the upstream time.</param>
     /// <param name="eventLimit">The largest event held whole.</param>
-    public async Task<AttemptOutcome> RelayAsync(HttpResponseMessage response, CancellationTokenSource timer, long sent, int eventLimit)
+    public async ValueTask<AttemptOutcome> RelayAsync(HttpResponseMessage response, CancellationTokenSource timer, long sent, int eventLimit)
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(timer);
@@ -236,7 +236,7 @@ internal sealed class StreamingRelay
 
     /// <summary>Relays the rest of the stream. Stopped when the stream ended on its own terms here (an upstream failure
     /// event, or a completion whose records could not be stored); otherwise what broke it, if anything, for <see cref="EndAsync"/>.</summary>
-    private async Task<(bool Stopped, RelayError? Broken, UpstreamFailure? Failure)> PumpAsync(SseStreamReader reader, PooledBufferWriter held, CancellationTokenSource timer)
+    private async ValueTask<(bool Stopped, RelayError? Broken, UpstreamFailure? Failure)> PumpAsync(SseStreamReader reader, PooledBufferWriter held, CancellationTokenSource timer)
     {
         var pipe = _context.Port.Body;
         var output = _context.Output;

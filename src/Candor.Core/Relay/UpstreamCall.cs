@@ -99,7 +99,7 @@ internal static class UpstreamCall
     /// <summary>Reads a whole answer as <see cref="ReadJsonAsync(HttpResponseMessage, PooledBufferWriter, CancellationTokenSource, TimeSpan, long)"/>
     /// does and returns it (the caller disposes it), or null with the classified failure
     /// (<see cref="AttemptOutcome.Done"/> when <paramref name="clientAborted"/> ended it).</summary>
-    public static async Task<(PooledBufferWriter? Body, AttemptOutcome Failure)> ReadJsonAsync(
+    public static async ValueTask<(PooledBufferWriter? Body, AttemptOutcome Failure)> ReadJsonAsync(
         HttpResponseMessage response, CancellationTokenSource timer, TimeSpan idle, long limit, CancellationToken clientAborted)
     {
         var body = new PooledBufferWriter(8192);

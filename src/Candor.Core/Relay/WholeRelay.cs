@@ -18,7 +18,7 @@ internal static class WholeRelay
     /// <summary>Sends <paramref name="request"/> for this attempt (first byte due within the channel's timeout and the
     /// request's deadline) and reads the whole answer: the body (the caller disposes it), or null with the classified
     /// failure (<see cref="AttemptOutcome.Done"/> when the client left). Time spent goes to the context's upstream time.</summary>
-    public static async Task<(PooledBufferWriter? Body, AttemptOutcome Failure)> SendAndReadAsync(
+    public static async ValueTask<(PooledBufferWriter? Body, AttemptOutcome Failure)> SendAndReadAsync(
         RelayContext context, Attempt attempt, HttpRequestMessage request, CandorConfig config)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -47,7 +47,7 @@ internal static class WholeRelay
 
     /// <summary>Reads the whole JSON answer of a response already received (the chat relay sends first, then reads a
     /// stream or a whole answer as the request asked): see <see cref="SendAndReadAsync"/>.</summary>
-    public static async Task<(PooledBufferWriter? Body, AttemptOutcome Failure)> ReadAsync(
+    public static async ValueTask<(PooledBufferWriter? Body, AttemptOutcome Failure)> ReadAsync(
         RelayContext context, HttpResponseMessage response, CancellationTokenSource timer, ChannelSettings settings, CandorConfig config)
     {
         ArgumentNullException.ThrowIfNull(context);

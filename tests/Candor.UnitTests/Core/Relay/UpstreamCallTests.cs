@@ -146,7 +146,7 @@ public sealed class UpstreamCallTests
         var chunks = Enumerable.Range(0, 8).Select(i => (TimeSpan.FromMilliseconds(i == 0 ? 0 : 200), new[] { (byte)'a' })).ToList();
         using var response = FakeUpstream.Json(new ScriptedStream(chunks));
         using var timer = UpstreamCall.StartTimer(TimeSpan.FromMilliseconds(500), CancellationToken.None);
-        var (body, failure) = await UpstreamCall.ReadJsonAsync(response, timer, TimeSpan.FromSeconds(5), 1024, CancellationToken.None).WaitAsync(Limit);
+        var (body, failure) = await UpstreamCall.ReadJsonAsync(response, timer, TimeSpan.FromSeconds(5), 1024, CancellationToken.None).AsTask().WaitAsync(Limit);
         using (body)
         {
             Assert.Null(failure.Error);
@@ -159,7 +159,7 @@ public sealed class UpstreamCallTests
     {
         using var response = FakeUpstream.Json(new ScriptedStream([(TimeSpan.Zero, [(byte)'{']), (TimeSpan.FromMinutes(5), [(byte)'}'])]));
         using var timer = UpstreamCall.StartTimer(TimeSpan.FromSeconds(30), CancellationToken.None);
-        var (body, failure) = await UpstreamCall.ReadJsonAsync(response, timer, TimeSpan.FromMilliseconds(100), 1024, CancellationToken.None).WaitAsync(Limit);
+        var (body, failure) = await UpstreamCall.ReadJsonAsync(response, timer, TimeSpan.FromMilliseconds(100), 1024, CancellationToken.None).AsTask().WaitAsync(Limit);
         Assert.Null(body);
         Assert.Equal(UpstreamFailure.Timeout, failure.Failure);
         Assert.Contains("while reading the response", failure.Error!.Message, StringComparison.Ordinal);
@@ -171,7 +171,7 @@ public sealed class UpstreamCallTests
         using (var big = FakeUpstream.Json(new string(' ', 2049)))
         using (var timer = UpstreamCall.StartTimer(TimeSpan.FromSeconds(30), CancellationToken.None))
         {
-            var (body, failure) = await UpstreamCall.ReadJsonAsync(big, timer, TimeSpan.FromSeconds(30), 2048, CancellationToken.None).WaitAsync(Limit);
+            var (body, failure) = await UpstreamCall.ReadJsonAsync(big, timer, TimeSpan.FromSeconds(30), 2048, CancellationToken.None).AsTask().WaitAsync(Limit);
             Assert.Null(body);
             Assert.Equal(UpstreamFailure.ResponseTooLarge, failure.Failure);
             Assert.Contains("2048", failure.Error!.Message, StringComparison.Ordinal);
@@ -179,7 +179,7 @@ public sealed class UpstreamCallTests
 
         using var cut = FakeUpstream.Json(new ScriptedStream([(TimeSpan.Zero, [(byte)'{'])], new IOException("reset by peer")));
         using var again = UpstreamCall.StartTimer(TimeSpan.FromSeconds(30), CancellationToken.None);
-        var (none, lost) = await UpstreamCall.ReadJsonAsync(cut, again, TimeSpan.FromSeconds(30), 2048, CancellationToken.None).WaitAsync(Limit);
+        var (none, lost) = await UpstreamCall.ReadJsonAsync(cut, again, TimeSpan.FromSeconds(30), 2048, CancellationToken.None).AsTask().WaitAsync(Limit);
         Assert.Null(none);
         Assert.Equal(UpstreamFailure.ServerError, lost.Failure);
         Assert.True(lost.Retryable);
