@@ -158,7 +158,7 @@ internal sealed class ReceiptDraft : IDisposable
     /// the request is named on the receipt, with what it was sent and what it answered (hashes and status, never bodies).</summary>
     public IReadOnlyList<FailedAttempt> FailedAttempts => _failedAttempts ?? (IReadOnlyList<FailedAttempt>)[];
 
-    /// <summary>Ends the current attempt as failed (the attempt loop calls it before trying the next deployment): its
+    /// <summary>Ends the current attempt as failed (the attempt loop calls it when it tries another deployment): its
     /// channel, upstream model, forwarded hash, the upstream's status and answer hash and the failure's kind are kept for
     /// the receipt. Nothing is kept for an attempt that sent nothing (no <see cref="BeginAttempt"/> since the last one).</summary>
     public void AttemptFailed(RelayError error)

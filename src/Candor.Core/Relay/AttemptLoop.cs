@@ -35,7 +35,7 @@ internal static class AttemptLoop
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(attempt);
         int budget = Math.Min(maxAttempts ?? config.MaxAttempts, config.MaxAttempts);
-        RelayError? last = null;
+        RelayError? last = null, unrecorded = null;
         while (context.Attempts < budget && !context.Aborted.IsCancellationRequested)
         {
             var remaining = config.Routing.Remaining(context.StartTimestamp);
@@ -49,6 +49,14 @@ internal static class AttemptLoop
             {
                 last ??= refusal;
                 break;
+            }
+
+            // Another attempt follows a failed one: the receipt names every upstream that received the request, the failed
+            // ones in failed_attempts and the last one (answering or not) in its own fields.
+            if (unrecorded is not null)
+            {
+                context.Receipt?.AttemptFailed(unrecorded);
+                unrecorded = null;
             }
 
             var (deployment, channel, lease) = choice;
@@ -79,10 +87,7 @@ internal static class AttemptLoop
                 return null;
             }
 
-            last = outcome.Error;
-
-            // The receipt names every upstream that received the request, not only the one that answered.
-            context.Receipt?.AttemptFailed(last!);
+            last = unrecorded = outcome.Error;
             logger.AttemptFailed(context.RequestId, context.Attempts, channel.Settings.Id, last!.Stage.ToString(), last.Kind.ToString(), last.UpstreamStatus ?? 0);
             if (!outcome.Retryable)
             {
