@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Turns bench/run.sh's raw lines into bench/results/latest.json (raw), latest.md (tables with ratios
-// to the direct upstream, nginx and Portkey measured in the same run) and latest.svg (req/s chart).
+// to the direct upstream, nginx, YARP and Portkey measured in the same run) and latest.svg (req/s chart).
 //   node report.js RESULTS.jsonl MACHINE.json OUTDIR
 'use strict';
 const fs = require('fs');
@@ -11,9 +11,9 @@ const rows = fs.readFileSync(resultsPath, 'utf8').split('\n').filter(Boolean).ma
 const machine = JSON.parse(fs.readFileSync(machinePath, 'utf8'));
 fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify({ machine, results: rows }, null, 2) + '\n');
 
-const TARGETS = ['direct', 'nginx', 'candor-fast', 'candor-translated', 'portkey'];
-const NAMES = { direct: 'emulator direct', nginx: 'nginx', 'candor-fast': 'Candor fast path', 'candor-translated': 'Candor translated', portkey: 'Portkey 1.15.2' };
-const COLORS = { direct: '#9e9e9e', nginx: '#4caf50', 'candor-fast': '#1565c0', 'candor-translated': '#64b5f6', portkey: '#ef6c00' };
+const TARGETS = ['direct', 'nginx', 'yarp', 'candor-fast', 'candor-translated', 'portkey'];
+const NAMES = { direct: 'emulator direct', nginx: 'nginx', yarp: 'YARP 2.3.0', 'candor-fast': 'Candor fast path', 'candor-translated': 'Candor translated', portkey: 'Portkey 1.15.2' };
+const COLORS = { direct: '#9e9e9e', nginx: '#4caf50', yarp: '#8e24aa', 'candor-fast': '#1565c0', 'candor-translated': '#64b5f6', portkey: '#ef6c00' };
 // Work served by one measurement, for CPU per request (or per stream).
 const served = (r) => r.result?.requests ?? r.result?.streams ?? r.result?.ok ?? 0;
 const median = (xs) => { const s = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b); return s.length ? s[(s.length - 1) >> 1] : null; };
@@ -51,8 +51,8 @@ md.push(`Each process under test runs alone, pinned to core 0; the emulator (ups
 const conns = [...new Set(rows.filter((r) => r.scenario === 'chat').map((r) => r.conns))].sort((a, b) => a - b);
 if (conns.length) {
   md.push('## Non-streamed chat, fixed concurrency (wrk)', '');
-  md.push('| target | conns | req/s | req/s range over rounds | p50 ms | p99 ms | p99.9 ms | CPU ms/req | best round CPU ms/req | × direct | × nginx | × Portkey | errors |');
-  md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  md.push('| target | conns | req/s | req/s range over rounds | p50 ms | p99 ms | p99.9 ms | CPU ms/req | best round CPU ms/req | CPU × YARP | × direct | × nginx | × Portkey | errors |');
+  md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of conns) {
     const base = (t) => find('chat', t, { conns: c })?.result.rps;
     for (const t of TARGETS) {
@@ -61,8 +61,9 @@ if (conns.length) {
       const w = r.result;
       const cpu = t === 'direct' ? null : r.cpu_per;
       const errs = w.err_connect + w.err_read + w.err_write + w.err_status + w.err_timeout;
+      const yarpCpu = find('chat', 'yarp', { conns: c })?.cpu_per;
       md.push(`| ${NAMES[t]} | ${c} | ${f(w.rps, 0)} | ${r.spread ?? '–'} | ${f(w.p50_ms)} | ${f(w.p99_ms)} | ${f(w.p999_ms)} | ${cpu === null ? '–' : f(cpu, 3)} | ${cpu === null ? '–' : f(r.cpu_best, 3)} | `
-        + `${t === 'direct' ? '–' : ratio(w.rps, base('direct'))} | ${t === 'nginx' ? '–' : ratio(w.rps, base('nginx'))} | `
+        + `${cpu === null || t === 'yarp' ? '–' : ratio(cpu, yarpCpu)} | ${t === 'direct' ? '–' : ratio(w.rps, base('direct'))} | ${t === 'nginx' ? '–' : ratio(w.rps, base('nginx'))} | `
         + `${t === 'portkey' ? '–' : ratio(w.rps, base('portkey'))} | ${errs} |`);
     }
   }
@@ -103,8 +104,8 @@ if (fullConns.length) {
     + 'a server-wide redaction policy (the prompt has nothing to redact: the scan runs, the fast path still serves), a signed receipt '
     + 'stored in SQLite before the answer completes and appended to the transparency log. *Bare fast path*: the `chat` scenario\'s '
     + 'configuration key without a data directory (a signed receipt in memory, no metering, no redaction), a separate process.', '');
-  md.push('| conns | bare req/s | full req/s | × | bare p50 ms | full p50 ms | full p99 ms | bare CPU ms/req | full CPU ms/req | full req/s range | × Portkey | errors |');
-  md.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  md.push('| conns | bare req/s | full req/s | × | bare p50 ms | full p50 ms | full p99 ms | bare CPU ms/req | full CPU ms/req | full CPU × YARP | full req/s range | × Portkey | errors |');
+  md.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of fullConns) {
     const a = find('chat', 'candor-fast', { conns: c });
     const b = find('full', 'candor-full', { conns: c });
@@ -112,7 +113,7 @@ if (fullConns.length) {
     const w = b.result;
     const errs = w.err_connect + w.err_read + w.err_write + w.err_status + w.err_timeout;
     md.push(`| ${c} | ${f(a?.result.rps, 0)} | ${f(w.rps, 0)} | ${ratio(w.rps, a?.result.rps)} | ${f(a?.result.p50_ms)} | ${f(w.p50_ms)} | ${f(w.p99_ms)} | `
-      + `${f(a?.cpu_per, 3)} | ${f(b.cpu_per, 3)} | ${b.spread ?? '–'} | ${ratio(w.rps, find('chat', 'portkey', { conns: c })?.result.rps)} | ${errs} |`);
+      + `${f(a?.cpu_per, 3)} | ${f(b.cpu_per, 3)} | ${ratio(b.cpu_per, find('chat', 'yarp', { conns: c })?.cpu_per)} | ${b.spread ?? '–'} | ${ratio(w.rps, find('chat', 'portkey', { conns: c })?.result.rps)} | ${errs} |`);
   }
   const fs16 = find('full-stream', 'candor-full', { conns: 16 });
   const bs16 = find('stream', 'candor-fast', { conns: 16 });
@@ -239,6 +240,43 @@ for (const [name, key] of [['≥ 10× Portkey\'s req/s', 'rps'], ['p99 added lat
   md.push(`| ${name} | ${fullText} | ${bareText}${bareOk === true ? ' (met)' : bareOk === false ? ' (not met)' : bareOk === 'unresolved' ? ' (not resolved)' : ''} | ${show(fullOk)} |`);
 }
 md.push('');
+
+// ---- issue 18 targets: every feature on beside YARP (the .NET proxy floor) and Portkey, from this run ----
+{
+  const at = 64;
+  const yarp = find('chat', 'yarp', { conns: at });
+  const full = find('full', 'candor-full', { conns: at });
+  const yarpOpen = find('open', 'yarp')?.result;
+  const nginxOpen = find('open', 'nginx')?.result;
+  const idle = (t) => find('idle', t)?.rss_kb;
+  const rows18 = [];
+  if (yarp && full) {
+    const x = full.cpu_per / yarp.cpu_per;
+    rows18.push([`CPU per request ≤ 1.5× YARP's (${at} connections)`, `${f(full.cpu_per, 3)} vs ${f(yarp.cpu_per, 3)} ms = ${f(x, 2)}×`, verdict(x <= 1.5)]);
+  }
+  const fullRps = modes.full.rps;
+  if (fullRps && portkeyRps) rows18.push(['≥ 10× Portkey\'s req/s', `${f(fullRps / portkeyRps, 1)}×`, verdict(fullRps / portkeyRps >= 10)]);
+  if (modes.full.open && directOpen) {
+    const p50 = modes.full.open.p50_ms - directOpen.p50_ms, p99 = modes.full.open.p99_ms - directOpen.p99_ms;
+    const beside = [yarpOpen && `YARP +${f(yarpOpen.p50_ms - directOpen.p50_ms, 3)}/+${f(yarpOpen.p99_ms - directOpen.p99_ms, 3)}`,
+      nginxOpen && `nginx +${f(nginxOpen.p50_ms - directOpen.p50_ms, 3)}/+${f(nginxOpen.p99_ms - directOpen.p99_ms, 3)}`].filter(Boolean).join(', ');
+    rows18.push([`added p50 ≤ 0.5 ms and p99 ≤ 1 ms at ${f(directOpen.achieved_rps, 0)} req/s open loop`,
+      `+${f(p50, 3)} / +${f(p99, 3)} ms${beside ? ` (${beside} ms p50/p99)` : ''}`,
+      p50 > 0.5 || p99 > 1 ? verdict(false) : openResolved ? verdict(true) : show('unresolved')]);
+  }
+  const mem = modes.full.mem, slow = modes.full.slow;
+  if (mem && slow) {
+    const perStream = (peakOf(mem) * 1024 - mem.rss_idle_kb) / slow.result.conns;
+    rows18.push([`resident ≤ 128 MB with ${slow.result.conns} open streams, ≤ 16 KB per extra stream`,
+      `${f(peakOf(mem), 1)} MB peak, ${f(perStream, 1)} KB per stream above idle`, slow.result.conns < 1000 ? verdict(null) : verdict(peakOf(mem) <= 128 && perStream <= 16)]);
+  }
+  if (idle('yarp') || idle('candor')) rows18.push(['idle resident memory (reported)', `Candor ${idle('candor') ? mb(idle('candor')) : '–'} MB, YARP ${idle('yarp') ? mb(idle('yarp')) : '–'} MB`, 'reported']);
+  if (rows18.length) {
+    md.push('## Issue 18 targets (every feature on, beside YARP and Portkey in this run)', '', '| target | measured | verdict |', '|---|---|---|');
+    for (const r of rows18) md.push(`| ${r.join(' | ')} |`);
+    md.push('');
+  }
+}
 fs.writeFileSync(path.join(outDir, 'latest.md'), md.join('\n'));
 
 // ---- chart: grouped bars of req/s per concurrency, with CPU ms/req under each bar ----

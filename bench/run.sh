@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Candor benchmark harness (issue 7): the upstream emulator, then each process under test alone
-# (nothing in front of the emulator, nginx, Candor, the Portkey gateway), pinned to core 0, with the
+# (nothing in front of the emulator, nginx, YARP, Candor, the Portkey gateway), pinned to core 0, with the
 # load generators and the emulator on core 1. Loopback only; every run has a duration; every process
 # started here is stopped on exit. Writes bench/results/latest.{json,md,svg}.
 #
@@ -9,7 +9,7 @@
 #   ROUNDS=3 DURATION=5 bench/run.sh   # the defaults: 3 interleaved rounds of 5 s; the report takes medians
 #   NICE=-5 bench/run.sh         # run the benchmark processes at a higher priority (shared machines)
 #   SCENARIOS=chat,stream bench/run.sh    # a subset (chat, stream, open, slow, big, billed, full)
-#   TARGETS=direct,candor bench/run.sh    # a subset (direct, nginx, candor, portkey)
+#   TARGETS=direct,candor bench/run.sh    # a subset (direct, nginx, yarp, candor, portkey)
 #   SKIP_BUILD=1 bench/run.sh    # use the existing Release build
 #   CANDOR_DLL=/tmp/old/candor.dll SKIP_BUILD=1 OUT=/tmp/old-results bench/run.sh   # another build; report elsewhere
 #   PROFILE=1 bench/run.sh       # also record a perf CPU profile of Candor (extra, unmeasured 64-connection run)
@@ -26,10 +26,10 @@ CANDOR_WARM=${CANDOR_WARM:-$([[ $QUICK == 1 ]] && echo 2 || echo 10)}
 RUN0=(taskset -c 0) RUN1=(taskset -c 1)
 if [[ $NICE != 0 ]]; then RUN0=(nice -n "$NICE" taskset -c 0) RUN1=(nice -n "$NICE" taskset -c 1); fi
 SCENARIOS=${SCENARIOS:-chat,stream,open,slow,big,billed,full}
-TARGETS=${TARGETS:-direct,nginx,candor,portkey}
+TARGETS=${TARGETS:-direct,nginx,yarp,candor,portkey}
 CONCURRENCY=${CONCURRENCY:-16 64 256}
 OPEN_RATE=${OPEN_RATE:-1000}
-EMU_PORT=19100 CANDOR_PORT=19200 NGINX_PORT=19300 PORTKEY_PORT=19400   # the emulator port is also in candor-bench.yaml
+EMU_PORT=19100 CANDOR_PORT=19200 NGINX_PORT=19300 PORTKEY_PORT=19400 YARP_PORT=19500   # the emulator port is also in candor-bench.yaml
 TMP=$B/results/tmp
 OUT=${OUT:-$B/results}
 CANDOR_DLL=${CANDOR_DLL:-src/Candor.Server/bin/Release/net10.0/candor.dll}
@@ -119,14 +119,19 @@ fi
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   log "building Candor and the emulator (Release)"
   dotnet build -c Release src/Candor.Server -nologo -v q | grep -E "error|Warn|warn" || true
+  if has "$TARGETS" yarp; then
+    log "building the YARP floor (bench/Candor.Bench.Yarp, Yarp.ReverseProxy 2.3.0)"
+    dotnet build -c Release "$B/Candor.Bench.Yarp" -nologo -v q | grep -E "error|Warn|warn" || true
+  fi
 fi
+YARP_DLL=$B/Candor.Bench.Yarp/bin/Release/net10.0/Candor.Bench.Yarp.dll
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 
 rm -rf "$TMP"
 LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
 mkdir -p "$TMP/nginx"
 : >"$RESULTS"
-for p in $EMU_PORT $CANDOR_PORT $NGINX_PORT $PORTKEY_PORT; do port_free "$p"; done
+for p in $EMU_PORT $CANDOR_PORT $NGINX_PORT $PORTKEY_PORT $YARP_PORT; do port_free "$p"; done
 
 ROUND=1
 record() { echo "${1%\}},\"round\":$ROUND}" >>"$RESULTS"; }
@@ -159,9 +164,11 @@ chat_body() { printf '{"model":"%s","messages":[{"role":"user","content":"hi"}]%
 # Each "variant" is: label|url|model|streamModel|streamUrl|extraHeaders|apiKey
 variants_for() {
   local e="http://127.0.0.1:$EMU_PORT" n="http://127.0.0.1:$NGINX_PORT" c="http://127.0.0.1:$CANDOR_PORT" k="http://127.0.0.1:$PORTKEY_PORT"
+  local y="http://127.0.0.1:$YARP_PORT"
   case $1 in
     direct) echo "direct|$e$FIXED/v1/chat/completions|gpt-4o-mini|gpt-4o-mini|$e$T20/v1/chat/completions||sk-x" ;;
     nginx) echo "nginx|$n$FIXED/v1/chat/completions|gpt-4o-mini|gpt-4o-mini|$n$T20/v1/chat/completions||sk-x" ;;
+    yarp) echo "yarp|$y$FIXED/v1/chat/completions|gpt-4o-mini|gpt-4o-mini|$y$T20/v1/chat/completions||sk-x" ;;
     candor)
       # The order alternates between rounds, so that neither path is always measured on a younger process.
       local fast="candor-fast|$c/v1/chat/completions|bench-fast|bench-fast-t20|$c/v1/chat/completions||$BENCH_CLIENT_KEY"
@@ -221,6 +228,14 @@ EOF
       PIDS+=("$TARGET_PID")
       wait_port $NGINX_PORT ;;
     candor) start_candor candor "$B/candor-bench.yaml" ;;
+    yarp)
+      # The runtime settings Candor gives itself on one CPU (Hosting/OneCpuRuntime.cs), so that both .NET
+      # processes tier up and size gen0 alike; the GC defaults are the web SDK's for both.
+      port_free $YARP_PORT
+      DOTNET_TC_DelaySingleProcMultiplier=1 DOTNET_GCgen0size=0x200000 "${RUN0[@]}" dotnet "$YARP_DLL" --urls "http://127.0.0.1:$YARP_PORT" --upstream "http://127.0.0.1:$EMU_PORT" >"$TMP/yarp.log" 2>&1 &
+      TARGET_PID=$!
+      PIDS+=("$TARGET_PID")
+      wait_port $YARP_PORT ;;
     portkey)
       port_free $PORTKEY_PORT
       (cd "$B" && exec "${RUN0[@]}" node -r ./force-loopback.cjs node_modules/@portkey-ai/gateway/build/start-server.js \
@@ -313,7 +328,7 @@ measure_target() {
       # .NET's tiered JIT keeps improving a loaded process for tens of seconds on a busy core: Candor
       # gets a longer warm-up (CANDOR_WARM, default 10 s per variant and kind) so that steady state is measured.
       local w=$WARM
-      [[ $label == candor-* ]] && w=$CANDOR_WARM
+      [[ $label == candor-* || $label == yarp ]] && w=$CANDOR_WARM
       run_wrk warmup "$label" 16 "$url" "$(chat_body "$model")" "$key" "$headers" "$w" 0
       "${RUN1[@]}" node "$B/loadgen.js" stream --url "$surl" --body "$(chat_body "$smodel" "$STREAM_OPTS")" \
         --headers "$(headers_json "authorization: Bearer $key${sheaders:+|$sheaders}")" --conns 4 --duration "$w" >/dev/null
