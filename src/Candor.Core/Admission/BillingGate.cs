@@ -14,7 +14,7 @@ namespace Candor.Core.Admission;
 /// resolves keys from the in-memory cache, checks the key's models and client addresses, applies its rate
 /// limits, reserves money before forwarding and settles durably after. Configuration keys never come here.</summary>
 internal sealed class BillingGate(
-    ApiKeyCache keys, RateLimiter limiter, PriceBook prices, TokenCounter counter, TokenEstimator estimator,
+    ApiKeyCache keys, IRateLimiter limiter, PriceBook prices, TokenCounter counter, TokenEstimator estimator,
     BillingBook book, ILedgerStore ledger, TimeProvider time, ILogger<BillingGate> logger, StoreHealth? health = null)
 {
 
@@ -99,7 +99,7 @@ internal sealed class BillingGate(
         }
 
         int reservedTokens = (int)Math.Min((long)prompt + maxOutput, int.MaxValue);
-        var (decision, limited) = AcquireRate(context, key, reservedTokens);
+        var (decision, limited) = await AcquireRateAsync(context, key, reservedTokens).ConfigureAwait(false);
         if (limited is not null)
         {
             return (null, limited);
@@ -142,7 +142,7 @@ internal sealed class BillingGate(
     /// <summary>Admits a token-count request of a stored key (<c>count_tokens</c>, <c>:countTokens</c>): the same allowed
     /// models and rate limits as chat (the request counts in rpm and concurrency, with no tokens), and no money:
     /// counting is free. On success the caller holds the returned lease until the request ends, then settles it with 0.</summary>
-    public (RateLease? Lease, RelayError? Error) AdmitCount(RelayContext context, ApiKeyRecord key, string model)
+    public async ValueTask<(RateLease? Lease, RelayError? Error)> AdmitCountAsync(RelayContext context, ApiKeyRecord key, string model)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(key);
@@ -151,7 +151,7 @@ internal sealed class BillingGate(
             return (null, forbidden);
         }
 
-        var (decision, limited) = AcquireRate(context, key, 0);
+        var (decision, limited) = await AcquireRateAsync(context, key, 0).ConfigureAwait(false);
         return (decision.Lease, limited);
     }
 
@@ -165,14 +165,14 @@ internal sealed class BillingGate(
     /// way; a refusal is a 429 with Retry-After. The request's slot and its requests-per-minute unit were taken before the
     /// body was read (the lease is a request feature set by the surface, docs/admission-control.md): only the tokens are
     /// taken here, once the prompt is known, on that lease. Without one, all three here.</summary>
-    private (RateDecision Decision, RelayError? Error) AcquireRate(RelayContext context, ApiKeyRecord key, int tokens)
+    private async ValueTask<(RateDecision Decision, RelayError? Error)> AcquireRateAsync(RelayContext context, ApiKeyRecord key, int tokens)
     {
         var limits = new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit);
         var held = context.HeldRateLease;
         context.HeldRateLease = null;
         var decision = held is { IsSettled: false }
-            ? limiter.TryReserveTokens(held, limits, tokens)
-            : limiter.TryAcquire(key.Id, limits, tokens);
+            ? await limiter.TryReserveTokensAsync(held, limits, tokens, context.Aborted).ConfigureAwait(false)
+            : await limiter.TryAcquireAsync(key.Id, limits, tokens, context.Aborted).ConfigureAwait(false);
         RateLimiter.WriteHeaders(context, static (c, name, value) => c.SetHeader(name, value), decision);
         return decision.Allowed ? (decision, null) : (decision, RateLimiter.Refusal(decision));
     }

@@ -6,25 +6,26 @@ namespace Candor.Core.Admission;
 /// first call counts. Disposing settles with nothing used.</summary>
 internal sealed class RateLease : IDisposable
 {
-    private readonly RateLimiter _owner;
+    private readonly IRateLeaseOwner _owner;
     private int _settled;
 
-    internal RateLease(RateLimiter owner, RateLimiter.KeyState state, int reservedTokens)
+    internal RateLease(IRateLeaseOwner owner, object state, int reservedTokens)
     {
         _owner = owner;
         State = state;
         ReservedTokens = reservedTokens;
     }
 
-    /// <summary>Tokens taken from the per-minute token limit (0 until <see cref="RateLimiter.TryReserveTokens"/>).</summary>
+    /// <summary>Tokens taken from the per-minute token limit (0 until <see cref="IRateLimiter.TryReserveTokensAsync"/>).</summary>
     public int ReservedTokens { get; private set; }
 
     /// <summary>True once <see cref="Settle"/> has run.</summary>
     public bool IsSettled => Volatile.Read(ref _settled) != 0;
 
-    internal RateLimiter.KeyState State { get; }
+    /// <summary>The owner's record of what the lease holds (this node's key state, or the shared lease's id).</summary>
+    internal object State { get; }
 
-    /// <summary>Called under the key's lock.</summary>
+    /// <summary>Called by the owner once the tokens are taken.</summary>
     internal void AddReservedTokens(int tokens) => ReservedTokens += tokens;
 
     /// <summary>Frees the slot and refunds <c>ReservedTokens − usedTokens</c> (never more than reserved).</summary>
@@ -32,7 +33,7 @@ internal sealed class RateLease : IDisposable
     {
         if (Interlocked.Exchange(ref _settled, 1) == 0)
         {
-            _owner.Release(State, Math.Max(0, ReservedTokens - Math.Max(0, usedTokens)));
+            _owner.Release(this, Math.Max(0, ReservedTokens - Math.Max(0, usedTokens)));
         }
     }
 

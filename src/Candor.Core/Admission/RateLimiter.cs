@@ -7,7 +7,11 @@ namespace Candor.Core.Admission;
 /// <summary>Per-key requests-per-minute, tokens-per-minute (on reserved tokens: prompt estimate plus
 /// maximum output, refunded at settlement) and concurrent requests, held in memory on this node.
 /// Time comes from the injected <see cref="TimeProvider"/> so tests are deterministic.</summary>
-internal sealed class RateLimiter(TimeProvider time)
+/// <param name="time">The clock.</param>
+/// <param name="startEmpty">Whether a key's buckets start empty and fill at their rate, instead of full: the shared
+/// limiter's fallback while Redis is unreachable, so that what the other nodes already took in the shared bucket is
+/// not granted a second time here.</param>
+internal sealed class RateLimiter(TimeProvider time, bool startEmpty = false) : IRateLimiter, IRateLeaseOwner
 {
     private readonly ConcurrentDictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
 
@@ -37,7 +41,7 @@ internal sealed class RateLimiter(TimeProvider time)
     public RateDecision TryAcquire(string keyId, RateLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        var state = _keys.GetOrAdd(keyId, static _ => new KeyState());
+        var state = _keys.GetOrAdd(keyId, static (_, empty) => new KeyState(empty), startEmpty);
         long now = time.GetTimestamp();
         long frequency = time.TimestampFrequency;
         lock (state)
@@ -65,7 +69,7 @@ internal sealed class RateLimiter(TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(limits);
-        var state = lease.State;
+        var state = (KeyState)lease.State;
         long now = time.GetTimestamp();
         lock (state)
         {
@@ -103,7 +107,17 @@ internal sealed class RateLimiter(TimeProvider time)
         }
     }
 
-    internal void Release(KeyState state, int refundTokens)
+    /// <inheritdoc/>
+    public ValueTask<RateDecision> TryAcquireAsync(string keyId, RateLimits limits, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(TryAcquire(keyId, limits));
+
+    /// <inheritdoc/>
+    public ValueTask<RateDecision> TryReserveTokensAsync(RateLease lease, RateLimits limits, int reservedTokens, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(TryReserveTokens(lease, limits, reservedTokens));
+
+    void IRateLeaseOwner.Release(RateLease lease, int refundTokens) => Release((KeyState)lease.State, refundTokens);
+
+    private void Release(KeyState state, int refundTokens)
     {
         long now = time.GetTimestamp();
         lock (state)
@@ -185,7 +199,7 @@ internal sealed class RateLimiter(TimeProvider time)
     };
 
     /// <summary>One key's buckets and in-flight count; guarded by locking the instance.</summary>
-    internal sealed class KeyState
+    internal sealed class KeyState(bool startEmpty)
     {
         public TokenBucket? Requests { get; private set; }
 
@@ -199,7 +213,7 @@ internal sealed class RateLimiter(TimeProvider time)
             Tokens = Adopt(Tokens, limits.TokensPerMinute, now, frequency);
         }
 
-        private static TokenBucket? Adopt(TokenBucket? bucket, int? limit, long now, long frequency)
+        private TokenBucket? Adopt(TokenBucket? bucket, int? limit, long now, long frequency)
         {
             if (limit is not int l)
             {
@@ -208,7 +222,7 @@ internal sealed class RateLimiter(TimeProvider time)
 
             if (bucket is null)
             {
-                return new TokenBucket(l, now, frequency);
+                return new TokenBucket(l, now, frequency, startEmpty ? 0 : l);
             }
 
             if (bucket.Capacity != l)

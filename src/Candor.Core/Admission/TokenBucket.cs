@@ -3,9 +3,19 @@ namespace Candor.Core.Admission;
 /// <summary>A bucket that holds up to <c>capacity</c> units and refills continuously at capacity per
 /// minute, so a per-minute limit never allows a burst larger than the limit and the remaining count
 /// recovers smoothly (OpenAI's limits behave this way). Not thread-safe: the owner locks.</summary>
-internal sealed class TokenBucket(long capacity, long now, long frequency)
+/// <param name="capacity">The limit per minute, also the largest burst.</param>
+/// <param name="now">The time it is created at (timestamp).</param>
+/// <param name="frequency">Timestamp ticks per second.</param>
+/// <param name="level">Units available at <paramref name="now"/>: full unless the owner says otherwise.</param>
+internal sealed class TokenBucket(long capacity, long now, long frequency, double level)
 {
-    private double _level = capacity;
+    private double _level = level;
+
+    public TokenBucket(long capacity, long now, long frequency)
+        : this(capacity, now, frequency, capacity)
+    {
+    }
+
     private long _last = now;
 
     public long Capacity { get; private set; } = capacity;

@@ -49,6 +49,9 @@ internal sealed record CandorConfig
     /// <summary>Metrics, traces and the log format (<c>telemetry:</c>).</summary>
     public TelemetrySettings Telemetry { get; init; } = new();
 
+    /// <summary>What the nodes of a multi-node installation share (the <c>cluster</c> section; docs/scale-out.md).</summary>
+    public ClusterSettings Cluster { get; init; } = new();
+
     /// <summary>Operator price files laid over the shipped default, in order (<c>server.prices</c>).</summary>
     public IReadOnlyList<string> PriceFiles { get; init; } = [];
 

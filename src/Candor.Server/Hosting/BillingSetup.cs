@@ -40,7 +40,7 @@ internal static class BillingSetup
 
     /// <summary>Registers the store (as itself and its four interfaces), the key cache and its refresher, the
     /// rate limiter, the prices, the token counter, the billing book, the store's health (docs/fail-closed.md) and the gate.</summary>
-    public static void AddBilling(IServiceCollection services, StoreBootstrapResult storage, CandorConfig config)
+    public static void AddBilling(IServiceCollection services, StoreBootstrapResult storage, CandorConfig config, Func<string, string?> environment)
     {
         PriceBook prices;
         try
@@ -62,7 +62,7 @@ internal static class BillingSetup
         services.AddSingleton<IPriceStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<Candor.Core.Channels.IChannelStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton(sp => new ApiKeyCache(sp.GetRequiredService<IKeyStore>(), storage.Hasher));
-        services.AddSingleton<RateLimiter>();
+        ClusterSetup.AddRateLimiter(services, config, environment);
         services.AddSingleton(prices);
         services.TryAddSingleton<TokenCounter>();
         services.AddSingleton<BillingBook>();

@@ -106,7 +106,7 @@ public static class CandorServer
         services.AddSingleton(sp => new SnapshotBuilder(holder, config, providers, clients, hasher, storage?.Store, ring ?? (static () => null), sp.GetRequiredService<ILogger<SnapshotBuilder>>()));
         if (storage is not null)
         {
-            BillingSetup.AddBilling(services, storage, config);
+            BillingSetup.AddBilling(services, storage, config, options.Environment);
             services.AddHostedService<ChannelRefresher>();
         }
 

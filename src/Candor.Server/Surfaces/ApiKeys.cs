@@ -49,12 +49,12 @@ internal static class ApiKeys
     /// <see cref="BillingGate.AdmitAsync"/> to add the tokens to. Configuration keys have no limits.</summary>
     public static async Task<bool> AdmitAsync(HttpContext http, Surface surface, AdmissionTicket ticket)
     {
-        if (http.Features.Get<Caller>()?.Key is not { } key || http.RequestServices.GetService<RateLimiter>() is not { } limiter)
+        if (http.Features.Get<Caller>()?.Key is not { } key || http.RequestServices.GetService<IRateLimiter>() is not { } limiter)
         {
             return true;
         }
 
-        var decision = limiter.TryAcquire(key.Id, new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit));
+        var decision = await limiter.TryAcquireAsync(key.Id, new RateLimits(key.RpmLimit, key.TpmLimit, key.ConcurrencyLimit), http.RequestAborted).ConfigureAwait(false);
         RateLimiter.WriteHeaders(http.Response.Headers, static (headers, name, value) => headers[name] = value, decision);
         if (!decision.Allowed)
         {

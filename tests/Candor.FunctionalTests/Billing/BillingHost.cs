@@ -27,6 +27,9 @@ public class BillingHost : IAsyncLifetime
     /// <summary>One line added to the <c>server:</c> section (for example <c>max_choices: 4</c>).</summary>
     protected virtual string ServerSettings => "";
 
+    /// <summary>Whole sections added at the end of the configuration (for example <c>cluster:</c>).</summary>
+    protected virtual string Sections => "";
+
     internal PriceTable Prices => _host!.Service<PriceBook>().Current;
 
     public StringWriter Console => _host!.Console;
@@ -46,9 +49,10 @@ public class BillingHost : IAsyncLifetime
     /// <summary>The operator key the server printed at its first start.</summary>
     public string OperatorKey => _host!.OperatorKey;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         string settings = ServerSettings;
+        string sections = Sections;
         _host = await CandorTestHost.Create()
             .Prefix("candor-billing-")
             .CaptureLogs(Microsoft.Extensions.Logging.LogLevel.Warning)
@@ -86,6 +90,7 @@ public class BillingHost : IAsyncLifetime
               - { name: m-openai-strict, all_unhealthy: fail_fast, deployments: [{ channel: oa, model: gpt-4o-mini }] }
             keys:
               - { name: config, key_env: CLIENT_KEY }
+            {{sections}}
             """)
             .StartAsync();
     }
@@ -112,7 +117,7 @@ public class BillingHost : IAsyncLifetime
 
     public HttpClient CreateClient(string key) => _host!.CreateClient(key);
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_host is not null)
         {

@@ -56,11 +56,14 @@ internal sealed class AdmissionPipeline(
         refusal ??= EligibleStep.Admit(context, snapshot, route, privacy, quarantine, required: request.Kind != RequestKind.TokenCount, out deployments);
         refusal ??= request.Chat is { } chat ? RedactionStep.Admit(context, chat) : RedactionStep.Admit(context, request.Embeddings!);
         RateLease? countLease = null;
-        if (refusal is null)
+        if (refusal is null && request.Kind == RequestKind.TokenCount)
+        {
+            (refusal, countLease) = await BillingStep.AdmitCountAsync(context, billing, route).ConfigureAwait(false);
+        }
+        else if (refusal is null)
         {
             refusal = request.Kind switch
             {
-                RequestKind.TokenCount => BillingStep.AdmitCount(context, billing, route, out countLease),
                 RequestKind.Embeddings => await BillingStep.AdmitAsync(context, billing, history, snapshot, route, request.Embeddings!, request.Surface, request.RawBody).ConfigureAwait(false),
                 _ => await BillingStep.AdmitAsync(context, billing, history, snapshot, route, request.Chat!, snapshot.Config.DefaultMaxOutputTokens, producesOutput: true, request.RawBody)
                     .ConfigureAwait(false),

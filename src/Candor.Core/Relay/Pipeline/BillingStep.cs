@@ -65,23 +65,16 @@ internal static class BillingStep
     }
 
     /// <summary>Token counting is free: a stored key's allowed models and rate limits apply (the request counts in rpm and
-    /// concurrency); nothing is reserved. <paramref name="lease"/> is settled (with no tokens) when the count ends.</summary>
-    public static Refusal? AdmitCount(RelayContext context, BillingGate? billing, ModelRoute route, out RateLease? lease)
+    /// concurrency); nothing is reserved. The lease is settled (with no tokens) when the count ends.</summary>
+    public static async ValueTask<(Refusal? Refusal, RateLease? Lease)> AdmitCountAsync(RelayContext context, BillingGate? billing, ModelRoute route)
     {
         ArgumentNullException.ThrowIfNull(route);
-        lease = null;
         if (billing is null || context.Caller?.Key is not { } key)
         {
-            return null;
+            return (null, null);
         }
 
-        var (admitted, refused) = billing.AdmitCount(context, key, route.Name);
-        if (refused is not null)
-        {
-            return Refusal.Refused(refused);
-        }
-
-        lease = admitted;
-        return null;
+        var (admitted, refused) = await billing.AdmitCountAsync(context, key, route.Name).ConfigureAwait(false);
+        return refused is not null ? (Refusal.Refused(refused), null) : (null, admitted);
     }
 }

@@ -1,0 +1,31 @@
+using Candor.Core.Admission;
+using Candor.Core.Configuration;
+using Candor.Storage.Redis;
+
+namespace Candor.Server.Hosting;
+
+/// <summary>What the nodes of one installation share beyond the store (the <c>cluster</c> section; docs/scale-out.md):
+/// the rate limiter of stored keys is this node's own (<see cref="RateLimiter"/>) or, with <c>cluster.redis</c>, the
+/// cluster's (<see cref="SharedRateLimiter"/>). Both are registered as <see cref="IRateLimiter"/>; this node's stays
+/// registered as itself either way (the test host's leak check reads it).</summary>
+internal static class ClusterSetup
+{
+    /// <summary>The environment variable the Redis password is read from.</summary>
+    public const string RedisPasswordVariable = "CANDOR_REDIS_PASSWORD";
+
+    public static void AddRateLimiter(IServiceCollection services, CandorConfig config, Func<string, string?> environment)
+    {
+        services.AddSingleton<RateLimiter>();
+        if (config.Cluster.Redis is not { } redis)
+        {
+            services.AddSingleton<IRateLimiter>(sp => sp.GetRequiredService<RateLimiter>());
+            return;
+        }
+
+        // Connecting does not wait for Redis to be up (the limiter falls back and the connection comes back by itself).
+        services.AddSingleton(_ => SharedRateLimiter.Connect(redis, environment(RedisPasswordVariable)));
+        services.AddSingleton(sp => new SharedRateLimiter(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), config.Cluster.Nodes,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SharedRateLimiter>>()));
+        services.AddSingleton<IRateLimiter>(sp => sp.GetRequiredService<SharedRateLimiter>());
+    }
+}
