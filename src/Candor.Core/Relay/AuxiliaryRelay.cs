@@ -226,8 +226,8 @@ internal sealed class AuxiliaryRelay(
 
     /// <summary>Hashes the body forwarded on this attempt and lists what changed: the model mapping, the wire when
     /// the upstream speaks another one, and <paramref name="extra"/>. Auxiliary requests are always re-encoded
-    /// from the canonical request (path <c>translated</c>).</summary>
-    private static async Task NoteForwardedAsync(
+    /// from the canonical request (path <c>translated</c>); the media endpoints' bodies too (<see cref="MediaRelay"/>).</summary>
+    internal static async Task NoteForwardedAsync(
         RelayContext context, ChannelRuntime channel, string requestedModel, Deployment deployment, WireProtocol source, HttpContent? content,
         Transformation? extra)
     {

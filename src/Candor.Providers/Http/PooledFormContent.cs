@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Candor.Protocols.Buffers;
+using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
+using Candor.Protocols.OpenAI;
+
+namespace Candor.Providers.Http;
+
+/// <summary>A <c>multipart/form-data</c> request body (images/edits, audio/transcriptions) written into a pooled buffer
+/// with a fresh random boundary, returned when the content is disposed; its bytes are what the receipt hashes as
+/// forwarded (<see cref="Candor.Core.Upstream.IForwardedBody"/>).</summary>
+internal sealed class PooledFormContent : HttpContent, Candor.Core.Upstream.IForwardedBody
+{
+    private PooledBufferWriter? _buffer;
+
+    private PooledFormContent(PooledBufferWriter buffer, string boundary)
+    {
+        _buffer = buffer;
+        var type = new MediaTypeHeaderValue("multipart/form-data");
+        type.Parameters.Add(new NameValueHeaderValue("boundary", boundary));
+        Headers.ContentType = type;
+    }
+
+    /// <summary>The client's form with the upstream model and the redacted texts (<see cref="OpenAIMediaCodec.WriteForm"/>).</summary>
+    public static PooledFormContent Create(MediaRequest request, string upstreamModel)
+    {
+        string boundary = Multipart.NewBoundary();
+        var buffer = new PooledBufferWriter();
+        try
+        {
+            OpenAIMediaCodec.WriteForm(request, upstreamModel, boundary, buffer);
+            return new PooledFormContent(buffer, boundary);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The body bytes (hashed by the receipt).</summary>
+    public ReadOnlyMemory<byte> Body => _buffer?.WrittenMemory ?? ReadOnlyMemory<byte>.Empty;
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        stream.WriteAsync(Body).AsTask();
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+        stream.WriteAsync(Body, cancellationToken).AsTask();
+
+    protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+        stream.Write(Body.Span);
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = Body.Length;
+        return true;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Interlocked.Exchange(ref _buffer, null)?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
