@@ -38,21 +38,9 @@ internal sealed class MediaRelay(
         {
             var snapshot = snapshots.Current;
             var admitted = await _admission.AdmitMediaAsync(context, snapshot, request, surface.Protocol).ConfigureAwait(false);
-            if (admitted.Refusal is { } refusal)
-            {
-                await RelayReceipts.WriteErrorAsync(context, surface, refusal.Error, receipts, refusal.Outcome).ConfigureAwait(false);
-                return;
-            }
-
-            var plan = router.Plan(snapshot, admitted.Route!, admitted.Deployments, null, 0);
             var state = new MediaAttempt(this, context, surface, request, snapshot.Config);
-            var failed = await AttemptLoop.RunAsync(context, snapshot.Config, plan, logger, state, static (s, attempt) => s.Relay.AttemptAsync(s, attempt))
-                .ConfigureAwait(false);
-            if (failed is not null)
-            {
-                RelayHeaders.SetRoute(context);
-                await RelayReceipts.WriteErrorAsync(context, surface, failed, receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
-            }
+            await AttemptLoop.RelayAdmittedAsync(context, surface, receipts, router, snapshot, admitted, 0, logger, state,
+                static (s, attempt) => s.Relay.AttemptAsync(s, attempt)).ConfigureAwait(false);
         }
         finally
         {
@@ -202,7 +190,7 @@ internal sealed class MediaRelay(
                     {
                         // Settled as an upstream failure after the answer began; the receipt says partial.
                         await RelayReceipts.FinishAsync(context, receipts, StreamOutcome.UpstreamFailed, ReceiptOutcome.Partial).ConfigureAwait(false);
-                        context.Port.Abort();
+                        context.Port.AbortExchange();
                     }
 
                     return AttemptOutcome.Done;
@@ -211,7 +199,7 @@ internal sealed class MediaRelay(
                 if (!await RelayReceipts.CompleteAsync(context, receipts, held.AsMemory(0, n), StreamOutcome.Completed, ReceiptOutcome.Complete).ConfigureAwait(false))
                 {
                     // The records could not be stored: the completing bytes are withheld and the answer cut (docs/fail-closed.md).
-                    context.Port.Abort();
+                    context.Port.AbortExchange();
                     return AttemptOutcome.Done;
                 }
 

@@ -32,7 +32,7 @@ internal abstract class ResponsePort
 
     /// <summary>Ends the exchange abruptly (the connection reset or the stream cancelled), so that a body broken after the
     /// commit cannot look complete: binary answers have no error event (docs/endpoints.md). Does nothing by default.</summary>
-    public virtual void Abort()
+    public virtual void AbortExchange()
     {
     }
 }

@@ -16,6 +16,9 @@ namespace Candor.Protocols.OpenAI;
 /// upstream's answer. Fields Candor does not know pass through unchanged.</summary>
 public static class OpenAIMediaCodec
 {
+    /// <summary>The public model a moderation without <c>model</c> is routed to, as OpenAI defaults it.</summary>
+    public const string DefaultModerationModel = "omni-moderation-latest";
+
     /// <summary>Most parts a form may have (images/edits takes up to 16 images, plus its fields).</summary>
     public const int MaxParts = 64;
 
@@ -61,11 +64,10 @@ public static class OpenAIMediaCodec
         }
 
         string? model = String(root, "model");
-        if (model is null && kind == MediaKind.Moderation)
+        if (model is null && kind == MediaKind.Moderation && !root.ContainsKey("model"))
         {
-            // OpenAI's moderations default to their newest model; Candor routes only configured names.
-            error = RelayError.BadRequest("you must provide a model parameter (Candor routes moderations by model name)", "model");
-            return false;
+            // OpenAI's moderations default to their current model; Candor routes the same name, when it is configured.
+            model = DefaultModerationModel;
         }
 
         if (string.IsNullOrEmpty(model))

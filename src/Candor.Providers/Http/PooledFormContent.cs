@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Headers;
 using Candor.Protocols.Buffers;
 using Candor.Protocols.Canonical;
@@ -10,13 +9,11 @@ namespace Candor.Providers.Http;
 /// <summary>A <c>multipart/form-data</c> request body (images/edits, audio/transcriptions) written into a pooled buffer
 /// with a fresh random boundary, returned when the content is disposed; its bytes are what the receipt hashes as
 /// forwarded (<see cref="Candor.Core.Upstream.IForwardedBody"/>).</summary>
-internal sealed class PooledFormContent : HttpContent, Candor.Core.Upstream.IForwardedBody
+internal sealed class PooledFormContent : PooledContent
 {
-    private PooledBufferWriter? _buffer;
-
     private PooledFormContent(PooledBufferWriter buffer, string boundary)
+        : base(buffer)
     {
-        _buffer = buffer;
         var type = new MediaTypeHeaderValue("multipart/form-data");
         type.Parameters.Add(new NameValueHeaderValue("boundary", boundary));
         Headers.ContentType = type;
@@ -37,33 +34,5 @@ internal sealed class PooledFormContent : HttpContent, Candor.Core.Upstream.IFor
             buffer.Dispose();
             throw;
         }
-    }
-
-    /// <summary>The body bytes (hashed by the receipt).</summary>
-    public ReadOnlyMemory<byte> Body => _buffer?.WrittenMemory ?? ReadOnlyMemory<byte>.Empty;
-
-    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-        stream.WriteAsync(Body).AsTask();
-
-    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
-        stream.WriteAsync(Body, cancellationToken).AsTask();
-
-    protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
-        stream.Write(Body.Span);
-
-    protected override bool TryComputeLength(out long length)
-    {
-        length = Body.Length;
-        return true;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            Interlocked.Exchange(ref _buffer, null)?.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 }

@@ -26,7 +26,7 @@ internal sealed class HttpResponsePort(HttpContext http) : ResponsePort
 
     public override void RemoveHeader(string name) => Http.Response.Headers.Remove(name);
 
-    public override void Abort() => Http.Abort();
+    public override void AbortExchange() => Http.Abort();
 
     public override string? RequestHeader(string name)
     {

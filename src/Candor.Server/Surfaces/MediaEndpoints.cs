@@ -13,15 +13,39 @@ namespace Candor.Server.Surfaces;
 /// <see cref="OpenAIMediaCodec"/> (JSON, or a form with its boundary), and relayed by <see cref="MediaRelay"/>.</summary>
 internal static class MediaEndpoints
 {
+    private static readonly (string Path, MediaKind Kind)[] Routes =
+    [
+        ("/v1/images/generations", MediaKind.ImageGeneration),
+        ("/v1/images/edits", MediaKind.ImageEdit),
+        ("/v1/audio/speech", MediaKind.Speech),
+        ("/v1/audio/transcriptions", MediaKind.Transcription),
+        ("/v1/rerank", MediaKind.Rerank),
+        ("/v1/moderations", MediaKind.Moderation),
+    ];
+
     public static IEndpointRouteBuilder MapMedia(this IEndpointRouteBuilder app)
     {
-        Map(app, "/v1/images/generations", MediaKind.ImageGeneration);
-        Map(app, "/v1/images/edits", MediaKind.ImageEdit);
-        Map(app, "/v1/audio/speech", MediaKind.Speech);
-        Map(app, "/v1/audio/transcriptions", MediaKind.Transcription);
-        Map(app, "/v1/rerank", MediaKind.Rerank);
-        Map(app, "/v1/moderations", MediaKind.Moderation);
+        foreach (var (path, kind) in Routes)
+        {
+            Map(app, path, kind);
+        }
+
         return app;
+    }
+
+    /// <summary>Whether <paramref name="path"/> is one of these endpoints (the admission gate refuses them in OpenAI's
+    /// envelope at the node's bound, as chat).</summary>
+    public static bool Serves(PathString path)
+    {
+        foreach (var (route, _) in Routes)
+        {
+            if (path.Equals(route, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void Map(IEndpointRouteBuilder app, string path, MediaKind kind) =>

@@ -50,6 +50,7 @@ public sealed class OpenAIMediaCodecTests
         var request = Json(MediaKind.Moderation, """{"model":"m","input":["a",{"type":"image_url","image_url":{"url":"data:x"}},{"type":"text","text":"b"}]}""");
         Assert.Equal(["a", "b"], request.Texts);
         Assert.Single(Json(MediaKind.Moderation, """{"model":"m","input":"only"}""").Texts);
+        Assert.Equal("omni-moderation-latest", Json(MediaKind.Moderation, """{"input":"x"}""").Model);
     }
 
     [Fact]
@@ -74,7 +75,7 @@ public sealed class OpenAIMediaCodecTests
     [InlineData(MediaKind.Speech, """{"model":"t","input":5}""", "input")]
     [InlineData(MediaKind.Rerank, """{"model":"r","query":"q","documents":[]}""", "documents")]
     [InlineData(MediaKind.Rerank, """{"model":"r","query":"q","documents":[1]}""", "documents")]
-    [InlineData(MediaKind.Moderation, """{"input":"x"}""", "model")]
+    [InlineData(MediaKind.Moderation, """{"model":null,"input":"x"}""", "model")]
     [InlineData(MediaKind.Moderation, """{"model":"m","input":[{"type":"audio"}]}""", "input")]
     public void InvalidRequest_Is400NamingTheParameter(MediaKind kind, string body, string param)
     {
