@@ -28,6 +28,10 @@ internal sealed record ModelPrice
     /// <summary>A flat fee per request, in micros.</summary>
     public long PerRequest { get; init; }
 
+    /// <summary>The figures of a model priced per image, per second of audio, per character or per search unit
+    /// (docs/endpoints.md); null for a model priced by the token only.</summary>
+    public MediaPrice? Media { get; init; }
+
     /// <summary>Builds a price, applying the defaults for figures not given (cached input and cache write at
     /// the input price, reasoning at the output price).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A figure is negative or above <see cref="MaxMicros"/>.</exception>

@@ -16,6 +16,8 @@ namespace Candor.Core.Accounting;
 ///     output: 10.00
 ///     reasoning: 10.00       # default: output
 ///     per_request: 0         # default: 0
+///     per_image: 0.04        # media figures (docs/endpoints.md): per image, per_image_variants {quality/size: …},
+///                            # per_audio_second, per_million_characters, per_search_unit; input/output then default to 0
 ///     aliases: [chatgpt-4o-latest]
 ///     channels:              # per-channel overrides; unspecified fields inherit from the model
 ///       azure-east: { input: 2.75, output: 11.00 }
@@ -128,7 +130,7 @@ internal static class PriceFileLoader
     }
 
     /// <summary>The figures of one price block before defaults, so channel overrides can inherit.</summary>
-    private sealed record Spec(long? Input, long? Output, long? CachedInput, long? CacheWrite, long? Reasoning, long? PerRequest)
+    private sealed record Spec(long? Input, long? Output, long? CachedInput, long? CacheWrite, long? Reasoning, long? PerRequest, MediaSpec Media)
     {
         public Spec Over(Spec baseSpec) => new(
             Input ?? baseSpec.Input,
@@ -136,7 +138,28 @@ internal static class PriceFileLoader
             CachedInput ?? baseSpec.CachedInput,
             CacheWrite ?? baseSpec.CacheWrite,
             Reasoning ?? baseSpec.Reasoning,
-            PerRequest ?? baseSpec.PerRequest);
+            PerRequest ?? baseSpec.PerRequest,
+            Media.Over(baseSpec.Media));
+    }
+
+    /// <summary>The media figures of one price block (docs/endpoints.md, "Metering"); all optional.</summary>
+    private sealed record MediaSpec(long? PerImage, Dictionary<string, long>? Variants, long? PerAudioSecond, long? PerMillionCharacters, long? PerSearchUnit)
+    {
+        public static MediaSpec None { get; } = new(null, null, null, null, null);
+
+        public bool IsEmpty => this == None;
+
+        public MediaSpec Over(MediaSpec b) => new(PerImage ?? b.PerImage, Variants ?? b.Variants, PerAudioSecond ?? b.PerAudioSecond,
+            PerMillionCharacters ?? b.PerMillionCharacters, PerSearchUnit ?? b.PerSearchUnit);
+
+        public MediaPrice? Resolve() => IsEmpty ? null : new MediaPrice
+        {
+            PerImage = PerImage,
+            ImageVariants = Variants ?? new Dictionary<string, long>(StringComparer.Ordinal),
+            PerAudioSecond = PerAudioSecond,
+            PerMillionCharacters = PerMillionCharacters,
+            PerSearchUnit = PerSearchUnit,
+        };
     }
 
     private sealed class Reader(string source)
@@ -163,6 +186,7 @@ internal static class PriceFileLoader
         private Spec ReadSpec(YamlMappingNode map, string at, bool allowModelKeys, out List<string> aliases, out List<(YamlNode, YamlNode)> channels)
         {
             long? input = null, output = null, cached = null, write = null, reasoning = null, perRequest = null;
+            var media = MediaSpec.None;
             aliases = [];
             channels = [];
             foreach (var (k, v) in map.Children)
@@ -189,6 +213,28 @@ internal static class PriceFileLoader
                     case "per_request":
                         perRequest = Amount(v, path);
                         break;
+                    case "per_image":
+                        media = media with { PerImage = Amount(v, path) };
+                        break;
+                    case "per_image_variants":
+                        var variants = new Dictionary<string, long>(StringComparer.Ordinal);
+                        foreach (var (vk, vv) in Map(v, path).Children)
+                        {
+                            string variant = Scalar(vk, path);
+                            variants[variant] = Amount(vv, $"{path}.{variant}");
+                        }
+
+                        media = media with { Variants = variants };
+                        break;
+                    case "per_audio_second":
+                        media = media with { PerAudioSecond = Amount(v, path) };
+                        break;
+                    case "per_million_characters":
+                        media = media with { PerMillionCharacters = Amount(v, path) };
+                        break;
+                    case "per_search_unit":
+                        media = media with { PerSearchUnit = Amount(v, path) };
+                        break;
                     case "aliases" when allowModelKeys:
                         foreach (var item in Seq(v, path).Children)
                         {
@@ -205,27 +251,32 @@ internal static class PriceFileLoader
                         break;
                     default:
                         throw Fail(k, path, allowModelKeys
-                            ? "unknown field (expected input, output, cached_input, cache_write, reasoning, per_request, aliases, channels)"
-                            : "unknown field (expected input, output, cached_input, cache_write, reasoning, per_request)");
+                            ? "unknown field (expected input, output, cached_input, cache_write, reasoning, per_request, " + MediaFields + ", aliases, channels)"
+                            : "unknown field (expected input, output, cached_input, cache_write, reasoning, per_request, " + MediaFields + ")");
                 }
             }
 
-            return new Spec(input, output, cached, write, reasoning, perRequest);
+            return new Spec(input, output, cached, write, reasoning, perRequest, media);
         }
+
+        private const string MediaFields = "per_image, per_image_variants, per_audio_second, per_million_characters, per_search_unit";
 
         private ModelPrice Resolve(Spec spec, YamlNode node, string at)
         {
-            if (spec.Input is not { } input)
+            // A model priced per image, second, character or search unit needs no token figures (they default to 0).
+            bool media = !spec.Media.IsEmpty;
+            if (spec.Input is null && !media)
             {
                 throw Fail(node, at, "'input' is required");
             }
 
-            if (spec.Output is not { } output)
+            if (spec.Output is null && !media)
             {
                 throw Fail(node, at, "'output' is required");
             }
 
-            return ModelPrice.Create(input, output, spec.CachedInput, spec.CacheWrite, spec.Reasoning, spec.PerRequest ?? 0);
+            return ModelPrice.Create(spec.Input ?? 0, spec.Output ?? 0, spec.CachedInput, spec.CacheWrite, spec.Reasoning, spec.PerRequest ?? 0)
+                with { Media = spec.Media.Resolve() };
         }
 
         private long Amount(YamlNode node, string path)

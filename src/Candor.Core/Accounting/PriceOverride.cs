@@ -76,7 +76,10 @@ internal sealed record PriceOverride(string Model, string? Channel)
 
     /// <summary>The resolved price: a model override with the defaults applied, a channel override over
     /// <paramref name="model"/>'s figures.</summary>
-    public ModelPrice Resolve(ModelPrice? model) => model is null || Channel is null
+    /// <remarks>A stored override sets token figures only; the media figures of the price files stay (docs/endpoints.md).</remarks>
+    public ModelPrice Resolve(ModelPrice? model) => Core(model) with { Media = model?.Media };
+
+    private ModelPrice Core(ModelPrice? model) => model is null || Channel is null
         ? ModelPrice.Create(Input ?? model?.InputPerMillion ?? 0, Output ?? model?.OutputPerMillion ?? 0, CachedInput, CacheWrite, Reasoning, PerRequest ?? 0)
         : ModelPrice.Create(
             Input ?? model.InputPerMillion,

@@ -13,7 +13,7 @@ namespace Candor.Core.Admission;
 /// <summary>Admission and settlement for stored keys (present only when Candor has a data directory):
 /// resolves keys from the in-memory cache, checks the key's models and client addresses, applies its rate
 /// limits, reserves money before forwarding and settles durably after. Configuration keys never come here.</summary>
-internal sealed class BillingGate(
+internal sealed partial class BillingGate(
     ApiKeyCache keys, IRateLimiter limiter, PriceBook prices, TokenCounter counter, TokenEstimator estimator,
     BillingBook book, ILedgerStore ledger, TimeProvider time, ILogger<BillingGate> logger, StoreHealth? health = null)
 {
@@ -99,6 +99,15 @@ internal sealed class BillingGate(
         }
 
         int reservedTokens = (int)Math.Min((long)prompt + maxOutput, int.MaxValue);
+        return await ReserveAsync(context, key, request.Model, prompt, reservedTokens, reserve, firstUpstream, table, multiplier, null).ConfigureAwait(false);
+    }
+
+    /// <summary>The end of every billed admission, once the most the request can cost is known: the key's rate limits for
+    /// <paramref name="reservedTokens"/>, the money reserved, the meter, and the durable admission record.</summary>
+    private async Task<(RequestMeter? Meter, RelayError? Error)> ReserveAsync(
+        RelayContext context, ApiKeyRecord key, string model, int prompt, int reservedTokens, long reserve, string firstUpstream, PriceTable table,
+        PriceMultiplier multiplier, MediaUsage? media)
+    {
         var (decision, limited) = await AcquireRateAsync(context, key, reservedTokens).ConfigureAwait(false);
         if (limited is not null)
         {
@@ -119,15 +128,16 @@ internal sealed class BillingGate(
         if (reservation is null)
         {
             decision.Lease!.Settle(0);
-            CandorMetrics.ReservationFailed(request.Model);
+            CandorMetrics.ReservationFailed(model);
             return (null, new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
                 "You exceeded your current quota: the account balance or this key's budget does not cover this request's maximum cost.")
             { Code = "insufficient_quota" });
         }
 
-        var meter = new RequestMeter(this, context, key, request.Model, prompt, counter.CreateChoiceCounter(firstUpstream), reservation, decision.Lease!, table, multiplier)
+        var meter = new RequestMeter(this, context, key, model, prompt, counter.CreateChoiceCounter(firstUpstream), reservation, decision.Lease!, table, multiplier)
         {
             UpstreamModel = firstUpstream,
+            Media = media,
         };
         if (await RecordAdmissionAsync(meter).ConfigureAwait(false) is { } unrecorded)
         {
@@ -154,6 +164,9 @@ internal sealed class BillingGate(
         var (decision, limited) = await AcquireRateAsync(context, key, 0).ConfigureAwait(false);
         return (decision.Lease, limited);
     }
+
+    /// <summary>The store's admission check (503 while it fails; docs/fail-closed.md); null when it works.</summary>
+    private RelayError? CheckStore() => health?.CheckAdmission();
 
     /// <summary>Refuses (403) a model outside the key's allowed list; null when allowed.</summary>
     private static RelayError? CheckModel(ApiKeyRecord key, string model) =>
@@ -236,10 +249,12 @@ internal sealed class BillingGate(
         if (!decision.IsFree && FindPrice(meter.Prices, meter.RequestedModel, upstream, meter.ChannelId) is { } price)
         {
             meter.Price = price;
-            var breakdown = CostCalculator.Compute(decision.Billed, price, meter.Multiplier);
-            charge = Math.Min(breakdown.TotalMicros, meter.Reservation.Micros);
+            (long computed, string explained) = meter.Media is { } media
+                ? (CostCalculator.ApplyMultiplier(media.ExactMicroMicros(media.Billed, price) ?? 0, meter.Multiplier, roundUp: false), media.Explain(price))
+                : Breakdown(decision.Billed, price, meter.Multiplier);
+            charge = Math.Min(computed, meter.Reservation.Micros);
             note = string.Create(CultureInfo.InvariantCulture,
-                $"computed {breakdown.TotalMicros}, reserved {meter.Reservation.Micros}, charged {charge}; {breakdown.Explain()}");
+                $"computed {computed}, reserved {meter.Reservation.Micros}, charged {charge}; {explained}");
         }
 
         var reported = meter.Reported;
@@ -309,6 +324,12 @@ internal sealed class BillingGate(
         }
 
         return charge;
+    }
+
+    private static (long Total, string Explained) Breakdown(Usage billed, ModelPrice price, PriceMultiplier multiplier)
+    {
+        var breakdown = CostCalculator.Compute(billed, price, multiplier);
+        return (breakdown.TotalMicros, breakdown.Explain());
     }
 
     /// <summary>The price of a deployment: the public model's, else the upstream model's, on that channel.</summary>

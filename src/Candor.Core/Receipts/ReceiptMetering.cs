@@ -10,4 +10,5 @@ namespace Candor.Core.Receipts;
 /// <param name="Billed">The figures charged; null when nothing was charged.</param>
 /// <param name="ChargeMicros">The charge; null when settlement failed.</param>
 /// <param name="Price">The price applied; null when nothing was charged.</param>
-internal readonly record struct ReceiptMetering(int CountedInput, long CountedOutput, Usage? Billed, long? ChargeMicros, ModelPrice? Price);
+/// <param name="Units">A media request's units (images, audio, characters, search units); null for token-priced requests.</param>
+internal readonly record struct ReceiptMetering(int CountedInput, long CountedOutput, Usage? Billed, long? ChargeMicros, ModelPrice? Price, MediaUsage? Units = null);

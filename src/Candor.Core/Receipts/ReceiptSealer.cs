@@ -61,7 +61,7 @@ internal sealed class ReceiptSealer(ReceiptSigner signer, ITransparencyLog? log,
     internal byte[] Sign(ReceiptDraft draft, RequestMeter? meter, long? charge, string outcome, int status, DateTimeOffset now)
     {
         ReceiptMetering? metering = meter is null ? null : new ReceiptMetering(
-            meter.PromptCount, meter.Output.Count, meter.Decision is { IsFree: false } decision ? decision.Billed : null, charge, meter.Price);
+            meter.PromptCount, meter.Output.Count, meter.Decision is { IsFree: false } decision ? decision.Billed : null, charge, meter.Price, meter.Media);
         return Sign(draft, draft.ReportedUsage ?? meter?.Reported, metering, outcome, status, now);
     }
 

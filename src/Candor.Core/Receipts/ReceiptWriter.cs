@@ -60,6 +60,27 @@ internal static class ReceiptWriter
                 w.Write("null"u8);
             }
 
+            // Added after v1 shipped, and only for the media endpoints (docs/endpoints.md): the units billed, their
+            // name and the unit price applied.
+            if (m.Units is { } units)
+            {
+                w.Write(",\"units\":{\"billed\":"u8);
+                CanonicalJsonWriter.Number(w, units.Billed);
+                w.Write(",\"price_micros\":"u8);
+                if (m.Price is { } applied && units.UnitPrice(applied) is { } unitPrice)
+                {
+                    CanonicalJsonWriter.Number(w, unitPrice);
+                }
+                else
+                {
+                    w.Write("null"u8);
+                }
+
+                w.Write(",\"unit\":"u8);
+                CanonicalJsonWriter.String(w, units.Unit);
+                w.Write("}"u8);
+            }
+
             w.Write("}"u8);
         }
         else

@@ -1,4 +1,5 @@
 using Candor.Core.Configuration;
+using Candor.Core.Receipts;
 using Candor.Core.Routing;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
@@ -102,5 +103,31 @@ internal static class AttemptLoop
         }
 
         return last ?? UpstreamErrors.Unavailable("no deployment could be tried");
+    }
+
+    /// <summary>The whole of an admitted request that answers in one piece (embeddings, the media endpoints): a refusal
+    /// answered in the client's envelope; else the attempts over the router's plan (<paramref name="estimate"/>: the
+    /// tokens the request is expected to use, for the deployments' limits), and the last failure answered when no
+    /// attempt answered. The caller ends the request (<see cref="RelayReceipts.EndAsync"/>).</summary>
+    public static async Task RelayAdmittedAsync<TState>(
+        RelayContext context, Surface surface, ReceiptService? receipts, Router router, RuntimeSnapshot snapshot, Pipeline.Admission admitted, long estimate,
+        ILogger logger, TState state, Func<TState, Attempt, ValueTask<AttemptOutcome>> attempt)
+    {
+        ArgumentNullException.ThrowIfNull(router);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (admitted.Refusal is { } refusal)
+        {
+            await RelayReceipts.WriteErrorAsync(context, surface, refusal.Error, receipts, refusal.Outcome).ConfigureAwait(false);
+            return;
+        }
+
+        // The data-policy filter narrowed the eligible list before the router sees it.
+        var plan = router.Plan(snapshot, admitted.Route!, admitted.Deployments, null, estimate);
+        var failed = await RunAsync(context, snapshot.Config, plan, logger, state, attempt).ConfigureAwait(false);
+        if (failed is not null)
+        {
+            RelayHeaders.SetRoute(context);
+            await RelayReceipts.WriteErrorAsync(context, surface, failed, receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
+        }
     }
 }

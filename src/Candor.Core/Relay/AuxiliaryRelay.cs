@@ -135,22 +135,9 @@ internal sealed class AuxiliaryRelay(
         {
             var snapshot = snapshots.Current;
             var admitted = await _admission.AdmitEmbeddingsAsync(context, snapshot, request, surface.Protocol, rawBody).ConfigureAwait(false);
-            if (admitted.Refusal is { } refusal)
-            {
-                await RelayReceipts.WriteErrorAsync(context, surface, refusal.Error, receipts, refusal.Outcome).ConfigureAwait(false);
-                return;
-            }
-
-            // The data-policy filter narrowed the eligible list before the router sees it.
-            var plan = router.Plan(snapshot, admitted.Route!, admitted.Deployments, null, request.Inputs.Sum(static i => (long)i.Length) / 4);
             var state = new EmbedAttempt(this, context, surface, request, snapshot.Config, writeResponse);
-            var failed = await AttemptLoop.RunAsync(context, snapshot.Config, plan, logger, state, static (s, attempt) => s.Relay.EmbedAttemptAsync(s, attempt))
-                .ConfigureAwait(false);
-            if (failed is not null)
-            {
-                RelayHeaders.SetRoute(context);
-                await RelayReceipts.WriteErrorAsync(context, surface, failed, receipts, ReceiptOutcome.Failed).ConfigureAwait(false);
-            }
+            await AttemptLoop.RelayAdmittedAsync(context, surface, receipts, router, snapshot, admitted, request.Inputs.Sum(static i => (long)i.Length) / 4, logger, state,
+                static (s, attempt) => s.Relay.EmbedAttemptAsync(s, attempt)).ConfigureAwait(false);
         }
         finally
         {
@@ -226,8 +213,8 @@ internal sealed class AuxiliaryRelay(
 
     /// <summary>Hashes the body forwarded on this attempt and lists what changed: the model mapping, the wire when
     /// the upstream speaks another one, and <paramref name="extra"/>. Auxiliary requests are always re-encoded
-    /// from the canonical request (path <c>translated</c>).</summary>
-    private static async Task NoteForwardedAsync(
+    /// from the canonical request (path <c>translated</c>); the media endpoints' bodies too (<see cref="MediaRelay"/>).</summary>
+    internal static async Task NoteForwardedAsync(
         RelayContext context, ChannelRuntime channel, string requestedModel, Deployment deployment, WireProtocol source, HttpContent? content,
         Transformation? extra)
     {

@@ -65,6 +65,10 @@ internal sealed class RequestMeter
     /// <summary>The channel of the current (last) attempt.</summary>
     public string? ChannelId { get; set; }
 
+    /// <summary>A media request's units (images, audio, characters, search units); null for token-priced requests. The
+    /// relay sets its billed quantity from the answer; settlement prices it instead of tokens (docs/endpoints.md).</summary>
+    public MediaUsage? Media { get; init; }
+
     /// <summary>The usage the upstream reported, merged over the stream; null when none arrived.</summary>
     public Usage? Reported { get; private set; }
 

@@ -29,4 +29,10 @@ internal abstract class ResponsePort
 
     /// <summary>A request header's value (several values joined by commas); null when absent or empty.</summary>
     public abstract string? RequestHeader(string name);
+
+    /// <summary>Ends the exchange abruptly (the connection reset or the stream cancelled), so that a body broken after the
+    /// commit cannot look complete: binary answers have no error event (docs/endpoints.md). Does nothing by default.</summary>
+    public virtual void AbortExchange()
+    {
+    }
 }

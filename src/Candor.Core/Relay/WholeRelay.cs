@@ -71,12 +71,12 @@ internal static class WholeRelay
 
     /// <summary>Answers 200 with <paramref name="body"/>, the route headers (channel, attempts, path) set, under the commit
     /// protocol: held until settled and sealed, then written and flushed; a 503 in the surface's envelope when the records
-    /// could not be stored.</summary>
-    public static Task AnswerAsync(RelayContext context, Surface surface, ReceiptService? receipts, ReadOnlyMemory<byte> body)
+    /// could not be stored. <paramref name="contentType"/> is JSON but for the media answers that are text (transcriptions).</summary>
+    public static Task AnswerAsync(RelayContext context, Surface surface, ReceiptService? receipts, ReadOnlyMemory<byte> body, string contentType = "application/json")
     {
         ArgumentNullException.ThrowIfNull(context);
         RelayHeaders.SetRoute(context);
-        context.Commit(200, "application/json");
+        context.Commit(200, contentType);
         return RelayReceipts.CompleteWholeAsync(context, surface, receipts, body, ReceiptOutcome.Complete);
     }
 }

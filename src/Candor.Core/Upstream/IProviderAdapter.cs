@@ -49,4 +49,8 @@ internal interface IProviderAdapter
 
     /// <summary>Decodes an embeddings answer.</summary>
     EmbeddingResponse ReadEmbeddings(ReadOnlySpan<byte> body);
+
+    /// <summary>Builds a request to one of the media endpoints (images, audio, rerank, moderations; docs/endpoints.md), or
+    /// null when the provider has no such endpoint (the capability: the attempt fails with a 400 naming it).</summary>
+    HttpRequestMessage? CreateMediaRequest(ChannelSettings channel, string upstreamModel, MediaRequest request) => null;
 }

@@ -98,6 +98,9 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
             case "/v1/embeddings" when post:
                 await OpenAiHandler.EmbeddingsAsync(call, null).ConfigureAwait(false);
                 return;
+            case "/v1/images/generations" or "/v1/images/edits" or "/v1/audio/speech" or "/v1/audio/transcriptions" or "/v1/rerank" or "/v1/moderations" when post:
+                await MediaHandler.HandleAsync(call, path[4..]).ConfigureAwait(false);
+                return;
             case "/v1/models" when HttpMethods.IsGet(method):
                 await OpenAiHandler.ModelsAsync(call).ConfigureAwait(false);
                 return;

@@ -140,7 +140,7 @@ internal static class Responder
     /// Resets the connection. The short pause first lets the client read what was sent: a reset makes the
     /// peer's kernel drop unread data, and the fault is "stream N events, then break", not "lose them".
     /// </summary>
-    private static async Task AbortAsync(EmulatorCall call)
+    internal static async Task AbortAsync(EmulatorCall call)
     {
         await Task.Delay(400, call.Aborted).ConfigureAwait(false);
         call.Http.Abort();

@@ -21,5 +21,8 @@ internal sealed class OpenAIAdapter : OpenAICompatibleAdapter
     protected override bool AcceptsAudio => true;
 
     /// <inheritdoc/>
+    protected override bool HasMedia(MediaKind kind) => true;
+
+    /// <inheritdoc/>
     public override bool SupportsRawForwarding(ChatRequest request) => UsageArrivesUnchanged(request);
 }

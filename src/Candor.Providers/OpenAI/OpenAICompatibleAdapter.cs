@@ -39,6 +39,11 @@ internal abstract class OpenAICompatibleAdapter : IProviderAdapter
     /// <summary>Whether the vendor has an embeddings endpoint.</summary>
     protected virtual bool HasEmbeddings => true;
 
+    /// <summary>Whether the vendor serves the media endpoint of <paramref name="kind"/> under its base URL (OpenAI's paths:
+    /// images/generations, images/edits, audio/speech, audio/transcriptions, rerank, moderations). None by default: a
+    /// vendor adapter opts in (docs/endpoints.md).</summary>
+    protected virtual bool HasMedia(MediaKind kind) => false;
+
     /// <inheritdoc/>
     public virtual RelayError? CheckSupported(ChatRequest request)
     {
@@ -193,6 +198,30 @@ internal abstract class OpenAICompatibleAdapter : IProviderAdapter
 
     /// <inheritdoc/>
     public EmbeddingResponse ReadEmbeddings(ReadOnlySpan<byte> body) => OpenAIEmbeddingsCodec.ReadResponse(body);
+
+    /// <inheritdoc/>
+    public HttpRequestMessage? CreateMediaRequest(ChannelSettings channel, string upstreamModel, MediaRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!HasMedia(request.Kind))
+        {
+            return null;
+        }
+
+        HttpContent body = OpenAIMediaCodec.IsMultipart(request.Kind)
+            ? PooledFormContent.Create(request, upstreamModel)
+            : PooledJsonContent.Create((request, upstreamModel), static (s, w) => OpenAIMediaCodec.WriteJson(s.request, s.upstreamModel, w));
+        var message = Build(channel, Under(channel.BaseUrl, OpenAIMediaCodec.UpstreamPath(request.Kind)), body, stream: false);
+        if (request.Kind == MediaKind.Speech)
+        {
+            // The answer is audio (mp3 by default, or the response_format asked for).
+            message.Headers.Accept.Clear();
+            message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("*/*"));
+        }
+
+        return message;
+    }
 
     /// <summary>Joins a relative path under a base URL, keeping the base's path and query-free form.</summary>
     protected static Uri Under(Uri baseUrl, string relative)

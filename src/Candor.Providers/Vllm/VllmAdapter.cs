@@ -22,6 +22,9 @@ internal sealed class VllmAdapter : OpenAICompatibleAdapter
     protected override bool AcceptsAudio => true;
 
     /// <inheritdoc/>
+    protected override bool HasMedia(MediaKind kind) => true;
+
+    /// <inheritdoc/>
     public override bool SupportsRawForwarding(ChatRequest request) => UsageArrivesUnchanged(request);
 
     /// <inheritdoc/>

@@ -103,6 +103,7 @@ public static class CandorServer
         services.AddSingleton<Candor.Core.Relay.Pipeline.AdmissionPipeline>();
         services.AddSingleton<ChatRelay>();
         services.AddSingleton<AuxiliaryRelay>();
+        services.AddSingleton<MediaRelay>();
         services.AddSingleton(sp => new SnapshotBuilder(holder, config, providers, clients, hasher, storage?.Store, ring ?? (static () => null), sp.GetRequiredService<ILogger<SnapshotBuilder>>()));
         if (storage is not null)
         {
@@ -141,6 +142,7 @@ public static class CandorServer
         TelemetrySetup.MapMetrics(app, config.Telemetry);
         app.MapPrivacy();
         app.MapOpenAI();
+        app.MapMedia();
         app.MapResponses();
         app.MapAnthropic();
         app.MapGemini();

@@ -44,7 +44,8 @@ internal static class AdmissionGate
 
         var path = request.Path;
         if (path.Equals("/v1/chat/completions", StringComparison.OrdinalIgnoreCase) || path.Equals("/v1/embeddings", StringComparison.OrdinalIgnoreCase)
-            || path.Equals("/v1/completions", StringComparison.OrdinalIgnoreCase) || path.Equals("/v1/responses", StringComparison.OrdinalIgnoreCase))
+            || path.Equals("/v1/completions", StringComparison.OrdinalIgnoreCase) || path.Equals("/v1/responses", StringComparison.OrdinalIgnoreCase)
+            || MediaEndpoints.Serves(path))
         {
             return openai;
         }

@@ -26,6 +26,8 @@ internal sealed class HttpResponsePort(HttpContext http) : ResponsePort
 
     public override void RemoveHeader(string name) => Http.Response.Headers.Remove(name);
 
+    public override void AbortExchange() => Http.Abort();
+
     public override string? RequestHeader(string name)
     {
         string? value = Http.Request.Headers[name];

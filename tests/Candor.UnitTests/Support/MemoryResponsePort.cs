@@ -47,6 +47,14 @@ internal sealed class MemoryResponsePort : ResponsePort
     /// <summary>The client goes away.</summary>
     public void Abort() => _aborted.Cancel();
 
+    /// <summary>The body flushed so far, as bytes.</summary>
+    public byte[] Bytes => _body.ToArray();
+
+    /// <summary>True once the relay aborted the exchange (a binary answer broken after its commit).</summary>
+    public bool ExchangeAborted { get; private set; }
+
+    public override void AbortExchange() => ExchangeAborted = true;
+
     public override void SetHeader(string name, string value)
     {
         ThrowIfStarted();

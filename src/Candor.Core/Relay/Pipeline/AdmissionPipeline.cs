@@ -7,8 +7,8 @@ using Candor.Protocols.Canonical;
 
 namespace Candor.Core.Relay.Pipeline;
 
-/// <summary>The one ordered admission every relayed request takes — chat, the Responses API, embeddings and token
-/// counting: model → choices (chat) → privacy → eligible deployments (data policy, quarantine) → redaction → billing →
+/// <summary>The one ordered admission every relayed request takes — chat, the Responses API, embeddings, token
+/// counting and the media endpoints: model → choices (chat) → privacy → eligible deployments (data policy, quarantine) → redaction → billing →
 /// history. Each step is a small type returning a <see cref="Refusal"/>; the first refusal ends admission and the relay
 /// answers it in the client's envelope, settles and seals (docs/architecture.md, "Adding a stage").</summary>
 /// <remarks>The features a step needs are this pipeline's dependencies, each optional: without a billing gate (no data
@@ -43,6 +43,14 @@ internal sealed class AdmissionPipeline(
         return AdmitAsync(context, snapshot, new AdmissionRequest(RequestKind.TokenCount, request.Model, request, null, surface, default));
     }
 
+    /// <summary>Admits a media request (images, audio, rerank, moderations; docs/endpoints.md): its texts redacted, billed
+    /// in its units.</summary>
+    public ValueTask<Admission> AdmitMediaAsync(RelayContext context, RuntimeSnapshot snapshot, MediaRequest request, WireProtocol surface)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return AdmitAsync(context, snapshot, new AdmissionRequest(RequestKind.Media, request.Model, null, null, surface, default) { Media = request });
+    }
+
     private async ValueTask<Admission> AdmitAsync(RelayContext context, RuntimeSnapshot snapshot, AdmissionRequest request)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -54,11 +62,17 @@ internal sealed class AdmissionPipeline(
         Refusal? refusal = request.Kind == RequestKind.Chat ? ChoiceStep.Admit(request.Chat!, snapshot.Config.MaxChoices, request.Surface) : null;
         IReadOnlyList<Deployment> deployments = [];
         refusal ??= EligibleStep.Admit(context, snapshot, route, privacy, quarantine, required: request.Kind != RequestKind.TokenCount, out deployments);
-        refusal ??= request.Chat is { } chat ? RedactionStep.Admit(context, chat) : RedactionStep.Admit(context, request.Embeddings!);
+        refusal ??= request.Chat is { } chat ? RedactionStep.Admit(context, chat)
+            : request.Media is { } media ? MediaStep.Redact(context, media)
+            : RedactionStep.Admit(context, request.Embeddings!);
         RateLease? countLease = null;
         if (refusal is null && request.Kind == RequestKind.TokenCount)
         {
             (refusal, countLease) = await BillingStep.AdmitCountAsync(context, billing, route).ConfigureAwait(false);
+        }
+        else if (refusal is null && request.Media is not null)
+        {
+            refusal = await MediaStep.BillAsync(context, billing, route, request.Media).ConfigureAwait(false);
         }
         else if (refusal is null)
         {
@@ -78,10 +92,14 @@ internal sealed class AdmissionPipeline(
         Chat,
         Embeddings,
         TokenCount,
+        Media,
     }
 
     private readonly record struct AdmissionRequest(
-        RequestKind Kind, string Model, ChatRequest? Chat, EmbeddingRequest? Embeddings, WireProtocol Surface, ReadOnlyMemory<byte> RawBody);
+        RequestKind Kind, string Model, ChatRequest? Chat, EmbeddingRequest? Embeddings, WireProtocol Surface, ReadOnlyMemory<byte> RawBody)
+    {
+        public MediaRequest? Media { get; init; }
+    }
 }
 
 /// <summary>What admission decided: the public model's route (null when no such model is configured), the deployments the
