@@ -94,6 +94,19 @@ internal static class Checksums
         return year >= 1880 && year <= DateTime.UtcNow.Year && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month);
     }
 
+    /// <summary>True when eight digits read as a calendar date from 1900 to 2099 (<c>20240315</c>): an error, event or
+    /// batch code more often than a passport number.</summary>
+    public static bool IsDate(ReadOnlySpan<char> digits)
+    {
+        if (digits.Length != 8 || digits.ContainsAnyExceptInRange('0', '9'))
+        {
+            return false;
+        }
+
+        int year = Number(digits[..4]), month = Number(digits.Slice(4, 2)), day = Number(digits.Slice(6, 2));
+        return year is >= 1900 and <= 2099 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month);
+    }
+
     /// <summary>The organization code inside a social credit code (characters 9–17, GB 11714-1997): eight body
     /// characters and a MOD 11 check character (X for 10, 0 for 11).</summary>
     public static bool OrganizationCode(ReadOnlySpan<char> code)

@@ -11,6 +11,12 @@ internal static class EntityContext
     /// <summary>How far back, in characters, a cue is looked for.</summary>
     public const int Window = 24;
 
+    /// <summary>The longest window (the words before a value, or a column name) searched for cues.</summary>
+    private const int MaxCueWindow = 64;
+
+    /// <summary>How far from a value its table's rows and header are looked for.</summary>
+    private const int TableReach = 4096;
+
     private static readonly string[] CardCues =
         ["卡号", "银行卡", "信用卡", "借记卡", "储蓄卡", "银联", "账号", "帐号", "收款", "付款", "转账", "开户", "刷卡", "card", "cards", "visa", "mastercard", "amex",
          "american express", "diners", "discover", "jcb", "unionpay", "debit", "credit", "pan", "account no", "acct", "cc", "cc_number", "card_number", "cardnumber"];
@@ -31,11 +37,70 @@ internal static class EntityContext
         ["bytes", "byte", "b", "kb", "mb", "gb", "ms", "s", "lines", "line", "rows", "files", "points", "pts", "tokens", "votes", "loc", "%", "行", "元", "个", "次",
          "字节", "条", "分"];
 
-    /// <summary>The cue of a card number.</summary>
-    public static ContextCue Card(ReadOnlySpan<char> text, int start) => Nearest(Before(text, start), CardCues, NumberDenials);
+    /// <summary>The cue of a card number: the words before it or, when none, the name of its column in a table.</summary>
+    public static ContextCue Card(ReadOnlySpan<char> text, int start, int length) => Cue(text, start, length, CardCues);
 
-    /// <summary>The cue of a unified social credit code.</summary>
-    public static ContextCue Uscc(ReadOnlySpan<char> text, int start) => Nearest(Before(text, start), UsccCues, NumberDenials);
+    /// <summary>The cue of a unified social credit code: the words before it or, when none, the name of its column.</summary>
+    public static ContextCue Uscc(ReadOnlySpan<char> text, int start, int length) => Cue(text, start, length, UsccCues);
+
+    private static ContextCue Cue(ReadOnlySpan<char> text, int start, int length, string[] confirms)
+    {
+        var cue = Nearest(Before(text, start), confirms, NumberDenials);
+        return cue != ContextCue.None ? cue : Nearest(ColumnName(text, start, start + length), confirms, NumberDenials);
+    }
+
+    /// <summary>The name of the column a value stands in when it is a whole field of a CSV or TSV row under a header
+    /// (<c>order_id,sku,qty</c> above <c>4905…,SKU-88213,2</c>): the field at the same index of the nearest line above
+    /// that has as many separators and no digit in that field, every line between having as many separators too.
+    /// Empty otherwise.</summary>
+    private static ReadOnlySpan<char> ColumnName(ReadOnlySpan<char> text, int start, int end)
+    {
+        // A whole field: a separator or a line break on both sides. Rows and the header are looked for within
+        // TableReach characters, so a value in prose costs two comparisons.
+        if ((start > 0 && text[start - 1] is not (',' or '\t' or '\n')) || (end < text.Length && text[end] is not (',' or '\t' or '\r' or '\n')))
+        {
+            return default;
+        }
+
+        int floor = Math.Max(0, start - TableReach);
+        int lineStart = floor + text[floor..start].LastIndexOf('\n') + 1;
+        int lineEnd = text[end..Math.Min(text.Length, end + TableReach)].IndexOf('\n');
+        var line = text[lineStart..(lineEnd < 0 ? Math.Min(text.Length, end + TableReach) : end + lineEnd)].TrimEnd('\r');
+        char separator = line.Contains('\t') ? '\t' : ',';
+        int separators = line.Count(separator), at = start - lineStart, after = end - lineStart;
+        if (separators == 0 || (at > 0 && line[at - 1] != separator) || (after < line.Length && line[after] != separator))
+        {
+            return default;
+        }
+
+        int index = line[..at].Count(separator);
+        for (int above = lineStart - 1; above > floor;)
+        {
+            int previousStart = floor + text[floor..above].LastIndexOf('\n') + 1;
+            var previous = text[previousStart..above].TrimEnd('\r');
+            if (previous.Count(separator) != separators)
+            {
+                return default;
+            }
+
+            var field = previous;
+            for (int i = 0; i < index; i++)
+            {
+                field = field[(field.IndexOf(separator) + 1)..];
+            }
+
+            int next = field.IndexOf(separator);
+            field = next < 0 ? field : field[..next];
+            if (!field.ContainsAnyInRange('0', '9'))
+            {
+                return field;
+            }
+
+            above = previousStart - 1;
+        }
+
+        return default;
+    }
 
     /// <summary>True when a version cue ("version", "v", "版本", <c>AssemblyVersion("</c>) ends right before a
     /// dotted number, with nothing but spaces, quotes and punctuation between.</summary>
@@ -51,6 +116,42 @@ internal static class EntityContext
         }
 
         return false;
+    }
+
+    /// <summary>True when "passport" or "护照" stands in the words before <paramref name="start"/>.</summary>
+    public static bool IsPassport(ReadOnlySpan<char> text, int start)
+    {
+        var before = Before(text, start);
+        return before.Contains("passport", StringComparison.OrdinalIgnoreCase) || before.Contains("护照", StringComparison.Ordinal);
+    }
+
+    /// <summary>True when a dotted number starts a line as a heading's section number: parts of one or two digits,
+    /// only spaces or '#' before it on the line, and a capitalized word or a Chinese character after one space
+    /// (<c>3.2.1.4 Retry policy</c>, <c>### 2.1.3.1 重试</c>; not <c>127.0.0.1 localhost</c>).</summary>
+    public static bool IsHeadingNumber(ReadOnlySpan<char> text, int start, int length)
+    {
+        var line = text[..start];
+        line = line[(line.LastIndexOf('\n') + 1)..];
+        if (line.ContainsAnyExcept(" #\t") || start + length + 1 >= text.Length || text[start + length] != ' ')
+        {
+            return false;
+        }
+
+        char next = text[start + length + 1];
+        if (!char.IsAsciiLetterUpper(next) && next is not (>= '\u4E00' and <= '\u9FFF'))
+        {
+            return false;
+        }
+
+        foreach (var part in text.Slice(start, length).Split('.'))
+        {
+            if (part.End.Value - part.Start.Value > 2)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>True when the number at <paramref name="start"/> is the result of arithmetic: an operator (=, ×, *,
@@ -97,9 +198,28 @@ internal static class EntityContext
         return line < 0 ? window : window[(line + 1)..];
     }
 
+    /// <summary>The nearer of the last confirming and the last denying cue. The window is lower-cased (ASCII letters
+    /// only) into a stack buffer first, so every cue (written in lower case) is an ordinal search: a case-insensitive
+    /// search over text holding Chinese leaves the vectorized ASCII path.</summary>
     private static ContextCue Nearest(ReadOnlySpan<char> window, string[] confirms, string[] denies)
     {
-        int yes = LastCue(window, confirms), no = LastCue(window, denies);
+        window = window[Math.Max(0, window.Length - MaxCueWindow)..];
+        Span<char> lower = stackalloc char[MaxCueWindow];
+        bool words = false;
+        for (int i = 0; i < window.Length; i++)
+        {
+            char c = window[i];
+            lower[i] = char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c;
+            words |= char.IsAsciiLetter(c) || c > 0x7F;
+        }
+
+        if (!words)
+        {
+            return ContextCue.None;
+        }
+
+        var lowered = lower[..window.Length];
+        int yes = LastCue(lowered, confirms), no = LastCue(lowered, denies);
         return yes < 0 && no < 0 ? ContextCue.None : yes >= no ? ContextCue.Confirms : ContextCue.Denies;
     }
 
@@ -109,10 +229,10 @@ internal static class EntityContext
         int best = -1;
         foreach (string cue in cues)
         {
-            int at = window.LastIndexOf(cue, StringComparison.OrdinalIgnoreCase);
+            int at = window.LastIndexOf(cue, StringComparison.Ordinal);
             while (at >= 0 && !(WordStart(window, at, cue) && WordEnd(window, at + cue.Length, cue)))
             {
-                at = at == 0 ? -1 : window[..(at + cue.Length - 1)].LastIndexOf(cue, StringComparison.OrdinalIgnoreCase);
+                at = at == 0 ? -1 : window[..(at + cue.Length - 1)].LastIndexOf(cue, StringComparison.Ordinal);
             }
 
             if (at >= 0)

@@ -29,17 +29,32 @@ internal static partial class EntityScanner
     {
         for (int at = text.IndexOf('@'); at >= 0; at = NextAt(text, at))
         {
-            int start = LocalStart(text, at);
-            if (start < 0)
-            {
-                continue;
-            }
+            Email(text, at, at + 1, ref found);
+        }
+    }
 
-            int end = DomainEnd(text, at);
-            if (end > 0 && !UrlUserInfo(text, start) && !ScpRemote(text, end))
-            {
-                Add(ref found, new EntityMatch(EntityKind.Email, start, end - start));
-            }
+    /// <summary>Addresses percent-encoded in a URL's query (<c>?email=li.ming%40example.com</c>).</summary>
+    private static void ScanEncodedEmails(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
+    {
+        for (int at = text.IndexOf("%40", StringComparison.Ordinal); at >= 0; at = NextOrdinal(text, at, "%40"))
+        {
+            Email(text, at, at + 3, ref found);
+        }
+    }
+
+    /// <summary>The address around the '@' (or "%40") at <paramref name="at"/> whose domain starts at <paramref name="domain"/>.</summary>
+    private static void Email(ReadOnlySpan<char> text, int at, int domain, ref List<EntityMatch>? found)
+    {
+        int start = LocalStart(text, at);
+        if (start < 0)
+        {
+            return;
+        }
+
+        int end = DomainEnd(text, at, domain);
+        if (end > 0 && !UrlUserInfo(text, start) && !ScpRemote(text, end))
+        {
+            Add(ref found, new EntityMatch(EntityKind.Email, start, end - start));
         }
     }
 
@@ -98,9 +113,9 @@ internal static partial class EntityScanner
 
     /// <summary>The end of the domain after '@': labels of letters (any script), digits and hyphens separated by
     /// single dots, ending in a top-level domain (letters, punycode, or a Chinese TLD); or -1.</summary>
-    private static int DomainEnd(ReadOnlySpan<char> text, int at)
+    private static int DomainEnd(ReadOnlySpan<char> text, int at, int domain)
     {
-        int end = at + 1, lastDot = -1, labelStart = at + 1;
+        int end = domain, lastDot = -1, labelStart = domain;
         while (end < text.Length && end - at <= 253)
         {
             char c = text[end];
@@ -133,7 +148,7 @@ internal static partial class EntityScanner
             return -1;
         }
 
-        var first = text[(at + 1)..];
+        var first = text[domain..];
         if (first.Length > 2 && char.IsAsciiDigit(first[0]) && (first[1] is 'x' or 'X') && first[2] == '.')
         {
             return -1; // icon@2x.png

@@ -10,76 +10,144 @@ namespace Candor.Core.Privacy.Redaction;
 /// placeholders (<c>{password}</c>, <c>${TOKEN}</c>, <c>&lt;token&gt;</c>, <c>xoxb-your-token</c>) are not secrets.</summary>
 internal static partial class EntityScanner
 {
-    /// <summary>The prefixes of <see cref="KeyPattern"/>, found with one vectorized search before it runs.</summary>
+    /// <summary>The prefixes of <see cref="KeyPattern"/>, looked for only inside tokens long enough to be a key.</summary>
     private static readonly SearchValues<string> KeyPrefixes = SearchValues.Create(
         ["sk-", "AIza", "AKIA", "ASIA", "ABIA", "ACCA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "gldt-", "glrt-", "glptt-", "glsoat-",
          "xoxb-", "xoxa-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xapp-", "_live_", "_test_", "_prod_", "whsec_", "LTAI", "AKID", "AKLT", "ALTAK-", "hf_", "ya29.",
          "eyJ", "npm_", "SG.", "gsk_", "shpat_", "shpss_", "shpca_", "shppa_", "dop_v1_", "doo_v1_", "dor_v1_", "pypi-", "hvs.", "hvb.", "AGE-SECRET-KEY-1",
          "lin_api_", "PMAK-", "dapi", "rubygems_", "sntrys_", "NRAK-", "glc_", "glsa_", "ATATT", "xai-", "r8_", "pplx-", "sq0atp-", "sq0csp-", "dp.pt.",
-         "dt0c01.", "pul-", "key-", "Q~", ":AA", "bce-v3/"],
+         "dt0c01.", "pul-", "key-", "bce-v3/"],
         StringComparison.Ordinal);
 
     /// <summary>Everything else that starts a secret: PEM blocks, URLs, the AWS secret's name, authorization schemes.</summary>
     private static readonly SearchValues<string> OtherSecretHints = SearchValues.Create(
         ["://", "-----BEGIN", "ecret", "ECRET", "earer ", "EARER ", "Basic "], StringComparison.Ordinal);
 
-    /// <summary>The names whose assigned value is a secret: ASCII ones case-insensitive, Chinese ones as written (two
-    /// sets, so that each search stays vectorized).</summary>
+    private static readonly SearchValues<string> AuthorizationSchemes = SearchValues.Create(["earer ", "EARER ", "Basic "], StringComparison.Ordinal);
+
+    /// <summary>The characters of a credential after an authorization scheme.</summary>
+    private static readonly SearchValues<char> CredentialChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=-");
+
+    /// <summary>The shortest token <see cref="KeyPattern"/>, <see cref="HexKeyPattern"/> or <see cref="InfixKeyPattern"/>
+    /// can match (<c>xoxb-</c> and 10 characters).</summary>
+    private const int MinKeyToken = 15;
+
+    /// <summary>The ASCII names whose assigned value is a secret, case-insensitive; the Chinese ones (密码, 口令, 密钥) are
+    /// found by their first character (<see cref="NextChineseName"/>): a set of non-ASCII strings is searched one
+    /// character at a time, a pair of characters with a vector search.</summary>
     private static readonly SearchValues<string> AssignmentNames = SearchValues.Create(
         ["password", "passwd", "passphrase", "pwd", "secret", "token", "apikey", "api_key", "api-key", "access_key", "accesskey", "private_key"],
         StringComparison.OrdinalIgnoreCase);
 
-    private static readonly SearchValues<string> ChineseAssignmentNames = SearchValues.Create(["密码", "口令", "密钥"], StringComparison.Ordinal);
-
     /// <summary>The characters a key token can hold (the union over <see cref="KeyPattern"/>'s formats).</summary>
-    private static readonly SearchValues<char> TokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./+=~");
+    private const string KeyTokenChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./+=~";
 
-    private static void ScanSecrets(ReadOnlySpan<char> text, DigitProfile profile, ref List<EntityMatch>? found)
+    private static readonly SearchValues<char> TokenChars = SearchValues.Create(KeyTokenChars);
+
+    /// <summary><see cref="KeyTokenChars"/> as a table indexed by ASCII code, for the one pass over the tokens.</summary>
+    private static readonly byte[] TokenTable = TableOf(KeyTokenChars);
+
+    private static void ScanSecrets(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
     {
-        bool keys = text.IndexOfAny(KeyPrefixes) >= 0, other = text.IndexOfAny(OtherSecretHints) >= 0;
-        bool hex = profile.LongestHex >= 32, names = text.IndexOfAny(AssignmentNames) >= 0 || text.IndexOfAny(ChineseAssignmentNames) >= 0;
-        if (!(keys || other || hex || names))
-        {
-            return;
-        }
-
+        bool other = text.IndexOfAny(OtherSecretHints) >= 0;
         if (other)
         {
             ScanPrivateKeys(text, ref found);
         }
 
-        if (keys)
-        {
-            ScanKeys(text, ref found);
-            if (text.Contains("Q~", StringComparison.Ordinal) || text.Contains(":AA", StringComparison.Ordinal))
-            {
-                Confirmed(text, InfixKeyPattern(), EntityKind.Secret, static (t, s, l) => !SecretValues.IsPlaceholder(t.Slice(s, l)), ref found);
-            }
-        }
-
-        if (hex)
-        {
-            // Zhipu (<32 hex id>.<16 secret>), Twilio (SK + 32 hex).
-            Confirmed(text, HexKeyPattern(), EntityKind.Secret, static (_, _, _) => true, ref found);
-        }
-
+        ScanKeyTokens(text, ref found);
         if (other)
         {
-            if (text.Contains("://", StringComparison.Ordinal))
+            ScanUrlCredentials(text, ref found);
+            ScanAwsSecrets(text, ref found);
+            ScanAuthorizations(text, ref found);
+        }
+
+        ScanAssignments(text, chinese: false, ref found);
+        ScanAssignments(text, chinese: true, ref found);
+    }
+
+    /// <summary>One pass over the tokens of key characters: only a token of <see cref="MinKeyToken"/> or more can be
+    /// a key, and only on such a token are the prefixes looked for and the expressions run, so the breadth of
+    /// formats costs nothing per kilobyte of prose.</summary>
+    private static void ScanKeyTokens(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
+    {
+        int start = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c < 128 && TokenTable[c] != 0)
             {
-                ScanUrlCredentials(text, ref found);
+                continue;
             }
 
-            if (text.Contains("ecret", StringComparison.OrdinalIgnoreCase))
+            if (i - start >= MinKeyToken)
             {
-                foreach (var m in AwsSecretPattern().EnumerateMatches(text))
-                {
-                    // The value is the last 40 characters of the match.
-                    Add(ref found, new EntityMatch(EntityKind.Secret, m.Index + m.Length - 40, 40));
-                }
+                ScanKeyToken(text, start, i, ref found);
             }
 
-            foreach (var m in AuthorizationPattern().EnumerateMatches(text))
+            start = i + 1;
+        }
+
+        if (text.Length - start >= MinKeyToken)
+        {
+            ScanKeyToken(text, start, text.Length, ref found);
+        }
+    }
+
+    private static void ScanKeyToken(ReadOnlySpan<char> text, int start, int end, ref List<EntityMatch>? found)
+    {
+        var token = text[start..end];
+        if (token.IndexOfAny(KeyPrefixes) >= 0)
+        {
+            ScanKeys(text, start, end, ref found);
+        }
+
+        // Azure AD client secrets (…Q~…) and Telegram bot tokens (<bot id>:AA…, the id a token of its own).
+        if (token.Contains("Q~", StringComparison.Ordinal) || (start > 0 && text[start - 1] == ':' && token.StartsWith("AA", StringComparison.Ordinal)))
+        {
+            Confirmed(text, Math.Max(0, start - 12), end, InfixKeyPattern(), EntityKind.Secret, static (t, s, l) => !SecretValues.IsPlaceholder(t.Slice(s, l)), ref found);
+        }
+
+        // Zhipu (<32 hex id>.<16 secret>), Twilio (SK + 32 hex).
+        if (token.Length >= 34)
+        {
+            Confirmed(text, start, end, HexKeyPattern(), EntityKind.Secret, static (_, _, _) => true, ref found);
+        }
+    }
+
+    /// <summary>An AWS secret access key given with its name, looked for only where "secret" is written.</summary>
+    private static void ScanAwsSecrets(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
+    {
+        // "aws_secret_access_key" is 21 characters, then a quote, spaces, ':' or '=', spaces, a quote and 40 characters.
+        for (int at = text.IndexOf("secret", StringComparison.OrdinalIgnoreCase); at >= 0; at = NextIgnoreCase(text, at, "secret"))
+        {
+            int end = Math.Min(text.Length, at + 72);
+            foreach (var m in AwsSecretPattern().EnumerateMatches(text[..end], Math.Max(0, at - 4)))
+            {
+                // The value is the last 40 characters of the match.
+                Add(ref found, new EntityMatch(EntityKind.Secret, m.Index + m.Length - 40, 40));
+            }
+        }
+    }
+
+    /// <summary>A credential after an HTTP authorization scheme, looked for only where a scheme is written.</summary>
+    private static void ScanAuthorizations(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
+    {
+        int from = 0;
+        while (from < text.Length)
+        {
+            int hit = text[from..].IndexOfAny(AuthorizationSchemes);
+            if (hit < 0)
+            {
+                return;
+            }
+
+            hit += from;
+            // The match ends where the credential's characters do, so the search stops there.
+            int length = text[(hit + 6)..].IndexOfAnyExcept(CredentialChars);
+            int end = length < 0 ? text.Length : hit + 6 + length;
+            foreach (var m in AuthorizationPattern().EnumerateMatches(text[..end], Math.Max(0, hit - 1)))
             {
                 int value = m.Index + text.Slice(m.Index, m.Length).IndexOf(' ') + 1;
                 var credential = text[value..(m.Index + m.Length)];
@@ -88,24 +156,41 @@ internal static partial class EntityScanner
                     Add(ref found, new EntityMatch(EntityKind.Secret, value, credential.Length));
                 }
             }
-        }
 
-        if (names)
-        {
-            ScanAssignments(text, AssignmentNames, ref found);
-            ScanAssignments(text, ChineseAssignmentNames, ref found);
+            from = Math.Max(end, hit + 1);
         }
     }
 
-    /// <summary>Runs <see cref="KeyPattern"/> only where a key prefix is: the vectorized prefix search finds the
-    /// places, and the expression is tried on the token there (a few dozen characters), not over the whole text, so
-    /// the breadth of formats costs nothing per kilobyte of prose.</summary>
-    private static void ScanKeys(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
+    private static byte[] TableOf(string chars)
     {
-        int from = 0;
-        while (from < text.Length)
+        var table = new byte[128];
+        foreach (char c in chars)
         {
-            int hit = text[from..].IndexOfAny(KeyPrefixes);
+            table[c] = 1;
+        }
+
+        return table;
+    }
+
+    private static int NextOrdinal(ReadOnlySpan<char> text, int at, string value)
+    {
+        int next = text[(at + 1)..].IndexOf(value, StringComparison.Ordinal);
+        return next < 0 ? -1 : at + 1 + next;
+    }
+
+    private static int NextIgnoreCase(ReadOnlySpan<char> text, int at, string value)
+    {
+        int next = text[(at + 1)..].IndexOf(value, StringComparison.OrdinalIgnoreCase);
+        return next < 0 ? -1 : at + 1 + next;
+    }
+
+    /// <summary>Runs <see cref="KeyPattern"/> where a key prefix is within [<paramref name="from"/>, <paramref name="limit"/>)
+    /// (one token): the expression is tried on the token there, not over the whole text.</summary>
+    private static void ScanKeys(ReadOnlySpan<char> text, int from, int limit, ref List<EntityMatch>? found)
+    {
+        while (from < limit)
+        {
+            int hit = text[from..limit].IndexOfAny(KeyPrefixes);
             if (hit < 0)
             {
                 return;
@@ -185,10 +270,34 @@ internal static partial class EntityScanner
     /// follows with no further '@' before the path. The scheme and host stay readable.</summary>
     private static void ScanUrlCredentials(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
     {
-        foreach (var m in UrlUserPattern().EnumerateMatches(text))
+        int floor = 0;
+        for (int scheme = text.IndexOf("://", StringComparison.Ordinal); scheme >= 0; scheme = NextOrdinal(text, scheme, "://"))
         {
-            int user = text.Slice(m.Index, m.Length).IndexOf("://", StringComparison.Ordinal) + m.Index + 3;
-            int colon = m.Index + m.Length - 1;
+            // scheme://user: — a scheme of 2–16 characters starting with a letter, a user of at most 128 characters
+            // up to the first ':' (no space, '/', '?', '#', '@', quote or angle bracket before it).
+            int start = scheme;
+            while (start > floor && scheme - start < 16 && (char.IsAsciiLetterOrDigit(text[start - 1]) || text[start - 1] is '+' or '.' or '-'))
+            {
+                start--;
+            }
+
+            while (start < scheme && !char.IsAsciiLetter(text[start]))
+            {
+                start++;
+            }
+
+            int user = scheme + 3, colon = user;
+            while (colon < text.Length && colon - user <= 128 && !char.IsWhiteSpace(text[colon]) && text[colon] is not ('/' or '?' or '#' or '@' or ':' or '"' or '\'' or '<' or '>'))
+            {
+                colon++;
+            }
+
+            if (scheme - start < 2 || colon >= text.Length || text[colon] != ':' || colon - user > 128)
+            {
+                continue;
+            }
+
+            floor = colon + 1;
             int limit = Math.Min(text.Length, colon + 257), end = colon + 1;
             while (end < limit && !char.IsWhiteSpace(text[end]) && text[end] is not ('"' or '\'' or '<' or '>' or '`'))
             {
@@ -227,12 +336,12 @@ internal static partial class EntityScanner
     /// <summary>A value assigned to a secret's name: <c>NAME=value</c>, <c>name: value</c>, <c>"name": "value"</c>,
     /// <c>name = 'value'</c>, <c>密码：value</c>. The name ends in one of <see cref="AssignmentNames"/> as a word
     /// (<c>DB_PASSWORD</c>, <c>dbPassword</c>, <c>api_key</c>; not <c>bypass</c>, <c>max_tokens</c>).</summary>
-    private static void ScanAssignments(ReadOnlySpan<char> text, SearchValues<string> names, ref List<EntityMatch>? found)
+    private static void ScanAssignments(ReadOnlySpan<char> text, bool chinese, ref List<EntityMatch>? found)
     {
         int from = 0;
         while (from < text.Length)
         {
-            int hit = text[from..].IndexOfAny(names);
+            int hit = chinese ? NextChineseName(text[from..]) : text[from..].IndexOfAny(AssignmentNames);
             if (hit < 0)
             {
                 return;
@@ -254,6 +363,28 @@ internal static partial class EntityScanner
         }
     }
 
+    /// <summary>Where 密码, 口令 or 密钥 first occurs, or -1.</summary>
+    private static int NextChineseName(ReadOnlySpan<char> text)
+    {
+        int from = 0;
+        while (true)
+        {
+            int hit = text[from..].IndexOfAny('密', '口');
+            if (hit < 0)
+            {
+                return -1;
+            }
+
+            hit += from;
+            if (hit + 1 < text.Length && (text[hit], text[hit + 1]) is ('密', '码' or '钥') or ('口', '令'))
+            {
+                return hit;
+            }
+
+            from = hit + 1;
+        }
+    }
+
     // Provider keys by their documented prefixes, and JWTs (two base64url JSON segments and a signature). Each
     // alternative is a rule of gitleaks' set, or a vendor's documented format where gitleaks has none (Alibaba,
     // Tencent, Volcengine, Baidu Qianfan, Zhipu).
@@ -269,10 +400,6 @@ internal static partial class EntityScanner
     // Azure AD client secrets (three characters, a digit, "Q~", 31–34 more) and Telegram bot tokens (bot id, ":AA", 33).
     [GeneratedRegex("(?<![A-Za-z0-9_~.-])(?:[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}|[0-9]{8,10}:AA[A-Za-z0-9_-]{33})(?![A-Za-z0-9_~.-])", RegexOptions.CultureInvariant)]
     private static partial Regex InfixKeyPattern();
-
-    // scheme://user: — the start of a URL's user-info; ScanUrlCredentials finds where the password ends.
-    [GeneratedRegex("[A-Za-z][A-Za-z0-9+.-]{1,15}://[^\\s/?#@:\"'<>]{0,128}:", RegexOptions.CultureInvariant)]
-    private static partial Regex UrlUserPattern();
 
     // An AWS secret access key given with its name: aws_secret_access_key = <40 characters>.
     [GeneratedRegex("(?i:(?:aws_?)?secret_?access_?key)[\"']?[ ]{0,3}[:=][ ]{0,3}[\"']?[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])", RegexOptions.CultureInvariant)]

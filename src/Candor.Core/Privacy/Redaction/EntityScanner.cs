@@ -4,18 +4,20 @@ using System.Text.RegularExpressions;
 
 namespace Candor.Core.Privacy.Redaction;
 
-/// <summary>Finds entities in a text. Each family of patterns sits behind a cheap prefilter (key prefixes and
-/// assignment words found by a vectorized search, '@', one pass that profiles the digits), so ordinary prose runs
-/// no regular expression at all; where a family does run, its expression is source-generated, bounded (no nested
-/// unbounded repetition, so no catastrophic backtracking) and enumerated over the span without allocating.
-/// Boundaries are explicit look-arounds on ASCII letters and digits instead of <c>\b</c>, so an entity next to a
-/// Chinese character (which \b treats as a word character) is still found. Candidates are then confirmed by
-/// their structure (check digits, issuer prefixes, dates, region and country codes) and, for numbers that could
-/// be something else, by the words before them (<see cref="EntityContext"/>). Nothing is allocated when
-/// nothing matches.</summary>
+/// <summary>Finds entities in a text. No expression runs over the whole text: each family runs only around its
+/// anchors — secrets on tokens long enough to be a key and at each <c>://</c>, <c>secret</c>, authorization scheme or
+/// assignment name; e-mail at each '@'; the number families on the windows of <see cref="NumberCluster"/>s whose shape
+/// could hold them — so prose costs a few vectorized searches and one pass over its tokens. Expressions are
+/// source-generated, bounded (no nested unbounded repetition, so no catastrophic backtracking) and enumerated over
+/// the span without allocating. Boundaries are explicit look-arounds on ASCII letters and digits instead of
+/// <c>\b</c>, so an entity next to a Chinese character (which \b treats as a word character) is still found.
+/// Candidates are then confirmed by their structure (check digits, issuer prefixes, dates, region and country codes)
+/// and, for numbers that could be something else, by the words before them (<see cref="EntityContext"/>). Nothing
+/// is allocated when nothing matches.</summary>
 /// <remarks>Each family lives in one file: secrets (<c>EntityScanner.Secrets.cs</c>), e-mail
 /// (<c>EntityScanner.Email.cs</c>), numbers and addresses (this file). A new format is a pattern and a validator
-/// in its family, a case in the corpus generator of the unit tests and a row in docs/privacy.md.</remarks>
+/// in its family (a number format also the cluster shape it needs in <see cref="ScanNumbers"/>), a case in the corpus
+/// generator of the unit tests, a text in the hand-written corpus and a row in docs/privacy.md.</remarks>
 internal static partial class EntityScanner
 {
     /// <summary>Finds the entities of the kinds in <paramref name="kinds"/> (a bit per <see cref="EntityKind"/>).
@@ -27,71 +29,94 @@ internal static partial class EntityScanner
             return;
         }
 
-        var profile = DigitProfile.Of(text);
         if (On(kinds, EntityKind.Secret))
         {
-            ScanSecrets(text, profile, ref found);
+            ScanSecrets(text, ref found);
         }
 
-        if (On(kinds, EntityKind.Email) && text.Contains('@'))
+        if (On(kinds, EntityKind.Email))
         {
-            ScanEmails(text, ref found);
-        }
-
-        if (profile.LongestRun == 0)
-        {
-            return;
-        }
-
-        if (On(kinds, EntityKind.CnId) && Math.Max(profile.LongestRun, profile.LongestGroup) >= 17)
-        {
-            Confirmed(text, ResidentIdPattern(), EntityKind.CnId, static (t, s, l) => ValidResidentId(t.Slice(s, l)), ref found);
-        }
-
-        if (On(kinds, EntityKind.CnUscc) && profile.LongestRun >= 6)
-        {
-            Confirmed(text, SocialCreditPattern(), EntityKind.CnUscc, ValidSocialCreditCode, ref found);
-        }
-
-        if (On(kinds, EntityKind.BankCard) && profile.LongestGroup >= 14)
-        {
-            Confirmed(text, CardPattern(), EntityKind.BankCard, ValidCard, ref found);
-        }
-
-        if (On(kinds, EntityKind.Phone) && profile.LongestGroup >= 7)
-        {
-            bool plus = text.Contains('+');
-            if (profile.LeadingZero || plus)
+            if (text.Contains('@'))
             {
-                Confirmed(text, ChinaPhonePattern(), EntityKind.Phone, static (t, s, l) => PhoneNumbers.ChinaMobile(t.Slice(s, l)) || PhoneNumbers.ChinaLandline(t.Slice(s, l)), ref found);
-            }
-            else
-            {
-                Confirmed(text, ChinaMobilePattern(), EntityKind.Phone, static (_, _, _) => true, ref found);
+                ScanEmails(text, ref found);
             }
 
-            if (plus)
+            if (text.Contains("%40", StringComparison.Ordinal))
             {
-                Confirmed(text, InternationalPattern(), EntityKind.Phone, ValidInternational, ref found);
+                ScanEncodedEmails(text, ref found);
             }
         }
 
-        if (On(kinds, EntityKind.Ip))
+        if ((kinds & NumberKinds) != 0)
         {
-            if (profile.Colons >= 2)
+            int from = 0, floor = 0;
+            while (from < text.Length && NumberCluster.Next(text, from, floor, out var cluster))
             {
-                ScanIpv6(text, ref found);
-            }
-
-            if (profile.DotBetweenDigits)
-            {
-                Confirmed(text, Ipv4Pattern(), EntityKind.Ip, static (t, s, l) => t[s] != '0' && !EntityContext.IsVersion(t, s), ref found);
+                ScanNumbers(text, cluster, kinds, ref found);
+                from = floor = cluster.End;
             }
         }
 
         if (On(kinds, EntityKind.Passport))
         {
-            ScanPassports(text, profile, ref found);
+            ScanPassportContext(text, ref found);
+        }
+    }
+
+    /// <summary>The kinds found in number clusters.</summary>
+    private static readonly int NumberKinds = Bit(EntityKind.CnId) | Bit(EntityKind.CnUscc) | Bit(EntityKind.BankCard) | Bit(EntityKind.Phone) | Bit(EntityKind.Ip) | Bit(EntityKind.Passport);
+
+    /// <summary>Runs, in priority order, the number families whose shape fits the cluster, on its window only.</summary>
+    private static void ScanNumbers(ReadOnlySpan<char> text, NumberCluster c, int kinds, ref List<EntityMatch>? found)
+    {
+        if (On(kinds, EntityKind.CnId) && Math.Max(c.LongestRun, c.LongestGroup) >= 17)
+        {
+            Confirmed(text, c, ResidentIdPattern(), EntityKind.CnId, static (t, s, l) => ValidResidentId(t.Slice(s, l)), ref found);
+        }
+
+        if (On(kinds, EntityKind.CnUscc) && c.LongestRun >= 6 && c.End - c.Start >= 18)
+        {
+            Confirmed(text, c, SocialCreditPattern(), EntityKind.CnUscc, ValidSocialCreditCode, ref found);
+        }
+
+        if (On(kinds, EntityKind.BankCard) && c.LongestGroup >= 14)
+        {
+            Confirmed(text, c, CardPattern(), EntityKind.BankCard, ValidCard, ref found);
+        }
+
+        if (On(kinds, EntityKind.Phone) && c.LongestGroup >= 7)
+        {
+            if (c.LeadingZero || c.Plus)
+            {
+                Confirmed(text, c, ChinaPhonePattern(), EntityKind.Phone, static (t, s, l) => PhoneNumbers.ChinaMobile(t.Slice(s, l)) || PhoneNumbers.ChinaLandline(t.Slice(s, l)), ref found);
+            }
+            else
+            {
+                Confirmed(text, c, ChinaMobilePattern(), EntityKind.Phone, static (_, _, _) => true, ref found);
+            }
+
+            if (c.Plus)
+            {
+                Confirmed(text, c, InternationalPattern(), EntityKind.Phone, ValidInternational, ref found);
+            }
+        }
+
+        if (On(kinds, EntityKind.Ip))
+        {
+            if (c.Colons >= 2)
+            {
+                ScanIpv6(text, c, ref found);
+            }
+
+            if (c.DotBetweenDigits)
+            {
+                Confirmed(text, c, Ipv4Pattern(), EntityKind.Ip, static (t, s, l) => t[s] != '0' && !EntityContext.IsVersion(t, s) && !EntityContext.IsHeadingNumber(t, s, l), ref found);
+            }
+        }
+
+        if (On(kinds, EntityKind.Passport) && c.LongestRun >= 7)
+        {
+            Confirmed(text, c, ChinaPassportPattern(), EntityKind.Passport, static (t, s, l) => !Checksums.IsDate(t.Slice(s + l - 8, 8)) || EntityContext.IsPassport(t, s), ref found);
         }
     }
 
@@ -101,8 +126,17 @@ internal static partial class EntityScanner
     private static bool On(int kinds, EntityKind kind) => (kinds & Bit(kind)) != 0;
 
     private static void Confirmed(ReadOnlySpan<char> text, Regex pattern, EntityKind kind, Validator valid, ref List<EntityMatch>? found)
+        => Confirmed(text, 0, text.Length, pattern, kind, valid, ref found);
+
+    private static void Confirmed(ReadOnlySpan<char> text, NumberCluster cluster, Regex pattern, EntityKind kind, Validator valid, ref List<EntityMatch>? found)
+        => Confirmed(text, cluster.Start, cluster.End, pattern, kind, valid, ref found);
+
+    /// <summary>Confirms the matches of <paramref name="pattern"/> within [<paramref name="start"/>, <paramref name="end"/>).
+    /// The search starts at <paramref name="start"/> of the whole text, so look-behinds see the characters before it; it
+    /// ends at <paramref name="end"/>, which callers choose where no look-ahead could see a difference.</summary>
+    private static void Confirmed(ReadOnlySpan<char> text, int start, int end, Regex pattern, EntityKind kind, Validator valid, ref List<EntityMatch>? found)
     {
-        foreach (var m in pattern.EnumerateMatches(text))
+        foreach (var m in pattern.EnumerateMatches(text[..end], start))
         {
             if (valid(text, m.Index, m.Length))
             {
@@ -147,7 +181,7 @@ internal static partial class EntityScanner
             return false;
         }
 
-        var cue = EntityContext.Uscc(text, start);
+        var cue = EntityContext.Uscc(text, start, length);
         if (cue == ContextCue.Denies)
         {
             return false;
@@ -170,7 +204,7 @@ internal static partial class EntityScanner
             return false;
         }
 
-        var cue = EntityContext.Card(text, start);
+        var cue = EntityContext.Card(text, start, length);
         if (cue == ContextCue.Denies || EntityContext.IsArithmetic(text, start))
         {
             return false;
@@ -189,13 +223,9 @@ internal static partial class EntityScanner
         return PhoneNumbers.International(text.Slice(start, length)) && !pair && !EntityContext.IsArithmetic(text, start) && !EntityContext.IsQuantity(text, start + length);
     }
 
-    private static void ScanPassports(ReadOnlySpan<char> text, DigitProfile profile, ref List<EntityMatch>? found)
+    /// <summary>Any passport number introduced as one ("passport no. X1234567", "护照号码：X1234567").</summary>
+    private static void ScanPassportContext(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
     {
-        if (profile.LongestRun >= 7)
-        {
-            Confirmed(text, ChinaPassportPattern(), EntityKind.Passport, static (_, _, _) => true, ref found);
-        }
-
         if (!text.Contains("assport", StringComparison.OrdinalIgnoreCase) && !text.Contains("护照", StringComparison.Ordinal))
         {
             return;
@@ -217,9 +247,9 @@ internal static partial class EntityScanner
         }
     }
 
-    private static void ScanIpv6(ReadOnlySpan<char> text, ref List<EntityMatch>? found)
+    private static void ScanIpv6(ReadOnlySpan<char> text, NumberCluster cluster, ref List<EntityMatch>? found)
     {
-        foreach (var m in Ipv6CandidatePattern().EnumerateMatches(text))
+        foreach (var m in Ipv6CandidatePattern().EnumerateMatches(text[..cluster.End], cluster.Start))
         {
             var candidate = text.Slice(m.Index, m.Length).TrimEnd('.');
             int end = m.Index + candidate.Length;
