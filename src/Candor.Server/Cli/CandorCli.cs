@@ -45,6 +45,7 @@ internal static class CandorCli
           candor privacy set --account ID [--key KEY_ID] [--redaction TYPE=ACTION,…|none]
                              [--regions cn,us|any] [--zero-retention true|false] [--never-train true|false] [--data DIR]
           candor master-key rotate [--data DIR]
+        """ + "\n" + ImportCommand.Usage + "\n" + CodeCommands.Usage + "\n" + """
           candor config check [FILE]
           candor probe [--url http://127.0.0.1:8080/livez]
           candor version
@@ -124,6 +125,8 @@ internal static class CandorCli
                 "channels" when args.Length > 1 => await ChannelCommands.ChannelsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
                 "deployments" when args.Length > 1 => await ChannelCommands.DeploymentsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
                 "privacy" when args.Length > 1 => await PrivacyCommands.RunAsync(args[1], CliArgs.Parse($"privacy {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "import" when args.Length > 1 => await ImportCommand.RunAsync(args[1], CliArgs.Parse($"import {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "codes" when args.Length > 1 => await CodeCommands.RunAsync(args[1], CliArgs.Parse($"codes {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "master-key" when args.Length > 1 => await ChannelCommands.MasterKeyAsync(args[1], args[2..], output, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };
