@@ -8,9 +8,10 @@ public sealed class RedemptionTests
 {
     private static async Task<CandorTestHost> StartAsync() => await CandorTestHost.Create()
         .Prefix("candor-redeem-")
-        .Bootstrap()
         .WithClientTimeout(TimeSpan.FromSeconds(30))
         .Yaml(emu => $$"""
+        server:
+          data_dir: data
         channels:
           - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
         models:

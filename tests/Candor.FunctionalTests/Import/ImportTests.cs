@@ -27,9 +27,10 @@ public sealed class ImportTests
         await using var host = await CandorTestHost.Create()
             .Prefix("candor-import-")
             .Emulator(new EmulatorOptions { RequiredApiKey = UpstreamCredential })
-            .Bootstrap()
             .WithClientTimeout(TimeSpan.FromSeconds(20))
             .Yaml(emu => $$"""
+            server:
+              data_dir: data
             routing:
               all_unhealthy: try_anyway
             channels:
