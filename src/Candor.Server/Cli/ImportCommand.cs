@@ -25,7 +25,8 @@ internal static class ImportCommand
             _ => throw new ArgumentException($"unknown source '{flavorName}' (one-api, new-api)"),
         };
         string from = args.Require("--from");
-        if (from.Contains("://", StringComparison.Ordinal) || from.Contains("host=", StringComparison.OrdinalIgnoreCase) || from.Contains('@', StringComparison.Ordinal))
+        // A URL, a Go MySQL DSN (user:pass@tcp(host:3306)/db) or a PostgreSQL key-value DSN is not a file.
+        if (from.Contains("://", StringComparison.Ordinal) || from.Contains("@tcp(", StringComparison.Ordinal) || from.Contains("host=", StringComparison.OrdinalIgnoreCase))
         {
             throw new ArgumentException("--from takes a SQLite file; MySQL and PostgreSQL sources are not supported yet (docs/migrate.md: export to SQLite first)");
         }
