@@ -86,6 +86,10 @@ internal static class CandorCli
         master-key rotate
                   Add a master key, re-seal every stored credential and history data key under it in one transaction, retire
                   the old key (with CANDOR_MASTER_KEY: re-seal under its highest id).
+        import    Move a one-api or new-api SQLite database in, in one transaction; a rerun imports nothing twice,
+                  --dry-run prints the plan and every row it cannot map (docs/migrate.md).
+        codes     Redemption code batches: printed once, stored as keyed hashes; members redeem with POST /v1/redeem
+                  (docs/business.md).
         """ + VerifyCommands.Usage + WitnessCommand.Usage + MonitorCommand.Usage;
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);

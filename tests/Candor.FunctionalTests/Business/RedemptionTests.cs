@@ -87,4 +87,25 @@ public sealed class RedemptionTests
         var (sameAddress, _) = await host.SendAsync(other, HttpMethod.Post, "/v1/redeem", $$"""{"code":"{{code}}"}""", Json.Timeout());
         Assert.Equal(429, sameAddress);
     }
+    [Fact]
+    public async Task CliBatch_PrintsItsCodesOnce_AndListsThemWithoutValues()
+    {
+        await using var host = await StartAsync();
+        var (code, output, error) = await host.RunCliAsync("codes", "create", "--amount", "0.75", "--count", "3", "--note", "fair");
+        Assert.True(code == 0, error);
+        var batch = Json.ParseOrDefault(output.Trim());
+        Assert.Equal(750_000, batch.GetProperty("amount_micros").GetInt64());
+        var codes = batch.GetProperty("codes").EnumerateArray().Select(static c => c.GetProperty("code").GetString()!).ToList();
+        Assert.Equal(3, codes.Distinct(StringComparer.Ordinal).Count());
+
+        var (listCode, listed, _) = await host.RunCliAsync("codes", "list", "--batch", batch.GetProperty("id").GetString()!);
+        Assert.Equal(0, listCode);
+        Assert.Equal(3, listed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.All(codes, c => Assert.DoesNotContain(c, listed, StringComparison.Ordinal));
+
+        var (_, key) = await MemberAsync(host, "fairgoer");
+        var (status, text) = await host.SendAsync(key, HttpMethod.Post, "/v1/redeem", $$"""{"code":" {{codes[1]}} "}""", Json.Timeout());
+        Assert.True(status == 200, text);
+        Assert.Equal(750_000, Json.ParseOrDefault(text).GetProperty("balance_micros").GetInt64());
+    }
 }
