@@ -26,6 +26,7 @@ internal static class AdminEndpoints
         admin.MapDeployments();
         admin.MapPrivacyAdmin();
         admin.MapAudit();
+        admin.MapRedemptions();
         return endpoints;
     }
 

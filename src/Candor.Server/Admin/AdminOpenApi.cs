@@ -286,6 +286,20 @@ internal static class AdminOpenApi
                 "operationId": "releaseQuarantine", "summary": "Lift a channel's audit quarantine.",
                 "responses": { "204": { "description": "Lifted." }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               }
+            },
+            "/redemption-batches": {
+              "post": {
+                "operationId": "createRedemptionBatch", "summary": "Create a batch of redemption codes (shown in this response only; stored as keyed hashes).",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RedemptionBatchRequest" } } } },
+                "responses": { "201": { "description": "The batch with its plaintext codes.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RedemptionBatch" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
+            },
+            "/redemption-batches/{batchId}": {
+              "parameters": [{ "name": "batchId", "in": "path", "required": true, "description": "The batch id (rcb_…, or import:SOURCE for imported codes).", "schema": { "type": "string" } }],
+              "get": {
+                "operationId": "listRedemptionBatch", "summary": "A batch's codes: terms and state, never the codes.",
+                "responses": { "200": { "description": "The codes, oldest first.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RedemptionCodeList" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
             }
           },
           "components": {
@@ -519,6 +533,37 @@ internal static class AdminOpenApi
                 "type": "object", "required": ["ledger_entry", "account", "amount_micros", "balance_micros"],
                 "properties": { "ledger_entry": { "type": "string" }, "account": { "type": "string" }, "amount_micros": { "$ref": "#/components/schemas/Micros" }, "balance_micros": { "$ref": "#/components/schemas/Micros" } }
               },
+              "RedemptionBatchRequest": {
+                "type": "object", "additionalProperties": false, "required": ["count"],
+                "properties": {
+                  "amount_micros": { "type": "integer", "format": "int64", "minimum": 1, "description": "What each code credits, in micro-USD." },
+                  "amount_usd": { "type": "string", "pattern": "^[0-9]*\\.?[0-9]{0,6}$", "description": "Decimal USD, at most six decimals." },
+                  "count": { "type": "integer", "minimum": 1, "maximum": 10000 },
+                  "expires_at": { "type": ["string", "null"], "format": "date-time" },
+                  "group": { "type": ["string", "null"], "description": "Only accounts of this price group may redeem." },
+                  "account_id": { "type": ["string", "null"], "description": "Only this account may redeem." },
+                  "note": { "type": "string" } },
+                "oneOf": [{ "required": ["amount_micros"] }, { "required": ["amount_usd"] }]
+              },
+              "RedemptionBatch": {
+                "type": "object", "required": ["object", "id", "amount_micros", "count", "codes"],
+                "properties": {
+                  "object": { "type": "string", "enum": ["redemption_batch"] }, "id": { "type": "string" },
+                  "amount_micros": { "$ref": "#/components/schemas/Micros" }, "count": { "type": "integer" },
+                  "expires_at": { "type": ["string", "null"], "format": "date-time" }, "group": { "type": ["string", "null"] },
+                  "account_id": { "type": ["string", "null"] }, "note": { "type": "string" }, "notice": { "type": "string" },
+                  "codes": { "type": "array", "items": { "type": "object", "required": ["id", "code"], "properties": { "id": { "type": "string" }, "code": { "type": "string" } } } } }
+              },
+              "RedemptionCode": {
+                "type": "object", "required": ["object", "id", "batch_id", "amount_micros", "created_at", "redeemed_at"],
+                "properties": {
+                  "object": { "type": "string", "enum": ["redemption_code"] }, "id": { "type": "string" }, "batch_id": { "type": "string" },
+                  "amount_micros": { "$ref": "#/components/schemas/Micros" }, "created_at": { "$ref": "#/components/schemas/Timestamp" },
+                  "expires_at": { "type": ["string", "null"], "format": "date-time" }, "group": { "type": ["string", "null"] },
+                  "account_id": { "type": ["string", "null"] }, "note": { "type": "string" },
+                  "redeemed_at": { "type": ["string", "null"], "format": "date-time" }, "redeemed_by": { "type": "string" }, "ledger_entry_id": { "type": "string" } }
+              },
+              "RedemptionCodeList": { "type": "object", "required": ["data"], "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/RedemptionCode" } } } },
               "LedgerEntry": {
                 "type": "object", "required": ["id", "account", "kind", "amount_micros", "note", "created_at"],
                 "properties": {

@@ -45,6 +45,7 @@ internal static class CandorCli
           candor privacy set --account ID [--key KEY_ID] [--redaction TYPE=ACTION,…|none]
                              [--regions cn,us|any] [--zero-retention true|false] [--never-train true|false] [--data DIR]
           candor master-key rotate [--data DIR]
+        """ + "\n" + ImportCommand.Usage + "\n" + CodeCommands.Usage + "\n" + """
           candor config check [FILE]
           candor probe [--url http://127.0.0.1:8080/livez]
           candor version
@@ -85,6 +86,10 @@ internal static class CandorCli
         master-key rotate
                   Add a master key, re-seal every stored credential and history data key under it in one transaction, retire
                   the old key (with CANDOR_MASTER_KEY: re-seal under its highest id).
+        import    Move a one-api or new-api SQLite database in, in one transaction; a rerun imports nothing twice,
+                  --dry-run prints the plan and every row it cannot map (docs/migrate.md).
+        codes     Redemption code batches: printed once, stored as keyed hashes; members redeem with POST /v1/redeem
+                  (docs/business.md).
         """ + VerifyCommands.Usage + WitnessCommand.Usage + MonitorCommand.Usage;
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
@@ -124,6 +129,8 @@ internal static class CandorCli
                 "channels" when args.Length > 1 => await ChannelCommands.ChannelsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
                 "deployments" when args.Length > 1 => await ChannelCommands.DeploymentsAsync(args[1], args[2..], output, cancellationToken).ConfigureAwait(false),
                 "privacy" when args.Length > 1 => await PrivacyCommands.RunAsync(args[1], CliArgs.Parse($"privacy {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "import" when args.Length > 1 => await ImportCommand.RunAsync(args[1], CliArgs.Parse($"import {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "codes" when args.Length > 1 => await CodeCommands.RunAsync(args[1], CliArgs.Parse($"codes {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "master-key" when args.Length > 1 => await ChannelCommands.MasterKeyAsync(args[1], args[2..], output, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };

@@ -61,6 +61,8 @@ internal static class BillingSetup
         services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IPriceStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<Candor.Core.Channels.IChannelStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<Candor.Core.Accounts.Redemptions.IRedemptionStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton(sp => new Candor.Core.Accounts.Redemptions.RedeemThrottle(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ApiKeyCache(sp.GetRequiredService<IKeyStore>(), storage.Hasher));
         ClusterSetup.AddRateLimiter(services, config, environment);
         services.AddSingleton(prices);

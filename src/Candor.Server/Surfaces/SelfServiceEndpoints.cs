@@ -9,7 +9,7 @@ using Candor.Protocols.Canonical;
 namespace Candor.Server.Surfaces;
 
 /// <summary>What a stored key may read about its own account: <c>GET /v1/usage</c> (usage records, newest first,
-/// paged, in the same shape as the admin API's usage pages) and <c>GET /v1/balance</c>. Shapes are in docs/billing.md. The account is always the key's own; a
+/// paged, in the same shape as the admin API's usage pages) <c>GET /v1/balance</c>, and <c>POST /v1/redeem</c> (<see cref="RedeemEndpoint"/>). Shapes are in docs/billing.md. The account is always the key's own; a
 /// configuration key has no account and gets 404.</summary>
 internal static class SelfServiceEndpoints
 {
@@ -76,10 +76,12 @@ internal static class SelfServiceEndpoints
 
             await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
         });
+        app.MapPost("/v1/redeem", RedeemEndpoint.HandleAsync);
         return app;
     }
 
-    private static async Task<ApiKeyRecord?> AccountKeyAsync(HttpContext http, SnapshotHolder snapshots)
+    /// <summary>The caller's stored key, or null after writing the 401/404 (a configuration key has no account).</summary>
+    internal static async Task<ApiKeyRecord?> AccountKeyAsync(HttpContext http, SnapshotHolder snapshots)
     {
         if (!await ApiKeys.AuthenticateAsync(http, SurfaceRegistry.OpenAI, snapshots).ConfigureAwait(false))
         {

@@ -245,5 +245,31 @@ internal static class Migrations
             ALTER TABLE admitted_requests ADD COLUMN request_sha256 TEXT;
             ALTER TABLE admitted_requests ADD COLUMN request_bytes INTEGER
             """),
+        new(10, "redemption codes and the import record", """
+            CREATE TABLE redemption_codes (
+                id            TEXT   PRIMARY KEY,
+                batch_id      TEXT   NOT NULL,
+                code_hash     TEXT   NOT NULL UNIQUE,
+                amount_micros BIGINT NOT NULL,
+                price_group   TEXT,
+                account_id    TEXT,
+                expires_at    BIGINT,
+                note          TEXT   NOT NULL,
+                created_at    BIGINT NOT NULL,
+                redeemed_at   BIGINT,
+                redeemed_by   TEXT,
+                ledger_id     TEXT
+            );
+            CREATE INDEX ix_redemption_codes_batch ON redemption_codes (batch_id, created_at, id);
+
+            CREATE TABLE import_sources (
+                source      TEXT   NOT NULL,
+                kind        TEXT   NOT NULL,
+                source_id   TEXT   NOT NULL,
+                candor_id   TEXT   NOT NULL,
+                imported_at BIGINT NOT NULL,
+                PRIMARY KEY (source, kind, source_id)
+            )
+            """),
     ];
 }

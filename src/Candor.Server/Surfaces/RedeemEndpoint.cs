@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Candor.Core.Accounts.Redemptions;
+using Candor.Core.Admission;
+using Candor.Core.Routing;
+using Candor.Protocols.Canonical;
+
+namespace Candor.Server.Surfaces;
+
+/// <summary><c>POST /v1/redeem</c> with <c>{"code":"…"}</c>: a stored key redeems a redemption code for its own
+/// account. The code credits exactly once (<see cref="IRedemptionStore.RedeemAsync"/>); unknown codes count against
+/// the key and the client address (<see cref="RedeemThrottle"/>). Errors are in the OpenAI envelope with a
+/// <c>code</c>: <c>code_unknown</c> 404, <c>code_already_redeemed</c> 409, <c>code_expired</c> 410,
+/// <c>code_not_for_account</c> 403, <c>too_many_attempts</c> 429. docs/business.md.</summary>
+internal static class RedeemEndpoint
+{
+    public static async Task HandleAsync(HttpContext http, SnapshotHolder snapshots)
+    {
+        if (await SelfServiceEndpoints.AccountKeyAsync(http, snapshots).ConfigureAwait(false) is not { } key)
+        {
+            return;
+        }
+
+        var services = http.RequestServices;
+        if (services.GetService<IRedemptionStore>() is not { } store)
+        {
+            await ResponseWriter.WriteErrorAsync(http, SurfaceRegistry.OpenAI, new RelayError(RelayStage.Routing, RelayErrorKind.NotFound, 404,
+                "Redemption codes need a data directory.")).ConfigureAwait(false);
+            return;
+        }
+
+        var throttle = services.GetRequiredService<RedeemThrottle>();
+        string? address = http.Connection.RemoteIpAddress?.ToString();
+        if (throttle.RetryAfterSeconds(key.Id, address) is { } wait)
+        {
+            services.GetRequiredService<ILogger<RedeemThrottle>>().RedeemThrottled(key.Id, wait);
+            await WriteAsync(http, new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
+                "Too many unknown redemption codes from this key or address; try again later.") { Code = "too_many_attempts", RetryAfterSeconds = wait }).ConfigureAwait(false);
+            return;
+        }
+
+        string? code;
+        try
+        {
+            using var body = await Admin.AdminHttp.ReadObjectAsync(http, "code").ConfigureAwait(false);
+            code = Admin.AdminInput.OptionalString(body.RootElement, "code");
+        }
+        catch (Admin.AdminInputException e)
+        {
+            await WriteAsync(http, RelayError.BadRequest(e.Message, e.Field)).ConfigureAwait(false);
+            return;
+        }
+
+        if (RedemptionCodeFormat.Normalize(code) is null)
+        {
+            await WriteAsync(http, RelayError.BadRequest("Give the code to redeem as {\"code\":\"…\"}.", "code")).ConfigureAwait(false);
+            return;
+        }
+
+        var result = await store.RedeemAsync(code!, key.AccountId, http.RequestAborted).ConfigureAwait(false);
+        if (result.Outcome != RedemptionOutcome.Redeemed || result.Entry is not { } entry)
+        {
+            if (result.Outcome == RedemptionOutcome.Unknown)
+            {
+                throttle.Failed(key.Id, address);
+            }
+
+            await WriteAsync(http, Refusal(result.Outcome)).ConfigureAwait(false);
+            return;
+        }
+
+        services.GetRequiredService<ILogger<RedeemThrottle>>().CodeRedeemed(result.CodeId!, key.AccountId, entry.AmountMicros, entry.Id);
+        // Balances are held in memory between refreshes: make the credit spendable at once.
+        if (services.GetService<BillingBook>() is { } book)
+        {
+            await book.RefreshAsync(http.RequestAborted).ConfigureAwait(false);
+        }
+
+        long balance = await services.GetRequiredService<BillingGate>().Ledger.GetBalanceAsync(key.AccountId, http.RequestAborted).ConfigureAwait(false) ?? 0;
+        http.Response.ContentType = "application/json";
+        using (var w = new Utf8JsonWriter(http.Response.BodyWriter))
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "redemption");
+            w.WriteString("code_id", result.CodeId);
+            w.WriteString("account_id", key.AccountId);
+            w.WriteNumber("amount_micros", entry.AmountMicros);
+            w.WriteString("ledger_entry_id", entry.Id);
+            w.WriteNumber("balance_micros", balance);
+            w.WriteEndObject();
+        }
+
+        await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+    }
+
+    private static RelayError Refusal(RedemptionOutcome outcome) => outcome switch
+    {
+        RedemptionOutcome.AlreadyRedeemed => new(RelayStage.Admission, RelayErrorKind.InvalidRequest, 409, "This code has already been redeemed.") { Code = "code_already_redeemed" },
+        RedemptionOutcome.Expired => new(RelayStage.Admission, RelayErrorKind.InvalidRequest, 410, "This code has expired.") { Code = "code_expired" },
+        RedemptionOutcome.NotForAccount => new(RelayStage.Admission, RelayErrorKind.PermissionDenied, 403, "This code cannot be redeemed by this account.") { Code = "code_not_for_account" },
+        _ => new(RelayStage.Admission, RelayErrorKind.NotFound, 404, "No such redemption code.") { Code = "code_unknown", Param = "code" },
+    };
+
+    private static Task WriteAsync(HttpContext http, RelayError error) => ResponseWriter.WriteErrorAsync(http, SurfaceRegistry.OpenAI, error);
+}

@@ -1,0 +1,131 @@
+using Candor.Core.Accounts;
+using Candor.Core.Accounts.Redemptions;
+using Candor.Storage.Sqlite;
+
+namespace Candor.Storage;
+
+internal sealed partial class SqliteStore : IRedemptionStore
+{
+    /// <inheritdoc/>
+    public Task<CreatedRedemptionBatch?> CreateBatchAsync(RedemptionBatchSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var now = Now();
+        if (spec.Validate(now) is { } problem)
+        {
+            throw new ArgumentException(problem.Message, problem.Field);
+        }
+
+        return _db.WriteAsync(async (c, tx) =>
+        {
+            if (spec.AccountId is { } accountId && !await AccountExistsAsync(c, tx, accountId, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            string batchId = EntityIds.New("rcb");
+            var codes = new List<(string Id, string Code)>(spec.Count);
+            for (int i = 0; i < spec.Count; i++)
+            {
+                string code = RedemptionCodeFormat.NewCode();
+                var record = new RedemptionCode
+                {
+                    Id = EntityIds.New("rcd"),
+                    BatchId = batchId,
+                    AmountMicros = spec.AmountMicros,
+                    CreatedAt = now,
+                    ExpiresAt = spec.ExpiresAt,
+                    Group = spec.Group,
+                    AccountId = spec.AccountId,
+                    Note = spec.Note,
+                };
+                var insert = RedemptionsSql.Bind(_db.Prepared(c, tx, RedemptionsSql.Insert), record, _hasher.Hash(code));
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                codes.Add((record.Id, code));
+            }
+
+            return new CreatedRedemptionBatch(batchId, codes, spec);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<RedemptionCode>> ListBatchAsync(string batchId, CancellationToken cancellationToken) =>
+        _db.ReadAsync<IReadOnlyList<RedemptionCode>>(async (c, tx) =>
+        {
+            using var select = Command(c, tx, RedemptionsSql.SelectByBatch).Add("@batch_id", batchId);
+            return await QueryAsync(select, RedemptionsSql.Read, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<RedemptionResult> RedeemAsync(string presentedCode, string accountId, CancellationToken cancellationToken)
+    {
+        // Hashed before the transaction, found or not, so the time taken does not depend on the guess.
+        string? normalized = RedemptionCodeFormat.Normalize(presentedCode);
+        string hash = _hasher.Hash(normalized ?? "-");
+        if (normalized is null)
+        {
+            return Task.FromResult(new RedemptionResult(RedemptionOutcome.Unknown));
+        }
+
+        return _db.WriteAsync(async (c, tx) =>
+        {
+            var now = Now();
+            RedemptionCode? code;
+            using (var select = Command(c, tx, RedemptionsSql.SelectByHash).Add("@code_hash", hash))
+            {
+                code = await QuerySingleAsync(select, RedemptionsSql.Read, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (code is null)
+            {
+                return new RedemptionResult(RedemptionOutcome.Unknown);
+            }
+
+            Account? account;
+            using (var selectAccount = Command(c, tx, AccountsSql.SelectById).Add("@id", accountId))
+            {
+                account = await QuerySingleAsync(selectAccount, AccountsSql.Read, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (code.RedeemedAt is not null)
+            {
+                return new RedemptionResult(RedemptionOutcome.AlreadyRedeemed, CodeId: code.Id);
+            }
+
+            if (code.ExpiresAt is { } expires && now >= expires)
+            {
+                return new RedemptionResult(RedemptionOutcome.Expired, CodeId: code.Id);
+            }
+
+            if (account is null || (code.AccountId is { } only && only != accountId) || (code.Group is { } group && group != account.Group))
+            {
+                return new RedemptionResult(RedemptionOutcome.NotForAccount, CodeId: code.Id);
+            }
+
+            var entry = new LedgerEntry
+            {
+                Id = EntityIds.NewSequential(EntityIds.Ledger, now),
+                AccountId = accountId,
+                Kind = LedgerKind.TopUp,
+                AmountMicros = code.AmountMicros,
+                CreatedAt = now,
+                Note = code.Note.Length > 0 ? $"redeemed code {code.Id}: {code.Note}" : $"redeemed code {code.Id}",
+            };
+
+            // The conditional claim decides: a racing redemption that read the row unused before this commit finds
+            // redeemed_at set here and claims nothing (on PostgreSQL too, where the row lock serialises the updates).
+            using (var claim = Command(c, tx, RedemptionsSql.Claim)
+                .Add("@now", DbValues.ToMillis(now)).Add("@account_id", accountId).Add("@ledger_id", entry.Id).Add("@id", code.Id))
+            {
+                if (await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+                {
+                    return new RedemptionResult(RedemptionOutcome.AlreadyRedeemed, CodeId: code.Id);
+                }
+            }
+
+            return await ApplyEntryAsync(c, tx, entry, cancellationToken).ConfigureAwait(false)
+                ? new RedemptionResult(RedemptionOutcome.Redeemed, entry, code.Id)
+                : throw new InvalidOperationException("The account vanished inside the redemption's transaction.");
+        }, cancellationToken);
+    }
+}
