@@ -116,11 +116,12 @@ internal static class CompletionGenerator
             }
         }
 
-        if (ShouldCallTools(query))
+        if (ShouldCallTools(query) && spec.Tool != "none")
         {
-            foreach (var tool in PickTools(query))
+            var chosen = spec.Tool is { } named && query.Tools.Find(t => t.Name == named) is { } offered ? [offered] : PickTools(query);
+            foreach (var tool in chosen)
             {
-                var arguments = SchemaArguments.Generate(tool.Schema, rng);
+                var arguments = spec.Tool == tool.Name && spec.ToolArgs is { } given ? given : SchemaArguments.Generate(tool.Schema, rng);
                 choice.ToolCalls.Add(new GeneratedToolCall(tool.Name, arguments, IdSuffix(rng)));
                 choice.ToolTokens += 10 + (System.Text.Encoding.UTF8.GetByteCount(arguments) / 4);
             }

@@ -198,7 +198,7 @@ internal static class OpenAiHandler
         azureDeployment is null ? OpenAiErrors.Instance : AzureErrors.Instance;
 
     /// <summary>Auth (and Azure's api-version); answers and returns false when the request must stop here.</summary>
-    private static async Task<bool> PrecheckAsync(EmulatorCall call, string? azureDeployment)
+    internal static async Task<bool> PrecheckAsync(EmulatorCall call, string? azureDeployment)
     {
         if (azureDeployment is not null)
         {
@@ -234,7 +234,7 @@ internal static class OpenAiHandler
         return true;
     }
 
-    private static async Task<bool> MissingModelAsync(EmulatorCall call, string model, string? azureDeployment)
+    internal static async Task<bool> MissingModelAsync(EmulatorCall call, string model, string? azureDeployment)
     {
         if (!model.StartsWith("missing", StringComparison.OrdinalIgnoreCase))
         {
