@@ -13,12 +13,14 @@ namespace Candor.FunctionalTests.Sdk;
 public sealed class NodeClientsSuiteTests(NodeClientsSuiteTests.Host host, ITestOutputHelper output) : IClassFixture<NodeClientsSuiteTests.Host>
 {
     /// <summary>Which public model serves each upstream wire: plain chat, thinking (an OpenAI-wire upstream thinks only
-    /// with a reasoning model), embeddings (Anthropic has none); <c>state</c>: the upstream keeps Responses state.</summary>
+    /// with a reasoning model), embeddings (Anthropic has none); <c>state</c>: the upstream keeps Responses state;
+    /// <c>reasoningTokens</c>/<c>embedUsage</c> false: the upstream reports no such count (Anthropic's thinking is inside
+    /// its output tokens, Gemini's embeddings carry no usage).</summary>
     private const string Wires = """
         {"openai": {"chat": "m-openai", "think": "m-reasoner", "embed": "m-embed"},
          "openai-responses": {"chat": "m-responses", "think": "m-responses-reasoner", "embed": "m-embed", "state": true},
-         "anthropic": {"chat": "m-anthropic", "think": "m-anthropic", "embed": null},
-         "gemini": {"chat": "m-gemini", "think": "m-gemini", "embed": "m-embed-gemini"}}
+         "anthropic": {"chat": "m-anthropic", "think": "m-anthropic", "embed": null, "reasoningTokens": false},
+         "gemini": {"chat": "m-gemini", "think": "m-gemini", "embed": "m-embed-gemini", "embedUsage": false}}
         """;
 
     public const string Key = "sk-node-suite-0123456789abcdef";
