@@ -11,7 +11,8 @@ public sealed class GeminiThoughtSignatureTests
 {
     private static ChatMessage ModelTurn(string parts)
     {
-        string json = $$$"""{"contents":[{"role":"user","parts":[{"text":"q"}]},{"role":"model","parts":[{{{parts}}}]},{"role":"user","parts":[{"functionResponse":{"id":"t1","name":"f","response":{"output":"ok"}}}]}]}""";
+        string json = """{"contents":[{"role":"user","parts":[{"text":"q"}]},{"role":"model","parts":["""
+            + parts + """]},{"role":"user","parts":[{"functionResponse":{"id":"t1","name":"f","response":{"output":"ok"}}}]}]}""";
         Assert.True(GeminiRequestDecoder.TryDecode(Utf8(json), "m", false, out var request, out var error), error?.Message);
         return request.Messages[1];
     }

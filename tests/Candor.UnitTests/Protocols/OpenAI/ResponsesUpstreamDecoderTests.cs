@@ -47,7 +47,7 @@ public sealed class ResponsesUpstreamDecoderTests
 
         Assert.False(new ResponsesUpstreamDecoder().DecodeStreamEvent(Event(type, json), output));
         var failed = Assert.IsType<StreamFailed>(Assert.Single(output));
-        Assert.Equal(status, failed.Error.Status);
+        Assert.Equal(status, failed.Error.StatusCode);
         Assert.DoesNotContain("echo", failed.Error.Message, StringComparison.Ordinal);
     }
 
