@@ -9,6 +9,7 @@ internal static class ProviderCatalog
     public static IEnumerable<IProviderAdapter> All() =>
     [
         new OpenAI.OpenAIAdapter(),
+        new OpenAI.OpenAIResponsesAdapter(),
         new Azure.AzureOpenAIAdapter(),
         new DeepSeek.DeepSeekAdapter(),
         new Qwen.QwenAdapter(),

@@ -93,14 +93,17 @@ internal sealed class ChatRelay(
         var (deployment, channel, _, remaining) = attempt;
         var adapter = channel.Adapter;
         var settings = channel.Settings;
-        if ((TranslationGuard.Check(request, adapter.Protocol) ?? adapter.CheckSupported(request)) is { } unsupported)
+        // A Responses request goes as it is to an upstream that serves the Responses API itself (and keeps the state it is
+        // asked to keep); anywhere else it is translated, and what needs server state is refused (zero retention).
+        var responses = ResponsesUpstream(context, surface, adapter, config);
+        if (responses is null && (request.ServerState ?? TranslationGuard.Check(request, adapter.Protocol) ?? adapter.CheckSupported(request)) is { } unsupported)
         {
             return AttemptOutcome.Failed(unsupported, UpstreamFailure.Unsupported);
         }
 
         // A redacted request is re-encoded from the canonical request: the client's bytes still hold the originals.
-        bool fast = config.FastPath && context.Redactions is not { Changed: true } && surface.ForwardsRawBody && surface.Protocol == adapter.Protocol
-            && adapter.SupportsRawForwarding(request);
+        bool fast = responses is not null || (config.FastPath && context.Redactions is not { Changed: true } && surface.ForwardsRawBody
+            && surface.Protocol == adapter.Protocol && adapter.SupportsRawForwarding(request));
         context.Path = fast ? "fast" : "translated";
         using var rewritten = fast ? new PooledBufferWriter(rawBody.Length + 64) : null;
         HttpRequestMessage upstreamRequest;
@@ -116,7 +119,8 @@ internal sealed class ChatRelay(
             context.ForwardedRaw = body;
             var content = new ReadOnlyMemoryContent(body);
             content.Headers.ContentType = JsonContentType;
-            upstreamRequest = adapter.CreateRawChatRequest(settings, deployment.UpstreamModel, request.Stream, content);
+            upstreamRequest = responses?.CreateRawResponsesRequest(settings, request.Stream, content)
+                ?? adapter.CreateRawChatRequest(settings, deployment.UpstreamModel, request.Stream, content);
         }
         else
         {
@@ -126,7 +130,8 @@ internal sealed class ChatRelay(
         using var _ = upstreamRequest;
         if (context.Receipt is { } receipt)
         {
-            await NoteForwardedAsync(context, receipt, request, upstreamRequest.Content, deployment.UpstreamModel, settings, adapter.Protocol, fast).ConfigureAwait(false);
+            await NoteForwardedAsync(context, receipt, request, upstreamRequest.Content, deployment.UpstreamModel, settings,
+                responses is null ? adapter.Protocol : WireProtocol.OpenAIResponses, fast).ConfigureAwait(false);
             receipt.ExpectedModel = deployment.ServedModel;
         }
 
@@ -149,7 +154,7 @@ internal sealed class ChatRelay(
 
         using (response)
         {
-            var codecs = new AttemptCodecs(adapter.CreateDecoder(settings), surface.CreateEncoder(request), fast);
+            var codecs = new AttemptCodecs(responses?.CreateResponsesDecoder() ?? adapter.CreateDecoder(settings), surface.CreateEncoder(request), fast);
             if (!request.Stream)
             {
                 return await WholeAsync(state, attempt, response, codecs, timer, sent).ConfigureAwait(false);
@@ -165,6 +170,14 @@ internal sealed class ChatRelay(
             return await stream.RelayAsync(response, timer, sent, EventLimit(config)).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The upstream's Responses API when this attempt relays a Responses request to it on the same wire: the
+    /// surface is the Responses API, the channel's adapter serves it too, the fast path is on and nothing was redacted
+    /// (a redacted request is re-encoded, and only as chat).</summary>
+    private static IResponsesUpstream? ResponsesUpstream(RelayContext context, Surface surface, IProviderAdapter adapter, CandorConfig config) =>
+        surface.Protocol == WireProtocol.OpenAIResponses && surface.ForwardsRawBody && config.FastPath && context.Redactions is not { Changed: true }
+            ? adapter as IResponsesUpstream
+            : null;
 
     /// <summary>A whole answer: read and decoded (a failure here may still go to another deployment), placeholders
     /// restored for the client, then answered by the <see cref="WholeRelay"/> — the upstream's own bytes on the fast path,

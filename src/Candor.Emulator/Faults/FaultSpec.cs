@@ -33,6 +33,13 @@ internal sealed record FaultSpec
     public string? MixModel { get; init; }
     public double? MixRate { get; init; }
 
+    /// <summary>When tools are offered and the model would call one: call the tool of this name (<c>tool=NAME</c>), if
+    /// offered, instead of the first.</summary>
+    public string? Tool { get; init; }
+
+    /// <summary>The arguments of that call, as JSON (<c>tool_args=JSON</c>), instead of ones generated from its schema.</summary>
+    public string? ToolArgs { get; init; }
+
     public static FaultSpec Parse(string? spec)
     {
         if (string.IsNullOrWhiteSpace(spec))
@@ -68,6 +75,8 @@ internal sealed record FaultSpec
                 "cached_tokens" => result with { CachedTokens = Int(value) ?? result.CachedTokens },
                 "mix_model" => result with { MixModel = NonEmpty(value) ?? result.MixModel },
                 "mix_rate" => result with { MixRate = Fraction(value) ?? result.MixRate },
+                "tool" => result with { Tool = NonEmpty(value) ?? result.Tool },
+                "tool_args" => result with { ToolArgs = NonEmpty(value) ?? result.ToolArgs },
                 _ => result,
             };
         }
@@ -105,6 +114,8 @@ internal sealed record FaultSpec
             CachedTokens = other.CachedTokens ?? CachedTokens,
             MixModel = other.MixModel ?? MixModel,
             MixRate = other.MixRate ?? MixRate,
+            Tool = other.Tool ?? Tool,
+            ToolArgs = other.ToolArgs ?? ToolArgs,
         };
     }
 

@@ -55,6 +55,26 @@ internal static class CompletionGenerator
         };
     }
 
+    /// <summary>Whether a <c>tool_args</c> directive holds a JSON object (a directive quoted inside another text, its quotes
+    /// escaped, does not: the call's arguments are then generated).</summary>
+    private static bool IsJsonObject(string? json)
+    {
+        if (json is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
     public static bool IsReasoner(string model) => model.Contains("reasoner", StringComparison.OrdinalIgnoreCase);
 
     private static string? Resolve(string? name, string requested, IReadOnlyDictionary<string, string>? cheaperModels) =>
@@ -116,11 +136,12 @@ internal static class CompletionGenerator
             }
         }
 
-        if (ShouldCallTools(query))
+        if (ShouldCallTools(query) && spec.Tool != "none")
         {
-            foreach (var tool in PickTools(query))
+            var chosen = spec.Tool is { } named && query.Tools.Find(t => t.Name == named) is { } offered ? [offered] : PickTools(query);
+            foreach (var tool in chosen)
             {
-                var arguments = SchemaArguments.Generate(tool.Schema, rng);
+                var arguments = spec.Tool == tool.Name && IsJsonObject(spec.ToolArgs) ? spec.ToolArgs! : SchemaArguments.Generate(tool.Schema, rng);
                 choice.ToolCalls.Add(new GeneratedToolCall(tool.Name, arguments, IdSuffix(rng)));
                 choice.ToolTokens += 10 + (System.Text.Encoding.UTF8.GetByteCount(arguments) / 4);
             }

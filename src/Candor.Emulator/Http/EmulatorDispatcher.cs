@@ -15,6 +15,7 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
     private static readonly string[] JournalHeaders = ["authorization", "api-key", "x-api-key", "x-goog-api-key", "anthropic-version", "anthropic-beta",
         "traceparent", "tracestate", "baggage", "request-id", "correlation-context"];
 
+    private readonly ResponseStore _responses = new();
     private int _active;
 
     /// <summary>Requests being handled right now (a streaming answer counts until its last byte or abort).</summary>
@@ -86,7 +87,7 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
         await RouteAsync(call, request.Method).ConfigureAwait(false);
     }
 
-    private static async Task RouteAsync(EmulatorCall call, string method)
+    private async Task RouteAsync(EmulatorCall call, string method)
     {
         var path = call.Path.TrimEnd('/');
         var post = HttpMethods.IsPost(method);
@@ -104,12 +105,23 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
             case "/v1/models" when HttpMethods.IsGet(method):
                 await OpenAiHandler.ModelsAsync(call).ConfigureAwait(false);
                 return;
+            case "/v1/responses" when post:
+                await ResponsesHandler.CreateAsync(call, _responses).ConfigureAwait(false);
+                return;
             case "/v1/messages" when post:
                 await AnthropicHandler.MessagesAsync(call, countTokens: false).ConfigureAwait(false);
                 return;
             case "/v1/messages/count_tokens" when post:
                 await AnthropicHandler.MessagesAsync(call, countTokens: true).ConfigureAwait(false);
                 return;
+        }
+
+        const string Responses = "/v1/responses/";
+        if (path.StartsWith(Responses, StringComparison.Ordinal) && !path[Responses.Length..].Contains('/', StringComparison.Ordinal)
+            && (HttpMethods.IsGet(method) || HttpMethods.IsDelete(method)))
+        {
+            await ResponsesHandler.GetAsync(call, _responses, path[Responses.Length..], HttpMethods.IsDelete(method)).ConfigureAwait(false);
+            return;
         }
 
         const string Deployments = "/openai/deployments/";

@@ -67,6 +67,17 @@ public sealed class ChatRequest
     /// <c>anthropic-beta</c>); forwarded to upstreams that speak the same protocol.</summary>
     public List<KeyValuePair<string, string>>? ProtocolHeaders { get; set; }
 
+    /// <summary>Set before decoding by a caller that can still relay a request needing state kept by the server (the
+    /// Responses surface, whose same-wire upstream may keep it): the decoder then records the refusal in
+    /// <see cref="ServerState"/> instead of failing.</summary>
+    public bool DefersServerState { get; init; }
+
+    /// <summary>Why only the source wire's own upstream can serve the request: state kept by the server (Responses
+    /// <c>store: true</c>, <c>previous_response_id</c>, <c>item_reference</c>…) or tools that run on the vendor's servers
+    /// (<c>web_search</c>, <c>custom</c>…), when <see cref="DefersServerState"/> let it decode. A same-wire relay to an
+    /// upstream that speaks that API serves it; every other path answers this error (Candor itself keeps no state).</summary>
+    public RelayError? ServerState { get; set; }
+
     /// <summary>Top-level fields of the source request that Candor does not model; a same-protocol
     /// encoder writes them back so that nothing the client sent is dropped.</summary>
     public JsonObject? Unmapped { get; set; }

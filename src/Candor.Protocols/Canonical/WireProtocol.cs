@@ -10,7 +10,8 @@ public enum WireProtocol
 
     Gemini,
 
-    /// <summary>OpenAI's Responses API (<c>POST /v1/responses</c>): a client dialect of its own, so that a request
-    /// decoded from it is translated to every upstream (no provider speaks it, so it never takes the fast path).</summary>
+    /// <summary>OpenAI's Responses API (<c>POST /v1/responses</c>): a client dialect of its own, translated to every
+    /// upstream's chat wire, and relayed as it is only to a channel that serves the Responses API itself
+    /// (<c>openai-responses</c>).</summary>
     OpenAIResponses,
 }

@@ -56,8 +56,8 @@ public sealed class WireProfile
         static _ => null,
         embeddingsAsFloats: false);
 
-    /// <summary>OpenAI's Responses API: model in the body, <c>response.completed</c> ends a stream; a client dialect only
-    /// (no upstream speaks it), so its encoder adds nothing.</summary>
+    /// <summary>OpenAI's Responses API: model in the body, <c>response.completed</c> ends a stream; Candor encodes no
+    /// request in it (a Responses upstream gets the client's own body), so nothing is added.</summary>
     public static WireProfile OpenAIResponses { get; } = new(WireProtocol.OpenAIResponses, modelInUrl: false, hasEndMarker: true, "n",
         static (ReadOnlySpan<byte> body, string _, bool _, [NotNullWhen(true)] out ChatRequest? request) => ResponsesRequestDecoder.TryDecode(body, out request, out _),
         static _ => null,

@@ -266,6 +266,24 @@ public static class GeminiRequestDecoder
                     r.Messages.Add(current);
                 }
 
+                // Thoughts streamed part by part and sent back so are one block: consecutive unsigned thought parts join.
+                if (model && decoded is ThinkingPart more && decoded.Extra is null && current.Parts is [.., ThinkingPart { Signature: null, Extra: null } open])
+                {
+                    open.Text += more.Text;
+                    open.Signature = more.Signature;
+                    continue;
+                }
+
+                // Gemini carries a turn's thinking signature on the part after the thoughts (a function call, as Candor
+                // writes an Anthropic signature and the AI SDK sends it back): it signs the thoughts it follows, so that
+                // an upstream that needs signed thinking (Anthropic) gets the block back whole.
+                if (model && decoded is not ThinkingPart && current.Parts is [.., ThinkingPart { Signature: null, Text.Length: > 0 } thoughts]
+                    && decoded.Extra is { ValueKind: JsonValueKind.Object } extra && extra.TryGetProperty("thoughtSignature", out var carried)
+                    && carried.ValueKind == JsonValueKind.String)
+                {
+                    thoughts.Signature = carried.GetString();
+                }
+
                 current.Parts.Add(decoded);
             }
         }

@@ -33,7 +33,19 @@ public static class ResponsesRequestDecoder
 
     /// <summary>Decodes the body where it lies; <paramref name="body"/> must stay unchanged until the call returns.
     /// On failure returns a 400 <see cref="RelayError"/> with <c>param</c> set.</summary>
-    public static bool TryDecode(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    public static bool TryDecode(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
+        TryDecode(body, deferState: false, out request, out error);
+
+    /// <summary>As <see cref="TryDecode(ReadOnlyMemory{byte}, out ChatRequest?, out RelayError?)"/>, but what needs state
+    /// kept by the server (<c>store: true</c>, <c>previous_response_id</c>, <c>conversation</c>, <c>prompt</c>,
+    /// <c>background: true</c>, <c>item_reference</c> items) and what runs on OpenAI's servers (built-in and custom tools,
+    /// their items and a <c>tool_choice</c> naming one) is left out of the canonical request and recorded in
+    /// <see cref="ChatRequest.ServerState"/> instead of refused: the relay serves it only on the same-wire path to an
+    /// upstream that keeps the state.</summary>
+    public static bool TryDecodeDeferringState(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) =>
+        TryDecode(body, deferState: true, out request, out error);
+
+    private static bool TryDecode(ReadOnlyMemory<byte> body, bool deferState, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
     {
         request = null;
         if (!InvalidText.IsText(body.Span))
@@ -57,7 +69,7 @@ public static class ResponsesRequestDecoder
                 return false;
             }
 
-            var result = new ChatRequest { SourceProtocol = WireProtocol.OpenAIResponses };
+            var result = new ChatRequest { SourceProtocol = WireProtocol.OpenAIResponses, DefersServerState = deferState };
             error = ReadTop(root, result);
             if (error is not null)
             {
@@ -70,7 +82,7 @@ public static class ResponsesRequestDecoder
                 return false;
             }
 
-            if (!result.Messages.Exists(static m => m.Role is not (ChatRole.System or ChatRole.Developer)))
+            if (result.ServerState is null && !result.Messages.Exists(static m => m.Role is not (ChatRole.System or ChatRole.Developer)))
             {
                 error = RelayError.BadRequest("Missing required parameter: 'input'.", "input");
                 return false;
@@ -85,6 +97,25 @@ public static class ResponsesRequestDecoder
     /// never carries arbitrary client text.</summary>
     private static string Named(string? word) =>
         word is { Length: > 0 and <= 64 } && word.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? $" ('{word}')" : "";
+
+    /// <summary>The zero-retention refusal, or (for a caller that defers it) null with the refusal kept in
+    /// <see cref="ChatRequest.ServerState"/>.</summary>
+    private static RelayError? NoState(ChatRequest r, string param, string detail)
+    {
+        return SameWireOnly(r, ResponsesWire.NoState(param, detail));
+    }
+
+    /// <summary>A refusal that the same-wire path does not need: returned, or kept for the relay by a caller that defers it.</summary>
+    private static RelayError? SameWireOnly(ChatRequest r, RelayError refusal)
+    {
+        if (!r.DefersServerState)
+        {
+            return refusal;
+        }
+
+        r.ServerState ??= refusal;
+        return null;
+    }
 
     private static RelayError Missing(string param) => RelayError.BadRequest($"Missing required parameter: '{param}'.", param);
 
@@ -170,7 +201,7 @@ public static class ResponsesRequestDecoder
                     err = ReadBool(v, "store", out var store);
                     if (err is null && store == true)
                     {
-                        return ResponsesWire.NoState("store", "'store: true' asks Candor to keep this response; send 'store: false' (or omit it)");
+                        err = NoState(r, "store", "'store: true' asks Candor to keep this response; send 'store: false' (or omit it)");
                     }
 
                     break;
@@ -179,7 +210,7 @@ public static class ResponsesRequestDecoder
                 case "prompt":
                     if (v.ValueKind != JsonValueKind.Null)
                     {
-                        return ResponsesWire.NoState(prop.Name, $"'{prop.Name}' refers to state kept on the server; send the whole conversation in 'input'");
+                        err = NoState(r, prop.Name, $"'{prop.Name}' refers to state kept on the server; send the whole conversation in 'input'");
                     }
 
                     break;
@@ -187,7 +218,7 @@ public static class ResponsesRequestDecoder
                     err = ReadBool(v, "background", out var background);
                     if (err is null && background == true)
                     {
-                        return ResponsesWire.NoState("background", "'background: true' needs a response kept for later retrieval; send 'background: false'");
+                        err = NoState(r, "background", "'background: true' needs a response kept for later retrieval; send 'background: false'");
                     }
 
                     break;
@@ -236,10 +267,10 @@ public static class ResponsesRequestDecoder
                 "function_call" => ReadFunctionCall(item, p, r),
                 "function_call_output" => ReadFunctionOutput(item, p, r),
                 "reasoning" => ReadReasoningItem(item, p, r),
-                "item_reference" => ResponsesWire.NoState($"{p}.type", "an 'item_reference' names an item kept on the server; send the item itself"),
-                _ => RelayError.BadRequest(
+                "item_reference" => NoState(r, $"{p}.type", "an 'item_reference' names an item kept on the server; send the item itself"),
+                _ => SameWireOnly(r, RelayError.BadRequest(
                     $"Invalid value for '{p}.type': Candor translates message, function_call, function_call_output and reasoning items; other items{Named(type)} belong to tools it does not run.",
-                    $"{p}.type"),
+                    $"{p}.type")),
             };
             if (err is not null)
             {
@@ -510,13 +541,33 @@ public static class ResponsesRequestDecoder
 
             if (!type.ValueEquals("function"u8))
             {
-                return RelayError.BadRequest(
+                // Served only by an upstream that speaks the Responses API itself; the canonical request keeps the functions.
+                if (SameWireOnly(r, RelayError.BadRequest(
                     $"Invalid value for '{p}.type': Candor translates function tools only; built-in tools{Named(type.GetString())} run on OpenAI's servers and are not supported.",
-                    $"{p}.type");
+                    $"{p}.type")) is { } refusal)
+                {
+                    return refusal;
+                }
             }
         }
 
-        return OpenAIChatRequestDecoder.ReadTools(v, r, "tools", wrapped: false);
+        return r.ServerState is null ? OpenAIChatRequestDecoder.ReadTools(v, r, "tools", wrapped: false) : ReadFunctionTools(v, r);
+    }
+
+    /// <summary>The function tools of a list that also holds others (read for the same-wire path, which forwards the list).</summary>
+    private static RelayError? ReadFunctionTools(JsonElement v, ChatRequest r)
+    {
+        var functions = new JsonArray();
+        foreach (var t in v.EnumerateArray())
+        {
+            if (t.TryGetProperty("type", out var type) && type.ValueEquals("function"u8))
+            {
+                functions.Add(JsonNode.Parse(t.GetRawText()));
+            }
+        }
+
+        using var doc = JsonDocument.Parse(functions.ToJsonString());
+        return OpenAIChatRequestDecoder.ReadTools(doc.RootElement, r, "tools", wrapped: false);
     }
 
     private static RelayError? ReadToolChoice(JsonElement v, ChatRequest r)
@@ -537,7 +588,7 @@ public static class ResponsesRequestDecoder
             case JsonValueKind.Object:
                 if (!v.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || !type.ValueEquals("function"u8))
                 {
-                    return BadValue("tool_choice.type", "'function' (Candor translates function tools only)");
+                    return SameWireOnly(r, BadValue("tool_choice.type", "'function' (Candor translates function tools only)"));
                 }
 
                 var err = RequiredString(v, "name", "tool_choice", out var name);

@@ -3,7 +3,7 @@ using Candor.Protocols.Canonical;
 namespace Candor.Providers.OpenAI;
 
 /// <summary>OpenAI itself: <c>{BaseUrl}/chat/completions</c> and <c>/embeddings</c> with a bearer key.</summary>
-internal sealed class OpenAIAdapter : OpenAICompatibleAdapter
+internal class OpenAIAdapter : OpenAICompatibleAdapter
 {
     /// <inheritdoc/>
     public override string Name => "openai";

@@ -230,7 +230,7 @@ internal abstract class OpenAICompatibleAdapter : IProviderAdapter
         return new Uri(b.EndsWith('/') ? b + relative : b + "/" + relative, UriKind.Absolute);
     }
 
-    private HttpRequestMessage Build(ChannelSettings channel, Uri uri, HttpContent body, bool stream)
+    protected HttpRequestMessage Build(ChannelSettings channel, Uri uri, HttpContent body, bool stream)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = body };
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(stream ? "text/event-stream" : "application/json"));

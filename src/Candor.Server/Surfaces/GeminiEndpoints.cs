@@ -7,7 +7,7 @@ using Candor.Protocols.Gemini;
 
 namespace Candor.Server.Surfaces;
 
-/// <summary>The Gemini surface: models/{model}:generateContent, :streamGenerateContent, :countTokens, :embedContent and
+/// <summary>The Gemini surface, under <c>/v1beta</c> and <c>/v1</c>: models/{model}:generateContent, :streamGenerateContent, :countTokens, :embedContent and
 /// :batchEmbedContents (the model list is <see cref="ModelEndpoints"/>). The model and the method share one path segment,
 /// so the route takes the rest of the path and splits it at the last colon.</summary>
 internal static class GeminiEndpoints
@@ -15,6 +15,10 @@ internal static class GeminiEndpoints
     public static IEndpointRouteBuilder MapGemini(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1beta/models/{**target}", static (HttpContext http, string target, SnapshotHolder snapshots, ChatRelay relay, AuxiliaryRelay aux) =>
+            HandleAsync(http, target, snapshots, relay, aux));
+
+        // The Gemini API's v1 (the default of @google/genai): the same methods; OpenAI has no POST under /v1/models.
+        app.MapPost("/v1/models/{**target}", static (HttpContext http, string target, SnapshotHolder snapshots, ChatRelay relay, AuxiliaryRelay aux) =>
             HandleAsync(http, target, snapshots, relay, aux));
         return app;
     }

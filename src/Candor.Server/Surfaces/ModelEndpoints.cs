@@ -12,7 +12,8 @@ namespace Candor.Server.Surfaces;
 /// <summary>The model list on every surface, in each vendor's shape, naming only the public models the caller may call
 /// (all of them, or a stored key's allowed models). OpenAI and Anthropic share <c>GET /v1/models</c>: a request that
 /// carries <c>anthropic-version</c>, or <c>x-api-key</c> without <c>Authorization</c> (what the Anthropic SDKs send),
-/// gets Anthropic's shape and envelope; any other gets OpenAI's. Gemini's is <c>GET /v1beta/models</c>.</summary>
+/// gets Anthropic's shape and envelope; one with Gemini's key (<see cref="IsGemini"/>) Gemini's; any other gets OpenAI's.
+/// Gemini's own is <c>GET /v1beta/models</c>.</summary>
 internal static class ModelEndpoints
 {
     private const int AnthropicDefaultLimit = 20;
@@ -22,22 +23,35 @@ internal static class ModelEndpoints
     public static IEndpointRouteBuilder MapModels(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/models", static (HttpContext http, SnapshotHolder snapshots) =>
-            IsAnthropic(http.Request) ? AnthropicListAsync(http, snapshots) : OpenAIListAsync(http, snapshots));
+            IsGemini(http.Request) ? GeminiListAsync(http, snapshots)
+            : IsAnthropic(http.Request) ? AnthropicListAsync(http, snapshots) : OpenAIListAsync(http, snapshots));
         app.MapGet("/v1/models/{**id}", static (HttpContext http, string id, SnapshotHolder snapshots) =>
-            OneAsync(http, id, snapshots, IsAnthropic(http.Request) ? SurfaceRegistry.Anthropic : SurfaceRegistry.OpenAI));
+            IsGemini(http.Request) ? GeminiOneAsync(http, id, snapshots)
+            : OneAsync(http, id, snapshots, IsAnthropic(http.Request) ? SurfaceRegistry.Anthropic : SurfaceRegistry.OpenAI));
         app.MapGet("/v1beta/models", static (HttpContext http, SnapshotHolder snapshots) => GeminiListAsync(http, snapshots));
-        app.MapGet("/v1beta/models/{**name}", static (HttpContext http, string name, SnapshotHolder snapshots) =>
-        {
-            // models/{m}:method takes only POST: routing's 405, worded by UnknownRoutes, as before this route existed.
-            if (name.Contains(':', StringComparison.Ordinal))
-            {
-                http.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
-                return Task.CompletedTask;
-            }
-
-            return OneAsync(http, name.StartsWith("models/", StringComparison.Ordinal) ? name["models/".Length..] : name, snapshots, SurfaceRegistry.Gemini);
-        });
+        app.MapGet("/v1beta/models/{**name}", static (HttpContext http, string name, SnapshotHolder snapshots) => GeminiOneAsync(http, name, snapshots));
         return app;
+    }
+
+    /// <summary>Whether <c>/v1/models</c> answers in Gemini's shape: the Gemini API's v1 (the default of
+    /// <c>@google/genai</c>) shares the path with OpenAI and Anthropic; a request that carries <c>x-goog-api-key</c> or
+    /// <c>?key=</c> is a Gemini client's.</summary>
+    public static bool IsGemini(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Headers.ContainsKey("x-goog-api-key") || request.Query.ContainsKey("key");
+    }
+
+    private static Task GeminiOneAsync(HttpContext http, string name, SnapshotHolder snapshots)
+    {
+        // models/{m}:method takes only POST: routing's 405, worded by UnknownRoutes, as before this route existed.
+        if (name.Contains(':', StringComparison.Ordinal))
+        {
+            http.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return Task.CompletedTask;
+        }
+
+        return OneAsync(http, name.StartsWith("models/", StringComparison.Ordinal) ? name["models/".Length..] : name, snapshots, SurfaceRegistry.Gemini);
     }
 
     /// <summary>Whether <c>/v1/models</c> answers in Anthropic's shape (see the class summary).</summary>

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Text;
+using Candor.FunctionalTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Candor.FunctionalTests.Sdk;
+
+/// <summary>The Node client-compatibility suite (clients/node/suite.mjs: the official <c>openai</c>,
+/// <c>@anthropic-ai/sdk</c> and <c>@google/genai</c> SDKs and the Vercel AI SDK, versions pinned by its
+/// package-lock.json) against a Candor whose upstreams are the emulator on every upstream wire: OpenAI chat completions,
+/// OpenAI with its Responses API (<c>openai-responses</c>: the Responses surface's same-wire path), Anthropic and
+/// Gemini. The suite prints its clients × wires matrix; any failing cell fails the test.</summary>
+public sealed class NodeClientsSuiteTests(NodeClientsSuiteTests.Host host, ITestOutputHelper output) : IClassFixture<NodeClientsSuiteTests.Host>
+{
+    /// <summary>Which public model serves each upstream wire: plain chat, thinking (an OpenAI-wire upstream thinks only
+    /// with a reasoning model), embeddings (Anthropic has none); <c>state</c>: the upstream keeps Responses state;
+    /// <c>reasoningTokens</c>/<c>embedUsage</c> false: the upstream reports no such count (Anthropic's thinking is inside
+    /// its output tokens, Gemini's embeddings carry no usage).</summary>
+    private const string Wires = """
+        {"openai": {"chat": "m-openai", "think": "m-reasoner", "embed": "m-embed"},
+         "openai-responses": {"chat": "m-responses", "think": "m-responses-reasoner", "embed": "m-embed", "state": true},
+         "anthropic": {"chat": "m-anthropic", "think": "m-anthropic", "embed": null, "reasoningTokens": false},
+         "gemini": {"chat": "m-gemini", "think": "m-gemini", "embed": "m-embed-gemini", "embedUsage": false}}
+        """;
+
+    public const string Key = "sk-node-suite-0123456789abcdef";
+
+    /// <summary>Candor over one emulator, with a model per upstream wire.</summary>
+    public sealed class Host : IAsyncLifetime
+    {
+        private CandorTestHost? _host;
+
+        public Uri BaseAddress => _host!.BaseAddress;
+
+        public async Task InitializeAsync() => _host = await CandorTestHost.Create()
+            .Prefix("candor-node-")
+            .Yaml("""
+                channels:
+                  - { id: oa, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
+                  - { id: or, provider: openai-responses, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
+                  - { id: ds, provider: deepseek, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
+                  - { id: an, provider: anthropic, base_url: "{{emu}}", api_key_env: UPSTREAM_KEY }
+                  - { id: ge, provider: gemini, base_url: "{{emu}}", api_key_env: UPSTREAM_KEY }
+                models:
+                  - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
+                  - { name: m-reasoner, deployments: [{ channel: ds, model: deepseek-reasoner }] }
+                  - { name: m-responses, deployments: [{ channel: or, model: gpt-4o-mini }] }
+                  - { name: m-responses-reasoner, deployments: [{ channel: or, model: gpt-5-reasoner }] }
+                  - { name: m-anthropic, deployments: [{ channel: an, model: claude-sonnet-4-5 }] }
+                  - { name: m-gemini, deployments: [{ channel: ge, model: gemini-2.5-flash }] }
+                  - { name: m-embed, deployments: [{ channel: oa, model: text-embedding-3-small }] }
+                  - { name: m-embed-gemini, deployments: [{ channel: ge, model: text-embedding-004 }] }
+                keys:
+                  - { name: node, key_env: CLIENT_KEY }
+                """)
+            .Env("CLIENT_KEY", Key)
+            .StartAsync();
+
+        public async Task DisposeAsync()
+        {
+            if (_host is not null)
+            {
+                await _host.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task NodeSdks_OnEveryWire_PassEveryCell()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        string suite = Path.Combine(RepositoryRoot(), "clients", "node");
+        if (!Directory.Exists(Path.Combine(suite, "node_modules")))
+        {
+            // .ci/run installs the packages beforehand (npm ci into a cache); a developer's first run does it here.
+            var (installCode, installOut) = await RunAsync(suite, "npm", ["ci", "--no-audit", "--no-fund"], [], timeout.Token);
+            Assert.True(installCode == 0, "npm ci failed:\n" + installOut);
+        }
+
+        var (code, text) = await RunAsync(suite, "node", ["suite.mjs"],
+        [
+            ("CANDOR_BASE_URL", host.BaseAddress.ToString()),
+            ("CANDOR_KEY", Key),
+            ("CANDOR_WIRES", Wires),
+        ], timeout.Token);
+        output.WriteLine(text);
+        Assert.True(code == 0, "The client-compatibility suite failed:\n" + text);
+        Assert.Contains(" 0 failed", text, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(string directory, string file, string[] args,
+        (string Name, string Value)[] environment, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        info.Environment["NO_UPDATE_NOTIFIER"] = "1";
+        using var process = Process.Start(info)!;
+        var text = new StringBuilder();
+        var gate = new object();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (gate) { text.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (gate) { text.AppendLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        process.WaitForExit();
+        lock (gate)
+        {
+            return (process.ExitCode, text.ToString());
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Candor.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Candor.slnx not found above " + AppContext.BaseDirectory);
+    }
+}
