@@ -46,6 +46,7 @@ internal static class CliSyntax
         ["privacy get"] = (["--account", "--key", "--data"], []),
         ["privacy set"] = (["--account", "--key", "--redaction", "--regions", "--zero-retention", "--never-train", "--data"], []),
         ["master-key rotate"] = (["--data"], []),
+        ["console invite"] = (["--principal", "--url", "--data"], ["--operator"]),
         ["config check"] = ([], []),
         ["probe"] = (["--url"], []),
         ["serve"] = (["--config", "--urls", "--data", "--log-level", "--tls-cert", "--tls-key"], ["--demo", "--no-watch"]),

@@ -107,6 +107,7 @@ public static class CandorServer
         if (storage is not null)
         {
             BillingSetup.AddBilling(services, storage, config);
+            WebConsole.ConsoleEndpoints.AddConsole(services);
             services.AddHostedService<ChannelRefresher>();
         }
 
@@ -151,6 +152,7 @@ public static class CandorServer
             app.MapSelfService();
             app.MapHistory();
             app.MapAdmin();
+            WebConsole.ConsoleEndpoints.MapConsole(app);
         }
 
         app.MapTransparencyLog();
