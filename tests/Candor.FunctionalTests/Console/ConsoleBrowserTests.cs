@@ -23,6 +23,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         string console = new Uri(fixture.BaseAddress, "/console").ToString();
         driver.Navigate().GoToUrl(console);
         Until(driver, () => driver.FindElement(By.TagName("body")).GetAttribute("data-ready") == "true");
+        Shot(driver, "signin-en");
 
         // Sign in as the account owner.
         SignIn(driver, fixture.MemberLogin);
@@ -36,6 +37,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         string key = driver.FindElement(By.Id("key-value")).GetAttribute("value")!;
         Assert.True(driver.FindElement(By.Id("key-copy")).Displayed);
         Until(driver, () => driver.FindElement(By.Id("keys-table")).Text.Contains("browser key", StringComparison.Ordinal));
+        Shot(driver, "keys-en");
 
         // Use it through the OpenAI SDK.
         var chat = new ChatClient("m-openai", new ApiKeyCredential(key), new OpenAIClientOptions
@@ -71,6 +73,23 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         Until(driver, () => driver.FindElement(By.Id("receipt-verdict")).GetAttribute("data-valid") is "true" or "false" or "unknown");
         Assert.Equal("true", driver.FindElement(By.Id("receipt-verdict")).GetAttribute("data-valid"));
         Assert.Contains(requestId!, driver.FindElement(By.Id("receipt-fields")).Text, StringComparison.Ordinal);
+        Shot(driver, "receipt-en");
+
+        // The page's verifier refuses the same receipt with one signed byte changed (the HTTP status it states).
+        object? outcome = ((IJavaScriptExecutor)driver).ExecuteAsyncScript("""
+            const done = arguments[arguments.length - 1];
+            const [id, account] = [arguments[0], arguments[1]];
+            import("/console/verify.js").then(async (v) => {
+              const bytes = new Uint8Array(await (await fetch(`/admin/v1/accounts/${account}/receipts/${id}`)).arrayBuffer());
+              const key = (await (await fetch("/.well-known/candor")).json()).receipt_keys[0].verifier_key;
+              const good = await v.verifyReceipt(bytes, key);
+              const i = new TextDecoder().decode(bytes).indexOf('"status":') + 9;
+              bytes[i] = bytes[i] === 0x32 ? 0x33 : 0x32;
+              const bad = await v.verifyReceipt(bytes, key);
+              done(`${good.ok}/${bad.ok}/${bad.reason}`);
+            }).catch((e) => done("error " + e));
+            """, receiptId!, fixture.AccountA);
+        Assert.Equal("true/false/signature does not verify", outcome);
 
         // A member has no channels page; an operator disables a channel.
         Assert.False(driver.FindElement(By.Id("nav-channels")).Displayed);
@@ -82,6 +101,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         Until(driver, () => driver.FindElements(By.Id("disable-" + fixture.ChannelId)).Count == 1);
         driver.FindElement(By.Id("disable-" + fixture.ChannelId)).Click();
         Until(driver, () => driver.FindElements(By.Id("enable-" + fixture.ChannelId)).Count == 1);
+        Shot(driver, "channels-en");
         var (_, channel) = await fixture.AdminAsync(HttpMethod.Get, $"/admin/v1/channels/{fixture.ChannelId}");
         Assert.True(channel.GetProperty("disabled").GetBoolean());
 
@@ -90,6 +110,11 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         Until(driver, () => driver.FindElement(By.TagName("html")).GetAttribute("lang") == "zh-CN");
         Assert.Equal("渠道", driver.FindElement(By.Id("nav-channels")).Text);
         Assert.Equal("启用", driver.FindElement(By.Id("enable-" + fixture.ChannelId)).Text);
+        Shot(driver, "channels-zh");
+        driver.FindElement(By.Id("nav-usage")).Click();
+        driver.FindElement(By.CssSelector($"#account option[value='{fixture.AccountA}']")).Click();
+        Until(driver, () => driver.FindElement(By.Id("usage-table")).Text.Contains(requestId!, StringComparison.Ordinal));
+        Shot(driver, "usage-zh");
 
         // Sign out: the session cookie is gone and the server no longer knows the session.
         string session = driver.Manage().Cookies.GetCookieNamed("candor_session")!.Value;
@@ -99,6 +124,16 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         using var stale = fixture.NewSession();
         stale.Cookies.Add(fixture.BaseAddress, new System.Net.Cookie("candor_session", session, "/"));
         Assert.Equal(401, (await stale.SendAsync(HttpMethod.Get, "/console/api/session")).Status);
+    }
+
+    /// <summary>Saves a screenshot into <c>CANDOR_CONSOLE_SCREENSHOTS</c> when that is set (docs/console-screenshots.sh).</summary>
+    private static void Shot(ChromeDriver driver, string name)
+    {
+        if (Environment.GetEnvironmentVariable("CANDOR_CONSOLE_SCREENSHOTS") is { Length: > 0 } directory)
+        {
+            Directory.CreateDirectory(directory);
+            driver.GetScreenshot().SaveAsFile(Path.Combine(directory, name + ".png"));
+        }
     }
 
     private static void SignIn(ChromeDriver driver, string principal)

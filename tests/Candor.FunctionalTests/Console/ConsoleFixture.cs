@@ -41,6 +41,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
             .StartAsync();
         AccountA = await CreateAccountAsync("console-a");
         AccountB = await CreateAccountAsync("console-b");
+        Assert.Equal(201, (await AdminAsync(HttpMethod.Post, $"/admin/v1/accounts/{AccountA}/top-ups", """{"amount_micros":100000000}""")).Status);
         Assert.Equal(200, (await AdminAsync(HttpMethod.Put, $"/admin/v1/accounts/{AccountA}/members/{Uri.EscapeDataString(MemberLogin)}", """{"role":"owner"}""")).Status);
         await CreateLoginAsync(OperatorLogin, isOperator: true);
         await CreateLoginAsync(MemberLogin, isOperator: false);
@@ -74,6 +75,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
             $$"""{"token":"{{invitation.GetProperty("token").GetString()}}","password":"{{Password}}"}""");
         Assert.Equal(200, accepted);
     }
+
+    /// <summary>Runs the CLI in-process on this server's data directory.</summary>
+    public Task<(int Code, string Out, string Err)> RunCliAsync(params string[] args) => _host!.RunCliAsync(args);
 
     /// <summary>A cookie-keeping client that sends this server's Origin, as the console page does.</summary>
     public ConsoleClient NewSession() => new(BaseAddress);

@@ -191,4 +191,20 @@ public sealed class ConsoleSecurityTests(ConsoleFixture fixture) : IClassFixture
         Assert.Equal(404, (await client.SendAsync(HttpMethod.Post, "/console/api/invitations/accept", body)).Status);
         Assert.Equal(200, (await client.SignInAsync("once@example.com", ConsoleFixture.Password)).Status);
     }
+
+    [Fact]
+    public async Task CliInvite_PrintsALinkThatSetsAPassword()
+    {
+        var (code, output, error) = await fixture.RunCliAsync("console", "invite", "--principal", "cli@example.com", "--url", "https://relay.example");
+        Assert.True(code == 0, error);
+        string link = output.Split('\n').Select(static l => l.Trim()).Single(static l => l.StartsWith("https://relay.example/console/#invite=", StringComparison.Ordinal));
+        string token = link[(link.IndexOf('=', StringComparison.Ordinal) + 1)..];
+        using var client = fixture.NewSession();
+        Assert.Equal(401, (await client.SignInAsync("cli@example.com", ConsoleFixture.Password)).Status);
+        Assert.Equal(200, (await client.SendAsync(HttpMethod.Post, "/console/api/invitations/accept", $$"""{"token":"{{token}}","password":"{{ConsoleFixture.Password}}"}""")).Status);
+        var (status, session) = await client.SignInAsync("cli@example.com", ConsoleFixture.Password);
+        Assert.Equal(200, status);
+        Assert.False(session.GetProperty("operator").GetBoolean());
+        Assert.Empty(session.GetProperty("accounts").EnumerateArray());
+    }
 }

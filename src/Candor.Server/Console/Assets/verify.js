@@ -36,12 +36,13 @@ export async function canVerify() {
  *  Returns { ok, reason, receipt }. */
 export async function verifyReceipt(bytes, verifierKey) {
   const receipt = JSON.parse(new TextDecoder().decode(bytes));
-  const plus2 = verifierKey.lastIndexOf("+");
-  const plus1 = verifierKey.lastIndexOf("+", plus2 - 1);
+  // A key name has no "+"; the base64 after the hash may.
+  const plus1 = verifierKey.indexOf("+");
+  const plus2 = verifierKey.indexOf("+", plus1 + 1);
   const name = verifierKey.slice(0, plus1);
   const keyHash = verifierKey.slice(plus1 + 1, plus2);
   const keyBytes = base64(verifierKey.slice(plus2 + 1));
-  if (plus1 <= 0 || keyBytes.length !== 33 || keyBytes[0] !== 1) return { ok: false, reason: "bad verifier key", receipt };
+  if (plus1 <= 0 || plus2 < 0 || keyBytes.length !== 33 || keyBytes[0] !== 1) return { ok: false, reason: "bad verifier key", receipt };
 
   // The key hash: the first four bytes of SHA-256(name || "\n" || 0x01 || key) (c2sp.org/signed-note).
   const nameBytes = encoder.encode(name + "\n");
