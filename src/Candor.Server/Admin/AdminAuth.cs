@@ -2,7 +2,8 @@ using Candor.Core.Accounts;
 
 namespace Candor.Server.Admin;
 
-/// <summary>Who may use the admin API: the bearer of a live platform operator key. Keys resolve through the
+/// <summary>Who may use the admin API: the bearer of a live platform operator key, or a web-console session as
+/// <see cref="WebConsole.ConsoleGate"/> admits it. Keys resolve through the
 /// in-memory <see cref="ApiKeyCache"/>, which hashes every presented key whether it exists or not, so a bad key
 /// costs the same as a good one.</summary>
 internal static class AdminAuth
@@ -11,6 +12,12 @@ internal static class AdminAuth
     /// (a valid key that is not an operator's) and returns false.</summary>
     public static async Task<bool> AuthorizeAsync(HttpContext http)
     {
+        // The web console calls this same API with its session cookie instead of a key (docs/console.md).
+        if (http.Request.Headers.Authorization.Count == 0 && WebConsole.ConsoleGate.HasSessionCookie(http.Request))
+        {
+            return await WebConsole.ConsoleGate.AuthorizeAsync(http).ConfigureAwait(false);
+        }
+
         var cache = http.RequestServices.GetRequiredService<ApiKeyCache>();
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         if (!TryResolve(http.Request, cache, now, out var key))

@@ -143,6 +143,20 @@ internal static class AdminOpenApi
                 "responses": { "200": { "description": "The usage record.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Usage" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               }
             },
+            "/accounts/{accountId}/receipts/{receiptId}": {
+              "parameters": [{ "$ref": "#/components/parameters/accountId" }, { "name": "receiptId", "in": "path", "required": true, "description": "The receipt id (rcpt_…, the x-candor-receipt response header).", "schema": { "type": "string" } }],
+              "get": {
+                "operationId": "getReceipt", "summary": "The signed receipt of one of the account's requests, byte for byte as stored (docs/receipts.md); another account's receipt is a 404.",
+                "responses": { "200": { "description": "The signed receipt.", "content": { "application/json": { "schema": { "type": "object", "required": ["receipt", "signature"], "properties": { "receipt": { "type": "object" }, "signature": { "type": "object" } } } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
+            },
+            "/console/invitations": {
+              "post": {
+                "operationId": "createConsoleInvitation", "summary": "A single-use invitation (7 days) with which the principal sets a web-console password; operator makes it a platform operator (docs/console.md). The token is shown once.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["principal"], "additionalProperties": false, "properties": { "principal": { "type": "string" }, "operator": { "type": "boolean" } } } } } },
+                "responses": { "201": { "description": "The invitation.", "content": { "application/json": { "schema": { "type": "object", "properties": { "principal": { "type": "string" }, "operator": { "type": "boolean" }, "token": { "type": "string" }, "link": { "type": "string" }, "expires_at": { "type": "string", "format": "date-time" }, "note": { "type": "string" } } } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
+              }
+            },
             "/prices": {
               "get": {
                 "operationId": "listPrices", "summary": "The effective prices: each model's own price, then its channels', with the layer each comes from (default < file < override).",

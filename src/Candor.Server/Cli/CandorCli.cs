@@ -45,6 +45,7 @@ internal static class CandorCli
           candor privacy set --account ID [--key KEY_ID] [--redaction TYPE=ACTION,…|none]
                              [--regions cn,us|any] [--zero-retention true|false] [--never-train true|false] [--data DIR]
           candor master-key rotate [--data DIR]
+          candor console invite --principal NAME [--operator] [--url https://relay.example] [--data DIR]
         """ + "\n" + ImportCommand.Usage + "\n" + CodeCommands.Usage + "\n" + """
           candor config check [FILE]
           candor probe [--url http://127.0.0.1:8080/livez]
@@ -83,6 +84,10 @@ internal static class CandorCli
                   (secret, email, cn_id, cn_uscc, bank_card, phone, ip, passport, default; allow, mask,
                   pseudonymize, block) and routing requirements. They only narrow the server's policy, and a
                   key's only narrows its account's. A running server applies a change within 5 seconds.
+        console invite
+                  Print a single-use link (valid 7 days, shown once, stored only as a hash) with which NAME sets a
+                  web-console password at /console; --operator makes NAME a platform operator. A member sees the
+                  accounts NAME is a member of (admin API: PUT /admin/v1/accounts/ID/members/NAME). docs/console.md.
         master-key rotate
                   Add a master key, re-seal every stored credential and history data key under it in one transaction, retire
                   the old key (with CANDOR_MASTER_KEY: re-seal under its highest id).
@@ -131,6 +136,7 @@ internal static class CandorCli
                 "privacy" when args.Length > 1 => await PrivacyCommands.RunAsync(args[1], CliArgs.Parse($"privacy {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "import" when args.Length > 1 => await ImportCommand.RunAsync(args[1], CliArgs.Parse($"import {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "codes" when args.Length > 1 => await CodeCommands.RunAsync(args[1], CliArgs.Parse($"codes {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
+                "console" when args.Length > 1 => await WebConsole.ConsoleCommands.RunAsync(args[1], CliArgs.Parse($"console {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "master-key" when args.Length > 1 => await ChannelCommands.MasterKeyAsync(args[1], args[2..], output, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };

@@ -108,6 +108,7 @@ public static class CandorServer
         if (storage is not null)
         {
             BillingSetup.AddBilling(services, storage, config, options.Environment);
+            WebConsole.ConsoleEndpoints.AddConsole(services);
             services.AddHostedService<ChannelRefresher>();
         }
 
@@ -153,6 +154,7 @@ public static class CandorServer
             app.MapSelfService();
             app.MapHistory();
             app.MapAdmin();
+            WebConsole.ConsoleEndpoints.MapConsole(app);
         }
 
         app.MapTransparencyLog();

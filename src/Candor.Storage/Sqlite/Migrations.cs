@@ -271,5 +271,29 @@ internal static class Migrations
                 PRIMARY KEY (source, kind, source_id)
             )
             """),
+        new(11, "web console logins, sessions and invitations", """
+            CREATE TABLE console_logins (
+                principal     TEXT    PRIMARY KEY,
+                password_hash TEXT    NOT NULL,
+                is_operator   INTEGER NOT NULL DEFAULT 0,
+                created_at    BIGINT  NOT NULL,
+                updated_at    BIGINT  NOT NULL
+            );
+            CREATE TABLE console_sessions (
+                token_hash TEXT   PRIMARY KEY,
+                principal  TEXT   NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            );
+            CREATE INDEX ix_console_sessions_principal ON console_sessions (principal);
+            CREATE INDEX ix_console_sessions_expires ON console_sessions (expires_at);
+            CREATE TABLE console_invitations (
+                token_hash  TEXT    PRIMARY KEY,
+                principal   TEXT    NOT NULL,
+                is_operator INTEGER NOT NULL DEFAULT 0,
+                created_at  BIGINT  NOT NULL,
+                expires_at  BIGINT  NOT NULL
+            )
+            """),
     ];
 }
