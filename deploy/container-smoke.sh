@@ -19,7 +19,7 @@ name=candor-smoke-$$
 volume=candor-smoke-data-$$
 port=$(( 20000 + RANDOM % 20000 ))
 key=sk-smoke-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+commit=${COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}   # COMMIT: the prebuilt binary's, when older than HEAD
 started_dockerd=
 if ! docker info >/dev/null 2>&1; then
   dockerd >/tmp/candor-smoke-dockerd.log 2>&1 &
@@ -55,7 +55,7 @@ docker run --rm --network none -v "$volume:/data" --entrypoint /bin/sh "$base" -
   | awk '{print "  " $3 ":" $4 " " $1 " " $9}' || true
 
 echo "== serve --demo"
-docker run -d --name "$name" -p "127.0.0.1:$port:8080" --read-only --tmpfs /tmp -v "$volume:/data" -e CANDOR_DEMO_KEY="$key" \
+docker run -d --name "$name" -p "127.0.0.1:$port:8080" --read-only --tmpfs /tmp:exec -v "$volume:/data" -e CANDOR_DEMO_KEY="$key" \
   "$image" serve --demo --urls http://0.0.0.0:8080 >/dev/null
 for _ in $(seq 1 90); do
   [ "$(docker inspect -f '{{.State.Health.Status}}' "$name")" = healthy ] && break
@@ -63,7 +63,7 @@ for _ in $(seq 1 90); do
   sleep 1
 done
 health=$(docker inspect -f '{{.State.Health.Status}}' "$name")
-echo "health: $health; process uid: $(docker top "$name" -eo uid | tail -n +2 | sort -u | tr '\n' ' ')"
+echo "health: $health; process uid: $(docker top "$name" -eo pid,uid | awk 'NR > 1 {print $2}' | sort -u | tr '\n' ' ')"
 [ "$health" = healthy ]
 echo "livez: $(curl -fsS "http://127.0.0.1:$port/livez")"
 echo "readyz: $(curl -fsS "http://127.0.0.1:$port/readyz")"
