@@ -126,6 +126,34 @@ if (fullConns.length) {
   md.push('');
 }
 
+// ---- every feature on, metrics on beside metrics off (issue 17), two processes of the same run ----
+const metricsConns = [...new Set(rows.filter((r) => r.scenario === 'metrics').map((r) => r.conns))].sort((a, b) => a - b);
+if (metricsConns.length) {
+  md.push('## Metrics on vs off, every feature on (wrk, bench-fast)', '');
+  md.push('Two processes with every feature on (as above), one with `telemetry.metrics: true` (the default: the instruments record '
+    + 'into the OpenTelemetry SDK, /metrics scraped once per round), one with `false` (no listener); measured in alternating order per round.', '');
+  md.push('| conns | off req/s | on req/s | × | off p50 ms | on p50 ms | off p99 ms | on p99 ms | off CPU ms/req | on CPU ms/req | added CPU µs/req | on req/s range | off req/s range | errors |');
+  md.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const errors = (w) => w.err_connect + w.err_read + w.err_write + w.err_status + w.err_timeout;
+  for (const c of metricsConns) {
+    const a = find('metrics', 'candor-metrics-off', { conns: c });
+    const b = find('metrics', 'candor-metrics-on', { conns: c });
+    if (!a || !b) continue;
+    md.push(`| ${c} | ${f(a.result.rps, 0)} | ${f(b.result.rps, 0)} | ${ratio(b.result.rps, a.result.rps)} | ${f(a.result.p50_ms)} | ${f(b.result.p50_ms)} | `
+      + `${f(a.result.p99_ms)} | ${f(b.result.p99_ms)} | ${f(a.cpu_per, 3)} | ${f(b.cpu_per, 3)} | `
+      + `${a.cpu_per !== null && b.cpu_per !== null ? f((b.cpu_per - a.cpu_per) * 1000, 0) : '–'} | ${b.spread ?? '–'} | ${a.spread ?? '–'} | ${errors(a.result) + errors(b.result)} |`);
+  }
+  const sa = find('metrics-stream', 'candor-metrics-off');
+  const sb = find('metrics-stream', 'candor-metrics-on');
+  if (sa && sb) {
+    md.push('', `Streams (16 at once, 20 tokens): metrics off ${f(sa.result.streams_per_s, 0)} streams/s at ${f(sa.cpu_per, 3)} CPU ms/stream, `
+      + `TTFB p50 ${f(sa.result.ttfb_p50_ms, 3)} ms; on ${f(sb.result.streams_per_s, 0)} streams/s at ${f(sb.cpu_per, 3)} ms, TTFB p50 ${f(sb.result.ttfb_p50_ms, 3)} ms.`);
+  }
+  const check = rows.find((r) => r.scenario === 'metrics-check');
+  if (check) md.push('', `Switch check: the metrics-on process served ${check.on_request_series} candor_requests_total series; the metrics-off process answered /metrics with ${check.off_status}.`);
+  md.push('');
+}
+
 // ---- streaming ----
 if (rows.some((r) => r.scenario === 'stream')) {
   md.push('## Streamed chat, 20 tokens per answer, 0 ms upstream (Node client)', '');

@@ -8,7 +8,8 @@
 #   QUICK=1 bench/run.sh         # smoke run: 1 round of 3 s per measurement, 200 slow streams
 #   ROUNDS=3 DURATION=5 bench/run.sh   # the defaults: 3 interleaved rounds of 5 s; the report takes medians
 #   NICE=-5 bench/run.sh         # run the benchmark processes at a higher priority (shared machines)
-#   SCENARIOS=chat,stream bench/run.sh    # a subset (chat, stream, open, slow, big, billed, full)
+#   SCENARIOS=chat,stream bench/run.sh    # a subset (chat, stream, open, slow, big, billed, full, metrics)
+#   SCENARIOS=metrics TARGETS=candor QUICK=1 bench/run.sh   # every feature on, metrics on beside off (short run)
 #   TARGETS=direct,candor bench/run.sh    # a subset (direct, nginx, yarp, candor, portkey)
 #   SKIP_BUILD=1 bench/run.sh    # use the existing Release build
 #   CANDOR_DLL=/tmp/old/candor.dll SKIP_BUILD=1 OUT=/tmp/old-results bench/run.sh   # another build; report elsewhere
@@ -25,11 +26,12 @@ NICE=${NICE:-0}
 CANDOR_WARM=${CANDOR_WARM:-$([[ $QUICK == 1 ]] && echo 2 || echo 10)}
 RUN0=(taskset -c 0) RUN1=(taskset -c 1)
 if [[ $NICE != 0 ]]; then RUN0=(nice -n "$NICE" taskset -c 0) RUN1=(nice -n "$NICE" taskset -c 1); fi
-SCENARIOS=${SCENARIOS:-chat,stream,open,slow,big,billed,full}
+SCENARIOS=${SCENARIOS:-chat,stream,open,slow,big,billed,full,metrics}
 TARGETS=${TARGETS:-direct,nginx,yarp,candor,portkey}
 CONCURRENCY=${CONCURRENCY:-16 64 256}
 OPEN_RATE=${OPEN_RATE:-1000}
 EMU_PORT=19100 CANDOR_PORT=19200 NGINX_PORT=19300 PORTKEY_PORT=19400 YARP_PORT=19500   # the emulator port is also in candor-bench.yaml
+METRICS_OFF_PORT=19201   # the 'metrics' scenario's second Candor (metrics off), beside the first on CANDOR_PORT
 TMP=$B/results/tmp
 OUT=${OUT:-$B/results}
 CANDOR_DLL=${CANDOR_DLL:-src/Candor.Server/bin/Release/net10.0/candor.dll}
@@ -131,7 +133,7 @@ rm -rf "$TMP"
 LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
 mkdir -p "$TMP/nginx"
 : >"$RESULTS"
-for p in $EMU_PORT $CANDOR_PORT $NGINX_PORT $PORTKEY_PORT $YARP_PORT; do port_free "$p"; done
+for p in $EMU_PORT $CANDOR_PORT $METRICS_OFF_PORT $NGINX_PORT $PORTKEY_PORT $YARP_PORT; do port_free "$p"; done
 
 ROUND=1
 record() { echo "${1%\}},\"round\":$ROUND}" >>"$RESULTS"; }
@@ -368,13 +370,15 @@ fi
 # ---- Candor with every feature on (issue 7's targets): a stored key (admission, metering, durable settlement),
 # redaction on (bench/candor-bench.yaml plus a server-wide redaction policy; the bench prompts have nothing to
 # redact, so the scan runs and the fast path still serves), a signed receipt stored in SQLite and appended to the
-# transparency log. A fresh data directory at $1; sets TARGET_PID and FULL_KEY.
+# transparency log; metrics recorded (telemetry.metrics defaults to on). A fresh data directory at $1, the label $2
+# (log and configuration file names), extra configuration $3; sets TARGET_PID and FULL_KEY.
 start_full() {
-  local data=$1
+  local data=$1 label=${2:-candor-full} extra=${3:-}
   FULL_KEY=$(stored_key "$data")
   { cat "$B/candor-bench.yaml"
-    printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'; } >"$TMP/candor-bench-full.yaml"
-  start_candor candor-full "$TMP/candor-bench-full.yaml" "$data"
+    printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'
+    [[ -z $extra ]] || printf '\n%s\n' "$extra"; } >"$TMP/$label.yaml"
+  start_candor "$label" "$TMP/$label.yaml" "$data"
 }
 
 # ---- Candor alone: many slow streams, then one very long stream (a fresh process each for the bare fast path
@@ -487,6 +491,44 @@ if has "$TARGETS" candor && has "$SCENARIOS" full; then
   [[ $size =~ ^[0-9]+$ ]] || size=null
   record "{\"scenario\":\"full-log\",\"target\":\"candor-full\",\"log_size\":$size}"
   stop "$TARGET_PID"
+fi
+
+# ---- every feature on (start_full), metrics on beside metrics off (issue 17: recording must not measurably change
+# the hot path). Two processes, both started before any measurement and measured in alternating order per round
+# (one idles on core 0 while the other is loaded); the same load as the 'full' scenario. Metrics on: the instruments
+# record into the OpenTelemetry SDK's Prometheus aggregation and /metrics is scraped once per round (as Prometheus
+# would, at 15 s or more); off: telemetry.metrics false, no listener, every instrument a disabled check.
+if has "$TARGETS" candor && has "$SCENARIOS" metrics; then
+  log "== candor: every feature on, metrics on vs off"
+  declare -A M_PID M_KEY M_URL
+  for label in candor-metrics-on candor-metrics-off; do
+    saved_port=$CANDOR_PORT enabled=true
+    if [[ $label == candor-metrics-off ]]; then CANDOR_PORT=$METRICS_OFF_PORT enabled=false; fi
+    start_full "$TMP/data-$label" "$label" "telemetry: { metrics: $enabled }"
+    M_PID[$label]=$TARGET_PID M_KEY[$label]=$FULL_KEY M_URL[$label]="http://127.0.0.1:$CANDOR_PORT"
+    CANDOR_PORT=$saved_port
+  done
+  for label in candor-metrics-on candor-metrics-off; do
+    TARGET_PID=${M_PID[$label]}
+    run_wrk warmup "$label" 64 "${M_URL[$label]}/v1/chat/completions" "$(chat_body bench-fast)" "${M_KEY[$label]}" "" "$((2 * CANDOR_WARM))" 0
+    check_path "$label" "${M_URL[$label]}/v1/chat/completions" bench-fast bench-fast-t20 "${M_KEY[$label]}" fast
+  done
+  # The switch is real: one serves the series, the other answers 404.
+  series=$(curl -s "${M_URL[candor-metrics-on]}/metrics" | grep -c '^candor_requests_total' || true)
+  off_status=$(curl -s -o /dev/null -w '%{http_code}' "${M_URL[candor-metrics-off]}/metrics")
+  record "{\"scenario\":\"metrics-check\",\"target\":\"candor-metrics\",\"on_request_series\":$series,\"off_status\":$off_status}"
+  for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    order="candor-metrics-on candor-metrics-off"; ((ROUND % 2)) || order="candor-metrics-off candor-metrics-on"
+    for label in $order; do
+      TARGET_PID=${M_PID[$label]}
+      url="${M_URL[$label]}/v1/chat/completions"
+      for c in $CONCURRENCY; do run_wrk metrics "$label" "$c" "$url" "$(chat_body bench-fast)" "${M_KEY[$label]}" "" "$DUR"; done
+      run_loadgen metrics-stream "$label" ",\"conns\":16" stream --url "$url" --body "$(chat_body bench-fast-t20 "$STREAM_OPTS")" \
+        --headers "$(headers_json "authorization: Bearer ${M_KEY[$label]}")" --conns 16 --duration "$DUR"
+      if [[ $label == candor-metrics-on ]]; then curl -s -o /dev/null "${M_URL[$label]}/metrics"; fi
+    done
+  done
+  stop "${M_PID[candor-metrics-on]}"; stop "${M_PID[candor-metrics-off]}"
 fi
 
 # ---- machine and report ----

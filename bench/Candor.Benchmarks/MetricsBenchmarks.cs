@@ -37,7 +37,7 @@ public class MetricsBenchmarks
     [Benchmark]
     public void RequestTelemetry()
     {
-        CandorMetrics.RequestCompleted("openai", "gpt-4o-mini", "openai-main", "fast", 200, _start, _start + 1000, 5000);
+        CandorMetrics.RequestCompleted("openai", "chat", "gpt-4o-mini", "openai-main", "fast", 200, _start, _start + 1000, 5000);
         CandorMetrics.Settled("gpt-4o-mini", "openai-main", 1200, 300, 4_500);
     }
 }

@@ -24,10 +24,10 @@ internal static class CandorMetrics
     private static readonly Meter Meter = new(MeterName, typeof(CandorMetrics).Assembly.GetName().Version?.ToString(3));
 
     private static readonly Counter<long> Requests = Meter.CreateCounter<long>("candor.requests", "{request}",
-        "Relayed requests, by surface, public model, channel, status and path (fast, translated, - before routing)");
+        "Relayed requests, by surface, operation (chat, embeddings, count_tokens), public model, channel, status and path (fast, translated, - before routing)");
 
     private static readonly Histogram<double> Duration = Meter.CreateHistogram("candor.request.duration", "s",
-        "Time from a request's arrival to its end, by surface, public model, path and status",
+        "Time from a request's arrival to its end, by surface, operation, public model, channel, path and status",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
 
     private static readonly Histogram<double> FirstByte = Meter.CreateHistogram("candor.request.time_to_first_byte", "s",
@@ -62,6 +62,7 @@ internal static class CandorMetrics
     /// <summary>Records a relayed request's end: count, duration, time to first byte (when a head was committed) and
     /// the time spent on upstreams (when it reached one).</summary>
     /// <param name="surface">The surface's name (its route templates).</param>
+    /// <param name="operation">chat, embeddings or count_tokens.</param>
     /// <param name="model">A configured public model name, or <c>(unknown)</c>.</param>
     /// <param name="channel">A configured channel id, or <c>-</c>.</param>
     /// <param name="path">fast, translated or <c>-</c>.</param>
@@ -69,7 +70,7 @@ internal static class CandorMetrics
     /// <param name="start">The request's arrival (<see cref="Stopwatch.GetTimestamp"/>).</param>
     /// <param name="firstByte">When the response head was committed; 0 when none was.</param>
     /// <param name="upstreamTicks">Stopwatch ticks spent on upstreams.</param>
-    public static void RequestCompleted(string surface, string model, string channel, string path, int status, long start, long firstByte, long upstreamTicks)
+    public static void RequestCompleted(string surface, string operation, string model, string channel, string path, int status, long start, long firstByte, long upstreamTicks)
     {
         if (!Requests.Enabled && !Duration.Enabled)
         {
@@ -79,6 +80,7 @@ internal static class CandorMetrics
         var tags = new TagList
         {
             { "surface", surface },
+            { "operation", operation },
             { "model", model },
             { "channel", channel },
             { "path", path },

@@ -33,19 +33,20 @@ internal static class CandorTracing
     }
 
     /// <summary>Tags the request's span (the current one) with its outcome.</summary>
+    /// <param name="operation">The GenAI conventions' operation name: chat, embeddings (or Candor's count_tokens).</param>
     /// <param name="model">A configured public model name, or <c>(unknown)</c>.</param>
     /// <param name="channel">A configured channel id, or <c>-</c>.</param>
     /// <param name="path">fast, translated or <c>-</c>.</param>
     /// <param name="status">The response status.</param>
     /// <param name="attempts">Upstream attempts made.</param>
-    public static void RequestCompleted(string model, string channel, string path, int status, int attempts)
+    public static void RequestCompleted(string operation, string model, string channel, string path, int status, int attempts)
     {
         if (Activity.Current is not { Source.Name: SourceName, OperationName: "candor.request" } activity)
         {
             return;
         }
 
-        activity.SetTag("gen_ai.operation.name", "chat");
+        activity.SetTag("gen_ai.operation.name", operation);
         activity.SetTag("gen_ai.request.model", model);
         activity.SetTag("candor.channel", channel);
         activity.SetTag("candor.path", path);

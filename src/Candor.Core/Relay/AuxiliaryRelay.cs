@@ -23,6 +23,9 @@ internal sealed class AuxiliaryRelay(
     SnapshotHolder snapshots, Router router, TokenEstimator estimator, ILogger<AuxiliaryRelay> logger, AdmissionPipeline? admission = null,
     ReceiptService? receipts = null)
 {
+    /// <summary>The model label of a request whose model is not configured (the client's text is never a label).</summary>
+    private const string Unknown = "(unknown)";
+
     private readonly AdmissionPipeline _admission = admission ?? AdmissionPipeline.Open;
 
     /// <summary>Counts prompt tokens: the upstream's own counter when the routed channel has one, else
@@ -32,22 +35,26 @@ internal sealed class AuxiliaryRelay(
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(surface);
         ArgumentNullException.ThrowIfNull(request);
+        string model = Unknown;
         try
         {
-            await CountCoreAsync(context, surface, request, writeCount).ConfigureAwait(false);
+            // Counting is free: admission applies the key's allowed models and rate limits (the request counts in rpm
+            // and concurrency) and reserves nothing (docs/billing.md).
+            var snapshot = snapshots.Current;
+            var admitted = await _admission.AdmitCountAsync(context, snapshot, request, surface.Protocol).ConfigureAwait(false);
+            model = admitted.Route is null ? Unknown : request.Model;
+            await CountCoreAsync(context, surface, request, writeCount, snapshot, admitted).ConfigureAwait(false);
         }
         finally
         {
             await RelayReceipts.EndAsync(context, receipts).ConfigureAwait(false);
+            Completed(context, RelayTelemetry.CountTokens, model);
         }
     }
 
-    private async Task CountCoreAsync(RelayContext context, Surface surface, ChatRequest request, Action<int, IBufferWriter<byte>> writeCount)
+    private async Task CountCoreAsync(
+        RelayContext context, Surface surface, ChatRequest request, Action<int, IBufferWriter<byte>> writeCount, RuntimeSnapshot snapshot, Pipeline.Admission admitted)
     {
-        // Counting is free: admission applies the key's allowed models and rate limits (the request counts in rpm and
-        // concurrency) and reserves nothing (docs/billing.md).
-        var snapshot = snapshots.Current;
-        var admitted = await _admission.AdmitCountAsync(context, snapshot, request, surface.Protocol).ConfigureAwait(false);
         try
         {
             if (admitted.Refusal is { } refusal)
@@ -131,10 +138,12 @@ internal sealed class AuxiliaryRelay(
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(surface);
         ArgumentNullException.ThrowIfNull(request);
+        string model = Unknown;
         try
         {
             var snapshot = snapshots.Current;
             var admitted = await _admission.AdmitEmbeddingsAsync(context, snapshot, request, surface.Protocol, rawBody).ConfigureAwait(false);
+            model = admitted.Route is null ? Unknown : request.Model;
             var state = new EmbedAttempt(this, context, surface, request, snapshot.Config, writeResponse);
             await AttemptLoop.RelayAdmittedAsync(context, surface, receipts, router, snapshot, admitted, request.Inputs.Sum(static i => (long)i.Length) / 4, logger, state,
                 static (s, attempt) => s.Relay.EmbedAttemptAsync(s, attempt)).ConfigureAwait(false);
@@ -143,6 +152,17 @@ internal sealed class AuxiliaryRelay(
         {
             // An unsettled meter settles here with its receipt (a client that left, an exception).
             await RelayReceipts.EndAsync(context, receipts).ConfigureAwait(false);
+            Completed(context, RelayTelemetry.Embeddings, model);
+        }
+    }
+
+    /// <summary>Counts a request that was answered (an answer or an error); one whose client left before is not, as
+    /// for chat. <paramref name="model"/> is a configured public model name, or <c>(unknown)</c>.</summary>
+    private static void Completed(RelayContext context, string operation, string model)
+    {
+        if (context.IsCommitted)
+        {
+            RelayTelemetry.Completed(context, operation, model, context.Port.StatusCode);
         }
     }
 

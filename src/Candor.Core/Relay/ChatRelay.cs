@@ -313,6 +313,6 @@ internal sealed class ChatRelay(
     {
         logger.RequestCompleted(context.RequestId, context.SurfaceName, model, context.ChannelId ?? "-", context.Path, status,
             context.Attempts, (long)Stopwatch.GetElapsedTime(context.StartTimestamp).TotalMilliseconds);
-        RelayTelemetry.Completed(context, model, status);
+        RelayTelemetry.Completed(context, RelayTelemetry.Chat, model, status);
     }
 }

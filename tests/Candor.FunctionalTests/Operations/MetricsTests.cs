@@ -64,7 +64,7 @@ public sealed class MetricsTests
         string text2 = await ScrapeAsync(host, ct);
 
         // Requests by surface, public model, channel, status and path.
-        Assert.Equal(2, PrometheusText.Sum(text2, "candor_requests_total", ("surface", "openai"), ("model", "mx-fast"), ("channel", "mx-oa"), ("status", "200"), ("path", "fast")));
+        Assert.Equal(2, PrometheusText.Sum(text2, "candor_requests_total", ("surface", "openai"), ("operation", "chat"), ("model", "mx-fast"), ("channel", "mx-oa"), ("status", "200"), ("path", "fast")));
         Assert.Equal(1, PrometheusText.Sum(text2, "candor_requests_total", ("surface", "openai"), ("model", "mx-translated"), ("channel", "mx-an"), ("status", "200"), ("path", "translated")));
         Assert.Equal(1, PrometheusText.Sum(text2, "candor_requests_total", ("surface", "gemini"), ("model", "mx-fast"), ("channel", "mx-oa"), ("status", "200"), ("path", "translated")));
         Assert.True(PrometheusText.Sum(text2, "candor_requests_total", ("model", "(unknown)"), ("status", "404")) >= 1);
@@ -120,7 +120,91 @@ public sealed class MetricsTests
         Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
     }
 
-    private static async Task<string> ScrapeAsync(CandorTestHost host, CancellationToken ct)
+    [Fact]
+    public async Task EmbeddingsAndTokenCounts_AreCountedByOperation_WithConfiguredNamesOnly()
+    {
+        var ct = Json.Timeout(120);
+        await using var host = await CandorTestHost.Create()
+            .Env("CLIENT_KEY", ConfigKey)
+            .Yaml("""
+                channels:
+                  - { id: mo-oa, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
+                  - { id: mo-an, provider: anthropic, base_url: "{{emu}}", api_key_env: UPSTREAM_KEY }
+                models:
+                  - { name: mo-embed, deployments: [{ channel: mo-oa, model: text-embedding-3-small }] }
+                  - { name: mo-count, deployments: [{ channel: mo-an, model: claude-sonnet-4-5 }] }
+                keys:
+                  - { name: config, key_env: CLIENT_KEY }
+                """)
+            .StartAsync(ct);
+        string marker = $"metrics-aux-{Guid.NewGuid():N}";
+
+        for (int i = 0; i < 2; i++)
+        {
+            var embedded = await host.SendAsync(ConfigKey, HttpMethod.Post, "/v1/embeddings", $$"""{"model":"mo-embed","input":["{{marker}}"]}""", ct);
+            Assert.True(embedded.Status == 200, embedded.Text);
+        }
+
+        var counted = await host.SendAsync(ConfigKey, HttpMethod.Post, "/v1/messages/count_tokens",
+            $$"""{"model":"mo-count","messages":[{"role":"user","content":"{{marker}}"}]}""", ct);
+        Assert.True(counted.Status == 200, counted.Text);
+        var geminiCount = await host.SendAsync(null, HttpMethod.Post, $"/v1beta/models/mo-count:countTokens?key={ConfigKey}",
+            $$"""{"contents":[{"role":"user","parts":[{"text":"{{marker}}"}]}]}""", ct);
+        Assert.True(geminiCount.Status == 200, geminiCount.Text);
+        var unknown = await host.SendAsync(ConfigKey, HttpMethod.Post, "/v1/embeddings", $$"""{"model":"mo-made-up-{{marker}}","input":"x"}""", ct);
+        Assert.Equal(404, unknown.Status);
+
+        string text = await ScrapeAsync(host, ct);
+        Assert.Equal(2, PrometheusText.Sum(text, "candor_requests_total", ("surface", "openai"), ("operation", "embeddings"), ("model", "mo-embed"), ("channel", "mo-oa"), ("status", "200"), ("path", "translated")));
+        Assert.Equal(1, PrometheusText.Sum(text, "candor_requests_total", ("surface", "anthropic"), ("operation", "count_tokens"), ("model", "mo-count"), ("channel", "mo-an"), ("status", "200")));
+        Assert.Equal(1, PrometheusText.Sum(text, "candor_requests_total", ("surface", "gemini"), ("operation", "count_tokens"), ("model", "mo-count"), ("channel", "mo-an"), ("status", "200")));
+        Assert.Equal(0, PrometheusText.Sum(text, "candor_requests_total", ("operation", "chat"), ("model", "mo-embed")));
+        Assert.True(PrometheusText.Sum(text, "candor_requests_total", ("operation", "embeddings"), ("model", "(unknown)"), ("status", "404")) >= 1);
+        Assert.Equal(2, PrometheusText.Sum(text, "candor_request_duration_seconds_count", ("operation", "embeddings"), ("model", "mo-embed")));
+        Assert.Equal(2, PrometheusText.Sum(text, "candor_upstream_duration_seconds_count", ("model", "mo-embed"), ("channel", "mo-oa")));
+        Assert.Equal(2, PrometheusText.Sum(text, "candor_upstream_duration_seconds_count", ("model", "mo-count"), ("channel", "mo-an")));
+        Assert.DoesNotContain(marker, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(ConfigKey, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("countTokens", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RefusedReservation_AndPublishedCheckpoint_AreRecorded()
+    {
+        var ct = Json.Timeout(120);
+        await using var host = await CandorTestHost.Create()
+            .Bootstrap()
+            .Yaml("""
+                server:
+                  data_dir: data
+                  log_max_merge_delay: 200ms
+                channels:
+                  - { id: mr-oa, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
+                models:
+                  - { name: mr-fast, deployments: [{ channel: mr-oa, model: gpt-4o-mini }] }
+                """)
+            .StartAsync(ct);
+        var store = host.Service<SqliteStore>();
+        var account = await store.CreateAccountAsync("broke", Account.DefaultGroup, ct);
+        var key = await store.CreateKeyAsync(account.Id, "k", ApiKeyLimits.None, isOperator: false, ct);
+        await host.Service<ApiKeyCache>().RefreshAsync(ct);
+
+        // No balance: refused at the reservation, with a receipt that the log then covers.
+        var refused = await host.SendAsync(key!.PlaintextKey, HttpMethod.Post, "/v1/chat/completions",
+            """{"model":"mr-fast","messages":[{"role":"user","content":"x"}]}""", ct);
+        Assert.True(refused.Status == 429, refused.Text);
+
+        string text = await ScrapeAsync(host, ct);
+        Assert.Equal(1, PrometheusText.Sum(text, "candor_billing_reservation_failures_total", ("model", "mr-fast")));
+        Assert.Equal(1, PrometheusText.Sum(text, "candor_requests_total", ("model", "mr-fast"), ("status", "429")));
+        while (PrometheusText.Sum(text, "candor_transparency_merge_delay_seconds_count") < 1 || PrometheusText.Sum(text, "candor_transparency_log_size") < 1)
+        {
+            await Task.Delay(100, ct);
+            text = await ScrapeAsync(host, ct);
+        }
+    }
+
+    internal static async Task<string> ScrapeAsync(CandorTestHost host, CancellationToken ct)
     {
         using var client = host.CreateClient();
         using var response = await client.GetAsync("/metrics", ct);

@@ -98,6 +98,28 @@ public sealed class TlsTests : IDisposable
     }
 
     [Fact]
+    public async Task Https_ClientsNegotiateHttp2ByAlpn_AndHttp11StillServes()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        string certificateFile = Path.Combine(_dir, "cert.pem"), keyFile = Path.Combine(_dir, "key.pem");
+        string thumbprint = await WriteCertificateAsync(certificateFile, keyFile, "h2");
+        await using var host = await Host("https://127.0.0.1:0", $"  tls: {{ certificate_file: cert.pem, key_file: key.pem }}").StartAsync(cts.Token);
+        using var handler = new SocketsHttpHandler
+        {
+            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == thumbprint },
+        };
+        using var client = new HttpClient(handler) { BaseAddress = host.BaseAddress };
+
+        foreach (var version in new[] { System.Net.HttpVersion.Version20, System.Net.HttpVersion.Version11 })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/livez") { Version = version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            using var response = await client.SendAsync(request, cts.Token);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(version, response.Version);
+        }
+    }
+
+    [Fact]
     public async Task Https_CertificateFromTheCommandLineOverridesNone()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
