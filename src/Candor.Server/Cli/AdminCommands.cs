@@ -11,7 +11,8 @@ internal static class AdminCommands
 {
     public static async Task<int> InitAsync(CliArgs args, TextWriter output, CancellationToken cancellationToken)
     {
-        var result = await StoreBootstrap.InitializeAsync(DataDirectory.Resolve(args.Get("--data")), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        var result = await StoreBootstrap.InitializeAsync(DataDirectory.Resolve(args.Get("--data")), PostgresEnvironment.Connection(Environment.GetEnvironmentVariable),
+            Environment.GetEnvironmentVariable(PostgresEnvironment.PasswordVariable), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         using var store = result.Store;
         await output.WriteLineAsync($"Data directory: {result.DataDirectory}").ConfigureAwait(false);
         if (result.OperatorKey is { } key)

@@ -59,6 +59,7 @@ internal static class BillingSetup
 
         var store = storage.Store;
         services.AddSingleton(_ => store);
+        services.AddSingleton(store.GetType(), store); // as its engine's type too (SqliteStore or PostgresStore)
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<RelationalStore>());
