@@ -14,8 +14,10 @@ public sealed class StorageConfigTests
           - { name: gpt, deployments: [{ channel: oa, model: gpt-4o-mini }] }
         """;
 
+    private static readonly HashSet<string> Providers = ["openai"];
+
     private static CandorConfig Load(string yaml) =>
-        new ConfigLoader(["openai"], n => n == "OPENAI_KEY" ? "sk-upstream" : null).Load(yaml, "test.yaml");
+        new ConfigLoader(Providers, n => n == "OPENAI_KEY" ? "sk-upstream" : null).Load(yaml, "test.yaml");
 
     [Fact]
     public void NoSection_KeepsSqlite()
