@@ -34,6 +34,10 @@ internal sealed record CandorConfig
     /// the file (the host then tries <c>CANDOR_DATA</c>; with neither, nothing is stored or billed).</summary>
     public string? DataDirectory { get; init; }
 
+    /// <summary>The PostgreSQL connection string of the store (<c>storage.postgres</c>, password excluded: it comes from
+    /// <c>CANDOR_POSTGRES_PASSWORD</c>); null = SQLite in the data directory (the default).</summary>
+    public string? PostgresConnection { get; init; }
+
     /// <summary>PEM certificate served on https addresses (<c>server.tls.certificate_file</c>); reloaded when it changes.</summary>
     public string? TlsCertificateFile { get; init; }
 

@@ -52,7 +52,7 @@ internal static class AdminEndpoints
             // their messages carry no secrets.
             await AdminHttp.WriteErrorAsync(http, StatusCodes.Status400BadRequest, "invalid_request_error", e.Message, e.ParamName).ConfigureAwait(false);
         }
-        catch (Exception e) when (Candor.Storage.SqliteStore.IsUnavailable(e) && !http.Response.HasStarted)
+        catch (Exception e) when (Candor.Storage.RelationalStore.IsUnavailable(e) && !http.Response.HasStarted)
         {
             // A write the store could not make durable (a full disk, a held lock) is a 503 in the admin envelope,
             // never a bare 500; the operator is told once by the store's health (docs/fail-closed.md).

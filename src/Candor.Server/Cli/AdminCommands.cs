@@ -11,7 +11,8 @@ internal static class AdminCommands
 {
     public static async Task<int> InitAsync(CliArgs args, TextWriter output, CancellationToken cancellationToken)
     {
-        var result = await StoreBootstrap.InitializeAsync(DataDirectory.Resolve(args.Get("--data")), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        var result = await StoreBootstrap.InitializeAsync(DataDirectory.Resolve(args.Get("--data")), PostgresEnvironment.Connection(Environment.GetEnvironmentVariable),
+            Environment.GetEnvironmentVariable(PostgresEnvironment.PasswordVariable), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         using var store = result.Store;
         await output.WriteLineAsync($"Data directory: {result.DataDirectory}").ConfigureAwait(false);
         if (result.OperatorKey is { } key)
@@ -223,7 +224,7 @@ internal static class AdminCommands
     private static async Task<int> ListPricesAsync(CliArgs args, TextWriter output, CancellationToken cancellationToken)
     {
         string directory = DataDirectory.Resolve(args.Get("--data"));
-        SqliteStore? store = File.Exists(Path.Combine(directory, SqliteStore.DatabaseFileName)) ? await OpenAsync(args, cancellationToken).ConfigureAwait(false) : null;
+        RelationalStore? store = PostgresEnvironment.Connection(Environment.GetEnvironmentVariable) is not null || File.Exists(Path.Combine(directory, SqliteStore.DatabaseFileName)) ? await OpenAsync(args, cancellationToken).ConfigureAwait(false) : null;
         using (store)
         {
             var book = await LoadBookAsync(args, store, cancellationToken).ConfigureAwait(false);
@@ -248,7 +249,7 @@ internal static class AdminCommands
         return 0;
     }
 
-    private static async Task<Candor.Core.Accounting.PriceBook> LoadBookAsync(CliArgs args, SqliteStore? store, CancellationToken cancellationToken)
+    private static async Task<Candor.Core.Accounting.PriceBook> LoadBookAsync(CliArgs args, RelationalStore? store, CancellationToken cancellationToken)
     {
         var book = Candor.Core.Accounting.PriceBook.Load(args.List("--file"), store);
         await book.ReloadAsync(cancellationToken).ConfigureAwait(false);
@@ -268,16 +269,21 @@ internal static class AdminCommands
             : throw new ArgumentException($"{name}: {error}");
     }
 
-    internal static async Task<SqliteStore> OpenAsync(CliArgs args, CancellationToken cancellationToken)
+    /// <summary>Opens the store of the data directory: on PostgreSQL when <c>CANDOR_POSTGRES</c> is set (the password in
+    /// <c>CANDOR_POSTGRES_PASSWORD</c>), else its <c>candor.db</c>.</summary>
+    internal static async Task<RelationalStore> OpenAsync(CliArgs args, CancellationToken cancellationToken)
     {
         string directory = DataDirectory.Resolve(args.Get("--data"));
-        if (!File.Exists(Path.Combine(directory, "candor.db")))
+        bool postgres = PostgresEnvironment.Connection(Environment.GetEnvironmentVariable) is not null;
+        if (postgres ? !Directory.Exists(directory) : !File.Exists(Path.Combine(directory, SqliteStore.DatabaseFileName)))
         {
             throw new ArgumentException($"{directory} is not initialised; run 'candor init' first (it prints the operator key)");
         }
 
         var hasher = new Candor.Core.Admission.KeyHasher(ServerSecret.LoadOrCreate(directory));
-        return await SqliteStore.OpenAsync(directory, hasher, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        return postgres
+            ? await PostgresEnvironment.OpenAsync(null, hasher, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false)
+            : await SqliteStore.OpenAsync(directory, hasher, TimeProvider.System, cancellationToken).ConfigureAwait(false);
     }
 
     internal static async Task WriteJsonAsync(TextWriter output, Action<Utf8JsonWriter> write)

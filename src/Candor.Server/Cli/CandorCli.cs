@@ -13,6 +13,7 @@ internal static class CandorCli
           candor serve [--config PATH] [--urls URLS] [--demo] [--log-level LEVEL] [--no-watch] [--data DIR]
                        [--tls-cert CERT.pem --tls-key KEY.pem]
           candor init [--data DIR]
+          candor migrate [--data DIR] [--postgres CONNECTION_STRING]
           candor accounts create --name NAME [--group GROUP] [--data DIR]
           candor accounts list [--data DIR]
           candor keys create --account ID --name NAME [--models a,b] [--cidrs 10.0.0.0/8,…]
@@ -67,6 +68,9 @@ internal static class CandorCli
                   (or server.tls in the file; docs/operations.md).
         init      Create the data directory (--data, else CANDOR_DATA, else ./data): the server secret,
                   the database and the platform operator key, printed once. No default password exists.
+        migrate   Bring the store's schema up to date and report what was applied: SQLite in the data directory, or
+                  PostgreSQL with --postgres (else CANDOR_POSTGRES; the password in CANDOR_POSTGRES_PASSWORD).
+                  Every other command also uses PostgreSQL when CANDOR_POSTGRES is set. docs/scale-out.md.
         accounts, keys, topup
                   Manage accounts, API keys (printed once at creation, stored only as keyed hashes) and
                   balances (exact micro-USD) in the data directory. Output is one JSON object per line.
@@ -115,6 +119,7 @@ internal static class CandorCli
                 "serve" => await ServeAsync(args[1..]).ConfigureAwait(false),
                 "config" when args.Length > 1 && args[1] == "check" => await ConfigCheckAsync(args[2..], output, error).ConfigureAwait(false),
                 "probe" => await ConfigCommands.ProbeAsync(CliArgs.Parse("probe", args[1..]).Get("--url") ?? "http://127.0.0.1:8080/livez", error, cancellationToken).ConfigureAwait(false),
+                "migrate" => await StoreCommands.MigrateAsync(CliArgs.Parse("migrate", args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "init" => await AdminCommands.InitAsync(CliArgs.Parse("init", args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "accounts" when args.Length > 1 => await AdminCommands.AccountsAsync(args[1], CliArgs.Parse($"accounts {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse($"keys {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),

@@ -330,7 +330,7 @@ internal static class ChannelCommands
             ? n
             : throw new ArgumentException($"{option} must be an integer");
 
-    private static async Task WriteChannelAsync(TextWriter output, SqliteStore store, string id, CancellationToken cancellationToken)
+    private static async Task WriteChannelAsync(TextWriter output, RelationalStore store, string id, CancellationToken cancellationToken)
     {
         var stored = await store.LoadChannelsAsync(cancellationToken).ConfigureAwait(false);
         var channel = stored.Channels.First(c => c.Id == id);

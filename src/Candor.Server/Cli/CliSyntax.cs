@@ -17,6 +17,7 @@ internal static class CliSyntax
     private static readonly Dictionary<string, (string[] Values, string[] Flags)> Commands = new(StringComparer.Ordinal)
     {
         ["init"] = (["--data"], []),
+        ["migrate"] = (["--data", "--postgres"], []),
         ["accounts create"] = (["--name", "--group", "--data"], []),
         ["accounts list"] = (["--data"], []),
         ["keys create"] = (["--account", "--name", "--models", "--cidrs", "--rpm", "--tpm", "--concurrency", "--budget", "--expires", "--data"], []),

@@ -22,7 +22,10 @@ internal static class BillingSetup
             return null;
         }
 
-        var result = await StoreBootstrap.InitializeAsync(directory, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        // storage.postgres (else CANDOR_POSTGRES) moves the store to PostgreSQL; the password always comes from the environment.
+        string? postgres = config.PostgresConnection ?? (options.Environment(PostgresEnvironment.ConnectionVariable) is { Length: > 0 } pg ? pg : null);
+        var result = await StoreBootstrap.InitializeAsync(directory, postgres, options.Environment(PostgresEnvironment.PasswordVariable), TimeProvider.System, cancellationToken)
+            .ConfigureAwait(false);
 
         // Crash recovery before the server listens: requests admitted by a process that died get their usage record.
         int interrupted = await result.Store.RecoverInterruptedAsync(cancellationToken).ConfigureAwait(false);
@@ -56,12 +59,13 @@ internal static class BillingSetup
 
         var store = storage.Store;
         services.AddSingleton(_ => store);
-        services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<IPriceStore>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<Candor.Core.Channels.IChannelStore>(sp => sp.GetRequiredService<SqliteStore>());
-        services.AddSingleton<Candor.Core.Accounts.Redemptions.IRedemptionStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton(store.GetType(), store); // as its engine's type too (SqliteStore or PostgresStore)
+        services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<RelationalStore>());
+        services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<RelationalStore>());
+        services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<RelationalStore>());
+        services.AddSingleton<IPriceStore>(sp => sp.GetRequiredService<RelationalStore>());
+        services.AddSingleton<Candor.Core.Channels.IChannelStore>(sp => sp.GetRequiredService<RelationalStore>());
+        services.AddSingleton<Candor.Core.Accounts.Redemptions.IRedemptionStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton(sp => new Candor.Core.Accounts.Redemptions.RedeemThrottle(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ApiKeyCache(sp.GetRequiredService<IKeyStore>(), storage.Hasher));
         ClusterSetup.AddRateLimiter(services, config, environment);

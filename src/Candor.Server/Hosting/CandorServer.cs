@@ -95,7 +95,7 @@ public static class CandorServer
         services.AddSingleton(sp => new Router(sp.GetRequiredService<HealthRegistry>(), Random.Shared));
         services.AddHostedService<HealthProber>();
         services.AddSingleton<TokenEstimator>();
-        services.AddSingleton(sp => new ChannelQuarantine(storage is null ? null : sp.GetRequiredService<SqliteStore>()));
+        services.AddSingleton(sp => new ChannelQuarantine(storage is null ? null : sp.GetRequiredService<RelationalStore>()));
         services.TryAddSingleton<TokenCounter>();
         services.AddSingleton<ChannelAuditor>();
         services.AddHostedService<AuditScheduler>();

@@ -29,7 +29,7 @@ internal static class PrivacySetup
             return;
         }
 
-        services.AddSingleton<IPrivacyStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IPrivacyStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton(sp => new PrivacyDirectory(sp.GetRequiredService<IPrivacyStore>()));
         // The same ring source as the channels: master.keys is re-read when a data key is sealed or opened, so a
         // `candor master-key rotate` applies without a restart (new data keys are never sealed under a retired key).

@@ -42,7 +42,7 @@ internal static class ReceiptSetup
     /// <summary>Crash recovery, before the server listens and once the receipt key is loaded: seals and stores the
     /// <c>interrupted</c> receipt of every request the last process admitted and never settled, under the id its
     /// client was given (their usage records were written by <see cref="BillingSetup.InitializeAsync"/>).</summary>
-    private sealed class InterruptedReceipts(SqliteStore store, ReceiptService receipts) : IHostedService
+    private sealed class InterruptedReceipts(RelationalStore store, ReceiptService receipts) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {

@@ -15,7 +15,7 @@ internal static class LogCrossCheck
 
     /// <summary>Throws a <see cref="ConfigException"/> naming what is wrong and what to do, unless the log holds the
     /// last receipt the database recorded in it.</summary>
-    public static async Task CheckAsync(TileLog log, SqliteStore store, CancellationToken cancellationToken)
+    public static async Task CheckAsync(TileLog log, RelationalStore store, CancellationToken cancellationToken)
     {
         if (await store.LastLoggedAsync(cancellationToken).ConfigureAwait(false) is not { LeafIndex: { } index } last)
         {

@@ -1,5 +1,5 @@
 using Candor.Core.Accounts;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage.Sqlite;
 
@@ -29,6 +29,6 @@ internal static class AccountsSql
 
     public const string SelectBalance = "SELECT balance_micros FROM accounts WHERE id = @id";
 
-    public static Account Read(SqliteDataReader r) =>
+    public static Account Read(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetTime(3), r.GetFlag(4));
 }

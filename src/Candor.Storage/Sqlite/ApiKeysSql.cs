@@ -1,5 +1,5 @@
 using Candor.Core.Accounts;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage.Sqlite;
 
@@ -60,7 +60,7 @@ internal static class ApiKeysSql
 
     public const string SelectSpend = "SELECT spent_micros FROM api_keys WHERE id = @id";
 
-    public static void BindLimits(SqliteCommand command, ApiKeyLimits limits) => command
+    public static void BindLimits(DbCommand command, ApiKeyLimits limits) => command
         .Add("@expires_at", DbValues.ToDb(limits.ExpiresAt))
         .Add("@allowed_models", DbValues.ToJsonList(limits.AllowedModels))
         .Add("@allowed_cidrs", DbValues.ToJsonList(limits.AllowedCidrs))
@@ -69,7 +69,7 @@ internal static class ApiKeysSql
         .Add("@tpm_limit", DbValues.ToDb(limits.TpmLimit))
         .Add("@concurrency_limit", DbValues.ToDb(limits.ConcurrencyLimit));
 
-    public static ApiKeyRecord Read(SqliteDataReader r) => new()
+    public static ApiKeyRecord Read(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         AccountId = r.GetString(1),

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Candor.Core.Channels;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage.Sqlite;
 
@@ -61,7 +61,7 @@ internal static class ChannelsSql
 
     public const string DeleteDeployment = "DELETE FROM channel_deployments WHERE id = @id";
 
-    public static SqliteCommand BindChannel(SqliteCommand command, StoredChannel c) => command
+    public static DbCommand BindChannel(DbCommand command, StoredChannel c) => command
         .Add("@id", c.Id)
         .Add("@provider", c.Provider)
         .Add("@base_url", c.BaseUrl.ToString().TrimEnd('/'))
@@ -80,7 +80,7 @@ internal static class ChannelsSql
         .Add("@created_at", DbValues.ToMillis(c.CreatedAt))
         .Add("@updated_at", DbValues.ToMillis(c.UpdatedAt));
 
-    public static StoredChannel ReadChannel(SqliteDataReader r) => new()
+    public static StoredChannel ReadChannel(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         Provider = r.GetString(1),
@@ -100,7 +100,7 @@ internal static class ChannelsSql
         UpdatedAt = r.GetTime(16),
     };
 
-    public static SqliteCommand BindDeployment(SqliteCommand command, StoredDeployment d) => command
+    public static DbCommand BindDeployment(DbCommand command, StoredDeployment d) => command
         .Add("@id", d.Id)
         .Add("@model", d.Model)
         .Add("@channel_id", d.ChannelId)
@@ -109,7 +109,7 @@ internal static class ChannelsSql
         .Add("@weight", d.Weight)
         .Add("@created_at", DbValues.ToMillis(d.CreatedAt));
 
-    public static StoredDeployment ReadDeployment(SqliteDataReader r) =>
+    public static StoredDeployment ReadDeployment(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetInt32(5), r.GetTime(6));
 
     public static string HeadersToJson(IReadOnlyDictionary<string, string> headers)

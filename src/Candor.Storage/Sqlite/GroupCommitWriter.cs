@@ -1,5 +1,6 @@
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Candor.Storage.Relational;
 
 namespace Candor.Storage.Sqlite;
 
@@ -15,15 +16,16 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
     /// <summary>The most items in one transaction; more wait for the next one.</summary>
     public const int MaxBatch = 512;
 
-    // Run as prepared statements of the writer's connection (SqliteTransaction.Save would create and parse a
+    // Run as prepared statements of the writer's connection (DbTransaction.Save would create and parse a
     // command for each item).
     private const string Savepoint = "SAVEPOINT item";
     private const string RollbackToSavepoint = "ROLLBACK TO SAVEPOINT item";
     private const string ReleaseSavepoint = "RELEASE SAVEPOINT item";
 
-    private readonly SqliteDatabase _db;
-    private readonly Func<SqliteConnection, SqliteTransaction, TItem, Task<TResult>> _apply;
+    private readonly StoreDatabase _db;
+    private readonly Func<DbConnection, DbTransaction, TItem, Task<TResult>> _apply;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IComparer<TItem>? _order;
     private readonly Task _loop;
     private long _transactions;
     private long _items;
@@ -31,10 +33,13 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
     /// <param name="db">The database; its write lock still serializes the batch with every other write.</param>
     /// <param name="apply">Writes one item inside the batch's transaction (with no cancellation: once taken, an
     /// item is written).</param>
-    public GroupCommitWriter(SqliteDatabase db, Func<SqliteConnection, SqliteTransaction, TItem, Task<TResult>> apply)
+    /// <param name="order">When given, each batch is written in this order: writers on several nodes that take row locks
+    /// in one global order cannot deadlock one another (docs/scale-out.md).</param>
+    public GroupCommitWriter(StoreDatabase db, Func<DbConnection, DbTransaction, TItem, Task<TResult>> apply, IComparer<TItem>? order = null)
     {
         _db = db;
         _apply = apply;
+        _order = order;
         _loop = Task.Run(RunAsync);
     }
 
@@ -80,6 +85,11 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
                 {
                     batch.Add(pending);
                 }
+            }
+
+            if (batch.Count > 1 && _order is { } order)
+            {
+                batch.Sort((a, b) => order.Compare(a.Item, b.Item));
             }
 
             if (batch.Count > 0)

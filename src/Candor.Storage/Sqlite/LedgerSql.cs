@@ -1,5 +1,5 @@
 using Candor.Core.Accounts;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage.Sqlite;
 
@@ -20,15 +20,15 @@ internal static class LedgerSql
         """;
 
     public const string SelectTotals = """
-        SELECT COALESCE(SUM(amount_micros), 0),
-               COALESCE(SUM(CASE WHEN kind = 'topup' THEN amount_micros ELSE 0 END), 0),
-               COALESCE(SUM(CASE WHEN kind = 'charge' THEN -amount_micros ELSE 0 END), 0),
-               COALESCE(SUM(CASE WHEN kind = 'refund' THEN amount_micros ELSE 0 END), 0),
-               COALESCE(SUM(CASE WHEN kind = 'adjustment' THEN amount_micros ELSE 0 END), 0)
+        SELECT CAST(COALESCE(SUM(amount_micros), 0) AS BIGINT),
+               CAST(COALESCE(SUM(CASE WHEN kind = 'topup' THEN amount_micros ELSE 0 END), 0) AS BIGINT),
+               CAST(COALESCE(SUM(CASE WHEN kind = 'charge' THEN -amount_micros ELSE 0 END), 0) AS BIGINT),
+               CAST(COALESCE(SUM(CASE WHEN kind = 'refund' THEN amount_micros ELSE 0 END), 0) AS BIGINT),
+               CAST(COALESCE(SUM(CASE WHEN kind = 'adjustment' THEN amount_micros ELSE 0 END), 0) AS BIGINT)
         FROM ledger_entries WHERE account_id = @account_id
         """;
 
-    public static void Bind(SqliteCommand command, LedgerEntry entry) => command
+    public static void Bind(DbCommand command, LedgerEntry entry) => command
         .Add("@id", entry.Id)
         .Add("@account_id", entry.AccountId)
         .Add("@key_id", DbValues.ToDb(entry.KeyId))
@@ -38,7 +38,7 @@ internal static class LedgerSql
         .Add("@created_at", DbValues.ToMillis(entry.CreatedAt))
         .Add("@note", entry.Note);
 
-    public static LedgerEntry Read(SqliteDataReader r) => new()
+    public static LedgerEntry Read(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         AccountId = r.GetString(1),

@@ -1,5 +1,5 @@
 using Candor.Core.Accounts;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage.Sqlite;
 
@@ -19,7 +19,7 @@ internal static class MembersSql
 
     public const string SelectRole = "SELECT role FROM account_members WHERE account_id = @account_id AND principal = @principal";
 
-    public static Member Read(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), ParseRole(r.GetString(2)));
+    public static Member Read(DbDataReader r) => new(r.GetString(0), r.GetString(1), ParseRole(r.GetString(2)));
 
     public static string RoleName(AccountRole role) => role switch
     {

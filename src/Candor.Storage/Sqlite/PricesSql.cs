@@ -1,5 +1,5 @@
 using Candor.Core.Accounting;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage.Sqlite;
 
@@ -35,7 +35,7 @@ internal static class PricesSql
 
     public const string DeleteGroup = "DELETE FROM group_multipliers WHERE price_group = @group";
 
-    public static void Bind(SqliteCommand command, PriceOverride price, long updatedAtMillis) => command
+    public static void Bind(DbCommand command, PriceOverride price, long updatedAtMillis) => command
         .Add("@model", price.Model)
         .Add("@channel", price.Channel ?? "")
         .Add("@input", DbValues.ToDb(price.Input))
@@ -46,7 +46,7 @@ internal static class PricesSql
         .Add("@per_request", DbValues.ToDb(price.PerRequest))
         .Add("@updated_at", updatedAtMillis);
 
-    public static PriceOverride Read(SqliteDataReader r) => new(r.GetString(0), r.GetString(1) is { Length: > 0 } channel ? channel : null)
+    public static PriceOverride Read(DbDataReader r) => new(r.GetString(0), r.GetString(1) is { Length: > 0 } channel ? channel : null)
     {
         Input = r.GetInt64OrNull(2),
         Output = r.GetInt64OrNull(3),

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Candor.Core.Privacy;
 using Candor.Core.Privacy.Redaction;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage.Sqlite;
 
@@ -52,7 +52,7 @@ internal static class PrivacySql
 
     public const string PurgeEntries = "DELETE FROM history_entries WHERE expires_at <= @now";
 
-    public static StoredPrivacy ReadPolicy(SqliteDataReader r)
+    public static StoredPrivacy ReadPolicy(DbDataReader r)
     {
         var subject = r.GetString(0) == "account" ? PrivacySubject.Account : PrivacySubject.Key;
         var regions = r.GetStringOrNull(2) is { } json ? DbValues.FromJsonList(json) : null;
@@ -90,7 +90,7 @@ internal static class PrivacySql
             : throw new InvalidDataException("A stored redaction policy is invalid: " + error);
     }
 
-    public static HistoryEntry ReadEntry(SqliteDataReader r) =>
+    public static HistoryEntry ReadEntry(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetTime(4), r.GetTime(5), Convert.FromBase64String(r.GetString(6)));
 
     public static string Kind(PrivacySubject subject) => subject == PrivacySubject.Account ? "account" : "key";

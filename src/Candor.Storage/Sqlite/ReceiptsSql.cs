@@ -1,5 +1,5 @@
 using Candor.Core.Receipts;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage.Sqlite;
 
@@ -23,14 +23,14 @@ internal static class ReceiptsSql
     /// <summary>The receipt at the highest log index (the start-up cross-check with the log; ix_receipts_unlogged).</summary>
     public const string SelectLastLogged = $"SELECT {Columns} FROM receipts WHERE leaf_index IS NOT NULL ORDER BY leaf_index DESC LIMIT 1";
 
-    public static void Bind(SqliteCommand command, StoredReceipt r) => command
+    public static void Bind(DbCommand command, StoredReceipt r) => command
         .Add("@id", r.Id)
         .Add("@owner_id", r.OwnerId)
         .Add("@account_id", DbValues.ToDb(r.AccountId))
         .Add("@created_at", DbValues.ToMillis(r.CreatedAt))
         .Add("@body", r.Body);
 
-    public static StoredReceipt Read(SqliteDataReader reader) => new(
+    public static StoredReceipt Read(DbDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.GetStringOrNull(2),

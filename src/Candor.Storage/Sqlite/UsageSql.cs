@@ -1,5 +1,5 @@
 using Candor.Core.Accounts;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage.Sqlite;
 
@@ -35,9 +35,9 @@ internal static class UsageSql
 
     public const string SelectPageOfKey = $"SELECT {Columns} FROM usage_records WHERE account_id = @account_id AND key_id = @key_id\n{PageOrder}";
 
-    public const string SelectTotals = "SELECT COALESCE(SUM(charge_micros), 0), COUNT(*) FROM usage_records WHERE account_id = @account_id";
+    public const string SelectTotals = "SELECT CAST(COALESCE(SUM(charge_micros), 0) AS BIGINT), COUNT(*) FROM usage_records WHERE account_id = @account_id";
 
-    public static void Bind(SqliteCommand command, UsageRecord u) => command
+    public static void Bind(DbCommand command, UsageRecord u) => command
         .Add("@request_id", u.RequestId)
         .Add("@account_id", u.AccountId)
         .Add("@key_id", u.KeyId)
@@ -60,7 +60,7 @@ internal static class UsageSql
         .Add("@charge_micros", u.ChargeMicros)
         .Add("@duration_ms", u.DurationMs);
 
-    public static UsageRecord Read(SqliteDataReader r) => new()
+    public static UsageRecord Read(DbDataReader r) => new()
     {
         RequestId = r.GetString(0),
         AccountId = r.GetString(1),

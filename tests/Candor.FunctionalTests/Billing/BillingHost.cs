@@ -19,7 +19,10 @@ public class BillingHost : IAsyncLifetime
 
     public Uri BaseAddress => _host!.BaseAddress;
 
-    internal SqliteStore Store => _host!.Service<SqliteStore>();
+    internal RelationalStore Store => _host!.Service<RelationalStore>();
+
+    /// <summary>The PostgreSQL schema of the store when the tests run on PostgreSQL, else null.</summary>
+    internal PostgresTestSchema? Postgres => _host!.Postgres;
 
     /// <summary>The running server's services.</summary>
     public IServiceProvider Services => _host!.Services;

@@ -34,7 +34,7 @@ public sealed class JointSettlementFaultTests
                 Assert.False(await IsAdmittedAsync(host, healthy.RequestId, ct));
 
                 // The store fails at the joint write: nothing of it is stored, and the answer does not complete.
-                await ExecuteAsync(host, "CREATE TRIGGER fail_receipts BEFORE INSERT ON receipts BEGIN SELECT RAISE(ABORT, 'injected store fault'); END", ct);
+                await FailReceiptsAsync(host, ct);
                 var failed = await SendAsync(client, c, ct);
                 if (c.Stream)
                 {
@@ -59,7 +59,7 @@ public sealed class JointSettlementFaultTests
                 // The admission record stays: the next start records the request as interrupted, with its receipt.
                 Assert.True(await IsAdmittedAsync(host, failed.RequestId, ct));
 
-                await ExecuteAsync(host, "DROP TRIGGER fail_receipts", ct);
+                await HealReceiptsAsync(host, ct);
                 await WaitRecoveredAsync(client, ct);
             }
         }
@@ -81,7 +81,7 @@ public sealed class JointSettlementFaultTests
         {
             var account = await host.CreateAccountAsync(100_000_000, ct);
             var key = await host.CreateKeyAsync(account.Id, ApiKeyLimits.None, ct);
-            await ExecuteAsync(host, "CREATE TRIGGER fail_receipts BEFORE INSERT ON receipts BEGIN SELECT RAISE(ABORT, 'injected store fault'); END", ct);
+            await FailReceiptsAsync(host, ct);
             string requestId;
             using (var client = host.CreateClient(key.PlaintextKey))
             {
@@ -111,7 +111,7 @@ public sealed class JointSettlementFaultTests
 
             Assert.Null(await host.Store.GetUsageAsync(account.Id, requestId, ct));
             Assert.True(await IsAdmittedAsync(host, requestId, ct));
-            await ExecuteAsync(host, "DROP TRIGGER fail_receipts", ct);
+            await HealReceiptsAsync(host, ct);
         }
         finally
         {
@@ -146,8 +146,25 @@ public sealed class JointSettlementFaultTests
         }
     }
 
+    /// <summary>The injected fault: the receipts table refuses every row (a trigger created through another connection).</summary>
+    private static Task FailReceiptsAsync(BillingHost host, CancellationToken ct) => host.Postgres is { } pg
+        ? pg.ExecuteAsync("""
+            CREATE FUNCTION fail_receipts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected store fault'; END $$;
+            CREATE TRIGGER fail_receipts BEFORE INSERT ON receipts FOR EACH ROW EXECUTE FUNCTION fail_receipts()
+            """, ct)
+        : ExecuteAsync(host, "CREATE TRIGGER fail_receipts BEFORE INSERT ON receipts BEGIN SELECT RAISE(ABORT, 'injected store fault'); END", ct);
+
+    private static Task HealReceiptsAsync(BillingHost host, CancellationToken ct) => host.Postgres is { } pg
+        ? pg.ExecuteAsync("DROP TRIGGER fail_receipts ON receipts; DROP FUNCTION fail_receipts()", ct)
+        : ExecuteAsync(host, "DROP TRIGGER fail_receipts", ct);
+
     private static async Task<bool> IsAdmittedAsync(BillingHost host, string requestId, CancellationToken ct)
     {
+        if (host.Postgres is { } pg)
+        {
+            return (long)(await pg.ExecuteAsync("SELECT COUNT(*) FROM admitted_requests WHERE request_id = @id", ct, ("id", requestId)))! > 0;
+        }
+
         await using var c = new SqliteConnection($"Data Source={host.Store.DatabasePath};Pooling=False;Mode=ReadOnly");
         await c.OpenAsync(ct);
         await using var select = c.CreateCommand();

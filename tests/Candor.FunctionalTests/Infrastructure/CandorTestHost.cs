@@ -45,6 +45,10 @@ public sealed class CandorTestHost : IAsyncDisposable
     /// <see cref="Builder.Bootstrap"/> puts the store.</summary>
     public string DataDirectory => Path.Combine(Directory, "data");
 
+    /// <summary>The PostgreSQL schema holding the store when the tests run on PostgreSQL (<see cref="PostgresTestSchema"/>),
+    /// else null (SQLite in <see cref="DataDirectory"/>).</summary>
+    public PostgresTestSchema? Postgres { get; private set; }
+
     public IReadOnlyList<EmulatorHost> Emulators { get; private set; } = [];
 
     /// <summary>The first emulator (the one <c>{{emu}}</c> names).</summary>
@@ -139,9 +143,15 @@ public sealed class CandorTestHost : IAsyncDisposable
             await File.WriteAllTextAsync(ConfigPath, _builder.Yaml(EmulatorUrls), cancellationToken);
         }
 
+        // Whichever way the host gets a store (bootstrap, --data, server.data_dir in its YAML), it opens it here.
+        if (!_builder.Demos)
+        {
+            Postgres ??= await PostgresTestSchema.CreateIfConfiguredAsync(cancellationToken);
+        }
+
         if (_builder.Bootstraps)
         {
-            var boot = await StoreBootstrap.InitializeAsync(DataDirectory, TimeProvider.System, cancellationToken);
+            var boot = await StoreBootstrap.InitializeAsync(DataDirectory, Postgres?.ConnectionString, null, TimeProvider.System, cancellationToken);
             using (boot.Store)
             {
                 _bootstrapKey = boot.OperatorKey!.PlaintextKey;
@@ -170,7 +180,8 @@ public sealed class CandorTestHost : IAsyncDisposable
             Urls = _builder.Addresses,
             TlsCertificateFile = _builder.Certificate?.CertificateFile,
             TlsKeyFile = _builder.Certificate?.KeyFile,
-            Environment = name => variables.GetValueOrDefault(name),
+            Environment = name => variables.GetValueOrDefault(name)
+                ?? (name == PostgresEnvironment.ConnectionVariable ? Postgres?.ConnectionString : null),
             Watch = _builder.Watches,
             LogLevel = _builder.Level,
             LoggerProvider = _builder.CapturesLogs ? Logs : null,
@@ -221,6 +232,11 @@ public sealed class CandorTestHost : IAsyncDisposable
         foreach (var emulator in Emulators)
         {
             await emulator.DisposeAsync();
+        }
+
+        if (Postgres is { } postgres)
+        {
+            await postgres.DisposeAsync();
         }
 
         if (_builder.AfterStopAction is { } afterStop)

@@ -23,7 +23,10 @@ public sealed class ReceiptHost : IAsyncLifetime
 
     public MemoryTransparencyLog Log { get; } = new();
 
-    internal SqliteStore Store => _host!.Service<SqliteStore>();
+    internal RelationalStore Store => _host!.Service<RelationalStore>();
+
+    /// <summary>The PostgreSQL schema of the store when the tests run on PostgreSQL, else null.</summary>
+    internal PostgresTestSchema? Postgres => _host!.Postgres;
 
     public string DatabasePath => Path.Combine(_host!.DataDirectory, SqliteStore.DatabaseFileName);
 
@@ -110,6 +113,12 @@ public sealed class ReceiptHost : IAsyncLifetime
     /// <summary>How many stored receipts name <paramref name="requestId"/>, read straight from the database file.</summary>
     public async Task<long> CountReceiptsAsync(string requestId)
     {
+        if (Postgres is { } pg)
+        {
+            return (long)(await pg.ExecuteAsync("SELECT COUNT(*) FROM receipts WHERE convert_from(body, 'UTF8') LIKE @pattern", CancellationToken.None,
+                ("pattern", "%\"request_id\":\"" + requestId + "\"%")))!;
+        }
+
         await using var connection = new SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();

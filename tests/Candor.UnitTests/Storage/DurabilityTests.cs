@@ -2,15 +2,18 @@ using Candor.Core.Accounts;
 
 namespace Candor.UnitTests.Storage;
 
-public sealed class DurabilityTests
+public class DurabilityTests
 {
+    /// <summary>The store under test: SQLite here, PostgreSQL in <see cref="PostgresDurabilityTests"/>.</summary>
+    private protected virtual Task<TempStore> CreateStoreAsync() => TempStore.CreateAsync();
+
     private static readonly TimeSpan Timeout = TempStore.Timeout;
     private static readonly CancellationToken None = CancellationToken.None;
 
-    [Fact]
+    [SkippableFact]
     public async Task CommittedRecords_AreVisibleToASecondStoreWhileTheFirstIsOpen()
     {
-        using var t = await TempStore.CreateAsync();
+        using var t = await CreateStoreAsync();
         var account = await t.AccountAsync("a", topUpMicros: 1_000);
         var key = await t.KeyAsync(account.Id);
         Assert.True(await t.RecordAsync(t.Usage(account.Id, key.Record.Id, "req_1", 100)));
@@ -33,10 +36,10 @@ public sealed class DurabilityTests
         Assert.Equal(700, await t.Store.GetBalanceAsync(account.Id, None).WaitAsync(Timeout));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Reopen_KeepsEverything()
     {
-        using var t = await TempStore.CreateAsync();
+        using var t = await CreateStoreAsync();
         var account = await t.AccountAsync("a", topUpMicros: 1_000);
         var key = await t.KeyAsync(account.Id);
         Assert.True(await t.RecordAsync(t.Usage(account.Id, key.Record.Id, "req_1", 100)));

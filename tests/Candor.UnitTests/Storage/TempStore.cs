@@ -5,22 +5,31 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Candor.UnitTests.Storage;
 
-/// <summary>A store in a fresh temporary data directory, deleted on dispose.</summary>
+/// <summary>A store in a fresh temporary data directory, deleted on dispose: SQLite (<see cref="CreateAsync"/>) or a
+/// fresh schema of the PostgreSQL named by <c>CANDOR_TEST_POSTGRES</c> (<see cref="CreatePostgresAsync"/>).</summary>
 internal sealed class TempStore : IDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private TempStore(string directory, SqliteStore store, KeyHasher hasher, FakeTimeProvider time)
+    private readonly Func<Task<RelationalStore>> _open;
+    private readonly TestPostgres.Schema? _schema;
+
+    private TempStore(string directory, RelationalStore store, KeyHasher hasher, FakeTimeProvider time, Func<Task<RelationalStore>> open, TestPostgres.Schema? schema)
     {
         Directory = directory;
         Store = store;
         Hasher = hasher;
         Time = time;
+        _open = open;
+        _schema = schema;
     }
 
     public string Directory { get; }
 
-    public SqliteStore Store { get; private set; }
+    public RelationalStore Store { get; private set; }
+
+    /// <summary>True on PostgreSQL.</summary>
+    public bool IsPostgres => _schema is not null;
 
     public KeyHasher Hasher { get; }
 
@@ -33,18 +42,48 @@ internal sealed class TempStore : IDisposable
         string directory = NewDirectory();
         var hasher = new KeyHasher(ServerSecret.LoadOrCreate(directory, null));
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
-        var store = await SqliteStore.OpenAsync(directory, hasher, time, CancellationToken.None).WaitAsync(Timeout);
-        return new TempStore(directory, store, hasher, time);
+        Func<Task<RelationalStore>> open = async () => await SqliteStore.OpenAsync(directory, hasher, time, CancellationToken.None).WaitAsync(Timeout);
+        return new TempStore(directory, await open(), hasher, time, open, null);
     }
 
-    /// <summary>Closes the store and opens a new instance on the same directory.</summary>
+    /// <summary>A store in a fresh schema of the test PostgreSQL, dropped on dispose; skips the test when there is none
+    /// (and fails it under CI=true, where .ci/run starts one).</summary>
+    public static async Task<TempStore> CreatePostgresAsync()
+    {
+        var schema = await TestPostgres.CreateSchemaAsync().WaitAsync(Timeout);
+        string directory = NewDirectory();
+        var hasher = new KeyHasher(ServerSecret.LoadOrCreate(directory, null));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        Func<Task<RelationalStore>> open = async () => await PostgresStore.OpenAsync(schema.ConnectionString, null, hasher, time, CancellationToken.None).WaitAsync(Timeout);
+        try
+        {
+            return new TempStore(directory, await open(), hasher, time, open, schema);
+        }
+        catch
+        {
+            await schema.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Closes the store and opens a new instance on the same directory (or schema).</summary>
     public async Task ReopenAsync()
     {
         Store.Dispose();
-        Store = await SqliteStore.OpenAsync(Directory, Hasher, Time, CancellationToken.None).WaitAsync(Timeout);
+        Store = await _open();
     }
 
-    public Task<SqliteStore> OpenSecondAsync() => SqliteStore.OpenAsync(Directory, Hasher, Time, CancellationToken.None).WaitAsync(Timeout);
+    /// <summary>A second store on the same database, as a second process (or node) would open it.</summary>
+    public Task<RelationalStore> OpenSecondAsync() => _open();
+
+    /// <summary>An injected store fault: the receipts table refuses the row <paramref name="receiptId"/> (a trigger
+    /// written through a second connection, as another process could).</summary>
+    public Task FailReceiptInsertsAsync(string receiptId) => _schema is { } schema
+        ? schema.ExecuteAsync($"""
+            CREATE FUNCTION fail_receipt() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected store fault'; END $$;
+            CREATE TRIGGER fail_receipt BEFORE INSERT ON receipts FOR EACH ROW WHEN (NEW.id = '{receiptId}') EXECUTE FUNCTION fail_receipt()
+            """)
+        : JointSettlementTests.FailReceiptInsertsAsync(Store.DatabasePath, receiptId);
 
     public async Task<Account> AccountAsync(string name, long topUpMicros = 0)
     {
@@ -92,6 +131,7 @@ internal sealed class TempStore : IDisposable
     public void Dispose()
     {
         Store.Dispose();
+        _schema?.DisposeAsync().AsTask().Wait(Timeout);
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

@@ -4,7 +4,7 @@ using Candor.Storage.Sqlite;
 
 namespace Candor.Storage;
 
-internal sealed partial class SqliteStore : IReceiptStore
+internal abstract partial class RelationalStore : IReceiptStore
 {
     private readonly Channel<(StoredReceipt Receipt, TaskCompletionSource Done)> _receiptQueue =
         Channel.CreateUnbounded<(StoredReceipt, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
@@ -27,7 +27,7 @@ internal sealed partial class SqliteStore : IReceiptStore
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_receiptQueue.Writer.TryWrite((receipt, done)))
         {
-            throw new ObjectDisposedException(nameof(SqliteStore));
+            throw new ObjectDisposedException(nameof(RelationalStore));
         }
 
         return done.Task.WaitAsync(cancellationToken);

@@ -1,10 +1,10 @@
 using Candor.Core.Accounting;
 using Candor.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage;
 
-internal sealed partial class SqliteStore : IPriceStore
+internal abstract partial class RelationalStore : IPriceStore
 {
     /// <inheritdoc/>
     public Task<StoredPrices> GetPricesAsync(CancellationToken cancellationToken) =>
@@ -113,7 +113,7 @@ internal sealed partial class SqliteStore : IPriceStore
             return true;
         }, cancellationToken);
 
-    private static async Task BumpPricesVersionAsync(SqliteConnection c, SqliteTransaction tx, CancellationToken cancellationToken)
+    private static async Task BumpPricesVersionAsync(DbConnection c, DbTransaction tx, CancellationToken cancellationToken)
     {
         using var increment = Command(c, tx, CountersSql.Increment).Add("@name", CountersSql.PricesVersion);
         await increment.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);

@@ -1,11 +1,11 @@
 using Candor.Core.Accounts;
 using Candor.Core.Receipts;
 using Candor.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage;
 
-internal sealed partial class SqliteStore
+internal abstract partial class RelationalStore
 {
     /// <inheritdoc/>
     public async Task<LedgerEntry?> TopUpAsync(string accountId, long amountMicros, string note, CancellationToken cancellationToken)
@@ -61,7 +61,7 @@ internal sealed partial class SqliteStore
         return _admissions.WriteAsync((admitted, receipt), cancellationToken);
     }
 
-    private async Task<bool> ApplyAdmissionAsync(SqliteConnection c, SqliteTransaction tx, (UsageRecord Usage, AdmittedReceipt? Receipt) item)
+    private async Task<bool> ApplyAdmissionAsync(DbConnection c, DbTransaction tx, (UsageRecord Usage, AdmittedReceipt? Receipt) item)
     {
         var (admitted, receipt) = item;
         return await _db.Prepared(c, tx, AdmissionsSql.Insert)
@@ -141,7 +141,7 @@ internal sealed partial class SqliteStore
     /// the deletion of the request's admission record, the receipt when one is given, the usage record (unless the request
     /// is already recorded, which returns false) and its charge. All of them commit together or none does, so a crash or a
     /// failed write never leaves a charge without its receipt, and an admission record stays until both are stored.</summary>
-    private async Task<bool> ApplySettlementAsync(SqliteConnection c, SqliteTransaction tx, (UsageRecord Usage, LedgerEntry? Charge, StoredReceipt? Receipt) item)
+    private async Task<bool> ApplySettlementAsync(DbConnection c, DbTransaction tx, (UsageRecord Usage, LedgerEntry? Charge, StoredReceipt? Receipt) item)
     {
         // The settlement replaces the request's admission record (crash recovery) in the same transaction.
         await _db.Prepared(c, tx, AdmissionsSql.Delete).Add("@request_id", item.Usage.RequestId)
@@ -170,7 +170,7 @@ internal sealed partial class SqliteStore
 
     /// <summary>Inserts the entry and applies it to the balance (and to the key's spend for charges and refunds).
     /// Returns false, having changed nothing, when the account does not exist.</summary>
-    private async Task<bool> ApplyEntryAsync(SqliteConnection c, SqliteTransaction tx, LedgerEntry entry, CancellationToken cancellationToken)
+    private async Task<bool> ApplyEntryAsync(DbConnection c, DbTransaction tx, LedgerEntry entry, CancellationToken cancellationToken)
     {
         var balance = _db.Prepared(c, tx, AccountsSql.AddToBalance).Add("@amount", entry.AmountMicros).Add("@id", entry.AccountId);
         if (await balance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)

@@ -1,10 +1,10 @@
 using Candor.Core.Accounts;
 using Candor.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage;
 
-internal sealed partial class SqliteStore
+internal abstract partial class RelationalStore
 {
     /// <inheritdoc/>
     public Task<CreatedApiKey?> CreateKeyAsync(string accountId, string name, ApiKeyLimits limits, bool isOperator, CancellationToken cancellationToken)
@@ -19,7 +19,7 @@ internal sealed partial class SqliteStore
     }
 
     private async Task<CreatedApiKey?> InsertKeyAsync(
-        SqliteConnection c, SqliteTransaction tx, string accountId, string name, ApiKeyLimits limits, bool isOperator, CancellationToken cancellationToken)
+        DbConnection c, DbTransaction tx, string accountId, string name, ApiKeyLimits limits, bool isOperator, CancellationToken cancellationToken)
     {
         string plaintext = ApiKeyFormat.NewKey();
         string id = EntityIds.New(EntityIds.Key);
@@ -137,25 +137,25 @@ internal sealed partial class SqliteStore
             return await InsertKeyAsync(c, tx, account.Id, "operator", ApiKeyLimits.None, isOperator: true, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
-    private static async Task<bool> LiveOperatorKeyExistsAsync(SqliteConnection c, SqliteTransaction tx, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<bool> LiveOperatorKeyExistsAsync(DbConnection c, DbTransaction tx, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var count = Command(c, tx, ApiKeysSql.CountLiveOperatorKeys).Add("@now", DbValues.ToMillis(now));
         return await ScalarInt64Async(count, cancellationToken).ConfigureAwait(false) > 0;
     }
 
-    private static async Task<ApiKeyRecord?> SelectKeyAsync(SqliteConnection c, SqliteTransaction tx, string accountId, string keyId, CancellationToken cancellationToken)
+    private static async Task<ApiKeyRecord?> SelectKeyAsync(DbConnection c, DbTransaction tx, string accountId, string keyId, CancellationToken cancellationToken)
     {
         using var select = Command(c, tx, ApiKeysSql.SelectById).Add("@id", keyId).Add("@account_id", accountId);
         return await QuerySingleAsync(select, ApiKeysSql.Read, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<long> NextKeyVersionAsync(SqliteConnection c, SqliteTransaction tx, CancellationToken cancellationToken)
+    private static async Task<long> NextKeyVersionAsync(DbConnection c, DbTransaction tx, CancellationToken cancellationToken)
     {
         using var increment = Command(c, tx, CountersSql.Increment).Add("@name", CountersSql.KeysVersion);
         return await ScalarInt64Async(increment, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<long> SelectKeyVersionAsync(SqliteConnection c, SqliteTransaction tx, CancellationToken cancellationToken)
+    private static async Task<long> SelectKeyVersionAsync(DbConnection c, DbTransaction tx, CancellationToken cancellationToken)
     {
         using var select = Command(c, tx, CountersSql.Select).Add("@name", CountersSql.KeysVersion);
         return await ScalarInt64Async(select, cancellationToken).ConfigureAwait(false);

@@ -1,11 +1,11 @@
 using Candor.Core.Channels;
 using Candor.Core.Security;
 using Candor.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage;
 
-internal sealed partial class SqliteStore : IChannelStore
+internal abstract partial class RelationalStore : IChannelStore
 {
     /// <inheritdoc/>
     public Task<StoredChannels> LoadChannelsAsync(CancellationToken cancellationToken) =>
@@ -185,7 +185,7 @@ internal sealed partial class SqliteStore : IChannelStore
         }
     }
 
-    private Task<bool> ChannelWriteAsync<T>(Func<SqliteCommand, T, SqliteCommand> bind, string sql, T value, CancellationToken cancellationToken) =>
+    private Task<bool> ChannelWriteAsync<T>(Func<DbCommand, T, DbCommand> bind, string sql, T value, CancellationToken cancellationToken) =>
         _db.WriteAsync(async (c, tx) =>
         {
             using var update = bind(Command(c, tx, sql), value);
@@ -198,13 +198,13 @@ internal sealed partial class SqliteStore : IChannelStore
             return true;
         }, cancellationToken);
 
-    private static async Task BumpChannelsVersionAsync(SqliteConnection c, SqliteTransaction tx, CancellationToken cancellationToken)
+    private static async Task BumpChannelsVersionAsync(DbConnection c, DbTransaction tx, CancellationToken cancellationToken)
     {
         using var increment = Command(c, tx, CountersSql.Increment).Add("@name", ChannelsSql.Version);
         await ScalarInt64Async(increment, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<long> SelectChannelsVersionAsync(SqliteConnection c, SqliteTransaction tx, CancellationToken cancellationToken)
+    private static async Task<long> SelectChannelsVersionAsync(DbConnection c, DbTransaction tx, CancellationToken cancellationToken)
     {
         using var select = Command(c, tx, CountersSql.Select).Add("@name", ChannelsSql.Version);
         return await ScalarInt64Async(select, cancellationToken).ConfigureAwait(false);

@@ -3,7 +3,7 @@ using Candor.Storage.Sqlite;
 
 namespace Candor.Storage;
 
-internal sealed partial class SqliteStore : IQuarantineStore
+internal abstract partial class RelationalStore : IQuarantineStore
 {
     /// <inheritdoc/>
     public Task<IReadOnlyList<QuarantineEntry>> ListQuarantinesAsync(CancellationToken cancellationToken) =>

@@ -1,10 +1,10 @@
 using Candor.Core.Accounts;
 using Candor.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage;
 
-internal sealed partial class SqliteStore
+internal abstract partial class RelationalStore
 {
     /// <inheritdoc/>
     public async Task<Account> CreateAccountAsync(string name, string group, CancellationToken cancellationToken)
@@ -15,7 +15,7 @@ internal sealed partial class SqliteStore
         return account;
     }
 
-    private static async Task<bool> InsertAccountAsync(SqliteConnection c, SqliteTransaction tx, Account account, CancellationToken cancellationToken)
+    private static async Task<bool> InsertAccountAsync(DbConnection c, DbTransaction tx, Account account, CancellationToken cancellationToken)
     {
         using var insert = Command(c, tx, AccountsSql.Insert)
             .Add("@id", account.Id)

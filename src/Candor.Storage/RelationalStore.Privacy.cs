@@ -3,7 +3,7 @@ using Candor.Storage.Sqlite;
 
 namespace Candor.Storage;
 
-internal sealed partial class SqliteStore : IPrivacyStore
+internal abstract partial class RelationalStore : IPrivacyStore
 {
     /// <inheritdoc/>
     public Task<IReadOnlyList<StoredPrivacy>> ListPrivacyAsync(CancellationToken cancellationToken) =>

@@ -1,0 +1,90 @@
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using Candor.Core.Admission;
+using Candor.Storage.Relational;
+using Npgsql;
+
+namespace Candor.Storage.Postgres;
+
+/// <summary>One PostgreSQL database (<see cref="StoreDatabase"/>), shared by every Candor node of an installation.
+/// Writes run in READ COMMITTED transactions whose balance and spend changes are single atomic UPDATEs, so writers on
+/// other nodes serialize on the rows they touch; reads run in REPEATABLE READ, so their several queries see one
+/// snapshot. See docs/scale-out.md.</summary>
+internal sealed class PostgresDatabase : StoreDatabase
+{
+    // Any constant works as long as every node uses the same one: concurrent starts apply the migrations in turn.
+    private const long MigrationLockId = 0x43414E444F52; // "CANDOR"
+
+    private readonly NpgsqlDataSource _source;
+
+    /// <param name="connectionString">An Npgsql connection string (<c>Host=…;Username=…;Database=…</c>).</param>
+    /// <param name="password">Used when the connection string holds no password (from <see cref="PostgresEnvironment.PasswordVariable"/>).</param>
+    public PostgresDatabase(string connectionString, string? password)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.Password) && !string.IsNullOrEmpty(password))
+        {
+            builder.Password = password;
+        }
+
+        // synchronous_commit=on: a committed settlement is in PostgreSQL's WAL on disk, as with SQLite's synchronous=FULL.
+        // lock_timeout: a row lock held elsewhere (another node, a maintenance session) fails the write within the time
+        // a request waits for it (StoreHealth.WriteTimeout), as SQLite's busy_timeout does (docs/fail-closed.md).
+        builder.Options = string.Create(CultureInfo.InvariantCulture,
+            $"{builder.Options} -c synchronous_commit=on -c lock_timeout={(int)StoreHealth.BusyTimeout.TotalMilliseconds}").Trim();
+        builder.Timeout = Math.Max(builder.Timeout, (int)StoreHealth.BusyTimeout.TotalSeconds);
+        Path = string.Create(CultureInfo.InvariantCulture, $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}");
+        _source = NpgsqlDataSource.Create(builder);
+    }
+
+    /// <inheritdoc/>
+    public override string Path { get; }
+
+    /// <inheritdoc/>
+    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    protected override async ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    protected override async ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    protected override string? MigrationLock { get; } = string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({MigrationLockId})");
+
+    /// <summary>Refuses a database whose collation is not bytewise: ids are compared and paged as SQLite compares them
+    /// (ordinal), and a linguistic collation would order them differently.</summary>
+    protected override async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var select = Command(connection, null, "SELECT datcollate FROM pg_database WHERE datname = current_database()");
+            string collation = (string?)await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) ?? "";
+            if (collation is not ("C" or "POSIX") && !collation.StartsWith("C.", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException(
+                    $"{Path} has the collation '{collation}'; Candor needs a bytewise one: CREATE DATABASE … LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0 (docs/scale-out.md).");
+            }
+        }
+    }
+
+    /// <summary>True for a PostgreSQL error that is a failure of the database rather than of the input: the connection
+    /// (08), resources such as a full disk (53), an operator's intervention such as a shutdown (57), a system I/O error
+    /// (58), a lock not granted in time (55P03), a deadlock or serialization failure (40), a read-only standby (25006).</summary>
+    public static bool IsUnavailable(PostgresException error) =>
+        error.IsTransient
+        || error.SqlState is "55P03" or "25006"
+        || error.SqlState.StartsWith("08", StringComparison.Ordinal)
+        || error.SqlState.StartsWith("40", StringComparison.Ordinal)
+        || error.SqlState.StartsWith("53", StringComparison.Ordinal)
+        || error.SqlState.StartsWith("57", StringComparison.Ordinal)
+        || error.SqlState.StartsWith("58", StringComparison.Ordinal);
+
+    /// <inheritdoc/>
+    protected override void ClearPool() => _source.Dispose();
+}

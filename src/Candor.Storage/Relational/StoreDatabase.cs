@@ -1,0 +1,207 @@
+using System.Data.Common;
+using Candor.Storage.Sqlite;
+
+namespace Candor.Storage.Relational;
+
+/// <summary>One database behind the store, whatever the engine: pooled connections for reads (one per operation), a
+/// single writer at a time per process on one long-lived connection with its prepared statements, and the schema
+/// migrations (one list, <see cref="Migrations"/>, for every engine). An engine supplies how to connect and how its
+/// transactions begin (<see cref="SqliteDatabase"/>, <see cref="Postgres.PostgresDatabase"/>).</summary>
+internal abstract class StoreDatabase : IDisposable
+{
+    // One writer per process: SQLite allows one anyway, and on PostgreSQL it keeps the group commit's batching (the
+    // writers of other nodes are ordered by PostgreSQL's row locks; docs/scale-out.md).
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    // The writer's connection (opened at the first write, kept while writes succeed; guarded by _writeLock) and its
+    // prepared statements by SQL text: the group-commit writers run the same few statements for every item, and a
+    // command created per item would parse its SQL every time.
+    private DbConnection? _writer;
+    private readonly Dictionary<string, DbCommand> _prepared = new(StringComparer.Ordinal);
+    private int _disposed;
+
+    /// <summary>Where the data is, for messages: the file's path, or the PostgreSQL host and database (never a password).</summary>
+    public abstract string Path { get; }
+
+    /// <summary>Opens a pooled connection with Candor's per-connection settings.</summary>
+    public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Begins the transaction of a write, taking whatever lock the engine needs up front.</summary>
+    protected abstract ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>Begins a read transaction whose queries see one snapshot.</summary>
+    protected abstract ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>Runs once before the migrations, outside their transaction (SQLite turns on its WAL journal).</summary>
+    protected virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The first statement of the migration transaction: a lock that makes concurrent starts of several
+    /// processes apply the migrations one after the other (null when the write transaction already excludes them).</summary>
+    protected virtual string? MigrationLock => null;
+
+    /// <summary>Releases the engine's pooled connections.</summary>
+    protected abstract void ClearPool();
+
+    /// <summary>Makes deleted content unrecoverable from the engine's files where it can (SQLite: a WAL checkpoint
+    /// that truncates the WAL). True when done.</summary>
+    public virtual Task<bool> CheckpointTruncateAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction and commits when it returns.</summary>
+    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = _writer ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                T result = await work(connection, transaction).ConfigureAwait(false);
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                return result;
+            }
+        }
+        catch
+        {
+            // The transaction is rolled back; a connection that failed is not trusted for the next write.
+            CloseWriter();
+            throw;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>A prepared statement of the writer's connection for <paramref name="sql"/>, bound to
+    /// <paramref name="transaction"/>, with no parameters: only inside <see cref="WriteAsync"/>, and not to be
+    /// disposed (the database owns it). Add the parameters, execute; the next caller clears them.</summary>
+    public DbCommand Prepared(DbConnection connection, DbTransaction transaction, string sql)
+    {
+        if (!ReferenceEquals(connection, _writer))
+        {
+            throw new InvalidOperationException("Prepared statements belong to the writer's connection (inside WriteAsync).");
+        }
+
+        if (!_prepared.TryGetValue(sql, out var command))
+        {
+            command = Command(connection, transaction, sql);
+            _prepared[sql] = command;
+        }
+
+        command.Transaction = transaction;
+        command.Parameters.Clear();
+        return command;
+    }
+
+    private void CloseWriter()
+    {
+        foreach (var command in _prepared.Values)
+        {
+            command.Dispose();
+        }
+
+        _prepared.Clear();
+        _writer?.Dispose();
+        _writer = null;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a read transaction, so its several queries see one snapshot.</summary>
+    public async Task<T> ReadAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await BeginReadAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                return await work(connection, transaction).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Applies the pending migrations of <see cref="Migrations.All"/> in one transaction. Returns how many
+    /// were applied: 0 on an up-to-date database.</summary>
+    public async Task<int> MigrateAsync(TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        await PrepareAsync(cancellationToken).ConfigureAwait(false);
+        return await WriteAsync(async (c, tx) =>
+        {
+            if (MigrationLock is { } lockSql)
+            {
+                using var take = Command(c, tx, lockSql);
+                await take.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            using (var create = Command(c, tx, Migrations.CreateVersionTable))
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var applied = new HashSet<int>();
+            using (var select = Command(c, tx, Migrations.SelectAppliedVersions))
+            {
+                using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    applied.Add(reader.GetInt32(0));
+                }
+            }
+
+            int newest = Migrations.All[^1].Version;
+            if (applied.Count > 0 && applied.Max() > newest)
+            {
+                throw new InvalidOperationException($"{Path} has schema version {applied.Max()}, newer than this Candor knows ({newest}); upgrade Candor.");
+            }
+
+            int count = 0;
+            foreach (var migration in Migrations.All)
+            {
+                if (applied.Contains(migration.Version))
+                {
+                    continue;
+                }
+
+                using (var apply = Command(c, tx, migration.Sql))
+                {
+                    await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                using var record = Command(c, tx, Migrations.InsertVersion)
+                    .Add("@version", migration.Version)
+                    .Add("@name", migration.Name)
+                    .Add("@applied_at", timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                count++;
+            }
+
+            return count;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    /// <summary>Releases the pooled connections, so the file can be moved or deleted.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        // A write still running after 30 s keeps its connection; the pool clearing below still releases the rest.
+        if (_writeLock.Wait(TimeSpan.FromSeconds(30)))
+        {
+            CloseWriter();
+        }
+
+        ClearPool();
+        _writeLock.Dispose();
+    }
+}
