@@ -20,7 +20,7 @@ internal static class ConsoleEndpoints
     /// <summary>Registers the console's services. Requires a store implementing <see cref="IConsoleStore"/> in DI.</summary>
     public static void AddConsole(IServiceCollection services)
     {
-        services.TryAddSingleton<IConsoleStore>(sp => sp.GetRequiredService<Candor.Storage.SqliteStore>());
+        services.TryAddSingleton<IConsoleStore>(sp => sp.GetRequiredService<Candor.Storage.RelationalStore>());
         services.AddSingleton(sp => new ConsoleSessions(sp.GetRequiredService<IConsoleStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<TimeProvider>()));
     }

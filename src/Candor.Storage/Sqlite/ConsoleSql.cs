@@ -1,5 +1,5 @@
 using Candor.Core.WebConsole;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage.Sqlite;
 
@@ -37,9 +37,9 @@ internal static class ConsoleSql
 
     public const string DeleteInvitation = "DELETE FROM console_invitations WHERE token_hash = @token_hash";
 
-    public static ConsoleLogin ReadLogin(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetFlag(2), r.GetTime(3));
+    public static ConsoleLogin ReadLogin(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetFlag(2), r.GetTime(3));
 
-    public static ConsoleSession ReadSession(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetTime(2), r.GetTime(3));
+    public static ConsoleSession ReadSession(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetTime(2), r.GetTime(3));
 
-    public static ConsoleInvitation ReadInvitation(SqliteDataReader r) => new(r.GetString(0), r.GetString(1), r.GetFlag(2), r.GetTime(3), r.GetTime(4));
+    public static ConsoleInvitation ReadInvitation(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetFlag(2), r.GetTime(3), r.GetTime(4));
 }

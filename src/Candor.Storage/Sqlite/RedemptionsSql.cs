@@ -1,5 +1,5 @@
 using Candor.Core.Accounts.Redemptions;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Candor.Storage.Sqlite;
 
@@ -25,7 +25,7 @@ internal static class RedemptionsSql
         WHERE id = @id AND redeemed_at IS NULL
         """;
 
-    public static SqliteCommand Bind(SqliteCommand command, RedemptionCode code, string hash) => command
+    public static DbCommand Bind(DbCommand command, RedemptionCode code, string hash) => command
         .Add("@id", code.Id)
         .Add("@batch_id", code.BatchId)
         .Add("@code_hash", hash)
@@ -36,7 +36,7 @@ internal static class RedemptionsSql
         .Add("@note", code.Note)
         .Add("@created_at", DbValues.ToMillis(code.CreatedAt));
 
-    public static RedemptionCode Read(SqliteDataReader r) => new()
+    public static RedemptionCode Read(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         BatchId = r.GetString(1),

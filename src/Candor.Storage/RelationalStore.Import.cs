@@ -1,10 +1,9 @@
 using Candor.Core.Import;
 using Candor.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
 
 namespace Candor.Storage;
 
-internal sealed partial class SqliteStore : IImportStore
+internal abstract partial class RelationalStore : IImportStore
 {
     /// <inheritdoc/>
     public Task<IReadOnlyDictionary<string, string>> GetImportedAsync(string source, CancellationToken cancellationToken) =>

@@ -3,7 +3,7 @@ using Candor.Storage.Sqlite;
 
 namespace Candor.Storage;
 
-internal sealed partial class SqliteStore : IConsoleStore
+internal abstract partial class RelationalStore : IConsoleStore
 {
     /// <inheritdoc/>
     public Task<ConsoleLogin?> GetLoginAsync(string principal, CancellationToken cancellationToken) =>

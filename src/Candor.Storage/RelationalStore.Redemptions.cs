@@ -4,7 +4,7 @@ using Candor.Storage.Sqlite;
 
 namespace Candor.Storage;
 
-internal sealed partial class SqliteStore : IRedemptionStore
+internal abstract partial class RelationalStore : IRedemptionStore
 {
     /// <inheritdoc/>
     public Task<CreatedRedemptionBatch?> CreateBatchAsync(RedemptionBatchSpec spec, CancellationToken cancellationToken)
