@@ -33,6 +33,11 @@ internal sealed record FaultSpec
     public string? MixModel { get; init; }
     public double? MixRate { get; init; }
 
+    /// <summary>A cheat that spares what it recognises (<c>spare_seen</c>): a conversation this spec has seen before is
+    /// answered by the requested model, whatever <c>serve_model</c> or <c>mix_model</c> say, so a repeated or public
+    /// canary prompt is answered honestly while new traffic is cheated on.</summary>
+    public bool SpareSeen { get; init; }
+
     public static FaultSpec Parse(string? spec)
     {
         if (string.IsNullOrWhiteSpace(spec))
@@ -68,6 +73,7 @@ internal sealed record FaultSpec
                 "cached_tokens" => result with { CachedTokens = Int(value) ?? result.CachedTokens },
                 "mix_model" => result with { MixModel = NonEmpty(value) ?? result.MixModel },
                 "mix_rate" => result with { MixRate = Fraction(value) ?? result.MixRate },
+                "spare_seen" => result with { SpareSeen = Flag(value) },
                 _ => result,
             };
         }
@@ -105,6 +111,7 @@ internal sealed record FaultSpec
             CachedTokens = other.CachedTokens ?? CachedTokens,
             MixModel = other.MixModel ?? MixModel,
             MixRate = other.MixRate ?? MixRate,
+            SpareSeen = other.SpareSeen || SpareSeen,
         };
     }
 
