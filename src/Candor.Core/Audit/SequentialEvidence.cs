@@ -6,9 +6,9 @@ namespace Candor.Core.Audit;
 /// the claimed model) the two answers of a pair are exchangeable, so a statistic that changes sign when they are swapped
 /// has a symmetric distribution given everything seen before. Each pair contributes such a statistic x in [−1, 1]:
 /// <list type="bullet">
-/// <item><b>model</b>: the cosine between the pair's difference of word-frequency vectors (scaled by the pooled
-/// frequencies of the pairs before it) and the sum of all earlier differences, the direction a substitution has shown
-/// so far;</item>
+/// <item><b>model</b>: the projection of the pair's difference of word-frequency vectors (scaled by the pooled
+/// frequencies of the pairs before it) on the sum of all earlier differences — the direction a substitution has shown
+/// so far — divided by three times the root mean square of the earlier projections and clipped to [−1, 1];</item>
 /// <item><b>truncation</b>: (reference length − channel length) / (sum of both), Candor's own token counts;</item>
 /// <item><b>usage</b>: tanh of (log(reported / own) of the channel − the reference's) / 0.25.</item>
 /// </list>
@@ -22,7 +22,10 @@ namespace Candor.Core.Audit;
 internal sealed class SequentialEvidence
 {
     /// <summary>The bets λ whose wealth processes are averaged (a mixture is itself a martingale).</summary>
-    public static readonly double[] Bets = [0.02, 0.05, 0.1, 0.2, 0.35, 0.5];
+    public static readonly double[] Bets = [0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9];
+
+    /// <summary>Pairs that only teach the direction and scale before the model test bets.</summary>
+    private const int WarmUp = 10;
 
     private const double UsageScale = 0.25;
 
@@ -32,6 +35,8 @@ internal sealed class SequentialEvidence
     private readonly double[] _direction = new double[AnswerFeatures.Buckets];
     private readonly double[] _pooled = new double[AnswerFeatures.Buckets];
     private long _answers;
+    private double _projectedSquares;
+    private long _projected;
 
     /// <summary>Rounds that added pairs since the last reset.</summary>
     public int Rounds { get; private set; }
@@ -89,7 +94,16 @@ internal sealed class SequentialEvidence
             directionNorm += _direction[d] * _direction[d];
         }
 
-        var x = differenceNorm == 0 || directionNorm == 0 ? 0 : dot / Math.Sqrt(differenceNorm * directionNorm);
+        // The projection on the unit direction, in units of three earlier root-mean-squares: the scale and the direction
+        // are known before the pair (predictable), so swapping the pair's answers only flips the sign of x.
+        var projection = directionNorm == 0 ? 0 : dot / Math.Sqrt(directionNorm);
+        var x = _projected < WarmUp || _projectedSquares == 0 ? 0 : projection / (3 * Math.Sqrt(_projectedSquares / _projected));
+        if (directionNorm > 0 && differenceNorm > 0)
+        {
+            _projectedSquares += projection * projection;
+            _projected++;
+        }
+
         for (var d = 0; d < difference.Length; d++)
         {
             _direction[d] += difference[d];
