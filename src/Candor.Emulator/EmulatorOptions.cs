@@ -17,7 +17,24 @@ public sealed class EmulatorOptions
     public IReadOnlyDictionary<string, string>? CheaperModels { get; set; }
 
     private long _nonce;
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
 
     /// <summary>A number unique to each request of this emulator (seeds per-request sampling).</summary>
     internal long NextNonce() => Interlocked.Increment(ref _nonce);
+
+    /// <summary>For <c>spare_seen</c>: the spec without its cheats when this spec has seen the conversation before
+    /// (remembered per spec, as one dishonest upstream remembers its own traffic), else the spec as given.</summary>
+    internal Faults.FaultSpec Spare(Faults.FaultSpec spec, Generation.ChatQuery query)
+    {
+        if (!spec.SpareSeen)
+        {
+            return spec;
+        }
+
+        var key = spec + "\u0000" + string.Join("\u0001", query.Messages.Select(static m => m.Role + "\u0002" + m.Text));
+        lock (_seen)
+        {
+            return _seen.Add(key) ? spec : spec with { ServeModel = null, MixModel = null, MixRate = null };
+        }
+    }
 }

@@ -25,6 +25,10 @@ internal sealed record BillingDecision
     /// figures are lower bounds and are not compared).</summary>
     public TokenDiscrepancy? OutputDiscrepancy { get; init; }
 
+    /// <summary>True when the <c>lesser_of_reported_and_counted</c> policy billed a counted figure below the reported one
+    /// (the receipt carries the <c>billed_lesser</c> flag).</summary>
+    public bool BilledLesser { get; init; }
+
     /// <summary>Whether nothing is charged.</summary>
     public bool IsFree => Basis == BillingBasis.NothingGenerated;
 

@@ -13,8 +13,10 @@ namespace Candor.Core.Accounting;
 /// count, since both are lower bounds of what was generated (a report seen before the end is partial).</item>
 /// <item>Reasoning: the upstream's figure, clamped to the billed output; hidden reasoning nobody reported is not billed.</item>
 /// </list>
-/// A negative reported figure is treated as absent. Discrepancies are recorded and flagged against the
-/// tolerance; they never change the bill.</summary>
+/// A negative reported figure is treated as absent. Discrepancies are recorded and flagged against the tolerance;
+/// under the default policy they never change the bill. Under <see cref="BillingFigures.LesserOfReportedAndCounted"/>,
+/// a completed request's input or output whose discrepancy exceeds the tolerance is billed at the lesser of the
+/// reported and the counted figure.</summary>
 internal static class BillingPolicy
 {
     /// <summary>Decides what to bill.</summary>
@@ -23,8 +25,12 @@ internal static class BillingPolicy
     /// <param name="ownOutputCount">Candor's count of output delivered to the client (text, visible thinking, tool
     /// arguments; see <see cref="StreamingOutputCounter"/>), when made.</param>
     /// <param name="outcome">How the request ended.</param>
-    /// <param name="tolerance">The provider's tolerance for discrepancies.</param>
-    public static BillingDecision Decide(Usage? upstreamReported, int? ownInputCount, int? ownOutputCount, StreamOutcome outcome, MeteringTolerance tolerance)
+    /// <param name="tolerance">The tokenizer family's tolerance for discrepancies.</param>
+    /// <param name="figures">What a discrepancy beyond the tolerance bills: the reported figure (default), or the lesser
+    /// of reported and counted (<see cref="BillingFigures.LesserOfReportedAndCounted"/>; <see cref="BillingDecision.BilledLesser"/>).</param>
+    public static BillingDecision Decide(
+        Usage? upstreamReported, int? ownInputCount, int? ownOutputCount, StreamOutcome outcome, MeteringTolerance tolerance,
+        BillingFigures figures = BillingFigures.Reported)
     {
         ArgumentNullException.ThrowIfNull(tolerance);
         int? rIn = Valid(upstreamReported?.InputTokens);
@@ -58,6 +64,11 @@ internal static class BillingPolicy
         (int input, FigureSource inputSource) = rIn is { } a ? (a, FigureSource.Upstream)
             : ownIn is { } b ? (b, FigureSource.Own)
             : (0, FigureSource.None);
+        bool lesser = false;
+        if (figures == BillingFigures.LesserOfReportedAndCounted && inputDiscrepancy is { ExceedsTolerance: true } && ownIn is { } countedIn && countedIn < input)
+        {
+            (input, inputSource, lesser) = (countedIn, FigureSource.Own, true);
+        }
 
         int output;
         FigureSource outputSource;
@@ -66,6 +77,13 @@ internal static class BillingPolicy
             (output, outputSource) = rOut is { } c ? (c, FigureSource.Upstream)
                 : ownOut is { } d ? (d, FigureSource.Own)
                 : (0, FigureSource.None);
+
+            // The counted figure of a report that includes hidden reasoning is the own count plus that reasoning.
+            if (figures == BillingFigures.LesserOfReportedAndCounted && outputDiscrepancy is { ExceedsTolerance: true } && ownOut is { } countedOut
+                && (long)countedOut + Math.Min(rReasoning ?? 0, output) < output)
+            {
+                (output, outputSource, lesser) = (countedOut + Math.Min(rReasoning ?? 0, output), FigureSource.Own, true);
+            }
         }
         else if (rOut is { } e && (ownOut is not { } f || e >= f))
         {
@@ -94,6 +112,7 @@ internal static class BillingPolicy
             OutputSource = outputSource,
             InputDiscrepancy = inputDiscrepancy,
             OutputDiscrepancy = outputDiscrepancy,
+            BilledLesser = lesser,
         };
     }
 

@@ -15,7 +15,8 @@ namespace Candor.Core.Admission;
 /// limits, reserves money before forwarding and settles durably after. Configuration keys never come here.</summary>
 internal sealed partial class BillingGate(
     ApiKeyCache keys, IRateLimiter limiter, PriceBook prices, TokenCounter counter, TokenEstimator estimator,
-    BillingBook book, ILedgerStore ledger, TimeProvider time, ILogger<BillingGate> logger, StoreHealth? health = null)
+    BillingBook book, ILedgerStore ledger, TimeProvider time, ILogger<BillingGate> logger, StoreHealth? health = null,
+    Routing.SnapshotHolder? snapshots = null)
 {
 
     /// <summary>The prices in force (the table changes when the operator sets a price; a request keeps the one it was admitted with).</summary>
@@ -241,8 +242,9 @@ internal sealed partial class BillingGate(
     {
         using var span = CandorTracing.StartStage("candor.settle");
         string upstream = meter.UpstreamModel ?? meter.RequestedModel;
+        var metering = snapshots?.Current.Config.Metering ?? MeteringSettings.Default;
         var decision = BillingPolicy.Decide(meter.Reported, meter.PromptCount, (int)Math.Min(meter.Output.Count, int.MaxValue), outcome,
-            TokenCounter.MethodFor(upstream) == TokenCountMethod.O200kEstimate ? MeteringTolerance.Estimate : MeteringTolerance.Exact);
+            metering.ToleranceFor(upstream), metering.Policy);
         long charge = 0;
         string note = "";
         meter.Decision = decision;

@@ -20,29 +20,35 @@ internal static class AnswerFeatures
     /// <summary>The dimension of the hashed word-frequency vector.</summary>
     public const int Buckets = 128;
 
-    /// <summary>Per-answer normalised word-frequency vectors (rows), before scaling.</summary>
+    /// <summary>One text's word-frequency vector: each bucket's share of the text's words (all zero for no words).</summary>
+    public static double[] RawFrequencies(string text)
+    {
+        var row = new double[Buckets];
+        var words = 0;
+        foreach (var word in Words(text))
+        {
+            row[Bucket(word)] += 1;
+            words++;
+        }
+
+        if (words > 0)
+        {
+            for (var d = 0; d < Buckets; d++)
+            {
+                row[d] /= words;
+            }
+        }
+
+        return row;
+    }
+
+    /// <summary>Per-answer normalised word-frequency vectors (rows), scaled by the pooled frequencies.</summary>
     public static double[][] WordFrequencies(IReadOnlyList<ProbeAnswer> answers)
     {
         var rows = new double[answers.Count][];
         for (var i = 0; i < answers.Count; i++)
         {
-            var row = new double[Buckets];
-            var words = 0;
-            foreach (var word in Words(answers[i].Text))
-            {
-                row[Bucket(word)] += 1;
-                words++;
-            }
-
-            if (words > 0)
-            {
-                for (var d = 0; d < Buckets; d++)
-                {
-                    row[d] /= words;
-                }
-            }
-
-            rows[i] = row;
+            rows[i] = RawFrequencies(answers[i].Text);
         }
 
         // Chi-square-like scaling by the pooled frequency of each bucket (pooled over both groups, so it does not

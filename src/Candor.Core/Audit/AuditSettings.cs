@@ -29,6 +29,11 @@ internal sealed class AuditSettings
     /// <summary>Sampling temperature of the probes (<c>audit.temperature</c>, default 1).</summary>
     public double Temperature { get; init; } = 1.0;
 
+    /// <summary>The window over which a round's probes are sent (<c>audit.spread</c>, default 0: as fast as
+    /// <see cref="Concurrency"/> allows). Each probe leaves at a random moment of the window, drawn independently, so
+    /// the probes arrive like a Poisson stream of client requests rather than as a burst.</summary>
+    public TimeSpan Spread { get; init; }
+
     /// <summary>The channels audited (<c>audit.targets</c>).</summary>
     public IReadOnlyList<AuditTarget> Targets { get; init; } = [];
 }

@@ -39,6 +39,16 @@ internal sealed record AuditVerdict(
     string ChannelId, string ClaimedModel, string ReferenceChannelId, string Test, double Statistic, double Threshold, double PValue,
     double Alpha, int Probes, int References, AuditDecision Decision, long Round, DateTimeOffset Time)
 {
+    /// <summary>The test's accumulated evidence after this round (<see cref="SequentialEvidence"/>: the e-value since
+    /// the last reset; it fails the test at 1/<see cref="Alpha"/>), or null for a test without one.</summary>
+    public double? Evidence { get; init; }
+
+    /// <summary>The rounds the evidence covers.</summary>
+    public int EvidenceRounds { get; init; }
+
+    /// <summary>Whether the accumulated evidence, rather than two rejections in a row, decided a failure.</summary>
+    public bool FailedOnEvidence => Decision == AuditDecision.Fail && Evidence is { } e && Alpha > 0 && e >= 1 / Alpha;
+
     /// <summary>The decision's lower-case name.</summary>
     public string DecisionName => Decision switch
     {
@@ -49,7 +59,8 @@ internal sealed record AuditVerdict(
     };
 
     /// <summary>The verdict as canonical JSON: members in code-point order, no whitespace, numbers rounded to nine
-    /// significant digits, time in RFC 3339 UTC (the shape of RFC 8785 for these value types). Prefixed by a
+    /// significant digits, time in RFC 3339 UTC (the shape of RFC 8785 for these value types); <c>evidence</c> and
+    /// <c>evidence_rounds</c> for the statistical tests (added later; readers ignore members they do not know). Prefixed by a
     /// <c>"type":"candor.audit.verdict.v1"</c> member so log monitors tell it from receipts.</summary>
     public byte[] ToCanonicalJson()
     {
@@ -61,6 +72,12 @@ internal sealed record AuditVerdict(
             json.WriteString("channel", ChannelId);
             json.WriteString("claimed_model", ClaimedModel);
             json.WriteString("decision", DecisionName);
+            if (Evidence is { } evidence)
+            {
+                json.WriteNumber("evidence", Round9(evidence));
+                json.WriteNumber("evidence_rounds", EvidenceRounds);
+            }
+
             json.WriteNumber("n_probes", Probes);
             json.WriteNumber("n_reference", References);
             json.WriteNumber("p_value", Round9(PValue));

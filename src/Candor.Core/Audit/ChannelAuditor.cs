@@ -18,12 +18,16 @@ internal sealed class ChannelAuditor
     /// <summary>Verdicts kept in memory for the admin API.</summary>
     public const int HistoryLength = 1000;
 
+    /// <summary>Probes per round per <c>repeats</c> (ten, as the fixed set had): a round sends ten × repeats fresh probes.</summary>
+    public const int ProbesPerRepeat = 10;
+
     private readonly SnapshotHolder _snapshots;
     private readonly ChannelQuarantine _quarantine;
     private readonly TimeProvider _time;
     private readonly TokenCounter _counter;
     private readonly ILogger<ChannelAuditor> _logger;
     private readonly ITransparencyLog? _log;
+    private readonly ProbeGenerator _probes;
     private readonly Counter<long>? _alerts;
     private readonly Counter<long>? _rounds;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -34,8 +38,9 @@ internal sealed class ChannelAuditor
     /// <summary>Creates the auditor.</summary>
     public ChannelAuditor(
         SnapshotHolder snapshots, ChannelQuarantine quarantine, TimeProvider time, TokenCounter counter, ILogger<ChannelAuditor> logger,
-        IMeterFactory? meters = null, ITransparencyLog? log = null)
+        IMeterFactory? meters = null, ITransparencyLog? log = null, ProbeGenerator? probes = null)
     {
+        _probes = probes ?? new ProbeGenerator(ProbeSecret.Ephemeral());
         _snapshots = snapshots;
         _quarantine = quarantine;
         _time = time;
@@ -136,16 +141,19 @@ internal sealed class ChannelAuditor
         }
     }
 
-    /// <summary>Lifts a channel's quarantine and forgets its suspicion (admin action).</summary>
+    /// <summary>Lifts a channel's quarantine and forgets everything held against it (admin action): its suspicion, its
+    /// accumulated evidence, and any round still in flight (which records its verdicts but decides nothing). The
+    /// channel's next round is one interval away, and only evidence gathered after the lift can quarantine it again.</summary>
     public async Task<bool> ReleaseAsync(string channelId, CancellationToken cancellationToken)
     {
+        var next = _time.GetUtcNow() + _snapshots.Current.Config.Audit.Interval;
         lock (_states)
         {
             foreach (var (key, state) in _states)
             {
                 if (key.StartsWith(channelId + "\n", StringComparison.Ordinal))
                 {
-                    state.Suspects.Clear();
+                    state.Reset(next);
                 }
             }
         }
@@ -169,19 +177,20 @@ internal sealed class ChannelAuditor
         }
 
         var round = ++state.Round;
-        var probes = ProbeSet.All;
+        var epoch = state.Epoch;
         var repeats = target.Repeats ?? settings.Repeats;
-        var sends = new List<Task<ProbeAnswer?>>(probes.Count * repeats * 2);
+
+        // Fresh probes every round, each sent once to the channel and once to the reference (a pair: its stratum).
+        var probes = _probes.Round(Key(target), _time.GetUtcNow(), round, ProbesPerRepeat * repeats);
+        var spread = settings.Spread;
+        var sends = new List<Task<ProbeAnswer?>>(probes.Count * 2);
         var groups = new List<bool>(sends.Capacity);
-        for (var r = 0; r < repeats; r++)
+        for (var s = 0; s < probes.Count; s++)
         {
-            for (var s = 0; s < probes.Count; s++)
-            {
-                sends.Add(Send(channel, target.Model, probes[s], s));
-                groups.Add(true);
-                sends.Add(Send(reference, target.ReferenceModel, probes[s], s));
-                groups.Add(false);
-            }
+            sends.Add(Send(channel, target.Model, probes[s], s));
+            groups.Add(true);
+            sends.Add(Send(reference, target.ReferenceModel, probes[s], s));
+            groups.Add(false);
         }
 
         var results = await Task.WhenAll(sends).ConfigureAwait(false);
@@ -198,9 +207,15 @@ internal sealed class ChannelAuditor
 
         var now = _time.GetUtcNow();
         _rounds?.Add(1);
-        var sent = probes.Count * repeats;
+        var sent = probes.Count;
         var channelAnswered = isProbe.Count(static p => p);
         var referenceAnswered = isProbe.Count - channelAnswered;
+        if (state.Epoch != epoch)
+        {
+            // An operator lifted the quarantine while this round ran: its answers are evidence from before the lift.
+            return;
+        }
+
         if (channelAnswered * 2 < sent || referenceAnswered * 2 < sent)
         {
             _logger.Inconclusive(target.ChannelId, channelAnswered, sent, referenceAnswered);
@@ -209,6 +224,23 @@ internal sealed class ChannelAuditor
             return;
         }
 
+        // Evidence accumulated over rounds (test martingales, SequentialEvidence): the pairs both sides answered.
+        var pairs = new List<(ProbeAnswer Channel, ProbeAnswer Reference)>(probes.Count);
+        var byStratum = new ProbeAnswer?[probes.Count, 2];
+        for (var i = 0; i < answers.Count; i++)
+        {
+            byStratum[answers[i].Stratum, isProbe[i] ? 0 : 1] = answers[i];
+        }
+
+        for (var s = 0; s < probes.Count; s++)
+        {
+            if (byStratum[s, 0] is { } c && byStratum[s, 1] is { } r)
+            {
+                pairs.Add((c, r));
+            }
+        }
+
+        state.Evidence.Add(pairs);
         var verdicts = new List<AuditVerdict>(4);
         var alpha = settings.Alpha / 3;
         var strata = answers.Select(static a => a.Stratum).ToArray();
@@ -260,12 +292,23 @@ internal sealed class ChannelAuditor
             await QuarantineAsync(failed, cancellationToken).ConfigureAwait(false);
         }
 
-        Task<ProbeAnswer?> Send(ChannelRuntime to, string upstreamModel, Probe probe, int stratum) => Bounded(concurrency,
+        Task<ProbeAnswer?> Send(ChannelRuntime to, string upstreamModel, Probe probe, int stratum) => Bounded(concurrency, _time, Jitter(spread),
             ct => ProbeSender.SendAsync(to, upstreamModel, probe, stratum, settings.Temperature, _counter, snapshot.Config.MaxUpstreamResponseBytes, ct), cancellationToken);
     }
 
-    private static async Task<ProbeAnswer?> Bounded(SemaphoreSlim concurrency, Func<CancellationToken, Task<ProbeAnswer?>> send, CancellationToken cancellationToken)
+    /// <summary>A send's random moment within the round's spread (uniform, independent per send, so the sends of a
+    /// round form a Poisson-like stream; the channel's and the reference's copy of a probe leave at different times).</summary>
+    private static TimeSpan Jitter(TimeSpan spread) =>
+        spread <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * spread.Ticks));
+
+    private static async Task<ProbeAnswer?> Bounded(
+        SemaphoreSlim concurrency, TimeProvider time, TimeSpan delay, Func<CancellationToken, Task<ProbeAnswer?>> send, CancellationToken cancellationToken)
     {
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+        }
+
         await concurrency.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -277,14 +320,20 @@ internal sealed class ChannelAuditor
         }
     }
 
+    /// <summary>Fails a test that rejected in two rounds in a row, or whose accumulated evidence reached 1/alpha (a
+    /// quarantine on evidence alone keeps the same lifetime false-alarm bound, alpha per test, by Ville's inequality);
+    /// a single rejection is suspect.</summary>
     private static AuditVerdict Decide(
         AuditTarget target, TargetState state, string test, PermutationTest.Result result, double alpha, int probes, int references, long round, DateTimeOffset now)
     {
-        var decision = !result.Rejects(alpha) ? AuditDecision.Pass
+        var evidence = state.Evidence.EValue(test);
+        var decision = evidence >= 1 / alpha ? AuditDecision.Fail
+            : !result.Rejects(alpha) ? AuditDecision.Pass
             : state.Suspects.Contains(test) ? AuditDecision.Fail
             : AuditDecision.Suspect;
         return new AuditVerdict(target.ChannelId, target.Model, target.ReferenceChannelId, test, result.Statistic, result.Threshold, result.PValue, alpha,
-            probes, references, decision, round, now);
+            probes, references, decision, round, now)
+        { Evidence = evidence, EvidenceRounds = state.Evidence.Rounds };
     }
 
     private async Task QuarantineAsync(AuditVerdict failed, CancellationToken cancellationToken)
@@ -293,12 +342,14 @@ internal sealed class ChannelAuditor
         {
             "reported_model" => string.Create(CultureInfo.InvariantCulture,
                 $"reported_model: {failed.Statistic:0} of {failed.Probes} probe answers named a model other than {failed.ClaimedModel}"),
+            "model" or "truncation" or "usage" when failed.FailedOnEvidence => string.Create(CultureInfo.InvariantCulture,
+                $"{failed.Test}: {EvidenceMeaning(failed)}: the evidence accumulated over {failed.EvidenceRounds} rounds reached e = {failed.Evidence:G4} ≥ 1/alpha = {1 / failed.Alpha:G4} (a false alarm has probability ≤ alpha = {failed.Alpha:G3} over the channel's whole audit; last round MMD or shift {failed.Statistic:G4}, p = {failed.PValue:G3}, {failed.Probes} probes)"),
             "model" => string.Create(CultureInfo.InvariantCulture,
                 $"model: the answers' word distribution differs from {failed.ClaimedModel} on reference channel {failed.ReferenceChannelId} in two rounds in a row (MMD {failed.Statistic:G4} > threshold {failed.Threshold:G4}, p = {failed.PValue:G3}, alpha = {failed.Alpha:G3}, {failed.Probes} probes)"),
             "truncation" => string.Create(CultureInfo.InvariantCulture,
                 $"truncation: answers are shorter than the reference's by {failed.Statistic:G4} tokens summed over probes, in two rounds in a row (threshold {failed.Threshold:G4}, p = {failed.PValue:G3}); max tokens may be lowered silently"),
             _ => string.Create(CultureInfo.InvariantCulture,
-                $"usage: reported output tokens exceed Candor's count by about {(Math.Exp(failed.Statistic / ProbeSet.All.Count) - 1) * 100:0.#}% more than on the reference, in two rounds in a row (threshold {failed.Threshold:G4}, p = {failed.PValue:G3})"),
+                $"usage: reported output tokens exceed Candor's count by about {(Math.Exp(failed.Statistic / Math.Max(1, failed.Probes)) - 1) * 100:0.#}% more than on the reference, in two rounds in a row (threshold {failed.Threshold:G4}, p = {failed.PValue:G3})"),
         };
         bool added;
         try
@@ -323,6 +374,13 @@ internal sealed class ChannelAuditor
             _logger.Quarantined(failed.ChannelId, failed.Test, failed.Statistic, failed.Threshold, failed.PValue, failed.Probes);
         }
     }
+
+    private static string EvidenceMeaning(AuditVerdict failed) => failed.Test switch
+    {
+        "model" => $"the answers' word distribution differs from {failed.ClaimedModel} on reference channel {failed.ReferenceChannelId}",
+        "truncation" => "answers are shorter than the reference's; max tokens may be lowered silently",
+        _ => "reported output tokens exceed Candor's count more than on the reference",
+    };
 
     private async Task RecordAsync(AuditVerdict verdict, CancellationToken cancellationToken)
     {
@@ -373,5 +431,18 @@ internal sealed class ChannelAuditor
         public long Round { get; set; }
 
         public HashSet<string> Suspects { get; } = new(StringComparer.Ordinal);
+
+        public SequentialEvidence Evidence { get; private set; } = new();
+
+        /// <summary>Bumped by an operator's lift: a round that began before it decides nothing.</summary>
+        public int Epoch { get; private set; }
+
+        public void Reset(DateTimeOffset nextDue)
+        {
+            Suspects.Clear();
+            Evidence = new SequentialEvidence();
+            Epoch++;
+            NextDue = nextDue;
+        }
     }
 }

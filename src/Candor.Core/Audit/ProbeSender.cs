@@ -1,8 +1,10 @@
-using System.Net.Http.Headers;
+using System.Text.Json;
 using Candor.Core.Accounting;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
 using Candor.Protocols.Canonical;
+using Candor.Protocols.Codecs;
+using Candor.Protocols.Sse;
 
 namespace Candor.Core.Audit;
 
@@ -12,6 +14,7 @@ namespace Candor.Core.Audit;
 /// failure <see cref="UpstreamCall"/> classifies) return null; the round counts them as unanswered.</summary>
 internal static class ProbeSender
 {
+    /// <summary>Sends <paramref name="probe"/> and returns its answer, or null when it went unanswered.</summary>
     public static async Task<ProbeAnswer?> SendAsync(
         ChannelRuntime channel, string model, Probe probe, int stratum, double temperature, TokenCounter counter, long responseLimit,
         CancellationToken cancellationToken)
@@ -20,18 +23,32 @@ internal static class ProbeSender
         {
             Model = model,
             MaxOutputTokens = probe.MaxTokens,
-            Temperature = temperature,
-            Stream = false,
+            Temperature = probe.Temperature ?? temperature,
+            TopP = probe.TopP,
+            Stream = probe.Stream,
+            IncludeUsage = probe.Stream,
             SourceProtocol = channel.Adapter.Protocol,
         };
+        if (probe.System is { } system)
+        {
+            request.Messages.Add(ChatMessage.Text(ChatRole.System, system));
+        }
+
         request.Messages.Add(ChatMessage.Text(ChatRole.User, probe.Prompt));
+        if (probe.Tool is { } tool)
+        {
+            using var schema = JsonDocument.Parse(tool.Schema);
+            request.Tools.Add(new ToolDefinition(tool.Name) { Description = tool.Description, Parameters = schema.RootElement.Clone() });
+        }
+
         if (channel.Adapter.CheckSupported(request) is not null)
         {
             return null;
         }
 
+        // Built exactly as the relay's translated path builds a client's request: the adapter's URL, auth, headers and
+        // body encoding, nothing added, so a probe carries no header a client request lacks.
         using var upstream = channel.Adapter.CreateChatRequest(channel.Settings, model, request);
-        upstream.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         using var timer = UpstreamCall.StartTimer(channel.Settings.FirstByteTimeout, cancellationToken);
         var (response, _) = await UpstreamCall.SendAsync(channel, upstream, timer, cancellationToken).ConfigureAwait(false);
         if (response is null)
@@ -43,22 +60,34 @@ internal static class ProbeSender
         var events = new List<ChatEvent>();
         using (response)
         {
-            var (body, _) = await UpstreamCall.ReadJsonAsync(response, timer, channel.Settings.IdleTimeout, responseLimit, cancellationToken).ConfigureAwait(false);
-            if (body is null)
+            var decoder = channel.Adapter.CreateDecoder(channel.Settings);
+            if (request.Stream)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                return null;
-            }
-
-            using (body)
-            {
-                try
+                if (!UpstreamCall.IsEventStream(response) || !await ReadStreamAsync(response, decoder, events, timer, channel.Settings.IdleTimeout, responseLimit).ConfigureAwait(false))
                 {
-                    channel.Adapter.CreateDecoder(channel.Settings).DecodeResponse(body.WrittenSpan, events);
-                }
-                catch (Exception e) when (UpstreamCall.IsReadFailure(e))
-                {
+                    cancellationToken.ThrowIfCancellationRequested();
                     return null;
+                }
+            }
+            else
+            {
+                var (body, _) = await UpstreamCall.ReadJsonAsync(response, timer, channel.Settings.IdleTimeout, responseLimit, cancellationToken).ConfigureAwait(false);
+                if (body is null)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    return null;
+                }
+
+                using (body)
+                {
+                    try
+                    {
+                        decoder.DecodeResponse(body.WrittenSpan, events);
+                    }
+                    catch (Exception e) when (UpstreamCall.IsReadFailure(e))
+                    {
+                        return null;
+                    }
                 }
             }
         }
@@ -79,5 +108,39 @@ internal static class ProbeSender
             answer.Usage?.OutputTokens,
             answer.Model,
             choice?.FinishReason == FinishReason.MaxTokens);
+    }
+
+    /// <summary>Reads a streamed answer into canonical events: false when it fails, breaks off or grows beyond
+    /// <paramref name="limit"/> bytes of event data.</summary>
+    private static async Task<bool> ReadStreamAsync(
+        HttpResponseMessage response, IChatUpstreamDecoder decoder, List<ChatEvent> events, CancellationTokenSource timer, TimeSpan idle, long limit)
+    {
+        try
+        {
+            var upstream = await response.Content.ReadAsStreamAsync(timer.Token).ConfigureAwait(false);
+            await using var body = new IdleTimeoutStream(upstream, timer, idle);
+            await using var reader = new SseStreamReader(body);
+            long read = 0;
+            while (await reader.ReadAsync(timer.Token).ConfigureAwait(false) is { } ev)
+            {
+                read += ev.Data.Length;
+                if (read > limit)
+                {
+                    return false;
+                }
+
+                if (!decoder.DecodeStreamEvent(ev, events))
+                {
+                    return true;
+                }
+            }
+
+            // Some wires (Gemini) end with the connection rather than a marker.
+            return events.Count > 0;
+        }
+        catch (Exception e) when (UpstreamCall.IsReadFailure(e))
+        {
+            return false;
+        }
     }
 }

@@ -11,7 +11,7 @@ internal sealed class AuditSectionReader(ConfigReader yaml)
     {
         int errors = yaml.Errors.Count;
         bool enabled = false;
-        TimeSpan interval = TimeSpan.FromHours(1);
+        TimeSpan interval = TimeSpan.FromHours(1), spread = TimeSpan.Zero;
         int concurrency = 2, repeats = 5, permutations = 999, declaredTargets = 0;
         double alpha = 0.01, temperature = 1.0;
         IReadOnlyList<AuditTarget> targets = [];
@@ -26,10 +26,16 @@ internal sealed class AuditSectionReader(ConfigReader yaml)
                 case "permutations": permutations = yaml.Int(v, path, min: 99, max: 100_000); break;
                 case "alpha": alpha = yaml.Number(v, path, 1e-9, 0.5); break;
                 case "temperature": temperature = yaml.Number(v, path, 0.01, 2.0); break;
+                case "spread": spread = yaml.Duration(v, path); break;
                 case "targets": targets = Targets(v, path, channelIds, out declaredTargets); break;
                 default: throw yaml.Fail(k, path, "unknown setting");
             }
         });
+
+        if (spread >= interval)
+        {
+            yaml.Errors.Report(node, "audit.spread", "the spread of a round's probes must be shorter than the interval");
+        }
 
         if (enabled && declaredTargets == 0)
         {
@@ -44,7 +50,7 @@ internal sealed class AuditSectionReader(ConfigReader yaml)
         return new AuditSettings
         {
             Enabled = enabled, Interval = interval, Concurrency = concurrency, Repeats = repeats, Permutations = permutations,
-            Alpha = alpha, Temperature = temperature, Targets = targets,
+            Alpha = alpha, Temperature = temperature, Spread = spread, Targets = targets,
         };
     }
 

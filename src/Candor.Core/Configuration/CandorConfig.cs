@@ -92,4 +92,8 @@ internal sealed record CandorConfig
 
     /// <summary>Canary probes of upstream channels (<c>audit:</c>, docs/audits.md); off when the section is absent.</summary>
     public Audit.AuditSettings Audit { get; init; } = Core.Audit.AuditSettings.Disabled;
+
+    /// <summary>Usage tolerance per tokenizer family and the billing policy for a discrepancy (<c>metering:</c>,
+    /// docs/billing.md).</summary>
+    public Accounting.MeteringSettings Metering { get; init; } = Accounting.MeteringSettings.Default;
 }

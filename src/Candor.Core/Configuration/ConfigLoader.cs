@@ -9,7 +9,7 @@ namespace Candor.Core.Configuration;
 /// variables the file names. The result is immutable; a reload builds a new one.</summary>
 internal sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, string?> environment)
 {
-    private const string Sections = "server, channels, models, keys, operator, routing, privacy, audit, telemetry, storage, cluster";
+    private const string Sections = "server, channels, models, keys, operator, routing, privacy, audit, telemetry, storage, cluster, metering";
 
     /// <summary>Loads and validates a configuration file.</summary>
     /// <exception cref="ConfigException">The file is missing, malformed or invalid; the errors name their places.</exception>
@@ -111,6 +111,9 @@ internal sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, 
                     break;
                 case "cluster":
                     config = config with { Cluster = new ClusterSectionReader(yaml).Read(v) };
+                    break;
+                case "metering":
+                    config = config with { Metering = new MeteringSectionReader(yaml).Read(v) };
                     break;
                 default:
                     throw yaml.Fail(k, key, $"unknown section (expected {Sections})");

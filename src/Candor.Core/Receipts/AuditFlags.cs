@@ -10,6 +10,9 @@ internal static class AuditFlags
     /// <summary>The upstream's usage differs from Candor's own count beyond the provider's tolerance.</summary>
     public const string UsageDiscrepancy = "usage_discrepancy";
 
+    /// <summary>The <c>lesser_of_reported_and_counted</c> policy billed Candor's count, below the upstream's report.</summary>
+    public const string BilledLesser = "billed_lesser";
+
     /// <summary>Prefix of a forwarded parameter that differs from the client's without a listed transformation
     /// (<c>parameter_changed:temperature</c>).</summary>
     public const string ParameterChangedPrefix = "parameter_changed:";

@@ -145,6 +145,22 @@ internal sealed class ReceiptDraft : IDisposable
     /// <summary>Lists a request-wide transformation (for example redaction counts from the privacy stage).</summary>
     public void AddTransformation(Transformation transformation) => _transformations.Add(transformation);
 
+    /// <summary>The channels routing left out of this request because an audit quarantined them (docs/audits.md), in
+    /// the order the route lists them; empty when none was.</summary>
+    public IReadOnlyList<string> QuarantineAvoided => _quarantineAvoided ?? (IReadOnlyList<string>)[];
+
+    private List<string>? _quarantineAvoided;
+
+    /// <summary>Records a channel that admission removed from the request's deployments because it is quarantined.</summary>
+    public void AvoidedQuarantined(string channelId)
+    {
+        _quarantineAvoided ??= [];
+        if (!_quarantineAvoided.Contains(channelId))
+        {
+            _quarantineAvoided.Add(channelId);
+        }
+    }
+
     /// <summary>Raises an audit flag (once).</summary>
     public void Flag(string flag)
     {

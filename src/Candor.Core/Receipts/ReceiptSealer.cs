@@ -55,6 +55,11 @@ internal sealed class ReceiptSealer(ReceiptSigner signer, ITransparencyLog? log,
         {
             draft.Flag(AuditFlags.UsageDiscrepancy);
         }
+
+        if (meter?.Decision is { BilledLesser: true })
+        {
+            draft.Flag(AuditFlags.BilledLesser);
+        }
     }
 
     /// <summary>The signed receipt of a relayed request with the meter's figures (none for an unmetered key).</summary>

@@ -158,6 +158,23 @@ internal static class ReceiptWriter
         w.Write(",\"path\":"u8);
         CanonicalJsonWriter.String(w, d.Path);
 
+        // Added after v1 shipped, and only when routing left out a channel an audit quarantined.
+        if (d.QuarantineAvoided is { Count: > 0 } avoided)
+        {
+            w.Write(",\"quarantine_avoided\":["u8);
+            for (int i = 0; i < avoided.Count; i++)
+            {
+                if (i > 0)
+                {
+                    w.Write(","u8);
+                }
+
+                CanonicalJsonWriter.String(w, avoided[i]);
+            }
+
+            w.Write("]"u8);
+        }
+
         w.Write(",\"request\":{\"bytes\":"u8);
         CanonicalJsonWriter.Number(w, d.RequestBytes);
         w.Write(",\"sha256\":"u8);

@@ -40,6 +40,11 @@ internal sealed record FaultSpec
     /// <summary>The arguments of that call, as JSON (<c>tool_args=JSON</c>), instead of ones generated from its schema.</summary>
     public string? ToolArgs { get; init; }
 
+    /// <summary>A cheat that spares what it recognises (<c>spare_seen</c>): a conversation this spec has seen before is
+    /// answered by the requested model, whatever <c>serve_model</c> or <c>mix_model</c> say, so a repeated or public
+    /// canary prompt is answered honestly while new traffic is cheated on.</summary>
+    public bool SpareSeen { get; init; }
+
     public static FaultSpec Parse(string? spec)
     {
         if (string.IsNullOrWhiteSpace(spec))
@@ -77,6 +82,7 @@ internal sealed record FaultSpec
                 "mix_rate" => result with { MixRate = Fraction(value) ?? result.MixRate },
                 "tool" => result with { Tool = NonEmpty(value) ?? result.Tool },
                 "tool_args" => result with { ToolArgs = NonEmpty(value) ?? result.ToolArgs },
+                "spare_seen" => result with { SpareSeen = Flag(value) },
                 _ => result,
             };
         }
@@ -116,6 +122,7 @@ internal sealed record FaultSpec
             MixRate = other.MixRate ?? MixRate,
             Tool = other.Tool ?? Tool,
             ToolArgs = other.ToolArgs ?? ToolArgs,
+            SpareSeen = other.SpareSeen || SpareSeen,
         };
     }
 

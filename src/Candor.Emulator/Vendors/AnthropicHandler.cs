@@ -87,7 +87,7 @@ internal static class AnthropicHandler
                 return;
             }
 
-            var completion = CompletionGenerator.Generate(query, spec, call.Options.Seed, call.Options.NextNonce(), call.Options.CheaperModels);
+            var completion = CompletionGenerator.Generate(query, call.Options.Spare(spec, query), call.Options.Seed, call.Options.NextNonce(), call.Options.CheaperModels);
             var id = "msg_" + Ids.Random(24);
             if (Json.Bool(root, "stream") == true)
             {

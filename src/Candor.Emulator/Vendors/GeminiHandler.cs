@@ -95,7 +95,7 @@ internal static class GeminiHandler
                 return;
             }
 
-            var completion = CompletionGenerator.Generate(query, spec, call.Options.Seed, call.Options.NextNonce(), call.Options.CheaperModels);
+            var completion = CompletionGenerator.Generate(query, call.Options.Spare(spec, query), call.Options.Seed, call.Options.NextNonce(), call.Options.CheaperModels);
             var responseId = Ids.Random(22);
             if (action == "streamGenerateContent")
             {

@@ -58,7 +58,7 @@ internal static class OpenAiHandler
                 return;
             }
 
-            var completion = CompletionGenerator.Generate(query, spec, call.Options.Seed, call.Options.NextNonce(), call.Options.CheaperModels);
+            var completion = CompletionGenerator.Generate(query, call.Options.Spare(spec, query), call.Options.Seed, call.Options.NextNonce(), call.Options.CheaperModels);
             var shape = new ChatShape(
                 "chatcmpl-" + Ids.Random(29),
                 DateTimeOffset.UtcNow.ToUnixTimeSeconds(),

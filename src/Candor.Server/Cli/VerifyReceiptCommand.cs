@@ -43,6 +43,12 @@ internal static class VerifyReceiptCommand
         // Receipts signed before the kind member existed are chat receipts.
         string kind = receipt.TryGetProperty("kind", out var kindValue) && kindValue.ValueKind == JsonValueKind.String ? kindValue.GetString()! : ReceiptKind.Chat;
         await output.WriteLineAsync($"signature: ok (receipt {id}, {kind})").ConfigureAwait(false);
+        if (receipt.TryGetProperty("quarantine_avoided", out var avoided) && avoided.ValueKind == JsonValueKind.Array)
+        {
+            // Routing left these channels out because an audit had quarantined them (docs/receipts.md).
+            var channels = string.Join(", ", avoided.EnumerateArray().Select(static c => c.GetString()));
+            await output.WriteLineAsync($"quarantine avoided: {channels}").ConfigureAwait(false);
+        }
         if (args.Get("--body") is { } bodyFile)
         {
             byte[] body = await File.ReadAllBytesAsync(bodyFile, cancellationToken).ConfigureAwait(false);

@@ -97,6 +97,7 @@ public static class CandorServer
         services.AddSingleton<TokenEstimator>();
         services.AddSingleton(sp => new ChannelQuarantine(storage is null ? null : sp.GetRequiredService<RelationalStore>()));
         services.TryAddSingleton<TokenCounter>();
+        services.AddSingleton(new ProbeGenerator(storage is null ? ProbeSecret.Ephemeral() : ProbeSecretFile.LoadOrCreate(storage.DataDirectory)));
         services.AddSingleton<ChannelAuditor>();
         services.AddHostedService<AuditScheduler>();
         services.AddSingleton<NodeAdmission>();

@@ -1,0 +1,33 @@
+namespace Candor.Core.Audit;
+
+/// <summary>One canary request, shaped like client traffic. <see cref="MaxTokens"/> set below the natural answer length
+/// of a long-answer prompt makes a cap probe, whose answers must run to the limit.</summary>
+/// <param name="Name">The kind of prompt (for tests and counts; never sent).</param>
+/// <param name="Prompt">The user message.</param>
+/// <param name="MaxTokens">The max-tokens limit, or null to send none.</param>
+internal sealed record Probe(string Name, string Prompt, int? MaxTokens)
+{
+    /// <summary>A system message, or null.</summary>
+    public string? System { get; init; }
+
+    /// <summary>The sampling temperature; null sends the auditor's configured <c>audit.temperature</c>.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>top_p, or null to send none.</summary>
+    public double? TopP { get; init; }
+
+    /// <summary>Whether the probe asks for a stream, as most chat clients do.</summary>
+    public bool Stream { get; init; }
+
+    /// <summary>A function tool offered with the prompt (name, description, JSON schema of its arguments), or null.</summary>
+    public ProbeTool? Tool { get; init; }
+
+    /// <summary>True for a cap probe (a long-answer prompt under a small limit).</summary>
+    public bool IsCap { get; init; }
+}
+
+/// <summary>A function tool a probe offers, as a client application would.</summary>
+/// <param name="Name">The function's name.</param>
+/// <param name="Description">Its description.</param>
+/// <param name="Schema">The JSON schema of its arguments.</param>
+internal sealed record ProbeTool(string Name, string Description, string Schema);
