@@ -23,7 +23,13 @@ public class AuditHost(string yaml) : IAsyncLifetime
 
     public string OperatorKey => _host!.OperatorKey;
 
-    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+    /// <summary>The clock starts at a fixed time and the probe seed is fixed (<see cref="ProbeSeed"/>): each round's probes
+    /// are drawn from both, so every run of a test sends the same probes and decides the same (the false-positive rate
+    /// itself is measured over many seeds by <c>SequentialEvidenceTests</c>).</summary>
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+
+    /// <summary>The data directory's probe seed (<c>audit-probe.key</c>), written before Candor starts.</summary>
+    public static byte[] ProbeSeed { get; } = Enumerable.Range(1, Candor.Core.Audit.ProbeSecret.Length).Select(static i => (byte)(i * 37)).ToArray();
 
     public RecordingLog Log { get; } = new();
 
@@ -35,6 +41,8 @@ public class AuditHost(string yaml) : IAsyncLifetime
         .Prefix("candor-audit-")
         .Env("CLIENT_KEY", ClientKey)
         .Bootstrap()
+        .BeforeStart(static data => Candor.Storage.OwnerOnlyFile.Write(
+            Path.Combine(Candor.Storage.DataDirectory.Ensure(data), Candor.Storage.ProbeSecretFile.FileName), ProbeSeed, overwrite: true))
         .WithClock(Clock)
         .Services(services => services.AddSingleton<ITransparencyLog>(Log))
         .Yaml(yaml)

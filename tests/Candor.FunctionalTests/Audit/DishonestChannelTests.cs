@@ -120,8 +120,8 @@ public sealed class DishonestChannelTests(DishonestChannelTests.Host host, ITest
     public async Task Verdicts_GoToTheTransparencyLog_AsCanonicalJson()
     {
         await host.DetectAsync();
-        // The log also holds receipt hashes (32 raw bytes); verdicts are the JSON entries.
-        var entries = host.Log.Entries.Where(static e => e.Length > 0 && e[0] == (byte)'{').Select(static e => Encoding.UTF8.GetString(e)).ToList();
+        // The log also holds receipt hashes (32 raw bytes, which may begin with '{'); verdicts are the longer JSON entries.
+        var entries = host.Log.Entries.Where(static e => e.Length > 32 && e[0] == (byte)'{').Select(static e => Encoding.UTF8.GetString(e)).ToList();
         Assert.NotEmpty(entries);
         var failed = entries.Select(static e => JsonDocument.Parse(e).RootElement)
             .First(static e => e.GetProperty("channel").GetString() == "substitute" && e.GetProperty("decision").GetString() == "fail");

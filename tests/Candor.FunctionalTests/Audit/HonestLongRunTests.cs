@@ -51,6 +51,16 @@ public sealed class HonestLongRunTests(HonestLongRunTests.Host host, ITestOutput
             $"({(double)rejections / statistical.Count:P2} per test, alpha/3 = 0.33%); {suspectRounds} suspect rounds " +
             $"({(double)suspectRounds / rounds:P2} per round, alpha = 1%); quarantines {host.Quarantine.Entries.Count}; inconclusive {inconclusive}"));
 
+        foreach (var entry in host.Quarantine.Entries)
+        {
+            output.WriteLine($"quarantined {entry.ChannelId} on {entry.Test}: {entry.Reason}");
+        }
+
+        foreach (var v in statistical.Where(static v => v.Decision is AuditDecision.Suspect or AuditDecision.Fail))
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rejected: {v.ChannelId} round {v.Round} {v.Test} {v.Decision}: statistic {v.Statistic:G4} threshold {v.Threshold:G4} p {v.PValue:G3} evidence {v.Evidence:G4}"));
+        }
+
         Assert.Equal(0, inconclusive);
         Assert.True(rounds >= 2 * Intervals, $"only {rounds} rounds ran");
         Assert.Empty(host.Quarantine.Entries);
