@@ -67,11 +67,24 @@ internal static class CanonicalJsonWriter
     }
 
     /// <summary>An integer or <c>null</c>.</summary>
-    public static void NumberOrNull(PooledBufferWriter w, int? value)
+    public static void NumberOrNull(PooledBufferWriter w, long? value)
     {
         if (value is { } v)
         {
             Number(w, v);
+        }
+        else
+        {
+            w.Write("null"u8);
+        }
+    }
+
+    /// <summary>Bytes as a string of lower-case hex digits, or <c>null</c>.</summary>
+    public static void HexOrNull(PooledBufferWriter w, byte[]? bytes)
+    {
+        if (bytes is not null)
+        {
+            Hex(w, bytes);
         }
         else
         {

@@ -33,14 +33,7 @@ internal static class ReceiptWriter
         if (metering is { } m)
         {
             w.Write("{\"micros\":"u8);
-            if (m.ChargeMicros is { } micros)
-            {
-                CanonicalJsonWriter.Number(w, micros);
-            }
-            else
-            {
-                w.Write("null"u8);
-            }
+            CanonicalJsonWriter.NumberOrNull(w, m.ChargeMicros);
 
             w.Write(",\"price\":"u8);
             if (m.Price is { } price)
@@ -67,14 +60,7 @@ internal static class ReceiptWriter
                 w.Write(",\"units\":{\"billed\":"u8);
                 CanonicalJsonWriter.Number(w, units.Billed);
                 w.Write(",\"price_micros\":"u8);
-                if (m.Price is { } applied && units.UnitPrice(applied) is { } unitPrice)
-                {
-                    CanonicalJsonWriter.Number(w, unitPrice);
-                }
-                else
-                {
-                    w.Write("null"u8);
-                }
+                CanonicalJsonWriter.NumberOrNull(w, m.Price is { } applied ? units.UnitPrice(applied) : null);
 
                 w.Write(",\"unit\":"u8);
                 CanonicalJsonWriter.String(w, units.Unit);
@@ -300,14 +286,7 @@ internal static class ReceiptWriter
             w.Write("},\"upstream\":{\"bytes\":"u8);
             CanonicalJsonWriter.Number(w, a.UpstreamBytes);
             w.Write(",\"sha256\":"u8);
-            if (a.UpstreamSha256 is { } answered)
-            {
-                CanonicalJsonWriter.Hex(w, answered);
-            }
-            else
-            {
-                w.Write("null"u8);
-            }
+            CanonicalJsonWriter.HexOrNull(w, a.UpstreamSha256);
 
             w.Write(",\"status\":"u8);
             CanonicalJsonWriter.NumberOrNull(w, a.UpstreamStatus);
