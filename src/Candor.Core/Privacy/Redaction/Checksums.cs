@@ -136,7 +136,7 @@ internal static class Checksums
     }
 
     /// <summary>A payment card's issuer prefix (IIN) agrees with its length: Visa 4 (16, 19), Mastercard 51–55 and
-    /// 2221–2720, Mir 2200–2204, Amex 34/37 (15), Diners 300–305/3095/36/38/39 (14, 16), JCB 3528–3589,
+    /// 2221–2720 (16), Mir 2200–2204, Amex 34/37 (15), Diners 300–305/3095/36/38/39 (14, 16), JCB 3528–3589,
     /// Discover 6011/644–649/65, UnionPay 62 and Maestro 50/56–69 (16–19).</summary>
     public static bool IssuerPrefix(ReadOnlySpan<char> digits)
     {
@@ -150,8 +150,8 @@ internal static class Checksums
         return digits[0] switch
         {
             '4' => n is 16 or 19,
-            '5' => two is >= 50 and <= 59 && n >= 16,
-            '2' => ((four is >= 2221 and <= 2720) || (four is >= 2200 and <= 2204)) && n >= 16,
+            '5' => two is >= 51 and <= 55 ? n == 16 : two is >= 50 && n >= 16,
+            '2' => four is >= 2221 and <= 2720 ? n == 16 : four is >= 2200 and <= 2204 && n >= 16,
             '3' => two is 34 or 37 ? n == 15
                 : (two is 36 or 38 or 39 || four is >= 3000 and <= 3059 || four == 3095) ? n is 14 or 16
                 : four is >= 3528 and <= 3589 && n >= 16,

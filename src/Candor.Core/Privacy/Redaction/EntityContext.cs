@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Candor.Core.Privacy.Redaction;
 
 /// <summary>What the words just before a number say it is, in English and Chinese: a card, a company code
@@ -21,10 +23,20 @@ internal static class EntityContext
         ["卡号", "银行卡", "信用卡", "借记卡", "储蓄卡", "银联", "账号", "帐号", "收款", "付款", "转账", "开户", "刷卡", "card", "cards", "visa", "mastercard", "amex",
          "american express", "diners", "discover", "jcb", "unionpay", "debit", "credit", "pan", "account no", "acct", "cc", "cc_number", "card_number", "cardnumber"];
 
+    /// <summary>Words that name an identifier of something else: they deny anywhere in the window
+    /// ("order number for the refund 4905…").</summary>
     private static readonly string[] NumberDenials =
-        ["订单", "单号", "运单", "快递", "物流", "流水", "交易号", "编号", "序列号", "工单", "发票", "批次", "票号", "学号", "工号", "会员号", "结果", "等于", "合计", "总计",
+        ["订单", "单号", "运单", "快递", "物流", "流水", "交易号", "编号", "序列号", "工单", "发票", "批次", "票号", "学号", "工号", "会员号",
          "追踪", "凭证", "身份证", "证件", "order", "orders", "tracking", "invoice", "txn", "transaction", "trade", "serial", "sku", "ref", "reference", "ticket", "request", "trace",
-         "id", "ids", "nonce", "seed", "hash", "timestamp", "checksum", "result", "sum", "total", "snowflake", "uuid", "isbn", "ean", "imei", "msgid"];
+         "id", "ids", "nonce", "seed", "hash", "timestamp", "checksum", "snowflake", "uuid", "isbn", "ean", "imei", "msgid"];
+
+    /// <summary>Words that say a number is computed ("total = 4905…", "合计：4905…"): they deny only the value they
+    /// label — nothing but spaces, operators and label punctuation between — so a variable named <c>total</c> earlier
+    /// on a line of code (<c>total += i 6222…</c>) says nothing of the value after <c>i</c>.</summary>
+    private static readonly string[] ResultDenials = ["结果", "等于", "合计", "总计", "result", "sum", "total"];
+
+    /// <summary>What may stand between a result word and the value it labels, besides "is", "was" and "equals".</summary>
+    private static readonly SearchValues<char> LabelPunctuation = SearchValues.Create("\t=:：+-*/×÷≈(（[\"'是为约");
 
     private static readonly string[] UsccCues =
         ["信用代码", "统一社会", "税号", "纳税人", "营业执照", "企业", "公司", "机构代码", "注册号", "uscc", "credit code", "tax id", "company", "license"];
@@ -38,15 +50,16 @@ internal static class EntityContext
          "字节", "条", "分"];
 
     /// <summary>The cue of a card number: the words before it or, when none, the name of its column in a table.</summary>
-    public static ContextCue Card(ReadOnlySpan<char> text, int start, int length) => Cue(text, start, length, CardCues);
+    public static ContextCue Card(ReadOnlySpan<char> text, int start, int length) => Cue(text, start, length, CardCues, computable: true);
 
-    /// <summary>The cue of a unified social credit code: the words before it or, when none, the name of its column.</summary>
-    public static ContextCue Uscc(ReadOnlySpan<char> text, int start, int length) => Cue(text, start, length, UsccCues);
+    /// <summary>The cue of a unified social credit code: the words before it or, when none, the name of its column. A
+    /// code with letters is no computed value, so "total", "结果" and their kind do not deny it.</summary>
+    public static ContextCue Uscc(ReadOnlySpan<char> text, int start, int length, bool letters) => Cue(text, start, length, UsccCues, computable: !letters);
 
-    private static ContextCue Cue(ReadOnlySpan<char> text, int start, int length, string[] confirms)
+    private static ContextCue Cue(ReadOnlySpan<char> text, int start, int length, string[] confirms, bool computable)
     {
-        var cue = Nearest(Before(text, start), confirms, NumberDenials);
-        return cue != ContextCue.None ? cue : Nearest(ColumnName(text, start, start + length), confirms, NumberDenials);
+        var cue = Nearest(Before(text, start), confirms, computable);
+        return cue != ContextCue.None ? cue : Nearest(ColumnName(text, start, start + length), confirms, computable);
     }
 
     /// <summary>The name of the column a value stands in when it is a whole field of a CSV or TSV row under a header
@@ -198,10 +211,11 @@ internal static class EntityContext
         return line < 0 ? window : window[(line + 1)..];
     }
 
-    /// <summary>The nearer of the last confirming and the last denying cue. The window is lower-cased (ASCII letters
+    /// <summary>The nearer of the last confirming and the last denying cue (a word of <see cref="ResultDenials"/> only
+    /// when the value is <paramref name="computable"/> and the word labels it). The window is lower-cased (ASCII letters
     /// only) into a stack buffer first, so every cue (written in lower case) is an ordinal search: a case-insensitive
     /// search over text holding Chinese leaves the vectorized ASCII path.</summary>
-    private static ContextCue Nearest(ReadOnlySpan<char> window, string[] confirms, string[] denies)
+    private static ContextCue Nearest(ReadOnlySpan<char> window, string[] confirms, bool computable)
     {
         window = window[Math.Max(0, window.Length - MaxCueWindow)..];
         Span<char> lower = stackalloc char[MaxCueWindow];
@@ -219,8 +233,30 @@ internal static class EntityContext
         }
 
         var lowered = lower[..window.Length];
-        int yes = LastCue(lowered, confirms), no = LastCue(lowered, denies);
+        int yes = LastCue(lowered, confirms), no = Math.Max(LastCue(lowered, NumberDenials), computable ? LabelCue(lowered, ResultDenials) : -1);
         return yes < 0 && no < 0 ? ContextCue.None : yes >= no ? ContextCue.Confirms : ContextCue.Denies;
+    }
+
+    /// <summary>Where the last whole cue of <paramref name="cues"/> ends when it labels what follows the window —
+    /// after it only operators, quotes, label punctuation, 是/为/约 and the words "is", "was", "equals" — or -1.</summary>
+    private static int LabelCue(ReadOnlySpan<char> window, string[] cues)
+    {
+        int end = LastCue(window, cues);
+        if (end < 0)
+        {
+            return -1;
+        }
+
+        foreach (var word in window[end..].Split(' '))
+        {
+            var token = window[end..][word];
+            if (token.ContainsAnyExcept(LabelPunctuation) && !token.SequenceEqual("is") && !token.SequenceEqual("was") && !token.SequenceEqual("equals"))
+            {
+                return -1;
+            }
+        }
+
+        return end;
     }
 
     /// <summary>Where the last whole cue of <paramref name="cues"/> in <paramref name="window"/> ends, or -1.</summary>

@@ -181,13 +181,13 @@ internal static partial class EntityScanner
             return false;
         }
 
-        var cue = EntityContext.Uscc(text, start, length);
+        bool letters = code.ContainsAnyInRange('A', 'Z');
+        var cue = EntityContext.Uscc(text, start, length, letters);
         if (cue == ContextCue.Denies)
         {
             return false;
         }
 
-        bool letters = code.ContainsAnyInRange('A', 'Z');
         return cue == ContextCue.Confirms || (!Checksums.IdLike(code) && (letters || Checksums.OrganizationCode(code.Slice(8, 9))));
     }
 

@@ -119,7 +119,8 @@ internal sealed class LabelledCorpus
     {
         string code = Uscc();
         return (code, code.Any(char.IsAsciiLetter) ? "with letters" : "all digits",
-            ["USCC {v}", "Unified social credit code: {v}", "company code {v}.", "tax id {v}", "Business license no. {v}"],
+            ["USCC {v}", "Unified social credit code: {v}", "company code {v}.", "tax id {v}", "Business license no. {v}",
+             "total += fee; lookup(\"{v}\");", "let result = await lookupCompany('{v}');", "sum = 0  # seller {v}"],
             ["统一社会信用代码：{v}", "信用代码{v}，", "公司税号 {v}", "纳税人识别号：{v}", "营业执照号{v}", "企业代码为{v}。"]);
     }
 
@@ -138,7 +139,8 @@ internal sealed class LabelledCorpus
             _ => (digits, "compact"),
         };
         return (value, $"{issuer} {layout}",
-            ["card {v} exp 12/29", "Card number: {v}", "charge it to my Visa {v}", "credit card {v}, CVV on request", "pay with {v}", "{v}", "cc_number={v}", "my debit card is {v}.", "Amex {v}", "card no. {v}", "PAN: {v}, expiry 03/27", "\"card\": \"{v}\""],
+            ["card {v} exp 12/29", "Card number: {v}", "charge it to my Visa {v}", "credit card {v}, CVV on request", "pay with {v}", "{v}", "cc_number={v}", "my debit card is {v}.", "Amex {v}", "card no. {v}", "PAN: {v}, expiry 03/27", "\"card\": \"{v}\"",
+             "total += fee; charge(\"{v}\")", "result = gateway.charge('{v}', cents)", "for (sum = 0; i < n; i++) { Pay(\"{v}\"); }"],
             ["卡号{v}请转账", "银行卡号：{v}", "信用卡 {v}，有效期12/28", "收款账号{v}", "请转到{v}", "我的储蓄卡是{v}。", "付款卡号为{v}", "{v}（招商银行）"]);
     }
 
@@ -388,7 +390,7 @@ internal sealed class LabelledCorpus
 
     private void Negative()
     {
-        var (type, kind, text) = _random.Next(24) switch
+        var (type, kind, text) = _random.Next(25) switch
         {
             0 => ("bank_card", "order number passing Luhn", Pick(["淘宝订单号：{n}", "订单号{n}已发货", "Order #{n} shipped", "order id: {n}", "交易单号 {n}", "流水号：{n}", "快递单号{n}", "tracking number {n}", "Invoice no. {n}", "支付宝交易号{n}"]).Replace("{n}", LuhnNumber(_random.Next(16, 20)), StringComparison.Ordinal)),
             1 => ("bank_card", "arithmetic result passing Luhn", Arithmetic()),
@@ -413,6 +415,7 @@ internal sealed class LabelledCorpus
             20 => ("bank_card", "ID-like number with a wrong check digit, compact", "号码" + WrongId()),
             21 => ("cn_uscc", "17-character or bad-alphabet code", "代码" + Uscc()[..17]),
             22 => ("email", "mention or no domain", Pick(["handle @alice on the site", "alice@localhost", "a@b", "bad tld alice@example.c0m"])),
+            23 => ("bank_card", "labelled total passing Luhn", Pick(["total = {n}", "合计：{n}", "the sum is {n}", "结果为{n}", "总计 {n}", "result: {n}", "Total: {n}", "sum += {n}"]).Replace("{n}", LuhnNumber(_random.Next(16, 20)), StringComparison.Ordinal)),
             _ => ("ip", "time or MAC", Pick(["time 12:30:45", "mac 00:1a:2b:3c:4d:5e", "C++ Abc::Def", "ratio 16:9:4"])),
         };
         _items.Add(new LabelledText(text, [], $"negative {type}/{kind}"));

@@ -24,6 +24,18 @@ internal static class RealisticCorpus
             token = None
             headers = {"Authorization": f"Bearer {api_key}", "X-Request-Id": "550e8400-e29b-41d4-a716-446655440000"}
             """),
+        ("C#, checkout test with a running total", """
+            decimal total = 0m;
+            foreach (var line in cart.Lines) { total += line.Price; }
+            if (total > 0) { total += fee; Charge("«bank_card:5425139099603088»"); }
+            var result = await gateway.ChargeAsync("«bank_card:6228485260181590832»", total);
+            Assert.Equal(4539, result.Code); // sum of 12 lines, order 4539016613186095 kept for the refund test
+            """),
+        ("python, supplier sync", """
+            total = 0
+            for row in rows: total += row.qty; supplier = lookup("«cn_uscc:91440300MA5F3K7Q2E»")
+            result = "«cn_uscc:91110108MA01B2C3D0»"  # 北京供应商
+            """),
         ("node, stripe", """
             const stripe = require('stripe')('«secret:sk_live_51HqLyjWDarjtT1zdp7dcXk2Ab9mNq»');
             // see ticket 4905162294866283608 before moving this to the vault

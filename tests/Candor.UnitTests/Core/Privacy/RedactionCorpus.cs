@@ -44,7 +44,7 @@ internal static class RedactionCorpus
         ("bank_card", "⟪621483012345678902⟫"),
         ("bank_card", "Discover ⟪6011000099013900⟫"),
         ("bank_card", "MC2 ⟪2223000048400011⟫"),
-        ("bank_card", "⟪520497312345678904⟫"),
+        ("bank_card", "⟪5204973123456783⟫"),
 
         // IP addresses
         ("ip", "server at ⟪192.168.1.20⟫:8080"),
@@ -119,6 +119,7 @@ internal static class RedactionCorpus
         ("bank_card", "bad Luhn grouped 4532 0151 1283 0367"),
         ("bank_card", "mixed separators 4532 0151-1283 0366"),
         ("bank_card", "order no 1234567812345670"),
+        ("bank_card", "Mastercard range, 18 digits (Mastercard PANs are 16) 520497312345678904"),
 
         ("ip", "not an ip 256.1.1.1"),
         ("ip", "three parts 1.2.3"),
