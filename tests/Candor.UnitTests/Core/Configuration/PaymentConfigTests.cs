@@ -31,7 +31,7 @@ public sealed class PaymentConfigTests
     [Fact]
     public void StripeSection_ReadsTheSecretsFromTheEnvironment_AndNeverPrintsThem()
     {
-        var config = Load(Body + "  min_usd: \"2.50\"\n  stripe: { secret_key_env: MY_STRIPE, api_base: \"http://127.0.0.1:12111/\", tolerance: 2m }\n");
+        var config = Load(Body + "\n" + "  min_usd: \"2.50\"\n  stripe: { secret_key_env: MY_STRIPE, api_base: \"http://127.0.0.1:12111/\", tolerance: 2m }\n");
 
         var payments = Assert.IsType<PaymentSettings>(config.Payments);
         Assert.Equal(2_500_000, payments.MinMicros);
@@ -50,14 +50,14 @@ public sealed class PaymentConfigTests
     [InlineData("  stripe: { colour: blue }\n", "unknown setting")]
     public void BadSettings_AreRefused(string extra, string expected)
     {
-        var e = Assert.Throws<ConfigException>(() => Load(Body + extra));
+        var e = Assert.Throws<ConfigException>(() => Load(Body + "\n" + extra));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void MissingWebhookSecret_IsRefused_NamingTheVariable()
     {
-        var e = Assert.Throws<ConfigException>(() => Load(Body + "  stripe: {}\n", webhookSecret: null));
+        var e = Assert.Throws<ConfigException>(() => Load(Body + "\n" + "  stripe: {}\n", webhookSecret: null));
         Assert.Contains("STRIPE_WEBHOOK_SECRET", e.Message, StringComparison.Ordinal);
     }
 
