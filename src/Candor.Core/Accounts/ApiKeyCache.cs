@@ -73,11 +73,16 @@ internal sealed class ApiKeyCache(IKeyStore store, KeyHasher hasher)
 
     /// <summary>Finds the usable key for a presented secret. Every presented key is hashed, found or not, so the
     /// time taken does not depend on how close a guess is; an unknown, revoked, expired or disabled key gives the
-    /// same false.</summary>
+    /// same false. A secret not found as presented is tried once more in its stored spelling when one-api and new-api
+    /// would have read it as another (<see cref="ImportedKeyForm"/>: without <c>sk-</c>, with a channel suffix); whether
+    /// that second hash is made depends only on the secret's shape.</summary>
     public bool TryResolve(ReadOnlySpan<char> presented, DateTimeOffset now, [NotNullWhen(true)] out ApiKeyRecord? key)
     {
+        var byHash = Volatile.Read(ref _snapshot).ByHash;
         string hash = hasher.Hash(presented.IsEmpty ? "-" : presented);
-        if (!presented.IsEmpty && Volatile.Read(ref _snapshot).ByHash.TryGetValue(hash, out var found) && found.IsUsableAt(now))
+        if (!presented.IsEmpty && (byHash.TryGetValue(hash, out var found)
+                || (ImportedKeyForm.Canonical(presented) is { } canonical && byHash.TryGetValue(hasher.Hash(canonical), out found)))
+            && found.IsUsableAt(now))
         {
             key = found;
             return true;

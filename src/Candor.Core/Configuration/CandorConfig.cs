@@ -96,4 +96,7 @@ internal sealed record CandorConfig
     /// <summary>Usage tolerance per tokenizer family and the billing policy for a discrepancy (<c>metering:</c>,
     /// docs/billing.md).</summary>
     public Accounting.MeteringSettings Metering { get; init; } = Accounting.MeteringSettings.Default;
+
+    /// <summary>Online top-ups (<c>payments:</c>, docs/business.md); null = none offered.</summary>
+    public PaymentSettings? Payments { get; init; }
 }

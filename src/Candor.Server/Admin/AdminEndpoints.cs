@@ -27,6 +27,7 @@ internal static class AdminEndpoints
         admin.MapPrivacyAdmin();
         admin.MapAudit();
         admin.MapRedemptions();
+        Payments.PaymentEndpoints.MapPaymentAdmin(admin);
         return endpoints;
     }
 

@@ -314,6 +314,14 @@ internal static class AdminOpenApi
                 "operationId": "listRedemptionBatch", "summary": "A batch's codes: terms and state, never the codes.",
                 "responses": { "200": { "description": "The codes, oldest first.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RedemptionCodeList" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               }
+            },
+            "/payments/{paymentId}/refund": {
+              "parameters": [{ "name": "paymentId", "in": "path", "required": true, "description": "The payment id (pay_…).", "schema": { "type": "string" } }],
+              "post": {
+                "operationId": "refundPayment", "summary": "Ask the payment's provider to refund it (all that is not refunded yet, or amount_usd/amount_micros); the balance is debited when the provider's refund webhook arrives.",
+                "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "properties": { "amount_usd": { "type": "string" }, "amount_micros": { "type": "integer" } } } } } },
+                "responses": { "202": { "description": "The provider accepted the refund.", "content": { "application/json": { "schema": { "type": "object", "properties": { "object": { "type": "string" }, "payment_id": { "type": "string" }, "refund_id": { "type": "string" }, "amount_micros": { "type": "integer" }, "note": { "type": "string" } } } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" }, "502": { "description": "The provider refused the refund.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } }
+              }
             }
           },
           "components": {

@@ -95,8 +95,8 @@ internal static class CandorCli
         master-key rotate
                   Add a master key, re-seal every stored credential and history data key under it in one transaction, retire
                   the old key (with CANDOR_MASTER_KEY: re-seal under its highest id).
-        import    Move a one-api or new-api SQLite database in, in one transaction; a rerun imports nothing twice,
-                  --dry-run prints the plan and every row it cannot map (docs/migrate.md).
+        import    Move a one-api or new-api database in (a SQLite file, or a MySQL or PostgreSQL DSN), in one transaction;
+                  a rerun imports nothing twice, --dry-run prints the plan and every row it cannot map (docs/migrate.md).
         codes     Redemption code batches: printed once, stored as keyed hashes; members redeem with POST /v1/redeem
                   (docs/business.md).
         """ + VerifyCommands.Usage + WitnessCommand.Usage + MonitorCommand.Usage;

@@ -6,14 +6,14 @@ using Candor.Storage.Import;
 
 namespace Candor.Server.Cli;
 
-/// <summary><c>candor import one-api|new-api --from FILE</c>: moves users, tokens, channels, prices and unused
-/// redemption codes from a one-api or new-api SQLite database into the data directory, in one transaction, through
+/// <summary><c>candor import one-api|new-api --from SOURCE</c>: moves users, tokens, channels, prices and unused
+/// redemption codes from a one-api or new-api database (a SQLite file, or a MySQL/MariaDB or PostgreSQL DSN) into the data directory, in one transaction, through
 /// <see cref="IImportStore"/>; <c>--dry-run</c> prints the plan and writes nothing. A rerun imports nothing twice.
 /// Prints what is (or would be) imported and every row left out or kept in part, with the reason. docs/migrate.md.</summary>
 internal static class ImportCommand
 {
     public const string Usage = """
-          candor import one-api|new-api --from SOURCE.db [--dry-run] [--quota-per-usd N] [--source LABEL] [--data DIR]
+          candor import one-api|new-api --from SOURCE.db|MYSQL_DSN|POSTGRES_DSN [--dry-run] [--quota-per-usd N] [--source LABEL] [--data DIR]
         """;
 
     public static async Task<int> RunAsync(string flavorName, CliArgs args, TextWriter output, CancellationToken cancellationToken)
@@ -24,14 +24,10 @@ internal static class ImportCommand
             "new-api" => ImportFlavor.NewApi,
             _ => throw new ArgumentException($"unknown source '{flavorName}' (one-api, new-api)"),
         };
-        string from = args.Require("--from");
-        // A URL, a Go MySQL DSN (user:pass@tcp(host:3306)/db) or a PostgreSQL key-value DSN is not a file.
-        if (from.Contains("://", StringComparison.Ordinal) || from.Contains("@tcp(", StringComparison.Ordinal) || from.Contains("host=", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ArgumentException("--from takes a SQLite file; MySQL and PostgreSQL sources are not supported yet (docs/migrate.md: export to SQLite first)");
-        }
-
-        var source = await OneApiSqliteReader.ReadAsync(from, cancellationToken).ConfigureAwait(false);
+        // A SQLite file, or the platform's own SQL_DSN for MySQL/MariaDB or PostgreSQL (SourceLocation).
+        var location = SourceLocation.Parse(args.Require("--from"), Environment.GetEnvironmentVariable);
+        var source = await OneApiReader.ReadAsync(location, cancellationToken).ConfigureAwait(false);
+        await output.WriteLineAsync($"read {location.Description}").ConfigureAwait(false);
         decimal quotaPerUsd = QuotaPerUsd(args, source);
         using var store = await AdminCommands.OpenAsync(args, cancellationToken).ConfigureAwait(false);
         string directory = DataDirectory.Resolve(args.Get("--data"));

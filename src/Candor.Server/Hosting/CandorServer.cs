@@ -111,6 +111,7 @@ public static class CandorServer
             BillingSetup.AddBilling(services, storage, config, options.Environment);
             WebConsole.ConsoleEndpoints.AddConsole(services);
             services.AddHostedService<ChannelRefresher>();
+            Payments.PaymentProviders.Add(services, config);
         }
 
         TransparencySetup.AddTransparencyLog(services, transparencyLog, config.LogWitnesses);
@@ -156,6 +157,7 @@ public static class CandorServer
             app.MapHistory();
             app.MapAdmin();
             WebConsole.ConsoleEndpoints.MapConsole(app);
+            Payments.PaymentEndpoints.MapPayments(app);
         }
 
         app.MapTransparencyLog();

@@ -295,5 +295,33 @@ internal static class Migrations
                 expires_at  BIGINT  NOT NULL
             )
             """),
+        new(12, "payments and the provider events applied to them", """
+            CREATE TABLE payments (
+                id               TEXT   PRIMARY KEY,
+                provider         TEXT   NOT NULL,
+                account_id       TEXT   NOT NULL REFERENCES accounts (id),
+                amount_micros    BIGINT NOT NULL,
+                status           TEXT   NOT NULL,
+                session_id       TEXT,
+                payment_ref      TEXT,
+                created_at       BIGINT NOT NULL,
+                paid_at          BIGINT,
+                ledger_id        TEXT,
+                refunded_micros  BIGINT NOT NULL DEFAULT 0,
+                UNIQUE (provider, session_id)
+            );
+            CREATE INDEX ix_payments_account ON payments (account_id, created_at);
+            CREATE INDEX ix_payments_ref ON payments (provider, payment_ref);
+
+            CREATE TABLE payment_events (
+                provider    TEXT   NOT NULL,
+                event_id    TEXT   NOT NULL,
+                type        TEXT   NOT NULL,
+                outcome     TEXT   NOT NULL,
+                payment_id  TEXT,
+                received_at BIGINT NOT NULL,
+                PRIMARY KEY (provider, event_id)
+            )
+            """),
     ];
 }

@@ -22,7 +22,17 @@ public sealed class ImportTests
     [Theory]
     [InlineData("one-api")]
     [InlineData("new-api")]
-    public async Task ImportedDatabase_TokenWorks_BalancesMatch_RerunImportsNothing(string flavor)
+    public Task ImportedDatabase_TokenWorks_BalancesMatch_RerunImportsNothing(string flavor) =>
+        ImportAndCheckAsync(flavor, (host, builder) =>
+        {
+            string source = Path.Combine(host.Directory, flavor + ".db");
+            builder.Save(source);
+            return Task.FromResult(source);
+        });
+
+    /// <summary>The whole check on one source: <paramref name="store"/> writes the built database where the import will
+    /// read it (a SQLite file, a MySQL database, a PostgreSQL schema) and returns the <c>--from</c> that names it.</summary>
+    internal static async Task ImportAndCheckAsync(string flavor, Func<CandorTestHost, SourceDatabaseBuilder, Task<string>> store)
     {
         await using var host = await CandorTestHost.Create()
             .Prefix("candor-import-")
@@ -39,8 +49,7 @@ public sealed class ImportTests
               - { name: m-config, deployments: [{ channel: oa, model: gpt-4o-mini }] }
             """)
             .StartAsync();
-        string source = Path.Combine(host.Directory, flavor + ".db");
-        Build(flavor == "new-api", host.Emulator.BaseAddress.ToString().TrimEnd('/')).Save(source);
+        string source = await store(host, Build(flavor == "new-api", host.Emulator.BaseAddress.ToString().TrimEnd('/')));
 
         // The dry run names every row it cannot map, with its reason, and writes nothing.
         var (dryCode, dryOut, dryErr) = await host.RunCliAsync("import", flavor, "--from", source, "--dry-run");
@@ -103,6 +112,12 @@ public sealed class ImportTests
         Assert.Equal(1_000_000, Json.ParseOrDefault(redeemText).GetProperty("amount_micros").GetInt64());
         var (again, _) = await host.SendAsync("sk-" + Token1, HttpMethod.Post, "/v1/redeem", $$"""{"code":"{{Code1}}"}""", Json.Timeout());
         Assert.Equal(409, again);
+
+        // The other spellings the old platform accepted for the same token: without sk-, with a channel suffix.
+        Assert.Equal(accountId, (await PollAsync(host, Token1, HttpMethod.Get, "/v1/balance", null)).GetProperty("account_id").GetString());
+        Assert.Equal(accountId, (await PollAsync(host, "sk-" + Token1 + "-1", HttpMethod.Get, "/v1/balance", null)).GetProperty("account_id").GetString());
+        var (wrongKey, _) = await host.SendAsync("sk-" + Token1[..^1] + "-1", HttpMethod.Get, "/v1/balance", null, Json.Timeout());
+        Assert.Equal(401, wrongKey);
 
         // A rerun imports nothing twice.
         var (rerunCode, rerunOut, rerunErr) = await host.RunCliAsync("import", flavor, "--from", source);

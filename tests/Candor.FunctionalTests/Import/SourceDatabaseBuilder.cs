@@ -1,3 +1,6 @@
+using System.Data.Common;
+using System.Globalization;
+using Candor.Storage.Import;
 using Microsoft.Data.Sqlite;
 
 namespace Candor.FunctionalTests.Import;
@@ -51,14 +54,15 @@ internal sealed class SourceDatabaseBuilder(bool newApi)
         CREATE TABLE `options` (`key` text,`value` text,PRIMARY KEY (`key`));
         """;
 
-    private readonly List<(string Sql, object?[] Values)> _rows = [];
+    /// <summary>Columns GORM maps from Go bools: boolean on PostgreSQL, tinyint(1) on MySQL, numeric on SQLite.</summary>
+    private static readonly HashSet<string> BoolColumns = new(StringComparer.Ordinal) { "unlimited_quota", "model_limits_enabled", "enabled", "cross_group_retry" };
+
+    private readonly List<(string Table, string[] Columns, object?[] Values)> _rows = [];
 
     /// <summary>Adds a row: the column list and its values (null for SQL NULL).</summary>
     public SourceDatabaseBuilder Row(string table, string columns, params object?[] values)
     {
-        string names = string.Join(",", columns.Split(',').Select(static c => $"`{c.Trim()}`"));
-        string parameters = string.Join(",", values.Select(static (_, i) => "@p" + i));
-        _rows.Add(($"INSERT INTO `{table}` ({names}) VALUES ({parameters})", values));
+        _rows.Add((table, columns.Split(',', StringSplitOptions.TrimEntries), values));
         return this;
     }
 
@@ -67,22 +71,71 @@ internal sealed class SourceDatabaseBuilder(bool newApi)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         connection.Open();
-        using (var ddl = connection.CreateCommand())
+        SaveAsync(connection, SourceDialect.Sqlite, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Creates the tables (the DDL GORM's AutoMigrate makes on that engine from the same structs: on MySQL
+    /// bigint AUTO_INCREMENT ids, longtext strings, varchar(191) for unique and key strings, boolean = tinyint(1),
+    /// datetime(3); on PostgreSQL bigserial ids, bigint, text, boolean, timestamptz) and writes the rows through an open
+    /// connection in the current database or schema.</summary>
+    public async Task SaveAsync(DbConnection connection, SourceDialect dialect, CancellationToken cancellationToken)
+    {
+        foreach (string statement in Ddl(dialect).Split(";", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            ddl.CommandText = newApi ? NewApiDdl : OneApiDdl;
-            ddl.ExecuteNonQuery();
+            using var ddl = connection.CreateCommand();
+            ddl.CommandText = statement;
+            await ddl.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        foreach (var (sql, values) in _rows)
+        char quote = dialect == SourceDialect.Postgres ? '"' : '`';
+        foreach (var (table, columns, values) in _rows)
         {
             using var insert = connection.CreateCommand();
-            insert.CommandText = sql;
+            insert.CommandText = $"INSERT INTO {quote}{table}{quote} ({string.Join(",", columns.Select(c => $"{quote}{c}{quote}"))}) "
+                + $"VALUES ({string.Join(",", values.Select(static (_, i) => "@p" + i))})";
             for (int i = 0; i < values.Length; i++)
             {
-                insert.Parameters.AddWithValue("@p" + i, values[i] ?? DBNull.Value);
+                var parameter = insert.CreateParameter();
+                parameter.ParameterName = "@p" + i;
+                parameter.Value = Value(dialect, columns[i], values[i]) ?? DBNull.Value;
+                insert.Parameters.Add(parameter);
             }
 
-            insert.ExecuteNonQuery();
+            await insert.ExecuteNonQueryAsync(cancellationToken);
         }
+    }
+
+    private static object? Value(SourceDialect dialect, string column, object? value) => (dialect, value) switch
+    {
+        (SourceDialect.Sqlite, _) => value,
+        (_, int flag) when BoolColumns.Contains(column) => flag != 0,
+        (_, string time) when column == "deleted_at" => DateTimeOffset.Parse(time, CultureInfo.InvariantCulture).UtcDateTime,
+        _ => value,
+    };
+
+    private string Ddl(SourceDialect dialect)
+    {
+        string ddl = newApi ? NewApiDdl : OneApiDdl;
+        return dialect switch
+        {
+            SourceDialect.MySql => ddl
+                .Replace("`id` integer PRIMARY KEY AUTOINCREMENT", "`id` bigint AUTO_INCREMENT PRIMARY KEY", StringComparison.Ordinal)
+                .Replace("`username` text UNIQUE", "`username` varchar(191) UNIQUE", StringComparison.Ordinal)
+                .Replace("`model` text,", "`model` varchar(191),", StringComparison.Ordinal)
+                .Replace("`key` text,`value` text", "`key` varchar(191),`value` longtext", StringComparison.Ordinal)
+                .Replace(" integer", " bigint", StringComparison.Ordinal)
+                .Replace(" numeric", " boolean", StringComparison.Ordinal)
+                .Replace(" datetime", " datetime(3)", StringComparison.Ordinal)
+                .Replace(" real", " double", StringComparison.Ordinal)
+                .Replace(" text", " longtext", StringComparison.Ordinal),
+            SourceDialect.Postgres => ddl
+                .Replace("`id` integer PRIMARY KEY AUTOINCREMENT", "`id` bigserial PRIMARY KEY", StringComparison.Ordinal)
+                .Replace(" integer", " bigint", StringComparison.Ordinal)
+                .Replace(" numeric", " boolean", StringComparison.Ordinal)
+                .Replace(" datetime", " timestamptz", StringComparison.Ordinal)
+                .Replace(" real", " decimal", StringComparison.Ordinal)
+                .Replace('`', '"'),
+            _ => ddl,
+        };
     }
 }

@@ -37,3 +37,8 @@ public sealed class PostgresDurabilityTests : DurabilityTests
 {
     private protected override Task<TempStore> CreateStoreAsync() => TempStore.CreatePostgresAsync();
 }
+
+public sealed class PostgresPaymentStoreTests : PaymentStoreTests
+{
+    private protected override Task<TempStore> CreateStoreAsync() => TempStore.CreatePostgresAsync();
+}

@@ -1,36 +1,61 @@
+using System.Data;
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using Candor.Core.Import;
-using Microsoft.Data.Sqlite;
 
 namespace Candor.Storage.Import;
 
-/// <summary>Reads a one-api or new-api SQLite database (opened read-only; the source is never changed) into a
-/// <see cref="SourceDatabase"/>. Columns are found by name, so versions that lack a column read it as its GORM
-/// default; a missing table reads as empty. The tables and columns are those of the GORM structs in
-/// songquanpeng/one-api and QuantumNous/new-api <c>model/*.go</c> (docs/migrate.md names the versions).</summary>
-internal static class OneApiSqliteReader
+/// <summary>Reads a one-api or new-api database into a <see cref="SourceDatabase"/>, whatever engine holds it (SQLite,
+/// MySQL/MariaDB, PostgreSQL: <see cref="SourceLocation"/>), inside one read-only transaction so the tables are read
+/// as of one moment and the source is never changed. Columns are found by name, so versions that lack a column read
+/// it as its GORM default, and values are converted from whatever type the engine's GORM mapping gave them (integers,
+/// booleans, tinyint(1), decimals, text); a missing table reads as empty. The tables and columns are those of the GORM
+/// structs in songquanpeng/one-api and QuantumNous/new-api <c>model/*.go</c> (docs/migrate.md names the versions).</summary>
+internal static class OneApiReader
 {
-    /// <summary>Reads the database at <paramref name="path"/>.</summary>
-    /// <exception cref="FileNotFoundException">There is no such file.</exception>
-    public static async Task<SourceDatabase> ReadAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Opens <paramref name="location"/> and reads it.</summary>
+    /// <exception cref="FileNotFoundException">A SQLite source that does not exist.</exception>
+    public static async Task<SourceDatabase> ReadAsync(SourceLocation location, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path))
+        ArgumentNullException.ThrowIfNull(location);
+        var connection = await location.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
         {
-            throw new FileNotFoundException($"No SQLite database at {path}.", path);
+            return await ReadAsync(connection, location.Dialect, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the tables through an open connection of the given engine.</summary>
+    public static async Task<SourceDatabase> ReadAsync(DbConnection connection, SourceDialect dialect, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (dialect == SourceDialect.MySql)
+        {
+            // Applies to the transaction begun next: InnoDB then reads every table from one snapshot and refuses writes.
+            await ExecuteAsync(connection, null, "SET SESSION TRANSACTION READ ONLY", cancellationToken).ConfigureAwait(false);
         }
 
-        var builder = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
-        using var connection = new SqliteConnection(builder.ToString());
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(dialect == SourceDialect.Sqlite ? IsolationLevel.Serializable : IsolationLevel.RepeatableRead, cancellationToken)
+            .ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            if (dialect == SourceDialect.Postgres)
+            {
+                await ExecuteAsync(connection, transaction, "SET TRANSACTION READ ONLY", cancellationToken).ConfigureAwait(false);
+            }
 
-        var users = await ReadTableAsync(connection, "users", cancellationToken).ConfigureAwait(false);
-        var tokens = await ReadTableAsync(connection, "tokens", cancellationToken).ConfigureAwait(false);
-        var channels = await ReadTableAsync(connection, "channels", cancellationToken).ConfigureAwait(false);
-        var redemptions = await ReadTableAsync(connection, "redemptions", cancellationToken).ConfigureAwait(false);
-        var options = await ReadTableAsync(connection, "options", cancellationToken).ConfigureAwait(false);
+            var users = await ReadTableAsync(connection, transaction, dialect, "users", cancellationToken).ConfigureAwait(false);
+            var tokens = await ReadTableAsync(connection, transaction, dialect, "tokens", cancellationToken).ConfigureAwait(false);
+            var channels = await ReadTableAsync(connection, transaction, dialect, "channels", cancellationToken).ConfigureAwait(false);
+            var redemptions = await ReadTableAsync(connection, transaction, dialect, "redemptions", cancellationToken).ConfigureAwait(false);
+            var options = await ReadTableAsync(connection, transaction, dialect, "options", cancellationToken).ConfigureAwait(false);
+            return Map(users, tokens, channels, redemptions, options);
+        }
+    }
 
-        return new SourceDatabase
+    private static SourceDatabase Map(List<Dictionary<string, object?>> users, List<Dictionary<string, object?>> tokens, List<Dictionary<string, object?>> channels,
+        List<Dictionary<string, object?>> redemptions, List<Dictionary<string, object?>> options) => new()
         {
             Users = [.. users.Select(static r => new SourceDatabase.User(
                 Long(r, "id"), Str(r, "username"), Str(r, "display_name"), Str(r, "email"), (int)Long(r, "role", 1), (int)Long(r, "status", 1),
@@ -53,16 +78,25 @@ internal static class OneApiSqliteReader
                 .GroupBy(static r => Str(r, "key"), StringComparer.Ordinal)
                 .ToDictionary(static g => g.Key, static g => Str(g.Last(), "value"), StringComparer.Ordinal),
         };
-    }
 
     /// <summary>Every row of a table as column → value; empty when the table does not exist.</summary>
-    private static async Task<List<Dictionary<string, object?>>> ReadTableAsync(SqliteConnection connection, string table, CancellationToken cancellationToken)
+    private static async Task<List<Dictionary<string, object?>>> ReadTableAsync(DbConnection connection, DbTransaction transaction, SourceDialect dialect, string table,
+        CancellationToken cancellationToken)
     {
         var rows = new List<Dictionary<string, object?>>();
         using (var exists = connection.CreateCommand())
         {
-            exists.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name";
-            exists.Parameters.AddWithValue("@name", table);
+            exists.Transaction = transaction;
+            exists.CommandText = dialect switch
+            {
+                SourceDialect.Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name",
+                SourceDialect.MySql => "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = @name",
+                _ => "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = @name",
+            };
+            var name = exists.CreateParameter();
+            name.ParameterName = "@name";
+            name.Value = table;
+            exists.Parameters.Add(name);
             if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture) == 0)
             {
                 return rows;
@@ -70,8 +104,9 @@ internal static class OneApiSqliteReader
         }
 
         using var select = connection.CreateCommand();
+        select.Transaction = transaction;
         // The table name is one of the constants above, never input; quoted because "group" and "key" are keywords in columns.
-        select.CommandText = $"SELECT * FROM \"{table}\"";
+        select.CommandText = dialect == SourceDialect.MySql ? $"SELECT * FROM `{table}`" : $"SELECT * FROM \"{table}\"";
         using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -87,14 +122,29 @@ internal static class OneApiSqliteReader
         return rows;
     }
 
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private static string Str(Dictionary<string, object?> row, string column, string fallback = "") =>
         row.GetValueOrDefault(column) is { } value ? Convert.ToString(value, CultureInfo.InvariantCulture) ?? fallback : fallback;
 
+    /// <summary>An integer column as any engine returns it: SQLite's long, MySQL's long/ulong/int/bool (tinyint(1)),
+    /// PostgreSQL's long/int/bool/decimal, or text.</summary>
     private static long Long(Dictionary<string, object?> row, string column, long fallback = 0) => row.GetValueOrDefault(column) switch
     {
         null => fallback,
         long l => l,
+        bool flag => flag ? 1 : 0,
         double d => (long)d,
+        float f => (long)f,
+        decimal m => (long)m,
+        ulong u => u <= long.MaxValue ? (long)u : fallback,
+        int or short or sbyte or byte or uint or ushort => Convert.ToInt64(row[column], CultureInfo.InvariantCulture),
         string s when long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long parsed) => parsed,
         string s when bool.TryParse(s, out bool flag) => flag ? 1 : 0,
         _ => fallback,
