@@ -69,9 +69,9 @@ public sealed class RecordedStreamsTests(RecordedStreamsTests.Host host) : IClas
     [MemberData(nameof(SameWire))]
     public async Task SameWireStream_ReachesTheClientAsRecorded_ByteForByte(string recording, string path, string vendorPath, string body)
     {
-        var ct = Json.Timeout(25);
+        var ct = Json.Timeout(60);
         string publicModel = PublicModel(recording);
-        using var client = host.Candor.CreateClient(Key);
+        using var client = host.Candor.CreateClient(Key, TimeSpan.FromSeconds(55));
         using var request = new HttpRequestMessage(HttpMethod.Post, path.Replace("{0}", publicModel, StringComparison.Ordinal))
         {
             Content = Json.Body(body.Replace("{0}", publicModel, StringComparison.Ordinal)),
@@ -107,13 +107,13 @@ public sealed class RecordedStreamsTests(RecordedStreamsTests.Host host) : IClas
     [MemberData(nameof(ChatRecordings))]
     public async Task OpenAISdkToolLoop_OverEachRecordedWire_SeesTheRecordedTextCallsFinishAndUsage(string recording)
     {
-        var ct = Json.Timeout(25);
+        var ct = Json.Timeout(60);
         var expected = Expected(recording);
         var chat = new ChatClient(PublicModel(recording), new ApiKeyCredential(Key), new OpenAIClientOptions
         {
             Endpoint = new Uri(host.Candor.BaseAddress, "v1"),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-            NetworkTimeout = TimeSpan.FromSeconds(20),
+            NetworkTimeout = TimeSpan.FromSeconds(50),
         });
         var options = new ChatCompletionOptions
         {
