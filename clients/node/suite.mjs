@@ -8,6 +8,9 @@
 //   CANDOR_WIRES     JSON: {"<wire>": {"chat": "<model>", "think": "<model>"|null, "embed": "<model>"|null, ...}, ...}
 //                    optional per wire: "state": true (the upstream keeps Responses state), "reasoningTokens": false,
 //                    "embedUsage": false (the upstream reports no such count)
+//   CANDOR_RECORDED  optional JSON: {"<wire>": {"model": "<model>", "dir": "<recording directory>"}, ...}: recorded vendor
+//                    streams replayed as that wire's upstream (recorded.mjs); each client's tool loop must see what
+//                    the recording carries
 //   CANDOR_ONLY      optional substring: run only the checks whose "client/wire/capability" contains it
 //   CANDOR_MARKDOWN  optional path: also write the matrix there as a Markdown table
 import { writeFileSync } from 'node:fs';
@@ -18,10 +21,12 @@ import { streamText, generateText, embed, embedMany, tool, jsonSchema, stepCount
 import { createOpenAI } from '@ai-sdk/openai';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
+import { recordedTurns, recordedClients, reaches, checkRecorded } from './recorded.mjs';
 
 const base = (process.env.CANDOR_BASE_URL ?? '').replace(/\/$/, '');
 const key = process.env.CANDOR_KEY ?? '';
 const wires = JSON.parse(process.env.CANDOR_WIRES ?? '{}');
+const recorded = JSON.parse(process.env.CANDOR_RECORDED ?? '{}');
 const only = process.env.CANDOR_ONLY ?? '';
 if (!base || !key || Object.keys(wires).length === 0) {
   console.error('CANDOR_BASE_URL, CANDOR_KEY and CANDOR_WIRES are required');
@@ -139,6 +144,20 @@ check('openai chat', 'embeddings', embeds, async (w) => {
   assert(result.data.length === 2 && result.data[0].embedding.length > 0, 'no vectors');
   // Gemini's embeddings API reports no token count: the usage object is there, its figure only where the upstream has one.
   assert(typeof result.usage?.prompt_tokens === 'number' && (w.embedUsage === false || positive(result.usage.prompt_tokens)), 'no usage');
+});
+
+// -- openai: legacy completions (translated to each wire's chat)
+
+check('openai completions', 'text+usage', always, async (w) => {
+  const stream = await openai.completions.create({ model: w.chat, prompt: 'Say hello', max_tokens: 64, stream: true, stream_options: { include_usage: true } });
+  let text = '';
+  let usage;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.text ?? '';
+    if (chunk.usage) usage = chunk.usage;
+  }
+  assert(text.trim().length > 0, 'no streamed text');
+  assert(positive(usage?.prompt_tokens) && positive(usage?.completion_tokens), `usage ${JSON.stringify(usage)}`);
 });
 
 // -- openai: Responses API
@@ -392,11 +411,7 @@ const surfaceChecks = [
 // ---------------------------------------------------------------- known gaps
 // Cells that fail for a reason stated here: shown as "✗ known" in the matrix, listed, and not failing the run. A known
 // gap that passes is reported so that it is removed from this list.
-const knownGaps = {
-  'ai-sdk openai.chat/anthropic/thinking':
-    "the AI SDK's OpenAI chat provider sends no reasoning back, and Anthropic refuses a thinking tool loop whose last "
-    + 'assistant turn lacks its signed thinking; Candor does not yet turn thinking off for such a turn',
-};
+const knownGaps = {};
 
 // ---------------------------------------------------------------- run
 
@@ -423,6 +438,16 @@ for (const [client, run] of surfaceChecks) {
   jobs.push({ id, order: jobs.length, client, wire: '*', capability: client === 'ai-sdk openai (responses)' ? 'generateText' : 'models', applies: true, run });
 }
 
+const recordedRuns = recordedClients({ openai, anthropic, genai, drain });
+for (const [wireName, r] of Object.entries(recorded)) {
+  const turns = recordedTurns(r.dir, wireName);
+  for (const [client, run] of Object.entries(recordedRuns)) {
+    const id = `${client}/recorded ${wireName}/replay`;
+    if (only && !id.includes(only)) continue;
+    jobs.push({ id, order: jobs.length, client, wire: `recorded ${wireName}`, capability: 'recorded loop', applies: reaches(client, wireName), run: () => checkRecorded(run, r.model, turns) });
+  }
+}
+
 const results = [];
 let next = 0;
 async function worker() {
@@ -444,7 +469,7 @@ await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 
 // The matrix: one row per client API, one column per upstream wire; a cell lists each capability as pass/fail.
 const clients = [...new Set(jobs.map((j) => j.client))];
-const columns = [...Object.keys(wires), '*'];
+const columns = [...Object.keys(wires), ...Object.keys(recorded).map((w) => `recorded ${w}`), '*'];
 const mark = { pass: '✓', fail: '✗', known: '✗ known', 'n/a': '–' };
 const cell = (client, wire) => results
   .filter((r) => r.client === client && r.wire === wire)

@@ -16,6 +16,10 @@ public sealed class EmulatorOptions
     /// a model without a pair has the cheaper sibling <c>NAME-mini</c>.</summary>
     public IReadOnlyDictionary<string, string>? CheaperModels { get; set; }
 
+    /// <summary>The directory of recorded vendor answers that <c>/replay/NAME/…</c> replays (one directory per
+    /// recording, see <see cref="Replay.Recording"/>); null: nothing is replayed.</summary>
+    public string? RecordingsDirectory { get; set; }
+
     private long _nonce;
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
 

@@ -45,6 +45,11 @@ internal static class ParameterIntegrity
             list.Add(new(Transformation.Injected, emulated.Name, emulated.Value));
         }
 
+        if (profile.Omitted(client) is { } omitted)
+        {
+            list.Add(new(Transformation.Omitted, omitted.Name, omitted.Value));
+        }
+
         return list;
     }
 

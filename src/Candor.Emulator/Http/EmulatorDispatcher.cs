@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Candor.Emulator.Faults;
+using Candor.Emulator.Replay;
 using Candor.Emulator.Vendors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -16,6 +17,7 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
         "traceparent", "tracestate", "baggage", "request-id", "correlation-context"];
 
     private readonly ResponseStore _responses = new();
+    private readonly ReplayHandler _replay = new(options.RecordingsDirectory);
     private int _active;
 
     /// <summary>Requests being handled right now (a streaming answer counts until its last byte or abort).</summary>
@@ -57,6 +59,15 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
             path = end < 0 ? "/" : Uri.UnescapeDataString(rawPath[end..]);
         }
 
+        string? replay = null;
+        if (rawPath.StartsWith("/replay/", StringComparison.Ordinal))
+        {
+            // A recorded answer replayed as it was recorded (tests/Recordings): /replay/NAME/ prefixes any vendor path.
+            var end = rawPath.IndexOf('/', 8);
+            replay = Uri.UnescapeDataString(end < 0 ? rawPath[8..] : rawPath[8..end]);
+            path = end < 0 ? "/" : Uri.UnescapeDataString(rawPath[end..]);
+        }
+
         if (path.StartsWith("/_emulator/", StringComparison.Ordinal))
         {
             await ControlAsync(context, path, body, ct).ConfigureAwait(false);
@@ -84,6 +95,12 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
             Journal = journal,
             Aborted = ct,
         };
+        if (replay is not null)
+        {
+            await _replay.ReplayAsync(call, replay).ConfigureAwait(false);
+            return;
+        }
+
         await RouteAsync(call, request.Method).ConfigureAwait(false);
     }
 

@@ -218,42 +218,55 @@ internal static class AnthropicHandler
         return query;
     }
 
-    /// <summary>Anthropic's rules for thinking in a tool loop: with thinking on, the last assistant turn that called a
-    /// tool must start with a thinking (or redacted_thinking) block, and a thinking block must carry the signature given
-    /// with it (here, the emulator's own signature of its text). Null when the request keeps them.</summary>
+    /// <summary>Anthropic's rules for thinking in a tool loop. With manual thinking on (<c>type: "enabled"</c>), the final
+    /// assistant turn (the assistant messages after the last user message that holds more than tool_result blocks: a
+    /// tool loop is one turn) must start with a thinking (or redacted_thinking) block when it calls a tool; adaptive
+    /// thinking accepts such a turn. With any thinking on, a thinking block must carry the signature given with it (here,
+    /// the emulator's own signature of its text). Null when the request keeps them.</summary>
     internal static string? ThinkingViolation(JsonElement root)
     {
-        if (Json.String(Json.Get(root, "thinking"), "type") is not ("enabled" or "adaptive"))
+        var mode = Json.String(Json.Get(root, "thinking"), "type");
+        if (mode is not ("enabled" or "adaptive"))
         {
             return null;
         }
 
         var messages = Json.Items(Json.Get(root, "messages")).ToList();
-        int last = messages.FindLastIndex(m => Json.String(m, "role") == "assistant");
         for (int i = 0; i < messages.Count; i++)
         {
             var blocks = Json.Items(Json.Get(messages[i], "content")).ToList();
-            if (Json.String(messages[i], "role") != "assistant")
-            {
-                continue;
-            }
-
-            for (int j = 0; j < blocks.Count; j++)
+            for (int j = 0; j < blocks.Count && Json.String(messages[i], "role") == "assistant"; j++)
             {
                 if (Json.String(blocks[j], "type") == "thinking" && Json.String(blocks[j], "signature") != Signature(Json.String(blocks[j], "thinking") ?? ""))
                 {
                     return $"messages.{i}.content.{j}: Invalid `signature` in `thinking` block";
                 }
             }
+        }
 
-            if (i == last && blocks.Exists(b => Json.String(b, "type") == "tool_use")
-                && Json.String(blocks[0], "type") is not ("thinking" or "redacted_thinking") and var found)
+        if (mode != "enabled")
+        {
+            return null;
+        }
+
+        int turn = messages.FindLastIndex(m => Json.String(m, "role") == "user"
+            && (Json.Get(m, "content").ValueKind != JsonValueKind.Array || !Json.Items(Json.Get(m, "content")).All(b => Json.String(b, "type") == "tool_result")));
+        int first = -1;
+        bool calls = false;
+        for (int i = turn + 1; i < messages.Count; i++)
+        {
+            if (Json.String(messages[i], "role") == "assistant")
             {
-                return $"messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks).";
+                first = first < 0 ? i : first;
+                calls |= Json.Items(Json.Get(messages[i], "content")).Any(b => Json.String(b, "type") == "tool_use");
             }
         }
 
-        return null;
+        var opening = first < 0 ? null : Json.Items(Json.Get(messages[first], "content")).Select(b => Json.String(b, "type")).FirstOrDefault()
+            ?? (Json.Get(messages[first], "content").ValueKind == JsonValueKind.String ? "text" : null);
+        return calls && opening is not ("thinking" or "redacted_thinking")
+            ? $"messages.{first}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{opening}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable `thinking`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+            : null;
     }
 
     private static void Append(StringBuilder text, string? value)

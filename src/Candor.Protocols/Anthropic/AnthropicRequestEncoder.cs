@@ -21,6 +21,11 @@ namespace Candor.Protocols.Anthropic;
 /// (a model that produced broken JSON) are written as <c>{}</c>, since Anthropic rejects anything else.</item>
 /// <item>Thinking parts without a signature (reasoning from another provider) are left out: Anthropic
 /// rejects unsigned thinking blocks. Empty text parts are left out (Anthropic rejects them).</item>
+/// <item>Manual thinking (<c>thinking: {type: "enabled"}</c>) is left out, with the thinking blocks of the final
+/// assistant turn, when that turn calls a tool but does not start with a signed thinking (or redacted_thinking) block
+/// (<see cref="OmitsThinking"/>): Anthropic refuses such a request ("a final assistant message must start with a
+/// thinking block"), and a client that sends no reasoning back (the AI SDK's OpenAI chat provider) cannot give the
+/// signature, which is never invented. Adaptive thinking accepts such a turn and is kept.</item>
 /// <item>temperature is clamped to Anthropic's range [0, 1]. seed, presence/frequency penalties and
 /// OpenAI metadata have no Anthropic equivalent and are not sent. OpenAI reasoning_effort maps to a
 /// thinking budget (low 1024, medium 2048, high 4096; minimal means no thinking) when no budget is set.</item>
@@ -78,16 +83,59 @@ public static class AnthropicRequestEncoder
         return null;
     }
 
+    /// <summary>True when the request asks for manual thinking (a thinking budget, a reasoning effort, or an Anthropic
+    /// client's own <c>thinking: {type: "enabled"}</c>) while its final assistant turn (the assistant messages after the
+    /// last user message that is not only tool results: a tool loop is one turn) calls a tool and does not start with a
+    /// signed thinking or a redacted_thinking block. Anthropic refuses manual thinking for such a turn, so the encoder
+    /// leaves <c>thinking</c> out of that request (listed on the receipt through <see cref="Codecs.WireProfile.Omitted"/>).</summary>
+    public static bool OmitsThinking(ChatRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        bool anthropic = request.SourceProtocol == WireProtocol.Anthropic;
+        bool manual = HasVerbatim(request, anthropic, "thinking")
+            ? request.Unmapped!["thinking"] is JsonObject verbatim && (string?)verbatim["type"] == "enabled"
+            : ThinkingBudget(request) is not null;
+        if (!manual)
+        {
+            return false;
+        }
+
+        var messages = request.Messages;
+        ContentPart? first = null;
+        bool calls = false;
+        for (int i = FinalTurnStart(request) + 1; i < messages.Count; i++)
+        {
+            if (messages[i].Role != ChatRole.Assistant)
+            {
+                continue;
+            }
+
+            foreach (var part in messages[i].Parts)
+            {
+                first ??= IsWritable(part) ? part : null;
+                calls |= part is ToolCallPart;
+            }
+        }
+
+        return calls && first is not (ThinkingPart or RedactedThinkingPart);
+    }
+
+    /// <summary>The index of the last user message that holds more than tool results (the start of the final assistant
+    /// turn); -1 when there is none.</summary>
+    private static int FinalTurnStart(ChatRequest request) =>
+        request.Messages.FindLastIndex(static m => m.Role == ChatRole.User && (m.Parts.Count == 0 || m.Parts.Exists(static p => p is not ToolResultPart)));
+
     /// <summary>Writes the <c>POST /v1/messages</c> body.</summary>
     public static void Write(ChatRequest request, string upstreamModel, Utf8JsonWriter writer)
     {
         bool anthropic = request.SourceProtocol == WireProtocol.Anthropic;
+        bool omitThinking = OmitsThinking(request);
         writer.WriteStartObject();
         writer.WriteString("model"u8, upstreamModel);
         int? budget = ThinkingBudget(request);
         writer.WriteNumber("max_tokens"u8, request.MaxOutputTokens ?? (budget is int b ? b + DefaultMaxTokens : DefaultMaxTokens));
         WriteSystem(request, writer, anthropic);
-        WriteMessages(request, writer, anthropic);
+        WriteMessages(request, writer, anthropic, omitThinking);
         WriteTools(request, writer, anthropic);
         if (request.Stop.Count > 0)
         {
@@ -122,7 +170,7 @@ public static class AnthropicRequestEncoder
             writer.WriteEndObject();
         }
 
-        if (!HasVerbatim(request, anthropic, "thinking"))
+        if (!omitThinking && !HasVerbatim(request, anthropic, "thinking"))
         {
             WriteThinking(budget, writer);
         }
@@ -136,7 +184,7 @@ public static class AnthropicRequestEncoder
 
         if (anthropic)
         {
-            WriteUnmapped(request.Unmapped, writer, static _ => true);
+            WriteUnmapped(request.Unmapped, writer, omitThinking ? static name => name != "thinking" : static _ => true);
         }
 
         writer.WriteEndObject();
@@ -147,12 +195,13 @@ public static class AnthropicRequestEncoder
     public static void WriteCountTokens(ChatRequest request, string upstreamModel, Utf8JsonWriter writer)
     {
         bool anthropic = request.SourceProtocol == WireProtocol.Anthropic;
+        bool omitThinking = OmitsThinking(request);
         writer.WriteStartObject();
         writer.WriteString("model"u8, upstreamModel);
         WriteSystem(request, writer, anthropic);
-        WriteMessages(request, writer, anthropic);
+        WriteMessages(request, writer, anthropic, omitThinking);
         WriteTools(request, writer, anthropic);
-        if (!HasVerbatim(request, anthropic, "thinking"))
+        if (!omitThinking && !HasVerbatim(request, anthropic, "thinking"))
         {
             WriteThinking(ThinkingBudget(request), writer);
         }
@@ -161,7 +210,9 @@ public static class AnthropicRequestEncoder
         if (anthropic)
         {
             // Only the fields count_tokens accepts; a messages-only field such as service_tier would be rejected.
-            WriteUnmapped(request.Unmapped, writer, static name => name is "thinking" or "output_config" or "cache_control" or "mcp_servers" or "context_management");
+            WriteUnmapped(request.Unmapped, writer, omitThinking
+                ? static name => name is "output_config" or "cache_control" or "mcp_servers" or "context_management"
+                : static name => name is "thinking" or "output_config" or "cache_control" or "mcp_servers" or "context_management");
         }
 
         writer.WriteEndObject();
@@ -308,7 +359,9 @@ public static class AnthropicRequestEncoder
         writer.WriteEndArray();
     }
 
-    private static void WriteMessages(ChatRequest request, Utf8JsonWriter writer, bool anthropic)
+    /// <summary>Writes <c>messages</c>. When thinking is left out of the request (<see cref="OmitsThinking"/>), so are the
+    /// final turn's thinking blocks: one assistant turn does not mix thinking modes.</summary>
+    private static void WriteMessages(ChatRequest request, Utf8JsonWriter writer, bool anthropic, bool omitThinking)
     {
         writer.WriteStartArray("messages"u8);
         var messages = request.Messages;
@@ -316,6 +369,7 @@ public static class AnthropicRequestEncoder
         var group = new List<ContentPart>();
         var ids = new ToolIds();
         int firstTurn = FirstTurn(request);
+        int unthinking = omitThinking ? FinalTurnStart(request) : messages.Count;
         while (i < messages.Count)
         {
             if (messages[i].Role is ChatRole.System or ChatRole.Developer)
@@ -344,6 +398,10 @@ public static class AnthropicRequestEncoder
                     {
                         group.Add(ToolResultFromToolMessage(m));
                     }
+                }
+                else if (m.Role == ChatRole.Assistant && i > unthinking)
+                {
+                    group.AddRange(m.Parts.Where(static p => p is not (ThinkingPart or RedactedThinkingPart)));
                 }
                 else if (m.Role is not (ChatRole.System or ChatRole.Developer))
                 {

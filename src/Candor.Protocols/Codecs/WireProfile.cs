@@ -17,11 +17,14 @@ public sealed class WireProfile
     private readonly Decoder _decode;
     private readonly Func<ChatRequest, InjectedParameter?> _injected;
     private readonly Func<ChatRequest, InjectedParameter?> _emulated;
+    private readonly Func<ChatRequest, InjectedParameter?> _omitted;
 
     private WireProfile(WireProtocol protocol, bool modelInUrl, bool hasEndMarker, string choiceParameter, Decoder decode,
-        Func<ChatRequest, InjectedParameter?> injected, bool embeddingsAsFloats, Func<ChatRequest, InjectedParameter?>? emulated = null)
+        Func<ChatRequest, InjectedParameter?> injected, bool embeddingsAsFloats, Func<ChatRequest, InjectedParameter?>? emulated = null,
+        Func<ChatRequest, InjectedParameter?>? omitted = null)
     {
         _emulated = emulated ?? (static _ => null);
+        _omitted = omitted ?? (static _ => null);
         Protocol = protocol;
         ModelInUrl = modelInUrl;
         HasEndMarker = hasEndMarker;
@@ -47,6 +50,10 @@ public sealed class WireProfile
         embeddingsAsFloats: false,
         static client => AnthropicRequestEncoder.EmulatesJsonObject(client)
             ? new InjectedParameter("messages", "system instruction serving response_format json_object: \"" + AnthropicRequestEncoder.JsonObjectInstruction + "\"")
+            : null,
+        static client => AnthropicRequestEncoder.OmitsThinking(client)
+            ? new InjectedParameter(client.ThinkingBudget is null && client.ReasoningEffort is not null ? "reasoning_effort" : "thinking_budget",
+                "thinking left out: the final assistant turn calls a tool without its signed thinking block")
             : null);
 
     /// <summary>Gemini's generateContent: model and stream mode in the URL, and a stream that simply ends after the
@@ -107,5 +114,14 @@ public sealed class WireProfile
     {
         ArgumentNullException.ThrowIfNull(client);
         return _emulated(client);
+    }
+
+    /// <summary>A parameter of <paramref name="client"/>'s request that this wire's request encoder leaves out because the
+    /// upstream refuses it in this request (Anthropic: manual thinking for a tool turn without its signed thinking block),
+    /// named by the canonical parameter, or null.</summary>
+    public InjectedParameter? Omitted(ChatRequest client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return _omitted(client);
     }
 }

@@ -35,10 +35,14 @@ public sealed class RealClientWireTests(CandorFixture fixture)
         Assert.False(string.IsNullOrEmpty((string?)content[0]!["signature"]));
         Assert.Equal("tool_use", (string?)content[^1]!["type"]);
 
-        // The control: without the carrier (the bug), the upstream refuses the turn.
+        // The control: without the carrier the thinking cannot go back signed, and Anthropic (as the emulator) refuses
+        // manual thinking for that turn; Candor sends the turn without thinking rather than inventing a signature.
         assistant.Remove("reasoning_signature");
-        var (without, _) = await SecondTurnAsync(client, assistant, callId, ct);
-        Assert.Equal(400, without);
+        var (without, withoutBody) = await SecondTurnAsync(client, assistant, callId, ct);
+        Assert.True(without == 200, withoutBody);
+        var unsigned = JsonNode.Parse(fixture.Emulator.Journal.Last!.BodyText)!;
+        Assert.Null(unsigned["thinking"]);
+        Assert.DoesNotContain(unsigned["messages"]![1]!["content"]!.AsArray(), static b => (string?)b!["type"] is "thinking" or "redacted_thinking");
     }
 
     [Fact]
