@@ -5,6 +5,7 @@ using Candor.Core.Audit;
 using Candor.Core.Privacy;
 using Candor.FunctionalTests.Infrastructure;
 using Candor.Server.Hosting;
+using Xunit.Abstractions;
 
 namespace Candor.FunctionalTests.ScaleOut;
 
@@ -12,7 +13,7 @@ namespace Candor.FunctionalTests.ScaleOut;
 /// servers on one PostgreSQL listen for the store's change notifications. A key revoked through node A's admin API is
 /// refused by B and C within a second (measured), a price set on A prices B's and C's next request, and a quarantine or a
 /// privacy policy set on A holds on the others, each applied from a notification rather than found by polling.</summary>
-public sealed class ChangePushTests
+public sealed class ChangePushTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(1);
 
@@ -47,6 +48,7 @@ public sealed class ChangePushTests
             using var models = await client.GetAsync("/v1/models", ct);
             return (int)models.StatusCode == 401;
         }, revoked, ct)));
+        output.WriteLine($"revocation refused on B and C after {string.Join(", ", seen.Select(static e => $"{e.TotalMilliseconds:F0} ms"))}");
         Assert.All(seen, elapsed => Assert.True(elapsed < Within, $"the revocation reached a node after {elapsed.TotalMilliseconds:F0} ms"));
         AssertPushed(cluster, appliedBefore, "the revocation");
 
@@ -61,6 +63,7 @@ public sealed class ChangePushTests
         var priced = Stopwatch.StartNew();
         seen = await Task.WhenAll(cluster.Nodes.Skip(1).Select(node => UntilAsync(
             () => Task.FromResult(node.Service<PriceBook>().Current.Find("gpt-4o-mini")?.InputPerMillion == 777777), priced, ct)));
+        output.WriteLine($"price applied on B and C after {string.Join(", ", seen.Select(static e => $"{e.TotalMilliseconds:F0} ms"))}");
         Assert.All(seen, elapsed => Assert.True(elapsed < Within, $"the price reached a node after {elapsed.TotalMilliseconds:F0} ms"));
         AssertPushed(cluster, appliedBefore, "the price");
     }

@@ -106,6 +106,7 @@ public sealed class CopyCommandTests
         .ServeData()
         .Yaml(emu => $$"""
             server:
+              data_dir: data
               default_max_output_tokens: 200
             channels:
               - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
