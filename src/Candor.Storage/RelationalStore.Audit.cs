@@ -25,7 +25,9 @@ internal abstract partial class RelationalStore : IQuarantineStore
                 .Add("@reason", entry.Reason)
                 .Add("@test", entry.Test)
                 .Add("@since", DbValues.ToMillis(entry.Since));
-            return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+            bool added = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+            await BumpCounterAsync(c, tx, CountersSql.QuarantinesVersion, cancellationToken).ConfigureAwait(false);
+            return added;
         }, cancellationToken);
     }
 
@@ -34,6 +36,8 @@ internal abstract partial class RelationalStore : IQuarantineStore
         _db.WriteAsync(async (c, tx) =>
         {
             using var delete = Command(c, tx, AuditSql.DeleteQuarantine).Add("@channel_id", channelId);
-            return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+            bool removed = await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+            await BumpCounterAsync(c, tx, CountersSql.QuarantinesVersion, cancellationToken).ConfigureAwait(false);
+            return removed;
         }, cancellationToken);
 }

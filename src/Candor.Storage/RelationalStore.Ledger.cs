@@ -51,101 +51,15 @@ internal abstract partial class RelationalStore
         return _settlements.WriteAsync((usage, charge, receipt), cancellationToken);
     }
 
-    /// <inheritdoc/>
-    public Task RecordAdmissionAsync(UsageRecord admitted, CancellationToken cancellationToken) => RecordAdmissionAsync(admitted, null, cancellationToken);
-
-    /// <inheritdoc/>
-    public Task RecordAdmissionAsync(UsageRecord admitted, AdmittedReceipt? receipt, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(admitted);
-        return _admissions.WriteAsync((admitted, receipt), cancellationToken);
-    }
-
-    private async Task<bool> ApplyAdmissionAsync(DbConnection c, DbTransaction tx, (UsageRecord Usage, AdmittedReceipt? Receipt) item)
-    {
-        var (admitted, receipt) = item;
-        return await _db.Prepared(c, tx, AdmissionsSql.Insert)
-            .Add("@request_id", admitted.RequestId)
-            .Add("@account_id", admitted.AccountId)
-            .Add("@key_id", admitted.KeyId)
-            .Add("@created_at", DbValues.ToMillis(admitted.CreatedAt))
-            .Add("@surface", admitted.Surface)
-            .Add("@requested_model", admitted.RequestedModel)
-            .Add("@upstream_model", admitted.UpstreamModel)
-            .Add("@counted_input_tokens", admitted.CountedInputTokens)
-            .Add("@receipt_id", receipt?.ReceiptId)
-            .Add("@receipt_owner", receipt?.OwnerId)
-            .Add("@receipt_key", receipt?.Pseudonym)
-            .Add("@receipt_kind", receipt?.Kind)
-            .Add("@request_sha256", receipt is null ? null : Convert.ToHexStringLower(receipt.RequestSha256))
-            .Add("@request_bytes", receipt?.RequestBytes)
-            .ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) > 0;
-    }
-
-    /// <summary>Crash recovery, before the server listens: every request still admitted (the process stopped before
-    /// its settlement) gets a usage record with outcome <c>interrupted</c> and no charge; returns how many. Their money
-    /// reservations lived only in memory, so none stays held. Admissions that promised a receipt stay until
-    /// <see cref="StoreInterruptedReceiptsAsync"/> stores it (the signing key is loaded later in the start).</summary>
-    public Task<int> RecoverInterruptedAsync(CancellationToken cancellationToken) =>
-        _db.WriteAsync(async (c, tx) =>
-        {
-            int recovered;
-            using (var insert = Command(c, tx, AdmissionsSql.RecoverInterrupted))
-            {
-                recovered = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            using var delete = Command(c, tx, AdmissionsSql.DeleteWithoutReceipt);
-            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return recovered;
-        }, cancellationToken);
-
-    /// <summary>The receipts promised by admissions left by a crash (after <see cref="RecoverInterruptedAsync"/>, before
-    /// the server listens).</summary>
-    public Task<List<AdmittedReceipt>> ListInterruptedReceiptsAsync(CancellationToken cancellationToken) =>
-        _db.ReadAsync(async (c, tx) =>
-        {
-            using var select = Command(c, tx, AdmissionsSql.SelectReceipts);
-            var list = new List<AdmittedReceipt>();
-            using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                list.Add(new AdmittedReceipt(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.GetString(5), reader.GetString(6), reader.GetString(7), Convert.FromHexString(reader.GetString(8)), reader.GetInt32(9),
-                    reader.GetInt32(10), reader.GetTime(11)));
-            }
-
-            return list;
-        }, cancellationToken);
-
-    /// <summary>Stores the sealed receipts of interrupted requests and removes their admissions, in one transaction (a
-    /// receipt already stored is kept as it is, so a crash during recovery only repeats it).</summary>
-    public Task StoreInterruptedReceiptsAsync(IReadOnlyList<(string RequestId, StoredReceipt Receipt)> sealedReceipts, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(sealedReceipts);
-        return _db.WriteAsync(async (c, tx) =>
-        {
-            foreach (var (requestId, receipt) in sealedReceipts)
-            {
-                var insert = _db.Prepared(c, tx, ReceiptsSql.InsertIfNew);
-                ReceiptsSql.Bind(insert, receipt);
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                await _db.Prepared(c, tx, AdmissionsSql.Delete).Add("@request_id", requestId).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            return true;
-        }, cancellationToken);
-    }
-
     /// <summary>Writes one settlement inside a group-commit transaction (its own savepoint when the batch holds others):
     /// the deletion of the request's admission record, the receipt when one is given, the usage record (unless the request
     /// is already recorded, which returns false) and its charge. All of them commit together or none does, so a crash or a
     /// failed write never leaves a charge without its receipt, and an admission record stays until both are stored.</summary>
     private async Task<bool> ApplySettlementAsync(DbConnection c, DbTransaction tx, (UsageRecord Usage, LedgerEntry? Charge, StoredReceipt? Receipt) item)
     {
-        // The settlement replaces the request's admission record (crash recovery) in the same transaction.
-        await _db.Prepared(c, tx, AdmissionsSql.Delete).Add("@request_id", item.Usage.RequestId)
-            .ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        // The settlement replaces the request's admission record (crash recovery) in the same transaction, and releases
+        // the money that record held in the store (a shared store; none on SQLite, whose reservations are in memory).
+        await DeleteAdmissionAsync(c, tx, item.Usage).ConfigureAwait(false);
         if (item.Receipt is { } receipt)
         {
             var insertReceipt = _db.Prepared(c, tx, ReceiptsSql.InsertIfNew);

@@ -47,6 +47,7 @@ internal abstract partial class RelationalStore : IPrivacyStore
                 .Add("@redaction", policy.Redaction is { } redaction ? PrivacySql.ToRedactionJson(redaction) : DBNull.Value)
                 .Add("@updated_at", DbValues.ToMillis(Now()));
             await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await BumpCounterAsync(c, tx, CountersSql.PrivacyVersion, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
     }

@@ -19,16 +19,30 @@ internal abstract partial class RelationalStore : IAccountStore, IKeyStore, ILed
     private readonly KeyHasher _hasher;
     private readonly TimeProvider _time;
     private readonly GroupCommitWriter<(UsageRecord Usage, LedgerEntry? Charge, Candor.Core.Receipts.StoredReceipt? Receipt), bool> _settlements;
-    private readonly GroupCommitWriter<(UsageRecord Usage, Candor.Core.Receipts.AdmittedReceipt? Receipt), bool> _admissions;
+    private readonly GroupCommitWriter<AdmissionWrite, bool> _admissions;
 
-    private protected RelationalStore(StoreDatabase db, KeyHasher hasher, TimeProvider time)
+    private protected RelationalStore(StoreDatabase db, KeyHasher hasher, TimeProvider time, bool shared)
     {
         _db = db;
         _hasher = hasher;
         _time = time;
+        IsShared = shared;
+        ReservesInStore = shared;
         _settlements = new(db, ApplySettlementAsync, SettlementOrder.Instance);
-        _admissions = new(db, ApplyAdmissionAsync);
+        _admissions = new(db, ApplyAdmissionAsync, AdmissionWrite.Order);
     }
+
+    /// <summary>True when several nodes may share the database (PostgreSQL): crash recovery then takes only the admissions
+    /// of nodes whose lease expired (<see cref="NodeLease"/>), never a live node's.</summary>
+    public bool IsShared { get; }
+
+    /// <summary>True when money is reserved in the store at admission (<see cref="ILedgerStore.ReservesInStore"/>): on a
+    /// shared database; SQLite keeps the node's reservations in memory (settable for tests of both engines).</summary>
+    public bool ReservesInStore { get; internal set; }
+
+    /// <summary>This process's id as a node of the installation: it owns the admissions it records. New at every start
+    /// (a node that restarts is a new node; the old one's admissions are recovered when its lease expires).</summary>
+    public string NodeId { get; } = EntityIds.New("node");
 
     /// <summary>How many transactions have committed settlements (<see cref="RecordUsageAsync(UsageRecord, LedgerEntry?, Core.Receipts.StoredReceipt?, CancellationToken)"/>); concurrent
     /// settlements share one (group commit), so this grows slower than <see cref="SettlementsCommitted"/> under load.</summary>

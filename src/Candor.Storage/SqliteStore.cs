@@ -11,7 +11,7 @@ internal sealed class SqliteStore : RelationalStore
     public const string DatabaseFileName = "candor.db";
 
     private SqliteStore(SqliteDatabase db, KeyHasher hasher, TimeProvider time)
-        : base(db, hasher, time)
+        : base(db, hasher, time, shared: false)
     {
     }
 

@@ -38,6 +38,21 @@ internal interface ILedgerStore
     Task RecordAdmissionAsync(UsageRecord admitted, Receipts.AdmittedReceipt? receipt, CancellationToken cancellationToken) =>
         RecordAdmissionAsync(admitted, cancellationToken);
 
+    /// <summary>True when money is reserved in the store itself at admission (a store that several nodes share):
+    /// admission then calls <see cref="TryReserveAndRecordAdmissionAsync"/>, which checks the balance and the key's budget
+    /// against every node's reservations atomically, and the settlement's transaction releases the reservation. False: the
+    /// node keeps its reservations in memory (one node; no round trip beyond the admission record).</summary>
+    bool ReservesInStore => false;
+
+    /// <summary>Records the admission (as <see cref="RecordAdmissionAsync(UsageRecord, Receipts.AdmittedReceipt?, CancellationToken)"/>)
+    /// and reserves <paramref name="reserveMicros"/> in the store in the same transaction: against the account's balance
+    /// less every reservation held on it, and against the key's budget less its spend and reservations. Returns false,
+    /// having recorded and reserved nothing, when either does not cover it. The reservation is released by the request's
+    /// settlement (<see cref="RecordUsageAsync(UsageRecord, LedgerEntry?, Receipts.StoredReceipt?, CancellationToken)"/>),
+    /// or by recovery when the request ends without one.</summary>
+    Task<bool> TryReserveAndRecordAdmissionAsync(UsageRecord admitted, Receipts.AdmittedReceipt? receipt, long reserveMicros, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This store keeps no reservations.");
+
     /// <summary>The account's balance in micro-USD, or null when the account does not exist.</summary>
     Task<long?> GetBalanceAsync(string accountId, CancellationToken cancellationToken);
 

@@ -7,17 +7,30 @@ namespace Candor.Core.Admission;
 /// once from the store and then kept by settlements, with what in-flight requests have reserved. A request is
 /// admitted only when its reservation fits both the balance and the key's budget after every other
 /// reservation, and its settled charge is capped at its reservation, so concurrent requests cannot overspend.
-/// One lock guards every figure: reserving touches two entries at once and the work under it is a few additions.</summary>
+/// One lock guards every figure: reserving touches two entries at once and the work under it is a few additions.
+/// On a store that several nodes share (<see cref="ILedgerStore.ReservesInStore"/>) the book holds nothing: the
+/// reservation is made by the admission record's write (<see cref="ILedgerStore.TryReserveAndRecordAdmissionAsync"/>)
+/// and released by the settlement's, so every node checks against every node's reservations (docs/scale-out.md).</summary>
 internal sealed class BillingBook(ILedgerStore store)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<Entry>>> _accounts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<Entry>>> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _abandoned = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    /// <summary>Reserves <paramref name="micros"/> against the key's account balance and budget; null when it does not fit.</summary>
+    /// <summary>True when reservations are held in the shared store rather than in this book.</summary>
+    public bool ReservesInStore { get; } = store.ReservesInStore;
+
+    /// <summary>Reserves <paramref name="micros"/> against the key's account balance and budget; null when it does not fit.
+    /// In store mode it only describes the reservation: the admission record's write makes it (or refuses it).</summary>
     public async Task<Reservation?> TryReserveAsync(ApiKeyRecord key, long micros, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (ReservesInStore)
+        {
+            return new Reservation(null, null, micros);
+        }
+
         var account = await LoadAsync(_accounts, key.AccountId, async ct => await store.GetBalanceAsync(key.AccountId, ct).ConfigureAwait(false) ?? 0, cancellationToken).ConfigureAwait(false);
         var spend = await LoadAsync(_keys, key.Id, ct => store.GetKeySpendAsync(key.Id, ct), cancellationToken).ConfigureAwait(false);
         lock (_gate)
@@ -52,6 +65,11 @@ internal sealed class BillingBook(ILedgerStore store)
             }
 
             reservation.Released = true;
+            if (reservation.Account is null || reservation.Key is null)
+            {
+                return; // held in the store: the settlement's transaction released it
+            }
+
             reservation.Account.Reserved -= reservation.Micros;
             reservation.Account.Amount -= chargedMicros;
             reservation.Account.Settling--;
@@ -62,6 +80,17 @@ internal sealed class BillingBook(ILedgerStore store)
             reservation.Key.Generation++;
         }
     }
+
+    /// <summary>Marks a request whose reservation is held in the store and whose settlement did not commit (or whose
+    /// admission write failed after it may have committed): this node's recovery releases it and records the request as
+    /// interrupted as soon as the store takes writes (<see cref="Abandoned"/>).</summary>
+    public void Abandon(string requestId, DateTimeOffset at) => _abandoned.TryAdd(requestId, at);
+
+    /// <summary>The abandoned requests still to recover, with when each was abandoned.</summary>
+    public IReadOnlyList<KeyValuePair<string, DateTimeOffset>> Abandoned => [.. _abandoned];
+
+    /// <summary>Forgets an abandoned request once it is recovered (or no admission of it exists any more).</summary>
+    public void Forget(string requestId) => _abandoned.TryRemove(requestId, out _);
 
     /// <summary>Re-reads the balances of the accounts in the book, so top-ups and adjustments made elsewhere
     /// become spendable. A balance is replaced only when no request of the account settled or was in flight
@@ -161,7 +190,7 @@ internal sealed class BillingBook(ILedgerStore store)
     /// <summary>Money held for one request until it settles.</summary>
     public sealed class Reservation
     {
-        internal Reservation(Entry account, Entry key, long micros)
+        internal Reservation(Entry? account, Entry? key, long micros)
         {
             Account = account;
             Key = key;
@@ -171,9 +200,12 @@ internal sealed class BillingBook(ILedgerStore store)
         /// <summary>The reserved amount: the most the request can be charged.</summary>
         public long Micros { get; }
 
-        internal Entry Account { get; }
+        /// <summary>True when the reservation is held in the shared store, not in the book.</summary>
+        public bool InStore => Account is null;
 
-        internal Entry Key { get; }
+        internal Entry? Account { get; }
+
+        internal Entry? Key { get; }
 
         internal bool Released { get; set; }
     }

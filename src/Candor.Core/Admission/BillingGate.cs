@@ -129,10 +129,7 @@ internal sealed partial class BillingGate(
         if (reservation is null)
         {
             decision.Lease!.Settle(0);
-            CandorMetrics.ReservationFailed(model);
-            return (null, new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
-                "You exceeded your current quota: the account balance or this key's budget does not cover this request's maximum cost.")
-            { Code = "insufficient_quota" });
+            return (null, QuotaExceeded(model));
         }
 
         var meter = new RequestMeter(this, context, key, model, prompt, counter.CreateChoiceCounter(firstUpstream), reservation, decision.Lease!, table, multiplier)
@@ -148,6 +145,15 @@ internal sealed partial class BillingGate(
         }
 
         return (meter, null);
+    }
+
+    /// <summary>The 429 of a request whose reservation the balance or the key's budget does not cover.</summary>
+    private static RelayError QuotaExceeded(string model)
+    {
+        CandorMetrics.ReservationFailed(model);
+        return new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
+            "You exceeded your current quota: the account balance or this key's budget does not cover this request's maximum cost.")
+        { Code = "insufficient_quota" };
     }
 
     /// <summary>Admits a token-count request of a stored key (<c>count_tokens</c>, <c>:countTokens</c>): the same allowed
@@ -215,13 +221,28 @@ internal sealed partial class BillingGate(
         {
             using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
             var receipt = meter.Context.Receipt is { } draft ? Receipts.AdmittedReceipt.Of(draft, meter.RequestedModel, meter.PromptCount, meter.StartedAt) : null;
-            await StoreHealth.WaitForWriteAsync(ledger.RecordAdmissionAsync(admitted, receipt, timeout.Token), time).ConfigureAwait(false);
-            return null;
+            if (!meter.Reservation.InStore)
+            {
+                await StoreHealth.WaitForWriteAsync(ledger.RecordAdmissionAsync(admitted, receipt, timeout.Token), time).ConfigureAwait(false);
+                return null;
+            }
+
+            // A store shared by several nodes: the reservation is made atomically with the admission record, against
+            // every node's reservations (docs/scale-out.md).
+            bool held = await StoreHealth.WaitForWriteAsync(
+                ledger.TryReserveAndRecordAdmissionAsync(admitted, receipt, meter.Reservation.Micros, timeout.Token), time).ConfigureAwait(false);
+            return held ? null : QuotaExceeded(meter.RequestedModel);
         }
 #pragma warning disable CA1031 // A failed write is a value: the request is refused with 503.
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            if (meter.Reservation.InStore)
+            {
+                // The write may still commit (a timeout is not a rollback): recovery releases whatever it holds.
+                book.Abandon(meter.Context.RequestId, time.GetUtcNow());
+            }
+
             logger.SettlementFailed(meter.Context.RequestId, e.GetType().Name);
             health?.Failed("admission", e);
             return StoreHealth.Unavailable();
@@ -316,6 +337,12 @@ internal sealed partial class BillingGate(
         finally
         {
             book.Settle(meter.Reservation, recorded);
+            if (meter.Reservation.InStore && !meter.Recorded)
+            {
+                // The reservation stays held in the store with the admission record: recovery releases it.
+                book.Abandon(meter.Context.RequestId, time.GetUtcNow());
+            }
+
             meter.Lease.Settle(decision.Billed.TotalTokens ?? 0);
         }
 

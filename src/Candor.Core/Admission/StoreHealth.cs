@@ -73,6 +73,13 @@ internal sealed class StoreHealth : IDisposable
         }
     }
 
+    /// <summary>Waits for a durable write that returns a value, as <see cref="WaitForWriteAsync(Task, TimeProvider)"/> does.</summary>
+    public static async Task<T> WaitForWriteAsync<T>(Task<T> write, TimeProvider time)
+    {
+        await WaitForWriteAsync((Task)write, time).ConfigureAwait(false);
+        return await write.ConfigureAwait(false);
+    }
+
     /// <summary>True while the last durable write failed.</summary>
     public bool IsFailing => Volatile.Read(ref _failing) != 0;
 

@@ -45,6 +45,30 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
         }
     }
 
+    /// <summary>Replaces the quarantines with the stored ones: a quarantine added or lifted by another node sharing the
+    /// store applies here too (docs/scale-out.md).</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        if (store is null)
+        {
+            return;
+        }
+
+        var stored = (await store.ListQuarantinesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(static e => e.ChannelId, StringComparer.Ordinal);
+        foreach (var entry in stored.Values)
+        {
+            _entries.TryAdd(entry.ChannelId, entry);
+        }
+
+        foreach (string channel in _entries.Keys)
+        {
+            if (!stored.ContainsKey(channel))
+            {
+                _entries.TryRemove(channel, out _);
+            }
+        }
+    }
+
     /// <summary>Quarantines a channel; returns false when it already was (the first reason stays). The channel leaves
     /// routing at once; the store is written next (if that fails the quarantine still holds until a restart).</summary>
     public async Task<bool> AddAsync(QuarantineEntry entry, CancellationToken cancellationToken)

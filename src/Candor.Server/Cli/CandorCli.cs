@@ -14,6 +14,7 @@ internal static class CandorCli
                        [--tls-cert CERT.pem --tls-key KEY.pem]
           candor init [--data DIR]
           candor migrate [--data DIR] [--postgres CONNECTION_STRING]
+          candor copy [--data DIR] (--to-postgres CONNECTION_STRING | --to-data DIR)
           candor accounts create --name NAME [--group GROUP] [--data DIR]
           candor accounts list [--data DIR]
           candor keys create --account ID --name NAME [--models a,b] [--cidrs 10.0.0.0/8,…]
@@ -71,6 +72,9 @@ internal static class CandorCli
         migrate   Bring the store's schema up to date and report what was applied: SQLite in the data directory, or
                   PostgreSQL with --postgres (else CANDOR_POSTGRES; the password in CANDOR_POSTGRES_PASSWORD).
                   Every other command also uses PostgreSQL when CANDOR_POSTGRES is set. docs/scale-out.md.
+        copy      Move the data directory's SQLite store into a new PostgreSQL database (or another data
+                  directory's SQLite): every table in one transaction, committed only when each table's row count
+                  and checksum read back equal; a target holding any row is refused. Stop the server first.
         accounts, keys, topup
                   Manage accounts, API keys (printed once at creation, stored only as keyed hashes) and
                   balances (exact micro-USD) in the data directory. Output is one JSON object per line.
@@ -120,6 +124,7 @@ internal static class CandorCli
                 "config" when args.Length > 1 && args[1] == "check" => await ConfigCheckAsync(args[2..], output, error).ConfigureAwait(false),
                 "probe" => await ConfigCommands.ProbeAsync(CliArgs.Parse("probe", args[1..]).Get("--url") ?? "http://127.0.0.1:8080/livez", error, cancellationToken).ConfigureAwait(false),
                 "migrate" => await StoreCommands.MigrateAsync(CliArgs.Parse("migrate", args[1..]), output, cancellationToken).ConfigureAwait(false),
+                "copy" => await StoreCommands.CopyAsync(CliArgs.Parse("copy", args[1..]), output, error, cancellationToken).ConfigureAwait(false),
                 "init" => await AdminCommands.InitAsync(CliArgs.Parse("init", args[1..]), output, cancellationToken).ConfigureAwait(false),
                 "accounts" when args.Length > 1 => await AdminCommands.AccountsAsync(args[1], CliArgs.Parse($"accounts {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "keys" when args.Length > 1 => await AdminCommands.KeysAsync(args[1], CliArgs.Parse($"keys {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),

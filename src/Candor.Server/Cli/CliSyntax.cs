@@ -18,6 +18,7 @@ internal static class CliSyntax
     {
         ["init"] = (["--data"], []),
         ["migrate"] = (["--data", "--postgres"], []),
+        ["copy"] = (["--data", "--to-postgres", "--to-data"], []),
         ["accounts create"] = (["--name", "--group", "--data"], []),
         ["accounts list"] = (["--data"], []),
         ["keys create"] = (["--account", "--name", "--models", "--cidrs", "--rpm", "--tpm", "--concurrency", "--budget", "--expires", "--data"], []),

@@ -76,13 +76,30 @@ internal static class BillingSetup
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), store.ProbeWriteAsync));
         services.AddSingleton<BillingGate>();
         services.AddHostedService<KeyCacheRefresher>();
+        if (store.IsShared)
+        {
+            // Several nodes on one database: this node's lease, and recovery of the others' (docs/scale-out.md).
+            services.AddSingleton(sp => new ClusterNode(store, sp.GetRequiredService<BillingBook>(), sp, sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<ClusterNode>>()));
+            services.AddHostedService(static sp => sp.GetRequiredService<ClusterNode>());
+        }
+
+        if (store is PostgresStore postgres)
+        {
+            // Changes pushed to every node (LISTEN/NOTIFY); the pollers are the fallback.
+            services.AddSingleton(sp => new ChangeFeed(postgres, sp, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ChangeFeed>>()));
+            services.AddHostedService(static sp => sp.GetRequiredService<ChangeFeed>());
+        }
+
         services.AddHostedService(sp => new DataDirectoryWarning(storage, sp.GetRequiredService<ILogger<DataDirectoryWarning>>()));
     }
 
     /// <summary>Loads the key cache and the stored prices before the server listens, then applies key and price
     /// changes (made by the CLI or another node; the admin API applies its own at once) and re-reads balances every
-    /// second.</summary>
-    private sealed class KeyCacheRefresher(ApiKeyCache cache, BillingBook book, PriceBook prices, TimeProvider time, ILogger<KeyCacheRefresher> logger) : BackgroundService
+    /// second. On PostgreSQL key and price changes are pushed (<see cref="ChangeFeed"/>): their polling runs only while
+    /// the feed does not listen.</summary>
+    private sealed class KeyCacheRefresher(ApiKeyCache cache, BillingBook book, PriceBook prices, TimeProvider time, ILogger<KeyCacheRefresher> logger,
+        ChangeFeed? feed = null) : BackgroundService
     {
         public override async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -100,8 +117,12 @@ internal static class BillingSetup
                 {
                     try
                     {
-                        await cache.RefreshAsync(stoppingToken).ConfigureAwait(false);
-                        await prices.RefreshAsync(stoppingToken).ConfigureAwait(false);
+                        if (feed is not { IsListening: true })
+                        {
+                            await cache.RefreshAsync(stoppingToken).ConfigureAwait(false);
+                            await prices.RefreshAsync(stoppingToken).ConfigureAwait(false);
+                        }
+
                         await book.RefreshAsync(stoppingToken).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)

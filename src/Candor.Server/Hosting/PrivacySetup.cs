@@ -44,7 +44,8 @@ internal static class PrivacySetup
 
     /// <summary>Loads the stored policies before the server listens, then re-reads them every 5 seconds (changes
     /// made by this node apply at once; the period bounds how long another node's change takes).</summary>
-    private sealed class PrivacyDirectoryRefresher(PrivacyDirectory directory, TimeProvider time, ILogger<PrivacyDirectoryRefresher> logger) : BackgroundService
+    private sealed class PrivacyDirectoryRefresher(PrivacyDirectory directory, TimeProvider time, ILogger<PrivacyDirectoryRefresher> logger,
+        ChangeFeed? feed = null) : BackgroundService
     {
         public override async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -59,6 +60,11 @@ internal static class PrivacySetup
             {
                 while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
                 {
+                    if (feed is { IsListening: true })
+                    {
+                        continue; // changes are pushed (ChangeFeed); polling is the fallback
+                    }
+
                     try
                     {
                         await directory.LoadAsync(stoppingToken).ConfigureAwait(false);

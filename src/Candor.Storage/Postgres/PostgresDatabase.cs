@@ -16,7 +16,14 @@ internal sealed class PostgresDatabase : StoreDatabase
     // Any constant works as long as every node uses the same one: concurrent starts apply the migrations in turn.
     private const long MigrationLockId = 0x43414E444F52; // "CANDOR"
 
+    /// <summary>The notification channel of store changes: the payload is <c>schema:counter</c>.</summary>
+    public const string ChangeChannel = "candor_changes";
+
+    /// <summary>How often the listener's idle connection is checked.</summary>
+    public static readonly TimeSpan ListenerKeepAlive = TimeSpan.FromSeconds(5);
+
     private readonly NpgsqlDataSource _source;
+    private readonly string _listenerConnectionString;
 
     /// <param name="connectionString">An Npgsql connection string (<c>Host=…;Username=…;Database=…</c>).</param>
     /// <param name="password">Used when the connection string holds no password (from <see cref="PostgresEnvironment.PasswordVariable"/>).</param>
@@ -36,10 +43,43 @@ internal sealed class PostgresDatabase : StoreDatabase
         builder.Timeout = Math.Max(builder.Timeout, (int)StoreHealth.BusyTimeout.TotalSeconds);
         Path = string.Create(CultureInfo.InvariantCulture, $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}");
         _source = NpgsqlDataSource.Create(builder);
+
+        // The change listener's own connection: outside the pool (it is held for the node's life), with keepalives so that
+        // a database that vanished without closing the socket is noticed within seconds.
+        _listenerConnectionString = new NpgsqlConnectionStringBuilder(builder.ConnectionString)
+        {
+            Pooling = false,
+            KeepAlive = (int)ListenerKeepAlive.TotalSeconds,
+        }.ConnectionString;
     }
+
+    /// <summary>A new connection for <c>LISTEN</c>, not from the pool.</summary>
+    public NpgsqlConnection CreateListenerConnection() => new(_listenerConnectionString);
+
+    /// <summary>Every update of a counter (<c>counters</c>: one per kind of change every node must see) notifies
+    /// <see cref="ChangeChannel"/> with the schema and the counter's name; PostgreSQL delivers it when the change's
+    /// transaction commits, and never for one that rolls back. Created (or replaced) at every open, in the schema the
+    /// store uses.</summary>
+    protected override string? AfterMigrations { get; } = $$"""
+        CREATE OR REPLACE FUNCTION candor_counter_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN
+            PERFORM pg_notify('{{ChangeChannel}}', TG_TABLE_SCHEMA || ':' || NEW.name);
+            RETURN NULL;
+        END $fn$;
+        DO $do$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'candor_counter_changed' AND tgrelid = 'counters'::regclass) THEN
+                CREATE TRIGGER candor_counter_changed AFTER UPDATE ON counters FOR EACH ROW EXECUTE FUNCTION candor_counter_changed();
+            END IF;
+        END $do$
+        """;
 
     /// <inheritdoc/>
     public override string Path { get; }
+
+    /// <inheritdoc/>
+    public override string ListTablesSql =>
+        "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' ORDER BY oid";
 
     /// <inheritdoc/>
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>

@@ -39,6 +39,14 @@ internal abstract class StoreDatabase : IDisposable
     /// processes apply the migrations one after the other (null when the write transaction already excludes them).</summary>
     protected virtual string? MigrationLock => null;
 
+    /// <summary>A query listing the store's tables (one column: the name) in the order they were created, so that a table
+    /// is listed after every table it references (<see cref="StoreCopy"/>).</summary>
+    public abstract string ListTablesSql { get; }
+
+    /// <summary>Run at the end of the migration transaction of every open (under <see cref="MigrationLock"/>): objects the
+    /// engine keeps outside the portable schema (PostgreSQL's change-notification trigger). Null: none.</summary>
+    protected virtual string? AfterMigrations => null;
+
     /// <summary>Releases the engine's pooled connections.</summary>
     protected abstract void ClearPool();
 
@@ -173,6 +181,12 @@ internal abstract class StoreDatabase : IDisposable
                     .Add("@applied_at", timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
                 await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 count++;
+            }
+
+            if (AfterMigrations is { } engineSql)
+            {
+                using var engine = Command(c, tx, engineSql);
+                await engine.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return count;

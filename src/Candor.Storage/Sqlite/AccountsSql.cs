@@ -29,6 +29,16 @@ internal static class AccountsSql
 
     public const string SelectBalance = "SELECT balance_micros FROM accounts WHERE id = @id";
 
+    /// <summary>Reserves money atomically where the store holds reservations (several nodes): only when the balance less
+    /// every reservation of every node covers it. Row-locked on PostgreSQL, so concurrent reservations of any number of
+    /// nodes are checked one after the other (docs/scale-out.md).</summary>
+    public const string Reserve = "UPDATE accounts SET reserved_micros = reserved_micros + @amount WHERE id = @id AND balance_micros - reserved_micros >= @amount";
+
+    public const string Release = "UPDATE accounts SET reserved_micros = reserved_micros - @amount WHERE id = @id";
+
+    /// <summary>Money held in the store on one account (tests).</summary>
+    public const string SelectReserved = "SELECT reserved_micros FROM accounts WHERE id = @id";
+
     public static Account Read(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetTime(3), r.GetFlag(4));
 }

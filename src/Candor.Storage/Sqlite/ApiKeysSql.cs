@@ -60,6 +60,18 @@ internal static class ApiKeysSql
 
     public const string SelectSpend = "SELECT spent_micros FROM api_keys WHERE id = @id";
 
+    /// <summary>Reserves money against the key's stored budget atomically (see <see cref="AccountsSql.Reserve"/>): only when
+    /// the budget less the spend and every reservation covers it; a key without a budget always takes it.</summary>
+    public const string Reserve = """
+        UPDATE api_keys SET reserved_micros = reserved_micros + @amount
+        WHERE id = @id AND (budget_micros IS NULL OR budget_micros - spent_micros - reserved_micros >= @amount)
+        """;
+
+    public const string Release = "UPDATE api_keys SET reserved_micros = reserved_micros - @amount WHERE id = @id";
+
+    /// <summary>Money held in the store on one key (tests).</summary>
+    public const string SelectReserved = "SELECT reserved_micros FROM api_keys WHERE id = @id";
+
     public static void BindLimits(DbCommand command, ApiKeyLimits limits) => command
         .Add("@expires_at", DbValues.ToDb(limits.ExpiresAt))
         .Add("@allowed_models", DbValues.ToJsonList(limits.AllowedModels))

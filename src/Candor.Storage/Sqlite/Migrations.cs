@@ -323,5 +323,21 @@ internal static class Migrations
                 PRIMARY KEY (provider, event_id)
             )
             """),
+        new(13, "money reserved in the store, admissions owned by nodes, node leases", """
+            ALTER TABLE accounts ADD COLUMN reserved_micros BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE api_keys ADD COLUMN reserved_micros BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE admitted_requests ADD COLUMN node_id TEXT;
+            ALTER TABLE admitted_requests ADD COLUMN reserved_micros BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE admitted_requests ADD COLUMN recovered INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE cluster_nodes (
+                node_id    TEXT   PRIMARY KEY,
+                started_at BIGINT NOT NULL,
+                seen_at    BIGINT NOT NULL
+            )
+            """),
+        new(14, "versions of privacy policies and quarantines (change notifications)", """
+            INSERT INTO counters (name, value) VALUES ('privacy_version', 0);
+            INSERT INTO counters (name, value) VALUES ('quarantines_version', 0)
+            """),
     ];
 }

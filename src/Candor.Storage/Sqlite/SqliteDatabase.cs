@@ -29,6 +29,9 @@ internal sealed class SqliteDatabase : StoreDatabase
     /// <inheritdoc/>
     public override string Path { get; }
 
+    /// <inheritdoc/>
+    public override string ListTablesSql => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY rowid";
+
     // A lock held by another process (a backup, an sqlite3 shell) makes a write wait this long, then fail: shorter
     // than the wait of a request for its settlement or receipt (StoreHealth.WriteTimeout), so the request gets a clean
     // failure instead of a write that commits after it gave up (docs/fail-closed.md).

@@ -1,0 +1,116 @@
+using Candor.Core.Admission;
+using Candor.Core.Receipts;
+using Candor.Storage;
+
+namespace Candor.Server.Hosting;
+
+/// <summary>This server as a node on a shared store (PostgreSQL; docs/scale-out.md, "A node dies"): renews its lease
+/// before the server listens and every <see cref="RelationalStore.NodeRenewal"/>, recovers the admissions of nodes whose
+/// lease expired (releasing the money they held and sealing the <c>interrupted</c> receipts they promised), recovers this
+/// node's own requests whose settlement failed once the store takes writes again, and ends its lease at a clean stop.</summary>
+internal sealed class ClusterNode(RelationalStore store, BillingBook book, IServiceProvider services, TimeProvider time, ILogger<ClusterNode> logger)
+    : BackgroundService
+{
+    /// <summary>How long an abandoned request with no admission record left is looked for (a timed-out admission write
+    /// may still commit a little later).</summary>
+    private static readonly TimeSpan AbandonedWindow = TimeSpan.FromSeconds(60);
+
+    /// <summary>How old an abandoned request must be before a round recovers it: its client has had its answer, and an
+    /// admission write that timed out has had time to commit or fail.</summary>
+    private static readonly TimeSpan AbandonedAge = TimeSpan.FromSeconds(10);
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Before the first admission: a node without a lease row would look dead to the others.
+        await store.RenewNodeAsync(cancellationToken).ConfigureAwait(false);
+        logger.NodeJoined(store.NodeId, (int)RelationalStore.NodeRenewal.TotalSeconds);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RecoverAbandonedAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            await store.LeaveAsync(cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A node that cannot say goodbye is recovered when its lease expires.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            logger.NodeMaintenanceFailed(e.GetType().Name, (int)RelationalStore.NodeRenewal.TotalSeconds);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(RelationalStore.NodeRenewal, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.NodeMaintenanceFailed(e.GetType().Name, (int)RelationalStore.NodeRenewal.TotalSeconds);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>One round: renew, recover this node's abandoned requests, recover dead nodes, seal the receipts recovered
+    /// admissions promised.</summary>
+    internal async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        await store.RenewNodeAsync(cancellationToken).ConfigureAwait(false);
+        await RecoverAbandonedAsync(AbandonedAge, cancellationToken).ConfigureAwait(false);
+        int dead = await store.RecoverInterruptedAsync(cancellationToken).ConfigureAwait(false);
+        if (dead > 0)
+        {
+            logger.DeadNodesRecovered(dead);
+        }
+
+        if (services.GetService<ReceiptService>() is { } receipts)
+        {
+            var leftovers = await store.ListInterruptedReceiptsAsync(cancellationToken).ConfigureAwait(false);
+            if (leftovers.Count > 0)
+            {
+                await store.StoreInterruptedReceiptsAsync([.. leftovers.Select(a => (a.RequestId, receipts.SealInterrupted(a)))], cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Recovers this node's requests abandoned at least <paramref name="age"/> ago.</summary>
+    private async Task RecoverAbandonedAsync(TimeSpan age, CancellationToken cancellationToken)
+    {
+        var before = time.GetUtcNow() - age;
+        var abandoned = book.Abandoned.Where(a => a.Value <= before).ToList();
+        if (abandoned.Count == 0)
+        {
+            return;
+        }
+
+        var recovered = await store.RecoverAbandonedAsync([.. abandoned.Select(static a => a.Key)], cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        foreach (var (requestId, at) in abandoned)
+        {
+            if (recovered.Contains(requestId) || now - at > AbandonedWindow)
+            {
+                book.Forget(requestId);
+            }
+        }
+
+        if (recovered.Count > 0)
+        {
+            logger.AbandonedRecovered(recovered.Count);
+        }
+    }
+}
