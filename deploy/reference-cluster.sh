@@ -37,8 +37,9 @@ free_port() {
   done
 }
 
-wait_http() { # url, seconds
-  for _ in $(seq 1 $((${2:-60} * 10))); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
+wait_http() { # url, seconds, extra curl arguments
+  local url=$1 seconds=${2:-60}; shift 2 || shift $#
+  for _ in $(seq 1 $((seconds * 10))); do curl -fsS -o /dev/null "$@" "$url" 2>/dev/null && return 0; sleep 0.1; done
   echo "no answer from $1" >&2; return 1
 }
 
@@ -70,7 +71,7 @@ echo "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.
 emu_port=$(free_port)
 dotnet "$emulator" --urls "http://127.0.0.1:$emu_port" --api-key upstream-secret >"$work/emulator.log" 2>&1 &
 pids+=($!)
-wait_http "http://127.0.0.1:$emu_port/v1/models" 30 || true
+wait_http "http://127.0.0.1:$emu_port/v1/models" 30 -H "authorization: Bearer upstream-secret"
 
 export UPSTREAM_KEY=upstream-secret
 export CLIENT_KEY="sk-reference-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -90,7 +91,7 @@ start_node 1
 wait_http "http://127.0.0.1:${ports[1]}/readyz" 90
 for i in $(seq 2 "$N"); do
   mkdir -p "$work/node$i/data/log"
-  cp -p "$work/node1/data/"*.key "$work/node1/data/master.keys" "$work/node$i/data/" 2>/dev/null || cp -p "$work/node1/data/"* "$work/node$i/data/" 2>/dev/null || true
+  find "$work/node1/data" -maxdepth 1 -type f -exec cp -p {} "$work/node$i/data/" \;
   cp -p "$work/node1/data/log/signing.key" "$work/node$i/data/log/"
   start_node "$i"
 done
@@ -119,10 +120,12 @@ seq 1 90 | xargs -P 6 -I{} sh -c '
 statuses=$(cat "$work/responses"/*.h | awk 'toupper($1) ~ /^HTTP\// {print $2}' | sort | uniq -c | tr -s ' ' | sed 's/^ //')
 echo "statuses: $statuses"
 : >"$work/served"
+declare -A node_of
+for i in $(seq 1 "$N"); do node_of["127.0.0.1:${ports[$i]}"]="node$i"; done
 for f in "$work/responses"/*.h; do
   rid=$(awk 'tolower($1) == "x-candor-receipt:" {print $2}' "$f" | tr -d '\r')
-  node=$(awk 'tolower($1) == "x-served-by:" {print $2}' "$f" | tr -d '\r')
-  [ -n "$rid" ] && echo "$rid $node" >>"$work/served"
+  addr=$(awk 'tolower($1) == "x-served-by:" {print $2}' "$f" | tr -d '\r')
+  [ -n "$rid" ] && echo "$rid ${node_of[$addr]:-$addr}" >>"$work/served"
 done
 
 echo "== one transparency log"

@@ -112,7 +112,12 @@ public sealed class ClusterOutageTests(ITestOutputHelper output) : IAsyncLifetim
                 }
             }, ct)).ToArray();
 
-            await Task.Delay(2000, ct);
+            // Serving first: a success on every node, then PostgreSQL stops.
+            while (Enumerable.Range(0, cluster.Count).Any(n => !results.Any(r => r.Node == n && r.Status == 200)))
+            {
+                await Task.Delay(50, ct);
+            }
+
             await postgres.StopAsync(ct);
             long down = clock.ElapsedMilliseconds;
             await Task.Delay(3000, ct);
