@@ -14,6 +14,9 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
 {
     private readonly ConcurrentDictionary<string, QuarantineEntry> _entries = new(StringComparer.Ordinal);
 
+    /// <summary>A channel quarantined (true) or released (false) on this node (the cluster tells the other nodes).</summary>
+    internal event Action<string, bool>? Changed;
+
     /// <summary>Whether quarantines survive a restart.</summary>
     public bool Durable => store is not null;
 
@@ -84,6 +87,7 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
             await store.AddQuarantineAsync(entry, cancellationToken).ConfigureAwait(false);
         }
 
+        Changed?.Invoke(entry.ChannelId, true);
         return true;
     }
 
@@ -101,6 +105,15 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
             await store.RemoveQuarantineAsync(channelId, cancellationToken).ConfigureAwait(false);
         }
 
-        return _entries.TryRemove(channelId, out _);
+        bool removed = _entries.TryRemove(channelId, out _);
+        if (removed)
+        {
+            Changed?.Invoke(channelId, false);
+        }
+
+        return removed;
     }
+
+    /// <summary>Drops a quarantine another node lifted (and removed from the shared store); false when there was none.</summary>
+    internal bool Forget(string channelId) => _entries.TryRemove(channelId, out _);
 }

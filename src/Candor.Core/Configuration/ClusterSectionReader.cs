@@ -12,10 +12,18 @@ internal sealed class ClusterSectionReader(ConfigReader yaml)
         {
             "redis" => settings with { Redis = Redis(v, path) },
             "nodes" => settings with { Nodes = yaml.Int(v, path, 1, 1000) },
-            _ => throw yaml.Fail(k, path, "unknown setting (expected redis, nodes)"),
+            "log" => settings with { LocalLog = LocalLog(v, path) },
+            _ => throw yaml.Fail(k, path, "unknown setting (expected redis, nodes, log)"),
         });
         return settings;
     }
+
+    private bool LocalLog(YamlNode node, string path) => yaml.Scalar(node, path).Trim() switch
+    {
+        "shared" => false,
+        "local" => true,
+        _ => throw yaml.Fail(node, path, "expected shared (one log for every node, in the database) or local (this node's data directory)"),
+    };
 
     private string Redis(YamlNode node, string path)
     {

@@ -12,4 +12,9 @@ internal sealed record ClusterSettings
     /// <summary>How many nodes share the limits (<c>cluster.nodes</c>, default 1): while Redis is unreachable each node
     /// allows a key this share of its limits, so that all of them together never exceed it.</summary>
     public int Nodes { get; init; } = 1;
+
+    /// <summary>Whether this node keeps a transparency log of its own in its data directory (<c>cluster.log: local</c>)
+    /// rather than the platform's one log in the database (<c>shared</c>, the default on PostgreSQL; SQLite always has a
+    /// local log). docs/transparency.md, "One log for several nodes".</summary>
+    public bool LocalLog { get; init; }
 }

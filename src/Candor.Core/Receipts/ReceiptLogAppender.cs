@@ -9,7 +9,7 @@ namespace Candor.Core.Receipts;
 /// <summary>Appends stored receipts to the transparency log, in the background: first those a crash left unlogged, then
 /// each one queued (<see cref="Enqueue"/>) once it is stored. Receipts waiting are taken together: their appends share
 /// the log journal's write and fsync, and their leaf indices are stored in one transaction, so the cost per receipt
-/// falls as the load rises. Does nothing without a log.</summary>
+/// falls as the load rises. Does nothing without a log, nor with one that sequences the stored receipts itself.</summary>
 internal sealed class ReceiptLogAppender : BackgroundService
 {
     /// <summary>The most receipts taken in one batch.</summary>
@@ -39,7 +39,7 @@ internal sealed class ReceiptLogAppender : BackgroundService
     /// <summary>Queues a stored receipt for the log (nothing without a log).</summary>
     public void Enqueue(string id, ReadOnlySpan<byte> signedReceipt)
     {
-        if (_log is not null)
+        if (_log is { SequencesStoredReceipts: false })
         {
             _pending.Writer.TryWrite((id, LeafOf(signedReceipt)));
         }
@@ -65,7 +65,7 @@ internal sealed class ReceiptLogAppender : BackgroundService
     /// is cancelled (which it throws) or the queue is completed.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        if (_log is null)
+        if (_log is null or { SequencesStoredReceipts: true })
         {
             return;
         }

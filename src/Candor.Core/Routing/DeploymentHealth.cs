@@ -295,6 +295,46 @@ internal sealed class DeploymentHealth
         }
     }
 
+    /// <summary>Opens the circuit for <paramref name="cooldown"/> (another node's circuit for this deployment opened), unless
+    /// it is already open at least that long; the next opening here backs off from it as from one of its own.</summary>
+    internal void OpenReported(TimeSpan cooldown, UpstreamFailure failure)
+    {
+        lock (_gate)
+        {
+            var until = _time.GetUtcNow() + cooldown;
+            if (_state == CircuitState.Open && _openUntil >= until)
+            {
+                return;
+            }
+
+            _openings++;
+            _state = CircuitState.Open;
+            _openUntil = until;
+            _trials = 0;
+        }
+
+        _events.CircuitOpened(ChannelId, UpstreamModel, failure, cooldown, Volatile.Read(ref _openings));
+    }
+
+    /// <summary>Closes the circuit (another node's request on this deployment succeeded after its circuit had opened).</summary>
+    internal void CloseReported()
+    {
+        lock (_gate)
+        {
+            if (_state == CircuitState.Closed)
+            {
+                return;
+            }
+
+            _state = CircuitState.Closed;
+            _openings = 0;
+            _trials = 0;
+            _outcomes.Clear();
+        }
+
+        _events.CircuitClosed(ChannelId, UpstreamModel);
+    }
+
     /// <summary>Closes the circuit and clears the upstream's Retry-After (a successful probe or an admin).</summary>
     internal void Reset()
     {

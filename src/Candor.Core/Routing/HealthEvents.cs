@@ -28,14 +28,44 @@ internal sealed partial class HealthEvents : IDisposable
         }
     }
 
+    [ThreadStatic]
+    private static bool t_fromPeer;
+
     /// <summary>A reporter that logs and counts nothing (tests, tools).</summary>
     public static HealthEvents None { get; } = new(NullLogger<HealthEvents>.Instance);
+
+    /// <summary>Each change of this node's own making (not one applied from another node's report).</summary>
+    internal event Action<HealthChange>? Changed;
+
+    /// <summary>Runs <paramref name="apply"/> (a change another node reported) without raising <see cref="Changed"/>, so
+    /// that a report is never echoed back; it is logged and counted as any change.</summary>
+    internal static void FromPeer(Action apply)
+    {
+        t_fromPeer = true;
+        try
+        {
+            apply();
+        }
+        finally
+        {
+            t_fromPeer = false;
+        }
+    }
+
+    private void Raise(HealthChange change)
+    {
+        if (!t_fromPeer)
+        {
+            Changed?.Invoke(change);
+        }
+    }
 
     internal void CircuitOpened(string channelId, string upstreamModel, UpstreamFailure failure, TimeSpan cooldown, int openings)
     {
         LogCircuitOpened(_logger, channelId, upstreamModel, failure.ToString(), (long)cooldown.TotalSeconds, openings);
         _circuits?.Add(1, new KeyValuePair<string, object?>("channel", channelId), new KeyValuePair<string, object?>("model", upstreamModel),
             new KeyValuePair<string, object?>("state", "open"));
+        Raise(new HealthChange(HealthChangeKind.CircuitOpened, channelId, upstreamModel, cooldown, null, failure));
     }
 
     internal void CircuitClosed(string channelId, string upstreamModel)
@@ -43,18 +73,21 @@ internal sealed partial class HealthEvents : IDisposable
         LogCircuitClosed(_logger, channelId, upstreamModel);
         _circuits?.Add(1, new KeyValuePair<string, object?>("channel", channelId), new KeyValuePair<string, object?>("model", upstreamModel),
             new KeyValuePair<string, object?>("state", "closed"));
+        Raise(new HealthChange(HealthChangeKind.CircuitClosed, channelId, upstreamModel, TimeSpan.Zero, null));
     }
 
     internal void ChannelDisabled(string channelId, string reason)
     {
         LogChannelDisabled(_logger, channelId, reason);
         _channels?.Add(1, new KeyValuePair<string, object?>("channel", channelId), new KeyValuePair<string, object?>("state", "disabled"));
+        Raise(new HealthChange(HealthChangeKind.ChannelDisabled, channelId, null, TimeSpan.Zero, reason));
     }
 
     internal void ChannelEnabled(string channelId)
     {
         LogChannelEnabled(_logger, channelId);
         _channels?.Add(1, new KeyValuePair<string, object?>("channel", channelId), new KeyValuePair<string, object?>("state", "enabled"));
+        Raise(new HealthChange(HealthChangeKind.ChannelEnabled, channelId, null, TimeSpan.Zero, null));
     }
 
     /// <inheritdoc/>

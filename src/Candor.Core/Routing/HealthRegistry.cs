@@ -117,6 +117,29 @@ internal sealed class HealthRegistry(TimeProvider time, HealthEvents? events = n
         return true;
     }
 
+    /// <summary>The state of the deployment of <paramref name="snapshot"/> on <paramref name="channelId"/> serving
+    /// <paramref name="upstreamModel"/>, or null when the snapshot has none (a report from a node configured otherwise).</summary>
+    public DeploymentHealth? FindDeployment(RuntimeSnapshot snapshot, string channelId, string upstreamModel)
+    {
+        if (!snapshot.Channels.TryGetValue(channelId, out var channel))
+        {
+            return null;
+        }
+
+        foreach (var route in snapshot.Models.Values)
+        {
+            foreach (var d in route.Deployments)
+            {
+                if (d.ChannelId == channelId && d.UpstreamModel == upstreamModel)
+                {
+                    return Deployment(channel, d);
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The health of every channel of <paramref name="snapshot"/>, ordered by channel id.</summary>
     public IReadOnlyList<ChannelHealthView> Describe(RuntimeSnapshot snapshot) =>
         snapshot.Channels.Keys.Order(StringComparer.Ordinal).Select(id => DescribeChannel(snapshot, id)!).ToArray();

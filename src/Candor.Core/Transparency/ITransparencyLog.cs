@@ -15,4 +15,8 @@ internal interface ITransparencyLog
     /// <c>SHA-256(0x00 || entry)</c>) and returns its leaf index. When the task completes the entry survives a
     /// crash; it is covered by a checkpoint within <see cref="MaxMergeDelay"/>.</summary>
     ValueTask<long> AppendAsync(ReadOnlyMemory<byte> entry, CancellationToken cancellationToken);
+
+    /// <summary>True when the log takes the stored receipts from the store itself (the platform's log shared by several
+    /// nodes sequences the receipts table): the receipt appender then leaves them to it.</summary>
+    bool SequencesStoredReceipts => false;
 }

@@ -7,7 +7,8 @@ namespace Candor.Server.Hosting;
 /// <summary>What the nodes of one installation share beyond the store (the <c>cluster</c> section; docs/scale-out.md):
 /// the rate limiter of stored keys is this node's own (<see cref="RateLimiter"/>) or, with <c>cluster.redis</c>, the
 /// cluster's (<see cref="SharedRateLimiter"/>). Both are registered as <see cref="IRateLimiter"/>; this node's stays
-/// registered as itself either way (the test host's leak check reads it).</summary>
+/// registered as itself either way (the test host's leak check reads it). With Redis the nodes also share their health
+/// (<see cref="HealthGossip"/>).</summary>
 internal static class ClusterSetup
 {
     /// <summary>The environment variable the Redis password is read from.</summary>
@@ -27,5 +28,10 @@ internal static class ClusterSetup
         services.AddSingleton(sp => new SharedRateLimiter(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), config.Cluster.Nodes,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SharedRateLimiter>>()));
         services.AddSingleton<IRateLimiter>(sp => sp.GetRequiredService<SharedRateLimiter>());
+
+        // Health shared too: circuits, channel disables and quarantines reported between the nodes (HealthGossip).
+        services.AddHostedService(sp => new HealthGossip(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), sp.GetRequiredService<Candor.Core.Routing.HealthRegistry>(),
+            sp.GetRequiredService<Candor.Core.Routing.HealthEvents>(), sp.GetRequiredService<Candor.Core.Audit.ChannelQuarantine>(), sp.GetRequiredService<Candor.Core.Routing.SnapshotHolder>(),
+            sp.GetRequiredService<ILogger<HealthGossip>>()));
     }
 }

@@ -11,7 +11,7 @@ namespace Candor.Server.Operations;
 /// can serve. A failing store or a stalled log make the node unready; a model without a serving deployment makes it
 /// degraded (still ready: every node shares the upstreams, so taking nodes out would not help).</summary>
 internal sealed class Readiness(SnapshotHolder snapshots, HealthRegistry health, ChannelQuarantine quarantine, TimeProvider time,
-    StoreHealth? storeHealth = null, RelationalStore? store = null, TileLog? log = null)
+    StoreHealth? storeHealth = null, RelationalStore? store = null, IPublishedLog? log = null)
 {
     /// <summary>How long one probe write's result is reused: a load balancer polling every second writes once.</summary>
     private static readonly TimeSpan ProbeReuse = TimeSpan.FromSeconds(1);

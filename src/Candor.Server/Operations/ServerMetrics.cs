@@ -14,7 +14,7 @@ internal sealed class ServerMetrics
     private readonly Meter _meter;
 
     public ServerMetrics(IMeterFactory meters, NodeAdmission admission, SnapshotHolder snapshots, HealthRegistry health,
-        ChannelQuarantine quarantine, TileLog? log = null)
+        ChannelQuarantine quarantine, IPublishedLog? log = null)
     {
         _meter = meters.Create("Candor.Server");
         _meter.CreateObservableGauge("candor.requests.in_flight", () => admission.InFlight, "{request}", "Requests admitted and not yet answered");

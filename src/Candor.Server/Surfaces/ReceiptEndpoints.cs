@@ -88,7 +88,7 @@ internal static class ReceiptEndpoints
                 {
                     w.WriteStartObject("log");
                     w.WriteString("origin", log.Origin);
-                    if (log is Candor.Transparency.Log.TileLog tiles)
+                    if (log is Candor.Transparency.Log.IPublishedLog tiles)
                     {
                         // The checkpoint signer, in signed-note verifier-key format (c2sp.org/signed-note).
                         w.WriteString("verifier_key", tiles.VerifierKey);

@@ -21,7 +21,7 @@ internal static class LogEndpoints
     /// <summary>Maps the log's resources when a log runs.</summary>
     public static void MapTransparencyLog(this WebApplication app)
     {
-        if (app.Services.GetService<TileLog>() is null)
+        if (app.Services.GetService<IPublishedLog>() is null)
         {
             return;
         }
@@ -34,14 +34,14 @@ internal static class LogEndpoints
         group.MapGet("/proof/{index}", ProofAsync);
     }
 
-    private static async Task CheckpointAsync(HttpContext http, TileLog log, CosignedCheckpoint cosigned)
+    private static async Task CheckpointAsync(HttpContext http, IPublishedLog log, CosignedCheckpoint cosigned)
     {
         http.Response.ContentType = "text/plain; charset=utf-8";
         http.Response.Headers.CacheControl = Mutable;
         await http.Response.Body.WriteAsync(cosigned.For(log.Checkpoint), http.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task TileAsync(HttpContext http, TileLog log, string path)
+    private static async Task TileAsync(HttpContext http, IPublishedLog log, string path)
     {
         if (log.IsDamaged("tile/" + path))
         {
@@ -50,7 +50,7 @@ internal static class LogEndpoints
             return;
         }
 
-        if (log.ResourceFile("tile/" + path) is not { } file)
+        if (await log.ReadResourceAsync("tile/" + path, http.RequestAborted).ConfigureAwait(false) is not { } bytes)
         {
             await AdminHttp.WriteErrorAsync(http, StatusCodes.Status404NotFound, "not_found_error", "No such tile or entry bundle.").ConfigureAwait(false);
             return;
@@ -66,18 +66,18 @@ internal static class LogEndpoints
             if (AcceptsGzip(http.Request))
             {
                 http.Response.Headers.ContentEncoding = "gzip";
-                byte[] bundle = await File.ReadAllBytesAsync(file, http.RequestAborted).ConfigureAwait(false);
                 var gzip = new GZipStream(http.Response.Body, CompressionLevel.Fastest, leaveOpen: true);
                 await using (gzip.ConfigureAwait(false))
                 {
-                    await gzip.WriteAsync(bundle, http.RequestAborted).ConfigureAwait(false);
+                    await gzip.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
                 }
 
                 return;
             }
         }
 
-        await http.Response.SendFileAsync(file, http.RequestAborted).ConfigureAwait(false);
+        http.Response.ContentLength = bytes.Length;
+        await http.Response.Body.WriteAsync(bytes, http.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>True when the request's <c>Accept-Encoding</c> lists gzip with a weight above zero.</summary>
@@ -94,7 +94,7 @@ internal static class LogEndpoints
         return false;
     }
 
-    private static async Task ProofAsync(HttpContext http, TileLog log, CosignedCheckpoint cosigned, string index)
+    private static async Task ProofAsync(HttpContext http, IPublishedLog log, CosignedCheckpoint cosigned, string index)
     {
         if (!long.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out long leaf))
         {
@@ -116,7 +116,7 @@ internal static class LogEndpoints
         await http.Response.Body.WriteAsync(new TlogProof(leaf, proof, cosigned.For(checkpoint)).ToBytes(), http.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task InclusionAsync(HttpContext http, TileLog log)
+    private static async Task InclusionAsync(HttpContext http, IPublishedLog log)
     {
         long latest = log.Size;
         if (Number(http, "index") is not { } index || Number(http, "size", latest) is not { } size)
@@ -143,7 +143,7 @@ internal static class LogEndpoints
         }).ConfigureAwait(false);
     }
 
-    private static async Task ConsistencyAsync(HttpContext http, TileLog log)
+    private static async Task ConsistencyAsync(HttpContext http, IPublishedLog log)
     {
         long latest = log.Size;
         if (Number(http, "from") is not { } from || Number(http, "to", latest) is not { } to)

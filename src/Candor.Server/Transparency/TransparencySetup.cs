@@ -6,8 +6,9 @@ using Candor.Transparency.Log;
 
 namespace Candor.Server.Transparency;
 
-/// <summary>Opens the transparency log in the data directory (<c>&lt;data_dir&gt;/log</c>) and registers it as
-/// <see cref="ITransparencyLog"/>. Without a data directory there is no log.</summary>
+/// <summary>Opens the transparency log — this node's in the data directory (<c>&lt;data_dir&gt;/log</c>), or on
+/// PostgreSQL the platform's one log shared by every node (<see cref="SharedLog"/>) — and registers it as
+/// <see cref="ITransparencyLog"/> and <see cref="IPublishedLog"/>. Without a data directory there is no log.</summary>
 internal static class TransparencySetup
 {
     /// <summary>The log's subdirectory of the data directory.</summary>
@@ -20,11 +21,16 @@ internal static class TransparencySetup
     /// The log refuses to open when it is behind or beside the last checkpoint it signed (<see cref="AnchorFile"/>) or
     /// when one of its files does not hold the signed tree. The host then has the database and the log cross-check
     /// each other (<see cref="CrossCheckAsync"/>).</summary>
-    public static async Task<TileLog> OpenAsync(CandorConfig config, StoreBootstrapResult storage, Func<string, string?> environment, CancellationToken cancellationToken)
+    public static async Task<IPublishedLog> OpenAsync(CandorConfig config, StoreBootstrapResult storage, Func<string, string?> environment, CancellationToken cancellationToken)
     {
         WitnessSubmitter.Validate(config.LogWitnesses);
         string dataDirectory = storage.DataDirectory;
         string directory = Path.Combine(dataDirectory, Subdirectory);
+        if (storage.Store is PostgresStore && !config.Cluster.LocalLog)
+        {
+            return await OpenSharedAsync(config, storage, environment, directory, cancellationToken).ConfigureAwait(false);
+        }
+
         var options = new TransparencyLogOptions
         {
             Directory = directory,
@@ -46,9 +52,10 @@ internal static class TransparencySetup
     /// <summary>Before the server listens: the database's last logged receipt must be in the log
     /// (<see cref="LogCrossCheck"/>), when this log is the one receipts are appended to (tests may substitute another
     /// <see cref="ITransparencyLog"/>, whose indexes this log never held). The log is closed when the check fails.</summary>
-    public static async Task CrossCheckAsync(TileLog? log, StoreBootstrapResult? storage, IServiceProvider services, CancellationToken cancellationToken)
+    public static async Task CrossCheckAsync(IPublishedLog? published, StoreBootstrapResult? storage, IServiceProvider services, CancellationToken cancellationToken)
     {
-        if (log is null || storage is null || !ReferenceEquals(services.GetService<ITransparencyLog>(), log))
+        // The shared log needs no cross-check: the database holds it, and receipts get their index in its passes.
+        if (published is not TileLog log || storage is null || !ReferenceEquals(services.GetService<ITransparencyLog>(), log))
         {
             return;
         }
@@ -66,17 +73,18 @@ internal static class TransparencySetup
 
     /// <summary>Registers the log (as itself and as <see cref="ITransparencyLog"/>) and closes it with the host,
     /// integrating what is journaled; with witnesses, the submitter that gets each checkpoint cosigned.</summary>
-    public static void AddTransparencyLog(IServiceCollection services, TileLog? log, IReadOnlyList<LogWitness> witnesses)
+    public static void AddTransparencyLog(IServiceCollection services, IPublishedLog? log, IReadOnlyList<LogWitness> witnesses)
     {
         if (log is null)
         {
             return;
         }
 
+        services.AddSingleton(log.GetType(), log); // as TileLog or SharedLog too
         services.AddSingleton(log);
         services.AddSingleton<ITransparencyLog>(log);
         services.AddSingleton<CosignedCheckpoint>();
-        services.AddHostedService(_ => new LogLifetime(log));
+        services.AddHostedService(sp => new LogLifetime(log, sp.GetRequiredService<ILogger<SharedLog>>()));
         if (witnesses.Count > 0)
         {
             services.AddHostedService(sp => new WitnessSubmitter(
@@ -105,10 +113,54 @@ internal static class TransparencySetup
         return reader.ReadLine() is { Length: > 0 } origin ? origin : null;
     }
 
-    private sealed class LogLifetime(TileLog log) : IHostedService
+    /// <summary>The platform's log (<see cref="SharedLog"/>): its origin is the stored one (else the configured, else the
+    /// default with <c>operator.domain</c> — set one of them, since the host name differs between nodes); its key is
+    /// <c>CANDOR_LOG_KEY</c>, else <c>log/signing.key</c> of the data directory, which every node must share, as the
+    /// receipt key.</summary>
+    private static async Task<SharedLog> OpenSharedAsync(CandorConfig config, StoreBootstrapResult storage, Func<string, string?> environment, string directory, CancellationToken cancellationToken)
     {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        string connection = config.PostgresConnection ?? PostgresEnvironment.Connection(environment)
+            ?? throw new ConfigException("transparency log: no PostgreSQL connection string for the shared log");
+        byte[] seed = ReceiptKeyFile.LoadOrCreate(storage.DataDirectory, environment(ReceiptKeyFile.EnvironmentVariable));
+        using var receipts = new Candor.Core.Receipts.ReceiptSigner(config.Operator.ReceiptKeyName, seed);
+        try
+        {
+            return await SharedLog.OpenAsync(connection, environment(PostgresEnvironment.PasswordVariable), config.LogOrigin, DefaultOrigin(config.Operator.Domain),
+                origin =>
+                {
+                    if (OperatingSystem.IsWindows())
+                    {
+                        Directory.CreateDirectory(directory);
+                    }
+                    else if (!Directory.Exists(directory))
+                    {
+                        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                    }
 
-        public async Task StopAsync(CancellationToken cancellationToken) => await log.DisposeAsync().ConfigureAwait(false);
+                    return TileLog.LoadSigner(directory, new TransparencyLogOptions { Directory = directory, Origin = origin, SigningKey = environment(TransparencyLogOptions.SigningKeyVariable) });
+                },
+                receipts.VerifierKey, config.LogMaxMergeDelay, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ConfigException($"transparency log: {e.Message}");
+        }
+    }
+
+    private sealed class LogLifetime(IPublishedLog log, ILogger logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            (log as SharedLog)?.Start(logger);
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            if (log is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 }

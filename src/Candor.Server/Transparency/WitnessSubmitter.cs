@@ -13,7 +13,7 @@ namespace Candor.Server.Transparency;
 /// it holds; the submission is retried once from there. Witnesses are asked one after the other, off the request path.</summary>
 internal sealed class WitnessSubmitter : BackgroundService
 {
-    private readonly TileLog _log;
+    private readonly IPublishedLog _log;
     private readonly CosignedCheckpoint _published;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
@@ -21,7 +21,7 @@ internal sealed class WitnessSubmitter : BackgroundService
     private readonly List<(LogWitness Config, CosignatureVerifier Verifier)> _witnesses;
     private readonly long[] _held;
 
-    public WitnessSubmitter(TileLog log, IReadOnlyList<LogWitness> witnesses, CosignedCheckpoint published, HttpClient http, TimeProvider time, ILogger<WitnessSubmitter> logger)
+    public WitnessSubmitter(IPublishedLog log, IReadOnlyList<LogWitness> witnesses, CosignedCheckpoint published, HttpClient http, TimeProvider time, ILogger<WitnessSubmitter> logger)
     {
         _log = log;
         _published = published;

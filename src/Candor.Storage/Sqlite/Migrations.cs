@@ -339,5 +339,28 @@ internal static class Migrations
             INSERT INTO counters (name, value) VALUES ('privacy_version', 0);
             INSERT INTO counters (name, value) VALUES ('quarantines_version', 0)
             """),
+        new(15, "shared transparency log (several nodes, one log)", """
+            CREATE TABLE log_head (
+                id          INTEGER PRIMARY KEY,
+                size        BIGINT  NOT NULL,
+                checkpoint  BYTEA   NOT NULL,
+                log_key     TEXT    NOT NULL,
+                receipt_key TEXT    NOT NULL,
+                leader      TEXT    NOT NULL,
+                updated_at  BIGINT  NOT NULL
+            );
+            CREATE TABLE log_tiles (
+                path         TEXT   PRIMARY KEY,
+                data         BYTEA  NOT NULL,
+                written_size BIGINT NOT NULL
+            );
+            CREATE TABLE log_queue (
+                id         TEXT   PRIMARY KEY,
+                queued_at  BIGINT NOT NULL,
+                entry      BYTEA  NOT NULL,
+                leaf_index BIGINT
+            );
+            CREATE INDEX ix_log_queue_unlogged ON log_queue (leaf_index, queued_at, id)
+            """),
     ];
 }

@@ -7,10 +7,10 @@ namespace Candor.Transparency.Log;
 /// agree with one checkpoint.</summary>
 internal sealed class LogState : INodeSource
 {
-    private readonly TileReader _tiles;
+    private readonly IFullTiles _tiles;
     private readonly byte[][] _edges;
 
-    public LogState(long size, byte[][] edges, TileReader tiles)
+    public LogState(long size, byte[][] edges, IFullTiles tiles)
     {
         Size = size;
         _edges = edges;

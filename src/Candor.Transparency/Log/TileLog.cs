@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Frozen;
 using System.Text;
 using Candor.Core.Transparency;
@@ -22,7 +21,7 @@ namespace Candor.Transparency.Log;
 /// entries the checkpoint does not cover are integrated before the log serves. Two checkpoints it signs are
 /// therefore always consistent.</para>
 /// </remarks>
-public sealed class TileLog : ITransparencyLog, IAsyncDisposable
+public sealed class TileLog : IPublishedLog, IAsyncDisposable
 {
     /// <summary>The checkpoint file in the log directory (also served at <c>/log/checkpoint</c>).</summary>
     public const string CheckpointFile = "checkpoint";
@@ -333,6 +332,25 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public async ValueTask<byte[]?> ReadResourceAsync(string relativePath, CancellationToken cancellationToken)
+    {
+        if (ResourceFile(relativePath) is not { } file)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            // A partial tile dropped after its full tile was written.
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         if (_journal is { } journal)
@@ -466,62 +484,15 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
             return;
         }
 
-        long size = old.Size;
-        if (batch.Count > 0 && batch[0].Index != size)
+        if (batch.Count > 0 && batch[0].Index != old.Size)
         {
-            throw new InvalidDataException($"journal entry {batch[0].Index} arrived for integration at tree size {size}");
+            throw new InvalidDataException($"journal entry {batch[0].Index} arrived for integration at tree size {old.Size}");
         }
 
-        // Working copies of the rightmost tiles; full tiles found on the way are written below.
-        var edges = new List<List<byte[]>>();
-        for (int level = 0; LogState.PartialWidth(old.Size, level) > 0 || LogState.FullTiles(old.Size, level) > 0; level++)
-        {
-            byte[] edge = old.Edge(level);
-            var hashes = new List<byte[]>(TilePaths.Width);
-            for (int i = 0; i < edge.Length; i += TreeHash.Size)
-            {
-                hashes.Add(edge[i..(i + TreeHash.Size)]);
-            }
-
-            edges.Add(hashes);
-        }
-
-        var files = new List<(string Path, byte[] Data)>();
-        var fullTiles = new List<(int Level, long Index, byte[] Data)>();
-        var bundle = new List<byte[]>(_bundle);
-        foreach (var record in batch)
-        {
-            AddHash(edges, 0, size, record.LeafHash, fullTiles);
-            bundle.Add(record.Data);
-            size++;
-            if (bundle.Count == TilePaths.Width)
-            {
-                files.Add((TilePaths.Entries((size - 1) / TilePaths.Width, TilePaths.Width), EncodeBundle(bundle)));
-                bundle.Clear();
-            }
-        }
-
-        foreach (var (level, index, data) in fullTiles)
-        {
-            files.Add((TilePaths.Tile(level, index, TilePaths.Width), data));
-        }
-
-        var newEdges = new byte[edges.Count][];
-        for (int level = 0; level < edges.Count; level++)
-        {
-            newEdges[level] = edges[level].SelectMany(static h => h).ToArray();
-            int width = edges[level].Count;
-            if (width > 0)
-            {
-                files.Add((TilePaths.Tile(level, LogState.FullTiles(size, level), width), newEdges[level]));
-            }
-        }
-
-        if (bundle.Count > 0)
-        {
-            files.Add((TilePaths.Entries(size / TilePaths.Width, bundle.Count), EncodeBundle(bundle)));
-        }
-
+        var built = TileBatch.Build(old, _bundle, [.. batch.Select(static r => (r.LeafHash, r.Data))]);
+        var (files, fullTiles, bundle) = (built.Files, built.FullTiles, built.Bundle);
+        long size = built.Size;
+        var newEdges = built.Edges;
         var dirty = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (path, data) in files)
         {
@@ -581,42 +552,6 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
         _logger.CheckpointPublished(size, batch.Count);
     }
 
-    private static void AddHash(List<List<byte[]>> edges, int level, long sizeBefore, byte[] hash, List<(int, long, byte[])> fullTiles)
-    {
-        while (edges.Count <= level)
-        {
-            edges.Add(new List<byte[]>(TilePaths.Width));
-        }
-
-        var edge = edges[level];
-        edge.Add(hash);
-        if (edge.Count < TilePaths.Width)
-        {
-            return;
-        }
-
-        byte[] tile = edge.SelectMany(static h => h).ToArray();
-        fullTiles.Add((level, LogState.FullTiles(sizeBefore, level), tile));
-        edge.Clear();
-        byte[] root = new byte[TreeHash.Size];
-        LogState.HashUp(tile, root);
-        AddHash(edges, level + 1, sizeBefore, root, fullTiles);
-    }
-
-    private static byte[] EncodeBundle(List<byte[]> entries)
-    {
-        byte[] bundle = new byte[entries.Sum(static e => 2 + e.Length)];
-        int at = 0;
-        foreach (byte[] entry in entries)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(bundle.AsSpan(at), (ushort)entry.Length);
-            entry.CopyTo(bundle, at + 2);
-            at += 2 + entry.Length;
-        }
-
-        return bundle;
-    }
-
     private void DeletePartials(string fullPath)
     {
         string partials = Path.Combine(_directory, fullPath + ".p");
@@ -661,7 +596,9 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
         return [.. edges];
     }
 
-    private static NoteSigner LoadSigner(string directory, TransparencyLogOptions options)
+    /// <summary>The log's signing key: <see cref="TransparencyLogOptions.SigningKey"/>, else <see cref="KeyFile"/> in
+    /// <paramref name="directory"/>, else a new key written there.</summary>
+    internal static NoteSigner LoadSigner(string directory, TransparencyLogOptions options)
     {
         if (!string.IsNullOrWhiteSpace(options.SigningKey))
         {

@@ -4,7 +4,7 @@ namespace Candor.Transparency.Log;
 
 /// <summary>Reads full tiles (immutable once written) from the log directory, keeping recently used ones in a
 /// bounded cache.</summary>
-internal sealed class TileReader(string directory)
+internal sealed class TileReader(string directory) : IFullTiles
 {
     private const int FullTileBytes = TilePaths.Width * 32;
     private const int MaxCached = 2048;

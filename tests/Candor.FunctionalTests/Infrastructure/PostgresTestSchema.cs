@@ -33,6 +33,14 @@ public sealed class PostgresTestSchema : IAsyncDisposable
         return schema;
     }
 
+    /// <summary>A fresh schema of the database at <paramref name="baseConnection"/> (the multi-node tests: <see cref="CandorCluster"/>).</summary>
+    public static async Task<PostgresTestSchema> CreateInAsync(string baseConnection, CancellationToken cancellationToken)
+    {
+        var schema = new PostgresTestSchema(baseConnection, "c_" + Guid.NewGuid().ToString("N"));
+        await schema.ExecuteAsync($"CREATE SCHEMA {schema.Name}", cancellationToken);
+        return schema;
+    }
+
     /// <summary>Runs <paramref name="sql"/> on a connection of its own (as an operator's session or another node would).</summary>
     public async Task<object?> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
