@@ -27,6 +27,10 @@ internal static class AdminEndpoints
         admin.MapPrivacyAdmin();
         admin.MapAudit();
         admin.MapRedemptions();
+        admin.MapUsageSeries();
+        admin.MapUsageExport();
+        admin.MapHistoryAdmin();
+        admin.MapSettings();
         return endpoints;
     }
 
