@@ -216,6 +216,7 @@ public sealed class ConsolePagesBrowserTests(ConsoleFixture fixture) : IClassFix
 
     private static void Go(ChromeDriver driver, string page)
     {
+        Until(driver, () => driver.FindElement(By.Id("nav-" + page)).Displayed);
         driver.FindElement(By.Id("nav-" + page)).Click();
         Until(driver, () => driver.FindElement(By.Id("view-" + page)).Displayed);
     }
