@@ -40,6 +40,7 @@ public sealed class ConsolePagesBrowserTests(ConsoleFixture fixture) : IClassFix
 
         Go(driver, "accounts");
         Until(driver, () => driver.FindElement(By.Id("accounts-table")).Text.Contains("console-b", StringComparison.Ordinal));
+        driver.FindElement(By.CssSelector($"#account option[value='{fixture.AccountA}']")).Click(); // newest first: B is selected
         Until(driver, () => driver.FindElement(By.Id("members-table")).Text.Contains(fixture.MemberLogin, StringComparison.Ordinal));
         AxeCheck.AssertNoSeriousViolations(driver, "accounts");
         Shot(driver, "accounts-en");
