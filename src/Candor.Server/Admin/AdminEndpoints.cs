@@ -28,6 +28,10 @@ internal static class AdminEndpoints
         admin.MapAudit();
         admin.MapRedemptions();
         Payments.PaymentEndpoints.MapPaymentAdmin(admin);
+        admin.MapUsageSeries();
+        admin.MapUsageExport();
+        admin.MapHistoryAdmin();
+        admin.MapSettings();
         return endpoints;
     }
 

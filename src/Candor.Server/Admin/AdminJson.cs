@@ -123,14 +123,7 @@ internal static class AdminJson
             w.WriteString("channel", u.ChannelId);
         }
 
-        w.WriteString("outcome", u.Outcome switch
-        {
-            UsageOutcome.Complete => "complete",
-            UsageOutcome.Partial => "partial",
-            UsageOutcome.Failed => "failed",
-            UsageOutcome.Interrupted => "interrupted",
-            _ => "cancelled",
-        });
+        w.WriteString("outcome", OutcomeName(u.Outcome));
         Number(w, "reported_input_tokens", u.ReportedInputTokens);
         Number(w, "reported_output_tokens", u.ReportedOutputTokens);
         Number(w, "reported_cached_input_tokens", u.ReportedCachedInputTokens);
@@ -203,10 +196,21 @@ internal static class AdminJson
         _ => "viewer",
     };
 
+    /// <summary>The wire name of a usage outcome.</summary>
+    public static string OutcomeName(UsageOutcome outcome) => outcome switch
+    {
+        UsageOutcome.Complete => "complete",
+        UsageOutcome.Partial => "partial",
+        UsageOutcome.Failed => "failed",
+        UsageOutcome.Interrupted => "interrupted",
+        _ => "cancelled",
+    };
+
     /// <summary>ISO-8601 in UTC with a <c>Z</c> suffix.</summary>
     public static void Time(Utf8JsonWriter w, string name, DateTimeOffset value) => w.WriteString(name, value.UtcDateTime);
 
-    private static void Strings(Utf8JsonWriter w, string name, IReadOnlyList<string> values)
+    /// <summary>Writes <c>"name":["…",…]</c>.</summary>
+    public static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
     {
         w.WriteStartArray(name);
         foreach (var v in values)

@@ -132,8 +132,16 @@ internal static class AdminOpenApi
               "parameters": [{ "$ref": "#/components/parameters/accountId" }],
               "get": {
                 "operationId": "listUsage", "summary": "List an account's usage records, newest first.",
-                "parameters": [{ "$ref": "#/components/parameters/limit" }, { "$ref": "#/components/parameters/cursor" }, { "name": "key_id", "in": "query", "required": false, "description": "Only this key's records.", "schema": { "type": "string" } }],
+                "parameters": [{ "$ref": "#/components/parameters/limit" }, { "$ref": "#/components/parameters/cursor" }, { "name": "key_id", "in": "query", "required": false, "description": "Only this key's records.", "schema": { "type": "string" } }, { "name": "from", "in": "query", "required": false, "description": "Only records created at or after this ISO-8601 time.", "schema": { "type": "string", "format": "date-time" } }, { "name": "to", "in": "query", "required": false, "description": "Only records created before this ISO-8601 time.", "schema": { "type": "string", "format": "date-time" } }, { "name": "model", "in": "query", "required": false, "description": "Only this requested model.", "schema": { "type": "string" } }, { "name": "outcome", "in": "query", "required": false, "description": "Only this outcome.", "schema": { "enum": ["complete", "partial", "failed", "cancelled", "interrupted"] } }],
                 "responses": { "200": { "description": "A page of usage records.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/UsagePage" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
+            },
+            "/accounts/{accountId}/usage.csv": {
+              "parameters": [{ "$ref": "#/components/parameters/accountId" }],
+              "get": {
+                "operationId": "exportUsage", "summary": "An account's usage records as CSV (RFC 4180), newest first, with the usage list's filters; streamed a page at a time.",
+                "parameters": [{ "name": "key_id", "in": "query", "required": false, "description": "Only this key's records.", "schema": { "type": "string" } }, { "name": "from", "in": "query", "required": false, "description": "Only records created at or after this ISO-8601 time.", "schema": { "type": "string", "format": "date-time" } }, { "name": "to", "in": "query", "required": false, "description": "Only records created before this ISO-8601 time.", "schema": { "type": "string", "format": "date-time" } }, { "name": "model", "in": "query", "required": false, "description": "Only this requested model.", "schema": { "type": "string" } }, { "name": "outcome", "in": "query", "required": false, "description": "Only this outcome.", "schema": { "enum": ["complete", "partial", "failed", "cancelled", "interrupted"] } }],
+                "responses": { "200": { "description": "CSV with a header row.", "content": { "text/csv": { "schema": { "type": "string" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               }
             },
             "/accounts/{accountId}/usage/{requestId}": {
@@ -159,8 +167,8 @@ internal static class AdminOpenApi
             },
             "/prices": {
               "get": {
-                "operationId": "listPrices", "summary": "The effective prices: each model's own price, then its channels', with the layer each comes from (default < file < override).",
-                "parameters": [{ "name": "model", "in": "query", "required": false, "description": "Only this model's rows.", "schema": { "type": "string" } }],
+                "operationId": "listPrices", "summary": "The effective prices: each model's own price, then its channels', with the layer each comes from (default < file < override). With limit or cursor: one page ordered by key, with has_more and next_cursor.",
+                "parameters": [{ "name": "model", "in": "query", "required": false, "description": "Only this model's rows.", "schema": { "type": "string" } }, { "$ref": "#/components/parameters/limit" }, { "$ref": "#/components/parameters/cursor" }],
                 "responses": { "200": { "description": "The prices.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PriceList" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
               }
             },
@@ -232,14 +240,33 @@ internal static class AdminOpenApi
             },
             "/accounts/{accountId}/history": {
               "parameters": [{ "$ref": "#/components/parameters/accountId" }],
+              "get": {
+                "operationId": "listHistory", "summary": "The newest entries of the account's opt-in encrypted history, decrypted (empty when it keeps none).",
+                "parameters": [{ "name": "limit", "in": "query", "required": false, "description": "How many entries, 1 to 100 (default 20).", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } }],
+                "responses": { "200": { "description": "The entries.", "content": { "application/json": { "schema": { "type": "object", "required": ["object", "account_id", "data"], "properties": { "object": { "const": "list" }, "account_id": { "type": "string" }, "data": { "type": "array", "items": { "type": "object" } } } } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              },
               "delete": {
                 "operationId": "eraseHistory", "summary": "Erase an account's history by destroying its data key (crypto-shredding) and deleting its entries; copies and backups of the entries become unreadable.",
                 "responses": { "200": { "description": "How many entries were deleted.", "content": { "application/json": { "schema": { "type": "object", "required": ["object", "account_id", "deleted"], "properties": { "object": { "const": "history.erased" }, "account_id": { "type": "string" }, "deleted": { "type": "integer" } } } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               }
             },
+            "/usage/series": {
+              "get": {
+                "operationId": "getUsageSeries", "summary": "Usage per time bucket across accounts (or one): requests, errors and error rate, tokens, spend and latency percentiles (p50/p90/p99, the upper bound of the histogram bin holding each). At most 93 days and 500 buckets.",
+                "parameters": [{ "name": "from", "in": "query", "required": false, "description": "Start, ISO-8601 (default: 24 hours before to).", "schema": { "type": "string", "format": "date-time" } }, { "name": "to", "in": "query", "required": false, "description": "End, exclusive, ISO-8601 (default: now).", "schema": { "type": "string", "format": "date-time" } }, { "name": "bucket_seconds", "in": "query", "required": false, "description": "Bucket length, at least 60 (default: the range in 48 buckets).", "schema": { "type": "integer", "minimum": 60 } }, { "name": "account_id", "in": "query", "required": false, "description": "Only this account.", "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "The buckets that have usage, oldest first.", "content": { "application/json": { "schema": { "type": "object", "required": ["from", "to", "bucket_seconds", "data"], "properties": { "from": { "type": "string" }, "to": { "type": "string" }, "bucket_seconds": { "type": "integer" }, "latency": { "type": "string" }, "data": { "type": "array", "items": { "type": "object", "properties": { "start": { "type": "string" }, "requests": { "type": "integer" }, "errors": { "type": "integer" }, "error_rate": { "type": "number" }, "input_tokens": { "type": "integer" }, "output_tokens": { "type": "integer" }, "charge_micros": { "type": "integer" }, "latency_ms": { "type": "object", "properties": { "p50": { "type": ["integer", "null"] }, "p90": { "type": ["integer", "null"] }, "p99": { "type": ["integer", "null"] } } } } } } } } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
+              }
+            },
+            "/settings": {
+              "get": {
+                "operationId": "getSettings", "summary": "The server's settings as loaded from its configuration file, read-only; no secrets (only whether one is configured).",
+                "responses": { "200": { "description": "The settings.", "content": { "application/json": { "schema": { "type": "object" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
+              }
+            },
             "/channels": {
               "get": {
-                "operationId": "listChannels", "summary": "List every channel: the configuration file's (source config, read-only) and the stored ones. Credentials are never returned.",
+                "operationId": "listChannels", "summary": "List every channel: the configuration file's (source config, read-only) and the stored ones. Credentials are never returned. With limit or cursor: one page ordered by key, with has_more and next_cursor.",
+                "parameters": [{ "$ref": "#/components/parameters/limit" }, { "$ref": "#/components/parameters/cursor" }],
                 "responses": { "200": { "description": "The channels.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ChannelList" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
               },
               "post": {
@@ -276,8 +303,8 @@ internal static class AdminOpenApi
             },
             "/deployments": {
               "get": {
-                "operationId": "listDeployments", "summary": "List deployments: the configuration file's (source config, no id) and the stored ones.",
-                "parameters": [{ "name": "model", "in": "query", "required": false, "description": "Only this public model's.", "schema": { "type": "string" } }],
+                "operationId": "listDeployments", "summary": "List deployments: the configuration file's (source config, no id) and the stored ones. With limit or cursor: one page ordered by key, with has_more and next_cursor.",
+                "parameters": [{ "name": "model", "in": "query", "required": false, "description": "Only this public model's.", "schema": { "type": "string" } }, { "$ref": "#/components/parameters/limit" }, { "$ref": "#/components/parameters/cursor" }],
                 "responses": { "200": { "description": "The deployments.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DeploymentList" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } }
               },
               "post": { "operationId": "createDeployment", "summary": "Attach a channel (stored or configuration) to a public model.", "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DeploymentCreate" } } } }, "responses": { "201": { "description": "The deployment.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Deployment" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" } } }

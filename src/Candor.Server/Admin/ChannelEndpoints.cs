@@ -33,7 +33,7 @@ internal static class ChannelEndpoints
         var deployments = DeploymentView.All(config, stored);
         var views = config.Channels.Select(ChannelView.From).Concat(stored.Channels.Select(ChannelView.From)).ToList();
         var snapshot = http.RequestServices.GetRequiredService<SnapshotHolder>().Current;
-        await AdminHttp.WriteListAsync(http, views, (w, v) => WriteChannel(w, http, v, deployments, snapshot)).ConfigureAwait(false);
+        await ListSlice.WriteAsync(http, views, static v => v.Id, (w, v) => WriteChannel(w, http, v, deployments, snapshot)).ConfigureAwait(false);
     }
 
     private static async Task GetAsync(HttpContext http)

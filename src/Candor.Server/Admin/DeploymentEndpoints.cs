@@ -22,7 +22,7 @@ internal static class DeploymentEndpoints
         var stored = await http.RequestServices.GetRequiredService<IChannelStore>().LoadChannelsAsync(http.RequestAborted).ConfigureAwait(false);
         string? model = http.Request.Query["model"].ToString() is { Length: > 0 } m ? m : null;
         var all = DeploymentView.All(builder.Config, stored).Where(d => model is null || d.Model == model).ToList();
-        await AdminHttp.WriteListAsync(http, all, ChannelJson.Deployment).ConfigureAwait(false);
+        await ListSlice.WriteAsync(http, all, static d => d.Model + "\n" + d.ChannelId + "\n" + d.Id, ChannelJson.Deployment).ConfigureAwait(false);
     }
 
     private static async Task CreateAsync(HttpContext http)

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Candor.Core.Accounts;
+using Candor.Core.WebConsole;
+using Candor.Server.WebConsole;
 
 namespace Candor.Server.Admin;
 
@@ -41,6 +43,13 @@ internal static class KeyEndpoints
             return;
         }
 
+        // A key made from a console session belongs to that login: a plain member sees and revokes only its own.
+        if (http.Features.Get<ConsoleCaller>() is { } caller)
+        {
+            await http.RequestServices.GetRequiredService<IKeyOwners>()
+                .SetKeyOwnerAsync(accountId, created.Record.Id, caller.Principal, CancellationToken.None).ConfigureAwait(false);
+        }
+
         await AdminHttp.RefreshKeysAsync(http).ConfigureAwait(false);
         await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w =>
         {
@@ -61,6 +70,13 @@ internal static class KeyEndpoints
         }
 
         var keys = await http.RequestServices.GetRequiredService<IKeyStore>().ListKeysAsync(accountId, http.RequestAborted).ConfigureAwait(false);
+        if (http.Features.Get<ConsoleKeyScope>() is { } scope)
+        {
+            var owned = await http.RequestServices.GetRequiredService<IKeyOwners>()
+                .ListOwnedKeysAsync(accountId, scope.Principal, http.RequestAborted).ConfigureAwait(false);
+            keys = keys.Where(k => owned.Contains(k.Id)).ToList();
+        }
+
         await AdminHttp.WriteListAsync(http, keys, AdminJson.Key).ConfigureAwait(false);
     }
 

@@ -34,7 +34,7 @@ internal static class PriceEndpoints
         var book = http.RequestServices.GetRequiredService<PriceBook>();
         string? model = http.Request.Query["model"].ToString() is { Length: > 0 } m ? m : null;
         var rows = book.List().Where(r => model is null || string.Equals(r.Model, model, StringComparison.Ordinal)).ToList();
-        return AdminHttp.WriteListAsync(http, rows, AdminJson.Price);
+        return ListSlice.WriteAsync(http, rows, static r => r.Model + "\n" + r.Channel, AdminJson.Price);
     }
 
     private static async Task SetAsync(HttpContext http, bool channel)

@@ -1,8 +1,11 @@
 using Candor.Core.Accounts;
+using Candor.Core.WebConsole;
+using Candor.Server.WebConsole;
 
 namespace Candor.Server.Admin;
 
-/// <summary>An account's usage records: list (paged, newest first, optionally of one key), get one by request id.
+/// <summary>An account's usage records: list (paged, newest first, filtered by time, model, outcome or key —
+/// <see cref="UsageQuery"/>), get one by request id. A console member sees only its own keys' records.
 /// CLI: <c>candor usage</c>; a key owner reads the same shape at <c>GET /v1/usage</c>.</summary>
 internal static class UsageEndpoints
 {
@@ -16,14 +19,14 @@ internal static class UsageEndpoints
     {
         string accountId = AdminHttp.Route(http, "accountId");
         var (limit, cursor) = AdminHttp.Paging(http.Request);
-        string? keyId = http.Request.Query["key_id"].ToString() is { Length: > 0 } k ? k : null;
+        var filter = UsageQuery.Read(http.Request) with { OwnerPrincipal = http.Features.Get<ConsoleKeyScope>()?.Principal };
         if (await http.RequestServices.GetRequiredService<IAccountStore>().GetAccountAsync(accountId, http.RequestAborted).ConfigureAwait(false) is null)
         {
             await AdminHttp.NotFoundAsync(http, "account").ConfigureAwait(false);
             return;
         }
 
-        var page = await http.RequestServices.GetRequiredService<ILedgerStore>().ListUsageAsync(accountId, keyId, limit, cursor, http.RequestAborted).ConfigureAwait(false);
+        var page = await http.RequestServices.GetRequiredService<IUsageReports>().ListUsageFilteredAsync(accountId, filter, limit, cursor, http.RequestAborted).ConfigureAwait(false);
         await AdminHttp.WritePageAsync(http, page, AdminJson.Usage).ConfigureAwait(false);
     }
 
@@ -32,6 +35,12 @@ internal static class UsageEndpoints
         string accountId = AdminHttp.Route(http, "accountId");
         string requestId = AdminHttp.Route(http, "requestId");
         var usage = await http.RequestServices.GetRequiredService<ILedgerStore>().GetUsageAsync(accountId, requestId, http.RequestAborted).ConfigureAwait(false);
+        if (usage is not null && http.Features.Get<ConsoleKeyScope>() is { } scope
+            && await http.RequestServices.GetRequiredService<IKeyOwners>().GetKeyOwnerAsync(accountId, usage.KeyId, http.RequestAborted).ConfigureAwait(false) != scope.Principal)
+        {
+            usage = null; // another member's request: as unknown to this member as any other
+        }
+
         if (usage is null)
         {
             await AdminHttp.NotFoundAsync(http, "usage record").ConfigureAwait(false);

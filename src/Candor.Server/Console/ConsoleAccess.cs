@@ -1,4 +1,5 @@
 using Candor.Core.Accounts;
+using Candor.Core.WebConsole;
 using Candor.Server.Admin;
 
 namespace Candor.Server.WebConsole;
@@ -6,7 +7,9 @@ namespace Candor.Server.WebConsole;
 /// <summary>The one authorization decision for admin API requests made with a console session: a platform operator
 /// may use every route; anybody else only the account routes listed here, in an account they are a member of, with a
 /// role at least as strong as the route's. Anything not listed (channels, prices, accounts, members, invitations, the
-/// OpenAPI document) is operator-only by default, so a route added later is closed to members until listed.</summary>
+/// OpenAPI document) is operator-only by default, so a route added later is closed to members until listed. Owners
+/// and admins see every key of the account; a member (role member) only the keys it created (<see cref="IKeyOwners"/>),
+/// and only their usage; a viewer reads the account's usage but no keys.</summary>
 internal static class ConsoleAccess
 {
     private const string Account = AdminEndpoints.Prefix + "/accounts/{accountId}";
@@ -27,6 +30,9 @@ internal static class ConsoleAccess
         [("PATCH", Account + "/keys/{keyId}")] = AccountRole.Admin,
         [("GET", Account + "/members")] = AccountRole.Admin,
         [("GET", Account + "/privacy")] = AccountRole.Member,
+        [("GET", Account + "/usage.csv")] = AccountRole.Viewer,
+        [("GET", Account + "/history")] = AccountRole.Admin,
+        [("DELETE", Account + "/history")] = AccountRole.Admin,
     };
 
     /// <summary>True when the caller may make this request.</summary>
@@ -46,6 +52,21 @@ internal static class ConsoleAccess
         string accountId = AdminHttp.Route(http, "accountId");
         var role = await http.RequestServices.GetRequiredService<IAccountStore>()
             .GetRoleAsync(accountId, caller.Principal, http.RequestAborted).ConfigureAwait(false);
-        return role is { } r && r <= weakest;
+        if (role is not { } r || r > weakest)
+        {
+            return false;
+        }
+
+        if (r != AccountRole.Member)
+        {
+            return true;
+        }
+
+        // A plain member works with its own keys only: a key route answers only for a key it owns, and the key and
+        // usage listings are narrowed to its keys (ConsoleKeyScope).
+        http.Features.Set(new ConsoleKeyScope(caller.Principal));
+        return http.Request.RouteValues["keyId"] is not string keyId
+            || await http.RequestServices.GetRequiredService<IKeyOwners>()
+                .GetKeyOwnerAsync(accountId, keyId, http.RequestAborted).ConfigureAwait(false) == caller.Principal;
     }
 }

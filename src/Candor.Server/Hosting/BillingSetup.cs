@@ -63,6 +63,8 @@ internal static class BillingSetup
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<IKeyStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<RelationalStore>());
+        services.AddSingleton<IUsageReports>(sp => sp.GetRequiredService<RelationalStore>());
+        services.AddSingleton<Candor.Core.WebConsole.IKeyOwners>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<IPriceStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<Candor.Core.Channels.IChannelStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<Candor.Core.Accounts.Redemptions.IRedemptionStore>(sp => sp.GetRequiredService<RelationalStore>());

@@ -86,20 +86,7 @@ internal static class PrivacyEndpoints
 
             int limit = int.TryParse(http.Request.Query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out int l) ? Math.Clamp(l, 1, 1000) : 100;
             var entries = await recorder.ExportAsync(key.AccountId, limit, http.RequestAborted).ConfigureAwait(false);
-            await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("object", "list");
-                w.WriteString("account_id", key.AccountId);
-                w.WriteStartArray("data");
-                foreach (var entry in entries)
-                {
-                    w.WriteRawValue(entry, skipInputValidation: true);
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }).ConfigureAwait(false);
+            await HistoryAdminEndpoints.WriteListAsync(http, key.AccountId, entries).ConfigureAwait(false);
         });
         app.MapDelete("/v1/history", static async (HttpContext http, SnapshotHolder snapshots, HistoryRecorder recorder) =>
         {

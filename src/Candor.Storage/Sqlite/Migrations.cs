@@ -361,6 +361,15 @@ internal static class Migrations
                 leaf_index BIGINT
             );
             CREATE INDEX ix_log_queue_unlogged ON log_queue (leaf_index, queued_at, id)
+        new(16, "console: key owners and usage by time", """
+            CREATE TABLE console_key_owners (
+                key_id     TEXT   PRIMARY KEY,
+                account_id TEXT   NOT NULL,
+                principal  TEXT   NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+            CREATE INDEX ix_console_key_owners_principal ON console_key_owners (account_id, principal);
+            CREATE INDEX ix_usage_records_created ON usage_records (created_at)
             """),
     ];
 }

@@ -6,7 +6,7 @@ namespace Candor.Storage.Sqlite;
 /// <summary>Every statement on <c>usage_records</c>, and its row mapping.</summary>
 internal static class UsageSql
 {
-    private const string Columns = """
+    internal const string Columns = """
         request_id, account_id, key_id, created_at, surface, requested_model, upstream_model, reported_model, channel_id,
         outcome, reported_input_tokens, reported_output_tokens, reported_cached_input_tokens, reported_cache_write_tokens,
         reported_reasoning_tokens, reported_total_tokens, counted_input_tokens, counted_output_tokens, billed_source,
@@ -26,7 +26,7 @@ internal static class UsageSql
 
     public const string SelectOne = $"SELECT {Columns} FROM usage_records WHERE account_id = @account_id AND request_id = @request_id";
 
-    private const string PageOrder = """
+    internal const string PageOrder = """
           AND (created_at < @cursor_at OR (created_at = @cursor_at AND request_id < @cursor_id))
         ORDER BY created_at DESC, request_id DESC LIMIT @limit
         """;

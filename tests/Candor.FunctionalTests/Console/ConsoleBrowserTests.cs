@@ -127,7 +127,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
     }
 
     /// <summary>Saves a screenshot into <c>CANDOR_CONSOLE_SCREENSHOTS</c> when that is set (docs/console-screenshots.sh).</summary>
-    private static void Shot(ChromeDriver driver, string name)
+    internal static void Shot(ChromeDriver driver, string name)
     {
         if (Environment.GetEnvironmentVariable("CANDOR_CONSOLE_SCREENSHOTS") is { Length: > 0 } directory)
         {
@@ -136,7 +136,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         }
     }
 
-    private static void SignIn(ChromeDriver driver, string principal)
+    internal static void SignIn(ChromeDriver driver, string principal)
     {
         var name = driver.FindElement(By.Id("principal"));
         name.Clear();
@@ -145,7 +145,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         driver.FindElement(By.Id("signin")).Click();
     }
 
-    private static ChromeDriver StartBrowser()
+    internal static ChromeDriver StartBrowser()
     {
         // Selenium Manager is not asked for anything: the browser and the driver are Debian's.
         Environment.SetEnvironmentVariable("SE_OFFLINE", "true");
@@ -161,7 +161,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }
 
-    private static void Until(IWebDriver driver, Func<bool> condition)
+    internal static void Until(IWebDriver driver, Func<bool> condition)
     {
         var clock = Stopwatch.StartNew();
         Exception? last = null;

@@ -28,6 +28,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public string MemberLogin => "alice@example.com";
 
+    /// <summary>A login with the plain member role in account A (own keys only).</summary>
+    public string PlainMemberLogin => "bob@example.com";
+
     public string ChannelId => "console-ch";
 
     public async Task InitializeAsync()
@@ -45,6 +48,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
         Assert.Equal(200, (await AdminAsync(HttpMethod.Put, $"/admin/v1/accounts/{AccountA}/members/{Uri.EscapeDataString(MemberLogin)}", """{"role":"owner"}""")).Status);
         await CreateLoginAsync(OperatorLogin, isOperator: true);
         await CreateLoginAsync(MemberLogin, isOperator: false);
+        Assert.Equal(200, (await AdminAsync(HttpMethod.Put, $"/admin/v1/accounts/{AccountA}/members/{Uri.EscapeDataString(PlainMemberLogin)}", """{"role":"member"}""")).Status);
+        await CreateLoginAsync(PlainMemberLogin, isOperator: false);
         var (status, _) = await AdminAsync(HttpMethod.Post, "/admin/v1/channels", $$"""
             {"id":"{{ChannelId}}","provider":"openai","base_url":"{{_host.Emulator.BaseAddress.ToString().TrimEnd('/')}}/v1"}
             """);
@@ -74,6 +79,14 @@ public sealed class ConsoleFixture : IAsyncLifetime
         var (accepted, _) = await session.SendAsync(HttpMethod.Post, "/console/api/invitations/accept",
             $$"""{"token":"{{invitation.GetProperty("token").GetString()}}","password":"{{Password}}"}""");
         Assert.Equal(200, accepted);
+    }
+
+    /// <summary>Sends one chat request through the relay with a client key; returns the status.</summary>
+    public async Task<int> ChatAsync(string key, string model = "m-openai")
+    {
+        var (status, _) = await _host!.SendAsync(key, HttpMethod.Post, "/v1/chat/completions",
+            $$"""{"model":"{{model}}","messages":[{"role":"user","content":"Say hello"}]}""", Json.Timeout());
+        return status;
     }
 
     /// <summary>Runs the CLI in-process on this server's data directory.</summary>

@@ -1,9 +1,10 @@
 import { call, setCsrf, ApiError } from "./api.js";
 import { t, setLanguage, chooseLanguage, language } from "./i18n.js";
 import { verifyReceipt, canVerify } from "./verify.js";
+import { pages, wirePages, testChannel, healthText, usageFilter, updateCsvLink, keyLimits, newKeyLimits } from "./pages.js";
 
 const $ = (id) => document.getElementById(id);
-const views = ["signin", "invite", "keys", "usage", "receipts", "channels"];
+const views = ["signin", "invite", "keys", "usage", "receipts", "channels", ...Object.keys(pages)];
 let session = null;
 let usageCursors = [];
 
@@ -24,7 +25,7 @@ function fail(error) {
 
 function show(view) {
   for (const v of views) $("view-" + v).hidden = v !== view;
-  $("account-bar").hidden = !session || view === "channels" || view === "signin" || view === "invite";
+  $("account-bar").hidden = !session || view === "channels" || view === "signin" || view === "invite" || !!pages[view]?.global;
   for (const a of document.querySelectorAll("nav a")) {
     if (a.getAttribute("href") === "#/" + view) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }
@@ -66,6 +67,7 @@ async function renderSession() {
   $("signout").hidden = !session;
   $("who").textContent = session ? session.principal + (session.operator ? " (operator)" : "") : "";
   $("nav-channels").hidden = !session?.operator;
+  for (const [id, page] of Object.entries(pages)) if (page.operator) $("nav-" + id).hidden = !session?.operator;
   const select = $("account");
   select.replaceChildren();
   if (!session) return;
@@ -91,6 +93,7 @@ async function route() {
     if (view === "usage") { usageCursors = [null]; await loadUsage(); }
     else if (view === "channels") await loadChannels();
     else if (view === "receipts") { /* waits for a lookup */ }
+    else if (pages[view]) await pages[view].load();
     else await loadKeys();
   } catch (e) { fail(e); }
 }
@@ -107,6 +110,7 @@ async function loadKeys() {
     cell(row, k.prefix + "…");
     cell(row, k.created_at);
     cell(row, k.revoked_at ? t("keys.revoked") : t("keys.active"));
+    cell(row, keyLimits(k));
     const actions = cell(row, "");
     if (!k.revoked_at) {
       actions.append(button(t("keys.revoke"), "revoke-" + k.id, async () => {
@@ -120,7 +124,8 @@ async function loadKeys() {
 async function loadUsage() {
   if (!account()) return;
   const cursor = usageCursors[usageCursors.length - 1];
-  const page = await call("GET", accountPath(`/usage?limit=20${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`));
+  updateCsvLink();
+  const page = await call("GET", accountPath(`/usage?limit=20${usageFilter()}${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`));
   const body = $("usage-table").tBodies[0];
   body.replaceChildren();
   for (const u of page.data) {
@@ -139,8 +144,10 @@ async function loadUsage() {
   $("usage-next").dataset.cursor = page.next_cursor || "";
 }
 
-async function loadChannels() {
-  const channels = await call("GET", "/admin/v1/channels");
+async function loadChannels(cursor) {
+  const channels = await call("GET", "/admin/v1/channels?limit=50" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+  $("channels-next").disabled = !channels.has_more;
+  $("channels-next").dataset.cursor = channels.next_cursor || "";
   const body = $("channels-table").tBodies[0];
   body.replaceChildren();
   for (const c of channels.data) {
@@ -151,7 +158,9 @@ async function loadChannels() {
     cell(row, c.region);
     cell(row, c.source);
     cell(row, c.disabled ? t("channels.disabled") : t("channels.enabled"));
+    cell(row, healthText(c.health));
     const actions = cell(row, "");
+    actions.append(button(t("channels.test"), "test-" + c.id, () => testChannel(c.id)), " ");
     const verb = c.disabled ? "enable" : "disable";
     actions.append(button(t("channels." + verb), `${verb}-${c.id}`, async () => {
       try { await call("POST", `/admin/v1/channels/${encodeURIComponent(c.id)}/${verb}`); await loadChannels(); } catch (e) { fail(e); }
@@ -254,10 +263,10 @@ function wire() {
   $("key-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const created = await call("POST", accountPath("/keys"), { name: $("key-name").value });
+      const created = await call("POST", accountPath("/keys"), { name: $("key-name").value, ...newKeyLimits() });
       $("key-value").value = created.key;
       $("key-created").hidden = false;
-      $("key-name").value = "";
+      for (const id of ["key-name", "key-budget", "key-rpm", "key-expires"]) $(id).value = "";
       await loadKeys();
     } catch (e) { fail(e); }
   });
@@ -265,10 +274,17 @@ function wire() {
     try { await navigator.clipboard.writeText($("key-value").value); status(t("keys.copied")); }
     catch { $("key-value").select(); document.execCommand("copy"); status(t("keys.copied")); }
   });
+  $("channels-first").addEventListener("click", () => loadChannels().catch(fail));
+  $("channels-next").addEventListener("click", () => loadChannels($("channels-next").dataset.cursor).catch(fail));
   $("usage-first").addEventListener("click", () => { usageCursors = [null]; loadUsage().catch(fail); });
   $("usage-next").addEventListener("click", () => { usageCursors.push($("usage-next").dataset.cursor); loadUsage().catch(fail); });
   $("receipt-form").addEventListener("submit", (event) => { event.preventDefault(); lookUpReceipt($("receipt-id").value.trim()).catch(fail); });
   window.addEventListener("hashchange", route);
+  wirePages({
+    call, t, fail, status, button, account, accountPath, language, session: () => session,
+    refreshAccounts: renderSession, reloadChannels: loadChannels,
+    reloadUsage: () => { usageCursors = [null]; return loadUsage(); },
+  });
 }
 
 async function start() {

@@ -1,4 +1,6 @@
 // English and Simplified Chinese strings. Elements carry data-i18n="key"; code calls t("key").
+import { pageStrings } from "./i18n-pages.js";
+
 const strings = {
   en: {
     "title": "Candor console", "nav.keys": "Keys", "nav.usage": "Usage", "nav.receipts": "Receipts", "nav.channels": "Channels",
@@ -50,6 +52,8 @@ const strings = {
   },
 };
 
+for (const lang of Object.keys(pageStrings)) Object.assign(strings[lang], pageStrings[lang]);
+
 let current = "en";
 
 export function chooseLanguage() {
@@ -71,4 +75,7 @@ export function setLanguage(lang, remember) {
 
 export function language() { return current; }
 
-export function t(key) { return strings[current][key] ?? strings.en[key] ?? key; }
+export function t(key, values) {
+  const text = strings[current][key] ?? strings.en[key] ?? key;
+  return values ? text.replace(/\{(\w+)\}/g, (m, name) => String(values[name] ?? m)) : text;
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+using Candor.Core.Accounts;
+using Candor.Core.Privacy;
+
+namespace Candor.Server.Admin;
+
+/// <summary><c>GET /admin/v1/accounts/{accountId}/history?limit=N</c>: the newest N entries (1–100, default 20) of the
+/// account's opt-in encrypted history, decrypted with the account's data key, as <c>GET /v1/history</c> gives a key
+/// holder. Empty when the account has no history or the server keeps none. Erasing is
+/// <c>DELETE /admin/v1/accounts/{accountId}/history</c> (docs/privacy.md).</summary>
+internal static class HistoryAdminEndpoints
+{
+    private const int DefaultLimit = 20;
+
+    private const int MaxLimit = 100;
+
+    public static void MapHistoryAdmin(this RouteGroupBuilder admin) =>
+        admin.MapGet("/accounts/{accountId}/history", AdminEndpoints.Guard(ListAsync));
+
+    private static async Task ListAsync(HttpContext http)
+    {
+        string accountId = AdminHttp.Route(http, "accountId");
+        int limit = DefaultLimit;
+        if (http.Request.Query["limit"].ToString() is { Length: > 0 } text
+            && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        {
+            throw new AdminInputException("limit", $"limit must be an integer from 1 to {MaxLimit}.");
+        }
+
+        if (await http.RequestServices.GetRequiredService<IAccountStore>().GetAccountAsync(accountId, http.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await AdminHttp.NotFoundAsync(http, "account").ConfigureAwait(false);
+            return;
+        }
+
+        var recorder = http.RequestServices.GetService<HistoryRecorder>();
+        IReadOnlyList<byte[]> entries = recorder is null ? [] : await recorder.ExportAsync(accountId, limit, http.RequestAborted).ConfigureAwait(false);
+        await WriteListAsync(http, accountId, entries).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes decrypted history entries as <c>{"object":"list","account_id",…,"data":[…]}</c> (also the shape
+    /// of <c>GET /v1/history</c>).</summary>
+    public static Task WriteListAsync(HttpContext http, string accountId, IReadOnlyList<byte[]> entries) =>
+        AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "list");
+            w.WriteString("account_id", accountId);
+            w.WriteStartArray("data");
+            foreach (var entry in entries)
+            {
+                w.WriteRawValue(entry, skipInputValidation: true);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+}
