@@ -96,4 +96,7 @@ internal sealed record CandorConfig
     /// <summary>Usage tolerance per tokenizer family and the billing policy for a discrepancy (<c>metering:</c>,
     /// docs/billing.md).</summary>
     public Accounting.MeteringSettings Metering { get; init; } = Accounting.MeteringSettings.Default;
+
+    /// <summary>Console sign-up: mode, verification mail, initial grant, limits (<c>registration:</c>, docs/console.md).</summary>
+    public WebConsole.RegistrationSettings Registration { get; init; } = WebConsole.RegistrationSettings.Closed;
 }

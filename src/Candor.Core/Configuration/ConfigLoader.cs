@@ -9,7 +9,7 @@ namespace Candor.Core.Configuration;
 /// variables the file names. The result is immutable; a reload builds a new one.</summary>
 internal sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, string?> environment)
 {
-    private const string Sections = "server, channels, models, keys, operator, routing, privacy, audit, telemetry, storage, cluster, metering";
+    private const string Sections = "server, channels, models, keys, operator, routing, privacy, audit, telemetry, storage, cluster, metering, registration";
 
     /// <summary>Loads and validates a configuration file.</summary>
     /// <exception cref="ConfigException">The file is missing, malformed or invalid; the errors name their places.</exception>
@@ -114,6 +114,9 @@ internal sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, 
                     break;
                 case "metering":
                     config = config with { Metering = new MeteringSectionReader(yaml).Read(v) };
+                    break;
+                case "registration":
+                    config = config with { Registration = new RegistrationSectionReader(yaml).Read(v) };
                     break;
                 default:
                     throw yaml.Fail(k, key, $"unknown section (expected {Sections})");

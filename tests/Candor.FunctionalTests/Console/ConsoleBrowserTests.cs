@@ -145,7 +145,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         driver.FindElement(By.Id("signin")).Click();
     }
 
-    private static ChromeDriver StartBrowser()
+    internal static ChromeDriver StartBrowser()
     {
         // Selenium Manager is not asked for anything: the browser and the driver are Debian's.
         Environment.SetEnvironmentVariable("SE_OFFLINE", "true");
@@ -161,7 +161,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }
 
-    private static void Until(IWebDriver driver, Func<bool> condition)
+    internal static void Until(IWebDriver driver, Func<bool> condition)
     {
         var clock = Stopwatch.StartNew();
         Exception? last = null;

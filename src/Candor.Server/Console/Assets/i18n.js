@@ -71,4 +71,7 @@ export function setLanguage(lang, remember) {
 
 export function language() { return current; }
 
+// Lets a feature module carry its own strings (signup.js); called when the module loads, before the first setLanguage.
+export function addStrings(lang, table) { Object.assign(strings[lang], table); }
+
 export function t(key) { return strings[current][key] ?? strings.en[key] ?? key; }
