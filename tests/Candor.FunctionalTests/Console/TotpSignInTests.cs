@@ -162,7 +162,9 @@ public sealed class TotpSignInTests : IAsyncLifetime
         var (secret, _) = await EnrolAsync();
         using var client = _host.NewSession();
         string challenge = await ChallengeAsync(client);
-        Assert.Equal(200, (await SecondStepAsync(client, challenge, Code(secret, Step + 1))).Status);
+        var (signedIn, session) = await SecondStepAsync(client, challenge, Code(secret, Step + 1));
+        Assert.Equal(200, signedIn);
+        client.Csrf = session.GetProperty("csrf_token").GetString();
 
         Assert.Equal(400, (await client.SendAsync(HttpMethod.Post, "/console/api/totp/disable", JsonSerializer.Serialize(new { code = Code(secret, Step + 1) }))).Status); // used
         Assert.Equal(403, (await client.SendAsync(HttpMethod.Post, "/console/api/totp/disable", JsonSerializer.Serialize(new { code = Code(secret, Step - 1) }), csrf: false)).Status);
@@ -170,9 +172,9 @@ public sealed class TotpSignInTests : IAsyncLifetime
         Assert.Equal(204, (await client.SendAsync(HttpMethod.Post, "/console/api/totp/disable", JsonSerializer.Serialize(new { code = Code(secret, Step + 1) }))).Status);
 
         using var plain = _host.NewSession();
-        var (status, session) = await plain.SignInAsync(Principal, SignUpHost.Password);
+        var (status, plainSession) = await plain.SignInAsync(Principal, SignUpHost.Password);
         Assert.Equal(200, status);
-        Assert.True(session.TryGetProperty("csrf_token", out _));
+        Assert.True(plainSession.TryGetProperty("csrf_token", out _));
         Assert.Null(await _host.Service<ITotpStore>().GetTotpAsync(Principal, Json.Timeout()));
     }
 
