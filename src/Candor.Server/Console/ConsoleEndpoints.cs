@@ -146,24 +146,12 @@ internal static class ConsoleEndpoints
 
     private static async Task AcceptInvitationAsync(HttpContext http)
     {
-        if (ConsoleSessions.OriginProblem(http) is { } origin)
+        if (await SignUpEndpoints.ReadTokenAndNewPasswordAsync(http).ConfigureAwait(false) is not { } input)
         {
-            await AdminHttp.WriteErrorAsync(http, StatusCodes.Status403Forbidden, "csrf_error", $"Refused: {origin}.").ConfigureAwait(false);
             return;
         }
 
-        string token;
-        string password;
-        using (var body = await AdminHttp.ReadObjectAsync(http, "token", "password").ConfigureAwait(false))
-        {
-            token = AdminInput.RequiredString(body.RootElement, "token");
-            password = AdminInput.RequiredString(body.RootElement, "password");
-        }
-
-        if (ConsolePasswords.Problem(password) is { } problem)
-        {
-            throw new AdminInputException("password", problem);
-        }
+        var (token, password) = input;
 
         var sessions = http.RequestServices.GetRequiredService<ConsoleSessions>();
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();

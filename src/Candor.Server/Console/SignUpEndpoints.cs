@@ -57,8 +57,28 @@ internal static class SignUpEndpoints
             w.WriteEndObject();
         });
 
+    /// <summary>Reads a link's token and the new password it sets (checked against the password rules) from a request
+    /// of this server's own origin; null, with 403 written, from another (a form posted from another site).</summary>
+    internal static async Task<(string Token, string Password)?> ReadTokenAndNewPasswordAsync(HttpContext http)
+    {
+        if (await OriginRefusedAsync(http).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        string token;
+        string password;
+        using (var body = await AdminHttp.ReadObjectAsync(http, "token", "password").ConfigureAwait(false))
+        {
+            token = AdminInput.RequiredString(body.RootElement, "token");
+            password = AdminInput.RequiredString(body.RootElement, "password");
+        }
+
+        return ConsolePasswords.Problem(password) is { } problem ? throw new AdminInputException("password", problem) : (token, password);
+    }
+
     /// <summary>Writes 403 when the request's Origin is not this server's (a form posted from another site).</summary>
-    private static async Task<bool> OriginRefusedAsync(HttpContext http)
+    internal static async Task<bool> OriginRefusedAsync(HttpContext http)
     {
         if (ConsoleSessions.OriginProblem(http) is not { } origin)
         {
@@ -180,23 +200,12 @@ internal static class SignUpEndpoints
 
     private static async Task VerifyAsync(HttpContext http)
     {
-        if (await OriginRefusedAsync(http).ConfigureAwait(false))
+        if (await ReadTokenAndNewPasswordAsync(http).ConfigureAwait(false) is not { } input)
         {
             return;
         }
 
-        string token;
-        string password;
-        using (var body = await AdminHttp.ReadObjectAsync(http, "token", "password").ConfigureAwait(false))
-        {
-            token = AdminInput.RequiredString(body.RootElement, "token");
-            password = AdminInput.RequiredString(body.RootElement, "password");
-        }
-
-        if (ConsolePasswords.Problem(password) is { } problem)
-        {
-            throw new AdminInputException("password", problem);
-        }
+        var (token, password) = input;
 
         var settings = Settings(http);
         string address = ConsoleGate.Address(http);

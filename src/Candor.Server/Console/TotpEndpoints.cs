@@ -66,10 +66,8 @@ internal static class TotpEndpoints
     {
         var logger = http.RequestServices.GetRequiredService<ILogger<ConsoleSessions>>();
         string address = ConsoleGate.Address(http);
-        if (ConsoleSessions.OriginProblem(http) is { } origin)
+        if (await SignUpEndpoints.OriginRefusedAsync(http).ConfigureAwait(false))
         {
-            logger.CsrfRefused(address, origin);
-            await AdminHttp.WriteErrorAsync(http, StatusCodes.Status403Forbidden, "csrf_error", $"Refused: {origin}.").ConfigureAwait(false);
             return;
         }
 
