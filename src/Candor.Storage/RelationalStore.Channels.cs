@@ -167,8 +167,9 @@ internal abstract partial class RelationalStore : IChannelStore
                 await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            int resealedTotp = await ResealTotpAsync(c, tx, ring, cancellationToken).ConfigureAwait(false);
             await BumpChannelsVersionAsync(c, tx, cancellationToken).ConfigureAwait(false);
-            return resealed.Count + resealedKeys.Count;
+            return resealed.Count + resealedKeys.Count + resealedTotp;
         }, cancellationToken);
 
     private static byte[] ResealDataKey(MasterKeyRing ring, string id, string accountId, byte[] envelope)

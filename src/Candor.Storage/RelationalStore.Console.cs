@@ -90,7 +90,9 @@ internal abstract partial class RelationalStore : IConsoleStore
                 .Add("@principal", invitation.Principal)
                 .Add("@is_operator", invitation.IsOperator ? 1 : 0)
                 .Add("@created_at", DbValues.ToMillis(invitation.CreatedAt))
-                .Add("@expires_at", DbValues.ToMillis(invitation.ExpiresAt));
+                .Add("@expires_at", DbValues.ToMillis(invitation.ExpiresAt))
+                .Add("@account_id", invitation.AccountId)
+                .Add("@role", invitation.Role);
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);

@@ -99,4 +99,6 @@ internal sealed record CandorConfig
 
     /// <summary>Online top-ups (<c>payments:</c>, docs/business.md); null = none offered.</summary>
     public PaymentSettings? Payments { get; init; }
+    /// <summary>Console sign-up: mode, verification mail, initial grant, limits (<c>registration:</c>, docs/console.md).</summary>
+    public WebConsole.RegistrationSettings Registration { get; init; } = WebConsole.RegistrationSettings.Closed;
 }

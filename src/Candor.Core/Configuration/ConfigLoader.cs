@@ -9,7 +9,7 @@ namespace Candor.Core.Configuration;
 /// variables the file names. The result is immutable; a reload builds a new one.</summary>
 internal sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, string?> environment)
 {
-    private const string Sections = "server, channels, models, keys, operator, routing, privacy, audit, telemetry, storage, cluster, metering, payments";
+    private const string Sections = "server, channels, models, keys, operator, routing, privacy, audit, telemetry, storage, cluster, metering, payments, registration";
 
     /// <summary>Loads and validates a configuration file.</summary>
     /// <exception cref="ConfigException">The file is missing, malformed or invalid; the errors name their places.</exception>
@@ -117,6 +117,8 @@ internal sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, 
                     break;
                 case "payments":
                     config = config with { Payments = new PaymentSectionReader(yaml).Read(v) };
+                case "registration":
+                    config = config with { Registration = new RegistrationSectionReader(yaml).Read(v) };
                     break;
                 default:
                     throw yaml.Fail(k, key, $"unknown section (expected {Sections})");

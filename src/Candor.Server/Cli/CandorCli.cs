@@ -47,7 +47,7 @@ internal static class CandorCli
           candor privacy set --account ID [--key KEY_ID] [--redaction TYPE=ACTION,…|none]
                              [--regions cn,us|any] [--zero-retention true|false] [--never-train true|false] [--data DIR]
           candor master-key rotate [--data DIR]
-          candor console invite --principal NAME [--operator] [--url https://relay.example] [--data DIR]
+          candor console invite --principal NAME [--operator] [--account ID [--role member]] [--url https://relay.example] [--data DIR]
         """ + "\n" + ImportCommand.Usage + "\n" + CodeCommands.Usage + "\n" + """
           candor config check [FILE]
           candor probe [--url http://127.0.0.1:8080/livez]
@@ -95,7 +95,8 @@ internal static class CandorCli
         console invite
                   Print a single-use link (valid 7 days, shown once, stored only as a hash) with which NAME sets a
                   web-console password at /console; --operator makes NAME a platform operator. A member sees the
-                  accounts NAME is a member of (admin API: PUT /admin/v1/accounts/ID/members/NAME). docs/console.md.
+                  accounts NAME is a member of (admin API: PUT /admin/v1/accounts/ID/members/NAME); --account ID
+                  [--role owner|admin|member|viewer] makes accepting the link join that account. docs/console.md.
         master-key rotate
                   Add a master key, re-seal every stored credential and history data key under it in one transaction, retire
                   the old key (with CANDOR_MASTER_KEY: re-seal under its highest id).

@@ -52,7 +52,7 @@ internal static class CliSyntax
         ["import new-api"] = (["--from", "--quota-per-usd", "--source", "--data"], ["--dry-run"]),
         ["codes create"] = (["--amount", "--count", "--expires", "--group", "--account", "--note", "--data"], []),
         ["codes list"] = (["--batch", "--data"], []),
-        ["console invite"] = (["--principal", "--url", "--data"], ["--operator"]),
+        ["console invite"] = (["--principal", "--url", "--data", "--account", "--role"], ["--operator"]),
         ["config check"] = ([], []),
         ["probe"] = (["--url"], []),
         ["serve"] = (["--config", "--urls", "--data", "--log-level", "--tls-cert", "--tls-key"], ["--demo", "--no-watch"]),

@@ -38,11 +38,13 @@ internal static class ConsoleEndpoints
         var admin = app.MapGroup(AdminEndpoints.Prefix);
         admin.MapPost("/console/invitations", AdminEndpoints.Guard(InviteAsync));
         admin.MapGet("/accounts/{accountId}/receipts/{receiptId}", AdminEndpoints.Guard(GetReceiptAsync));
+        app.MapSignUp();
+        app.MapTotp();
         return app;
     }
 
     /// <summary>Wraps a session-API handler: security headers, no caching, refused input as 400.</summary>
-    private static RequestDelegate Api(Func<HttpContext, Task> handler) => async http =>
+    internal static RequestDelegate Api(Func<HttpContext, Task> handler) => async http =>
     {
         ConsoleHeaders.NoStore(http);
         try
@@ -110,6 +112,11 @@ internal static class ConsoleEndpoints
             return;
         }
 
+        if (await TotpEndpoints.AskSecondFactorAsync(http, login!, address).ConfigureAwait(false))
+        {
+            return; // the throttle's count stays until the second factor is proved
+        }
+
         throttle.Succeeded(principal, address);
         await sessions.Store.DeleteExpiredAsync(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), http.RequestAborted).ConfigureAwait(false);
         string token = await sessions.StartAsync(http, login!.Principal).ConfigureAwait(false);
@@ -139,24 +146,12 @@ internal static class ConsoleEndpoints
 
     private static async Task AcceptInvitationAsync(HttpContext http)
     {
-        if (ConsoleSessions.OriginProblem(http) is { } origin)
+        if (await SignUpEndpoints.ReadTokenAndNewPasswordAsync(http).ConfigureAwait(false) is not { } input)
         {
-            await AdminHttp.WriteErrorAsync(http, StatusCodes.Status403Forbidden, "csrf_error", $"Refused: {origin}.").ConfigureAwait(false);
             return;
         }
 
-        string token;
-        string password;
-        using (var body = await AdminHttp.ReadObjectAsync(http, "token", "password").ConfigureAwait(false))
-        {
-            token = AdminInput.RequiredString(body.RootElement, "token");
-            password = AdminInput.RequiredString(body.RootElement, "password");
-        }
-
-        if (ConsolePasswords.Problem(password) is { } problem)
-        {
-            throw new AdminInputException("password", problem);
-        }
+        var (token, password) = input;
 
         var sessions = http.RequestServices.GetRequiredService<ConsoleSessions>();
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
@@ -171,6 +166,7 @@ internal static class ConsoleEndpoints
         }
 
         await sessions.Store.SetLoginAsync(new ConsoleLogin(invitation.Principal, ConsolePasswords.Hash(password), invitation.IsOperator, now), http.RequestAborted).ConfigureAwait(false);
+        await SignUpEndpoints.BindInvitationAsync(http, invitation).ConfigureAwait(false);
         http.RequestServices.GetRequiredService<ILogger<ConsoleSessions>>().InvitationAccepted(invitation.IsOperator);
         await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
         {
@@ -185,8 +181,12 @@ internal static class ConsoleEndpoints
     {
         string principal;
         bool isOperator;
-        using (var body = await AdminHttp.ReadObjectAsync(http, "principal", "operator").ConfigureAwait(false))
+        string? accountId;
+        string? role;
+        using (var body = await AdminHttp.ReadObjectAsync(http, "principal", "operator", "account_id", "role").ConfigureAwait(false))
         {
+            accountId = AdminInput.OptionalString(body.RootElement, "account_id");
+            role = AdminInput.OptionalString(body.RootElement, "role");
             principal = AdminInput.RequiredString(body.RootElement, "principal").Trim();
             isOperator = body.RootElement.TryGetProperty("operator", out var flag) && flag.ValueKind switch
             {
@@ -196,14 +196,22 @@ internal static class ConsoleEndpoints
             };
         }
 
+        if (accountId is not null && await http.RequestServices.GetRequiredService<IAccountStore>().GetAccountAsync(accountId, http.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await AdminHttp.NotFoundAsync(http, "account").ConfigureAwait(false);
+            return;
+        }
+
         var invitation = await CreateInvitationAsync(http.RequestServices.GetRequiredService<IConsoleStore>(),
-            http.RequestServices.GetRequiredService<TimeProvider>(), principal, isOperator, http.RequestAborted).ConfigureAwait(false);
+            http.RequestServices.GetRequiredService<TimeProvider>(), principal, isOperator, accountId, role, http.RequestAborted).ConfigureAwait(false);
         http.RequestServices.GetRequiredService<ILogger<ConsoleSessions>>().InvitationCreated(isOperator, invitation.ExpiresAt);
         await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w =>
         {
             w.WriteStartObject();
             w.WriteString("principal", principal);
             w.WriteBoolean("operator", isOperator);
+            w.WriteString("account_id", accountId);
+            w.WriteString("role", accountId is null ? null : role ?? "member");
             w.WriteString("token", invitation.Token);
             w.WriteString("link", InvitationPath(invitation.Token));
             w.WriteString("expires_at", invitation.ExpiresAt);
@@ -213,8 +221,19 @@ internal static class ConsoleEndpoints
     }
 
     /// <summary>Creates an invitation and returns its token (shown once) and expiry. Shared by the admin API and the CLI.</summary>
-    public static async Task<(string Token, DateTimeOffset ExpiresAt)> CreateInvitationAsync(IConsoleStore store, TimeProvider time, string principal, bool isOperator, CancellationToken cancellationToken)
+    public static Task<(string Token, DateTimeOffset ExpiresAt)> CreateInvitationAsync(IConsoleStore store, TimeProvider time, string principal, bool isOperator, CancellationToken cancellationToken) =>
+        CreateInvitationAsync(store, time, principal, isOperator, null, null, cancellationToken);
+
+    /// <summary>Creates an invitation that, when accepted, also makes the principal a member of
+    /// <paramref name="accountId"/> with <paramref name="role"/> (member when null).</summary>
+    public static async Task<(string Token, DateTimeOffset ExpiresAt)> CreateInvitationAsync(IConsoleStore store, TimeProvider time, string principal, bool isOperator,
+        string? accountId, string? role, CancellationToken cancellationToken)
     {
+        if (role is not null && (accountId is null || SignUpEndpoints.ParseRole(role) is null))
+        {
+            throw new AdminInputException("role", "role needs account_id and must be owner, admin, member or viewer.");
+        }
+
         if (principal.Length is 0 or > 256)
         {
             throw new AdminInputException("principal", "principal must have 1 to 256 characters.");
@@ -223,7 +242,8 @@ internal static class ConsoleEndpoints
         string token = ConsoleSessions.NewToken();
         var now = time.GetUtcNow();
         var expires = now + InvitationLifetime;
-        await store.CreateInvitationAsync(new ConsoleInvitation(ConsoleSessions.HashToken(token), principal, isOperator, now, expires), cancellationToken).ConfigureAwait(false);
+        await store.CreateInvitationAsync(new ConsoleInvitation(ConsoleSessions.HashToken(token), principal, isOperator, now, expires,
+            accountId, accountId is null ? null : role ?? "member"), cancellationToken).ConfigureAwait(false);
         return (token, expires);
     }
 
@@ -262,7 +282,7 @@ internal static class ConsoleEndpoints
         _ => "viewer",
     };
 
-    private static async Task WriteSessionAsync(HttpContext http, ConsoleCaller caller)
+    internal static async Task WriteSessionAsync(HttpContext http, ConsoleCaller caller)
     {
         IReadOnlyList<Member> memberships = caller.IsOperator
             ? []

@@ -110,6 +110,7 @@ public static class CandorServer
         {
             BillingSetup.AddBilling(services, storage, config, options.Environment);
             WebConsole.ConsoleEndpoints.AddConsole(services);
+            WebConsole.SignUpEndpoints.AddSignUp(services, config.Registration, options.Environment);
             services.AddHostedService<ChannelRefresher>();
             Payments.PaymentProviders.Add(services, config);
         }

@@ -30,10 +30,11 @@ internal static class ConsoleSql
     public const string DeleteExpiredInvitations = "DELETE FROM console_invitations WHERE expires_at <= @now";
 
     public const string InsertInvitation = """
-        INSERT INTO console_invitations (token_hash, principal, is_operator, created_at, expires_at) VALUES (@token_hash, @principal, @is_operator, @created_at, @expires_at)
+        INSERT INTO console_invitations (token_hash, principal, is_operator, created_at, expires_at, account_id, role)
+        VALUES (@token_hash, @principal, @is_operator, @created_at, @expires_at, @account_id, @role)
         """;
 
-    public const string SelectInvitation = "SELECT token_hash, principal, is_operator, created_at, expires_at FROM console_invitations WHERE token_hash = @token_hash AND expires_at > @now";
+    public const string SelectInvitation = "SELECT token_hash, principal, is_operator, created_at, expires_at, account_id, role FROM console_invitations WHERE token_hash = @token_hash AND expires_at > @now";
 
     public const string DeleteInvitation = "DELETE FROM console_invitations WHERE token_hash = @token_hash";
 
@@ -41,5 +42,5 @@ internal static class ConsoleSql
 
     public static ConsoleSession ReadSession(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetTime(2), r.GetTime(3));
 
-    public static ConsoleInvitation ReadInvitation(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetFlag(2), r.GetTime(3), r.GetTime(4));
+    public static ConsoleInvitation ReadInvitation(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetFlag(2), r.GetTime(3), r.GetTime(4), r.GetStringOrNull(5), r.GetStringOrNull(6));
 }

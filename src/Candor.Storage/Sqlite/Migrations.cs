@@ -370,6 +370,45 @@ internal static class Migrations
             );
             CREATE INDEX ix_console_key_owners_principal ON console_key_owners (account_id, principal);
             CREATE INDEX ix_usage_records_created ON usage_records (created_at)
+        new(17, "console sign-up, initial grants, TOTP second factor", """
+            CREATE TABLE console_signups (
+                token_hash  TEXT   PRIMARY KEY,
+                email       TEXT   NOT NULL,
+                domain      TEXT   NOT NULL,
+                address     TEXT   NOT NULL,
+                created_at  BIGINT NOT NULL,
+                expires_at  BIGINT NOT NULL,
+                verified_at BIGINT
+            );
+            CREATE INDEX ix_console_signups_address ON console_signups (address, created_at);
+            CREATE INDEX ix_console_signups_domain ON console_signups (domain, created_at);
+            CREATE TABLE signup_grants (
+                account_id TEXT   PRIMARY KEY,
+                principal  TEXT   NOT NULL,
+                ledger_id  TEXT   NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+            CREATE TABLE console_totp (
+                principal     TEXT    PRIMARY KEY,
+                secret        TEXT    NOT NULL,
+                secret_key_id BIGINT  NOT NULL,
+                enabled       INTEGER NOT NULL DEFAULT 0,
+                last_step     BIGINT  NOT NULL DEFAULT 0,
+                created_at    BIGINT  NOT NULL
+            );
+            CREATE TABLE console_recovery_codes (
+                principal TEXT NOT NULL,
+                code_hash TEXT NOT NULL,
+                PRIMARY KEY (principal, code_hash)
+            );
+            CREATE TABLE console_challenges (
+                token_hash TEXT    PRIMARY KEY,
+                principal  TEXT    NOT NULL,
+                expires_at BIGINT  NOT NULL,
+                failures   INTEGER NOT NULL DEFAULT 0
+            );
+            ALTER TABLE console_invitations ADD COLUMN account_id TEXT;
+            ALTER TABLE console_invitations ADD COLUMN role TEXT
             """),
     ];
 }

@@ -127,9 +127,9 @@ public sealed class ConsoleClient : IDisposable
     public async Task<(int Status, JsonElement Body)> SignInAsync(string principal, string password)
     {
         var result = await SendAsync(HttpMethod.Post, "/console/api/session", JsonSerializer.Serialize(new { principal, password }));
-        if (result.Status == 200)
+        if (result.Status == 200 && result.Body.TryGetProperty("csrf_token", out var csrf))
         {
-            Csrf = result.Body.GetProperty("csrf_token").GetString();
+            Csrf = csrf.GetString();
         }
 
         return result;

@@ -2,9 +2,10 @@ import { call, setCsrf, ApiError } from "./api.js";
 import { t, setLanguage, chooseLanguage, language } from "./i18n.js";
 import { verifyReceipt, canVerify } from "./verify.js";
 import { pages, wirePages, testChannel, healthText, usageFilter, updateCsvLink, keyLimits, newKeyLimits } from "./pages.js";
+import { wireSignUp, signUpRoute, offerSignUp, askSecondFactor, loadSecurity } from "./signup.js";
 
 const $ = (id) => document.getElementById(id);
-const views = ["signin", "invite", "keys", "usage", "receipts", "channels", ...Object.keys(pages)];
+const views = ["signin", "invite", "signup", "verify", "totp", "keys", "usage", "receipts", "channels", "security", ...Object.keys(pages)];
 let session = null;
 let usageCursors = [];
 
@@ -25,7 +26,7 @@ function fail(error) {
 
 function show(view) {
   for (const v of views) $("view-" + v).hidden = v !== view;
-  $("account-bar").hidden = !session || view === "channels" || view === "signin" || view === "invite" || !!pages[view]?.global;
+  $("account-bar").hidden = !session || ["channels", "signin", "invite", "signup", "verify", "totp", "security"].includes(view) || !!pages[view]?.global;
   for (const a of document.querySelectorAll("nav a")) {
     if (a.getAttribute("href") === "#/" + view) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }
@@ -85,14 +86,15 @@ async function renderSession() {
 async function route() {
   status("");
   const hash = location.hash;
-  if (hash.startsWith("#invite=")) { show("invite"); return; }
-  if (!session) { show("signin"); return; }
+  if (await signUpRoute(hash, show, status)) return;
+  if (!session) { show("signin"); await offerSignUp(); return; }
   const view = hash.replace("#/", "") || "keys";
   show(views.includes(view) ? view : "keys");
   try {
     if (view === "usage") { usageCursors = [null]; await loadUsage(); }
     else if (view === "channels") await loadChannels();
     else if (view === "receipts") { /* waits for a lookup */ }
+    else if (view === "security") await loadSecurity();
     else if (pages[view]) await pages[view].load();
     else await loadKeys();
   } catch (e) { fail(e); }
@@ -216,7 +218,15 @@ function applyTheme(theme) {
   if (theme) document.documentElement.dataset.theme = theme; else delete document.documentElement.dataset.theme;
 }
 
+async function signedIn(answer) {
+  session = answer;
+  setCsrf(session.csrf_token);
+  await renderSession();
+  if (!location.hash.startsWith("#/")) location.hash = "#/keys"; else await route();
+}
+
 function wire() {
+  wireSignUp({ status, show, fail, signedIn });
   $("lang").addEventListener("change", () => { setLanguage($("lang").value, true); route(); });
   $("theme").addEventListener("click", () => {
     const dark = document.documentElement.dataset.theme ? document.documentElement.dataset.theme === "dark" : matchMedia("(prefers-color-scheme: dark)").matches;
@@ -227,11 +237,10 @@ function wire() {
   $("signin-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      session = await call("POST", "/console/api/session", { principal: $("principal").value, password: $("password").value });
-      setCsrf(session.csrf_token);
+      const answer = await call("POST", "/console/api/session", { principal: $("principal").value, password: $("password").value });
       $("password").value = "";
-      await renderSession();
-      if (!location.hash.startsWith("#/")) location.hash = "#/keys"; else await route();
+      if (answer.second_factor) { askSecondFactor(answer, show); return; }
+      await signedIn(answer);
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) status(t("signin.failed"), true);
       else if (e instanceof ApiError && e.status === 429) status(t("signin.throttled"), true);

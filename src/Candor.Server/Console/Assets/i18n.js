@@ -75,6 +75,9 @@ export function setLanguage(lang, remember) {
 
 export function language() { return current; }
 
+// Lets a feature module carry its own strings (signup.js); called when the module loads, before the first setLanguage.
+export function addStrings(lang, table) { Object.assign(strings[lang], table); }
+
 export function t(key, values) {
   const text = strings[current][key] ?? strings.en[key] ?? key;
   return values ? text.replace(/\{(\w+)\}/g, (m, name) => String(values[name] ?? m)) : text;
