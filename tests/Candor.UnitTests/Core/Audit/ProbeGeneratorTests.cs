@@ -1,0 +1,47 @@
+using Candor.Core.Audit;
+
+namespace Candor.UnitTests.Core.Audit;
+
+/// <summary>Probes are drawn per round from a large private space under the secret seed: the same seed and round give
+/// the same probes (tests can replay a run), another seed gives others, no prompt repeats over many rounds, and the
+/// draws vary language, kind, system message, limits, tools and streaming in the stated proportions.</summary>
+public sealed class ProbeGeneratorTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 12, 6, 8, 0, 0, TimeSpan.Zero);
+
+    private static ProbeSecret Secret(byte fill) => new(Enumerable.Repeat(fill, ProbeSecret.Length).ToArray());
+
+    private static List<Probe> Rounds(ProbeGenerator generator, int rounds, int perRound = 50) =>
+        [.. Enumerable.Range(1, rounds).SelectMany(r => generator.Round("cheap\ngpt-4o", Start.AddMinutes(10 * r), r, perRound))];
+
+    [Fact]
+    public void SameSeed_SameProbes_AnotherSeed_OtherProbes()
+    {
+        var first = Rounds(new ProbeGenerator(Secret(1)), 4);
+        var again = Rounds(new ProbeGenerator(Secret(1)), 4);
+        var other = Rounds(new ProbeGenerator(Secret(2)), 4);
+        Assert.Equal(first.Select(static p => p.Prompt), again.Select(static p => p.Prompt));
+        Assert.Equal(first, again);
+        Assert.Empty(first.Select(static p => p.Prompt).Intersect(other.Select(static p => p.Prompt)));
+    }
+
+    [Fact]
+    public void TwentyThousandProbes_NeverRepeat_AndVaryAsStated()
+    {
+        var probes = Rounds(new ProbeGenerator(Secret(7)), 400);
+        Assert.Equal(20_000, probes.Count);
+        Assert.Equal(probes.Count, probes.Select(static p => p.System + "\u0000" + p.Prompt).Distinct(StringComparer.Ordinal).Count());
+
+        double Share(Func<Probe, bool> predicate) => probes.Count(predicate) / (double)probes.Count;
+        Assert.InRange(Share(static p => p.Prompt.Any(static c => c is >= '\u4e00' and <= '\u9fff')), 0.15, 0.25);
+        Assert.InRange(Share(static p => p.Stream), 0.50, 0.60);
+        Assert.InRange(Share(static p => p.Tool is not null), 0.08, 0.16);
+        Assert.InRange(Share(static p => p.IsCap), 0.11, 0.19);
+        Assert.InRange(Share(static p => p.System is not null), 0.05, 0.95);
+        Assert.InRange(Share(static p => p.TopP is not null), 0.05, 0.30);
+        Assert.True(probes.Select(static p => p.Name).Distinct().Count() >= 8, "kinds of request");
+        Assert.True(probes.Select(static p => p.Temperature).Distinct().Count() > 10, "temperatures");
+        Assert.InRange(probes.Max(static p => p.Prompt.Length), 1_500, 20_000);
+        Assert.InRange(probes.Min(static p => p.Prompt.Length), 1, 200);
+    }
+}
