@@ -18,7 +18,7 @@ public sealed class EvidenceRestartTests() : AuditHost("""
     audit:
       enabled: true
       interval: 10m
-      repeats: 1
+      repeats: 2
       targets:
         - { channel: watched, model: gpt-4o, reference_channel: trusted }
     """)
