@@ -15,6 +15,10 @@ public sealed record JournalEntry(
     IReadOnlyDictionary<string, string> Headers,
     ReadOnlyMemory<byte> Body)
 {
+    /// <summary>The names of every request header as received, lower case, in order (values are not kept beyond
+    /// <see cref="Headers"/>).</summary>
+    public IReadOnlyList<string> HeaderNames { get; init; } = [];
+
     /// <summary>The body decoded as UTF-8.</summary>
     public string BodyText => System.Text.Encoding.UTF8.GetString(Body.Span);
 

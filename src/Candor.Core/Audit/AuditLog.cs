@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Candor.Core.Audit;
 
-/// <summary>The audit's log messages (event ids 1600–1699). They name channels, tests and figures, never a
+/// <summary>The audit's log messages (event ids 1600–1699, and 3240–3259 for the stored evidence). They name channels, tests and figures, never a
 /// probe's prompt or answer.</summary>
 internal static partial class AuditLog
 {
@@ -26,4 +26,7 @@ internal static partial class AuditLog
 
     [LoggerMessage(1606, LogLevel.Error, "Audit: the quarantine of channel {Channel} could not be stored ({Error}); it holds until this process stops")]
     public static partial void QuarantineStoreFailed(this ILogger logger, string channel, string error);
+
+    [LoggerMessage(3240, LogLevel.Error, "Audit: the evidence of channel {Channel} could not be read or stored ({Error}); it holds in memory until this process stops")]
+    public static partial void EvidenceStoreFailed(this ILogger logger, string channel, string error);
 }

@@ -28,6 +28,8 @@ internal sealed class ChannelAuditor
     private readonly ILogger<ChannelAuditor> _logger;
     private readonly ITransparencyLog? _log;
     private readonly ProbeGenerator _probes;
+    private readonly IAuditEvidenceStore? _evidence;
+    private Dictionary<string, AuditEvidenceRecord>? _stored;
     private readonly Counter<long>? _alerts;
     private readonly Counter<long>? _rounds;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -38,8 +40,9 @@ internal sealed class ChannelAuditor
     /// <summary>Creates the auditor.</summary>
     public ChannelAuditor(
         SnapshotHolder snapshots, ChannelQuarantine quarantine, TimeProvider time, TokenCounter counter, ILogger<ChannelAuditor> logger,
-        IMeterFactory? meters = null, ITransparencyLog? log = null, ProbeGenerator? probes = null)
+        IMeterFactory? meters = null, ITransparencyLog? log = null, ProbeGenerator? probes = null, IAuditEvidenceStore? evidence = null)
     {
+        _evidence = evidence;
         _probes = probes ?? new ProbeGenerator(ProbeSecret.Ephemeral());
         _snapshots = snapshots;
         _quarantine = quarantine;
@@ -100,6 +103,7 @@ internal sealed class ChannelAuditor
                 return;
             }
 
+            _stored ??= await LoadStoredAsync(cancellationToken).ConfigureAwait(false);
             using var concurrency = new SemaphoreSlim(settings.Concurrency, settings.Concurrency);
             foreach (var target in settings.Targets)
             {
@@ -109,6 +113,11 @@ internal sealed class ChannelAuditor
                     if (!_states.TryGetValue(Key(target), out state!))
                     {
                         state = new TargetState { NextDue = _time.GetUtcNow() };
+                        if (_stored.Remove(Key(target), out var stored))
+                        {
+                            state.Restore(stored);
+                        }
+
                         _states[Key(target)] = state;
                     }
                 }
@@ -155,6 +164,27 @@ internal sealed class ChannelAuditor
                 {
                     state.Reset(next);
                 }
+            }
+        }
+
+        if (_evidence is not null)
+        {
+            lock (_states)
+            {
+                // Evidence stored but not yet read back (no round since start) is forgotten with the rest.
+                foreach (var key in _stored?.Keys.Where(k => k.StartsWith(channelId + "\n", StringComparison.Ordinal)).ToList() ?? [])
+                {
+                    _stored!.Remove(key);
+                }
+            }
+
+            try
+            {
+                await _evidence.DeleteEvidenceAsync(channelId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.EvidenceStoreFailed(channelId, e.GetType().Name);
             }
         }
 
@@ -287,6 +317,8 @@ internal sealed class ChannelAuditor
             await RecordAsync(verdict, cancellationToken).ConfigureAwait(false);
         }
 
+        await StoreAsync(target, state, epoch, now, cancellationToken).ConfigureAwait(false);
+
         if (verdicts.FirstOrDefault(static v => v.Decision == AuditDecision.Fail) is { } failed)
         {
             await QuarantineAsync(failed, cancellationToken).ConfigureAwait(false);
@@ -375,6 +407,46 @@ internal sealed class ChannelAuditor
         }
     }
 
+    /// <summary>The stored target states, by target key (none without a store, or when the store cannot be read: the
+    /// audit then starts afresh rather than not at all).</summary>
+    private async Task<Dictionary<string, AuditEvidenceRecord>> LoadStoredAsync(CancellationToken cancellationToken)
+    {
+        if (_evidence is null)
+        {
+            return new(StringComparer.Ordinal);
+        }
+
+        try
+        {
+            var records = await _evidence.ListEvidenceAsync(cancellationToken).ConfigureAwait(false);
+            return records.ToDictionary(static r => r.Target, StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.EvidenceStoreFailed("*", e.GetType().Name);
+            return new(StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>Writes a target's state after its round, unless an operator's lift came in between.</summary>
+    private async Task StoreAsync(AuditTarget target, TargetState state, int epoch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_evidence is null || state.Epoch != epoch)
+        {
+            return;
+        }
+
+        try
+        {
+            await _evidence.SaveEvidenceAsync(state.ToRecord(Key(target), target.ChannelId, now), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The round's decision stands; only the evidence's survival of a restart is lost.
+            _logger.EvidenceStoreFailed(target.ChannelId, e.GetType().Name);
+        }
+    }
+
     private static string EvidenceMeaning(AuditVerdict failed) => failed.Test switch
     {
         "model" => $"the answers' word distribution differs from {failed.ClaimedModel} on reference channel {failed.ReferenceChannelId}",
@@ -436,6 +508,21 @@ internal sealed class ChannelAuditor
 
         /// <summary>Bumped by an operator's lift: a round that began before it decides nothing.</summary>
         public int Epoch { get; private set; }
+
+        /// <summary>Takes up the state stored before a restart (evidence that cannot be read starts afresh).</summary>
+        public void Restore(AuditEvidenceRecord stored)
+        {
+            Round = stored.Round;
+            foreach (var test in stored.Suspects.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                Suspects.Add(test);
+            }
+
+            Evidence = SequentialEvidence.Import(stored.Evidence) ?? new SequentialEvidence();
+        }
+
+        public AuditEvidenceRecord ToRecord(string key, string channelId, DateTimeOffset now) =>
+            new(key, channelId, Round, string.Join(',', Suspects.Order(StringComparer.Ordinal)), Evidence.Export(), now);
 
         public void Reset(DateTimeOffset nextDue)
         {

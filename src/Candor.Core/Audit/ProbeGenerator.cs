@@ -39,9 +39,11 @@ internal sealed class ProbeGenerator(ProbeSecret secret)
         {
             for (var attempt = 0; ; attempt++)
             {
+                // After 16 draws that all repeat a probe (the short kinds' space fills up over tens of thousands of
+                // probes), the prompt carries a drawn passage of context, which makes it new.
                 var draw = new Draw(secret, target, roundStart.ToUnixTimeMilliseconds(), round, i, attempt);
-                var probe = Make(ref draw);
-                if (Remember(probe) || attempt >= 16)
+                var probe = Make(ref draw, withContext: attempt >= 16);
+                if (Remember(probe) || attempt >= 32)
                 {
                     probes[i] = probe;
                     break;
@@ -75,7 +77,7 @@ internal sealed class ProbeGenerator(ProbeSecret secret)
         }
     }
 
-    private static Probe Make(ref Draw d)
+    private static Probe Make(ref Draw d, bool withContext)
     {
         var chinese = d.Chance(0.2);
         var bank = chinese ? ProbeBank.ChineseBank : ProbeBank.English;
@@ -96,6 +98,15 @@ internal sealed class ProbeGenerator(ProbeSecret secret)
             {
                 prompt += "\n\n" + d.Passage(bank, d.Chance(0.3) ? d.Range(150, 600) : d.Range(30, 150));
             }
+            else if (withContext)
+            {
+                prompt = d.Passage(bank, d.Range(30, 150)) + "\n\n" + prompt;
+            }
+        }
+
+        if (cap && withContext)
+        {
+            prompt = d.Passage(bank, d.Range(30, 150)) + "\n\n" + prompt;
         }
 
         ProbeTool? tool = !cap && d.Chance(0.12) ? d.Pick(ProbeBank.Tools) : null;

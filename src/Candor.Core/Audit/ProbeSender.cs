@@ -1,7 +1,10 @@
+using System.Buffers;
+using System.Net.Http.Headers;
 using System.Text.Json;
 using Candor.Core.Accounting;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
+using Candor.Protocols.Anthropic;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
 using Candor.Protocols.Sse;
@@ -35,10 +38,12 @@ internal static class ProbeSender
         }
 
         request.Messages.Add(ChatMessage.Text(ChatRole.User, probe.Prompt));
+        JsonElement? schema = null;
         if (probe.Tool is { } tool)
         {
-            using var schema = JsonDocument.Parse(tool.Schema);
-            request.Tools.Add(new ToolDefinition(tool.Name) { Description = tool.Description, Parameters = schema.RootElement.Clone() });
+            using var parsed = JsonDocument.Parse(tool.Schema);
+            schema = parsed.RootElement.Clone();
+            request.Tools.Add(new ToolDefinition(tool.Name) { Description = tool.Description, Parameters = schema });
         }
 
         if (channel.Adapter.CheckSupported(request) is not null)
@@ -46,9 +51,7 @@ internal static class ProbeSender
             return null;
         }
 
-        // Built exactly as the relay's translated path builds a client's request: the adapter's URL, auth, headers and
-        // body encoding, nothing added, so a probe carries no header a client request lacks.
-        using var upstream = channel.Adapter.CreateChatRequest(channel.Settings, model, request);
+        using var upstream = CreateRequest(channel, model, probe, request, schema);
         using var timer = UpstreamCall.StartTimer(channel.Settings.FirstByteTimeout, cancellationToken);
         var (response, _) = await UpstreamCall.SendAsync(channel, upstream, timer, cancellationToken).ConfigureAwait(false);
         if (response is null)
@@ -108,6 +111,28 @@ internal static class ProbeSender
             answer.Usage?.OutputTokens,
             answer.Model,
             choice?.FinishReason == FinishReason.MaxTokens);
+    }
+
+    /// <summary>The probe's upstream request, built as a client's is: on a wire whose adapter relays a same-wire client's
+    /// own bytes (the fast path), the body a client of that wire sends — the official SDK's shape
+    /// (<see cref="SdkShapedRequest"/>) — around the adapter's raw request (URL, auth, headers); elsewhere as the
+    /// translated path builds a client's request. Nothing is added either way, so a probe carries no header, member or
+    /// member order a client request lacks.</summary>
+    private static HttpRequestMessage CreateRequest(ChannelRuntime channel, string model, Probe probe, ChatRequest request, JsonElement? schema)
+    {
+        var adapter = channel.Adapter;
+        var fields = new SdkShapedRequest.Fields(
+            model, probe.System, probe.Prompt, request.MaxOutputTokens, request.Temperature, request.TopP, request.Stream,
+            probe.Tool is { } tool ? (tool.Name, tool.Description, schema!.Value) : null, AnthropicRequestEncoder.DefaultMaxTokens);
+        var body = new ArrayBufferWriter<byte>(512);
+        if (!adapter.SupportsRawForwarding(request) || !SdkShapedRequest.TryWrite(adapter.Protocol, fields, body))
+        {
+            return adapter.CreateChatRequest(channel.Settings, model, request);
+        }
+
+        var content = new ByteArrayContent(body.WrittenSpan.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return adapter.CreateRawChatRequest(channel.Settings, model, request.Stream, content);
     }
 
     /// <summary>Reads a streamed answer into canonical events: false when it fails, breaks off or grows beyond

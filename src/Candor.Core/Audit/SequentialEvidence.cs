@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace Candor.Core.Audit;
 
 /// <summary>
@@ -114,10 +116,103 @@ internal sealed class SequentialEvidence
         return Math.Clamp(x, -1, 1);
     }
 
+    /// <summary>The whole state as text (base64 of little-endian numbers, version 1), so that a restart resumes the
+    /// evidence instead of giving a channel a fresh start; <see cref="Import"/> reads it back.</summary>
+    public string Export()
+    {
+        var numbers = new List<double>(ExportedDoubles) { Rounds, Pairs, _answers, _projected, _projectedSquares };
+        foreach (var process in (Process[])[_model, _truncation, _usage])
+        {
+            numbers.AddRange(process.LogWealth);
+        }
+
+        numbers.AddRange(_direction);
+        numbers.AddRange(_pooled);
+        var bytes = new byte[1 + (numbers.Count * sizeof(double))];
+        bytes[0] = ExportVersion;
+        for (var i = 0; i < numbers.Count; i++)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(1 + (i * sizeof(double))), numbers[i]);
+        }
+
+        return Convert.ToBase64String(bytes);
+    }
+
+    /// <summary>The evidence <see cref="Export"/> wrote, or null when <paramref name="text"/> is not such a state (another
+    /// version, another shape, a number out of range).</summary>
+    public static SequentialEvidence? Import(string text)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        if (bytes.Length != 1 + (ExportedDoubles * sizeof(double)) || bytes[0] != ExportVersion)
+        {
+            return null;
+        }
+
+        var at = 0;
+        var finite = true;
+        double Next()
+        {
+            var value = BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(1 + (at++ * sizeof(double))));
+            finite &= double.IsFinite(value);
+            return value;
+        }
+
+        var evidence = new SequentialEvidence();
+        double rounds = Next(), pairs = Next(), answers = Next(), projected = Next(), squares = Next();
+        if (!Count(rounds, int.MaxValue) || !Count(pairs, long.MaxValue) || !Count(answers, long.MaxValue) || !Count(projected, long.MaxValue)
+            || !double.IsFinite(squares) || squares < 0)
+        {
+            return null;
+        }
+
+        evidence.Rounds = (int)rounds;
+        evidence.Pairs = (long)pairs;
+        evidence._answers = (long)answers;
+        evidence._projected = (long)projected;
+        evidence._projectedSquares = squares;
+        foreach (var process in (Process[])[evidence._model, evidence._truncation, evidence._usage])
+        {
+            for (var k = 0; k < Bets.Length; k++)
+            {
+                process.LogWealth[k] = Next();
+            }
+        }
+
+        for (var d = 0; d < AnswerFeatures.Buckets; d++)
+        {
+            evidence._direction[d] = Next();
+        }
+
+        for (var d = 0; d < AnswerFeatures.Buckets; d++)
+        {
+            evidence._pooled[d] = Next();
+        }
+
+        return finite ? evidence : null;
+    }
+
+    private static bool Count(double value, double max) => double.IsFinite(value) && value >= 0 && value <= max && value == Math.Floor(value);
+
+    private const byte ExportVersion = 1;
+
+    private static readonly int ExportedDoubles = 5 + (3 * Bets.Length) + (2 * AnswerFeatures.Buckets);
+
     /// <summary>The wealth of every bet in log form (sums of log(1 + λx)), so it neither overflows nor underflows.</summary>
     private sealed class Process
     {
         private readonly double[] _logWealth = new double[Bets.Length];
+
+        /// <summary>The log wealth per bet (read and restored by <see cref="Export"/> and <see cref="Import"/>).</summary>
+        public double[] LogWealth => _logWealth;
 
         public double EValue
         {

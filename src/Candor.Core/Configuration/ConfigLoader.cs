@@ -117,6 +117,7 @@ internal sealed class ConfigLoader(IReadOnlySet<string> providers, Func<string, 
                     break;
                 case "payments":
                     config = config with { Payments = new PaymentSectionReader(yaml).Read(v) };
+                    break;
                 case "registration":
                     config = config with { Registration = new RegistrationSectionReader(yaml).Read(v) };
                     break;

@@ -83,7 +83,10 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
             }
         }
 
-        journal.Add(new JournalEntry(request.Method, request.Path.Value ?? "/", request.QueryString.Value ?? string.Empty, headers, body));
+        journal.Add(new JournalEntry(request.Method, request.Path.Value ?? "/", request.QueryString.Value ?? string.Empty, headers, body)
+        {
+            HeaderNames = [.. request.Headers.Keys.Select(static k => k.ToLowerInvariant())],
+        });
 
         var call = new EmulatorCall
         {

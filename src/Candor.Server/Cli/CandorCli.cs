@@ -30,6 +30,7 @@ internal static class CandorCli
           candor prices unset (--model NAME [--channel ID] | --group GROUP) [--data DIR]
           candor verify checkpoint|inclusion|consistency … (see below)
           candor verify receipt FILE --key VERIFIER_KEY|WELL_KNOWN.json [--body FILE]
+                                [--proof FILE.tlog-proof --log-key LOG_KEY [--origin O] [--witnesses KEY,… [--quorum N]]]
           candor channels add --id ID --provider P --base-url URL [--credential-env VAR | --credential-stdin]
                               [--region R] [--retention none|limited|retains] [--training never|opt_out|yes]
                               [--api-version V] [--headers NAME=VALUE,…] [--header-env NAME=VAR,…]
@@ -83,7 +84,8 @@ internal static class CandorCli
                   A running server applies them within a second.
         verify receipt
                   Check a saved receipt's signature offline (and, with --body, that a saved response body
-                  is the one the receipt describes). Exit 0 when every check passes, 1 when one fails.
+                  is the one the receipt describes; with --proof, that it is in the transparency log under a
+                  checkpoint cosigned by a quorum of --witnesses). Exit 0 when every check passes, 1 when one fails.
         verify    Offline checks of the transparency log (docs/transparency.md); exit 0 when verified, 1 when not:
         channels, deployments
                   Stored channels (credentials sealed under the master key, never printed) and the public

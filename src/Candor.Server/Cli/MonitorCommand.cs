@@ -5,17 +5,20 @@ using Candor.Transparency.Witness;
 
 namespace Candor.Server.Cli;
 
-/// <summary><c>candor monitor URL --key LOG_KEY --state FILE [--witnesses KEY,… [--quorum N]] [--follow INTERVAL]</c>:
-/// follows a log (<see cref="LogMonitor"/>) from the checkpoint last verified, kept in FILE. Prints one JSON object
-/// per check; exit 0 when every check held, 1 on a rollback, a fork, an edited tile or bundle, a bad checkpoint or
-/// an unavailable resource (with --follow: at the first such check).</summary>
+/// <summary><c>candor monitor URL --key LOG_KEY --state FILE [--witnesses KEY,… [--quorum N]] [--incremental] [--follow INTERVAL]</c>:
+/// follows a log (<see cref="LogMonitor"/>) from the checkpoint last verified, kept in FILE (the roots of the tiles
+/// verified in FILE.hashes). Prints one JSON object per check; exit 0 when every check held, 1 on a rollback, a fork,
+/// an edited tile or bundle, a bad audit verdict, a bad checkpoint or an unavailable resource (with --follow: at the
+/// first such check).</summary>
 internal static class MonitorCommand
 {
     /// <summary>The usage lines, for <c>candor help</c>.</summary>
     public const string Usage = """
-          candor monitor URL --key LOG_KEY --state FILE [--witnesses KEY,… [--quorum N]] [--follow SECONDS]
-                  Follow a log from the checkpoint last verified (FILE): check each new checkpoint's consistency
-                  and every tile and entry bundle; exit 1 with a report on a rollback, a fork or an edited file.
+          candor monitor URL --key LOG_KEY --state FILE [--witnesses KEY,… [--quorum N]] [--incremental] [--follow SECONDS]
+                  Follow a log from the checkpoint last verified (FILE): check each new checkpoint's consistency,
+                  every tile and entry bundle it downloads and the audit verdicts among the entries; exit 1 with a
+                  report on a rollback, a fork, an edited file or a bad verdict. --incremental downloads only the
+                  tiles that are new since FILE (an edit to a file verified before is then seen by a full check).
         """;
 
     public static async Task<int> RunAsync(string url, CliArgs args, TextWriter output, CancellationToken cancellationToken, HttpMessageHandler? handler = null)
@@ -49,7 +52,7 @@ internal static class MonitorCommand
         using var http = handler is null
             ? new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.GZip }) { Timeout = TimeSpan.FromSeconds(60) }
             : new HttpClient(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
-        var monitor = new LogMonitor(http, prefix, key, witnesses, quorum, args.Require("--state"));
+        var monitor = new LogMonitor(http, prefix, key, witnesses, quorum, args.Require("--state"), args.Has("--incremental"));
         while (true)
         {
             MonitorReport report;
@@ -88,6 +91,9 @@ internal static class MonitorCommand
             w.WriteString("origin", report.Origin);
             w.WriteNumber("old_size", report.OldSize);
             w.WriteNumber("tree_size", report.NewSize);
+            w.WriteString("mode", report.Mode);
+            w.WriteNumber("downloaded", report.Downloaded);
+            w.WriteNumber("verdicts_checked", report.VerdictsChecked);
             w.WriteStartArray("problems");
             foreach (string problem in report.Problems)
             {

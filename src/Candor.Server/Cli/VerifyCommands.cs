@@ -36,9 +36,12 @@ internal static class VerifyCommands
             : throw new ArgumentException($"unknown verify subcommand '{subcommand}' (one of: {string.Join(", ", Subcommands.Keys)})");
 
     /// <summary>Reads the verifier key given as <c>--key</c>: the key string itself, or <c>@FILE</c>.</summary>
-    public static async Task<NoteVerifier> KeyAsync(CliArgs args, CancellationToken cancellationToken)
+    public static Task<NoteVerifier> KeyAsync(CliArgs args, CancellationToken cancellationToken) => KeyAsync(args, "--key", cancellationToken);
+
+    /// <summary>Reads the verifier key given as <paramref name="option"/>: the key string itself, or <c>@FILE</c>.</summary>
+    public static async Task<NoteVerifier> KeyAsync(CliArgs args, string option, CancellationToken cancellationToken)
     {
-        string key = args.Require("--key");
+        string key = args.Require(option);
         if (key.StartsWith('@'))
         {
             key = await File.ReadAllTextAsync(key[1..], cancellationToken).ConfigureAwait(false);
@@ -50,7 +53,7 @@ internal static class VerifyCommands
         }
         catch (FormatException e)
         {
-            throw new ArgumentException($"--key: {e.Message}", e);
+            throw new ArgumentException($"{option}: {e.Message}", e);
         }
     }
 
@@ -97,27 +100,46 @@ internal static class VerifyCommands
         var verifier = await KeyAsync(args, cancellationToken).ConfigureAwait(false);
         byte[] leaf = await LeafHashAsync(args, cancellationToken).ConfigureAwait(false);
         byte[] document = await File.ReadAllBytesAsync(args.Require("--proof"), cancellationToken).ConfigureAwait(false);
+        var inclusion = Included(args, document, leaf, verifier);
+        if (inclusion.Checkpoint is null)
+        {
+            return await ReportAsync(output, inclusion.Error).ConfigureAwait(false);
+        }
+
+        return await ReportAsync(output, inclusion.Error, w =>
+        {
+            w.WriteNumber("index", inclusion.Index);
+            w.WriteBase64String("leaf_hash", leaf);
+            WriteCheckpoint(w, inclusion.Checkpoint);
+            WriteCosigned(w, args, inclusion.Cosigned);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>What <see cref="Included"/> found: the error (null when the leaf is included under a checkpoint signed
+    /// by the log and cosigned as the policy asks), the entry's index, the checkpoint (null when it could not be
+    /// read) and how many of the listed witnesses cosigned it.</summary>
+    internal sealed record Inclusion(string? Error, long Index, Checkpoint? Checkpoint, int Cosigned);
+
+    /// <summary>Checks a c2sp.org/tlog-proof document for <paramref name="leaf"/>: the checkpoint signed by
+    /// <paramref name="verifier"/> (origin <c>--origin</c> when given), the inclusion proof, and the witness policy of
+    /// <c>--witnesses … --quorum N</c> on the checkpoint the proof is against.</summary>
+    internal static Inclusion Included(CliArgs args, byte[] document, byte[] leaf, NoteVerifier verifier)
+    {
         if (!TlogProof.TryParse(document, out var proof, out string error))
         {
-            return await ReportAsync(output, error).ConfigureAwait(false);
+            return new(error, 0, null, 0);
         }
 
         if (!TryCheckpoint(verifier, proof!.SignedCheckpoint, args.Get("--origin"), out var checkpoint, out error))
         {
-            return await ReportAsync(output, error).ConfigureAwait(false);
+            return new(error, proof.Index, null, 0);
         }
 
-        error = MerkleProofs.VerifyInclusion(leaf, proof.Index, checkpoint!.Size, proof.Proof, checkpoint.Root)
-            ? null!
+        string? wrong = MerkleProofs.VerifyInclusion(leaf, proof.Index, checkpoint!.Size, proof.Proof, checkpoint.Root)
+            ? null
             : $"the inclusion proof does not place this leaf at index {proof.Index} under the checkpoint's root";
         string? witnessed = Witnessed(args, proof.SignedCheckpoint, out int cosigned);
-        return await ReportAsync(output, error ?? witnessed, w =>
-        {
-            w.WriteNumber("index", proof.Index);
-            w.WriteBase64String("leaf_hash", leaf);
-            WriteCheckpoint(w, checkpoint);
-            WriteCosigned(w, args, cosigned);
-        }).ConfigureAwait(false);
+        return new(wrong ?? witnessed, proof.Index, checkpoint, cosigned);
     }
 
     private static async Task<int> ConsistencyAsync(CliArgs args, TextWriter output, CancellationToken cancellationToken)
@@ -143,7 +165,8 @@ internal static class VerifyCommands
         }).ConfigureAwait(false);
     }
 
-    private static bool TryCheckpoint(NoteVerifier verifier, byte[] note, string? origin, out Checkpoint? checkpoint, out string error)
+    /// <summary>Verifies a signed checkpoint under <paramref name="verifier"/> (and its origin when given).</summary>
+    internal static bool TryCheckpoint(NoteVerifier verifier, byte[] note, string? origin, out Checkpoint? checkpoint, out string error)
     {
         checkpoint = null;
         if (!verifier.TryVerify(note, out string text, out error) || !Checkpoint.TryParse(text, out checkpoint, out error))
@@ -162,7 +185,7 @@ internal static class VerifyCommands
 
     /// <summary>The witness policy of <c>--witnesses K1,K2,… [--quorum N]</c>: null when at least N of the listed
     /// witnesses cosigned <paramref name="note"/> (or no witnesses are asked for), else why not.</summary>
-    private static string? Witnessed(CliArgs args, byte[] note, out int cosigned)
+    internal static string? Witnessed(CliArgs args, byte[] note, out int cosigned)
     {
         cosigned = 0;
         var keys = args.List("--witnesses");

@@ -1,12 +1,16 @@
 using System.Text.Json;
 using Candor.Core.Receipts;
+using Candor.Transparency.Merkle;
 
 namespace Candor.Server.Cli;
 
-/// <summary><c>candor verify receipt FILE --key KEY [--body FILE]</c>: checks a receipt offline. KEY is the relay's
-/// signed-note verifier key (<c>name+hash+base64</c>) or a saved <c>/.well-known/candor</c> document; --body checks
-/// that a saved response body (as the client received it, SSE bytes for a stream) hashes to the receipt's
-/// <c>response.delivered_sha256</c>. Exit code 0 when every check passes, 1 when one fails, 2 on bad usage.</summary>
+/// <summary><c>candor verify receipt FILE --key KEY [--body FILE] [--proof FILE.tlog-proof --log-key LOG_KEY [--origin O]
+/// [--witnesses KEY,… [--quorum N]]]</c>: checks a receipt offline. KEY is the relay's signed-note verifier key
+/// (<c>name+hash+base64</c>) or a saved <c>/.well-known/candor</c> document; --body checks that a saved response body
+/// (as the client received it, SSE bytes for a stream) hashes to the receipt's <c>response.delivered_sha256</c>;
+/// --proof checks that the receipt (its SHA-256, the log's entry) is included in the transparency log under a
+/// checkpoint signed by LOG_KEY and, with --witnesses, cosigned by at least N of them. Exit code 0 when every check
+/// passes, 1 when one fails, 2 on bad usage.</summary>
 internal static class VerifyReceiptCommand
 {
     public static async Task<int> RunAsync(string file, CliArgs args, TextWriter output, CancellationToken cancellationToken)
@@ -61,6 +65,24 @@ internal static class VerifyReceiptCommand
             await output.WriteLineAsync("body: ok (matches response.delivered_sha256)").ConfigureAwait(false);
         }
 
+        return args.Get("--proof") is { } proofFile ? await LogAsync(signed, proofFile, args, output, cancellationToken).ConfigureAwait(false) : 0;
+    }
+
+    /// <summary>The receipt's place in the log: its entry is the SHA-256 of the signed bytes as stored and served.</summary>
+    private static async Task<int> LogAsync(byte[] signed, string proofFile, CliArgs args, TextWriter output, CancellationToken cancellationToken)
+    {
+        var logKey = await VerifyCommands.KeyAsync(args, "--log-key", cancellationToken).ConfigureAwait(false);
+        byte[] document = await File.ReadAllBytesAsync(proofFile, cancellationToken).ConfigureAwait(false);
+        var inclusion = VerifyCommands.Included(args, document, TreeHash.Leaf(ReceiptLogAppender.LeafOf(signed)), logKey);
+        string cosigned = args.Get("--witnesses") is null ? "" : $", cosigned by {inclusion.Cosigned} of the witnesses listed";
+        if (inclusion.Error is { } error)
+        {
+            await output.WriteLineAsync($"log: FAILED ({error})").ConfigureAwait(false);
+            return 1;
+        }
+
+        var checkpoint = inclusion.Checkpoint!;
+        await output.WriteLineAsync($"log: ok (entry {inclusion.Index} of {checkpoint.Origin}, checkpoint of size {checkpoint.Size}{cosigned})").ConfigureAwait(false);
         return 0;
     }
 

@@ -98,6 +98,11 @@ public static class CandorServer
         services.AddSingleton(sp => new ChannelQuarantine(storage is null ? null : sp.GetRequiredService<RelationalStore>()));
         services.TryAddSingleton<TokenCounter>();
         services.AddSingleton(new ProbeGenerator(storage is null ? ProbeSecret.Ephemeral() : ProbeSecretFile.LoadOrCreate(storage.DataDirectory)));
+        if (storage is not null)
+        {
+            services.AddSingleton<IAuditEvidenceStore>(sp => sp.GetRequiredService<RelationalStore>());
+        }
+
         services.AddSingleton<ChannelAuditor>();
         services.AddHostedService<AuditScheduler>();
         services.AddSingleton<NodeAdmission>();

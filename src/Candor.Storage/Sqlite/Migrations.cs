@@ -409,6 +409,16 @@ internal static class Migrations
             );
             ALTER TABLE console_invitations ADD COLUMN account_id TEXT;
             ALTER TABLE console_invitations ADD COLUMN role TEXT
+        new(18, "audit evidence across restarts", """
+            CREATE TABLE audit_evidence (
+                target       TEXT   PRIMARY KEY,
+                channel_id   TEXT   NOT NULL,
+                round_number BIGINT NOT NULL,
+                suspects     TEXT   NOT NULL,
+                evidence     TEXT   NOT NULL,
+                updated_at   BIGINT NOT NULL
+            );
+            CREATE INDEX ix_audit_evidence_channel ON audit_evidence (channel_id)
             """),
     ];
 }

@@ -67,10 +67,17 @@ internal sealed class TreeAudit(string directory)
 
     /// <summary>Checks the partial tiles and the partial entry bundle of <paramref name="state"/> against its edges,
     /// and its edges against the full tiles below (<see cref="CheckFull"/> must have covered its size).</summary>
-    public List<TreeProblem> CheckEdges(LogState state)
+    public List<TreeProblem> CheckEdges(LogState state) => CheckPartialFiles(state.Size, state, null);
+
+    /// <summary>Checks the partial tiles and the partial entry bundle of a tree of <paramref name="size"/> leaves as
+    /// stored (a monitor's download, where the files are all there is) against the full tiles below
+    /// (<see cref="CheckFull"/> must have covered its size); returns the problems found and puts the partial tiles read
+    /// into <paramref name="partials"/> by level.</summary>
+    public List<TreeProblem> CheckPartials(long size, Dictionary<int, byte[]> partials) => CheckPartialFiles(size, null, partials);
+
+    private List<TreeProblem> CheckPartialFiles(long size, LogState? state, Dictionary<int, byte[]>? partials)
     {
         var problems = new List<TreeProblem>();
-        long size = state.Size;
         for (int level = 0; LogState.PartialWidth(size, level) > 0 || LogState.FullTiles(size, level) > 0; level++)
         {
             int width = LogState.PartialWidth(size, level);
@@ -81,23 +88,23 @@ internal sealed class TreeAudit(string directory)
 
             long index = LogState.FullTiles(size, level);
             string path = TilePaths.Tile(level, index, width);
-            byte[] edge = state.Edge(level);
-            byte[]? tile = Read(path, width * TreeHash.Size, problems);
-            if (tile is null)
+            if (Read(path, width * TreeHash.Size, problems) is not { } tile)
             {
                 continue;
             }
 
-            if (!tile.AsSpan().SequenceEqual(edge))
+            if (state is not null && !tile.AsSpan().SequenceEqual(state.Edge(level)))
             {
                 problems.Add(new(path, "differs from the tile the log signed"));
                 continue;
             }
 
-            TreeProblem? problem = level == 0
-                ? CheckBundle(TilePaths.Entries(index, width), tile, path)
-                : level - 1 < Verified.Count ? CheckAgainst(tile, Verified[level - 1], index * TilePaths.Width, path) : new TreeProblem(path, "the tiles below it were not checked");
-            if (problem is { } found)
+            if (partials is not null)
+            {
+                partials[level] = tile;
+            }
+
+            if (CheckPartial(level, index, width, tile, path) is { } found)
             {
                 problems.Add(found);
             }
@@ -105,6 +112,11 @@ internal sealed class TreeAudit(string directory)
 
         return problems;
     }
+
+    private TreeProblem? CheckPartial(int level, long index, int width, byte[] tile, string path) =>
+        level == 0
+            ? CheckBundle(TilePaths.Entries(index, width), tile, path)
+            : level - 1 < Verified.Count ? CheckAgainst(tile, Verified[level - 1], index * TilePaths.Width, path) : new TreeProblem(path, "the tiles below it were not checked");
 
     /// <summary>A full level-0 tile and its bundle disagree: the one edited is the tile when its hash is not its entry
     /// in the level-1 tile above (the bundle is the data, the tile derived from it), else the bundle.</summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Candor.Core.Transparency;
 using Candor.Emulator;
 using Candor.FunctionalTests.Infrastructure;
@@ -6,6 +7,7 @@ using Candor.Server.Cli;
 using Candor.Transparency.Log;
 using Candor.Transparency.Notes;
 using Candor.Transparency.Witness;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +20,7 @@ namespace Candor.FunctionalTests.Transparency;
 public sealed class WitnessMonitorTests : IDisposable
 {
     private const string Origin = "candor.test/log";
+    private const string ClientKey = "sk-client-0123456789abcdefghij";
     private readonly string _dir = Directory.CreateTempSubdirectory("candor-wm-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -48,10 +51,11 @@ public sealed class WitnessMonitorTests : IDisposable
         }
     }
 
-    private async Task<(int Code, string Output)> MonitorAsync(Uri baseAddress, string key, CancellationToken ct)
+    private async Task<(int Code, string Output)> MonitorAsync(Uri baseAddress, string key, CancellationToken ct, bool incremental = false)
     {
         using var output = new StringWriter();
-        int code = await CandorCli.RunAsync(["monitor", new Uri(baseAddress, "/log/").ToString(), "--key", key, "--state", MonitorState], output, output, ct);
+        string[] args = ["monitor", new Uri(baseAddress, "/log/").ToString(), "--key", key, "--state", MonitorState, .. incremental ? new[] { "--incremental" } : []];
+        int code = await CandorCli.RunAsync(args, output, output, ct);
         return (code, output.ToString());
     }
 
@@ -60,36 +64,14 @@ public sealed class WitnessMonitorTests : IDisposable
     {
         var ct = Timeout();
         using var logSigner = NoteSigner.Generate(Origin, out string logPrivate);
-        using var witnessOutput = new StringWriter();
-        string witnessKeyFile = Path.Combine(_dir, "witness.key");
-        var witness = await WitnessCommand.StartAsync(
-            CliArgs.Parse("witness", ["--name", "witness.test/w1", "--key", witnessKeyFile, "--state", Path.Combine(_dir, "witness-state"), "--logs", logSigner.VerifierKey, "--urls", "http://127.0.0.1:0"]),
-            witnessOutput, ct);
+        var (witness, witnessUrl, key, witnessOutput) = await StartWitnessAsync(logSigner, ct);
+        using var cosigner = key;
         await using (witness)
         {
-            string witnessUrl = witness.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            using var key = Cosigner.Parse(await File.ReadAllTextAsync(witnessKeyFile, ct));
             var verifier = CosignatureVerifier.Parse(key.VerifierKey);
-            Assert.Contains(key.VerifierKey, witnessOutput.ToString(), StringComparison.Ordinal);
+            Assert.Contains(key.VerifierKey, witnessOutput, StringComparison.Ordinal);
 
-            await using var host = await CandorTestHost.Create()
-                .InDirectory(_dir)
-                .Emulator(new EmulatorOptions())
-                .Env("UPSTREAM_KEY", "k")
-                .Env(TransparencyLogOptions.SigningKeyVariable, logPrivate)
-                .Yaml(emu => $$"""
-                    server:
-                      data_dir: data
-                      log_origin: {{Origin}}
-                      log_max_merge_delay: 200ms
-                      log_witnesses:
-                        - { url: "{{witnessUrl}}", key: "{{key.VerifierKey}}" }
-                    channels:
-                      - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
-                    models:
-                      - { name: m, deployments: [{ channel: oa, model: gpt-4o-mini }] }
-                    """)
-                .StartAsync(ct);
+            await using var host = await StartWitnessedHostAsync(logPrivate, witnessUrl, key.VerifierKey, ct);
             using var client = host.CreateClient();
             var log = host.Service<ITransparencyLog>();
 
@@ -172,7 +154,14 @@ public sealed class WitnessMonitorTests : IDisposable
     }
 
     [Fact]
-    public async Task Monitor_CatchesARollbackAndAFork()
+    public Task Monitor_CatchesARollbackAndAFork() => RollbackAndForkAsync(incremental: false);
+
+    /// <summary>An incremental monitor keeps only the roots of the tiles it verified: the rebuilt log's new tiles do not
+    /// extend them to its signed root, and the whole tree, fetched at once to diagnose, shows the first entries changed.</summary>
+    [Fact]
+    public Task IncrementalMonitor_CatchesARollbackAndAFork() => RollbackAndForkAsync(incremental: true);
+
+    private async Task RollbackAndForkAsync(bool incremental)
     {
         var ct = Timeout();
         string backup = Path.Combine(_dir, "backup");
@@ -188,7 +177,7 @@ public sealed class WitnessMonitorTests : IDisposable
         {
             await AppendAsync(host.Log, 290, 300, "e", ct);
             await CheckpointAsync(host.Client, 300, _ => true, ct);
-            var (code, report) = await MonitorAsync(host.Client.BaseAddress!, key, ct);
+            var (code, report) = await MonitorAsync(host.Client.BaseAddress!, key, ct, incremental);
             Assert.True(code == 0, report);
         }
 
@@ -198,7 +187,7 @@ public sealed class WitnessMonitorTests : IDisposable
         File.Delete(Path.Combine(_dir, "data", "log.checkpoint"));
         await using (var host = await LogHost.StartAsync(_dir, Origin, "200ms"))
         {
-            var (code, report) = await MonitorAsync(host.Client.BaseAddress!, key, ct);
+            var (code, report) = await MonitorAsync(host.Client.BaseAddress!, key, ct, incremental);
             Assert.Equal(1, code);
             Assert.Contains("\"verdict\":\"rollback\"", report, StringComparison.Ordinal);
         }
@@ -216,9 +205,136 @@ public sealed class WitnessMonitorTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(LogDirectory, TileLog.KeyFile), signingKey, ct);
         await using (var host = await LogHost.StartAsync(_dir, Origin, "200ms"))
         {
-            var (code, report) = await MonitorAsync(host.Client.BaseAddress!, key, ct);
+            var (code, report) = await MonitorAsync(host.Client.BaseAddress!, key, ct, incremental);
             Assert.Equal(1, code);
             Assert.Contains("\"verdict\":\"fork\"", report, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Starts <c>candor witness</c> for the log of <paramref name="logSigner"/>: the host, its URL, its key and
+    /// what it printed.</summary>
+    private async Task<(WebApplication Witness, string Url, Cosigner Key, string Output)> StartWitnessAsync(NoteSigner logSigner, CancellationToken ct)
+    {
+        using var witnessOutput = new StringWriter();
+        string witnessKeyFile = Path.Combine(_dir, "witness.key");
+        var witness = await WitnessCommand.StartAsync(
+            CliArgs.Parse("witness", ["--name", "witness.test/w1", "--key", witnessKeyFile, "--state", Path.Combine(_dir, "witness-state"), "--logs", logSigner.VerifierKey, "--urls", "http://127.0.0.1:0"]),
+            witnessOutput, ct);
+        string witnessUrl = witness.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var key = Cosigner.Parse(await File.ReadAllTextAsync(witnessKeyFile, ct));
+        return (witness, witnessUrl, key, witnessOutput.ToString());
+    }
+
+    /// <summary>Candor with a log signed by <paramref name="logPrivate"/>, cosigned by the witness, a configuration
+    /// key (<see cref="ClientKey"/>) and one emulated channel.</summary>
+    private Task<CandorTestHost> StartWitnessedHostAsync(string logPrivate, string witnessUrl, string witnessKey, CancellationToken ct) =>
+        CandorTestHost.Create()
+            .InDirectory(_dir)
+            .Emulator(new EmulatorOptions())
+            .Env("UPSTREAM_KEY", "k")
+            .Env("CLIENT_KEY", ClientKey)
+            .Env(TransparencyLogOptions.SigningKeyVariable, logPrivate)
+            .Yaml(emu => $$"""
+                server:
+                  data_dir: data
+                  log_origin: {{Origin}}
+                  log_max_merge_delay: 200ms
+                  log_witnesses:
+                    - { url: "{{witnessUrl}}", key: "{{witnessKey}}" }
+                channels:
+                  - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
+                models:
+                  - { name: m, deployments: [{ channel: oa, model: gpt-4o-mini }] }
+                keys:
+                  - { name: client, key_env: CLIENT_KEY }
+                """)
+            .StartAsync(ct);
+
+    [Fact]
+    public async Task VerifyReceipt_RequiresTheWitnessQuorumOnTheCheckpointItsInclusionIsProvenAgainst()
+    {
+        var ct = Timeout();
+        using var logSigner = NoteSigner.Generate(Origin, out string logPrivate);
+        var (witness, witnessUrl, key, _) = await StartWitnessAsync(logSigner, ct);
+        using var cosigner = key;
+        await using (witness)
+        {
+            var verifier = CosignatureVerifier.Parse(key.VerifierKey);
+            await using var host = await StartWitnessedHostAsync(logPrivate, witnessUrl, key.VerifierKey, ct);
+            using var client = host.CreateClient(ClientKey);
+            using var response = await client.PostAsync("/v1/chat/completions", new StringContent("""{"model":"m","messages":[{"role":"user","content":"a receipt to prove"}]}""", Encoding.UTF8, "application/json"), ct);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            string id = response.Headers.GetValues("x-candor-receipt").Single();
+
+            // The receipt as served, once the log has it, and its tlog-proof under a checkpoint the witness cosigned.
+            byte[] receipt;
+            long index;
+            while (true)
+            {
+                using var fetched = await client.GetAsync("/v1/receipts/" + id, ct);
+                if (fetched.Headers.TryGetValues("x-candor-log-index", out var values))
+                {
+                    receipt = await fetched.Content.ReadAsByteArrayAsync(ct);
+                    index = long.Parse(values.Single(), System.Globalization.CultureInfo.InvariantCulture);
+                    break;
+                }
+
+                await Task.Delay(25, ct);
+            }
+
+            byte[] proof;
+            while (true)
+            {
+                using var served = await client.GetAsync($"/log/proof/{index}", ct);
+                if (served.IsSuccessStatusCode && await served.Content.ReadAsByteArrayAsync(ct) is { } bytes
+                    && TlogProof.TryParse(bytes, out var parsed, out _) && verifier.TryVerify(parsed!.SignedCheckpoint, out _))
+                {
+                    proof = bytes;
+                    break;
+                }
+
+                await Task.Delay(25, ct);
+            }
+
+            using var wellKnown = JsonDocument.Parse(await client.GetByteArrayAsync("/.well-known/candor", ct));
+            string receiptKey = wellKnown.RootElement.GetProperty("receipt_keys")[0].GetProperty("verifier_key").GetString()!;
+            string receiptFile = Path.Combine(_dir, "receipt.json"), proofFile = Path.Combine(_dir, "receipt.tlog-proof");
+            await File.WriteAllBytesAsync(receiptFile, receipt, ct);
+            await File.WriteAllBytesAsync(proofFile, proof, ct);
+            using var other = Cosigner.Generate("witness.test/w2", out _);
+            string[] verify = ["verify", "receipt", receiptFile, "--key", receiptKey, "--proof", proofFile, "--origin", Origin];
+
+            async Task<(int Code, string Output)> RunAsync(string logKey, params string[] extra)
+            {
+                using var output = new StringWriter();
+                int code = await CandorCli.RunAsync([.. verify, "--log-key", logKey, .. extra], output, output, ct);
+                return (code, output.ToString());
+            }
+
+            var (code, text) = await RunAsync(logSigner.VerifierKey, "--witnesses", key.VerifierKey);
+            Assert.True(code == 0, text);
+            Assert.Contains($"log: ok (entry {index} of {Origin}", text, StringComparison.Ordinal);
+            Assert.Contains("cosigned by 1 of the witnesses listed", text, StringComparison.Ordinal);
+            Assert.Equal(0, (await RunAsync(logSigner.VerifierKey, "--witnesses", $"{key.VerifierKey},{other.VerifierKey}", "--quorum", "1")).Code);
+
+            // Two of two: the second witness never cosigned.
+            (code, text) = await RunAsync(logSigner.VerifierKey, "--witnesses", $"{key.VerifierKey},{other.VerifierKey}");
+            Assert.Equal(1, code);
+            Assert.Contains("log: FAILED (the checkpoint is cosigned by 1 of the 2 witnesses, fewer than the 2 required)", text, StringComparison.Ordinal);
+
+            // A witness that never cosigned, a checkpoint signed by another key, or a receipt re-serialised (its signature
+            // still verifies, but it is not the logged entry) do not prove it.
+            Assert.Equal(1, (await RunAsync(logSigner.VerifierKey, "--witnesses", other.VerifierKey)).Code);
+            using var stranger = NoteSigner.Generate(Origin, out _);
+            (code, text) = await RunAsync(stranger.VerifierKey);
+            Assert.Equal(1, code);
+            Assert.Contains("log: FAILED", text, StringComparison.Ordinal);
+            string pretty = Encoding.UTF8.GetString(receipt).Replace("{\"receipt\":", "{ \"receipt\":", StringComparison.Ordinal);
+            await File.WriteAllTextAsync(receiptFile, pretty, ct);
+            (code, text) = await RunAsync(logSigner.VerifierKey);
+            Assert.Equal(1, code);
+            Assert.Contains("signature: ok", text, StringComparison.Ordinal);
+            Assert.Contains("log: FAILED (the inclusion proof does not place this leaf", text, StringComparison.Ordinal);
         }
     }
 
