@@ -361,6 +361,7 @@ internal static class Migrations
                 leaf_index BIGINT
             );
             CREATE INDEX ix_log_queue_unlogged ON log_queue (leaf_index, queued_at, id)
+            """),
         new(16, "console: key owners and usage by time", """
             CREATE TABLE console_key_owners (
                 key_id     TEXT   PRIMARY KEY,
@@ -370,6 +371,7 @@ internal static class Migrations
             );
             CREATE INDEX ix_console_key_owners_principal ON console_key_owners (account_id, principal);
             CREATE INDEX ix_usage_records_created ON usage_records (created_at)
+            """),
         new(17, "console sign-up, initial grants, TOTP second factor", """
             CREATE TABLE console_signups (
                 token_hash  TEXT   PRIMARY KEY,
@@ -409,6 +411,7 @@ internal static class Migrations
             );
             ALTER TABLE console_invitations ADD COLUMN account_id TEXT;
             ALTER TABLE console_invitations ADD COLUMN role TEXT
+            """),
         new(18, "audit evidence across restarts", """
             CREATE TABLE audit_evidence (
                 target       TEXT   PRIMARY KEY,
