@@ -94,6 +94,10 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
     /// <summary>The number of durably appended entries (integrated or not).</summary>
     public long AppendedCount => _journal?.Count ?? 0;
 
+    /// <summary>Whether the journal failed a write: appends are refused until the process restarts (readiness,
+    /// docs/operations.md).</summary>
+    public bool AppendsRefused => _journal?.Failed ?? false;
+
     /// <summary>Opens (or creates) the log in <see cref="TransparencyLogOptions.Directory"/>, checks the stored tree
     /// against the stored checkpoint, integrates journaled entries the checkpoint does not cover, and starts the
     /// sequencer.</summary>
