@@ -28,7 +28,7 @@ export CANDOR_1_PORT=$(( 20000 + RANDOM % 20000 )) CANDOR_2_PORT=$(( 20000 + RAN
 ports=("$CANDOR_1_PORT" "$CANDOR_2_PORT")
 
 . deploy/docker-lib.sh
-dc() { docker-compose --no-ansi -p "$project" --project-directory "$dir" -f deploy/compose/compose.scale-out.yaml -f "$dir/smoke.yaml" "$@"; }
+dc() { docker-compose --ansi never -p "$project" --project-directory "$dir" -f deploy/compose/compose.scale-out.yaml -f "$dir/smoke.yaml" "$@"; }
 cleanup() {
   status=$?
   if [ "$status" -ne 0 ] && [ -f "$dir/smoke.yaml" ]; then dc logs --no-color --tail 30 >&2 2>/dev/null || true; fi
@@ -64,7 +64,8 @@ EOF
 
 ensure_dockerd
 ensure_base "$base"
-build_candor "$CANDOR_IMAGE" "$base" "$commit"
+# PREBUILT_IMAGE=1: CANDOR_IMAGE is used as it is (no publish, no build).
+[ -n "${PREBUILT_IMAGE:-}" ] || build_candor "$CANDOR_IMAGE" "$base" "$commit"
 for part in postgres redis; do
   echo "== build local/candor-$part (base $base)"
   DOCKER_BUILDKIT=0 docker build -q --build-arg BASE_IMAGE="$base" -t "local/candor-$part" "deploy/$part" >/dev/null
@@ -80,7 +81,7 @@ wait_healthy() {
   for _ in $(seq 1 120); do
     state=$(docker inspect -f '{{.State.Health.Status}}' "$id")
     [ "$state" = healthy ] && { echo "  $service: healthy (uid $(docker top "$id" -eo pid,uid | awk 'NR > 1 {print $2}' | sort -u | tr '\n' ' '))"; return 0; }
-    [ "$(docker inspect -f '{{.State.Running}}' "$id")" = true ] || fail "$service stopped: $(docker logs --tail 20 "$id" 2>&1)"
+    [ "$(docker inspect -f '{{.State.Running}} {{.RestartCount}}' "$id")" = "true 0" ] || fail "$service stopped: $(docker logs --tail 5 "$id" 2>&1)"
     sleep 1
   done
   fail "$service not healthy after 120 s ($state)"

@@ -42,6 +42,7 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
     private readonly string? _anchorFile;
     private readonly TimeSpan _auditInterval;
     private List<JournalRecord> _pending = [];
+    private long? _integratingSince;
     private FrozenSet<string> _damaged = FrozenSet<string>.Empty;
     private Task? _auditor;
     private List<byte[]> _bundle;
@@ -243,7 +244,14 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
         {
             lock (_pendingLock)
             {
-                return _pending.Count == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_pending[0].DurableTimestamp);
+                // The batch being integrated holds the oldest entries: while it is out of _pending, it still waits.
+                long? oldest = _integratingSince;
+                if (oldest is null && _pending.Count > 0)
+                {
+                    oldest = _pending[0].DurableTimestamp;
+                }
+
+                return oldest is { } since ? _time.GetElapsedTime(since) : TimeSpan.Zero;
             }
         }
     }
@@ -437,6 +445,7 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
             {
                 batch = _pending;
                 _pending = [];
+                _integratingSince = batch.Count == 0 ? null : batch[0].DurableTimestamp;
             }
 
             try
@@ -449,9 +458,15 @@ public sealed class TileLog : ITransparencyLog, IAsyncDisposable
                 {
                     batch.AddRange(_pending);
                     _pending = batch;
+                    _integratingSince = null;
                 }
 
                 throw;
+            }
+
+            lock (_pendingLock)
+            {
+                _integratingSince = null;
             }
         }
         finally
