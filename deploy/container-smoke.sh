@@ -5,9 +5,8 @@
 # names the commit, and `docker stop` ends it cleanly. Not run by CI (it needs root and a Docker daemon); run it before
 # resolving a change to deploy/, and put its output in the note.
 #
-# No registry is reachable here, so by default both stages' bases are one local image, local/candor-base: a Debian
-# bookworm minbase made with debootstrap plus libssl3 and ca-certificates (what runtime-deps holds; about 3 minutes,
-# once), and the binary is the one deploy/publish.sh made on the host (PREBUILT=1). With registry access:
+# No registry is reachable here, so by default both stages' bases are one local image, local/candor-base (made by
+# deploy/docker-lib.sh), and the binary is the one deploy/publish.sh made on the host (PREBUILT=1). With registry access:
 #   BASE_IMAGE= deploy/container-smoke.sh     (the Dockerfile's own SDK and chiseled runtime-deps bases)
 #
 #   sudo deploy/container-smoke.sh            (needs docker.io and debootstrap; starts dockerd when none runs)
@@ -20,32 +19,16 @@ volume=candor-smoke-data-$$
 port=$(( 20000 + RANDOM % 20000 ))
 key=sk-smoke-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 commit=${COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo unknown)}   # COMMIT: the prebuilt binary's, when older than HEAD
-started_dockerd=
-if ! docker info >/dev/null 2>&1; then
-  dockerd >/tmp/candor-smoke-dockerd.log 2>&1 &
-  started_dockerd=$!
-  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
-fi
+. deploy/docker-lib.sh
+ensure_dockerd
 cleanup() {
   docker rm -f "$name" >/dev/null 2>&1 || true
   docker volume rm "$volume" >/dev/null 2>&1 || true
-  if [ -n "$started_dockerd" ]; then kill "$started_dockerd"; wait "$started_dockerd" 2>/dev/null || true; fi
+  stop_dockerd
 }
 trap cleanup EXIT
 
-build_args=(--build-arg COMMIT="$commit")
-if [ -n "$base" ]; then
-  if ! docker image inspect "$base" >/dev/null 2>&1; then
-    root=$(mktemp -d)
-    debootstrap --variant=minbase --include=libssl3,ca-certificates bookworm "$root" >/dev/null
-    tar -C "$root" -c . | docker import - "$base" >/dev/null
-    rm -rf "$root"
-  fi
-  [ -x deploy/out/linux-x64/candor ] || deploy/publish.sh linux-x64
-  build_args+=(--build-arg PREBUILT=1 --build-arg BUILD_IMAGE="$base" --build-arg RUNTIME_IMAGE="$base")
-fi
-echo "== build (${DOCKER_BUILDKIT:+DOCKER_BUILDKIT=$DOCKER_BUILDKIT, }base ${base:-registry})"
-DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0} docker build -q -f deploy/Dockerfile "${build_args[@]}" -t "$image" . >/dev/null
+build_candor "$image" "$base" "$commit"
 docker image ls "$image" --format '{{.Repository}}:{{.Tag}} {{.Size}}'
 docker image inspect "$image" --format 'user={{.Config.User}} entrypoint={{json .Config.Entrypoint}} volumes={{json .Config.Volumes}} healthcheck={{json .Config.Healthcheck.Test}}'
 

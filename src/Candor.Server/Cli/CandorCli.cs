@@ -265,12 +265,7 @@ internal static class CandorCli
 
         await using (app.ConfigureAwait(false))
         {
-            await app.StartAsync().ConfigureAwait(false);
-            Console.WriteLine($"Candor listening on {string.Join(", ", app.Urls)}");
-            if (OneCpuRuntime.Describe(Environment.ProcessorCount, Environment.GetEnvironmentVariable, GC.GetConfigurationVariables()) is { } runtime)
-            {
-                Console.WriteLine($"Candor runtime: {runtime}");
-            }
+            await app.StartAsync().ConfigureAwait(false); // prints where it listens (CandorServer)
             await app.WaitForShutdownAsync().ConfigureAwait(false);
         }
 

@@ -32,6 +32,7 @@ public static class CandorServer
         {
             var demo = await DemoSetup.StartAsync(options.Environment, cancellationToken).ConfigureAwait(false);
             (config, emulator) = (demo.Config, demo.Emulator);
+            console = TelemetrySetup.ConsoleLines(console, config.Telemetry, options.Environment, options.TimeProvider);
             console?.WriteLine($"Candor demo: emulated upstreams at {demo.Emulator.BaseAddress}");
             console?.WriteLine(demo.Generated
                 ? $"Demo key (set {DemoSetup.KeyVariable} to choose your own): {demo.Key}"
@@ -41,6 +42,8 @@ public static class CandorServer
         else
         {
             config = loaders.Create().LoadFile(options.ConfigPath);
+            // Candor's own console lines follow the log format (with JSON logs, JSON lines too).
+            console = TelemetrySetup.ConsoleLines(console, config.Telemetry, options.Environment, options.TimeProvider);
         }
 
         // Billing: only with a data directory (not in demo mode).
@@ -139,6 +142,11 @@ public static class CandorServer
         services.AddSingleton<Readiness>();
         options.ConfigureServices?.Invoke(services);
         var app = builder.Build();
+        if (console is not null)
+        {
+            app.Lifetime.ApplicationStarted.Register(() => WriteStarted(console, app));
+        }
+
         await TransparencySetup.CrossCheckAsync(transparencyLog, storage, app.Services, cancellationToken).ConfigureAwait(false);
 
         // Refusals at the in-flight bound come before everything else, routing included (docs/admission-control.md).
@@ -169,6 +177,17 @@ public static class CandorServer
         app.MapTransparencyLog();
 
         return app;
+    }
+
+    /// <summary>Once Kestrel listens (the addresses are the bound ones): where, and the one-CPU runtime settings when this
+    /// process runs with them (<see cref="OneCpuRuntime"/>).</summary>
+    private static void WriteStarted(TextWriter console, WebApplication app)
+    {
+        console.WriteLine($"Candor listening on {string.Join(", ", app.Urls)}");
+        if (OneCpuRuntime.Describe(Environment.ProcessorCount, Environment.GetEnvironmentVariable, GC.GetConfigurationVariables()) is { } runtime)
+        {
+            console.WriteLine($"Candor runtime: {runtime}");
+        }
     }
 
     /// <summary>Owns the in-process emulator of demo mode and stops it with the host.</summary>

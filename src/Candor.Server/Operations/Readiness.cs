@@ -7,8 +7,8 @@ using Candor.Transparency.Log;
 namespace Candor.Server.Operations;
 
 /// <summary>Whether this node should get traffic (<c>/readyz</c>, docs/operations.md "Health"): the store takes a write,
-/// the transparency log publishes checkpoints, the configuration is loaded, and each public model has a deployment that
-/// can serve. A failing store or a stalled log make the node unready; a model without a serving deployment makes it
+/// the transparency log appends and publishes checkpoints, the configuration is loaded, and each public model has a deployment that
+/// can serve. A failing store or a failed or stalled log make the node unready; a model without a serving deployment makes it
 /// degraded (still ready: every node shares the upstreams, so taking nodes out would not help).</summary>
 internal sealed class Readiness(SnapshotHolder snapshots, HealthRegistry health, ChannelQuarantine quarantine, TimeProvider time,
     StoreHealth? storeHealth = null, RelationalStore? store = null, IPublishedLog? log = null)
@@ -29,6 +29,7 @@ internal sealed class Readiness(SnapshotHolder snapshots, HealthRegistry health,
         var snapshot = snapshots.Current;
         string storeState = store is null ? "none" : await StoreWritableAsync().WaitAsync(cancellationToken).ConfigureAwait(false) ? "ok" : "failing";
         string logState = log is null ? "none"
+            : log.AppendsRefused ? "failing"
             : log.MergeBacklog > Max(TimeSpan.FromSeconds(10), log.MaxMergeDelay * 10) ? "stalled" : "ok";
 
         var serving = new HashSet<(string Channel, string Upstream)>();
@@ -58,7 +59,7 @@ internal sealed class Readiness(SnapshotHolder snapshots, HealthRegistry health,
         }
 
         unserved.Sort(StringComparer.Ordinal);
-        string status = storeState == "failing" || logState == "stalled" ? "unready" : unserved.Count > 0 ? "degraded" : "ready";
+        string status = storeState == "failing" || logState is "stalled" or "failing" ? "unready" : unserved.Count > 0 ? "degraded" : "ready";
         return new ReadinessReport(status, storeState, logState, snapshot.Models.Count, unserved);
     }
 
@@ -116,7 +117,8 @@ internal sealed class Readiness(SnapshotHolder snapshots, HealthRegistry health,
 /// <summary>What <c>/readyz</c> reports.</summary>
 /// <param name="Status">ready, degraded (a model has no serving deployment) or unready.</param>
 /// <param name="Store">ok, failing or none (no data directory).</param>
-/// <param name="TransparencyLog">ok, stalled (entries wait far beyond the merge delay) or none.</param>
+/// <param name="TransparencyLog">ok, failing (the journal refuses appends until restart), stalled (entries wait far
+/// beyond the merge delay) or none.</param>
 /// <param name="Models">Public models configured.</param>
 /// <param name="Unserved">Public models without a healthy (or half-open) deployment on an unquarantined channel.</param>
 internal sealed record ReadinessReport(string Status, string Store, string TransparencyLog, int Models, IReadOnlyList<string> Unserved);

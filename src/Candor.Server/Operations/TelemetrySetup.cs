@@ -26,11 +26,7 @@ internal static class TelemetrySetup
     /// Either way only [LoggerMessage] templates and their values are written: no content, no key.</summary>
     public static void AddConsole(ILoggingBuilder logging, TelemetrySettings telemetry, Func<string, string?> environment)
     {
-        string? variable = environment(LogFormatVariable);
-        bool json = variable is { Length: > 0 }
-            ? TelemetrySectionReader.LogFormat(variable) ?? throw new ConfigException($"{LogFormatVariable} must be text or json, not '{variable}'")
-            : telemetry.JsonLogs;
-        if (json)
+        if (JsonLogs(telemetry, environment))
         {
             logging.AddJsonConsole(o =>
             {
@@ -48,6 +44,21 @@ internal static class TelemetrySetup
             });
         }
     }
+
+    /// <summary>Whether console logs are JSON: <c>CANDOR_LOG_FORMAT</c>, else <c>telemetry.log_format</c>.</summary>
+    /// <exception cref="ConfigException">The variable is neither text nor json.</exception>
+    public static bool JsonLogs(TelemetrySettings telemetry, Func<string, string?> environment)
+    {
+        string? variable = environment(LogFormatVariable);
+        return variable is { Length: > 0 }
+            ? TelemetrySectionReader.LogFormat(variable) ?? throw new ConfigException($"{LogFormatVariable} must be text or json, not '{variable}'")
+            : telemetry.JsonLogs;
+    }
+
+    /// <summary>Where Candor's own console lines go (<see cref="JsonConsoleLines"/>): <paramref name="console"/> itself,
+    /// or with JSON logs each line as a JSON object on it.</summary>
+    public static TextWriter? ConsoleLines(TextWriter? console, TelemetrySettings telemetry, Func<string, string?> environment, TimeProvider time) =>
+        console is not null && JsonLogs(telemetry, environment) ? new JsonConsoleLines(console, time) : console;
 
     /// <summary>Registers the SDK: a meter provider over the <c>Candor</c> meters (Prometheus when
     /// <c>telemetry.metrics</c>, OTLP when an endpoint is set) and, when <c>telemetry.traces</c> is on, a tracer

@@ -40,6 +40,9 @@ internal sealed class EntryJournal : IAsyncDisposable
     /// <summary>The number of records written (the next leaf index).</summary>
     public long Count => Interlocked.Read(ref _nextIndex);
 
+    /// <summary>Whether a write or flush failed: every append is refused from then on, until the process restarts.</summary>
+    public bool Failed => Volatile.Read(ref _failure) is not null;
+
     /// <summary>Reads the journal at <paramref name="path"/> (creating it), cuts off a torn tail, and returns the
     /// records from index <paramref name="keepFrom"/> on, with the total count.</summary>
     public static (List<JournalRecord> Kept, long Count, long Length) Recover(string path, long keepFrom, long now)

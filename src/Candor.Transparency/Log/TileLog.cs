@@ -41,6 +41,7 @@ public sealed class TileLog : IPublishedLog, IAsyncDisposable
     private readonly string? _anchorFile;
     private readonly TimeSpan _auditInterval;
     private List<JournalRecord> _pending = [];
+    private long? _integratingSince;
     private FrozenSet<string> _damaged = FrozenSet<string>.Empty;
     private Task? _auditor;
     private List<byte[]> _bundle;
@@ -92,6 +93,10 @@ public sealed class TileLog : IPublishedLog, IAsyncDisposable
 
     /// <summary>The number of durably appended entries (integrated or not).</summary>
     public long AppendedCount => _journal?.Count ?? 0;
+
+    /// <summary>Whether the journal failed a write: appends are refused until the process restarts (readiness,
+    /// docs/operations.md).</summary>
+    public bool AppendsRefused => _journal?.Failed ?? false;
 
     /// <summary>Opens (or creates) the log in <see cref="TransparencyLogOptions.Directory"/>, checks the stored tree
     /// against the stored checkpoint, integrates journaled entries the checkpoint does not cover, and starts the
@@ -238,7 +243,14 @@ public sealed class TileLog : IPublishedLog, IAsyncDisposable
         {
             lock (_pendingLock)
             {
-                return _pending.Count == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_pending[0].DurableTimestamp);
+                // The batch being integrated holds the oldest entries: while it is out of _pending, it still waits.
+                long? oldest = _integratingSince;
+                if (oldest is null && _pending.Count > 0)
+                {
+                    oldest = _pending[0].DurableTimestamp;
+                }
+
+                return oldest is { } since ? _time.GetElapsedTime(since) : TimeSpan.Zero;
             }
         }
     }
@@ -451,6 +463,7 @@ public sealed class TileLog : IPublishedLog, IAsyncDisposable
             {
                 batch = _pending;
                 _pending = [];
+                _integratingSince = batch.Count == 0 ? null : batch[0].DurableTimestamp;
             }
 
             try
@@ -463,9 +476,15 @@ public sealed class TileLog : IPublishedLog, IAsyncDisposable
                 {
                     batch.AddRange(_pending);
                     _pending = batch;
+                    _integratingSince = null;
                 }
 
                 throw;
+            }
+
+            lock (_pendingLock)
+            {
+                _integratingSince = null;
             }
         }
         finally
