@@ -86,6 +86,10 @@ internal sealed class SharedLog : IPublishedLog, IAsyncDisposable
     /// <summary>True while this node is the sequencer.</summary>
     public bool IsSequencer => Volatile.Read(ref _leading) == 1;
 
+    /// <summary>Never: the shared log has no journal of its own; its queue is the store, whose failures readiness
+    /// reports as the store's.</summary>
+    public bool AppendsRefused => false;
+
     /// <inheritdoc />
     public TimeSpan MergeBacklog
     {

@@ -20,6 +20,9 @@ internal interface IPublishedLog : ITransparencyLog
     /// <summary>How long the oldest entry not yet covered by a checkpoint has waited (zero when none waits).</summary>
     TimeSpan MergeBacklog { get; }
 
+    /// <summary>True when the log refuses every append until a restart (its journal failed a write); readiness reports it.</summary>
+    bool AppendsRefused { get; }
+
     /// <summary>The leaf hash at <paramref name="index"/> of the latest published tree.</summary>
     byte[] LeafHash(long index);
 
