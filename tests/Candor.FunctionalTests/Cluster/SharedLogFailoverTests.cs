@@ -81,8 +81,12 @@ public sealed class SharedLogFailoverTests(ITestOutputHelper output) : IAsyncLif
         await stop.CancelAsync();
         await Task.WhenAll(workers);
 
-        // The killed node comes back and seals the receipts of the requests it was serving (interrupted).
+        // The killed node comes back as a new node (a node id per start); the requests the dead one was serving are
+        // recovered — recorded interrupted, their promised receipts sealed — by whichever node sees its lease expire
+        // (RelationalStore.NodeLease, 30 s; docs/scale-out.md), never earlier, since a live node's admissions are not
+        // another's to take.
         await cluster.StartNodeAsync(leader, ct);
+        await WaitUntilAsync(async () => await cluster.ScalarAsync("SELECT COUNT(*) FROM admitted_requests WHERE recovered = 0", ct) is 0L, ct);
 
         // Every stored receipt gets its index; every node then serves the head.
         await WaitUntilAsync(async () => await cluster.ScalarAsync("SELECT COUNT(*) FROM receipts WHERE leaf_index IS NULL", ct) is 0L, ct);

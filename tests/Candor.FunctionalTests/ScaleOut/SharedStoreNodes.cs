@@ -53,6 +53,10 @@ internal sealed class SharedStoreNodes : IAsyncDisposable
                       default_max_output_tokens: 200
                     routing:
                       all_unhealthy: try_anyway
+                    # Each node its own log: these nodes do not share keys (the platform's log is tested by
+                    # SharedLogTests and the process tests in Cluster/).
+                    cluster:
+                      log: local
                     channels:
                       - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
                     models:

@@ -20,7 +20,8 @@ public sealed class StoreCopyTests
         "accounts", "account_members", "store_meta", "counters", "api_keys", "ledger_entries", "usage_records", "price_overrides",
         "group_multipliers", "channels", "channel_deployments", "privacy_policies", "history_keys", "history_entries", "receipts",
         "audit_quarantines", "admitted_requests", "redemption_codes", "import_sources", "console_logins", "console_sessions",
-        "console_invitations",
+        "console_invitations", "payments", "payment_events", "console_key_owners", "console_signups", "signup_grants",
+        "console_totp", "console_recovery_codes", "console_challenges", "audit_evidence",
     ];
 
     [SkippableFact]
@@ -122,7 +123,16 @@ public sealed class StoreCopyTests
             "INSERT INTO import_sources VALUES ('one-api', 'user', '42', 'acct_x', 14)",
             "INSERT INTO console_logins VALUES ('alice@example.com', '$argon$hash', 1, 15, 16)",
             "INSERT INTO console_sessions VALUES ('sess_hash', 'alice@example.com', 17, 18)",
-            "INSERT INTO console_invitations VALUES ('inv_hash', 'bob@example.com', 0, 19, -20)",
+            $"INSERT INTO console_invitations VALUES ('inv_hash', 'bob@example.com', 0, 19, -20, '{a}', 'member')",
+            $"INSERT INTO payments VALUES ('pay_1', 'stripe', '{a}', 25000000, 'paid', 'cs_1', 'pi_1', 21, 22, 'le_x', 5000000)",
+            "INSERT INTO payment_events VALUES ('stripe', 'evt_1', 'checkout.session.completed', 'credited', 'pay_1', 23)",
+            $"INSERT INTO console_key_owners VALUES ('{key.Record.Id}', '{a}', 'alice@example.com', 24)",
+            "INSERT INTO console_signups VALUES ('su_hash', 'carol@例子.中国', '例子.中国', '2001:db8::/64', 25, 26, NULL)",
+            $"INSERT INTO signup_grants VALUES ('{a}', 'alice@example.com', 'le_y', 27)",
+            "INSERT INTO console_totp VALUES ('alice@example.com', 'c2VhbGVkIHRvdHA=', 1, 1, 59000000, 28)",
+            "INSERT INTO console_recovery_codes VALUES ('alice@example.com', 'rc_hash')",
+            "INSERT INTO console_challenges VALUES ('ch_hash', 'alice@example.com', 29, 2)",
+            "INSERT INTO audit_evidence VALUES ('ch1\ngpt-4o', 'ch1', 3, '[\"length\"]', '{\"length\":1.5}', 30)",
         })
         {
             await using var insert = c.CreateCommand();

@@ -36,7 +36,7 @@ public sealed class ClusterSettingsTests
     [Theory]
     [InlineData("cluster: { redis: \"r:6379,password=hunter2\" }", "cluster.redis: expected host:port (the password comes from CANDOR_REDIS_PASSWORD")]
     [InlineData("cluster: { nodes: 0 }", "cluster.nodes: expected an integer")]
-    [InlineData("cluster: { leader: a }", "cluster.leader: unknown setting (expected redis, nodes)")]
+    [InlineData("cluster: { leader: a }", "cluster.leader: unknown setting (expected redis, nodes, log)")]
     public void InvalidSettings_StopTheStartWithTheirPath(string cluster, string expected)
     {
         var e = Assert.Throws<ConfigException>(() => Load(cluster));
