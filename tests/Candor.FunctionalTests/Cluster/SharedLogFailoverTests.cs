@@ -88,9 +88,22 @@ public sealed class SharedLogFailoverTests(ITestOutputHelper output) : IAsyncLif
         await cluster.StartNodeAsync(leader, ct);
         await WaitUntilAsync(async () => await cluster.ScalarAsync("SELECT COUNT(*) FROM admitted_requests WHERE recovered = 0", ct) is 0L, ct);
 
-        // Every stored receipt gets its index; every node then serves the head.
-        await WaitUntilAsync(async () => await cluster.ScalarAsync("SELECT COUNT(*) FROM receipts WHERE leaf_index IS NULL", ct) is 0L, ct);
-        long headSize = (long)(await cluster.ScalarAsync("SELECT size FROM log_head WHERE id = 1", ct))!;
+        // Every stored receipt gets its index (the recovered ones' sealed receipts may be stored a moment after their
+        // admissions are marked); every node then serves the head.
+        long headSize = 0;
+        await WaitUntilAsync(async () =>
+        {
+            if (await cluster.ScalarAsync("SELECT COUNT(*) FROM receipts WHERE leaf_index IS NULL", ct) is not 0L)
+            {
+                return false;
+            }
+
+            await Task.Delay(1000, ct);
+            long size = (long)(await cluster.ScalarAsync("SELECT size FROM log_head WHERE id = 1", ct))!;
+            bool settled = size == headSize && await cluster.ScalarAsync("SELECT COUNT(*) FROM receipts WHERE leaf_index IS NULL", ct) is 0L;
+            headSize = size;
+            return settled;
+        }, ct);
         string verifierKey;
         using (var wellKnown = JsonDocument.Parse(await cluster.Client(survivor).GetStringAsync("/.well-known/candor", ct)))
         {
