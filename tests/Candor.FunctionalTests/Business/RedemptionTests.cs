@@ -19,13 +19,6 @@ public sealed class RedemptionTests
         """)
         .StartAsync();
 
-    private static async Task<(string AccountId, string Key)> MemberAsync(CandorTestHost host, string name)
-    {
-        var (_, account) = await host.SendAsync(host.OperatorKey, HttpMethod.Post, "/admin/v1/accounts", $$"""{"name":"{{name}}"}""", Json.Timeout());
-        string accountId = Json.ParseOrDefault(account).GetProperty("id").GetString()!;
-        var (_, key) = await host.SendAsync(host.OperatorKey, HttpMethod.Post, $"/admin/v1/accounts/{accountId}/keys", """{"name":"k"}""", Json.Timeout());
-        return (accountId, Json.ParseOrDefault(key).GetProperty("key").GetString()!);
-    }
 
     [Fact]
     public async Task HundredParallelRedeemsOfOneCode_ExactlyOneCredit()
@@ -39,7 +32,7 @@ public sealed class RedemptionTests
         var members = new List<(string AccountId, string Key)>();
         for (int i = 0; i < 4; i++)
         {
-            members.Add(await MemberAsync(host, "member" + i));
+            members.Add(await host.MemberAsync("member" + i));
         }
 
         var results = await Task.WhenAll(Enumerable.Range(0, 100).Select(i =>
@@ -70,7 +63,7 @@ public sealed class RedemptionTests
         await using var host = await StartAsync();
         var (_, batchText) = await host.SendAsync(host.OperatorKey, HttpMethod.Post, "/admin/v1/redemption-batches", """{"amount_micros":1000,"count":1}""", Json.Timeout());
         string code = Json.ParseOrDefault(batchText).GetProperty("codes")[0].GetProperty("code").GetString()!;
-        var (_, key) = await MemberAsync(host, "guesser");
+        var (_, key) = await host.MemberAsync("guesser");
 
         for (int i = 0; i < 10; i++)
         {
@@ -83,7 +76,7 @@ public sealed class RedemptionTests
         Assert.Contains("too_many_attempts", throttledText, StringComparison.Ordinal);
 
         // Another member on another address would still redeem; here the address is shared (loopback), so it waits too.
-        var (_, other) = await MemberAsync(host, "honest");
+        var (_, other) = await host.MemberAsync("honest");
         var (sameAddress, _) = await host.SendAsync(other, HttpMethod.Post, "/v1/redeem", $$"""{"code":"{{code}}"}""", Json.Timeout());
         Assert.Equal(429, sameAddress);
     }
@@ -103,7 +96,7 @@ public sealed class RedemptionTests
         Assert.Equal(3, listed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.All(codes, c => Assert.DoesNotContain(c, listed, StringComparison.Ordinal));
 
-        var (_, key) = await MemberAsync(host, "fairgoer");
+        var (_, key) = await host.MemberAsync("fairgoer");
         var (status, text) = await host.SendAsync(key, HttpMethod.Post, "/v1/redeem", $$"""{"code":" {{codes[1]}} "}""", Json.Timeout());
         Assert.True(status == 200, text);
         Assert.Equal(750_000, Json.ParseOrDefault(text).GetProperty("balance_micros").GetInt64());

@@ -95,6 +95,15 @@ public sealed class CandorTestHost : IAsyncDisposable
 
     /// <summary>Sends a request (with <paramref name="body"/> as JSON when given) as <paramref name="key"/>; returns
     /// the status and the response text.</summary>
+    /// <summary>A new account named <paramref name="name"/> and a key of it, made through the admin API with the operator key.</summary>
+    public async Task<(string AccountId, string Key)> MemberAsync(string name)
+    {
+        var (_, account) = await SendAsync(OperatorKey, HttpMethod.Post, "/admin/v1/accounts", $$"""{"name":"{{name}}"}""", Json.Timeout());
+        string accountId = Json.ParseOrDefault(account).GetProperty("id").GetString()!;
+        var (_, key) = await SendAsync(OperatorKey, HttpMethod.Post, $"/admin/v1/accounts/{accountId}/keys", """{"name":"k"}""", Json.Timeout());
+        return (accountId, Json.ParseOrDefault(key).GetProperty("key").GetString()!);
+    }
+
     public async Task<(int Status, string Text)> SendAsync(string? key, HttpMethod method, string path, string? body, CancellationToken cancellationToken)
     {
         using var client = CreateClient(key);

@@ -40,13 +40,6 @@ public sealed class PaymentTests
         """)
         .StartAsync();
 
-    private static async Task<(string AccountId, string Key)> MemberAsync(CandorTestHost host, string name)
-    {
-        var (_, account) = await host.SendAsync(host.OperatorKey, HttpMethod.Post, "/admin/v1/accounts", $$"""{"name":"{{name}}"}""", Json.Timeout());
-        string accountId = Json.ParseOrDefault(account).GetProperty("id").GetString()!;
-        var (_, key) = await host.SendAsync(host.OperatorKey, HttpMethod.Post, $"/admin/v1/accounts/{accountId}/keys", """{"name":"k"}""", Json.Timeout());
-        return (accountId, Json.ParseOrDefault(key).GetProperty("key").GetString()!);
-    }
 
     private static async Task<JsonElement> CheckoutAsync(CandorTestHost host, string key, string amountUsd)
     {
@@ -116,7 +109,7 @@ public sealed class PaymentTests
     {
         await using var stripe = await FakeStripe.StartAsync(Json.Timeout());
         await using var host = await StartAsync(stripe);
-        var (accountId, key) = await MemberAsync(host, "buyer");
+        var (accountId, key) = await host.MemberAsync("buyer");
 
         var checkout = await CheckoutAsync(host, key, "12.34");
         Assert.Equal(12_340_000, checkout.GetProperty("amount_micros").GetInt64());
@@ -184,7 +177,7 @@ public sealed class PaymentTests
         Assert.Equal("paid", Json.ParseOrDefault(paymentText).GetProperty("status").GetString());
         var (_, balanceText) = await host.SendAsync(key, HttpMethod.Get, "/v1/balance", null, Json.Timeout());
         Assert.Equal(12_340_000, Json.ParseOrDefault(balanceText).GetProperty("balance_micros").GetInt64());
-        var (_, otherKey) = await MemberAsync(host, "other");
+        var (_, otherKey) = await host.MemberAsync("other");
         var (otherStatus, _) = await host.SendAsync(otherKey, HttpMethod.Get, "/v1/payments/" + paymentId, null, Json.Timeout());
         Assert.Equal(404, otherStatus);
 
@@ -199,7 +192,7 @@ public sealed class PaymentTests
     {
         await using var stripe = await FakeStripe.StartAsync(Json.Timeout());
         await using var host = await StartAsync(stripe);
-        var (accountId, key) = await MemberAsync(host, "crowd");
+        var (accountId, key) = await host.MemberAsync("crowd");
         var checkout = await CheckoutAsync(host, key, "50");
         string payload = Completed("evt_crowd", checkout, "pi_crowd");
         string signature = Sign(payload, Now());
@@ -218,7 +211,7 @@ public sealed class PaymentTests
     {
         await using var stripe = await FakeStripe.StartAsync(Json.Timeout());
         await using var host = await StartAsync(stripe);
-        var (accountId, key) = await MemberAsync(host, "refunded");
+        var (accountId, key) = await host.MemberAsync("refunded");
         var checkout = await CheckoutAsync(host, key, "20");
         string paymentId = checkout.GetProperty("id").GetString()!;
         string paid = Completed("evt_paid", checkout, "pi_refund");
@@ -261,7 +254,7 @@ public sealed class PaymentTests
     {
         await using var stripe = await FakeStripe.StartAsync(Json.Timeout());
         await using var host = await StartAsync(stripe);
-        var (accountId, key) = await MemberAsync(host, "careful");
+        var (accountId, key) = await host.MemberAsync("careful");
 
         foreach (string body in (string[])["""{"amount_usd":"0.005"}""", """{"amount_usd":"0.99"}""", """{"amount_usd":"500.01"}""", """{"amount_usd":"5","currency":"eur"}""", """{}"""])
         {
