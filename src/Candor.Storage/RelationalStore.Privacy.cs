@@ -1,3 +1,4 @@
+using Candor.Core.Accounts;
 using Candor.Core.Privacy;
 using Candor.Storage.Sqlite;
 
@@ -111,6 +112,14 @@ internal abstract partial class RelationalStore : IPrivacyStore
         {
             using var select = Command(c, tx, PrivacySql.SelectEntries).Add("@account_id", accountId).Add("@limit", Math.Clamp(limit, 1, 10_000));
             return await QueryAsync(select, PrivacySql.ReadEntry, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<Page<HistoryEntry>> ListHistoryPageAsync(string accountId, int limit, string? cursor, CancellationToken cancellationToken) =>
+        _db.ReadAsync(async (c, tx) =>
+        {
+            using var select = Command(c, tx, PrivacySql.SelectEntriesPage).Add("@account_id", accountId);
+            return await PageAsync(select, cursor, limit, PrivacySql.ReadEntry, static e => new PageCursor(DbValues.ToMillis(e.CreatedAt), e.Id), cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <inheritdoc/>

@@ -85,6 +85,21 @@ internal sealed class HistoryRecorder(IPrivacyStore store, PrivacyDirectory dire
     {
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         var entries = await store.ListHistoryAsync(accountId, limit, cancellationToken).ConfigureAwait(false);
+        return await OpenAsync(accountId, entries, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One page of the account's entries, newest first, decrypted, with the cursor of the next page
+    /// (<see cref="IPrivacyStore.ListHistoryPageAsync"/>).</summary>
+    public async Task<Page<byte[]>> ExportPageAsync(string accountId, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        var page = await store.ListHistoryPageAsync(accountId, limit, cursor, cancellationToken).ConfigureAwait(false);
+        return new Page<byte[]>(await OpenAsync(accountId, page.Items, cancellationToken).ConfigureAwait(false), page.NextCursor);
+    }
+
+    /// <summary>Decrypts the entries sealed under the account's live data key (earlier keys were erased with their entries).</summary>
+    private async Task<IReadOnlyList<byte[]>> OpenAsync(string accountId, IReadOnlyList<HistoryEntry> entries, CancellationToken cancellationToken)
+    {
         if (entries.Count == 0 || await DataKeyAsync(accountId, create: false, cancellationToken).ConfigureAwait(false) is not { } key)
         {
             return [];

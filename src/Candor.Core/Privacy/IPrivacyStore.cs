@@ -24,6 +24,12 @@ internal interface IPrivacyStore
     /// <summary>The account's entries, newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<HistoryEntry>> ListHistoryAsync(string accountId, int limit, CancellationToken cancellationToken);
 
+    /// <summary>One page of the account's entries, newest first: at most <paramref name="limit"/>, after the
+    /// <see cref="Accounts.Page{T}.NextCursor"/> of the page before (null for the first). Every store of the server
+    /// implements it; stores without keyset paging (tests' in-memory ones) refuse.</summary>
+    Task<Accounts.Page<HistoryEntry>> ListHistoryPageAsync(string accountId, int limit, string? cursor, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This store does not page the history.");
+
     /// <summary>Crypto-shredding: destroys the account's data key and deletes its entries, overwriting the freed
     /// space and truncating the journal so the sealed key leaves the database files. Returns the entries deleted.</summary>
     Task<int> EraseHistoryAsync(string accountId, CancellationToken cancellationToken);

@@ -58,7 +58,8 @@ internal static class AdminOpenApi
             "/accounts/{accountId}/members": {
               "parameters": [{ "$ref": "#/components/parameters/accountId" }],
               "get": {
-                "operationId": "listMembers", "summary": "List an account's members, ordered by principal.",
+                "operationId": "listMembers", "summary": "List an account's members, ordered by principal: one page (limit, default 50) with has_more and next_cursor.",
+                "parameters": [{ "$ref": "#/components/parameters/limit" }, { "$ref": "#/components/parameters/cursor" }],
                 "responses": { "200": { "description": "The members.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/MemberList" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               }
             },
@@ -82,7 +83,8 @@ internal static class AdminOpenApi
                 "responses": { "201": { "description": "The new key with its plaintext.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CreatedKey" } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               },
               "get": {
-                "operationId": "listKeys", "summary": "List an account's keys (revoked included), newest first.",
+                "operationId": "listKeys", "summary": "List an account's keys (revoked included), newest first: one page (limit, default 50) with has_more and next_cursor; a plain member's console session sees its own keys only.",
+                "parameters": [{ "$ref": "#/components/parameters/limit" }, { "$ref": "#/components/parameters/cursor" }],
                 "responses": { "200": { "description": "The keys.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/KeyList" } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               }
             },
@@ -156,6 +158,22 @@ internal static class AdminOpenApi
               "get": {
                 "operationId": "getReceipt", "summary": "The signed receipt of one of the account's requests, byte for byte as stored (docs/receipts.md); another account's receipt is a 404.",
                 "responses": { "200": { "description": "The signed receipt.", "content": { "application/json": { "schema": { "type": "object", "required": ["receipt", "signature"], "properties": { "receipt": { "type": "object" }, "signature": { "type": "object" } } } } } }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
+            },
+            "/accounts/{accountId}/redeem": {
+              "parameters": [{ "$ref": "#/components/parameters/accountId" }],
+              "post": {
+                "operationId": "redeemCode", "summary": "Redeem a redemption code for the account, as POST /v1/redeem does for a key (docs/business.md); refusals carry code: code_unknown 404, code_already_redeemed 409, code_expired 410, code_not_for_account 403, too_many_attempts 429.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["code"], "additionalProperties": false, "properties": { "code": { "type": "string" } } } } } },
+                "responses": { "200": { "description": "The redemption.", "content": { "application/json": { "schema": { "type": "object", "properties": { "object": { "const": "redemption" }, "code_id": { "type": "string" }, "account_id": { "type": "string" }, "amount_micros": { "type": "integer" }, "ledger_entry_id": { "type": "string" }, "balance_micros": { "type": "integer" } } } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
+              }
+            },
+            "/accounts/{accountId}/payments/checkout": {
+              "parameters": [{ "$ref": "#/components/parameters/accountId" }],
+              "post": {
+                "operationId": "openCheckout", "summary": "Open a checkout with the payment provider crediting the account, as POST /v1/payments/checkout does for a key (docs/business.md); at most 20 per account and hour (429 too_many_checkouts); 404 without a provider.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": false, "properties": { "amount_usd": { "type": "string" }, "amount_micros": { "type": "integer" }, "provider": { "type": "string" } } } } } },
+                "responses": { "201": { "description": "The payment with its checkout_url.", "content": { "application/json": { "schema": { "type": "object", "properties": { "id": { "type": "string" }, "status": { "type": "string" }, "checkout_url": { "type": "string" } } } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               }
             },
             "/console/invitations": {
@@ -241,8 +259,8 @@ internal static class AdminOpenApi
             "/accounts/{accountId}/history": {
               "parameters": [{ "$ref": "#/components/parameters/accountId" }],
               "get": {
-                "operationId": "listHistory", "summary": "The newest entries of the account's opt-in encrypted history, decrypted (empty when it keeps none).",
-                "parameters": [{ "name": "limit", "in": "query", "required": false, "description": "How many entries, 1 to 100 (default 20).", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } }],
+                "operationId": "listHistory", "summary": "One page of the account's opt-in encrypted history, newest first, decrypted (empty when it keeps none), with has_more and next_cursor.",
+                "parameters": [{ "name": "limit", "in": "query", "required": false, "description": "How many entries, 1 to 100 (default 20).", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } }, { "$ref": "#/components/parameters/cursor" }],
                 "responses": { "200": { "description": "The entries.", "content": { "application/json": { "schema": { "type": "object", "required": ["object", "account_id", "data"], "properties": { "object": { "const": "list" }, "account_id": { "type": "string" }, "data": { "type": "array", "items": { "type": "object" } } } } } } }, "400": { "$ref": "#/components/responses/BadRequest" }, "401": { "$ref": "#/components/responses/Unauthorized" }, "403": { "$ref": "#/components/responses/Forbidden" }, "404": { "$ref": "#/components/responses/NotFound" } }
               },
               "delete": {
@@ -530,7 +548,7 @@ internal static class AdminOpenApi
               },
               "Role": { "type": "string", "enum": ["owner", "admin", "member", "viewer"] },
               "MemberPut": { "type": "object", "required": ["role"], "additionalProperties": false, "properties": { "role": { "$ref": "#/components/schemas/Role" } } },
-              "MemberList": { "type": "object", "required": ["data"], "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Member" } } } },
+              "MemberList": { "type": "object", "required": ["data", "has_more"], "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Member" } }, "has_more": { "type": "boolean" }, "next_cursor": { "type": "string" } } },
               "KeyLimits": {
                 "type": "object", "additionalProperties": false,
                 "properties": {
@@ -565,7 +583,7 @@ internal static class AdminOpenApi
                 "allOf": [{ "$ref": "#/components/schemas/Key" }, { "type": "object", "required": ["key", "note"], "properties": {
                   "key": { "type": "string", "description": "The plaintext key; shown in this response only." }, "note": { "type": "string" } } }]
               },
-              "KeyList": { "type": "object", "required": ["data"], "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Key" } } } },
+              "KeyList": { "type": "object", "required": ["data", "has_more"], "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Key" } }, "has_more": { "type": "boolean" }, "next_cursor": { "type": "string" } } },
               "Balance": {
                 "type": "object", "required": ["account", "balance_micros"],
                 "properties": { "account": { "type": "string" }, "balance_micros": { "$ref": "#/components/schemas/Micros" } }

@@ -4,8 +4,8 @@ using Candor.Core.Privacy;
 
 namespace Candor.Server.Admin;
 
-/// <summary><c>GET /admin/v1/accounts/{accountId}/history?limit=N</c>: the newest N entries (1–100, default 20) of the
-/// account's opt-in encrypted history, decrypted with the account's data key, as <c>GET /v1/history</c> gives a key
+/// <summary><c>GET /admin/v1/accounts/{accountId}/history?limit=N[&amp;cursor=…]</c>: one page of N entries (1–100,
+/// default 20), newest first, with <c>has_more</c>/<c>next_cursor</c> when there is more, of the account's opt-in encrypted history, decrypted with the account's data key, as <c>GET /v1/history</c> gives a key
 /// holder. Empty when the account has no history or the server keeps none. Erasing is
 /// <c>DELETE /admin/v1/accounts/{accountId}/history</c> (docs/privacy.md).</summary>
 internal static class HistoryAdminEndpoints
@@ -33,14 +33,15 @@ internal static class HistoryAdminEndpoints
             return;
         }
 
+        string? cursor = http.Request.Query["cursor"].ToString() is { Length: > 0 } after ? after : null;
         var recorder = http.RequestServices.GetService<HistoryRecorder>();
-        IReadOnlyList<byte[]> entries = recorder is null ? [] : await recorder.ExportAsync(accountId, limit, http.RequestAborted).ConfigureAwait(false);
-        await WriteListAsync(http, accountId, entries).ConfigureAwait(false);
+        var page = recorder is null ? new Page<byte[]>([], null) : await recorder.ExportPageAsync(accountId, limit, cursor, http.RequestAborted).ConfigureAwait(false);
+        await WriteListAsync(http, accountId, page.Items, page.NextCursor, paged: true).ConfigureAwait(false);
     }
 
     /// <summary>Writes decrypted history entries as <c>{"object":"list","account_id",…,"data":[…]}</c> (also the shape
-    /// of <c>GET /v1/history</c>).</summary>
-    public static Task WriteListAsync(HttpContext http, string accountId, IReadOnlyList<byte[]> entries) =>
+    /// of <c>GET /v1/history</c>), with <c>has_more</c> and <c>next_cursor</c> when <paramref name="paged"/>.</summary>
+    public static Task WriteListAsync(HttpContext http, string accountId, IReadOnlyList<byte[]> entries, string? nextCursor = null, bool paged = false) =>
         AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
@@ -53,6 +54,15 @@ internal static class HistoryAdminEndpoints
             }
 
             w.WriteEndArray();
+            if (paged)
+            {
+                w.WriteBoolean("has_more", nextCursor is not null);
+                if (nextCursor is not null)
+                {
+                    w.WriteString("next_cursor", nextCursor);
+                }
+            }
+
             w.WriteEndObject();
         });
 }

@@ -6,7 +6,7 @@ using Candor.Server.WebConsole;
 namespace Candor.Server.Admin;
 
 /// <summary>An account's client keys: create (the plaintext is in that response only), list, get, update limits,
-/// revoke. Every write refreshes the key cache so the change applies to the next request.
+/// revoke; the list is paged, newest first. Every write refreshes the key cache so the change applies to the next request.
 /// CLI: <c>candor keys create|list|revoke</c>.</summary>
 internal static class KeyEndpoints
 {
@@ -35,19 +35,17 @@ internal static class KeyEndpoints
             limits = ReadLimits(body.RootElement, ApiKeyLimits.None);
         }
 
-        var created = await http.RequestServices.GetRequiredService<IKeyStore>()
-            .CreateKeyAsync(accountId, name, limits, isOperator: false, http.RequestAborted).ConfigureAwait(false);
+        // A key made from a console session belongs to that login, written in the key's own transaction: a plain
+        // member sees and revokes only its own.
+        var created = http.Features.Get<ConsoleCaller>() is { } caller
+            ? await http.RequestServices.GetRequiredService<IKeyOwners>()
+                .CreateOwnedKeyAsync(accountId, name, limits, caller.Principal, http.RequestAborted).ConfigureAwait(false)
+            : await http.RequestServices.GetRequiredService<IKeyStore>()
+                .CreateKeyAsync(accountId, name, limits, isOperator: false, http.RequestAborted).ConfigureAwait(false);
         if (created is null)
         {
             await AdminHttp.NotFoundAsync(http, "account").ConfigureAwait(false);
             return;
-        }
-
-        // A key made from a console session belongs to that login: a plain member sees and revokes only its own.
-        if (http.Features.Get<ConsoleCaller>() is { } caller)
-        {
-            await http.RequestServices.GetRequiredService<IKeyOwners>()
-                .SetKeyOwnerAsync(accountId, created.Record.Id, caller.Principal, CancellationToken.None).ConfigureAwait(false);
         }
 
         await AdminHttp.RefreshKeysAsync(http).ConfigureAwait(false);
@@ -69,15 +67,10 @@ internal static class KeyEndpoints
             return;
         }
 
-        var keys = await http.RequestServices.GetRequiredService<IKeyStore>().ListKeysAsync(accountId, http.RequestAborted).ConfigureAwait(false);
-        if (http.Features.Get<ConsoleKeyScope>() is { } scope)
-        {
-            var owned = await http.RequestServices.GetRequiredService<IKeyOwners>()
-                .ListOwnedKeysAsync(accountId, scope.Principal, http.RequestAborted).ConfigureAwait(false);
-            keys = keys.Where(k => owned.Contains(k.Id)).ToList();
-        }
-
-        await AdminHttp.WriteListAsync(http, keys, AdminJson.Key).ConfigureAwait(false);
+        var (limit, cursor) = AdminHttp.Paging(http.Request);
+        var page = await http.RequestServices.GetRequiredService<IConsoleLists>()
+            .ListKeysPageAsync(accountId, http.Features.Get<ConsoleKeyScope>()?.Principal, limit, cursor, http.RequestAborted).ConfigureAwait(false);
+        await AdminHttp.WritePageAsync(http, page, AdminJson.Key).ConfigureAwait(false);
     }
 
     private static async Task GetAsync(HttpContext http)

@@ -1,8 +1,9 @@
 using Candor.Core.Accounts;
+using Candor.Core.WebConsole;
 
 namespace Candor.Server.Admin;
 
-/// <summary>Account members: list, put (add or change role), delete. No CLI equivalent yet.</summary>
+/// <summary>Account members: list (paged, by principal), put (add or change role), delete. No CLI equivalent yet.</summary>
 internal static class MemberEndpoints
 {
     public static void MapMembers(this RouteGroupBuilder admin)
@@ -22,14 +23,15 @@ internal static class MemberEndpoints
             return;
         }
 
-        var members = await accounts.ListMembersAsync(accountId, http.RequestAborted).ConfigureAwait(false);
-        await AdminHttp.WriteListAsync(http, members, AdminJson.Member).ConfigureAwait(false);
+        var (limit, cursor) = AdminHttp.Paging(http.Request);
+        var page = await http.RequestServices.GetRequiredService<IConsoleLists>().ListMembersPageAsync(accountId, limit, cursor, http.RequestAborted).ConfigureAwait(false);
+        await AdminHttp.WritePageAsync(http, page, AdminJson.Member).ConfigureAwait(false);
     }
 
     private static async Task PutAsync(HttpContext http)
     {
         string accountId = AdminHttp.Route(http, "accountId");
-        string principal = AdminHttp.Route(http, "principal").Trim();
+        string principal = ConsolePrincipal.Normalize(AdminHttp.Route(http, "principal"));
         if (principal.Length == 0)
         {
             throw new AdminInputException("principal", "principal must not be empty.");

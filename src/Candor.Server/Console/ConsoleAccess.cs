@@ -32,6 +32,8 @@ internal static class ConsoleAccess
         [("GET", Account + "/privacy")] = AccountRole.Member,
         [("GET", Account + "/usage.csv")] = AccountRole.Viewer,
         [("GET", Account + "/history")] = AccountRole.Admin,
+        [("POST", Account + "/redeem")] = AccountRole.Member,
+        [("POST", Account + "/payments/checkout")] = AccountRole.Member,
         [("DELETE", Account + "/history")] = AccountRole.Admin,
     };
 

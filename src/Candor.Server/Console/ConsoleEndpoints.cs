@@ -22,7 +22,8 @@ internal static class ConsoleEndpoints
     {
         services.TryAddSingleton<IConsoleStore>(sp => sp.GetRequiredService<Candor.Storage.RelationalStore>());
         services.AddSingleton(sp => new ConsoleSessions(sp.GetRequiredService<IConsoleStore>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IAttemptCounters>(sp => sp.GetRequiredService<Candor.Storage.RelationalStore>());
+        services.AddSingleton(sp => new SignInThrottle(sp.GetRequiredService<IAttemptCounters>(), sp.GetRequiredService<TimeProvider>()));
     }
 
     /// <summary>Maps the console's files, its session API and its admin routes.</summary>
@@ -38,6 +39,7 @@ internal static class ConsoleEndpoints
         var admin = app.MapGroup(AdminEndpoints.Prefix);
         admin.MapPost("/console/invitations", AdminEndpoints.Guard(InviteAsync));
         admin.MapGet("/accounts/{accountId}/receipts/{receiptId}", AdminEndpoints.Guard(GetReceiptAsync));
+        admin.MapConsoleMoney();
         app.MapSignUp();
         app.MapTotp();
         return app;
@@ -83,14 +85,14 @@ internal static class ConsoleEndpoints
         string password;
         using (var body = await AdminHttp.ReadObjectAsync(http, "principal", "password").ConfigureAwait(false))
         {
-            principal = AdminInput.RequiredString(body.RootElement, "principal").Trim();
+            principal = ConsolePrincipal.Normalize(AdminInput.RequiredString(body.RootElement, "principal"));
             password = AdminInput.RequiredString(body.RootElement, "password");
         }
 
         var logger = http.RequestServices.GetRequiredService<ILogger<ConsoleSessions>>();
         var throttle = http.RequestServices.GetRequiredService<SignInThrottle>();
         string address = ConsoleGate.Address(http);
-        if (throttle.RetryAfter(principal, address) is { } wait)
+        if (await throttle.RetryAfterAsync(principal, address, http.RequestAborted).ConfigureAwait(false) is { } wait)
         {
             logger.SignInThrottled(address);
             http.Response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
@@ -100,12 +102,23 @@ internal static class ConsoleEndpoints
         }
 
         var sessions = http.RequestServices.GetRequiredService<ConsoleSessions>();
-        var login = password.Length <= ConsolePasswords.MaxLength
-            ? await sessions.Store.GetLoginAsync(principal, http.RequestAborted).ConfigureAwait(false)
-            : null;
+        ConsoleLogin? login = null;
+        if (password.Length <= ConsolePasswords.MaxLength)
+        {
+            // One normal form for every principal (sign-up stores it so); a login stored with capitals before that
+            // rule still answers to its exact spelling.
+            foreach (string candidate in ConsolePrincipal.Candidates(principal))
+            {
+                if ((login = await sessions.Store.GetLoginAsync(candidate, http.RequestAborted).ConfigureAwait(false)) is not null)
+                {
+                    break;
+                }
+            }
+        }
+
         if (!ConsolePasswords.Verify(login, password.Length <= ConsolePasswords.MaxLength ? password : ""))
         {
-            throttle.Failed(principal, address);
+            await throttle.FailedAsync(principal, address).ConfigureAwait(false);
             logger.SignInRefused(address);
             await AdminHttp.WriteErrorAsync(http, StatusCodes.Status401Unauthorized, "authentication_error",
                 "Wrong principal or password.").ConfigureAwait(false);
@@ -117,7 +130,7 @@ internal static class ConsoleEndpoints
             return; // the throttle's count stays until the second factor is proved
         }
 
-        throttle.Succeeded(principal, address);
+        await throttle.SucceededAsync(principal, address, http.RequestAborted).ConfigureAwait(false);
         await sessions.Store.DeleteExpiredAsync(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), http.RequestAborted).ConfigureAwait(false);
         string token = await sessions.StartAsync(http, login!.Principal).ConfigureAwait(false);
         logger.SignedIn(login.IsOperator, address);
@@ -187,7 +200,7 @@ internal static class ConsoleEndpoints
         {
             accountId = AdminInput.OptionalString(body.RootElement, "account_id");
             role = AdminInput.OptionalString(body.RootElement, "role");
-            principal = AdminInput.RequiredString(body.RootElement, "principal").Trim();
+            principal = ConsolePrincipal.Normalize(AdminInput.RequiredString(body.RootElement, "principal"));
             isOperator = body.RootElement.TryGetProperty("operator", out var flag) && flag.ValueKind switch
             {
                 JsonValueKind.True => true,
@@ -234,6 +247,7 @@ internal static class ConsoleEndpoints
             throw new AdminInputException("role", "role needs account_id and must be owner, admin, member or viewer.");
         }
 
+        principal = ConsolePrincipal.Normalize(principal);
         if (principal.Length is 0 or > 256)
         {
             throw new AdminInputException("principal", "principal must have 1 to 256 characters.");
@@ -258,9 +272,10 @@ internal static class ConsoleEndpoints
         var receipt = receipts is not null && receiptId.StartsWith("rcpt_", StringComparison.Ordinal) && receiptId.Length <= 64
             ? await receipts.Store.GetAsync(receiptId, http.RequestAborted).ConfigureAwait(false)
             : null;
-        if (receipt is null || !string.Equals(receipt.AccountId, accountId, StringComparison.Ordinal))
+        if (receipt is null || !string.Equals(receipt.AccountId, accountId, StringComparison.Ordinal)
+            || (http.Features.Get<ConsoleKeyScope>() is { } scope && !await OwnsReceiptAsync(http, scope, receipt).ConfigureAwait(false)))
         {
-            // Another account's receipt is indistinguishable from a missing one.
+            // Another account's receipt, or for a plain member another login's, is indistinguishable from a missing one.
             await AdminHttp.NotFoundAsync(http, "receipt").ConfigureAwait(false);
             return;
         }
@@ -273,6 +288,14 @@ internal static class ConsoleEndpoints
 
         await http.Response.BodyWriter.WriteAsync(receipt.Body, http.RequestAborted).ConfigureAwait(false);
     }
+
+    /// <summary>True when the receipt was made with a key the plain member owns (<see cref="IKeyOwners"/>).</summary>
+    private static async Task<bool> OwnsReceiptAsync(HttpContext http, ConsoleKeyScope scope, StoredReceipt receipt) =>
+        receipt.OwnerId.StartsWith(KeyOwnerPrefix, StringComparison.Ordinal)
+        && await http.RequestServices.GetRequiredService<IKeyOwners>()
+            .GetKeyOwnerAsync(receipt.AccountId!, receipt.OwnerId[KeyOwnerPrefix.Length..], http.RequestAborted).ConfigureAwait(false) == scope.Principal;
+
+    private const string KeyOwnerPrefix = "key:";
 
     private static string RoleName(AccountRole role) => role switch
     {
@@ -298,6 +321,7 @@ internal static class ConsoleEndpoints
             w.WriteStartObject();
             w.WriteString("principal", caller.Principal);
             w.WriteBoolean("operator", caller.IsOperator);
+            w.WriteBoolean("payments", http.RequestServices.GetService<Payments.PaymentProviders>() is not null);
             w.WriteString("csrf_token", ConsoleSessions.CsrfToken(caller.SessionToken));
             w.WriteStartArray("accounts");
             for (int i = 0; i < memberships.Count; i++)

@@ -1,11 +1,13 @@
-using System.Collections.Concurrent;
+using Candor.Core.WebConsole;
 
 namespace Candor.Server.WebConsole;
 
-/// <summary>Counts failed sign-ins per (principal, client address) and per client address over a fixed window, and
-/// refuses further attempts once a count reaches its bound, until the window ends. In memory, per node: with several
-/// nodes an attacker gets each node's allowance (docs/console.md).</summary>
-internal sealed class SignInThrottle(TimeProvider time)
+/// <summary>Counts failed sign-ins (and wrong second-factor codes) per (principal, client address) and per client
+/// address over a fixed window, and refuses further attempts once a count reaches its bound, until the window ends.
+/// The counters are in the store (<see cref="IAttemptCounters"/>), so every node of an installation counts the same
+/// attempts: N nodes do not multiply the allowance (docs/console.md). The principal is counted in its normal form
+/// (<see cref="ConsolePrincipal"/>), so changing its case does not start a new count.</summary>
+internal sealed class SignInThrottle(IAttemptCounters counters, TimeProvider time)
 {
     /// <summary>Failed attempts allowed per principal and address in one window.</summary>
     public const int PerPrincipal = 5;
@@ -16,53 +18,33 @@ internal sealed class SignInThrottle(TimeProvider time)
     /// <summary>The window.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
 
-    private const int MaxEntries = 100_000;
-
-    private readonly ConcurrentDictionary<string, Entry> _failures = new(StringComparer.Ordinal);
-
     /// <summary>When attempts for this pair are refused, how long until they are allowed again; otherwise null.</summary>
-    public TimeSpan? RetryAfter(string principal, string address)
+    public async Task<TimeSpan?> RetryAfterAsync(string principal, string address, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return Blocked(PrincipalKey(principal, address), PerPrincipal, now) ?? Blocked(AddressKey(address), PerAddress, now);
+        return await BlockedAsync(PrincipalKey(principal, address), PerPrincipal, now, cancellationToken).ConfigureAwait(false)
+            ?? await BlockedAsync(AddressKey(address), PerAddress, now, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Counts one failed attempt.</summary>
-    public void Failed(string principal, string address)
+    /// <summary>Counts one failed attempt. Counted even when the caller has gone: a client that disconnects at once
+    /// must not escape the count.</summary>
+    public async Task FailedAsync(string principal, string address)
     {
         var now = time.GetUtcNow();
-        if (_failures.Count >= MaxEntries)
-        {
-            Prune(now);
-        }
-
-        Count(PrincipalKey(principal, address), now);
-        Count(AddressKey(address), now);
+        await counters.CountAttemptAsync(PrincipalKey(principal, address), now, Window, CancellationToken.None).ConfigureAwait(false);
+        await counters.CountAttemptAsync(AddressKey(address), now, Window, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Forgets the pair's failures after a successful sign-in (the address's count stays).</summary>
-    public void Succeeded(string principal, string address) => _failures.TryRemove(PrincipalKey(principal, address), out _);
+    public Task SucceededAsync(string principal, string address, CancellationToken cancellationToken) =>
+        counters.ForgetAttemptsAsync(PrincipalKey(principal, address), cancellationToken);
 
-    private TimeSpan? Blocked(string key, int bound, DateTimeOffset now) =>
-        _failures.TryGetValue(key, out var e) && e.Count >= bound && now < e.Start + Window ? e.Start + Window - now : null;
+    private async Task<TimeSpan?> BlockedAsync(string key, int bound, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await counters.GetAttemptsAsync(key, now, Window, cancellationToken).ConfigureAwait(false) is { } e && e.Failures >= bound
+            ? e.WindowStart + Window - now
+            : null;
 
-    private void Count(string key, DateTimeOffset now) =>
-        _failures.AddOrUpdate(key, static (_, n) => new Entry(n, 1), static (_, e, n) => n >= e.Start + Window ? new Entry(n, 1) : e with { Count = e.Count + 1 }, now);
+    private static string PrincipalKey(string principal, string address) => "signin:p\n" + ConsolePrincipal.Normalize(principal) + "\n" + address;
 
-    private void Prune(DateTimeOffset now)
-    {
-        foreach (var (key, entry) in _failures)
-        {
-            if (now >= entry.Start + Window)
-            {
-                _failures.TryRemove(key, out _);
-            }
-        }
-    }
-
-    private static string PrincipalKey(string principal, string address) => "p\n" + principal.ToUpperInvariant() + "\n" + address;
-
-    private static string AddressKey(string address) => "a\n" + address;
-
-    private sealed record Entry(DateTimeOffset Start, int Count);
+    private static string AddressKey(string address) => "signin:a\n" + address;
 }

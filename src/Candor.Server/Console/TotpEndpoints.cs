@@ -100,7 +100,7 @@ internal static class TotpEndpoints
 
         if (!await ProveAsync(http, challenge.Principal, code, recovery, now).ConfigureAwait(false))
         {
-            throttle.Failed(challenge.Principal, address);
+            await throttle.FailedAsync(challenge.Principal, address).ConfigureAwait(false);
             await store.FailChallengeAsync(challengeHash, MaxChallengeFailures, http.RequestAborted).ConfigureAwait(false);
             logger.TotpRefused(address);
             await AdminHttp.WriteErrorAsync(http, StatusCodes.Status401Unauthorized, "authentication_error",
@@ -117,7 +117,7 @@ internal static class TotpEndpoints
             return;
         }
 
-        throttle.Succeeded(challenge.Principal, address);
+        await throttle.SucceededAsync(challenge.Principal, address, http.RequestAborted).ConfigureAwait(false);
         string token = await sessions.StartAsync(http, login.Principal).ConfigureAwait(false);
         logger.SignedIn(login.IsOperator, address);
         await ConsoleEndpoints.WriteSessionAsync(http, new ConsoleCaller(login.Principal, login.IsOperator, token)).ConfigureAwait(false);
@@ -125,7 +125,7 @@ internal static class TotpEndpoints
 
     private static async Task<bool> ThrottledAsync(HttpContext http, SignInThrottle throttle, string principal, string address)
     {
-        if (throttle.RetryAfter(principal, address) is not { } wait)
+        if (await throttle.RetryAfterAsync(principal, address, http.RequestAborted).ConfigureAwait(false) is not { } wait)
         {
             return false;
         }
@@ -272,7 +272,7 @@ internal static class TotpEndpoints
         if (step is not { } matched
             || !await store.EnableTotpAsync(caller.Principal, matched, codes.ConvertAll(c => RecoveryCodeHash(caller.Principal, c)), http.RequestAborted).ConfigureAwait(false))
         {
-            throttle.Failed(caller.Principal, address);
+            await throttle.FailedAsync(caller.Principal, address).ConfigureAwait(false);
             http.RequestServices.GetRequiredService<ILogger<ConsoleSessions>>().TotpRefused(address);
             throw new AdminInputException("code", "Wrong code: enter the 6 digits the authenticator shows now.");
         }
@@ -319,7 +319,7 @@ internal static class TotpEndpoints
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         if (!await ProveAsync(http, caller.Principal, code, recovery, now).ConfigureAwait(false))
         {
-            throttle.Failed(caller.Principal, address);
+            await throttle.FailedAsync(caller.Principal, address).ConfigureAwait(false);
             http.RequestServices.GetRequiredService<ILogger<ConsoleSessions>>().TotpRefused(address);
             throw new AdminInputException("code", "Wrong or already used code: turning the second factor off needs a current code or a recovery code.");
         }

@@ -65,6 +65,7 @@ internal static class BillingSetup
         services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<IUsageReports>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<Candor.Core.WebConsole.IKeyOwners>(sp => sp.GetRequiredService<RelationalStore>());
+        services.AddSingleton<Candor.Core.WebConsole.IConsoleLists>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<IPriceStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<Candor.Core.Channels.IChannelStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<Candor.Core.Accounts.Redemptions.IRedemptionStore>(sp => sp.GetRequiredService<RelationalStore>());

@@ -8,6 +8,7 @@ using Candor.Core.Routing;
 using Candor.Protocols.Canonical;
 using Candor.Server.Admin;
 using Candor.Server.Surfaces;
+using Candor.Server.WebConsole;
 
 namespace Candor.Server.Payments;
 
@@ -47,6 +48,30 @@ internal static class PaymentEndpoints
             return;
         }
 
+        var (error, write) = await OpenCheckoutAsync(http, key.AccountId).ConfigureAwait(false);
+        if (error is not null)
+        {
+            await WriteAsync(http, error).ConfigureAwait(false);
+            return;
+        }
+
+        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, write!).ConfigureAwait(false);
+    }
+
+    /// <summary>At most this many checkouts are opened per account in <see cref="CheckoutWindow"/>, counted in the store
+    /// on every node (<see cref="Core.WebConsole.IAttemptCounters"/>): each opening creates a payment row and calls
+    /// the provider, so an account cannot make the server spam either.</summary>
+    public const int CheckoutsPerAccount = 20;
+
+    /// <summary>The window of <see cref="CheckoutsPerAccount"/>.</summary>
+    public static readonly TimeSpan CheckoutWindow = TimeSpan.FromHours(1);
+
+    /// <summary>Reads <c>{"amount_usd"|"amount_micros"[,"provider"]}</c> and opens a checkout crediting
+    /// <paramref name="accountId"/>: the refusal as a value, or what writes the payment with its <c>checkout_url</c>.
+    /// Shared by <c>POST /v1/payments/checkout</c> (a key) and the console's
+    /// <c>POST /admin/v1/accounts/{accountId}/payments/checkout</c>.</summary>
+    internal static async Task<(RelayError? Error, Action<Utf8JsonWriter>? Write)> OpenCheckoutAsync(HttpContext http, string accountId)
+    {
         var services = http.RequestServices;
         var providers = services.GetRequiredService<PaymentProviders>();
         long amount;
@@ -60,52 +85,61 @@ internal static class PaymentEndpoints
         }
         catch (AdminInputException e)
         {
-            await WriteAsync(http, RelayError.BadRequest(e.Message, e.Field)).ConfigureAwait(false);
-            return;
+            return (RelayError.BadRequest(e.Message, e.Field), null);
         }
 
         var settings = providers.Settings;
         if (provider is null)
         {
-            await WriteAsync(http, RelayError.BadRequest("No such payment provider is configured.", "provider")).ConfigureAwait(false);
-            return;
+            return (RelayError.BadRequest("No such payment provider is configured.", "provider"), null);
         }
 
         if (UsdMinorUnits.ToCents(amount) is null || amount < settings.MinMicros || amount > settings.MaxMicros)
         {
-            await WriteAsync(http, RelayError.BadRequest(string.Create(CultureInfo.InvariantCulture,
-                $"The amount must be whole cents from {Candor.Core.Accounting.Micros.Format(settings.MinMicros)} to {Candor.Core.Accounting.Micros.Format(settings.MaxMicros)} USD."), "amount_usd")).ConfigureAwait(false);
-            return;
+            return (RelayError.BadRequest(string.Create(CultureInfo.InvariantCulture,
+                $"The amount must be whole cents from {Candor.Core.Accounting.Micros.Format(settings.MinMicros)} to {Candor.Core.Accounting.Micros.Format(settings.MaxMicros)} USD."), "amount_usd"), null);
         }
+
+        var counters = services.GetRequiredService<Core.WebConsole.IAttemptCounters>();
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        string counter = "checkout\n" + accountId;
+        if (await counters.GetAttemptsAsync(counter, now, CheckoutWindow, http.RequestAborted).ConfigureAwait(false) is { } opened
+            && opened.Failures >= CheckoutsPerAccount)
+        {
+            int wait = (int)Math.Ceiling((opened.WindowStart + CheckoutWindow - now).TotalSeconds);
+            services.GetRequiredService<ILogger<PaymentProviders>>().CheckoutThrottled(accountId, wait);
+            return (new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429, string.Create(CultureInfo.InvariantCulture,
+                $"At most {CheckoutsPerAccount} checkouts per account in {CheckoutWindow.TotalMinutes:0} minutes; try again later.")) { Code = "too_many_checkouts", RetryAfterSeconds = wait }, null);
+        }
+
+        await counters.CountAttemptAsync(counter, now, CheckoutWindow, CancellationToken.None).ConfigureAwait(false);
 
         var store = services.GetRequiredService<IPaymentStore>();
         var logger = services.GetRequiredService<ILogger<PaymentProviders>>();
-        if (await store.CreatePaymentAsync(provider.Name, key.AccountId, amount, http.RequestAborted).ConfigureAwait(false) is not { } payment)
+        if (await store.CreatePaymentAsync(provider.Name, accountId, amount, http.RequestAborted).ConfigureAwait(false) is not { } payment)
         {
-            await WriteAsync(http, new RelayError(RelayStage.Admission, RelayErrorKind.NotFound, 404, "The key's account does not exist.")).ConfigureAwait(false);
-            return;
+            return (new RelayError(RelayStage.Admission, RelayErrorKind.NotFound, 404, "The account does not exist."), null);
         }
 
-        var opened = await provider.CreateCheckoutAsync(new CheckoutRequest(payment.Id, key.AccountId, amount, settings.SuccessUrl, settings.CancelUrl), http.RequestAborted)
+        var checkout = await provider.CreateCheckoutAsync(new CheckoutRequest(payment.Id, accountId, amount, settings.SuccessUrl, settings.CancelUrl), http.RequestAborted)
             .ConfigureAwait(false);
         // Recorded whatever the client does now: the payment must know its checkout before the payer can pay it.
-        await store.OpenPaymentAsync(payment.Id, opened.SessionId, CancellationToken.None).ConfigureAwait(false);
-        if (opened.SessionId is null || opened.Url is null)
+        await store.OpenPaymentAsync(payment.Id, checkout.SessionId, CancellationToken.None).ConfigureAwait(false);
+        if (checkout.SessionId is null || checkout.Url is null)
         {
-            logger.CheckoutFailed(payment.Id, provider.Name, opened.Error ?? "no checkout");
-            await WriteAsync(http, new RelayError(RelayStage.Upstream, RelayErrorKind.UpstreamError, 502,
-                $"The payment provider did not open a checkout: {opened.Error}") { Code = "payment_provider_error" }).ConfigureAwait(false);
-            return;
+            logger.CheckoutFailed(payment.Id, provider.Name, checkout.Error ?? "no checkout");
+            return (new RelayError(RelayStage.Upstream, RelayErrorKind.UpstreamError, 502,
+                $"The payment provider did not open a checkout: {checkout.Error}") { Code = "payment_provider_error" }, null);
         }
 
-        logger.CheckoutOpened(payment.Id, provider.Name, key.AccountId, amount);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w =>
+        logger.CheckoutOpened(payment.Id, provider.Name, accountId, amount);
+        return (null, w =>
         {
             w.WriteStartObject();
-            WriteFields(w, payment with { Status = "open", SessionId = opened.SessionId });
-            w.WriteString("checkout_url", opened.Url);
+            WriteFields(w, payment with { Status = "open", SessionId = checkout.SessionId });
+            w.WriteString("checkout_url", checkout.Url);
             w.WriteEndObject();
-        }).ConfigureAwait(false);
+        });
     }
 
     private static async Task GetAsync(HttpContext http, SnapshotHolder snapshots)

@@ -20,22 +20,41 @@ internal static class RedeemEndpoint
             return;
         }
 
+        var (error, write) = await RedeemAsync(http, key.AccountId, key.Id).ConfigureAwait(false);
+        if (error is not null)
+        {
+            await WriteAsync(http, error).ConfigureAwait(false);
+            return;
+        }
+
+        http.Response.ContentType = "application/json";
+        using (var w = new Utf8JsonWriter(http.Response.BodyWriter))
+        {
+            write!(w);
+        }
+
+        await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads <c>{"code":"…"}</c> and redeems it for <paramref name="accountId"/>: the refusal as a value, or
+    /// what writes the redemption. <paramref name="subject"/> is what unknown codes count against besides the client
+    /// address (<see cref="RedeemThrottle"/>): the key, or for the console the account. Shared by <c>POST /v1/redeem</c>
+    /// and the console's <c>POST /admin/v1/accounts/{accountId}/redeem</c>.</summary>
+    internal static async Task<(RelayError? Error, Action<Utf8JsonWriter>? Write)> RedeemAsync(HttpContext http, string accountId, string subject)
+    {
         var services = http.RequestServices;
         if (services.GetService<IRedemptionStore>() is not { } store)
         {
-            await ResponseWriter.WriteErrorAsync(http, SurfaceRegistry.OpenAI, new RelayError(RelayStage.Routing, RelayErrorKind.NotFound, 404,
-                "Redemption codes need a data directory.")).ConfigureAwait(false);
-            return;
+            return (new RelayError(RelayStage.Routing, RelayErrorKind.NotFound, 404, "Redemption codes need a data directory."), null);
         }
 
         var throttle = services.GetRequiredService<RedeemThrottle>();
         string? address = http.Connection.RemoteIpAddress?.ToString();
-        if (throttle.RetryAfterSeconds(key.Id, address) is { } wait)
+        if (throttle.RetryAfterSeconds(subject, address) is { } wait)
         {
-            services.GetRequiredService<ILogger<RedeemThrottle>>().RedeemThrottled(key.Id, wait);
-            await WriteAsync(http, new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
-                "Too many unknown redemption codes from this key or address; try again later.") { Code = "too_many_attempts", RetryAfterSeconds = wait }).ConfigureAwait(false);
-            return;
+            services.GetRequiredService<ILogger<RedeemThrottle>>().RedeemThrottled(subject, wait);
+            return (new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
+                "Too many unknown redemption codes from this key or address; try again later.") { Code = "too_many_attempts", RetryAfterSeconds = wait }, null);
         }
 
         string? code;
@@ -46,50 +65,44 @@ internal static class RedeemEndpoint
         }
         catch (Admin.AdminInputException e)
         {
-            await WriteAsync(http, RelayError.BadRequest(e.Message, e.Field)).ConfigureAwait(false);
-            return;
+            return (RelayError.BadRequest(e.Message, e.Field), null);
         }
 
         if (RedemptionCodeFormat.Normalize(code) is null)
         {
-            await WriteAsync(http, RelayError.BadRequest("Give the code to redeem as {\"code\":\"…\"}.", "code")).ConfigureAwait(false);
-            return;
+            return (RelayError.BadRequest("Give the code to redeem as {\"code\":\"…\"}.", "code"), null);
         }
 
-        var result = await store.RedeemAsync(code!, key.AccountId, http.RequestAborted).ConfigureAwait(false);
+        var result = await store.RedeemAsync(code!, accountId, http.RequestAborted).ConfigureAwait(false);
         if (result.Outcome != RedemptionOutcome.Redeemed || result.Entry is not { } entry)
         {
             if (result.Outcome == RedemptionOutcome.Unknown)
             {
-                throttle.Failed(key.Id, address);
+                throttle.Failed(subject, address);
             }
 
-            await WriteAsync(http, Refusal(result.Outcome)).ConfigureAwait(false);
-            return;
+            return (Refusal(result.Outcome), null);
         }
 
-        services.GetRequiredService<ILogger<RedeemThrottle>>().CodeRedeemed(result.CodeId!, key.AccountId, entry.AmountMicros, entry.Id);
+        services.GetRequiredService<ILogger<RedeemThrottle>>().CodeRedeemed(result.CodeId!, accountId, entry.AmountMicros, entry.Id);
         // Balances are held in memory between refreshes: make the credit spendable at once.
         if (services.GetService<BillingBook>() is { } book)
         {
             await book.RefreshAsync(http.RequestAborted).ConfigureAwait(false);
         }
 
-        long balance = await services.GetRequiredService<BillingGate>().Ledger.GetBalanceAsync(key.AccountId, http.RequestAborted).ConfigureAwait(false) ?? 0;
-        http.Response.ContentType = "application/json";
-        using (var w = new Utf8JsonWriter(http.Response.BodyWriter))
+        long balance = await services.GetRequiredService<BillingGate>().Ledger.GetBalanceAsync(accountId, http.RequestAborted).ConfigureAwait(false) ?? 0;
+        return (null, w =>
         {
             w.WriteStartObject();
             w.WriteString("object", "redemption");
             w.WriteString("code_id", result.CodeId);
-            w.WriteString("account_id", key.AccountId);
+            w.WriteString("account_id", accountId);
             w.WriteNumber("amount_micros", entry.AmountMicros);
             w.WriteString("ledger_entry_id", entry.Id);
             w.WriteNumber("balance_micros", balance);
             w.WriteEndObject();
-        }
-
-        await ResponseWriter.FlushAsync(http).ConfigureAwait(false);
+        });
     }
 
     private static RelayError Refusal(RedemptionOutcome outcome) => outcome switch

@@ -14,6 +14,9 @@ internal static class ApiKeysSql
         FROM api_keys k JOIN accounts a ON a.id = k.account_id
         """;
 
+    /// <summary>The key read with its account's fields, without a condition (<see cref="ConsoleListsSql"/> pages it).</summary>
+    public const string SelectAll = Select;
+
     public const string Insert = """
         INSERT INTO api_keys (id, account_id, name, display_prefix, key_hash, created_at, expires_at, revoked_at,
                               allowed_models, allowed_cidrs, budget_micros, rpm_limit, tpm_limit, concurrency_limit,

@@ -423,5 +423,13 @@ internal static class Migrations
             );
             CREATE INDEX ix_audit_evidence_channel ON audit_evidence (channel_id)
             """),
+        new(19, "console sign-in attempt counters shared by every node", """
+            CREATE TABLE console_attempts (
+                name         TEXT    PRIMARY KEY,
+                window_start BIGINT  NOT NULL,
+                failures     INTEGER NOT NULL
+            );
+            CREATE INDEX ix_console_attempts_window ON console_attempts (window_start)
+            """),
     ];
 }

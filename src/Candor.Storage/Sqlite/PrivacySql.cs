@@ -48,6 +48,12 @@ internal static class PrivacySql
         WHERE account_id = @account_id ORDER BY created_at DESC, id DESC LIMIT @limit
         """;
 
+    public const string SelectEntriesPage = """
+        SELECT id, account_id, data_key_id, request_id, created_at, expires_at, sealed FROM history_entries
+        WHERE account_id = @account_id AND (created_at < @cursor_at OR (created_at = @cursor_at AND id < @cursor_id))
+        ORDER BY created_at DESC, id DESC LIMIT @limit
+        """;
+
     public const string DeleteEntries = "DELETE FROM history_entries WHERE account_id = @account_id";
 
     public const string PurgeEntries = "DELETE FROM history_entries WHERE expires_at <= @now";

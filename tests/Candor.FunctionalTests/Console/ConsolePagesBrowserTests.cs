@@ -208,6 +208,74 @@ public sealed class ConsolePagesBrowserTests(ConsoleFixture fixture) : IClassFix
         Assert.False(driver.FindElement(By.Id("history-controls")).Displayed);
     }
 
+    [ChromiumFact(Axe = true)]
+    public async Task Member_PagesItsKeys_RedeemsACode_AndReadsEveryTableAtPhoneWidth()
+    {
+        string keys = $"/admin/v1/accounts/{fixture.AccountA}/keys";
+        for (int i = 0; i < 22; i++)
+        {
+            Assert.Equal(201, (await fixture.AdminAsync(HttpMethod.Post, keys, $$"""{"name":"bulk key {{i:D2}}"}""")).Status);
+        }
+
+        var (created, batch) = await fixture.AdminAsync(HttpMethod.Post, "/admin/v1/redemption-batches", """{"amount_usd":"2","count":1}""");
+        Assert.Equal(201, created);
+        string code = batch.GetProperty("codes")[0].GetProperty("code").GetString()!;
+
+        using var driver = StartBrowser();
+        Open(driver);
+        SignIn(driver, fixture.MemberLogin);
+        Until(driver, () => driver.FindElement(By.Id("view-keys")).Displayed);
+
+        // Keys come 20 to a page from the server; the next page holds the rest, none twice.
+        Until(driver, () => KeyRows(driver).Count == 20 && driver.FindElement(By.Id("keys-next")).Enabled);
+        var first = KeyRows(driver);
+        driver.FindElement(By.Id("keys-next")).Click();
+        Until(driver, () => KeyRows(driver).Count is > 0 and < 20 || !KeyRows(driver).SequenceEqual(first));
+        var second = KeyRows(driver);
+        Assert.Empty(first.Intersect(second));
+        Assert.True(first.Count + second.Count >= 22);
+        driver.FindElement(By.Id("keys-first")).Click();
+        Until(driver, () => KeyRows(driver).SequenceEqual(first));
+
+        // Redeem a code from the balance page: the balance grows by its amount.
+        var (_, before) = await fixture.AdminAsync(HttpMethod.Get, $"/admin/v1/accounts/{fixture.AccountA}/balance");
+        Go(driver, "ledger");
+        Until(driver, () => driver.FindElement(By.Id("balance")).Text.Length > 0);
+        Assert.False(driver.FindElement(By.Id("checkout-form")).Displayed); // no payment provider on this server
+        driver.FindElement(By.Id("redeem-code")).SendKeys(code);
+        driver.FindElement(By.Id("redeem-submit")).Click();
+        Until(driver, () => driver.FindElement(By.Id("status")).Text.StartsWith("Redeemed 2.000000 USD", StringComparison.Ordinal));
+        var (_, after) = await fixture.AdminAsync(HttpMethod.Get, $"/admin/v1/accounts/{fixture.AccountA}/balance");
+        Assert.Equal(before.GetProperty("balance_micros").GetInt64() + 2_000_000, after.GetProperty("balance_micros").GetInt64());
+        driver.FindElement(By.Id("redeem-code")).SendKeys(code);
+        driver.FindElement(By.Id("redeem-submit")).Click();
+        Until(driver, () => driver.FindElement(By.Id("status")).Text == "This code has already been redeemed.");
+        AxeCheck.AssertNoSeriousViolations(driver, "ledger (redeem)");
+
+        // At 360 px every table is a column of labelled cards: nothing is wider than the screen.
+        driver.Manage().Window.Size = new System.Drawing.Size(360, 800);
+        foreach (string page in new[] { "keys", "usage", "ledger" })
+        {
+            Go(driver, page);
+            Until(driver, () => driver.FindElements(By.CssSelector($"#view-{page} tbody td[data-label]")).Count > 0);
+            var widths = (IReadOnlyCollection<object>)((IJavaScriptExecutor)driver).ExecuteScript(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];")!;
+            long scroll = Convert.ToInt64(widths.First(), System.Globalization.CultureInfo.InvariantCulture);
+            long client = Convert.ToInt64(widths.Last(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(client <= 400 && scroll <= client, $"{page}: scroll width {scroll}, viewport {client}");
+            AxeCheck.AssertNoSeriousViolations(driver, page + " (360 px)");
+            Shot(driver, page + "-phone-en");
+        }
+
+        driver.FindElement(By.CssSelector("#lang option[value='zh-CN']")).Click();
+        Go(driver, "keys");
+        Until(driver, () => driver.FindElements(By.CssSelector("#keys-table tbody td[data-label='名称']")).Count > 0);
+        Shot(driver, "keys-phone-zh");
+    }
+
+    private static List<string> KeyRows(ChromeDriver driver) =>
+        [.. driver.FindElements(By.CssSelector("#keys-table tbody tr[data-key]")).Select(r => r.GetAttribute("data-key")!)];
+
     private void Open(ChromeDriver driver)
     {
         driver.Manage().Timeouts().AsynchronousJavaScript = TimeSpan.FromSeconds(30);

@@ -3,11 +3,14 @@ import { t, setLanguage, chooseLanguage, language } from "./i18n.js";
 import { verifyReceipt, canVerify } from "./verify.js";
 import { pages, wirePages, testChannel, healthText, usageFilter, updateCsvLink, keyLimits, newKeyLimits } from "./pages.js";
 import { wireSignUp, signUpRoute, offerSignUp, askSecondFactor, loadSecurity } from "./signup.js";
+import { pager, cursorParam, labelCells } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
 const views = ["signin", "invite", "signup", "verify", "totp", "keys", "usage", "receipts", "channels", "security", ...Object.keys(pages)];
 let session = null;
 let usageCursors = [];
+let keys;
+let accountsCursor = null;
 
 function status(text, bad) {
   $("status").textContent = text || "";
@@ -69,18 +72,28 @@ async function renderSession() {
   $("who").textContent = session ? session.principal + (session.operator ? " (operator)" : "") : "";
   $("nav-channels").hidden = !session?.operator;
   for (const [id, page] of Object.entries(pages)) if (page.operator) $("nav-" + id).hidden = !session?.operator;
-  const select = $("account");
-  select.replaceChildren();
+  $("account").replaceChildren();
+  $("account-more").hidden = true;
   if (!session) return;
-  const accounts = session.operator
-    ? (await call("GET", "/admin/v1/accounts?limit=100")).data.map((a) => ({ id: a.id, name: a.name, role: "operator" }))
-    : session.accounts;
+  if (session.operator) { accountsCursor = null; await moreAccounts(); } else addAccounts(session.accounts);
+}
+
+function addAccounts(accounts) {
   for (const a of accounts) {
     const option = document.createElement("option");
     option.value = a.id;
     option.textContent = `${a.name ?? a.id} (${a.role})`;
-    select.append(option);
+    $("account").append(option);
   }
+}
+
+// An operator's account selector holds the accounts page by page (server-paged, newest first); "More accounts"
+// appends the next page.
+async function moreAccounts() {
+  const page = await call("GET", "/admin/v1/accounts?limit=100" + cursorParam(accountsCursor));
+  addAccounts(page.data.map((a) => ({ id: a.id, name: a.name, role: "operator" })));
+  accountsCursor = page.next_cursor || null;
+  $("account-more").hidden = !page.has_more;
 }
 
 async function route() {
@@ -96,16 +109,19 @@ async function route() {
     else if (view === "receipts") { /* waits for a lookup */ }
     else if (view === "security") await loadSecurity();
     else if (pages[view]) await pages[view].load();
-    else await loadKeys();
+    else await keys.reset();
   } catch (e) { fail(e); }
 }
 
-async function loadKeys() {
-  if (!account()) return;
-  const keys = await call("GET", accountPath("/keys"));
+const loadKeys = () => keys.reset();
+
+// One page of the account's keys (a plain member's own only: the server narrows the list).
+async function showKeys(cursor) {
+  if (!account()) return { has_more: false };
+  const page = await call("GET", accountPath("/keys?limit=20" + cursorParam(cursor)));
   const body = $("keys-table").tBodies[0];
   body.replaceChildren();
-  for (const k of keys.data) {
+  for (const k of page.data) {
     const row = body.insertRow();
     row.dataset.key = k.id;
     cell(row, k.name);
@@ -121,6 +137,8 @@ async function loadKeys() {
       }));
     }
   }
+  labelCells($("keys-table"));
+  return page;
 }
 
 async function loadUsage() {
@@ -142,6 +160,7 @@ async function loadUsage() {
     cell(row, usd(u.charge_micros));
   }
   if (page.data.length === 0) cell(body.insertRow(), t("usage.none")).colSpan = 7;
+  labelCells($("usage-table"));
   $("usage-next").disabled = !page.has_more;
   $("usage-next").dataset.cursor = page.next_cursor || "";
 }
@@ -168,6 +187,7 @@ async function loadChannels(cursor) {
       try { await call("POST", `/admin/v1/channels/${encodeURIComponent(c.id)}/${verb}`); await loadChannels(); } catch (e) { fail(e); }
     }));
   }
+  labelCells($("channels-table"));
 }
 
 async function lookUpReceipt(id) {
@@ -269,6 +289,8 @@ function wire() {
     show("signin");
   });
   $("account").addEventListener("change", route);
+  $("account-more").addEventListener("click", () => moreAccounts().catch(fail));
+  keys = pager("keys", showKeys, fail);
   $("key-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {

@@ -5,11 +5,14 @@ import { pager, cursorParam, fill, describe, usd } from "./widgets.js";
 const $ = (id) => document.getElementById(id);
 let ctx;
 let ledger;
+let historyCursor = null;
 
 export async function loadLedger() {
   const { call, t, accountPath, account, session } = ctx;
   if (!account()) return;
   $("topup-form").hidden = !session()?.operator;
+  $("checkout-form").hidden = !session()?.payments;
+  $("checkout-opened").hidden = true;
   const balance = await call("GET", accountPath("/balance"));
   $("balance").textContent = t("ledger.balance", { usd: usd(balance.balance_micros) });
   await ledger.reset();
@@ -32,13 +35,17 @@ export async function loadPrivacy() {
   $("history-controls").hidden = !allowed;
   $("history-adminonly").hidden = allowed;
   $("history-list").replaceChildren();
+  $("history-more").hidden = true;
 }
 
-async function showHistory() {
+// "Show history" shows the newest page; "Show older entries" appends the next one (server-paged by cursor).
+async function showHistory(more) {
   const { call, t, accountPath } = ctx;
-  const history = await call("GET", accountPath("/history?limit=20"));
+  const history = await call("GET", accountPath("/history?limit=20" + cursorParam(more ? historyCursor : null)));
   const list = $("history-list");
-  list.replaceChildren();
+  if (!more) list.replaceChildren();
+  historyCursor = history.next_cursor || null;
+  $("history-more").hidden = !history.has_more;
   for (const entry of history.data) {
     const item = document.createElement("li");
     const pre = document.createElement("pre");
@@ -46,11 +53,18 @@ async function showHistory() {
     item.append(pre);
     list.append(item);
   }
-  if (history.data.length === 0) {
+  if (history.data.length === 0 && !more) {
     const item = document.createElement("li");
     item.textContent = t("privacy.empty");
     list.append(item);
   }
+}
+
+// A refused redemption or checkout in words of the page's language (the server's message otherwise).
+function moneyFail(error) {
+  const known = { code_unknown: "money.unknown", code_already_redeemed: "money.used", code_expired: "money.expired",
+    code_not_for_account: "money.notforaccount", too_many_attempts: "money.throttled", too_many_checkouts: "money.throttled" };
+  if (error.code && known[error.code]) ctx.status(ctx.t(known[error.code]), true); else ctx.fail(error);
 }
 
 // The usage filters as query parameters ("&from=…&model=…"), shared by the usage list and the CSV link.
@@ -90,12 +104,32 @@ export function wire(context) {
       status(t("ledger.credited", { usd: usd(entry.amount_micros), balance: usd(entry.balance_micros) }));
     } catch (e) { fail(e); }
   });
-  $("history-show").addEventListener("click", () => showHistory().catch(fail));
+  $("redeem-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const redeemed = await call("POST", accountPath("/redeem"), { code: $("redeem-code").value.trim() });
+      $("redeem-form").reset();
+      await loadLedger();
+      status(t("money.redeemed", { usd: usd(redeemed.amount_micros), balance: usd(redeemed.balance_micros) }));
+    } catch (e) { moneyFail(e); }
+  });
+  $("checkout-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const payment = await call("POST", accountPath("/payments/checkout"), { amount_usd: $("checkout-amount").value.trim() });
+      $("checkout-link").href = payment.checkout_url;
+      $("checkout-opened").hidden = false;
+      $("checkout-link").focus();
+    } catch (e) { moneyFail(e); }
+  });
+  $("history-show").addEventListener("click", () => showHistory(false).catch(fail));
+  $("history-more").addEventListener("click", () => showHistory(true).catch(fail));
   $("history-erase").addEventListener("click", async () => {
     if (!confirm(t("privacy.confirm"))) return;
     try {
       const erased = await call("DELETE", accountPath("/history"));
       $("history-list").replaceChildren();
+      $("history-more").hidden = true;
       status(t("privacy.erased", { n: erased.deleted }));
     } catch (e) { fail(e); }
   });

@@ -5,7 +5,7 @@ import { pager, cursorParam, fill, describe, usd } from "./widgets.js";
 
 const $ = (id) => document.getElementById(id);
 let ctx;
-let accounts, prices, deployments;
+let accounts, members, prices, deployments;
 
 const RANGES = { "24h": [24, 3600], "7d": [168, 6 * 3600], "30d": [720, 86400] };
 
@@ -51,17 +51,21 @@ export async function loadAccounts() {
   await loadMembers();
 }
 
-async function loadMembers() {
+const loadMembers = () => members.reset();
+
+// One page of the selected account's members, by principal.
+async function showMembers(cursor) {
   const { call, t, accountPath, account, button, fail } = ctx;
-  if (!account()) return;
-  const members = await call("GET", accountPath("/members"));
-  fill($("members-table"), members.data, [
+  if (!account()) return { has_more: false };
+  const page = await call("GET", accountPath("/members?limit=20" + cursorParam(cursor)));
+  fill($("members-table"), page.data, [
     (m) => m.principal, (m) => m.role,
     (m) => button(t("members.remove"), "remove-" + m.principal, async () => {
       if (!confirm(t("members.confirm"))) return;
       try { await call("DELETE", accountPath("/members/" + encodeURIComponent(m.principal))); await loadMembers(); } catch (e) { fail(e); }
     }),
   ], "-", (m) => m.principal);
+  return page;
 }
 
 export async function loadPrices() { await prices.reset(); }
@@ -137,6 +141,7 @@ export function wire(context) {
     fill($("accounts-table"), page.data, [(a) => a.name, (a) => a.id, (a) => a.group, (a) => usd(a.balance_micros), (a) => (a.disabled ? t("channels.disabled") : t("channels.enabled"))], "-", (a) => a.id);
     return page;
   }, fail);
+  members = pager("members", showMembers, fail);
   $("account-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {

@@ -38,6 +38,17 @@ export function fill(table, items, columns, emptyText, rowKey) {
     td.colSpan = columns.length;
     td.textContent = emptyText;
   }
+  labelCells(table);
+}
+
+// Gives every body cell its column's header text as data-label: at phone width style.css shows each row as a card
+// of "label value" lines instead of a table wider than the screen.
+export function labelCells(table) {
+  const headers = [...(table.tHead?.rows[0]?.cells ?? [])].map((th) => th.textContent.trim());
+  for (const row of table.tBodies[0].rows) {
+    if (row.cells.length === 1 && row.cells[0].colSpan > 1) continue;
+    [...row.cells].forEach((td, i) => { if (headers[i]) td.dataset.label = headers[i]; });
+  }
 }
 
 // Shows a JSON object as a nested definition list (values as text, never as HTML).

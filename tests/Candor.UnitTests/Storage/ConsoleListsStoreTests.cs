@@ -1,0 +1,192 @@
+using Candor.Core.Accounts;
+using Candor.Core.Privacy;
+
+namespace Candor.UnitTests.Storage;
+
+/// <summary>The console's server-side pages and shared counters through the store (<see cref="Candor.Core.WebConsole.IConsoleLists"/>,
+/// <see cref="IPrivacyStore.ListHistoryPageAsync"/>, <see cref="Candor.Core.WebConsole.IKeyOwners.CreateOwnedKeyAsync"/>,
+/// <see cref="Candor.Core.WebConsole.IAttemptCounters"/>): every row once across pages, in order, ties in time broken by
+/// id; an owner's keys narrowed in the query; a key and its owner written together; attempt counters shared by two
+/// stores on one database (two nodes). PostgreSQL in <see cref="PostgresConsoleListsStoreTests"/>.</summary>
+public class ConsoleListsStoreTests
+{
+    private protected virtual Task<TempStore> CreateStoreAsync() => TempStore.CreateAsync();
+
+    private static readonly TimeSpan Timeout = TempStore.Timeout;
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    [SkippableFact]
+    public async Task MembersPages_WalkEveryMemberOnce_InPrincipalOrder()
+    {
+        using var t = await CreateStoreAsync();
+        var a = await t.AccountAsync("a");
+        var other = await t.AccountAsync("other");
+        string[] principals = ["zed@x.example", "ann@x.example", "bob@x.example", "cy@x.example", "dee@x.example", "eve@x.example", "Ann@x.example"];
+        foreach (string p in principals)
+        {
+            Assert.True(await t.Store.SetMemberAsync(a.Id, p, AccountRole.Member, None).WaitAsync(Timeout));
+        }
+
+        Assert.True(await t.Store.SetMemberAsync(other.Id, "intruder@x.example", AccountRole.Owner, None).WaitAsync(Timeout));
+
+        var seen = new List<string>();
+        string? cursor = null;
+        int pages = 0;
+        do
+        {
+            var page = await t.Store.ListMembersPageAsync(a.Id, 3, cursor, None).WaitAsync(Timeout);
+            Assert.True(page.Items.Count <= 3);
+            seen.AddRange(page.Items.Select(m => m.Principal));
+            cursor = page.NextCursor;
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(principals.Order(StringComparer.Ordinal), seen);
+    }
+
+    [SkippableFact]
+    public async Task KeysPages_AreNewestFirst_TiesByIdAndAnOwnerSeesOnlyItsKeys()
+    {
+        using var t = await CreateStoreAsync();
+        var a = await t.AccountAsync("a");
+        var b = await t.AccountAsync("b");
+        var owned = new List<string>();
+        var all = new List<(DateTimeOffset At, string Id)>();
+        for (int i = 0; i < 7; i++)
+        {
+            // Pairs of keys share a millisecond, so the cursor's id half must separate them.
+            if (i % 2 == 0)
+            {
+                t.Time.Advance(TimeSpan.FromSeconds(1));
+            }
+
+            var key = i % 3 == 0
+                ? await t.KeyAsync(a.Id)
+                : await t.Store.CreateOwnedKeyAsync(a.Id, "member key " + i, ApiKeyLimits.None, "m@x.example", None).WaitAsync(Timeout);
+            Assert.NotNull(key);
+            if (i % 3 != 0)
+            {
+                owned.Add(key.Record.Id);
+            }
+
+            all.Add((key.Record.CreatedAt, key.Record.Id));
+        }
+
+        await t.KeyAsync(b.Id);
+        var expected = all.OrderByDescending(k => k.At).ThenByDescending(k => k.Id, StringComparer.Ordinal).Select(k => k.Id).ToList();
+        Assert.Equal(expected, await WalkKeysAsync(t, a.Id, null, 2));
+        Assert.Equal(expected.Where(owned.Contains).ToList(), await WalkKeysAsync(t, a.Id, "m@x.example", 2));
+        Assert.Empty(await WalkKeysAsync(t, a.Id, "nobody@x.example", 2));
+    }
+
+    [SkippableFact]
+    public async Task OwnedKey_IsCreatedWithItsOwner_AndNotForAMissingAccount()
+    {
+        using var t = await CreateStoreAsync();
+        var a = await t.AccountAsync("a");
+        var created = await t.Store.CreateOwnedKeyAsync(a.Id, "mine", ApiKeyLimits.None, "m@x.example", None).WaitAsync(Timeout);
+        Assert.NotNull(created);
+        Assert.Equal("m@x.example", await t.Store.GetKeyOwnerAsync(a.Id, created.Record.Id, None).WaitAsync(Timeout));
+        Assert.NotNull(await t.Store.GetByHashAsync(t.Hasher.Hash(created.PlaintextKey), None).WaitAsync(Timeout));
+
+        Assert.Null(await t.Store.CreateOwnedKeyAsync("acct_missing", "x", ApiKeyLimits.None, "m@x.example", None).WaitAsync(Timeout));
+        Assert.Single(await t.Store.ListKeysAsync(a.Id, None).WaitAsync(Timeout));
+        Assert.Empty(await t.Store.ListKeysAsync("acct_missing", None).WaitAsync(Timeout));
+    }
+
+    [SkippableFact]
+    public async Task HistoryPages_WalkEveryEntryOnce_NewestFirst_OfOneAccountOnly()
+    {
+        using var t = await CreateStoreAsync();
+        var a = await t.AccountAsync("a");
+        var b = await t.AccountAsync("b");
+        var key = await t.Store.AddHistoryKeyAsync(new HistoryDataKey("hkey_a", a.Id, [1, 2, 3]), None).WaitAsync(Timeout);
+        await t.Store.AddHistoryKeyAsync(new HistoryDataKey("hkey_b", b.Id, [4, 5, 6]), None).WaitAsync(Timeout);
+        var at = t.Time.GetUtcNow();
+        var entries = Enumerable.Range(0, 5)
+            .Select(i => new HistoryEntry($"hist_{i}", a.Id, key.Id, $"req_{i}", at.AddSeconds(i / 2), at.AddDays(1), [(byte)i]))
+            .Append(new HistoryEntry("hist_b", b.Id, "hkey_b", "req_b", at, at.AddDays(1), [9]))
+            .ToList();
+        await t.Store.AppendHistoryAsync(entries, None).WaitAsync(Timeout);
+
+        var seen = new List<string>();
+        string? cursor = null;
+        for (int pages = 0; pages < 10; pages++)
+        {
+            var page = await ((IPrivacyStore)t.Store).ListHistoryPageAsync(a.Id, 2, cursor, None).WaitAsync(Timeout);
+            seen.AddRange(page.Items.Select(e => e.Id));
+            if ((cursor = page.NextCursor) is null)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(["hist_4", "hist_3", "hist_2", "hist_1", "hist_0"], seen);
+    }
+
+    [SkippableFact]
+    public async Task AttemptCounters_AreSharedByTwoNodes_AndRestartAfterTheWindow()
+    {
+        using var t = await CreateStoreAsync();
+        using var second = await t.OpenSecondAsync();
+        var window = TimeSpan.FromMinutes(15);
+        var start = t.Time.GetUtcNow();
+        for (int i = 0; i < 3; i++)
+        {
+            await t.Store.CountAttemptAsync("signin:p\nann", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout);
+            await second.CountAttemptAsync("signin:p\nann", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout);
+            t.Time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        // Six failures counted on two nodes are six on either: the allowance is not multiplied.
+        var counted = await second.GetAttemptsAsync("signin:p\nann", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout);
+        Assert.Equal(new Candor.Core.WebConsole.AttemptCount(start, 6), counted);
+        Assert.Null(await t.Store.GetAttemptsAsync("signin:p\nbob", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout));
+
+        // Once the window has ended the count is gone, and the next failure starts a new window.
+        t.Time.Advance(window);
+        Assert.Null(await t.Store.GetAttemptsAsync("signin:p\nann", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout));
+        await second.CountAttemptAsync("signin:p\nann", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout);
+        Assert.Equal(new Candor.Core.WebConsole.AttemptCount(t.Time.GetUtcNow(), 1),
+            await t.Store.GetAttemptsAsync("signin:p\nann", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout));
+
+        await t.Store.ForgetAttemptsAsync("signin:p\nann", None).WaitAsync(Timeout);
+        Assert.Null(await second.GetAttemptsAsync("signin:p\nann", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout));
+    }
+
+    [SkippableFact]
+    public async Task AttemptCounters_CountEveryConcurrentFailure()
+    {
+        using var t = await CreateStoreAsync();
+        using var second = await t.OpenSecondAsync();
+        var now = t.Time.GetUtcNow();
+        var window = TimeSpan.FromMinutes(15);
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? t.Store : second).CountAttemptAsync("signin:a\n10.0.0.1", now, window, None).WaitAsync(Timeout)));
+        Assert.Equal(20, (await t.Store.GetAttemptsAsync("signin:a\n10.0.0.1", now, window, None).WaitAsync(Timeout))!.Failures);
+    }
+
+    private static async Task<List<string>> WalkKeysAsync(TempStore t, string accountId, string? owner, int limit)
+    {
+        var ids = new List<string>();
+        string? cursor = null;
+        for (int pages = 0; pages < 20; pages++)
+        {
+            var page = await t.Store.ListKeysPageAsync(accountId, owner, limit, cursor, None).WaitAsync(Timeout);
+            Assert.True(page.Items.Count <= limit);
+            ids.AddRange(page.Items.Select(k => k.Id));
+            if ((cursor = page.NextCursor) is null)
+            {
+                break;
+            }
+        }
+
+        return ids;
+    }
+}
+
+public sealed class PostgresConsoleListsStoreTests : ConsoleListsStoreTests
+{
+    private protected override Task<TempStore> CreateStoreAsync() => TempStore.CreatePostgresAsync();
+}
