@@ -212,10 +212,15 @@ public sealed class ConsolePagesBrowserTests(ConsoleFixture fixture) : IClassFix
     public async Task Member_PagesItsKeys_RedeemsACode_AndReadsEveryTableAtPhoneWidth()
     {
         string keys = $"/admin/v1/accounts/{fixture.AccountA}/keys";
+        string? bulkKey = null;
         for (int i = 0; i < 22; i++)
         {
-            Assert.Equal(201, (await fixture.AdminAsync(HttpMethod.Post, keys, $$"""{"name":"bulk key {{i:D2}}"}""")).Status);
+            var (status, key) = await fixture.AdminAsync(HttpMethod.Post, keys, $$"""{"name":"bulk key {{i:D2}}"}""");
+            Assert.Equal(201, status);
+            bulkKey = key.GetProperty("key").GetString();
         }
+
+        Assert.Equal(200, await fixture.ChatAsync(bulkKey!)); // a row for the usage page
 
         var (created, batch) = await fixture.AdminAsync(HttpMethod.Post, "/admin/v1/redemption-batches", """{"amount_usd":"2","count":1}""");
         Assert.Equal(201, created);
@@ -264,12 +269,14 @@ public sealed class ConsolePagesBrowserTests(ConsoleFixture fixture) : IClassFix
             long client = Convert.ToInt64(widths.Last(), System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(client <= 400 && scroll <= client, $"{page}: scroll width {scroll}, viewport {client}");
             AxeCheck.AssertNoSeriousViolations(driver, page + " (360 px)");
+            ((IJavaScriptExecutor)driver).ExecuteScript($"document.querySelector('#view-{page} table').scrollIntoView();");
             Shot(driver, page + "-phone-en");
         }
 
         driver.FindElement(By.CssSelector("#lang option[value='zh-CN']")).Click();
         Go(driver, "keys");
         Until(driver, () => driver.FindElements(By.CssSelector("#keys-table tbody td[data-label='名称']")).Count > 0);
+        ((IJavaScriptExecutor)driver).ExecuteScript("document.getElementById('keys-table').scrollIntoView();");
         Shot(driver, "keys-phone-zh");
     }
 
