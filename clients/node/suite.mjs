@@ -7,7 +7,8 @@
 //   CANDOR_KEY       a client key
 //   CANDOR_WIRES     JSON: {"<wire>": {"chat": "<model>", "think": "<model>"|null, "embed": "<model>"|null, ...}, ...}
 //                    optional per wire: "state": true (the upstream keeps Responses state), "reasoningTokens": false,
-//                    "embedUsage": false (the upstream reports no such count)
+//                    "embedUsage": false (the upstream reports no such count), "completions": "<model>" (a model whose
+//                    upstream serves legacy /v1/completions itself, which Candor passes through)
 //   CANDOR_RECORDED  optional JSON: {"<wire>": {"model": "<model>", "dir": "<recording directory>"}, ...}: recorded vendor
 //                    streams replayed as that wire's upstream (recorded.mjs); each client's tool loop must see what
 //                    the recording carries
@@ -146,7 +147,7 @@ check('openai chat', 'embeddings', embeds, async (w) => {
   assert(typeof result.usage?.prompt_tokens === 'number' && (w.embedUsage === false || positive(result.usage.prompt_tokens)), 'no usage');
 });
 
-// -- openai: legacy completions (translated to each wire's chat)
+// -- openai: legacy completions (translated to each wire's chat unless the upstream serves them)
 
 check('openai completions', 'text+usage', always, async (w) => {
   const stream = await openai.completions.create({ model: w.chat, prompt: 'Say hello', max_tokens: 64, stream: true, stream_options: { include_usage: true } });
@@ -158,6 +159,28 @@ check('openai completions', 'text+usage', always, async (w) => {
   }
   assert(text.trim().length > 0, 'no streamed text');
   assert(positive(usage?.prompt_tokens) && positive(usage?.completion_tokens), `usage ${JSON.stringify(usage)}`);
+});
+
+// A model whose upstream serves /v1/completions itself (vLLM, OpenAI's instruct models): Candor passes the request through
+// (x-candor-path: fast), so what has no chat equivalent — several prompts, n, echo — is served too.
+check('openai completions', 'passthrough', (w) => !!w.completions, async (w) => {
+  const { data: stream, response } = await openai.completions
+    .create({ model: w.completions, prompt: 'Say hello', max_tokens: 64, stream: true, stream_options: { include_usage: true } })
+    .withResponse();
+  assert(response.headers.get('x-candor-path') === 'fast', `path ${response.headers.get('x-candor-path')}`);
+  let text = '';
+  let usage;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.text ?? '';
+    if (chunk.usage) usage = chunk.usage;
+  }
+  assert(text.trim().length > 0, 'no streamed text');
+  assert(positive(usage?.prompt_tokens) && positive(usage?.completion_tokens), `usage ${JSON.stringify(usage)}`);
+
+  const whole = await openai.completions.create({ model: w.completions, prompt: ['One', 'Two'], n: 2, echo: true, max_tokens: 16 });
+  assert(whole.object === 'text_completion', `object ${whole.object}`);
+  assert(whole.choices.length === 4 && whole.choices[2].text.startsWith('Two'), 'not 2 prompts x 2 completions with echo');
+  assert(positive(whole.usage?.prompt_tokens) && positive(whole.usage?.completion_tokens), 'no usage');
 });
 
 // -- openai: Responses API

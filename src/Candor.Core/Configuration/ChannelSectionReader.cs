@@ -32,6 +32,7 @@ internal sealed class ChannelSectionReader(ConfigReader yaml, PrivacySectionRead
         var training = TrainingUse.Unknown;
         Uri? baseUrl = null;
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        bool? legacyCompletions = null;
         TimeSpan connect = TimeSpan.FromSeconds(10), firstByte = TimeSpan.FromSeconds(120), idle = TimeSpan.FromSeconds(120);
         YamlNode? providerNode = null, keyNode = null;
         yaml.Each(item, at, (key, k, v, path) =>
@@ -76,6 +77,9 @@ internal sealed class ChannelSectionReader(ConfigReader yaml, PrivacySectionRead
                     break;
                 case "registration":
                     registration = yaml.Scalar(v, path);
+                    break;
+                case "legacy_completions":
+                    legacyCompletions = yaml.Bool(v, path);
                     break;
                 case "headers":
                     yaml.Each(v, path, (name, _, hv, hpath) => headers[name] = HeaderValue(hv, hpath));
@@ -132,6 +136,7 @@ internal sealed class ChannelSectionReader(ConfigReader yaml, PrivacySectionRead
             BaseUrl = baseUrl!,
             ApiKey = apiKey,
             ApiVersion = apiVersion,
+            LegacyCompletions = legacyCompletions,
             Region = region ?? "unknown",
             Registration = registration,
             DataPolicy = new ChannelDataPolicy(region ?? "unknown", retention, training),

@@ -26,6 +26,12 @@ internal sealed class ChannelSettings
     /// <summary>Azure OpenAI api-version; Anthropic anthropic-version override.</summary>
     public string? ApiVersion { get; init; }
 
+    /// <summary>Whether the channel serves OpenAI's legacy <c>POST {BaseUrl}/completions</c> for its models (<c>legacy_completions</c>):
+    /// true passes a client's <c>/v1/completions</c> request through to it, false translates it to chat; null (not set)
+    /// leaves it to the provider's own capability (vLLM and Ollama yes, OpenAI for its completions models only;
+    /// docs/clients.md, "Legacy completions").</summary>
+    public bool? LegacyCompletions { get; init; }
+
     /// <summary>Extra headers sent to the upstream on every request.</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = FrozenDictionary<string, string>.Empty;
 

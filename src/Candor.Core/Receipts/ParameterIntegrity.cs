@@ -14,7 +14,9 @@ internal static class ParameterIntegrity
     /// <summary>The transformations the translated path applies by design for <paramref name="target"/>: model
     /// mapping (in the URL for a wire that names the model there), the wire translation, and what the target's
     /// encoder adds (<see cref="WireProfile.Injected"/>: the default max tokens Anthropic requires, the usage option
-    /// OpenAI streams need; <see cref="WireProfile.Emulated"/>: the system instruction that serves JSON mode on Anthropic).</summary>
+    /// OpenAI streams need; <see cref="WireProfile.Emulated"/>: the system instruction that serves JSON mode on Anthropic;
+    /// <see cref="WireProfile.Omitted"/> and <see cref="WireProfile.Mapped"/>: reasoning left out, or sent as the wire's own
+    /// thinking budget). A vendor's own mappings are added by its adapter (<c>IProviderAdapter.Declare</c>).</summary>
     public static List<Transformation> Declared(ChatRequest client, string upstreamModel, WireProtocol target, bool fast)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -50,6 +52,11 @@ internal static class ParameterIntegrity
             list.Add(new(Transformation.Omitted, omitted.Name, omitted.Value));
         }
 
+        if (profile.Mapped(client) is { } mapped)
+        {
+            list.Add(new(Transformation.Mapped, mapped.Name, mapped.Value));
+        }
+
         return list;
     }
 
@@ -66,7 +73,18 @@ internal static class ParameterIntegrity
     /// <summary>Compares the canonical parameters of the client's request and of the forwarded one.</summary>
     public static List<string> Compare(ChatRequest client, ChatRequest sent, IEnumerable<Transformation> listed)
     {
-        var allowed = new HashSet<string>(listed.Select(static t => t.Target), StringComparer.Ordinal);
+        var allowed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in listed)
+        {
+            allowed.Add(t.Target);
+            if (t.Kind == Transformation.Mapped && t.Target is "reasoning_effort" or "thinking_budget")
+            {
+                // One setting in two vocabularies: an effort sent as a budget (or a budget as a switch) changes both.
+                allowed.Add("reasoning_effort");
+                allowed.Add("thinking_budget");
+            }
+        }
+
         var flags = new List<string>();
         void Check<T>(string name, T? a, T? b)
         {

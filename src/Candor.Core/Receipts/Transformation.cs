@@ -3,7 +3,7 @@ namespace Candor.Core.Receipts;
 /// <summary>One listed change between the client's request and the request forwarded upstream. Any other
 /// difference is a bug, and the parameter-integrity audit flags it.</summary>
 /// <param name="Kind">What changed: <see cref="ModelMapping"/>, <see cref="Redaction"/>, <see cref="Injected"/>,
-/// <see cref="Translated"/>, <see cref="Omitted"/>, or another kind a later stage adds.</param>
+/// <see cref="Translated"/>, <see cref="Omitted"/>, <see cref="Mapped"/>, or another kind a later stage adds.</param>
 /// <param name="Target">The parameter or entity type concerned (for example <c>model</c>, <c>max_output_tokens</c>, <c>email</c>).</param>
 /// <param name="Detail">A short, content-free description (names, counts, numbers; never user text).</param>
 internal sealed record Transformation(string Kind, string Target, string Detail)
@@ -23,4 +23,10 @@ internal sealed record Transformation(string Kind, string Target, string Detail)
     /// <summary>A parameter of the client's the upstream would refuse in this request, left out (Anthropic: manual thinking
     /// for a tool turn whose signed thinking block the client did not send back).</summary>
     public const string Omitted = "omitted";
+
+    /// <summary>A parameter of the client's sent as the upstream wire's own equivalent (OpenAI's <c>reasoning_effort</c> as
+    /// Anthropic's or Gemini's thinking budget, a thinking budget as a vendor's thinking switch); the detail says what it
+    /// became. <c>reasoning_effort</c> and <c>thinking_budget</c> are one setting in two vocabularies, so a mapping of
+    /// either covers both in the parameter-integrity audit.</summary>
+    public const string Mapped = "mapped";
 }

@@ -94,18 +94,22 @@ internal sealed class ChatRelay(
         var adapter = channel.Adapter;
         var settings = channel.Settings;
         // A Responses request goes as it is to an upstream that serves the Responses API itself (and keeps the state it is
-        // asked to keep); anywhere else it is translated, and what needs server state is refused (zero retention).
+        // asked to keep), a legacy completions request to an upstream that serves /completions; anywhere else they are
+        // translated, and what only the same-wire upstream serves is refused.
         var responses = ResponsesUpstream(context, surface, adapter, config);
-        if (responses is null && (request.ServerState ?? TranslationGuard.Check(request, adapter.Protocol) ?? adapter.CheckSupported(request)) is { } unsupported)
+        var completions = responses is null ? CompletionsUpstream(request, surface, adapter, settings, deployment.UpstreamModel, config) : null;
+        if (responses is null && completions is null
+            && (request.ServerState ?? TranslationGuard.Check(request, adapter.Protocol) ?? adapter.CheckSupported(request)) is { } unsupported)
         {
             return AttemptOutcome.Failed(unsupported, UpstreamFailure.Unsupported);
         }
 
         // A redacted request is re-encoded from the canonical request: the client's bytes still hold the originals.
-        bool fast = responses is not null || (config.FastPath && context.Redactions is not { Changed: true } && surface.ForwardsRawBody
+        bool redacted = context.Redactions is { Changed: true };
+        bool fast = responses is not null || (completions is not null && !redacted) || (config.FastPath && !redacted && surface.ForwardsRawBody
             && surface.Protocol == adapter.Protocol && adapter.SupportsRawForwarding(request));
         context.Path = fast ? "fast" : "translated";
-        using var rewritten = fast ? new PooledBufferWriter(rawBody.Length + 64) : null;
+        using var rewritten = fast || completions is not null ? new PooledBufferWriter(rawBody.Length + 64) : null;
         HttpRequestMessage upstreamRequest;
         if (fast)
         {
@@ -120,7 +124,18 @@ internal sealed class ChatRelay(
             var content = new ReadOnlyMemoryContent(body);
             content.Headers.ContentType = JsonContentType;
             upstreamRequest = responses?.CreateRawResponsesRequest(settings, request.Stream, content)
+                ?? completions?.CreateRawCompletionsRequest(settings, deployment.UpstreamModel, request.Stream, content)
                 ?? adapter.CreateRawChatRequest(settings, deployment.UpstreamModel, request.Stream, content);
+        }
+        else if (completions is not null)
+        {
+            // Same wire, redacted: the client's completions body with the redacted texts, answered through the surface's
+            // encoder so that pseudonyms are restored.
+            completions.WriteRedactedCompletionsBody(rawBody.Span, deployment.UpstreamModel, request, rewritten!);
+            context.ForwardedRaw = rewritten!.WrittenMemory;
+            var content = new ReadOnlyMemoryContent(context.ForwardedRaw);
+            content.Headers.ContentType = JsonContentType;
+            upstreamRequest = completions.CreateRawCompletionsRequest(settings, deployment.UpstreamModel, request.Stream, content);
         }
         else
         {
@@ -131,7 +146,8 @@ internal sealed class ChatRelay(
         if (context.Receipt is { } receipt)
         {
             await NoteForwardedAsync(context, receipt, request, upstreamRequest.Content, deployment.UpstreamModel, settings,
-                responses is null ? adapter.Protocol : WireProtocol.OpenAIResponses, fast).ConfigureAwait(false);
+                responses is null ? adapter.Protocol : WireProtocol.OpenAIResponses, fast, surface.LegacyCompletions ? completions is not null : null,
+                completions, adapter).ConfigureAwait(false);
             receipt.ExpectedModel = deployment.ServedModel;
         }
 
@@ -154,7 +170,8 @@ internal sealed class ChatRelay(
 
         using (response)
         {
-            var codecs = new AttemptCodecs(responses?.CreateResponsesDecoder() ?? adapter.CreateDecoder(settings), surface.CreateEncoder(request), fast);
+            var codecs = new AttemptCodecs(
+                responses?.CreateResponsesDecoder() ?? completions?.CreateCompletionsDecoder() ?? adapter.CreateDecoder(settings), surface.CreateEncoder(request), fast);
             if (!request.Stream)
             {
                 return await WholeAsync(state, attempt, response, codecs, timer, sent).ConfigureAwait(false);
@@ -177,6 +194,17 @@ internal sealed class ChatRelay(
     private static IResponsesUpstream? ResponsesUpstream(RelayContext context, Surface surface, IProviderAdapter adapter, CandorConfig config) =>
         surface.Protocol == WireProtocol.OpenAIResponses && surface.ForwardsRawBody && config.FastPath && context.Redactions is not { Changed: true }
             ? adapter as IResponsesUpstream
+            : null;
+
+    /// <summary>The upstream's legacy completions when this attempt passes a <c>/v1/completions</c> request through to it: the
+    /// surface is legacy completions, the fast path is on, the channel serves that endpoint for the deployment's model
+    /// (<see cref="ICompletionsUpstream.ServesCompletions"/>), and usage arrives unchanged (not streamed, or the client asked
+    /// for stream usage) unless the request needs the endpoint (several prompts, n, echo…), which nothing else serves.</summary>
+    private static ICompletionsUpstream? CompletionsUpstream(
+        ChatRequest request, Surface surface, IProviderAdapter adapter, ChannelSettings settings, string upstreamModel, CandorConfig config) =>
+        surface.LegacyCompletions && config.FastPath && adapter is ICompletionsUpstream completions && completions.ServesCompletions(settings, upstreamModel)
+        && (!request.Stream || request.IncludeUsage || request.ServerState is not null)
+            ? completions
             : null;
 
     /// <summary>A whole answer: read and decoded (a failure here may still go to another deployment), placeholders
@@ -276,9 +304,12 @@ internal sealed class ChatRelay(
     }
 
     /// <summary>Hashes the body forwarded on this attempt, lists the transformations applied to it and, on the
-    /// translated path, checks the forwarded parameters against the client's.</summary>
+    /// translated path, checks the forwarded parameters against the client's. <paramref name="completions"/> is null for
+    /// every surface but legacy completions, and there says whether the attempt went to an upstream's own
+    /// <c>/completions</c> (<paramref name="completionsUpstream"/>; else it was translated to chat).</summary>
     private static async Task NoteForwardedAsync(
-        RelayContext context, ReceiptDraft receipt, ChatRequest request, HttpContent? content, string upstreamModel, ChannelSettings settings, WireProtocol protocol, bool fast)
+        RelayContext context, ReceiptDraft receipt, ChatRequest request, HttpContent? content, string upstreamModel, ChannelSettings settings,
+        WireProtocol protocol, bool fast, bool? completions, ICompletionsUpstream? completionsUpstream, IProviderAdapter adapter)
     {
         ReadOnlyMemory<byte> forwarded = content switch
         {
@@ -287,15 +318,36 @@ internal sealed class ChatRelay(
             null => ReadOnlyMemory<byte>.Empty,
             _ => await content.ReadAsByteArrayAsync(context.Aborted).ConfigureAwait(false),
         };
+        bool sameWire = fast || completions == true;
         receipt.Attempts = context.Attempts;
         receipt.Path = context.Path;
-        receipt.BeginAttempt(settings, upstreamModel, fast ? context.ForwardedRaw.Span : forwarded.Span, ParameterIntegrity.Declared(request, upstreamModel, protocol, fast));
-        if (!fast)
+        var declared = ParameterIntegrity.Declared(request, upstreamModel, protocol, sameWire);
+        if (!sameWire)
         {
-            foreach (string flag in ParameterIntegrity.Check(request, forwarded.Span, protocol, upstreamModel, receipt.Transformations))
-            {
-                receipt.Flag(flag);
-            }
+            adapter.Declare(request, upstreamModel, declared);
+        }
+
+        if (completions is { } passed && !fast)
+        {
+            declared.Add(passed
+                ? new Transformation(Transformation.Translated, "surface", "openai completions re-encoded on the same wire (redacted texts)")
+                : new Transformation(Transformation.Translated, "surface", "openai completions -> chat (the prompt as one user message)"));
+        }
+
+        receipt.BeginAttempt(settings, upstreamModel, sameWire ? context.ForwardedRaw.Span : forwarded.Span, declared);
+        if (fast)
+        {
+            return;
+        }
+
+        var flags = completionsUpstream is not null
+            ? completionsUpstream.TryDecodeCompletionsRequest(context.ForwardedRaw, out var sent)
+                ? ParameterIntegrity.Compare(request, sent, receipt.Transformations)
+                : [AuditFlags.ForwardedUnreadable]
+            : ParameterIntegrity.Check(request, forwarded.Span, protocol, upstreamModel, receipt.Transformations);
+        foreach (string flag in flags)
+        {
+            receipt.Flag(flag);
         }
     }
 

@@ -9,17 +9,23 @@ namespace Candor.Core.Relay;
 /// <param name="createEncoder">The answer's encoder for one request.</param>
 /// <param name="writeError">The error envelope.</param>
 /// <param name="forwardsRawBody">False for a dialect whose body is not its wire family's chat body (OpenAI's legacy
-/// completions): the relay never sends the client's bytes as they are, only the canonical request re-encoded.</param>
+/// completions): the relay never sends the client's bytes as they are as a chat body.</param>
+/// <param name="legacyCompletions">OpenAI's legacy completions (<c>/v1/completions</c>): passed through to an upstream that
+/// serves that endpoint itself (<c>Core/Upstream/ICompletionsUpstream</c>), translated to chat elsewhere.</param>
 internal sealed class Surface(
     WireProtocol protocol,
     Func<ChatRequest, IChatClientEncoder> createEncoder,
     Action<RelayError, IBufferWriter<byte>> writeError,
-    bool forwardsRawBody = true)
+    bool forwardsRawBody = true,
+    bool legacyCompletions = false)
 {
     public WireProtocol Protocol { get; } = protocol;
 
     /// <summary>Whether the client's body is a chat body of <see cref="Protocol"/>, which the fast path may forward.</summary>
     public bool ForwardsRawBody { get; } = forwardsRawBody;
+
+    /// <summary>Whether this is OpenAI's legacy completions surface (its body is a <c>/completions</c> body).</summary>
+    public bool LegacyCompletions { get; } = legacyCompletions;
 
     public IChatClientEncoder CreateEncoder(ChatRequest request) => createEncoder(request);
 

@@ -50,6 +50,13 @@ internal interface IProviderAdapter
     /// <summary>Decodes an embeddings answer.</summary>
     EmbeddingResponse ReadEmbeddings(ReadOnlySpan<byte> body);
 
+    /// <summary>Adds to <paramref name="declared"/> what this provider's encoder does to <paramref name="request"/> beyond its
+    /// wire's own profile (<c>WireProfile</c>): a parameter the vendor has no field for, left out (<c>omitted</c>), or sent as
+    /// the vendor's own switch (<c>mapped</c>), so that the parameter-integrity audit does not flag it. Nothing by default.</summary>
+    void Declare(ChatRequest request, string upstreamModel, List<Receipts.Transformation> declared)
+    {
+    }
+
     /// <summary>Builds a request to one of the media endpoints (images, audio, rerank, moderations; docs/endpoints.md), or
     /// null when the provider has no such endpoint (the capability: the attempt fails with a 400 naming it).</summary>
     HttpRequestMessage? CreateMediaRequest(ChannelSettings channel, string upstreamModel, MediaRequest request) => null;

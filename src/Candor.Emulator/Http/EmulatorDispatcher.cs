@@ -116,6 +116,9 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
             case "/v1/chat/completions" when post:
                 await OpenAiHandler.ChatAsync(call, null).ConfigureAwait(false);
                 return;
+            case "/v1/completions" when post:
+                await CompletionsHandler.CompletionsAsync(call, null).ConfigureAwait(false);
+                return;
             case "/v1/embeddings" when post:
                 await OpenAiHandler.EmbeddingsAsync(call, null).ConfigureAwait(false);
                 return;
@@ -156,6 +159,9 @@ internal sealed class EmulatorDispatcher(EmulatorOptions options, EmulatorJourna
                 {
                     case "chat/completions":
                         await OpenAiHandler.ChatAsync(call, deployment).ConfigureAwait(false);
+                        return;
+                    case "completions":
+                        await CompletionsHandler.CompletionsAsync(call, deployment).ConfigureAwait(false);
                         return;
                     case "embeddings":
                         await OpenAiHandler.EmbeddingsAsync(call, deployment).ConfigureAwait(false);

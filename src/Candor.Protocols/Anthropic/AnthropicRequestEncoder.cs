@@ -125,6 +125,31 @@ public static class AnthropicRequestEncoder
     private static int FinalTurnStart(ChatRequest request) =>
         request.Messages.FindLastIndex(static m => m.Role == ChatRole.User && (m.Parts.Count == 0 || m.Parts.Exists(static p => p is not ToolResultPart)));
 
+    /// <summary>The <c>max_tokens</c> the encoder sends: the client's own, else <see cref="DefaultMaxTokens"/> plus the thinking
+    /// budget it sends (the client's, or the one its reasoning effort maps to), since max_tokens must exceed budget_tokens.</summary>
+    public static int MaxTokens(ChatRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.MaxOutputTokens ?? (ThinkingBudget(request) is int b ? b + DefaultMaxTokens : DefaultMaxTokens);
+    }
+
+    /// <summary>What the encoder makes of an OpenAI-style <c>reasoning_effort</c> (a request without a thinking budget of its
+    /// own, whose thinking is not left out for the turn, <see cref="OmitsThinking"/>): <c>"high -> thinking_budget 4096"</c>,
+    /// or <c>"minimal -> no thinking"</c> for an effort that maps to none; null when the request carries no such effort.</summary>
+    public static string? ReasoningMapping(ChatRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ReasoningEffort is not { } effort || request.ThinkingBudget is not null || OmitsThinking(request)
+            || HasVerbatim(request, request.SourceProtocol == WireProtocol.Anthropic, "thinking"))
+        {
+            return null;
+        }
+
+        return ThinkingBudget(request) is int budget
+            ? effort + " -> thinking_budget " + budget.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : effort + " -> no thinking";
+    }
+
     /// <summary>Writes the <c>POST /v1/messages</c> body.</summary>
     public static void Write(ChatRequest request, string upstreamModel, Utf8JsonWriter writer)
     {
@@ -133,7 +158,7 @@ public static class AnthropicRequestEncoder
         writer.WriteStartObject();
         writer.WriteString("model"u8, upstreamModel);
         int? budget = ThinkingBudget(request);
-        writer.WriteNumber("max_tokens"u8, request.MaxOutputTokens ?? (budget is int b ? b + DefaultMaxTokens : DefaultMaxTokens));
+        writer.WriteNumber("max_tokens"u8, MaxTokens(request));
         WriteSystem(request, writer, anthropic);
         WriteMessages(request, writer, anthropic, omitThinking);
         WriteTools(request, writer, anthropic);

@@ -18,11 +18,13 @@ public sealed class WireProfile
     private readonly Func<ChatRequest, InjectedParameter?> _injected;
     private readonly Func<ChatRequest, InjectedParameter?> _emulated;
     private readonly Func<ChatRequest, InjectedParameter?> _omitted;
+    private readonly Func<ChatRequest, InjectedParameter?> _mapped;
 
     private WireProfile(WireProtocol protocol, bool modelInUrl, bool hasEndMarker, string choiceParameter, Decoder decode,
         Func<ChatRequest, InjectedParameter?> injected, bool embeddingsAsFloats, Func<ChatRequest, InjectedParameter?>? emulated = null,
-        Func<ChatRequest, InjectedParameter?>? omitted = null)
+        Func<ChatRequest, InjectedParameter?>? omitted = null, Func<ChatRequest, InjectedParameter?>? mapped = null)
     {
+        _mapped = mapped ?? (static _ => null);
         _emulated = emulated ?? (static _ => null);
         _omitted = omitted ?? (static _ => null);
         Protocol = protocol;
@@ -44,8 +46,7 @@ public sealed class WireProfile
     public static WireProfile Anthropic { get; } = new(WireProtocol.Anthropic, modelInUrl: false, hasEndMarker: true, "n",
         static (ReadOnlySpan<byte> body, string _, bool _, [NotNullWhen(true)] out ChatRequest? request) => AnthropicRequestDecoder.TryDecode(body, out request, out _),
         static client => client.MaxOutputTokens is null
-            ? new InjectedParameter("max_output_tokens", ((client.ThinkingBudget ?? 0) > 0 ? client.ThinkingBudget!.Value + AnthropicRequestEncoder.DefaultMaxTokens
-                : AnthropicRequestEncoder.DefaultMaxTokens).ToString(CultureInfo.InvariantCulture))
+            ? new InjectedParameter("max_output_tokens", AnthropicRequestEncoder.MaxTokens(client).ToString(CultureInfo.InvariantCulture))
             : null,
         embeddingsAsFloats: false,
         static client => AnthropicRequestEncoder.EmulatesJsonObject(client)
@@ -54,14 +55,16 @@ public sealed class WireProfile
         static client => AnthropicRequestEncoder.OmitsThinking(client)
             ? new InjectedParameter(client.ThinkingBudget is null && client.ReasoningEffort is not null ? "reasoning_effort" : "thinking_budget",
                 "thinking left out: the final assistant turn calls a tool without its signed thinking block")
-            : null);
+            : null,
+        static client => AnthropicRequestEncoder.ReasoningMapping(client) is { } mapping ? new InjectedParameter("reasoning_effort", mapping) : null);
 
     /// <summary>Gemini's generateContent: model and stream mode in the URL, and a stream that simply ends after the
     /// chunk carrying the last finish reason (no end marker).</summary>
     public static WireProfile Gemini { get; } = new(WireProtocol.Gemini, modelInUrl: true, hasEndMarker: false, "generationConfig.candidateCount",
         static (ReadOnlySpan<byte> body, string model, bool stream, [NotNullWhen(true)] out ChatRequest? request) => GeminiRequestDecoder.TryDecode(body, model, stream, out request, out _),
         static _ => null,
-        embeddingsAsFloats: false);
+        embeddingsAsFloats: false,
+        mapped: static client => GeminiRequestEncoder.ReasoningMapping(client) is { } mapping ? new InjectedParameter("reasoning_effort", mapping) : null);
 
     /// <summary>OpenAI's Responses API: model in the body, <c>response.completed</c> ends a stream; Candor encodes no
     /// request in it (a Responses upstream gets the client's own body), so nothing is added.</summary>
@@ -114,6 +117,15 @@ public sealed class WireProfile
     {
         ArgumentNullException.ThrowIfNull(client);
         return _emulated(client);
+    }
+
+    /// <summary>A parameter of <paramref name="client"/>'s request that this wire's request encoder sends as the wire's own
+    /// equivalent (OpenAI's <c>reasoning_effort</c> as Anthropic's or Gemini's thinking budget), named by the canonical
+    /// parameter, with what it became; null when none is.</summary>
+    public InjectedParameter? Mapped(ChatRequest client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return _mapped(client);
     }
 
     /// <summary>A parameter of <paramref name="client"/>'s request that this wire's request encoder leaves out because the

@@ -580,14 +580,7 @@ public static class GeminiRequestEncoder
             writer.WriteNumberValue(top);
         }
 
-        int? budget = request.ThinkingBudget ?? request.ReasoningEffort switch
-        {
-            "none" => 0,
-            "minimal" or "low" => 1024,
-            "medium" => 8192,
-            "high" => 24576,
-            _ => null,
-        };
+        int? budget = request.ThinkingBudget ?? EffortBudget(request.ReasoningEffort);
         var thinkingExtra = extra?["thinkingConfig"] as JsonObject;
         if (budget is not null || thinkingExtra is not null)
         {
@@ -662,5 +655,32 @@ public static class GeminiRequestEncoder
         {
             return false;
         }
+    }
+
+    /// <summary>The thinking budget an OpenAI-style reasoning effort maps to (none 0, minimal and low 1024, medium 8192,
+    /// high 24576); null for no or another effort.</summary>
+    private static int? EffortBudget(string? effort) => effort switch
+    {
+        "none" => 0,
+        "minimal" or "low" => 1024,
+        "medium" => 8192,
+        "high" => 24576,
+        _ => null,
+    };
+
+    /// <summary>What the encoder makes of an OpenAI-style <c>reasoning_effort</c> when the request has no thinking budget of
+    /// its own: <c>"high -> thinking_budget 24576"</c>, or <c>"xhigh -> no thinking budget"</c> for an effort it does not
+    /// map; null when the request carries no such effort.</summary>
+    public static string? ReasoningMapping(ChatRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ReasoningEffort is not { } effort || request.ThinkingBudget is not null)
+        {
+            return null;
+        }
+
+        return EffortBudget(effort) is int budget
+            ? effort + " -> thinking_budget " + budget.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : effort + " -> no thinking budget";
     }
 }

@@ -8,13 +8,24 @@ namespace Candor.Protocols.OpenAI;
 /// <summary>Decodes answers in the OpenAI chat completions wire (OpenAI and compatible vendors) into
 /// canonical events. Handles the compatible vendors' variants: <c>reasoning_content</c> (DeepSeek, Qwen,
 /// Zhipu, Moonshot) or <c>reasoning</c> (vLLM, Ollama) for thinking text, usage inside
-/// <c>choices[0].usage</c> (Moonshot), and error objects sent as stream chunks.</summary>
+/// <c>choices[0].usage</c> (Moonshot), and error objects sent as stream chunks. Built for legacy completions, it reads
+/// the <c>text_completion</c> answers of the same family too (a choice's <c>text</c>, in whole answers and chunks).</summary>
 public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
 {
+    private readonly bool _legacyCompletions;
+
     private readonly Dictionary<(int Choice, int WireIndex), int> _toolIndexes = [];
     private readonly Dictionary<int, int> _toolCounts = [];
     private readonly Dictionary<(int Choice, int ToolIndex), string> _toolIds = [];
     private bool _started;
+
+    /// <summary>A decoder of chat completions answers.</summary>
+    public OpenAIChatUpstreamDecoder()
+    {
+    }
+
+    /// <param name="legacyCompletions">True for answers of <c>POST /completions</c>: a choice's <c>text</c> is its output.</param>
+    public OpenAIChatUpstreamDecoder(bool legacyCompletions) => _legacyCompletions = legacyCompletions;
 
     /// <inheritdoc/>
     public bool DecodeStreamEvent(in SseEvent ev, List<ChatEvent> output)
@@ -86,6 +97,8 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
                 {
                     ReadDelta(index, delta, output);
                 }
+
+                ReadCompletionText(index, choice, output);
 
                 ReadLogprobs(index, choice, output);
                 ReadFinish(index, choice, _toolCounts.GetValueOrDefault(index) > 0, output);
@@ -177,6 +190,7 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
                 }
             }
 
+            ReadCompletionText(index, choice, output);
             ReadLogprobs(index, choice, output);
             ReadFinish(index, choice, calledTools, output);
         }
@@ -285,6 +299,15 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
             JsonValueKind.Object or JsonValueKind.Array => a.GetRawText(),
             _ => "",
         };
+    }
+
+    /// <summary>A legacy completions choice's text (chunks and whole answers alike).</summary>
+    private void ReadCompletionText(int choice, JsonElement c, List<ChatEvent> output)
+    {
+        if (_legacyCompletions && OpenAIWire.Str(c, "text") is { Length: > 0 } text)
+        {
+            output.Add(new TextDelta(choice, text));
+        }
     }
 
     private static void ReadLogprobs(int choice, JsonElement c, List<ChatEvent> output)

@@ -33,6 +33,9 @@ internal sealed class AzureOpenAIAdapter : OpenAICompatibleAdapter
     protected override Uri ChatUri(ChannelSettings channel, string upstreamModel) => Deployment(channel, upstreamModel, "chat/completions");
 
     /// <inheritdoc/>
+    protected override Uri CompletionsUri(ChannelSettings channel, string upstreamModel) => Deployment(channel, upstreamModel, "completions");
+
+    /// <inheritdoc/>
     protected override Uri EmbeddingsUri(ChannelSettings channel, string upstreamModel) => Deployment(channel, upstreamModel, "embeddings");
 
     /// <inheritdoc/>

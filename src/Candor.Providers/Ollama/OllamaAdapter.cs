@@ -22,6 +22,9 @@ internal sealed class OllamaAdapter : OpenAICompatibleAdapter
     /// <inheritdoc/>
     protected override int? MaxChoices => 1;
 
+    /// <summary>Ollama's OpenAI-compatible endpoint serves <c>/v1/completions</c> for every model.</summary>
+    protected override bool ServesCompletionsByDefault(string upstreamModel) => true;
+
     /// <inheritdoc/>
     public override bool SupportsRawForwarding(ChatRequest request) =>
         UsageArrivesUnchanged(request)

@@ -1,7 +1,10 @@
 using Candor.Providers.Http;
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Candor.Core.Configuration;
+using Candor.Core.Receipts;
 using Candor.Core.Upstream;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.Codecs;
@@ -13,7 +16,7 @@ namespace Candor.Providers.OpenAI;
 /// URLs under the channel's base URL, bearer authentication, the OpenAI request encoder with the
 /// vendor's <see cref="OpenAIRequestOptions"/>, the OpenAI-wire decoder, and OpenAI error bodies.
 /// A vendor adapter overrides only what differs.</summary>
-internal abstract class OpenAICompatibleAdapter : IProviderAdapter
+internal abstract class OpenAICompatibleAdapter : IProviderAdapter, ICompletionsUpstream
 {
     /// <inheritdoc/>
     public abstract string Name { get; }
@@ -104,6 +107,80 @@ internal abstract class OpenAICompatibleAdapter : IProviderAdapter
 
     /// <summary>The encoder options for one request to one upstream model.</summary>
     protected virtual OpenAIRequestOptions CreateOptions(string upstreamModel, ChatRequest request) => OpenAIRequestOptions.OpenAI;
+
+    /// <summary>Whether the vendor serves legacy completions (<c>{BaseUrl}/completions</c>) for <paramref name="upstreamModel"/>
+    /// when the channel does not say (<c>legacy_completions</c>). None by default: a vendor adapter opts in.</summary>
+    protected virtual bool ServesCompletionsByDefault(string upstreamModel) => false;
+
+    /// <inheritdoc/>
+    public bool ServesCompletions(ChannelSettings channel, string upstreamModel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return channel.LegacyCompletions ?? ServesCompletionsByDefault(upstreamModel);
+    }
+
+    /// <summary>The legacy completions URL.</summary>
+    protected virtual Uri CompletionsUri(ChannelSettings channel, string upstreamModel) => Under(channel.BaseUrl, "completions");
+
+    /// <inheritdoc/>
+    public HttpRequestMessage CreateRawCompletionsRequest(ChannelSettings channel, string upstreamModel, bool stream, HttpContent body) =>
+        Build(channel, CompletionsUri(channel, upstreamModel), body, stream);
+
+    /// <inheritdoc/>
+    public void WriteRedactedCompletionsBody(ReadOnlySpan<byte> clientBody, string upstreamModel, ChatRequest redacted, IBufferWriter<byte> output) =>
+        OpenAICompletionsRequestWriter.Write(clientBody, upstreamModel, redacted, output);
+
+    /// <inheritdoc/>
+    public bool TryDecodeCompletionsRequest(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out ChatRequest? request) =>
+        OpenAICompletionsRequestDecoder.TryDecodeDeferring(body, out request, out _);
+
+    /// <inheritdoc/>
+    public IChatUpstreamDecoder CreateCompletionsDecoder() => new OpenAIChatUpstreamDecoder(legacyCompletions: true);
+
+    /// <inheritdoc/>
+    public void Declare(ChatRequest request, string upstreamModel, List<Transformation> declared)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(declared);
+        var options = CreateOptions(upstreamModel, request);
+        string? thinkingFields = ThinkingFields(options.ExtraFields);
+        if (request.ReasoningEffort is { } effort && !options.ReasoningEffortSupported)
+        {
+            declared.Add(thinkingFields is not null && request.ThinkingBudget is null
+                ? new Transformation(Transformation.Mapped, "reasoning_effort", effort + " -> " + thinkingFields)
+                : new Transformation(Transformation.Omitted, "reasoning_effort", Name + " takes no reasoning_effort"));
+        }
+
+        if (request.ThinkingBudget is { } budget)
+        {
+            // The chat completions wire has no thinking budget: a vendor's own switch carries it, or nothing does.
+            string value = budget.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            declared.Add(thinkingFields is not null
+                ? new Transformation(Transformation.Mapped, "thinking_budget", value + " -> " + thinkingFields)
+                : new Transformation(Transformation.Omitted, "thinking_budget", Name + " takes no thinking budget"));
+        }
+    }
+
+    /// <summary>The vendor's thinking switch among the extra body fields (<c>enable_thinking</c>, <c>thinking_budget</c>,
+    /// <c>thinking</c>), as JSON; null when the body carries none.</summary>
+    private static string? ThinkingFields(System.Text.Json.Nodes.JsonObject? extra)
+    {
+        if (extra is null)
+        {
+            return null;
+        }
+
+        var fields = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (name, value) in extra)
+        {
+            if (name is "enable_thinking" or "thinking_budget" or "thinking")
+            {
+                fields[name] = value?.DeepClone();
+            }
+        }
+
+        return fields.Count == 0 ? null : fields.ToJsonString();
+    }
 
     /// <summary>The chat completions URL.</summary>
     protected virtual Uri ChatUri(ChannelSettings channel, string upstreamModel) => Under(channel.BaseUrl, "chat/completions");

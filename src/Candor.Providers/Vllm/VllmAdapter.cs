@@ -24,6 +24,9 @@ internal sealed class VllmAdapter : OpenAICompatibleAdapter
     /// <inheritdoc/>
     protected override bool HasMedia(MediaKind kind) => true;
 
+    /// <summary>vLLM serves <c>/v1/completions</c> for every model it serves.</summary>
+    protected override bool ServesCompletionsByDefault(string upstreamModel) => true;
+
     /// <inheritdoc/>
     public override bool SupportsRawForwarding(ChatRequest request) => UsageArrivesUnchanged(request);
 

@@ -1,6 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using Candor.Core.Receipts;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
+using Candor.Core.Upstream;
 using Candor.Protocols.Canonical;
 using Candor.Protocols.OpenAI;
 
@@ -32,18 +34,45 @@ internal static class OpenAIEndpoints
     }
 
     /// <summary>Legacy completions go through the chat relay (routing, metering, receipts, redaction) with their own
-    /// surface: the prompt is one user message, the answer <c>text_completion</c>s; the receipt lists that translation.</summary>
+    /// surface: passed through to an upstream that serves <c>/completions</c> itself, else translated (the prompt is one
+    /// user message, the answer <c>text_completion</c>s); each attempt's receipt lists which.</summary>
     private static async Task CompletionsAsync(HttpContext http, SnapshotHolder snapshots, ChatRelay relay)
     {
         var surface = SurfaceRegistry.OpenAICompletions;
         var context = HttpRelay.Context(http, "openai");
-        using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.Chat, surface, snapshots, OpenAICompletionsRequestDecoder.TryDecode).ConfigureAwait(false);
+        var snapshot = snapshots.Current;
+        using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.Chat, surface, snapshots,
+            (ReadOnlyMemory<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error) => DecodeCompletions(snapshot, body, out request, out error))
+            .ConfigureAwait(false);
         if (accepted is not null)
         {
-            context.Receipt?.AddTransformation(new Transformation(Transformation.Translated, "surface", "openai completions -> chat (the prompt as one user message)"));
             await relay.RelayAsync(context, surface, accepted.Value, accepted.Body.WrittenMemory).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Decodes a completions body, deferring what only an upstream serving legacy completions takes (several
+    /// prompts, n/best_of, echo, logprobs, suffix); that is refused here, before anything is sent, when no deployment of the
+    /// model passes completions through. Otherwise the relay serves it on those deployments only.</summary>
+    private static bool DecodeCompletions(RuntimeSnapshot snapshot, ReadOnlyMemory<byte> body, [NotNullWhen(true)] out ChatRequest? request, [NotNullWhen(false)] out RelayError? error)
+    {
+        if (!OpenAICompletionsRequestDecoder.TryDecodeDeferring(body, out request, out error))
+        {
+            return false;
+        }
+
+        if (request.ServerState is { } passthroughOnly && !PassedThrough(snapshot, request.Model))
+        {
+            (request, error) = (null, passthroughOnly);
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool PassedThrough(RuntimeSnapshot snapshot, string model) =>
+        snapshot.Config.FastPath && snapshot.Models.TryGetValue(model, out var route)
+        && route.Deployments.Any(d => snapshot.Channels.TryGetValue(d.ChannelId, out var channel)
+            && channel.Adapter is ICompletionsUpstream completions && completions.ServesCompletions(channel.Settings, d.UpstreamModel));
 
     private static Task EmbeddingsAsync(HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay) =>
         EmbeddingsEndpoint.HandleAsync(HttpRelay.Context(http, "openai"), SurfaceRegistry.OpenAI, snapshots, relay, OpenAIEmbeddingsCodec.TryDecodeRequest,

@@ -12,9 +12,10 @@ internal static class SurfaceRegistry
 {
     public static readonly Surface OpenAI = new(WireProtocol.OpenAI, static r => new OpenAIChatClientEncoder(r), OpenAIErrors.Write);
 
-    /// <summary>OpenAI's legacy <c>/v1/completions</c>: OpenAI's errors, <c>text_completion</c> answers, always re-encoded
-    /// from the canonical request (its body is no chat body).</summary>
-    public static readonly Surface OpenAICompletions = new(WireProtocol.OpenAI, static r => new OpenAICompletionsClientEncoder(r), OpenAIErrors.Write, forwardsRawBody: false);
+    /// <summary>OpenAI's legacy <c>/v1/completions</c>: OpenAI's errors, <c>text_completion</c> answers; passed through to an
+    /// upstream that serves the endpoint itself, else translated to chat (its body is no chat body).</summary>
+    public static readonly Surface OpenAICompletions = new(
+        WireProtocol.OpenAI, static r => new OpenAICompletionsClientEncoder(r), OpenAIErrors.Write, forwardsRawBody: false, legacyCompletions: true);
 
     /// <summary>Candor's own prompt count, which a translated Anthropic stream reports in message_start.</summary>
     private static readonly TokenEstimator Estimator = new();

@@ -20,7 +20,7 @@ public sealed class NodeClientsSuiteTests(NodeClientsSuiteTests.Host host, ITest
     /// <c>reasoningTokens</c>/<c>embedUsage</c> false: the upstream reports no such count (Anthropic's thinking is inside
     /// its output tokens, Gemini's embeddings carry no usage).</summary>
     private const string Wires = """
-        {"openai": {"chat": "m-openai", "think": "m-reasoner", "embed": "m-embed"},
+        {"openai": {"chat": "m-openai", "think": "m-reasoner", "embed": "m-embed", "completions": "m-vllm"},
          "openai-responses": {"chat": "m-responses", "think": "m-responses-reasoner", "embed": "m-embed", "state": true},
          "anthropic": {"chat": "m-anthropic", "think": "m-anthropic", "embed": null, "reasoningTokens": false},
          "gemini": {"chat": "m-gemini", "think": "m-gemini", "embed": "m-embed-gemini", "embedUsage": false}}
@@ -53,6 +53,7 @@ public sealed class NodeClientsSuiteTests(NodeClientsSuiteTests.Host host, ITest
                   - { id: oa, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
                   - { id: or, provider: openai-responses, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
                   - { id: ds, provider: deepseek, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
+                  - { id: vl, provider: vllm, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
                   - { id: an, provider: anthropic, base_url: "{{emu}}", api_key_env: UPSTREAM_KEY }
                   - { id: ge, provider: gemini, base_url: "{{emu}}", api_key_env: UPSTREAM_KEY }
                   - { id: rec-oa, provider: openai, base_url: "{{emu}}/replay/openai-chat/v1", api_key_env: UPSTREAM_KEY }
@@ -62,6 +63,7 @@ public sealed class NodeClientsSuiteTests(NodeClientsSuiteTests.Host host, ITest
                 models:
                   - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
                   - { name: m-reasoner, deployments: [{ channel: ds, model: deepseek-reasoner }] }
+                  - { name: m-vllm, deployments: [{ channel: vl, model: qwen2.5-7b-instruct }] }
                   - { name: m-responses, deployments: [{ channel: or, model: gpt-4o-mini }] }
                   - { name: m-responses-reasoner, deployments: [{ channel: or, model: gpt-5-reasoner }] }
                   - { name: m-anthropic, deployments: [{ channel: an, model: claude-sonnet-4-5 }] }
