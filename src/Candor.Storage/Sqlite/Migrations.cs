@@ -423,5 +423,8 @@ internal static class Migrations
             );
             CREATE INDEX ix_audit_evidence_channel ON audit_evidence (channel_id)
             """),
+        new(19, "process instance of a node's lease (persistent node ids)", """
+            ALTER TABLE cluster_nodes ADD COLUMN instance TEXT NOT NULL DEFAULT ''
+            """),
     ];
 }
