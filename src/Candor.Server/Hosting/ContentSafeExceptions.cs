@@ -21,7 +21,8 @@ internal static class ContentSafeExceptions
             {
                 var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Candor.Server");
                 string requestId = http.Response.Headers[RelayHeaders.RequestId].ToString() is { Length: > 0 } id ? id : "-";
-                if (Storage.RelationalStore.IsUnavailable(e) && !http.Response.HasStarted)
+                // Only the database's own exceptions: an IOException of the client's connection is no store outage.
+                if (e is System.Data.Common.DbException && Storage.RelationalStore.IsUnavailable(e) && !http.Response.HasStarted)
                 {
                     await StoreUnavailableAsync(http, e).ConfigureAwait(false);
                     return;
