@@ -141,6 +141,10 @@ internal abstract partial class RelationalStore
         return recovered;
     }
 
+    /// <summary>Recovers every admission of this node not yet recovered: right after <see cref="TryClaimNodeAsync"/> took
+    /// the id back from this node's previous run, before this run admits anything, they are all that run's.</summary>
+    public Task<int> RecoverOwnAsync(CancellationToken cancellationToken) => RecoverAsync(RecoveryScope.ThisNode, [], null, cancellationToken);
+
     /// <summary>Recovers the admissions of nodes whose lease expired, whatever the engine (tests).</summary>
     internal Task<int> RecoverDeadNodesAsync(CancellationToken cancellationToken) => RecoverAsync(RecoveryScope.DeadNodes, [], null, cancellationToken);
 
@@ -166,9 +170,12 @@ internal abstract partial class RelationalStore
             }
             else
             {
-                using var select = scope == RecoveryScope.All
-                    ? Command(c, tx, AdmissionsSql.SelectUnrecovered)
-                    : Command(c, tx, AdmissionsSql.SelectUnrecoveredOfDeadNodes).Add("@cutoff", cutoff);
+                using var select = scope switch
+                {
+                    RecoveryScope.All => Command(c, tx, AdmissionsSql.SelectUnrecovered),
+                    RecoveryScope.ThisNode => Command(c, tx, AdmissionsSql.SelectUnrecoveredOfNode).Add("@node_id", NodeId),
+                    _ => Command(c, tx, AdmissionsSql.SelectUnrecoveredOfDeadNodes).Add("@cutoff", cutoff),
+                };
                 candidates.AddRange(await QueryAsync(select, Read, cancellationToken).ConfigureAwait(false));
             }
 
@@ -209,19 +216,42 @@ internal abstract partial class RelationalStore
         }, cancellationToken);
 
     /// <summary>Renews this node's lease (<see cref="NodeLease"/>); a node row removed by another node (it thought this one
-    /// dead) is written again.</summary>
-    public Task RenewNodeAsync(CancellationToken cancellationToken) =>
+    /// dead) is written again. False when another process holds the row (this one lost its id: it is never renewed).</summary>
+    public Task<bool> RenewNodeAsync(CancellationToken cancellationToken) =>
         _db.WriteAsync(async (c, tx) =>
         {
-            using var renew = Command(c, tx, NodesSql.Renew).Add("@node_id", NodeId).Add("@now", DbValues.ToMillis(_time.GetUtcNow()));
-            return await renew.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            using var renew = Command(c, tx, NodesSql.Renew).Add("@node_id", NodeId).Add("@now", DbValues.ToMillis(_time.GetUtcNow()))
+                .Add("@instance", Instance);
+            return await renew.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }, cancellationToken);
+
+    /// <summary>Makes <paramref name="nodeId"/> this process's node id when no other live process holds it: it is free,
+    /// its lease expired, or its holder is <paramref name="previousInstance"/> (the process that last ran from this data
+    /// directory, dead: the caller holds the directory's lock). Call before anything is admitted; false leaves
+    /// <see cref="NodeId"/> as it was.</summary>
+    public async Task<bool> TryClaimNodeAsync(string nodeId, string? previousInstance, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeId);
+        var now = _time.GetUtcNow();
+        bool claimed = await _db.WriteAsync(async (c, tx) =>
+        {
+            using var claim = Command(c, tx, NodesSql.Claim).Add("@node_id", nodeId).Add("@now", DbValues.ToMillis(now)).Add("@instance", Instance)
+                .Add("@cutoff", DbValues.ToMillis(now - NodeLease)).Add("@previous", string.IsNullOrEmpty(previousInstance) ? "-" : previousInstance);
+            return await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken).ConfigureAwait(false);
+        if (claimed)
+        {
+            NodeId = nodeId;
+        }
+
+        return claimed;
+    }
 
     /// <summary>Ends this node's lease at a clean stop, so that any admission it still holds is recovered at once.</summary>
     public Task LeaveAsync(CancellationToken cancellationToken) =>
         _db.WriteAsync(async (c, tx) =>
         {
-            using var delete = Command(c, tx, NodesSql.Delete).Add("@node_id", NodeId);
+            using var delete = Command(c, tx, NodesSql.Delete).Add("@node_id", NodeId).Add("@instance", Instance);
             return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
@@ -287,5 +317,6 @@ internal abstract partial class RelationalStore
         All,
         DeadNodes,
         Listed,
+        ThisNode,
     }
 }

@@ -40,9 +40,14 @@ internal abstract partial class RelationalStore : IAccountStore, IKeyStore, ILed
     /// shared database; SQLite keeps the node's reservations in memory (settable for tests of both engines).</summary>
     public bool ReservesInStore { get; internal set; }
 
-    /// <summary>This process's id as a node of the installation: it owns the admissions it records. New at every start
-    /// (a node that restarts is a new node; the old one's admissions are recovered when its lease expires).</summary>
-    public string NodeId { get; } = EntityIds.New("node");
+    /// <summary>This process's id as a node of the installation: it owns the admissions it records. New at every start,
+    /// unless the server claims the data directory's persistent id first (<see cref="TryClaimNodeAsync"/>: a node that
+    /// restarts takes its previous run's admissions back at once instead of waiting for that run's lease to expire).</summary>
+    public string NodeId { get; private set; } = EntityIds.New("node");
+
+    /// <summary>This process among the holders of <see cref="NodeId"/> over time: its lease row carries it, so that a row
+    /// taken by another process is never renewed or removed by this one.</summary>
+    public string Instance { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
 
     /// <summary>How many transactions have committed settlements (<see cref="RecordUsageAsync(UsageRecord, LedgerEntry?, Core.Receipts.StoredReceipt?, CancellationToken)"/>); concurrent
     /// settlements share one (group commit), so this grows slower than <see cref="SettlementsCommitted"/> under load.</summary>

@@ -120,10 +120,20 @@ internal sealed partial class BillingGate(
         {
             reservation = await book.TryReserveAsync(key, reserve, context.Aborted).ConfigureAwait(false);
         }
-        catch
+#pragma warning disable CA1031 // A store that cannot be read is a value: the request is refused with 503 (fail closed).
+        catch (Exception e)
+#pragma warning restore CA1031
         {
             decision.Lease!.Settle(0);
-            throw;
+            if (e is OperationCanceledException && context.Aborted.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            // The balance or the key's spend could not be read (a first request of the account while the store fails).
+            logger.SettlementFailed(context.RequestId, e.GetType().Name);
+            health?.Failed("admission", e);
+            return (null, StoreHealth.Unavailable());
         }
 
         if (reservation is null)

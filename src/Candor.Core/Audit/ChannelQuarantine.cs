@@ -10,9 +10,17 @@ namespace Candor.Core.Audit;
 /// hand a dishonest channel its traffic back; without one they live in memory only.
 /// </summary>
 /// <param name="store">Where quarantines are kept across restarts; null keeps them in memory only.</param>
+/// <remarks>A reload (<see cref="ReloadAsync"/>) never undoes a change this node made after the reload began to read the
+/// store, nor one whose write is still running: its listing may predate that write (a quarantine added here would be
+/// dropped, a lifted one restored, until the next reload). Each local change is stamped under <see cref="_gate"/> when it
+/// enters memory and again once its write ended; the reload applies its listing under the same lock and skips the
+/// channels whose write is running or whose stamp is newer than the moment it began to read.</remarks>
 internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
 {
     private readonly ConcurrentDictionary<string, QuarantineEntry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LocalChange> _local = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private long _version;
 
     /// <summary>A channel quarantined (true) or released (false) on this node (the cluster tells the other nodes).</summary>
     internal event Action<string, bool>? Changed;
@@ -57,17 +65,24 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
             return;
         }
 
+        long began = Interlocked.Read(ref _version);
         var stored = (await store.ListQuarantinesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(static e => e.ChannelId, StringComparer.Ordinal);
-        foreach (var entry in stored.Values)
+        lock (_gate)
         {
-            _entries.TryAdd(entry.ChannelId, entry);
-        }
-
-        foreach (string channel in _entries.Keys)
-        {
-            if (!stored.ContainsKey(channel))
+            foreach (var entry in stored.Values)
             {
-                _entries.TryRemove(channel, out _);
+                if (!ChangedSince(entry.ChannelId, began))
+                {
+                    _entries.TryAdd(entry.ChannelId, entry);
+                }
+            }
+
+            foreach (string channel in _entries.Keys)
+            {
+                if (!stored.ContainsKey(channel) && !ChangedSince(channel, began))
+                {
+                    _entries.TryRemove(channel, out _);
+                }
             }
         }
     }
@@ -77,14 +92,26 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
     public async Task<bool> AddAsync(QuarantineEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        if (!_entries.TryAdd(entry.ChannelId, entry))
+        lock (_gate)
         {
-            return false;
+            if (!_entries.TryAdd(entry.ChannelId, entry))
+            {
+                return false;
+            }
+
+            Begin(entry.ChannelId);
         }
 
-        if (store is not null)
+        try
         {
-            await store.AddQuarantineAsync(entry, cancellationToken).ConfigureAwait(false);
+            if (store is not null)
+            {
+                await store.AddQuarantineAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            End(entry.ChannelId);
         }
 
         Changed?.Invoke(entry.ChannelId, true);
@@ -100,12 +127,29 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
             return false;
         }
 
-        if (store is not null)
+        lock (_gate)
         {
-            await store.RemoveQuarantineAsync(channelId, cancellationToken).ConfigureAwait(false);
+            Begin(channelId);
         }
 
-        bool removed = _entries.TryRemove(channelId, out _);
+        bool removed;
+        try
+        {
+            if (store is not null)
+            {
+                await store.RemoveQuarantineAsync(channelId, cancellationToken).ConfigureAwait(false);
+            }
+
+            lock (_gate)
+            {
+                removed = _entries.TryRemove(channelId, out _);
+            }
+        }
+        finally
+        {
+            End(channelId);
+        }
+
         if (removed)
         {
             Changed?.Invoke(channelId, false);
@@ -116,4 +160,29 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
 
     /// <summary>Drops a quarantine another node lifted (and removed from the shared store); false when there was none.</summary>
     internal bool Forget(string channelId) => _entries.TryRemove(channelId, out _);
+
+    /// <summary>A local change of <paramref name="channelId"/> enters memory, its write about to run (under <see cref="_gate"/>).</summary>
+    private void Begin(string channelId)
+    {
+        _local.TryGetValue(channelId, out var change);
+        _local[channelId] = new LocalChange(change.Writing + 1, Interlocked.Increment(ref _version));
+    }
+
+    /// <summary>The write of a local change of <paramref name="channelId"/> ended (committed or not).</summary>
+    private void End(string channelId)
+    {
+        lock (_gate)
+        {
+            var change = _local[channelId];
+            _local[channelId] = new LocalChange(change.Writing - 1, Interlocked.Increment(ref _version));
+        }
+    }
+
+    /// <summary>Whether a local change of <paramref name="channelId"/> is being written or ended after
+    /// <paramref name="version"/> (under <see cref="_gate"/>).</summary>
+    private bool ChangedSince(string channelId, long version) =>
+        _local.TryGetValue(channelId, out var change) && (change.Writing > 0 || change.Version > version);
+
+    /// <summary>A channel's local changes: writes running, and the stamp of the last one's start or end.</summary>
+    private readonly record struct LocalChange(int Writing, long Version);
 }

@@ -46,7 +46,8 @@ internal static class AttemptLoop
                 break;
             }
 
-            if (!plan.TryNext(out var choice, out var refusal))
+            var (next, refusal) = await plan.NextAsync(context.Aborted).ConfigureAwait(false);
+            if (next is not { } choice)
             {
                 last ??= refusal;
                 break;

@@ -1,3 +1,4 @@
+using Candor.Core.Admission;
 using Candor.Core.Configuration;
 
 namespace Candor.Core.Routing;
@@ -13,6 +14,7 @@ internal sealed class DeploymentLease
     private readonly long _started;
     private readonly long _estimatedTokens;
     private long _reportedTokens = -1;
+    private RateLease? _shared;
     private bool _judged;
     private int _released;
 
@@ -81,6 +83,10 @@ internal sealed class DeploymentLease
     /// <summary>The upstream's reported usage (input + output tokens), which replaces the estimate in the tpm count.</summary>
     public void ReportTokens(long tokens) => _reportedTokens = Math.Max(_reportedTokens, tokens);
 
+    /// <summary>The attempt's hold on the cluster's count of the deployment's limits (<see cref="SharedDeploymentLimits"/>),
+    /// settled with the reported tokens by <see cref="Release"/>.</summary>
+    internal void Hold(RateLease shared) => _shared = shared;
+
     /// <summary>Ends the attempt: frees its concurrency slot. Safe to call more than once.</summary>
     public void Release()
     {
@@ -88,6 +94,8 @@ internal sealed class DeploymentLease
         {
             return;
         }
+
+        _shared?.Settle((int)Math.Min(_reportedTokens < 0 ? _estimatedTokens : _reportedTokens, int.MaxValue));
 
         if (!_judged)
         {

@@ -21,6 +21,8 @@ internal sealed class RoutePlan
     private readonly long _tokens;
     private readonly bool[] _tried;
     private int _chosen;
+    private int _limitedElsewhere;
+    private DateTimeOffset _limitedUntil = DateTimeOffset.MaxValue;
 
     internal RoutePlan(Router router, RuntimeSnapshot snapshot, ModelRoute route, IReadOnlyList<Deployment> eligible, string? affinityKey, long tokens)
     {
@@ -31,6 +33,40 @@ internal sealed class RoutePlan
         _affinityKey = affinityKey;
         _tokens = tokens;
         _tried = new bool[eligible.Count];
+    }
+
+    /// <summary>Picks the next deployment and, when the cluster counts the deployments' limits
+    /// (<see cref="Router.SharedLimits"/>), takes the attempt's place in that count: a deployment at its cluster-wide
+    /// limit is skipped as one at its limit on this node is. Null when none is left; then the refusal as
+    /// <see cref="TryNext"/> gives it.</summary>
+    public async ValueTask<(RouteChoice? Choice, RelayError? Refusal)> NextAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (!TryNext(out var choice, out var refusal))
+            {
+                return (null, refusal);
+            }
+
+            if (_router.SharedLimits is not { } shared || !SharedDeploymentLimits.Limits(choice.Deployment.Limits))
+            {
+                return (choice, null);
+            }
+
+            var decision = await shared.TryAcquireAsync(choice.Deployment, _tokens, cancellationToken).ConfigureAwait(false);
+            if (decision.Allowed)
+            {
+                choice.Lease.Hold(decision.Lease!);
+                return (choice, null);
+            }
+
+            // At its limit across the cluster: given back unjudged, and counted as busy should no deployment be left.
+            choice.Lease.Release();
+            _chosen--;
+            _limitedElsewhere++;
+            var until = _router.Health.Time.GetUtcNow() + decision.RetryAfter;
+            _limitedUntil = until < _limitedUntil ? until : _limitedUntil;
+        }
     }
 
     /// <summary>Picks the next deployment. False when none is left; then <paramref name="refusal"/> explains why
@@ -70,7 +106,7 @@ internal sealed class RoutePlan
                     continue;
                 }
 
-                switch (_router.Health.Deployment(channel, d).Check(options, d.Limits, _tokens, out var until))
+                switch (_router.Health.Deployment(channel, d).Check(options, LocalLimits(d), _tokens, out var until))
                 {
                     case Availability.Available:
                         usable[count++] = i;
@@ -105,7 +141,8 @@ internal sealed class RoutePlan
 
                 if (_chosen == 0)
                 {
-                    refusal = Refuse(unhealthy, retryAfter, busy, disabled, soonest, soonestBusy);
+                    refusal = Refuse(unhealthy, retryAfter, busy + _limitedElsewhere, disabled, soonest,
+                        _limitedUntil < soonestBusy ? _limitedUntil : soonestBusy);
                 }
 
                 return false;
@@ -127,7 +164,7 @@ internal sealed class RoutePlan
         var d = _eligible[index];
         var channel = _snapshot.Channels[d.ChannelId];
         var health = _router.Health.Deployment(channel, d);
-        if (!health.TryAcquire(_snapshot.Config.Routing.Health, d.Limits, _tokens, ignoreHealth, out bool trial))
+        if (!health.TryAcquire(_snapshot.Config.Routing.Health, LocalLimits(d), _tokens, ignoreHealth, out bool trial))
         {
             choice = default;
             return false;
@@ -170,6 +207,9 @@ internal sealed class RoutePlan
             _ => Selection.WeightedRandom(inTier, _eligible, _router.Random),
         };
     }
+
+    /// <summary>The limits this node counts for <paramref name="d"/>: none when the cluster counts them.</summary>
+    private DeploymentLimits LocalLimits(Deployment d) => _router.SharedLimits is null ? d.Limits : DeploymentLimits.None;
 
     internal DeploymentHealth HealthOf(Deployment d) => _router.Health.Deployment(_snapshot.Channels[d.ChannelId], d);
 

@@ -8,7 +8,11 @@ namespace Candor.Core.Routing;
 /// caller passes the public model's deployments after any filter (data policy, residency) and the router
 /// removes the disabled, cooling-down and busy ones, takes the lowest priority tier left and lets the
 /// model's strategy pick inside it. One router per process; time and randomness are injected.</summary>
-internal sealed class Router(HealthRegistry health, Random random)
+/// <param name="health">The deployments' health and this node's count of their limits.</param>
+/// <param name="random">The strategies' randomness.</param>
+/// <param name="sharedLimits">The cluster's count of the deployments' limits (<c>cluster.redis</c>), which replaces this
+/// node's; null counts them on this node.</param>
+internal sealed class Router(HealthRegistry health, Random random, SharedDeploymentLimits? sharedLimits = null)
 {
     /// <summary>The request header that carries an affinity key for the sticky strategy.</summary>
     public const string AffinityHeader = "x-candor-affinity";
@@ -17,6 +21,9 @@ internal sealed class Router(HealthRegistry health, Random random)
     public HealthRegistry Health { get; } = health;
 
     internal Random Random { get; } = random;
+
+    /// <summary>The cluster's count of the deployments' limits, or null (this node counts them).</summary>
+    internal SharedDeploymentLimits? SharedLimits { get; } = sharedLimits;
 
     /// <summary>Starts routing one request: the returned plan yields deployments one attempt at a time.</summary>
     /// <param name="snapshot">The snapshot the request started with.</param>

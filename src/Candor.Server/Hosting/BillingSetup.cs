@@ -82,8 +82,10 @@ internal static class BillingSetup
         if (store.IsShared)
         {
             // Several nodes on one database: this node's lease, and recovery of the others' (docs/scale-out.md).
+            // The node's id persists in the data directory (docs/scale-out.md, "Node ids"); the container releases its lock.
+            services.AddSingleton(_ => new NodeIdHold(NodeIdFile.Open(storage.DataDirectory)));
             services.AddSingleton(sp => new ClusterNode(store, sp.GetRequiredService<BillingBook>(), sp, sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<ClusterNode>>()));
+                sp.GetRequiredService<ILogger<ClusterNode>>(), sp.GetRequiredService<NodeIdHold>()));
             services.AddHostedService(static sp => sp.GetRequiredService<ClusterNode>());
         }
 

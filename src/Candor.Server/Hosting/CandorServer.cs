@@ -95,7 +95,7 @@ public static class CandorServer
         services.AddSingleton(options.TimeProvider);
         services.AddSingleton(sp => new HealthEvents(sp.GetRequiredService<ILogger<HealthEvents>>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton(sp => new HealthRegistry(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<HealthEvents>()));
-        services.AddSingleton(sp => new Router(sp.GetRequiredService<HealthRegistry>(), Random.Shared));
+        services.AddSingleton(sp => new Router(sp.GetRequiredService<HealthRegistry>(), Random.Shared, sp.GetService<SharedDeploymentLimits>()));
         services.AddHostedService<HealthProber>();
         services.AddSingleton<TokenEstimator>();
         services.AddSingleton(sp => new ChannelQuarantine(storage is null ? null : sp.GetRequiredService<RelationalStore>()));

@@ -7,8 +7,11 @@ namespace Candor.Server.Hosting;
 /// <summary>This server as a node on a shared store (PostgreSQL; docs/scale-out.md, "A node dies"): renews its lease
 /// before the server listens and every <see cref="RelationalStore.NodeRenewal"/>, recovers the admissions of nodes whose
 /// lease expired (releasing the money they held and sealing the <c>interrupted</c> receipts they promised), recovers this
-/// node's own requests whose settlement failed once the store takes writes again, and ends its lease at a clean stop.</summary>
-internal sealed class ClusterNode(RelationalStore store, BillingBook book, IServiceProvider services, TimeProvider time, ILogger<ClusterNode> logger)
+/// node's own requests whose settlement failed once the store takes writes again, and ends its lease at a clean stop.
+/// With the data directory's persistent id (<see cref="NodeIdFile"/>, held by <paramref name="nodeId"/>) a restarted node claims its id back first and
+/// recovers its previous run's admissions at once (docs/scale-out.md, "Node ids").</summary>
+internal sealed class ClusterNode(RelationalStore store, BillingBook book, IServiceProvider services, TimeProvider time, ILogger<ClusterNode> logger,
+    NodeIdHold? nodeId = null)
     : BackgroundService
 {
     /// <summary>How long an abandoned request with no admission record left is looked for (a timed-out admission write
@@ -22,9 +25,43 @@ internal sealed class ClusterNode(RelationalStore store, BillingBook book, IServ
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // Before the first admission: a node without a lease row would look dead to the others.
+        if (nodeId?.File is { } file)
+        {
+            await ClaimPersistentIdAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+        else if (nodeId is not null)
+        {
+            logger.NodeIdHeldByAnotherProcess(store.NodeId);
+        }
+
         await store.RenewNodeAsync(cancellationToken).ConfigureAwait(false);
         logger.NodeJoined(store.NodeId, (int)RelationalStore.NodeRenewal.TotalSeconds);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Claims the data directory's node id (a new one when another live process holds it: a copied directory),
+    /// records this process as its holder, and takes back at once what the previous run under it left admitted.</summary>
+    private async Task ClaimPersistentIdAsync(NodeIdFile file, CancellationToken cancellationToken)
+    {
+        if (!await store.TryClaimNodeAsync(file.NodeId, file.PreviousInstance, cancellationToken).ConfigureAwait(false))
+        {
+            string taken = file.NodeId;
+            file.Renew();
+            if (!await store.TryClaimNodeAsync(file.NodeId, null, cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException("a new node id could not be claimed on the shared store");
+            }
+
+            logger.NodeIdLiveElsewhere(taken, file.NodeId);
+        }
+
+        file.Record(store.NodeId, store.Instance);
+        int recovered = await store.RecoverOwnAsync(cancellationToken).ConfigureAwait(false);
+        if (recovered > 0)
+        {
+            await SealRecoveredReceiptsAsync(cancellationToken).ConfigureAwait(false);
+            logger.PreviousRunRecovered(store.NodeId, recovered);
+        }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -70,7 +107,11 @@ internal sealed class ClusterNode(RelationalStore store, BillingBook book, IServ
     /// admissions promised.</summary>
     internal async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        await store.RenewNodeAsync(cancellationToken).ConfigureAwait(false);
+        if (!await store.RenewNodeAsync(cancellationToken).ConfigureAwait(false))
+        {
+            logger.NodeIdTaken(store.NodeId);
+        }
+
         await RecoverAbandonedAsync(AbandonedAge, cancellationToken).ConfigureAwait(false);
         int dead = await store.RecoverInterruptedAsync(cancellationToken).ConfigureAwait(false);
         if (dead > 0)
@@ -78,6 +119,12 @@ internal sealed class ClusterNode(RelationalStore store, BillingBook book, IServ
             logger.DeadNodesRecovered(dead);
         }
 
+        await SealRecoveredReceiptsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Seals and stores the <c>interrupted</c> receipts that recovered admissions promised.</summary>
+    private async Task SealRecoveredReceiptsAsync(CancellationToken cancellationToken)
+    {
         if (services.GetService<ReceiptService>() is { } receipts)
         {
             var leftovers = await store.ListInterruptedReceiptsAsync(cancellationToken).ConfigureAwait(false);

@@ -60,6 +60,9 @@ internal static class SurfaceRequest
         AdmissionTicket ticket)
     {
         var http = context.Http();
+
+        // Whatever escapes from here on is answered in this surface's envelope (ContentSafeExceptions).
+        http.Features.Set(surface);
         if (!ticket.TryEnter())
         {
             await ResponseWriter.WriteErrorAsync(http, surface, NodeAdmission.Overloaded("requests in flight")).ConfigureAwait(false);

@@ -34,6 +34,10 @@ internal static class AdmissionsSql
         ORDER BY account_id, key_id, request_id
         """;
 
+    /// <summary>The rows of one node not yet recovered (a node that restarted under its persistent id takes its previous
+    /// run's admissions back at once), in lock order.</summary>
+    public const string SelectUnrecoveredOfNode = $"{RecoverColumns} WHERE recovered = 0 AND node_id = @node_id ORDER BY account_id, key_id, request_id";
+
     /// <summary>One row by request id, if not yet recovered.</summary>
     public const string SelectUnrecoveredById = $"{RecoverColumns} WHERE request_id = @request_id AND recovered = 0";
 

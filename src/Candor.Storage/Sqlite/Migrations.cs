@@ -431,5 +431,8 @@ internal static class Migrations
             );
             CREATE INDEX ix_console_attempts_window ON console_attempts (window_start)
             """),
+        new(20, "process instance of a node's lease (persistent node ids)", """
+            ALTER TABLE cluster_nodes ADD COLUMN instance TEXT NOT NULL DEFAULT ''
+            """),
     ];
 }

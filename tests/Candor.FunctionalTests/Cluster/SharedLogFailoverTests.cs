@@ -8,6 +8,7 @@ using Candor.Core.Accounts;
 using Candor.Emulator;
 using Candor.FunctionalTests.Infrastructure;
 using Candor.FunctionalTests.Transparency;
+using Candor.Storage;
 using Xunit.Abstractions;
 
 namespace Candor.FunctionalTests.Cluster;
@@ -81,12 +82,15 @@ public sealed class SharedLogFailoverTests(ITestOutputHelper output) : IAsyncLif
         await stop.CancelAsync();
         await Task.WhenAll(workers);
 
-        // The killed node comes back as a new node (a node id per start); the requests the dead one was serving are
-        // recovered — recorded interrupted, their promised receipts sealed — by whichever node sees its lease expire
-        // (RelationalStore.NodeLease, 30 s; docs/scale-out.md), never earlier, since a live node's admissions are not
-        // another's to take.
+        // The killed node comes back under its own id (kept in its data directory; docs/scale-out.md, "Node ids"): it
+        // takes back the requests its previous run was serving — recorded interrupted, their promised receipts sealed —
+        // before it serves, instead of the others waiting for the dead run's lease to expire (RelationalStore.NodeLease,
+        // 30 s). The surviving nodes' own requests have all ended by now.
+        var restart = Stopwatch.StartNew();
         await cluster.StartNodeAsync(leader, ct);
         await WaitUntilAsync(async () => await cluster.ScalarAsync("SELECT COUNT(*) FROM admitted_requests WHERE recovered = 0", ct) is 0L, ct);
+        output.WriteLine($"the killed node's admissions recovered {restart.Elapsed.TotalMilliseconds:0} ms after its restart began");
+        Assert.True(restart.Elapsed < RelationalStore.NodeLease, $"recovered only after {restart.Elapsed} (the dead run's lease is {RelationalStore.NodeLease})");
 
         // Every stored receipt gets its index (the recovered ones' sealed receipts may be stored a moment after their
         // admissions are marked); every node then serves the head.

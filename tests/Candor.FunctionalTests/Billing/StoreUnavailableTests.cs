@@ -1,0 +1,170 @@
+using System.Net;
+using System.Text.Json;
+using Candor.Core.Accounts;
+using Candor.Core.Admission;
+using Candor.FunctionalTests.Infrastructure;
+using Candor.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Candor.FunctionalTests.Billing;
+
+/// <summary>A store that is gone (PostgreSQL stopped: every call throws <see cref="NpgsqlException"/>) at each store call
+/// of a client's request in turn, the real server in front: the request fails closed with 503 <c>store_unavailable</c>
+/// and Retry-After in the client's own envelope — never the bare 500 of an unhandled exception (event 1503), which a
+/// request in flight when PostgreSQL stopped used to get from the first read of its account's balance.</summary>
+public sealed class StoreUnavailableTests(StoreUnavailableTests.Host host) : IClassFixture<StoreUnavailableTests.Host>
+{
+    public static TheoryData<string, string> Cases => new()
+    {
+        { nameof(ILedgerStore.GetBalanceAsync), "openai" },
+        { nameof(ILedgerStore.GetBalanceAsync), "anthropic" },
+        { nameof(ILedgerStore.GetKeySpendAsync), "openai" },
+        { nameof(ILedgerStore.RecordAdmissionAsync), "openai" },
+        { nameof(ILedgerStore.RecordAdmissionAsync), "anthropic" },
+        { nameof(ILedgerStore.RecordUsageAsync), "openai" },
+        { nameof(ILedgerStore.RecordUsageAsync), "anthropic" },
+        { nameof(ILedgerStore.GetBalanceAsync), "balance endpoint" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task StoreGoneAtOneCall_RequestGets503InItsOwnEnvelope(string call, string surface)
+    {
+        var ct = Json.Timeout(60);
+        var health = host.Candor.Service<StoreHealth>();
+        while (health.IsFailing)
+        {
+            // The previous case marked the store failing; its probe (on the real store) clears it.
+            await Task.Delay(100, ct);
+        }
+
+        // A new account and key each time: its balance and spend are not in the book yet, so they are read.
+        var store = host.Candor.Service<RelationalStore>();
+        var account = await store.CreateAccountAsync("gone", Account.DefaultGroup, ct);
+        await store.TopUpAsync(account.Id, 10_000_000, "test", ct);
+        var key = (await store.CreateKeyAsync(account.Id, "k", ApiKeyLimits.None, isOperator: false, ct))!;
+        await host.Candor.Service<ApiKeyCache>().RefreshAsync(ct);
+
+        host.Ledger.Failing = call;
+        try
+        {
+            using var client = host.Candor.CreateClient(key.PlaintextKey);
+            using var response = surface switch
+            {
+                "openai" => await client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"m-openai","messages":[{"role":"user","content":"x"}]}"""), ct),
+                "anthropic" => await client.PostAsync("/v1/messages", Json.Body("""{"model":"m-anthropic","max_tokens":50,"messages":[{"role":"user","content":"x"}]}"""), ct),
+                _ => await client.GetAsync("/v1/balance", ct),
+            };
+            string body = await response.Content.ReadAsStringAsync(ct);
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{call} on {surface}: {(int)response.StatusCode} {body}");
+            Assert.Equal(TimeSpan.FromSeconds(StoreHealth.RetryAfterSeconds), response.Headers.RetryAfter?.Delta);
+            Assert.Contains("store is failing", body, StringComparison.Ordinal);
+            using var json = JsonDocument.Parse(body);
+            if (surface == "anthropic")
+            {
+                Assert.Equal("error", json.RootElement.GetProperty("type").GetString());
+            }
+            else
+            {
+                Assert.Equal("store_unavailable", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+            }
+
+            Assert.DoesNotContain(host.Candor.Logs.Lines, l => l.Contains("[1503]", StringComparison.Ordinal));
+        }
+        finally
+        {
+            host.Ledger.Failing = null;
+        }
+    }
+
+    /// <summary>The server with its ledger store behind <see cref="GoneLedger"/>.</summary>
+    public sealed class Host : IAsyncLifetime
+    {
+        private CandorTestHost? _candor;
+
+        public CandorTestHost Candor => _candor!;
+
+        internal GoneLedger Ledger { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            _candor = await CandorTestHost.Create()
+                .Prefix("candor-gone-")
+                .CaptureLogs(Microsoft.Extensions.Logging.LogLevel.Warning)
+                .Yaml(emu => $$"""
+                    server:
+                      data_dir: data
+                      default_max_output_tokens: 50
+                    channels:
+                      - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
+                      - { id: an, provider: anthropic, base_url: {{emu}}, api_key_env: UPSTREAM_KEY }
+                    models:
+                      - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
+                      - { name: m-anthropic, deployments: [{ channel: an, model: claude-sonnet-4-5 }] }
+                    """)
+                .Services(services => services.AddSingleton<ILedgerStore>(sp => Ledger = new GoneLedger(sp.GetRequiredService<RelationalStore>())))
+                .StartAsync();
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (_candor is not null)
+            {
+                await _candor.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The real ledger store, except that the call named <see cref="Failing"/> finds PostgreSQL gone.</summary>
+    internal sealed class GoneLedger(RelationalStore inner) : ILedgerStore
+    {
+        private ILedgerStore Inner => inner;
+
+        public volatile string? Failing;
+
+        public bool ReservesInStore => Inner.ReservesInStore;
+
+        public Task<LedgerEntry?> TopUpAsync(string accountId, long amountMicros, string note, CancellationToken cancellationToken) =>
+            Inner.TopUpAsync(accountId, amountMicros, note, cancellationToken);
+
+        public Task<bool> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken) => Inner.AppendAsync(entry, cancellationToken);
+
+        public Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, CancellationToken cancellationToken) =>
+            Gone(nameof(RecordUsageAsync)) ?? Inner.RecordUsageAsync(usage, charge, cancellationToken);
+
+        public Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, Candor.Core.Receipts.StoredReceipt? receipt, CancellationToken cancellationToken) =>
+            Gone(nameof(RecordUsageAsync)) ?? Inner.RecordUsageAsync(usage, charge, receipt, cancellationToken);
+
+        public Task RecordAdmissionAsync(UsageRecord admitted, CancellationToken cancellationToken) =>
+            Gone(nameof(RecordAdmissionAsync)) ?? Inner.RecordAdmissionAsync(admitted, cancellationToken);
+
+        public Task RecordAdmissionAsync(UsageRecord admitted, Candor.Core.Receipts.AdmittedReceipt? receipt, CancellationToken cancellationToken) =>
+            Gone(nameof(RecordAdmissionAsync)) ?? Inner.RecordAdmissionAsync(admitted, receipt, cancellationToken);
+
+        public Task<bool> TryReserveAndRecordAdmissionAsync(UsageRecord admitted, Candor.Core.Receipts.AdmittedReceipt? receipt, long reserveMicros, CancellationToken cancellationToken) =>
+            Gone(nameof(RecordAdmissionAsync)) ?? Inner.TryReserveAndRecordAdmissionAsync(admitted, receipt, reserveMicros, cancellationToken);
+
+        public Task<long?> GetBalanceAsync(string accountId, CancellationToken cancellationToken) =>
+            Gone<long?>(nameof(GetBalanceAsync)) ?? Inner.GetBalanceAsync(accountId, cancellationToken);
+
+        public Task<long> GetKeySpendAsync(string keyId, CancellationToken cancellationToken) =>
+            Gone<long>(nameof(GetKeySpendAsync)) ?? Inner.GetKeySpendAsync(keyId, cancellationToken);
+
+        public Task<UsageRecord?> GetUsageAsync(string accountId, string requestId, CancellationToken cancellationToken) =>
+            Inner.GetUsageAsync(accountId, requestId, cancellationToken);
+
+        public Task<Page<UsageRecord>> ListUsageAsync(string accountId, string? keyId, int limit, string? cursor, CancellationToken cancellationToken) =>
+            Inner.ListUsageAsync(accountId, keyId, limit, cursor, cancellationToken);
+
+        public Task<Page<LedgerEntry>> ListLedgerAsync(string accountId, int limit, string? cursor, CancellationToken cancellationToken) =>
+            Inner.ListLedgerAsync(accountId, limit, cursor, cancellationToken);
+
+        public Task<LedgerSummary?> GetSummaryAsync(string accountId, CancellationToken cancellationToken) =>
+            Inner.GetSummaryAsync(accountId, cancellationToken);
+
+        private Task<bool>? Gone(string call) => Failing == call ? Task.FromException<bool>(new NpgsqlException("the server closed the connection")) : null;
+
+        private Task<T>? Gone<T>(string call) => Failing == call ? Task.FromException<T>(new NpgsqlException("the server closed the connection")) : null;
+    }
+}
