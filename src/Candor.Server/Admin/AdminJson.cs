@@ -17,33 +17,9 @@ internal static class AdminJson
     public static void Member(Utf8JsonWriter w, Member m) =>
         JsonSerializer.Serialize(w, MemberView.From(m), AdminJsonContext.Default.MemberView);
 
-    /// <summary>A key's record; the caller closes the object (so a creation response can add the plaintext).</summary>
-    public static void KeyFields(Utf8JsonWriter w, ApiKeyRecord k)
-    {
-        w.WriteStartObject();
-        w.WriteString("id", k.Id);
-        w.WriteString("account", k.AccountId);
-        w.WriteString("name", k.Name);
-        w.WriteString("prefix", k.DisplayPrefix);
-        w.WriteBoolean("operator", k.IsOperator);
-        Time(w, "created_at", k.CreatedAt);
-        if (k.ExpiresAt is { } expires)
-        {
-            Time(w, "expires_at", expires);
-        }
-
-        if (k.RevokedAt is { } revoked)
-        {
-            Time(w, "revoked_at", revoked);
-        }
-
-        Strings(w, "allowed_models", k.AllowedModels);
-        Strings(w, "allowed_cidrs", k.AllowedCidrs);
-        Number(w, "budget_micros", k.BudgetMicros);
-        Number(w, "rpm_limit", k.RpmLimit);
-        Number(w, "tpm_limit", k.TpmLimit);
-        Number(w, "concurrency_limit", k.ConcurrencyLimit);
-    }
+    /// <summary>A new key with its plaintext (the CLI's <c>candor keys create</c>; the API writes the same record).</summary>
+    public static void CreatedKey(Utf8JsonWriter w, ApiKeyRecord k, string plaintext) =>
+        JsonSerializer.Serialize(w, CreatedKeyView.From(k, plaintext), AdminJsonContext.Default.CreatedKeyView);
 
     public static void Key(Utf8JsonWriter w, ApiKeyRecord k) =>
         JsonSerializer.Serialize(w, KeyView.From(k), AdminJsonContext.Default.KeyView);
@@ -91,27 +67,4 @@ internal static class AdminJson
         UsageOutcome.Interrupted => "interrupted",
         _ => "cancelled",
     };
-
-    /// <summary>ISO-8601 in UTC with a <c>Z</c> suffix.</summary>
-    public static void Time(Utf8JsonWriter w, string name, DateTimeOffset value) => w.WriteString(name, value.UtcDateTime);
-
-    /// <summary>Writes <c>"name":["…",…]</c>.</summary>
-    public static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var v in values)
-        {
-            w.WriteStringValue(v);
-        }
-
-        w.WriteEndArray();
-    }
-
-    private static void Number(Utf8JsonWriter w, string name, long? value)
-    {
-        if (value is { } v)
-        {
-            w.WriteNumber(name, v);
-        }
-    }
 }

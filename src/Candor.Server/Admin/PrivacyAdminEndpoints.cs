@@ -32,7 +32,7 @@ internal static class PrivacyAdminEndpoints
             .Returns<StoredPrivacyView>(StatusCodes.Status200OK, "The policy.")
             .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         admin.MapDelete("/accounts/{accountId}/history", AdminEndpoints.Guard(EraseHistoryAsync))
-            .Operation("eraseAccountHistory", "Erase an account's encrypted history (crypto-shredding).")
+            .Operation("eraseHistory", "Erase an account's encrypted history (crypto-shredding).")
             .Returns<HistoryErasedView>(StatusCodes.Status200OK, "How many entries were erased.")
             .Fails(StatusCodes.Status404NotFound);
     }

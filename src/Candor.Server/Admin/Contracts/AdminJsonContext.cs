@@ -7,8 +7,7 @@ namespace Candor.Server.Admin.Contracts;
 /// and request bodies admit exactly the properties of their record (<see cref="AdminHttp.ReadObjectAsync(HttpContext, System.Text.Json.Serialization.Metadata.JsonTypeInfo)"/>).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    RespectRequiredConstructorParameters = true)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(AdminError))]
 [JsonSerializable(typeof(System.Text.Json.JsonElement))]
 [JsonSerializable(typeof(AccountView))]
@@ -63,4 +62,7 @@ namespace Candor.Server.Admin.Contracts;
 [JsonSerializable(typeof(InvitationCreate))]
 [JsonSerializable(typeof(InvitationView))]
 [JsonSerializable(typeof(SignedReceiptView))]
+[JsonSerializable(typeof(KeyCreate))]
+[JsonSerializable(typeof(KeyLimits))]
+[JsonSerializable(typeof(HistoryListView))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

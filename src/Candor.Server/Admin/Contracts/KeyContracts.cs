@@ -80,3 +80,24 @@ internal sealed record KeyWithSpendView : KeyView
 
     public static KeyWithSpendView From(ApiKeyRecord k, long spentMicros) => new(KeyView.From(k), spentMicros);
 }
+
+/// <summary>The body of <c>PATCH /accounts/{accountId}/keys/{keyId}</c>: absent fields are kept, null clears a limit.</summary>
+internal sealed record KeyLimits(
+    DateTimeOffset? ExpiresAt = null,
+    IReadOnlyList<string>? AllowedModels = null,
+    IReadOnlyList<string>? AllowedCidrs = null,
+    long? BudgetMicros = null,
+    int? RpmLimit = null,
+    int? TpmLimit = null,
+    int? ConcurrencyLimit = null);
+
+/// <summary>The body of <c>POST /accounts/{accountId}/keys</c>: the key's name and its limits as in <see cref="KeyLimits"/>.</summary>
+internal sealed record KeyCreate(
+    string Name,
+    DateTimeOffset? ExpiresAt = null,
+    IReadOnlyList<string>? AllowedModels = null,
+    IReadOnlyList<string>? AllowedCidrs = null,
+    long? BudgetMicros = null,
+    int? RpmLimit = null,
+    int? TpmLimit = null,
+    int? ConcurrencyLimit = null);

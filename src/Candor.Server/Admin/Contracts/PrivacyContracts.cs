@@ -76,3 +76,7 @@ internal sealed record HistorySet(bool? Enabled = null, int? RetentionDays = nul
 
 /// <summary>The answer to an erasure of an account's history.</summary>
 internal sealed record HistoryErasedView(string Object, string AccountId, int Deleted);
+
+/// <summary>Decrypted history entries, newest first (also the shape of <c>GET /v1/history</c>); each entry is the
+/// stored JSON as recorded.</summary>
+internal sealed record HistoryListView(string Object, string AccountId, IReadOnlyList<System.Text.Json.JsonElement> Data);
