@@ -1,4 +1,5 @@
 using Candor.Core.Accounts;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.Admin;
 
@@ -8,24 +9,39 @@ internal static class AccountEndpoints
 {
     public static void MapAccounts(this RouteGroupBuilder admin)
     {
-        admin.MapPost("/accounts", AdminEndpoints.Guard(CreateAsync));
-        admin.MapGet("/accounts", AdminEndpoints.Guard(ListAsync));
-        admin.MapGet("/accounts/{accountId}", AdminEndpoints.Guard(GetAsync));
-        admin.MapPatch("/accounts/{accountId}", AdminEndpoints.Guard(UpdateAsync));
+        admin.MapPost("/accounts", AdminEndpoints.Guard(CreateAsync))
+            .Operation("createAccount", "Create an account.")
+            .Takes<AccountCreate>()
+            .Returns<AccountView>(StatusCodes.Status201Created, "The new account.")
+            .Fails(StatusCodes.Status400BadRequest);
+        admin.MapGet("/accounts", AdminEndpoints.Guard(ListAsync))
+            .Operation("listAccounts", "List accounts, newest first.")
+            .Query(AdminQueryParameter.Limit, AdminQueryParameter.Cursor)
+            .Returns<AdminPage<AccountView>>(StatusCodes.Status200OK, "A page of accounts.")
+            .Fails(StatusCodes.Status400BadRequest);
+        admin.MapGet("/accounts/{accountId}", AdminEndpoints.Guard(GetAsync))
+            .Operation("getAccount", "Get an account.")
+            .Returns<AccountView>(StatusCodes.Status200OK, "The account.")
+            .Fails(StatusCodes.Status404NotFound);
+        admin.MapPatch("/accounts/{accountId}", AdminEndpoints.Guard(UpdateAsync))
+            .Operation("updateAccount", "Change an account's name, group or disabled flag (absent fields are kept).")
+            .Takes<AccountUpdate>()
+            .Returns<AccountView>(StatusCodes.Status200OK, "The updated account.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
     }
 
     private static async Task CreateAsync(HttpContext http)
     {
         string name;
         string group;
-        using (var body = await AdminHttp.ReadObjectAsync(http, "name", "group").ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.AccountCreate).ConfigureAwait(false))
         {
             name = AdminInput.RequiredString(body.RootElement, "name");
             group = AdminInput.OptionalString(body.RootElement, "group") ?? Account.DefaultGroup;
         }
 
         var account = await http.RequestServices.GetRequiredService<IAccountStore>().CreateAccountAsync(name, group, http.RequestAborted).ConfigureAwait(false);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w => AdminJson.Account(w, account, 0)).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status201Created, AccountView.From(account, 0), AdminJsonContext.Default.AccountView).ConfigureAwait(false);
     }
 
     private static async Task ListAsync(HttpContext http)
@@ -39,7 +55,7 @@ internal static class AccountEndpoints
             balances[account.Id] = await ledger.GetBalanceAsync(account.Id, http.RequestAborted).ConfigureAwait(false) ?? 0;
         }
 
-        await AdminHttp.WritePageAsync(http, page, (w, a) => AdminJson.Account(w, a, balances[a.Id])).ConfigureAwait(false);
+        await AdminHttp.WritePageAsync(http, page, a => AccountView.From(a, balances[a.Id]), AdminJsonContext.Default.AdminPageAccountView).ConfigureAwait(false);
     }
 
     private static async Task GetAsync(HttpContext http)
@@ -55,7 +71,7 @@ internal static class AccountEndpoints
         string? name;
         string? group;
         bool? disabled;
-        using (var body = await AdminHttp.ReadObjectAsync(http, "name", "group", "disabled").ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.AccountUpdate).ConfigureAwait(false))
         {
             name = AdminInput.OptionalString(body.RootElement, "name");
             group = AdminInput.OptionalString(body.RootElement, "group");
@@ -82,6 +98,6 @@ internal static class AccountEndpoints
         }
 
         long balance = await http.RequestServices.GetRequiredService<ILedgerStore>().GetBalanceAsync(account.Id, http.RequestAborted).ConfigureAwait(false) ?? 0;
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => AdminJson.Account(w, account, balance)).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, AccountView.From(account, balance), AdminJsonContext.Default.AccountView).ConfigureAwait(false);
     }
 }

@@ -15,7 +15,9 @@ internal static class AdminEndpoints
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder endpoints)
     {
         var admin = endpoints.MapGroup(Prefix);
-        admin.MapGet("/openapi.json", Guard(AdminOpenApi.WriteAsync));
+        admin.MapGet("/openapi.json", Guard(AdminOpenApi.WriteAsync))
+            .Operation("getOpenApi", "This document.")
+            .Returns<System.Text.Json.JsonElement>(StatusCodes.Status200OK, "The OpenAPI document.");
         admin.MapAccounts();
         admin.MapMembers();
         admin.MapKeys();

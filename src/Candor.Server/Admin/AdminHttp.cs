@@ -1,13 +1,16 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Candor.Core.Accounts;
 using Candor.Protocols.Codecs;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.Admin;
 
 /// <summary>Request reading and response writing shared by the admin resources: JSON bodies with a size cap and
-/// a closed set of fields, paging parameters, and responses written with <see cref="Utf8JsonWriter"/>.</summary>
+/// a closed set of fields (a request record's), paging parameters, and responses written from the records of
+/// <see cref="AdminJsonContext"/>.</summary>
 internal static class AdminHttp
 {
     /// <summary>The largest admin request body accepted; admin bodies are small.</summary>
@@ -29,26 +32,25 @@ internal static class AdminHttp
         await http.Response.BodyWriter.FlushAsync(http.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>Writes one of the admin records (<see cref="AdminJsonContext"/>) with the given status.</summary>
+    public static Task WriteAsync<T>(HttpContext http, int status, T value, JsonTypeInfo<T> info) =>
+        WriteJsonAsync(http, status, w => JsonSerializer.Serialize(w, value, info));
+
     /// <summary>Writes <c>{"error":{"type","message"[,"param"]}}</c>.</summary>
     public static Task WriteErrorAsync(HttpContext http, int status, string type, string message, string? param = null) =>
-        WriteJsonAsync(http, status, w =>
-        {
-            w.WriteStartObject();
-            w.WriteStartObject("error");
-            w.WriteString("type", type);
-            w.WriteString("message", message);
-            if (param is not null)
-            {
-                w.WriteString("param", param);
-            }
-
-            w.WriteEndObject();
-            w.WriteEndObject();
-        });
+        WriteAsync(http, status, new AdminError(new AdminErrorDetail(type, message, param)), AdminJsonContext.Default.AdminError);
 
     /// <summary>Writes a 404 naming what was not found.</summary>
     public static Task NotFoundAsync(HttpContext http, string what) =>
         WriteErrorAsync(http, StatusCodes.Status404NotFound, "not_found_error", $"No such {what}.");
+
+    /// <summary>Writes a page of a stored list as <see cref="AdminPage{T}"/>, each item mapped to its record.</summary>
+    public static Task WritePageAsync<TItem, TView>(HttpContext http, Page<TItem> page, Func<TItem, TView> view, JsonTypeInfo<AdminPage<TView>> info) =>
+        WriteAsync(http, StatusCodes.Status200OK, AdminPage<TView>.Of([.. page.Items.Select(view)], page.NextCursor), info);
+
+    /// <summary>Writes a whole list as <see cref="AdminList{T}"/>, each item mapped to its record.</summary>
+    public static Task WriteListAsync<TItem, TView>(HttpContext http, IEnumerable<TItem> items, Func<TItem, TView> view, JsonTypeInfo<AdminList<TView>> info) =>
+        WriteAsync(http, StatusCodes.Status200OK, new AdminList<TView>([.. items.Select(view)]), info);
 
     /// <summary>Writes a page as <c>{"data":[…],"has_more":bool[,"next_cursor"]}</c>.</summary>
     public static Task WritePageAsync<T>(HttpContext http, Page<T> page, Action<Utf8JsonWriter, T> writeItem) =>
@@ -94,6 +96,11 @@ internal static class AdminHttp
 
     /// <summary>A route value (always present when the route matched).</summary>
     public static string Route(HttpContext http, string name) => http.Request.RouteValues[name] as string ?? "";
+
+    /// <summary>Reads the body as a JSON object whose properties are all properties of the request record
+    /// <paramref name="body"/> describes (the same set the OpenAPI document declares); see the overload below.</summary>
+    public static Task<JsonDocument> ReadObjectAsync(HttpContext http, JsonTypeInfo body) =>
+        ReadObjectAsync(http, [.. body.Properties.Select(static p => p.Name)]);
 
     /// <summary>Reads the body as a JSON object whose properties are all in <paramref name="allowed"/>; anything
     /// else (too large, not JSON, not an object, an unknown field) is refused with the field named.</summary>

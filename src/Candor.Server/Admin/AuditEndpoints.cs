@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using Candor.Core.Audit;
 using Candor.Core.Routing;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.Admin;
 
@@ -15,8 +15,14 @@ internal static class AuditEndpoints
 
     public static void MapAudit(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/audit", AdminEndpoints.Guard(GetAsync));
-        admin.MapDelete("/audit/quarantine/{channel}", AdminEndpoints.Guard(ReleaseAsync));
+        admin.MapGet("/audit", AdminEndpoints.Guard(GetAsync))
+            .Operation("getAudit", "The audit's settings, targets, quarantined channels with their reasons, recent verdicts and alert count.")
+            .Query(new AdminQueryParameter("limit", $"Verdicts returned, newest first: 1 to {ChannelAuditor.HistoryLength} (default {DefaultVerdicts}).", "integer"))
+            .Returns<AuditView>(StatusCodes.Status200OK, "The audit's state.");
+        admin.MapDelete("/audit/quarantine/{channel}", AdminEndpoints.Guard(ReleaseAsync))
+            .Operation("releaseQuarantine", "Lift a channel's quarantine; it routes again from the next request.")
+            .Returns(StatusCodes.Status204NoContent, "Lifted.")
+            .Fails(StatusCodes.Status404NotFound);
     }
 
     private static Task GetAsync(HttpContext http)
@@ -28,47 +34,15 @@ internal static class AuditEndpoints
         int limit = int.TryParse(http.Request.Query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l)
             ? Math.Clamp(l, 1, ChannelAuditor.HistoryLength)
             : DefaultVerdicts;
-        return AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteBoolean("enabled", settings.Enabled);
-            w.WriteNumber("interval_seconds", (long)settings.Interval.TotalSeconds);
-            w.WriteNumber("alpha", settings.Alpha);
-            w.WriteNumber("alerts", auditor.Alerts);
-            w.WriteStartArray("targets");
-            foreach (var t in settings.Targets)
-            {
-                w.WriteStartObject();
-                w.WriteString("channel", t.ChannelId);
-                w.WriteString("model", t.Model);
-                w.WriteString("reference_channel", t.ReferenceChannelId);
-                w.WriteString("reference_model", t.ReferenceModel);
-                w.WriteBoolean("quarantined", quarantine.IsQuarantined(t.ChannelId));
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("quarantined");
-            foreach (var q in quarantine.Entries)
-            {
-                w.WriteStartObject();
-                w.WriteString("channel", q.ChannelId);
-                w.WriteString("test", q.Test);
-                w.WriteString("reason", q.Reason);
-                w.WriteString("since", q.Since);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("verdicts");
-            foreach (var v in auditor.RecentVerdicts(limit))
-            {
-                Verdict(w, v);
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
+        var audit = new AuditView(
+            settings.Enabled,
+            (long)settings.Interval.TotalSeconds,
+            settings.Alpha,
+            auditor.Alerts,
+            [.. settings.Targets.Select(t => new AuditTargetView(t.ChannelId, t.Model, t.ReferenceChannelId, t.ReferenceModel, quarantine.IsQuarantined(t.ChannelId)))],
+            [.. quarantine.Entries.Select(QuarantineView.From)],
+            [.. auditor.RecentVerdicts(limit).Select(AuditVerdictView.From)]);
+        return AdminHttp.WriteAsync(http, StatusCodes.Status200OK, audit, AdminJsonContext.Default.AuditView);
     }
 
     private static async Task ReleaseAsync(HttpContext http)
@@ -82,25 +56,4 @@ internal static class AuditEndpoints
 
         http.Response.StatusCode = StatusCodes.Status204NoContent;
     }
-
-    private static void Verdict(Utf8JsonWriter w, AuditVerdict v)
-    {
-        w.WriteStartObject();
-        w.WriteString("channel", v.ChannelId);
-        w.WriteString("claimed_model", v.ClaimedModel);
-        w.WriteString("reference_channel", v.ReferenceChannelId);
-        w.WriteString("test", v.Test);
-        w.WriteNumber("statistic", Finite(v.Statistic));
-        w.WriteNumber("threshold", Finite(v.Threshold));
-        w.WriteNumber("p_value", Finite(v.PValue));
-        w.WriteNumber("alpha", v.Alpha);
-        w.WriteNumber("n_probes", v.Probes);
-        w.WriteNumber("n_reference", v.References);
-        w.WriteString("decision", v.DecisionName);
-        w.WriteNumber("round", v.Round);
-        w.WriteString("time", v.Time);
-        w.WriteEndObject();
-    }
-
-    private static double Finite(double value) => double.IsFinite(value) ? value : 0;
 }

@@ -1,4 +1,5 @@
 using Candor.Core.Accounts;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.Admin;
 
@@ -7,9 +8,20 @@ internal static class BalanceEndpoints
 {
     public static void MapBalances(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/accounts/{accountId}/balance", AdminEndpoints.Guard(GetBalanceAsync));
-        admin.MapPost("/accounts/{accountId}/top-ups", AdminEndpoints.Guard(TopUpAsync));
-        admin.MapGet("/accounts/{accountId}/ledger", AdminEndpoints.Guard(ListLedgerAsync));
+        admin.MapGet("/accounts/{accountId}/balance", AdminEndpoints.Guard(GetBalanceAsync))
+            .Operation("getBalance", "Get an account's balance.")
+            .Returns<BalanceView>(StatusCodes.Status200OK, "The balance.")
+            .Fails(StatusCodes.Status404NotFound);
+        admin.MapPost("/accounts/{accountId}/top-ups", AdminEndpoints.Guard(TopUpAsync))
+            .Operation("topUp", "Add money to an account: exactly one of amount_micros and amount_usd.")
+            .Takes<TopUpRequest>()
+            .Returns<TopUpView>(StatusCodes.Status201Created, "The ledger entry and the new balance.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        admin.MapGet("/accounts/{accountId}/ledger", AdminEndpoints.Guard(ListLedgerAsync))
+            .Operation("listLedger", "List an account's ledger entries, newest first.")
+            .Query(AdminQueryParameter.Limit, AdminQueryParameter.Cursor)
+            .Returns<AdminPage<LedgerEntryView>>(StatusCodes.Status200OK, "A page of entries.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
     }
 
     private static async Task GetBalanceAsync(HttpContext http)
@@ -22,13 +34,7 @@ internal static class BalanceEndpoints
             return;
         }
 
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("account", accountId);
-            w.WriteNumber("balance_micros", micros);
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, new BalanceView(accountId, micros), AdminJsonContext.Default.BalanceView).ConfigureAwait(false);
     }
 
     private static async Task TopUpAsync(HttpContext http)
@@ -36,7 +42,7 @@ internal static class BalanceEndpoints
         string accountId = AdminHttp.Route(http, "accountId");
         long amount;
         string note;
-        using (var body = await AdminHttp.ReadObjectAsync(http, "amount_micros", "amount_usd", "note").ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.TopUpRequest).ConfigureAwait(false))
         {
             amount = AdminInput.Amount(body.RootElement);
             note = AdminInput.OptionalString(body.RootElement, "note") ?? "top-up";
@@ -57,7 +63,7 @@ internal static class BalanceEndpoints
         }
 
         long balance = await ledger.GetBalanceAsync(accountId, http.RequestAborted).ConfigureAwait(false) ?? 0;
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w => AdminJson.TopUp(w, entry, balance)).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status201Created, TopUpView.From(entry, balance), AdminJsonContext.Default.TopUpView).ConfigureAwait(false);
     }
 
     private static async Task ListLedgerAsync(HttpContext http)
@@ -71,6 +77,6 @@ internal static class BalanceEndpoints
         }
 
         var page = await http.RequestServices.GetRequiredService<ILedgerStore>().ListLedgerAsync(accountId, limit, cursor, http.RequestAborted).ConfigureAwait(false);
-        await AdminHttp.WritePageAsync(http, page, AdminJson.Ledger).ConfigureAwait(false);
+        await AdminHttp.WritePageAsync(http, page, LedgerEntryView.From, AdminJsonContext.Default.AdminPageLedgerEntryView).ConfigureAwait(false);
     }
 }

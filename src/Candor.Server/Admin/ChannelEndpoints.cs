@@ -3,6 +3,7 @@ using Candor.Core;
 using Candor.Core.Channels;
 using Candor.Core.Configuration;
 using Candor.Core.Routing;
+using Candor.Server.Admin.Contracts;
 using Candor.Server.Hosting;
 
 namespace Candor.Server.Admin;
@@ -15,14 +16,45 @@ internal static class ChannelEndpoints
 {
     public static void MapChannels(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/channels", AdminEndpoints.Guard(ListAsync));
-        admin.MapPost("/channels", AdminEndpoints.Guard(CreateAsync));
-        admin.MapGet("/channels/{channelId}", AdminEndpoints.Guard(GetAsync));
-        admin.MapPatch("/channels/{channelId}", AdminEndpoints.Guard(UpdateAsync));
-        admin.MapDelete("/channels/{channelId}", AdminEndpoints.Guard(DeleteAsync));
-        admin.MapPost("/channels/{channelId}/disable", AdminEndpoints.Guard(DisableAsync));
-        admin.MapPost("/channels/{channelId}/enable", AdminEndpoints.Guard(EnableAsync));
-        admin.MapPost("/channels/{channelId}/test", AdminEndpoints.Guard(TestAsync));
+        admin.MapGet("/channels", AdminEndpoints.Guard(ListAsync))
+            .Operation("listChannels", "Every channel, from the configuration file and stored, with its deployments, whether it is routed, "
+                + "and its routing health. With limit or cursor: one page ordered by id.")
+            .Query(AdminQueryParameter.Limit, AdminQueryParameter.Cursor)
+            .Returns<AdminSlice<ChannelResourceView>>(StatusCodes.Status200OK, "The channels.")
+            .Fails(StatusCodes.Status400BadRequest);
+        admin.MapPost("/channels", AdminEndpoints.Guard(CreateAsync))
+            .Operation("createChannel", "Add a stored channel (its credential sealed with the master key), optionally with deployments; "
+                + "it routes from the next request.")
+            .Takes<ChannelCreate>()
+            .Returns<ChannelResourceView>(StatusCodes.Status201Created, "The channel.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
+        admin.MapGet("/channels/{channelId}", AdminEndpoints.Guard(GetAsync))
+            .Operation("getChannel", "Get a channel.")
+            .Returns<ChannelResourceView>(StatusCodes.Status200OK, "The channel.")
+            .Fails(StatusCodes.Status404NotFound);
+        admin.MapPatch("/channels/{channelId}", AdminEndpoints.Guard(UpdateAsync))
+            .Operation("updateChannel", "Change a stored channel: absent fields are kept; null clears api_version, credential and disabled_reason.")
+            .Takes<ChannelUpdate>()
+            .Returns<ChannelResourceView>(StatusCodes.Status200OK, "The channel.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        admin.MapDelete("/channels/{channelId}", AdminEndpoints.Guard(DeleteAsync))
+            .Operation("deleteChannel", "Delete a stored channel and its deployments.")
+            .Returns<DeletedView>(StatusCodes.Status200OK, "Deleted.")
+            .Fails(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        admin.MapPost("/channels/{channelId}/disable", AdminEndpoints.Guard(DisableAsync))
+            .Operation("disableChannel", "Disable a stored channel, with an optional reason; it stops routing from the next request.")
+            .Takes<ChannelDisable>(optional: true)
+            .Returns<ChannelResourceView>(StatusCodes.Status200OK, "The channel.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        admin.MapPost("/channels/{channelId}/enable", AdminEndpoints.Guard(EnableAsync))
+            .Operation("enableChannel", "Enable a channel: clears a stored channel's disabled flag and the router's disabled state and open circuits.")
+            .Returns<ChannelResourceView>(StatusCodes.Status200OK, "The channel.")
+            .Fails(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        admin.MapPost("/channels/{channelId}/test", AdminEndpoints.Guard(TestAsync))
+            .Operation("testChannel", "Send one small live request through the channel and report status, served model and latency.")
+            .Takes<ChannelTestRequest>(optional: true)
+            .Returns<ChannelTestView>(StatusCodes.Status200OK, "The test's result (ok false with an error on failure).")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
     }
 
     private static async Task ListAsync(HttpContext http)
@@ -33,7 +65,7 @@ internal static class ChannelEndpoints
         var deployments = DeploymentView.All(config, stored);
         var views = config.Channels.Select(ChannelView.From).Concat(stored.Channels.Select(ChannelView.From)).ToList();
         var snapshot = http.RequestServices.GetRequiredService<SnapshotHolder>().Current;
-        await ListSlice.WriteAsync(http, views, static v => v.Id, (w, v) => WriteChannel(w, http, v, deployments, snapshot)).ConfigureAwait(false);
+        await ListSlice.WriteAsync(http, views, static v => v.Id, v => Resource(http, v, deployments, snapshot), AdminJsonContext.Default.AdminSliceChannelResourceView).ConfigureAwait(false);
     }
 
     private static async Task GetAsync(HttpContext http)
@@ -52,7 +84,7 @@ internal static class ChannelEndpoints
 
         var deployments = DeploymentView.All(builder.Config, stored);
         var snapshot = http.RequestServices.GetRequiredService<SnapshotHolder>().Current;
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => WriteChannel(w, http, view, deployments, snapshot)).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, Resource(http, view, deployments, snapshot), AdminJsonContext.Default.ChannelResourceView).ConfigureAwait(false);
     }
 
     private static async Task CreateAsync(HttpContext http)
@@ -61,7 +93,7 @@ internal static class ChannelEndpoints
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         StoredChannel channel;
         var deployments = new List<StoredDeployment>();
-        using (var body = await AdminHttp.ReadObjectAsync(http, ChannelInput.CreateFields).ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.ChannelCreate).ConfigureAwait(false))
         {
             var root = body.RootElement;
             string id = AdminInput.RequiredString(root, "id");
@@ -108,7 +140,7 @@ internal static class ChannelEndpoints
     {
         string id = AdminHttp.Route(http, "channelId");
         var (builder, store) = Services(http);
-        using var body = await AdminHttp.ReadObjectAsync(http, ChannelInput.UpdateFields).ConfigureAwait(false);
+        using var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.ChannelUpdate).ConfigureAwait(false);
         await ChangeAsync(http, builder, store, id, "updated",
             (c, now) => ChannelInput.Apply(body.RootElement, c, builder.ProviderNames, () => RequireRing(builder), now)).ConfigureAwait(false);
     }
@@ -120,7 +152,7 @@ internal static class ChannelEndpoints
         string? reason = null;
         if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
         {
-            using var body = await AdminHttp.ReadObjectAsync(http, "reason").ConfigureAwait(false);
+            using var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.ChannelDisable).ConfigureAwait(false);
             reason = ChannelInput.Reason(body.RootElement, "reason");
         }
 
@@ -159,13 +191,7 @@ internal static class ChannelEndpoints
 
         await RebuildAsync(builder).ConfigureAwait(false);
         http.RequestServices.GetRequiredService<ILogger<SnapshotBuilder>>().ChannelChanged(id, "deleted");
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("id", id);
-            w.WriteBoolean("deleted", true);
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, new DeletedView(id, Deleted: true), AdminJsonContext.Default.DeletedView).ConfigureAwait(false);
     }
 
     private static async Task TestAsync(HttpContext http)
@@ -175,7 +201,7 @@ internal static class ChannelEndpoints
         string? model = null;
         if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
         {
-            using var body = await AdminHttp.ReadObjectAsync(http, "model").ConfigureAwait(false);
+            using var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.ChannelTestRequest).ConfigureAwait(false);
             model = AdminInput.OptionalString(body.RootElement, "model");
         }
 
@@ -187,8 +213,8 @@ internal static class ChannelEndpoints
             var configIds = builder.Config.Channels.Select(static c => c.Id).ToHashSet(StringComparer.Ordinal);
             if (ChannelComposer.Activate(kept, configIds, builder.Ring(), builder.ProviderNames, out string? reason, ignoreDisabled: true) is not { } settings)
             {
-                await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
-                    ChannelJson.TestResult(w, id, new ChannelTestResult(false, model ?? "", 0, null, null, "unusable", reason))).ConfigureAwait(false);
+                await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, ChannelTestView.From(id, new ChannelTestResult(false, model ?? "", 0, null, null, "unusable", reason)),
+                    AdminJsonContext.Default.ChannelTestView).ConfigureAwait(false);
                 return;
             }
 
@@ -205,7 +231,7 @@ internal static class ChannelEndpoints
             ?? throw new AdminInputException("model", $"Channel '{id}' has no deployment to take a model from; give the upstream model to test with as 'model'.");
         var result = await ChannelTester.RunAsync(runtime, model, builder.Config.MaxUpstreamResponseBytes, http.RequestAborted).ConfigureAwait(false);
         http.RequestServices.GetRequiredService<ILogger<SnapshotBuilder>>().ChannelTested(id, result.Ok, result.UpstreamStatus ?? 0, result.ErrorClass ?? "none", result.LatencyMs);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => ChannelJson.TestResult(w, id, result)).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, ChannelTestView.From(id, result), AdminJsonContext.Default.ChannelTestView).ConfigureAwait(false);
     }
 
     /// <summary>Reads a stored channel, applies <paramref name="change"/>, writes it, rebuilds, answers with the channel.
@@ -244,7 +270,7 @@ internal static class ChannelEndpoints
         var view = ChannelView.From(stored.Channels.First(c => c.Id == id));
         var snapshot = http.RequestServices.GetRequiredService<SnapshotHolder>().Current;
         var deployments = DeploymentView.All(builder.Config, stored);
-        await AdminHttp.WriteJsonAsync(http, status, w => WriteChannel(w, http, view, deployments, snapshot)).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, status, Resource(http, view, deployments, snapshot), AdminJsonContext.Default.ChannelResourceView).ConfigureAwait(false);
     }
 
     /// <summary>Rebuilds the snapshot after a committed write. Like the key cache refresh, it follows its own timeout
@@ -255,11 +281,11 @@ internal static class ChannelEndpoints
         await builder.RefreshAsync(force: true, timeout.Token).ConfigureAwait(false);
     }
 
-    private static void WriteChannel(Utf8JsonWriter w, HttpContext http, ChannelView view, List<DeploymentView> deployments, RuntimeSnapshot snapshot)
+    private static ChannelResourceView Resource(HttpContext http, ChannelView view, List<DeploymentView> deployments, RuntimeSnapshot snapshot)
     {
         bool routed = view.Source == ChannelOrigin.Config || snapshot.Channels.ContainsKey(view.Id);
         string? reason = routed ? null : snapshot.InactiveStoredChannels.GetValueOrDefault(view.Id) ?? "not yet loaded";
-        ChannelJson.Channel(w, view, deployments.Where(d => d.ChannelId == view.Id), (routed, reason), hw => ChannelHealth.Write(hw, http, view.Id));
+        return ChannelResourceView.From(view, deployments.Where(d => d.ChannelId == view.Id), (routed, reason), ChannelHealth.Describe(http, view.Id));
     }
 
     internal static bool IsConfigChannel(SnapshotBuilder builder, string id) => builder.Config.Channels.Any(c => c.Id == id);

@@ -9,19 +9,6 @@ namespace Candor.Server.Admin;
 /// <c>headers.Authorization</c>, <c>deployments[0].model</c>…). The credential is sealed here, as soon as it is read.</summary>
 internal static class ChannelInput
 {
-    /// <summary>Fields a channel update may carry.</summary>
-    public static readonly string[] UpdateFields =
-        ["provider", "base_url", "region", "data_policy", "api_version", "headers", "timeouts", "credential", "disabled", "disabled_reason"];
-
-    /// <summary>Fields a channel creation may carry.</summary>
-    public static readonly string[] CreateFields = ["id", "deployments", .. UpdateFields];
-
-    /// <summary>Fields a deployment creation may carry.</summary>
-    public static readonly string[] DeploymentFields = ["model", "channel", "upstream_model", "priority", "weight"];
-
-    /// <summary>Fields a deployment update may carry.</summary>
-    public static readonly string[] DeploymentUpdateFields = ["upstream_model", "priority", "weight"];
-
     private const int MaxTimeoutMs = 3_600_000;
 
     /// <summary>Applies the fields present in <paramref name="body"/> to <paramref name="start"/> (absent = keep;

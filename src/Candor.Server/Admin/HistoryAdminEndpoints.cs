@@ -1,6 +1,7 @@
 using System.Globalization;
 using Candor.Core.Accounts;
 using Candor.Core.Privacy;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.Admin;
 
@@ -15,7 +16,11 @@ internal static class HistoryAdminEndpoints
     private const int MaxLimit = 100;
 
     public static void MapHistoryAdmin(this RouteGroupBuilder admin) =>
-        admin.MapGet("/accounts/{accountId}/history", AdminEndpoints.Guard(ListAsync));
+        admin.MapGet("/accounts/{accountId}/history", AdminEndpoints.Guard(ListAsync))
+            .Operation("listHistory", "The newest entries of the account's opt-in encrypted history, decrypted.")
+            .Query(new AdminQueryParameter("limit", $"How many entries, 1 to {MaxLimit} (default {DefaultLimit}).", "integer"), AdminQueryParameter.Cursor)
+            .Returns<HistoryListView>(StatusCodes.Status200OK, "The entries, newest first.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
 
     private static async Task ListAsync(HttpContext http)
     {

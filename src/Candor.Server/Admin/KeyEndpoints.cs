@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Candor.Core.Accounts;
 using Candor.Core.WebConsole;
+using Candor.Server.Admin.Contracts;
 using Candor.Server.WebConsole;
 
 namespace Candor.Server.Admin;
@@ -10,18 +11,31 @@ namespace Candor.Server.Admin;
 /// CLI: <c>candor keys create|list|revoke</c>.</summary>
 internal static class KeyEndpoints
 {
-    private static readonly string[] LimitFields =
-        ["expires_at", "allowed_models", "allowed_cidrs", "budget_micros", "rpm_limit", "tpm_limit", "concurrency_limit"];
-
-    private static readonly string[] CreateFields = ["name", .. LimitFields];
-
     public static void MapKeys(this RouteGroupBuilder admin)
     {
-        admin.MapPost("/accounts/{accountId}/keys", AdminEndpoints.Guard(CreateAsync));
-        admin.MapGet("/accounts/{accountId}/keys", AdminEndpoints.Guard(ListAsync));
-        admin.MapGet("/accounts/{accountId}/keys/{keyId}", AdminEndpoints.Guard(GetAsync));
-        admin.MapPatch("/accounts/{accountId}/keys/{keyId}", AdminEndpoints.Guard(UpdateAsync));
-        admin.MapPost("/accounts/{accountId}/keys/{keyId}/revoke", AdminEndpoints.Guard(RevokeAsync));
+        admin.MapPost("/accounts/{accountId}/keys", AdminEndpoints.Guard(CreateAsync))
+            .Operation("createKey", "Create a key. The plaintext key is in this response only.")
+            .Takes<KeyCreate>()
+            .Returns<CreatedKeyView>(StatusCodes.Status201Created, "The new key with its plaintext.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        admin.MapGet("/accounts/{accountId}/keys", AdminEndpoints.Guard(ListAsync))
+            .Operation("listKeys", "List an account's keys (revoked included), newest first; a plain member's console session sees only its own.")
+            .Query(AdminQueryParameter.Limit, AdminQueryParameter.Cursor)
+            .Returns<AdminPage<KeyView>>(StatusCodes.Status200OK, "A page of keys.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        admin.MapGet("/accounts/{accountId}/keys/{keyId}", AdminEndpoints.Guard(GetAsync))
+            .Operation("getKey", "Get a key, with what it has spent.")
+            .Returns<KeyWithSpendView>(StatusCodes.Status200OK, "The key.")
+            .Fails(StatusCodes.Status404NotFound);
+        admin.MapPatch("/accounts/{accountId}/keys/{keyId}", AdminEndpoints.Guard(UpdateAsync))
+            .Operation("updateKeyLimits", "Change a key's limits: absent fields are kept, null clears a limit.")
+            .Takes<KeyLimits>()
+            .Returns<KeyView>(StatusCodes.Status200OK, "The updated key.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        admin.MapPost("/accounts/{accountId}/keys/{keyId}/revoke", AdminEndpoints.Guard(RevokeAsync))
+            .Operation("revokeKey", "Revoke a key; it is refused from the next request on.")
+            .Returns<KeyView>(StatusCodes.Status200OK, "The revoked key.")
+            .Fails(StatusCodes.Status404NotFound);
     }
 
     private static async Task CreateAsync(HttpContext http)
@@ -29,7 +43,7 @@ internal static class KeyEndpoints
         string accountId = AdminHttp.Route(http, "accountId");
         string name;
         ApiKeyLimits limits;
-        using (var body = await AdminHttp.ReadObjectAsync(http, CreateFields).ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.KeyCreate).ConfigureAwait(false))
         {
             name = AdminInput.RequiredString(body.RootElement, "name");
             limits = ReadLimits(body.RootElement, ApiKeyLimits.None);
@@ -49,13 +63,7 @@ internal static class KeyEndpoints
         }
 
         await AdminHttp.RefreshKeysAsync(http).ConfigureAwait(false);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w =>
-        {
-            AdminJson.KeyFields(w, created.Record);
-            w.WriteString("key", created.PlaintextKey);
-            w.WriteString("note", "The key is shown once; it is stored only as a keyed hash.");
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status201Created, CreatedKeyView.From(created.Record, created.PlaintextKey), AdminJsonContext.Default.CreatedKeyView).ConfigureAwait(false);
     }
 
     private static async Task ListAsync(HttpContext http)
@@ -85,12 +93,7 @@ internal static class KeyEndpoints
         }
 
         long spent = await http.RequestServices.GetRequiredService<ILedgerStore>().GetKeySpendAsync(key.Id, http.RequestAborted).ConfigureAwait(false);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
-        {
-            AdminJson.KeyFields(w, key);
-            w.WriteNumber("spent_micros", spent);
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, KeyWithSpendView.From(key, spent), AdminJsonContext.Default.KeyWithSpendView).ConfigureAwait(false);
     }
 
     private static async Task UpdateAsync(HttpContext http)
@@ -98,7 +101,7 @@ internal static class KeyEndpoints
         string accountId = AdminHttp.Route(http, "accountId");
         string keyId = AdminHttp.Route(http, "keyId");
         var keys = http.RequestServices.GetRequiredService<IKeyStore>();
-        using var body = await AdminHttp.ReadObjectAsync(http, LimitFields).ConfigureAwait(false);
+        using var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.KeyLimits).ConfigureAwait(false);
         var current = await keys.GetKeyAsync(accountId, keyId, http.RequestAborted).ConfigureAwait(false);
         var updated = current is null
             ? null
@@ -110,7 +113,7 @@ internal static class KeyEndpoints
         }
 
         await AdminHttp.RefreshKeysAsync(http).ConfigureAwait(false);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => AdminJson.Key(w, updated)).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, KeyView.From(updated), AdminJsonContext.Default.KeyView).ConfigureAwait(false);
     }
 
     private static async Task RevokeAsync(HttpContext http)
@@ -126,7 +129,7 @@ internal static class KeyEndpoints
 
         await AdminHttp.RefreshKeysAsync(http).ConfigureAwait(false);
         var key = await keys.GetKeyAsync(accountId, keyId, http.RequestAborted).ConfigureAwait(false);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => AdminJson.Key(w, key!)).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, KeyView.From(key!), AdminJsonContext.Default.KeyView).ConfigureAwait(false);
     }
 
     /// <summary>Applies the limit fields present in the body to <paramref name="start"/> (absent = keep, null = clear)

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.Admin;
 
@@ -7,13 +9,26 @@ namespace Candor.Server.Admin;
 /// <c>has_more</c> and <c>next_cursor</c> (the last key) like the stored lists; without them, the whole list as before.</summary>
 internal static class ListSlice
 {
+    /// <summary>Writes the list, or the page the query asks for, as <see cref="AdminSlice{T}"/> of each item's record.</summary>
+    public static Task WriteAsync<T, TView>(HttpContext http, IEnumerable<T> items, Func<T, string> key, Func<T, TView> view, JsonTypeInfo<AdminSlice<TView>> info)
+    {
+        var (page, next, paged) = Slice(http, items, key);
+        return AdminHttp.WriteAsync(http, StatusCodes.Status200OK, new AdminSlice<TView>([.. page.Select(view)], paged ? next is not null : null, next), info);
+    }
+
     /// <summary>Writes the list, or the page the query asks for.</summary>
     public static Task WriteAsync<T>(HttpContext http, IEnumerable<T> items, Func<T, string> key, Action<Utf8JsonWriter, T> write)
+    {
+        var (page, next, paged) = Slice(http, items, key);
+        return AdminHttp.WriteListAsync(http, page, write, next, paged);
+    }
+
+    private static (List<T> Items, string? Next, bool Paged) Slice<T>(HttpContext http, IEnumerable<T> items, Func<T, string> key)
     {
         var query = http.Request.Query;
         if (!query.ContainsKey("limit") && !query.ContainsKey("cursor"))
         {
-            return AdminHttp.WriteListAsync(http, items.ToList(), write);
+            return (items.ToList(), null, false);
         }
 
         var (limit, cursor) = AdminHttp.Paging(http.Request);
@@ -29,6 +44,6 @@ internal static class ListSlice
             next = key(page[^1]);
         }
 
-        return AdminHttp.WriteListAsync(http, page, write, next, paged: true);
+        return (page, next, true);
     }
 }

@@ -1,5 +1,6 @@
 using Candor.Core.Accounts;
 using Candor.Core.WebConsole;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.Admin;
 
@@ -8,9 +9,20 @@ internal static class MemberEndpoints
 {
     public static void MapMembers(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/accounts/{accountId}/members", AdminEndpoints.Guard(ListAsync));
-        admin.MapPut("/accounts/{accountId}/members/{principal}", AdminEndpoints.Guard(PutAsync));
-        admin.MapDelete("/accounts/{accountId}/members/{principal}", AdminEndpoints.Guard(DeleteAsync));
+        admin.MapGet("/accounts/{accountId}/members", AdminEndpoints.Guard(ListAsync))
+            .Operation("listMembers", "List an account's members, ordered by principal.")
+            .Query(AdminQueryParameter.Limit, AdminQueryParameter.Cursor)
+            .Returns<AdminPage<MemberView>>(StatusCodes.Status200OK, "A page of members.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        admin.MapPut("/accounts/{accountId}/members/{principal}", AdminEndpoints.Guard(PutAsync))
+            .Operation("putMember", "Add a member or change its role.")
+            .Takes<MemberPut>()
+            .Returns<MemberView>(StatusCodes.Status200OK, "The member.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        admin.MapDelete("/accounts/{accountId}/members/{principal}", AdminEndpoints.Guard(DeleteAsync))
+            .Operation("deleteMember", "Remove a member.")
+            .Returns(StatusCodes.Status204NoContent, "Removed.")
+            .Fails(StatusCodes.Status404NotFound);
     }
 
     private static async Task ListAsync(HttpContext http)
@@ -38,7 +50,7 @@ internal static class MemberEndpoints
         }
 
         AccountRole role;
-        using (var body = await AdminHttp.ReadObjectAsync(http, "role").ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.MemberPut).ConfigureAwait(false))
         {
             role = AdminInput.RequiredString(body.RootElement, "role") switch
             {
@@ -56,7 +68,7 @@ internal static class MemberEndpoints
             return;
         }
 
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => AdminJson.Member(w, new Member(accountId, principal, role))).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, MemberView.From(new Member(accountId, principal, role)), AdminJsonContext.Default.MemberView).ConfigureAwait(false);
     }
 
     private static async Task DeleteAsync(HttpContext http)

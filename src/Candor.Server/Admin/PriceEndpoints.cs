@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Candor.Core.Accounting;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.Admin;
 
@@ -9,24 +10,48 @@ namespace Candor.Server.Admin;
 /// CLI: <c>candor prices list|set|unset</c>.</summary>
 internal static class PriceEndpoints
 {
-    private static readonly string[] PriceFields =
-    [
-        "input_per_million_micros", "output_per_million_micros", "cached_input_per_million_micros",
-        "cache_write_per_million_micros", "reasoning_per_million_micros", "per_request_micros",
-    ];
-
     private static readonly TimeSpan ReloadTimeout = TimeSpan.FromSeconds(10);
 
     public static void MapPrices(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/prices", AdminEndpoints.Guard(ListAsync));
-        admin.MapPut("/prices/models/{model}", AdminEndpoints.Guard(http => SetAsync(http, channel: false)));
-        admin.MapDelete("/prices/models/{model}", AdminEndpoints.Guard(http => UnsetAsync(http, channel: false)));
-        admin.MapPut("/prices/models/{model}/channels/{channel}", AdminEndpoints.Guard(http => SetAsync(http, channel: true)));
-        admin.MapDelete("/prices/models/{model}/channels/{channel}", AdminEndpoints.Guard(http => UnsetAsync(http, channel: true)));
-        admin.MapGet("/prices/groups", AdminEndpoints.Guard(ListGroupsAsync));
-        admin.MapPut("/prices/groups/{group}", AdminEndpoints.Guard(SetGroupAsync));
-        admin.MapDelete("/prices/groups/{group}", AdminEndpoints.Guard(UnsetGroupAsync));
+        admin.MapGet("/prices", AdminEndpoints.Guard(ListAsync))
+            .Operation("listPrices", "The effective prices: each model's own price, then its channels', with the layer each comes from "
+                + "(default < file < override). With limit or cursor: one page ordered by key, with has_more and next_cursor.")
+            .Query(new AdminQueryParameter("model", "Only this model's rows."), AdminQueryParameter.Limit, AdminQueryParameter.Cursor)
+            .Returns<AdminSlice<PriceView>>(StatusCodes.Status200OK, "The prices.")
+            .Fails(StatusCodes.Status400BadRequest);
+        admin.MapPut("/prices/models/{model}", AdminEndpoints.Guard(http => SetAsync(http, channel: false)))
+            .Operation("setModelPrice", "Store a model's price (input and output required; cached input and cache write default to input, "
+                + "reasoning to output, per request to 0). It applies to the next request.")
+            .Takes<PriceSet>()
+            .Returns<PriceView>(StatusCodes.Status200OK, "The effective price.")
+            .Fails(StatusCodes.Status400BadRequest);
+        admin.MapDelete("/prices/models/{model}", AdminEndpoints.Guard(http => UnsetAsync(http, channel: false)))
+            .Operation("deleteModelPrice", "Delete a model's stored price; the file or shipped price applies again.")
+            .Returns(StatusCodes.Status204NoContent, "Deleted.")
+            .Fails(StatusCodes.Status404NotFound);
+        admin.MapPut("/prices/models/{model}/channels/{channel}", AdminEndpoints.Guard(http => SetAsync(http, channel: true)))
+            .Operation("setChannelPrice", "Store a model's price on one channel; figures left out inherit the model's. The model must have "
+                + "a price entry of its own under exactly this name.")
+            .Takes<PriceSet>()
+            .Returns<PriceView>(StatusCodes.Status200OK, "The effective channel price.")
+            .Fails(StatusCodes.Status400BadRequest);
+        admin.MapDelete("/prices/models/{model}/channels/{channel}", AdminEndpoints.Guard(http => UnsetAsync(http, channel: true)))
+            .Operation("deleteChannelPrice", "Delete a channel's stored price.")
+            .Returns(StatusCodes.Status204NoContent, "Deleted.")
+            .Fails(StatusCodes.Status404NotFound);
+        admin.MapGet("/prices/groups", AdminEndpoints.Guard(ListGroupsAsync))
+            .Operation("listGroupMultipliers", "The account groups' price multipliers with the layer each comes from.")
+            .Returns<AdminList<GroupMultiplierView>>(StatusCodes.Status200OK, "The multipliers.");
+        admin.MapPut("/prices/groups/{group}", AdminEndpoints.Guard(SetGroupAsync))
+            .Operation("setGroupMultiplier", "Store an account group's price multiplier: exactly one of multiplier_ppm and multiplier.")
+            .Takes<GroupMultiplierSet>()
+            .Returns<GroupMultiplierView>(StatusCodes.Status200OK, "The multiplier.")
+            .Fails(StatusCodes.Status400BadRequest);
+        admin.MapDelete("/prices/groups/{group}", AdminEndpoints.Guard(UnsetGroupAsync))
+            .Operation("deleteGroupMultiplier", "Delete a group's stored multiplier; the file's or 1 applies again.")
+            .Returns(StatusCodes.Status204NoContent, "Deleted.")
+            .Fails(StatusCodes.Status404NotFound);
     }
 
     private static Task ListAsync(HttpContext http)
@@ -34,14 +59,14 @@ internal static class PriceEndpoints
         var book = http.RequestServices.GetRequiredService<PriceBook>();
         string? model = http.Request.Query["model"].ToString() is { Length: > 0 } m ? m : null;
         var rows = book.List().Where(r => model is null || string.Equals(r.Model, model, StringComparison.Ordinal)).ToList();
-        return ListSlice.WriteAsync(http, rows, static r => r.Model + "\n" + r.Channel, AdminJson.Price);
+        return ListSlice.WriteAsync(http, rows, static r => r.Model + "\n" + r.Channel, PriceView.From, AdminJsonContext.Default.AdminSlicePriceView);
     }
 
     private static async Task SetAsync(HttpContext http, bool channel)
     {
         var (model, channelId) = Names(http, channel);
         PriceOverride price;
-        using (var body = await AdminHttp.ReadObjectAsync(http, PriceFields).ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.PriceSet).ConfigureAwait(false))
         {
             price = ReadPrice(body.RootElement, model, channelId);
         }
@@ -60,7 +85,7 @@ internal static class PriceEndpoints
         await http.RequestServices.GetRequiredService<IPriceStore>().SetPriceAsync(price, http.RequestAborted).ConfigureAwait(false);
         await ReloadAsync(book).ConfigureAwait(false);
         var row = book.List().First(r => r.Model == model && r.Channel == channelId);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => AdminJson.Price(w, row)).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, PriceView.From(row), AdminJsonContext.Default.PriceView).ConfigureAwait(false);
     }
 
     private static async Task UnsetAsync(HttpContext http, bool channel)
@@ -77,7 +102,9 @@ internal static class PriceEndpoints
     }
 
     private static Task ListGroupsAsync(HttpContext http) =>
-        AdminHttp.WriteListAsync(http, http.RequestServices.GetRequiredService<PriceBook>().ListGroups(), static (w, g) => AdminJson.Group(w, g.Group, g.Multiplier, g.Source));
+        AdminHttp.WriteListAsync(
+            http, http.RequestServices.GetRequiredService<PriceBook>().ListGroups(), static g => GroupMultiplierView.From(g.Group, g.Multiplier, g.Source),
+            AdminJsonContext.Default.AdminListGroupMultiplierView);
 
     private static async Task SetGroupAsync(HttpContext http)
     {
@@ -88,7 +115,7 @@ internal static class PriceEndpoints
         }
 
         PriceMultiplier multiplier;
-        using (var body = await AdminHttp.ReadObjectAsync(http, "multiplier_ppm", "multiplier").ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.GroupMultiplierSet).ConfigureAwait(false))
         {
             multiplier = ReadMultiplier(body.RootElement);
         }
@@ -96,7 +123,7 @@ internal static class PriceEndpoints
         var book = http.RequestServices.GetRequiredService<PriceBook>();
         await http.RequestServices.GetRequiredService<IPriceStore>().SetGroupMultiplierAsync(group, multiplier, http.RequestAborted).ConfigureAwait(false);
         await ReloadAsync(book).ConfigureAwait(false);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => AdminJson.Group(w, group, multiplier, PriceSource.Override)).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, GroupMultiplierView.From(group, multiplier, PriceSource.Override), AdminJsonContext.Default.GroupMultiplierView).ConfigureAwait(false);
     }
 
     private static async Task UnsetGroupAsync(HttpContext http)

@@ -1,6 +1,7 @@
 using Candor.Core.Accounts;
 using Candor.Core.Privacy;
 using Candor.Core.Routing;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.Admin;
 
@@ -12,11 +13,28 @@ internal static class PrivacyAdminEndpoints
 {
     public static void MapPrivacyAdmin(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/accounts/{accountId}/privacy", AdminEndpoints.Guard(GetAccountAsync));
-        admin.MapPut("/accounts/{accountId}/privacy", AdminEndpoints.Guard(SetAccountAsync));
-        admin.MapGet("/accounts/{accountId}/keys/{keyId}/privacy", AdminEndpoints.Guard(GetKeyAsync));
-        admin.MapPut("/accounts/{accountId}/keys/{keyId}/privacy", AdminEndpoints.Guard(SetKeyAsync));
-        admin.MapDelete("/accounts/{accountId}/history", AdminEndpoints.Guard(EraseHistoryAsync));
+        admin.MapGet("/accounts/{accountId}/privacy", AdminEndpoints.Guard(GetAccountAsync))
+            .Operation("getAccountPrivacy", "An account's stored privacy policy: routing requirement, redaction policy, history settings.")
+            .Returns<StoredPrivacyView>(StatusCodes.Status200OK, "The policy.")
+            .Fails(StatusCodes.Status404NotFound);
+        admin.MapPut("/accounts/{accountId}/privacy", AdminEndpoints.Guard(SetAccountAsync))
+            .Operation("setAccountPrivacy", "Replace the parts of an account's privacy policy the body names (null clears one); it applies to the next request.")
+            .Takes<PrivacySet>()
+            .Returns<StoredPrivacyView>(StatusCodes.Status200OK, "The policy.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        admin.MapGet("/accounts/{accountId}/keys/{keyId}/privacy", AdminEndpoints.Guard(GetKeyAsync))
+            .Operation("getKeyPrivacy", "A key's stored privacy policy: routing requirement and redaction policy.")
+            .Returns<StoredPrivacyView>(StatusCodes.Status200OK, "The policy.")
+            .Fails(StatusCodes.Status404NotFound);
+        admin.MapPut("/accounts/{accountId}/keys/{keyId}/privacy", AdminEndpoints.Guard(SetKeyAsync))
+            .Operation("setKeyPrivacy", "Replace the parts of a key's privacy policy the body names (null clears one); it applies to the next request.")
+            .Takes<KeyPrivacySet>()
+            .Returns<StoredPrivacyView>(StatusCodes.Status200OK, "The policy.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        admin.MapDelete("/accounts/{accountId}/history", AdminEndpoints.Guard(EraseHistoryAsync))
+            .Operation("eraseHistory", "Erase an account's encrypted history (crypto-shredding).")
+            .Returns<HistoryErasedView>(StatusCodes.Status200OK, "How many entries were erased.")
+            .Fails(StatusCodes.Status404NotFound);
     }
 
     private static async Task GetAccountAsync(HttpContext http)
@@ -28,7 +46,7 @@ internal static class PrivacyAdminEndpoints
             return;
         }
 
-        await WriteAccountAsync(http, http.RequestServices.GetRequiredService<PrivacyDirectory>().ForAccount(accountId)).ConfigureAwait(false);
+        await WritePolicyAsync(http, http.RequestServices.GetRequiredService<PrivacyDirectory>().ForAccount(accountId)).ConfigureAwait(false);
     }
 
     private static async Task SetAccountAsync(HttpContext http)
@@ -37,7 +55,7 @@ internal static class PrivacyAdminEndpoints
         var directory = http.RequestServices.GetRequiredService<PrivacyDirectory>();
         var config = http.RequestServices.GetRequiredService<SnapshotHolder>().Current.Config;
         var policy = directory.ForAccount(accountId);
-        using (var body = await AdminHttp.ReadObjectAsync(http, "routing", "redaction", "history").ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.PrivacySet).ConfigureAwait(false))
         {
             if (body.RootElement.TryGetProperty("routing", out var routing))
             {
@@ -68,7 +86,7 @@ internal static class PrivacyAdminEndpoints
             return;
         }
 
-        await WriteAccountAsync(http, policy).ConfigureAwait(false);
+        await WritePolicyAsync(http, policy).ConfigureAwait(false);
     }
 
     private static async Task GetKeyAsync(HttpContext http)
@@ -78,7 +96,7 @@ internal static class PrivacyAdminEndpoints
             return;
         }
 
-        await WriteKeyAsync(http, http.RequestServices.GetRequiredService<PrivacyDirectory>().ForKey(key.Id)).ConfigureAwait(false);
+        await WritePolicyAsync(http, http.RequestServices.GetRequiredService<PrivacyDirectory>().ForKey(key.Id)).ConfigureAwait(false);
     }
 
     private static async Task SetKeyAsync(HttpContext http)
@@ -90,7 +108,7 @@ internal static class PrivacyAdminEndpoints
 
         var directory = http.RequestServices.GetRequiredService<PrivacyDirectory>();
         var policy = directory.ForKey(key.Id);
-        using (var body = await AdminHttp.ReadObjectAsync(http, "routing", "redaction").ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.KeyPrivacySet).ConfigureAwait(false))
         {
             if (body.RootElement.TryGetProperty("routing", out var routing))
             {
@@ -109,7 +127,7 @@ internal static class PrivacyAdminEndpoints
             return;
         }
 
-        await WriteKeyAsync(http, policy).ConfigureAwait(false);
+        await WritePolicyAsync(http, policy).ConfigureAwait(false);
     }
 
     private static async Task EraseHistoryAsync(HttpContext http)
@@ -124,14 +142,7 @@ internal static class PrivacyAdminEndpoints
         int deleted = http.RequestServices.GetService<HistoryRecorder>() is { } recorder
             ? await recorder.EraseAsync(accountId, CancellationToken.None).ConfigureAwait(false)
             : 0;
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("object", "history.erased");
-            w.WriteString("account_id", accountId);
-            w.WriteNumber("deleted", deleted);
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, new HistoryErasedView("history.erased", accountId, deleted), AdminJsonContext.Default.HistoryErasedView).ConfigureAwait(false);
     }
 
     private static async Task<ApiKeyRecord?> FindKeyAsync(HttpContext http)
@@ -151,9 +162,6 @@ internal static class PrivacyAdminEndpoints
         AdminHttp.WriteErrorAsync(http, StatusCodes.Status409Conflict, "invalid_request_error",
             "History is disabled on this server (privacy.retention: none); nothing of what is sent or received is kept.", "history.enabled");
 
-    private static Task WriteAccountAsync(HttpContext http, StoredPrivacy policy) =>
-        AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => PrivacyJson.WriteStored(w, policy));
-
-    private static Task WriteKeyAsync(HttpContext http, StoredPrivacy policy) =>
-        AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => PrivacyJson.WriteStored(w, policy));
+    private static Task WritePolicyAsync(HttpContext http, StoredPrivacy policy) =>
+        AdminHttp.WriteAsync(http, StatusCodes.Status200OK, StoredPrivacyView.From(policy), AdminJsonContext.Default.StoredPrivacyView);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Candor.Core.Privacy;
 using Candor.Core.Privacy.Redaction;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.Admin;
 
@@ -41,21 +42,8 @@ internal static class PrivacyJson
 
     /// <summary>Writes an account's or key's stored policy as the admin API and the CLI show it: <c>account.privacy</c>
     /// (routing, redaction, history) or <c>key.privacy</c> (routing, redaction).</summary>
-    public static void WriteStored(Utf8JsonWriter w, StoredPrivacy policy)
-    {
-        w.WriteStartObject();
-        bool account = policy.Subject == PrivacySubject.Account;
-        w.WriteString("object", account ? "account.privacy" : "key.privacy");
-        w.WriteString(account ? "account_id" : "key_id", policy.SubjectId);
-        WriteRouting(w, "routing", policy.Routing);
-        WriteRedaction(w, "redaction", policy.Redaction);
-        if (account)
-        {
-            WriteHistory(w, policy.HistoryEnabled, policy.HistoryRetentionDays);
-        }
-
-        w.WriteEndObject();
-    }
+    public static void WriteStored(Utf8JsonWriter w, StoredPrivacy policy) =>
+        JsonSerializer.Serialize(w, StoredPrivacyView.From(policy), AdminJsonContext.Default.StoredPrivacyView);
 
     /// <summary>Writes a stored policy as set: <c>default</c> and the listed types only; null when none is set.</summary>
     public static void WriteRedaction(Utf8JsonWriter w, string name, RedactionPolicy? policy)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Candor.Core.Accounts.Redemptions;
+using Candor.Server.Admin.Contracts;
 using Candor.Server.Surfaces;
 
 namespace Candor.Server.Admin;
@@ -11,14 +12,21 @@ internal static class RedemptionEndpoints
 {
     public static void MapRedemptions(this RouteGroupBuilder admin)
     {
-        admin.MapPost("/redemption-batches", AdminEndpoints.Guard(CreateAsync));
-        admin.MapGet("/redemption-batches/{batchId}", AdminEndpoints.Guard(ListAsync));
+        admin.MapPost("/redemption-batches", AdminEndpoints.Guard(CreateAsync))
+            .Operation("createRedemptionBatch", "Create a batch of redemption codes; the plaintext codes are in this response only.")
+            .Takes<RedemptionBatchCreate>()
+            .Returns<RedemptionBatchView>(StatusCodes.Status201Created, "The batch with its codes.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        admin.MapGet("/redemption-batches/{batchId}", AdminEndpoints.Guard(ListAsync))
+            .Operation("listRedemptionBatch", "A batch's codes: terms and state, never the codes.")
+            .Returns<AdminList<RedemptionCodeView>>(StatusCodes.Status200OK, "The batch's codes.")
+            .Fails(StatusCodes.Status404NotFound);
     }
 
     private static async Task CreateAsync(HttpContext http)
     {
         RedemptionBatchSpec spec;
-        using (var body = await AdminHttp.ReadObjectAsync(http, "amount_micros", "amount_usd", "count", "expires_at", "group", "account_id", "note").ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.RedemptionBatchCreate).ConfigureAwait(false))
         {
             var root = body.RootElement;
             spec = new RedemptionBatchSpec
@@ -47,7 +55,7 @@ internal static class RedemptionEndpoints
         }
 
         http.RequestServices.GetRequiredService<ILogger<RedeemThrottle>>().BatchCreated(created.BatchId, created.Codes.Count, spec.AmountMicros);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w => Batch(w, created)).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status201Created, RedemptionBatchView.From(created), AdminJsonContext.Default.RedemptionBatchView).ConfigureAwait(false);
     }
 
     private static async Task ListAsync(HttpContext http)
@@ -60,69 +68,14 @@ internal static class RedemptionEndpoints
             return;
         }
 
-        await AdminHttp.WriteListAsync(http, codes, Code).ConfigureAwait(false);
+        await AdminHttp.WriteListAsync(http, codes, RedemptionCodeView.From, AdminJsonContext.Default.AdminListRedemptionCodeView).ConfigureAwait(false);
     }
 
-    /// <summary>A new batch with its plaintext codes (the only time they are shown).</summary>
-    public static void Batch(Utf8JsonWriter w, CreatedRedemptionBatch created)
-    {
-        w.WriteStartObject();
-        w.WriteString("object", "redemption_batch");
-        w.WriteString("id", created.BatchId);
-        w.WriteNumber("amount_micros", created.Spec.AmountMicros);
-        w.WriteNumber("count", created.Codes.Count);
-        WriteTerms(w, created.Spec.ExpiresAt, created.Spec.Group, created.Spec.AccountId, created.Spec.Note);
-        w.WriteStartArray("codes");
-        foreach (var (id, code) in created.Codes)
-        {
-            w.WriteStartObject();
-            w.WriteString("id", id);
-            w.WriteString("code", code);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        w.WriteString("notice", "The codes are shown once; they are stored only as keyed hashes.");
-        w.WriteEndObject();
-    }
+    /// <summary>A new batch with its plaintext codes (the only time they are shown); the CLI writes the same.</summary>
+    public static void Batch(Utf8JsonWriter w, CreatedRedemptionBatch created) =>
+        JsonSerializer.Serialize(w, RedemptionBatchView.From(created), AdminJsonContext.Default.RedemptionBatchView);
 
     /// <summary>One stored code: terms and state, never the code.</summary>
-    public static void Code(Utf8JsonWriter w, RedemptionCode code)
-    {
-        w.WriteStartObject();
-        w.WriteString("object", "redemption_code");
-        w.WriteString("id", code.Id);
-        w.WriteString("batch_id", code.BatchId);
-        w.WriteNumber("amount_micros", code.AmountMicros);
-        w.WriteString("created_at", code.CreatedAt);
-        WriteTerms(w, code.ExpiresAt, code.Group, code.AccountId, code.Note);
-        if (code.RedeemedAt is { } at)
-        {
-            w.WriteString("redeemed_at", at);
-            w.WriteString("redeemed_by", code.RedeemedBy);
-            w.WriteString("ledger_entry_id", code.LedgerEntryId);
-        }
-        else
-        {
-            w.WriteNull("redeemed_at");
-        }
-
-        w.WriteEndObject();
-    }
-
-    private static void WriteTerms(Utf8JsonWriter w, DateTimeOffset? expires, string? group, string? accountId, string note)
-    {
-        if (expires is { } e)
-        {
-            w.WriteString("expires_at", e);
-        }
-        else
-        {
-            w.WriteNull("expires_at");
-        }
-
-        w.WriteString("group", group);
-        w.WriteString("account_id", accountId);
-        w.WriteString("note", note);
-    }
+    public static void Code(Utf8JsonWriter w, RedemptionCode code) =>
+        JsonSerializer.Serialize(w, RedemptionCodeView.From(code), AdminJsonContext.Default.RedemptionCodeView);
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using Candor.Core.Privacy;
 using Candor.Core.Routing;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.Admin;
 
@@ -11,93 +11,52 @@ namespace Candor.Server.Admin;
 internal static class SettingsEndpoints
 {
     public static void MapSettings(this RouteGroupBuilder admin) =>
-        admin.MapGet("/settings", AdminEndpoints.Guard(GetAsync));
+        admin.MapGet("/settings", AdminEndpoints.Guard(GetAsync))
+            .Operation("getSettings", "The server's settings as loaded from its configuration file, read-only; secrets only as configured or not.")
+            .Returns<SettingsView>(StatusCodes.Status200OK, "The settings.");
 
     private static Task GetAsync(HttpContext http)
     {
         var config = http.RequestServices.GetRequiredService<SnapshotHolder>().Current.Config;
-        return AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("note", "Read-only: these come from the configuration file; edit the file and reload to change them.");
-            w.WriteStartObject("server");
-            w.WriteString("storage", config.PostgresConnection is null ? "sqlite" : "postgres");
-            w.WriteBoolean("tls", config.TlsCertificateFile is not null);
-            w.WriteNumber("max_request_bytes", config.MaxRequestBytes);
-            w.WriteNumber("max_upstream_response_bytes", config.MaxUpstreamResponseBytes);
-            w.WriteNumber("max_attempts", config.MaxAttempts);
-            w.WriteBoolean("fast_path", config.FastPath);
-            w.WriteNumber("default_max_output_tokens", config.DefaultMaxOutputTokens);
-            w.WriteNumber("max_choices", config.MaxChoices);
-            w.WriteNumber("max_in_flight_requests", config.Admission.MaxInFlightRequests);
-            w.WriteNumber("max_open_streams", config.Admission.MaxOpenStreams);
-            w.WriteNumber("max_connections", config.Admission.MaxConnections);
-            AdminJson.Strings(w, "trusted_proxies", config.TrustedProxies.Select(static p => p.ToString()));
-            w.WriteString("forwarded_header", config.ForwardedHeader);
-            AdminJson.Strings(w, "price_files", config.PriceFiles.Select(static f => Path.GetFileName(f) ?? f));
-            w.WriteEndObject();
-
-            w.WriteStartObject("transparency_log");
-            if (config.LogOrigin is not null)
-            {
-                w.WriteString("origin", config.LogOrigin);
-            }
-
-            w.WriteNumber("max_merge_delay_ms", (long)config.LogMaxMergeDelay.TotalMilliseconds);
-            AdminJson.Strings(w, "witnesses", config.LogWitnesses.Select(static x => x.Url.GetLeftPart(UriPartial.Authority)));
-            w.WriteEndObject();
-
-            w.WriteStartObject("routing");
-            w.WriteNumber("deadline_ms", (long)config.Routing.Deadline.TotalMilliseconds);
-            w.WriteString("all_unhealthy", config.Routing.AllUnhealthy.ToString());
-            w.WriteNumber("health_window_ms", (long)config.Routing.Health.Window.TotalMilliseconds);
-            w.WriteNumber("health_failure_rate", config.Routing.Health.FailureRate);
-            w.WriteBoolean("probes", config.Routing.Probes.Enabled);
-            w.WriteEndObject();
-
-            w.WriteStartObject("privacy");
-            w.WriteString("retention", config.Privacy.Retention == RetentionMode.None ? "none" : "account_history");
-            w.WriteNumber("history_retention_days", config.Privacy.HistoryRetentionDays);
-            w.WriteBoolean("server_redaction", !ReferenceEquals(config.Redaction, RedactionPolicy.Off));
-            w.WriteEndObject();
-
-            w.WriteStartObject("audit");
-            w.WriteBoolean("enabled", config.Audit.Enabled);
-            w.WriteNumber("interval_seconds", (long)config.Audit.Interval.TotalSeconds);
-            w.WriteNumber("alpha", config.Audit.Alpha);
-            w.WriteNumber("targets", config.Audit.Targets.Count);
-            w.WriteEndObject();
-
-            w.WriteStartObject("cluster");
-            w.WriteBoolean("redis", config.Cluster.Redis is not null);
-            w.WriteNumber("nodes", config.Cluster.Nodes);
-            w.WriteEndObject();
-
-            w.WriteStartObject("telemetry");
-            w.WriteBoolean("metrics", config.Telemetry.Metrics);
-            w.WriteBoolean("traces", config.Telemetry.Traces);
-            w.WriteBoolean("json_logs", config.Telemetry.JsonLogs);
-            w.WriteEndObject();
-
-            w.WriteStartObject("operator");
-            Optional(w, "name", config.Operator.Name);
-            Optional(w, "domain", config.Operator.Domain);
-            Optional(w, "contact", config.Operator.Contact);
-            w.WriteEndObject();
-
-            w.WriteNumber("configured_channels", config.Channels.Count);
-            w.WriteNumber("configured_models", config.Models.Count);
-            w.WriteNumber("configured_client_keys", config.Keys.Count);
-            w.WriteString("loaded_at", DateTimeOffset.FromUnixTimeSeconds(config.CreatedUnixSeconds).UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-            w.WriteEndObject();
-        });
-    }
-
-    private static void Optional(Utf8JsonWriter w, string name, string? value)
-    {
-        if (value is not null)
-        {
-            w.WriteString(name, value);
-        }
+        var settings = new SettingsView(
+            "Read-only: these come from the configuration file; edit the file and reload to change them.",
+            new ServerSettingsView(
+                config.PostgresConnection is null ? "sqlite" : "postgres",
+                config.TlsCertificateFile is not null,
+                config.MaxRequestBytes,
+                config.MaxUpstreamResponseBytes,
+                config.MaxAttempts,
+                config.FastPath,
+                config.DefaultMaxOutputTokens,
+                config.MaxChoices,
+                config.Admission.MaxInFlightRequests,
+                config.Admission.MaxOpenStreams,
+                config.Admission.MaxConnections,
+                [.. config.TrustedProxies.Select(static p => p.ToString())],
+                config.ForwardedHeader,
+                [.. config.PriceFiles.Select(static f => Path.GetFileName(f) ?? f)]),
+            new TransparencyLogSettingsView(
+                config.LogOrigin,
+                (long)config.LogMaxMergeDelay.TotalMilliseconds,
+                [.. config.LogWitnesses.Select(static x => x.Url.GetLeftPart(UriPartial.Authority))]),
+            new RoutingSettingsView(
+                (long)config.Routing.Deadline.TotalMilliseconds,
+                config.Routing.AllUnhealthy.ToString(),
+                (long)config.Routing.Health.Window.TotalMilliseconds,
+                config.Routing.Health.FailureRate,
+                config.Routing.Probes.Enabled),
+            new PrivacySettingsView(
+                config.Privacy.Retention == RetentionMode.None ? "none" : "account_history",
+                config.Privacy.HistoryRetentionDays,
+                !ReferenceEquals(config.Redaction, RedactionPolicy.Off)),
+            new AuditSettingsView(config.Audit.Enabled, (long)config.Audit.Interval.TotalSeconds, config.Audit.Alpha, config.Audit.Targets.Count),
+            new ClusterSettingsView(config.Cluster.Redis is not null, config.Cluster.Nodes),
+            new TelemetrySettingsView(config.Telemetry.Metrics, config.Telemetry.Traces, config.Telemetry.JsonLogs),
+            new OperatorSettingsView(config.Operator.Name, config.Operator.Domain, config.Operator.Contact),
+            config.Channels.Count,
+            config.Models.Count,
+            config.Keys.Count,
+            DateTimeOffset.FromUnixTimeSeconds(config.CreatedUnixSeconds).UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        return AdminHttp.WriteAsync(http, StatusCodes.Status200OK, settings, AdminJsonContext.Default.SettingsView);
     }
 }

@@ -1,5 +1,6 @@
 using Candor.Core.Accounts;
 using Candor.Core.WebConsole;
+using Candor.Server.Admin.Contracts;
 using Candor.Server.WebConsole;
 
 namespace Candor.Server.Admin;
@@ -11,8 +12,15 @@ internal static class UsageEndpoints
 {
     public static void MapUsage(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/accounts/{accountId}/usage", AdminEndpoints.Guard(ListAsync));
-        admin.MapGet("/accounts/{accountId}/usage/{requestId}", AdminEndpoints.Guard(GetAsync));
+        admin.MapGet("/accounts/{accountId}/usage", AdminEndpoints.Guard(ListAsync))
+            .Operation("listUsage", "List an account's usage records, newest first.")
+            .Query([AdminQueryParameter.Limit, AdminQueryParameter.Cursor, .. UsageQuery.Parameters])
+            .Returns<AdminPage<UsageView>>(StatusCodes.Status200OK, "A page of usage records.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        admin.MapGet("/accounts/{accountId}/usage/{requestId}", AdminEndpoints.Guard(GetAsync))
+            .Operation("getUsage", "Get the usage record of one request.")
+            .Returns<UsageView>(StatusCodes.Status200OK, "The usage record.")
+            .Fails(StatusCodes.Status404NotFound);
     }
 
     private static async Task ListAsync(HttpContext http)
@@ -27,7 +35,7 @@ internal static class UsageEndpoints
         }
 
         var page = await http.RequestServices.GetRequiredService<IUsageReports>().ListUsageFilteredAsync(accountId, filter, limit, cursor, http.RequestAborted).ConfigureAwait(false);
-        await AdminHttp.WritePageAsync(http, page, AdminJson.Usage).ConfigureAwait(false);
+        await AdminHttp.WritePageAsync(http, page, UsageView.From, AdminJsonContext.Default.AdminPageUsageView).ConfigureAwait(false);
     }
 
     private static async Task GetAsync(HttpContext http)
@@ -47,6 +55,6 @@ internal static class UsageEndpoints
             return;
         }
 
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w => AdminJson.Usage(w, usage)).ConfigureAwait(false);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, UsageView.From(usage), AdminJsonContext.Default.UsageView).ConfigureAwait(false);
     }
 }

@@ -19,7 +19,11 @@ internal static class UsageExportEndpoints
         + "billed_source,charge_usd,duration_ms\r\n";
 
     public static void MapUsageExport(this RouteGroupBuilder admin) =>
-        admin.MapGet("/accounts/{accountId}/usage.csv", AdminEndpoints.Guard(ExportAsync));
+        admin.MapGet("/accounts/{accountId}/usage.csv", AdminEndpoints.Guard(ExportAsync))
+            .Operation("exportUsage", "An account's usage records as CSV (RFC 4180), newest first, with the usage list's filters; streamed a page at a time.")
+            .Query(UsageQuery.Parameters)
+            .Returns(StatusCodes.Status200OK, "CSV with a header row.", "text/csv")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
 
     private static async Task ExportAsync(HttpContext http)
     {

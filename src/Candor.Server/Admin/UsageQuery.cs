@@ -8,6 +8,16 @@ namespace Candor.Server.Admin;
 /// parameter named.</summary>
 internal static class UsageQuery
 {
+    /// <summary>The filters as the OpenAPI document declares them.</summary>
+    public static readonly AdminQueryParameter[] Parameters =
+    [
+        new("key_id", "Only this key's records."),
+        new("from", "Only records created at or after this ISO-8601 time.", Format: "date-time"),
+        new("to", "Only records created before this ISO-8601 time.", Format: "date-time"),
+        new("model", "Only this requested model."),
+        new("outcome", "Only this outcome.", Values: ["complete", "partial", "failed", "cancelled", "interrupted"]),
+    ];
+
     /// <summary>The filter the query asks for.</summary>
     public static UsageFilter Read(HttpRequest request) => new()
     {

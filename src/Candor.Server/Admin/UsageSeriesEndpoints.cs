@@ -1,5 +1,6 @@
 using System.Globalization;
 using Candor.Core.Accounts;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.Admin;
 
@@ -17,10 +18,17 @@ internal static class UsageSeriesEndpoints
 
     private const int DefaultBuckets = 48;
 
-    private static readonly double[] Quantiles = [0.5, 0.9, 0.99];
-
     public static void MapUsageSeries(this RouteGroupBuilder admin) =>
-        admin.MapGet("/usage/series", AdminEndpoints.Guard(GetAsync));
+        admin.MapGet("/usage/series", AdminEndpoints.Guard(GetAsync))
+            .Operation("getUsageSeries", "Usage per time bucket across accounts (or one): requests, errors and error rate, tokens, spend and "
+                + "latency percentiles (p50/p90/p99, the upper bound of the histogram bin holding each). At most 93 days and 500 buckets.")
+            .Query(
+                new("from", "Start, ISO-8601 (default: 24 hours before to).", Format: "date-time"),
+                new("to", "End, exclusive, ISO-8601 (default: now).", Format: "date-time"),
+                new("bucket_seconds", "Bucket length, at least 60 (default: the range in 48 buckets).", "integer"),
+                new("account_id", "Only this account."))
+            .Returns<UsageSeriesView>(StatusCodes.Status200OK, "The buckets that have usage, oldest first.")
+            .Fails(StatusCodes.Status400BadRequest);
 
     private static async Task GetAsync(HttpContext http)
     {
@@ -53,44 +61,9 @@ internal static class UsageSeriesEndpoints
         string? accountId = request.Query["account_id"].ToString() is { Length: > 0 } a ? a : null;
         var buckets = await http.RequestServices.GetRequiredService<IUsageReports>()
             .GetUsageSeriesAsync(from, to, TimeSpan.FromSeconds(seconds), accountId, http.RequestAborted).ConfigureAwait(false);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            AdminJson.Time(w, "from", from);
-            AdminJson.Time(w, "to", to);
-            w.WriteNumber("bucket_seconds", seconds);
-            w.WriteString("latency", "upper bound of the histogram bin holding the percentile (never below the true value)");
-            w.WriteStartArray("data");
-            foreach (var b in buckets)
-            {
-                w.WriteStartObject();
-                AdminJson.Time(w, "start", b.Start);
-                w.WriteNumber("requests", b.Requests);
-                w.WriteNumber("errors", b.Errors);
-                w.WriteNumber("error_rate", b.Requests == 0 ? 0 : Math.Round((double)b.Errors / b.Requests, 4));
-                w.WriteNumber("input_tokens", b.InputTokens);
-                w.WriteNumber("output_tokens", b.OutputTokens);
-                w.WriteNumber("charge_micros", b.ChargeMicros);
-                w.WriteStartObject("latency_ms");
-                foreach (double q in Quantiles)
-                {
-                    string name = "p" + (q * 100).ToString(CultureInfo.InvariantCulture);
-                    if (b.LatencyPercentileMs(q) is { } ms)
-                    {
-                        w.WriteNumber(name, ms);
-                    }
-                    else
-                    {
-                        w.WriteNull(name);
-                    }
-                }
-
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        var series = new UsageSeriesView(
+            from.UtcDateTime, to.UtcDateTime, seconds, "upper bound of the histogram bin holding the percentile (never below the true value)",
+            [.. buckets.Select(UsageBucketView.From)]);
+        await AdminHttp.WriteAsync(http, StatusCodes.Status200OK, series, AdminJsonContext.Default.UsageSeriesView).ConfigureAwait(false);
     }
 }

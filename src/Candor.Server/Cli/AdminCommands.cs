@@ -83,13 +83,7 @@ internal static class AdminCommands
 
                 var created = await store.CreateKeyAsync(accountId, args.Require("--name"), limits, isOperator: false, cancellationToken).ConfigureAwait(false)
                     ?? throw new ArgumentException($"no account '{accountId}'");
-                await WriteJsonAsync(output, w =>
-                {
-                    AdminJson.KeyFields(w, created.Record);
-                    w.WriteString("key", created.PlaintextKey);
-                    w.WriteString("note", "The key is shown once; it is stored only as a keyed hash.");
-                    w.WriteEndObject();
-                }).ConfigureAwait(false);
+                await WriteJsonAsync(output, w => AdminJson.CreatedKey(w, created.Record, created.PlaintextKey)).ConfigureAwait(false);
                 return 0;
             case "list":
                 foreach (var key in await store.ListKeysAsync(accountId, cancellationToken).ConfigureAwait(false))

@@ -4,6 +4,7 @@ using Candor.Core.Accounts;
 using Candor.Core.Receipts;
 using Candor.Core.WebConsole;
 using Candor.Server.Admin;
+using Candor.Server.Admin.Contracts;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Candor.Server.WebConsole;
@@ -37,8 +38,18 @@ internal static class ConsoleEndpoints
         app.MapPost("/console/api/invitations/accept", Api(AcceptInvitationAsync));
 
         var admin = app.MapGroup(AdminEndpoints.Prefix);
-        admin.MapPost("/console/invitations", AdminEndpoints.Guard(InviteAsync));
-        admin.MapGet("/accounts/{accountId}/receipts/{receiptId}", AdminEndpoints.Guard(GetReceiptAsync));
+        admin.MapPost("/console/invitations", AdminEndpoints.Guard(InviteAsync))
+            .Operation("createConsoleInvitation", "A single-use invitation (7 days) with which the principal sets a web-console password; "
+                + "operator makes it a platform operator; account_id (with role, member by default) makes accepting it join that account "
+                + "(docs/console.md). The token is shown once.")
+            .Takes<InvitationCreate>()
+            .Returns<InvitationView>(StatusCodes.Status201Created, "The invitation.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        admin.MapGet("/accounts/{accountId}/receipts/{receiptId}", AdminEndpoints.Guard(GetReceiptAsync))
+            .Operation("getReceipt", "The signed receipt of one of the account's requests, byte for byte as stored (docs/receipts.md); "
+                + "another account's receipt is a 404.")
+            .Returns<SignedReceiptView>(StatusCodes.Status200OK, "The signed receipt.")
+            .Fails(StatusCodes.Status404NotFound);
         admin.MapConsoleMoney();
         app.MapSignUp();
         app.MapTotp();
@@ -196,7 +207,7 @@ internal static class ConsoleEndpoints
         bool isOperator;
         string? accountId;
         string? role;
-        using (var body = await AdminHttp.ReadObjectAsync(http, "principal", "operator", "account_id", "role").ConfigureAwait(false))
+        using (var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.InvitationCreate).ConfigureAwait(false))
         {
             accountId = AdminInput.OptionalString(body.RootElement, "account_id");
             role = AdminInput.OptionalString(body.RootElement, "role");
@@ -218,19 +229,9 @@ internal static class ConsoleEndpoints
         var invitation = await CreateInvitationAsync(http.RequestServices.GetRequiredService<IConsoleStore>(),
             http.RequestServices.GetRequiredService<TimeProvider>(), principal, isOperator, accountId, role, http.RequestAborted).ConfigureAwait(false);
         http.RequestServices.GetRequiredService<ILogger<ConsoleSessions>>().InvitationCreated(isOperator, invitation.ExpiresAt);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status201Created, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("principal", principal);
-            w.WriteBoolean("operator", isOperator);
-            w.WriteString("account_id", accountId);
-            w.WriteString("role", accountId is null ? null : role ?? "member");
-            w.WriteString("token", invitation.Token);
-            w.WriteString("link", InvitationPath(invitation.Token));
-            w.WriteString("expires_at", invitation.ExpiresAt);
-            w.WriteString("note", "The token is shown once; it is stored only as a hash and works once.");
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        var created = new InvitationView(principal, isOperator, accountId, accountId is null ? null : role ?? "member", invitation.Token,
+            InvitationPath(invitation.Token), invitation.ExpiresAt, "The token is shown once; it is stored only as a hash and works once.");
+        await AdminHttp.WriteAsync(http, StatusCodes.Status201Created, created, AdminJsonContext.Default.InvitationView).ConfigureAwait(false);
     }
 
     /// <summary>Creates an invitation and returns its token (shown once) and expiry. Shared by the admin API and the CLI.</summary>

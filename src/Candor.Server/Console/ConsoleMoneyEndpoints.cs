@@ -3,6 +3,7 @@ using System.Text.Json;
 using Candor.Core.Accounts;
 using Candor.Protocols.Canonical;
 using Candor.Server.Admin;
+using Candor.Server.Admin.Contracts;
 
 namespace Candor.Server.WebConsole;
 
@@ -17,8 +18,17 @@ internal static class ConsoleMoneyEndpoints
 {
     public static void MapConsoleMoney(this RouteGroupBuilder admin)
     {
-        admin.MapPost("/accounts/{accountId}/redeem", AdminEndpoints.Guard(RedeemAsync));
-        admin.MapPost("/accounts/{accountId}/payments/checkout", AdminEndpoints.Guard(CheckoutAsync));
+        admin.MapPost("/accounts/{accountId}/redeem", AdminEndpoints.Guard(RedeemAsync))
+            .Operation("redeemCode", "Redeem a code for the account: credits it once; unknown codes count against the account and the client address.")
+            .Takes<RedeemRequest>()
+            .Returns<RedemptionView>(StatusCodes.Status200OK, "What the code credited.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests);
+        admin.MapPost("/accounts/{accountId}/payments/checkout", AdminEndpoints.Guard(CheckoutAsync))
+            .Operation("openCheckout", "Open a checkout with the payment provider that credits the account once paid; "
+                + "at most a fixed number of openings per account and hour, on every node together.")
+            .Takes<CheckoutRequest>()
+            .Returns<CheckoutView>(StatusCodes.Status201Created, "The payment and the provider's hosted page.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests);
     }
 
     private static async Task RedeemAsync(HttpContext http)

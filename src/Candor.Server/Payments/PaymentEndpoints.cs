@@ -7,6 +7,7 @@ using Candor.Core.Payments;
 using Candor.Core.Routing;
 using Candor.Protocols.Canonical;
 using Candor.Server.Admin;
+using Candor.Server.Admin.Contracts;
 using Candor.Server.Surfaces;
 using Candor.Server.WebConsole;
 
@@ -39,7 +40,12 @@ internal static class PaymentEndpoints
 
     /// <summary>Maps the operator's refund route (always, so the admin API is the same on every installation; without
     /// a provider it answers 404).</summary>
-    public static void MapPaymentAdmin(this RouteGroupBuilder admin) => admin.MapPost("/payments/{paymentId}/refund", AdminEndpoints.Guard(RefundAsync));
+    public static void MapPaymentAdmin(this RouteGroupBuilder admin) => admin.MapPost("/payments/{paymentId}/refund", AdminEndpoints.Guard(RefundAsync))
+        .Operation("refundPayment", "Ask the payment's provider to refund it (all that is not refunded yet, or amount_usd/amount_micros); "
+            + "the balance is debited when the provider's refund webhook arrives.")
+        .Takes<RefundRequest>(optional: true)
+        .Returns<RefundView>(StatusCodes.Status202Accepted, "The provider accepted the refund.")
+        .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status502BadGateway);
 
     private static async Task CheckoutAsync(HttpContext http, SnapshotHolder snapshots)
     {
@@ -255,7 +261,7 @@ internal static class PaymentEndpoints
         long amount = payment.AmountMicros - payment.RefundedMicros;
         if (http.Request.ContentLength is not 0)
         {
-            using var body = await AdminHttp.ReadObjectAsync(http, "amount_usd", "amount_micros").ConfigureAwait(false);
+            using var body = await AdminHttp.ReadObjectAsync(http, AdminJsonContext.Default.RefundRequest).ConfigureAwait(false);
             if (body.RootElement.TryGetProperty("amount_usd", out _) || body.RootElement.TryGetProperty("amount_micros", out _))
             {
                 amount = AdminInput.Amount(body.RootElement);
@@ -280,16 +286,8 @@ internal static class PaymentEndpoints
         }
 
         logger.RefundRequested(refundId, amount, payment.Id);
-        await AdminHttp.WriteJsonAsync(http, StatusCodes.Status202Accepted, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("object", "payment_refund");
-            w.WriteString("payment_id", payment.Id);
-            w.WriteString("refund_id", refundId);
-            w.WriteNumber("amount_micros", amount);
-            w.WriteString("note", "The balance is debited when the provider's refund webhook arrives.");
-            w.WriteEndObject();
-        }).ConfigureAwait(false);
+        var accepted = new RefundView("payment_refund", payment.Id, refundId, amount, "The balance is debited when the provider's refund webhook arrives.");
+        await AdminHttp.WriteAsync(http, StatusCodes.Status202Accepted, accepted, AdminJsonContext.Default.RefundView).ConfigureAwait(false);
     }
 
     private static void WriteFields(Utf8JsonWriter w, Payment p)
