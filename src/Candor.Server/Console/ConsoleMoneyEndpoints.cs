@@ -26,7 +26,7 @@ internal static class ConsoleMoneyEndpoints
         admin.MapPost("/accounts/{accountId}/payments/checkout", AdminEndpoints.Guard(CheckoutAsync))
             .Operation("openCheckout", "Open a checkout with the payment provider that credits the account once paid; "
                 + "at most a fixed number of openings per account and hour, on every node together.")
-            .Takes<CheckoutRequest>()
+            .Takes<CheckoutCreate>()
             .Returns<CheckoutView>(StatusCodes.Status201Created, "The payment and the provider's hosted page.")
             .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status429TooManyRequests);
     }

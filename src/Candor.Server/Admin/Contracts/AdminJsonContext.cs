@@ -11,7 +11,7 @@ namespace Candor.Server.Admin.Contracts;
 [JsonSerializable(typeof(AdminError))]
 [JsonSerializable(typeof(RedeemRequest))]
 [JsonSerializable(typeof(RedemptionView))]
-[JsonSerializable(typeof(CheckoutRequest))]
+[JsonSerializable(typeof(CheckoutCreate))]
 [JsonSerializable(typeof(CheckoutView))]
 [JsonSerializable(typeof(AdminPage<MemberView>))]
 [JsonSerializable(typeof(AdminPage<KeyView>))]

@@ -8,7 +8,7 @@ internal sealed record RedemptionView(string Object, string CodeId, string Accou
 
 /// <summary>The body of <c>POST /accounts/{accountId}/payments/checkout</c> (and of <c>POST /v1/payments/checkout</c>): one
 /// of <c>amount_usd</c> (a decimal string in whole cents) and <c>amount_micros</c>, and optionally the provider.</summary>
-internal sealed record CheckoutRequest(string? AmountUsd = null, long? AmountMicros = null, string? Provider = null);
+internal sealed record CheckoutCreate(string? AmountUsd = null, long? AmountMicros = null, string? Provider = null);
 
 /// <summary>An opened checkout: the payment it will credit once paid and the provider's hosted page.</summary>
 internal sealed record CheckoutView(
