@@ -37,6 +37,9 @@ public class ReceiptLifecycleBenchmarks
     private RelayContext _context = null!;
     private ChannelSettings _channel = null!;
 
+    /// <summary>The batch signer of the receipts sealed through the loop (its counts give the mean batch).</summary>
+    internal ReceiptBatchSigner BatchSigner => _service.BatchSigner!;
+
     [GlobalSetup]
     public void Setup()
     {

@@ -8,7 +8,9 @@ namespace Candor.Core.Receipts;
 /// <see cref="MaxBatch"/>) and signs them with one Ed25519 signature over their Merkle root, each receipt carrying its
 /// inclusion path (<see cref="ReceiptBatch"/>). A receipt that waits alone is signed alone, exactly as before
 /// (<c>alg</c> <c>Ed25519</c>); batches form only when receipts are sealed faster than one signature takes, so the
-/// signature's cost per receipt falls as load rises. Each caller's task completes with its own signed bytes; nothing is
+/// signature's cost per receipt falls as load rises. When nothing else could join a batch (the loop idle, nothing
+/// waiting, no other work queued on the thread pool) the caller signs its receipt itself (<see cref="ShouldBatch"/>):
+/// the hand-off to the loop would cost more than it saves. Each caller's task completes with its own signed bytes; nothing is
 /// stored here, so the durable write that follows holds a complete, verifiable receipt (docs/receipts.md).</summary>
 internal sealed class ReceiptBatchSigner : IDisposable
 {
@@ -28,6 +30,7 @@ internal sealed class ReceiptBatchSigner : IDisposable
     private long _batches;
     private long _signed;
     private int _waiting;
+    private int _busy;
 
     /// <summary>Starts the signing loop.</summary>
     /// <param name="signer">The relay's receipt key.</param>
@@ -64,6 +67,11 @@ internal sealed class ReceiptBatchSigner : IDisposable
     /// <summary>How many receipts those signatures cover.</summary>
     public long Signed => Interlocked.Read(ref _signed);
 
+    /// <summary>Whether a receipt sealed now should go to the loop: others wait for it, it is signing (or held), or other
+    /// work is queued on the thread pool — requests that may seal before the loop runs. Otherwise no batch can form, and
+    /// the caller signs alone on its own thread.</summary>
+    public bool ShouldBatch => Volatile.Read(ref _waiting) > 0 || Volatile.Read(ref _busy) > 0 || ThreadPool.PendingWorkItemCount > 0;
+
     /// <summary>How many receipts wait for the loop.</summary>
     internal int Waiting => Volatile.Read(ref _waiting);
 
@@ -92,7 +100,8 @@ internal sealed class ReceiptBatchSigner : IDisposable
     internal async Task<IDisposable> HoldAsync(CancellationToken cancellationToken)
     {
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Release(_turn);
+        Interlocked.Increment(ref _busy);
+        return new Release(this);
     }
 
     private async Task RunAsync()
@@ -102,6 +111,7 @@ internal sealed class ReceiptBatchSigner : IDisposable
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             await _turn.WaitAsync().ConfigureAwait(false);
+            Interlocked.Increment(ref _busy);
             try
             {
                 while (batch.Count < _maxBatch && reader.TryRead(out var pending))
@@ -130,6 +140,7 @@ internal sealed class ReceiptBatchSigner : IDisposable
                 }
 
                 batch.Clear();
+                Interlocked.Decrement(ref _busy);
                 _turn.Release();
             }
         }
@@ -231,7 +242,7 @@ internal sealed class ReceiptBatchSigner : IDisposable
         public DateTimeOffset Time { get; } = time;
     }
 
-    private sealed class Release(SemaphoreSlim turn) : IDisposable
+    private sealed class Release(ReceiptBatchSigner owner) : IDisposable
     {
         private int _released;
 
@@ -239,7 +250,8 @@ internal sealed class ReceiptBatchSigner : IDisposable
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                turn.Release();
+                Interlocked.Decrement(ref owner._busy);
+                owner._turn.Release();
             }
         }
     }

@@ -33,10 +33,11 @@ internal sealed class ReceiptSealer(ReceiptSigner signer, ITransparencyLog? log,
 
     /// <summary>Audits and dates (now) the receipt of a relayed request, and hands its canonical bytes to
     /// <paramref name="batch"/>, which signs it alone or with the receipts sealed at the same time (one signature over
-    /// their Merkle root). Without a batch signer it signs at once (<see cref="Seal"/>).</summary>
+    /// their Merkle root). Without a batch signer, or when no batch could form (<see cref="ReceiptBatchSigner.ShouldBatch"/>),
+    /// it signs at once on this thread (<see cref="Seal"/>), in the same format as a receipt the loop signs alone.</summary>
     public Task<StoredReceipt> SealAsync(ReceiptDraft draft, RequestMeter? meter, long? charge, string outcome, int status, ReceiptBatchSigner? batch)
     {
-        if (batch is null)
+        if (batch is not { ShouldBatch: true })
         {
             return Task.FromResult(Seal(draft, meter, charge, outcome, status));
         }
