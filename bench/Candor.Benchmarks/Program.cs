@@ -3,8 +3,18 @@ using BenchmarkDotNet.Running;
 namespace Candor.Benchmarks;
 
 /// <summary>Runs the microbenchmarks: `dotnet run -c Release --project bench/Candor.Benchmarks -- --filter '*'`
-/// (BenchmarkDotNet arguments); bench/micro-check.sh runs them short and compares allocations with the budget.</summary>
+/// (BenchmarkDotNet arguments); bench/micro-check.sh runs them short and compares allocations with the budget.
+/// `-- receipt-cpu [N]` measures CPU time per receipt instead (<see cref="ReceiptCpuProbe"/>).</summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static async Task Main(string[] args)
+    {
+        if (args is ["receipt-cpu", ..])
+        {
+            await ReceiptCpuProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 6_400);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

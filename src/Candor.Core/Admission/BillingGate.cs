@@ -269,7 +269,7 @@ internal sealed partial class BillingGate(
     /// <param name="seal">Signs the request's receipt once the charge is decided (<see cref="RequestMeter.Decision"/> and
     /// <see cref="RequestMeter.Price"/> are set when it runs); the receipt is stored in the same transaction as the usage
     /// record and the charge. Null: the receipt, if any, is stored on its own.</param>
-    internal async Task<long> SettleAsync(RequestMeter meter, StreamOutcome outcome, Func<long, Receipts.StoredReceipt>? seal = null)
+    internal async Task<long> SettleAsync(RequestMeter meter, StreamOutcome outcome, Func<long, Task<Receipts.StoredReceipt>>? seal = null)
     {
         using var span = CandorTracing.StartStage("candor.settle");
         string upstream = meter.UpstreamModel ?? meter.RequestedModel;
@@ -327,7 +327,7 @@ internal sealed partial class BillingGate(
                 return charge;
             }
 
-            var receipt = seal?.Invoke(charge);
+            var receipt = seal is null ? null : await seal(charge).ConfigureAwait(false);
             using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
             await StoreHealth.WaitForWriteAsync(ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, receipt, timeout.Token), time)
                 .ConfigureAwait(false);

@@ -31,6 +31,34 @@ internal sealed class ReceiptSealer(ReceiptSigner signer, ITransparencyLog? log,
         return new StoredReceipt(draft.Id, draft.OwnerId, draft.AccountId, now, body, null);
     }
 
+    /// <summary>Audits and dates (now) the receipt of a relayed request, and hands its canonical bytes to
+    /// <paramref name="batch"/>, which signs it alone or with the receipts sealed at the same time (one signature over
+    /// their Merkle root). Without a batch signer, or when no batch could form (<see cref="ReceiptBatchSigner.ShouldBatch"/>),
+    /// it signs at once on this thread (<see cref="Seal"/>), in the same format as a receipt the loop signs alone.</summary>
+    public Task<StoredReceipt> SealAsync(ReceiptDraft draft, RequestMeter? meter, long? charge, string outcome, int status, ReceiptBatchSigner? batch)
+    {
+        if (batch is not { ShouldBatch: true })
+        {
+            return Task.FromResult(Seal(draft, meter, charge, outcome, status));
+        }
+
+        Audit(draft, meter);
+        var now = time.GetUtcNow();
+        var receipt = new PooledBufferWriter(2048);
+        try
+        {
+            ReceiptWriter.WriteReceipt(receipt, draft, draft.ReportedUsage ?? meter?.Reported, Metering(meter, charge), outcome, status, now,
+                log?.Origin, MergeDelaySeconds);
+        }
+        catch
+        {
+            receipt.Dispose();
+            throw;
+        }
+
+        return batch.SignAsync(receipt, draft, now);
+    }
+
     /// <summary>Seals the receipt of a request the last process admitted and never settled (a crash): outcome
     /// <c>interrupted</c>, status 0 (whether an answer began is unknown), the prompt count kept, the output delivered
     /// unknown (0) and nothing charged, as its usage record says (docs/fail-closed.md, "Crash"). Dated when sealed.</summary>
@@ -65,10 +93,15 @@ internal sealed class ReceiptSealer(ReceiptSigner signer, ITransparencyLog? log,
     /// <summary>The signed receipt of a relayed request with the meter's figures (none for an unmetered key).</summary>
     internal byte[] Sign(ReceiptDraft draft, RequestMeter? meter, long? charge, string outcome, int status, DateTimeOffset now)
     {
-        ReceiptMetering? metering = meter is null ? null : new ReceiptMetering(
-            meter.PromptCount, meter.Output.Count, meter.Decision is { IsFree: false } decision ? decision.Billed : null, charge, meter.Price, meter.Media);
-        return Sign(draft, draft.ReportedUsage ?? meter?.Reported, metering, outcome, status, now);
+        return Sign(draft, draft.ReportedUsage ?? meter?.Reported, Metering(meter, charge), outcome, status, now);
     }
+
+    /// <summary>The meter's figures as the receipt states them (none for an unmetered key).</summary>
+    private static ReceiptMetering? Metering(RequestMeter? meter, long? charge) => meter is null ? null : new ReceiptMetering(
+        meter.PromptCount, meter.Output.Count, meter.Decision is { IsFree: false } decision ? decision.Billed : null, charge, meter.Price, meter.Media);
+
+    /// <summary>The log's merge delay in whole seconds, as receipts state it (0 without a log).</summary>
+    private long MergeDelaySeconds => log is null ? 0 : (long)Math.Ceiling(log.MaxMergeDelay.TotalSeconds);
 
     /// <summary>Writes the receipt directly in canonical form (RFC 8785: members in sorted order, minimal escapes),
     /// signs those bytes and wraps them; returns the signed receipt's bytes:
@@ -82,7 +115,7 @@ internal sealed class ReceiptSealer(ReceiptSigner signer, ITransparencyLog? log,
         {
             w.Write("{\"receipt\":"u8);
             int start = w.WrittenCount;
-            ReceiptWriter.WriteReceipt(w, draft, reported, metering, outcome, status, now, log?.Origin, log is null ? 0 : (long)Math.Ceiling(log.MaxMergeDelay.TotalSeconds));
+            ReceiptWriter.WriteReceipt(w, draft, reported, metering, outcome, status, now, log?.Origin, MergeDelaySeconds);
             Span<byte> signature = stackalloc byte[ReceiptSigner.SignatureLength];
             signer.Sign(w.WrittenSpan[start..], signature);
             w.Write(_signatureHead);
@@ -119,7 +152,7 @@ internal sealed class ReceiptSealer(ReceiptSigner signer, ITransparencyLog? log,
     }
 
     /// <summary>The envelope between the receipt and the signature's base64: <c>,"signature":{"alg":"Ed25519","key_id":"…","key_name":"…","sig":</c>.</summary>
-    private static byte[] SignatureHead(ReceiptSigner signer)
+    internal static byte[] SignatureHead(ReceiptSigner signer)
     {
         using var w = new PooledBufferWriter(256);
         w.Write(",\"signature\":{\"alg\":\"Ed25519\",\"key_id\":"u8);

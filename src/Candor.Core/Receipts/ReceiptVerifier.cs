@@ -5,7 +5,9 @@ using System.Text.Json;
 namespace Candor.Core.Receipts;
 
 /// <summary>Checks a signed receipt offline: re-canonicalizes its <c>receipt</c> member (RFC 8785), checks that the
-/// signature's key id is the verifier key's hash, and checks the Ed25519 signature.</summary>
+/// signature's key id is the verifier key's hash, and checks the Ed25519 signature — over those bytes (<c>alg</c>
+/// <c>Ed25519</c>), or over the root of the batch the receipt was signed in, computed from the receipt and its inclusion
+/// path (<c>alg</c> <c>Ed25519-batch</c>, <see cref="ReceiptBatch"/>).</summary>
 internal static class ReceiptVerifier
 {
     private static readonly JsonDocumentOptions UniqueMembers = new() { AllowDuplicateProperties = false };
@@ -58,9 +60,10 @@ internal static class ReceiptVerifier
             return new(false, "not a signed receipt (expected 'receipt' and 'signature' objects)", document);
         }
 
-        if (Text(signature, "alg") != "Ed25519")
+        string? alg = Text(signature, "alg");
+        if (alg is not ("Ed25519" or ReceiptBatch.Algorithm))
         {
-            return new(false, "the signature algorithm is not Ed25519", document);
+            return new(false, "the signature algorithm is not Ed25519 (nor Ed25519-batch)", document);
         }
 
         string expectedId = ReceiptSigner.ComputeKeyHash(name, publicKey).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
@@ -96,9 +99,67 @@ internal static class ReceiptVerifier
             return new(false, "the receipt cannot be canonicalized: " + e.Message, document);
         }
 
+        if (alg == ReceiptBatch.Algorithm)
+        {
+            return VerifyBatch(signature, canonical.WrittenSpan, publicKey, sig, document);
+        }
+
         return ReceiptSigner.Verify(publicKey, canonical.WrittenSpan, sig)
             ? new(true, "", document)
             : new(false, "the signature does not match the receipt", document);
+    }
+
+    /// <summary>A batch-signed receipt: its leaf and inclusion path give the batch's root, and the signature covers the
+    /// statement naming that root and the batch's size.</summary>
+    private static Result VerifyBatch(JsonElement signature, ReadOnlySpan<byte> canonicalReceipt, byte[] publicKey, byte[] sig, JsonDocument document)
+    {
+        if (!signature.TryGetProperty("batch", out var batch) || batch.ValueKind != JsonValueKind.Object
+            || !batch.TryGetProperty("index", out var indexValue) || !indexValue.TryGetInt64(out long index)
+            || !batch.TryGetProperty("size", out var sizeValue) || !sizeValue.TryGetInt64(out long size)
+            || !batch.TryGetProperty("path", out var pathValue) || pathValue.ValueKind != JsonValueKind.Array)
+        {
+            return new(false, "a batch signature without its batch (index, size, path)", document);
+        }
+
+        var path = new List<byte[]>(pathValue.GetArrayLength());
+        foreach (var node in pathValue.EnumerateArray())
+        {
+            string text = node.ValueKind == JsonValueKind.String ? node.GetString()! : "";
+            byte[] hash;
+            try
+            {
+                hash = Convert.FromBase64String(text);
+            }
+            catch (FormatException)
+            {
+                return new(false, "the batch path holds something other than base64", document);
+            }
+
+            if (hash.Length != ReceiptBatch.HashLength || !string.Equals(Convert.ToBase64String(hash), text, StringComparison.Ordinal))
+            {
+                return new(false, "the batch path holds something other than 32-byte hashes in canonical base64", document);
+            }
+
+            path.Add(hash);
+        }
+
+        Span<byte> leaf = stackalloc byte[ReceiptBatch.HashLength];
+        using (var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        {
+            ReceiptBatch.Leaf(sha256, canonicalReceipt, leaf);
+        }
+
+        Span<byte> root = stackalloc byte[ReceiptBatch.HashLength];
+        if (!ReceiptBatch.TryRootFromPath(leaf, index, size, path, root))
+        {
+            return new(false, $"the batch path does not fit index {index} of a batch of {size}", document);
+        }
+
+        Span<byte> statement = stackalloc byte[ReceiptBatch.StatementLength];
+        ReceiptBatch.Statement(size, root, statement);
+        return ReceiptSigner.Verify(publicKey, statement, sig)
+            ? new(true, "", document)
+            : new(false, "the signature does not match the receipt's batch", document);
     }
 
     private static bool IsJsonWithDuplicates(byte[] bytes)

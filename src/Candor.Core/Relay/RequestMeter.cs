@@ -123,9 +123,9 @@ internal sealed class RequestMeter
     public Task<long> SettleAsync(StreamOutcome outcome) => SettleAsync(outcome, null);
 
     /// <summary>Settles once (as <see cref="SettleAsync(StreamOutcome)"/>); when this call settles, <paramref name="seal"/>
-    /// signs the request's receipt with the decided charge and the receipt is stored in the settlement's transaction
+    /// signs the request's receipt with the decided charge (its task completes once it is signed) and the receipt is stored in the settlement's transaction
     /// (<see cref="BillingGate.SettleAsync"/>). A later call returns the first settlement's charge and seals nothing.</summary>
-    internal Task<long> SettleAsync(StreamOutcome outcome, Func<long, Receipts.StoredReceipt>? seal)
+    internal Task<long> SettleAsync(StreamOutcome outcome, Func<long, Task<Receipts.StoredReceipt>>? seal)
     {
         var mine = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var existing = Interlocked.CompareExchange(ref _settlement, mine.Task, null);
@@ -138,7 +138,7 @@ internal sealed class RequestMeter
         return mine.Task;
     }
 
-    private async Task RunAsync(TaskCompletionSource<long> done, StreamOutcome outcome, Func<long, Receipts.StoredReceipt>? seal)
+    private async Task RunAsync(TaskCompletionSource<long> done, StreamOutcome outcome, Func<long, Task<Receipts.StoredReceipt>>? seal)
     {
         try
         {

@@ -47,6 +47,14 @@ internal static class VerifyReceiptCommand
         // Receipts signed before the kind member existed are chat receipts.
         string kind = receipt.TryGetProperty("kind", out var kindValue) && kindValue.ValueKind == JsonValueKind.String ? kindValue.GetString()! : ReceiptKind.Chat;
         await output.WriteLineAsync($"signature: ok (receipt {id}, {kind})").ConfigureAwait(false);
+        var signature = document.RootElement.GetProperty("signature");
+        if (signature.GetProperty("alg").GetString() == ReceiptBatch.Algorithm)
+        {
+            // Signed with the receipts sealed at the same time: one signature over their Merkle root (docs/receipts.md).
+            var batch = signature.GetProperty("batch");
+            await output.WriteLineAsync($"batch: ok (receipt {batch.GetProperty("index")} of {batch.GetProperty("size")} under one signature)").ConfigureAwait(false);
+        }
+
         if (receipt.TryGetProperty("quarantine_avoided", out var avoided) && avoided.ValueKind == JsonValueKind.Array)
         {
             // Routing left these channels out because an audit had quarantined them (docs/receipts.md).

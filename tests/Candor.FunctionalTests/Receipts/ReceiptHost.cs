@@ -1,4 +1,5 @@
 using Candor.Core.Accounts;
+using Candor.Core.Receipts;
 using Candor.Core.Transparency;
 using Candor.Emulator;
 using Candor.FunctionalTests.Infrastructure;
@@ -24,6 +25,8 @@ public sealed class ReceiptHost : IAsyncLifetime
     public MemoryTransparencyLog Log { get; } = new();
 
     internal RelationalStore Store => _host!.Service<RelationalStore>();
+
+    internal ReceiptService Receipts => _host!.Service<ReceiptService>();
 
     /// <summary>The PostgreSQL schema of the store when the tests run on PostgreSQL, else null.</summary>
     internal PostgresTestSchema? Postgres => _host!.Postgres;
