@@ -159,7 +159,7 @@ const pgConns = [...new Set(rows.filter((r) => r.scenario === 'full-pg').map((r)
 if (pgConns.length) {
   md.push('## Every feature on: SQLite vs PostgreSQL + Redis (wrk, bench-fast)', '');
   md.push('Two processes with every feature on (as above), one on SQLite in its data directory, one on a PostgreSQL and a Redis '
-    + 'started by the harness on core 1 beside the emulator (a one-node cluster: `cluster.redis`, money reserved in PostgreSQL, '
+    + 'started by the harness, not pinned (a one-node cluster: `cluster.redis`, money reserved in PostgreSQL, '
     + 'the shared transparency log sequenced in it); measured in alternating order per round. Candor CPU is the Candor '
     + 'process alone; PostgreSQL + Redis CPU is theirs over the same measurement (postmaster and backends, redis-server).', '');
   md.push('| conns | SQLite req/s | PG req/s | × | SQLite p50 ms | PG p50 ms | added p50 ms | SQLite p99 ms | PG p99 ms | SQLite CPU ms/req | PG Candor CPU ms/req | added CPU µs/req | PG+Redis CPU ms/req | errors |');
@@ -192,6 +192,8 @@ if (pgConns.length) {
       + 'one round trip each), Redis commands by INFO commandstats, over one measurement, background work (log sequencer, '
       + 'leases, change feed) included; the statements themselves are in results/tmp/full-pg-statements-c*.tsv.');
   }
+  const idle = rows.find((r) => r.scenario === 'full-pg-idle');
+  if (idle) md.push('', `Idle for ${idle.seconds} s after the warm-up: the SQLite process spent ${idle.sqlite_cpu_ms} ms of CPU, the PostgreSQL one ${idle.pg_cpu_ms} ms, PostgreSQL + Redis ${idle.db_cpu_ms} ms.`);
   const check = rows.find((r) => r.scenario === 'full-pg-check');
   if (check) md.push('', `Store check: after the warm-up PostgreSQL held ${check.usage_rows} usage records and a log of ${check.log_size} entries.`);
   md.push('');
