@@ -193,7 +193,7 @@ if (pgConns.length) {
       + 'leases, change feed) included; the statements themselves are in results/tmp/full-pg-statements-c*.tsv.');
   }
   const idle = rows.find((r) => r.scenario === 'full-pg-idle');
-  if (idle) md.push('', `Idle for ${idle.seconds} s after the warm-up: the SQLite process spent ${idle.sqlite_cpu_ms} ms of CPU, the PostgreSQL one ${idle.pg_cpu_ms} ms, PostgreSQL + Redis ${idle.db_cpu_ms} ms.`);
+  if (idle) md.push('', `Idle for ${idle.seconds} s after the warm-up (and ${idle.waited_s ?? idle.seconds} s of waiting for the JIT to settle): the SQLite process spent ${idle.sqlite_cpu_ms} ms of CPU, the PostgreSQL one ${idle.pg_cpu_ms} ms, PostgreSQL + Redis ${idle.db_cpu_ms} ms.`);
   const check = rows.find((r) => r.scenario === 'full-pg-check');
   if (check) md.push('', `Store check: after the warm-up PostgreSQL held ${check.usage_rows} usage records and a log of ${check.log_size} entries.`);
   md.push('');
