@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Candor.Core.Accounts;
-using Candor.Emulator;
 using Candor.FunctionalTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -13,26 +12,12 @@ namespace Candor.FunctionalTests.Cluster;
 /// revoked through node A's admin API, and B and C refuse it within 1 s of the revocation's answer — pushed, since
 /// every node listened throughout (its pollers stand down while it listens) — while the other key is served on.</summary>
 [Collection(ClusterProcesses.Name)]
-public sealed class ClusterRevocationTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ClusterRevocationTests(ClusterUpstream upstream, ITestOutputHelper output) : IClassFixture<ClusterUpstream>
 {
     private const string Chat = """{"model":"m","messages":[{"role":"user","content":"hi"}]}""";
     private const string Listening = "Listening for changes on PostgreSQL";
     private const string ListenerLost = "The change listener lost PostgreSQL";
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(1);
-    private EmulatorHost _emulator = null!;
-    private RedisServer _redis = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
-        _redis = await RedisServer.StartAsync(Json.Timeout(30));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        await _emulator.DisposeAsync();
-    }
 
     [ClusterFact]
     public async Task KeyRevokedOnProcessA_RefusedOnBAndCWithinOneSecond_UnderLoad_OtherKeyServedOn()
@@ -45,11 +30,11 @@ public sealed class ClusterRevocationTests(ITestOutputHelper output) : IAsyncLif
               default_max_output_tokens: 50
               log_origin: cluster.test/log
             channels:
-              - { id: oa, provider: openai, base_url: {{_emulator.BaseAddress.ToString().TrimEnd('/')}}/v1, api_key_env: UPSTREAM_KEY }
+              - { id: oa, provider: openai, base_url: {{upstream.Emulator}}/v1, api_key_env: UPSTREAM_KEY }
             models:
               - { name: m, deployments: [{ channel: oa, model: gpt-4o-mini }] }
-            cluster: { redis: "{{_redis.Configuration}}", nodes: 3 }
-            """, new Dictionary<string, string> { ["UPSTREAM_KEY"] = "upstream-secret" }, async store =>
+            cluster: { redis: "{{upstream.Redis}}", nodes: 3 }
+            """, ClusterUpstream.Environment, async store =>
         {
             var account = await store.CreateAccountAsync("push", Account.DefaultGroup, ct);
             await store.TopUpAsync(account.Id, 1_000_000_000, "test", ct);
