@@ -154,6 +154,51 @@ if (metricsConns.length) {
   md.push('');
 }
 
+// ---- every feature on, SQLite beside PostgreSQL + Redis (issue 16), two processes of the same run ----
+const pgConns = [...new Set(rows.filter((r) => r.scenario === 'full-pg').map((r) => r.conns))].sort((a, b) => a - b);
+if (pgConns.length) {
+  md.push('## Every feature on: SQLite vs PostgreSQL + Redis (wrk, bench-fast)', '');
+  md.push('Two processes with every feature on (as above), one on SQLite in its data directory, one on a PostgreSQL and a Redis '
+    + 'started by the harness, not pinned (a one-node cluster: `cluster.redis`, money reserved in PostgreSQL, '
+    + 'the shared transparency log sequenced in it); measured in alternating order per round. Candor CPU is the Candor '
+    + 'process alone; PostgreSQL + Redis CPU is theirs over the same measurement (postmaster and backends, redis-server).', '');
+  md.push('| conns | SQLite req/s | PG req/s | × | SQLite p50 ms | PG p50 ms | added p50 ms | SQLite p99 ms | PG p99 ms | SQLite CPU ms/req | PG Candor CPU ms/req | added CPU µs/req | PG+Redis CPU ms/req | errors |');
+  md.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const errors = (w) => w.err_connect + w.err_read + w.err_write + w.err_status + w.err_timeout;
+  for (const c of pgConns) {
+    const a = find('full-pg', 'candor-full-sqlite', { conns: c });
+    const b = find('full-pg', 'candor-full-pg', { conns: c });
+    if (!a || !b) continue;
+    const dbAll = rows.filter((r) => r.scenario === 'full-pg' && r.target === 'candor-full-pg' && r.conns === c);
+    const dbPer = median(dbAll.map((r) => (served(r) ? r.db_cpu_ms / served(r) : null)));
+    md.push(`| ${c} | ${f(a.result.rps, 0)} | ${f(b.result.rps, 0)} | ${ratio(b.result.rps, a.result.rps)} | ${f(a.result.p50_ms)} | ${f(b.result.p50_ms)} | `
+      + `${diff(b.result.p50_ms, a.result.p50_ms)} | ${f(a.result.p99_ms)} | ${f(b.result.p99_ms)} | ${f(a.cpu_per, 3)} | ${f(b.cpu_per, 3)} | `
+      + `${a.cpu_per !== null && b.cpu_per !== null ? f((b.cpu_per - a.cpu_per) * 1000, 0) : '–'} | ${f(dbPer, 3)} | ${errors(a.result) + errors(b.result)} |`);
+  }
+  const sa = find('full-pg-stream', 'candor-full-sqlite');
+  const sb = find('full-pg-stream', 'candor-full-pg');
+  if (sa && sb) {
+    md.push('', `Streams (16 at once, 20 tokens): SQLite ${f(sa.result.streams_per_s, 0)} streams/s at ${f(sa.cpu_per, 3)} CPU ms/stream, `
+      + `TTFB p50 ${f(sa.result.ttfb_p50_ms, 3)} ms; PostgreSQL + Redis ${f(sb.result.streams_per_s, 0)} streams/s at ${f(sb.cpu_per, 3)} ms, TTFB p50 ${f(sb.result.ttfb_p50_ms, 3)} ms.`);
+  }
+  const trips = rows.filter((r) => r.scenario === 'full-pg-trips');
+  if (trips.length) {
+    md.push('', '| round trips per request (PostgreSQL process alone) | conns | requests | PostgreSQL statements | of them COMMIT | Redis commands |', '|---|---:|---:|---:|---:|---:|');
+    for (const t of trips) {
+      const per = (n) => (t.requests ? f(n / t.requests, 2) : '–');
+      md.push(`| candor-full-pg | ${t.conns} | ${t.requests} | ${per(t.pg_round_trips)} | ${per(t.pg_commits)} | ${per(t.redis_commands)} |`);
+    }
+    md.push('', 'Statements counted by pg_stat_statements (every top-level statement but BEGIN, which Npgsql sends with the next one: '
+      + 'one round trip each), Redis commands by INFO commandstats, over one measurement, background work (log sequencer, '
+      + 'leases, change feed) included; the statements themselves are in results/tmp/full-pg-statements-c*.tsv.');
+  }
+  const idle = rows.find((r) => r.scenario === 'full-pg-idle');
+  if (idle) md.push('', `Idle for ${idle.seconds} s after the warm-up (and ${idle.waited_s ?? idle.seconds} s of waiting for the JIT to settle): the SQLite process spent ${idle.sqlite_cpu_ms} ms of CPU, the PostgreSQL one ${idle.pg_cpu_ms} ms, PostgreSQL + Redis ${idle.db_cpu_ms} ms.`);
+  const check = rows.find((r) => r.scenario === 'full-pg-check');
+  if (check) md.push('', `Store check: after the warm-up PostgreSQL held ${check.usage_rows} usage records and a log of ${check.log_size} entries.`);
+  md.push('');
+}
+
 // ---- streaming ----
 if (rows.some((r) => r.scenario === 'stream')) {
   md.push('## Streamed chat, 20 tokens per answer, 0 ms upstream (Node client)', '');

@@ -14,6 +14,9 @@ namespace Candor.FunctionalTests.Infrastructure;
 /// the failure message (<see cref="Output"/>).</summary>
 internal sealed class CandorCluster : IAsyncDisposable
 {
+    /// <summary>How many lines of each node are kept from the cluster's start (a test's run writes far fewer).</summary>
+    private const int HistoryLines = 20_000;
+
     private readonly string _dir;
     private readonly PostgresTestSchema _schema;
     private readonly Dictionary<string, string> _environment;
@@ -35,6 +38,12 @@ internal sealed class CandorCluster : IAsyncDisposable
 
     /// <summary>An HTTP client of node <paramref name="i"/> (no key).</summary>
     public HttpClient Client(int i) => _nodes[i].Client;
+
+    /// <summary>The base address of node <paramref name="i"/> (for a client of the test's own, e.g. a longer timeout).</summary>
+    public Uri Address(int i) => _nodes[i].Client.BaseAddress!;
+
+    /// <summary>The platform operator's key, created in the store when the cluster started.</summary>
+    public string OperatorKey { get; private set; } = "";
 
     /// <summary>The process id of node <paramref name="i"/> (0 when it is not running).</summary>
     public int ProcessId(int i) => _nodes[i].Process is { HasExited: false } p ? p.Id : 0;
@@ -69,6 +78,7 @@ internal sealed class CandorCluster : IAsyncDisposable
             var boot = await StoreBootstrap.InitializeAsync(Path.Combine(cluster._nodes[0].Directory, "data"), schema.ConnectionString, null, TimeProvider.System, ct);
             using (var store = boot.Store)
             {
+                cluster.OperatorKey = boot.OperatorKey!.PlaintextKey;
                 await seed(store);
             }
 
@@ -90,6 +100,26 @@ internal sealed class CandorCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>A store on the cluster's schema, opened as the first node's (same server secret), for a test to read
+    /// what the nodes wrote; the caller disposes it. It is no node: it holds no lease and serves nothing.</summary>
+    public async Task<RelationalStore> OpenStoreAsync(CancellationToken ct) =>
+        (await StoreBootstrap.InitializeAsync(Path.Combine(_nodes[0].Directory, "data"), _schema.ConnectionString, null, TimeProvider.System, ct)).Store;
+
+    /// <summary>Waits until node <paramref name="i"/> has written a line containing <paramref name="text"/> since the
+    /// cluster started (at most <paramref name="within"/>).</summary>
+    public async Task WaitForLineAsync(int i, string text, TimeSpan within, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!HasWritten(i, text))
+        {
+            Assert.True(clock.Elapsed < within, $"node {i} did not write \"{text}\" within {within.TotalSeconds:0} s\n{Output()}");
+            await Task.Delay(50, ct);
+        }
+    }
+
+    /// <summary>Whether node <paramref name="i"/> has written a line containing <paramref name="text"/> since the cluster started.</summary>
+    public bool HasWritten(int i, string text) => _nodes[i].History.Any(l => l.Contains(text, StringComparison.Ordinal));
+
     /// <summary>Starts node <paramref name="i"/> (again) and waits until it answers <c>/healthz</c>.</summary>
     public async Task StartNodeAsync(int i, CancellationToken ct)
     {
@@ -106,6 +136,11 @@ internal sealed class CandorCluster : IAsyncDisposable
             while (node.Lines.Count > 60)
             {
                 node.Lines.TryDequeue(out _);
+            }
+
+            if (node.History.Count < HistoryLines)
+            {
+                node.History.Enqueue(line);
             }
         });
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -206,6 +241,9 @@ internal sealed class CandorCluster : IAsyncDisposable
         public Process? Process { get; set; }
 
         public ConcurrentQueue<string> Lines { get; } = new();
+
+        /// <summary>Every line from the start, up to <see cref="HistoryLines"/> (for <see cref="HasWritten"/>).</summary>
+        public ConcurrentQueue<string> History { get; } = new();
     }
 }
 
@@ -229,4 +267,13 @@ public sealed class ClusterFactAttribute : FactAttribute
             Skip = "redis-server is not installed (apt-get install redis-server; .ci/run does)";
         }
     }
+}
+
+/// <summary>The test classes that each start three <c>candor</c> processes and load them: run one after the other, so
+/// that they do not share the machine's cores with one another (a cold process under that load can exceed the store's
+/// timeouts and fail requests closed, which is not what they test).</summary>
+[CollectionDefinition(Name)]
+public sealed class ClusterProcesses
+{
+    public const string Name = "cluster processes";
 }
