@@ -40,15 +40,14 @@ internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank 
     public IReadOnlyList<Probe> Round(string target, DateTimeOffset roundStart, long round, int count)
     {
         var start = roundStart.ToUnixTimeMilliseconds();
-        var prompts = bank?.Take(count) ?? [];
+        var pending = new Queue<string>();
         var probes = new Probe[count];
         for (var i = 0; i < count; i++)
         {
             var shape = new Draw(secret, Domain, target, start, round, i, 0);
-            if (i < prompts.Count)
+            if (NextPrivate(shape, pending, count - i) is { } made)
             {
-                probes[i] = MakePrivate(ref shape, prompts[i]);
-                _ = Remember(probes[i]);
+                probes[i] = made;
                 continue;
             }
 
@@ -68,6 +67,36 @@ internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank 
         }
 
         return probes;
+    }
+
+    /// <summary>The next private prompt as a probe of <paramref name="shape"/>, skipping any this process already sent
+    /// (a reference may write the same short message twice); null when the bank is empty.</summary>
+    private Probe? NextPrivate(Draw shape, Queue<string> pending, int stillNeeded)
+    {
+        while (bank is not null)
+        {
+            if (pending.Count == 0)
+            {
+                foreach (var prompt in bank.Take(stillNeeded))
+                {
+                    pending.Enqueue(prompt);
+                }
+
+                if (pending.Count == 0)
+                {
+                    return null;
+                }
+            }
+
+            var sameShape = shape;
+            var probe = MakePrivate(ref sameShape, pending.Dequeue());
+            if (Remember(probe))
+            {
+                return probe;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The <paramref name="index"/>-th request of a round asking the target's reference to write prompts for the
@@ -224,7 +253,7 @@ internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank 
                     "form" => Pick(bank.Forms),
                     "language" => Pick(ProbeBank.ProgrammingLanguages),
                     "task" => Pick(bank.Tasks),
-                    "sentence" => Pick(bank.Sentences),
+                    "sentence" => Fill(Pick(bank.Sentences), bank),
                     "n" => Range(2, 9).ToString(CultureInfo.InvariantCulture),
                     "num" => Range(12, 10_000).ToString(CultureInfo.InvariantCulture),
                     "order" => Range(10_000, 100_000).ToString(CultureInfo.InvariantCulture),

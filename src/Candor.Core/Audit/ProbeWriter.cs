@@ -16,6 +16,10 @@ internal static class ProbeWriter
     /// <summary>Prompts asked for per writing request.</summary>
     public const int PerRequest = 10;
 
+    /// <summary>The shortest prompt kept, in characters (4 for one with CJK characters): a shorter one is a fragment, or
+    /// a greeting any seed's grammar makes.</summary>
+    public const int MinPromptChars = 8;
+
     /// <summary>The longest prompt kept, in characters (a longer one is cut at its last sentence end within it).</summary>
     public const int MaxPromptChars = 6000;
 
@@ -53,7 +57,7 @@ internal static class ProbeWriter
         : string.Create(CultureInfo.InvariantCulture,
             $"Write {count} different messages that real people might send to an AI assistant. Area: {area} (pick a different specific subject for each). Kind: {kind}. Style: {style}. Vary the length: some one short line, some several sentences with context. Put each message on its own line, with no numbering, quotes or commentary.");
 
-    /// <summary>The prompts in a writing request's answer: one per line, list markers and quotes removed. An answer that
+    /// <summary>The prompts in a writing request's answer: one per line, list markers and quotes removed, fragments (under <see cref="MinPromptChars"/>) dropped. An answer that
     /// is not one per line (fewer than two lines) is split at sentence ends instead. At most twice the number asked.</summary>
     public static IReadOnlyList<string> Parse(string answer, int count = PerRequest)
     {
@@ -67,7 +71,7 @@ internal static class ProbeWriter
         foreach (var line in lines)
         {
             var prompt = Clean(line);
-            if (prompt.Length >= 2)
+            if (prompt.Length >= MinPromptChars || (prompt.Length >= 4 && prompt.Any(static c => c >= '\u3000')))
             {
                 prompts.Add(prompt);
                 if (prompts.Count == count * 2)

@@ -19,6 +19,10 @@ public sealed class KnowingCheatTests(KnowingCheatTests.Host host, ITestOutputHe
         channels:
           - { id: trusted, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
           - { id: knowing, provider: openai, base_url: "{{emu}}/x/mix_model=cheaper;mix_rate=0.2;spare_known/v1", api_key_env: UPSTREAM_KEY }
+        models:
+          - { name: m-knowing, deployments: [{ channel: knowing, model: gpt-4o }] }
+        keys:
+          - { name: client, key_env: CLIENT_KEY }
         audit:
           enabled: true
           interval: 10m

@@ -25,7 +25,7 @@ internal static class PublicGrammar
 
     private static readonly HashSet<string> Tools = [.. ProbeBank.Tools.Select(static t => t.Name)];
 
-    private const RegexOptions Options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
+    private const RegexOptions Options = RegexOptions.CultureInvariant;
 
     private static ProbeBank[] Banks => [ProbeBank.English, ProbeBank.ChineseBank];
 
@@ -46,7 +46,8 @@ internal static class PublicGrammar
     {
         var english = Alternation(ProbeBank.English.Sentences.Select(static s => Pattern(s, ProbeBank.English)[1..^1]));
         var chinese = Alternation(ProbeBank.ChineseBank.Sentences.Select(static s => Pattern(s, ProbeBank.ChineseBank)[1..^1]));
-        return $"^{english}(?: {english})*$|^{chinese}+$";
+        // Atomic groups: every sentence ends at its own full stop, so no backtracking into one is ever needed.
+        return $"^(?>{english})(?: (?>{english}))*$|^(?>{chinese})+$";
     }
 
     /// <summary>The template as an anchored expression: literal text, each slot an alternation of its values.</summary>

@@ -89,6 +89,16 @@ public sealed class PrivateProbeSpaceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void RepeatedPrompt_InTheBank_IsSentOnce_TheNextOneTakesItsPlace()
+    {
+        var bank = new PrivateProbeBank(["same message twice", "same message twice", "another message", "a third one here"]);
+        var generator = new ProbeGenerator(Secret(4), bank);
+        var probes = generator.Round("t\nm", Start, 1, 3);
+        Assert.Equal(["same message twice", "another message", "a third one here"], probes.Select(static p => p.Prompt));
+        Assert.All(probes, static p => Assert.True(p.IsPrivate));
+    }
+
+    [Fact]
     public void ShortBank_RestOfTheRound_FromThePublicGrammar()
     {
         var bank = new PrivateProbeBank(Written(10, "a"));
@@ -127,7 +137,7 @@ public sealed class PrivateProbeSpaceTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("1. How do I boil an egg?\n2) what's a good name for a cat\n- \"Explain tides please\"\n\n* 帮我写一封请假邮件", new[] { "How do I boil an egg?", "what's a good name for a cat", "Explain tides please", "帮我写一封请假邮件" })]
-    [InlineData("River light runs. Stone keeps the harbor quiet. Open", new[] { "River light runs.", "Stone keeps the harbor quiet.", "Open" })]
+    [InlineData("River light runs. Stone keeps the harbor quiet. Open. The ledger.", new[] { "River light runs.", "Stone keeps the harbor quiet.", "The ledger." })]
     [InlineData("“今天吃什么好？”\n3、周末去哪里玩？", new[] { "今天吃什么好？", "周末去哪里玩？" })]
     public void WriterAnswer_ParsedIntoPrompts(string answer, string[] expected) => Assert.Equal(expected, ProbeWriter.Parse(answer));
 
@@ -135,6 +145,7 @@ public sealed class PrivateProbeSpaceTests(ITestOutputHelper output)
     public void WriterAnswer_AtMostTwiceTheAsked_LongLinesCutAtASentenceEnd()
     {
         Assert.Equal(20, ProbeWriter.Parse(string.Join('\n', Enumerable.Range(0, 50).Select(static i => $"message {i}"))).Count);
+        Assert.Equal(["a real question"], ProbeWriter.Parse("hi\nthanks\na real question"));
         var longLine = string.Concat(Enumerable.Repeat("A sentence of words. ", 400)) + "\nsecond";
         var prompts = ProbeWriter.Parse(longLine);
         Assert.InRange(prompts[0].Length, ProbeWriter.MaxPromptChars - 30, ProbeWriter.MaxPromptChars);
