@@ -55,7 +55,7 @@ public sealed class EmulatorHost : IAsyncDisposable
         // A copy, so changing the caller's options object after start does not change a running emulator.
         options = options is null
             ? new EmulatorOptions()
-            : new EmulatorOptions { Url = options.Url, RequiredApiKey = options.RequiredApiKey, Seed = options.Seed, CheaperModels = options.CheaperModels, RecordingsDirectory = options.RecordingsDirectory };
+            : new EmulatorOptions { Url = options.Url, RequiredApiKey = options.RequiredApiKey, Seed = options.Seed, CheaperModels = options.CheaperModels, RecordingsDirectory = options.RecordingsDirectory, Recognises = options.Recognises };
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = [],

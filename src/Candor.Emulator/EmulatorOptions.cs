@@ -20,6 +20,10 @@ public sealed class EmulatorOptions
     /// recording, see <see cref="Replay.Recording"/>); null: nothing is replayed.</summary>
     public string? RecordingsDirectory { get; set; }
 
+    /// <summary>For <c>spare_known</c>: what the cheat knows — true for a request it takes to be a probe. Null: it knows
+    /// nothing and spares nothing.</summary>
+    public Func<KnownRequest, bool>? Recognises { get; set; }
+
     private long _nonce;
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
 
@@ -30,6 +34,16 @@ public sealed class EmulatorOptions
     /// (remembered per spec, as one dishonest upstream remembers its own traffic), else the spec as given.</summary>
     internal Faults.FaultSpec Spare(Faults.FaultSpec spec, Generation.ChatQuery query)
     {
+        if (spec.SpareKnown)
+        {
+            var system = query.Messages.FirstOrDefault(static m => m.Role == "system")?.Text;
+            var user = query.Messages.LastOrDefault(static m => m.Role == "user")?.Text ?? "";
+            if (Recognises?.Invoke(new KnownRequest(system, user, query.MaxTokens, [.. query.Tools.Select(static t => t.Name)])) == true)
+            {
+                return spec with { ServeModel = null, MixModel = null, MixRate = null };
+            }
+        }
+
         if (!spec.SpareSeen)
         {
             return spec;

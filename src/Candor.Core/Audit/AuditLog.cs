@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Candor.Core.Audit;
 
-/// <summary>The audit's log messages (event ids 1600–1699, and 3240–3259 for the stored evidence). They name channels, tests and figures, never a
+/// <summary>The audit's log messages (event ids 1600–1699, 3240–3259 for the stored evidence, 3440–3459 for the private probe bank). They name channels, tests and figures, never a
 /// probe's prompt or answer.</summary>
 internal static partial class AuditLog
 {
@@ -29,4 +29,7 @@ internal static partial class AuditLog
 
     [LoggerMessage(3240, LogLevel.Error, "Audit: the evidence of channel {Channel} could not be read or stored ({Error}); it holds in memory until this process stops")]
     public static partial void EvidenceStoreFailed(this ILogger logger, string channel, string error);
+
+    [LoggerMessage(3440, LogLevel.Warning, "Audit: the private probe bank holds {Held} of the {Needed} prompts a round of channel {Channel} needs; the rest are drawn from the public grammar, which an upstream that knows Candor's source can recognise")]
+    public static partial void ProbeBankShort(this ILogger logger, string channel, int held, int needed);
 }

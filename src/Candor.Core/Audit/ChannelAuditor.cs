@@ -210,7 +210,9 @@ internal sealed class ChannelAuditor
         var epoch = state.Epoch;
         var repeats = target.Repeats ?? settings.Repeats;
 
-        // Fresh probes every round, each sent once to the channel and once to the reference (a pair: its stratum).
+        // Fresh probes every round, each sent once to the channel and once to the reference (a pair: its stratum); their
+        // prompts come from the private bank, which the reference tops up first.
+        await FillBankAsync(snapshot, settings, target, reference, round, ProbesPerRepeat * repeats, concurrency, cancellationToken).ConfigureAwait(false);
         var probes = _probes.Round(Key(target), _time.GetUtcNow(), round, ProbesPerRepeat * repeats);
         var spread = settings.Spread;
         var sends = new List<Task<ProbeAnswer?>>(probes.Count * 2);
@@ -326,6 +328,54 @@ internal sealed class ChannelAuditor
 
         Task<ProbeAnswer?> Send(ChannelRuntime to, string upstreamModel, Probe probe, int stratum) => Bounded(concurrency, _time, Jitter(spread),
             ct => ProbeSender.SendAsync(to, upstreamModel, probe, stratum, settings.Temperature, _counter, snapshot.Config.MaxUpstreamResponseBytes, ct), cancellationToken);
+    }
+
+    /// <summary>Asks the target's trusted reference to write prompts (<see cref="ProbeWriter"/>) until the private bank
+    /// holds <paramref name="needed"/>, in waves of as many requests as the shortfall needs, at most
+    /// <paramref name="needed"/> requests in all. A bank still short (the reference failing, or answering few) leaves the
+    /// rest of the round to the public grammar, and says so.</summary>
+    private async Task FillBankAsync(
+        RuntimeSnapshot snapshot, AuditSettings settings, AuditTarget target, ChannelRuntime reference, long round, int needed,
+        SemaphoreSlim concurrency, CancellationToken cancellationToken)
+    {
+        if (_probes.Bank is not { } bank)
+        {
+            return;
+        }
+
+        var requests = 0;
+        var now = _time.GetUtcNow();
+        while (bank.Count < needed && requests < needed)
+        {
+            var wave = Math.Min(needed - requests, ((needed - bank.Count) + ProbeWriter.PerRequest - 1) / ProbeWriter.PerRequest);
+            var writes = new Task<ProbeAnswer?>[wave];
+            for (var w = 0; w < wave; w++)
+            {
+                var request = _probes.WritingRequest(Key(target), now, round, requests + w);
+                writes[w] = Bounded(concurrency, _time, TimeSpan.Zero, ct => ProbeSender.SendAsync(
+                    reference, target.ReferenceModel, request, 0, settings.Temperature, _counter, snapshot.Config.MaxUpstreamResponseBytes, ct), cancellationToken);
+            }
+
+            requests += wave;
+            var before = bank.Count;
+            foreach (var answer in await Task.WhenAll(writes).ConfigureAwait(false))
+            {
+                if (answer is not null)
+                {
+                    bank.Add(ProbeWriter.Parse(answer.Text));
+                }
+            }
+
+            if (bank.Count == before)
+            {
+                break;
+            }
+        }
+
+        if (bank.Count < needed)
+        {
+            _logger.ProbeBankShort(target.ChannelId, bank.Count, needed);
+        }
     }
 
     /// <summary>A send's random moment within the round's spread (uniform, independent per send, so the sends of a

@@ -24,6 +24,10 @@ internal sealed record Probe(string Name, string Prompt, int? MaxTokens)
 
     /// <summary>True for a cap probe (a long-answer prompt under a small limit).</summary>
     public bool IsCap { get; init; }
+
+    /// <summary>True when the prompt comes from the private bank (<see cref="PrivateProbeBank"/>), false when from the
+    /// public grammar (for tests and counts; never sent).</summary>
+    public bool IsPrivate { get; init; }
 }
 
 /// <summary>A function tool a probe offers, as a client application would.</summary>

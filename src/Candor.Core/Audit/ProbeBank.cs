@@ -30,6 +30,12 @@ internal sealed class ProbeBank
 
     public required string[] Systems { get; init; }
 
+    /// <summary>Ways to open a request (one drawn per probe, often none).</summary>
+    public required string[] Openers { get; init; }
+
+    /// <summary>Ways to close it.</summary>
+    public required string[] Closers { get; init; }
+
     public static IReadOnlyList<string> ProgrammingLanguages { get; } = ["Python", "JavaScript", "TypeScript", "Go", "Rust", "C#", "Java", "SQL", "Bash", "Kotlin"];
 
     public static IReadOnlyList<int> MaxTokens { get; } = [256, 300, 400, 500, 512, 800, 1000, 1024, 1500, 2000, 2048, 4096];
@@ -61,7 +67,7 @@ internal sealed class ProbeBank
             new("code", ["Write a {language} function that {task}.", "How do I {task} in {language}?", "Fix this {language} snippet so that it {task}: x = input(); print(x"]),
             new("translate", ["Translate into French: {sentence}", "Translate to Spanish: {sentence}", "Rewrite more formally: {sentence}"]),
             new("chat", ["hi", "thanks! one more question: what about {topic}?", "Can you help me understand {thing}?", "ok. and how does that apply to {place}?"]),
-            new("tool", ["What's the weather like in {place} today?", "Find the docs about {thing}.", "How much is 1234 * 5678?", "Where is my order 48213?"]),
+            new("tool", ["What's the weather like in {place} today?", "Find the docs about {thing}.", "How much is {num} * {num}?", "Where is my order {order}?"]),
         ],
         LongAnswer =
         [
@@ -105,6 +111,12 @@ internal sealed class ProbeBank
             "You are a helpful assistant.", "You are a concise assistant. Answer briefly.", "You are a friendly tutor.",
             "You are an expert software engineer.", "Answer in plain language.",
         ],
+        Openers = ["", "", "", "Hi! ", "Quick question: ", "Hey, ", "Hello. ", "Please help: ", "I have a question. ", "So, ", "Ok, ", "Can you help? "],
+        Closers =
+        [
+            "", "", "", " Thanks!", " Thank you.", " Keep it short.", " Please be detailed.", " Be concise.", " :)", " Explain your reasoning.",
+            " No bullet points please.", " Thanks in advance.",
+        ],
     };
 
     public static ProbeBank ChineseBank { get; } = new()
@@ -121,7 +133,7 @@ internal sealed class ProbeBank
             new("code", ["用{language}写一个函数，{task}。", "在{language}里怎么{task}？"]),
             new("translate", ["翻译成英文：{sentence}", "把这句话改得更正式：{sentence}"]),
             new("chat", ["你好", "谢谢！那{topic}呢？", "能帮我理解一下{thing}吗？"]),
-            new("tool", ["{place}今天天气怎么样？", "帮我查一下订单48213在哪里。"]),
+            new("tool", ["{place}今天天气怎么样？", "帮我查一下订单{order}在哪里。"]),
         ],
         LongAnswer = ["详细写一篇关于{thing}历史的长文。", "用中文从一数到一百。", "请非常详细地描述{place}。", "一步一步深入讲解{topic}。"],
         Topics = ["光合作用", "复利", "黑洞", "供应链", "疫苗", "股票市场", "板块构造", "机器翻译", "睡眠", "可再生能源", "通货膨胀", "围棋", "候鸟迁徙", "火山", "远程办公", "珊瑚礁", "印刷术", "电动汽车", "免疫系统", "茶道"],
@@ -136,5 +148,7 @@ internal sealed class ProbeBank
             "博物馆有一个关于{topic}的新展览。", "大多数游客夏天来{place}。", "他用一张简单的图解释了{thing}。", "研究人员去年春天发表了一篇关于{topic}的论文。",
         ],
         Systems = ["你是一个乐于助人的助手。", "请简洁地回答。", "你是一位耐心的老师。"],
+        Openers = ["", "", "你好，", "请问", "麻烦问一下，", "我想问个问题：", "在吗？", "您好！"],
+        Closers = ["", "", "谢谢！", "简单说说就行。", "请详细一点。", "多谢。", "不要用列表。"],
     };
 }

@@ -6,19 +6,20 @@ using System.Text;
 namespace Candor.Core.Audit;
 
 /// <summary>
-/// Draws each round's probes from a large private space under the secret seed (<see cref="ProbeSecret"/>), so an
-/// upstream cannot recognise them: a fixed public set could be answered honestly while everything else is served by a
-/// cheaper model. Every probe is the HMAC-SHA256 pseudo-random function of the seed keyed by (target, round start,
-/// round, index, attempt), expanded into choices: the language (English or Chinese), the kind of request (story,
-/// explanation, list, advice, comparison, summary of a supplied text, code, translation, rewriting, a question with
-/// a tool), the topic and its slots, the input length (a line to about 600 words), a system message or none, the
-/// temperature, top_p, a max-tokens limit (none, a generous one, or a cap probe under a small one), a function tool,
-/// and streaming. The space holds well over 10¹² distinct prompts before lengths and parameters; a bounded seen-set
-/// of the prompt hashes sent by this process redraws the rare repeat, and the round start in the PRF input keeps
-/// restarts from replaying a sequence. The draws need no seed material from the round's answers, so a probe reveals
+/// Makes each round's probes under the secret seed (<see cref="ProbeSecret"/>), so an upstream cannot recognise them: a
+/// fixed public set could be answered honestly while everything else is served by a cheaper model. A probe's prompt
+/// comes from the private bank (<see cref="PrivateProbeBank"/>: prompts the trusted reference wrote or the operator
+/// supplied, each sent once), and only when the bank runs short from the public grammar (<see cref="ProbeBank"/>),
+/// which an upstream that knows the source can recognise (docs/audits.md). Every draw is the HMAC-SHA256
+/// pseudo-random function of the seed keyed by (target, round start, round, index, attempt), expanded into choices.
+/// The probe's shape — language, kind of request, cap probe or not, max tokens, temperature, top_p, system message,
+/// tool, streaming — is drawn once per probe (attempt 0), so the mix holds steady however full the space gets; only
+/// the content of a public-grammar prompt is redrawn when it repeats one this process sent (a bounded seen-set), and
+/// after 16 repeats it carries a drawn passage, which makes it new. The round start in the PRF input keeps restarts
+/// from replaying a sequence, and the draws need no seed material from the round's answers, so a probe reveals
 /// nothing about the next one.
 /// </summary>
-internal sealed class ProbeGenerator(ProbeSecret secret)
+internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank = null)
 {
     /// <summary>Probes remembered by the seen-set (oldest forgotten first).</summary>
     public const int SeenCapacity = 1 << 16;
@@ -27,22 +28,36 @@ internal sealed class ProbeGenerator(ProbeSecret secret)
     private readonly Queue<ulong> _order = new();
     private readonly Lock _lock = new();
 
-    /// <summary>The probes of one round of one target, in sending order.</summary>
+    /// <summary>The private bank, or null when probes come from the public grammar only (unit tests).</summary>
+    public PrivateProbeBank? Bank => bank;
+
+    /// <summary>The probes of one round of one target, in sending order: private prompts first, as many as the bank
+    /// holds, then public-grammar ones.</summary>
     /// <param name="target">The target's key (channel and model): two targets never share a sequence.</param>
     /// <param name="roundStart">When the round starts (the PRF input, so a restart does not replay).</param>
     /// <param name="round">The target's round number.</param>
     /// <param name="count">How many probes.</param>
     public IReadOnlyList<Probe> Round(string target, DateTimeOffset roundStart, long round, int count)
     {
+        var start = roundStart.ToUnixTimeMilliseconds();
+        var pending = new Queue<string>();
         var probes = new Probe[count];
         for (var i = 0; i < count; i++)
         {
+            var shape = new Draw(secret, Domain, target, start, round, i, 0);
+            if (NextPrivate(shape, pending, count - i) is { } made)
+            {
+                probes[i] = made;
+                continue;
+            }
+
             for (var attempt = 0; ; attempt++)
             {
                 // After 16 draws that all repeat a probe (the short kinds' space fills up over tens of thousands of
                 // probes), the prompt carries a drawn passage of context, which makes it new.
-                var draw = new Draw(secret, target, roundStart.ToUnixTimeMilliseconds(), round, i, attempt);
-                var probe = Make(ref draw, withContext: attempt >= 16);
+                var sameShape = shape;
+                var content = new Draw(secret, Domain, target, start, round, i, attempt + 1);
+                var probe = Make(ref sameShape, ref content, withContext: attempt >= 16);
                 if (Remember(probe) || attempt >= 32)
                 {
                     probes[i] = probe;
@@ -52,6 +67,47 @@ internal sealed class ProbeGenerator(ProbeSecret secret)
         }
 
         return probes;
+    }
+
+    /// <summary>The next private prompt as a probe of <paramref name="shape"/>, skipping any this process already sent
+    /// (a reference may write the same short message twice); null when the bank is empty.</summary>
+    private Probe? NextPrivate(Draw shape, Queue<string> pending, int stillNeeded)
+    {
+        while (bank is not null)
+        {
+            if (pending.Count == 0)
+            {
+                foreach (var prompt in bank.Take(stillNeeded))
+                {
+                    pending.Enqueue(prompt);
+                }
+
+                if (pending.Count == 0)
+                {
+                    return null;
+                }
+            }
+
+            var sameShape = shape;
+            var probe = MakePrivate(ref sameShape, pending.Dequeue());
+            if (Remember(probe))
+            {
+                return probe;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The <paramref name="index"/>-th request of a round asking the target's reference to write prompts for the
+    /// private bank (<see cref="ProbeWriter"/>): a broad area, a kind and a style drawn under the seed, a fifth of them
+    /// in Chinese.</summary>
+    public Probe WritingRequest(string target, DateTimeOffset at, long round, int index)
+    {
+        var d = new Draw(secret, WritingDomain, target, at.ToUnixTimeMilliseconds(), round, index, 0);
+        var chinese = d.Chance(0.2);
+        var prompt = ProbeWriter.Request(chinese, d.Pick(ProbeWriter.Areas), d.Pick(ProbeWriter.Kinds), d.Pick(ProbeWriter.Styles), ProbeWriter.PerRequest);
+        return new Probe("write", prompt, 3000) { Temperature = 1.0 };
     }
 
     /// <summary>Adds the probe's hash to the seen-set; false when it was there (the caller draws again).</summary>
@@ -77,50 +133,67 @@ internal sealed class ProbeGenerator(ProbeSecret secret)
         }
     }
 
-    private static Probe Make(ref Draw d, bool withContext)
+    private const string Domain = "candor.probe.v2";
+
+    private const string WritingDomain = "candor.probe.write.v1";
+
+    /// <summary>A probe carrying a private prompt: the same parameter mix as the public kinds, but no system message and
+    /// no tool, whose texts are in the public source and would mark the request.</summary>
+    private static Probe MakePrivate(ref Draw shape, string prompt)
     {
-        var chinese = d.Chance(0.2);
-        var bank = chinese ? ProbeBank.ChineseBank : ProbeBank.English;
-        var cap = d.Chance(0.15);
-        string kind;
-        string prompt;
-        if (cap)
-        {
-            kind = "cap";
-            prompt = d.Fill(d.Pick(bank.LongAnswer), bank);
-        }
-        else
-        {
-            var k = d.Below(bank.Kinds.Length);
-            kind = bank.Kinds[k].Name;
-            prompt = d.Fill(d.Pick(bank.Kinds[k].Templates), bank);
-            if (bank.Kinds[k].Name == "summary")
-            {
-                prompt += "\n\n" + d.Passage(bank, d.Chance(0.3) ? d.Range(150, 600) : d.Range(30, 150));
-            }
-            else if (withContext)
-            {
-                prompt = d.Passage(bank, d.Range(30, 150)) + "\n\n" + prompt;
-            }
-        }
-
-        if (cap && withContext)
-        {
-            prompt = d.Passage(bank, d.Range(30, 150)) + "\n\n" + prompt;
-        }
-
-        ProbeTool? tool = !cap && d.Chance(0.12) ? d.Pick(ProbeBank.Tools) : null;
-        int? max = cap ? d.Range(8, 33)
-            : d.Chance(0.45) ? d.Pick(ProbeBank.MaxTokens)
+        var cap = shape.Chance(0.15);
+        int? max = cap ? shape.Range(8, 33)
+            : shape.Chance(0.45) ? shape.Pick(ProbeBank.MaxTokens)
             : null;
-        double? temperature = d.Chance(0.6) ? null : d.Pick(ProbeBank.Temperatures);
-        double? topP = d.Chance(0.85) ? null : d.Pick(ProbeBank.TopPs);
-        return new Probe(kind, prompt, max)
+        double? temperature = shape.Chance(0.6) ? null : shape.Pick(ProbeBank.Temperatures);
+        double? topP = shape.Chance(0.85) ? null : shape.Pick(ProbeBank.TopPs);
+        return new Probe(cap ? "cap" : "private", prompt, max)
         {
-            System = d.Chance(0.35) ? d.Pick(bank.Systems) : null,
             Temperature = temperature,
             TopP = topP,
-            Stream = d.Chance(0.55),
+            Stream = shape.Chance(0.55),
+            IsCap = cap,
+            IsPrivate = true,
+        };
+    }
+
+    /// <summary>A public-grammar probe: its shape from <paramref name="s"/>, its words from <paramref name="c"/>.</summary>
+    private static Probe Make(ref Draw s, ref Draw c, bool withContext)
+    {
+        var chinese = s.Chance(0.2);
+        var bank = chinese ? ProbeBank.ChineseBank : ProbeBank.English;
+        var cap = s.Chance(0.15);
+        var k = s.Below(bank.Kinds.Length);
+        ProbeTool? tool = !cap && s.Chance(0.12) ? s.Pick(ProbeBank.Tools) : null;
+        int? max = cap ? s.Range(8, 33)
+            : s.Chance(0.45) ? s.Pick(ProbeBank.MaxTokens)
+            : null;
+        double? temperature = s.Chance(0.6) ? null : s.Pick(ProbeBank.Temperatures);
+        double? topP = s.Chance(0.85) ? null : s.Pick(ProbeBank.TopPs);
+        var hasSystem = s.Chance(0.35);
+        var stream = s.Chance(0.55);
+
+        // An opener and a closer around the template (often none) multiply the short kinds' space.
+        var prompt = c.Pick(bank.Openers) + c.Fill(c.Pick(cap ? bank.LongAnswer : bank.Kinds[k].Templates), bank) + c.Pick(bank.Closers);
+        if (!cap)
+        {
+            if (bank.Kinds[k].Name == "summary")
+            {
+                prompt += "\n\n" + c.Passage(bank, c.Chance(0.3) ? c.Range(150, 600) : c.Range(30, 150));
+            }
+        }
+
+        if (withContext && (cap || bank.Kinds[k].Name != "summary"))
+        {
+            prompt = c.Passage(bank, c.Range(30, 150)) + "\n\n" + prompt;
+        }
+
+        return new Probe(cap ? "cap" : bank.Kinds[k].Name, prompt, max)
+        {
+            System = hasSystem ? c.Pick(bank.Systems) : null,
+            Temperature = temperature,
+            TopP = topP,
+            Stream = stream,
             Tool = tool,
             IsCap = cap,
         };
@@ -131,10 +204,10 @@ internal sealed class ProbeGenerator(ProbeSecret secret)
     {
         private ulong _state;
 
-        public Draw(ProbeSecret secret, string target, long roundStart, long round, int index, int attempt)
+        public Draw(ProbeSecret secret, string domain, string target, long roundStart, long round, int index, int attempt)
         {
             var message = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-                $"candor.probe.v1\n{target}\n{roundStart}\n{round}\n{index}\n{attempt}"));
+                $"{domain}\n{target}\n{roundStart}\n{round}\n{index}\n{attempt}"));
             Span<byte> mac = stackalloc byte[32];
             secret.Mac(message, mac);
             _state = BinaryPrimitives.ReadUInt64LittleEndian(mac);
@@ -157,7 +230,7 @@ internal sealed class ProbeGenerator(ProbeSecret secret)
         public T Pick<T>(IReadOnlyList<T> items) => items[Below(items.Count)];
 
         /// <summary>Replaces the template's slots ({topic}, {thing}, {n}, {audience}, {place}, {language}, {form},
-        /// {sentence}) with drawn values.</summary>
+        /// {sentence}, {num}, {order}) with drawn values.</summary>
         public string Fill(string template, ProbeBank bank)
         {
             var text = new StringBuilder(template.Length + 64);
@@ -180,8 +253,10 @@ internal sealed class ProbeGenerator(ProbeSecret secret)
                     "form" => Pick(bank.Forms),
                     "language" => Pick(ProbeBank.ProgrammingLanguages),
                     "task" => Pick(bank.Tasks),
-                    "sentence" => Pick(bank.Sentences),
+                    "sentence" => Fill(Pick(bank.Sentences), bank),
                     "n" => Range(2, 9).ToString(CultureInfo.InvariantCulture),
+                    "num" => Range(12, 10_000).ToString(CultureInfo.InvariantCulture),
+                    "order" => Range(10_000, 100_000).ToString(CultureInfo.InvariantCulture),
                     _ => slot,
                 });
                 i = end;

@@ -45,6 +45,11 @@ internal sealed record FaultSpec
     /// canary prompt is answered honestly while new traffic is cheated on.</summary>
     public bool SpareSeen { get; init; }
 
+    /// <summary>A cheat that spares what it knows (<c>spare_known</c>): a request that
+    /// <see cref="EmulatorOptions.Recognises"/> calls a probe is answered by the requested model, whatever
+    /// <c>serve_model</c> or <c>mix_model</c> say (an upstream that knows how a relay makes its probes).</summary>
+    public bool SpareKnown { get; init; }
+
     public static FaultSpec Parse(string? spec)
     {
         if (string.IsNullOrWhiteSpace(spec))
@@ -83,6 +88,7 @@ internal sealed record FaultSpec
                 "tool" => result with { Tool = NonEmpty(value) ?? result.Tool },
                 "tool_args" => result with { ToolArgs = NonEmpty(value) ?? result.ToolArgs },
                 "spare_seen" => result with { SpareSeen = Flag(value) },
+                "spare_known" => result with { SpareKnown = Flag(value) },
                 _ => result,
             };
         }
@@ -123,6 +129,7 @@ internal sealed record FaultSpec
             Tool = other.Tool ?? Tool,
             ToolArgs = other.ToolArgs ?? ToolArgs,
             SpareSeen = other.SpareSeen || SpareSeen,
+            SpareKnown = other.SpareKnown || SpareKnown,
         };
     }
 

@@ -100,7 +100,9 @@ public static class CandorServer
         services.AddSingleton<TokenEstimator>();
         services.AddSingleton(sp => new ChannelQuarantine(storage is null ? null : sp.GetRequiredService<RelationalStore>()));
         services.TryAddSingleton<TokenCounter>();
-        services.AddSingleton(new ProbeGenerator(storage is null ? ProbeSecret.Ephemeral() : ProbeSecretFile.LoadOrCreate(storage.DataDirectory)));
+        services.AddSingleton(storage is null
+            ? new ProbeGenerator(ProbeSecret.Ephemeral(), new PrivateProbeBank([]))
+            : new ProbeGenerator(ProbeSecretFile.LoadOrCreate(storage.DataDirectory), ProbeBankFile.Open(storage.DataDirectory)));
         if (storage is not null)
         {
             services.AddSingleton<IAuditEvidenceStore>(sp => sp.GetRequiredService<RelationalStore>());

@@ -10,7 +10,7 @@ namespace Candor.FunctionalTests.Audit;
 
 /// <summary>Candor with a data directory (for the admin API), audits on, a fake clock and a recording transparency
 /// log, over its own emulator. The configuration comes from the test class, with <c>{{emu}}</c> for the emulator.</summary>
-public class AuditHost(string yaml) : IAsyncLifetime
+public class AuditHost(string yaml, EmulatorOptions? emulator = null) : IAsyncLifetime
 {
     public const string ClientKey = "sk-audit-client-0123456789abc";
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
@@ -37,7 +37,7 @@ public class AuditHost(string yaml) : IAsyncLifetime
 
     internal ChannelQuarantine Quarantine => _host!.Service<ChannelQuarantine>();
 
-    public async Task InitializeAsync() => _host = await CandorTestHost.Create()
+    public async Task InitializeAsync() => _host = await (emulator is null ? CandorTestHost.Create() : CandorTestHost.Create().Emulator(emulator))
         .Prefix("candor-audit-")
         .Env("CLIENT_KEY", ClientKey)
         .Bootstrap()
