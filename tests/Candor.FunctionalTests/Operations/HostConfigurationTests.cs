@@ -17,7 +17,10 @@ public sealed class HostConfigurationTests
                   - { id: hc-oa, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
                 models:
                   - { name: hc-model, deployments: [{ channel: hc-oa, model: gpt-4o-mini }] }
+                keys:
+                  - { name: k, key_env: CLIENT_KEY }
                 """)
+            .Env("CLIENT_KEY", "sk-host-config-0123456789abcdef")
             .StartAsync(ct);
 
         var root = Assert.IsAssignableFrom<IConfigurationRoot>(host.Services.GetService(typeof(IConfiguration)));
