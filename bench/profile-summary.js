@@ -45,7 +45,7 @@ const stages = [
 
 const selfTime = new Map(), inclTime = new Map();
 const stageIncl = new Map(), stageOwned = new Map();
-let onCpu = 0, offCpu = 0, spinning = 0;
+let onCpu = 0, offCpu = 0, spinning = 0, finalizer = 0;
 const add = (m, k, v) => m.set(k, (m.get(k) || 0) + v);
 
 // TraceEvent ends each sample's stack with a pseudo-frame: CPU_TIME (managed code running) or UNMANAGED_CODE_TIME
@@ -65,6 +65,8 @@ function account(full, weight) {
   const leaf = frames[stack[stack.length - 1]];
   // Managed code of an idle thread: the thread pool's spin before it blocks, a wait's own bookkeeping.
   if (waiting.test(leaf) || /PollGC|WorkerThreadStart\(\)$/.test(leaf)) { spinning += weight; return; }
+  // The finalizer thread (the shared ArrayPool's trim after a gen2 GC, sampled while the GC holds it): not the request path.
+  if (stack.some((f) => /GC\.RunFinalizers/.test(frames[f]))) { finalizer += weight; return; }
   onCpu += weight;
   add(selfTime, leaf, weight);
   const seen = new Set();
@@ -101,7 +103,7 @@ for (const p of doc.profiles) {
 }
 
 const pct = (v) => (100 * v / onCpu).toFixed(1).padStart(5) + ' %';
-console.log(`managed on-CPU (CPU_TIME) weight: ${onCpu.toFixed(0)}; idle threads spinning or polling in managed code (left out): ${spinning.toFixed(0)} (${(100 * spinning / (onCpu + spinning)).toFixed(1)} % of managed CPU); native or waiting (left out): ${offCpu.toFixed(0)}`);
+console.log(`managed on-CPU (CPU_TIME) weight: ${onCpu.toFixed(0)}; idle threads spinning or polling in managed code (left out): ${spinning.toFixed(0)} (${(100 * spinning / (onCpu + spinning)).toFixed(1)} % of managed CPU); finalizer thread (left out): ${finalizer.toFixed(0)}; native or waiting (left out): ${offCpu.toFixed(0)}`);
 console.log('\nstage                                        inclusive   owned');
 for (const [stage] of [...stages, ['(other: runtime, BCL, unattributed)']]) {
   console.log(`${stage.padEnd(44)} ${pct(stageIncl.get(stage) || 0)}  ${pct(stageOwned.get(stage) || 0)}`);
