@@ -26,10 +26,25 @@ internal sealed class StreamingOutputCounter
     private long _committed;
     private long _characters;
 
+    // The tail's tokens, counted at most once between appends (-1: not counted since the last change): settlement,
+    // its usage record and the receipt all read Count of the same finished output.
+    private long _tailCount = -1;
+
     internal StreamingOutputCounter(TiktokenEncoding encoding) => _encoding = encoding;
 
     /// <summary>Tokens of all text appended so far (committed plus the tail's).</summary>
-    public long Count => _committed + (_length == 0 ? 0 : _encoding.CountTokens(_tail.AsSpan(0, _length)));
+    public long Count
+    {
+        get
+        {
+            if (_tailCount < 0)
+            {
+                _tailCount = _length == 0 ? 0 : _encoding.CountTokens(_tail.AsSpan(0, _length));
+            }
+
+            return _committed + _tailCount;
+        }
+    }
 
     /// <summary>Characters appended so far.</summary>
     public long Characters => _characters;
@@ -55,6 +70,7 @@ internal sealed class StreamingOutputCounter
 
         delta.CopyTo(_tail.AsSpan(_length));
         _length += delta.Length;
+        _tailCount = -1;
         _characters += delta.Length;
         if (_length >= _nextAttempt)
         {

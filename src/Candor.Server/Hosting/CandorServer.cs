@@ -59,7 +59,10 @@ public static class CandorServer
         }
         var transparencyLog = storage is null ? null : await TransparencySetup.OpenAsync(config, storage, options.Environment, cancellationToken).ConfigureAwait(false);
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // Candor's configuration is its YAML (watched by ConfigReloader); appsettings.json is read once, not watched: a
+        // watch puts an inotify watcher on every directory under the content root (the working directory), and every
+        // write there — a data directory under it, the store's WAL, the log's tiles — wakes its thread.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         NetworkSetup.Configure(builder, config, options);
         builder.WebHost.ConfigureKestrel(k =>
@@ -76,6 +79,10 @@ public static class CandorServer
         TelemetrySetup.AddConsole(builder.Logging, config.Telemetry, options.Environment);
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Hosting starts an Activity for every request while this logger is enabled at any level, though it writes
+        // nothing at Warning; Candor's spans come from its own source (CandorTracing), so an Activity is created only
+        // when a listener of ASP.NET Core's source asks for one.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         if (options.LoggerProvider is { } extraLogger)
         {

@@ -3,6 +3,9 @@ using System.Net.Http.Headers;
 using Candor.Core.Accounts;
 using Candor.FunctionalTests.Infrastructure;
 using Candor.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 
 namespace Candor.FunctionalTests.Operations;
@@ -119,6 +122,36 @@ public sealed class TraceTests
         Assert.True(status == 200, text);
     }
 
+    [Fact]
+    public async Task TracesOff_RequestsRunWithoutHostingActivity()
+    {
+        // ASP.NET Core's hosting starts an Activity per request while its diagnostics logger is enabled; Candor filters
+        // that logger off, so with nobody listening a request runs with no Activity at all.
+        var ct = Json.Timeout(90);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var host = await CandorTestHost.Create()
+            .Yaml("""
+                channels:
+                  - { id: tr-none, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
+                models:
+                  - { name: tr-none-model, deployments: [{ channel: tr-none, model: gpt-4o-mini }] }
+                keys:
+                  - { name: k, key_env: CLIENT_KEY }
+                """)
+            .Env("CLIENT_KEY", "sk-trace-none-0123456789abcdef")
+            .Services(s => s.AddSingleton<IStartupFilter>(new ActivityProbe(seen)))
+            .StartAsync(ct);
+        for (int i = 0; i < 3; i++)
+        {
+            var (status, text) = await host.SendAsync("sk-trace-none-0123456789abcdef", HttpMethod.Post, "/v1/chat/completions",
+                """{"model":"tr-none-model","messages":[{"role":"user","content":"x"}]}""", ct);
+            Assert.True(status == 200, text);
+        }
+
+        Assert.Equal(3, seen.Count(static s => s.StartsWith("/v1/chat/completions", StringComparison.Ordinal)));
+        Assert.All(seen, static s => Assert.EndsWith(" -", s, StringComparison.Ordinal));
+    }
+
     private static async Task<string> StoredKeyAsync(CandorTestHost host, CancellationToken ct)
     {
         var store = host.Service<SqliteStore>();
@@ -127,6 +160,21 @@ public sealed class TraceTests
         var key = await store.CreateKeyAsync(account.Id, "k", ApiKeyLimits.None, isOperator: false, ct);
         await host.Service<ApiKeyCache>().RefreshAsync(ct);
         return key!.PlaintextKey;
+    }
+
+    /// <summary>Records, for every request, its path and the operation name of the Activity current when the
+    /// pipeline starts ("-" for none).</summary>
+    private sealed class ActivityProbe(System.Collections.Concurrent.ConcurrentQueue<string> seen) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, nextMiddleware) =>
+            {
+                seen.Enqueue($"{context.Request.Path} {Activity.Current?.OperationName ?? "-"}");
+                await nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     /// <summary>The exporter's collection, safe to read while other hosts' spans are added (every host in the process

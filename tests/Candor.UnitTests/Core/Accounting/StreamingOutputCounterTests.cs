@@ -122,6 +122,27 @@ public sealed class StreamingOutputCounterTests
         return sb.ToString();
     }
 
+    [Fact]
+    public void CountReadBetweenAppends_FollowsEveryAppend()
+    {
+        // Count is remembered until the next append (settlement, usage record and receipt read it in turn): a read
+        // between appends must never hide what came after it, across the tail's cuts too.
+        var random = new Random(11);
+        string text = RandomText(random, 3000);
+        var streaming = Counter.CreateStreamingCounter("gpt-4o");
+        var sent = new StringBuilder();
+        foreach (string delta in RandomSplit(random, text))
+        {
+            streaming.Append(delta);
+            sent.Append(delta);
+            long expected = Counter.Count("gpt-4o", sent.ToString());
+            Assert.Equal(expected, streaming.Count);
+            Assert.Equal(expected, streaming.Count);
+        }
+
+        Assert.Equal(Counter.Count("gpt-4o", text), streaming.Count);
+    }
+
     private static IEnumerable<string> RandomSplit(Random random, string text)
     {
         int i = 0;

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# CPU profile of Candor with every feature on (issue 18): the emulator, Candor with a stored key, redaction, metering with
+# durable settlement, a signed receipt stored and appended to the transparency log (the "full" scenario of
+# bench/run.sh), a bounded wrk load, and an EventPipe sampled-thread-time trace (dotnet-trace) of the Candor process
+# while the load runs. Loopback only; every process started here is stopped on exit. Not part of CI.
+#
+#   bench/profile.sh                        # 64 connections, 15 s trace after 10 s warm-up
+#   CONNS=16 SECS=20 bench/profile.sh
+#   OUT=/tmp/prof bench/profile.sh          # where the .nettrace, .speedscope.json and summary go
+#   CANDOR_DLL=/tmp/old/candor.dll bench/profile.sh   # another build (Release by default, built first if missing)
+#
+# Needs dotnet-trace (`dotnet tool install dotnet-trace --tool-path DIR`, DIR given as TRACE_TOOL_DIR) and wrk.
+# The summary (bench/profile-summary.js) counts only samples of threads running code (not waiting) and gives
+# inclusive and exclusive shares of the request path's stages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD B=$ROOT/bench
+CONNS=${CONNS:-64} SECS=${SECS:-15} WARM=${WARM:-10}
+OUT=${OUT:-$B/results/profile}
+TRACE=${TRACE:-${TRACE_TOOL_DIR:-/tmp/tools-perf}/dotnet-trace}
+EMU_PORT=${EMU_PORT:-23400} CANDOR_PORT=${CANDOR_PORT:-23401}
+CANDOR_DLL=${CANDOR_DLL:-src/Candor.Server/bin/Release/net10.0/candor.dll}
+EMU_DLL=${EMU_DLL:-src/Candor.Emulator/bin/Release/net10.0/Candor.Emulator.dll}
+export BENCH_UPSTREAM_KEY=sk-bench-upstream DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+[[ -x $TRACE ]] || { echo "dotnet-trace not found at $TRACE (set TRACE or TRACE_TOOL_DIR)" >&2; exit 1; }
+if [[ ! -f $CANDOR_DLL || ! -f $EMU_DLL ]]; then
+  dotnet build -c Release src/Candor.Server -nologo -v q
+  dotnet build -c Release src/Candor.Emulator -nologo -v q
+fi
+
+PIDS=()
+cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+wait_port() {
+  local i
+  for i in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "port $1 did not open" >&2; return 1
+}
+
+rm -rf "$OUT"; mkdir -p "$OUT"
+data=$OUT/data
+json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
+cli=(dotnet "$CANDOR_DLL")
+"${cli[@]}" init --data "$data" >/dev/null
+account=$("${cli[@]}" accounts create --name bench --data "$data" | json_field id)
+"${cli[@]}" topup --account "$account" --amount 1000000 --data "$data" >/dev/null
+key=$("${cli[@]}" keys create --account "$account" --name bench --rpm 100000000 --tpm 2000000000 --data "$data" | json_field key)
+export BENCH_CLIENT_KEY=sk-bench-client-0123456789abcdef   # the config key of candor-bench.yaml (unused here)
+{ sed "s/127.0.0.1:19100/127.0.0.1:$EMU_PORT/" "$B/candor-bench.yaml"
+  printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'; } >"$OUT/candor-full.yaml"
+
+taskset -c 1 dotnet "$EMU_DLL" --urls "http://127.0.0.1:$EMU_PORT" >"$OUT/emulator.log" 2>&1 &
+PIDS+=($!)
+taskset -c 0 dotnet "$CANDOR_DLL" serve --config "$OUT/candor-full.yaml" --data "$data" \
+  --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$OUT/candor.log" 2>&1 &
+candor=$!
+PIDS+=("$candor")
+wait_port "$EMU_PORT"; wait_port "$CANDOR_PORT"
+
+url=http://127.0.0.1:$CANDOR_PORT/v1/chat/completions
+body='{"model":"bench-fast","messages":[{"role":"user","content":"hi"}]}'
+# The first answer can take seconds on a busy machine (JIT, the store's start): wait for one before loading.
+for i in $(seq 1 120); do
+  [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "authorization: Bearer $key" -H 'content-type: application/json' \
+    -d "$body" "$url") == 200 ]] && break
+  sleep 0.5
+done
+load() { BODY=$body API_KEY=$key taskset -c 1 wrk -t1 -c"$CONNS" -d"$1s" --timeout 10s -s "$B/post.lua" "$url" | sed -n 's/^JSON //p'; }
+echo "warm-up ${WARM}s: $(load "$WARM")"
+"$TRACE" collect -p "$candor" --profile dotnet-sampled-thread-time --duration "00:00:00:$(printf %02d $((SECS + 1)))" \
+  -o "$OUT/candor.nettrace" >"$OUT/trace.log" 2>&1 &
+tracer=$!
+sleep 1
+echo "traced ${SECS}s: $(load "$SECS")"
+wait "$tracer" || { cat "$OUT/trace.log" >&2; exit 1; }
+"$TRACE" convert --format Speedscope -o "$OUT/candor" "$OUT/candor.nettrace" >/dev/null
+node "$B/profile-summary.js" "$OUT"/candor*.speedscope.json | tee "$OUT/summary.txt"
