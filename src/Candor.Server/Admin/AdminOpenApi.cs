@@ -164,7 +164,7 @@ internal static class AdminOpenApi
             operation["parameters"] = parameters;
         }
 
-        if (endpoint.Metadata.GetMetadata<IAcceptsMetadata>() is { RequestType: { } body } accepts)
+        if (endpoint.Metadata.GetMetadata<AdminRequestBody>() is { RequestType: { } body } accepts)
         {
             operation["requestBody"] = new JsonObject
             {

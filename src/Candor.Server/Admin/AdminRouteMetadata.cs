@@ -7,8 +7,8 @@ namespace Candor.Server.Admin;
 /// summary (<see cref="RoutingEndpointConventionBuilderExtensions.WithName{TBuilder}"/>,
 /// <see cref="OpenApiRouteHandlerBuilderExtensions.WithSummary{TBuilder}"/>), the record its body holds, the records
 /// it answers with per status, its error statuses (in the <see cref="AdminError"/> envelope) and its query parameters.
-/// The metadata types are ASP.NET Core's own (<see cref="IAcceptsMetadata"/>, <see cref="IProducesResponseTypeMetadata"/>),
-/// so another generator reads them too.</summary>
+/// The answers use ASP.NET Core's own metadata type (<see cref="IProducesResponseTypeMetadata"/>), so another generator
+/// reads them too; the body is <see cref="AdminRequestBody"/>, which routing does not act on.</summary>
 internal static class AdminRouteMetadata
 {
     /// <summary>The operation id and one-line summary.</summary>
@@ -18,7 +18,7 @@ internal static class AdminRouteMetadata
 
     /// <summary>The request body: a JSON object with the properties of <typeparamref name="T"/> and no others.</summary>
     public static IEndpointConventionBuilder Takes<T>(this IEndpointConventionBuilder builder, bool optional = false) =>
-        builder.WithMetadata(new AcceptsMetadata(["application/json"], typeof(T), optional));
+        builder.WithMetadata(new AdminRequestBody(typeof(T), optional));
 
     /// <summary>An answer with <paramref name="status"/> holding <typeparamref name="T"/> as JSON.</summary>
     public static IEndpointConventionBuilder Returns<T>(this IEndpointConventionBuilder builder, int status, string description) =>
