@@ -41,7 +41,10 @@ wait_http() { # url
 
 # ---------------------------------------------------------------- the CLIs
 if [ ! -x "$AGENTS/node_modules/.bin/claude" ] || [ ! -x "$AGENTS/node_modules/.bin/opencode" ]; then
-  (cd "$AGENTS" && npm ci --no-audit --no-fund ${NPM_CACHE:+--cache "$NPM_CACHE"} >"$WORK/npm.log" 2>&1) || { cat "$WORK/npm.log"; exit 1; }
+  # npm 11 refuses `npm ci` here because the lock has no entries for opencode's optional packages of other platforms;
+  # `npm install` then installs the same pinned versions from the lock.
+  (cd "$AGENTS" && { npm ci --no-audit --no-fund ${NPM_CACHE:+--cache "$NPM_CACHE"} || npm install --no-audit --no-fund ${NPM_CACHE:+--cache "$NPM_CACHE"}; } >"$WORK/npm.log" 2>&1) \
+    || { cat "$WORK/npm.log"; exit 1; }
 fi
 BIN="$AGENTS/node_modules/.bin"
 
