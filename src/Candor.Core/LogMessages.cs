@@ -75,4 +75,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(1952, LogLevel.Debug, "Request {RequestId}: the request body was not received whole ({Status})")]
     public static partial void BodyIncomplete(this ILogger logger, string requestId, int status);
+
+    [LoggerMessage(2470, LogLevel.Warning, "Request {RequestId}: its settlement found the request already recorded (recovery claimed it as interrupted); the answer is withheld")]
+    public static partial void SettlementAlreadyRecorded(this ILogger logger, string requestId);
 }

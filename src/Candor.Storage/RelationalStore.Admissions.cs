@@ -92,12 +92,13 @@ internal abstract partial class RelationalStore
     }
 
     /// <summary>Deletes a settling request's admission record and releases the money it held in the store (account, then
-    /// key). A record already recovered holds nothing (its claim released it), so nothing is released twice.</summary>
+    /// key). A record already recovered is left to recovery (it holds nothing: its claim released it, so nothing is released
+    /// twice), and the settlement then finds the request recorded <c>interrupted</c> and writes nothing.</summary>
     private async Task DeleteAdmissionAsync(DbConnection c, DbTransaction tx, UsageRecord usage)
     {
         if (!ReservesInStore)
         {
-            await _db.Prepared(c, tx, AdmissionsSql.Delete).Add("@request_id", usage.RequestId)
+            await _db.Prepared(c, tx, AdmissionsSql.DeleteUnrecovered).Add("@request_id", usage.RequestId)
                 .ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             return;
         }

@@ -52,26 +52,29 @@ internal abstract partial class RelationalStore
     }
 
     /// <summary>Writes one settlement inside a group-commit transaction (its own savepoint when the batch holds others):
-    /// the deletion of the request's admission record, the receipt when one is given, the usage record (unless the request
-    /// is already recorded, which returns false) and its charge. All of them commit together or none does, so a crash or a
+    /// the deletion of the request's admission record, the usage record (unless the request is already recorded, which
+    /// returns false and writes nothing more), the receipt when one is given, and its charge. All of them commit together or none does, so a crash or a
     /// failed write never leaves a charge without its receipt, and an admission record stays until both are stored.</summary>
     private async Task<bool> ApplySettlementAsync(DbConnection c, DbTransaction tx, (UsageRecord Usage, LedgerEntry? Charge, StoredReceipt? Receipt) item)
     {
         // The settlement replaces the request's admission record (crash recovery) in the same transaction, and releases
         // the money that record held in the store (a shared store; none on SQLite, whose reservations are in memory).
+        // The usage record decides, before the receipt: a request already recorded (recovery claimed it as interrupted
+        // while this settlement waited) gets neither a second receipt nor a charge. Same lock order as recovery's claim:
+        // the admission row, then the usage record.
         await DeleteAdmissionAsync(c, tx, item.Usage).ConfigureAwait(false);
-        if (item.Receipt is { } receipt)
-        {
-            var insertReceipt = _db.Prepared(c, tx, ReceiptsSql.InsertIfNew);
-            ReceiptsSql.Bind(insertReceipt, receipt);
-            await insertReceipt.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-
         var insert = _db.Prepared(c, tx, UsageSql.InsertIfNew);
         UsageSql.Bind(insert, item.Usage);
         if (await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) == 0)
         {
             return false;
+        }
+
+        if (item.Receipt is { } receipt)
+        {
+            var insertReceipt = _db.Prepared(c, tx, ReceiptsSql.InsertIfNew);
+            ReceiptsSql.Bind(insertReceipt, receipt);
+            await insertReceipt.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         if (item.Charge is not null && !await ApplyEntryAsync(c, tx, item.Charge, CancellationToken.None).ConfigureAwait(false))

@@ -247,11 +247,9 @@ internal sealed partial class BillingGate(
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            if (meter.Reservation.InStore)
-            {
-                // The write may still commit (a timeout is not a rollback): recovery releases whatever it holds.
-                book.Abandon(meter.Context.RequestId, time.GetUtcNow());
-            }
+            // The write may still commit (a timeout is not a rollback): recovery records the request interrupted and
+            // releases whatever it holds in the store.
+            book.Abandon(meter.Context.RequestId, time.GetUtcNow());
 
             logger.SettlementFailed(meter.Context.RequestId, e.GetType().Name);
             health?.Failed("admission", e);
@@ -329,11 +327,19 @@ internal sealed partial class BillingGate(
 
             var receipt = seal is null ? null : await seal(charge).ConfigureAwait(false);
             using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
-            await StoreHealth.WaitForWriteAsync(ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, receipt, timeout.Token), time)
+            bool written = await StoreHealth.WaitForWriteAsync(ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, receipt, timeout.Token), time)
                 .ConfigureAwait(false);
+            health?.Succeeded();
+            if (!written)
+            {
+                // Already recorded: recovery claimed the request (interrupted, nothing charged) while this settlement waited,
+                // so its answer is withheld like any other the store did not confirm.
+                logger.SettlementAlreadyRecorded(meter.Context.RequestId);
+                return charge;
+            }
+
             recorded = charge;
             meter.Recorded = true;
-            health?.Succeeded();
             CandorMetrics.Settled(meter.RequestedModel, meter.ChannelId, decision.Billed.InputTokens ?? 0, decision.Billed.OutputTokens ?? 0, charge);
             CandorTracing.Usage(span, decision.Billed.InputTokens ?? 0, decision.Billed.OutputTokens ?? 0, charge);
         }
@@ -347,9 +353,11 @@ internal sealed partial class BillingGate(
         finally
         {
             book.Settle(meter.Reservation, recorded);
-            if (meter.Reservation.InStore && !meter.Recorded)
+            if (!meter.Recorded)
             {
-                // The reservation stays held in the store with the admission record: recovery releases it.
+                // The answer is withheld, but a write that timed out may still commit: this node's recovery of withheld
+                // requests (docs/fail-closed.md) either claims the admission (interrupted, its reservation released) or
+                // refunds the charge that committed too late, so the refused client is never charged.
                 book.Abandon(meter.Context.RequestId, time.GetUtcNow());
             }
 
@@ -364,6 +372,9 @@ internal sealed partial class BillingGate(
 
         return charge;
     }
+
+    /// <summary>Marks a settled request whose answer is withheld after all (<see cref="RequestMeter.Withhold"/>).</summary>
+    internal void Withhold(RequestMeter meter) => book.Abandon(meter.Context.RequestId, time.GetUtcNow());
 
     private static (long Total, string Explained) Breakdown(Usage billed, ModelPrice price, PriceMultiplier multiplier)
     {

@@ -146,7 +146,7 @@ internal sealed class ReceiptService : IDisposable
                 }
             }
 
-            return await SealAsync(context, outcome, status).ConfigureAwait(false);
+            return await SealedOrWithheldAsync(context, SealAsync(context, outcome, status)).ConfigureAwait(false);
         }
 
         using var span = CandorTracing.StartStage("candor.receipt");
@@ -163,7 +163,7 @@ internal sealed class ReceiptService : IDisposable
 
             long? charge = await meter.SettleAsync(settlement).ConfigureAwait(false);
             var alone = await _sealer.SealAsync(draft, meter, charge, outcome, status, _batch).ConfigureAwait(false);
-            return await StoreAsync(draft, alone, outcome, started).ConfigureAwait(false);
+            return await SealedOrWithheldAsync(context, StoreAsync(draft, alone, outcome, started)).ConfigureAwait(false);
         }
 
         if (!meter.Recorded)
@@ -175,6 +175,19 @@ internal sealed class ReceiptService : IDisposable
         // Recorded: the settlement awaited the signed receipt and stored it in its transaction.
         Stored(draft, await sealing.ConfigureAwait(false), outcome, started);
         return true;
+    }
+
+    /// <summary>The result of a receipt stored on its own after the settlement committed: when it could not be stored the
+    /// answer is withheld, so the request's committed charge is handed to the recovery of withheld requests (refunded).</summary>
+    private static async Task<bool> SealedOrWithheldAsync(RelayContext context, Task<bool> sealing)
+    {
+        bool stored = await sealing.ConfigureAwait(false);
+        if (!stored && context.Meter is { Recorded: true } meter)
+        {
+            meter.Withhold();
+        }
+
+        return stored;
     }
 
     /// <summary>Seals the receipt of a request the last process admitted and never settled (a crash): see

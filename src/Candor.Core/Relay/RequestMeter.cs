@@ -119,6 +119,10 @@ internal sealed class RequestMeter
         }
     }
 
+    /// <summary>Notes that the request's answer is withheld although its settlement committed (its receipt, stored on its
+    /// own, could not be): this node's recovery of withheld requests refunds the charge (docs/fail-closed.md).</summary>
+    internal void Withhold() => _gate.Withhold(this);
+
     /// <summary>Settles once with <paramref name="outcome"/>; later calls return the first settlement's charge.</summary>
     public Task<long> SettleAsync(StreamOutcome outcome) => SettleAsync(outcome, null);
 

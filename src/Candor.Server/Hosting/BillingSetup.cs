@@ -69,7 +69,7 @@ internal static class BillingSetup
         services.AddSingleton<IPriceStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<Candor.Core.Channels.IChannelStore>(sp => sp.GetRequiredService<RelationalStore>());
         services.AddSingleton<Candor.Core.Accounts.Redemptions.IRedemptionStore>(sp => sp.GetRequiredService<RelationalStore>());
-        services.AddSingleton(sp => new Candor.Core.Accounts.Redemptions.RedeemThrottle(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Candor.Core.Accounts.Redemptions.RedeemThrottle(sp.GetRequiredService<RelationalStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ApiKeyCache(sp.GetRequiredService<IKeyStore>(), storage.Hasher));
         ClusterSetup.AddRateLimiter(services, config, environment);
         services.AddSingleton(prices);
@@ -79,12 +79,21 @@ internal static class BillingSetup
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(), store.ProbeWriteAsync));
         services.AddSingleton<BillingGate>();
         services.AddHostedService<KeyCacheRefresher>();
+        // Requests whose answer was withheld are never charged (docs/fail-closed.md): on a shared store ClusterNode runs
+        // the rounds, else their own loop.
+        services.AddSingleton(sp => new WithheldRequests(store, sp.GetRequiredService<BillingBook>(), sp, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<WithheldRequests>>()));
+        if (!store.IsShared)
+        {
+            services.AddHostedService<WithheldRequests.Loop>();
+        }
+
         if (store.IsShared)
         {
             // Several nodes on one database: this node's lease, and recovery of the others' (docs/scale-out.md).
             // The node's id persists in the data directory (docs/scale-out.md, "Node ids"); the container releases its lock.
             services.AddSingleton(_ => new NodeIdHold(NodeIdFile.Open(storage.DataDirectory)));
-            services.AddSingleton(sp => new ClusterNode(store, sp.GetRequiredService<BillingBook>(), sp, sp.GetRequiredService<TimeProvider>(),
+            services.AddSingleton(sp => new ClusterNode(store, sp.GetRequiredService<WithheldRequests>(), sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<ClusterNode>>(), sp.GetRequiredService<NodeIdHold>()));
             services.AddHostedService(static sp => sp.GetRequiredService<ClusterNode>());
         }

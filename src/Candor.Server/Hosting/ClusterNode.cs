@@ -1,5 +1,3 @@
-using Candor.Core.Admission;
-using Candor.Core.Receipts;
 using Candor.Storage;
 
 namespace Candor.Server.Hosting;
@@ -10,18 +8,10 @@ namespace Candor.Server.Hosting;
 /// node's own requests whose settlement failed once the store takes writes again, and ends its lease at a clean stop.
 /// With the data directory's persistent id (<see cref="NodeIdFile"/>, held by <paramref name="nodeId"/>) a restarted node claims its id back first and
 /// recovers its previous run's admissions at once (docs/scale-out.md, "Node ids").</summary>
-internal sealed class ClusterNode(RelationalStore store, BillingBook book, IServiceProvider services, TimeProvider time, ILogger<ClusterNode> logger,
+internal sealed class ClusterNode(RelationalStore store, WithheldRequests withheld, TimeProvider time, ILogger<ClusterNode> logger,
     NodeIdHold? nodeId = null)
     : BackgroundService
 {
-    /// <summary>How long an abandoned request with no admission record left is looked for (a timed-out admission write
-    /// may still commit a little later).</summary>
-    private static readonly TimeSpan AbandonedWindow = TimeSpan.FromSeconds(60);
-
-    /// <summary>How old an abandoned request must be before a round recovers it: its client has had its answer, and an
-    /// admission write that timed out has had time to commit or fail.</summary>
-    private static readonly TimeSpan AbandonedAge = TimeSpan.FromSeconds(10);
-
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // Before the first admission: a node without a lease row would look dead to the others.
@@ -59,7 +49,7 @@ internal sealed class ClusterNode(RelationalStore store, BillingBook book, IServ
         int recovered = await store.RecoverOwnAsync(cancellationToken).ConfigureAwait(false);
         if (recovered > 0)
         {
-            await SealRecoveredReceiptsAsync(cancellationToken).ConfigureAwait(false);
+            await withheld.SealRecoveredReceiptsAsync(cancellationToken).ConfigureAwait(false);
             logger.PreviousRunRecovered(store.NodeId, recovered);
         }
     }
@@ -69,7 +59,7 @@ internal sealed class ClusterNode(RelationalStore store, BillingBook book, IServ
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await RecoverAbandonedAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            await withheld.ResolveAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
             await store.LeaveAsync(cancellationToken).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // A node that cannot say goodbye is recovered when its lease expires.
@@ -103,7 +93,7 @@ internal sealed class ClusterNode(RelationalStore store, BillingBook book, IServ
         }
     }
 
-    /// <summary>One round: renew, recover this node's abandoned requests, recover dead nodes, seal the receipts recovered
+    /// <summary>One round: renew, resolve this node's withheld requests (<see cref="WithheldRequests"/>), recover dead nodes, seal the receipts recovered
     /// admissions promised.</summary>
     internal async Task RunOnceAsync(CancellationToken cancellationToken)
     {
@@ -112,52 +102,13 @@ internal sealed class ClusterNode(RelationalStore store, BillingBook book, IServ
             logger.NodeIdTaken(store.NodeId);
         }
 
-        await RecoverAbandonedAsync(AbandonedAge, cancellationToken).ConfigureAwait(false);
+        await withheld.ResolveAsync(WithheldRequests.Age, cancellationToken).ConfigureAwait(false);
         int dead = await store.RecoverInterruptedAsync(cancellationToken).ConfigureAwait(false);
         if (dead > 0)
         {
             logger.DeadNodesRecovered(dead);
         }
 
-        await SealRecoveredReceiptsAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Seals and stores the <c>interrupted</c> receipts that recovered admissions promised.</summary>
-    private async Task SealRecoveredReceiptsAsync(CancellationToken cancellationToken)
-    {
-        if (services.GetService<ReceiptService>() is { } receipts)
-        {
-            var leftovers = await store.ListInterruptedReceiptsAsync(cancellationToken).ConfigureAwait(false);
-            if (leftovers.Count > 0)
-            {
-                await store.StoreInterruptedReceiptsAsync([.. leftovers.Select(a => (a.RequestId, receipts.SealInterrupted(a)))], cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>Recovers this node's requests abandoned at least <paramref name="age"/> ago.</summary>
-    private async Task RecoverAbandonedAsync(TimeSpan age, CancellationToken cancellationToken)
-    {
-        var before = time.GetUtcNow() - age;
-        var abandoned = book.Abandoned.Where(a => a.Value <= before).ToList();
-        if (abandoned.Count == 0)
-        {
-            return;
-        }
-
-        var recovered = await store.RecoverAbandonedAsync([.. abandoned.Select(static a => a.Key)], cancellationToken).ConfigureAwait(false);
-        var now = time.GetUtcNow();
-        foreach (var (requestId, at) in abandoned)
-        {
-            if (recovered.Contains(requestId) || now - at > AbandonedWindow)
-            {
-                book.Forget(requestId);
-            }
-        }
-
-        if (recovered.Count > 0)
-        {
-            logger.AbandonedRecovered(recovered.Count);
-        }
+        await withheld.SealRecoveredReceiptsAsync(cancellationToken).ConfigureAwait(false);
     }
 }

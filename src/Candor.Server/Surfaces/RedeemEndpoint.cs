@@ -50,7 +50,7 @@ internal static class RedeemEndpoint
 
         var throttle = services.GetRequiredService<RedeemThrottle>();
         string? address = http.Connection.RemoteIpAddress?.ToString();
-        if (throttle.RetryAfterSeconds(subject, address) is { } wait)
+        if (await throttle.RetryAfterSecondsAsync(subject, address, http.RequestAborted).ConfigureAwait(false) is { } wait)
         {
             services.GetRequiredService<ILogger<RedeemThrottle>>().RedeemThrottled(subject, wait);
             return (new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
@@ -78,7 +78,7 @@ internal static class RedeemEndpoint
         {
             if (result.Outcome == RedemptionOutcome.Unknown)
             {
-                throttle.Failed(subject, address);
+                await throttle.FailedAsync(subject, address).ConfigureAwait(false);
             }
 
             return (Refusal(result.Outcome), null);

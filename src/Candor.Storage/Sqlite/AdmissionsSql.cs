@@ -17,9 +17,13 @@ internal static class AdmissionsSql
 
     public const string Delete = "DELETE FROM admitted_requests WHERE request_id = @request_id";
 
-    /// <summary>Deletes the row and returns the money it held in the store (no row: the request was recovered or never
-    /// admitted, nothing to release).</summary>
-    public const string DeleteReturningReserved = "DELETE FROM admitted_requests WHERE request_id = @request_id RETURNING reserved_micros";
+    /// <summary>A settlement's deletion of its request's row, unless recovery claimed it (a claimed row stays until the
+    /// <c>interrupted</c> receipt it promised is stored, and the claim's usage record makes the settlement write nothing).</summary>
+    public const string DeleteUnrecovered = "DELETE FROM admitted_requests WHERE request_id = @request_id AND recovered = 0";
+
+    /// <summary>Deletes the row unless recovery claimed it, and returns the money it held in the store (no row: the request
+    /// was recovered or never admitted, nothing to release).</summary>
+    public const string DeleteReturningReserved = "DELETE FROM admitted_requests WHERE request_id = @request_id AND recovered = 0 RETURNING reserved_micros";
 
     private const string RecoverColumns = "SELECT request_id, account_id, key_id, reserved_micros FROM admitted_requests";
 

@@ -9,8 +9,8 @@ namespace Candor.FunctionalTests.Infrastructure;
 
 /// <summary>N real <c>candor</c> processes (the built server's <c>candor.dll</c>) sharing one PostgreSQL schema and, when
 /// given, one Redis: the multi-node tests of issue 16. The first node starts alone and creates the keys every node
-/// must share (server secret, master key, receipt key, log key — docs/scale-out.md); they are copied into the other
-/// nodes' data directories, as an operator would, and those start together. Each node keeps its last output lines for
+/// must share (server secret, master key, receipt key, log key — docs/scale-out.md); only they are copied into the other
+/// nodes' data directories, as an operator would (each data directory is otherwise the node's own), and those start together. Each node keeps its last output lines for
 /// the failure message (<see cref="Output"/>).</summary>
 internal sealed class CandorCluster : IAsyncDisposable
 {
@@ -211,20 +211,25 @@ internal sealed class CandorCluster : IAsyncDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    /// <summary>The keys every node shares: every file at the top of the data directory (server secret, master key,
-    /// receipt key, probe secret) and the log's signing key.</summary>
+    /// <summary>The files every node of an installation must share (docs/scale-out.md, "Choosing the engine"): the server
+    /// secret, the master key ring, the receipt key and the log's checkpoint key. Nothing else: each node's data directory
+    /// is its own (its node id under <c>node/</c>, its log anchor, its audit probe seed).</summary>
+    internal static readonly string[] SharedFiles =
+        [ServerSecret.FileName, MasterKeyFile.FileName, ReceiptKeyFile.FileName, Path.Combine("log", "signing.key")];
+
+    /// <summary>Copies the shared keys (<see cref="SharedFiles"/>) from one node's data directory to another's, as an operator
+    /// would.</summary>
     private static void CopyKeys(string from, string to)
     {
-        Directory.CreateDirectory(Path.Combine(to, "log"));
-        foreach (string file in Directory.GetFiles(from))
+        foreach (string name in SharedFiles)
         {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
-        }
-
-        string logKey = Path.Combine(from, "log", "signing.key");
-        if (File.Exists(logKey))
-        {
-            File.Copy(logKey, Path.Combine(to, "log", "signing.key"), overwrite: true);
+            string source = Path.Combine(from, name);
+            if (File.Exists(source))
+            {
+                string target = Path.Combine(to, name);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(source, target, overwrite: true);
+            }
         }
     }
 
