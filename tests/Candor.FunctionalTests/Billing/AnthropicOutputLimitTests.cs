@@ -12,13 +12,20 @@ namespace Candor.FunctionalTests.Billing;
 /// client limit with no room for the budget is refused before anything is sent.</summary>
 public sealed class AnthropicOutputLimitTests(BillingHost host) : IClassFixture<BillingHost>
 {
+    /// <summary>A new account with $10 and a client of a new key of it.</summary>
+    private async Task<(Account Account, HttpClient Client)> ClientAsync(CancellationToken ct)
+    {
+        var account = await host.CreateAccountAsync(10_000_000, ct);
+        var key = await host.CreateKeyAsync(account.Id, ApiKeyLimits.None, ct);
+        return (account, host.CreateClient(key.PlaintextKey));
+    }
+
     [Fact]
     public async Task ReasoningWithoutALimit_LongerThanTheServerDefault_IsChargedInFull_AndTheReceiptNamesTheLimitSent()
     {
         var ct = Json.Timeout(60);
-        var account = await host.CreateAccountAsync(10_000_000, ct);
-        var key = await host.CreateKeyAsync(account.Id, ApiKeyLimits.None, ct);
-        using var client = host.CreateClient(key.PlaintextKey);
+        var (account, client) = await ClientAsync(ct);
+        using var _ = client;
         using var response = await client.PostAsync("/v1/chat/completions", Json.Body("""
             {"model":"m-anthropic","reasoning_effort":"high","messages":[{"role":"user","content":"[[emulator:tokens=600]] reserve-what-is-sent"}]}
             """), ct);
@@ -46,9 +53,8 @@ public sealed class AnthropicOutputLimitTests(BillingHost host) : IClassFixture<
     public async Task ALimitWithNoRoomForTheBudget_Is400InTheClientsEnvelope_SendsNothing_AndCostsNothing()
     {
         var ct = Json.Timeout(60);
-        var account = await host.CreateAccountAsync(10_000_000, ct);
-        var key = await host.CreateKeyAsync(account.Id, ApiKeyLimits.None, ct);
-        using var client = host.CreateClient(key.PlaintextKey);
+        var (account, client) = await ClientAsync(ct);
+        using var _ = client;
         using var response = await client.PostAsync("/v1/chat/completions", Json.Body("""
             {"model":"m-anthropic","reasoning_effort":"low","max_tokens":1000,"messages":[{"role":"user","content":"no-room-for-thinking"}]}
             """), ct);
