@@ -57,6 +57,14 @@ internal abstract partial class RelationalStore : IRedemptionStore
         }, cancellationToken);
 
     /// <inheritdoc/>
+    public Task<Page<RedemptionCode>> ListBatchPageAsync(string batchId, int limit, string? cursor, CancellationToken cancellationToken) =>
+        _db.ReadAsync(async (c, tx) =>
+        {
+            using var select = Command(c, tx, RedemptionsSql.SelectByBatchPage).Add("@batch_id", batchId);
+            return await PageAsync(select, cursor, limit, RedemptionsSql.Read, static r => new PageCursor(DbValues.ToMillis(r.CreatedAt), r.Id), cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<RedemptionResult> RedeemAsync(string presentedCode, string accountId, CancellationToken cancellationToken)
     {
         // Hashed before the transaction, found or not, so the time taken does not depend on the guess.

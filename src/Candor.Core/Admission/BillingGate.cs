@@ -62,7 +62,10 @@ internal sealed partial class BillingGate(
     /// <param name="route">The public model's deployments.</param>
     /// <param name="defaultMaxOutputTokens">Output reserved when the client gives no limit.</param>
     /// <param name="producesOutput">False for embeddings: nothing is reserved for output.</param>
-    public async Task<(RequestMeter? Meter, RelayError? Error)> AdmitAsync(RelayContext context, ApiKeyRecord key, ChatRequest request, ModelRoute route, int defaultMaxOutputTokens, bool producesOutput = true)
+    /// <param name="channels">The snapshot's channels: a deployment whose wire sends an output limit of its own (Anthropic's
+    /// max_tokens) is reserved for that limit (<see cref="OutputLimit"/>); without them every deployment takes the default.</param>
+    public async Task<(RequestMeter? Meter, RelayError? Error)> AdmitAsync(RelayContext context, ApiKeyRecord key, ChatRequest request, ModelRoute route, int defaultMaxOutputTokens, bool producesOutput = true,
+        IReadOnlyDictionary<string, Routing.ChannelRuntime>? channels = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(key);
@@ -84,9 +87,10 @@ internal sealed partial class BillingGate(
         string firstUpstream = route.Deployments.Count > 0 ? route.Deployments[0].UpstreamModel : request.Model;
         int prompt = estimator.CountPrompt(request, firstUpstream);
         // The output limit holds per choice (OpenAI bills completion tokens across all n choices, Gemini its
-        // candidates' tokens; the prompt is billed once): the reservation covers every choice.
-        int perChoice = !producesOutput ? 0 : request.MaxOutputTokens is int m && m > 0 ? m : defaultMaxOutputTokens;
-        int maxOutput = (int)Math.Min((long)perChoice * ChoiceLimit.Of(request), int.MaxValue);
+        // candidates' tokens; the prompt is billed once): the reservation covers every choice, on the deployment that
+        // can cost the most (its price, and the output limit its wire sends).
+        int choices = ChoiceLimit.Of(request);
+        int mostOutput = 0;
         long reserve = 0;
         foreach (var deployment in route.Deployments)
         {
@@ -96,10 +100,14 @@ internal sealed partial class BillingGate(
                     $"The model '{request.Model}' has no price, so it cannot be billed; ask the operator to price it.") { Param = "model" });
             }
 
+            WireProtocol? wire = channels is not null && channels.TryGetValue(deployment.ChannelId, out var channel) ? channel.Adapter.Protocol : null;
+            int perChoice = producesOutput ? OutputLimit.PerChoice(request, wire, defaultMaxOutputTokens) : 0;
+            int maxOutput = (int)Math.Min((long)perChoice * choices, int.MaxValue);
+            mostOutput = Math.Max(mostOutput, maxOutput);
             reserve = Math.Max(reserve, CostCalculator.EstimateReservation(prompt, maxOutput, price, multiplier));
         }
 
-        int reservedTokens = (int)Math.Min((long)prompt + maxOutput, int.MaxValue);
+        int reservedTokens = (int)Math.Min((long)prompt + mostOutput, int.MaxValue);
         return await ReserveAsync(context, key, request.Model, prompt, reservedTokens, reserve, firstUpstream, table, multiplier, null).ConfigureAwait(false);
     }
 

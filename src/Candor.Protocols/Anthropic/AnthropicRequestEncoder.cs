@@ -28,7 +28,10 @@ namespace Candor.Protocols.Anthropic;
 /// signature, which is never invented. Adaptive thinking accepts such a turn and is kept.</item>
 /// <item>temperature is clamped to Anthropic's range [0, 1]. seed, presence/frequency penalties and
 /// OpenAI metadata have no Anthropic equivalent and are not sent. OpenAI reasoning_effort maps to a
-/// thinking budget (low 1024, medium 2048, high 4096; minimal means no thinking) when no budget is set.</item>
+/// thinking budget (low 1024, medium 2048, high 4096; minimal means no thinking) when no budget is set, shrunk below the
+/// client's own max_tokens when that is smaller (Anthropic requires budget_tokens &lt; max_tokens), down to
+/// <see cref="MinThinkingBudget"/>; a request from another surface whose limit leaves no room for its budget is refused
+/// (<see cref="CheckSupported"/>).</item>
 /// <item>response_format json_schema becomes Anthropic structured outputs
 /// (<c>output_config.format = {"type":"json_schema","schema":…}</c>). json_object (or json_schema without a schema)
 /// has no Anthropic equivalent: it is served by one more <c>system</c> text, <see cref="JsonObjectInstruction"/>
@@ -41,6 +44,9 @@ public static class AnthropicRequestEncoder
 {
     /// <summary>max_tokens sent when the client gave none.</summary>
     public const int DefaultMaxTokens = 4096;
+
+    /// <summary>The smallest <c>budget_tokens</c> Anthropic accepts for manual thinking.</summary>
+    public const int MinThinkingBudget = 1024;
 
     /// <summary>The writer options to use for the body: relaxed escaping, so that opaque strings such as
     /// thinking signatures (base64 with '+') reach the upstream byte for byte as the client sent them.</summary>
@@ -70,6 +76,17 @@ public static class AnthropicRequestEncoder
         if (request.Logprobs == true)
         {
             return RelayError.BadRequest("logprobs is not supported by Anthropic upstreams.", "logprobs");
+        }
+
+        // Anthropic refuses budget_tokens >= max_tokens. An Anthropic client's own request is left to its upstream (the
+        // interleaved-thinking beta lifts the rule); a request translated from another surface is refused here, before
+        // anything is sent, when its limit leaves no room for the thinking budget (an effort's budget shrinks to fit first).
+        if (request.SourceProtocol != WireProtocol.Anthropic && request.MaxOutputTokens is int max
+            && ThinkingBudget(request) is int budget && max <= budget && !OmitsThinking(request))
+        {
+            return RelayError.BadRequest(
+                $"The output limit ({max}) must be greater than the thinking budget ({budget}) for Anthropic upstreams: raise the limit or lower the reasoning.",
+                "max_tokens");
         }
 
         foreach (var m in request.Messages)
@@ -262,14 +279,25 @@ public static class AnthropicRequestEncoder
     private static bool HasVerbatim(ChatRequest request, bool anthropic, string name) =>
         anthropic && request.Unmapped is { } unmapped && unmapped.ContainsKey(name);
 
-    private static int? ThinkingBudget(ChatRequest request) =>
-        request.ThinkingBudget ?? request.ReasoningEffort switch
+    private static int? ThinkingBudget(ChatRequest request)
+    {
+        if (request.ThinkingBudget is int own)
         {
-            "low" => 1024,
+            return own;
+        }
+
+        int? mapped = request.ReasoningEffort switch
+        {
+            "low" => MinThinkingBudget,
             "medium" => 2048,
             "high" => 4096,
             _ => null,
         };
+
+        // An effort is a hint, not a figure: its budget shrinks to fit under the client's own limit, down to Anthropic's
+        // smallest budget (below that, CheckSupported refuses the request).
+        return mapped is int b && request.MaxOutputTokens is int max && max <= b && max - 1 >= MinThinkingBudget ? max - 1 : mapped;
+    }
 
     private static void WriteThinking(int? budget, Utf8JsonWriter writer)
     {

@@ -19,11 +19,14 @@ public sealed class WireProfile
     private readonly Func<ChatRequest, InjectedParameter?> _emulated;
     private readonly Func<ChatRequest, InjectedParameter?> _omitted;
     private readonly Func<ChatRequest, InjectedParameter?> _mapped;
+    private readonly Func<ChatRequest, int?> _sentOutputLimit;
 
     private WireProfile(WireProtocol protocol, bool modelInUrl, bool hasEndMarker, string choiceParameter, Decoder decode,
         Func<ChatRequest, InjectedParameter?> injected, bool embeddingsAsFloats, Func<ChatRequest, InjectedParameter?>? emulated = null,
-        Func<ChatRequest, InjectedParameter?>? omitted = null, Func<ChatRequest, InjectedParameter?>? mapped = null)
+        Func<ChatRequest, InjectedParameter?>? omitted = null, Func<ChatRequest, InjectedParameter?>? mapped = null,
+        Func<ChatRequest, int?>? sentOutputLimit = null)
     {
+        _sentOutputLimit = sentOutputLimit ?? (static client => client.MaxOutputTokens);
         _mapped = mapped ?? (static _ => null);
         _emulated = emulated ?? (static _ => null);
         _omitted = omitted ?? (static _ => null);
@@ -56,7 +59,8 @@ public sealed class WireProfile
             ? new InjectedParameter(client.ThinkingBudget is null && client.ReasoningEffort is not null ? "reasoning_effort" : "thinking_budget",
                 "thinking left out: the final assistant turn calls a tool without its signed thinking block")
             : null,
-        static client => AnthropicRequestEncoder.ReasoningMapping(client) is { } mapping ? new InjectedParameter("reasoning_effort", mapping) : null);
+        static client => AnthropicRequestEncoder.ReasoningMapping(client) is { } mapping ? new InjectedParameter("reasoning_effort", mapping) : null,
+        static client => AnthropicRequestEncoder.MaxTokens(client));
 
     /// <summary>Gemini's generateContent: model and stream mode in the URL, and a stream that simply ends after the
     /// chunk carrying the last finish reason (no end marker).</summary>
@@ -126,6 +130,15 @@ public sealed class WireProfile
     {
         ArgumentNullException.ThrowIfNull(client);
         return _mapped(client);
+    }
+
+    /// <summary>The output limit (per choice) this wire's request encoder sends for <paramref name="client"/>'s request: the
+    /// client's own, or the one the encoder sets on its own when the wire requires one (Anthropic's max_tokens, with room
+    /// for the thinking budget); null when the body carries no limit. What the upstream can bill is what billing reserves.</summary>
+    public int? SentOutputLimit(ChatRequest client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return _sentOutputLimit(client);
     }
 
     /// <summary>A parameter of <paramref name="client"/>'s request that this wire's request encoder leaves out because the

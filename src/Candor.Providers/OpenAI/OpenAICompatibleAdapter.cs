@@ -143,6 +143,7 @@ internal abstract class OpenAICompatibleAdapter : IProviderAdapter, ICompletions
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(declared);
         var options = CreateOptions(upstreamModel, request);
+        DeclareDropped(request, options, declared);
         string? thinkingFields = ThinkingFields(options.ExtraFields);
         if (request.ReasoningEffort is { } effort && !options.ReasoningEffortSupported)
         {
@@ -158,6 +159,38 @@ internal abstract class OpenAICompatibleAdapter : IProviderAdapter, ICompletions
             declared.Add(thinkingFields is not null
                 ? new Transformation(Transformation.Mapped, "thinking_budget", value + " -> " + thinkingFields)
                 : new Transformation(Transformation.Omitted, "thinking_budget", Name + " takes no thinking budget"));
+        }
+    }
+
+    /// <summary>Declares <c>omitted</c> each parameter the client set that <paramref name="options"/> leave out of the body
+    /// (the encoder writes none of them for a vendor that refuses or has no such field).</summary>
+    private void DeclareDropped(ChatRequest request, OpenAIRequestOptions options, List<Transformation> declared)
+    {
+        void Omit(bool set, string target)
+        {
+            if (set)
+            {
+                declared.Add(new Transformation(Transformation.Omitted, target, Name + " takes no " + target));
+            }
+        }
+
+        if (!options.SamplingSupported)
+        {
+            Omit(request.Temperature is not null, "temperature");
+            Omit(request.TopP is not null, "top_p");
+        }
+
+        Omit(!options.SeedSupported && request.Seed is not null, "seed");
+        if (!options.PenaltiesSupported)
+        {
+            Omit(request.PresencePenalty is not null, "presence_penalty");
+            Omit(request.FrequencyPenalty is not null, "frequency_penalty");
+        }
+
+        if (!options.LogprobsSupported)
+        {
+            Omit(request.Logprobs is not null, "logprobs");
+            Omit(request.TopLogprobs is not null, "top_logprobs");
         }
     }
 

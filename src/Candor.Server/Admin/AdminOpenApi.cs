@@ -37,6 +37,8 @@ internal static class AdminOpenApi
     [
         new(StatusCodes.Status401Unauthorized, typeof(AdminError), AdminResponse.ErrorDescription(StatusCodes.Status401Unauthorized)),
         new(StatusCodes.Status403Forbidden, typeof(AdminError), AdminResponse.ErrorDescription(StatusCodes.Status403Forbidden)),
+        // AdminEndpoints.Guard answers 503 store_unavailable (with Retry-After) on any route whose store is failing: fail closed.
+        new(StatusCodes.Status503ServiceUnavailable, typeof(AdminError), AdminResponse.ErrorDescription(StatusCodes.Status503ServiceUnavailable)),
     ];
 
     public static async Task WriteAsync(HttpContext http)

@@ -29,7 +29,7 @@ internal static class AdminRouteMetadata
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AdminResponse(status, contentType is null ? null : typeof(string), description, contentType ?? "application/json"));
 
-    /// <summary>Error answers beyond the 401 and 403 every admin route can give, in the admin error envelope.</summary>
+    /// <summary>Error answers beyond the 401, 403 and 503 (a failing store) every admin route can give, in the admin error envelope.</summary>
     public static TBuilder Fails<TBuilder>(this TBuilder builder, params int[] statuses)
         where TBuilder : IEndpointConventionBuilder
     {

@@ -18,9 +18,10 @@ internal static class RedemptionEndpoints
             .Returns<RedemptionBatchView>(StatusCodes.Status201Created, "The batch with its codes.")
             .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         admin.MapGet("/redemption-batches/{batchId}", AdminEndpoints.Guard(ListAsync))
-            .Operation("listRedemptionBatch", "A batch's codes: terms and state, never the codes.")
-            .Returns<AdminList<RedemptionCodeView>>(StatusCodes.Status200OK, "The batch's codes.")
-            .Fails(StatusCodes.Status404NotFound);
+            .Operation("listRedemptionBatch", "A batch's codes, newest first: terms and state, never the codes.")
+            .Query(AdminQueryParameter.Limit, AdminQueryParameter.Cursor)
+            .Returns<AdminPage<RedemptionCodeView>>(StatusCodes.Status200OK, "A page of the batch's codes.")
+            .Fails(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
     }
 
     private static async Task CreateAsync(HttpContext http)
@@ -60,15 +61,17 @@ internal static class RedemptionEndpoints
 
     private static async Task ListAsync(HttpContext http)
     {
-        var codes = await http.RequestServices.GetRequiredService<IRedemptionStore>()
-            .ListBatchAsync(AdminHttp.Route(http, "batchId"), http.RequestAborted).ConfigureAwait(false);
-        if (codes.Count == 0)
+        var (limit, cursor) = AdminHttp.Paging(http.Request);
+        var page = await http.RequestServices.GetRequiredService<IRedemptionStore>()
+            .ListBatchPageAsync(AdminHttp.Route(http, "batchId"), limit, cursor, http.RequestAborted).ConfigureAwait(false);
+        if (page.Items.Count == 0 && cursor is null)
         {
+            // A batch has at least one code: an empty first page means there is no such batch.
             await AdminHttp.NotFoundAsync(http, "redemption batch").ConfigureAwait(false);
             return;
         }
 
-        await AdminHttp.WriteListAsync(http, codes, RedemptionCodeView.From, AdminJsonContext.Default.AdminListRedemptionCodeView).ConfigureAwait(false);
+        await AdminHttp.WritePageAsync(http, page, RedemptionCodeView.From, AdminJsonContext.Default.AdminPageRedemptionCodeView).ConfigureAwait(false);
     }
 
     /// <summary>A new batch with its plaintext codes (the only time they are shown); the CLI writes the same.</summary>

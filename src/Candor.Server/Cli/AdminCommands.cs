@@ -9,6 +9,9 @@ namespace Candor.Server.Cli;
 /// keys, top-ups. Key values are printed once, at creation, and never again.</summary>
 internal static class AdminCommands
 {
+    /// <summary>Keys read per store page by <c>candor keys list</c>.</summary>
+    internal const int KeyPage = 100;
+
     public static async Task<int> InitAsync(CliArgs args, TextWriter output, CancellationToken cancellationToken)
     {
         var result = await StoreBootstrap.InitializeAsync(DataDirectory.Resolve(args.Get("--data")), PostgresEnvironment.Connection(Environment.GetEnvironmentVariable),
@@ -86,10 +89,19 @@ internal static class AdminCommands
                 await WriteJsonAsync(output, w => AdminJson.CreatedKey(w, created.Record, created.PlaintextKey)).ConfigureAwait(false);
                 return 0;
             case "list":
-                foreach (var key in await store.ListKeysAsync(accountId, cancellationToken).ConfigureAwait(false))
+                // Page by page (newest first), so an account with many keys never sits in memory at once.
+                string? cursor = null;
+                do
                 {
-                    await WriteJsonAsync(output, w => AdminJson.Key(w, key)).ConfigureAwait(false);
+                    var page = await store.ListKeysPageAsync(accountId, owner: null, KeyPage, cursor, cancellationToken).ConfigureAwait(false);
+                    foreach (var key in page.Items)
+                    {
+                        await WriteJsonAsync(output, w => AdminJson.Key(w, key)).ConfigureAwait(false);
+                    }
+
+                    cursor = page.NextCursor;
                 }
+                while (cursor is not null);
 
                 return 0;
             case "revoke":

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Candor.Core.Accounts;
 using Candor.Core.Admission;
 using Candor.Core.Privacy;
 using Candor.Core.Privacy.Redaction;
@@ -84,9 +85,21 @@ internal static class PrivacyEndpoints
                 return;
             }
 
+            // A page of `limit` entries (1-1000, default 100), newest first; `next_cursor` goes back as `cursor` for the next.
             int limit = int.TryParse(http.Request.Query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out int l) ? Math.Clamp(l, 1, 1000) : 100;
-            var entries = await recorder.ExportAsync(key.AccountId, limit, http.RequestAborted).ConfigureAwait(false);
-            await HistoryAdminEndpoints.WriteListAsync(http, key.AccountId, entries).ConfigureAwait(false);
+            string? cursor = http.Request.Query["cursor"].ToString() is { Length: > 0 } after ? after : null;
+            Page<byte[]> page;
+            try
+            {
+                page = await recorder.ExportPageAsync(key.AccountId, limit, cursor, http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (ArgumentException) when (cursor is not null)
+            {
+                await ResponseWriter.WriteErrorAsync(http, SurfaceRegistry.OpenAI, RelayError.BadRequest("The paging cursor is not valid.", "cursor")).ConfigureAwait(false);
+                return;
+            }
+
+            await HistoryAdminEndpoints.WriteListAsync(http, key.AccountId, page.Items, page.NextCursor, paged: true).ConfigureAwait(false);
         });
         app.MapDelete("/v1/history", static async (HttpContext http, SnapshotHolder snapshots, HistoryRecorder recorder) =>
         {

@@ -18,6 +18,13 @@ internal static class RedemptionsSql
 
     public const string SelectByBatch = $"SELECT {Columns} FROM redemption_codes WHERE batch_id = @batch_id ORDER BY created_at, id";
 
+    /// <summary>A page of a batch's codes before a (created_at, id) position, newest first (<c>ix_redemption_codes_batch</c>).</summary>
+    public const string SelectByBatchPage = $"""
+        SELECT {Columns} FROM redemption_codes
+        WHERE batch_id = @batch_id AND (created_at < @cursor_at OR (created_at = @cursor_at AND id < @cursor_id))
+        ORDER BY created_at DESC, id DESC LIMIT @limit
+        """;
+
     /// <summary>The one write that decides a redemption: it succeeds for exactly one caller per code, on any number of
     /// nodes, because the row is claimed only while <c>redeemed_at</c> is still empty.</summary>
     public const string Claim = """

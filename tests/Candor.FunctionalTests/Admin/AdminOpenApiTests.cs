@@ -44,6 +44,41 @@ public sealed class AdminOpenApiTests(AdminFixture fixture) : IClassFixture<Admi
     }
 
     [Fact]
+    public async Task OpenApi_EveryOperation_DeclaresTheGuardsFailClosed503()
+    {
+        var (_, doc) = await fixture.AdminAsync(HttpMethod.Get, "/admin/v1/openapi.json");
+        int operations = 0;
+        foreach (var path in doc.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject().Where(static o => o.Name != "parameters"))
+            {
+                operations++;
+                var responses = operation.Value.GetProperty("responses");
+                Assert.True(responses.TryGetProperty("503", out var unavailable), $"{operation.Name} {path.Name} declares no 503");
+                static string? Schema(JsonElement answer) => answer.GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString();
+                Assert.Equal(Schema(responses.GetProperty("401")), Schema(unavailable));
+            }
+        }
+
+        Assert.True(operations >= 17, $"only {operations} operations");
+    }
+
+    [Fact]
+    public async Task OpenApi_RedemptionBatchList_IsAPageWithLimitAndCursor()
+    {
+        var (_, doc) = await fixture.AdminAsync(HttpMethod.Get, "/admin/v1/openapi.json");
+        var list = doc.GetProperty("paths").GetProperty("/redemption-batches/{batchId}").GetProperty("get");
+        var names = list.GetProperty("parameters").EnumerateArray().Select(static p => p.GetProperty("name").GetString()).ToHashSet();
+        Assert.Contains("limit", names);
+        Assert.Contains("cursor", names);
+        string reference = list.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json")
+            .GetProperty("schema").GetProperty("$ref").GetString()!;
+        var schema = doc.GetProperty("components").GetProperty("schemas").GetProperty(reference.Split('/')[^1]);
+        Assert.True(schema.GetProperty("properties").TryGetProperty("has_more", out _));
+        Assert.True(schema.GetProperty("properties").TryGetProperty("next_cursor", out _));
+    }
+
+    [Fact]
     public async Task OpenApi_RequiresAnOperatorKey()
     {
         var (status, body) = await fixture.SendAsync(null, HttpMethod.Get, "/admin/v1/openapi.json");

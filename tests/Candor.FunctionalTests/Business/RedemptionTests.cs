@@ -58,6 +58,43 @@ public sealed class RedemptionTests
     }
 
     [Fact]
+    public async Task BatchList_IsPagedByCursor_EveryCodeOnce_UnknownBatch404_BadCursor400()
+    {
+        await using var host = await StartAsync();
+        var (status, batchText) = await host.SendAsync(host.OperatorKey, HttpMethod.Post, "/admin/v1/redemption-batches", """{"amount_micros":1000,"count":7}""", Json.Timeout());
+        Assert.Equal(201, status);
+        var batch = Json.ParseOrDefault(batchText);
+        string batchId = batch.GetProperty("id").GetString()!;
+        var created = batch.GetProperty("codes").EnumerateArray().Select(static c => c.GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
+
+        var listed = new List<string>();
+        string? cursor = null;
+        int pages = 0;
+        do
+        {
+            var (ok, text) = await host.SendAsync(host.OperatorKey, HttpMethod.Get,
+                $"/admin/v1/redemption-batches/{batchId}?limit=3" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)), null, Json.Timeout());
+            Assert.Equal(200, ok);
+            var page = Json.ParseOrDefault(text);
+            listed.AddRange(page.GetProperty("data").EnumerateArray().Select(static c => c.GetProperty("id").GetString()!));
+            bool more = page.GetProperty("has_more").GetBoolean();
+            Assert.Equal(more, page.TryGetProperty("next_cursor", out var next));
+            cursor = more ? next.GetString() : null;
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(7, listed.Count);
+        Assert.True(created.SetEquals(listed));
+        Assert.Equal(404, (await host.SendAsync(host.OperatorKey, HttpMethod.Get, "/admin/v1/redemption-batches/rcb_none", null, Json.Timeout())).Status);
+        var (badStatus, badText) = await host.SendAsync(host.OperatorKey, HttpMethod.Get, $"/admin/v1/redemption-batches/{batchId}?cursor=nope", null, Json.Timeout());
+        Assert.Equal(400, badStatus);
+        Assert.Equal("invalid_request_error", Json.ParseOrDefault(badText).GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(400, (await host.SendAsync(host.OperatorKey, HttpMethod.Get, $"/admin/v1/redemption-batches/{batchId}?limit=0", null, Json.Timeout())).Status);
+    }
+
+    [Fact]
     public async Task UnknownCodes_AreRateLimitedPerKey_AndAValidCodeWaitsToo()
     {
         await using var host = await StartAsync();

@@ -11,24 +11,7 @@ public sealed class ConsoleCheckoutTests
 {
     private static async Task<CandorTestHost> StartAsync(FakeStripe stripe) => await CandorTestHost.Create()
         .Prefix("candor-console-pay-")
-        .WithClientTimeout(TimeSpan.FromSeconds(30))
-        .Env("STRIPE_SECRET_KEY", "sk_test_candor_fake_secret_key")
-        .Env("STRIPE_WEBHOOK_SECRET", "whsec_candor_test_endpoint_secret")
-        .Yaml(emu => $$"""
-        server:
-          data_dir: data
-        channels:
-          - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
-        models:
-          - { name: m, deployments: [{ channel: oa, model: gpt-4o-mini }] }
-        payments:
-          success_url: https://shop.example/paid
-          cancel_url: https://shop.example/cancelled
-          min_usd: "1"
-          max_usd: "500"
-          stripe:
-            api_base: {{stripe.BaseAddress}}
-        """)
+        .WithStripe(stripe)
         .StartAsync();
 
     [Fact]
@@ -38,12 +21,8 @@ public sealed class ConsoleCheckoutTests
         await using var host = await StartAsync(stripe);
         var (accountId, key) = await host.MemberAsync("console buyer");
         var (otherAccount, _) = await host.MemberAsync("someone else");
-        var (invited, invitationText) = await host.SendAsync(host.OperatorKey, HttpMethod.Post, "/admin/v1/console/invitations",
-            $$"""{"principal":"buyer@example.com","account_id":"{{accountId}}","role":"member"}""", Json.Timeout());
-        Assert.Equal(201, invited);
+        await ConsoleLogins.CreateAsync(host, "buyer@example.com", invitation: $"\"account_id\":\"{accountId}\",\"role\":\"member\"");
         using var session = new ConsoleClient(host.BaseAddress);
-        Assert.Equal(200, (await session.SendAsync(HttpMethod.Post, "/console/api/invitations/accept",
-            $$"""{"token":"{{Json.ParseOrDefault(invitationText).GetProperty("token").GetString()}}","password":"{{ConsoleFixture.Password}}"}""")).Status);
         var (signedIn, who) = await session.SignInAsync("buyer@example.com", ConsoleFixture.Password);
         Assert.Equal(200, signedIn);
         Assert.True(who.GetProperty("payments").GetBoolean());

@@ -10,7 +10,7 @@ namespace Candor.FunctionalTests.WebConsole;
 /// would.</summary>
 public sealed class ConsoleFixture : IAsyncLifetime
 {
-    public const string Password = "correct horse battery";
+    public const string Password = ConsoleLogins.Password;
 
     private CandorTestHost? _host;
 
@@ -69,17 +69,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         return account.GetProperty("id").GetString()!;
     }
 
-    /// <summary>Invites through the admin API and accepts through the console's session API, as a browser would.</summary>
-    private async Task CreateLoginAsync(string principal, bool isOperator)
-    {
-        var (status, invitation) = await AdminAsync(HttpMethod.Post, "/admin/v1/console/invitations",
-            $$"""{"principal":"{{principal}}","operator":{{(isOperator ? "true" : "false")}}}""");
-        Assert.Equal(201, status);
-        using var session = NewSession();
-        var (accepted, _) = await session.SendAsync(HttpMethod.Post, "/console/api/invitations/accept",
-            $$"""{"token":"{{invitation.GetProperty("token").GetString()}}","password":"{{Password}}"}""");
-        Assert.Equal(200, accepted);
-    }
+    private Task CreateLoginAsync(string principal, bool isOperator) => ConsoleLogins.CreateAsync(_host!, principal, isOperator);
 
     /// <summary>Sends one chat request through the relay with a client key; returns the status.</summary>
     public async Task<int> ChatAsync(string key, string model = "m-openai")

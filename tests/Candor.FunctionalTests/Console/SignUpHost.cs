@@ -8,7 +8,7 @@ namespace Candor.FunctionalTests.WebConsole;
 /// server, for the sign-up and second-factor tests. Logins are made as an operator would: invitation, acceptance.</summary>
 public sealed class SignUpHost : IAsyncDisposable
 {
-    public const string Password = "correct horse battery";
+    public const string Password = ConsoleLogins.Password;
 
     public const string PublicUrl = "https://console.example.test";
 
@@ -84,16 +84,7 @@ public sealed class SignUpHost : IAsyncDisposable
     }
 
     /// <summary>A login made by invitation and acceptance, as an operator would.</summary>
-    public async Task CreateLoginAsync(string principal, bool isOperator = false)
-    {
-        var (status, invitation) = await AdminAsync(HttpMethod.Post, "/admin/v1/console/invitations",
-            $$"""{"principal":"{{principal}}","operator":{{(isOperator ? "true" : "false")}}}""");
-        Assert.Equal(201, status);
-        using var session = NewSession();
-        var (accepted, _) = await session.SendAsync(HttpMethod.Post, "/console/api/invitations/accept",
-            $$"""{"token":"{{invitation.GetProperty("token").GetString()}}","password":"{{Password}}"}""");
-        Assert.Equal(200, accepted);
-    }
+    public Task CreateLoginAsync(string principal, bool isOperator = false) => ConsoleLogins.CreateAsync(_host!, principal, isOperator);
 
     public ConsoleClient NewSession() => new(BaseAddress);
 

@@ -61,6 +61,29 @@ public sealed class CliTests : IDisposable
         Assert.Contains("no active key", again.Err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task KeysList_FollowsTheStoreCursor_AndListsEveryKeyOnce()
+    {
+        var ct = Json.Timeout(120);
+        Assert.Equal(0, (await RunAsync("init")).Code);
+        string accountId = JsonDocument.Parse((await RunAsync("accounts", "create", "--name", "many")).Out).RootElement.GetProperty("id").GetString()!;
+        int count = (2 * Candor.Server.Cli.AdminCommands.KeyPage) + 3;
+        using (var store = await Candor.Server.Cli.AdminCommands.OpenAsync(Candor.Server.Cli.CliArgs.Parse("keys list", ["--data", _data]), ct))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Assert.NotNull(await store.CreateKeyAsync(accountId, "k" + i, Candor.Core.Accounts.ApiKeyLimits.None, isOperator: false, ct));
+            }
+        }
+
+        var listed = await RunAsync("keys", "list", "--account", accountId);
+        Assert.Equal(0, listed.Code);
+        var names = listed.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(static l => JsonDocument.Parse(l).RootElement.GetProperty("name").GetString()!).ToList();
+        Assert.Equal(count, names.Count);
+        Assert.Equal(count, names.Distinct(StringComparer.Ordinal).Count());
+    }
+
     [Theory]
     [InlineData(new[] { "topup", "--account", "acct_x", "--amount", "1.0000001" }, "at most six decimals")]
     [InlineData(new[] { "keys", "create", "--account", "acct_x" }, "--name is required")]

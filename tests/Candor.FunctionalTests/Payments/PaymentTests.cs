@@ -13,31 +13,13 @@ namespace Candor.FunctionalTests.Payments;
 /// signatures are computed here independently of the SDK (HMAC-SHA256 over <c>t.body</c>).</summary>
 public sealed class PaymentTests
 {
-    private const string SecretKey = "sk_test_candor_fake_secret_key";
-    private const string WebhookSecret = "whsec_candor_test_endpoint_secret";
+    private const string SecretKey = StripeHost.SecretKey;
+    private const string WebhookSecret = StripeHost.WebhookSecret;
 
     private static async Task<CandorTestHost> StartAsync(FakeStripe stripe) => await CandorTestHost.Create()
         .Prefix("candor-pay-")
-        .WithClientTimeout(TimeSpan.FromSeconds(30))
-        .Env("STRIPE_SECRET_KEY", SecretKey)
-        .Env("STRIPE_WEBHOOK_SECRET", WebhookSecret)
         .CaptureLogs()
-        .Yaml(emu => $$"""
-        server:
-          data_dir: data
-        channels:
-          - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
-        models:
-          - { name: m, deployments: [{ channel: oa, model: gpt-4o-mini }] }
-        payments:
-          success_url: https://shop.example/paid
-          cancel_url: https://shop.example/cancelled
-          min_usd: "1"
-          max_usd: "500"
-          stripe:
-            api_base: {{stripe.BaseAddress}}
-            product_name: Candor credit
-        """)
+        .WithStripe(stripe)
         .StartAsync();
 
 

@@ -338,6 +338,49 @@ public sealed partial class HistoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HistoryExport_IsPagedByCursor_EveryEntryOnce_AndABadCursorIs400()
+    {
+        var ct = Json.Timeout(90);
+        var (_, _, key) = await NewAccountAsync(ct);
+        using var client = Client(key);
+        (await client.PutAsync("/v1/history/settings", Json.Body("""{"enabled":true}"""), ct)).Dispose();
+        var sent = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < 5; i++)
+        {
+            string canary = "canary-page-" + i + "-" + Guid.NewGuid().ToString("N");
+            sent.Add(canary);
+            using var r = await ChatAsync(client, "m-any", canary, stream: false, ct);
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        }
+
+        await _app.Services.GetRequiredService<HistoryRecorder>().FlushAsync(ct);
+        var seen = new List<string>();
+        string? cursor = null;
+        int pages = 0;
+        do
+        {
+            using var page = await client.GetAsync("/v1/history?limit=2" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)), ct);
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            var body = await Json.ReadAsync(page, ct);
+            Assert.True(body.GetProperty("data").GetArrayLength() <= 2);
+            seen.AddRange(body.GetProperty("data").EnumerateArray().Select(d => sent.Single(c => d.GetProperty("request").GetRawText().Contains(c, StringComparison.Ordinal))));
+            bool more = body.GetProperty("has_more").GetBoolean();
+            Assert.Equal(more, body.TryGetProperty("next_cursor", out var next));
+            cursor = more ? next.GetString() : null;
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(5, seen.Count);
+        Assert.Equal(sent.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+
+        using var bad = await client.GetAsync("/v1/history?cursor=not-a-cursor", ct);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("cursor", (await Json.ReadAsync(bad, ct)).GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
     public async Task HistorySettings_RefuseDaysBeyondTheServerPeriod()
     {
         var ct = Json.Timeout(30);

@@ -43,6 +43,32 @@ public sealed class RedemptionStoreTests
     }
 
     [Fact]
+    public async Task BatchPages_CoverEveryCodeOnce_AndOnlyTheirBatch()
+    {
+        using var t = await TempStore.CreateAsync();
+        var batch = await t.Store.CreateBatchAsync(new RedemptionBatchSpec { AmountMicros = 1_000, Count = 5 }, None).WaitAsync(Timeout);
+        await t.Store.CreateBatchAsync(new RedemptionBatchSpec { AmountMicros = 1_000, Count = 3 }, None).WaitAsync(Timeout);
+        var listed = new List<string>();
+        string? cursor = null;
+        int pages = 0;
+        do
+        {
+            var page = await t.Store.ListBatchPageAsync(batch!.BatchId, 2, cursor, None).WaitAsync(Timeout);
+            Assert.True(page.Items.Count <= 2);
+            Assert.All(page.Items, c => Assert.Equal(batch.BatchId, c.BatchId));
+            listed.AddRange(page.Items.Select(static c => c.Id));
+            cursor = page.NextCursor;
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(batch!.Codes.Select(static c => c.Id).Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+        Assert.Empty((await t.Store.ListBatchPageAsync("rcb_none", 2, null, None).WaitAsync(Timeout)).Items);
+        await Assert.ThrowsAsync<ArgumentException>(() => t.Store.ListBatchPageAsync(batch.BatchId, 2, "nope", None));
+    }
+
+    [Fact]
     public async Task Codes_AreStoredOnlyAsKeyedHashes_AndKeepTheirTerms()
     {
         using var t = await TempStore.CreateAsync();

@@ -13,6 +13,10 @@ internal interface IRedemptionStore
     /// <summary>The batch's codes (terms and state, never the codes themselves), oldest first; empty when there is no such batch.</summary>
     Task<IReadOnlyList<RedemptionCode>> ListBatchAsync(string batchId, CancellationToken cancellationToken);
 
+    /// <summary>One page of the batch's codes, newest first (keyset over created_at and id, like the other stored lists);
+    /// the first page is empty when there is no such batch. Throws <see cref="ArgumentException"/> for a bad cursor.</summary>
+    Task<Page<RedemptionCode>> ListBatchPageAsync(string batchId, int limit, string? cursor, CancellationToken cancellationToken);
+
     /// <summary>Redeems the presented code for the account: when the code exists, is unused, unexpired and open to
     /// the account, marks it redeemed and credits its amount with one ledger entry, all in one transaction.</summary>
     Task<RedemptionResult> RedeemAsync(string presentedCode, string accountId, CancellationToken cancellationToken);

@@ -33,7 +33,7 @@ internal static class BillingStep
             return null;
         }
 
-        var (meter, refused) = await billing.AdmitAsync(context, key, billed, route, defaultMaxOutputTokens, producesOutput).ConfigureAwait(false);
+        var (meter, refused) = await billing.AdmitAsync(context, key, billed, route, defaultMaxOutputTokens, producesOutput, snapshot.Channels).ConfigureAwait(false);
         if (refused is not null)
         {
             return Refusal.Refused(refused);

@@ -61,7 +61,7 @@ namespace Candor.Server.Admin.Contracts;
 [JsonSerializable(typeof(HistoryErasedView))]
 [JsonSerializable(typeof(RedemptionBatchView))]
 [JsonSerializable(typeof(RedemptionCodeView))]
-[JsonSerializable(typeof(AdminList<RedemptionCodeView>))]
+[JsonSerializable(typeof(AdminPage<RedemptionCodeView>))]
 [JsonSerializable(typeof(RedemptionBatchCreate))]
 [JsonSerializable(typeof(RefundRequest))]
 [JsonSerializable(typeof(RefundView))]
