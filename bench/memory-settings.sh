@@ -6,7 +6,9 @@
 #   3. idle resident memory 2 s later;
 #   4. CONNS slow streams at once (the 'slow' scenario: first token after 500 ms, 50 tokens 200 ms apart, about 10 s
 #      open), resident memory sampled every 0.2 s, the peak kept; per stream = (peak - idle) / CONNS;
-#   5. with GCDUMP=1, a dotnet-gcdump of the live managed heap at the middle of the streams (tools in /tmp/tools-mem).
+#   5. with GCDUMP=1, a dotnet-gcdump of the live managed heap idle (after the idle RSS) and once every stream is open
+#      (dotnet tool install dotnet-gcdump --tool-path /tmp/tools-mem); managed KB per stream = (open - idle) / CONNS.
+#      A dump forces a full collection: take RSS figures from runs without it.
 # Targets: candor-full (every feature on: stored key, metering with durable settlement, redaction, a signed receipt
 # stored and appended to the transparency log — bench/run.sh's start_full) and yarp (bench/Candor.Bench.Yarp).
 # Loopback only, own ports (not bench/run.sh's), every process started here stopped on exit. One JSON line per run
@@ -31,12 +33,12 @@ YARP_DLL=${YARP_DLL:-$B/Candor.Bench.Yarp/bin/Release/net10.0/Candor.Bench.Yarp.
 EMU_DLL=${EMU_DLL:-src/Candor.Emulator/bin/Release/net10.0/Candor.Emulator.dll}
 OUT=${OUT:-$B/results/memory}
 TMP=$(mktemp -d /tmp/candor-memset.XXXXXX)
-export BENCH_UPSTREAM_KEY=sk-bench-upstream DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+export BENCH_UPSTREAM_KEY=sk-bench-upstream BENCH_CLIENT_KEY=sk-bench-client-0123456789abcdef DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 PIDS=()
 cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
 trap cleanup EXIT
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-wait_port() { local i; for i in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; log "port $1 did not open"; return 1; }
+wait_port() { local i; for i in $(seq 1 1200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; log "port $1 did not open"; return 1; }
 threads() { awk '$1 == "Threads:" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 rss_kb() { awk '$1 == "VmRSS:" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 cpu_ms() { sed 's/.*) //' "/proc/$1/stat" | awk -v hz="$(getconf CLK_TCK)" '{print int(($12 + $13) * 1000 / hz)}'; }
@@ -64,8 +66,12 @@ STREAM=',"stream":true,"stream_options":{"include_usage":true}'
 
 run_one() {
   local label=$1 envs=$2 target=$3 url slow_url fast_model slow_model key pid c0 c1 wrk_out idle peak after gc=""
-  local -a env_args
-  read -r -a env_args <<<"$envs"
+  local -a env_args all_args
+  read -r -a all_args <<<"$envs"
+  # CPUS=0,1 in a setting is the cores the process under test gets (default 0), not an environment variable.
+  local cpus=0 a
+  env_args=()
+  for a in "${all_args[@]}"; do if [[ $a == CPUS=* ]]; then cpus=${a#CPUS=}; else env_args+=("$a"); fi; done
   if [[ $target == candor-full ]]; then
     local data=$TMP/data-$label
     dotnet "$CANDOR_DLL" init --data "$data" >/dev/null
@@ -73,13 +79,13 @@ run_one() {
     account=$(dotnet "$CANDOR_DLL" accounts create --name bench --data "$data" | json_field id)
     dotnet "$CANDOR_DLL" topup --account "$account" --amount 1000000 --data "$data" >/dev/null
     key=$(dotnet "$CANDOR_DLL" keys create --account "$account" --name bench --rpm 100000000 --tpm 2000000000 --data "$data" | json_field key)
-    env "${env_args[@]}" taskset -c 0 dotnet "$CANDOR_DLL" serve --config "$TMP/full.yaml" --data "$data" \
+    env "${env_args[@]}" taskset -c "$cpus" dotnet "$CANDOR_DLL" serve --config "$TMP/full.yaml" --data "$data" \
       --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor-$label.log" 2>&1 &
     pid=$!; wait_port "$CANDOR_PORT"
     url="http://127.0.0.1:$CANDOR_PORT/v1/chat/completions"; slow_url=$url; fast_model=bench-fast; slow_model=bench-slow
   else
     key=sk-x
-    env DOTNET_TC_DelaySingleProcMultiplier=1 DOTNET_GCgen0size=0x200000 "${env_args[@]}" taskset -c 0 dotnet "$YARP_DLL" \
+    env DOTNET_TC_DelaySingleProcMultiplier=1 DOTNET_GCgen0size=0x200000 "${env_args[@]}" taskset -c "$cpus" dotnet "$YARP_DLL" \
       --urls "http://127.0.0.1:$YARP_PORT" --upstream "http://127.0.0.1:$EMU_PORT" >"$TMP/yarp-$label.log" 2>&1 &
     pid=$!; wait_port "$YARP_PORT"
     url="http://127.0.0.1:$YARP_PORT/x/reply=hello%20world/v1/chat/completions"
@@ -99,7 +105,14 @@ run_one() {
      r=$(rss_kb "$pid"); ((r > p)) && p=$r; n=$(threads "$pid"); ((n > t)) && t=$n; echo "$p $t" >"$TMP/peak"; sleep 0.2; done) &
   local sampler=$!
   if [[ ${GCDUMP:-0} == 1 ]]; then
-    (sleep 5; /tmp/tools-mem/dotnet-gcdump collect -p "$pid" -o "$OUT/$target-$label.gcdump" >/dev/null 2>&1 || true) &
+    /tmp/tools-mem/dotnet-gcdump collect -p "$pid" -o "$OUT/$target-$label-idle.gcdump" >/dev/null 2>&1 || true
+    # The second dump once every stream is open (established connections to the port under test; at most 60 s).
+    local port=${url#http://127.0.0.1:}
+    port=${port%%/*}
+    (for _ in $(seq 1 300); do
+       n=$(ss -Htn state established "( sport = :$port )" | wc -l); ((n >= CONNS)) && break; sleep 0.2; done
+     echo "$n" >"$TMP/open-at-dump"
+     /tmp/tools-mem/dotnet-gcdump collect -p "$pid" -o "$OUT/$target-$label-open.gcdump" >/dev/null 2>&1 || true) &
     gc=$!
   fi
   local slow_out
@@ -111,15 +124,21 @@ run_one() {
   read -r peak peak_threads <"$TMP/peak"; after=$(rss_kb "$pid")
   local reqs
   reqs=$(node -e 'const r = JSON.parse(process.argv[1] || "{}"); console.log(r.requests || 0)' "$wrk_out")
+  local heap_idle=0 heap_open=0
+  if [[ -n $gc ]]; then
+    heap_idle=$(/tmp/tools-mem/dotnet-gcdump report "$OUT/$target-$label-idle.gcdump" 2>/dev/null | awk '/GC Heap bytes/ {gsub(",", "", $1); print $1}')
+    heap_open=$(/tmp/tools-mem/dotnet-gcdump report "$OUT/$target-$label-open.gcdump" 2>/dev/null | awk '/GC Heap bytes/ {gsub(",", "", $1); print $1}')
+  fi
   local line
   line=$(node -e '
-    const [label, target, envs, idle, peak, after, conns, cpu, reqs, wrk, slow, load, it, pt] = process.argv.slice(1);
+    const [label, target, envs, idle, peak, after, conns, cpu, reqs, wrk, slow, load, it, pt, hi, ho, od] = process.argv.slice(1);
     const w = JSON.parse(wrk || "{}"), s = JSON.parse(slow || "{}");
     console.log(JSON.stringify({ setting: label, target, env: envs, rss_idle_mb: +(idle / 1024).toFixed(1),
       rss_peak_mb: +(peak / 1024).toFixed(1), rss_after_mb: +(after / 1024).toFixed(1), conns: +conns,
       kb_per_stream: +((peak - idle) / conns).toFixed(1), streams_ok: s.ok, rps: w.rps,
-      cpu_ms_per_req: reqs > 0 ? +(cpu / reqs).toFixed(4) : null, p99_ms: w.p99_ms, threads_idle: +it, threads_peak: +pt, load }));
-  ' "$label" "$target" "$envs" "$idle" "$peak" "$after" "$CONNS" "$((c1 - c0))" "$reqs" "$wrk_out" "$slow_out" "$(cut -d' ' -f1-3 /proc/loadavg)" "$idle_threads" "$peak_threads")
+      cpu_ms_per_req: reqs > 0 ? +(cpu / reqs).toFixed(4) : null, p99_ms: w.p99_ms, threads_idle: +it, threads_peak: +pt,
+      ...(+ho > 0 ? { heap_idle_mb: +(hi / 1048576).toFixed(1), heap_open_mb: +(ho / 1048576).toFixed(1), heap_kb_per_stream: +((ho - hi) / 1024 / conns).toFixed(1), open_at_dump: +od } : {}), load }));
+  ' "$label" "$target" "$envs" "$idle" "$peak" "$after" "$CONNS" "$((c1 - c0))" "$reqs" "$wrk_out" "$slow_out" "$(cut -d' ' -f1-3 /proc/loadavg)" "$idle_threads" "$peak_threads" "${heap_idle:-0}" "${heap_open:-0}" "$(cat "$TMP/open-at-dump" 2>/dev/null || echo 0)")
   echo "$line" | tee -a "$OUT/memory-settings.jsonl"
   kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 }
