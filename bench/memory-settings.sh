@@ -17,6 +17,7 @@
 #   bench/memory-settings.sh                                   # the settings below, both targets
 #   SETTINGS='base|;noconc|DOTNET_gcConcurrent=0' TARGETS=candor-full bench/memory-settings.sh
 #   CANDOR_DLL=/tmp/x/candor.dll SKIP_BUILD=1 bench/memory-settings.sh
+#   CANDOR_EXE=/tmp/aot/candor TARGETS=candor-full SKIP_BUILD=1 bench/memory-settings.sh   # a Native AOT build
 #
 # A setting is "label|NAME=value NAME=value" (environment variables of the process under test; empty for the
 # defaults). Candor adds DOTNET_TC_DelaySingleProcMultiplier=1 and DOTNET_GCgen0size=0x200000 to itself on one CPU
@@ -29,6 +30,8 @@ CONNS=${CONNS:-1000} WARM=${WARM:-8} DUR=${DUR:-5}
 TARGETS=${TARGETS:-candor-full,yarp}
 SETTINGS=${SETTINGS:-"base|;noconc|DOTNET_gcConcurrent=0;conserve|DOTNET_GCConserveMemory=5;retainvm|DOTNET_GCRetainVM=1;gen0-1m|DOTNET_GCgen0size=0x100000;gen0-4m|DOTNET_GCgen0size=0x400000;notiered|DOTNET_TieredCompilation=0;nopgo|DOTNET_TieredPGO=0;server|DOTNET_gcServer=1"}
 CANDOR_DLL=${CANDOR_DLL:-src/Candor.Server/bin/Release/net10.0/candor.dll}
+# CANDOR_EXE: a native build to measure instead (a Native AOT publish: CANDOR_EXE=/tmp/aot/candor).
+if [[ -n ${CANDOR_EXE:-} ]]; then CANDOR=("$CANDOR_EXE"); else CANDOR=(dotnet "$CANDOR_DLL"); fi
 YARP_DLL=${YARP_DLL:-$B/Candor.Bench.Yarp/bin/Release/net10.0/Candor.Bench.Yarp.dll}
 EMU_DLL=${EMU_DLL:-src/Candor.Emulator/bin/Release/net10.0/Candor.Emulator.dll}
 OUT=${OUT:-$B/results/memory}
@@ -74,12 +77,12 @@ run_one() {
   for a in "${all_args[@]}"; do if [[ $a == CPUS=* ]]; then cpus=${a#CPUS=}; else env_args+=("$a"); fi; done
   if [[ $target == candor-full ]]; then
     local data=$TMP/data-$label
-    dotnet "$CANDOR_DLL" init --data "$data" >/dev/null
+    "${CANDOR[@]}" init --data "$data" >/dev/null
     local account
-    account=$(dotnet "$CANDOR_DLL" accounts create --name bench --data "$data" | json_field id)
-    dotnet "$CANDOR_DLL" topup --account "$account" --amount 1000000 --data "$data" >/dev/null
-    key=$(dotnet "$CANDOR_DLL" keys create --account "$account" --name bench --rpm 100000000 --tpm 2000000000 --data "$data" | json_field key)
-    env "${env_args[@]}" taskset -c "$cpus" dotnet "$CANDOR_DLL" serve --config "$TMP/full.yaml" --data "$data" \
+    account=$("${CANDOR[@]}" accounts create --name bench --data "$data" | json_field id)
+    "${CANDOR[@]}" topup --account "$account" --amount 1000000 --data "$data" >/dev/null
+    key=$("${CANDOR[@]}" keys create --account "$account" --name bench --rpm 100000000 --tpm 2000000000 --data "$data" | json_field key)
+    env "${env_args[@]}" taskset -c "$cpus" "${CANDOR[@]}" serve --config "$TMP/full.yaml" --data "$data" \
       --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/candor-$label.log" 2>&1 &
     pid=$!; wait_port "$CANDOR_PORT"
     url="http://127.0.0.1:$CANDOR_PORT/v1/chat/completions"; slow_url=$url; fast_model=bench-fast; slow_model=bench-slow
