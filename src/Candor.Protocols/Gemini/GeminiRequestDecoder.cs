@@ -470,7 +470,8 @@ public static class GeminiRequestDecoder
                     Unmapped(r)["tools"] = list;
                 }
 
-                list.Add(other);
+                // The JsonNode overload: the generic Add<T> would wrap a value in a JsonValue through reflection (not AOT-safe).
+                list.Add((JsonNode)other);
             }
         }
     }

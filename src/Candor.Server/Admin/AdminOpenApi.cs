@@ -128,7 +128,7 @@ internal static class AdminOpenApi
         var parameters = new JsonArray();
         foreach (var parameter in endpoint.RoutePattern.Parameters)
         {
-            parameters.Add(new JsonObject
+            parameters.Add((JsonNode)new JsonObject
             {
                 ["name"] = parameter.Name,
                 ["in"] = "path",
@@ -151,7 +151,7 @@ internal static class AdminOpenApi
                 schema["enum"] = new JsonArray([.. query.Values.Select(static v => (JsonNode)v)]);
             }
 
-            parameters.Add(new JsonObject
+            parameters.Add((JsonNode)new JsonObject
             {
                 ["name"] = query.Name,
                 ["in"] = "query",
@@ -286,7 +286,7 @@ internal static class AdminOpenApi
                     .OfType<JsonIgnoreAttribute>().Any(static a => a.Condition == JsonIgnoreCondition.Never) == true;
                 if (!nullable || writesNull)
                 {
-                    required.Add(property.Name);
+                    required.Add((JsonNode)property.Name);
                 }
             }
 
