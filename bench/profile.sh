@@ -8,6 +8,7 @@
 #   CONNS=16 SECS=20 bench/profile.sh
 #   OUT=/tmp/prof bench/profile.sh          # where the .nettrace, .speedscope.json and summary go
 #   CANDOR_DLL=/tmp/old/candor.dll bench/profile.sh   # another build (Release by default, built first if missing)
+#   PG=1 bench/profile.sh                   # on PostgreSQL + Redis (a one-node cluster, as run.sh's full-pg), both started here
 #
 # Needs dotnet-trace (`dotnet tool install dotnet-trace --tool-path DIR`, DIR given as TRACE_TOOL_DIR) and wrk.
 # The summary (bench/profile-summary.js) counts only samples of threads running code (not waiting) and gives
@@ -28,8 +29,12 @@ if [[ ! -f $CANDOR_DLL || ! -f $EMU_DLL ]]; then
   dotnet build -c Release src/Candor.Emulator -nologo -v q
 fi
 
-PIDS=()
-cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+PIDS=() PG_DATA=""
+pg_run() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  [[ -z $PG_DATA ]] || pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 20 stop >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 wait_port() {
   local i
@@ -39,6 +44,24 @@ wait_port() {
 
 rm -rf "$OUT"; mkdir -p "$OUT"
 data=$OUT/data
+extra=""
+if [[ ${PG:-0} == 1 ]]; then
+  # PostgreSQL (initdb/pg_ctl in $OUT/pg) and Redis on loopback, not pinned, as run.sh's full-pg scenario.
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1) PG_PORT=${PG_PORT:-23402} REDIS_PORT=${REDIS_PORT:-23403}
+  mkdir -p "$OUT/pg" "$OUT/redis"; [[ $(id -u) == 0 ]] && chown postgres "$OUT/pg"
+  pg_run "$PG_BIN/initdb" -D "$OUT/pg/data" -A trust -U postgres --no-locale -E UTF8 >/dev/null
+  PG_DATA=$OUT/pg/data
+  pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$OUT/pg/log" -w -t 60 \
+    -o "-p $PG_PORT -k $OUT/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_preload_libraries=pg_stat_statements" start >/dev/null
+  psql_candor() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d candor -X -q -A -t "$@"; }
+  "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -X -q -c "CREATE DATABASE candor"
+  psql_candor -c "CREATE EXTENSION pg_stat_statements"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$OUT/redis" --appendonly yes --save "" >"$OUT/redis.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$REDIS_PORT"
+  export CANDOR_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=candor"
+  extra="cluster: { redis: \"127.0.0.1:$REDIS_PORT\", nodes: 1 }"
+fi
 json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
 cli=(dotnet "$CANDOR_DLL")
 "${cli[@]}" init --data "$data" >/dev/null
@@ -47,7 +70,8 @@ account=$("${cli[@]}" accounts create --name bench --data "$data" | json_field i
 key=$("${cli[@]}" keys create --account "$account" --name bench --rpm 100000000 --tpm 2000000000 --data "$data" | json_field key)
 export BENCH_CLIENT_KEY=sk-bench-client-0123456789abcdef   # the config key of candor-bench.yaml (unused here)
 { sed "s/127.0.0.1:19100/127.0.0.1:$EMU_PORT/" "$B/candor-bench.yaml"
-  printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'; } >"$OUT/candor-full.yaml"
+  printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'
+  [[ -z $extra ]] || printf '\n%s\n' "$extra"; } >"$OUT/candor-full.yaml"
 
 taskset -c 1 dotnet "$EMU_DLL" --urls "http://127.0.0.1:$EMU_PORT" >"$OUT/emulator.log" 2>&1 &
 PIDS+=($!)
@@ -67,11 +91,29 @@ for i in $(seq 1 120); do
 done
 load() { BODY=$body API_KEY=$key taskset -c 1 wrk -t1 -c"$CONNS" -d"$1s" --timeout 10s -s "$B/post.lua" "$url" | sed -n 's/^JSON //p'; }
 echo "warm-up ${WARM}s: $(load "$WARM")"
+# One untraced measurement: Candor's CPU (utime + stime, 10 ms ticks) per request under the same load.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$candor/stat"; }
+t0=$(cpu_ticks)
+result=$(load "$SECS")
+t1=$(cpu_ticks)
+echo "untraced ${SECS}s: $result"
+node -e 'const r = JSON.parse(process.argv[1]); console.log(`Candor CPU ms/request (untraced): ${((process.argv[2] - process.argv[3]) * 10 / r.requests).toFixed(3)}`)' \
+  "$result" "$t1" "$t0"
 "$TRACE" collect -p "$candor" --profile dotnet-sampled-thread-time --duration "00:00:00:$(printf %02d $((SECS + 1)))" \
   -o "$OUT/candor.nettrace" >"$OUT/trace.log" 2>&1 &
 tracer=$!
 sleep 1
-echo "traced ${SECS}s: $(load "$SECS")"
+[[ -z $PG_DATA ]] || psql_candor -c "SELECT pg_stat_statements_reset()" >/dev/null
+result=$(load "$SECS")
+echo "traced ${SECS}s: $result"
+if [[ -n $PG_DATA ]]; then
+  # The statements PostgreSQL ran over the traced load (every one but BEGIN, sent with the next: one round trip each).
+  psql_candor -F $'\t' -c "SELECT calls, regexp_replace(query, '\s+', ' ', 'g') FROM pg_stat_statements
+    WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'candor') ORDER BY calls DESC" >"$OUT/statements.tsv"
+  requests=$(node -e 'console.log(JSON.parse(process.argv[1]).requests)' "$result")
+  awk -F'\t' -v r="$requests" '$2 !~ /^BEGIN/ {n += $1} $2 == "COMMIT" {c += $1}
+    END {printf "PostgreSQL statements per request: %.2f (COMMIT %.2f) over %d requests\n", n / r, c / r, r}' "$OUT/statements.tsv"
+fi
 wait "$tracer" || { cat "$OUT/trace.log" >&2; exit 1; }
 "$TRACE" convert --format Speedscope -o "$OUT/candor" "$OUT/candor.nettrace" >/dev/null
 node "$B/profile-summary.js" "$OUT"/candor*.speedscope.json | tee "$OUT/summary.txt"

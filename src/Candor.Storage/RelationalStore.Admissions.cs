@@ -64,23 +64,7 @@ internal abstract partial class RelationalStore
             }
         }
 
-        bool inserted = await _db.Prepared(c, tx, AdmissionsSql.Insert)
-            .Add("@request_id", admitted.RequestId)
-            .Add("@account_id", admitted.AccountId)
-            .Add("@key_id", admitted.KeyId)
-            .Add("@created_at", DbValues.ToMillis(admitted.CreatedAt))
-            .Add("@surface", admitted.Surface)
-            .Add("@requested_model", admitted.RequestedModel)
-            .Add("@upstream_model", admitted.UpstreamModel)
-            .Add("@counted_input_tokens", admitted.CountedInputTokens)
-            .Add("@receipt_id", receipt?.ReceiptId)
-            .Add("@receipt_owner", receipt?.OwnerId)
-            .Add("@receipt_key", receipt?.Pseudonym)
-            .Add("@receipt_kind", receipt?.Kind)
-            .Add("@request_sha256", receipt is null ? null : Convert.ToHexStringLower(receipt.RequestSha256))
-            .Add("@request_bytes", receipt?.RequestBytes)
-            .Add("@node_id", NodeId)
-            .Add("@reserved_micros", reserve ?? 0)
+        bool inserted = await BindAdmission(_db.Prepared(c, tx, AdmissionsSql.Insert), admitted, receipt, reserve)
             .ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) > 0;
         if (!inserted && reserve is not null)
         {
@@ -90,6 +74,25 @@ internal abstract partial class RelationalStore
 
         return true;
     }
+
+    /// <summary>Binds the parameters of <see cref="AdmissionsSql.Insert"/>.</summary>
+    private DbCommand BindAdmission(DbCommand insert, UsageRecord admitted, AdmittedReceipt? receipt, long? reserve) => insert
+        .Add("@request_id", admitted.RequestId)
+        .Add("@account_id", admitted.AccountId)
+        .Add("@key_id", admitted.KeyId)
+        .Add("@created_at", DbValues.ToMillis(admitted.CreatedAt))
+        .Add("@surface", admitted.Surface)
+        .Add("@requested_model", admitted.RequestedModel)
+        .Add("@upstream_model", admitted.UpstreamModel)
+        .Add("@counted_input_tokens", admitted.CountedInputTokens)
+        .Add("@receipt_id", receipt?.ReceiptId)
+        .Add("@receipt_owner", receipt?.OwnerId)
+        .Add("@receipt_key", receipt?.Pseudonym)
+        .Add("@receipt_kind", receipt?.Kind)
+        .Add("@request_sha256", receipt is null ? null : Convert.ToHexStringLower(receipt.RequestSha256))
+        .Add("@request_bytes", receipt?.RequestBytes)
+        .Add("@node_id", NodeId)
+        .Add("@reserved_micros", reserve ?? 0);
 
     /// <summary>Deletes a settling request's admission record and releases the money it held in the store (account, then
     /// key). A record already recovered is left to recovery (it holds nothing: its claim released it, so nothing is released

@@ -28,8 +28,12 @@ internal abstract partial class RelationalStore : IAccountStore, IKeyStore, ILed
         _time = time;
         IsShared = shared;
         ReservesInStore = shared;
-        _settlements = new(db, ApplySettlementAsync, SettlementOrder.Instance);
-        _admissions = new(db, ApplyAdmissionAsync, AdmissionWrite.Order);
+        _settlements = db.WritesGroups
+            ? new(db, ApplySettlementAsync, SettlementOrder.Instance, WriteSettlementGroupAsync)
+            : new(db, ApplySettlementAsync, SettlementOrder.Instance);
+        _admissions = db.WritesGroups
+            ? new(db, ApplyAdmissionAsync, AdmissionWrite.Order, WriteAdmissionGroupAsync)
+            : new(db, ApplyAdmissionAsync, AdmissionWrite.Order);
     }
 
     /// <summary>True when several nodes may share the database (PostgreSQL): crash recovery then takes only the admissions
@@ -55,6 +59,9 @@ internal abstract partial class RelationalStore : IAccountStore, IKeyStore, ILed
 
     /// <summary>How many settlements have been committed.</summary>
     public long SettlementsCommitted => _settlements.Items;
+
+    /// <summary>How many admission and settlement batches were written at once (<see cref="StoreDatabase.WritesGroups"/>).</summary>
+    internal long GroupWrites => _settlements.GroupWrites + _admissions.GroupWrites;
 
     /// <summary>The database, for tests that hold its write lock.</summary>
     internal StoreDatabase Database => _db;

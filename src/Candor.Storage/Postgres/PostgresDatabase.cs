@@ -41,6 +41,7 @@ internal sealed class PostgresDatabase : StoreDatabase
         builder.Options = string.Create(CultureInfo.InvariantCulture,
             $"{builder.Options} -c synchronous_commit=on -c lock_timeout={(int)StoreHealth.BusyTimeout.TotalMilliseconds}").Trim();
         builder.Timeout = Math.Max(builder.Timeout, (int)StoreHealth.BusyTimeout.TotalSeconds);
+
         Path = string.Create(CultureInfo.InvariantCulture, $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}");
         _source = NpgsqlDataSource.Create(builder);
 
@@ -76,6 +77,9 @@ internal sealed class PostgresDatabase : StoreDatabase
 
     /// <inheritdoc/>
     public override string Path { get; }
+
+    /// <inheritdoc/>
+    public override bool WritesGroups => true;
 
     /// <inheritdoc/>
     public override string ListTablesSql =>

@@ -47,6 +47,11 @@ internal abstract class StoreDatabase : IDisposable
     /// engine keeps outside the portable schema (PostgreSQL's change-notification trigger). Null: none.</summary>
     protected virtual string? AfterMigrations => null;
 
+    /// <summary>True when the group-commit writers send a batch's statements together (<c>DbBatch</c>, one round trip for
+    /// many statements) before falling back to item by item: worth it where each statement is a network round trip
+    /// (PostgreSQL), not for an embedded engine.</summary>
+    public virtual bool WritesGroups => false;
+
     /// <summary>Releases the engine's pooled connections.</summary>
     protected abstract void ClearPool();
 

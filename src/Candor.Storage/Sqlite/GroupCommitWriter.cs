@@ -8,7 +8,9 @@ namespace Candor.Storage.Sqlite;
 /// so concurrent settlements share one commit (one fsync of the WAL) instead of paying one each. Each caller's
 /// task completes only after the transaction holding its item has committed, so durability is unchanged: a
 /// completed task still means the item is on disk. Each item runs under a savepoint, so one that fails (e.g. a
-/// vanished account) is rolled back alone and reported to its caller while the rest of its batch commits.</summary>
+/// vanished account) is rolled back alone and reported to its caller while the rest of its batch commits. With a group
+/// write (PostgreSQL: the whole batch's statements in one or two round trips) the batch is first tried at once, and written
+/// item by item under savepoints only when that declines (an item refused, failed or not plain).</summary>
 /// <typeparam name="TItem">What one caller writes.</typeparam>
 /// <typeparam name="TResult">What the write of one item returns.</typeparam>
 internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
@@ -26,20 +28,27 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
     private readonly Func<DbConnection, DbTransaction, TItem, Task<TResult>> _apply;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IComparer<TItem>? _order;
+    private readonly Func<DbConnection, DbTransaction, IReadOnlyList<TItem>, Task<TResult[]?>>? _writeGroup;
     private readonly Task _loop;
     private long _transactions;
     private long _items;
+    private long _groupWrites;
 
     /// <param name="db">The database; its write lock still serializes the batch with every other write.</param>
     /// <param name="apply">Writes one item inside the batch's transaction (with no cancellation: once taken, an
     /// item is written).</param>
     /// <param name="order">When given, each batch is written in this order: writers on several nodes that take row locks
     /// in one global order cannot deadlock one another (docs/scale-out.md).</param>
-    public GroupCommitWriter(StoreDatabase db, Func<DbConnection, DbTransaction, TItem, Task<TResult>> apply, IComparer<TItem>? order = null)
+    /// <param name="writeGroup">When given, tried first for every batch: writes all its items (in order) and returns their
+    /// results, or leaves the transaction as it found it and returns null, and the batch is written item by item.</param>
+    public GroupCommitWriter(
+        StoreDatabase db, Func<DbConnection, DbTransaction, TItem, Task<TResult>> apply, IComparer<TItem>? order = null,
+        Func<DbConnection, DbTransaction, IReadOnlyList<TItem>, Task<TResult[]?>>? writeGroup = null)
     {
         _db = db;
         _apply = apply;
         _order = order;
+        _writeGroup = writeGroup;
         _loop = Task.Run(RunAsync);
     }
 
@@ -48,6 +57,9 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
 
     /// <summary>How many items those transactions held.</summary>
     public long Items => Interlocked.Read(ref _items);
+
+    /// <summary>How many batches the group write wrote at once (the others, if any, item by item).</summary>
+    public long GroupWrites => Interlocked.Read(ref _groupWrites);
 
     /// <summary>Queues an item; the task completes when its transaction has committed. Cancelling
     /// <paramref name="cancellationToken"/> withdraws the item only while it still waits in the queue.</summary>
@@ -107,6 +119,18 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
         {
             await _db.WriteAsync(async (c, tx) =>
             {
+                if (_writeGroup is not null
+                    && await _writeGroup(c, tx, batch.ConvertAll(static p => p.Item)).ConfigureAwait(false) is { } results)
+                {
+                    for (int i = 0; i < batch.Count; i++)
+                    {
+                        batch[i].Result = results[i];
+                    }
+
+                    Interlocked.Increment(ref _groupWrites);
+                    return true;
+                }
+
                 bool isolate = batch.Count > 1;
                 foreach (var pending in batch)
                 {
