@@ -18,9 +18,10 @@ internal abstract partial class RelationalStore
     private const string GroupSavepoint = "SAVEPOINT grp";
     private const string RollbackGroup = "ROLLBACK TO SAVEPOINT grp";
 
-    // PostgreSQL only (an array parameter): the batch's admission records deleted in one statement.
+    // PostgreSQL only (an array parameter): the batch's admission records deleted in one statement, unless recovery claimed
+    // them (AdmissionsSql.DeleteReturningReserved: a claimed row stays until its interrupted receipt is stored).
     private const string DeleteAdmissionsReturningReserved =
-        "DELETE FROM admitted_requests WHERE request_id = ANY(@request_ids) RETURNING request_id, reserved_micros";
+        "DELETE FROM admitted_requests WHERE request_id = ANY(@request_ids) AND recovered = 0 RETURNING request_id, reserved_micros";
 
     /// <summary>Every admission of the batch at once: all true, or null (nothing changed) when any reservation was refused
     /// or any statement failed.</summary>
@@ -128,14 +129,16 @@ internal abstract partial class RelationalStore
                         Add(batch, ApiKeysSql.Release, scratch.Add("@amount", amount).Add("@id", usage.KeyId));
                     }
 
+                    // The usage record before the receipt, as ApplySettlementAsync: a request already recorded (claimed
+                    // by recovery) changes no row here, and the whole group falls back to the item-by-item path.
+                    UsageSql.Bind(scratch, usage);
+                    mustChangeOne.Add(Add(batch, UsageSql.InsertIfNew, scratch));
                     if (receipt is not null)
                     {
                         ReceiptsSql.Bind(scratch, receipt);
                         Add(batch, ReceiptsSql.InsertIfNew, scratch);
                     }
 
-                    UsageSql.Bind(scratch, usage);
-                    mustChangeOne.Add(Add(batch, UsageSql.InsertIfNew, scratch));
                     if (charge is not null)
                     {
                         mustChangeOne.Add(Add(batch, AccountsSql.AddToBalance, scratch.Add("@amount", charge.AmountMicros).Add("@id", charge.AccountId)));
