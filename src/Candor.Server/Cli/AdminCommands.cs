@@ -14,8 +14,8 @@ internal static class AdminCommands
 
     public static async Task<int> InitAsync(CliArgs args, TextWriter output, CancellationToken cancellationToken)
     {
-        var result = await StoreBootstrap.InitializeAsync(DataDirectory.Resolve(args.Get("--data")), PostgresEnvironment.Connection(Environment.GetEnvironmentVariable),
-            Environment.GetEnvironmentVariable(PostgresEnvironment.PasswordVariable), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        var result = await StoreBootstrap.InitializeAsync(DataDirectory.Resolve(args.Get("--data")), PostgresEnvironment.Connection(CliEnvironment.Get),
+            CliEnvironment.Get(PostgresEnvironment.PasswordVariable), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         using var store = result.Store;
         await output.WriteLineAsync($"Data directory: {result.DataDirectory}").ConfigureAwait(false);
         if (result.OperatorKey is { } key)
@@ -230,7 +230,7 @@ internal static class AdminCommands
     private static async Task<int> ListPricesAsync(CliArgs args, TextWriter output, CancellationToken cancellationToken)
     {
         string directory = DataDirectory.Resolve(args.Get("--data"));
-        RelationalStore? store = PostgresEnvironment.Connection(Environment.GetEnvironmentVariable) is not null || File.Exists(Path.Combine(directory, SqliteStore.DatabaseFileName)) ? await OpenAsync(args, cancellationToken).ConfigureAwait(false) : null;
+        RelationalStore? store = PostgresEnvironment.Connection(CliEnvironment.Get) is not null || File.Exists(Path.Combine(directory, SqliteStore.DatabaseFileName)) ? await OpenAsync(args, cancellationToken).ConfigureAwait(false) : null;
         using (store)
         {
             var book = await LoadBookAsync(args, store, cancellationToken).ConfigureAwait(false);
@@ -280,7 +280,7 @@ internal static class AdminCommands
     internal static async Task<RelationalStore> OpenAsync(CliArgs args, CancellationToken cancellationToken)
     {
         string directory = DataDirectory.Resolve(args.Get("--data"));
-        bool postgres = PostgresEnvironment.Connection(Environment.GetEnvironmentVariable) is not null;
+        bool postgres = PostgresEnvironment.Connection(CliEnvironment.Get) is not null;
         if (postgres ? !Directory.Exists(directory) : !File.Exists(Path.Combine(directory, SqliteStore.DatabaseFileName)))
         {
             throw new ArgumentException($"{directory} is not initialised; run 'candor init' first (it prints the operator key)");
@@ -288,7 +288,7 @@ internal static class AdminCommands
 
         var hasher = new Candor.Core.Admission.KeyHasher(ServerSecret.LoadOrCreate(directory));
         return postgres
-            ? await PostgresEnvironment.OpenAsync(null, hasher, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false)
+            ? await PostgresEnvironment.OpenAsync(null, hasher, CliEnvironment.Get, cancellationToken).ConfigureAwait(false)
             : await SqliteStore.OpenAsync(directory, hasher, TimeProvider.System, cancellationToken).ConfigureAwait(false);
     }
 

@@ -110,6 +110,16 @@ internal static class CandorCli
 
     public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
 
+    /// <summary>Runs a command reading <paramref name="environment"/> instead of the process's environment variables
+    /// (<see cref="CliEnvironment"/>).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?> environment, CancellationToken cancellationToken)
+    {
+        using (CliEnvironment.Use(environment))
+        {
+            return await RunAsync(args, output, error, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
@@ -150,7 +160,7 @@ internal static class CandorCli
                 "import" when args.Length > 1 => await ImportCommand.RunAsync(args[1], CliArgs.Parse($"import {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "codes" when args.Length > 1 => await CodeCommands.RunAsync(args[1], CliArgs.Parse($"codes {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
                 "console" when args.Length > 1 => await WebConsole.ConsoleCommands.RunAsync(args[1], CliArgs.Parse($"console {args[1]}", args[2..]), output, cancellationToken).ConfigureAwait(false),
-                "master-key" when args.Length > 1 => await ChannelCommands.MasterKeyAsync(args[1], args[2..], output, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false),
+                "master-key" when args.Length > 1 => await ChannelCommands.MasterKeyAsync(args[1], args[2..], output, CliEnvironment.Get, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentException($"unknown command '{string.Join(' ', args.Take(2))}'. Try 'candor help'."),
             };
         }
@@ -227,7 +237,7 @@ internal static class CandorCli
     {
         bool named = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal);
         _ = CliArgs.Parse("config check", named ? args[1..] : args);
-        return ConfigCommands.CheckAsync(named ? args[0] : "candor.yaml", output, error, Environment.GetEnvironmentVariable);
+        return ConfigCommands.CheckAsync(named ? args[0] : "candor.yaml", output, error, CliEnvironment.Get);
     }
 
     private static async Task<int> ServeAsync(string[] args)

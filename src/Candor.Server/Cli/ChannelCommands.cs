@@ -266,7 +266,7 @@ internal static class ChannelCommands
             body["headers"] = args.List("--headers").Select(static h => h.Split('=', 2))
                 .Select(static p => (p[0].Trim(), p.Length == 2 ? p[1] : throw new ArgumentException("--headers takes NAME=VALUE,…")))
                 .Concat(args.List("--header-env").Select(static h => h.Split('=', 2)).Select(static p => (p[0].Trim(),
-                    p.Length == 2 && Environment.GetEnvironmentVariable(p[1].Trim()) is { Length: > 0 } value
+                    p.Length == 2 && CliEnvironment.Get(p[1].Trim()) is { Length: > 0 } value
                         ? value
                         : throw new ArgumentException($"--header-env takes NAME=VARIABLE,… naming set environment variables ('{string.Join('=', p)}')"))))
                 .ToDictionary(static p => p.Item1, static p => (object?)p.Item2, StringComparer.OrdinalIgnoreCase);
@@ -288,7 +288,7 @@ internal static class ChannelCommands
 
         if (args.Get("--credential-env") is { } variable)
         {
-            body["credential"] = Environment.GetEnvironmentVariable(variable) is { Length: > 0 } secret
+            body["credential"] = CliEnvironment.Get(variable) is { Length: > 0 } secret
                 ? secret
                 : throw new ArgumentException($"--credential-env: environment variable '{variable}' is not set");
         }

@@ -25,7 +25,7 @@ internal static class ImportCommand
             _ => throw new ArgumentException($"unknown source '{flavorName}' (one-api, new-api)"),
         };
         // A SQLite file, or the platform's own SQL_DSN for MySQL/MariaDB or PostgreSQL (SourceLocation).
-        var location = SourceLocation.Parse(args.Require("--from"), Environment.GetEnvironmentVariable);
+        var location = SourceLocation.Parse(args.Require("--from"), CliEnvironment.Get);
         var source = await OneApiReader.ReadAsync(location, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"read {location.Description}").ConfigureAwait(false);
         decimal quotaPerUsd = QuotaPerUsd(args, source);

@@ -16,11 +16,11 @@ internal static class StoreCommands
             throw new ArgumentException($"{directory} is not initialised; run 'candor init' first (it prints the operator key)");
         }
 
-        string? postgres = args.Get("--postgres") ?? PostgresEnvironment.Connection(Environment.GetEnvironmentVariable);
+        string? postgres = args.Get("--postgres") ?? PostgresEnvironment.Connection(CliEnvironment.Get);
         var hasher = new Candor.Core.Admission.KeyHasher(ServerSecret.LoadOrCreate(directory));
         using RelationalStore store = postgres is null
             ? await SqliteStore.OpenAsync(directory, hasher, TimeProvider.System, cancellationToken).ConfigureAwait(false)
-            : await PostgresEnvironment.OpenAsync(postgres, hasher, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false);
+            : await PostgresEnvironment.OpenAsync(postgres, hasher, CliEnvironment.Get, cancellationToken).ConfigureAwait(false);
         int version = Candor.Storage.Sqlite.Migrations.All[^1].Version;
         await output.WriteLineAsync($"{store.DatabasePath}: applied {store.MigrationsApplied} migration(s); schema version {version}.").ConfigureAwait(false);
         return 0;
@@ -51,7 +51,7 @@ internal static class StoreCommands
         RelationalStore target;
         if (toPostgres is not null)
         {
-            target = await PostgresEnvironment.OpenAsync(toPostgres, hasher, Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false);
+            target = await PostgresEnvironment.OpenAsync(toPostgres, hasher, CliEnvironment.Get, cancellationToken).ConfigureAwait(false);
         }
         else
         {

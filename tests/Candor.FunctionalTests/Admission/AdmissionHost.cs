@@ -21,7 +21,7 @@ public sealed class AdmissionHost : IAsyncLifetime
 
     public Uri BaseAddress => _host!.BaseAddress;
 
-    internal SqliteStore Store => _host!.Service<SqliteStore>();
+    internal RelationalStore Store => _host!.Service<RelationalStore>();
 
     public StringWriter Console => _host!.Console;
 

@@ -21,8 +21,8 @@ public class BillingHost : IAsyncLifetime
 
     internal RelationalStore Store => _host!.Service<RelationalStore>();
 
-    /// <summary>The PostgreSQL schema of the store when the tests run on PostgreSQL, else null.</summary>
-    internal PostgresTestSchema? Postgres => _host!.Postgres;
+    /// <summary>The PostgreSQL database of the store when the tests run on PostgreSQL, else null.</summary>
+    internal PostgresTestDatabase? Postgres => _host!.Postgres;
 
     /// <summary>The running server's services.</summary>
     public IServiceProvider Services => _host!.Services;
@@ -40,11 +40,18 @@ public class BillingHost : IAsyncLifetime
     /// <summary>The server's log lines at Warning and above.</summary>
     public CapturingLoggerProvider Logs => _host!.Logs;
 
+    /// <summary>Why the store stays on SQLite when the tests run on PostgreSQL (<see cref="CandorTestHost.Builder.OnSqlite"/>);
+    /// null: the store the run selects.</summary>
+    public string? OnSqlite { get; init; }
+
     /// <summary>Runs with the data directory's path before the server starts (a test mounts a small filesystem there).</summary>
     public Action<string>? BeforeStart { get; init; }
 
     /// <summary>Runs with the data directory's path after the server stopped, before the directory is deleted.</summary>
     public Action<string>? AfterStop { get; init; }
+
+    /// <summary>The environment the CLI reads for this host's store (<see cref="CandorTestHost.CliEnvironment"/>).</summary>
+    public string? CliEnvironment(string name) => _host!.CliEnvironment(name);
 
     /// <summary>The data directory of the running server.</summary>
     public string DataDirectory => _host!.DataDirectory;
@@ -58,6 +65,7 @@ public class BillingHost : IAsyncLifetime
         string sections = Sections;
         _host = await CandorTestHost.Create()
             .Prefix("candor-billing-")
+            .OnSqlite(OnSqlite)
             .CaptureLogs(Microsoft.Extensions.Logging.LogLevel.Warning)
             .Env("CLIENT_KEY", ConfigKey)
             .BeforeStart(BeforeStart)

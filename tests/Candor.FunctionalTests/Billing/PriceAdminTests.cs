@@ -205,7 +205,7 @@ public sealed class PriceAdminTests(BillingHost host) : IClassFixture<BillingHos
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        int code = await CandorCli.RunAsync([.. args, "--data", host.DataDirectory], output, error, ct);
+        int code = await CandorCli.RunAsync([.. args, "--data", host.DataDirectory], output, error, host.CliEnvironment, ct);
         return (code, output.ToString().Trim());
     }
 

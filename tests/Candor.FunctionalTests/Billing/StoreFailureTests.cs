@@ -42,6 +42,7 @@ public sealed class StoreFailureTests
         var ct = Json.Timeout(240);
         var host = new BillingHost
         {
+            OnSqlite = "fills the small filesystem the SQLite file is on",
             BeforeStart = static data =>
             {
                 Directory.CreateDirectory(data);
@@ -125,7 +126,7 @@ public sealed class StoreFailureTests
     public async Task HeldWriteLock_AnswersFailWithinBoundedWait_503WhileFailing_AdminWrite503_Recovers()
     {
         var ct = Json.Timeout(240);
-        var host = new BillingHost();
+        var host = new BillingHost { OnSqlite = "another connection holds the SQLite file's write lock" };
         await host.InitializeAsync();
         try
         {

@@ -142,8 +142,10 @@ public sealed class StoreUnavailableTests(StoreUnavailableTests.Host host) : ICl
         public Task RecordAdmissionAsync(UsageRecord admitted, Candor.Core.Receipts.AdmittedReceipt? receipt, CancellationToken cancellationToken) =>
             Gone(nameof(RecordAdmissionAsync)) ?? Inner.RecordAdmissionAsync(admitted, receipt, cancellationToken);
 
+        // A store that reserves (PostgreSQL) reads the balance and the key's spend in this statement, not before it.
         public Task<bool> TryReserveAndRecordAdmissionAsync(UsageRecord admitted, Candor.Core.Receipts.AdmittedReceipt? receipt, long reserveMicros, CancellationToken cancellationToken) =>
-            Gone(nameof(RecordAdmissionAsync)) ?? Inner.TryReserveAndRecordAdmissionAsync(admitted, receipt, reserveMicros, cancellationToken);
+            Gone(nameof(RecordAdmissionAsync)) ?? Gone(nameof(GetBalanceAsync)) ?? Gone(nameof(GetKeySpendAsync))
+            ?? Inner.TryReserveAndRecordAdmissionAsync(admitted, receipt, reserveMicros, cancellationToken);
 
         public Task<long?> GetBalanceAsync(string accountId, CancellationToken cancellationToken) =>
             Gone<long?>(nameof(GetBalanceAsync)) ?? Inner.GetBalanceAsync(accountId, cancellationToken);

@@ -36,6 +36,7 @@ public sealed class ChannelsFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => _host = await CandorTestHost.Create()
         .Prefix("candor-channels-")
+        .OnSqlite("ChannelApiTests reads candor.db and its WAL for credentials in plaintext")
         .Emulator(new EmulatorOptions { RequiredApiKey = CandorTestHost.UpstreamSecret })
         .Emulator(new EmulatorOptions { RequiredApiKey = Secret })
         .Env("CLIENT_KEY", CandorFixture.Key)

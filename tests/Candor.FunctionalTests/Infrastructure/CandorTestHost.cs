@@ -45,9 +45,9 @@ public sealed class CandorTestHost : IAsyncDisposable
     /// <see cref="Builder.Bootstrap"/> puts the store.</summary>
     public string DataDirectory => Path.Combine(Directory, "data");
 
-    /// <summary>The PostgreSQL schema holding the store when the tests run on PostgreSQL (<see cref="PostgresTestSchema"/>),
+    /// <summary>The PostgreSQL database holding the store when the tests run on PostgreSQL (<see cref="PostgresTestDatabase"/>),
     /// else null (SQLite in <see cref="DataDirectory"/>).</summary>
-    public PostgresTestSchema? Postgres { get; private set; }
+    public PostgresTestDatabase? Postgres { get; private set; }
 
     public IReadOnlyList<EmulatorHost> Emulators { get; private set; } = [];
 
@@ -118,8 +118,13 @@ public sealed class CandorTestHost : IAsyncDisposable
     }
 
     /// <summary>Runs the real CLI in-process on <see cref="DataDirectory"/>, as <c>candor &lt;args&gt; --data data/</c>
-    /// does; returns its exit code and what it wrote to stdout and stderr.</summary>
-    public Task<(int Code, string Out, string Err)> RunCliAsync(params string[] args) => InProcessCli.RunAsync(DataDirectory, args);
+    /// does, with the host's store (on PostgreSQL: <c>CANDOR_POSTGRES</c> and its password set for this call only);
+    /// returns its exit code and what it wrote to stdout and stderr.</summary>
+    public Task<(int Code, string Out, string Err)> RunCliAsync(params string[] args) => InProcessCli.RunAsync(DataDirectory, CliEnvironment, args);
+
+    /// <summary>The environment the CLI reads for this host's data directory: the process's, and on PostgreSQL the
+    /// host's <c>CANDOR_POSTGRES</c> and password (<c>CandorCli.RunAsync</c> with an environment).</summary>
+    public string? CliEnvironment(string name) => PostgresVariable(name) ?? System.Environment.GetEnvironmentVariable(name);
 
     /// <summary>Replaces <c>candor.yaml</c> with <paramref name="yaml"/> (placeholders as in <see cref="Builder.Yaml(string)"/>);
     /// a host built with <see cref="Builder.Watch"/> reloads it.</summary>
@@ -153,14 +158,14 @@ public sealed class CandorTestHost : IAsyncDisposable
         }
 
         // Whichever way the host gets a store (bootstrap, --data, server.data_dir in its YAML), it opens it here.
-        if (!_builder.Demos)
+        if (!_builder.Demos && _builder.SqliteReason is null && await OpensStoreAsync(cancellationToken))
         {
-            Postgres ??= await PostgresTestSchema.CreateIfConfiguredAsync(cancellationToken);
+            Postgres ??= await PostgresTestDatabase.CreateIfSelectedAsync(_ownsDirectory ? null : Directory, cancellationToken);
         }
 
         if (_builder.Bootstraps)
         {
-            var boot = await StoreBootstrap.InitializeAsync(DataDirectory, Postgres?.ConnectionString, null, TimeProvider.System, cancellationToken);
+            var boot = await StoreBootstrap.InitializeAsync(DataDirectory, Postgres?.HostConnectionString, Postgres?.Password, TimeProvider.System, cancellationToken);
             using (boot.Store)
             {
                 _bootstrapKey = boot.OperatorKey!.PlaintextKey;
@@ -189,8 +194,7 @@ public sealed class CandorTestHost : IAsyncDisposable
             Urls = _builder.Addresses,
             TlsCertificateFile = _builder.Certificate?.CertificateFile,
             TlsKeyFile = _builder.Certificate?.KeyFile,
-            Environment = name => variables.GetValueOrDefault(name)
-                ?? (name == PostgresEnvironment.ConnectionVariable ? Postgres?.ConnectionString : null),
+            Environment = name => variables.GetValueOrDefault(name) ?? PostgresVariable(name),
             Watch = _builder.Watches,
             LogLevel = _builder.Level,
             LoggerProvider = _builder.CapturesLogs ? Logs : null,
@@ -206,6 +210,21 @@ public sealed class CandorTestHost : IAsyncDisposable
         await _app.StartAsync(cts.Token);
         BaseAddress = new Uri(_app.Urls.First());
     }
+
+    /// <summary>Whether Candor will open a store: it has a data directory (<c>--data</c>, <c>server.data_dir</c> or
+    /// <c>CANDOR_DATA</c>; a YAML that merely mentions <c>data_dir</c> counts, which at worst makes a database unused).</summary>
+    private async Task<bool> OpensStoreAsync(CancellationToken cancellationToken) =>
+        _builder.Bootstraps || _builder.ServesData || _builder.Variables.ContainsKey("CANDOR_DATA")
+        || (File.Exists(ConfigPath) && (await File.ReadAllTextAsync(ConfigPath, cancellationToken)).Contains("data_dir", StringComparison.Ordinal));
+
+    /// <summary>What Candor reads from the environment for its store when the host runs on PostgreSQL: the connection
+    /// string and, apart, the password (as an operator sets them).</summary>
+    private string? PostgresVariable(string name) => name switch
+    {
+        PostgresEnvironment.ConnectionVariable => Postgres?.HostConnectionString,
+        PostgresEnvironment.PasswordVariable => Postgres?.Password,
+        _ => null,
+    };
 
     private async Task StopServerAsync()
     {
@@ -308,6 +327,8 @@ public sealed class CandorTestHost : IAsyncDisposable
         internal bool Watches { get; private set; }
 
         internal bool Demos { get; private set; }
+
+        internal string? SqliteReason { get; private set; }
 
         internal string Addresses { get; private set; } = "http://127.0.0.1:0";
 
@@ -442,6 +463,16 @@ public sealed class CandorTestHost : IAsyncDisposable
         public Builder Demo()
         {
             Demos = true;
+            return this;
+        }
+
+        /// <summary>Keeps the store on SQLite in <see cref="DataDirectory"/> when the tests run on PostgreSQL
+        /// (<see cref="PostgresTestDatabase"/>): for a host whose test is about the SQLite file itself (its path, modes,
+        /// WAL, locks, copies of it). <paramref name="reason"/> says which, for the reader; null leaves the store the run
+        /// selects.</summary>
+        public Builder OnSqlite(string? reason)
+        {
+            SqliteReason = reason;
             return this;
         }
 

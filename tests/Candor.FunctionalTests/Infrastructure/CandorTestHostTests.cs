@@ -52,7 +52,7 @@ public sealed class CandorTestHostTests
     public async Task HeldReservation_FailsTheDispose()
     {
         var ct = Json.Timeout();
-        var host = await Builder().StartAsync(ct);
+        var host = await Builder().OnSqlite("a reservation held in the node's book; on PostgreSQL reservations are rows of the database").StartAsync(ct);
         var record = await StoredKeyAsync(host, ct);
         var held = await host.Service<BillingBook>().TryReserveAsync(record, 1_000, ct);
         Assert.NotNull(held);
@@ -86,7 +86,7 @@ public sealed class CandorTestHostTests
 
     private static async Task<ApiKeyRecord> StoredKeyAsync(CandorTestHost host, CancellationToken ct)
     {
-        var store = host.Service<SqliteStore>();
+        var store = host.Service<RelationalStore>();
         var account = await store.CreateAccountAsync("leak", Account.DefaultGroup, ct);
         await store.TopUpAsync(account.Id, 1_000_000, "test", ct);
         var key = await store.CreateKeyAsync(account.Id, "k", ApiKeyLimits.None, isOperator: false, ct);

@@ -7,12 +7,17 @@ namespace Candor.FunctionalTests.Infrastructure;
 internal static class InProcessCli
 {
     /// <summary>The exit code and what the command wrote to stdout and stderr.</summary>
-    public static async Task<(int Code, string Out, string Err)> RunAsync(string dataDirectory, params string[] args)
+    public static Task<(int Code, string Out, string Err)> RunAsync(string dataDirectory, params string[] args) =>
+        RunAsync(dataDirectory, System.Environment.GetEnvironmentVariable, args);
+
+    /// <summary>The same, reading <paramref name="environment"/> instead of the process's environment variables (a
+    /// host's PostgreSQL store: <see cref="CandorTestHost.RunCliAsync"/>).</summary>
+    public static async Task<(int Code, string Out, string Err)> RunAsync(string dataDirectory, Func<string, string?> environment, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        int code = await CandorCli.RunAsync([.. args, "--data", dataDirectory], output, error, cts.Token);
+        int code = await CandorCli.RunAsync([.. args, "--data", dataDirectory], output, error, environment, cts.Token);
         return (code, output.ToString(), error.ToString());
     }
 }

@@ -18,7 +18,7 @@ public sealed class MediaHost : IAsyncLifetime
 
     public Uri BaseAddress => _host!.BaseAddress;
 
-    internal SqliteStore Store => _host!.Service<SqliteStore>();
+    internal RelationalStore Store => _host!.Service<RelationalStore>();
 
     public async Task InitializeAsync() => _host = await CandorTestHost.Create()
         .Prefix("candor-media-")

@@ -69,7 +69,7 @@ public sealed class DataDirectoryPermissionTests : IDisposable
             File.SetUnixFileMode(entry, Directory.Exists(entry) ? OpenDirectory : OpenFile);
         }
 
-        await using var app = await CandorTestHost.Create().InDirectory(_dir).ServeData().CaptureLogs(LogLevel.Warning).Yaml($$"""
+        await using var app = await CandorTestHost.Create().OnSqlite("the modes of candor.db and its WAL").InDirectory(_dir).ServeData().CaptureLogs(LogLevel.Warning).Yaml($$"""
             server:
               data_dir: {{Data}}
             channels:

@@ -21,6 +21,7 @@ public sealed class HealthEndpointTests
     {
         var ct = Json.Timeout(90);
         await using var host = await CandorTestHost.Create()
+            .OnSqlite("another connection holds the SQLite file's write lock")
             .Bootstrap()
             .Yaml("""
                 server:
@@ -206,6 +207,7 @@ public sealed class HealthEndpointTests
     private static async Task<(CandorTestHost Host, CreatedApiKey Key)> StartWithBrokeKeyAsync(Action<string>? beforeStart, CancellationToken ct)
     {
         var host = await CandorTestHost.Create()
+            .OnSqlite(Candor.FunctionalTests.Transparency.LogHost.FileLog)
             .Bootstrap()
             .BeforeStart(beforeStart)
             .Yaml("""
@@ -218,7 +220,7 @@ public sealed class HealthEndpointTests
                   - { name: lg-m, deployments: [{ channel: lg-oa, model: gpt-4o-mini }] }
                 """)
             .StartAsync(ct);
-        var store = host.Service<SqliteStore>();
+        var store = host.Service<RelationalStore>();
         var account = await store.CreateAccountAsync("broke", Account.DefaultGroup, ct);
         var key = await store.CreateKeyAsync(account.Id, "k", ApiKeyLimits.None, isOperator: false, ct);
         await host.Service<ApiKeyCache>().RefreshAsync(ct);

@@ -35,7 +35,7 @@ public sealed class MetricsTests
                 """)
             .StartAsync(ct);
 
-        var store = host.Service<SqliteStore>();
+        var store = host.Service<RelationalStore>();
         var account = await store.CreateAccountAsync("metrics", Account.DefaultGroup, ct);
         await store.TopUpAsync(account.Id, 100_000_000, "test", ct);
         var key = await store.CreateKeyAsync(account.Id, "k", ApiKeyLimits.None, isOperator: false, ct);
@@ -184,7 +184,7 @@ public sealed class MetricsTests
                   - { name: mr-fast, deployments: [{ channel: mr-oa, model: gpt-4o-mini }] }
                 """)
             .StartAsync(ct);
-        var store = host.Service<SqliteStore>();
+        var store = host.Service<RelationalStore>();
         var account = await store.CreateAccountAsync("broke", Account.DefaultGroup, ct);
         var key = await store.CreateKeyAsync(account.Id, "k", ApiKeyLimits.None, isOperator: false, ct);
         await host.Service<ApiKeyCache>().RefreshAsync(ct);

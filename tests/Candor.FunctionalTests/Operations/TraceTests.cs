@@ -154,7 +154,7 @@ public sealed class TraceTests
 
     private static async Task<string> StoredKeyAsync(CandorTestHost host, CancellationToken ct)
     {
-        var store = host.Service<SqliteStore>();
+        var store = host.Service<RelationalStore>();
         var account = await store.CreateAccountAsync("traces", Account.DefaultGroup, ct);
         await store.TopUpAsync(account.Id, 100_000_000, "test", ct);
         var key = await store.CreateKeyAsync(account.Id, "k", ApiKeyLimits.None, isOperator: false, ct);

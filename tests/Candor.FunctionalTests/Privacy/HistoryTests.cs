@@ -33,6 +33,7 @@ public sealed partial class HistoryTests : IAsyncLifetime
     {
         _host = await CandorTestHost.Create()
             .Prefix("candor-history-")
+            .OnSqlite("reads candor.db and a file copy of the data directory byte for byte (crypto-shredding)")
             .Yaml(static emu => $$"""
                 server: { data_dir: data, default_max_output_tokens: 200 }
                 privacy:

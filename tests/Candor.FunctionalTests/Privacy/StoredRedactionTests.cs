@@ -19,6 +19,9 @@ public sealed class StoredRedactionFixture : IAsyncLifetime
 
     public string DataDir => _host.DataDirectory;
 
+    /// <summary>The environment the CLI reads for this host's store (<see cref="CandorTestHost.CliEnvironment"/>).</summary>
+    public string? CliEnvironment(string name) => _host.CliEnvironment(name);
+
     public async Task InitializeAsync()
     {
         _host = await CandorTestHost.Create()
@@ -48,7 +51,7 @@ public sealed class StoredRedactionFixture : IAsyncLifetime
     /// <summary>A funded account with <paramref name="keys"/> keys: (account id, [(key id, key)]).</summary>
     public async Task<(string AccountId, (string Id, string Key)[] Keys)> NewAccountAsync(int keys, CancellationToken ct)
     {
-        var store = _host.Service<SqliteStore>();
+        var store = _host.Service<RelationalStore>();
         var account = await store.CreateAccountAsync("redaction", Account.DefaultGroup, ct);
         await store.TopUpAsync(account.Id, 10_000_000, "test", ct);
         var created = new (string, string)[keys];
@@ -300,12 +303,12 @@ public sealed class StoredRedactionTests(StoredRedactionFixture fixture) : IClas
         var output = new StringWriter();
         var error = new StringWriter();
         Assert.Equal(2, await Candor.Server.Cli.CandorCli.RunAsync(
-            ["privacy", "set", "--account", accountId, "--redaction", "email=erase", "--data", fixture.DataDir], output, error, ct));
+            ["privacy", "set", "--account", accountId, "--redaction", "email=erase", "--data", fixture.DataDir], output, error, fixture.CliEnvironment, ct));
         Assert.Contains("redaction.email", error.ToString(), StringComparison.Ordinal);
 
         error = new StringWriter();
         Assert.Equal(0, await Candor.Server.Cli.CandorCli.RunAsync(
-            ["privacy", "set", "--account", accountId, "--key", keys[0].Id, "--redaction", "email=block,default=mask", "--data", fixture.DataDir], output, error, ct));
+            ["privacy", "set", "--account", accountId, "--key", keys[0].Id, "--redaction", "email=block,default=mask", "--data", fixture.DataDir], output, error, fixture.CliEnvironment, ct));
         using (var printed = JsonDocument.Parse(output.ToString().Trim()))
         {
             Assert.Equal("key.privacy", printed.RootElement.GetProperty("object").GetString());
@@ -346,7 +349,7 @@ public sealed class StoredRedactionTests(StoredRedactionFixture fixture) : IClas
         }
 
         output = new StringWriter();
-        Assert.Equal(0, await Candor.Server.Cli.CandorCli.RunAsync(["privacy", "get", "--account", accountId, "--data", fixture.DataDir], output, new StringWriter(), ct));
+        Assert.Equal(0, await Candor.Server.Cli.CandorCli.RunAsync(["privacy", "get", "--account", accountId, "--data", fixture.DataDir], output, new StringWriter(), fixture.CliEnvironment, ct));
         using (var printed = JsonDocument.Parse(output.ToString().Trim()))
         {
             Assert.Equal("account.privacy", printed.RootElement.GetProperty("object").GetString());

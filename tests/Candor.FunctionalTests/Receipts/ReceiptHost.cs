@@ -28,8 +28,8 @@ public sealed class ReceiptHost : IAsyncLifetime
 
     internal ReceiptService Receipts => _host!.Service<ReceiptService>();
 
-    /// <summary>The PostgreSQL schema of the store when the tests run on PostgreSQL, else null.</summary>
-    internal PostgresTestSchema? Postgres => _host!.Postgres;
+    /// <summary>The PostgreSQL database of the store when the tests run on PostgreSQL, else null.</summary>
+    internal PostgresTestDatabase? Postgres => _host!.Postgres;
 
     public string DatabasePath => Path.Combine(_host!.DataDirectory, SqliteStore.DatabaseFileName);
 

@@ -102,6 +102,7 @@ public sealed class CopyCommandTests
     }
 
     private static CandorTestHost.Builder Builder(string directory) => CandorTestHost.Create()
+        .OnSqlite("serves on SQLite, which the CLI then copies to PostgreSQL (the later start names its own PostgreSQL)")
         .InDirectory(directory)
         .ServeData()
         .Yaml(emu => $$"""

@@ -20,6 +20,10 @@ internal sealed class LogHost : IAsyncDisposable
         Client = host.CreateClient();
     }
 
+    /// <summary>Why the hosts of the single-node log's tests keep their store on SQLite when the tests run on PostgreSQL:
+    /// with the store on PostgreSQL the log is the platform's shared log in the database (Cluster/SharedLog*).</summary>
+    public const string FileLog = "the single-node transparency log, whose tiles and journal are files of the data directory";
+
     public HttpClient Client { get; }
 
     public ITransparencyLog Log => _host.Service<ITransparencyLog>();
@@ -30,6 +34,7 @@ internal sealed class LogHost : IAsyncDisposable
 
     public static async Task<LogHost> StartAsync(string directory, string origin, string mergeDelay = "400ms") =>
         new(await CandorTestHost.Create()
+            .OnSqlite(FileLog)
             .InDirectory(directory)
             .Emulator(new EmulatorOptions())
             .Env("UPSTREAM_KEY", "k")

@@ -14,6 +14,7 @@ public sealed class LogOriginTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private Task<CandorTestHost> StartAsync(string domain) => CandorTestHost.Create()
+        .OnSqlite(LogHost.FileLog)
         .InDirectory(_dir)
         .Emulator(new EmulatorOptions())
         .Env("UPSTREAM_KEY", "k")

@@ -229,6 +229,7 @@ public sealed class WitnessMonitorTests : IDisposable
     /// key (<see cref="ClientKey"/>) and one emulated channel.</summary>
     private Task<CandorTestHost> StartWitnessedHostAsync(string logPrivate, string witnessUrl, string witnessKey, CancellationToken ct) =>
         CandorTestHost.Create()
+            .OnSqlite(LogHost.FileLog)
             .InDirectory(_dir)
             .Emulator(new EmulatorOptions())
             .Env("UPSTREAM_KEY", "k")
