@@ -97,6 +97,16 @@ internal static class AdminHttp
     /// <summary>A route value (always present when the route matched).</summary>
     public static string Route(HttpContext http, string name) => http.Request.RouteValues[name] as string ?? "";
 
+    /// <summary>Whether a string anywhere in <paramref name="value"/> holds U+0000: no stored text may (PostgreSQL's
+    /// <c>text</c> refuses it, SQLite's C APIs cut it), so both stores refuse it alike, before anything is written.</summary>
+    private static bool HoldsNul(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => (value.GetString() ?? "").Contains('\0', StringComparison.Ordinal),
+        JsonValueKind.Array => value.EnumerateArray().Any(HoldsNul),
+        JsonValueKind.Object => value.EnumerateObject().Any(static p => p.Name.Contains('\0', StringComparison.Ordinal) || HoldsNul(p.Value)),
+        _ => false,
+    };
+
     /// <summary>Reads the body as a JSON object whose properties are all properties of the request record
     /// <paramref name="body"/> describes (the same set the OpenAPI document declares); see the overload below.</summary>
     public static Task<JsonDocument> ReadObjectAsync(HttpContext http, JsonTypeInfo body) =>
@@ -167,6 +177,13 @@ internal static class AdminHttp
                     string name = property.Name;
                     document.Dispose();
                     throw new AdminInputException(name, $"Unknown field '{name}'.");
+                }
+
+                if (HoldsNul(property.Value))
+                {
+                    string name = property.Name;
+                    document.Dispose();
+                    throw new AdminInputException(name, $"{name} must not contain the character U+0000.");
                 }
             }
 

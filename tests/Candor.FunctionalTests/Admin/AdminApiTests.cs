@@ -150,6 +150,8 @@ public sealed class AdminApiTests(AdminFixture fixture) : IClassFixture<AdminFix
     [InlineData("POST", "/admin/v1/accounts", """{"group":"g"}""", "name")]
     [InlineData("POST", "/admin/v1/accounts", """{"name":""}""", "name")]
     [InlineData("POST", "/admin/v1/accounts", """{"name":"x","colour":"red"}""", "colour")]
+    [InlineData("POST", "/admin/v1/accounts", """{"name":"a\u0000b"}""", "name")]
+    [InlineData("POST", "/admin/v1/accounts/{accountId}/keys", """{"name":"k","allowed_models":["m\u0000"]}""", "allowed_models")]
     [InlineData("POST", "/admin/v1/accounts", """[1]""", "body")]
     [InlineData("POST", "/admin/v1/accounts", """{"name":""", "body")]
     [InlineData("GET", "/admin/v1/accounts?limit=0", null, "limit")]
