@@ -29,7 +29,10 @@ internal abstract partial class RelationalStore : IAccountStore, IKeyStore, ILed
         IsShared = shared;
         ReservesInStore = shared;
         _settlements = new(db, ApplySettlementAsync, SettlementOrder.Instance);
-        _admissions = new(db, ApplyAdmissionAsync, AdmissionWrite.Order);
+        // The admission record is for crash recovery: on SQLite its commit skips the fsync (it survives a killed process at
+        // once, a power loss from the next settlement's synchronous commit on); PostgreSQL's reserves money across nodes
+        // and stays synchronous (docs/fail-closed.md, "Crash").
+        _admissions = new(db, ApplyAdmissionAsync, AdmissionWrite.Order, deferSync: !shared);
     }
 
     /// <summary>True when several nodes may share the database (PostgreSQL): crash recovery then takes only the admissions

@@ -26,6 +26,7 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
     private readonly Func<DbConnection, DbTransaction, TItem, Task<TResult>> _apply;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IComparer<TItem>? _order;
+    private readonly bool _deferSync;
     private readonly Task _loop;
     private long _transactions;
     private long _items;
@@ -35,11 +36,17 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
     /// item is written).</param>
     /// <param name="order">When given, each batch is written in this order: writers on several nodes that take row locks
     /// in one global order cannot deadlock one another (docs/scale-out.md).</param>
-    public GroupCommitWriter(StoreDatabase db, Func<DbConnection, DbTransaction, TItem, Task<TResult>> apply, IComparer<TItem>? order = null)
+    /// <param name="deferSync">Whether a batch's commit may skip its own fsync where the engine allows it
+    /// (<see cref="StoreDatabase.WriteAsync{T}(Func{DbConnection, DbTransaction, Task{T}}, bool, CancellationToken)"/>): a
+    /// completed task then means the item survives a crash of the process, and a power loss only once a later synchronous
+    /// commit (or checkpoint) synced the WAL.</param>
+    public GroupCommitWriter(StoreDatabase db, Func<DbConnection, DbTransaction, TItem, Task<TResult>> apply, IComparer<TItem>? order = null,
+        bool deferSync = false)
     {
         _db = db;
         _apply = apply;
         _order = order;
+        _deferSync = deferSync;
         _loop = Task.Run(RunAsync);
     }
 
@@ -132,7 +139,7 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
                 }
 
                 return true;
-            }, CancellationToken.None).ConfigureAwait(false);
+            }, _deferSync, CancellationToken.None).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Every failure (the commit's included) goes to the callers waiting for this batch.
         catch (Exception e)

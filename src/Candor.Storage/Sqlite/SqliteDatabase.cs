@@ -61,6 +61,13 @@ internal sealed class SqliteDatabase : StoreDatabase
     }
 
     /// <inheritdoc/>
+    /// <remarks>In WAL mode a commit with synchronous=NORMAL is appended to the WAL without an fsync: it survives a crash
+    /// of the process (it is in the operating system's cache) and reaches the disk with the next synchronous commit
+    /// (its fsync of the WAL covers every earlier frame) or checkpoint (which syncs the WAL first); sqlite.org/wal.html,
+    /// sqlite.org/pragma.html#pragma_synchronous. The setting cannot change inside a transaction, hence around it.</remarks>
+    protected override (string Defer, string Restore)? DeferredSyncSql => ("PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL");
+
+    /// <inheritdoc/>
     /// <remarks>BEGIN IMMEDIATE: the write lock is taken at the start, so the transaction never fails half-way for want of it.</remarks>
     protected override ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
