@@ -2,7 +2,7 @@
 # Durable writes per request with every feature on (issue 18): the "full" scenario of bench/run.sh (the emulator, Candor
 # with a stored key, redaction, metering with durable settlement, a signed receipt stored and appended to the
 # transparency log) under a bounded wrk load, with strace counting the Candor process's fsyncs, fdatasyncs, file writes
-# (pwrite64/write) and renames for SECS seconds, classified by the file they touch. Loopback only; every process started
+# (pwrite64/write) and renames during SECS seconds of load, classified by the file they touch. Loopback only; every process started
 # here is stopped on exit. Not part of CI.
 #
 #   bench/fsyncs.sh                        # 64 connections, 5 s counted after 10 s warm-up
@@ -10,7 +10,7 @@
 #   CANDOR_DLL=/tmp/old/candor.dll EMU_DLL=/tmp/old/Candor.Emulator.dll bench/fsyncs.sh   # another build
 #
 # strace slows every traced system call (ptrace), so the request rate under it is lower than without: the figures are
-# per request, and the rate is printed beside them. The SQLite WAL's fsyncs are not split by writer here (one
+# per request, and the rate is printed beside them (batching, hence the counts, depend on it). The SQLite WAL's fsyncs are not split by writer here (one
 # connection writes them all): compare two builds, or count the group commits with the metrics.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +30,15 @@ if [[ ! -f $CANDOR_DLL || ! -f $EMU_DLL ]]; then
 fi
 
 PIDS=()
-cleanup() { local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# Candor runs as strace's child: stopped first, by its pid, then strace and the emulator.
+cleanup() {
+  local p c
+  for p in "${PIDS[@]}"; do
+    for c in $(pgrep -P "$p" 2>/dev/null); do kill "$c" 2>/dev/null || true; done
+    kill "$p" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT
 wait_port() {
   local i
@@ -52,7 +60,10 @@ export BENCH_CLIENT_KEY=sk-bench-client-0123456789abcdef   # the config key of c
 
 taskset -c 1 dotnet "$EMU_DLL" --urls "http://127.0.0.1:$EMU_PORT" >"$OUT/emulator.log" 2>&1 &
 PIDS+=($!)
-taskset -c 0 dotnet "$CANDOR_DLL" serve --config "$OUT/candor-full.yaml" --data "$data" \
+# Started under strace (seccomp-bpf stops only the traced calls, which an attach with -p cannot do); -ttt stamps each
+# call so that only the counted window is kept.
+taskset -c 0 strace -f --seccomp-bpf -ttt -y -qq -e trace=fsync,fdatasync,pwrite64,write,rename,renameat,renameat2 -e signal=none \
+  -o "$OUT/strace.txt" dotnet "$CANDOR_DLL" serve --config "$OUT/candor-full.yaml" --data "$data" \
   --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$OUT/candor.log" 2>&1 &
 candor=$!
 PIDS+=("$candor")
@@ -67,18 +78,16 @@ for i in $(seq 1 120); do
 done
 load() { BODY=$body API_KEY=$key taskset -c 1 wrk -t1 -c"$CONNS" -d"$1s" --timeout 10s -s "$B/post.lua" "$url" | sed -n 's/^JSON //p'; }
 echo "warm-up ${WARM}s: $(load "$WARM")"
-strace -f --seccomp-bpf -y -qq -e trace=fsync,fdatasync,pwrite64,write,rename,renameat,renameat2 -e signal=none -o "$OUT/strace.txt" -p "$candor" &
-tracer=$!
-sleep 1
+from=$(date +%s.%N)
 result=$(load "$SECS")
-kill -INT "$tracer"; wait "$tracer" 2>/dev/null || true
+to=$(date +%s.%N)
 echo "counted ${SECS}s at $CONNS connections: $result" | tee "$OUT/summary.txt"
 requests=$(node -e 'console.log(JSON.parse(process.argv[1]).requests)' "$result")
-# One line per system call: "<pid> <call>(<fd></path>>, ...". Sockets and pipes are not files; the log directory is
+# One line per system call: "<pid> <epoch seconds> <call>(<fd></path>>, ...". Sockets and pipes are not files; the log directory is
 # "log" under the data directory, its temporary files end in .tmp, directories are fsynced by path.
-node - "$OUT/strace.txt" "$requests" "$data" <<'JS' | tee -a "$OUT/summary.txt"
+node - "$OUT/strace.txt" "$requests" "$data" "$from" "$to" <<'JS' | tee -a "$OUT/summary.txt"
 const fs = require("fs");
-const [file, requests, data] = [process.argv[2], Number(process.argv[3]), process.argv[4]];
+const [file, requests, data, from, to] = [process.argv[2], Number(process.argv[3]), process.argv[4], Number(process.argv[5]), Number(process.argv[6])];
 const counts = new Map();
 const add = (k) => counts.set(k, (counts.get(k) || 0) + 1);
 const isDirectory = (path) => { try { return fs.statSync(path).isDirectory(); } catch { return false; } };
@@ -95,9 +104,9 @@ const source = (path) => {
   return "other: " + path.replace(data, "$DATA");
 };
 for (const line of fs.readFileSync(file, "utf8").split("\n")) {
-  const m = /^\d+\s+(\w+)\((?:\d+<([^>]*)>)?/.exec(line);
-  if (!m) continue;
-  const [, call, path] = m;
+  const m = /^\d+\s+([\d.]+)\s+(\w+)\((?:\d+<([^>]*)>)?/.exec(line);
+  if (!m || Number(m[1]) < from || Number(m[1]) > to) continue;
+  const [, , call, path] = m;
   if (call.startsWith("rename")) { add(`rename\t${source((/"([^"]+)"/.exec(line)?.[1] ?? "?").replace(/\.\d+\.tmp$/, ""))}`); continue; }
   if (!path || path.startsWith("socket:") || path.startsWith("pipe:") || path.startsWith("anon_inode:") || path.startsWith("/dev/")) continue;
   add(`${call === "write" || call === "pwrite64" ? "write" : call}\t${source(path.replace(/\.\d+\.tmp$/, ""))}`);

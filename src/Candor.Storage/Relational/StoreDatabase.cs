@@ -60,6 +60,29 @@ internal abstract class StoreDatabase : IDisposable
     /// has no such commit and every write is synchronous.</summary>
     protected virtual (string Defer, string Restore)? DeferredSyncSql => null;
 
+    /// <summary>Run once on the writer's connection when it opens (null: nothing).</summary>
+    protected virtual string? WriterSetupSql => null;
+
+    private async Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (WriterSetupSql is { } sql)
+        {
+            try
+            {
+                using var setup = Command(connection, null, sql);
+                await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        return connection;
+    }
+
     /// <summary>Runs <paramref name="work"/> in a write transaction and commits when it returns.</summary>
     public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
         WriteAsync(work, deferSync: false, cancellationToken);
@@ -73,7 +96,7 @@ internal abstract class StoreDatabase : IDisposable
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var connection = _writer ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var connection = _writer ??= await OpenWriterAsync(cancellationToken).ConfigureAwait(false);
             var deferred = deferSync ? DeferredSyncSql : null;
             if (deferred is { } sql)
             {
