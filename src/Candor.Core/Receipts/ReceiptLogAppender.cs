@@ -101,7 +101,8 @@ internal sealed class ReceiptLogAppender : BackgroundService
         var reader = _pending.Reader;
         while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
         {
-            if (Window > TimeSpan.Zero && reader.CanCount && reader.Count < AppendBatch)
+            // The single-reader channel cannot count its items: the window is always waited.
+            if (Window > TimeSpan.Zero)
             {
                 await Task.Delay(Window, _time, stoppingToken).ConfigureAwait(false);
             }

@@ -106,12 +106,13 @@ public sealed class LogAppenderTests
     {
         var store = new CountingStore();
         await using var log = new BatchingLog(failEntry: null);
-        using var appender = new ReceiptLogAppender(store, log, NullLogger.Instance);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var appender = new ReceiptLogAppender(store, log, NullLogger.Instance, clock);
         Assert.Equal(ReceiptLogAppender.MaxWindow, appender.Window); // a tenth of the 1 s merge delay, capped at 100 ms
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await appender.StartAsync(timeout.Token);
 
-        // The first receipt opens the window; four more arrive 30 ms later, well inside it.
+        // The first receipt opens the window; four more arrive while it is open (the clock has not moved).
         var receipts = Enumerable.Range(0, 5)
             .Select(i => new StoredReceipt($"rcpt_{i}", "config:test", null, DateTimeOffset.UnixEpoch.AddSeconds(i), [(byte)('a' + i)], null))
             .ToList();
@@ -127,7 +128,13 @@ public sealed class LogAppenderTests
             appender.Enqueue(r.Id, r.Body);
         }
 
-        await WaitUntilAsync(() => store.Logged >= 5, timeout.Token);
+        // Only now does the window close.
+        while (store.Logged < 5)
+        {
+            clock.Advance(appender.Window);
+            await Task.Delay(10, timeout.Token);
+        }
+
         await appender.StopAsync(timeout.Token).WaitAsync(timeout.Token);
 
         Assert.Equal(1, store.IndexWrites);
