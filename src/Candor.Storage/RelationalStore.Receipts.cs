@@ -86,6 +86,10 @@ internal abstract partial class RelationalStore : IReceiptStore
     public Task SetLeafIndicesAsync(IReadOnlyList<(string Id, long LeafIndex)> indices, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(indices);
+
+        // On SQLite without its own fsync: the log's journal already holds these entries durably, so an index lost with
+        // a power loss only makes the appender append the same leaf again at the next start (harmless, docs/receipts.md),
+        // and the store's last index can fall behind the log, never run ahead of it (the start-up rollback check).
         return _db.WriteAsync(async (c, tx) =>
         {
             foreach (var (receiptId, leafIndex) in indices)
@@ -95,7 +99,7 @@ internal abstract partial class RelationalStore : IReceiptStore
             }
 
             return true;
-        }, cancellationToken);
+        }, deferSync: !IsShared, cancellationToken);
     }
 
     /// <summary>The stored receipt with the highest transparency-log index, or null when none has one (the start-up

@@ -31,9 +31,12 @@ internal abstract partial class RelationalStore : IAccountStore, IKeyStore, ILed
         _settlements = db.WritesGroups
             ? new(db, ApplySettlementAsync, SettlementOrder.Instance, WriteSettlementGroupAsync)
             : new(db, ApplySettlementAsync, SettlementOrder.Instance);
+        // The admission record is for crash recovery: on SQLite its commit skips the fsync (it survives a killed process at
+        // once, a power loss from the next settlement's synchronous commit on); PostgreSQL's reserves money across nodes
+        // and stays synchronous (docs/fail-closed.md, "Crash").
         _admissions = db.WritesGroups
             ? new(db, ApplyAdmissionAsync, AdmissionWrite.Order, WriteAdmissionGroupAsync)
-            : new(db, ApplyAdmissionAsync, AdmissionWrite.Order);
+            : new(db, ApplyAdmissionAsync, AdmissionWrite.Order, deferSync: !shared);
     }
 
     /// <summary>True when several nodes may share the database (PostgreSQL): crash recovery then takes only the admissions

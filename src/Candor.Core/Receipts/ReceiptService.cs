@@ -54,6 +54,8 @@ internal sealed class ReceiptService : IDisposable
         _drafts = new ReceiptDraftBuilder(pseudonyms, time);
         _sealer = new ReceiptSealer(signer, log, time);
         _batch = signingBatch > 1 ? new ReceiptBatchSigner(signer, signingBatch) : null;
+        // The appender's gathering window runs on the system clock: a batching pause, not a time any receipt states (a
+        // test's manual clock would hold every receipt back).
         _appender = new ReceiptLogAppender(store, log, logger);
         _metrics = new ReceiptMetrics(meterFactory, logger);
     }

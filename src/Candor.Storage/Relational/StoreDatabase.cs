@@ -59,20 +59,69 @@ internal abstract class StoreDatabase : IDisposable
     /// that truncates the WAL). True when done.</summary>
     public virtual Task<bool> CheckpointTruncateAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 
+    /// <summary>Statements run on the writer's connection outside any transaction around a write whose commit need not
+    /// reach the disk at once (<see cref="WriteAsync{T}(Func{DbConnection, DbTransaction, Task{T}}, bool, CancellationToken)"/>
+    /// with <c>deferSync</c>): the first before it begins, the second after it committed. Null (the default): the engine
+    /// has no such commit and every write is synchronous.</summary>
+    protected virtual (string Defer, string Restore)? DeferredSyncSql => null;
+
+    /// <summary>Run once on the writer's connection when it opens (null: nothing).</summary>
+    protected virtual string? WriterSetupSql => null;
+
+    private async Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (WriterSetupSql is { } sql)
+        {
+            try
+            {
+                using var setup = Command(connection, null, sql);
+                await setup.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        return connection;
+    }
+
     /// <summary>Runs <paramref name="work"/> in a write transaction and commits when it returns.</summary>
-    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        WriteAsync(work, deferSync: false, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction and commits when it returns. With
+    /// <paramref name="deferSync"/>, on an engine that offers it (<see cref="DeferredSyncSql"/>: SQLite's WAL with
+    /// synchronous=NORMAL), the commit survives a crash of the process at once but reaches the disk only with the next
+    /// synchronous commit or checkpoint (docs/fail-closed.md, "Crash"); elsewhere it is an ordinary write.</summary>
+    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool deferSync, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var connection = _writer ??= await OpenAsync(cancellationToken).ConfigureAwait(false);
+            var connection = _writer ??= await OpenWriterAsync(cancellationToken).ConfigureAwait(false);
+            var deferred = deferSync ? DeferredSyncSql : null;
+            if (deferred is { } sql)
+            {
+                await Unprepared(connection, sql.Defer).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            T result;
             var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                T result = await work(connection, transaction).ConfigureAwait(false);
+                result = await work(connection, transaction).ConfigureAwait(false);
                 await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-                return result;
             }
+
+            if (deferred is { } restore)
+            {
+                await RestoreSyncAsync(connection, restore.Restore).ConfigureAwait(false);
+            }
+
+            return result;
         }
         catch
         {
@@ -87,7 +136,8 @@ internal abstract class StoreDatabase : IDisposable
     }
 
     /// <summary>A prepared statement of the writer's connection for <paramref name="sql"/>, bound to
-    /// <paramref name="transaction"/>, with no parameters: only inside <see cref="WriteAsync"/>, and not to be
+    /// <paramref name="transaction"/>, with no parameters: only inside
+    /// <see cref="WriteAsync{T}(Func{DbConnection, DbTransaction, Task{T}}, bool, CancellationToken)"/>, and not to be
     /// disposed (the database owns it). Add the parameters, execute; the next caller clears them.</summary>
     public DbCommand Prepared(DbConnection connection, DbTransaction transaction, string sql)
     {
@@ -105,6 +155,36 @@ internal abstract class StoreDatabase : IDisposable
         command.Transaction = transaction;
         command.Parameters.Clear();
         return command;
+    }
+
+    /// <summary>A statement of the writer's connection run outside a transaction (kept with the prepared ones).</summary>
+    private DbCommand Unprepared(DbConnection connection, string sql)
+    {
+        if (!_prepared.TryGetValue(sql, out var command))
+        {
+            command = Command(connection, null, sql);
+            _prepared[sql] = command;
+        }
+
+        command.Transaction = null;
+        return command;
+    }
+
+    /// <summary>Makes the writer's next commits synchronous again after a deferred one. The deferred write has committed,
+    /// so a failure here is not its caller's: the connection is closed instead, and the next write opens one with the
+    /// synchronous setting of <see cref="OpenAsync"/>.</summary>
+    private async Task RestoreSyncAsync(DbConnection connection, string sql)
+    {
+        try
+        {
+            await Unprepared(connection, sql).ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The write committed; a connection whose setting is unknown is not used again.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            CloseWriter();
+        }
     }
 
     private void CloseWriter()

@@ -29,6 +29,7 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IComparer<TItem>? _order;
     private readonly Func<DbConnection, DbTransaction, IReadOnlyList<TItem>, Task<TResult[]?>>? _writeGroup;
+    private readonly bool _deferSync;
     private readonly Task _loop;
     private long _transactions;
     private long _items;
@@ -41,14 +42,19 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
     /// in one global order cannot deadlock one another (docs/scale-out.md).</param>
     /// <param name="writeGroup">When given, tried first for every batch: writes all its items (in order) and returns their
     /// results, or leaves the transaction as it found it and returns null, and the batch is written item by item.</param>
+    /// <param name="deferSync">Whether a batch's commit may skip its own fsync where the engine allows it
+    /// (<see cref="StoreDatabase.WriteAsync{T}(Func{DbConnection, DbTransaction, Task{T}}, bool, CancellationToken)"/>): a
+    /// completed task then means the item survives a crash of the process, and a power loss only once a later synchronous
+    /// commit (or checkpoint) synced the WAL.</param>
     public GroupCommitWriter(
         StoreDatabase db, Func<DbConnection, DbTransaction, TItem, Task<TResult>> apply, IComparer<TItem>? order = null,
-        Func<DbConnection, DbTransaction, IReadOnlyList<TItem>, Task<TResult[]?>>? writeGroup = null)
+        Func<DbConnection, DbTransaction, IReadOnlyList<TItem>, Task<TResult[]?>>? writeGroup = null, bool deferSync = false)
     {
         _db = db;
         _apply = apply;
         _order = order;
         _writeGroup = writeGroup;
+        _deferSync = deferSync;
         _loop = Task.Run(RunAsync);
     }
 
@@ -156,7 +162,7 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
                 }
 
                 return true;
-            }, CancellationToken.None).ConfigureAwait(false);
+            }, _deferSync, CancellationToken.None).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Every failure (the commit's included) goes to the callers waiting for this batch.
         catch (Exception e)

@@ -101,6 +101,46 @@ public sealed class LogAppenderTests
         Assert.Equal(0, store.IndexWrites);
     }
 
+    [Fact]
+    public async Task ReceiptsArrivingWithinTheWindow_ShareOneJournalBatchAndOneIndexWrite()
+    {
+        var store = new CountingStore();
+        await using var log = new BatchingLog(failEntry: null);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var appender = new ReceiptLogAppender(store, log, NullLogger.Instance, clock);
+        Assert.Equal(ReceiptLogAppender.MaxWindow, appender.Window); // a tenth of the 1 s merge delay, capped at 100 ms
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await appender.StartAsync(timeout.Token);
+
+        // The first receipt opens the window; four more arrive while it is open (the clock has not moved).
+        var receipts = Enumerable.Range(0, 5)
+            .Select(i => new StoredReceipt($"rcpt_{i}", "config:test", null, DateTimeOffset.UnixEpoch.AddSeconds(i), [(byte)('a' + i)], null))
+            .ToList();
+        foreach (var r in receipts)
+        {
+            await store.SaveAsync(r, CancellationToken.None);
+        }
+
+        appender.Enqueue(receipts[0].Id, receipts[0].Body);
+        await Task.Delay(30, timeout.Token);
+        foreach (var r in receipts.Skip(1))
+        {
+            appender.Enqueue(r.Id, r.Body);
+        }
+
+        // Only now does the window close.
+        while (store.Logged < 5)
+        {
+            clock.Advance(appender.Window);
+            await Task.Delay(10, timeout.Token);
+        }
+
+        await appender.StopAsync(timeout.Token).WaitAsync(timeout.Token);
+
+        Assert.Equal(1, store.IndexWrites);
+        Assert.Equal(receipts.Select(static r => ReceiptLogAppender.LeafOf(r.Body)), log.Entries);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
     {
         while (!condition())
