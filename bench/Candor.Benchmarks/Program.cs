@@ -4,7 +4,8 @@ namespace Candor.Benchmarks;
 
 /// <summary>Runs the microbenchmarks: `dotnet run -c Release --project bench/Candor.Benchmarks -- --filter '*'`
 /// (BenchmarkDotNet arguments); bench/micro-check.sh runs them short and compares allocations with the budget.
-/// `-- receipt-cpu [N]` measures CPU time per receipt instead (<see cref="ReceiptCpuProbe"/>).</summary>
+/// `-- receipt-cpu [N]` measures CPU time per receipt instead (<see cref="ReceiptCpuProbe"/>); `-- alloc-types [N]` the
+/// bytes, CPU time and allocated types per request with every feature on (<see cref="AllocationProbe"/>).</summary>
 public static class Program
 {
     public static async Task Main(string[] args)
@@ -12,6 +13,12 @@ public static class Program
         if (args is ["receipt-cpu", ..])
         {
             await ReceiptCpuProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 6_400);
+            return;
+        }
+
+        if (args is ["alloc-types", ..])
+        {
+            await AllocationProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5_000);
             return;
         }
 

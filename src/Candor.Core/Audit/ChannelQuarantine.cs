@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 
 namespace Candor.Core.Audit;
 
 /// <summary>
-/// The channels that failed an audit, with the reason and time. Routing consults <see cref="IsQuarantined"/> before
-/// it tries a deployment (one lock-free dictionary read); an operator lifts a quarantine through the admin API
+/// The channels that failed an audit, with the reason and time. Routing consults <see cref="IsQuarantined"/> and
+/// <see cref="Exclude"/> before it tries a deployment: one read of an immutable set of the quarantined channels, swapped
+/// whole on every change (the <see cref="Routing.SnapshotHolder"/> pattern; <c>ConcurrentDictionary.IsEmpty</c> took
+/// every lock of the dictionary on each request when nothing was quarantined); an operator lifts a quarantine through the admin API
 /// (<c>DELETE /admin/v1/audit/quarantine/{channel}</c>). With a data directory every change is written through to
 /// the store and <see cref="LoadAsync"/> restores the quarantines before the server listens, so a restart does not
 /// hand a dishonest channel its traffic back; without one they live in memory only.
@@ -20,6 +23,8 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
     private readonly ConcurrentDictionary<string, QuarantineEntry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LocalChange> _local = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly Lock _publishing = new();
+    private FrozenSet<string> _quarantined = FrozenSet<string>.Empty;
     private long _version;
 
     /// <summary>A channel quarantined (true) or released (false) on this node (the cluster tells the other nodes).</summary>
@@ -29,11 +34,44 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
     public bool Durable => store is not null;
 
     /// <summary>True when <paramref name="channelId"/> must receive no client requests.</summary>
-    public bool IsQuarantined(string channelId) => !_entries.IsEmpty && _entries.ContainsKey(channelId);
+    public bool IsQuarantined(string channelId) => Volatile.Read(ref _quarantined) is { Count: > 0 } quarantined && quarantined.Contains(channelId);
 
     /// <summary>The deployments whose channel is not quarantined (the same list when none is).</summary>
-    public IReadOnlyList<Configuration.Deployment> Exclude(IReadOnlyList<Configuration.Deployment> deployments) =>
-        _entries.IsEmpty || !deployments.Any(d => IsQuarantined(d.ChannelId)) ? deployments : [.. deployments.Where(d => !IsQuarantined(d.ChannelId))];
+    public IReadOnlyList<Configuration.Deployment> Exclude(IReadOnlyList<Configuration.Deployment> deployments)
+    {
+        ArgumentNullException.ThrowIfNull(deployments);
+        var quarantined = Volatile.Read(ref _quarantined);
+        if (quarantined.Count == 0)
+        {
+            return deployments;
+        }
+
+        for (int i = 0; i < deployments.Count; i++)
+        {
+            if (quarantined.Contains(deployments[i].ChannelId))
+            {
+                return Without(deployments, quarantined);
+            }
+        }
+
+        return deployments;
+    }
+
+    /// <summary>The deployments whose channel is not in <paramref name="quarantined"/> (a method of its own: a lambda
+    /// capturing the set in <see cref="Exclude"/> would allocate its closure on every call).</summary>
+    private static List<Configuration.Deployment> Without(IReadOnlyList<Configuration.Deployment> deployments, FrozenSet<string> quarantined)
+    {
+        var kept = new List<Configuration.Deployment>(deployments.Count);
+        foreach (var deployment in deployments)
+        {
+            if (!quarantined.Contains(deployment.ChannelId))
+            {
+                kept.Add(deployment);
+            }
+        }
+
+        return kept;
+    }
 
     /// <summary>The 503 of a request whose every remaining deployment is on a quarantined channel.</summary>
     public static Protocols.Canonical.RelayError AllQuarantined(string publicModel) =>
@@ -54,6 +92,8 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
         {
             _entries.TryAdd(entry.ChannelId, entry);
         }
+
+        Publish();
     }
 
     /// <summary>Replaces the quarantines with the stored ones: a quarantine added or lifted by another node sharing the
@@ -84,6 +124,8 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
                     _entries.TryRemove(channel, out _);
                 }
             }
+
+            Publish();
         }
     }
 
@@ -99,6 +141,7 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
                 return false;
             }
 
+            Publish();
             Begin(entry.ChannelId);
         }
 
@@ -143,6 +186,7 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
             lock (_gate)
             {
                 removed = _entries.TryRemove(channelId, out _);
+                Publish();
             }
         }
         finally
@@ -159,7 +203,23 @@ internal sealed class ChannelQuarantine(IQuarantineStore? store = null)
     }
 
     /// <summary>Drops a quarantine another node lifted (and removed from the shared store); false when there was none.</summary>
-    internal bool Forget(string channelId) => _entries.TryRemove(channelId, out _);
+    internal bool Forget(string channelId)
+    {
+        bool removed = _entries.TryRemove(channelId, out _);
+        Publish();
+        return removed;
+    }
+
+    /// <summary>Swaps in the set of the channels now in <see cref="_entries"/>, after each change to it. Under a lock of
+    /// its own, so that of two changes published at once the later publication sees both (it reads the dictionary
+    /// after taking the lock, and every change is made before its publication takes it).</summary>
+    private void Publish()
+    {
+        lock (_publishing)
+        {
+            Volatile.Write(ref _quarantined, _entries.IsEmpty ? FrozenSet<string>.Empty : _entries.Keys.ToFrozenSet(StringComparer.Ordinal));
+        }
+    }
 
     /// <summary>A local change of <paramref name="channelId"/> enters memory, its write about to run (under <see cref="_gate"/>).</summary>
     private void Begin(string channelId)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 
 namespace Candor.Core.Configuration;
@@ -22,6 +23,27 @@ internal sealed class ChannelSettings
     /// <summary>The credential, resolved from its environment variable; null for providers that need none (Ollama).
     /// Never logged, never returned by any API.</summary>
     public string? ApiKey { get; init; }
+
+    /// <summary><c>Bearer {ApiKey}</c>, the <c>Authorization</c> value of the providers that take one, made once per
+    /// channel rather than per request (null without a key).</summary>
+    internal string? BearerAuthorization => string.IsNullOrEmpty(ApiKey) ? null : _bearer ??= "Bearer " + ApiKey;
+
+    private string? _bearer;
+
+    private ConcurrentDictionary<string, Uri>? _under;
+
+    /// <summary>The absolute URL of <paramref name="relative"/> under <see cref="BaseUrl"/> (<see cref="Join"/>), made once
+    /// per channel and path: a new <see cref="Uri"/> per request is a parse and several strings.</summary>
+    internal Uri UriUnder(string relative) =>
+        (_under ??= new ConcurrentDictionary<string, Uri>(StringComparer.Ordinal)).GetOrAdd(relative, static (path, baseUrl) => Join(baseUrl, path), BaseUrl);
+
+    /// <summary>Joins a relative path under a base URL, keeping the base's path and query-free form.</summary>
+    internal static Uri Join(Uri baseUrl, string relative)
+    {
+        ArgumentNullException.ThrowIfNull(baseUrl);
+        string b = baseUrl.AbsoluteUri;
+        return new Uri(b.EndsWith('/') ? b + relative : b + "/" + relative, UriKind.Absolute);
+    }
 
     /// <summary>Azure OpenAI api-version; Anthropic anthropic-version override.</summary>
     public string? ApiVersion { get; init; }

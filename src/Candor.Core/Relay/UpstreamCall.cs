@@ -211,10 +211,28 @@ internal static class UpstreamCall
     };
 
     public static bool IsJson(HttpResponseMessage response) =>
-        response.Content.Headers.ContentType?.MediaType is { } m && m.Contains("json", StringComparison.OrdinalIgnoreCase);
+        MediaType(response).Contains("json", StringComparison.OrdinalIgnoreCase);
 
     public static bool IsEventStream(HttpResponseMessage response) =>
-        string.Equals(response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+        MediaType(response).Equals("text/event-stream", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The media type of the answer's <c>Content-Type</c> (before any parameter, trimmed; empty without one),
+    /// read from the header's text as received: the typed <c>ContentType</c> parses the header into a new
+    /// <see cref="System.Net.Http.Headers.MediaTypeHeaderValue"/> under a lock of the header store, per request.</summary>
+    internal static ReadOnlySpan<char> MediaType(HttpResponseMessage response)
+    {
+        if (response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var values))
+        {
+            foreach (string value in values)
+            {
+                ReadOnlySpan<char> type = value;
+                int parameters = type.IndexOf(';');
+                return (parameters < 0 ? type : type[..parameters]).Trim();
+            }
+        }
+
+        return [];
+    }
 
     public static HttpStatusCode Status(RelayError error) => (HttpStatusCode)error.StatusCode;
 }

@@ -120,7 +120,7 @@ internal abstract class OpenAICompatibleAdapter : IProviderAdapter, ICompletions
     }
 
     /// <summary>The legacy completions URL.</summary>
-    protected virtual Uri CompletionsUri(ChannelSettings channel, string upstreamModel) => Under(channel.BaseUrl, "completions");
+    protected virtual Uri CompletionsUri(ChannelSettings channel, string upstreamModel) => channel.UriUnder("completions");
 
     /// <inheritdoc/>
     public HttpRequestMessage CreateRawCompletionsRequest(ChannelSettings channel, string upstreamModel, bool stream, HttpContent body) =>
@@ -216,17 +216,17 @@ internal abstract class OpenAICompatibleAdapter : IProviderAdapter, ICompletions
     }
 
     /// <summary>The chat completions URL.</summary>
-    protected virtual Uri ChatUri(ChannelSettings channel, string upstreamModel) => Under(channel.BaseUrl, "chat/completions");
+    protected virtual Uri ChatUri(ChannelSettings channel, string upstreamModel) => channel.UriUnder("chat/completions");
 
     /// <summary>The embeddings URL.</summary>
-    protected virtual Uri EmbeddingsUri(ChannelSettings channel, string upstreamModel) => Under(channel.BaseUrl, "embeddings");
+    protected virtual Uri EmbeddingsUri(ChannelSettings channel, string upstreamModel) => channel.UriUnder("embeddings");
 
     /// <summary>Adds the credential: <c>Authorization: Bearer</c> when the channel has a key.</summary>
     protected virtual void Authenticate(HttpRequestMessage message, ChannelSettings channel)
     {
-        if (!string.IsNullOrEmpty(channel.ApiKey))
+        if (channel.BearerAuthorization is { } bearer)
         {
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", channel.ApiKey);
+            message.Headers.TryAddWithoutValidation("Authorization", bearer);
         }
     }
 
@@ -334,16 +334,13 @@ internal abstract class OpenAICompatibleAdapter : IProviderAdapter, ICompletions
     }
 
     /// <summary>Joins a relative path under a base URL, keeping the base's path and query-free form.</summary>
-    protected static Uri Under(Uri baseUrl, string relative)
-    {
-        string b = baseUrl.AbsoluteUri;
-        return new Uri(b.EndsWith('/') ? b + relative : b + "/" + relative, UriKind.Absolute);
-    }
+    protected static Uri Under(Uri baseUrl, string relative) => ChannelSettings.Join(baseUrl, relative);
 
     protected HttpRequestMessage Build(ChannelSettings channel, Uri uri, HttpContent body, bool stream)
     {
         var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = body };
-        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(stream ? "text/event-stream" : "application/json"));
+        // Header texts as sent, set without parsing (a typed value is an object, a string and a header-store entry per request).
+        message.Headers.TryAddWithoutValidation("Accept", stream ? "text/event-stream" : "application/json");
         Authenticate(message, channel);
         foreach (var (name, value) in channel.Headers)
         {

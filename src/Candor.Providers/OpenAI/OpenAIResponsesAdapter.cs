@@ -16,7 +16,7 @@ internal sealed class OpenAIResponsesAdapter : OpenAIAdapter, IResponsesUpstream
 
     /// <inheritdoc/>
     public HttpRequestMessage CreateRawResponsesRequest(ChannelSettings channel, bool stream, HttpContent body) =>
-        Build(channel, Under(channel.BaseUrl, "responses"), body, stream);
+        Build(channel, channel.UriUnder("responses"), body, stream);
 
     /// <inheritdoc/>
     public IChatUpstreamDecoder CreateResponsesDecoder() => new ResponsesUpstreamDecoder();

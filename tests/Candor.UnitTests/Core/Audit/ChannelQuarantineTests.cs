@@ -76,6 +76,55 @@ public sealed class ChannelQuarantineTests
         Assert.True(quarantine.IsQuarantined("other"));
     }
 
+    [Fact]
+    public async Task Exclude_FollowsEveryChange_AndReturnsTheSameListWhenNothingIsQuarantined()
+    {
+        var quarantine = new ChannelQuarantine();
+        IReadOnlyList<Candor.Core.Configuration.Deployment> deployments =
+            [new() { ChannelId = "a", UpstreamModel = "m" }, new() { ChannelId = "ch", UpstreamModel = "m" }, new() { ChannelId = "b", UpstreamModel = "m" }];
+        Assert.Same(deployments, quarantine.Exclude(deployments));
+
+        Assert.True(await quarantine.AddAsync(Entry, CancellationToken.None).WaitAsync(Limit));
+        Assert.Equal(["a", "b"], quarantine.Exclude(deployments).Select(static d => d.ChannelId));
+        IReadOnlyList<Candor.Core.Configuration.Deployment> healthy = [.. deployments.Where(static d => d.ChannelId != "ch")];
+        Assert.Same(healthy, quarantine.Exclude(healthy));
+
+        Assert.True(await quarantine.ReleaseAsync("ch", CancellationToken.None).WaitAsync(Limit));
+        Assert.Same(deployments, quarantine.Exclude(deployments));
+        Assert.False(quarantine.IsQuarantined("ch"));
+
+        Assert.True(await quarantine.AddAsync(Entry with { ChannelId = "b" }, CancellationToken.None).WaitAsync(Limit));
+        Assert.Equal(["a", "ch"], quarantine.Exclude(deployments).Select(static d => d.ChannelId));
+        Assert.True(quarantine.Forget("b"));
+        Assert.Same(deployments, quarantine.Exclude(deployments));
+    }
+
+    [Fact]
+    public async Task ConcurrentChanges_LeaveRoutingAgreeingWithTheEntries()
+    {
+        var quarantine = new ChannelQuarantine();
+        var channels = Enumerable.Range(0, 64).Select(static i => $"ch{i}").ToArray();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var changes = channels.Select(channel => Task.Run(async () =>
+        {
+            await start.Task;
+            await quarantine.AddAsync(Entry with { ChannelId = channel }, CancellationToken.None);
+            if (channel.EndsWith('0') || channel.EndsWith('5'))
+            {
+                await quarantine.ReleaseAsync(channel, CancellationToken.None);
+            }
+        })).ToArray();
+        start.SetResult();
+        await Task.WhenAll(changes).WaitAsync(Limit);
+
+        var listed = quarantine.Entries.Select(static e => e.ChannelId).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(51, listed.Count);
+        foreach (string channel in channels)
+        {
+            Assert.Equal(listed.Contains(channel), quarantine.IsQuarantined(channel));
+        }
+    }
+
     /// <summary>A store whose writes or listing can be held at their racing step.</summary>
     private sealed class HeldStore : IQuarantineStore
     {

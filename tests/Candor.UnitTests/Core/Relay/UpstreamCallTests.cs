@@ -185,6 +185,29 @@ public sealed class UpstreamCallTests
         Assert.True(lost.Retryable);
     }
 
+    [Theory]
+    [InlineData("application/json", true, false)]
+    [InlineData("application/json; charset=utf-8", true, false)]
+    [InlineData(" Application/JSON ;charset=utf-8", true, false)]
+    [InlineData("application/problem+json", true, false)]
+    [InlineData("text/event-stream", false, true)]
+    [InlineData("TEXT/EVENT-STREAM; charset=utf-8", false, true)]
+    [InlineData("text/event-streams", false, false)]
+    [InlineData("text/html; charset=json", false, false)]
+    [InlineData("", false, false)]
+    [InlineData(null, false, false)]
+    public void ContentType_ReadFromTheHeaderAsReceived(string? contentType, bool json, bool eventStream)
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent([]) };
+        if (contentType is not null)
+        {
+            Assert.True(response.Content.Headers.TryAddWithoutValidation("Content-Type", contentType));
+        }
+
+        Assert.Equal(json, UpstreamCall.IsJson(response));
+        Assert.Equal(eventStream, UpstreamCall.IsEventStream(response));
+    }
+
     [Fact]
     public async Task Send_HandlerThrowsIOException_IsAConnectFailure_NotAnEscapedException()
     {

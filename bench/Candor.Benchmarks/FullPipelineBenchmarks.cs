@@ -17,7 +17,7 @@ namespace Candor.Benchmarks;
 /// settlement and the signed receipt in SQLite, the transparency-log append, and the upstream emulator answering.
 /// The allocation counter counts every thread, so a figure holds the client's and the emulator's share too:
 /// <see cref="DirectRequest"/> is the same request straight to the emulator, and the difference is what Candor
-/// allocates per request (docs/benchmarks.md, "Allocation per request").</summary>
+/// allocates per request (docs/benchmarks.md, "Allocation per request, whole server").</summary>
 [MemoryDiagnoser]
 public class FullPipelineBenchmarks
 {
