@@ -9,7 +9,7 @@ namespace Candor.FunctionalTests.Audit;
 
 /// <summary>Cap checks ride on ordinary probes: once the channel's surface has traffic, probes send the limits that
 /// traffic sends (here 20 tokens, below the emulator's 12–40-token answers, so the reference often runs to it). An honest
-/// channel passes every cap verdict; one that silently lowers the limit to 5 tokens fails the cap check.</summary>
+/// channel passes every cap verdict; one that silently lowers the limit to 5 tokens breaks the cap check.</summary>
 public sealed class TrafficLimitProbeTests(TrafficLimitProbeTests.Host host, ITestOutputHelper output) : IClassFixture<TrafficLimitProbeTests.Host>
 {
     public sealed class Host() : AuditHost("""
@@ -55,7 +55,9 @@ public sealed class TrafficLimitProbeTests(TrafficLimitProbeTests.Host host, ITe
 
         Assert.Contains(caps, static v => v.ChannelId == "honest");
         Assert.All(caps.Where(static v => v.ChannelId == "honest"), static v => Assert.Equal(AuditDecision.Pass, v.Decision));
-        Assert.Contains(caps, static v => v.ChannelId == "lowcap" && v.Decision == AuditDecision.Fail);
+        // The lowered limit breaks the cap on most probes whose reference ran to it; the truncation evidence usually
+        // quarantines it in the same round, before the cap's confirmation round.
+        Assert.Contains(caps, static v => v.ChannelId == "lowcap" && v.Decision is AuditDecision.Suspect or AuditDecision.Fail && v.Statistic >= 10);
         Assert.True(host.Quarantine.IsQuarantined("lowcap"));
         Assert.False(host.Quarantine.IsQuarantined("honest"));
     }
