@@ -55,8 +55,8 @@ public sealed class TrafficLimitProbeTests(TrafficLimitProbeTests.Host host, ITe
 
         Assert.Contains(caps, static v => v.ChannelId == "honest");
         Assert.All(caps.Where(static v => v.ChannelId == "honest"), static v => Assert.Equal(AuditDecision.Pass, v.Decision));
-        // The lowered limit breaks the cap on most probes whose reference ran to it; the truncation evidence usually
-        // quarantines it in the same round, before the cap's confirmation round.
+        // The lowered limit breaks the cap on most probes whose reference ran to it (suspect); the truncation test
+        // quarantines it at the confirmation round.
         Assert.Contains(caps, static v => v.ChannelId == "lowcap" && v.Decision is AuditDecision.Suspect or AuditDecision.Fail && v.Statistic >= 10);
         Assert.True(host.Quarantine.IsQuarantined("lowcap"));
         Assert.False(host.Quarantine.IsQuarantined("honest"));
