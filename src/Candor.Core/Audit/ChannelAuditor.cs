@@ -213,7 +213,7 @@ internal sealed class ChannelAuditor
         // Fresh probes every round, each sent once to the channel and once to the reference (a pair: its stratum); their
         // prompts come from the private bank, which the reference tops up first.
         await FillBankAsync(snapshot, settings, target, reference, round, ProbesPerRepeat * repeats, concurrency, cancellationToken).ConfigureAwait(false);
-        var probes = _probes.Round(Key(target), _time.GetUtcNow(), round, ProbesPerRepeat * repeats);
+        var probes = _probes.Round(Key(target), _time.GetUtcNow(), round, ProbesPerRepeat * repeats, channel.Adapter.Protocol);
         var spread = settings.Spread;
         var sends = new List<Task<ProbeAnswer?>>(probes.Count * 2);
         var groups = new List<bool>(sends.Capacity);
@@ -307,6 +307,17 @@ internal sealed class ChannelAuditor
         verdicts.Add(new AuditVerdict(target.ChannelId, target.Model, target.ReferenceChannelId, "reported_model", foreign, 0, foreign > 0 ? 0 : 1, 0,
             channelAnswered, referenceAnswered, foreign > 0 ? AuditDecision.Fail : AuditDecision.Pass, round, now));
 
+        // 5. Cap: limits drawn as traffic's; wherever the reference ran to a probe's limit the channel must too, and no
+        // channel answer reports more output than its limit (CapCheck). Billing past the cap fails at once; stopping early
+        // is suspect first, like a statistical rejection, and fails when the confirmation round shows it again.
+        var cap = CapCheck.Run(probes, pairs);
+        var capDecision = cap.Over > 0 ? AuditDecision.Fail
+            : cap.Early == 0 ? AuditDecision.Pass
+            : state.Suspects.Contains("cap") ? AuditDecision.Fail
+            : AuditDecision.Suspect;
+        verdicts.Add(new AuditVerdict(target.ChannelId, target.Model, target.ReferenceChannelId, "cap", cap.Over + cap.Early, 0, capDecision == AuditDecision.Pass ? 1 : 0, 0,
+            channelAnswered, referenceAnswered, capDecision, round, now));
+
         state.Suspects.Clear();
         foreach (var verdict in verdicts)
         {
@@ -349,20 +360,22 @@ internal sealed class ChannelAuditor
         {
             var wave = Math.Min(needed - requests, ((needed - bank.Count) + ProbeWriter.PerRequest - 1) / ProbeWriter.PerRequest);
             var writes = new Task<ProbeAnswer?>[wave];
+            var asked = new Probe[wave];
             for (var w = 0; w < wave; w++)
             {
-                var request = _probes.WritingRequest(Key(target), now, round, requests + w);
+                var request = asked[w] = _probes.WritingRequest(Key(target), now, round, requests + w);
                 writes[w] = Bounded(concurrency, _time, TimeSpan.Zero, ct => ProbeSender.SendAsync(
                     reference, target.ReferenceModel, request, 0, settings.Temperature, _counter, snapshot.Config.MaxUpstreamResponseBytes, ct), cancellationToken);
             }
 
             requests += wave;
             var before = bank.Count;
-            foreach (var answer in await Task.WhenAll(writes).ConfigureAwait(false))
+            var answers = await Task.WhenAll(writes).ConfigureAwait(false);
+            for (var w = 0; w < wave; w++)
             {
-                if (answer is not null)
+                if (answers[w] is { } answer)
                 {
-                    bank.Add(ProbeWriter.Parse(answer.Text));
+                    bank.Add(ProbeWriter.Entries(asked[w], answer.Text));
                 }
             }
 
@@ -424,6 +437,8 @@ internal sealed class ChannelAuditor
         {
             "reported_model" => string.Create(CultureInfo.InvariantCulture,
                 $"reported_model: {failed.Statistic:0} of {failed.Probes} probe answers named a model other than {failed.ClaimedModel}"),
+            "cap" => string.Create(CultureInfo.InvariantCulture,
+                $"cap: {failed.Statistic:0} probe answers broke their max-tokens limit against {failed.ClaimedModel} on reference channel {failed.ReferenceChannelId} (output reported beyond the limit, or stopped at under half the reference's length where the reference ran to the limit, in two rounds in a row)"),
             "model" or "truncation" or "usage" when failed.FailedOnEvidence => string.Create(CultureInfo.InvariantCulture,
                 $"{failed.Test}: {EvidenceMeaning(failed)}: the evidence accumulated over {failed.EvidenceRounds} rounds reached e = {failed.Evidence:G4} ≥ 1/alpha = {1 / failed.Alpha:G4} (a false alarm has probability ≤ alpha = {failed.Alpha:G3} over the channel's whole audit; last round MMD or shift {failed.Statistic:G4}, p = {failed.PValue:G3}, {failed.Probes} probes)"),
             "model" => string.Create(CultureInfo.InvariantCulture,

@@ -6,11 +6,18 @@ namespace Candor.Core.Audit;
 /// data directory and never in the source. Each prompt is sent once and then dropped, so no prompt repeats within
 /// one installation, and two installations share none but by chance of their references' sampling. A prompt drawn
 /// from a grammar in the public source could be recognised by an upstream that knows the source; these cannot be.
+/// An entry may carry a function tool the reference wrote with the prompt, so tool-calling traffic is probed too.
 /// </summary>
-internal sealed class PrivateProbeBank(IEnumerable<string> prompts, IProbeBankStore? store = null)
+internal sealed class PrivateProbeBank(IEnumerable<ProbeBankEntry> entries, IProbeBankStore? store = null)
 {
-    private readonly Queue<string> _prompts = new(prompts);
+    private readonly Queue<ProbeBankEntry> _entries = new(entries);
     private readonly Lock _lock = new();
+
+    /// <summary>A bank of plain prompts (no tool, not written as long-answer requests).</summary>
+    public PrivateProbeBank(IEnumerable<string> prompts, IProbeBankStore? store = null)
+        : this(prompts.Select(static p => new ProbeBankEntry(p)), store)
+    {
+    }
 
     /// <summary>Prompts not sent yet.</summary>
     public int Count
@@ -19,25 +26,28 @@ internal sealed class PrivateProbeBank(IEnumerable<string> prompts, IProbeBankSt
         {
             lock (_lock)
             {
-                return _prompts.Count;
+                return _entries.Count;
             }
         }
     }
 
     /// <summary>Removes and returns up to <paramref name="count"/> prompts, oldest first, and stores the rest.</summary>
-    public IReadOnlyList<string> Take(int count)
+    public IReadOnlyList<string> Take(int count) => [.. TakeEntries(count).Select(static e => e.Prompt)];
+
+    /// <summary>Removes and returns up to <paramref name="count"/> entries, oldest first, and stores the rest.</summary>
+    public IReadOnlyList<ProbeBankEntry> TakeEntries(int count)
     {
         lock (_lock)
         {
-            var taken = new List<string>(Math.Min(count, _prompts.Count));
-            while (taken.Count < count && _prompts.TryDequeue(out var prompt))
+            var taken = new List<ProbeBankEntry>(Math.Min(count, _entries.Count));
+            while (taken.Count < count && _entries.TryDequeue(out var entry))
             {
-                taken.Add(prompt);
+                taken.Add(entry);
             }
 
             if (taken.Count > 0)
             {
-                store?.Save(_prompts);
+                store?.Save(_entries);
             }
 
             return taken;
@@ -45,21 +55,24 @@ internal sealed class PrivateProbeBank(IEnumerable<string> prompts, IProbeBankSt
     }
 
     /// <summary>Adds new prompts at the end and stores the bank.</summary>
-    public void Add(IReadOnlyCollection<string> prompts)
+    public void Add(IReadOnlyCollection<string> prompts) => Add([.. prompts.Select(static p => new ProbeBankEntry(p))]);
+
+    /// <summary>Adds new entries at the end and stores the bank.</summary>
+    public void Add(IReadOnlyCollection<ProbeBankEntry> entries)
     {
-        if (prompts.Count == 0)
+        if (entries.Count == 0)
         {
             return;
         }
 
         lock (_lock)
         {
-            foreach (var prompt in prompts)
+            foreach (var entry in entries)
             {
-                _prompts.Enqueue(prompt);
+                _entries.Enqueue(entry);
             }
 
-            store?.Save(_prompts);
+            store?.Save(_entries);
         }
     }
 }

@@ -1,7 +1,7 @@
 namespace Candor.Core.Audit;
 
-/// <summary>One canary request, shaped like client traffic. <see cref="MaxTokens"/> set below the natural answer length
-/// of a long-answer prompt makes a cap probe, whose answers must run to the limit.</summary>
+/// <summary>One canary request, shaped like client traffic. Its <see cref="MaxTokens"/> is drawn as traffic's limits are
+/// (<see cref="TrafficLimits"/>); wherever the reference's answer runs to it, the channel's must too (<see cref="CapCheck"/>).</summary>
 /// <param name="Name">The kind of prompt (for tests and counts; never sent).</param>
 /// <param name="Prompt">The user message.</param>
 /// <param name="MaxTokens">The max-tokens limit, or null to send none.</param>
@@ -22,7 +22,8 @@ internal sealed record Probe(string Name, string Prompt, int? MaxTokens)
     /// <summary>A function tool offered with the prompt (name, description, JSON schema of its arguments), or null.</summary>
     public ProbeTool? Tool { get; init; }
 
-    /// <summary>True for a cap probe (a long-answer prompt under a small limit).</summary>
+    /// <summary>True for a long-answer prompt (an essay, a full guide), whose honest answer often runs to a traffic-sized
+    /// limit: the cap check's usual material (for tests and counts; never sent).</summary>
     public bool IsCap { get; init; }
 
     /// <summary>True when the prompt comes from the private bank (<see cref="PrivateProbeBank"/>), false when from the

@@ -38,8 +38,6 @@ internal sealed class ProbeBank
 
     public static IReadOnlyList<string> ProgrammingLanguages { get; } = ["Python", "JavaScript", "TypeScript", "Go", "Rust", "C#", "Java", "SQL", "Bash", "Kotlin"];
 
-    public static IReadOnlyList<int> MaxTokens { get; } = [256, 300, 400, 500, 512, 800, 1000, 1024, 1500, 2000, 2048, 4096];
-
     public static IReadOnlyList<double> Temperatures { get; } = [0, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 1, 1.2];
 
     public static IReadOnlyList<double> TopPs { get; } = [0.8, 0.9, 0.95, 1];

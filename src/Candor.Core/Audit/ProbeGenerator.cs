@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Candor.Protocols.Canonical;
 
 namespace Candor.Core.Audit;
 
@@ -12,14 +13,15 @@ namespace Candor.Core.Audit;
 /// supplied, each sent once), and only when the bank runs short from the public grammar (<see cref="ProbeBank"/>),
 /// which an upstream that knows the source can recognise (docs/audits.md). Every draw is the HMAC-SHA256
 /// pseudo-random function of the seed keyed by (target, round start, round, index, attempt), expanded into choices.
-/// The probe's shape — language, kind of request, cap probe or not, max tokens, temperature, top_p, system message,
-/// tool, streaming — is drawn once per probe (attempt 0), so the mix holds steady however full the space gets; only
+/// The probe's shape — language, kind of request, long answer or not, max tokens, temperature, top_p, system message,
+/// tool, streaming — is drawn once per probe (attempt 0); its max tokens from the limits client traffic sends on the
+/// channel's surface (<see cref="TrafficLimits"/>), so no limit marks a probe, so the mix holds steady however full the space gets; only
 /// the content of a public-grammar prompt is redrawn when it repeats one this process sent (a bounded seen-set), and
 /// after 16 repeats it carries a drawn passage, which makes it new. The round start in the PRF input keeps restarts
 /// from replaying a sequence, and the draws need no seed material from the round's answers, so a probe reveals
 /// nothing about the next one.
 /// </summary>
-internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank = null)
+internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank = null, TrafficLimits? limits = null)
 {
     /// <summary>Probes remembered by the seen-set (oldest forgotten first).</summary>
     public const int SeenCapacity = 1 << 16;
@@ -37,15 +39,16 @@ internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank 
     /// <param name="roundStart">When the round starts (the PRF input, so a restart does not replay).</param>
     /// <param name="round">The target's round number.</param>
     /// <param name="count">How many probes.</param>
-    public IReadOnlyList<Probe> Round(string target, DateTimeOffset roundStart, long round, int count)
+    /// <param name="surface">The channel's wire, whose traffic's limits the probes' max tokens follow.</param>
+    public IReadOnlyList<Probe> Round(string target, DateTimeOffset roundStart, long round, int count, WireProtocol surface = WireProtocol.OpenAI)
     {
         var start = roundStart.ToUnixTimeMilliseconds();
-        var pending = new Queue<string>();
+        var pending = new Queue<ProbeBankEntry>();
         var probes = new Probe[count];
         for (var i = 0; i < count; i++)
         {
             var shape = new Draw(secret, Domain, target, start, round, i, 0);
-            if (NextPrivate(shape, pending, count - i) is { } made)
+            if (NextPrivate(shape, pending, count - i, surface) is { } made)
             {
                 probes[i] = made;
                 continue;
@@ -57,7 +60,7 @@ internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank 
                 // probes), the prompt carries a drawn passage of context, which makes it new.
                 var sameShape = shape;
                 var content = new Draw(secret, Domain, target, start, round, i, attempt + 1);
-                var probe = Make(ref sameShape, ref content, withContext: attempt >= 16);
+                var probe = Make(ref sameShape, ref content, withContext: attempt >= 16, surface);
                 if (Remember(probe) || attempt >= 32)
                 {
                     probes[i] = probe;
@@ -71,15 +74,15 @@ internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank 
 
     /// <summary>The next private prompt as a probe of <paramref name="shape"/>, skipping any this process already sent
     /// (a reference may write the same short message twice); null when the bank is empty.</summary>
-    private Probe? NextPrivate(Draw shape, Queue<string> pending, int stillNeeded)
+    private Probe? NextPrivate(Draw shape, Queue<ProbeBankEntry> pending, int stillNeeded, WireProtocol surface)
     {
         while (bank is not null)
         {
             if (pending.Count == 0)
             {
-                foreach (var prompt in bank.Take(stillNeeded))
+                foreach (var entry in bank.TakeEntries(stillNeeded))
                 {
-                    pending.Enqueue(prompt);
+                    pending.Enqueue(entry);
                 }
 
                 if (pending.Count == 0)
@@ -89,7 +92,7 @@ internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank 
             }
 
             var sameShape = shape;
-            var probe = MakePrivate(ref sameShape, pending.Dequeue());
+            var probe = MakePrivate(ref sameShape, pending.Dequeue(), surface);
             if (Remember(probe))
             {
                 return probe;
@@ -101,13 +104,22 @@ internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank 
 
     /// <summary>The <paramref name="index"/>-th request of a round asking the target's reference to write prompts for the
     /// private bank (<see cref="ProbeWriter"/>): a broad area, a kind and a style drawn under the seed, a fifth of them
-    /// in Chinese.</summary>
+    /// in Chinese; about one in eight asks instead for prompts that each come with a function tool the reference writes
+    /// (<see cref="ProbeWriter.ToolRequest"/>).</summary>
     public Probe WritingRequest(string target, DateTimeOffset at, long round, int index)
     {
         var d = new Draw(secret, WritingDomain, target, at.ToUnixTimeMilliseconds(), round, index, 0);
         var chinese = d.Chance(0.2);
-        var prompt = ProbeWriter.Request(chinese, d.Pick(ProbeWriter.Areas), d.Pick(ProbeWriter.Kinds), d.Pick(ProbeWriter.Styles), ProbeWriter.PerRequest);
-        return new Probe("write", prompt, 3000) { Temperature = 1.0 };
+        var area = d.Pick(ProbeWriter.Areas);
+        var kind = d.Pick(ProbeWriter.Kinds);
+        var style = d.Pick(ProbeWriter.Styles);
+        if (d.Chance(ProbeWriter.ToolShare))
+        {
+            return new Probe(ProbeWriter.WriteTool, ProbeWriter.ToolRequest(chinese, area, style, ProbeWriter.ToolsPerRequest), 3000) { Temperature = 1.0 };
+        }
+
+        var prompt = ProbeWriter.Request(chinese, area, kind, style, ProbeWriter.PerRequest);
+        return new Probe(string.Equals(kind, ProbeWriter.LongKind, StringComparison.Ordinal) ? ProbeWriter.WriteLong : ProbeWriter.Write, prompt, 3000) { Temperature = 1.0 };
     }
 
     /// <summary>Adds the probe's hash to the seen-set; false when it was there (the caller draws again).</summary>
@@ -137,37 +149,41 @@ internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank 
 
     private const string WritingDomain = "candor.probe.write.v1";
 
-    /// <summary>A probe carrying a private prompt: the same parameter mix as the public kinds, but no system message and
-    /// no tool, whose texts are in the public source and would mark the request.</summary>
-    private static Probe MakePrivate(ref Draw shape, string prompt)
+    /// <summary>A probe carrying a private entry: the same parameter mix as the public kinds, max tokens as traffic sends
+    /// them, the tool the reference wrote with the prompt if any, and no system message or public tool, whose texts are
+    /// in the public source and would mark the request. A long-answer prompt is a cap check when its limit is reached.</summary>
+    private Probe MakePrivate(ref Draw shape, ProbeBankEntry entry, WireProtocol surface)
     {
-        var cap = shape.Chance(0.15);
-        int? max = cap ? shape.Range(8, 33)
-            : shape.Chance(0.45) ? shape.Pick(ProbeBank.MaxTokens)
-            : null;
+        var max = Limit(ref shape, surface);
         double? temperature = shape.Chance(0.6) ? null : shape.Pick(ProbeBank.Temperatures);
         double? topP = shape.Chance(0.85) ? null : shape.Pick(ProbeBank.TopPs);
-        return new Probe(cap ? "cap" : "private", prompt, max)
+        return new Probe(entry.Tool is not null ? "tool" : entry.LongAnswer ? "cap" : "private", entry.Prompt, max)
         {
             Temperature = temperature,
             TopP = topP,
             Stream = shape.Chance(0.55),
-            IsCap = cap,
+            Tool = entry.Tool,
+            IsCap = entry.LongAnswer,
             IsPrivate = true,
         };
     }
 
+    /// <summary>A max-tokens limit drawn as client traffic on <paramref name="surface"/> sends them (null: none).</summary>
+    private int? Limit(ref Draw shape, WireProtocol surface)
+    {
+        var u = shape.Unit();
+        return limits is null ? TrafficLimits.PickDefault(u) : limits.Pick(surface, u);
+    }
+
     /// <summary>A public-grammar probe: its shape from <paramref name="s"/>, its words from <paramref name="c"/>.</summary>
-    private static Probe Make(ref Draw s, ref Draw c, bool withContext)
+    private Probe Make(ref Draw s, ref Draw c, bool withContext, WireProtocol surface)
     {
         var chinese = s.Chance(0.2);
         var bank = chinese ? ProbeBank.ChineseBank : ProbeBank.English;
         var cap = s.Chance(0.15);
         var k = s.Below(bank.Kinds.Length);
         ProbeTool? tool = !cap && s.Chance(0.12) ? s.Pick(ProbeBank.Tools) : null;
-        int? max = cap ? s.Range(8, 33)
-            : s.Chance(0.45) ? s.Pick(ProbeBank.MaxTokens)
-            : null;
+        var max = Limit(ref s, surface);
         double? temperature = s.Chance(0.6) ? null : s.Pick(ProbeBank.Temperatures);
         double? topP = s.Chance(0.85) ? null : s.Pick(ProbeBank.TopPs);
         var hasSystem = s.Chance(0.35);
@@ -225,7 +241,9 @@ internal sealed class ProbeGenerator(ProbeSecret secret, PrivateProbeBank? bank 
 
         public int Range(int min, int maxExclusive) => min + Below(maxExclusive - min);
 
-        public bool Chance(double p) => (Next() >> 11) * (1.0 / (1UL << 53)) < p;
+        public double Unit() => (Next() >> 11) * (1.0 / (1UL << 53));
+
+        public bool Chance(double p) => Unit() < p;
 
         public T Pick<T>(IReadOnlyList<T> items) => items[Below(items.Count)];
 

@@ -103,7 +103,7 @@ internal static class ProbeSender
 
         var answer = accumulator.Response;
         var choice = answer.Choices.Count > 0 ? answer.Choices[0] : null;
-        var text = choice is null ? string.Empty : string.Concat(choice.Parts.OfType<TextPart>().Select(static p => p.Text));
+        var text = choice is null ? string.Empty : AnswerText(choice.Parts);
         return new ProbeAnswer(
             stratum,
             text,
@@ -111,6 +111,28 @@ internal static class ProbeSender
             answer.Usage?.OutputTokens,
             answer.Model,
             choice?.FinishReason == FinishReason.MaxTokens);
+    }
+
+    /// <summary>The answer's text as the tests read it: its text, then each tool call as its function's name and its
+    /// arguments' JSON, so a probe that offers a tool is compared on the call's shape (which function, which arguments)
+    /// as on words.</summary>
+    internal static string AnswerText(IEnumerable<ContentPart> parts)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var part in parts)
+        {
+            switch (part)
+            {
+                case TextPart t:
+                    text.Append(t.Text);
+                    break;
+                case ToolCallPart call:
+                    text.Append(text.Length == 0 ? "" : "\n").Append(call.Name).Append(' ').Append(call.ArgumentsJson);
+                    break;
+            }
+        }
+
+        return text.ToString();
     }
 
     /// <summary>The probe's upstream request, built as a client's is: on a wire whose adapter relays a same-wire client's

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace Candor.Core.Audit;
 
@@ -15,6 +16,16 @@ internal static class ProbeWriter
 
     /// <summary>Prompts asked for per writing request.</summary>
     public const int PerRequest = 10;
+
+    /// <summary>Prompts with a tool asked for per tool-writing request (each carries a JSON schema, so fewer).</summary>
+    public const int ToolsPerRequest = 5;
+
+    /// <summary>The share of writing requests that ask for prompts with a function tool.</summary>
+    public const double ToolShare = 0.12;
+
+    /// <summary>The name of a probe that asks the reference to write plain prompts, long-answer prompts, or prompts with a
+    /// tool (never sent to an audited channel).</summary>
+    public const string Write = "write", WriteLong = "write-long", WriteTool = "write-tool";
 
     /// <summary>The shortest prompt kept, in characters (4 for one with CJK characters): a shorter one is a fragment, or
     /// a greeting any seed's grammar makes.</summary>
@@ -56,6 +67,103 @@ internal static class ProbeWriter
             $"写{count}条真实用户可能发给AI助手的中文消息，主题在“{area}”这个大范围里（具体题目你自己选，每条不同），类型：{kind}，风格：{style}。长短要有变化：有的只有一句，有的几句话并带上背景。每条消息单独占一行，不要编号、引号或任何说明。")
         : string.Create(CultureInfo.InvariantCulture,
             $"Write {count} different messages that real people might send to an AI assistant. Area: {area} (pick a different specific subject for each). Kind: {kind}. Style: {style}. Vary the length: some one short line, some several sentences with context. Put each message on its own line, with no numbering, quotes or commentary.");
+
+    /// <summary>The request kind whose prompts ask for a long answer (<see cref="ProbeBankEntry.LongAnswer"/>).</summary>
+    public static string LongKind => Kinds[^1];
+
+    /// <summary>The tool-writing request's text: an application in <paramref name="area"/> that offers the assistant one
+    /// function, and a message of its user that needs it, as one JSON object per line.</summary>
+    public static string ToolRequest(bool chinese, string area, string style, int count) => chinese
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"写{count}行JSON，每行设想一个不同的应用，都在“{area}”这个大范围里，每个应用给AI助手提供一个函数（function calling）。每行的格式：{{\"tool\":{{\"name\":\"英文蛇形函数名\",\"description\":\"一句说明\",\"parameters\":{{JSON Schema，type为object，带properties和required}}}},\"prompt\":\"该应用的用户可能发给助手、需要调用这个函数的一条中文消息\"}}。消息风格：{style}。每行一个对象，不要编号、代码块或任何说明。")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"Imagine {count} different applications in the area of {area}, each offering an AI assistant one function to call. For each, write one line of JSON: {{\"tool\":{{\"name\":\"snake_case_name\",\"description\":\"one sentence\",\"parameters\":{{a JSON Schema with type object, properties and required}}}},\"prompt\":\"a message a user of that application might send that needs the function\"}}. Message style: {style}. One object per line, with no numbering, code fences or commentary.");
+
+    /// <summary>The bank entries in the answer to <paramref name="request"/> (a <see cref="ProbeGenerator.WritingRequest"/>):
+    /// prompts with their tool for a tool-writing request, long-answer prompts, or plain ones.</summary>
+    public static IReadOnlyList<ProbeBankEntry> Entries(Probe request, string answer) => request.Name switch
+    {
+        WriteTool => ParseTools(answer),
+        WriteLong => [.. Parse(answer).Select(static p => new ProbeBankEntry(p, LongAnswer: true))],
+        _ => [.. Parse(answer).Select(static p => new ProbeBankEntry(p))],
+    };
+
+    /// <summary>The prompts with their tools in a tool-writing request's answer: one JSON object per line whose tool has a
+    /// function name (letters, digits, <c>_</c>, <c>-</c>; at most 64), a description and an object schema, and whose
+    /// prompt is not a fragment. A tool named as one of the public grammar's (<see cref="ProbeBank.Tools"/>) is dropped:
+    /// it would mark the probe. At most twice the number asked.</summary>
+    public static IReadOnlyList<ProbeBankEntry> ParseTools(string answer, int count = ToolsPerRequest)
+    {
+        var entries = new List<ProbeBankEntry>();
+        foreach (var raw in answer.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (TryParseTool(raw) is { } entry)
+            {
+                entries.Add(entry);
+                if (entries.Count == count * 2)
+                {
+                    break;
+                }
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>One tool entry, or null when <paramref name="line"/> is not a valid one.</summary>
+    public static ProbeBankEntry? TryParseTool(string line)
+    {
+        var start = line.IndexOf('{', StringComparison.Ordinal);
+        var end = line.LastIndexOf('}');
+        if (start < 0 || end <= start)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(line.AsMemory(start, end - start + 1));
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tool", out var tool) || tool.ValueKind != JsonValueKind.Object ||
+                !root.TryGetProperty("prompt", out var prompt) || prompt.ValueKind != JsonValueKind.String)
+            {
+                return null;
+            }
+
+            var parsed = ReadTool(tool);
+            var text = Clean(prompt.GetString()!);
+            return parsed is null || text.Length < MinPromptChars && !(text.Length >= 4 && text.Any(static c => c >= '\u3000'))
+                ? null
+                : new ProbeBankEntry(text, Tool: parsed);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A tool definition (<c>name</c>, <c>description</c>, <c>parameters</c>) read from JSON, or null when it is
+    /// not a valid one or is named as a public-grammar tool.</summary>
+    public static ProbeTool? ReadTool(JsonElement tool)
+    {
+        if (tool.ValueKind != JsonValueKind.Object ||
+            !tool.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String ||
+            !tool.TryGetProperty("description", out var description) || description.ValueKind != JsonValueKind.String ||
+            !tool.TryGetProperty("parameters", out var parameters) || parameters.ValueKind != JsonValueKind.Object ||
+            !parameters.TryGetProperty("type", out var type) || !type.ValueEquals("object"))
+        {
+            return null;
+        }
+
+        var functionName = name.GetString()!;
+        if (functionName.Length is 0 or > 64 || !functionName.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ||
+            ProbeBank.Tools.Any(t => string.Equals(t.Name, functionName, StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        return new ProbeTool(functionName, description.GetString()!, parameters.GetRawText());
+    }
 
     /// <summary>The prompts in a writing request's answer: one per line, list markers and quotes removed, fragments (under <see cref="MinPromptChars"/>) dropped. An answer that
     /// is not one per line (fewer than two lines) is split at sentence ends instead. At most twice the number asked.</summary>

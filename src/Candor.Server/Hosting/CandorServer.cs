@@ -107,9 +107,11 @@ public static class CandorServer
         services.AddSingleton<TokenEstimator>();
         services.AddSingleton(sp => new ChannelQuarantine(storage is null ? null : sp.GetRequiredService<RelationalStore>()));
         services.TryAddSingleton<TokenCounter>();
+        var trafficLimits = new TrafficLimits();
+        services.AddSingleton(trafficLimits);
         services.AddSingleton(storage is null
-            ? new ProbeGenerator(ProbeSecret.Ephemeral(), new PrivateProbeBank([]))
-            : new ProbeGenerator(ProbeSecretFile.LoadOrCreate(storage.DataDirectory), ProbeBankFile.Open(storage.DataDirectory)));
+            ? new ProbeGenerator(ProbeSecret.Ephemeral(), new PrivateProbeBank(Array.Empty<ProbeBankEntry>()), trafficLimits)
+            : new ProbeGenerator(ProbeSecretFile.LoadOrCreate(storage.DataDirectory), ProbeBankFile.Open(storage.DataDirectory), trafficLimits));
         if (storage is not null)
         {
             services.AddSingleton<IAuditEvidenceStore>(sp => sp.GetRequiredService<RelationalStore>());

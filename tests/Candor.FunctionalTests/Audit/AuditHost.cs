@@ -37,6 +37,9 @@ public class AuditHost(string yaml, EmulatorOptions? emulator = null) : IAsyncLi
 
     internal ChannelQuarantine Quarantine => _host!.Service<ChannelQuarantine>();
 
+    /// <summary>The max-tokens limits counted from client traffic, which probes follow.</summary>
+    internal TrafficLimits Limits => _host!.Service<TrafficLimits>();
+
     public async Task InitializeAsync() => _host = await (emulator is null ? CandorTestHost.Create() : CandorTestHost.Create().Emulator(emulator))
         .Prefix("candor-audit-")
         .Env("CLIENT_KEY", ClientKey)

@@ -13,9 +13,12 @@ namespace Candor.Core.Relay.Pipeline;
 /// answers it in the client's envelope, settles and seals (docs/architecture.md, "Adding a stage").</summary>
 /// <remarks>The features a step needs are this pipeline's dependencies, each optional: without a billing gate (no data
 /// directory) nothing is billed, without a privacy directory the server's policy applies, without history nothing is
-/// kept, without a quarantine no channel is excluded. The relays themselves take no feature flags.</remarks>
+/// kept, without a quarantine no channel is excluded, without traffic limits no chat request's max-tokens limit is counted
+/// (<see cref="TrafficLimits"/>: a round-number bucket, nothing else of the request, so audit probes send limits as
+/// traffic does). The relays themselves take no feature flags.</remarks>
 internal sealed class AdmissionPipeline(
-    BillingGate? billing = null, PrivacyDirectory? privacy = null, HistoryRecorder? history = null, ChannelQuarantine? quarantine = null)
+    BillingGate? billing = null, PrivacyDirectory? privacy = null, HistoryRecorder? history = null, ChannelQuarantine? quarantine = null,
+    TrafficLimits? limits = null)
 {
     /// <summary>A pipeline with no optional feature: routing, the server's privacy policy and redaction only.</summary>
     public static AdmissionPipeline Open { get; } = new();
@@ -25,6 +28,7 @@ internal sealed class AdmissionPipeline(
     public ValueTask<Admission> AdmitChatAsync(RelayContext context, RuntimeSnapshot snapshot, ChatRequest request, WireProtocol surface, ReadOnlyMemory<byte> rawBody)
     {
         ArgumentNullException.ThrowIfNull(request);
+        limits?.Observe(surface, request.MaxOutputTokens);
         return AdmitAsync(context, snapshot, new AdmissionRequest(RequestKind.Chat, request.Model, request, null, surface, rawBody));
     }
 
