@@ -4,13 +4,18 @@ using Candor.Core.Transparency;
 using Candor.Emulator;
 using Candor.FunctionalTests.Infrastructure;
 using Candor.Storage;
+using Candor.Transparency.Log;
+using Candor.Transparency.Merkle;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Candor.FunctionalTests.Receipts;
 
-/// <summary>Candor with a data directory (receipts in SQLite), an operator section, an in-memory transparency log,
-/// two configuration keys and channels that misbehave in the ways receipts must record.</summary>
+/// <summary>Candor with a data directory, an operator section, two configuration keys and channels that misbehave in
+/// the ways receipts must record. On SQLite receipts go to an in-memory transparency log (<see cref="Log"/>); on
+/// PostgreSQL to the platform's shared log, which sequences the receipts table itself — a substituted log there would
+/// be a second sequencer racing it for each receipt's leaf index — so tests read the log's leaves with
+/// <see cref="LeafHashAsync"/>, which works on both.</summary>
 public sealed class ReceiptHost : IAsyncLifetime
 {
     public const string Alice = "sk-alice-0123456789abcdefghij";
@@ -37,7 +42,13 @@ public sealed class ReceiptHost : IAsyncLifetime
         .Prefix("candor-receipts-")
         .Env("ALICE_KEY", Alice)
         .Env("BOB_KEY", Bob)
-        .Services(services => services.AddSingleton<ITransparencyLog>(Log))
+        .Services(services =>
+        {
+            if (!PostgresTestDatabase.Selected)
+            {
+                services.AddSingleton<ITransparencyLog>(Log);
+            }
+        })
         .Yaml(static emu => $$"""
             server:
               data_dir: data
@@ -102,6 +113,27 @@ public sealed class ReceiptHost : IAsyncLifetime
         .StartAsync();
 
     public HttpClient CreateClient(string key) => _host!.CreateClient(key);
+
+    /// <summary>The merge delay of the log receipts go to (receipts state it).</summary>
+    public TimeSpan MaxMergeDelay => _host!.Service<ITransparencyLog>().MaxMergeDelay;
+
+    /// <summary>The RFC 6962 leaf hash at <paramref name="index"/> of the log receipts go to: the in-memory log's entry,
+    /// or on PostgreSQL the shared log's leaf once a published checkpoint covers it.</summary>
+    public async Task<byte[]> LeafHashAsync(long index, CancellationToken ct)
+    {
+        if (!PostgresTestDatabase.Selected)
+        {
+            return TreeHash.Leaf(Log.Entries[(int)index]);
+        }
+
+        var published = _host!.Service<IPublishedLog>();
+        while (published.Size <= index)
+        {
+            await Task.Delay(50, ct);
+        }
+
+        return published.LeafHash(index);
+    }
 
     /// <summary>A stored key of a new account with money on it.</summary>
     public async Task<string> CreateStoredKeyAsync(CancellationToken ct)

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Candor.Core.Receipts;
 using Candor.FunctionalTests.Infrastructure;
 using Candor.Server.Cli;
+using Candor.Transparency.Merkle;
 
 namespace Candor.FunctionalTests.Receipts;
 
@@ -319,7 +320,7 @@ public sealed class ReceiptTests(ReceiptHost host) : IClassFixture<ReceiptHost>
         var exchange = await SendAsync("/v1/chat/completions", """{"model":"m-openai","messages":[{"role":"user","content":"x"}]}""");
         var (raw, receipt) = await FetchAsync(exchange.ReceiptId);
         Assert.Equal("relay.test/log", receipt.GetProperty("log").GetProperty("origin").GetString());
-        Assert.Equal(10, receipt.GetProperty("log").GetProperty("max_merge_delay_s").GetInt32());
+        Assert.Equal((int)host.MaxMergeDelay.TotalSeconds, receipt.GetProperty("log").GetProperty("max_merge_delay_s").GetInt32());
         byte[] leaf = SHA256.HashData(raw);
         using var client = host.CreateClient(ReceiptHost.Alice);
         string? index = null;
@@ -334,7 +335,7 @@ public sealed class ReceiptTests(ReceiptHost host) : IClassFixture<ReceiptHost>
         }
 
         Assert.NotNull(index);
-        Assert.Equal(leaf, host.Log.Entries[int.Parse(index, System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.Equal(TreeHash.Leaf(leaf), await host.LeafHashAsync(long.Parse(index, System.Globalization.CultureInfo.InvariantCulture), Json.Timeout()));
     }
 
     [Fact]
