@@ -68,6 +68,26 @@ internal abstract class StoreDatabase : IDisposable
     /// <summary>Run once on the writer's connection when it opens (null: nothing).</summary>
     protected virtual string? WriterSetupSql => null;
 
+    /// <summary>Called after each commit of the writer, under its lock (keep it cheap: SQLite nudges its checkpointer).</summary>
+    protected virtual void Committed()
+    {
+    }
+
+    /// <summary>Runs <paramref name="work"/> while no write of this process runs: it holds the writer's lock, not its
+    /// connection (SQLite's checkpointer finishes a checkpoint there, so that the WAL can start again from its beginning).</summary>
+    public async Task<T> WhileNoWriteAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     private async Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -115,6 +135,8 @@ internal abstract class StoreDatabase : IDisposable
                 result = await work(connection, transaction).ConfigureAwait(false);
                 await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             }
+
+            Committed();
 
             if (deferred is { } restore)
             {
@@ -286,6 +308,11 @@ internal abstract class StoreDatabase : IDisposable
         return command;
     }
 
+    /// <summary>Stops what the engine runs in the background (SQLite's checkpointer) before the connections are released.</summary>
+    protected virtual void StopBackgroundWork()
+    {
+    }
+
     /// <summary>Releases the pooled connections, so the file can be moved or deleted.</summary>
     public void Dispose()
     {
@@ -293,6 +320,8 @@ internal abstract class StoreDatabase : IDisposable
         {
             return;
         }
+
+        StopBackgroundWork();
 
         // A write still running after 30 s keeps its connection; the pool clearing below still releases the rest.
         if (_writeLock.Wait(TimeSpan.FromSeconds(30)))

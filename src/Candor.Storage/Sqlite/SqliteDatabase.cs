@@ -11,6 +11,10 @@ internal sealed class SqliteDatabase : StoreDatabase
 {
     private readonly string _connectionString;
 
+    // Created and nudged under the writer's lock (Committed); stopped before the connections are released.
+    private WalCheckpointer? _checkpointer;
+    private volatile bool _stopped;
+
     public SqliteDatabase(string path)
     {
         Path = path;
@@ -36,15 +40,40 @@ internal sealed class SqliteDatabase : StoreDatabase
     // than the wait of a request for its settlement or receipt (StoreHealth.WriteTimeout), so the request gets a clean
     // failure instead of a write that commits after it gave up (docs/fail-closed.md).
     private static readonly string BusyPragmas = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"PRAGMA synchronous = FULL; PRAGMA busy_timeout = {(int)Candor.Core.Admission.StoreHealth.BusyTimeout.TotalMilliseconds}; PRAGMA secure_delete = ON; PRAGMA temp_store = DEFAULT;");
+        $"PRAGMA synchronous = FULL; PRAGMA busy_timeout = {(int)Candor.Core.Admission.StoreHealth.BusyTimeout.TotalMilliseconds}; PRAGMA secure_delete = ON; PRAGMA temp_store = DEFAULT; PRAGMA wal_autocheckpoint = 1000;");
 
     /// <inheritdoc/>
     /// <remarks>temp_store=MEMORY keeps the statement journal of each group-committed item's savepoint in memory: on the
     /// default (a file) it spilled past 64 KB to a deleted file in /var/tmp, about 42 writes per request under load with
     /// every feature on (docs/benchmarks.md, "Durable writes per request"). The writer's transactions are bounded
     /// (at most 512 items), so their journals are too. Readers keep the default (every open sets it back: a pooled
-    /// connection may have been the writer's), so a large sort of a read still spills to a file.</remarks>
-    protected override string? WriterSetupSql => "PRAGMA temp_store = MEMORY";
+    /// connection may have been the writer's), so a large sort of a read still spills to a file. wal_autocheckpoint: the writer checkpoints by itself only
+    /// as a backstop, <see cref="WalCheckpointer"/> does it in the background; every other connection keeps SQLite's
+    /// default (1,000 pages; every open sets it back too).</remarks>
+    protected override string? WriterSetupSql { get; } = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {WalCheckpointer.BackstopPages}");
+
+    /// <summary>How long after a commit the background checkpoint runs (<see cref="WalCheckpointer"/>).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = WalCheckpointer.DefaultInterval;
+
+    /// <summary>The background checkpointer, started by the first commit (null before it, and after disposal).</summary>
+    internal WalCheckpointer? Checkpointer => _checkpointer;
+
+    /// <inheritdoc/>
+    protected override void Committed()
+    {
+        if (!_stopped)
+        {
+            (_checkpointer ??= new WalCheckpointer(this, CheckpointInterval)).Nudge();
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void StopBackgroundWork()
+    {
+        _stopped = true;
+        _checkpointer?.Dispose();
+    }
 
     /// <summary>Opens a pooled connection with Candor's per-connection settings. SQLite-specific: synchronous=FULL
     /// makes every commit fsync the WAL, so a committed usage record survives a crash of the process or the
