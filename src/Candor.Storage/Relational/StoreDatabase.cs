@@ -59,19 +59,15 @@ internal abstract class StoreDatabase : IDisposable
     /// that truncates the WAL). True when done.</summary>
     public virtual Task<bool> CheckpointTruncateAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 
-    /// <summary>Statements run on the writer's connection outside any transaction around a write whose commit need not
-    /// reach the disk at once (<see cref="WriteAsync{T}(Func{DbConnection, DbTransaction, Task{T}}, bool, CancellationToken)"/>
-    /// with <c>deferSync</c>): the first before it begins, the second after it committed. Null (the default): the engine
-    /// has no such commit and every write is synchronous.</summary>
-    protected virtual (string Defer, string Restore)? DeferredSyncSql => null;
 
     /// <summary>Run once on the writer's connection when it opens (null: nothing).</summary>
     protected virtual string? WriterSetupSql => null;
 
-    /// <summary>Called after each commit of the writer, under its lock (keep it cheap: SQLite nudges its checkpointer).</summary>
-    protected virtual void Committed()
-    {
-    }
+    /// <summary>Called after each commit of the writer, under its lock (keep it cheap): returns a task that completes when
+    /// the commit is durable — at once by default (the engine's commit is); SQLite's writer commits without an fsync and
+    /// syncs its WAL beside the writer (<see cref="Sqlite.WalSync"/>). With <paramref name="deferSync"/> the caller does
+    /// not wait for durability (a later durable commit covers this one).</summary>
+    protected virtual Task Committed(bool deferSync) => Task.CompletedTask;
 
     /// <summary>Runs <paramref name="work"/> while no write of this process runs: it holds the writer's lock, not its
     /// connection (SQLite's checkpointer finishes a checkpoint there, so that the WAL can start again from its beginning).</summary>
@@ -112,22 +108,26 @@ internal abstract class StoreDatabase : IDisposable
     public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
         WriteAsync(work, deferSync: false, cancellationToken);
 
-    /// <summary>Runs <paramref name="work"/> in a write transaction and commits when it returns. With
-    /// <paramref name="deferSync"/>, on an engine that offers it (<see cref="DeferredSyncSql"/>: SQLite's WAL with
-    /// synchronous=NORMAL), the commit survives a crash of the process at once but reaches the disk only with the next
-    /// synchronous commit or checkpoint (docs/fail-closed.md, "Crash"); elsewhere it is an ordinary write.</summary>
+    /// <summary>Runs <paramref name="work"/> in a write transaction and commits when it returns; the task completes when
+    /// the commit is durable. With <paramref name="deferSync"/> it completes at the commit: on SQLite the commit then
+    /// survives a crash of the process at once and a power loss with the next durable commit or checkpoint
+    /// (docs/fail-closed.md, "Crash"); elsewhere it is an ordinary write.</summary>
     public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool deferSync, CancellationToken cancellationToken)
+    {
+        var (result, durable) = await CommitAsync(work, deferSync, cancellationToken).ConfigureAwait(false);
+        await durable.ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a write transaction and commits when it returns; returns once committed,
+    /// with a task that completes when the commit is durable (see <see cref="WriteAsync{T}(Func{DbConnection, DbTransaction, Task{T}}, bool, CancellationToken)"/>),
+    /// so that a group-commit writer can go on to its next transaction while this one is synced.</summary>
+    public async Task<(T Result, Task Durable)> CommitAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool deferSync, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var connection = _writer ??= await OpenWriterAsync(cancellationToken).ConfigureAwait(false);
-            var deferred = deferSync ? DeferredSyncSql : null;
-            if (deferred is { } sql)
-            {
-                await Unprepared(connection, sql.Defer).ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
             T result;
             var transaction = await BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
@@ -136,14 +136,7 @@ internal abstract class StoreDatabase : IDisposable
                 await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             }
 
-            Committed();
-
-            if (deferred is { } restore)
-            {
-                await RestoreSyncAsync(connection, restore.Restore).ConfigureAwait(false);
-            }
-
-            return result;
+            return (result, Committed(deferSync));
         }
         catch
         {
@@ -177,36 +170,6 @@ internal abstract class StoreDatabase : IDisposable
         command.Transaction = transaction;
         command.Parameters.Clear();
         return command;
-    }
-
-    /// <summary>A statement of the writer's connection run outside a transaction (kept with the prepared ones).</summary>
-    private DbCommand Unprepared(DbConnection connection, string sql)
-    {
-        if (!_prepared.TryGetValue(sql, out var command))
-        {
-            command = Command(connection, null, sql);
-            _prepared[sql] = command;
-        }
-
-        command.Transaction = null;
-        return command;
-    }
-
-    /// <summary>Makes the writer's next commits synchronous again after a deferred one. The deferred write has committed,
-    /// so a failure here is not its caller's: the connection is closed instead, and the next write opens one with the
-    /// synchronous setting of <see cref="OpenAsync"/>.</summary>
-    private async Task RestoreSyncAsync(DbConnection connection, string sql)
-    {
-        try
-        {
-            await Unprepared(connection, sql).ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // The write committed; a connection whose setting is unknown is not used again.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            CloseWriter();
-        }
     }
 
     private void CloseWriter()

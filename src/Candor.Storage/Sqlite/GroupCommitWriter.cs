@@ -6,8 +6,8 @@ namespace Candor.Storage.Sqlite;
 
 /// <summary>Group commit: one writer loop takes every pending item at once and writes them in one transaction,
 /// so concurrent settlements share one commit (one fsync of the WAL) instead of paying one each. Each caller's
-/// task completes only after the transaction holding its item has committed, so durability is unchanged: a
-/// completed task still means the item is on disk. Each item runs under a savepoint, so one that fails (e.g. a
+/// task completes only after the transaction holding its item is durable, so a completed task means the item is on
+/// disk; on SQLite the loop goes on to the next batch while the WAL is synced (<see cref="WalSync"/>). Each item runs under a savepoint, so one that fails (e.g. a
 /// vanished account) is rolled back alone and reported to its caller while the rest of its batch commits. With a group
 /// write (PostgreSQL: the whole batch's statements in one or two round trips) the batch is first tried at once, and written
 /// item by item under savepoints only when that declines (an item refused, failed or not plain).</summary>
@@ -112,8 +112,9 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
 
             if (batch.Count > 0)
             {
+                // The batch is completed when its commit is durable, possibly after the next batch has committed.
                 await CommitAsync(batch).ConfigureAwait(false);
-                batch.Clear();
+                batch = [];
             }
         }
     }
@@ -121,9 +122,10 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
     private async Task CommitAsync(List<Pending> batch)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        Task durable;
         try
         {
-            await _db.WriteAsync(async (c, tx) =>
+            (_, durable) = await _db.CommitAsync(async (c, tx) =>
             {
                 if (_writeGroup is not null
                     && await _writeGroup(c, tx, batch.ConvertAll(static p => p.Item)).ConfigureAwait(false) is { } results)
@@ -168,15 +170,49 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            foreach (var pending in batch)
-            {
-                pending.Completion.TrySetException(e);
-            }
-
-            Core.CandorMetrics.GroupCommitted(batch.Count, start, committed: false);
+            Fail(batch, e, start);
             return;
         }
 
+        if (durable.IsCompletedSuccessfully)
+        {
+            Complete(batch, start);
+        }
+        else
+        {
+            _ = CompleteWhenDurableAsync(batch, durable, start);
+        }
+    }
+
+    private async Task CompleteWhenDurableAsync(List<Pending> batch, Task durable, long start)
+    {
+        try
+        {
+            await durable.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A failed sync goes to the callers waiting for this batch.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Fail(batch, e, start);
+            return;
+        }
+
+        Complete(batch, start);
+    }
+
+    private static void Fail(List<Pending> batch, Exception e, long start)
+    {
+        foreach (var pending in batch)
+        {
+            pending.Completion.TrySetException(e);
+        }
+
+        Core.CandorMetrics.GroupCommitted(batch.Count, start, committed: false);
+    }
+
+    private void Complete(List<Pending> batch, long start)
+    {
         Core.CandorMetrics.GroupCommitted(batch.Count, start, committed: true);
         Interlocked.Increment(ref _transactions);
         Interlocked.Add(ref _items, batch.Count);

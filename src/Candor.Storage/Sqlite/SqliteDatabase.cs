@@ -13,6 +13,7 @@ internal sealed class SqliteDatabase : StoreDatabase
 
     // Created and nudged under the writer's lock (Committed); stopped before the connections are released.
     private WalCheckpointer? _checkpointer;
+    private WalSync? _sync;
     private volatile bool _stopped;
 
     public SqliteDatabase(string path)
@@ -47,11 +48,13 @@ internal sealed class SqliteDatabase : StoreDatabase
     /// default (a file) it spilled past 64 KB to a deleted file in /var/tmp, about 42 writes per request under load with
     /// every feature on (docs/benchmarks.md, "Durable writes per request"). The writer's transactions are bounded
     /// (at most 512 items), so their journals are too. Readers keep the default (every open sets it back: a pooled
-    /// connection may have been the writer's), so a large sort of a read still spills to a file. wal_autocheckpoint: the writer checkpoints by itself only
+    /// connection may have been the writer's), so a large sort of a read still spills to a file. synchronous=NORMAL: the writer's commits do not fsync;
+    /// <see cref="WalSync"/> syncs the WAL beside the writer and releases each durable write after an fsync that
+    /// followed its commit (every other connection keeps FULL). wal_autocheckpoint: the writer checkpoints by itself only
     /// as a backstop, <see cref="WalCheckpointer"/> does it in the background; every other connection keeps SQLite's
     /// default (1,000 pages; every open sets it back too).</remarks>
     protected override string? WriterSetupSql { get; } = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {WalCheckpointer.BackstopPages}");
+        $"PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {WalCheckpointer.BackstopPages}; PRAGMA synchronous = NORMAL");
 
     /// <summary>How long after a commit the background checkpoint runs (<see cref="WalCheckpointer"/>).</summary>
     public TimeSpan CheckpointInterval { get; init; } = WalCheckpointer.DefaultInterval;
@@ -59,13 +62,24 @@ internal sealed class SqliteDatabase : StoreDatabase
     /// <summary>The background checkpointer, started by the first commit (null before it, and after disposal).</summary>
     internal WalCheckpointer? Checkpointer => _checkpointer;
 
+    /// <summary>The WAL's fsyncs beside the writer, started by the first commit (null before it).</summary>
+    internal WalSync? Sync => _sync;
+
+    /// <summary>Replaces the fsync of the WAL (tests: an fsync that waits or fails); before the first commit only.</summary>
+    internal Action<string>? FsyncOverride { get; init; }
+
     /// <inheritdoc/>
-    protected override void Committed()
+    protected override Task Committed(bool deferSync)
     {
-        if (!_stopped)
+        if (_stopped)
         {
-            (_checkpointer ??= new WalCheckpointer(this, CheckpointInterval)).Nudge();
+            return deferSync ? Task.CompletedTask : Task.FromException(new ObjectDisposedException(Path));
         }
+
+        (_checkpointer ??= new WalCheckpointer(this, CheckpointInterval)).Nudge();
+        var sync = _sync ??= new WalSync(Path + "-wal", FsyncOverride);
+        long commit = sync.Committed();
+        return deferSync ? Task.CompletedTask : sync.SyncAsync(commit);
     }
 
     /// <inheritdoc/>
@@ -73,11 +87,12 @@ internal sealed class SqliteDatabase : StoreDatabase
     {
         _stopped = true;
         _checkpointer?.Dispose();
+        _sync?.Dispose();
     }
 
     /// <summary>Opens a pooled connection with Candor's per-connection settings. SQLite-specific: synchronous=FULL
     /// makes every commit fsync the WAL, so a committed usage record survives a crash of the process or the
-    /// machine; busy_timeout makes a writer in another process wait (a bounded time) instead of failing; secure_delete overwrites
+    /// machine (the writer's connection then commits with NORMAL and is synced by <see cref="WalSync"/>, as durable); busy_timeout makes a writer in another process wait (a bounded time) instead of failing; secure_delete overwrites
     /// deleted content with zeros, so an erased history data key does not linger in free pages.</summary>
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -97,12 +112,6 @@ internal sealed class SqliteDatabase : StoreDatabase
         }
     }
 
-    /// <inheritdoc/>
-    /// <remarks>In WAL mode a commit with synchronous=NORMAL is appended to the WAL without an fsync: it survives a crash
-    /// of the process (it is in the operating system's cache) and reaches the disk with the next synchronous commit
-    /// (its fsync of the WAL covers every earlier frame) or checkpoint (which syncs the WAL first); sqlite.org/wal.html,
-    /// sqlite.org/pragma.html#pragma_synchronous. The setting cannot change inside a transaction, hence around it.</remarks>
-    protected override (string Defer, string Restore)? DeferredSyncSql => ("PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL");
 
     /// <inheritdoc/>
     /// <remarks>BEGIN IMMEDIATE: the write lock is taken at the start, so the transaction never fails half-way for want of it.</remarks>
