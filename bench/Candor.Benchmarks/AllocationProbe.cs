@@ -1,6 +1,12 @@
 using System.Diagnostics;
 using System.Diagnostics.Tracing;
 using System.Globalization;
+using Candor.Core.Accounting;
+using Candor.Core.Accounts;
+using Candor.Core.Admission;
+using Candor.Core.Privacy;
+using Candor.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Candor.Benchmarks;
 
@@ -17,17 +23,22 @@ internal static class AllocationProbe
         bench.Setup();
         try
         {
-            // What the process allocates with no request in flight (timers, writer loops): part of every figure below,
-            // in proportion to the time a request takes.
+            // What the process allocates with no request in flight once the setup stopped the pollers (timers, writer
+            // loops): part of every figure below, in proportion to the time a request takes. The pollers' own cost
+            // follows, per poll.
             using (var listener = new AllocationListener())
             {
+                // The warm-up's last background work (log appends, integration) ends first.
+                await Task.Delay(TimeSpan.FromSeconds(3));
                 long idleBefore = GC.GetTotalAllocatedBytes(precise: true);
                 var idle = Stopwatch.StartNew();
-                await Task.Delay(TimeSpan.FromSeconds(5));
+                await Task.Delay(TimeSpan.FromSeconds(10));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"idle: {(GC.GetTotalAllocatedBytes(precise: true) - idleBefore) / idle.Elapsed.TotalSeconds:N0} B/s"));
                 Print(listener);
             }
+
+            await PollsAsync(bench.Services);
 
             foreach (var (name, run) in new (string, Func<Task<int>>)[] { ("EveryFeatureOnRequest", bench.EveryFeatureOnRequest), ("DirectRequest", bench.DirectRequest) })
             {
@@ -59,6 +70,41 @@ internal static class AllocationProbe
         {
             bench.Cleanup();
         }
+    }
+
+    /// <summary>The bytes of each poll the idle server runs on its timers (the refreshers of keys, prices, balances,
+    /// channels and privacy policies), each run 200 times in a row.</summary>
+    private static async Task PollsAsync(IServiceProvider services)
+    {
+        var ct = CancellationToken.None;
+        var store = services.GetRequiredService<SqliteStore>();
+        var keys = services.GetRequiredService<ApiKeyCache>();
+        var prices = services.GetRequiredService<PriceBook>();
+        var book = services.GetRequiredService<BillingBook>();
+        var privacy = services.GetRequiredService<PrivacyDirectory>();
+        foreach (var (name, poll) in new (string, Func<Task>)[]
+        {
+            ("channels version (each 1 s)", () => store.GetChannelsVersionAsync(ct)),
+            ("key version", () => store.GetVersionAsync(ct)),
+            ("key cache refresh (each 1 s)", () => keys.RefreshAsync(ct)),
+            ("prices refresh (each 1 s)", () => prices.RefreshAsync(ct)),
+            ("balances refresh (each 1 s)", () => book.RefreshAsync(ct)),
+            ("privacy policies load (each 5 s)", () => privacy.LoadAsync(ct)),
+        })
+        {
+            await poll();
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 200; i++)
+            {
+                await poll();
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"poll {name}: {(GC.GetTotalAllocatedBytes(precise: true) - before) / 200:N0} B"));
+        }
+
+        long stored = await store.GetVersionAsync(ct);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"key cache version {keys.Version}, store's {stored}"));
     }
 
     private static void Print(AllocationListener listener)

@@ -35,13 +35,20 @@ internal sealed class ApiKeyCache(IKeyStore store, KeyHasher hasher)
     }
 
     /// <summary>Applies the keys changed since <see cref="Version"/>: new and updated keys replace their entries,
-    /// revoked keys and keys of disabled accounts leave. Returns how many keys changed.</summary>
+    /// revoked keys and keys of disabled accounts leave. Returns how many keys changed. The store's version is read
+    /// first: the changed keys are asked for only when it moved.</summary>
     public async Task<int> RefreshAsync(CancellationToken cancellationToken)
     {
         await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var current = Volatile.Read(ref _snapshot);
+            // The usual tick finds nothing changed: one version read, not the version and a query for changed keys.
+            if (current.Version >= 0 && await store.GetVersionAsync(cancellationToken).ConfigureAwait(false) == current.Version)
+            {
+                return 0;
+            }
+
             var changes = await store.GetChangedSinceAsync(Math.Max(current.Version, 0), cancellationToken).ConfigureAwait(false);
             if (changes.Keys.Count == 0)
             {

@@ -23,16 +23,29 @@ internal sealed class BillingBook(ILedgerStore store)
 
     /// <summary>Reserves <paramref name="micros"/> against the key's account balance and budget; null when it does not fit.
     /// In store mode it only describes the reservation: the admission record's write makes it (or refuses it).</summary>
-    public async Task<Reservation?> TryReserveAsync(ApiKeyRecord key, long micros, CancellationToken cancellationToken)
+    public Task<Reservation?> TryReserveAsync(ApiKeyRecord key, long micros, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         if (ReservesInStore)
         {
-            return new Reservation(null, null, micros);
+            return Task.FromResult<Reservation?>(new Reservation(null, null, micros));
         }
 
+        // Every request after its account's and key's first finds both loaded: no load delegate, closure or await.
+        return Loaded(_accounts, key.AccountId) is { } account && Loaded(_keys, key.Id) is { } spend
+            ? Task.FromResult(Reserve(key, account, spend, micros))
+            : LoadAndReserveAsync(key, micros, cancellationToken);
+    }
+
+    private async Task<Reservation?> LoadAndReserveAsync(ApiKeyRecord key, long micros, CancellationToken cancellationToken)
+    {
         var account = await LoadAsync(_accounts, key.AccountId, async ct => await store.GetBalanceAsync(key.AccountId, ct).ConfigureAwait(false) ?? 0, cancellationToken).ConfigureAwait(false);
         var spend = await LoadAsync(_keys, key.Id, ct => store.GetKeySpendAsync(key.Id, ct), cancellationToken).ConfigureAwait(false);
+        return Reserve(key, account, spend, micros);
+    }
+
+    private Reservation? Reserve(ApiKeyRecord key, Entry account, Entry spend, long micros)
+    {
         lock (_gate)
         {
             if (account.Amount - account.Reserved < micros)
@@ -52,6 +65,11 @@ internal sealed class BillingBook(ILedgerStore store)
             return new Reservation(account, spend, micros);
         }
     }
+
+    /// <summary>The entry of <paramref name="id"/> when its load has completed successfully; else null (not loaded,
+    /// loading, or failed: <see cref="LoadAsync"/> waits for it or retries it).</summary>
+    private static Entry? Loaded(ConcurrentDictionary<string, Lazy<Task<Entry>>> map, string id) =>
+        map.TryGetValue(id, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;
 
     /// <summary>Applies a settled (committed) charge and frees the reservation. Pass 0 when nothing was recorded.</summary>
     public void Settle(Reservation reservation, long chargedMicros)

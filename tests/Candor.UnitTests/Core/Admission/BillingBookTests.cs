@@ -54,4 +54,30 @@ public sealed class BillingBookTests
         await book.RefreshAsync(ct);
         Assert.NotNull(await book.TryReserveAsync(key, 140, ct));
     }
+
+    [Fact]
+    public async Task TwoKeysOfOneAccount_ShareItsBalance_WhetherLoadedOrNot()
+    {
+        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        using var temp = await TempStore.CreateAsync();
+        var account = await temp.Store.CreateAccountAsync("a", Account.DefaultGroup, ct);
+        await temp.Store.TopUpAsync(account.Id, 100, "t", ct);
+        var a = (await temp.Store.CreateKeyAsync(account.Id, "a", ApiKeyLimits.None, false, ct))!.Record;
+        var b = (await temp.Store.CreateKeyAsync(account.Id, "b", new ApiKeyLimits { BudgetMicros = 45 }, false, ct))!.Record;
+        var book = new BillingBook(temp.Store);
+
+        // a loads the account; b's first reservation loads its own spend and finds the account loaded with 60 held.
+        var first = await book.TryReserveAsync(a, 60, ct);
+        Assert.NotNull(first);
+        Assert.Null(await book.TryReserveAsync(b, 41, ct));
+        // Both loaded from here: what a holds and b's budget still bound every reservation.
+        Assert.Null(await book.TryReserveAsync(b, 46, ct));
+        var second = await book.TryReserveAsync(b, 40, ct);
+        Assert.NotNull(second);
+        Assert.Null(await book.TryReserveAsync(a, 1, ct));
+        book.Settle(second, 30);
+        Assert.Null(await book.TryReserveAsync(b, 16, ct));
+        Assert.NotNull(await book.TryReserveAsync(a, 10, ct));
+        Assert.Null(await book.TryReserveAsync(a, 1, ct));
+    }
 }
