@@ -116,46 +116,12 @@ internal static class WriteVolumeProbe
         var now = DateTimeOffset.UtcNow;
         string requestId = EntityIds.NewOrdered("req", now);
         string receiptId = EntityIds.NewOrdered("rcpt", now);
-        var admitted = new UsageRecord
-        {
-            RequestId = requestId,
-            AccountId = key.AccountId,
-            KeyId = key.Id,
-            CreatedAt = now,
-            Surface = "openai",
-            RequestedModel = "gpt-4o-mini",
-            UpstreamModel = "gpt-4o-mini",
-            Outcome = UsageOutcome.Interrupted,
-            CountedInputTokens = 198,
-            BilledSource = BilledSource.None,
-            ChargeMicros = 0,
-            DurationMs = 0,
-        };
+        var usage = BillingBenchmarks.CompleteUsage(requestId, key, now);
+        var admitted = usage with { Outcome = UsageOutcome.Interrupted, BilledSource = BilledSource.None, ChargeMicros = 0 };
         var promised = new AdmittedReceipt(receiptId, requestId, "key:" + key.Id, key.AccountId, "kp_0123456789abcdef", "openai",
             "chat", "gpt-4o-mini", new byte[32], 180, 198, now);
         await store.RecordAdmissionAsync(admitted, promised, CancellationToken.None);
 
-        var usage = new UsageRecord
-        {
-            RequestId = requestId,
-            AccountId = key.AccountId,
-            KeyId = key.Id,
-            CreatedAt = now,
-            Surface = "openai",
-            RequestedModel = "gpt-4o-mini",
-            UpstreamModel = "gpt-4o-mini",
-            ReportedModel = "gpt-4o-mini-2024-07-18",
-            ChannelId = "oa",
-            Outcome = UsageOutcome.Complete,
-            ReportedInputTokens = 200,
-            ReportedOutputTokens = 100,
-            ReportedTotalTokens = 300,
-            CountedInputTokens = 198,
-            CountedOutputTokens = 100,
-            BilledSource = BilledSource.Upstream,
-            ChargeMicros = 90,
-            DurationMs = 12,
-        };
         var receipt = new StoredReceipt(receiptId, "key:" + key.Id, key.AccountId, now, body, null);
         await store.RecordUsageAsync(usage, LedgerEntry.ChargeFor(usage, "bench"), receipt, CancellationToken.None);
         await leaves.AddAsync(receiptId);
