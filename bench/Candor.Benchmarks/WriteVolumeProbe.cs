@@ -48,6 +48,7 @@ internal static class WriteVolumeProbe
 
             await RunRequestsAsync(store, key, body, leaves, 2_000, concurrency);
             var (wcharBefore, syscwBefore) = ReadIo();
+            long transactionsBefore = store.SettlementTransactions, settledBefore = store.SettlementsCommitted;
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
@@ -61,6 +62,7 @@ internal static class WriteVolumeProbe
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
                 requests {requests}, {concurrency} in flight, page size {pageSize} (0: the store's), receipt {ReceiptBytes} B
                 written: {(wchar - wcharBefore) / (double)requests:N0} B/request, {(syscw - syscwBefore) / (double)requests:F2} write calls/request
+                settlements per transaction: {(store.SettlementsCommitted - settledBefore) / (double)Math.Max(1, store.SettlementTransactions - transactionsBefore):F1}
                 allocated: {allocated / (double)requests:N0} B/request; CPU {cpu.TotalMicroseconds / requests:F0} µs/request; {requests / clock.Elapsed.TotalSeconds:N0} requests/s
                 load average: {File.ReadAllText("/proc/loadavg").Trim()}
                 """));
