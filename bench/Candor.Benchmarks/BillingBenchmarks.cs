@@ -195,12 +195,18 @@ public class BillingBenchmarks
     private UsageRecord Usage()
     {
         long n = Interlocked.Increment(ref _request);
+        return CompleteUsage("req_bench_" + n.ToString(CultureInfo.InvariantCulture), _key, DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>The usage record of a completed, upstream-billed chat request of <paramref name="key"/> (90 µUSD).</summary>
+    internal static UsageRecord CompleteUsage(string requestId, ApiKeyRecord key, DateTimeOffset createdAt)
+    {
         return new UsageRecord
         {
-            RequestId = "req_bench_" + n.ToString(CultureInfo.InvariantCulture),
-            AccountId = _key.AccountId,
-            KeyId = _key.Id,
-            CreatedAt = DateTimeOffset.UtcNow,
+            RequestId = requestId,
+            AccountId = key.AccountId,
+            KeyId = key.Id,
+            CreatedAt = createdAt,
             Surface = "openai",
             RequestedModel = "gpt-4o-mini",
             UpstreamModel = "gpt-4o-mini",

@@ -22,6 +22,16 @@ public static class Program
             return;
         }
 
+        if (args is ["write-volume", ..])
+        {
+            var culture = System.Globalization.CultureInfo.InvariantCulture;
+            await WriteVolumeProbe.RunAsync(
+                args.Length > 1 ? int.Parse(args[1], culture) : 20_000,
+                args.Length > 2 ? int.Parse(args[2], culture) : 64,
+                args.Length > 3 ? int.Parse(args[3], culture) : 0);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

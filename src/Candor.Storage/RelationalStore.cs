@@ -66,6 +66,10 @@ internal abstract partial class RelationalStore : IAccountStore, IKeyStore, ILed
     /// <summary>How many admission and settlement batches were written at once (<see cref="StoreDatabase.WritesGroups"/>).</summary>
     internal long GroupWrites => _settlements.GroupWrites + _admissions.GroupWrites;
 
+    /// <summary>How many admission and settlement batches were written item by item under savepoints, after the batch
+    /// written whole declined or one of its items failed.</summary>
+    internal long IsolatedBatches => _settlements.IsolatedBatches + _admissions.IsolatedBatches;
+
     /// <summary>The database, for tests that hold its write lock.</summary>
     internal StoreDatabase Database => _db;
 

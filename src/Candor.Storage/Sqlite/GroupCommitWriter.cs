@@ -7,10 +7,13 @@ namespace Candor.Storage.Sqlite;
 /// <summary>Group commit: one writer loop takes every pending item at once and writes them in one transaction,
 /// so concurrent settlements share one commit (one fsync of the WAL) instead of paying one each. Each caller's
 /// task completes only after the transaction holding its item is durable, so a completed task means the item is on
-/// disk; on SQLite the loop goes on to the next batch while the WAL is synced (<see cref="WalSync"/>). Each item runs under a savepoint, so one that fails (e.g. a
-/// vanished account) is rolled back alone and reported to its caller while the rest of its batch commits. With a group
-/// write (PostgreSQL: the whole batch's statements in one or two round trips) the batch is first tried at once, and written
-/// item by item under savepoints only when that declines (an item refused, failed or not plain).</summary>
+/// disk; on SQLite the loop goes on to the next batch while the WAL is synced (<see cref="WalSync"/>). A batch is first
+/// written whole under one savepoint: with a group write (PostgreSQL: the whole batch's statements in one or two round
+/// trips), or else item after item (SQLite). Only when that declines or an item fails (e.g. a vanished account) is the
+/// batch rolled back to the savepoint and written again item by item, each under its own savepoint, so the failing item
+/// is rolled back alone and reported to its caller while the rest of its batch commits. A savepoint costs two
+/// statements, and in SQLite a copy of every page it changes into the statement journal: once per batch rather than
+/// once per item in the common case where nothing fails.</summary>
 /// <typeparam name="TItem">What one caller writes.</typeparam>
 /// <typeparam name="TResult">What the write of one item returns.</typeparam>
 internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
@@ -23,6 +26,9 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
     private const string Savepoint = "SAVEPOINT item";
     private const string RollbackToSavepoint = "ROLLBACK TO SAVEPOINT item";
     private const string ReleaseSavepoint = "RELEASE SAVEPOINT item";
+    private const string BatchSavepoint = "SAVEPOINT batch";
+    private const string RollbackToBatch = "ROLLBACK TO SAVEPOINT batch";
+    private const string ReleaseBatch = "RELEASE SAVEPOINT batch";
 
     private readonly StoreDatabase _db;
     private readonly Func<DbConnection, DbTransaction, TItem, Task<TResult>> _apply;
@@ -34,6 +40,7 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
     private long _transactions;
     private long _items;
     private long _groupWrites;
+    private long _isolatedBatches;
 
     /// <param name="db">The database; its write lock still serializes the batch with every other write.</param>
     /// <param name="apply">Writes one item inside the batch's transaction (with no cancellation: once taken, an
@@ -66,6 +73,10 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
 
     /// <summary>How many batches the group write wrote at once (the others, if any, item by item).</summary>
     public long GroupWrites => Interlocked.Read(ref _groupWrites);
+
+    /// <summary>How many batches were written item by item under savepoints, after the batch written whole declined or
+    /// one of its items failed.</summary>
+    public long IsolatedBatches => Interlocked.Read(ref _isolatedBatches);
 
     /// <summary>Queues an item; the task completes when its transaction has committed. Cancelling
     /// <paramref name="cancellationToken"/> withdraws the item only while it still waits in the queue.</summary>
@@ -140,6 +151,16 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
                 }
 
                 bool isolate = batch.Count > 1;
+                if (isolate && _writeGroup is null && await WriteWholeAsync(c, tx, batch).ConfigureAwait(false))
+                {
+                    return true;
+                }
+
+                if (isolate)
+                {
+                    Interlocked.Increment(ref _isolatedBatches);
+                }
+
                 foreach (var pending in batch)
                 {
                     if (isolate)
@@ -227,6 +248,36 @@ internal sealed class GroupCommitWriter<TItem, TResult> : IDisposable
                 pending.Completion.TrySetResult(pending.Result!);
             }
         }
+    }
+
+    /// <summary>Writes every item of the batch under one savepoint: true when all succeeded (their results set), or false
+    /// when one failed, with the transaction rolled back to where it was (a failure of that rollback fails the batch).</summary>
+    private async Task<bool> WriteWholeAsync(DbConnection c, DbTransaction tx, List<Pending> batch)
+    {
+        await _db.Prepared(c, tx, BatchSavepoint).ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            foreach (var pending in batch)
+            {
+                pending.Result = await _apply(c, tx, pending.Item).ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // Any failure: the batch is written again item by item, where the item's failure is its caller's.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            await _db.Prepared(c, tx, RollbackToBatch).ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            await _db.Prepared(c, tx, ReleaseBatch).ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            foreach (var pending in batch)
+            {
+                pending.Result = default;
+            }
+
+            return false;
+        }
+
+        await _db.Prepared(c, tx, ReleaseBatch).ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Stops taking items, writes those already queued and waits for the loop (at most 30 s).</summary>

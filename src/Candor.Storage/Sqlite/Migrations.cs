@@ -434,5 +434,11 @@ internal static class Migrations
         new(20, "process instance of a node's lease (persistent node ids)", """
             ALTER TABLE cluster_nodes ADD COLUMN instance TEXT NOT NULL DEFAULT ''
             """),
+        // Every query on a key's usage also names its account and is served by ix_usage_records_account, which gives the
+        // pages' order too (UsageSql.SelectPageOfKey, UsageReportsSql.SelectPage; MigrationTests checks the plan): this
+        // index was only written, a B-tree page per group commit (docs/storage.md).
+        new(21, "drop the usage-by-key index no query uses", """
+            DROP INDEX IF EXISTS ix_usage_records_key
+            """),
     ];
 }

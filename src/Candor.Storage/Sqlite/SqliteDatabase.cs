@@ -122,12 +122,25 @@ internal sealed class SqliteDatabase : StoreDatabase
     protected override ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
         ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
 
-    /// <summary>Turns on the WAL journal (SQLite-specific; it is a property of the file and persists).</summary>
+    /// <summary>The page size of a new database file. A signed receipt of about 2.2 KB fills a 4 KB page alone (two never
+    /// fit); three share an 8 KB page, so the file grows about 28 % less per request with no more bytes written. 16 KB pages
+    /// store less still but write more: every group commit rewrites the last page of each table and index it touches
+    /// (docs/benchmarks.md, "Bytes written per settlement").</summary>
+    public const int NewPageSize = 8192;
+
+    /// <summary>Gives a new database file its page size and turns on the WAL journal (SQLite-specific; both are properties of
+    /// the file and persist). An existing database keeps its page size: in WAL mode the pragma changes nothing, and Candor
+    /// runs no VACUUM at start.</summary>
     protected override async Task PrepareAsync(CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            using (var pageSize = Command(connection, null, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"PRAGMA page_size = {NewPageSize}")))
+            {
+                await pageSize.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             using var wal = Command(connection, null, "PRAGMA journal_mode = WAL");
             string? mode = (string?)await wal.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))

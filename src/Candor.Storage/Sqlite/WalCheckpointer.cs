@@ -18,7 +18,7 @@ internal sealed class WalCheckpointer : IDisposable
     /// <summary>How long after a commit the checkpoint runs (the default).</summary>
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>The writer's own automatic checkpoint, in pages (64 MB of 4 KB pages): the backstop.</summary>
+    /// <summary>The writer's own automatic checkpoint, in pages (128 MB of 8 KB pages): the backstop.</summary>
     public const int BackstopPages = 16_384;
 
     private const string Passive = "PRAGMA wal_checkpoint(PASSIVE)";

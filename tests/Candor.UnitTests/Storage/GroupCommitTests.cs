@@ -66,6 +66,58 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
+    public async Task BatchWithoutFailure_IsWrittenWhole_AndOneFailingItem_RedoesTheBatchItemByItem()
+    {
+        using var t = await TempStore.CreateAsync();
+        var account = await t.AccountAsync("a", topUpMicros: 1_000_000);
+        var key = await t.KeyAsync(account.Id);
+        await JointSettlementTests.FailReceiptInsertsAsync(t.Store.DatabasePath, "rcpt_bad");
+
+        // A clean batch: written whole under one savepoint, no pass item by item.
+        long isolatedBefore = t.Store.IsolatedBatches;
+        await BatchAsync(t, account.Id, key.Record.Id, ["req_a", "req_b", "req_c"], receiptOf: null);
+        Assert.Equal(isolatedBefore, t.Store.IsolatedBatches);
+
+        // A batch whose middle item fails after its admission record was deleted and its usage record written (the receipt
+        // insert fails): the batch is rolled back and redone item by item; only the failing item is undone, and its
+        // admission record stays for crash recovery.
+        var bad = t.Usage(account.Id, key.Record.Id, "req_bad", 10);
+        await t.Store.RecordAdmissionAsync(bad with { Outcome = UsageOutcome.Interrupted, ChargeMicros = 0 }, CancellationToken.None).WaitAsync(Timeout);
+        var results = await BatchAsync(t, account.Id, key.Record.Id, ["req_1", "req_bad", "req_2"], receiptOf: id => "rcpt_" + id[4..]);
+        Assert.Equal(isolatedBefore + 1, t.Store.IsolatedBatches);
+        Assert.True(await results[0].WaitAsync(Timeout));
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => results[1].WaitAsync(Timeout));
+        Assert.True(await results[2].WaitAsync(Timeout));
+        Assert.Null(await t.Store.GetUsageAsync(account.Id, "req_bad", CancellationToken.None).WaitAsync(Timeout));
+        Assert.NotNull(await t.Store.GetUsageAsync(account.Id, "req_2", CancellationToken.None).WaitAsync(Timeout));
+        Assert.NotNull(await t.Store.GetAsync("rcpt_2", CancellationToken.None).WaitAsync(Timeout));
+        var summary = await t.Store.GetSummaryAsync(account.Id, CancellationToken.None).WaitAsync(Timeout);
+        Assert.Equal(1_000_000 - 70, summary!.BalanceMicros); // two leads, five settled
+        Assert.Equal(summary.BalanceMicros, summary.LedgerSumMicros);
+        Assert.Equal(7, summary.UsageCount);
+        Assert.Equal(1, await t.Store.RecoverInterruptedAsync(CancellationToken.None).WaitAsync(Timeout));
+    }
+
+    /// <summary>Settles <paramref name="requestIds"/> in one batch of their own: a first settlement is taken alone while the
+    /// write lock is held, so that the requests queued after it are taken together.</summary>
+    private static async Task<List<Task<bool>>> BatchAsync(TempStore t, string accountId, string keyId, string[] requestIds, Func<string, string>? receiptOf)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holder = t.Store.Database.WriteAsync(async (_, _) => { await release.Task; return 0; }, CancellationToken.None);
+        string lead = requestIds[0] + "_lead";
+        var first = t.Store.RecordUsageAsync(t.Usage(accountId, keyId, lead, 10), Charge(t, accountId, keyId, lead, 10), CancellationToken.None);
+        await Task.Delay(200);
+        var results = requestIds.Select(id => t.Store.RecordUsageAsync(t.Usage(accountId, keyId, id, 10), Charge(t, accountId, keyId, id, 10),
+            receiptOf is null ? null : new Candor.Core.Receipts.StoredReceipt(receiptOf(id), "key:k", accountId, DateTimeOffset.UnixEpoch, [1, 2, 3], null),
+            CancellationToken.None)).ToList();
+        release.SetResult();
+        await holder.WaitAsync(Timeout);
+        Assert.True(await first.WaitAsync(Timeout));
+        await Task.WhenAll(results.Select(r => r.ContinueWith(static _ => { }, TaskScheduler.Default))).WaitAsync(Timeout);
+        return results;
+    }
+
+    [Fact]
     public async Task SettlementCancelledWhileQueued_IsNotWritten()
     {
         using var t = await TempStore.CreateAsync();

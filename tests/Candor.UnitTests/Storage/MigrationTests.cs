@@ -53,6 +53,81 @@ public sealed class MigrationTests
     }
 
     [Fact]
+    public async Task UsageOfAKey_IsReadThroughTheAccountIndex_AndTheKeyIndexIsGone()
+    {
+        using var t = await TempStore.CreateAsync();
+        Assert.Equal(0, await ScalarAsync(t.Store.DatabasePath, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_usage_records_key'"));
+        Assert.Equal(1, await ScalarAsync(t.Store.DatabasePath, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_usage_records_account'"));
+
+        // Every query that filters usage by key also names the account: the account's index serves it in page order.
+        var everyFilter = new Candor.Core.Accounts.UsageFilter
+        {
+            From = DateTimeOffset.UnixEpoch, To = DateTimeOffset.UnixEpoch.AddDays(1), Model = "m",
+            Outcome = Candor.Core.Accounts.UsageOutcome.Complete, KeyId = "key_1", OwnerPrincipal = "p",
+        };
+        foreach (string sql in new[] { Candor.Storage.Sqlite.UsageSql.SelectPageOfKey, Candor.Storage.Sqlite.UsageReportsSql.SelectPage(everyFilter) })
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = t.Store.DatabasePath, Pooling = false }.ToString());
+            await connection.OpenAsync().WaitAsync(Timeout);
+            using var plan = connection.CreateCommand();
+            plan.CommandText = "EXPLAIN QUERY PLAN " + sql;
+            foreach (string name in new[] { "@account_id", "@key_id", "@cursor_at", "@cursor_id", "@limit", "@from", "@to", "@model", "@outcome", "@owner" })
+            {
+                if (sql.Contains(name, StringComparison.Ordinal))
+                {
+                    plan.Parameters.AddWithValue(name, 1);
+                }
+            }
+
+            var steps = new List<string>();
+            using (var reader = await plan.ExecuteReaderAsync().WaitAsync(Timeout))
+            {
+                while (await reader.ReadAsync().WaitAsync(Timeout))
+                {
+                    steps.Add(reader.GetString(3));
+                }
+            }
+
+            Assert.Contains(steps, s => s.StartsWith("SEARCH usage_records USING INDEX ix_usage_records_account (account_id=?", StringComparison.Ordinal));
+            Assert.DoesNotContain(steps, s => s.Contains("TEMP B-TREE", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task NewDatabase_GetsTheLargerPageSize_AnExistingOneKeepsItsOwn()
+    {
+        using (var t = await TempStore.CreateAsync())
+        {
+            Assert.Equal(Candor.Storage.Sqlite.SqliteDatabase.NewPageSize, await ScalarAsync(t.Store.DatabasePath, "PRAGMA page_size"));
+        }
+
+        // A database made by an earlier Candor (4 KB pages, WAL, some content): opened, migrated, still 4 KB pages.
+        string directory = TempStore.NewDirectory();
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, SqliteStore.DatabaseFileName);
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        {
+            await connection.OpenAsync().WaitAsync(Timeout);
+            using var create = connection.CreateCommand();
+            create.CommandText = "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE earlier (x INTEGER)";
+            await create.ExecuteNonQueryAsync().WaitAsync(Timeout);
+        }
+
+        try
+        {
+            var hasher = new Candor.Core.Admission.KeyHasher(ServerSecret.LoadOrCreate(directory, null));
+            using var store = await SqliteStore.OpenAsync(directory, hasher, TimeProvider.System, CancellationToken.None).WaitAsync(Timeout);
+            Assert.Equal(Candor.Storage.Sqlite.Migrations.All.Count, store.MigrationsApplied);
+            Assert.Equal(4096, await ScalarAsync(path, "PRAGMA page_size"));
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task NewerSchema_IsRefused()
     {
         using var t = await TempStore.CreateAsync();
