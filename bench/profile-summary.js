@@ -36,6 +36,7 @@ const stages = [
   ['protocol decode/encode (Candor.Protocols)', /(Candor\.Protocols)/],
   ['JSON (System.Text.Json)', /(System\.Text\.Json)/],
   ['relay (Candor.Core.Relay, Server surfaces)', /(Candor\.Core\.Relay|Candor\.Core\.Upstream|Candor\.Server)/],
+  ['YARP forwarder (Yarp.ReverseProxy)', /(Yarp\.ReverseProxy)/],
   ['HttpClient (System.Net.Http)', /(System\.Net\.Http)/],
   ['sockets', /(System\.Net\.Sockets)/],
   ['ASP.NET Core hosting/routing/HTTP', /(Microsoft\.AspNetCore\.(Hosting|Routing|Http)|Microsoft\.AspNetCore\.Builder)/],

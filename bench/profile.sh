@@ -9,6 +9,12 @@
 #   OUT=/tmp/prof bench/profile.sh          # where the .nettrace, .speedscope.json and summary go
 #   CANDOR_DLL=/tmp/old/candor.dll bench/profile.sh   # another build (Release by default, built first if missing)
 #   PG=1 bench/profile.sh                   # on PostgreSQL + Redis (a one-node cluster, as run.sh's full-pg), both started here
+#   BARE=1 bench/profile.sh                 # the bare fast path instead: bench/candor-bench.yaml as it is, its configuration
+#                                           # key, no data directory (run.sh's chat scenario, candor-fast)
+#   BARE=1 MODEL=bench-translated bench/profile.sh   # the bare translated path
+#   YARP=1 bench/profile.sh                 # YARP (bench/Candor.Bench.Yarp) forwarding the same request, for comparison
+#   PERF=1 bench/profile.sh                 # also a perf profile (native and kernel time too) over one more load, and the
+#                                           # target's send/recv/epoll syscalls per request over it (perf's counters)
 #
 # Needs dotnet-trace (`dotnet tool install dotnet-trace --tool-path DIR`, DIR given as TRACE_TOOL_DIR) and wrk.
 # The summary (bench/profile-summary.js) counts only samples of threads running code (not waiting) and gives
@@ -22,12 +28,17 @@ TRACE=${TRACE:-${TRACE_TOOL_DIR:-/tmp/tools-perf}/dotnet-trace}
 EMU_PORT=${EMU_PORT:-23400} CANDOR_PORT=${CANDOR_PORT:-23401}
 CANDOR_DLL=${CANDOR_DLL:-src/Candor.Server/bin/Release/net10.0/candor.dll}
 EMU_DLL=${EMU_DLL:-src/Candor.Emulator/bin/Release/net10.0/Candor.Emulator.dll}
+YARP_DLL=${YARP_DLL:-bench/Candor.Bench.Yarp/bin/Release/net10.0/Candor.Bench.Yarp.dll}
+BARE=${BARE:-0} YARP=${YARP:-0} MODEL=${MODEL:-bench-fast} PERF=${PERF:-0}
+# perf resolves JIT-compiled frames through /tmp/perf-PID.map (written only without W^X double mapping).
+if [[ $PERF == 1 ]]; then export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0; fi
 export BENCH_UPSTREAM_KEY=sk-bench-upstream DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 [[ -x $TRACE ]] || { echo "dotnet-trace not found at $TRACE (set TRACE or TRACE_TOOL_DIR)" >&2; exit 1; }
 if [[ ! -f $CANDOR_DLL || ! -f $EMU_DLL ]]; then
   dotnet build -c Release src/Candor.Server -nologo -v q
   dotnet build -c Release src/Candor.Emulator -nologo -v q
 fi
+[[ $YARP != 1 || -f $YARP_DLL ]] || dotnet build -c Release bench/Candor.Bench.Yarp -nologo -v q
 
 PIDS=() PG_DATA=""
 pg_run() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -63,26 +74,39 @@ if [[ ${PG:-0} == 1 ]]; then
   extra="cluster: { redis: \"127.0.0.1:$REDIS_PORT\", nodes: 1 }"
 fi
 json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
-cli=(dotnet "$CANDOR_DLL")
-"${cli[@]}" init --data "$data" >/dev/null
-account=$("${cli[@]}" accounts create --name bench --data "$data" | json_field id)
-"${cli[@]}" topup --account "$account" --amount 1000000 --data "$data" >/dev/null
-key=$("${cli[@]}" keys create --account "$account" --name bench --rpm 100000000 --tpm 2000000000 --data "$data" | json_field key)
-export BENCH_CLIENT_KEY=sk-bench-client-0123456789abcdef   # the config key of candor-bench.yaml (unused here)
-{ sed "s/127.0.0.1:19100/127.0.0.1:$EMU_PORT/" "$B/candor-bench.yaml"
-  printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'
-  [[ -z $extra ]] || printf '\n%s\n' "$extra"; } >"$OUT/candor-full.yaml"
-
+export BENCH_CLIENT_KEY=sk-bench-client-0123456789abcdef   # the config key of candor-bench.yaml (BARE=1 uses it)
 taskset -c 1 dotnet "$EMU_DLL" --urls "http://127.0.0.1:$EMU_PORT" >"$OUT/emulator.log" 2>&1 &
 PIDS+=($!)
-taskset -c 0 dotnet "$CANDOR_DLL" serve --config "$OUT/candor-full.yaml" --data "$data" \
-  --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$OUT/candor.log" 2>&1 &
+body='{"model":"'$MODEL'","messages":[{"role":"user","content":"hi"}]}'
+url=http://127.0.0.1:$CANDOR_PORT/v1/chat/completions
+if [[ $YARP == 1 ]]; then
+  # The target is YARP on core 0 with the runtime settings run.sh gives it (those Candor gives itself on one CPU), the
+  # emulator's fixed answer in the path as run.sh's yarp target.
+  DOTNET_TC_DelaySingleProcMultiplier=1 DOTNET_GCgen0size=0x200000 taskset -c 0 dotnet "$YARP_DLL" \
+    --urls "http://127.0.0.1:$CANDOR_PORT" --upstream "http://127.0.0.1:$EMU_PORT" >"$OUT/candor.log" 2>&1 &
+  key=sk-x url=http://127.0.0.1:$CANDOR_PORT/x/reply=hello%20world/v1/chat/completions
+  body='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}'
+elif [[ $BARE == 1 ]]; then
+  sed "s/127.0.0.1:19100/127.0.0.1:$EMU_PORT/" "$B/candor-bench.yaml" >"$OUT/candor-bare.yaml"
+  taskset -c 0 dotnet "$CANDOR_DLL" serve --config "$OUT/candor-bare.yaml" \
+    --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$OUT/candor.log" 2>&1 &
+  key=$BENCH_CLIENT_KEY
+else
+  cli=(dotnet "$CANDOR_DLL")
+  "${cli[@]}" init --data "$data" >/dev/null
+  account=$("${cli[@]}" accounts create --name bench --data "$data" | json_field id)
+  "${cli[@]}" topup --account "$account" --amount 1000000 --data "$data" >/dev/null
+  key=$("${cli[@]}" keys create --account "$account" --name bench --rpm 100000000 --tpm 2000000000 --data "$data" | json_field key)
+  { sed "s/127.0.0.1:19100/127.0.0.1:$EMU_PORT/" "$B/candor-bench.yaml"
+    printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'
+    [[ -z $extra ]] || printf '\n%s\n' "$extra"; } >"$OUT/candor-full.yaml"
+  taskset -c 0 dotnet "$CANDOR_DLL" serve --config "$OUT/candor-full.yaml" --data "$data" \
+    --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$OUT/candor.log" 2>&1 &
+fi
 candor=$!
 PIDS+=("$candor")
 wait_port "$EMU_PORT"; wait_port "$CANDOR_PORT"
 
-url=http://127.0.0.1:$CANDOR_PORT/v1/chat/completions
-body='{"model":"bench-fast","messages":[{"role":"user","content":"hi"}]}'
 # The first answer can take seconds on a busy machine (JIT, the store's start): wait for one before loading.
 for i in $(seq 1 120); do
   [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "authorization: Bearer $key" -H 'content-type: application/json' \
@@ -97,7 +121,7 @@ t0=$(cpu_ticks)
 result=$(load "$SECS")
 t1=$(cpu_ticks)
 echo "untraced ${SECS}s: $result"
-node -e 'const r = JSON.parse(process.argv[1]); console.log(`Candor CPU ms/request (untraced): ${((process.argv[2] - process.argv[3]) * 10 / r.requests).toFixed(3)}`)' \
+node -e 'const r = JSON.parse(process.argv[1]); console.log(`target CPU ms/request (untraced): ${((process.argv[2] - process.argv[3]) * 10 / r.requests).toFixed(3)}`)' \
   "$result" "$t1" "$t0"
 "$TRACE" collect -p "$candor" --profile dotnet-sampled-thread-time --duration "00:00:00:$(printf %02d $((SECS + 1)))" \
   -o "$OUT/candor.nettrace" >"$OUT/trace.log" 2>&1 &
@@ -117,3 +141,22 @@ fi
 wait "$tracer" || { cat "$OUT/trace.log" >&2; exit 1; }
 "$TRACE" convert --format Speedscope -o "$OUT/candor" "$OUT/candor.nettrace" >/dev/null
 node "$B/profile-summary.js" "$OUT"/candor*.speedscope.json | tee "$OUT/summary.txt"
+if [[ $PERF == 1 ]]; then
+  # Syscalls of the target per request (counts, exact under load), then a sampled profile with kernel and native frames.
+  events=syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvfrom,syscalls:sys_enter_recvmsg,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_write,syscalls:sys_enter_read,syscalls:sys_enter_futex
+  perf stat -x, -e "$events" -p "$candor" -o "$OUT/syscalls.csv" -- sleep "$SECS" >/dev/null 2>&1 &
+  stat=$!
+  result=$(load "$SECS")
+  wait "$stat" || true
+  requests=$(node -e 'console.log(JSON.parse(process.argv[1]).requests)' "$result")
+  echo "syscalls ${SECS}s: $result"
+  awk -F, -v r="$requests" '$3 ~ /syscalls/ {sub("syscalls:sys_enter_", "", $3); printf "%-12s %8.2f per request\n", $3, $1 / r}' "$OUT/syscalls.csv" | tee "$OUT/syscalls.txt"
+  perf record -F 999 -g -p "$candor" -o "$OUT/perf.data" -- sleep "$SECS" >/dev/null 2>&1 &
+  rec=$!
+  load "$SECS" >/dev/null
+  wait "$rec" || true
+  { perf report -i "$OUT/perf.data" --no-children --sort dso -g none --percent-limit 0.5 --stdio 2>/dev/null
+    perf report -i "$OUT/perf.data" --no-children --sort dso,symbol -g none --percent-limit 0.3 --stdio 2>/dev/null; } \
+    | grep -v '^#' | grep -v '^$' >"$OUT/perf.txt"
+  echo "perf report: $OUT/perf.txt"
+fi

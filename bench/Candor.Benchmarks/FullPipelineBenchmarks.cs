@@ -19,11 +19,14 @@ namespace Candor.Benchmarks;
 /// The allocation counter counts every thread, so a figure holds the client's and the emulator's share too:
 /// <see cref="DirectRequest"/> is the same request straight to the emulator, and the difference is what Candor
 /// allocates per request (docs/benchmarks.md, "Allocation per request, whole server"). The server's pollers are stopped
-/// after the warm-up (<see cref="StopPollersAsync"/>): what the idle server allocates is not counted.</summary>
+/// after the warm-up (<see cref="StopPollersAsync"/>): what the idle server allocates is not counted.
+/// <see cref="BareFastPathRequest"/> is the same request through a second server on its bare fast path (a configuration
+/// key, no data directory: the receipt signed and kept in memory, nothing stored), bench/run.sh's <c>candor-fast</c> target.</summary>
 [MemoryDiagnoser]
 public class FullPipelineBenchmarks
 {
     private const string UpstreamKey = "sk-bench-upstream";
+    private const string ConfigKey = "sk-bench-client-0123456789abcdef";
 
     private static readonly byte[] CandorBody = Encoding.UTF8.GetBytes("""{"model":"bench-fast","messages":[{"role":"user","content":"hi"}]}""");
     private static readonly byte[] DirectBody = Encoding.UTF8.GetBytes("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}""");
@@ -32,11 +35,14 @@ public class FullPipelineBenchmarks
     private string _directory = null!;
     private EmulatorHost _emulator = null!;
     private WebApplication _app = null!;
+    private WebApplication _bare = null!;
     private HttpClient _client = null!;
     private Uri _candor = null!;
+    private Uri _bareCandor = null!;
     private Uri _direct = null!;
     private AuthenticationHeaderValue _clientKey = null!;
     private AuthenticationHeaderValue _upstreamKey = null!;
+    private readonly AuthenticationHeaderValue _configKey = new("Bearer", ConfigKey);
 
     /// <summary>The server's services (the allocation probe measures its background work).</summary>
     internal IServiceProvider Services => _app.Services;
@@ -48,8 +54,12 @@ public class FullPipelineBenchmarks
     public void Cleanup()
     {
         _client.Dispose();
-        _app.StopAsync().GetAwaiter().GetResult();
-        ((IAsyncDisposable)_app).DisposeAsync().AsTask().GetAwaiter().GetResult();
+        foreach (var app in (WebApplication[])[_app, _bare])
+        {
+            app.StopAsync().GetAwaiter().GetResult();
+            ((IAsyncDisposable)app).DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
         _emulator.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Directory.Delete(_directory, recursive: true);
     }
@@ -57,6 +67,10 @@ public class FullPipelineBenchmarks
     /// <summary>Every feature on: client → Candor → emulator → Candor → client.</summary>
     [Benchmark]
     public Task<int> EveryFeatureOnRequest() => SendAsync(_candor, CandorBody, _clientKey);
+
+    /// <summary>The bare fast path: client → Candor (configuration key, no data directory) → emulator → Candor → client.</summary>
+    [Benchmark]
+    public Task<int> BareFastPathRequest() => SendAsync(_bareCandor, CandorBody, _configKey);
 
     /// <summary>The same request straight to the emulator (the client's and the upstream's share of the figure above).</summary>
     [Benchmark]
@@ -84,12 +98,17 @@ public class FullPipelineBenchmarks
         string emulator = _emulator.BaseAddress.ToString().TrimEnd('/');
         string config = Path.Combine(_directory, "candor.yaml");
         string data = Path.Combine(_directory, "data");
-        await File.WriteAllTextAsync(config, $$"""
-            server: { fast_path: true, max_attempts: 1, data_dir: "{{data}}" }
+        // Both servers relay bench-fast to the emulator's fixed answer; the every-feature one adds its data directory and
+        // redaction, the bare one a configuration key.
+        string route = $$"""
             channels:
               - { id: oai-fixed, provider: openai, base_url: "{{emulator}}/x/reply=hello%20world/v1", api_key_env: UPSTREAM_KEY }
             models:
               - { name: bench-fast, deployments: [{ channel: oai-fixed, model: gpt-4o-mini }] }
+            """;
+        await File.WriteAllTextAsync(config, $$"""
+            server: { fast_path: true, max_attempts: 1, data_dir: "{{data}}" }
+            {{route}}
             privacy:
               redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }
             """, ct);
@@ -110,6 +129,23 @@ public class FullPipelineBenchmarks
         }, console: null, ct);
         await _app.StartAsync(ct);
         _candor = new Uri(new Uri(_app.Urls.First()), "/v1/chat/completions");
+
+        string bareConfig = Path.Combine(_directory, "candor-bare.yaml");
+        await File.WriteAllTextAsync(bareConfig, $$"""
+            server: { fast_path: true, max_attempts: 1 }
+            {{route}}
+            keys: [{ name: bench, key_env: CONFIG_KEY }]
+            """, ct);
+        _bare = await CandorServer.BuildAsync(new ServeOptions
+        {
+            ConfigPath = bareConfig,
+            Urls = "http://127.0.0.1:0",
+            Environment = static name => name switch { "UPSTREAM_KEY" => UpstreamKey, "CONFIG_KEY" => ConfigKey, _ => null },
+            Watch = false,
+            LogLevel = LogLevel.Warning,
+        }, console: null, ct);
+        await _bare.StartAsync(ct);
+        _bareCandor = new Uri(new Uri(_bare.Urls.First()), "/v1/chat/completions");
         _direct = new Uri(emulator + "/x/reply=hello%20world/v1/chat/completions");
 
         var store = _app.Services.GetRequiredService<SqliteStore>();
@@ -125,6 +161,7 @@ public class FullPipelineBenchmarks
         for (int i = 0; i < 50; i++)
         {
             await EveryFeatureOnRequest().ConfigureAwait(false);
+            await BareFastPathRequest().ConfigureAwait(false);
             await DirectRequest().ConfigureAwait(false);
         }
 

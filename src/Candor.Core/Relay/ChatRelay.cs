@@ -258,16 +258,23 @@ internal sealed class ChatRelay(
                 new PseudonymRestorer(redactor).Restore(forClient, final: true);
             }
 
+            // The fast path answers with the upstream's own bytes: of the accumulated response it needs only the served
+            // model (the last start's, as the accumulator keeps it), so it accumulates nothing.
             var lease = attempt.Lease;
-            var accumulator = new ChatResponseAccumulator();
+            var accumulator = codecs.Fast ? null : new ChatResponseAccumulator();
+            string? served = null;
             foreach (var ev in forClient)
             {
                 if (ev is UsageReported reported)
                 {
                     lease.ReportTokens((reported.Usage.InputTokens ?? 0) + (reported.Usage.OutputTokens ?? 0));
                 }
+                else if (ev is ResponseStarted started)
+                {
+                    served = started.Model;
+                }
 
-                accumulator.Add(ev);
+                accumulator?.Add(ev);
                 context.Receipt?.Observe(ev);
             }
 
@@ -282,8 +289,7 @@ internal sealed class ChatRelay(
                 }
             }
 
-            var whole = accumulator.Response;
-            if (whole.Model is { } served)
+            if (served is not null)
             {
                 context.SetHeader(RelayHeaders.ServedModel, RelayHeaders.Encode(served));
             }
@@ -293,9 +299,9 @@ internal sealed class ChatRelay(
             // The body is held until its receipt (which hashes it) is stored, like the usage record: nothing reaches the
             // response before both are durable, so a failure can still be a clean 503.
             using var encoded = codecs.Fast ? null : new PooledBufferWriter(16 * 1024);
-            if (!codecs.Fast)
+            if (accumulator is not null)
             {
-                codecs.Encoder.WriteResponse(whole, encoded!);
+                codecs.Encoder.WriteResponse(accumulator.Response, encoded!);
             }
 
             await WholeRelay.AnswerAsync(context, state.Surface, receipts, (codecs.Fast ? body : encoded!).WrittenMemory).ConfigureAwait(false);

@@ -72,7 +72,8 @@ internal static class RelayReceipts
         CompleteAsync(context, receipts, held, settlement, outcome, whole: false);
 
     /// <summary><see cref="CompleteAsync(RelayContext, ReceiptService?, ReadOnlyMemory{byte}, StreamOutcome, string)"/>; a
-    /// <paramref name="whole"/> answer also gets its <c>x-candor-charge-micros</c> header before its body is written.</summary>
+    /// <paramref name="whole"/> answer (<paramref name="held"/> is all of its body) also gets its <c>x-candor-charge-micros</c>
+    /// header and its <c>Content-Length</c> before its body is written.</summary>
     private static async Task<bool> CompleteAsync(RelayContext context, ReceiptService? receipts, ReadOnlyMemory<byte> held, StreamOutcome settlement, string outcome, bool whole)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -98,9 +99,16 @@ internal static class RelayReceipts
             }
         }
 
-        if (whole && context.Meter is { Recorded: true, Charge: { } charge } && !context.Port.HasStarted)
+        if (whole && !context.Port.HasStarted)
         {
-            context.SetHeader(RelayHeaders.ChargeMicros, charge.ToString(CultureInfo.InvariantCulture));
+            if (context.Meter is { Recorded: true, Charge: { } charge })
+            {
+                context.SetHeader(RelayHeaders.ChargeMicros, charge.ToString(CultureInfo.InvariantCulture));
+            }
+
+            // The whole body is these bytes: it goes out with its length, in one write and no chunk framing (Kestrel
+            // then has no closing chunk to write and flush when the request ends).
+            context.Port.SetContentLength(held.Length);
         }
 
         if (!held.IsEmpty)

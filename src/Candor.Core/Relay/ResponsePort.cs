@@ -27,6 +27,12 @@ internal abstract class ResponsePort
     /// <summary>Removes a response header set earlier.</summary>
     public abstract void RemoveHeader(string name);
 
+    /// <summary>Declares the length of a body written whole (before any of it), so that it goes out with a
+    /// <c>Content-Length</c> instead of chunked framing. Does nothing by default.</summary>
+    public virtual void SetContentLength(long length)
+    {
+    }
+
     /// <summary>A request header's value (several values joined by commas); null when absent or empty.</summary>
     public abstract string? RequestHeader(string name);
 

@@ -40,7 +40,8 @@ internal static class UpstreamCall
         HttpResponseMessage response;
         try
         {
-            response = await channel.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timer.Token).ConfigureAwait(false);
+            // An HttpMessageInvoker returns once the headers are read (the body is streamed), like HttpClient's ResponseHeadersRead.
+            response = await channel.Client.SendAsync(request, timer.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (IsReadFailure(e))
         {

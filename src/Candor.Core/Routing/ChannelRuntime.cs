@@ -6,13 +6,13 @@ using Candor.Core.Upstream;
 namespace Candor.Core.Routing;
 
 /// <summary>A channel ready to use: its settings, its adapter and the client that reaches it.</summary>
-internal sealed class ChannelRuntime(ChannelSettings settings, IProviderAdapter adapter, HttpClient client)
+internal sealed class ChannelRuntime(ChannelSettings settings, IProviderAdapter adapter, HttpMessageInvoker client)
 {
     public ChannelSettings Settings { get; } = settings;
 
     public IProviderAdapter Adapter { get; } = adapter;
 
-    public HttpClient Client { get; } = client;
+    public HttpMessageInvoker Client { get; } = client;
 
     /// <summary>A digest of what makes the channel the same upstream (provider, base URL, credential, API version).
     /// Health state survives a reload only while it is unchanged, so a new credential clears a credential disable.</summary>

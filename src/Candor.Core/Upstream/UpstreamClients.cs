@@ -5,12 +5,15 @@ using System.Net;
 namespace Candor.Core.Upstream;
 
 /// <summary>HTTP clients for upstreams, one connection pool per distinct connect timeout, shared by all
-/// snapshots so that a reload keeps warm connections. They send no trace context: .NET would otherwise add
+/// snapshots so that a reload keeps warm connections. They are <see cref="HttpMessageInvoker"/>s, as YARP's forwarder
+/// uses: <see cref="HttpClient"/> adds nothing the relay uses (no base address, no default headers, no timeout: the
+/// relay's timers are per channel and phase) and costs a linked <see cref="CancellationTokenSource"/> and one more async
+/// state machine per request. They send no trace context: .NET would otherwise add
 /// <c>traceparent</c>, <c>tracestate</c> and <c>baggage</c> to every upstream request, continuing the client's own
 /// trace id and copying the client's baggage (which may hold user ids or e-mail addresses) past redaction.</summary>
 internal sealed class UpstreamClients : IDisposable
 {
-    private readonly ConcurrentDictionary<TimeSpan, HttpClient> _clients = new();
+    private readonly ConcurrentDictionary<TimeSpan, HttpMessageInvoker> _clients = new();
     private readonly HttpMessageHandler? _handler;
 
     public UpstreamClients()
@@ -21,9 +24,9 @@ internal sealed class UpstreamClients : IDisposable
     /// for the relay's unit tests.</summary>
     internal UpstreamClients(HttpMessageHandler handler) => _handler = handler;
 
-    public HttpClient For(TimeSpan connectTimeout) => _handler is { } handler
-        ? _clients.GetOrAdd(connectTimeout, static (_, h) => new HttpClient(h, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }, handler)
-        : _clients.GetOrAdd(connectTimeout, static t => new HttpClient(new SocketsHttpHandler
+    public HttpMessageInvoker For(TimeSpan connectTimeout) => _handler is { } handler
+        ? _clients.GetOrAdd(connectTimeout, static (_, h) => new HttpMessageInvoker(h, disposeHandler: false), handler)
+        : _clients.GetOrAdd(connectTimeout, static t => new HttpMessageInvoker(new SocketsHttpHandler
     {
         ConnectTimeout = t,
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
@@ -34,11 +37,7 @@ internal sealed class UpstreamClients : IDisposable
         MaxConnectionsPerServer = int.MaxValue,
         EnableMultipleHttp2Connections = true,
         ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
-    })
-    {
-        // Timeouts are per channel and per phase, enforced by the relay with cancellation.
-        Timeout = Timeout.InfiniteTimeSpan,
-    });
+    }, disposeHandler: true));
 
     public void Dispose()
     {

@@ -26,6 +26,8 @@ internal sealed class HttpResponsePort(HttpContext http) : ResponsePort
 
     public override void RemoveHeader(string name) => Http.Response.Headers.Remove(name);
 
+    public override void SetContentLength(long length) => Http.Response.ContentLength = length;
+
     public override void AbortExchange() => Http.Abort();
 
     public override string? RequestHeader(string name)

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using Candor.Core;
 using Candor.Core.Relay;
 using Candor.Protocols.Buffers;
@@ -33,40 +35,54 @@ internal static class RequestBody
         var buffer = new PooledBufferWriter(initial);
         ticket.HoldAtLeast(buffer.Capacity);
         int readSize = declaredLength is null ? 8192 : 1;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        deadline.CancelAfter(timeout);
+        CancellationTokenSource? deadline = null;
         RelayError? error;
         try
         {
-            while (true)
+            // A body already whole in Kestrel's buffer is taken without a read, so without the body timeout's timer.
+            if (declaredLength is { } whole && TryTakeArrived(http.Request.BodyReader, whole, buffer))
             {
-                if (buffer.Capacity - buffer.WrittenCount < readSize
-                    && !ticket.TryHoldBody(Math.Max(2L * buffer.Capacity, (long)buffer.WrittenCount + readSize)))
+                if (ticket.TryHoldDecoding(buffer.WrittenCount))
                 {
-                    error = NodeAdmission.Overloaded("memory for request bodies");
-                    break;
+                    return buffer;
                 }
 
-                var memory = buffer.GetMemory(readSize);
-                ticket.HoldAtLeast(buffer.Capacity);
-                int n = await http.Request.Body.ReadAsync(memory, deadline.Token).ConfigureAwait(false);
-                if (n == 0)
+                error = NodeAdmission.Overloaded("memory for request bodies");
+            }
+            else
+            {
+                deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+                deadline.CancelAfter(timeout);
+                while (true)
                 {
-                    // Decoding the body costs memory beyond it: the budget counts that too, before the decoder runs.
-                    if (!ticket.TryHoldDecoding(buffer.WrittenCount))
+                    if (buffer.Capacity - buffer.WrittenCount < readSize
+                        && !ticket.TryHoldBody(Math.Max(2L * buffer.Capacity, (long)buffer.WrittenCount + readSize)))
                     {
                         error = NodeAdmission.Overloaded("memory for request bodies");
                         break;
                     }
 
-                    return buffer;
-                }
+                    var memory = buffer.GetMemory(readSize);
+                    ticket.HoldAtLeast(buffer.Capacity);
+                    int n = await http.Request.Body.ReadAsync(memory, deadline.Token).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        // Decoding the body costs memory beyond it: the budget counts that too, before the decoder runs.
+                        if (!ticket.TryHoldDecoding(buffer.WrittenCount))
+                        {
+                            error = NodeAdmission.Overloaded("memory for request bodies");
+                            break;
+                        }
 
-                buffer.Advance(n);
-                if (buffer.WrittenCount > limit)
-                {
-                    error = RelayError.TooLarge(limit);
-                    break;
+                        return buffer;
+                    }
+
+                    buffer.Advance(n);
+                    if (buffer.WrittenCount > limit)
+                    {
+                        error = RelayError.TooLarge(limit);
+                        break;
+                    }
                 }
             }
         }
@@ -85,6 +101,10 @@ internal static class RequestBody
             buffer.Dispose();
             return null;
         }
+        finally
+        {
+            deadline?.Dispose();
+        }
 
         buffer.Dispose();
         if (error.StatusCode is StatusCodes.Status408RequestTimeout or StatusCodes.Status400BadRequest)
@@ -94,6 +114,31 @@ internal static class RequestBody
 
         await ResponseWriter.WriteErrorAsync(http, surface, error).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>Takes a body of <paramref name="length"/> bytes (declared, within the limit and the buffer's capacity) when
+    /// all of it has already arrived, as a small body usually has, with the request's head: then it is copied without a
+    /// read to wait for, so without the body timeout's timer. False, with nothing consumed, when part of it is still due
+    /// (the timed read loop takes it all).</summary>
+    private static bool TryTakeArrived(PipeReader reader, long length, PooledBufferWriter buffer)
+    {
+        if (!reader.TryRead(out var result))
+        {
+            return false;
+        }
+
+        var arrived = result.Buffer;
+        if (arrived.Length < length)
+        {
+            reader.AdvanceTo(arrived.Start);
+            return false;
+        }
+
+        var body = arrived.Slice(0, length);
+        body.CopyTo(buffer.GetSpan((int)length));
+        buffer.Advance((int)length);
+        reader.AdvanceTo(body.End);
+        return true;
     }
 
     /// <summary>The answer to a body that did not arrive whole: 408 when it stopped arriving, 400 when it was cut short.</summary>

@@ -126,6 +126,24 @@ public sealed class FastPathTests(CandorFixture fixture)
         Assert.Equal("[DONE]", events[^1].Data);
     }
 
+    [Theory]
+    [InlineData("m-openai", "fast")]
+    [InlineData("m-anthropic", "translated")]
+    public async Task WholeAnswer_GoesOutWithItsContentLengthNotChunked(string model, string path)
+    {
+        using var client = fixture.CreateClient();
+        var ct = Json.Timeout();
+        using var response = await client.PostAsync("/v1/chat/completions",
+            Json.Body($$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}"""), ct);
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(path, response.Headers.GetValues("x-candor-path").Single());
+        byte[] bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
+        Assert.NotEmpty(bytes);
+        Assert.Equal(bytes.Length, response.Content.Headers.ContentLength);
+        Assert.Equal("chat.completion", JsonDocument.Parse(bytes).RootElement.GetProperty("object").GetString());
+    }
+
     [Fact]
     public async Task OpenAIToAnthropic_IsTranslatedIntoTheAnthropicWire()
     {
