@@ -154,6 +154,41 @@ if (metricsConns.length) {
   md.push('');
 }
 
+// ---- every feature on, two builds (A: CANDOR_DLL, B: CANDOR_DLL_B), two processes of the same run ----
+const abConns = [...new Set(rows.filter((r) => r.scenario === 'ab').map((r) => r.conns))].sort((a, b) => a - b);
+if (abConns.length) {
+  md.push('## Two builds, every feature on (wrk, bench-fast)', '');
+  md.push('Two processes with every feature on (as above), A the build of `CANDOR_DLL`, B that of `CANDOR_DLL_B`, each in a data '
+    + 'directory made by its own CLI; measured in alternating order per round.', '');
+  md.push('| conns | A req/s | B req/s | B/A | A p50 ms | B p50 ms | A p99 ms | B p99 ms | A CPU ms/req | B CPU ms/req | B/A CPU | A req/s range | B req/s range | errors |');
+  md.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const errors = (w) => w.err_connect + w.err_read + w.err_write + w.err_status + w.err_timeout;
+  for (const c of abConns) {
+    const a = find('ab', 'candor-a', { conns: c });
+    const b = find('ab', 'candor-b', { conns: c });
+    if (!a || !b) continue;
+    md.push(`| ${c} | ${f(a.result.rps, 0)} | ${f(b.result.rps, 0)} | ${ratio(b.result.rps, a.result.rps)} | ${f(a.result.p50_ms)} | ${f(b.result.p50_ms)} | `
+      + `${f(a.result.p99_ms)} | ${f(b.result.p99_ms)} | ${f(a.cpu_per, 3)} | ${f(b.cpu_per, 3)} | ${ratio(b.cpu_per, a.cpu_per)} | `
+      + `${a.spread ?? '–'} | ${b.spread ?? '–'} | ${errors(a.result) + errors(b.result)} |`);
+  }
+  const sa = find('ab-stream', 'candor-a');
+  const sb = find('ab-stream', 'candor-b');
+  if (sa && sb) {
+    md.push('', `Streams (16 at once, 20 tokens): A ${f(sa.result.streams_per_s, 0)} streams/s at ${f(sa.cpu_per, 3)} CPU ms/stream, `
+      + `TTFB p50 ${f(sa.result.ttfb_p50_ms, 3)} ms; B ${f(sb.result.streams_per_s, 0)} streams/s at ${f(sb.cpu_per, 3)} ms, TTFB p50 ${f(sb.result.ttfb_p50_ms, 3)} ms.`);
+  }
+  const oa = find('ab-open', 'candor-a');
+  const ob = find('ab-open', 'candor-b');
+  const od = find('open', 'direct');
+  if (oa && ob) {
+    const added = (x, k) => (od ? diff(x.result[k], od.result[k]) : '–');
+    md.push('', `Open loop, ${f(oa.result.achieved_rps, 0)} req/s: A p50 ${f(oa.result.p50_ms, 3)} ms, p99 ${f(oa.result.p99_ms, 3)} ms `
+      + `(added over direct ${added(oa, 'p50_ms')} / ${added(oa, 'p99_ms')}); B p50 ${f(ob.result.p50_ms, 3)} ms, p99 ${f(ob.result.p99_ms, 3)} ms `
+      + `(added ${added(ob, 'p50_ms')} / ${added(ob, 'p99_ms')}); CPU ms/req A ${f(oa.cpu_per, 3)}, B ${f(ob.cpu_per, 3)}.`);
+  }
+  md.push('');
+}
+
 // ---- every feature on, SQLite beside PostgreSQL + Redis (issue 16), two processes of the same run ----
 const pgConns = [...new Set(rows.filter((r) => r.scenario === 'full-pg').map((r) => r.conns))].sort((a, b) => a - b);
 if (pgConns.length) {

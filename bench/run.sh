@@ -8,9 +8,10 @@
 #   QUICK=1 bench/run.sh         # smoke run: 1 round of 3 s per measurement, 200 slow streams
 #   ROUNDS=3 DURATION=5 bench/run.sh   # the defaults: 3 interleaved rounds of 5 s; the report takes medians
 #   NICE=-5 bench/run.sh         # run the benchmark processes at a higher priority (shared machines)
-#   SCENARIOS=chat,stream bench/run.sh    # a subset (chat, stream, open, slow, big, billed, full, metrics, full-pg)
+#   SCENARIOS=chat,stream bench/run.sh    # a subset (chat, stream, open, slow, big, billed, full, metrics, full-pg, ab)
 #   SCENARIOS=metrics TARGETS=candor QUICK=1 bench/run.sh   # every feature on, metrics on beside off (short run)
 #   SCENARIOS=full-pg TARGETS=candor bench/run.sh   # every feature on: SQLite beside PostgreSQL + Redis (starts both)
+#   SCENARIOS=ab TARGETS=direct,candor CANDOR_DLL_B=/tmp/new/candor.dll bench/run.sh   # every feature on: two builds, alternating
 #   TARGETS=direct,candor bench/run.sh    # a subset (direct, nginx, yarp, candor, portkey)
 #   SKIP_BUILD=1 bench/run.sh    # use the existing Release build
 #   CANDOR_DLL=/tmp/old/candor.dll SKIP_BUILD=1 OUT=/tmp/old-results bench/run.sh   # another build; report elsewhere
@@ -578,6 +579,41 @@ if has "$TARGETS" candor && has "$SCENARIOS" metrics; then
     done
   done
   stop "${M_PID[candor-metrics-on]}"; stop "${M_PID[candor-metrics-off]}"
+fi
+
+# ---- every feature on: two builds side by side (issue 18's before/after). CANDOR_DLL is build A, CANDOR_DLL_B build B;
+# two processes, each with a data directory made by its own build's CLI, both started before any measurement and
+# measured in alternating order per round (as 'metrics'): runs of one build on this VM differ by up to ±20 % from one
+# process to the next, so only an A/B inside one run compares two builds. wrk at $CONCURRENCY, 16 streams, the open loop.
+if has "$TARGETS" candor && has "$SCENARIOS" ab; then
+  [[ -f ${CANDOR_DLL_B:-} ]] || { log "ab: set CANDOR_DLL_B to the second build's candor.dll"; exit 1; }
+  log "== candor: every feature on, build A ($CANDOR_DLL) vs build B ($CANDOR_DLL_B)"
+  declare -A AB_PID AB_KEY AB_URL
+  saved_dll=$CANDOR_DLL saved_port=$CANDOR_PORT
+  for label in candor-a candor-b; do
+    if [[ $label == candor-b ]]; then CANDOR_DLL=$CANDOR_DLL_B CANDOR_PORT=$METRICS_OFF_PORT; fi
+    start_full "$TMP/data-$label" "$label"
+    AB_PID[$label]=$TARGET_PID AB_KEY[$label]=$FULL_KEY AB_URL[$label]="http://127.0.0.1:$CANDOR_PORT"
+    CANDOR_DLL=$saved_dll CANDOR_PORT=$saved_port
+  done
+  for label in candor-a candor-b; do
+    TARGET_PID=${AB_PID[$label]}
+    run_wrk warmup "$label" 64 "${AB_URL[$label]}/v1/chat/completions" "$(chat_body bench-fast)" "${AB_KEY[$label]}" "" "$((2 * CANDOR_WARM))" 0
+    check_path "$label" "${AB_URL[$label]}/v1/chat/completions" bench-fast bench-fast-t20 "${AB_KEY[$label]}" fast
+  done
+  for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    order="candor-a candor-b"; ((ROUND % 2)) || order="candor-b candor-a"
+    for label in $order; do
+      TARGET_PID=${AB_PID[$label]}
+      url="${AB_URL[$label]}/v1/chat/completions"
+      for c in $CONCURRENCY; do run_wrk ab "$label" "$c" "$url" "$(chat_body bench-fast)" "${AB_KEY[$label]}" "" "$DUR"; done
+      run_loadgen ab-stream "$label" ",\"conns\":16" stream --url "$url" --body "$(chat_body bench-fast-t20 "$STREAM_OPTS")" \
+        --headers "$(headers_json "authorization: Bearer ${AB_KEY[$label]}")" --conns 16 --duration "$DUR"
+      run_loadgen ab-open "$label" ",\"rate\":$OPEN_RATE" open --url "$url" --body "$(chat_body bench-fast)" \
+        --headers "$(headers_json "authorization: Bearer ${AB_KEY[$label]}")" --rate "$OPEN_RATE" --duration "$DUR"
+    done
+  done
+  stop "${AB_PID[candor-a]}"; stop "${AB_PID[candor-b]}"
 fi
 
 # ---- every feature on (start_full), on SQLite beside on PostgreSQL + Redis (issue 16): two processes, both started
