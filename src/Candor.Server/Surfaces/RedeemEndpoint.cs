@@ -50,8 +50,11 @@ internal static class RedeemEndpoint
 
         var throttle = services.GetRequiredService<RedeemThrottle>();
         string? address = http.Connection.RemoteIpAddress?.ToString();
-        if (await throttle.RetryAfterSecondsAsync(subject, address, http.RequestAborted).ConfigureAwait(false) is { } wait)
+        var attempt = await throttle.BeginAsync(subject, address).ConfigureAwait(false);
+        await using var counted = attempt.ConfigureAwait(false);
+        if (attempt.RetryAfter is { } left)
         {
+            int wait = RedeemThrottle.RetryAfterSeconds(left);
             services.GetRequiredService<ILogger<RedeemThrottle>>().RedeemThrottled(subject, wait);
             return (new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
                 "Too many unknown redemption codes from this key or address; try again later.") { Code = "too_many_attempts", RetryAfterSeconds = wait }, null);
@@ -78,7 +81,7 @@ internal static class RedeemEndpoint
         {
             if (result.Outcome == RedemptionOutcome.Unknown)
             {
-                await throttle.FailedAsync(subject, address).ConfigureAwait(false);
+                RedeemThrottle.Failed(attempt);
             }
 
             return (Refusal(result.Outcome), null);

@@ -1,20 +1,27 @@
 namespace Candor.Storage.Sqlite;
 
-/// <summary>Every statement on <c>console_attempts</c> (<see cref="Core.WebConsole.IAttemptCounters"/>). The upsert
-/// reads the stored row by the table's name, which SQLite and PostgreSQL both accept; SET expressions see the row as
-/// it was before the update on both.</summary>
+/// <summary>Every statement on <c>console_attempts</c> (<see cref="Core.WebConsole.IAttemptCounters"/>). Each counter
+/// stores when its own window ends (<c>expires_at</c>, migration 22), so counters of different windows share the table
+/// and one is pruned only once its own window has ended. The upsert reads the stored row by the table's name, which
+/// SQLite and PostgreSQL both accept; SET expressions see the row as it was before the update on both, and RETURNING
+/// gives the counter after counting (check and count in one statement).</summary>
 internal static class AttemptsSql
 {
-    public const string Select = "SELECT window_start, failures FROM console_attempts WHERE name = @name AND window_start > @expired";
+    public const string Select = "SELECT window_start, failures FROM console_attempts WHERE name = @name AND expires_at > @now";
 
     public const string Count = """
-        INSERT INTO console_attempts (name, window_start, failures) VALUES (@name, @now, 1)
+        INSERT INTO console_attempts (name, window_start, expires_at, failures) VALUES (@name, @now, @expires, 1)
         ON CONFLICT (name) DO UPDATE SET
-            failures = CASE WHEN console_attempts.window_start <= @expired THEN 1 ELSE console_attempts.failures + 1 END,
-            window_start = CASE WHEN console_attempts.window_start <= @expired THEN @now ELSE console_attempts.window_start END
+            failures = CASE WHEN console_attempts.expires_at <= @now THEN 1 ELSE console_attempts.failures + 1 END,
+            window_start = CASE WHEN console_attempts.expires_at <= @now THEN @now ELSE console_attempts.window_start END,
+            expires_at = CASE WHEN console_attempts.expires_at <= @now THEN @expires ELSE console_attempts.expires_at END
+        RETURNING window_start, failures
         """;
+
+    /// <summary>Takes back one attempt, only in the window it was counted in (a restarted or forgotten counter is left alone).</summary>
+    public const string Uncount = "UPDATE console_attempts SET failures = failures - 1 WHERE name = @name AND window_start = @window_start AND failures > 0";
 
     public const string Delete = "DELETE FROM console_attempts WHERE name = @name";
 
-    public const string DeleteEnded = "DELETE FROM console_attempts WHERE window_start <= @expired";
+    public const string DeleteEnded = "DELETE FROM console_attempts WHERE expires_at <= @now";
 }

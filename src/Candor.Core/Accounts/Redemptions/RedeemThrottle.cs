@@ -16,37 +16,24 @@ internal sealed class RedeemThrottle(IAttemptCounters counters, TimeProvider tim
     /// <summary>The counting window.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
 
-    /// <summary>Seconds until <paramref name="subject"/> (a key, or the console's account) or <paramref name="address"/>
-    /// may try again, or null when both may try now.</summary>
-    public async Task<int?> RetryAfterSecondsAsync(string subject, string? address, CancellationToken cancellationToken)
+    /// <summary>Counts a redemption attempt of <paramref name="subject"/> (a key, or the console's account) and
+    /// <paramref name="address"/> before it is made (<see cref="AttemptTicket"/>): concurrent guesses cannot all pass
+    /// the check before any is counted. Refused when either count is over its bound; an admitted attempt stays counted
+    /// only after <see cref="Failed"/> (an unknown code), and is otherwise taken back when disposed.</summary>
+    public Task<AttemptTicket> BeginAsync(string subject, string? address) =>
+        AttemptTicket.TakeAsync(counters, time.GetUtcNow(), Window, address is null
+            ? [new(SubjectCounter(subject), MaxFailures)]
+            : [new(SubjectCounter(subject), MaxFailures), new(AddressCounter(address), MaxFailures)]);
+
+    /// <summary>Seconds until a refused attempt may be tried again (at least one).</summary>
+    public static int RetryAfterSeconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+
+    /// <summary>Leaves an unknown code counted against the subject and the address.</summary>
+    public static void Failed(AttemptTicket attempt)
     {
-        var now = time.GetUtcNow();
-        TimeSpan? wait = await BlockedAsync(SubjectCounter(subject), now, cancellationToken).ConfigureAwait(false);
-        if (address is not null && await BlockedAsync(AddressCounter(address), now, cancellationToken).ConfigureAwait(false) is { } ipWait
-            && (wait is null || ipWait > wait))
-        {
-            wait = ipWait;
-        }
-
-        return wait is { } w ? Math.Max(1, (int)Math.Ceiling(w.TotalSeconds)) : null;
+        ArgumentNullException.ThrowIfNull(attempt);
+        attempt.Keep();
     }
-
-    /// <summary>Counts an unknown code against the subject and the address. Counted even when the caller has gone: a
-    /// client that disconnects at once must not escape the count.</summary>
-    public async Task FailedAsync(string subject, string? address)
-    {
-        var now = time.GetUtcNow();
-        await counters.CountAttemptAsync(SubjectCounter(subject), now, Window, CancellationToken.None).ConfigureAwait(false);
-        if (address is not null)
-        {
-            await counters.CountAttemptAsync(AddressCounter(address), now, Window, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<TimeSpan?> BlockedAsync(string counter, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await counters.GetAttemptsAsync(counter, now, Window, cancellationToken).ConfigureAwait(false) is { } count && count.Failures >= MaxFailures
-            ? count.WindowStart + Window - now
-            : null;
 
     private static string SubjectCounter(string subject) => "redeem:k\n" + subject;
 
