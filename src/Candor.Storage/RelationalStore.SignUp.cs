@@ -14,7 +14,19 @@ internal abstract partial class RelationalStore : ISignUpStore
         return _db.WriteAsync(async (c, tx) =>
         {
             long sinceMillis = DbValues.ToMillis(since);
-            using (var stale = Command(c, tx, SignUpSql.DeleteStale).Add("@now", DbValues.ToMillis(signUp.CreatedAt)).Add("@since", sinceMillis))
+            long nowMillis = DbValues.ToMillis(signUp.CreatedAt);
+
+            // Count and insert as one step per address and per domain, on PostgreSQL too: concurrent sign-ups from one
+            // address (or for one domain) wait here in turn, so they cannot all pass the count before any is inserted.
+            // Always the address before the domain: two holds taken in one order cannot deadlock.
+            string[] holds = ["signup:a\n" + signUp.Address, "signup:d\n" + signUp.Domain];
+            foreach (string hold in holds)
+            {
+                using var take = Command(c, tx, AttemptsSql.Hold).Add("@name", hold).Add("@now", nowMillis);
+                await take.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            using (var stale = Command(c, tx, SignUpSql.DeleteStale).Add("@now", nowMillis).Add("@since", sinceMillis))
             {
                 await stale.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }

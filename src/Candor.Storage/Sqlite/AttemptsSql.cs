@@ -21,6 +21,15 @@ internal static class AttemptsSql
     /// <summary>Takes back one attempt, only in the window it was counted in (a restarted or forgotten counter is left alone).</summary>
     public const string Uncount = "UPDATE console_attempts SET failures = failures - 1 WHERE name = @name AND window_start = @window_start AND failures > 0";
 
+    /// <summary>Holds the row of <c>@name</c> until the transaction ends (created if missing, with no count and a window
+    /// that has ended, so the next prune deletes it): on PostgreSQL, where writes run at READ COMMITTED, a second
+    /// transaction holding the same name waits until the first commits, and its next statement then sees the first's
+    /// rows, so a count then insert under the hold is one step. SQLite runs one write transaction at a time anyway.</summary>
+    public const string Hold = """
+        INSERT INTO console_attempts (name, window_start, expires_at, failures) VALUES (@name, @now, @now, 0)
+        ON CONFLICT (name) DO UPDATE SET window_start = @now, expires_at = @now
+        """;
+
     public const string Delete = "DELETE FROM console_attempts WHERE name = @name";
 
     public const string DeleteEnded = "DELETE FROM console_attempts WHERE expires_at <= @now";

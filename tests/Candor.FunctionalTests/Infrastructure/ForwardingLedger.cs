@@ -1,0 +1,49 @@
+using Candor.Core.Accounts;
+using Candor.Core.Receipts;
+using Candor.Storage;
+
+namespace Candor.FunctionalTests.Infrastructure;
+
+/// <summary>The real ledger store behind a wrapper that passes every call on: tests that make one call fail or come late
+/// (Billing/StoreUnavailableTests, Billing/LateSettlementTests) override only that call.</summary>
+internal abstract class ForwardingLedger(RelationalStore inner) : ILedgerStore
+{
+    protected ILedgerStore Inner => inner;
+
+    public bool ReservesInStore => Inner.ReservesInStore;
+
+    public virtual Task<LedgerEntry?> TopUpAsync(string accountId, long amountMicros, string note, CancellationToken cancellationToken) =>
+        Inner.TopUpAsync(accountId, amountMicros, note, cancellationToken);
+
+    public virtual Task<bool> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken) => Inner.AppendAsync(entry, cancellationToken);
+
+    public virtual Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, CancellationToken cancellationToken) =>
+        Inner.RecordUsageAsync(usage, charge, cancellationToken);
+
+    public virtual Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, StoredReceipt? receipt, CancellationToken cancellationToken) =>
+        Inner.RecordUsageAsync(usage, charge, receipt, cancellationToken);
+
+    public virtual Task RecordAdmissionAsync(UsageRecord admitted, CancellationToken cancellationToken) =>
+        Inner.RecordAdmissionAsync(admitted, cancellationToken);
+
+    public virtual Task RecordAdmissionAsync(UsageRecord admitted, AdmittedReceipt? receipt, CancellationToken cancellationToken) =>
+        Inner.RecordAdmissionAsync(admitted, receipt, cancellationToken);
+
+    public virtual Task<bool> TryReserveAndRecordAdmissionAsync(UsageRecord admitted, AdmittedReceipt? receipt, long reserveMicros, CancellationToken cancellationToken) =>
+        Inner.TryReserveAndRecordAdmissionAsync(admitted, receipt, reserveMicros, cancellationToken);
+
+    public virtual Task<long?> GetBalanceAsync(string accountId, CancellationToken cancellationToken) => Inner.GetBalanceAsync(accountId, cancellationToken);
+
+    public virtual Task<long> GetKeySpendAsync(string keyId, CancellationToken cancellationToken) => Inner.GetKeySpendAsync(keyId, cancellationToken);
+
+    public Task<UsageRecord?> GetUsageAsync(string accountId, string requestId, CancellationToken cancellationToken) =>
+        Inner.GetUsageAsync(accountId, requestId, cancellationToken);
+
+    public Task<Page<UsageRecord>> ListUsageAsync(string accountId, string? keyId, int limit, string? cursor, CancellationToken cancellationToken) =>
+        Inner.ListUsageAsync(accountId, keyId, limit, cursor, cancellationToken);
+
+    public Task<Page<LedgerEntry>> ListLedgerAsync(string accountId, int limit, string? cursor, CancellationToken cancellationToken) =>
+        Inner.ListLedgerAsync(accountId, limit, cursor, cancellationToken);
+
+    public Task<LedgerSummary?> GetSummaryAsync(string accountId, CancellationToken cancellationToken) => Inner.GetSummaryAsync(accountId, cancellationToken);
+}
