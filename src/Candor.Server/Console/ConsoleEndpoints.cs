@@ -103,7 +103,7 @@ internal static class ConsoleEndpoints
         var logger = http.RequestServices.GetRequiredService<ILogger<ConsoleSessions>>();
         var throttle = http.RequestServices.GetRequiredService<SignInThrottle>();
         string address = ConsoleGate.Address(http);
-        var attempt = await throttle.BeginAsync(principal, address).ConfigureAwait(false);
+        var attempt = await throttle.BeginAsync(principal, address, http.RequestAborted).ConfigureAwait(false);
         await using var counted = attempt.ConfigureAwait(false);
         if (attempt.RetryAfter is { } wait)
         {

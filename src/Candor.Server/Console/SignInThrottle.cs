@@ -23,8 +23,8 @@ internal sealed class SignInThrottle(IAttemptCounters counters, TimeProvider tim
     /// <summary>Counts an attempt for this pair before it is made. A refused ticket (<see cref="AttemptTicket.RetryAfter"/>)
     /// is not counted; an admitted one stays counted only after <see cref="Failed"/>, and is otherwise taken back when
     /// disposed.</summary>
-    public Task<AttemptTicket> BeginAsync(string principal, string address) =>
-        AttemptTicket.TakeAsync(counters, time.GetUtcNow(), Window, [new(PrincipalKey(principal, address), PerPrincipal), new(AddressKey(address), PerAddress)]);
+    public Task<AttemptTicket> BeginAsync(string principal, string address, CancellationToken cancellationToken) =>
+        AttemptTicket.TakeAsync(counters, time.GetUtcNow(), Window, [new(PrincipalKey(principal, address), PerPrincipal), new(AddressKey(address), PerAddress)], cancellationToken);
 
     /// <summary>Leaves the failed attempt counted.</summary>
     public static void Failed(AttemptTicket attempt)

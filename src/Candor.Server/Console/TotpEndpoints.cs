@@ -125,7 +125,7 @@ internal static class TotpEndpoints
     }
 
     private static Task<AttemptTicket> BeginAsync(HttpContext http, string principal, string address) =>
-        http.RequestServices.GetRequiredService<SignInThrottle>().BeginAsync(principal, address);
+        http.RequestServices.GetRequiredService<SignInThrottle>().BeginAsync(principal, address, http.RequestAborted);
 
     private static async Task<bool> ThrottledAsync(HttpContext http, AttemptTicket attempt, string address)
     {

@@ -108,9 +108,9 @@ internal static class PaymentEndpoints
 
         var counters = services.GetRequiredService<Core.WebConsole.IAttemptCounters>();
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        // Counted before it is checked (one atomic store operation): concurrent openings cannot all pass the check.
-        // Every admitted opening stays counted; a refused one is taken back.
-        var opening = await Core.WebConsole.AttemptTicket.TakeAsync(counters, now, CheckoutWindow, [new("checkout\n" + accountId, CheckoutsPerAccount)]).ConfigureAwait(false);
+        // Counted before the opening (one atomic store operation that returns the count): concurrent openings cannot all
+        // pass the check. Every admitted opening stays counted; a refused one is not counted.
+        var opening = await Core.WebConsole.AttemptTicket.TakeAsync(counters, now, CheckoutWindow, [new("checkout\n" + accountId, CheckoutsPerAccount)], http.RequestAborted).ConfigureAwait(false);
         if (opening.RetryAfter is { } left)
         {
             int wait = (int)Math.Ceiling(left.TotalSeconds);

@@ -158,12 +158,12 @@ public sealed class ConsoleListsApiTests(ConsoleFixture fixture) : IClassFixture
 
         // A second node reads the same counters: it refuses too, where a per-node count would still allow five tries.
         var secondNode = new SignInThrottle(fixture.App.Services.GetRequiredService<IAttemptCounters>(), TimeProvider.System);
-        await using (var refused = await secondNode.BeginAsync("mallory@example.com", "127.0.0.1").WaitAsync(Json.Timeout()))
+        await using (var refused = await secondNode.BeginAsync("mallory@example.com", "127.0.0.1", CancellationToken.None).WaitAsync(Json.Timeout()))
         {
             Assert.NotNull(refused.RetryAfter);
         }
 
-        await using (var admitted = await secondNode.BeginAsync("someone-else@example.com", "127.0.0.1").WaitAsync(Json.Timeout()))
+        await using (var admitted = await secondNode.BeginAsync("someone-else@example.com", "127.0.0.1", CancellationToken.None).WaitAsync(Json.Timeout()))
         {
             Assert.Null(admitted.RetryAfter);
         }

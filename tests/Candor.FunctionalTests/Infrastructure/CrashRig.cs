@@ -40,7 +40,7 @@ internal sealed class CrashRig : IAsyncDisposable
     /// (e.g. <c>x/ttft_ms=60000/v1</c>) and seeds the data directory.</summary>
     public static async Task<CrashRig> StartAsync(string prefix, string upstreamPath, CancellationToken ct)
     {
-        var emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
+        var emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" }, ct);
         string dir = Directory.CreateTempSubdirectory(prefix).FullName;
         string emu = emulator.BaseAddress.ToString().TrimEnd('/');
         await File.WriteAllTextAsync(Path.Combine(dir, "candor.yaml"), $$"""

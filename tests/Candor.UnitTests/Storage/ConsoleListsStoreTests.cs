@@ -1,4 +1,5 @@
 using Candor.Core.Accounts;
+using Candor.Core.Accounts.Redemptions;
 using Candor.Core.Privacy;
 
 namespace Candor.UnitTests.Storage;
@@ -208,7 +209,7 @@ public class ConsoleListsStoreTests
 
         // Twenty attempts at once against a bound of five with one failure counted: four pass, on either node.
         var tickets = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Candor.Core.WebConsole.AttemptTicket.TakeAsync(
-            i % 2 == 0 ? t.Store : second, now, window, [new("signin:p\neve", 5), new("signin:a\n10.0.0.2", 50)]).WaitAsync(Timeout)));
+            i % 2 == 0 ? t.Store : second, now, window, [new("signin:p\neve", 5), new("signin:a\n10.0.0.2", 50)], None).WaitAsync(Timeout)));
         var admitted = tickets.Where(a => a.RetryAfter is null).ToList();
         Assert.Equal(4, admitted.Count);
         Assert.All(tickets.Where(a => a.RetryAfter is not null), a => Assert.Equal(window, a.RetryAfter));
@@ -224,9 +225,39 @@ public class ConsoleListsStoreTests
         await admitted[3].DisposeAsync();
         Assert.Equal(3, (await second.GetAttemptsAsync("signin:p\neve", now, None).WaitAsync(Timeout))!.Failures);
         Assert.Equal(2, (await second.GetAttemptsAsync("signin:a\n10.0.0.2", now, None).WaitAsync(Timeout))!.Failures);
-        await using var next = await Candor.Core.WebConsole.AttemptTicket.TakeAsync(t.Store, now, window, [new("signin:p\neve", 3)]).WaitAsync(Timeout);
+        await using var next = await Candor.Core.WebConsole.AttemptTicket.TakeAsync(t.Store, now, window, [new("signin:p\neve", 3)], None).WaitAsync(Timeout);
         Assert.Equal(window, next.RetryAfter);
         Assert.Equal(3, (await second.GetAttemptsAsync("signin:p\neve", now, None).WaitAsync(Timeout))!.Failures);
+    }
+
+    [SkippableFact]
+    public async Task RedemptionLimits_ConcurrentGuesses_CountExactlyTheBound_AndACrowdForARealCodeIsNotThrottled()
+    {
+        using var t = await CreateStoreAsync();
+        using var second = await t.OpenSecondAsync();
+        var account = await t.AccountAsync("guesser");
+        var batch = await t.Store.CreateBatchAsync(new RedemptionBatchSpec { AmountMicros = 1000, Count = 1 }, None).WaitAsync(Timeout);
+        var now = t.Time.GetUtcNow();
+        var window = TimeSpan.FromMinutes(15);
+        var limits = new Candor.Core.Accounts.Redemptions.RedemptionLimits(["redeem:k\nkey_g", "redeem:a\n10.0.0.7"], 10, window, now);
+
+        // A crowd of twenty for the one real code, on two nodes: one credit, nineteen already redeemed, nothing counted.
+        var crowd = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? t.Store : second)
+            .RedeemAsync(batch!.Codes[0].Code, account.Id, limits, None).WaitAsync(Timeout)));
+        Assert.Single(crowd, static r => r.Outcome == RedemptionOutcome.Redeemed);
+        Assert.Equal(19, crowd.Count(static r => r.Outcome == RedemptionOutcome.AlreadyRedeemed));
+        Assert.Equal(0, (await t.Store.GetAttemptsAsync("redeem:k\nkey_g", now, None).WaitAsync(Timeout))!.Failures);
+
+        // Thirty guesses at once against a bound of ten: exactly ten are looked at (and counted), twenty refused unread.
+        var guesses = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => (i % 2 == 0 ? t.Store : second)
+            .RedeemAsync("cdr-guess" + i, account.Id, limits, None).WaitAsync(Timeout)));
+        Assert.Equal(10, guesses.Count(static r => r.Outcome == RedemptionOutcome.Unknown));
+        Assert.All(guesses.Where(static r => r.Outcome != RedemptionOutcome.Unknown), r =>
+        {
+            Assert.Equal(RedemptionOutcome.Throttled, r.Outcome);
+            Assert.Equal(window, r.RetryAfter);
+        });
+        Assert.Equal(10, (await second.GetAttemptsAsync("redeem:a\n10.0.0.7", now, None).WaitAsync(Timeout))!.Failures);
     }
 
     [SkippableFact]
