@@ -6,7 +6,6 @@ using Candor.Core.Admission;
 using Candor.FunctionalTests.Infrastructure;
 using Candor.FunctionalTests.ScaleOut;
 using Candor.Storage;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Candor.FunctionalTests.Billing;
 
@@ -26,19 +25,7 @@ public sealed class LateSettlementTests
     {
         var ct = Json.Timeout(150);
         LateLedger? ledger = null;
-        await using var host = await CandorTestHost.Create()
-            .Prefix("candor-late-")
-            .CaptureLogs(Microsoft.Extensions.Logging.LogLevel.Warning)
-            .Yaml(emu => $$"""
-                server:
-                  data_dir: data
-                  default_max_output_tokens: 50
-                channels:
-                  - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
-                models:
-                  - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
-                """)
-            .Services(services => services.AddSingleton<ILedgerStore>(sp => ledger = new LateLedger(sp.GetRequiredService<RelationalStore>())))
+        await using var host = await ForwardingLedger.Host("candor-late-", store => ledger = new LateLedger(store))
             .StartAsync(ct);
         var store = host.Service<RelationalStore>();
         var account = await store.CreateAccountAsync("late", Account.DefaultGroup, ct);

@@ -4,7 +4,6 @@ using Candor.Core.Accounts;
 using Candor.Core.Admission;
 using Candor.FunctionalTests.Infrastructure;
 using Candor.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Candor.FunctionalTests.Billing;
@@ -89,21 +88,7 @@ public sealed class StoreUnavailableTests(StoreUnavailableTests.Host host) : ICl
 
         public async Task InitializeAsync()
         {
-            _candor = await CandorTestHost.Create()
-                .Prefix("candor-gone-")
-                .CaptureLogs(Microsoft.Extensions.Logging.LogLevel.Warning)
-                .Yaml(emu => $$"""
-                    server:
-                      data_dir: data
-                      default_max_output_tokens: 50
-                    channels:
-                      - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
-                      - { id: an, provider: anthropic, base_url: {{emu}}, api_key_env: UPSTREAM_KEY }
-                    models:
-                      - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
-                      - { name: m-anthropic, deployments: [{ channel: an, model: claude-sonnet-4-5 }] }
-                    """)
-                .Services(services => services.AddSingleton<ILedgerStore>(sp => Ledger = new GoneLedger(sp.GetRequiredService<RelationalStore>())))
+            _candor = await ForwardingLedger.Host("candor-gone-", store => Ledger = new GoneLedger(store), anthropic: true)
                 .StartAsync();
         }
 

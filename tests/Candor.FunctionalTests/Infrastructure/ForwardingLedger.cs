@@ -1,6 +1,7 @@
 using Candor.Core.Accounts;
 using Candor.Core.Receipts;
 using Candor.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Candor.FunctionalTests.Infrastructure;
 
@@ -9,6 +10,24 @@ namespace Candor.FunctionalTests.Infrastructure;
 internal abstract class ForwardingLedger(RelationalStore inner) : ILedgerStore
 {
     protected ILedgerStore Inner => inner;
+
+    /// <summary>A server on a data directory whose ledger store is what <paramref name="wrap"/> makes of the real one,
+    /// warnings captured: model <c>m-openai</c> on the emulator, and <c>m-anthropic</c> too when <paramref name="anthropic"/>.</summary>
+    public static CandorTestHost.Builder Host(string prefix, Func<RelationalStore, ILedgerStore> wrap, bool anthropic = false) => CandorTestHost.Create()
+        .Prefix(prefix)
+        .CaptureLogs(Microsoft.Extensions.Logging.LogLevel.Warning)
+        .Yaml(emu => $$"""
+            server:
+              data_dir: data
+              default_max_output_tokens: 50
+            channels:
+              - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
+            {{(anthropic ? $"  - {{ id: an, provider: anthropic, base_url: {emu}, api_key_env: UPSTREAM_KEY }}" : "")}}
+            models:
+              - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
+            {{(anthropic ? "  - { name: m-anthropic, deployments: [{ channel: an, model: claude-sonnet-4-5 }] }" : "")}}
+            """)
+        .Services(services => services.AddSingleton(sp => wrap(sp.GetRequiredService<RelationalStore>())));
 
     public bool ReservesInStore => Inner.ReservesInStore;
 
