@@ -13,53 +13,19 @@
 # per request, and the rate is printed beside them (batching, hence the counts, depend on it). The SQLite WAL's fsyncs are not split by writer here (one
 # connection writes them all): compare two builds, or count the group commits with the metrics.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD B=$ROOT/bench
+source "$(dirname "$0")/lib.sh"
 CONNS=${CONNS:-64} SECS=${SECS:-5} WARM=${WARM:-10}
 OUT=${OUT:-$B/results/fsyncs}
 # Ports: free ones by default (other benchmarks may hold fixed ones; wait_port would then find theirs).
-free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; }
 EMU_PORT=${EMU_PORT:-$(free_port)} CANDOR_PORT=${CANDOR_PORT:-$(free_port)}
-CANDOR_DLL=${CANDOR_DLL:-src/Candor.Server/bin/Release/net10.0/candor.dll}
-EMU_DLL=${EMU_DLL:-src/Candor.Emulator/bin/Release/net10.0/Candor.Emulator.dll}
-export BENCH_UPSTREAM_KEY=sk-bench-upstream DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 command -v strace >/dev/null || { echo "strace not found" >&2; exit 1; }
-if [[ ! -f $CANDOR_DLL || ! -f $EMU_DLL ]]; then
-  dotnet build -c Release src/Candor.Server -nologo -v q
-  dotnet build -c Release src/Candor.Emulator -nologo -v q
-fi
-
-PIDS=()
-# Candor runs as strace's child: stopped first, by its pid, then strace and the emulator.
-cleanup() {
-  local p c
-  for p in "${PIDS[@]}"; do
-    for c in $(pgrep -P "$p" 2>/dev/null); do kill "$c" 2>/dev/null || true; done
-    kill "$p" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-wait_port() {
-  local i
-  for i in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
-  echo "port $1 did not open" >&2; return 1
-}
+bench_build
 
 rm -rf "$OUT"; mkdir -p "$OUT"
 data=$OUT/data
-json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
-cli=(dotnet "$CANDOR_DLL")
-"${cli[@]}" init --data "$data" >/dev/null
-account=$("${cli[@]}" accounts create --name bench --data "$data" | json_field id)
-"${cli[@]}" topup --account "$account" --amount 1000000 --data "$data" >/dev/null
-key=$("${cli[@]}" keys create --account "$account" --name bench --rpm 100000000 --tpm 2000000000 --data "$data" | json_field key)
-export BENCH_CLIENT_KEY=sk-bench-client-0123456789abcdef   # the config key of candor-bench.yaml (unused here)
-{ sed "s/127.0.0.1:19100/127.0.0.1:$EMU_PORT/" "$B/candor-bench.yaml"
-  printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'; } >"$OUT/candor-full.yaml"
-
-taskset -c 1 dotnet "$EMU_DLL" --urls "http://127.0.0.1:$EMU_PORT" >"$OUT/emulator.log" 2>&1 &
-PIDS+=($!)
+bench_seed "$data"
+bench_full_config "$OUT/candor-full.yaml"
+bench_emulator "$OUT/emulator.log"
 # Started under strace (seccomp-bpf stops only the traced calls, which an attach with -p cannot do); -ttt stamps each
 # call so that only the counted window is kept.
 taskset -c 0 strace -f --seccomp-bpf -ttt -y -qq -e trace=fsync,fdatasync,pwrite64,write,rename,renameat,renameat2 -e signal=none \
@@ -69,14 +35,7 @@ candor=$!
 PIDS+=("$candor")
 wait_port "$EMU_PORT"; wait_port "$CANDOR_PORT"
 
-url=http://127.0.0.1:$CANDOR_PORT/v1/chat/completions
-body='{"model":"bench-fast","messages":[{"role":"user","content":"hi"}]}'
-for i in $(seq 1 120); do
-  [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "authorization: Bearer $key" -H 'content-type: application/json' \
-    -d "$body" "$url") == 200 ]] && break
-  sleep 0.5
-done
-load() { BODY=$body API_KEY=$key taskset -c 1 wrk -t1 -c"$CONNS" -d"$1s" --timeout 10s -s "$B/post.lua" "$url" | sed -n 's/^JSON //p'; }
+bench_first_answer
 echo "warm-up ${WARM}s: $(load "$WARM")"
 from=$(date +%s.%N)
 result=$(load "$SECS")

@@ -20,38 +20,22 @@
 # The summary (bench/profile-summary.js) counts only samples of threads running code (not waiting) and gives
 # inclusive and exclusive shares of the request path's stages.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD B=$ROOT/bench
+source "$(dirname "$0")/lib.sh"
 CONNS=${CONNS:-64} SECS=${SECS:-15} WARM=${WARM:-10}
 OUT=${OUT:-$B/results/profile}
 TRACE=${TRACE:-${TRACE_TOOL_DIR:-/tmp/tools-perf}/dotnet-trace}
 EMU_PORT=${EMU_PORT:-23400} CANDOR_PORT=${CANDOR_PORT:-23401}
-CANDOR_DLL=${CANDOR_DLL:-src/Candor.Server/bin/Release/net10.0/candor.dll}
-EMU_DLL=${EMU_DLL:-src/Candor.Emulator/bin/Release/net10.0/Candor.Emulator.dll}
 YARP_DLL=${YARP_DLL:-bench/Candor.Bench.Yarp/bin/Release/net10.0/Candor.Bench.Yarp.dll}
 BARE=${BARE:-0} YARP=${YARP:-0} MODEL=${MODEL:-bench-fast} PERF=${PERF:-0}
 # perf resolves JIT-compiled frames through /tmp/perf-PID.map (written only without W^X double mapping).
 if [[ $PERF == 1 ]]; then export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0; fi
-export BENCH_UPSTREAM_KEY=sk-bench-upstream DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 [[ -x $TRACE ]] || { echo "dotnet-trace not found at $TRACE (set TRACE or TRACE_TOOL_DIR)" >&2; exit 1; }
-if [[ ! -f $CANDOR_DLL || ! -f $EMU_DLL ]]; then
-  dotnet build -c Release src/Candor.Server -nologo -v q
-  dotnet build -c Release src/Candor.Emulator -nologo -v q
-fi
+bench_build
 [[ $YARP != 1 || -f $YARP_DLL ]] || dotnet build -c Release bench/Candor.Bench.Yarp -nologo -v q
 
-PIDS=() PG_DATA=""
+PG_DATA=""
 pg_run() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-cleanup() {
-  local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
-  [[ -z $PG_DATA ]] || pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 20 stop >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-wait_port() {
-  local i
-  for i in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
-  echo "port $1 did not open" >&2; return 1
-}
+bench_cleanup() { [[ -z $PG_DATA ]] || pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 20 stop >/dev/null 2>&1 || true; }
 
 rm -rf "$OUT"; mkdir -p "$OUT"
 data=$OUT/data
@@ -73,10 +57,8 @@ if [[ ${PG:-0} == 1 ]]; then
   export CANDOR_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=candor"
   extra="cluster: { redis: \"127.0.0.1:$REDIS_PORT\", nodes: 1 }"
 fi
-json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
+bench_emulator "$OUT/emulator.log"
 export BENCH_CLIENT_KEY=sk-bench-client-0123456789abcdef   # the config key of candor-bench.yaml (BARE=1 uses it)
-taskset -c 1 dotnet "$EMU_DLL" --urls "http://127.0.0.1:$EMU_PORT" >"$OUT/emulator.log" 2>&1 &
-PIDS+=($!)
 body='{"model":"'$MODEL'","messages":[{"role":"user","content":"hi"}]}'
 url=http://127.0.0.1:$CANDOR_PORT/v1/chat/completions
 if [[ $YARP == 1 ]]; then
@@ -92,14 +74,8 @@ elif [[ $BARE == 1 ]]; then
     --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$OUT/candor.log" 2>&1 &
   key=$BENCH_CLIENT_KEY
 else
-  cli=(dotnet "$CANDOR_DLL")
-  "${cli[@]}" init --data "$data" >/dev/null
-  account=$("${cli[@]}" accounts create --name bench --data "$data" | json_field id)
-  "${cli[@]}" topup --account "$account" --amount 1000000 --data "$data" >/dev/null
-  key=$("${cli[@]}" keys create --account "$account" --name bench --rpm 100000000 --tpm 2000000000 --data "$data" | json_field key)
-  { sed "s/127.0.0.1:19100/127.0.0.1:$EMU_PORT/" "$B/candor-bench.yaml"
-    printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'
-    [[ -z $extra ]] || printf '\n%s\n' "$extra"; } >"$OUT/candor-full.yaml"
+  bench_seed "$data"
+  bench_full_config "$OUT/candor-full.yaml" "$extra"
   taskset -c 0 dotnet "$CANDOR_DLL" serve --config "$OUT/candor-full.yaml" --data "$data" \
     --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$OUT/candor.log" 2>&1 &
 fi
@@ -107,13 +83,7 @@ candor=$!
 PIDS+=("$candor")
 wait_port "$EMU_PORT"; wait_port "$CANDOR_PORT"
 
-# The first answer can take seconds on a busy machine (JIT, the store's start): wait for one before loading.
-for i in $(seq 1 120); do
-  [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "authorization: Bearer $key" -H 'content-type: application/json' \
-    -d "$body" "$url") == 200 ]] && break
-  sleep 0.5
-done
-load() { BODY=$body API_KEY=$key taskset -c 1 wrk -t1 -c"$CONNS" -d"$1s" --timeout 10s -s "$B/post.lua" "$url" | sed -n 's/^JSON //p'; }
+bench_first_answer
 echo "warm-up ${WARM}s: $(load "$WARM")"
 # One untraced measurement: Candor's CPU (utime + stime, 10 ms ticks) per request under the same load.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$candor/stat"; }

@@ -65,19 +65,47 @@ internal abstract partial class RelationalStore : IRedemptionStore
         }, cancellationToken);
 
     /// <inheritdoc/>
-    public Task<RedemptionResult> RedeemAsync(string presentedCode, string accountId, CancellationToken cancellationToken)
+    public Task<RedemptionResult> RedeemAsync(string presentedCode, string accountId, CancellationToken cancellationToken) =>
+        RedeemAsync(presentedCode, accountId, null, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<RedemptionResult> RedeemAsync(string presentedCode, string accountId, RedemptionLimits? limits, CancellationToken cancellationToken)
     {
         // Hashed before the transaction, found or not, so the time taken does not depend on the guess.
         string? normalized = RedemptionCodeFormat.Normalize(presentedCode);
         string hash = _hasher.Hash(normalized ?? "-");
         if (normalized is null)
         {
-            return Task.FromResult(new RedemptionResult(RedemptionOutcome.Unknown));
+            return new RedemptionResult(RedemptionOutcome.Unknown);
         }
 
-        return _db.WriteAsync(async (c, tx) =>
+        bool windowStarted = false;
+        var result = await _db.WriteAsync(async (c, tx) =>
         {
             var now = Now();
+            if (limits is not null)
+            {
+                // Held first, in name order (as every holder of two counters does, so no two wait for each other): the rows
+                // stay locked until the commit.
+                TimeSpan? wait = null;
+                foreach (string counter in limits.Counters.Order(StringComparer.Ordinal))
+                {
+                    using var touch = Command(c, tx, AttemptsSql.Touch).Add("@name", counter)
+                        .Add("@now", DbValues.ToMillis(limits.Now)).Add("@expires", DbValues.ToMillis(limits.Now + limits.Window));
+                    var held = (await QuerySingleAsync(touch, ReadCount, cancellationToken).ConfigureAwait(false))!;
+                    windowStarted |= held.Failures == 0 && held.WindowStart == limits.Now;
+                    if (held.Failures >= limits.Bound && held.WindowStart + limits.Window - limits.Now is var left && (wait is null || left > wait))
+                    {
+                        wait = left;
+                    }
+                }
+
+                if (wait is not null)
+                {
+                    return new RedemptionResult(RedemptionOutcome.Throttled, RetryAfter: wait);
+                }
+            }
+
             RedemptionCode? code;
             using (var select = Command(c, tx, RedemptionsSql.SelectByHash).Add("@code_hash", hash))
             {
@@ -86,6 +114,12 @@ internal abstract partial class RelationalStore : IRedemptionStore
 
             if (code is null)
             {
+                foreach (string counter in limits?.Counters ?? [])
+                {
+                    using var guess = Command(c, tx, AttemptsSql.AddFailure).Add("@name", counter);
+                    await guess.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 return new RedemptionResult(RedemptionOutcome.Unknown);
             }
 
@@ -134,6 +168,13 @@ internal abstract partial class RelationalStore : IRedemptionStore
             return await ApplyEntryAsync(c, tx, entry, cancellationToken).ConfigureAwait(false)
                 ? new RedemptionResult(RedemptionOutcome.Redeemed, entry, code.Id)
                 : throw new InvalidOperationException("The account vanished inside the redemption's transaction.");
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+
+        if (windowStarted && limits is not null)
+        {
+            await PruneAttemptsAsync(limits.Now, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
     }
 }

@@ -14,31 +14,59 @@ internal abstract partial class RelationalStore : ISignUpStore
         return _db.WriteAsync(async (c, tx) =>
         {
             long sinceMillis = DbValues.ToMillis(since);
-            using (var stale = Command(c, tx, SignUpSql.DeleteStale).Add("@now", DbValues.ToMillis(signUp.CreatedAt)).Add("@since", sinceMillis))
+            long nowMillis = DbValues.ToMillis(signUp.CreatedAt);
+
+            // Count and insert as one step per address and per domain, on PostgreSQL too: concurrent sign-ups from one
+            // address (or for one domain) wait here in turn, so they cannot all pass the count before any is inserted.
+            // Always the address before the domain (name order, as every holder of two counters): no two wait for each other.
+            string[] holds = ["signup:a\n" + signUp.Address, "signup:d\n" + signUp.Domain];
+            foreach (string hold in holds)
             {
-                await stale.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                using var take = Command(c, tx, AttemptsSql.Hold).Add("@name", hold).Add("@now", nowMillis);
+                await take.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            using (var byAddress = Command(c, tx, SignUpSql.CountByAddress).Add("@address", signUp.Address).Add("@since", sinceMillis))
+            var admission = await AdmitSignUpAsync(c, tx, signUp, perAddress, perDomain, sinceMillis, nowMillis, cancellationToken).ConfigureAwait(false);
+
+            // The holds end with the transaction; their rows go with it (a waiting sign-up inserts its own).
+            foreach (string hold in holds)
             {
-                if (await ScalarInt64Async(byAddress, cancellationToken).ConfigureAwait(false) >= perAddress)
-                {
-                    return SignUpAdmission.AddressLimited;
-                }
+                using var release = Command(c, tx, AttemptsSql.Delete).Add("@name", hold);
+                await release.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            using (var byDomain = Command(c, tx, SignUpSql.CountByDomain).Add("@domain", signUp.Domain).Add("@since", sinceMillis))
-            {
-                if (await ScalarInt64Async(byDomain, cancellationToken).ConfigureAwait(false) >= perDomain)
-                {
-                    return SignUpAdmission.DomainLimited;
-                }
-            }
-
-            using var insert = SignUpSql.Bind(Command(c, tx, SignUpSql.Insert), signUp);
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return SignUpAdmission.Accepted;
+            return admission;
         }, cancellationToken);
+    }
+
+    /// <summary>Sign-up's limits counted and the row inserted, under the holds of <see cref="AddSignUpAsync"/>.</summary>
+    private static async Task<SignUpAdmission> AdmitSignUpAsync(
+        DbConnection c, DbTransaction tx, PendingSignUp signUp, int perAddress, int perDomain, long sinceMillis, long nowMillis, CancellationToken cancellationToken)
+    {
+        using (var stale = Command(c, tx, SignUpSql.DeleteStale).Add("@now", nowMillis).Add("@since", sinceMillis))
+        {
+            await stale.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using (var byAddress = Command(c, tx, SignUpSql.CountByAddress).Add("@address", signUp.Address).Add("@since", sinceMillis))
+        {
+            if (await ScalarInt64Async(byAddress, cancellationToken).ConfigureAwait(false) >= perAddress)
+            {
+                return SignUpAdmission.AddressLimited;
+            }
+        }
+
+        using (var byDomain = Command(c, tx, SignUpSql.CountByDomain).Add("@domain", signUp.Domain).Add("@since", sinceMillis))
+        {
+            if (await ScalarInt64Async(byDomain, cancellationToken).ConfigureAwait(false) >= perDomain)
+            {
+                return SignUpAdmission.DomainLimited;
+            }
+        }
+
+        using var insert = SignUpSql.Bind(Command(c, tx, SignUpSql.Insert), signUp);
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return SignUpAdmission.Accepted;
     }
 
     /// <inheritdoc/>

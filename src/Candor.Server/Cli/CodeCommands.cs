@@ -4,13 +4,17 @@ using Candor.Server.Admin;
 namespace Candor.Server.Cli;
 
 /// <summary><c>candor codes create|list</c>: redemption code batches on the data directory (docs/business.md). The
-/// codes are printed once, at creation.</summary>
+/// codes are printed once, at creation; <c>list</c> prints a batch's codes without their values, newest first, read
+/// a page at a time.</summary>
 internal static class CodeCommands
 {
     public const string Usage = """
           candor codes create --amount USD --count N [--expires ISO-8601] [--group GROUP] [--account ID] [--note TEXT] [--data DIR]
           candor codes list --batch BATCH_ID [--data DIR]
         """;
+
+    /// <summary>Codes read per page by <c>codes list</c>.</summary>
+    public const int PageSize = 100;
 
     public static async Task<int> RunAsync(string verb, CliArgs args, TextWriter output, CancellationToken cancellationToken)
     {
@@ -34,13 +38,24 @@ internal static class CodeCommands
                 await AdminCommands.WriteJsonAsync(output, w => RedemptionEndpoints.Batch(w, created)).ConfigureAwait(false);
                 return 0;
             case "list":
-                var codes = await store.ListBatchAsync(args.Require("--batch"), cancellationToken).ConfigureAwait(false);
-                foreach (var code in codes)
+                // Page by page, each code written as it is read: a batch of any size lists in bounded memory.
+                string batchId = args.Require("--batch");
+                string? cursor = null;
+                bool any = false;
+                do
                 {
-                    await AdminCommands.WriteJsonAsync(output, w => RedemptionEndpoints.Code(w, code)).ConfigureAwait(false);
-                }
+                    var page = await store.ListBatchPageAsync(batchId, PageSize, cursor, cancellationToken).ConfigureAwait(false);
+                    foreach (var code in page.Items)
+                    {
+                        await AdminCommands.WriteJsonAsync(output, w => RedemptionEndpoints.Code(w, code)).ConfigureAwait(false);
+                        any = true;
+                    }
 
-                return codes.Count > 0 ? 0 : throw new ArgumentException("no such batch");
+                    cursor = page.NextCursor;
+                }
+                while (cursor is not null);
+
+                return any ? 0 : throw new ArgumentException("no such batch");
             default:
                 throw new ArgumentException($"unknown verb 'codes {verb}' (create, list)");
         }

@@ -103,7 +103,9 @@ internal static class ConsoleEndpoints
         var logger = http.RequestServices.GetRequiredService<ILogger<ConsoleSessions>>();
         var throttle = http.RequestServices.GetRequiredService<SignInThrottle>();
         string address = ConsoleGate.Address(http);
-        if (await throttle.RetryAfterAsync(principal, address, http.RequestAborted).ConfigureAwait(false) is { } wait)
+        var attempt = await throttle.BeginAsync(principal, address, http.RequestAborted).ConfigureAwait(false);
+        await using var counted = attempt.ConfigureAwait(false);
+        if (attempt.RetryAfter is { } wait)
         {
             logger.SignInThrottled(address);
             http.Response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
@@ -129,7 +131,7 @@ internal static class ConsoleEndpoints
 
         if (!ConsolePasswords.Verify(login, password.Length <= ConsolePasswords.MaxLength ? password : ""))
         {
-            await throttle.FailedAsync(principal, address).ConfigureAwait(false);
+            SignInThrottle.Failed(attempt);
             logger.SignInRefused(address);
             await AdminHttp.WriteErrorAsync(http, StatusCodes.Status401Unauthorized, "authentication_error",
                 "Wrong principal or password.").ConfigureAwait(false);
@@ -138,10 +140,10 @@ internal static class ConsoleEndpoints
 
         if (await TotpEndpoints.AskSecondFactorAsync(http, login!, address).ConfigureAwait(false))
         {
-            return; // the throttle's count stays until the second factor is proved
+            return; // the pair's earlier failures stay until the second factor is proved
         }
 
-        await throttle.SucceededAsync(principal, address, http.RequestAborted).ConfigureAwait(false);
+        await SignInThrottle.SucceededAsync(attempt, principal, address, http.RequestAborted).ConfigureAwait(false);
         await sessions.Store.DeleteExpiredAsync(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), http.RequestAborted).ConfigureAwait(false);
         string token = await sessions.StartAsync(http, login!.Principal).ConfigureAwait(false);
         logger.SignedIn(login.IsOperator, address);

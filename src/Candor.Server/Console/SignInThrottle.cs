@@ -5,8 +5,10 @@ namespace Candor.Server.WebConsole;
 /// <summary>Counts failed sign-ins (and wrong second-factor codes) per (principal, client address) and per client
 /// address over a fixed window, and refuses further attempts once a count reaches its bound, until the window ends.
 /// The counters are in the store (<see cref="IAttemptCounters"/>), so every node of an installation counts the same
-/// attempts: N nodes do not multiply the allowance (docs/console.md). The principal is counted in its normal form
-/// (<see cref="ConsolePrincipal"/>), so changing its case does not start a new count.</summary>
+/// attempts: N nodes do not multiply the allowance (docs/console.md). Each attempt is counted before it is checked
+/// (<see cref="AttemptTicket"/>), so concurrent guesses cannot all pass the check before any is counted; an attempt
+/// that does not fail is taken back. The principal is counted in its normal form (<see cref="ConsolePrincipal"/>), so
+/// changing its case does not start a new count.</summary>
 internal sealed class SignInThrottle(IAttemptCounters counters, TimeProvider time)
 {
     /// <summary>Failed attempts allowed per principal and address in one window.</summary>
@@ -18,31 +20,26 @@ internal sealed class SignInThrottle(IAttemptCounters counters, TimeProvider tim
     /// <summary>The window.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
 
-    /// <summary>When attempts for this pair are refused, how long until they are allowed again; otherwise null.</summary>
-    public async Task<TimeSpan?> RetryAfterAsync(string principal, string address, CancellationToken cancellationToken)
+    /// <summary>Counts an attempt for this pair before it is made. A refused ticket (<see cref="AttemptTicket.RetryAfter"/>)
+    /// is not counted; an admitted one stays counted only after <see cref="Failed"/>, and is otherwise taken back when
+    /// disposed.</summary>
+    public Task<AttemptTicket> BeginAsync(string principal, string address, CancellationToken cancellationToken) =>
+        AttemptTicket.TakeAsync(counters, time.GetUtcNow(), Window, [new(PrincipalKey(principal, address), PerPrincipal), new(AddressKey(address), PerAddress)], cancellationToken);
+
+    /// <summary>Leaves the failed attempt counted.</summary>
+    public static void Failed(AttemptTicket attempt)
     {
-        var now = time.GetUtcNow();
-        return await BlockedAsync(PrincipalKey(principal, address), PerPrincipal, now, cancellationToken).ConfigureAwait(false)
-            ?? await BlockedAsync(AddressKey(address), PerAddress, now, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(attempt);
+        attempt.Keep();
     }
 
-    /// <summary>Counts one failed attempt. Counted even when the caller has gone: a client that disconnects at once
-    /// must not escape the count.</summary>
-    public async Task FailedAsync(string principal, string address)
+    /// <summary>Forgets the pair's failures after a successful sign-in (the address's count stays; this attempt is
+    /// taken back from it when <paramref name="attempt"/> is disposed).</summary>
+    public static Task SucceededAsync(AttemptTicket attempt, string principal, string address, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        await counters.CountAttemptAsync(PrincipalKey(principal, address), now, Window, CancellationToken.None).ConfigureAwait(false);
-        await counters.CountAttemptAsync(AddressKey(address), now, Window, CancellationToken.None).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(attempt);
+        return attempt.ForgetAsync(PrincipalKey(principal, address), cancellationToken);
     }
-
-    /// <summary>Forgets the pair's failures after a successful sign-in (the address's count stays).</summary>
-    public Task SucceededAsync(string principal, string address, CancellationToken cancellationToken) =>
-        counters.ForgetAttemptsAsync(PrincipalKey(principal, address), cancellationToken);
-
-    private async Task<TimeSpan?> BlockedAsync(string key, int bound, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await counters.GetAttemptsAsync(key, now, Window, cancellationToken).ConfigureAwait(false) is { } e && e.Failures >= bound
-            ? e.WindowStart + Window - now
-            : null;
 
     private static string PrincipalKey(string principal, string address) => "signin:p\n" + ConsolePrincipal.Normalize(principal) + "\n" + address;
 

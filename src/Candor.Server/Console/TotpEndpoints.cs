@@ -92,15 +92,16 @@ internal static class TotpEndpoints
             return;
         }
 
-        var throttle = http.RequestServices.GetRequiredService<SignInThrottle>();
-        if (await ThrottledAsync(http, throttle, challenge.Principal, address).ConfigureAwait(false))
+        var attempt = await BeginAsync(http, challenge.Principal, address).ConfigureAwait(false);
+        await using var counted = attempt.ConfigureAwait(false);
+        if (await ThrottledAsync(http, attempt, address).ConfigureAwait(false))
         {
             return;
         }
 
         if (!await ProveAsync(http, challenge.Principal, code, recovery, now).ConfigureAwait(false))
         {
-            await throttle.FailedAsync(challenge.Principal, address).ConfigureAwait(false);
+            SignInThrottle.Failed(attempt);
             await store.FailChallengeAsync(challengeHash, MaxChallengeFailures, http.RequestAborted).ConfigureAwait(false);
             logger.TotpRefused(address);
             await AdminHttp.WriteErrorAsync(http, StatusCodes.Status401Unauthorized, "authentication_error",
@@ -117,15 +118,18 @@ internal static class TotpEndpoints
             return;
         }
 
-        await throttle.SucceededAsync(challenge.Principal, address, http.RequestAborted).ConfigureAwait(false);
+        await SignInThrottle.SucceededAsync(attempt, challenge.Principal, address, http.RequestAborted).ConfigureAwait(false);
         string token = await sessions.StartAsync(http, login.Principal).ConfigureAwait(false);
         logger.SignedIn(login.IsOperator, address);
         await ConsoleEndpoints.WriteSessionAsync(http, new ConsoleCaller(login.Principal, login.IsOperator, token)).ConfigureAwait(false);
     }
 
-    private static async Task<bool> ThrottledAsync(HttpContext http, SignInThrottle throttle, string principal, string address)
+    private static Task<AttemptTicket> BeginAsync(HttpContext http, string principal, string address) =>
+        http.RequestServices.GetRequiredService<SignInThrottle>().BeginAsync(principal, address, http.RequestAborted);
+
+    private static async Task<bool> ThrottledAsync(HttpContext http, AttemptTicket attempt, string address)
     {
-        if (await throttle.RetryAfterAsync(principal, address, http.RequestAborted).ConfigureAwait(false) is not { } wait)
+        if (attempt.RetryAfter is not { } wait)
         {
             return false;
         }
@@ -239,8 +243,9 @@ internal static class TotpEndpoints
         }
 
         string address = ConsoleGate.Address(http);
-        var throttle = http.RequestServices.GetRequiredService<SignInThrottle>();
-        if (await ThrottledAsync(http, throttle, caller.Principal, address).ConfigureAwait(false))
+        var attempt = await BeginAsync(http, caller.Principal, address).ConfigureAwait(false);
+        await using var counted = attempt.ConfigureAwait(false);
+        if (await ThrottledAsync(http, attempt, address).ConfigureAwait(false))
         {
             return;
         }
@@ -272,7 +277,7 @@ internal static class TotpEndpoints
         if (step is not { } matched
             || !await store.EnableTotpAsync(caller.Principal, matched, codes.ConvertAll(c => RecoveryCodeHash(caller.Principal, c)), http.RequestAborted).ConfigureAwait(false))
         {
-            await throttle.FailedAsync(caller.Principal, address).ConfigureAwait(false);
+            SignInThrottle.Failed(attempt);
             http.RequestServices.GetRequiredService<ILogger<ConsoleSessions>>().TotpRefused(address);
             throw new AdminInputException("code", "Wrong code: enter the 6 digits the authenticator shows now.");
         }
@@ -310,8 +315,9 @@ internal static class TotpEndpoints
         }
 
         string address = ConsoleGate.Address(http);
-        var throttle = http.RequestServices.GetRequiredService<SignInThrottle>();
-        if (await ThrottledAsync(http, throttle, caller.Principal, address).ConfigureAwait(false))
+        var attempt = await BeginAsync(http, caller.Principal, address).ConfigureAwait(false);
+        await using var counted = attempt.ConfigureAwait(false);
+        if (await ThrottledAsync(http, attempt, address).ConfigureAwait(false))
         {
             return;
         }
@@ -319,7 +325,7 @@ internal static class TotpEndpoints
         var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         if (!await ProveAsync(http, caller.Principal, code, recovery, now).ConfigureAwait(false))
         {
-            await throttle.FailedAsync(caller.Principal, address).ConfigureAwait(false);
+            SignInThrottle.Failed(attempt);
             http.RequestServices.GetRequiredService<ILogger<ConsoleSessions>>().TotpRefused(address);
             throw new AdminInputException("code", "Wrong or already used code: turning the second factor off needs a current code or a recovery code.");
         }

@@ -108,17 +108,18 @@ internal static class PaymentEndpoints
 
         var counters = services.GetRequiredService<Core.WebConsole.IAttemptCounters>();
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        string counter = "checkout\n" + accountId;
-        if (await counters.GetAttemptsAsync(counter, now, CheckoutWindow, http.RequestAborted).ConfigureAwait(false) is { } opened
-            && opened.Failures >= CheckoutsPerAccount)
+        // Counted before the opening (one atomic store operation that returns the count): concurrent openings cannot all
+        // pass the check. Every admitted opening stays counted; a refused one is not counted.
+        var opening = await Core.WebConsole.AttemptTicket.TakeAsync(counters, now, CheckoutWindow, [new("checkout\n" + accountId, CheckoutsPerAccount)], http.RequestAborted).ConfigureAwait(false);
+        if (opening.RetryAfter is { } left)
         {
-            int wait = (int)Math.Ceiling((opened.WindowStart + CheckoutWindow - now).TotalSeconds);
+            int wait = (int)Math.Ceiling(left.TotalSeconds);
             services.GetRequiredService<ILogger<PaymentProviders>>().CheckoutThrottled(accountId, wait);
             return (new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429, string.Create(CultureInfo.InvariantCulture,
                 $"At most {CheckoutsPerAccount} checkouts per account in {CheckoutWindow.TotalMinutes:0} minutes; try again later.")) { Code = "too_many_checkouts", RetryAfterSeconds = wait }, null);
         }
 
-        await counters.CountAttemptAsync(counter, now, CheckoutWindow, CancellationToken.None).ConfigureAwait(false);
+        opening.Keep();
 
         var store = services.GetRequiredService<IPaymentStore>();
         var logger = services.GetRequiredService<ILogger<PaymentProviders>>();

@@ -7,7 +7,7 @@ using Candor.Protocols.Canonical;
 namespace Candor.Server.Surfaces;
 
 /// <summary><c>POST /v1/redeem</c> with <c>{"code":"…"}</c>: a stored key redeems a redemption code for its own
-/// account. The code credits exactly once (<see cref="IRedemptionStore.RedeemAsync"/>); unknown codes count against
+/// account. The code credits exactly once (<see cref="IRedemptionStore.RedeemAsync(string, string, RedemptionLimits?, CancellationToken)"/>); unknown codes count against
 /// the key and the client address (<see cref="RedeemThrottle"/>). Errors are in the OpenAI envelope with a
 /// <c>code</c>: <c>code_unknown</c> 404, <c>code_already_redeemed</c> 409, <c>code_expired</c> 410,
 /// <c>code_not_for_account</c> 403, <c>too_many_attempts</c> 429. docs/business.md.</summary>
@@ -53,8 +53,7 @@ internal static class RedeemEndpoint
         if (await throttle.RetryAfterSecondsAsync(subject, address, http.RequestAborted).ConfigureAwait(false) is { } wait)
         {
             services.GetRequiredService<ILogger<RedeemThrottle>>().RedeemThrottled(subject, wait);
-            return (new RelayError(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
-                "Too many unknown redemption codes from this key or address; try again later.") { Code = "too_many_attempts", RetryAfterSeconds = wait }, null);
+            return (TooManyAttempts(wait), null);
         }
 
         string? code;
@@ -73,14 +72,17 @@ internal static class RedeemEndpoint
             return (RelayError.BadRequest("Give the code to redeem as {\"code\":\"…\"}.", "code"), null);
         }
 
-        var result = await store.RedeemAsync(code!, accountId, http.RequestAborted).ConfigureAwait(false);
+        // Checked again and counted inside the redemption's transaction: guesses sent at once cannot pass the bound together.
+        var result = await store.RedeemAsync(code!, accountId, throttle.Limits(subject, address), http.RequestAborted).ConfigureAwait(false);
+        if (result is { Outcome: RedemptionOutcome.Throttled, RetryAfter: { } left })
+        {
+            int retry = RedeemThrottle.RetryAfterSeconds(left);
+            services.GetRequiredService<ILogger<RedeemThrottle>>().RedeemThrottled(subject, retry);
+            return (TooManyAttempts(retry), null);
+        }
+
         if (result.Outcome != RedemptionOutcome.Redeemed || result.Entry is not { } entry)
         {
-            if (result.Outcome == RedemptionOutcome.Unknown)
-            {
-                await throttle.FailedAsync(subject, address).ConfigureAwait(false);
-            }
-
             return (Refusal(result.Outcome), null);
         }
 
@@ -104,6 +106,9 @@ internal static class RedeemEndpoint
             w.WriteEndObject();
         });
     }
+
+    private static RelayError TooManyAttempts(int retryAfterSeconds) => new(RelayStage.Admission, RelayErrorKind.RateLimited, 429,
+        "Too many unknown redemption codes from this key or address; try again later.") { Code = "too_many_attempts", RetryAfterSeconds = retryAfterSeconds };
 
     private static RelayError Refusal(RedemptionOutcome outcome) => outcome switch
     {

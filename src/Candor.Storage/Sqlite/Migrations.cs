@@ -440,5 +440,14 @@ internal static class Migrations
         new(21, "drop the usage-by-key index no query uses", """
             DROP INDEX IF EXISTS ix_usage_records_key
             """),
+        // Each counter's own window end: counters of different windows share the table, and a prune by one call's
+        // window deleted longer windows still running. Rows of before take their window from their name (checkouts:
+        // 1 h; sign-in and redemption counters: 15 min).
+        new(22, "attempt counters store their window's end", """
+            ALTER TABLE console_attempts ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
+            UPDATE console_attempts SET expires_at = window_start + CASE WHEN name LIKE 'checkout%' THEN 3600000 ELSE 900000 END;
+            DROP INDEX ix_console_attempts_window;
+            CREATE INDEX ix_console_attempts_expiry ON console_attempts (expires_at)
+            """),
     ];
 }

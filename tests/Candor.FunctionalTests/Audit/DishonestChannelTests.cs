@@ -21,34 +21,21 @@ public sealed class DishonestChannelTests(DishonestChannelTests.Host host, ITest
         { "renamed", 1 },      // report_model=gpt-4o-mini (the upstream admits the substitution): 1 round
     };
 
-    public sealed class Host() : AuditHost("""
-        server:
-          data_dir: data
-        channels:
-          - { id: trusted, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-          - { id: honest, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-          - { id: substitute, provider: openai, base_url: "{{emu}}/x/serve_model=cheaper/v1", api_key_env: UPSTREAM_KEY }
-          - { id: mix, provider: openai, base_url: "{{emu}}/x/mix_model=cheaper;mix_rate=0.5/v1", api_key_env: UPSTREAM_KEY }
-          - { id: inflate, provider: openai, base_url: "{{emu}}/x/inflate_usage=10/v1", api_key_env: UPSTREAM_KEY }
-          - { id: lowmax, provider: openai, base_url: "{{emu}}/x/lower_max_tokens=20/v1", api_key_env: UPSTREAM_KEY }
-          - { id: renamed, provider: openai, base_url: "{{emu}}/x/report_model=gpt-4o-mini/v1", api_key_env: UPSTREAM_KEY }
-        models:
-          - { name: m-sub, deployments: [{ channel: substitute, model: gpt-4o }, { channel: trusted, model: gpt-4o }] }
-          - { name: m-sub-only, deployments: [{ channel: substitute, model: gpt-4o }] }
-        keys:
-          - { name: client, key_env: CLIENT_KEY }
-        audit:
-          enabled: true
-          interval: 10m
-          concurrency: 4
-          targets:
-            - { channel: honest, model: gpt-4o, reference_channel: trusted }
-            - { channel: substitute, model: gpt-4o, reference_channel: trusted }
-            - { channel: mix, model: gpt-4o, reference_channel: trusted, repeats: 20 }
-            - { channel: inflate, model: gpt-4o, reference_channel: trusted }
-            - { channel: lowmax, model: gpt-4o, reference_channel: trusted }
-            - { channel: renamed, model: gpt-4o, reference_channel: trusted }
-        """)
+    public sealed class Host() : AuditHost(AuditYaml.Config(
+        [
+            AuditYaml.Trusted, AuditYaml.OpenAi("honest"), AuditYaml.OpenAi("substitute", "x/serve_model=cheaper/"),
+            AuditYaml.OpenAi("mix", "x/mix_model=cheaper;mix_rate=0.5/"), AuditYaml.OpenAi("inflate", "x/inflate_usage=10/"),
+            AuditYaml.OpenAi("lowmax", "x/lower_max_tokens=20/"), AuditYaml.OpenAi("renamed", "x/report_model=gpt-4o-mini/"),
+        ],
+        [
+            "{ name: m-sub, deployments: [{ channel: substitute, model: gpt-4o }, { channel: trusted, model: gpt-4o }] }",
+            AuditYaml.Model("m-sub-only", "substitute"),
+        ],
+        [
+            AuditYaml.Target("honest"), AuditYaml.Target("substitute"), AuditYaml.Target("mix", extra: ", repeats: 20"),
+            AuditYaml.Target("inflate"), AuditYaml.Target("lowmax"), AuditYaml.Target("renamed"),
+        ],
+        "concurrency: 4"))
     {
         private readonly SemaphoreSlim _once = new(1, 1);
         private Dictionary<string, int>? _detectedAt;

@@ -5,23 +5,11 @@ namespace Candor.FunctionalTests.Audit;
 /// <summary>With a data directory the evidence accumulated against a channel outlives the process: after a restart the
 /// next round goes on from the stored evidence and round (a restart is no fresh start for a cheater), and an operator's
 /// lift forgets it for good.</summary>
-public sealed class EvidenceRestartTests() : AuditHost("""
-    server:
-      data_dir: data
-    channels:
-      - { id: trusted, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-      - { id: watched, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-    models:
-      - { name: m-watched, deployments: [{ channel: watched, model: gpt-4o }] }
-    keys:
-      - { name: client, key_env: CLIENT_KEY }
-    audit:
-      enabled: true
-      interval: 10m
-      repeats: 2
-      targets:
-        - { channel: watched, model: gpt-4o, reference_channel: trusted }
-    """)
+public sealed class EvidenceRestartTests() : AuditHost(AuditYaml.Config(
+    [AuditYaml.Trusted, AuditYaml.OpenAi("watched")],
+    [AuditYaml.Model("m-watched", "watched")],
+    [AuditYaml.Target("watched")],
+    "repeats: 2"))
 {
     private AuditVerdict LastModelVerdict() => Auditor.RecentVerdicts(ChannelAuditor.HistoryLength).First(static v => v.Test == "model");
 

@@ -10,26 +10,11 @@ public sealed class HonestLongRunTests(HonestLongRunTests.Host host, ITestOutput
 {
     public const int Intervals = 100;
 
-    public sealed class Host() : AuditHost("""
-        server:
-          data_dir: data
-        channels:
-          - { id: oa-trusted, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-          - { id: oa-honest, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-          - { id: an-trusted, provider: anthropic, base_url: "{{emu}}", api_key_env: UPSTREAM_KEY }
-          - { id: an-honest, provider: anthropic, base_url: "{{emu}}", api_key_env: UPSTREAM_KEY }
-        models:
-          - { name: m, deployments: [{ channel: oa-honest, model: gpt-4o }] }
-        keys:
-          - { name: client, key_env: CLIENT_KEY }
-        audit:
-          enabled: true
-          interval: 10m
-          concurrency: 4
-          targets:
-            - { channel: oa-honest, model: gpt-4o, reference_channel: oa-trusted }
-            - { channel: an-honest, model: claude-sonnet-4-5, reference_channel: an-trusted }
-        """);
+    public sealed class Host() : AuditHost(AuditYaml.Config(
+        [AuditYaml.OpenAi("oa-trusted"), AuditYaml.OpenAi("oa-honest"), AuditYaml.Anthropic("an-trusted"), AuditYaml.Anthropic("an-honest")],
+        [AuditYaml.Model("m", "oa-honest")],
+        [AuditYaml.Target("oa-honest", reference: "oa-trusted"), AuditYaml.Target("an-honest", "claude-sonnet-4-5", "an-trusted")],
+        "concurrency: 4"));
 
     [Fact]
     public async Task HonestChannels_LongRun_NoQuarantine_MeasuredFalsePositiveRate()

@@ -13,23 +13,11 @@ namespace Candor.FunctionalTests.Audit;
 /// same stated bound as the cheat that only remembers what it saw (<see cref="SneakyChannelTests"/>).</summary>
 public sealed class KnowingCheatTests(KnowingCheatTests.Host host, ITestOutputHelper output) : IClassFixture<KnowingCheatTests.Host>
 {
-    public sealed class Host() : AuditHost("""
-        server:
-          data_dir: data
-        channels:
-          - { id: trusted, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-          - { id: knowing, provider: openai, base_url: "{{emu}}/x/mix_model=cheaper;mix_rate=0.2;spare_known/v1", api_key_env: UPSTREAM_KEY }
-        models:
-          - { name: m-knowing, deployments: [{ channel: knowing, model: gpt-4o }] }
-        keys:
-          - { name: client, key_env: CLIENT_KEY }
-        audit:
-          enabled: true
-          interval: 10m
-          concurrency: 4
-          targets:
-            - { channel: knowing, model: gpt-4o, reference_channel: trusted }
-        """, new EmulatorOptions { RequiredApiKey = CandorTestHost.UpstreamSecret, Recognises = Knowledge.Recognises })
+    public sealed class Host() : AuditHost(AuditYaml.Config(
+        [AuditYaml.Trusted, AuditYaml.OpenAi("knowing", "x/mix_model=cheaper;mix_rate=0.2;spare_known/")],
+        [AuditYaml.Model("m-knowing", "knowing")],
+        [AuditYaml.Target("knowing")],
+        "concurrency: 4"), new EmulatorOptions { RequiredApiKey = CandorTestHost.UpstreamSecret, Recognises = Knowledge.Recognises })
     {
     }
 

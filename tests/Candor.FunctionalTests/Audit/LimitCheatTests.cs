@@ -11,23 +11,11 @@ public sealed class LimitCheatTests(LimitCheatTests.Host host, ITestOutputHelper
     private static long _seen;
     private static long _spared;
 
-    public sealed class Host() : AuditHost("""
-        server:
-          data_dir: data
-        channels:
-          - { id: trusted, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-          - { id: bylimit, provider: openai, base_url: "{{emu}}/x/mix_model=cheaper;mix_rate=0.2;spare_known/v1", api_key_env: UPSTREAM_KEY }
-        models:
-          - { name: m-bylimit, deployments: [{ channel: bylimit, model: gpt-4o }] }
-        keys:
-          - { name: client, key_env: CLIENT_KEY }
-        audit:
-          enabled: true
-          interval: 10m
-          concurrency: 4
-          targets:
-            - { channel: bylimit, model: gpt-4o, reference_channel: trusted }
-        """, new EmulatorOptions { RequiredApiKey = CandorTestHost.UpstreamSecret, Recognises = Recognises })
+    public sealed class Host() : AuditHost(AuditYaml.Config(
+        [AuditYaml.Trusted, AuditYaml.OpenAi("bylimit", "x/mix_model=cheaper;mix_rate=0.2;spare_known/")],
+        [AuditYaml.Model("m-bylimit", "bylimit")],
+        [AuditYaml.Target("bylimit")],
+        "concurrency: 4"), new EmulatorOptions { RequiredApiKey = CandorTestHost.UpstreamSecret, Recognises = Recognises })
     {
     }
 

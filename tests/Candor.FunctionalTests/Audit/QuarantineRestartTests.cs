@@ -6,22 +6,10 @@ namespace Candor.FunctionalTests.Audit;
 
 /// <summary>With a data directory a quarantine outlives the process: a restarted Candor keeps the dishonest channel
 /// off client traffic before any new audit round, and a quarantine an operator lifted stays lifted.</summary>
-public sealed class QuarantineRestartTests() : AuditHost("""
-    server:
-      data_dir: data
-    channels:
-      - { id: trusted, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-      - { id: renamed, provider: openai, base_url: "{{emu}}/x/report_model=gpt-4o-mini/v1", api_key_env: UPSTREAM_KEY }
-    models:
-      - { name: m-renamed, deployments: [{ channel: renamed, model: gpt-4o }] }
-    keys:
-      - { name: client, key_env: CLIENT_KEY }
-    audit:
-      enabled: true
-      interval: 10m
-      targets:
-        - { channel: renamed, model: gpt-4o, reference_channel: trusted }
-    """)
+public sealed class QuarantineRestartTests() : AuditHost(AuditYaml.Config(
+    [AuditYaml.Trusted, AuditYaml.OpenAi("renamed", "x/report_model=gpt-4o-mini/")],
+    [AuditYaml.Model("m-renamed", "renamed")],
+    [AuditYaml.Target("renamed")]))
 {
     private const string Body = """{"model":"m-renamed","messages":[{"role":"user","content":"hi"}]}""";
 

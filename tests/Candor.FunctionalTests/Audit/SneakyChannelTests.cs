@@ -19,27 +19,14 @@ public sealed class SneakyChannelTests(SneakyChannelTests.Host host, ITestOutput
     /// simulation, SequentialEvidenceTests, the median is 30 rounds and 17 of 20 channels are caught within 60).</summary>
     public const int StatedIntervals = 60;
 
-    public sealed class Host() : AuditHost("""
-        server:
-          data_dir: data
-        channels:
-          - { id: trusted, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-          - { id: honest, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-          - { id: sneaky, provider: openai, base_url: "{{emu}}/x/mix_model=cheaper;mix_rate=0.2;spare_seen/v1", api_key_env: UPSTREAM_KEY }
-          - { id: liar, provider: openai, base_url: "{{emu}}/x/serve_model=cheaper/v1", api_key_env: UPSTREAM_KEY }
-        models:
-          - { name: m-sneaky, deployments: [{ channel: sneaky, model: gpt-4o }, { channel: trusted, model: gpt-4o }] }
-        keys:
-          - { name: client, key_env: CLIENT_KEY }
-        audit:
-          enabled: true
-          interval: 10m
-          concurrency: 4
-          targets:
-            - { channel: honest, model: gpt-4o, reference_channel: trusted }
-            - { channel: sneaky, model: gpt-4o, reference_channel: trusted }
-            - { channel: liar, model: gpt-4o, reference_channel: trusted }
-        """)
+    public sealed class Host() : AuditHost(AuditYaml.Config(
+        [
+            AuditYaml.Trusted, AuditYaml.OpenAi("honest"), AuditYaml.OpenAi("sneaky", "x/mix_model=cheaper;mix_rate=0.2;spare_seen/"),
+            AuditYaml.OpenAi("liar", "x/serve_model=cheaper/"),
+        ],
+        ["{ name: m-sneaky, deployments: [{ channel: sneaky, model: gpt-4o }, { channel: trusted, model: gpt-4o }] }"],
+        [AuditYaml.Target("honest"), AuditYaml.Target("sneaky"), AuditYaml.Target("liar")],
+        "concurrency: 4"))
     {
         private readonly SemaphoreSlim _once = new(1, 1);
         private int? _detectedAt;

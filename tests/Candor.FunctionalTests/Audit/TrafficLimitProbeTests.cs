@@ -12,25 +12,11 @@ namespace Candor.FunctionalTests.Audit;
 /// channel passes every cap verdict; one that silently lowers the limit to 5 tokens breaks the cap check.</summary>
 public sealed class TrafficLimitProbeTests(TrafficLimitProbeTests.Host host, ITestOutputHelper output) : IClassFixture<TrafficLimitProbeTests.Host>
 {
-    public sealed class Host() : AuditHost("""
-        server:
-          data_dir: data
-        channels:
-          - { id: trusted, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-          - { id: honest, provider: openai, base_url: "{{emu}}/v1", api_key_env: UPSTREAM_KEY }
-          - { id: lowcap, provider: openai, base_url: "{{emu}}/x/lower_max_tokens=5/v1", api_key_env: UPSTREAM_KEY }
-        models:
-          - { name: m-honest, deployments: [{ channel: honest, model: gpt-4o }] }
-        keys:
-          - { name: client, key_env: CLIENT_KEY }
-        audit:
-          enabled: true
-          interval: 10m
-          concurrency: 4
-          targets:
-            - { channel: honest, model: gpt-4o, reference_channel: trusted }
-            - { channel: lowcap, model: gpt-4o, reference_channel: trusted }
-        """, new EmulatorOptions { RequiredApiKey = CandorTestHost.UpstreamSecret })
+    public sealed class Host() : AuditHost(AuditYaml.Config(
+        [AuditYaml.Trusted, AuditYaml.OpenAi("honest"), AuditYaml.OpenAi("lowcap", "x/lower_max_tokens=5/")],
+        [AuditYaml.Model("m-honest", "honest")],
+        [AuditYaml.Target("honest"), AuditYaml.Target("lowcap")],
+        "concurrency: 4"), new EmulatorOptions { RequiredApiKey = CandorTestHost.UpstreamSecret })
     {
     }
 

@@ -1,70 +1,27 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Candor.Core.Accounts;
-using Candor.Emulator;
 using Candor.FunctionalTests.Infrastructure;
-using Candor.Storage;
 
 namespace Candor.FunctionalTests.Billing;
 
 /// <summary>kill -9 under load loses no usage record and no receipt of a response a client received complete: Candor runs
 /// as its own process, is killed with SIGKILL while clients stream and wait, and the ledger is then
 /// reconciled with what the clients saw.</summary>
-public sealed class CrashTests : IAsyncLifetime
+public sealed class CrashTests
 {
-    private EmulatorHost _emulator = null!;
-    private string _dir = null!;
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await EmulatorHost.StartAsync(new EmulatorOptions { RequiredApiKey = "upstream-secret" });
-        _dir = Directory.CreateTempSubdirectory("candor-crash-").FullName;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _emulator.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private Process StartCandor(string config, int port) =>
-        CandorProcess.Start(config, port, "Warning", new Dictionary<string, string> { ["UPSTREAM_KEY"] = "upstream-secret" }, static _ => { });
-
     [Fact]
     public async Task KillMinus9UnderLoad_LosesNoRecordOfACompletedResponse()
     {
         var ct = Json.Timeout(120);
-        string emu = _emulator.BaseAddress.ToString().TrimEnd('/');
-        string config = Path.Combine(_dir, "candor.yaml");
-        await File.WriteAllTextAsync(config, $$"""
-            server:
-              data_dir: data
-              default_max_output_tokens: 100
-            channels:
-              - { id: oa, provider: openai, base_url: {{emu}}/x/tokens=12;chunk_ms=5/v1, api_key_env: UPSTREAM_KEY }
-            models:
-              - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
-            """, ct);
-
-        string accountId, key;
-        var boot = await StoreBootstrap.InitializeAsync(Path.Combine(_dir, "data"), TimeProvider.System, ct);
-        using (var store = boot.Store)
-        {
-            var account = await store.CreateAccountAsync("crash", Account.DefaultGroup, ct);
-            await store.TopUpAsync(account.Id, 100_000_000, "test", ct);
-            accountId = account.Id;
-            key = (await store.CreateKeyAsync(account.Id, "load", ApiKeyLimits.None, isOperator: false, ct))!.PlaintextKey;
-        }
-
-        int port = CandorProcess.FreePort();
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        await using var rig = await CrashRig.StartAsync("candor-crash-", "x/tokens=12;chunk_ms=5/v1", ct);
+        string accountId = rig.AccountId;
+        using var client = rig.Client(TimeSpan.FromSeconds(20));
         var completed = new System.Collections.Concurrent.ConcurrentBag<string>();
         var receipts = new System.Collections.Concurrent.ConcurrentBag<string>();
         var admitted = new System.Collections.Concurrent.ConcurrentBag<string>();
         var receiptOf = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
-        var candor = StartCandor(config, port);
+        var candor = rig.StartCandor();
         try
         {
             await CandorProcess.WaitHealthyAsync(client, ct);
@@ -132,21 +89,14 @@ public sealed class CrashTests : IAsyncLifetime
         }
         finally
         {
-            if (!candor.HasExited)
-            {
-                candor.Kill(entireProcessTree: true);
-            }
-
-            candor.Dispose();
+            CrashRig.Stop(candor);
         }
 
         // Restart on the same data directory: it serves again, and serves the receipt of every request the kill cut
         // under the id its client was given.
-        var restarted = StartCandor(config, port);
         var fetched = new Dictionary<string, JsonElement>();
-        try
+        await rig.RestartAsync(client, async () =>
         {
-            await CandorProcess.WaitHealthyAsync(client, ct);
             using var after = await client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"m-openai","messages":[{"role":"user","content":"again"}]}"""), ct);
             Assert.Equal(HttpStatusCode.OK, after.StatusCode);
             var wellKnown = await Json.ReadAsync(await client.GetAsync("/.well-known/candor", ct), ct);
@@ -164,17 +114,10 @@ public sealed class CrashTests : IAsyncLifetime
                 using var doc = JsonDocument.Parse(raw);
                 fetched[id] = doc.RootElement.GetProperty("receipt").Clone();
             }
-        }
-        finally
-        {
-            restarted.Kill(entireProcessTree: true);
-            await restarted.WaitForExitAsync(ct);
-            restarted.Dispose();
-        }
+        }, ct);
 
         // Reconcile: every response a client received complete has its usage record and charge.
-        var reopened = await StoreBootstrap.InitializeAsync(Path.Combine(_dir, "data"), TimeProvider.System, ct);
-        using var ledger = reopened.Store;
+        using var ledger = await rig.OpenStoreAsync(ct);
         int missing = 0;
         foreach (var id in completed)
         {

@@ -6,7 +6,6 @@ using Candor.Core.Admission;
 using Candor.FunctionalTests.Infrastructure;
 using Candor.FunctionalTests.ScaleOut;
 using Candor.Storage;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Candor.FunctionalTests.Billing;
 
@@ -26,19 +25,7 @@ public sealed class LateSettlementTests
     {
         var ct = Json.Timeout(150);
         LateLedger? ledger = null;
-        await using var host = await CandorTestHost.Create()
-            .Prefix("candor-late-")
-            .CaptureLogs(Microsoft.Extensions.Logging.LogLevel.Warning)
-            .Yaml(emu => $$"""
-                server:
-                  data_dir: data
-                  default_max_output_tokens: 50
-                channels:
-                  - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
-                models:
-                  - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
-                """)
-            .Services(services => services.AddSingleton<ILedgerStore>(sp => ledger = new LateLedger(sp.GetRequiredService<RelationalStore>())))
+        await using var host = await ForwardingLedger.Host("candor-late-", store => ledger = new LateLedger(store))
             .StartAsync(ct);
         var store = host.Service<RelationalStore>();
         var account = await store.CreateAccountAsync("late", Account.DefaultGroup, ct);
@@ -160,10 +147,8 @@ public sealed class LateSettlementTests
 
     /// <summary>The real ledger store, except that while <see cref="Delay"/> is set a settlement's write starts that much
     /// later (and then commits): the node has stopped waiting for it by then.</summary>
-    private sealed class LateLedger(RelationalStore inner) : ILedgerStore
+    private sealed class LateLedger(RelationalStore inner) : ForwardingLedger(inner)
     {
-        private ILedgerStore Inner => inner;
-
         private long _delayMs;
 
         public TimeSpan? Delay
@@ -172,9 +157,7 @@ public sealed class LateSettlementTests
             set => Volatile.Write(ref _delayMs, (long)(value?.TotalMilliseconds ?? 0));
         }
 
-        public bool ReservesInStore => Inner.ReservesInStore;
-
-        public Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, Candor.Core.Receipts.StoredReceipt? receipt, CancellationToken cancellationToken) =>
+        public override Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, Candor.Core.Receipts.StoredReceipt? receipt, CancellationToken cancellationToken) =>
             Delay is { } delay ? LateAsync(delay, usage, charge, receipt) : Inner.RecordUsageAsync(usage, charge, receipt, cancellationToken);
 
         private async Task<bool> LateAsync(TimeSpan delay, UsageRecord usage, LedgerEntry? charge, Candor.Core.Receipts.StoredReceipt? receipt)
@@ -183,35 +166,7 @@ public sealed class LateSettlementTests
             return await Inner.RecordUsageAsync(usage, charge, receipt, CancellationToken.None);
         }
 
-        public Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, CancellationToken cancellationToken) =>
+        public override Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, CancellationToken cancellationToken) =>
             RecordUsageAsync(usage, charge, null, cancellationToken);
-
-        public Task<LedgerEntry?> TopUpAsync(string accountId, long amountMicros, string note, CancellationToken cancellationToken) =>
-            Inner.TopUpAsync(accountId, amountMicros, note, cancellationToken);
-
-        public Task<bool> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken) => Inner.AppendAsync(entry, cancellationToken);
-
-        public Task RecordAdmissionAsync(UsageRecord admitted, CancellationToken cancellationToken) => Inner.RecordAdmissionAsync(admitted, cancellationToken);
-
-        public Task RecordAdmissionAsync(UsageRecord admitted, Candor.Core.Receipts.AdmittedReceipt? receipt, CancellationToken cancellationToken) =>
-            Inner.RecordAdmissionAsync(admitted, receipt, cancellationToken);
-
-        public Task<bool> TryReserveAndRecordAdmissionAsync(UsageRecord admitted, Candor.Core.Receipts.AdmittedReceipt? receipt, long reserveMicros, CancellationToken cancellationToken) =>
-            Inner.TryReserveAndRecordAdmissionAsync(admitted, receipt, reserveMicros, cancellationToken);
-
-        public Task<long?> GetBalanceAsync(string accountId, CancellationToken cancellationToken) => Inner.GetBalanceAsync(accountId, cancellationToken);
-
-        public Task<long> GetKeySpendAsync(string keyId, CancellationToken cancellationToken) => Inner.GetKeySpendAsync(keyId, cancellationToken);
-
-        public Task<UsageRecord?> GetUsageAsync(string accountId, string requestId, CancellationToken cancellationToken) =>
-            Inner.GetUsageAsync(accountId, requestId, cancellationToken);
-
-        public Task<Page<UsageRecord>> ListUsageAsync(string accountId, string? keyId, int limit, string? cursor, CancellationToken cancellationToken) =>
-            Inner.ListUsageAsync(accountId, keyId, limit, cursor, cancellationToken);
-
-        public Task<Page<LedgerEntry>> ListLedgerAsync(string accountId, int limit, string? cursor, CancellationToken cancellationToken) =>
-            Inner.ListLedgerAsync(accountId, limit, cursor, cancellationToken);
-
-        public Task<LedgerSummary?> GetSummaryAsync(string accountId, CancellationToken cancellationToken) => Inner.GetSummaryAsync(accountId, cancellationToken);
     }
 }

@@ -4,7 +4,6 @@ using Candor.Core.Accounts;
 using Candor.Core.Admission;
 using Candor.FunctionalTests.Infrastructure;
 using Candor.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Candor.FunctionalTests.Billing;
@@ -89,21 +88,7 @@ public sealed class StoreUnavailableTests(StoreUnavailableTests.Host host) : ICl
 
         public async Task InitializeAsync()
         {
-            _candor = await CandorTestHost.Create()
-                .Prefix("candor-gone-")
-                .CaptureLogs(Microsoft.Extensions.Logging.LogLevel.Warning)
-                .Yaml(emu => $$"""
-                    server:
-                      data_dir: data
-                      default_max_output_tokens: 50
-                    channels:
-                      - { id: oa, provider: openai, base_url: {{emu}}/v1, api_key_env: UPSTREAM_KEY }
-                      - { id: an, provider: anthropic, base_url: {{emu}}, api_key_env: UPSTREAM_KEY }
-                    models:
-                      - { name: m-openai, deployments: [{ channel: oa, model: gpt-4o-mini }] }
-                      - { name: m-anthropic, deployments: [{ channel: an, model: claude-sonnet-4-5 }] }
-                    """)
-                .Services(services => services.AddSingleton<ILedgerStore>(sp => Ledger = new GoneLedger(sp.GetRequiredService<RelationalStore>())))
+            _candor = await ForwardingLedger.Host("candor-gone-", store => Ledger = new GoneLedger(store), anthropic: true)
                 .StartAsync();
         }
 
@@ -117,53 +102,32 @@ public sealed class StoreUnavailableTests(StoreUnavailableTests.Host host) : ICl
     }
 
     /// <summary>The real ledger store, except that the call named <see cref="Failing"/> finds PostgreSQL gone.</summary>
-    internal sealed class GoneLedger(RelationalStore inner) : ILedgerStore
+    internal sealed class GoneLedger(RelationalStore inner) : ForwardingLedger(inner)
     {
-        private ILedgerStore Inner => inner;
-
         public volatile string? Failing;
 
-        public bool ReservesInStore => Inner.ReservesInStore;
-
-        public Task<LedgerEntry?> TopUpAsync(string accountId, long amountMicros, string note, CancellationToken cancellationToken) =>
-            Inner.TopUpAsync(accountId, amountMicros, note, cancellationToken);
-
-        public Task<bool> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken) => Inner.AppendAsync(entry, cancellationToken);
-
-        public Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, CancellationToken cancellationToken) =>
+        public override Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, CancellationToken cancellationToken) =>
             Gone(nameof(RecordUsageAsync)) ?? Inner.RecordUsageAsync(usage, charge, cancellationToken);
 
-        public Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, Candor.Core.Receipts.StoredReceipt? receipt, CancellationToken cancellationToken) =>
+        public override Task<bool> RecordUsageAsync(UsageRecord usage, LedgerEntry? charge, Candor.Core.Receipts.StoredReceipt? receipt, CancellationToken cancellationToken) =>
             Gone(nameof(RecordUsageAsync)) ?? Inner.RecordUsageAsync(usage, charge, receipt, cancellationToken);
 
-        public Task RecordAdmissionAsync(UsageRecord admitted, CancellationToken cancellationToken) =>
+        public override Task RecordAdmissionAsync(UsageRecord admitted, CancellationToken cancellationToken) =>
             Gone(nameof(RecordAdmissionAsync)) ?? Inner.RecordAdmissionAsync(admitted, cancellationToken);
 
-        public Task RecordAdmissionAsync(UsageRecord admitted, Candor.Core.Receipts.AdmittedReceipt? receipt, CancellationToken cancellationToken) =>
+        public override Task RecordAdmissionAsync(UsageRecord admitted, Candor.Core.Receipts.AdmittedReceipt? receipt, CancellationToken cancellationToken) =>
             Gone(nameof(RecordAdmissionAsync)) ?? Inner.RecordAdmissionAsync(admitted, receipt, cancellationToken);
 
         // A store that reserves (PostgreSQL) reads the balance and the key's spend in this statement, not before it.
-        public Task<bool> TryReserveAndRecordAdmissionAsync(UsageRecord admitted, Candor.Core.Receipts.AdmittedReceipt? receipt, long reserveMicros, CancellationToken cancellationToken) =>
+        public override Task<bool> TryReserveAndRecordAdmissionAsync(UsageRecord admitted, Candor.Core.Receipts.AdmittedReceipt? receipt, long reserveMicros, CancellationToken cancellationToken) =>
             Gone(nameof(RecordAdmissionAsync)) ?? Gone(nameof(GetBalanceAsync)) ?? Gone(nameof(GetKeySpendAsync))
             ?? Inner.TryReserveAndRecordAdmissionAsync(admitted, receipt, reserveMicros, cancellationToken);
 
-        public Task<long?> GetBalanceAsync(string accountId, CancellationToken cancellationToken) =>
+        public override Task<long?> GetBalanceAsync(string accountId, CancellationToken cancellationToken) =>
             Gone<long?>(nameof(GetBalanceAsync)) ?? Inner.GetBalanceAsync(accountId, cancellationToken);
 
-        public Task<long> GetKeySpendAsync(string keyId, CancellationToken cancellationToken) =>
+        public override Task<long> GetKeySpendAsync(string keyId, CancellationToken cancellationToken) =>
             Gone<long>(nameof(GetKeySpendAsync)) ?? Inner.GetKeySpendAsync(keyId, cancellationToken);
-
-        public Task<UsageRecord?> GetUsageAsync(string accountId, string requestId, CancellationToken cancellationToken) =>
-            Inner.GetUsageAsync(accountId, requestId, cancellationToken);
-
-        public Task<Page<UsageRecord>> ListUsageAsync(string accountId, string? keyId, int limit, string? cursor, CancellationToken cancellationToken) =>
-            Inner.ListUsageAsync(accountId, keyId, limit, cursor, cancellationToken);
-
-        public Task<Page<LedgerEntry>> ListLedgerAsync(string accountId, int limit, string? cursor, CancellationToken cancellationToken) =>
-            Inner.ListLedgerAsync(accountId, limit, cursor, cancellationToken);
-
-        public Task<LedgerSummary?> GetSummaryAsync(string accountId, CancellationToken cancellationToken) =>
-            Inner.GetSummaryAsync(accountId, cancellationToken);
 
         private Task<bool>? Gone(string call) => Failing == call ? Task.FromException<bool>(new NpgsqlException("the server closed the connection")) : null;
 

@@ -138,4 +138,41 @@ public sealed class RedemptionTests
         Assert.True(status == 200, text);
         Assert.Equal(750_000, Json.ParseOrDefault(text).GetProperty("balance_micros").GetInt64());
     }
+
+    [Fact]
+    public async Task CliList_OfABatchLargerThanAPage_PrintsEveryCodeOnce()
+    {
+        await using var host = await StartAsync();
+        int count = Candor.Server.Cli.CodeCommands.PageSize * 2 + 7;
+        var (code, output, error) = await host.RunCliAsync("codes", "create", "--amount", "0.01", "--count", count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(code == 0, error);
+        var batch = Json.ParseOrDefault(output.Trim());
+        var created = batch.GetProperty("codes").EnumerateArray().Select(static c => c.GetProperty("id").GetString()!).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(count, created.Count);
+
+        var (listCode, listed, listError) = await host.RunCliAsync("codes", "list", "--batch", batch.GetProperty("id").GetString()!);
+        Assert.True(listCode == 0, listError);
+        var ids = listed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(static l => Json.ParseOrDefault(l).GetProperty("id").GetString()!).ToList();
+        Assert.Equal(count, ids.Count);
+        Assert.True(created.SetEquals(ids));
+
+        var (unknownCode, _, _) = await host.RunCliAsync("codes", "list", "--batch", "rcb_none");
+        Assert.NotEqual(0, unknownCode);
+    }
+
+    [Fact]
+    public async Task ConcurrentUnknownCodes_ExactlyTheBoundAnswered_TheRestRefused()
+    {
+        await using var host = await StartAsync();
+        var (_, key) = await host.MemberAsync("crowd");
+
+        // Thirty guesses at once: each is checked and counted in its redemption's transaction, so exactly the bound of
+        // them are looked up (404) and the rest are refused (429) without being looked at.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            host.SendAsync(key, HttpMethod.Post, "/v1/redeem", $$"""{"code":"cdr-burst{{i}}"}""", Json.Timeout())));
+        Assert.All(burst, static r => Assert.True(r.Status is 404 or 429, r.Text));
+        Assert.Equal(Candor.Core.Accounts.Redemptions.RedeemThrottle.MaxFailures, burst.Count(static r => r.Status == 404));
+        Assert.Contains("too_many_attempts", burst.First(static r => r.Status == 429).Text, StringComparison.Ordinal);
+        Assert.Equal(429, (await host.SendAsync(key, HttpMethod.Post, "/v1/redeem", """{"code":"cdr-last"}""", Json.Timeout())).Status);
+    }
 }

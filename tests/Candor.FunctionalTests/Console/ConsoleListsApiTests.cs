@@ -158,8 +158,15 @@ public sealed class ConsoleListsApiTests(ConsoleFixture fixture) : IClassFixture
 
         // A second node reads the same counters: it refuses too, where a per-node count would still allow five tries.
         var secondNode = new SignInThrottle(fixture.App.Services.GetRequiredService<IAttemptCounters>(), TimeProvider.System);
-        Assert.NotNull(await secondNode.RetryAfterAsync("mallory@example.com", "127.0.0.1", CancellationToken.None).WaitAsync(Json.Timeout()));
-        Assert.Null(await secondNode.RetryAfterAsync("someone-else@example.com", "127.0.0.1", CancellationToken.None).WaitAsync(Json.Timeout()));
+        await using (var refused = await secondNode.BeginAsync("mallory@example.com", "127.0.0.1", CancellationToken.None).WaitAsync(Json.Timeout()))
+        {
+            Assert.NotNull(refused.RetryAfter);
+        }
+
+        await using (var admitted = await secondNode.BeginAsync("someone-else@example.com", "127.0.0.1", CancellationToken.None).WaitAsync(Json.Timeout()))
+        {
+            Assert.Null(admitted.RetryAfter);
+        }
     }
 
     private async Task<ConsoleClient> SignedInAsync(string principal)

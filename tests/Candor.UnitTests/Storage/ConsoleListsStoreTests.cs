@@ -1,4 +1,5 @@
 using Candor.Core.Accounts;
+using Candor.Core.Accounts.Redemptions;
 using Candor.Core.Privacy;
 
 namespace Candor.UnitTests.Storage;
@@ -141,19 +142,19 @@ public class ConsoleListsStoreTests
         }
 
         // Six failures counted on two nodes are six on either: the allowance is not multiplied.
-        var counted = await second.GetAttemptsAsync("signin:p\nann", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout);
+        var counted = await second.GetAttemptsAsync("signin:p\nann", t.Time.GetUtcNow(), None).WaitAsync(Timeout);
         Assert.Equal(new Candor.Core.WebConsole.AttemptCount(start, 6), counted);
-        Assert.Null(await t.Store.GetAttemptsAsync("signin:p\nbob", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout));
+        Assert.Null(await t.Store.GetAttemptsAsync("signin:p\nbob", t.Time.GetUtcNow(), None).WaitAsync(Timeout));
 
         // Once the window has ended the count is gone, and the next failure starts a new window.
         t.Time.Advance(window);
-        Assert.Null(await t.Store.GetAttemptsAsync("signin:p\nann", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout));
+        Assert.Null(await t.Store.GetAttemptsAsync("signin:p\nann", t.Time.GetUtcNow(), None).WaitAsync(Timeout));
         await second.CountAttemptAsync("signin:p\nann", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout);
         Assert.Equal(new Candor.Core.WebConsole.AttemptCount(t.Time.GetUtcNow(), 1),
-            await t.Store.GetAttemptsAsync("signin:p\nann", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout));
+            await t.Store.GetAttemptsAsync("signin:p\nann", t.Time.GetUtcNow(), None).WaitAsync(Timeout));
 
         await t.Store.ForgetAttemptsAsync("signin:p\nann", None).WaitAsync(Timeout);
-        Assert.Null(await second.GetAttemptsAsync("signin:p\nann", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout));
+        Assert.Null(await second.GetAttemptsAsync("signin:p\nann", t.Time.GetUtcNow(), None).WaitAsync(Timeout));
     }
 
     [SkippableFact]
@@ -164,7 +165,111 @@ public class ConsoleListsStoreTests
         var now = t.Time.GetUtcNow();
         var window = TimeSpan.FromMinutes(15);
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? t.Store : second).CountAttemptAsync("signin:a\n10.0.0.1", now, window, None).WaitAsync(Timeout)));
-        Assert.Equal(20, (await t.Store.GetAttemptsAsync("signin:a\n10.0.0.1", now, window, None).WaitAsync(Timeout))!.Failures);
+        Assert.Equal(20, (await t.Store.GetAttemptsAsync("signin:a\n10.0.0.1", now, None).WaitAsync(Timeout))!.Failures);
+    }
+
+    [SkippableFact]
+    public async Task AttemptCounters_OfALongWindow_OutliveCountsWithAShortWindow()
+    {
+        using var t = await CreateStoreAsync();
+        var hour = TimeSpan.FromHours(1);
+        var minute = TimeSpan.FromMinutes(1);
+        var start = t.Time.GetUtcNow();
+        for (int i = 0; i < 3; i++)
+        {
+            await t.Store.CountAttemptAsync("checkout\nacct_1", t.Time.GetUtcNow(), hour, None).WaitAsync(Timeout);
+        }
+
+        // Ten minutes on, a counter of one-minute windows is counted (and prunes ended counters on the way): the hour's
+        // counter, whose window still runs for fifty minutes, keeps its three.
+        t.Time.Advance(TimeSpan.FromMinutes(10));
+        await t.Store.CountAttemptAsync("signin:a\n10.0.0.9", t.Time.GetUtcNow(), minute, None).WaitAsync(Timeout);
+        Assert.Equal(new Candor.Core.WebConsole.AttemptCount(start, 3),
+            await t.Store.GetAttemptsAsync("checkout\nacct_1", t.Time.GetUtcNow(), None).WaitAsync(Timeout));
+        Assert.Equal(new Candor.Core.WebConsole.AttemptCount(start, 4),
+            await t.Store.CountAttemptAsync("checkout\nacct_1", t.Time.GetUtcNow(), hour, None).WaitAsync(Timeout));
+
+        // The minute's counter has ended by its own window; the hour's ends fifty minutes later.
+        t.Time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Null(await t.Store.GetAttemptsAsync("signin:a\n10.0.0.9", t.Time.GetUtcNow(), None).WaitAsync(Timeout));
+        t.Time.Advance(TimeSpan.FromMinutes(48) - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(4, (await t.Store.GetAttemptsAsync("checkout\nacct_1", t.Time.GetUtcNow(), None).WaitAsync(Timeout))!.Failures);
+        t.Time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Null(await t.Store.GetAttemptsAsync("checkout\nacct_1", t.Time.GetUtcNow(), None).WaitAsync(Timeout));
+    }
+
+    [SkippableFact]
+    public async Task AttemptTicket_ConcurrentAttemptsAgainstALimit_AdmitExactlyTheLimitOnTwoNodes()
+    {
+        using var t = await CreateStoreAsync();
+        using var second = await t.OpenSecondAsync();
+        var now = t.Time.GetUtcNow();
+        var window = TimeSpan.FromMinutes(15);
+        await t.Store.CountAttemptAsync("signin:p\neve", now, window, None).WaitAsync(Timeout);
+
+        // Twenty attempts at once against a bound of five with one failure counted: four pass, on either node.
+        var tickets = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Candor.Core.WebConsole.AttemptTicket.TakeAsync(
+            i % 2 == 0 ? t.Store : second, now, window, [new("signin:p\neve", 5), new("signin:a\n10.0.0.2", 50)], None).WaitAsync(Timeout)));
+        var admitted = tickets.Where(a => a.RetryAfter is null).ToList();
+        Assert.Equal(4, admitted.Count);
+        Assert.All(tickets.Where(a => a.RetryAfter is not null), a => Assert.Equal(window, a.RetryAfter));
+
+        // Refusals were taken back: the counters hold the failure and the four admitted attempts.
+        Assert.Equal(5, (await t.Store.GetAttemptsAsync("signin:p\neve", now, None).WaitAsync(Timeout))!.Failures);
+        Assert.Equal(4, (await t.Store.GetAttemptsAsync("signin:a\n10.0.0.2", now, None).WaitAsync(Timeout))!.Failures);
+
+        // Two fail (kept), two succeed (taken back): three failures stay, so a bound of three refuses the next.
+        admitted[0].Keep();
+        admitted[1].Keep();
+        await admitted[2].DisposeAsync();
+        await admitted[3].DisposeAsync();
+        Assert.Equal(3, (await second.GetAttemptsAsync("signin:p\neve", now, None).WaitAsync(Timeout))!.Failures);
+        Assert.Equal(2, (await second.GetAttemptsAsync("signin:a\n10.0.0.2", now, None).WaitAsync(Timeout))!.Failures);
+        await using var next = await Candor.Core.WebConsole.AttemptTicket.TakeAsync(t.Store, now, window, [new("signin:p\neve", 3)], None).WaitAsync(Timeout);
+        Assert.Equal(window, next.RetryAfter);
+        Assert.Equal(3, (await second.GetAttemptsAsync("signin:p\neve", now, None).WaitAsync(Timeout))!.Failures);
+    }
+
+    [SkippableFact]
+    public async Task RedemptionLimits_ConcurrentGuesses_CountExactlyTheBound_AndACrowdForARealCodeIsNotThrottled()
+    {
+        using var t = await CreateStoreAsync();
+        using var second = await t.OpenSecondAsync();
+        var account = await t.AccountAsync("guesser");
+        var batch = await t.Store.CreateBatchAsync(new RedemptionBatchSpec { AmountMicros = 1000, Count = 1 }, None).WaitAsync(Timeout);
+        var now = t.Time.GetUtcNow();
+        var window = TimeSpan.FromMinutes(15);
+        var limits = new Candor.Core.Accounts.Redemptions.RedemptionLimits(["redeem:k\nkey_g", "redeem:a\n10.0.0.7"], 10, window, now);
+
+        // A crowd of twenty for the one real code, on two nodes: one credit, nineteen already redeemed, nothing counted.
+        var crowd = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? t.Store : second)
+            .RedeemAsync(batch!.Codes[0].Code, account.Id, limits, None).WaitAsync(Timeout)));
+        Assert.Single(crowd, static r => r.Outcome == RedemptionOutcome.Redeemed);
+        Assert.Equal(19, crowd.Count(static r => r.Outcome == RedemptionOutcome.AlreadyRedeemed));
+        Assert.Equal(0, (await t.Store.GetAttemptsAsync("redeem:k\nkey_g", now, None).WaitAsync(Timeout))!.Failures);
+
+        // Thirty guesses at once against a bound of ten: exactly ten are looked at (and counted), twenty refused unread.
+        var guesses = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => (i % 2 == 0 ? t.Store : second)
+            .RedeemAsync("cdr-guess" + i, account.Id, limits, None).WaitAsync(Timeout)));
+        Assert.Equal(10, guesses.Count(static r => r.Outcome == RedemptionOutcome.Unknown));
+        Assert.All(guesses.Where(static r => r.Outcome != RedemptionOutcome.Unknown), r =>
+        {
+            Assert.Equal(RedemptionOutcome.Throttled, r.Outcome);
+            Assert.Equal(window, r.RetryAfter);
+        });
+        Assert.Equal(10, (await second.GetAttemptsAsync("redeem:a\n10.0.0.7", now, None).WaitAsync(Timeout))!.Failures);
+    }
+
+    [SkippableFact]
+    public async Task AttemptCounters_UncountInARestartedWindow_LeavesTheNewCount()
+    {
+        using var t = await CreateStoreAsync();
+        var window = TimeSpan.FromMinutes(15);
+        var old = await t.Store.CountAttemptAsync("redeem:k\nkey_1", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout);
+        t.Time.Advance(window);
+        await t.Store.CountAttemptAsync("redeem:k\nkey_1", t.Time.GetUtcNow(), window, None).WaitAsync(Timeout);
+        await t.Store.UncountAttemptAsync("redeem:k\nkey_1", old, None).WaitAsync(Timeout);
+        Assert.Equal(1, (await t.Store.GetAttemptsAsync("redeem:k\nkey_1", t.Time.GetUtcNow(), None).WaitAsync(Timeout))!.Failures);
     }
 
     private static async Task<List<string>> WalkKeysAsync(TempStore t, string accountId, string? owner, int limit)

@@ -35,6 +35,27 @@ public class ConsoleSignUpStoreTests
     }
 
     [SkippableFact]
+    public async Task ConcurrentSignUps_AgainstTheLimits_AcceptExactlyTheLimit()
+    {
+        using var t = await CreateStoreAsync();
+        using var second = await t.OpenSecondAsync();
+        var now = t.Time.GetUtcNow();
+        var since = now - TimeSpan.FromHours(1);
+
+        // Twelve at once from one address, on two nodes, against three per address: three pass, the rest are refused.
+        var byAddress = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => (i % 2 == 0 ? t.Store : second)
+            .AddSignUpAsync(SignUp("ca" + i, $"u{i}@a{i}.example", "10.9.0.1", now), 3, 100, since, default).WaitAsync(Timeout)));
+        Assert.Equal(3, byAddress.Count(static a => a == SignUpAdmission.Accepted));
+        Assert.All(byAddress.Where(static a => a != SignUpAdmission.Accepted), static a => Assert.Equal(SignUpAdmission.AddressLimited, a));
+
+        // Twelve at once for one domain from twelve addresses, against four per domain.
+        var byDomain = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => (i % 2 == 0 ? t.Store : second)
+            .AddSignUpAsync(SignUp("cd" + i, $"u{i}@crowd.example", "10.9.1." + i, now), 100, 4, since, default).WaitAsync(Timeout)));
+        Assert.Equal(4, byDomain.Count(static a => a == SignUpAdmission.Accepted));
+        Assert.All(byDomain.Where(static a => a != SignUpAdmission.Accepted), static a => Assert.Equal(SignUpAdmission.DomainLimited, a));
+    }
+
+    [SkippableFact]
     public async Task Verification_OpensOneAccountWithOneGrant_OnceEvenUnderConcurrency()
     {
         using var t = await CreateStoreAsync();

@@ -20,4 +20,12 @@ internal interface IRedemptionStore
     /// <summary>Redeems the presented code for the account: when the code exists, is unused, unexpired and open to
     /// the account, marks it redeemed and credits its amount with one ledger entry, all in one transaction.</summary>
     Task<RedemptionResult> RedeemAsync(string presentedCode, string accountId, CancellationToken cancellationToken);
+
+    /// <summary>As <see cref="RedeemAsync(string, string, CancellationToken)"/>, with the brute-force limit in the same
+    /// transaction: the counters of <paramref name="limits"/> are held first (their rows locked until the commit, so
+    /// redemptions against one counter take turns, on PostgreSQL as on SQLite), the attempt is refused
+    /// (<see cref="RedemptionOutcome.Throttled"/>, the code not looked at) when one has its bound of unknown codes, and an
+    /// unknown code is counted on every counter before the commit. Check and count are one step: concurrent guesses
+    /// cannot pass the bound together, and a crowd racing for one real code is not throttled (only unknown codes count).</summary>
+    Task<RedemptionResult> RedeemAsync(string presentedCode, string accountId, RedemptionLimits? limits, CancellationToken cancellationToken);
 }

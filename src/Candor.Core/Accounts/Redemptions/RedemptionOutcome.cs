@@ -17,4 +17,7 @@ internal enum RedemptionOutcome
 
     /// <summary>The code is restricted to another account or price group.</summary>
     NotForAccount,
+
+    /// <summary>Not looked at: a counter of <see cref="RedemptionLimits"/> had its unknown codes already.</summary>
+    Throttled,
 }
