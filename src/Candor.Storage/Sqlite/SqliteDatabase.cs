@@ -48,8 +48,8 @@ internal sealed class SqliteDatabase : StoreDatabase
     /// default (a file) it spilled past 64 KB to a deleted file in /var/tmp, about 42 writes per request under load with
     /// every feature on (docs/benchmarks.md, "Durable writes per request"). The writer's transactions are bounded
     /// (at most 512 items), so their journals are too. Readers keep the default (every open sets it back: a pooled
-    /// connection may have been the writer's), so a large sort of a read still spills to a file. synchronous=NORMAL: the writer's commits do not fsync;
-    /// <see cref="WalSync"/> syncs the WAL beside the writer and releases each durable write after an fsync that
+    /// connection may have been the writer's), so a large sort of a read still spills to a file. synchronous=NORMAL: the
+    /// writer's commits do not fsync; <see cref="WalSync"/> syncs the WAL beside the writer and releases each durable write after an fsync that
     /// followed its commit (every other connection keeps FULL). wal_autocheckpoint: the writer checkpoints by itself only
     /// as a backstop, <see cref="WalCheckpointer"/> does it in the background; every other connection keeps SQLite's
     /// default (1,000 pages; every open sets it back too).</remarks>
@@ -59,7 +59,7 @@ internal sealed class SqliteDatabase : StoreDatabase
     /// <summary>How long after a commit the background checkpoint runs (<see cref="WalCheckpointer"/>).</summary>
     public TimeSpan CheckpointInterval { get; init; } = WalCheckpointer.DefaultInterval;
 
-    /// <summary>The background checkpointer, started by the first commit (null before it, and after disposal).</summary>
+    /// <summary>The background checkpointer, started by the first commit (null before it).</summary>
     internal WalCheckpointer? Checkpointer => _checkpointer;
 
     /// <summary>The WAL's fsyncs beside the writer, started by the first commit (null before it).</summary>
@@ -92,7 +92,8 @@ internal sealed class SqliteDatabase : StoreDatabase
 
     /// <summary>Opens a pooled connection with Candor's per-connection settings. SQLite-specific: synchronous=FULL
     /// makes every commit fsync the WAL, so a committed usage record survives a crash of the process or the
-    /// machine (the writer's connection then commits with NORMAL and is synced by <see cref="WalSync"/>, as durable); busy_timeout makes a writer in another process wait (a bounded time) instead of failing; secure_delete overwrites
+    /// machine (the writer's connection then commits with NORMAL and is synced by <see cref="WalSync"/>, as durable);
+    /// busy_timeout makes a writer in another process wait (a bounded time) instead of failing; secure_delete overwrites
     /// deleted content with zeros, so an erased history data key does not linger in free pages.</summary>
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -111,7 +112,6 @@ internal sealed class SqliteDatabase : StoreDatabase
             throw;
         }
     }
-
 
     /// <inheritdoc/>
     /// <remarks>BEGIN IMMEDIATE: the write lock is taken at the start, so the transaction never fails half-way for want of it.</remarks>
