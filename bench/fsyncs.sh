@@ -31,12 +31,7 @@ bench_emulator "$OUT/emulator.log"
 taskset -c 0 strace -f --seccomp-bpf -ttt -y -qq -e trace=fsync,fdatasync,pwrite64,write,rename,renameat,renameat2 -e signal=none \
   -o "$OUT/strace.txt" dotnet "$CANDOR_DLL" serve --config "$OUT/candor-full.yaml" --data "$data" \
   --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$OUT/candor.log" 2>&1 &
-candor=$!
-PIDS+=("$candor")
-wait_port "$EMU_PORT"; wait_port "$CANDOR_PORT"
-
-bench_first_answer
-echo "warm-up ${WARM}s: $(load "$WARM")"
+bench_warm_up
 from=$(date +%s.%N)
 result=$(load "$SECS")
 to=$(date +%s.%N)

@@ -82,5 +82,15 @@ bench_first_answer() {
   done
 }
 
+# Right after the target was started in the background: records it as `candor` (and in PIDS), waits for the emulator's
+# and its port, its first answer, and WARM seconds of load to warm it up.
+bench_warm_up() {
+  candor=$!
+  PIDS+=("$candor")
+  wait_port "$EMU_PORT"; wait_port "$CANDOR_PORT"
+  bench_first_answer
+  echo "warm-up ${WARM}s: $(load "$WARM")"
+}
+
 # $1 seconds of wrk on core 1 at CONNS connections; prints post.lua's JSON summary.
 load() { BODY=$body API_KEY=$key taskset -c 1 wrk -t1 -c"$CONNS" -d"$1s" --timeout 10s -s "$B/post.lua" "$url" | sed -n 's/^JSON //p'; }

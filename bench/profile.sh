@@ -79,12 +79,7 @@ else
   taskset -c 0 dotnet "$CANDOR_DLL" serve --config "$OUT/candor-full.yaml" --data "$data" \
     --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$OUT/candor.log" 2>&1 &
 fi
-candor=$!
-PIDS+=("$candor")
-wait_port "$EMU_PORT"; wait_port "$CANDOR_PORT"
-
-bench_first_answer
-echo "warm-up ${WARM}s: $(load "$WARM")"
+bench_warm_up
 # One untraced measurement: Candor's CPU (utime + stime, 10 ms ticks) per request under the same load.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$candor/stat"; }
 t0=$(cpu_ticks)
