@@ -12,6 +12,7 @@
 #   SCENARIOS=metrics TARGETS=candor QUICK=1 bench/run.sh   # every feature on, metrics on beside off (short run)
 #   SCENARIOS=full-pg TARGETS=candor bench/run.sh   # every feature on: SQLite beside PostgreSQL + Redis (starts both)
 #   SCENARIOS=ab TARGETS=direct,candor CANDOR_DLL_B=/tmp/new/candor.dll bench/run.sh   # every feature on: two builds, alternating
+#                                # (either may be a Native AOT executable: CANDOR_DLL_B=/tmp/aot/candor)
 #   TARGETS=direct,candor bench/run.sh    # a subset (direct, nginx, yarp, candor, portkey)
 #   SKIP_BUILD=1 bench/run.sh    # use the existing Release build
 #   CANDOR_DLL=/tmp/old/candor.dll SKIP_BUILD=1 OUT=/tmp/old-results bench/run.sh   # another build; report elsewhere
@@ -188,9 +189,13 @@ for p in $EMU_PORT $CANDOR_PORT $METRICS_OFF_PORT $NGINX_PORT $PORTKEY_PORT $YAR
 ROUND=1
 record() { echo "${1%\}},\"round\":$ROUND}" >>"$RESULTS"; }
 
+# The command that runs build $CANDOR_DLL: a framework-dependent candor.dll through dotnet, or a native executable
+# (a Native AOT publish's `candor`) as it is — so CANDOR_DLL and CANDOR_DLL_B may each name either.
+candor_cmd() { if [[ $CANDOR_DLL == *.dll ]]; then echo "dotnet $CANDOR_DLL"; else echo "$CANDOR_DLL"; fi; }
+
 # A data directory at $1 with one funded account and a stored key (limits far above any load here); prints the key.
 stored_key() {
-  local cli=(dotnet "$CANDOR_DLL") account
+  local cli=($(candor_cmd)) account
   json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s)[process.argv[1]]))' "$1"; }
   "${cli[@]}" init --data "$1" >/dev/null
   account=$("${cli[@]}" accounts create --name bench --data "$1" | json_field id)
@@ -237,7 +242,7 @@ start_candor() {
   local data=()
   [[ -n ${3:-} ]] && data=(--data "$3")
   port_free $CANDOR_PORT
-  "${RUN0[@]}" dotnet "$CANDOR_DLL" serve --config "$2" "${data[@]}" \
+  "${RUN0[@]}" $(candor_cmd) serve --config "$2" "${data[@]}" \
     --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/$1.log" 2>&1 &
   TARGET_PID=$!
   PIDS+=("$TARGET_PID")
