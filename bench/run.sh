@@ -12,7 +12,8 @@
 #   SCENARIOS=metrics TARGETS=candor QUICK=1 bench/run.sh   # every feature on, metrics on beside off (short run)
 #   SCENARIOS=full-pg TARGETS=candor bench/run.sh   # every feature on: SQLite beside PostgreSQL + Redis (starts both)
 #   SCENARIOS=ab TARGETS=direct,candor CANDOR_DLL_B=/tmp/new/candor.dll bench/run.sh   # every feature on: two builds, alternating
-#                                # (either may be a Native AOT executable: CANDOR_DLL_B=/tmp/aot/candor)
+#                                # (either may be a Native AOT executable: CANDOR_DLL_B=/tmp/aot/candor; CANDOR_ENV_B="VAR=value …"
+#                                # gives build B's process environment settings of its own, e.g. one build with and without them)
 #   TARGETS=direct,candor bench/run.sh    # a subset (direct, nginx, yarp, candor, portkey)
 #   SKIP_BUILD=1 bench/run.sh    # use the existing Release build
 #   CANDOR_DLL=/tmp/old/candor.dll SKIP_BUILD=1 OUT=/tmp/old-results bench/run.sh   # another build; report elsewhere
@@ -242,7 +243,7 @@ start_candor() {
   local data=()
   [[ -n ${3:-} ]] && data=(--data "$3")
   port_free $CANDOR_PORT
-  "${RUN0[@]}" $(candor_cmd) serve --config "$2" "${data[@]}" \
+  "${RUN0[@]}" env ${CANDOR_ENV:-} $(candor_cmd) serve --config "$2" "${data[@]}" \
     --urls "http://127.0.0.1:$CANDOR_PORT" --log-level Warning --no-watch >"$TMP/$1.log" 2>&1 &
   TARGET_PID=$!
   PIDS+=("$TARGET_PID")
@@ -596,8 +597,9 @@ if has "$TARGETS" candor && has "$SCENARIOS" ab; then
   declare -A AB_PID AB_KEY AB_URL
   saved_dll=$CANDOR_DLL saved_port=$CANDOR_PORT
   for label in candor-a candor-b; do
-    if [[ $label == candor-b ]]; then CANDOR_DLL=$CANDOR_DLL_B CANDOR_PORT=$METRICS_OFF_PORT; fi
+    if [[ $label == candor-b ]]; then CANDOR_DLL=$CANDOR_DLL_B CANDOR_PORT=$METRICS_OFF_PORT CANDOR_ENV=${CANDOR_ENV_B:-}; fi
     start_full "$TMP/data-$label" "$label"
+    CANDOR_ENV=
     AB_PID[$label]=$TARGET_PID AB_KEY[$label]=$FULL_KEY AB_URL[$label]="http://127.0.0.1:$CANDOR_PORT"
     CANDOR_DLL=$saved_dll CANDOR_PORT=$saved_port
   done
