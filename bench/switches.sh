@@ -26,11 +26,17 @@ bench_warm_up
 events=context-switches,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield,syscalls:sys_enter_nanosleep,syscalls:sys_enter_clock_nanosleep,syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync
 perf stat --per-thread -x, -e "$events" -p "$candor" -o "$OUT/perf.csv" -- sleep "$SECS" >/dev/null 2>&1 &
 stat=$!
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$candor/stat"; }
+t0=$(cpu_ticks)
 result=$(load "$SECS")
+t1=$(cpu_ticks)
 wait "$stat" || true
 requests=$(node -e 'console.log(JSON.parse(process.argv[1]).requests)' "$result")
 echo "counted ${SECS}s: $result"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+# CPU (utime + stime, 10 ms ticks) per request: noise on a loaded machine; the counts below are the figures.
+node -e 'const r = JSON.parse(process.argv[1]); console.log(`target CPU ms/request: ${((process.argv[2] - process.argv[3]) * 10 / r.requests).toFixed(3)}`)' \
+  "$result" "$t1" "$t0"
 # perf --per-thread -x, lines: thread (comm-tid), count, unit, event, ...; threads named by their comm without the tid.
 awk -F, -v r="$requests" '
   $4 != "" && $2 ~ /^[0-9]+$/ {
