@@ -1,4 +1,4 @@
-# bench/lib.sh — the start-up bench/fsyncs.sh and bench/profile.sh share (sourced, not run): the repository root, the
+# bench/lib.sh — the start-up bench/fsyncs.sh, bench/profile.sh and bench/switches.sh share (sourced, not run): the repository root, the
 # Release builds (built first if missing), free and awaited ports, a data directory with a stored key, the "full"
 # configuration of bench/run.sh, the emulator on core 1, the wait for a first answer, a bounded wrk load, and the
 # clean-up on exit that stops every process the script started (by its pid, its children first), then runs the

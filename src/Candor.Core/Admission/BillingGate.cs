@@ -237,18 +237,20 @@ internal sealed partial class BillingGate(
         };
         try
         {
-            using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
+            // One deadline for the write (withdrawn from the queue at it) and the wait, shared with the writes of the same
+            // quarter second: no timer per write (StoreHealth.Deadline).
+            var deadline = StoreHealth.Deadline(time);
             var receipt = meter.Context.Receipt is { } draft ? Receipts.AdmittedReceipt.Of(draft, meter.RequestedModel, meter.PromptCount, meter.StartedAt) : null;
             if (!meter.Reservation.InStore)
             {
-                await StoreHealth.WaitForWriteAsync(ledger.RecordAdmissionAsync(admitted, receipt, timeout.Token), time).ConfigureAwait(false);
+                await StoreHealth.WaitForWriteAsync(ledger.RecordAdmissionAsync(admitted, receipt, deadline), deadline).ConfigureAwait(false);
                 return null;
             }
 
             // A store shared by several nodes: the reservation is made atomically with the admission record, against
             // every node's reservations (docs/scale-out.md).
             bool held = await StoreHealth.WaitForWriteAsync(
-                ledger.TryReserveAndRecordAdmissionAsync(admitted, receipt, meter.Reservation.Micros, timeout.Token), time).ConfigureAwait(false);
+                ledger.TryReserveAndRecordAdmissionAsync(admitted, receipt, meter.Reservation.Micros, deadline), deadline).ConfigureAwait(false);
             return held ? null : QuotaExceeded(meter.RequestedModel);
         }
 #pragma warning disable CA1031 // A failed write is a value: the request is refused with 503.
@@ -334,8 +336,8 @@ internal sealed partial class BillingGate(
             }
 
             var receipt = seal is null ? null : await seal(charge).ConfigureAwait(false);
-            using var timeout = new CancellationTokenSource(StoreHealth.WriteTimeout, time);
-            bool written = await StoreHealth.WaitForWriteAsync(ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, receipt, timeout.Token), time)
+            var deadline = StoreHealth.Deadline(time);
+            bool written = await StoreHealth.WaitForWriteAsync(ledger.RecordUsageAsync(usage, charge > 0 ? LedgerEntry.ChargeFor(usage, note) : null, receipt, deadline), deadline)
                 .ConfigureAwait(false);
             health?.Succeeded();
             if (!written)

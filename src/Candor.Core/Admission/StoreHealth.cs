@@ -55,29 +55,56 @@ internal sealed class StoreHealth : IDisposable
         }
     }
 
-    /// <summary>Waits for a durable write at most <see cref="WriteTimeout"/>. A write still running then goes on by itself
-    /// and its failure, if any, is observed here (the caller already counts it as failed), so no task exception is left
-    /// unobserved.</summary>
-    public static async Task WaitForWriteAsync(Task write, TimeProvider time)
+    /// <summary>The deadline of a durable write starting now: a token cancelled between <see cref="WriteTimeout"/> and
+    /// <see cref="WriteTimeout"/> plus <see cref="WriteDeadlines.Slice"/> from now, shared with the writes that start
+    /// within the same slice (no timer per write). Give it to the write (a queued group-commit item is withdrawn with it)
+    /// and to <see cref="WaitForWriteAsync(Task, CancellationToken)"/>.</summary>
+    public static CancellationToken Deadline(TimeProvider time) => WriteDeadlines.For(time).Next();
+
+    /// <summary>Waits for a durable write at most <see cref="WriteTimeout"/> (see <see cref="Deadline"/>).</summary>
+    public static Task WaitForWriteAsync(Task write, TimeProvider time) => WaitForWriteAsync(write, Deadline(time));
+
+    /// <summary>Waits for a durable write until <paramref name="deadline"/> (from <see cref="Deadline"/>), then throws
+    /// <see cref="TimeoutException"/>. A write still running then goes on by itself and its failure, if any, is observed
+    /// here (the caller already counts it as failed), so no task exception is left unobserved.</summary>
+    public static async Task WaitForWriteAsync(Task write, CancellationToken deadline)
     {
         ArgumentNullException.ThrowIfNull(write);
         try
         {
-            await write.WaitAsync(WriteTimeout, time).ConfigureAwait(false);
+            await write.WaitAsync(deadline).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            _ = write.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw;
+            throw TimedOut(write);
         }
     }
 
-    /// <summary>Waits for a durable write that returns a value, as <see cref="WaitForWriteAsync(Task, TimeProvider)"/> does.</summary>
-    public static async Task<T> WaitForWriteAsync<T>(Task<T> write, TimeProvider time)
+    /// <summary>Waits for a durable write that returns a value, as <see cref="WaitForWriteAsync(Task, CancellationToken)"/>
+    /// does (one wait: no second state machine).</summary>
+    public static async Task<T> WaitForWriteAsync<T>(Task<T> write, CancellationToken deadline)
     {
-        await WaitForWriteAsync((Task)write, time).ConfigureAwait(false);
-        return await write.ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(write);
+        try
+        {
+            return await write.WaitAsync(deadline).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw TimedOut(write);
+        }
+    }
+
+    /// <summary>Waits for a durable write that returns a value at most <see cref="WriteTimeout"/>.</summary>
+    public static Task<T> WaitForWriteAsync<T>(Task<T> write, TimeProvider time) => WaitForWriteAsync(write, Deadline(time));
+
+    /// <summary>The exception of a wait that ended at its deadline; the write's own outcome, if it fails later (or was
+    /// withdrawn with the deadline), is observed.</summary>
+    private static TimeoutException TimedOut(Task write)
+    {
+        _ = write.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return new TimeoutException($"The durable write did not complete within {WriteTimeout.TotalSeconds} s.");
     }
 
     /// <summary>True while the last durable write failed.</summary>
@@ -155,8 +182,8 @@ internal sealed class StoreHealth : IDisposable
     {
         try
         {
-            using var timeout = new CancellationTokenSource(WriteTimeout, _time);
-            await WaitForWriteAsync(_probe!(timeout.Token), _time).ConfigureAwait(false);
+            var deadline = Deadline(_time);
+            await WaitForWriteAsync(_probe!(deadline), deadline).ConfigureAwait(false);
             Succeeded();
         }
 #pragma warning disable CA1031 // A failed probe only means the store still fails.

@@ -24,8 +24,11 @@ internal sealed class WalSync : IDisposable
 {
     private readonly string _path;
     private readonly Action<string> _fsync;
-    private readonly object _gate = new();
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly Lock _gate = new();
+    // Set to wake the thread; it waits without spinning (spinCount 0): a SemaphoreSlim.Wait spins and yields before it
+    // blocks, and on one core each yield hands the core away from the thread that is about to wake this one
+    // (docs/benchmarks.md, "Hand-offs on the durable write path").
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
     private readonly Thread _thread;
     private volatile bool _stopping;
 
@@ -111,26 +114,16 @@ internal sealed class WalSync : IDisposable
         return task;
     }
 
-    private void Wake()
-    {
-        try
-        {
-            if (_wake.CurrentCount == 0)
-            {
-                _wake.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-            // Woken already.
-        }
-    }
+    // A volatile write when the event is set already; a pulse of the waiting thread otherwise.
+    private void Wake() => _wake.Set();
 
     private void Run()
     {
         while (!_stopping)
         {
             _wake.Wait();
+            // Reset before looking at the state: a waiter that arrives after the look sets the event again.
+            _wake.Reset();
             while (true)
             {
                 TaskCompletionSource round;
@@ -234,5 +227,8 @@ internal sealed class WalSync : IDisposable
             _failed ??= closed;
             _next.TrySetException(closed);
         }
+
+        // _wake stays undisposed, as the semaphore before it: a waiter racing the stop may still set it, and an event
+        // whose wait handle was never asked for holds no handle.
     }
 }
