@@ -27,6 +27,7 @@ internal sealed class SqliteWriterCommand : DbCommand
     private readonly sqlite3_stmt _stmt;
     private readonly string[] _names;
     private readonly bool _returnsRows;
+    private readonly bool _readOnly;
     private readonly WriterParameterCollection _parameters = new();
     private readonly string _sql;
 
@@ -44,6 +45,7 @@ internal sealed class SqliteWriterCommand : DbCommand
         }
 
         _returnsRows = raw.sqlite3_column_count(stmt) != 0;
+        _readOnly = raw.sqlite3_stmt_readonly(stmt) != 0;
     }
 
     /// <summary>Compiles <paramref name="sql"/> on the writer's <paramref name="connection"/>; null when it holds more than
@@ -161,7 +163,9 @@ internal sealed class SqliteWriterCommand : DbCommand
             }
 
             Check(rc, raw.SQLITE_DONE);
-            return _returnsRows ? -1 : raw.sqlite3_changes(_db);
+
+            // The rows the statement changed (a DELETE … RETURNING too, once stepped to its end); -1 for a query.
+            return _readOnly && _returnsRows ? -1 : raw.sqlite3_changes(_db);
         }
         finally
         {

@@ -114,6 +114,12 @@ public sealed class SqliteWriterCommandTests : IDisposable
         Assert.Equal(42L, deleted);
         Assert.Null(none);
         Assert.Empty(await ReadAsync(db));
+
+        // Run without reading, the statement still counts the rows it changed.
+        await db.WriteAsync((c, tx) => Run(db, c, tx, 2, "b", 7L, null), None).WaitAsync(Timeout);
+        int changed = await db.WriteAsync((c, tx) => db.Prepared(c, tx, delete).Add("@id", 2L).ExecuteNonQueryAsync(None), None).WaitAsync(Timeout);
+        Assert.Equal(1, changed);
+        Assert.Empty(await ReadAsync(db));
     }
 
     private static Task<int> Run(SqliteDatabase db, DbConnection c, DbTransaction tx, long id, string? name, long amount, byte[]? body) =>
