@@ -163,7 +163,7 @@ internal abstract class StoreDatabase : IDisposable
 
         if (!_prepared.TryGetValue(sql, out var command))
         {
-            command = Command(connection, transaction, sql);
+            command = CreatePrepared(connection, sql);
             _prepared[sql] = command;
         }
 
@@ -171,6 +171,10 @@ internal abstract class StoreDatabase : IDisposable
         command.Parameters.Clear();
         return command;
     }
+
+    /// <summary>Creates the writer's prepared statement for <paramref name="sql"/> (<see cref="Prepared"/>): an ordinary
+    /// command by default; SQLite compiles it once and binds by position (<see cref="SqliteWriterCommand"/>).</summary>
+    protected virtual DbCommand CreatePrepared(DbConnection connection, string sql) => Command(connection, null, sql);
 
     private void CloseWriter()
     {

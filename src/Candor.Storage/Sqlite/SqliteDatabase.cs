@@ -114,6 +114,12 @@ internal sealed class SqliteDatabase : StoreDatabase
     }
 
     /// <inheritdoc/>
+    /// <remarks>A single statement runs with SQLite's own calls and binds its parameters by position
+    /// (<see cref="SqliteWriterCommand"/>); SQL of several statements keeps Microsoft.Data.Sqlite's command.</remarks>
+    protected override DbCommand CreatePrepared(DbConnection connection, string sql) =>
+        SqliteWriterCommand.TryCreate((SqliteConnection)connection, sql) ?? base.CreatePrepared(connection, sql);
+
+    /// <inheritdoc/>
     /// <remarks>BEGIN IMMEDIATE: the write lock is taken at the start, so the transaction never fails half-way for want of it.</remarks>
     protected override ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken) =>
         ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
