@@ -8,7 +8,12 @@
 #      open), resident memory sampled every 0.2 s, the peak kept; per stream = (peak - idle) / CONNS;
 #   5. with GCDUMP=1, a dotnet-gcdump of the live managed heap idle (after the idle RSS) and once every stream is open
 #      (dotnet tool install dotnet-gcdump --tool-path /tmp/tools-mem); managed KB per stream = (open - idle) / CONNS.
-#      A dump forces a full collection: take RSS figures from runs without it.
+#      A dump forces a full collection: take RSS figures from runs without it. The open dump waits DUMP_AFTER s
+#      (default 3) after the last stream connected, so that the streams are past their first event (relaying, the
+#      upstream silent between events) rather than still waiting for admission or the upstream's head; the idle
+#      process's /proc/PID/smaps is kept beside the dumps (which mapping holds what);
+#   6. the idle resident memory by kind (/proc/PID/smaps at step 3): anonymous (GC heap, native heaps, thread stacks),
+#      mapped .so and .dll images, the runtime's double-mapped code and loader heaps, and other mappings.
 # Targets: candor-full (every feature on: stored key, metering with durable settlement, redaction, a signed receipt
 # stored and appended to the transparency log — bench/run.sh's start_full) and yarp (bench/Candor.Bench.Yarp).
 # Loopback only, own ports (not bench/run.sh's), every process started here stopped on exit. One JSON line per run
@@ -18,6 +23,7 @@
 #   SETTINGS='base|;noconc|DOTNET_gcConcurrent=0' TARGETS=candor-full bench/memory-settings.sh
 #   CANDOR_DLL=/tmp/x/candor.dll SKIP_BUILD=1 bench/memory-settings.sh
 #   CANDOR_EXE=/tmp/aot/candor TARGETS=candor-full SKIP_BUILD=1 bench/memory-settings.sh   # a Native AOT build
+#   PROMPT_BYTES=16384 GCDUMP=1 SETTINGS='base|' TARGETS=candor-full bench/memory-settings.sh  # a 16 KB prompt per stream
 #
 # A setting is "label|NAME=value NAME=value" (environment variables of the process under test; empty for the
 # defaults). Candor adds DOTNET_TC_DelaySingleProcMultiplier=1 and DOTNET_GCgen0size=0x200000 to itself on one CPU
@@ -44,6 +50,10 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 wait_port() { local i; for i in $(seq 1 1200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; log "port $1 did not open"; return 1; }
 threads() { awk '$1 == "Threads:" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 rss_kb() { awk '$1 == "VmRSS:" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# Idle RSS by kind, KB: anonymous; mapped .dll/.so images; the runtime's double-mapped memory (with W^X on, the
+# default: JIT'd code, stubs and loader heaps live in a memfd mapped twice, "doublemapper"); the rest.
+rss_kinds() { awk '/^[0-9a-f]+-[0-9a-f]+ / {name = $6} /^Rss:/ {if (name == "" || name ~ /^\[/) a += $2; else if (name ~ /\.(dll|so)(\.[0-9.]+)?$/) f += $2; else if (name ~ /doublemapper/) d += $2; else o += $2}
+  END {printf "%d %d %d %d", a, f, d, o}' "/proc/$1/smaps" 2>/dev/null || echo "0 0 0 0"; }
 cpu_ms() { sed 's/.*) //' "/proc/$1/stat" | awk -v hz="$(getconf CLK_TCK)" '{print int(($12 + $13) * 1000 / hz)}'; }
 mkdir -p "$OUT"
 ulimit -n 65536 2>/dev/null || true
@@ -64,7 +74,11 @@ json_field() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on
 { sed "s/127.0.0.1:19100/127.0.0.1:$EMU_PORT/g" "$B/candor-bench.yaml"
   printf '\nprivacy:\n  redaction: { email: pseudonymize, phone: pseudonymize, secret: mask, cn_id: block }\n'; } >"$TMP/full.yaml"
 
-chat() { printf '{"model":"%s","messages":[{"role":"user","content":"hi"}]%s}' "$1" "${2:-}"; }
+# PROMPT_BYTES: the slow streams' prompt padded to about that many bytes of words (default "hi"), to see what a stream
+# holds of its request for as long as it is open.
+PROMPT=hi
+if [[ -n ${PROMPT_BYTES:-} ]]; then PROMPT=$(node -e 'console.log("lorem ipsum dolor sit amet ".repeat(Math.ceil(+process.argv[1] / 27)).slice(0, +process.argv[1]))' "$PROMPT_BYTES"); fi
+chat() { printf '{"model":"%s","messages":[{"role":"user","content":"%s"}]%s}' "$1" "${3:-hi}" "${2:-}"; }
 STREAM=',"stream":true,"stream_options":{"include_usage":true}'
 
 run_one() {
@@ -103,6 +117,9 @@ run_one() {
   sleep 2
   idle=$(rss_kb "$pid"); local idle_threads
   idle_threads=$(threads "$pid")
+  local kinds
+  kinds=$(rss_kinds "$pid")
+  [[ ${GCDUMP:-0} != 1 ]] || cp "/proc/$pid/smaps" "$OUT/$target-$label-idle.smaps" 2>/dev/null || true
   rm -f "$TMP/done"
   (p=0 t=0; while [[ ! -f $TMP/done ]] && kill -0 "$pid" 2>/dev/null; do
      r=$(rss_kb "$pid"); ((r > p)) && p=$r; n=$(threads "$pid"); ((n > t)) && t=$n; echo "$p $t" >"$TMP/peak"; sleep 0.2; done) &
@@ -114,12 +131,14 @@ run_one() {
     port=${port%%/*}
     (for _ in $(seq 1 300); do
        n=$(ss -Htn state established "( sport = :$port )" | wc -l); ((n >= CONNS)) && break; sleep 0.2; done
+     sleep "${DUMP_AFTER:-3}"
+     n=$(ss -Htn state established "( sport = :$port )" | wc -l)
      echo "$n" >"$TMP/open-at-dump"
      /tmp/tools-mem/dotnet-gcdump collect -p "$pid" -o "$OUT/$target-$label-open.gcdump" >/dev/null 2>&1 || true) &
     gc=$!
   fi
   local slow_out
-  slow_out=$(taskset -c 1 node "$B/loadgen.js" slow --url "$slow_url" --body "$(chat "$slow_model" "$STREAM")" \
+  slow_out=$(taskset -c 1 node "$B/loadgen.js" slow --url "$slow_url" --body "$(chat "$slow_model" "$STREAM" "$PROMPT")" \
     --headers "{\"authorization\":\"Bearer $key\"}" --conns "$CONNS" --timeout 60 | sed -n 's/^JSON //p')
   touch "$TMP/done"; wait "$sampler" || true
   [[ -z $gc ]] || wait "$gc" || true
@@ -134,14 +153,17 @@ run_one() {
   fi
   local line
   line=$(node -e '
-    const [label, target, envs, idle, peak, after, conns, cpu, reqs, wrk, slow, load, it, pt, hi, ho, od] = process.argv.slice(1);
+    const [label, target, envs, idle, peak, after, conns, cpu, reqs, wrk, slow, load, it, pt, hi, ho, od, kinds] = process.argv.slice(1);
+    const [anon, files, doubled, other] = (kinds || "0 0 0 0").split(" ").map(Number);
     const w = JSON.parse(wrk || "{}"), s = JSON.parse(slow || "{}");
     console.log(JSON.stringify({ setting: label, target, env: envs, rss_idle_mb: +(idle / 1024).toFixed(1),
       rss_peak_mb: +(peak / 1024).toFixed(1), rss_after_mb: +(after / 1024).toFixed(1), conns: +conns,
-      kb_per_stream: +((peak - idle) / conns).toFixed(1), streams_ok: s.ok, rps: w.rps,
+      kb_per_stream: +((peak - idle) / conns).toFixed(1), rss_idle_anon_mb: +(anon / 1024).toFixed(1),
+      rss_idle_images_mb: +(files / 1024).toFixed(1), rss_idle_code_mb: +(doubled / 1024).toFixed(1),
+      rss_idle_other_mb: +(other / 1024).toFixed(1), streams_ok: s.ok, rps: w.rps,
       cpu_ms_per_req: reqs > 0 ? +(cpu / reqs).toFixed(4) : null, p99_ms: w.p99_ms, threads_idle: +it, threads_peak: +pt,
       ...(+ho > 0 ? { heap_idle_mb: +(hi / 1048576).toFixed(1), heap_open_mb: +(ho / 1048576).toFixed(1), heap_kb_per_stream: +((ho - hi) / 1024 / conns).toFixed(1), open_at_dump: +od } : {}), load }));
-  ' "$label" "$target" "$envs" "$idle" "$peak" "$after" "$CONNS" "$((c1 - c0))" "$reqs" "$wrk_out" "$slow_out" "$(cut -d' ' -f1-3 /proc/loadavg)" "$idle_threads" "$peak_threads" "${heap_idle:-0}" "${heap_open:-0}" "$(cat "$TMP/open-at-dump" 2>/dev/null || echo 0)")
+  ' "$label" "$target" "$envs" "$idle" "$peak" "$after" "$CONNS" "$((c1 - c0))" "$reqs" "$wrk_out" "$slow_out" "$(cut -d' ' -f1-3 /proc/loadavg)" "$idle_threads" "$peak_threads" "${heap_idle:-0}" "${heap_open:-0}" "$(cat "$TMP/open-at-dump" 2>/dev/null || echo 0)" "$kinds")
   echo "$line" | tee -a "$OUT/memory-settings.jsonl"
   kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 }

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Candor.Core.Relay;
 
 /// <summary>Wraps an upstream body: before every read after the first it re-arms the cancellation timer
@@ -19,18 +17,20 @@ internal sealed class IdleTimeoutStream(Stream inner, CancellationTokenSource ti
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    // Called for every chunk of every open stream: a read that waits reuses a pooled state machine.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    // Called for every chunk of every open stream. No async method of its own: the read re-arms the timer and hands back
+    // the inner stream's read, so an open, silent stream holds no state machine of this layer while it waits.
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (!_first)
+        if (_first)
+        {
+            _first = false;
+        }
+        else
         {
             timer.CancelAfter(idle);
         }
 
-        int n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        _first = false;
-        return n;
+        return inner.ReadAsync(buffer, cancellationToken);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -149,7 +149,8 @@ internal sealed class RelayContext
                 Port.SetHeader(name, value);
             }
 
-            pending.Clear();
+            // Headers set from now on go to the port: the list is not kept for the rest of a stream.
+            _pending = null;
         }
     }
 

@@ -13,7 +13,8 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
 {
     private readonly ChatRequest _request;
     private readonly HashSet<int> _announced = [];
-    private readonly Dictionary<int, ReasoningState> _reasoning = [];
+    // Created with the first reasoning delta: most answers have none, and a stream keeps its encoder while it is open.
+    private Dictionary<int, ReasoningState>? _reasoning;
     private readonly bool _carry;
     private Utf8JsonWriter? _writer;
     private string? _id;
@@ -279,6 +280,7 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
 
     private ReasoningState Reasoning(int choice)
     {
+        _reasoning ??= [];
         if (!_reasoning.TryGetValue(choice, out var state))
         {
             state = new ReasoningState();
@@ -326,7 +328,7 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
     /// is the block's own.</summary>
     private void EndThinking(int choice, IBufferWriter<byte> output)
     {
-        if (_reasoning.TryGetValue(choice, out var state))
+        if (_reasoning is not null && _reasoning.TryGetValue(choice, out var state))
         {
             state.Open = null;
             FlushPending(choice, state, output);
@@ -355,7 +357,7 @@ public sealed class OpenAIChatClientEncoder : IChatClientEncoder
     /// <summary>A tool call's id, carrying the signature that came just before the call.</summary>
     private string ToolCallId(int choice, string id)
     {
-        if (_reasoning.TryGetValue(choice, out var state))
+        if (_reasoning is not null && _reasoning.TryGetValue(choice, out var state))
         {
             state.Open = null;
             if (state.Pending is { } pending)

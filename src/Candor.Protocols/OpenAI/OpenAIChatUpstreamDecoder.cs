@@ -14,9 +14,11 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
 {
     private readonly bool _legacyCompletions;
 
-    private readonly Dictionary<(int Choice, int WireIndex), int> _toolIndexes = [];
-    private readonly Dictionary<int, int> _toolCounts = [];
-    private readonly Dictionary<(int Choice, int ToolIndex), string> _toolIds = [];
+    // Tool-call bookkeeping, created with the first tool call: most answers have none, and a stream keeps its decoder for
+    // as long as it is open.
+    private Dictionary<(int Choice, int WireIndex), int>? _toolIndexes;
+    private Dictionary<int, int>? _toolCounts;
+    private Dictionary<(int Choice, int ToolIndex), string>? _toolIds;
     private bool _started;
 
     /// <summary>A decoder of chat completions answers.</summary>
@@ -101,7 +103,7 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
                 ReadCompletionText(index, choice, output);
 
                 ReadLogprobs(index, choice, output);
-                ReadFinish(index, choice, _toolCounts.GetValueOrDefault(index) > 0, output);
+                ReadFinish(index, choice, _toolCounts is { } counts && counts.GetValueOrDefault(index) > 0, output);
 
                 // Moonshot puts the stream's usage inside the choice of the last chunk.
                 if (choice.TryGetProperty("usage", out var choiceUsage) && OpenAIWire.ReadUsage(choiceUsage) is { } cu)
@@ -250,11 +252,11 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
         string? name = fn.ValueKind == JsonValueKind.Object ? OpenAIWire.Str(fn, "name") : null;
         string args = fn.ValueKind == JsonValueKind.Object ? ArgumentsText(fn) : "";
         int? wireIndex = OpenAIWire.Int(call, "index");
-        int count = _toolCounts.GetValueOrDefault(choice);
+        int count = _toolCounts?.GetValueOrDefault(choice) ?? 0;
 
         int toolIndex;
-        if (wireIndex is { } wi && _toolIndexes.TryGetValue((choice, wi), out int known)
-            && (string.IsNullOrEmpty(id) || string.Equals(id, _toolIds[(choice, known)], StringComparison.Ordinal)))
+        if (wireIndex is { } wi && _toolIndexes is { } indexes && indexes.TryGetValue((choice, wi), out int known)
+            && (string.IsNullOrEmpty(id) || string.Equals(id, _toolIds![(choice, known)], StringComparison.Ordinal)))
         {
             // A continuation of a call already started (vendors may repeat the id on every fragment).
             toolIndex = known;
@@ -268,14 +270,14 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
         {
             // A new call: a new index, a new id under a reused index, or an index-less whole call.
             toolIndex = count;
-            _toolCounts[choice] = count + 1;
+            (_toolCounts ??= [])[choice] = count + 1;
             if (wireIndex is { } w)
             {
-                _toolIndexes[(choice, w)] = toolIndex;
+                (_toolIndexes ??= [])[(choice, w)] = toolIndex;
             }
 
             string callId = string.IsNullOrEmpty(id) ? $"call_{choice}_{toolIndex}" : id;
-            _toolIds[(choice, toolIndex)] = callId;
+            (_toolIds ??= [])[(choice, toolIndex)] = callId;
             output.Add(new ToolCallStarted(choice, toolIndex, callId, name ?? ""));
         }
 
