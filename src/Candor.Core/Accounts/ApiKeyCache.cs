@@ -85,10 +85,30 @@ internal sealed class ApiKeyCache(IKeyStore store, KeyHasher hasher)
     /// that second hash is made depends only on the secret's shape.</summary>
     public bool TryResolve(ReadOnlySpan<char> presented, DateTimeOffset now, [NotNullWhen(true)] out ApiKeyRecord? key)
     {
-        var byHash = Volatile.Read(ref _snapshot).ByHash;
-        string hash = hasher.Hash(presented.IsEmpty ? "-" : presented);
+        Span<char> hash = stackalloc char[KeyHasher.HexLength];
+        hasher.Hash(presented.IsEmpty ? "-" : presented, hash);
+        return TryResolveHashed(presented, hash, now, out key);
+    }
+
+    /// <summary><see cref="TryResolve(ReadOnlySpan{char}, DateTimeOffset, out ApiKeyRecord?)"/> with the presented key
+    /// already hashed by <paramref name="hashedWith"/> (of <c>-</c> for an empty one; admission hashes it once for the
+    /// configuration keys and the stored ones). The hash is used only when it was made under this cache's secret;
+    /// otherwise the key is hashed again here. <paramref name="hash"/> is overwritten when a second hash is made.</summary>
+    public bool TryResolve(ReadOnlySpan<char> presented, KeyHasher hashedWith, Span<char> hash, DateTimeOffset now, [NotNullWhen(true)] out ApiKeyRecord? key)
+    {
+        if (!ReferenceEquals(hashedWith, hasher))
+        {
+            hasher.Hash(presented.IsEmpty ? "-" : presented, hash);
+        }
+
+        return TryResolveHashed(presented, hash, now, out key);
+    }
+
+    private bool TryResolveHashed(ReadOnlySpan<char> presented, Span<char> hash, DateTimeOffset now, [NotNullWhen(true)] out ApiKeyRecord? key)
+    {
+        var byHash = Volatile.Read(ref _snapshot).Lookup;
         if (!presented.IsEmpty && (byHash.TryGetValue(hash, out var found)
-                || (ImportedKeyForm.Canonical(presented) is { } canonical && byHash.TryGetValue(hasher.Hash(canonical), out found)))
+                || (ImportedKeyForm.Canonical(presented) is { } canonical && TryGetCanonical(byHash, canonical, hash, out found)))
             && found.IsUsableAt(now))
         {
             key = found;
@@ -99,5 +119,16 @@ internal sealed class ApiKeyCache(IKeyStore store, KeyHasher hasher)
         return false;
     }
 
-    private sealed record Snapshot(FrozenDictionary<string, ApiKeyRecord> ByHash, long Version);
+    private bool TryGetCanonical(FrozenDictionary<string, ApiKeyRecord>.AlternateLookup<ReadOnlySpan<char>> byHash, string canonical, Span<char> hash,
+        [NotNullWhen(true)] out ApiKeyRecord? found)
+    {
+        hasher.Hash(canonical, hash);
+        return byHash.TryGetValue(hash, out found);
+    }
+
+    /// <summary>The keys by hash, and the same map read by the hash's digits on the stack (no string per lookup).</summary>
+    private sealed record Snapshot(FrozenDictionary<string, ApiKeyRecord> ByHash, long Version)
+    {
+        public FrozenDictionary<string, ApiKeyRecord>.AlternateLookup<ReadOnlySpan<char>> Lookup { get; } = ByHash.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 }

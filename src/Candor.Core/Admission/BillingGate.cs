@@ -25,9 +25,10 @@ internal sealed partial class BillingGate(
     /// <summary>The durable ledger (self-service reads).</summary>
     public ILedgerStore Ledger => ledger;
 
-    /// <summary>Resolves a presented key from the cache (always hashes it; see <see cref="ApiKeyCache.TryResolve"/>).</summary>
-    public bool TryResolve(ReadOnlySpan<char> presented, out ApiKeyRecord? key) =>
-        keys.TryResolve(presented, time.GetUtcNow(), out key);
+    /// <summary>Resolves a presented key from the cache, from the hash the caller made of it whatever it was (hashing
+    /// it again when the cache's secret is another; see <see cref="ApiKeyCache.TryResolve(ReadOnlySpan{char}, KeyHasher, Span{char}, DateTimeOffset, out ApiKeyRecord?)"/>).</summary>
+    public bool TryResolve(ReadOnlySpan<char> presented, KeyHasher hashedWith, Span<char> hash, out ApiKeyRecord? key) =>
+        keys.TryResolve(presented, hashedWith, hash, time.GetUtcNow(), out key);
 
     /// <summary>Refuses (403) a client address outside the key's allowed ranges; null when allowed.</summary>
     public static RelayError? CheckAddress(ApiKeyRecord key, IPAddress? remote)

@@ -90,7 +90,9 @@ public static class CandorServer
         }
 
         var clients = new UpstreamClients();
-        var hasher = KeyHasher.CreateEphemeral();
+        // The configuration keys are hashed under the server secret too, when there is one: admission then hashes a
+        // presented key once for both lookups (the hashes stay in memory, as the stored keys' are on disk).
+        var hasher = storage?.Hasher ?? KeyHasher.CreateEphemeral();
         var holder = new SnapshotHolder(RuntimeSnapshot.Build(config, providers, clients, hasher));
         var ring = storage is null ? null : ChannelSetup.RingSource(storage.DataDirectory, options.Environment);
         var services = builder.Services;

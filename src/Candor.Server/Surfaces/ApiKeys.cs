@@ -15,18 +15,15 @@ internal static class ApiKeys
 {
     public static async Task<bool> AuthenticateAsync(HttpContext http, Surface surface, SnapshotHolder snapshots)
     {
-        var presented = Find(http.Request);
-        bool configured = snapshots.Current.Keys.TryAuthenticate(presented, out string configName);
         var billing = http.RequestServices.GetService<BillingGate>();
-        ApiKeyRecord? stored = null;
-        bool found = billing is not null && billing.TryResolve(presented, out stored);
+        bool configured = Resolve(Find(http.Request), snapshots.Current.Keys, billing, out string configName, out var stored);
         if (configured)
         {
             http.Features.Set(Caller.ForConfigKey(configName));
             return true;
         }
 
-        if (found && stored is not null)
+        if (stored is not null)
         {
             if (BillingGate.CheckAddress(stored, http.Connection.RemoteIpAddress) is { } refused)
             {
@@ -65,6 +62,22 @@ internal static class ApiKeys
         ticket.Lease = decision.Lease;
         http.Features.Set(decision.Lease);
         return true;
+    }
+
+    /// <summary>Looks the presented key up among the configuration keys and, with a data directory, the stored keys.
+    /// Both lookups always run, on one hash of the key when both sets are held under the same secret (the server's).</summary>
+    private static bool Resolve(ReadOnlySpan<char> presented, KeySet keys, BillingGate? billing, out string configName, out ApiKeyRecord? stored)
+    {
+        Span<char> hash = stackalloc char[KeyHasher.HexLength];
+        keys.Hasher.Hash(presented.IsEmpty ? "-" : presented, hash);
+        bool configured = keys.TryAuthenticate(presented, hash, out configName);
+        stored = null;
+        if (billing is not null)
+        {
+            billing.TryResolve(presented, keys.Hasher, hash, out stored);
+        }
+
+        return configured;
     }
 
     private static ReadOnlySpan<char> Find(HttpRequest request)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Candor.Transparency.Merkle;
 
 namespace Candor.Transparency.Log;
@@ -7,15 +8,54 @@ namespace Candor.Transparency.Log;
 /// agree with one checkpoint.</summary>
 internal sealed class LogState : INodeSource
 {
+    /// <summary>More hashed-up nodes than this are not carried to the next state (a bound, not a figure reached by
+    /// the root: that reads a few nodes per tile level).</summary>
+    internal const int CarriedNodesLimit = 1024;
+
     private readonly IFullTiles _tiles;
     private readonly byte[][] _edges;
 
-    public LogState(long size, byte[][] edges, IFullTiles tiles)
+    /// <summary>Nodes this state hashed up from its partial tiles (<see cref="ReadNode"/>), by level and index.</summary>
+    private readonly ConcurrentDictionary<(int Level, long Index), byte[]> _edgeNodes = new();
+
+    /// <summary>A state of <paramref name="size"/> leaves. With <paramref name="previous"/> (the state it follows),
+    /// the nodes that state hashed up from a partial tile which this state's tile at the same place still starts with,
+    /// byte for byte, are taken over instead of hashed again: a node's hash depends only on the hashes under it, and an
+    /// append leaves those bytes as they were. The root is otherwise recomputed from each partial tile's hashes (up to
+    /// 255 SHA-256 per tile level per integration), which was most of the SHA-256 calls per receipt with the log on.</summary>
+    public LogState(long size, byte[][] edges, IFullTiles tiles, LogState? previous = null)
     {
         Size = size;
         _edges = edges;
         _tiles = tiles;
+        if (previous is not null && previous._edgeNodes.Count is > 0 and <= CarriedNodesLimit)
+        {
+            Carry(previous);
+        }
+
         Root = MerkleProofs.Root(this, size);
+    }
+
+    /// <summary>How many nodes this state hashed up or took over (for tests).</summary>
+    internal int EdgeNodeCount => _edgeNodes.Count;
+
+    private void Carry(LogState previous)
+    {
+        Span<bool> same = stackalloc bool[Math.Max(_edges.Length, previous._edges.Length) + 1];
+        for (int level = 0; level < same.Length; level++)
+        {
+            ReadOnlySpan<byte> before = previous.Edge(level);
+            same[level] = before.Length > 0 && FullTiles(previous.Size, level) == FullTiles(Size, level) && Edge(level).StartsWith(before);
+        }
+
+        foreach (var (node, hash) in previous._edgeNodes)
+        {
+            int tileLevel = node.Level / 8;
+            if (tileLevel < same.Length && same[tileLevel])
+            {
+                _edgeNodes.TryAdd(node, hash);
+            }
+        }
     }
 
     /// <summary>The number of leaves covered.</summary>
@@ -55,6 +95,19 @@ internal sealed class LogState : INodeSource
             if (tileIndex != FullTiles(Size, tileLevel) || tile.Length < (offset + count) * TreeHash.Size)
             {
                 throw new InvalidOperationException($"node ({level}, {index}) lies outside the tree of size {Size}");
+            }
+
+            if (count > 1)
+            {
+                if (_edgeNodes.TryGetValue((level, index), out var known))
+                {
+                    known.CopyTo(destination);
+                    return;
+                }
+
+                HashUp(tile.Slice(offset * TreeHash.Size, count * TreeHash.Size), destination);
+                _edgeNodes.TryAdd((level, index), destination[..TreeHash.Size].ToArray());
+                return;
             }
         }
 

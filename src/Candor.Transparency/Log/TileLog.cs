@@ -532,7 +532,7 @@ public sealed class TileLog : IPublishedLog, IAsyncDisposable
             _tiles.Remember(level, index, data);
         }
 
-        var state = new LogState(size, newEdges, _tiles);
+        var state = new LogState(size, newEdges, _tiles, old);
         state.Checkpoint = _signer.Sign(new Checkpoint(Origin, size, state.Root).ToText());
         DurableFiles.Write(Path.Combine(_directory, CheckpointFile), state.Checkpoint);
         if (_anchorFile is not null)

@@ -45,6 +45,33 @@ public sealed class ApiKeyCacheTests
     }
 
     [Fact]
+    public async Task HashMadeOnceByAdmission_ResolvesTheKey_AndAHashUnderAnotherSecretIsMadeAgain()
+    {
+        using var t = await TempStore.CreateAsync();
+        var a = await t.AccountAsync("a");
+        var key = await t.KeyAsync(a.Id);
+        var cache = new ApiKeyCache(t.Store, t.Hasher);
+        var now = t.Time.GetUtcNow();
+        await cache.LoadAsync(now, None).WaitAsync(Timeout);
+        var hash = new char[Candor.Core.Admission.KeyHasher.HexLength];
+
+        t.Hasher.Hash(key.PlaintextKey, hash);
+        Assert.True(cache.TryResolve(key.PlaintextKey, t.Hasher, hash, now, out var resolved));
+        Assert.Equal(key.Record.Id, resolved.Id);
+
+        // Made under another secret (the snapshot's keys were hashed with an ephemeral one): hashed again here.
+        var ephemeral = Candor.Core.Admission.KeyHasher.CreateEphemeral();
+        ephemeral.Hash(key.PlaintextKey, hash);
+        Assert.True(cache.TryResolve(key.PlaintextKey, ephemeral, hash, now, out _));
+
+        // A hash of another key under the cache's secret does not resolve this one, and an empty key never resolves.
+        t.Hasher.Hash(key.PlaintextKey + "x", hash);
+        Assert.False(cache.TryResolve(key.PlaintextKey + "x", t.Hasher, hash, now, out _));
+        t.Hasher.Hash(key.PlaintextKey, hash);
+        Assert.False(cache.TryResolve("", t.Hasher, hash, now, out _));
+    }
+
+    [Fact]
     public async Task ExpiredKey_IsRefusedWithoutRefresh()
     {
         using var t = await TempStore.CreateAsync();

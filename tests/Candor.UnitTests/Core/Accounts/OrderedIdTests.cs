@@ -31,6 +31,34 @@ public sealed class OrderedIdTests
     }
 
     [Fact]
+    public void OrderedIds_DrawTheCsprngOncePerBlock_AndNeverRepeatABlocksBytes()
+    {
+        var at = DateTimeOffset.Parse("2026-12-06T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        const int perBlock = EntityIds.RandomBlockBytes / sizeof(ulong);
+        // Up to the next refill: afterwards the thread's block is fresh with one slice taken.
+        int before = EntityIds.RefillsOnThisThread;
+        for (int i = 0; i <= perBlock && EntityIds.RefillsOnThisThread == before; i++)
+        {
+            EntityIds.NewOrdered("req", at);
+        }
+
+        int refilled = EntityIds.RefillsOnThisThread;
+        Assert.Equal(before + 1, refilled);
+        var lows = new List<string>();
+        for (int i = 1; i < perBlock; i++)
+        {
+            lows.Add(EntityIds.NewOrdered("req", at)[^16..]);
+        }
+
+        Assert.Equal(refilled, EntityIds.RefillsOnThisThread);
+        lows.Add(EntityIds.NewOrdered("rcpt", at)[^16..]);
+        Assert.Equal(refilled + 1, EntityIds.RefillsOnThisThread);
+        // The slices are read before they are wiped: no id carries the wiped zeros, and none repeats.
+        Assert.DoesNotContain(new string('0', 16), lows);
+        Assert.Equal(lows.Count, lows.Distinct().Count());
+    }
+
+    [Fact]
     public void SequentialIds_OfOneMillisecond_SortInTheOrderTheyWereMade_EvenWhenTheClockStepsBack()
     {
         var at = DateTimeOffset.Parse("2026-11-27T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
