@@ -26,8 +26,9 @@
 #   PROMPT_BYTES=16384 GCDUMP=1 SETTINGS='base|' TARGETS=candor-full bench/memory-settings.sh  # a 16 KB prompt per stream
 #
 # A setting is "label|NAME=value NAME=value" (environment variables of the process under test; empty for the
-# defaults). Candor adds DOTNET_TC_DelaySingleProcMultiplier=1 and DOTNET_GCgen0size=0x200000 to itself on one CPU
-# (Hosting/OneCpuRuntime.cs) unless set; YARP is given the same two here, as bench/run.sh does.
+# defaults). Candor adds DOTNET_TC_DelaySingleProcMultiplier=1, DOTNET_GCgen0size=0x200000 and
+# DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 to itself on one CPU
+# (Hosting/OneCpuRuntime.cs) unless set; YARP is given the same three here, as bench/run.sh does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD B=$ROOT/bench
@@ -102,7 +103,7 @@ run_one() {
     url="http://127.0.0.1:$CANDOR_PORT/v1/chat/completions"; slow_url=$url; fast_model=bench-fast; slow_model=bench-slow
   else
     key=sk-x
-    env DOTNET_TC_DelaySingleProcMultiplier=1 DOTNET_GCgen0size=0x200000 "${env_args[@]}" taskset -c "$cpus" dotnet "$YARP_DLL" \
+    env DOTNET_TC_DelaySingleProcMultiplier=1 DOTNET_GCgen0size=0x200000 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 "${env_args[@]}" taskset -c "$cpus" dotnet "$YARP_DLL" \
       --urls "http://127.0.0.1:$YARP_PORT" --upstream "http://127.0.0.1:$EMU_PORT" >"$TMP/yarp-$label.log" 2>&1 &
     pid=$!; wait_port "$YARP_PORT"
     url="http://127.0.0.1:$YARP_PORT/x/reply=hello%20world/v1/chat/completions"

@@ -64,7 +64,7 @@ url=http://127.0.0.1:$CANDOR_PORT/v1/chat/completions
 if [[ $YARP == 1 ]]; then
   # The target is YARP on core 0 with the runtime settings run.sh gives it (those Candor gives itself on one CPU), the
   # emulator's fixed answer in the path as run.sh's yarp target.
-  DOTNET_TC_DelaySingleProcMultiplier=1 DOTNET_GCgen0size=0x200000 taskset -c 0 dotnet "$YARP_DLL" \
+  DOTNET_TC_DelaySingleProcMultiplier=1 DOTNET_GCgen0size=0x200000 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 taskset -c 0 dotnet "$YARP_DLL" \
     --urls "http://127.0.0.1:$CANDOR_PORT" --upstream "http://127.0.0.1:$EMU_PORT" >"$OUT/candor.log" 2>&1 &
   key=sk-x url=http://127.0.0.1:$CANDOR_PORT/x/reply=hello%20world/v1/chat/completions
   body='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}'

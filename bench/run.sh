@@ -288,9 +288,9 @@ EOF
     candor) start_candor candor "$B/candor-bench.yaml" ;;
     yarp)
       # The runtime settings Candor gives itself on one CPU (Hosting/OneCpuRuntime.cs), so that both .NET
-      # processes tier up and size gen0 alike; the GC defaults are the web SDK's for both.
+      # processes tier up, size gen0 and idle their thread-pool workers alike; the GC defaults are the web SDK's for both.
       port_free $YARP_PORT
-      DOTNET_TC_DelaySingleProcMultiplier=1 DOTNET_GCgen0size=0x200000 "${RUN0[@]}" dotnet "$YARP_DLL" --urls "http://127.0.0.1:$YARP_PORT" --upstream "http://127.0.0.1:$EMU_PORT" >"$TMP/yarp.log" 2>&1 &
+      DOTNET_TC_DelaySingleProcMultiplier=1 DOTNET_GCgen0size=0x200000 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 "${RUN0[@]}" dotnet "$YARP_DLL" --urls "http://127.0.0.1:$YARP_PORT" --upstream "http://127.0.0.1:$EMU_PORT" >"$TMP/yarp.log" 2>&1 &
       TARGET_PID=$!
       PIDS+=("$TARGET_PID")
       wait_port $YARP_PORT ;;

@@ -2,8 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace Candor.Server.Hosting;
 
-/// <summary>Two runtime defaults that fit a one-CPU process badly, and that the runtime reads from the environment
-/// only, once, at start (the same names in runtimeconfig.json are ignored; verified). So <c>candor serve</c> on one
+/// <summary>Three runtime defaults that fit a one-CPU process badly, and that the runtime reads from the environment
+/// once, at start (the first two from the environment only: the same names in runtimeconfig.json are ignored; verified;
+/// the third could be a runtimeconfig.json switch, but that would set it on every machine, not only on one CPU). So <c>candor serve</c> on one
 /// CPU (a pinned process, a one-core container) re-executes itself once (execve: same process id, same arguments,
 /// same environment plus the settings below) when either is unset. A setting the operator made (to any value, with
 /// the <c>DOTNET_</c> or the legacy <c>COMPlus_</c> prefix) is kept. docs/benchmarks.md has the measurements.
@@ -16,6 +17,11 @@ namespace Candor.Server.Hosting;
 /// budget between collections from the whole last-level cache (up to 28 MB on a 35.8 MB L3), as if the core had
 /// it to itself; the heap grows by that much before each gen0 collection. With a 2 MB floor the budget adapts
 /// between 2 and 6 MB: 12–19 MB less resident memory under load, with no CPU cost that could be measured.</item>
+/// <item><c>ThreadPool_UnfairSemaphoreSpinLimit=0</c>: a thread-pool worker that runs out of work spins before it sleeps,
+/// waiting for more; on one CPU each spin step is a <c>sched_yield</c>, and the work it waits for can only come from a
+/// thread that needs that same CPU (the socket engine's, another worker's), so the spin is pure cost: 4.5–16.6 yields
+/// and 5–16 context switches per request with every feature on, about 0.2 yields with the limit at 0, and 16 % less CPU
+/// per request measured side by side (docs/benchmarks.md, "Thread-pool spinning on one CPU").</item>
 /// </list></summary>
 internal static partial class OneCpuRuntime
 {
@@ -24,6 +30,7 @@ internal static partial class OneCpuRuntime
     [
         ("TC_DelaySingleProcMultiplier", "1"),
         ("GCgen0size", "0x200000"),
+        ("ThreadPool_UnfairSemaphoreSpinLimit", "0"),
     ];
 
     /// <summary>The settings this process lacks (none on more than one CPU).</summary>
@@ -63,7 +70,8 @@ internal static partial class OneCpuRuntime
         string budget = gcSettings.TryGetValue("GCGen0MaxBudget", out var b) && b is IConvertible c
             ? $"{c.ToInt64(System.Globalization.CultureInfo.InvariantCulture) / (1024.0 * 1024):0.#} MB"
             : "unknown";
-        return $"one CPU: JIT tiering delay multiplier {multiplier}, GC gen0 budget at most {budget}";
+        string spin = environment("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit") ?? environment("COMPlus_ThreadPool_UnfairSemaphoreSpinLimit") ?? "the runtime's default";
+        return $"one CPU: JIT tiering delay multiplier {multiplier}, GC gen0 budget at most {budget}, thread-pool spin limit {spin}";
     }
 
     /// <summary>Re-executes the process with the missing <see cref="Settings"/> when <see cref="ShouldReexecute"/> says so
