@@ -169,7 +169,7 @@ internal sealed class SqliteWriterCommand : DbCommand
         }
         finally
         {
-            raw.sqlite3_reset(_stmt);
+            Release();
         }
     }
 
@@ -198,13 +198,37 @@ internal sealed class SqliteWriterCommand : DbCommand
         }
         finally
         {
-            raw.sqlite3_reset(_stmt);
+            Release();
         }
     }
 
     /// <inheritdoc/>
     protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior) =>
         throw new NotSupportedException("A writer's prepared statement is executed without a reader (ExecuteNonQuery, ExecuteScalar).");
+
+    /// <summary>Resets the statement after an execution and lets go of what it was given: SQLite's copies of the bound
+    /// values (<c>sqlite3_clear_bindings</c>) and the parameter objects' values, which are reused by the next execution
+    /// and would otherwise keep the last request's keys, ids and amounts alive until then.</summary>
+    private void Release()
+    {
+        raw.sqlite3_reset(_stmt);
+        raw.sqlite3_clear_bindings(_stmt);
+        _parameters.ReleaseValues();
+    }
+
+    /// <summary>Whether any parameter object or bound value still holds a value (tests: nothing outlives an execution).</summary>
+    internal bool HoldsValues()
+    {
+        for (int i = 0; i < _parameters.Capacity; i++)
+        {
+            if (_parameters.Slot(i).Value is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private void Check(int rc, int expected)
     {
@@ -358,6 +382,19 @@ internal sealed class SqliteWriterCommand : DbCommand
         }
 
         public WriterParameter At(int index) => _items[index];
+
+        public int Capacity => _items.Count;
+
+        public WriterParameter Slot(int index) => _items[index];
+
+        /// <summary>Drops every parameter object's value; the objects stay for the next execution.</summary>
+        public void ReleaseValues()
+        {
+            for (int i = 0; i < _count; i++)
+            {
+                _items[i].Value = null;
+            }
+        }
 
         public override int Count => _count;
 

@@ -52,6 +52,30 @@ public sealed class SqliteWriterCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task AnExecution_LeavesNoValueBehind_AndTheNextOneBindsItsOwn()
+    {
+        using var db = await OpenAsync();
+        SqliteWriterCommand? command = null;
+        await db.WriteAsync(async (c, tx) =>
+        {
+            int rows = await Run(db, c, tx, 1, "secret-looking text", 5L, [1, 2, 3]);
+            command = Assert.IsType<SqliteWriterCommand>(db.Prepared(c, tx, Insert));
+            return rows;
+        }, None).WaitAsync(Timeout);
+        Assert.False(command!.HoldsValues());
+
+        // A failed execution lets go of its values too.
+        await Assert.ThrowsAsync<SqliteException>(() => db.WriteAsync((c, tx) =>
+            db.Prepared(c, tx, Insert).Add("@id", 2L).Add("@name", "x").Add("@amount", null).Add("@body", null).ExecuteNonQueryAsync(None), None).WaitAsync(Timeout));
+        Assert.False(command.HoldsValues());
+
+        // The reused parameter objects bind the next execution's values, not the cleared ones.
+        Assert.Equal(1, await db.WriteAsync((c, tx) => Run(db, c, tx, 3, "next", 7L, null), None).WaitAsync(Timeout));
+        var rows = await ReadAsync(db);
+        Assert.Equal((3L, "next", 7L), (rows[^1].Id, Assert.IsType<string>(rows[^1].Name), rows[^1].Amount));
+    }
+
+    [Fact]
     public async Task ParametersOutOfTheStatementsOrder_BindByName()
     {
         using var db = await OpenAsync();
