@@ -5,11 +5,12 @@ using OpenTelemetry.Metrics;
 namespace Candor.Server.Operations;
 
 /// <summary>Cardinality limits of the Candor instruments whose label combinations form a small closed set. The
-/// OpenTelemetry SDK allocates a metric stream's points up front, limit + 2 of them (2,002 by default: a 144 KB array
-/// and an 8 KB index per stream), whether or not a series ever comes; 12 of Candor's 24 streams can never have more
-/// than a handful of series, so their limit is set to what their labels allow (with room to spare) and the rest keep
-/// the SDK's 2,000. No series that is exported today folds into the SDK's overflow series: every limit below is above
-/// the number of label combinations its instrument can record (docs/operations.md, "Metrics").</summary>
+/// OpenTelemetry SDK allocates a metric stream's points up front, limit + 2 of them (2,002 by default: a 144 KB array,
+/// an 8 KB index and a 32 KB lookup table per stream, 185 KB), whether or not a series ever comes; 11 of Candor's 24
+/// streams can never have more than a handful of series, so their limit is set to what their labels allow (with room
+/// to spare) and the rest keep the SDK's 2,000. No series that is exported today folds into the SDK's overflow
+/// series: every limit below is above the number of label combinations its instrument can record (docs/operations.md,
+/// "Metrics").</summary>
 internal static class MetricCardinality
 {
     /// <summary>The limit of an instrument that records without labels: its one series has a slot of its own in the

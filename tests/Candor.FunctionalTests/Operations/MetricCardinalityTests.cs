@@ -103,7 +103,7 @@ public sealed class MetricCardinalityTests
     }
 
     private static MeterProvider Provider(Meter meter, List<MetricSnapshot> exported) =>
-        Sdk.CreateMeterProviderBuilder().AddMeter(meter.Name).AddView(MetricCardinality.View).AddInMemoryExporter(exported).Build()!;
+        OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddMeter(meter.Name).AddView(MetricCardinality.View).AddInMemoryExporter(exported).Build()!;
 
     private static MetricSnapshot Single(List<MetricSnapshot> exported, string name) => Assert.Single(exported, m => m.Name == name);
 
