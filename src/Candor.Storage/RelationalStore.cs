@@ -126,8 +126,10 @@ internal abstract partial class RelationalStore : IAccountStore, IKeyStore, ILed
     };
 
     /// <summary>The PostgreSQL half of <see cref="IsUnavailable"/>, never inlined: the JIT loads Npgsql to compile a
-    /// method that names its types (tier-1 recompiles of the request path's exception filters inlined this one), and an
-    /// embedded store has no use for it (docs/benchmarks.md, "Idle resident memory: what loads at start").</summary>
+    /// method that names its types, and with the type tests inline Npgsql was loaded during every SQLite warm-up from a
+    /// thread with no managed frame (the JIT's background tier-1 compiles, which inline <see cref="IsUnavailable"/> into
+    /// the request path's exception filters); an embedded store has no use for it (docs/benchmarks.md, "Idle resident
+    /// memory: what loads at start").</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static bool IsPostgresUnavailable(DbException error) => error switch
     {
