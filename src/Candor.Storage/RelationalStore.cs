@@ -120,9 +120,21 @@ internal abstract partial class RelationalStore : IAccountStore, IKeyStore, ILed
     public static bool IsUnavailable(Exception error) => error switch
     {
         SqliteException e => e.SqliteErrorCode is 5 or 6 or 7 or 8 or 10 or 13 or 14 or 15 or 26,
+        DbException e => IsPostgresUnavailable(e),
+        IOException or TimeoutException or ObjectDisposedException => true,
+        _ => false,
+    };
+
+    /// <summary>The PostgreSQL half of <see cref="IsUnavailable"/>, never inlined: the JIT loads Npgsql to compile a
+    /// method that names its types, and with the type tests inline Npgsql was loaded during every SQLite warm-up from a
+    /// thread with no managed frame (the JIT's background tier-1 compiles, which inline <see cref="IsUnavailable"/> into
+    /// the request path's exception filters); an embedded store has no use for it (docs/benchmarks.md, "Idle resident
+    /// memory: what loads at start").</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool IsPostgresUnavailable(DbException error) => error switch
+    {
         PostgresException e => PostgresDatabase.IsUnavailable(e),
         NpgsqlException => true, // the server could not be reached, or the connection broke
-        IOException or TimeoutException or ObjectDisposedException => true,
         _ => false,
     };
 

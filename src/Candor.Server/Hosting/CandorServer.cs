@@ -6,7 +6,6 @@ using Candor.Core.Configuration;
 using Candor.Core.Relay;
 using Candor.Core.Routing;
 using Candor.Core.Upstream;
-using Candor.Emulator;
 using Candor.Providers;
 using Candor.Server.Admin;
 using Candor.Server.Operations;
@@ -27,17 +26,10 @@ public static class CandorServer
         var providers = new ProviderRegistry(ProviderCatalog.All());
         var loaders = new ConfigLoaderFactory(providers, options.Environment);
         CandorConfig config;
-        EmulatorHost? emulator = null;
+        IAsyncDisposable? emulator = null;
         if (options.Demo)
         {
-            var demo = await DemoSetup.StartAsync(options.Environment, cancellationToken).ConfigureAwait(false);
-            (config, emulator) = (demo.Config, demo.Emulator);
-            console = TelemetrySetup.ConsoleLines(console, config.Telemetry, options.Environment, options.TimeProvider);
-            console?.WriteLine($"Candor demo: emulated upstreams at {demo.Emulator.BaseAddress}");
-            console?.WriteLine(demo.Generated
-                ? $"Demo key (set {DemoSetup.KeyVariable} to choose your own): {demo.Key}"
-                : $"Demo key: taken from {DemoSetup.KeyVariable}");
-            console?.WriteLine($"Models: {string.Join(", ", demo.Config.Models.Select(static m => m.Name))}");
+            (config, emulator, console) = await StartDemoAsync(options, console, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -203,8 +195,24 @@ public static class CandorServer
         }
     }
 
+    /// <summary>Demo mode: starts the in-process emulator and prints where it is and the demo key. A method of its own
+    /// whose signature names no emulator type: compiling <see cref="BuildAsync"/> then does not load Candor.Emulator,
+    /// which <c>candor serve</c> without <c>--demo</c> never uses (docs/benchmarks.md, "Idle resident memory: what
+    /// loads at start").</summary>
+    private static async Task<(CandorConfig Config, IAsyncDisposable Emulator, TextWriter? Console)> StartDemoAsync(ServeOptions options, TextWriter? console, CancellationToken cancellationToken)
+    {
+        var demo = await DemoSetup.StartAsync(options.Environment, cancellationToken).ConfigureAwait(false);
+        console = TelemetrySetup.ConsoleLines(console, demo.Config.Telemetry, options.Environment, options.TimeProvider);
+        console?.WriteLine($"Candor demo: emulated upstreams at {demo.Emulator.BaseAddress}");
+        console?.WriteLine(demo.Generated
+            ? $"Demo key (set {DemoSetup.KeyVariable} to choose your own): {demo.Key}"
+            : $"Demo key: taken from {DemoSetup.KeyVariable}");
+        console?.WriteLine($"Models: {string.Join(", ", demo.Config.Models.Select(static m => m.Name))}");
+        return (demo.Config, demo.Emulator, console);
+    }
+
     /// <summary>Owns the in-process emulator of demo mode and stops it with the host.</summary>
-    private sealed class EmulatorLifetime(EmulatorHost emulator) : IHostedService
+    private sealed class EmulatorLifetime(IAsyncDisposable emulator) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

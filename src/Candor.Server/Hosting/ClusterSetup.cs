@@ -29,6 +29,15 @@ internal static class ClusterSetup
             return;
         }
 
+        AddShared(services, config, redis, environment);
+    }
+
+    /// <summary>The Redis half of <see cref="AddRateLimiter"/>, a method of its own: compiling a method that names
+    /// StackExchange.Redis' types loads the assembly, so a node without <c>cluster.redis</c> never maps it
+    /// (docs/benchmarks.md, "Idle resident memory: what loads at start").</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void AddShared(IServiceCollection services, CandorConfig config, string redis, Func<string, string?> environment)
+    {
         // Connecting does not wait for Redis to be up (the limiter falls back and the connection comes back by itself).
         services.AddSingleton(_ => SharedRateLimiter.Connect(redis, environment(RedisPasswordVariable)));
         services.AddSingleton(sp => new SharedRateLimiter(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), config.Cluster.Nodes,

@@ -79,6 +79,7 @@ internal static class TelemetrySetup
             builder.WithMetrics(m =>
             {
                 m.AddMeter(CandorMetrics.MeterName, CandorMetrics.MeterName + ".*");
+                m.AddView(MetricCardinality.View);
                 if (telemetry.Metrics)
                 {
                     m.AddPrometheusExporter(static o => o.ScrapeResponseCacheDurationMilliseconds = 0);
