@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Candor.Protocols.Canonical;
 
@@ -42,63 +43,35 @@ internal static class OpenAIChatResponseScan
             return false;
         }
 
-        string? id = null, model = null, fingerprint = null;
+        var texts = new Texts();
         long created = 0;
         Usage? usage = null;
-        var seen = Root.None;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        int seen = 0;
+        while (NextMember(ref reader, RootNames, ref seen) is var key && key >= 0)
         {
-            var key = RootKey(ref reader);
-            if ((seen & key) != 0)
+            bool read = (Root)key switch
             {
-                // A repeated key the document reader reads: it takes one of them, so let it.
+                Root.None => Skipped(ref reader),
+                Root.Created => Created(ref reader, out created),
+                Root.Choices => reader.TokenType == JsonTokenType.StartArray && ScanChoices(ref reader, output),
+                Root.Usage => reader.TokenType != JsonTokenType.StartObject ? Skipped(ref reader) : ScanUsage(ref reader, out usage),
+                _ => Text(ref reader, texts, key),
+            };
+            if (!read)
+            {
                 return false;
-            }
-
-            seen |= key;
-            reader.Read();
-            switch (key)
-            {
-                case Root.Id:
-                    id = Str(ref reader);
-                    break;
-                case Root.Model:
-                    model = Str(ref reader);
-                    break;
-                case Root.Fingerprint:
-                    fingerprint = Str(ref reader);
-                    break;
-                case Root.Created:
-                    created = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long c) ? c : 0;
-                    break;
-                case Root.Choices:
-                    if (reader.TokenType != JsonTokenType.StartArray || !ScanChoices(ref reader, output))
-                    {
-                        return false;
-                    }
-
-                    break;
-                case Root.Usage when reader.TokenType == JsonTokenType.StartObject:
-                    if (!ScanUsage(ref reader, out usage))
-                    {
-                        return false;
-                    }
-
-                    break;
-                default:
-                    reader.Skip();
-                    break;
             }
         }
 
-        if (reader.TokenType != JsonTokenType.EndObject || (seen & Root.Choices) == 0)
+        if (reader.TokenType != JsonTokenType.EndObject || (seen & (int)Root.Choices) == 0)
         {
             return false;
         }
 
-        output.Insert(start, new ResponseStarted(id ?? "", string.IsNullOrEmpty(model) ? null : model, created)
+        string? model = texts[Bit((int)Root.Model)];
+        output.Insert(start, new ResponseStarted(texts[Bit((int)Root.Id)] ?? "", string.IsNullOrEmpty(model) ? null : model, created)
         {
-            SystemFingerprint = fingerprint,
+            SystemFingerprint = texts[Bit((int)Root.Fingerprint)],
         });
         if (usage is not null)
         {
@@ -124,76 +97,22 @@ internal static class OpenAIChatResponseScan
     private static bool ScanChoice(ref Utf8JsonReader reader, List<ChatEvent> output)
     {
         int index = 0;
-        string? thinking = null, reasoning = null, content = null, refusal = null, finish = null;
-        var seen = Choice.None;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        string? finish = null;
+        var texts = new Texts();
+        int seen = 0;
+        while (NextMember(ref reader, ChoiceNames, ref seen) is var key && key >= 0)
         {
-            var key = ChoiceKey(ref reader);
-            if ((seen & key) != 0)
+            bool read = (Choice)key switch
+            {
+                Choice.Index => Index(ref reader, out index),
+                Choice.Finish => FinishReasonText(ref reader, out finish),
+                Choice.Logprobs => reader.TokenType == JsonTokenType.Null,
+                Choice.Message when reader.TokenType == JsonTokenType.StartObject => ScanMessage(ref reader, texts),
+                _ => Skipped(ref reader),
+            };
+            if (!read)
             {
                 return false;
-            }
-
-            seen |= key;
-            reader.Read();
-            switch (key)
-            {
-                case Choice.Index:
-                    index = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int i) ? i : 0;
-                    break;
-                case Choice.Finish:
-                    finish = FinishReasonText(ref reader);
-                    break;
-                case Choice.Logprobs:
-                    if (reader.TokenType != JsonTokenType.Null)
-                    {
-                        return false;
-                    }
-
-                    break;
-                case Choice.Message when reader.TokenType == JsonTokenType.StartObject:
-                    var inMessage = Choice.None;
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        var field = MessageKey(ref reader);
-                        if ((inMessage & field) != 0)
-                        {
-                            return false;
-                        }
-
-                        inMessage |= field;
-                        reader.Read();
-                        switch (field)
-                        {
-                            case Choice.ReasoningContent:
-                                thinking = Str(ref reader);
-                                break;
-                            case Choice.Reasoning:
-                                reasoning = Str(ref reader);
-                                break;
-                            case Choice.Content:
-                                content = Str(ref reader);
-                                break;
-                            case Choice.Refusal:
-                                refusal = Str(ref reader);
-                                break;
-                            case Choice.ToolCalls when reader.TokenType == JsonTokenType.StartArray:
-                                return false;
-                            default:
-                                reader.Skip();
-                                break;
-                        }
-                    }
-
-                    if (reader.TokenType != JsonTokenType.EndObject)
-                    {
-                        return false;
-                    }
-
-                    break;
-                default:
-                    reader.Skip();
-                    break;
             }
         }
 
@@ -203,16 +122,16 @@ internal static class OpenAIChatResponseScan
         }
 
         // The document reader's order: thinking, then text (or the refusal), then the finish.
-        if ((thinking ?? reasoning) is { Length: > 0 } thought)
+        if ((texts[Bit((int)Message.ReasoningContent)] ?? texts[Bit((int)Message.Reasoning)]) is { Length: > 0 } thought)
         {
             output.Add(new ThinkingDelta(index, thought));
         }
 
-        if (content is { Length: > 0 })
+        if (texts[Bit((int)Message.Content)] is { Length: > 0 } content)
         {
             output.Add(new TextDelta(index, content));
         }
-        else if (refusal is { Length: > 0 })
+        else if (texts[Bit((int)Message.Refusal)] is { Length: > 0 } refusal)
         {
             output.Add(new TextDelta(index, refusal));
         }
@@ -225,101 +144,138 @@ internal static class OpenAIChatResponseScan
         return true;
     }
 
+    /// <summary>A choice's message (the reader on its start): its texts by <see cref="Message"/> flag; false for tool calls
+    /// (an array) or a repeated key.</summary>
+    private static bool ScanMessage(ref Utf8JsonReader reader, scoped Span<string?> texts)
+    {
+        int seen = 0;
+        while (NextMember(ref reader, MessageNames, ref seen) is var key && key >= 0)
+        {
+            bool read = (Message)key switch
+            {
+                Message.None => Skipped(ref reader),
+                Message.ToolCalls => reader.TokenType != JsonTokenType.StartArray && Skipped(ref reader),
+                _ => Text(ref reader, texts, key),
+            };
+            if (!read)
+            {
+                return false;
+            }
+        }
+
+        return reader.TokenType == JsonTokenType.EndObject;
+    }
+
     /// <summary>The usage object (the reader on its start), as <see cref="OpenAIWire.ReadUsage"/> reads it; false when a
     /// key it reads is repeated.</summary>
     private static bool ScanUsage(ref Utf8JsonReader reader, out Usage? usage)
     {
         usage = null;
-        int? input = null, output = null, total = null, hit = null, cachedTop = null, cachedDetail = null, reasoning = null;
-        var seen = UsageField.None;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+
+        // The top-level figures, indexed by their flag's bit; the details objects' one figure each beside them.
+        Span<int?> figures = stackalloc int?[TopFigures];
+        int? cachedDetail = null, reasoning = null;
+        int seen = 0;
+        while (NextMember(ref reader, UsageNames, ref seen) is var key && key >= 0)
         {
-            var key = UsageKey(ref reader);
-            if ((seen & key) != 0)
+            bool read = (UsageField)key switch
+            {
+                UsageField.None => Skipped(ref reader),
+                UsageField.PromptDetails => reader.TokenType != JsonTokenType.StartObject
+                    ? Skipped(ref reader) : DetailsField(ref reader, CachedNames, out cachedDetail),
+                UsageField.CompletionDetails => reader.TokenType != JsonTokenType.StartObject
+                    ? Skipped(ref reader) : DetailsField(ref reader, ReasoningNames, out reasoning),
+                _ => Figure(ref reader, figures, key),
+            };
+            if (!read)
             {
                 return false;
-            }
-
-            seen |= key;
-            reader.Read();
-            switch (key)
-            {
-                case UsageField.Prompt:
-                    input = Int(ref reader);
-                    break;
-                case UsageField.Completion:
-                    output = Int(ref reader);
-                    break;
-                case UsageField.Total:
-                    total = Int(ref reader);
-                    break;
-                case UsageField.CacheHit:
-                    hit = Int(ref reader);
-                    break;
-                case UsageField.Cached:
-                    cachedTop = Int(ref reader);
-                    break;
-                case UsageField.PromptDetails when reader.TokenType == JsonTokenType.StartObject:
-                    if (!DetailsField(ref reader, "cached_tokens"u8, out cachedDetail))
-                    {
-                        return false;
-                    }
-
-                    break;
-                case UsageField.CompletionDetails when reader.TokenType == JsonTokenType.StartObject:
-                    if (!DetailsField(ref reader, "reasoning_tokens"u8, out reasoning))
-                    {
-                        return false;
-                    }
-
-                    break;
-                default:
-                    reader.Skip();
-                    break;
             }
         }
 
         usage = new Usage
         {
-            InputTokens = input,
-            OutputTokens = output,
-            TotalTokens = total,
-            CachedInputTokens = cachedDetail ?? hit ?? cachedTop,
+            InputTokens = figures[Bit((int)UsageField.Prompt)],
+            OutputTokens = figures[Bit((int)UsageField.Completion)],
+            TotalTokens = figures[Bit((int)UsageField.Total)],
+            CachedInputTokens = cachedDetail ?? figures[Bit((int)UsageField.CacheHit)] ?? figures[Bit((int)UsageField.Cached)],
             ReasoningTokens = reasoning,
         };
         return reader.TokenType == JsonTokenType.EndObject;
     }
 
-    /// <summary>One integer field of a details object (the reader on its start); false when the field is repeated.</summary>
-    private static bool DetailsField(ref Utf8JsonReader reader, ReadOnlySpan<byte> name, out int? value)
+    /// <summary>How many top-level usage figures there are (the flags below <see cref="UsageField.PromptDetails"/>).</summary>
+    private const int TopFigures = 5;
+
+    /// <summary>The index of a member's flag (its one bit) in a table of what was read.</summary>
+    private static int Bit(int flag) => System.Numerics.BitOperations.Log2((uint)flag);
+
+    private static bool Figure(ref Utf8JsonReader reader, scoped Span<int?> figures, int flag)
+    {
+        figures[Bit(flag)] = Int(ref reader);
+        return true;
+    }
+
+    private static bool Skipped(ref Utf8JsonReader reader)
+    {
+        reader.Skip();
+        return true;
+    }
+
+    /// <summary>The one figure read from a details object (the reader on its start), named by <paramref name="name"/>;
+    /// false when it is repeated.</summary>
+    private static bool DetailsField(ref Utf8JsonReader reader, byte[][] name, out int? value)
     {
         value = null;
-        bool seen = false;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        int seen = 0;
+        while (NextMember(ref reader, name, ref seen) is var key && key >= 0)
         {
-            bool match = reader.ValueTextEquals(name);
-            reader.Read();
-            if (!match)
+            if (key == 0)
             {
                 reader.Skip();
-                continue;
             }
-
-            if (seen)
+            else
             {
-                return false;
+                value = Int(ref reader);
             }
-
-            seen = true;
-            value = Int(ref reader);
         }
 
         return reader.TokenType == JsonTokenType.EndObject;
     }
 
-    /// <summary>As <see cref="OpenAIWire.Int"/>: a number that fits an int, else null.</summary>
-    private static int? Int(ref Utf8JsonReader reader) =>
-        reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int i) ? i : null;
+    /// <summary>Moves to the value of an object's next member and returns the member's flag (<see cref="KeyOf"/>; 0 for a
+    /// name not read), noted in <paramref name="seen"/>. -1 at the object's end, and for a name read before: the reader then
+    /// stays on the name, so the caller's end-of-object check fails (the document reader takes one of two repeated
+    /// members, so the scan declines).</summary>
+    private static int NextMember(ref Utf8JsonReader reader, byte[][] names, ref int seen)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
+        {
+            return -1;
+        }
+
+        int key = KeyOf(ref reader, names);
+        if ((seen & key) != 0)
+        {
+            return -1;
+        }
+
+        seen |= key;
+        reader.Read();
+        return key;
+    }
+
+    /// <summary>As <see cref="OpenAIWire.Int"/>: a number that fits an int, else null (a container is skipped).</summary>
+    private static int? Int(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int i))
+        {
+            return i;
+        }
+
+        reader.Skip();
+        return null;
+    }
 
     /// <summary>As <see cref="OpenAIWire.Str"/>: a string's text, else null (a container is skipped).</summary>
     private static string? Str(ref Utf8JsonReader reader)
@@ -334,57 +290,71 @@ internal static class OpenAIChatResponseScan
     }
 
     /// <summary>The finish reason, the usual words without a new string each time.</summary>
-    private static string? FinishReasonText(ref Utf8JsonReader reader)
+    private static bool FinishReasonText(ref Utf8JsonReader reader, out string? finish)
     {
-        if (reader.TokenType == JsonTokenType.String)
-        {
-            if (reader.ValueTextEquals("stop"u8))
-            {
-                return "stop";
-            }
+        finish = reader.TokenType != JsonTokenType.String ? Str(ref reader)
+            : reader.ValueTextEquals("stop"u8) ? "stop"
+            : reader.ValueTextEquals("length"u8) ? "length"
+            : reader.GetString();
+        return true;
+    }
 
-            if (reader.ValueTextEquals("length"u8))
+    /// <summary>A text member (<see cref="Str"/>) into its place in <paramref name="texts"/>.</summary>
+    private static bool Text(ref Utf8JsonReader reader, scoped Span<string?> texts, int flag)
+    {
+        texts[Bit(flag)] = Str(ref reader);
+        return true;
+    }
+
+    /// <summary>The creation time as the document reader reads it: a number that fits a long, else 0 (a container is skipped).</summary>
+    private static bool Created(ref Utf8JsonReader reader, out long created)
+    {
+        created = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long c) ? c : 0;
+        reader.Skip();
+        return true;
+    }
+
+    /// <summary>A choice's index: a number that fits an int, else 0.</summary>
+    private static bool Index(ref Utf8JsonReader reader, out int index)
+    {
+        index = Int(ref reader) ?? 0;
+        return true;
+    }
+
+    /// <summary>The flag of the member name the reader is on: bit i for <c>names[i]</c> (escaped names compare unescaped, as
+    /// the document reader's lookups do), 0 for a name the scan does not read.</summary>
+    private static int KeyOf(ref Utf8JsonReader reader, byte[][] names)
+    {
+        for (int i = 0; i < names.Length; i++)
+        {
+            if (reader.ValueTextEquals(names[i]))
             {
-                return "length";
+                return 1 << i;
             }
         }
 
-        return Str(ref reader);
+        return 0;
     }
 
-    private static Root RootKey(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("id"u8) ? Root.Id
-        : reader.ValueTextEquals("model"u8) ? Root.Model
-        : reader.ValueTextEquals("created"u8) ? Root.Created
-        : reader.ValueTextEquals("choices"u8) ? Root.Choices
-        : reader.ValueTextEquals("usage"u8) ? Root.Usage
-        : reader.ValueTextEquals("system_fingerprint"u8) ? Root.Fingerprint
-        : Root.None;
+    // The names each object's scan reads, in the order of its flags' bits.
+    private static readonly byte[][] RootNames = [[.. "id"u8], [.. "model"u8], [.. "system_fingerprint"u8], [.. "created"u8], [.. "choices"u8], [.. "usage"u8]];
+    private static readonly byte[][] ChoiceNames = [[.. "index"u8], [.. "message"u8], [.. "finish_reason"u8], [.. "logprobs"u8]];
+    private static readonly byte[][] MessageNames = [[.. "reasoning_content"u8], [.. "reasoning"u8], [.. "content"u8], [.. "refusal"u8], [.. "tool_calls"u8]];
+    private static readonly byte[][] UsageNames =
+    [
+        [.. "prompt_tokens"u8], [.. "completion_tokens"u8], [.. "total_tokens"u8], [.. "prompt_cache_hit_tokens"u8], [.. "cached_tokens"u8],
+        [.. "prompt_tokens_details"u8], [.. "completion_tokens_details"u8],
+    ];
 
-    private static Choice ChoiceKey(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("index"u8) ? Choice.Index
-        : reader.ValueTextEquals("message"u8) ? Choice.Message
-        : reader.ValueTextEquals("finish_reason"u8) ? Choice.Finish
-        : reader.ValueTextEquals("logprobs"u8) ? Choice.Logprobs
-        : Choice.None;
+    private static readonly byte[][] CachedNames = [[.. "cached_tokens"u8]];
+    private static readonly byte[][] ReasoningNames = [[.. "reasoning_tokens"u8]];
 
-    private static Choice MessageKey(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("content"u8) ? Choice.Content
-        : reader.ValueTextEquals("reasoning_content"u8) ? Choice.ReasoningContent
-        : reader.ValueTextEquals("reasoning"u8) ? Choice.Reasoning
-        : reader.ValueTextEquals("refusal"u8) ? Choice.Refusal
-        : reader.ValueTextEquals("tool_calls"u8) ? Choice.ToolCalls
-        : Choice.None;
-
-    private static UsageField UsageKey(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("prompt_tokens"u8) ? UsageField.Prompt
-        : reader.ValueTextEquals("completion_tokens"u8) ? UsageField.Completion
-        : reader.ValueTextEquals("total_tokens"u8) ? UsageField.Total
-        : reader.ValueTextEquals("prompt_tokens_details"u8) ? UsageField.PromptDetails
-        : reader.ValueTextEquals("completion_tokens_details"u8) ? UsageField.CompletionDetails
-        : reader.ValueTextEquals("prompt_cache_hit_tokens"u8) ? UsageField.CacheHit
-        : reader.ValueTextEquals("cached_tokens"u8) ? UsageField.Cached
-        : UsageField.None;
+    /// <summary>The texts read from one object, by their member's flag bit (the text members' flags come first).</summary>
+    [InlineArray(4)]
+    private struct Texts
+    {
+        private string? _first;
+    }
 
     [Flags]
     private enum Root
@@ -392,10 +362,10 @@ internal static class OpenAIChatResponseScan
         None = 0,
         Id = 1,
         Model = 2,
-        Created = 4,
-        Choices = 8,
-        Usage = 16,
-        Fingerprint = 32,
+        Fingerprint = 4,
+        Created = 8,
+        Choices = 16,
+        Usage = 32,
     }
 
     [Flags]
@@ -406,11 +376,17 @@ internal static class OpenAIChatResponseScan
         Message = 2,
         Finish = 4,
         Logprobs = 8,
-        Content = 16,
-        ReasoningContent = 32,
-        Reasoning = 64,
-        Refusal = 128,
-        ToolCalls = 256,
+    }
+
+    [Flags]
+    private enum Message
+    {
+        None = 0,
+        ReasoningContent = 1,
+        Reasoning = 2,
+        Content = 4,
+        Refusal = 8,
+        ToolCalls = 16,
     }
 
     [Flags]
@@ -420,9 +396,9 @@ internal static class OpenAIChatResponseScan
         Prompt = 1,
         Completion = 2,
         Total = 4,
-        PromptDetails = 8,
-        CompletionDetails = 16,
-        CacheHit = 32,
-        Cached = 64,
+        CacheHit = 8,
+        Cached = 16,
+        PromptDetails = 32,
+        CompletionDetails = 64,
     }
 }

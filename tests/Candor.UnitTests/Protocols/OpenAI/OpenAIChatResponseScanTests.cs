@@ -28,6 +28,8 @@ public sealed class OpenAIChatResponseScanTests
         // Numbers as floats, out of range or negative.
         """{"id":"x","created":1.5,"model":"m","choices":[{"index":1.0,"message":{"content":"a"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10.0,"completion_tokens":1e2,"total_tokens":3000000000,"prompt_tokens_details":{"cached_tokens":-1}}}""",
         """{"id":"x","created":99999999999999999999,"model":"m","choices":[{"index":-3,"message":{"content":"a"}}],"usage":{"prompt_tokens":"10","completion_tokens":null}}""",
+        // Containers where numbers are expected: skipped whole, their members not taken for the object's own.
+        """{"id":"x","created":{"model":"evil","id":"evil"},"model":"m","choices":[{"index":[{"finish_reason":"evil"}],"message":{"content":"a"},"finish_reason":"stop"}],"usage":{"prompt_tokens":{"completion_tokens":99},"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":{"cached_tokens":5}},"cached_tokens":[7]}}""",
         // Values of other types where strings are expected.
         """{"id":7,"model":["m"],"system_fingerprint":{"a":1},"choices":[{"index":"0","message":{"content":5,"refusal":"no"},"finish_reason":3}]}""",
         """{"id":null,"model":"","system_fingerprint":null,"choices":[{"message":"text","finish_reason":null}],"usage":null}""",
@@ -115,6 +117,22 @@ public sealed class OpenAIChatResponseScanTests
                 new TextDelta(1, "{\"model\":\"evil\"}"),
                 new ChoiceFinished(1, FinishReason.MaxTokens, "length"),
                 new UsageReported(new Usage { InputTokens = 1, OutputTokens = 2 }),
+            ],
+            events);
+    }
+
+    [Fact]
+    public void ContainersWhereNumbersAreExpected_AreSkippedWhole_TheirMembersNotTaken()
+    {
+        const string json = """{"id":"x","created":{"system_fingerprint":"evil"},"model":"m","choices":[{"index":[1],"message":{"content":"a"},"finish_reason":"stop"}],"usage":{"prompt_tokens":{"total_tokens":99},"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":[{"cached_tokens":4}]}}}""";
+        var events = new List<ChatEvent>();
+        Assert.True(OpenAIChatResponseScan.TryDecode(Encoding.UTF8.GetBytes(json), events));
+        Assert.Equal(
+            [
+                new ResponseStarted("x", "m", 0),
+                new TextDelta(0, "a"),
+                new ChoiceFinished(0, FinishReason.EndTurn, "stop"),
+                new UsageReported(new Usage { OutputTokens = 2 }),
             ],
             events);
     }
