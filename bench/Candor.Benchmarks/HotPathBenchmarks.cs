@@ -52,6 +52,26 @@ public class HotPathBenchmarks
         return n;
     }
 
+    /// <summary>Decoding a whole non-streamed chat answer to events (served model, text, finish, usage): the forward read
+    /// the whole relay uses.</summary>
+    [Benchmark]
+    public int DecodeWholeAnswer()
+    {
+        _events.Clear();
+        new OpenAIChatUpstreamDecoder().DecodeResponse(StreamFixtures.WholeAnswer, _events);
+        return _events.Count;
+    }
+
+    /// <summary>The same answer through the document reader (<see cref="System.Text.Json.JsonDocument"/>), which now reads
+    /// only tool calls, logprobs, legacy completions and odd answers: the forward read's baseline.</summary>
+    [Benchmark]
+    public int DecodeWholeAnswerDocument()
+    {
+        _events.Clear();
+        new OpenAIChatUpstreamDecoder().DecodeResponseDocument(StreamFixtures.WholeAnswer, _events);
+        return _events.Count;
+    }
+
     /// <summary>The fast path per stream: parse each event, decode it for ids/usage, write it to the client.</summary>
     [Benchmark]
     public int FastPathStream()

@@ -11,6 +11,16 @@ internal static class StreamFixtures
 
     public static readonly byte[] AnthropicStream = BuildAnthropic();
 
+    /// <summary>A whole chat completions answer in OpenAI's current shape (refusal, annotations, logprobs, usage details).</summary>
+    public static readonly byte[] WholeAnswer = Encoding.UTF8.GetBytes(
+        "{\"id\":\"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG\",\"object\":\"chat.completion\",\"created\":1741570283,\"model\":\"gpt-4o-mini-2024-07-18\","
+        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""
+        + string.Concat(Enumerable.Repeat("The weather in Paris today is mild. ", 12))
+        + "\",\"refusal\":null,\"annotations\":[]},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
+        + "\"usage\":{\"prompt_tokens\":412,\"completion_tokens\":96,\"total_tokens\":508,\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0},"
+        + "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}},"
+        + "\"service_tier\":\"default\",\"system_fingerprint\":\"fp_fc9f1d7035\"}");
+
     public static readonly byte[] ChatBody = Encoding.UTF8.GetBytes(
         "{\"model\":\"public-model\",\"messages\":[{\"role\":\"system\",\"content\":\"You are helpful.\"},{\"role\":\"user\",\"content\":\""
         + string.Concat(Enumerable.Repeat("Tell me about the weather in Paris today. ", 40))

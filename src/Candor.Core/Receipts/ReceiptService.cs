@@ -134,9 +134,17 @@ internal sealed class ReceiptService : IDisposable
     /// <see cref="SealAsync"/>. True when everything is stored; false when it was not (then nothing of the joint write
     /// is): the caller withholds the answer, and the admission record left in place gives the request its
     /// <c>interrupted</c> records at the next start.</summary>
-    internal async Task<bool> SettleAndSealAsync(RelayContext context, StreamOutcome settlement, string outcome, int status)
+    internal Task<bool> SettleAndSealAsync(RelayContext context, StreamOutcome settlement, string outcome, int status)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // No meter (receipts without metering, the bare path): the seal alone, without this method's two async layers
+        // around it (a state machine and a continuation each per request).
+        return context.Meter is null ? SealAsync(context, outcome, status) : SettleAndSealMeteredAsync(context, settlement, outcome, status);
+    }
+
+    private async Task<bool> SettleAndSealMeteredAsync(RelayContext context, StreamOutcome settlement, string outcome, int status)
+    {
         if (context.Meter is not { Settled: false } meter || context.Receipt is not { } draft || !draft.TrySeal())
         {
             if (context.Meter is { } settled)

@@ -60,8 +60,8 @@ internal static class RelayReceipts
 
     /// <summary>Settles the request's meter (once) and seals its receipt (once) in one durable write: what must be durable
     /// before the flush that completes the response. False when they could not be stored (neither is).</summary>
-    public static async Task<bool> FinishAsync(RelayContext context, ReceiptService? receipts, StreamOutcome settlement, string outcome) =>
-        await CompleteAsync(context, receipts, ReadOnlyMemory<byte>.Empty, settlement, outcome).ConfigureAwait(false);
+    public static Task<bool> FinishAsync(RelayContext context, ReceiptService? receipts, StreamOutcome settlement, string outcome) =>
+        CompleteAsync(context, receipts, ReadOnlyMemory<byte>.Empty, settlement, outcome);
 
     /// <summary>Completes a response whose last bytes (<paramref name="held"/>: a whole body, or the event that ends
     /// a stream) are held back: hashes the held bytes into the receipt, settles the meter (once) and seals the receipt

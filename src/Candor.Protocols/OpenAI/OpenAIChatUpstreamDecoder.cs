@@ -136,6 +136,21 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
 
     private void DecodeResponseCore(ReadOnlySpan<byte> json, List<ChatEvent> output)
     {
+        // The common answer (text, finish, usage) is read forward without building a document; anything else — tool calls,
+        // logprobs, legacy completions, odd or malformed answers — goes through the document reader below.
+        if (!_started && !_legacyCompletions && OpenAIChatResponseScan.TryDecode(json, output))
+        {
+            _started = true;
+            return;
+        }
+
+        DecodeResponseDocument(json, output);
+    }
+
+    /// <summary>The whole answer read through a <see cref="JsonDocument"/>: every shape the decoder knows, and the errors of
+    /// malformed ones. Internal for the tests that hold the forward read to the same events.</summary>
+    internal void DecodeResponseDocument(ReadOnlySpan<byte> json, List<ChatEvent> output)
+    {
         var reader = new Utf8JsonReader(json);
         using var doc = JsonDocument.ParseValue(ref reader);
         var root = doc.RootElement;
