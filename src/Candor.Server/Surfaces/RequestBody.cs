@@ -22,10 +22,11 @@ internal static class RequestBody
             return null;
         }
 
-        // A declared length sizes the buffer once (the spare byte lets the last read see the end); the body
-        // stays alive for the whole request, so a 100-byte prompt must not hold a 16 KB array for a long stream.
+        // A declared length sizes the buffer once, exactly: the body ends at that length (Kestrel reads no further), so
+        // no last read has to see the end, and a body of 16,384 bytes rents 16 KB, not 32 KB for a spare byte. A 100-byte
+        // prompt must not hold a 16 KB array either. Without a length, the spare byte lets the last read see the end.
         var declaredLength = http.Request.ContentLength;
-        int initial = (int)Math.Min(declaredLength ?? 4096, limit) + 1;
+        int initial = declaredLength is { } expected ? (int)Math.Max(expected, 1) : (int)Math.Min(4096, limit) + 1;
         if (!ticket.TryHoldBody(initial))
         {
             await ResponseWriter.WriteErrorAsync(http, surface, NodeAdmission.Overloaded("memory for request bodies")).ConfigureAwait(false);
@@ -55,6 +56,18 @@ internal static class RequestBody
                 deadline.CancelAfter(timeout);
                 while (true)
                 {
+                    if (buffer.WrittenCount == declaredLength)
+                    {
+                        // The whole declared body: decoding it costs memory beyond it, which the budget counts too.
+                        if (!ticket.TryHoldDecoding(buffer.WrittenCount))
+                        {
+                            error = NodeAdmission.Overloaded("memory for request bodies");
+                            break;
+                        }
+
+                        return buffer;
+                    }
+
                     if (buffer.Capacity - buffer.WrittenCount < readSize
                         && !ticket.TryHoldBody(Math.Max(2L * buffer.Capacity, (long)buffer.WrittenCount + readSize)))
                     {
