@@ -25,15 +25,17 @@ internal static class RequestBody
         // A declared length sizes the buffer once, exactly: the body ends at that length (Kestrel reads no further), so
         // no last read has to see the end, and a body of 16,384 bytes rents 16 KB, not 32 KB for a spare byte. A 100-byte
         // prompt must not hold a 16 KB array either. Without a length, the spare byte lets the last read see the end.
+        // The budget still sets aside the length and one byte, as it always has (a body at the limit does not fit twice
+        // in twice the limit).
         var declaredLength = http.Request.ContentLength;
-        int initial = declaredLength is { } expected ? (int)Math.Max(expected, 1) : (int)Math.Min(4096, limit) + 1;
+        int initial = (int)Math.Min(declaredLength ?? 4096, limit) + 1;
         if (!ticket.TryHoldBody(initial))
         {
             await ResponseWriter.WriteErrorAsync(http, surface, NodeAdmission.Overloaded("memory for request bodies")).ConfigureAwait(false);
             return null;
         }
 
-        var buffer = new PooledBufferWriter(initial);
+        var buffer = new PooledBufferWriter(declaredLength is { } expected ? (int)Math.Max(expected, 1) : initial);
         ticket.HoldAtLeast(buffer.Capacity);
         int readSize = declaredLength is null ? 8192 : 1;
         CancellationTokenSource? deadline = null;
