@@ -51,15 +51,15 @@ internal sealed class ChatRelay(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(body);
         var snapshot = snapshots.Current;
-        var rawBody = body.Memory;
         context.ClientBody = body;
         context.PromptDroppedAtCommit = surface.EncoderReadsPrompt ? null : request;
 
         // The endpoint opens the receipt as soon as the body is read (so a body that does not decode has one too).
-        using var receipt = context.Receipt ?? receipts?.Begin(context, rawBody.Span);
+        using var receipt = context.Receipt ?? receipts?.Begin(context, body.Memory.Span);
         try
         {
-            var admitted = await _admission.AdmitChatAsync(context, snapshot, request, surface.Protocol, rawBody).ConfigureAwait(false);
+            // The body is read through its owner each time (no copy of its memory outlives the commit in this frame).
+            var admitted = await _admission.AdmitChatAsync(context, snapshot, request, surface.Protocol, body.Memory).ConfigureAwait(false);
             if (admitted.Refusal is { } refusal)
             {
                 await RelayReceipts.WriteErrorAsync(context, surface, refusal.Error, receipts, refusal.Outcome).ConfigureAwait(false);
@@ -69,7 +69,7 @@ internal sealed class ChatRelay(
 
             // Selection is a function over the eligible deployments: the data-policy filter narrowed the list above.
             var route = admitted.Route!;
-            var plan = router.Plan(snapshot, route, admitted.Deployments, AffinityKey(context.Port, route, request), EstimateTokens(rawBody.Length, request));
+            var plan = router.Plan(snapshot, route, admitted.Deployments, AffinityKey(context.Port, route, request), EstimateTokens(body.Length, request));
             var state = new ChatAttempt(this, context, surface, request, body, snapshot.Config);
             var failed = await AttemptLoop.RunAsync(context, snapshot.Config, plan, logger, state, static (s, attempt) => s.Relay.AttemptAsync(s, attempt))
                 .ConfigureAwait(false);

@@ -12,7 +12,8 @@ namespace Candor.Core.Relay;
 /// a failover after the commit, were one ever attempted, fails loudly rather than forwarding someone else's bytes.</remarks>
 internal sealed class RequestBytes
 {
-    private readonly ReadOnlyMemory<byte> _memory;
+    private readonly int _length;
+    private ReadOnlyMemory<byte> _memory;
     private PooledBufferWriter? _buffer;
 
     // The owner's hold (1 until Release) plus one per reader in progress; the buffer is returned when it reaches 0.
@@ -25,16 +26,21 @@ internal sealed class RequestBytes
         ArgumentNullException.ThrowIfNull(buffer);
         _buffer = buffer;
         _memory = buffer.WrittenMemory;
+        _length = _memory.Length;
     }
 
-    private RequestBytes(ReadOnlyMemory<byte> memory) => _memory = memory;
+    private RequestBytes(ReadOnlyMemory<byte> memory)
+    {
+        _memory = memory;
+        _length = memory.Length;
+    }
 
     /// <summary>Bytes this object does not own (nothing is returned to a pool on release); for callers that hold
     /// their own memory (tests, a host without the endpoints).</summary>
     public static RequestBytes Borrowed(ReadOnlyMemory<byte> memory) => new(memory);
 
     /// <summary>The body's length; valid after the release too (for estimates made from it).</summary>
-    public int Length => _memory.Length;
+    public int Length => _length;
 
     /// <summary>Whether the owner has released the bytes.</summary>
     public bool IsReleased => Volatile.Read(ref _released) != 0;
@@ -72,6 +78,9 @@ internal sealed class RequestBytes
         int holds = Interlocked.Decrement(ref _holds);
         if (holds == 0)
         {
+            // Nothing refers to the array any more: whoever still holds this object (the endpoint, an attempt's frame)
+            // does not keep it alive, or keep a pooled array that has gone on to another request.
+            _memory = default;
             Interlocked.Exchange(ref _buffer, null)?.Dispose();
         }
         else if (holds < 0)
