@@ -136,6 +136,11 @@ internal sealed class ChatRelay(
             {
                 body = copy!.Seal();
             }
+            else
+            {
+                // The client's bytes go as they are: the copy's buffer is not needed for the rest of the attempt.
+                copy?.Dispose();
+            }
 
             context.ForwardedRaw = body.Memory;
             var content = new RequestBytesContent(body);
