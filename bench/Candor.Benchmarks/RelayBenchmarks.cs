@@ -21,7 +21,9 @@ namespace Candor.Benchmarks;
 [MemoryDiagnoser]
 public class RelayBenchmarks
 {
-    private static readonly Surface OpenAI = new(WireProtocol.OpenAI, static r => new OpenAIChatClientEncoder(r), OpenAIErrors.Write);
+    // Every operation relays the same decoded request: the surface keeps its messages past the commit (as Anthropic's
+    // does) so that the translated benchmark encodes the whole prompt every time.
+    private static readonly Surface OpenAI = new(WireProtocol.OpenAI, static r => new OpenAIChatClientEncoder(r), OpenAIErrors.Write, encoderReadsPrompt: true);
     private static readonly byte[] WholeAnswer = Encoding.UTF8.GetBytes(
         """{"id":"c1","object":"chat.completion","created":1,"model":"x-served","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there, how can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}""");
 

@@ -34,19 +34,32 @@ internal sealed class ChatRelay(
     /// <param name="context">The request's shared facts.</param>
     /// <param name="surface">The client's dialect.</param>
     /// <param name="request">The decoded request.</param>
-    /// <param name="rawBody">The client's body as received (for the fast path).</param>
-    public async Task RelayAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody)
+    /// <param name="rawBody">The client's body as received (for the fast path), held by the caller for the whole request.</param>
+    public Task RelayAsync(RelayContext context, Surface surface, ChatRequest request, ReadOnlyMemory<byte> rawBody) =>
+        RelayAsync(context, surface, request, RequestBytes.Borrowed(rawBody));
+
+    /// <param name="context">The request's shared facts.</param>
+    /// <param name="surface">The client's dialect.</param>
+    /// <param name="request">The decoded request; its messages are dropped at the commit unless the surface's encoder
+    /// reads them after it (<see cref="Surface.EncoderReadsPrompt"/>).</param>
+    /// <param name="body">The client's body as received (for the fast path), released at the commit
+    /// (<see cref="RelayContext.ClientBody"/>): no attempt follows it.</param>
+    public async Task RelayAsync(RelayContext context, Surface surface, ChatRequest request, RequestBytes body)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(surface);
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(body);
         var snapshot = snapshots.Current;
+        context.ClientBody = body;
+        context.PromptDroppedAtCommit = surface.EncoderReadsPrompt ? null : request;
 
         // The endpoint opens the receipt as soon as the body is read (so a body that does not decode has one too).
-        using var receipt = context.Receipt ?? receipts?.Begin(context, rawBody.Span);
+        using var receipt = context.Receipt ?? receipts?.Begin(context, body.Memory.Span);
         try
         {
-            var admitted = await _admission.AdmitChatAsync(context, snapshot, request, surface.Protocol, rawBody).ConfigureAwait(false);
+            // The body is read through its owner each time (no copy of its memory outlives the commit in this frame).
+            var admitted = await _admission.AdmitChatAsync(context, snapshot, request, surface.Protocol, body.Memory).ConfigureAwait(false);
             if (admitted.Refusal is { } refusal)
             {
                 await RelayReceipts.WriteErrorAsync(context, surface, refusal.Error, receipts, refusal.Outcome).ConfigureAwait(false);
@@ -56,8 +69,8 @@ internal sealed class ChatRelay(
 
             // Selection is a function over the eligible deployments: the data-policy filter narrowed the list above.
             var route = admitted.Route!;
-            var plan = router.Plan(snapshot, route, admitted.Deployments, AffinityKey(context.Port, route, request), EstimateTokens(rawBody.Length, request));
-            var state = new ChatAttempt(this, context, surface, request, rawBody, snapshot.Config);
+            var plan = router.Plan(snapshot, route, admitted.Deployments, AffinityKey(context.Port, route, request), EstimateTokens(body.Length, request));
+            var state = new ChatAttempt(this, context, surface, request, body, snapshot.Config);
             var failed = await AttemptLoop.RunAsync(context, snapshot.Config, plan, logger, state, static (s, attempt) => s.Relay.AttemptAsync(s, attempt))
                 .ConfigureAwait(false);
             if (failed is not null)
@@ -89,7 +102,9 @@ internal sealed class ChatRelay(
     /// <summary>One attempt: the upstream request (fast or translated) sent, and its answer relayed or its failure returned.</summary>
     private async ValueTask<AttemptOutcome> AttemptAsync(ChatAttempt state, Attempt attempt)
     {
-        var (context, surface, request, rawBody, config) = (state.Context, state.Surface, state.Request, state.RawBody, state.Config);
+        // Read through its owner: an attempt after the commit (none is made) would fail here rather than forward a returned array.
+        var (context, surface, request, clientBody, config) = (state.Context, state.Surface, state.Request, state.Body, state.Config);
+        var rawBody = clientBody.Memory;
         var (deployment, channel, _, remaining) = attempt;
         var adapter = channel.Adapter;
         var settings = channel.Settings;
@@ -109,19 +124,26 @@ internal sealed class ChatRelay(
         bool fast = responses is not null || (completions is not null && !redacted) || (config.FastPath && !redacted && surface.ForwardsRawBody
             && surface.Protocol == adapter.Protocol && adapter.SupportsRawForwarding(request));
         context.Path = fast ? "fast" : "translated";
-        using var rewritten = fast || completions is not null ? new PooledBufferWriter(rawBody.Length + 64) : null;
+        // The forwarded copy (model replaced, or a redacted completions body) is this attempt's: released when the attempt
+        // ends, or at the commit if that comes first (RelayContext.ForwardedBody); a send still in progress holds it.
+        using var copy = fast || completions is not null ? new ForwardedCopy(context, rawBody.Length) : null;
         HttpRequestMessage upstreamRequest;
         if (fast)
         {
-            ReadOnlyMemory<byte> body = rawBody;
+            var body = clientBody;
             if (!WireProfile.For(adapter.Protocol).ModelInUrl && deployment.UpstreamModel != request.Model
-                && ModelFieldRewriter.TryRewrite(rawBody.Span, deployment.UpstreamModel, rewritten!))
+                && ModelFieldRewriter.TryRewrite(rawBody.Span, deployment.UpstreamModel, copy!.Writer))
             {
-                body = rewritten!.WrittenMemory;
+                body = copy!.Seal();
+            }
+            else
+            {
+                // The client's bytes go as they are: the copy's buffer is not needed for the rest of the attempt.
+                copy?.Dispose();
             }
 
-            context.ForwardedRaw = body;
-            var content = new ReadOnlyMemoryContent(body);
+            context.ForwardedRaw = body.Memory;
+            var content = new RequestBytesContent(body);
             content.Headers.ContentType = JsonContentType;
             upstreamRequest = responses?.CreateRawResponsesRequest(settings, request.Stream, content)
                 ?? completions?.CreateRawCompletionsRequest(settings, deployment.UpstreamModel, request.Stream, content)
@@ -131,9 +153,10 @@ internal sealed class ChatRelay(
         {
             // Same wire, redacted: the client's completions body with the redacted texts, answered through the surface's
             // encoder so that pseudonyms are restored.
-            completions.WriteRedactedCompletionsBody(rawBody.Span, deployment.UpstreamModel, request, rewritten!);
-            context.ForwardedRaw = rewritten!.WrittenMemory;
-            var content = new ReadOnlyMemoryContent(context.ForwardedRaw);
+            completions.WriteRedactedCompletionsBody(rawBody.Span, deployment.UpstreamModel, request, copy!.Writer);
+            var body = copy!.Seal();
+            context.ForwardedRaw = body.Memory;
+            var content = new RequestBytesContent(body);
             content.Headers.ContentType = JsonContentType;
             upstreamRequest = completions.CreateRawCompletionsRequest(settings, deployment.UpstreamModel, request.Stream, content);
         }
@@ -320,7 +343,7 @@ internal sealed class ChatRelay(
         ReadOnlyMemory<byte> forwarded = content switch
         {
             IForwardedBody body => body.Body,
-            ReadOnlyMemoryContent => ReadOnlyMemory<byte>.Empty,
+            RequestBytesContent => ReadOnlyMemory<byte>.Empty,
             null => ReadOnlyMemory<byte>.Empty,
             _ => await content.ReadAsByteArrayAsync(context.Aborted).ConfigureAwait(false),
         };
@@ -359,7 +382,8 @@ internal sealed class ChatRelay(
 
     /// <summary>What one attempt of this request needs, passed through the attempt loop without a closure.</summary>
     private readonly record struct ChatAttempt(
-        ChatRelay Relay, RelayContext Context, Surface Surface, ChatRequest Request, ReadOnlyMemory<byte> RawBody, CandorConfig Config);
+        ChatRelay Relay, RelayContext Context, Surface Surface, ChatRequest Request, RequestBytes Body, CandorConfig Config);
+
 
     /// <summary>The sticky strategy's key; the affinity header is read only for a route that uses it.</summary>
     private static string? AffinityKey(ResponsePort port, ModelRoute route, ChatRequest request) =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Candor.Core.Admission;
+using Candor.Protocols.Canonical;
 
 namespace Candor.Core.Relay;
 
@@ -61,8 +62,22 @@ internal sealed class RelayContext
     /// <summary>The request's receipt draft, opened by the endpoint once the body is read; null when receipts are off.</summary>
     public Receipts.ReceiptDraft? Receipt { get; set; }
 
-    /// <summary>The fast path's forwarded body (the client's bytes with the model replaced) of the current attempt.</summary>
+    /// <summary>The fast path's forwarded body (the client's bytes with the model replaced) of the current attempt, for
+    /// the receipt to hash before it is sent; cleared at the commit.</summary>
     internal ReadOnlyMemory<byte> ForwardedRaw { get; set; }
+
+    /// <summary>The client's body, released at the commit: only an attempt forwards it, and no attempt follows the commit
+    /// (its owner, the endpoint, releases it at the end too; the second release does nothing).</summary>
+    internal RequestBytes? ClientBody { get; set; }
+
+    /// <summary>The current attempt's forwarded copy of the body (the model replaced), released at the commit (the attempt
+    /// that made it releases it when it ends too).</summary>
+    internal RequestBytes? ForwardedBody { get; set; }
+
+    /// <summary>The decoded request whose messages (the prompt's text) are dropped at the commit: what reads them — the
+    /// attempts, the meter's prompt count at admission, the receipt's parameter check — is done by then. Null when the
+    /// surface's encoder still reads the prompt after the commit (Anthropic's message_start counts it).</summary>
+    internal ChatRequest? PromptDroppedAtCommit { get; set; }
 
     /// <summary>Where the response body is written: the client's body writer, through the receipt's hashing
     /// writer when there is a receipt. Flushes go to <see cref="ResponsePort.Body"/>.</summary>
@@ -142,6 +157,7 @@ internal sealed class RelayContext
 
         _committed = true;
         FirstByteTimestamp = Stopwatch.GetTimestamp();
+        ReleaseRequest();
         if (_pending is { } pending)
         {
             foreach (var (name, value) in pending)
@@ -151,6 +167,23 @@ internal sealed class RelayContext
 
             // Headers set from now on go to the port: the list is not kept for the rest of a stream.
             _pending = null;
+        }
+    }
+
+    /// <summary>From the commit on nothing forwards the request again (no failover after the first byte): an open stream
+    /// keeps neither the client's body, nor the forwarded copy, nor the prompt's text for the rest of its life.</summary>
+    private void ReleaseRequest()
+    {
+        ForwardedRaw = default;
+        ClientBody?.Release();
+        ClientBody = null;
+        ForwardedBody?.Release();
+        ForwardedBody = null;
+        if (PromptDroppedAtCommit is { } request)
+        {
+            request.Messages.Clear();
+            request.Messages.TrimExcess();
+            PromptDroppedAtCommit = null;
         }
     }
 

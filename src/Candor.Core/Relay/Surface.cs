@@ -12,12 +12,15 @@ namespace Candor.Core.Relay;
 /// completions): the relay never sends the client's bytes as they are as a chat body.</param>
 /// <param name="legacyCompletions">OpenAI's legacy completions (<c>/v1/completions</c>): passed through to an upstream that
 /// serves that endpoint itself (<c>Core/Upstream/ICompletionsUpstream</c>), translated to chat elsewhere.</param>
+/// <param name="encoderReadsPrompt">Whether the encoder reads the request's messages after the commit (Anthropic's
+/// message_start reports Candor's prompt count): then the prompt's text is kept for the whole answer.</param>
 internal sealed class Surface(
     WireProtocol protocol,
     Func<ChatRequest, IChatClientEncoder> createEncoder,
     Action<RelayError, IBufferWriter<byte>> writeError,
     bool forwardsRawBody = true,
-    bool legacyCompletions = false)
+    bool legacyCompletions = false,
+    bool encoderReadsPrompt = false)
 {
     public WireProtocol Protocol { get; } = protocol;
 
@@ -26,6 +29,9 @@ internal sealed class Surface(
 
     /// <summary>Whether this is OpenAI's legacy completions surface (its body is a <c>/completions</c> body).</summary>
     public bool LegacyCompletions { get; } = legacyCompletions;
+
+    /// <summary>Whether this surface's encoder reads the request's messages after the commit.</summary>
+    public bool EncoderReadsPrompt { get; } = encoderReadsPrompt;
 
     public IChatClientEncoder CreateEncoder(ChatRequest request) => createEncoder(request);
 

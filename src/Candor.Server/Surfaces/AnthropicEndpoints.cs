@@ -26,7 +26,7 @@ internal static class AnthropicEndpoints
                 accepted.Value.ProtocolHeaders = [new("anthropic-beta", beta.ToString())];
             }
 
-            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body.WrittenMemory).ConfigureAwait(false);
+            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body).ConfigureAwait(false);
         });
         app.MapPost("/v1/messages/count_tokens", static async (HttpContext http, SnapshotHolder snapshots, AuxiliaryRelay relay) =>
         {

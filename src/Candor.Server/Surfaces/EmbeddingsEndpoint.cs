@@ -23,6 +23,6 @@ internal static class EmbeddingsEndpoint
         var request = accepted.Value;
 
         // A stored key's allowed models are checked by admission (AdmissionPipeline's billing step), as for chat.
-        await relay.EmbeddingsAsync(context, surface, request, (response, output) => write(request, response, output), accepted.Body.WrittenMemory).ConfigureAwait(false);
+        await relay.EmbeddingsAsync(context, surface, request, (response, output) => write(request, response, output), accepted.Body.Memory).ConfigureAwait(false);
     }
 }

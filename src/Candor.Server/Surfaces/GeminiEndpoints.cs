@@ -74,7 +74,7 @@ internal static class GeminiEndpoints
             (ReadOnlyMemory<byte> b, [NotNullWhen(true)] out ChatRequest? r, [NotNullWhen(false)] out RelayError? e) => GeminiRequestDecoder.TryDecode(b, model, stream, out r, out e)).ConfigureAwait(false);
         if (accepted is not null)
         {
-            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body.WrittenMemory).ConfigureAwait(false);
+            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body).ConfigureAwait(false);
         }
     }
 }

@@ -29,7 +29,7 @@ internal static class OpenAIEndpoints
         using var accepted = await SurfaceRequest.AcceptAsync<ChatRequest>(context, ReceiptKind.Chat, surface, snapshots, OpenAIChatRequestDecoder.TryDecode).ConfigureAwait(false);
         if (accepted is not null)
         {
-            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body.WrittenMemory).ConfigureAwait(false);
+            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body).ConfigureAwait(false);
         }
     }
 
@@ -46,7 +46,7 @@ internal static class OpenAIEndpoints
             .ConfigureAwait(false);
         if (accepted is not null)
         {
-            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body.WrittenMemory).ConfigureAwait(false);
+            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body).ConfigureAwait(false);
         }
     }
 

@@ -22,8 +22,11 @@ internal static class RequestBody
             return null;
         }
 
-        // A declared length sizes the buffer once (the spare byte lets the last read see the end); the body
-        // stays alive for the whole request, so a 100-byte prompt must not hold a 16 KB array for a long stream.
+        // A declared length sizes the buffer once, exactly: the body ends at that length (Kestrel reads no further), so
+        // no last read has to see the end, and a body of 16,384 bytes rents 16 KB, not 32 KB for a spare byte. A 100-byte
+        // prompt must not hold a 16 KB array either. Without a length, the spare byte lets the last read see the end.
+        // The budget still sets aside the length and one byte, as it always has (a body at the limit does not fit twice
+        // in twice the limit).
         var declaredLength = http.Request.ContentLength;
         int initial = (int)Math.Min(declaredLength ?? 4096, limit) + 1;
         if (!ticket.TryHoldBody(initial))
@@ -32,7 +35,7 @@ internal static class RequestBody
             return null;
         }
 
-        var buffer = new PooledBufferWriter(initial);
+        var buffer = new PooledBufferWriter(declaredLength is { } expected ? (int)Math.Max(expected, 1) : initial);
         ticket.HoldAtLeast(buffer.Capacity);
         int readSize = declaredLength is null ? 8192 : 1;
         CancellationTokenSource? deadline = null;
@@ -55,6 +58,18 @@ internal static class RequestBody
                 deadline.CancelAfter(timeout);
                 while (true)
                 {
+                    if (buffer.WrittenCount == declaredLength)
+                    {
+                        // The whole declared body: decoding it costs memory beyond it, which the budget counts too.
+                        if (!ticket.TryHoldDecoding(buffer.WrittenCount))
+                        {
+                            error = NodeAdmission.Overloaded("memory for request bodies");
+                            break;
+                        }
+
+                        return buffer;
+                    }
+
                     if (buffer.Capacity - buffer.WrittenCount < readSize
                         && !ticket.TryHoldBody(Math.Max(2L * buffer.Capacity, (long)buffer.WrittenCount + readSize)))
                     {

@@ -34,7 +34,7 @@ internal static class ResponsesEndpoints
             .ConfigureAwait(false);
         if (accepted is not null)
         {
-            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body.WrittenMemory).ConfigureAwait(false);
+            await relay.RelayAsync(context, surface, accepted.Value, accepted.Body).ConfigureAwait(false);
         }
     }
 

@@ -20,7 +20,8 @@ internal static class SurfaceRegistry
     /// <summary>Candor's own prompt count, which a translated Anthropic stream reports in message_start.</summary>
     private static readonly TokenEstimator Estimator = new();
 
-    public static readonly Surface Anthropic = new(WireProtocol.Anthropic, static r => new AnthropicClientEncoder(r, () => Estimator.CountPrompt(r)), AnthropicErrors.Write);
+    public static readonly Surface Anthropic = new(WireProtocol.Anthropic, static r => new AnthropicClientEncoder(r, () => Estimator.CountPrompt(r)), AnthropicErrors.Write,
+        encoderReadsPrompt: true);
 
     /// <summary>OpenAI's Responses API: OpenAI's error envelope, its own encoder (and decoder, so never the fast path).</summary>
     public static readonly Surface Responses = new(WireProtocol.OpenAIResponses, static r => new ResponsesClientEncoder(r), OpenAIErrors.Write);

@@ -11,17 +11,17 @@ namespace Candor.Server.Surfaces;
 /// <summary>Reads a client body in a surface's own terms, where it lies (the body outlives the decoding).</summary>
 internal delegate bool BodyDecoder<T>(ReadOnlyMemory<byte> body, [NotNullWhen(true)] out T? value, [NotNullWhen(false)] out RelayError? error);
 
-/// <summary>A decoded client request, the pooled body it came from (kept for the fast path) and what it holds of the
-/// node's and its key's limits; disposing gives all of it back.</summary>
+/// <summary>A decoded client request, the pooled body it came from (kept for the fast path; a chat relay releases it at
+/// the commit) and what it holds of the node's and its key's limits; disposing gives all of it back.</summary>
 internal sealed class SurfaceRequest<T>(PooledBufferWriter body, T value, AdmissionTicket ticket) : IDisposable
 {
-    public PooledBufferWriter Body { get; } = body;
+    public RequestBytes Body { get; } = new(body);
 
     public T Value { get; } = value;
 
     public void Dispose()
     {
-        Body.Dispose();
+        Body.Release();
         ticket.Dispose();
     }
 }

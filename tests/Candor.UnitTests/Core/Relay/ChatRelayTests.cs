@@ -260,6 +260,93 @@ public sealed class ChatRelayTests : IDisposable
         Assert.Equal("", port.Text);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Answered_ClientBodyAndPromptReleasedAtTheCommit_NotBefore(bool stream)
+    {
+        // Nothing but the commit releases a borrowed body: released after the relay means released at the commit. During
+        // the send (before the commit) the body and the prompt are still whole.
+        var (request, bytes) = Decoded(stream);
+        var seen = new List<(bool Released, int Messages)>();
+        _upstream.Respond = _ =>
+        {
+            seen.Add((bytes.IsReleased, request.Messages.Count));
+            return stream ? Answer(HttpStatusCode.OK, "text/event-stream", Stream) : Answer(HttpStatusCode.OK, "application/json", Whole);
+        };
+        var port = new MemoryResponsePort();
+        await _relay.RelayAsync(new RelayContext(port, "openai"), OpenAI, request, bytes).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(200, port.StatusCode);
+        Assert.Equal([(false, 1)], seen);
+        Assert.True(bytes.IsReleased);
+        Assert.Throws<InvalidOperationException>(() => bytes.Memory);
+        Assert.Empty(request.Messages);
+        Assert.Equal("m", request.Model);
+    }
+
+    [Fact]
+    public async Task FailoverBeforeTheCommit_ForwardsTheSameBytesAgain_ThenReleases()
+    {
+        // The first deployment fails before the first byte: the retry reads the client's body again (not released) and
+        // forwards the same bytes (model replaced the same way) to the second.
+        var (request, bytes) = Decoded(stream: true);
+        var seen = new List<bool>();
+        _upstream.Respond = r =>
+        {
+            seen.Add(bytes.IsReleased);
+            return r.RequestUri!.Host == "a.test"
+                ? Answer(HttpStatusCode.InternalServerError, "application/json", ServerError)
+                : Answer(HttpStatusCode.OK, "text/event-stream", Stream);
+        };
+        var port = new MemoryResponsePort();
+        await _relay.RelayAsync(new RelayContext(port, "openai"), OpenAI, request, bytes).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("b", port.Headers[RelayHeaders.Channel]);
+        Assert.Equal([false, false], seen);
+        var sent = _upstream.Requests;
+        Assert.Equal(2, sent.Count);
+        Assert.Equal(sent[0].Body, sent[1].Body);
+        Assert.Contains("\"model\":\"x\"", sent[1].Body, StringComparison.Ordinal);
+        Assert.True(bytes.IsReleased);
+    }
+
+    [Fact]
+    public async Task EveryDeploymentFails_ErrorCommitsAndReleases_AfterBothAttemptsSentTheBody()
+    {
+        var (request, bytes) = Decoded(stream: false);
+        _upstream.Respond = _ => Answer(HttpStatusCode.InternalServerError, "application/json", ServerError);
+        var port = new MemoryResponsePort();
+        await _relay.RelayAsync(new RelayContext(port, "openai"), OpenAI, request, bytes).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.InRange(port.StatusCode, 500, 599);
+        Assert.Equal(2, _upstream.Requests.Count);
+        Assert.All(_upstream.Requests, r => Assert.Contains("\"hi\"", r.Body, StringComparison.Ordinal));
+        Assert.True(bytes.IsReleased);
+    }
+
+    [Fact]
+    public async Task SurfaceWhoseEncoderReadsThePrompt_KeepsIt()
+    {
+        // Anthropic's message_start reports Candor's prompt count after the commit: its surface keeps the messages.
+        var reads = new Surface(WireProtocol.OpenAI, static r => new OpenAIChatClientEncoder(r), OpenAIErrors.Write, encoderReadsPrompt: true);
+        var (request, bytes) = Decoded(stream: true);
+        _upstream.Respond = _ => Answer(HttpStatusCode.OK, "text/event-stream", Stream);
+        var port = new MemoryResponsePort();
+        await _relay.RelayAsync(new RelayContext(port, "openai"), reads, request, bytes).WaitAsync(TimeSpan.FromSeconds(10));
+
+        AssertStreamed(port.Text);
+        Assert.Single(request.Messages);
+        Assert.True(bytes.IsReleased);
+    }
+
+    private static (ChatRequest Request, RequestBytes Bytes) Decoded(bool stream)
+    {
+        byte[] body = Encoding.UTF8.GetBytes($$"""{"model":"m","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""");
+        Assert.True(OpenAIChatRequestDecoder.TryDecode(body, out var request, out var error), error?.Message);
+        return (request, RequestBytes.Borrowed(body));
+    }
+
     private async Task<MemoryResponsePort> RelayAsync(bool stream, string model = "m", bool abortFirst = false)
     {
         byte[] body = Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""");
