@@ -124,8 +124,9 @@ internal sealed class ChatRelay(
         bool fast = responses is not null || (completions is not null && !redacted) || (config.FastPath && !redacted && surface.ForwardsRawBody
             && surface.Protocol == adapter.Protocol && adapter.SupportsRawForwarding(request));
         context.Path = fast ? "fast" : "translated";
-        // The forwarded copy (model replaced, or a redacted completions body) is this attempt's: released when the attempt
-        // ends, or at the commit if that comes first (RelayContext.ForwardedBody); a send still in progress holds it.
+        // The forwarded copy (model replaced, or a redacted completions body; its buffer rented only when written) is this
+        // attempt's: released when the attempt ends, or at the commit if that comes first (RelayContext.ForwardedBody); a
+        // send still in progress holds it.
         using var copy = fast || completions is not null ? new ForwardedCopy(context, rawBody.Length) : null;
         HttpRequestMessage upstreamRequest;
         if (fast)
@@ -138,7 +139,7 @@ internal sealed class ChatRelay(
             }
             else
             {
-                // The client's bytes go as they are: the copy's buffer is not needed for the rest of the attempt.
+                // The client's bytes go as they are: a rewrite that gave up gives its buffer back now, not at the attempt's end.
                 copy?.Dispose();
             }
 

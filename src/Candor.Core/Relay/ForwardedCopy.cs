@@ -8,12 +8,15 @@ namespace Candor.Core.Relay;
 /// still in progress keeps the bytes until it ends (<see cref="RequestBytesContent"/>).</summary>
 internal sealed class ForwardedCopy(RelayContext context, int clientBytes) : IDisposable
 {
-    // The model name may grow (an upstream name longer than the client's): room for that before the writer has to grow.
-    private PooledBufferWriter? _writer = new(clientBytes + 64);
+    private PooledBufferWriter? _writer;
     private RequestBytes? _sealed;
 
-    /// <summary>Where the copy is written, until it is sealed.</summary>
-    public PooledBufferWriter Writer => _writer ?? throw new InvalidOperationException("The forwarded copy is sealed.");
+    /// <summary>Where the copy is written, until it is sealed: rented on first use, so an attempt that forwards the
+    /// client's bytes as they are rents nothing. The model name may grow (an upstream name longer than the client's):
+    /// room for that before the writer has to grow.</summary>
+    public PooledBufferWriter Writer => _sealed is null
+        ? _writer ??= new PooledBufferWriter(clientBytes + 64)
+        : throw new InvalidOperationException("The forwarded copy is sealed.");
 
     /// <summary>The written copy, owned from now on by its <see cref="RequestBytes"/> and released at the commit or when
     /// this attempt ends, whichever comes first.</summary>
