@@ -189,6 +189,31 @@ if (abConns.length) {
   md.push('');
 }
 
+// ---- what each promise costs: YARP, then Candor one promise at a time, processes of the same run ----
+const ladderConns = [...new Set(rows.filter((r) => r.scenario === 'ladder').map((r) => r.conns))].sort((a, b) => a - b);
+if (ladderConns.length) {
+  const RUNGS = [['yarp', 'YARP 2.3.0 (the .NET proxy floor)'], ['ladder-bare', 'Candor bare fast path (receipts signed, kept in memory)'],
+    ['ladder-data', '+ data directory (receipts stored in SQLite, appended to the log)'],
+    ['ladder-stored', '+ stored key (admission, metering, durable settlement)'], ['ladder-full', '+ redaction (every feature on)']];
+  md.push('## What each promise costs (wrk, bench-fast)', '');
+  md.push('Five processes of the same run, each adding one thing to the one before, measured in rotating order per round.', '');
+  md.push('| conns | target | req/s | p50 ms | p99 ms | CPU ms/req | best round | × YARP | added CPU ms/req over the row above | errors |');
+  md.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const errors = (w) => w.err_connect + w.err_read + w.err_write + w.err_status + w.err_timeout;
+  for (const c of ladderConns) {
+    const yarp = find('ladder', 'yarp', { conns: c });
+    let previous;
+    for (const [t, name] of RUNGS) {
+      const r = find('ladder', t, { conns: c });
+      if (!r) continue;
+      md.push(`| ${c} | ${name} | ${f(r.result.rps, 0)} | ${f(r.result.p50_ms)} | ${f(r.result.p99_ms)} | ${f(r.cpu_per, 3)} | ${f(r.cpu_best, 3)} | `
+        + `${ratio(r.cpu_per, yarp?.cpu_per)} | ${previous ? diff(r.cpu_per, previous.cpu_per) : '–'} | ${errors(r.result)} |`);
+      previous = r;
+    }
+  }
+  md.push('');
+}
+
 // ---- every feature on, SQLite beside PostgreSQL + Redis (issue 16), two processes of the same run ----
 const pgConns = [...new Set(rows.filter((r) => r.scenario === 'full-pg').map((r) => r.conns))].sort((a, b) => a - b);
 if (pgConns.length) {

@@ -8,7 +8,7 @@
 #   QUICK=1 bench/run.sh         # smoke run: 1 round of 3 s per measurement, 200 slow streams
 #   ROUNDS=3 DURATION=5 bench/run.sh   # the defaults: 3 interleaved rounds of 5 s; the report takes medians
 #   NICE=-5 bench/run.sh         # run the benchmark processes at a higher priority (shared machines)
-#   SCENARIOS=chat,stream bench/run.sh    # a subset (chat, stream, open, slow, big, billed, full, metrics, full-pg, ab)
+#   SCENARIOS=chat,stream bench/run.sh    # a subset (chat, stream, open, slow, big, billed, full, metrics, full-pg, ab, ladder)
 #   SCENARIOS=metrics TARGETS=candor QUICK=1 bench/run.sh   # every feature on, metrics on beside off (short run)
 #   SCENARIOS=full-pg TARGETS=candor bench/run.sh   # every feature on: SQLite beside PostgreSQL + Redis (starts both)
 #   SCENARIOS=ab TARGETS=direct,candor CANDOR_DLL_B=/tmp/new/candor.dll bench/run.sh   # every feature on: two builds, alternating
@@ -621,6 +621,41 @@ if has "$TARGETS" candor && has "$SCENARIOS" ab; then
     done
   done
   stop "${AB_PID[candor-a]}"; stop "${AB_PID[candor-b]}"
+fi
+
+# ---- what each promise costs (issue 18): YARP and four Candor processes, each adding one thing to the one before,
+# all started before any measurement and measured in rotating order per round (as 'ab'; each idles on core 0 while
+# another is loaded): YARP (the .NET proxy floor); Candor's bare fast path (configuration key, no data directory:
+# receipts signed and kept in memory); + a data directory (receipts stored in SQLite and appended to the
+# transparency log; the configuration key is not metered); + a stored key (admission, metering, durable settlement
+# of usage, charge and receipt in one commit); + redaction (start_full: every feature on). wrk at $CONCURRENCY.
+if has "$SCENARIOS" ladder; then
+  log "== ladder: YARP, then Candor one promise at a time"
+  declare -A L_PID L_KEY L_URL
+  saved_port=$CANDOR_PORT
+  start_target yarp; L_PID[yarp]=$TARGET_PID L_KEY[yarp]=sk-x L_URL[yarp]="http://127.0.0.1:$YARP_PORT"
+  CANDOR_PORT=19211; start_candor ladder-bare "$B/candor-bench.yaml"
+  L_PID[ladder-bare]=$TARGET_PID L_KEY[ladder-bare]=$BENCH_CLIENT_KEY L_URL[ladder-bare]="http://127.0.0.1:$CANDOR_PORT"
+  CANDOR_PORT=19212; stored_key "$TMP/data-ladder-data" >/dev/null; start_candor ladder-data "$B/candor-bench.yaml" "$TMP/data-ladder-data"
+  L_PID[ladder-data]=$TARGET_PID L_KEY[ladder-data]=$BENCH_CLIENT_KEY L_URL[ladder-data]="http://127.0.0.1:$CANDOR_PORT"
+  CANDOR_PORT=19213; key=$(stored_key "$TMP/data-ladder-stored"); start_candor ladder-stored "$B/candor-bench.yaml" "$TMP/data-ladder-stored"
+  L_PID[ladder-stored]=$TARGET_PID L_KEY[ladder-stored]=$key L_URL[ladder-stored]="http://127.0.0.1:$CANDOR_PORT"
+  CANDOR_PORT=19214; start_full "$TMP/data-ladder-full" ladder-full
+  L_PID[ladder-full]=$TARGET_PID L_KEY[ladder-full]=$FULL_KEY L_URL[ladder-full]="http://127.0.0.1:$CANDOR_PORT"
+  CANDOR_PORT=$saved_port
+  rungs="yarp ladder-bare ladder-data ladder-stored ladder-full"
+  for label in $rungs; do
+    TARGET_PID=${L_PID[$label]}
+    run_wrk warmup "$label" 64 "${L_URL[$label]}/v1/chat/completions" "$(chat_body bench-fast)" "${L_KEY[$label]}" "" "$((2 * CANDOR_WARM))" 0
+  done
+  for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    order=$(echo $rungs | tr ' ' '\n' | awk -v r=$ROUND '{a[NR]=$0} END {for (i = 0; i < NR; i++) print a[(i + r - 1) % NR + 1]}')
+    for label in $order; do
+      TARGET_PID=${L_PID[$label]}
+      for c in $CONCURRENCY; do run_wrk ladder "$label" "$c" "${L_URL[$label]}/v1/chat/completions" "$(chat_body bench-fast)" "${L_KEY[$label]}" "" "$DUR"; done
+    done
+  done
+  for label in $rungs; do stop "${L_PID[$label]}"; done
 fi
 
 # ---- every feature on (start_full), on SQLite beside on PostgreSQL + Redis (issue 16): two processes, both started
