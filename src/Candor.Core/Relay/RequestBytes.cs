@@ -15,16 +15,19 @@ internal sealed class RequestBytes
     private readonly int _length;
     private ReadOnlyMemory<byte> _memory;
     private PooledBufferWriter? _buffer;
+    private IBodyBudget? _budget;
 
     // The owner's hold (1 until Release) plus one per reader in progress; the buffer is returned when it reaches 0.
     private int _holds = 1;
     private int _released;
 
-    /// <summary>Takes ownership of <paramref name="buffer"/>'s written bytes (disposed once, when the last hold ends).</summary>
-    public RequestBytes(PooledBufferWriter buffer)
+    /// <summary>Takes ownership of <paramref name="buffer"/>'s written bytes (disposed once, when the last hold ends);
+    /// <paramref name="budget"/>, if given, is told once, right after the buffer has gone back to the pool.</summary>
+    public RequestBytes(PooledBufferWriter buffer, IBodyBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         _buffer = buffer;
+        _budget = budget;
         _memory = buffer.WrittenMemory;
         _length = _memory.Length;
     }
@@ -82,6 +85,7 @@ internal sealed class RequestBytes
             // does not keep it alive, or keep a pooled array that has gone on to another request.
             _memory = default;
             Interlocked.Exchange(ref _buffer, null)?.Dispose();
+            Interlocked.Exchange(ref _budget, null)?.BodyReturned();
         }
         else if (holds < 0)
         {
@@ -100,4 +104,12 @@ internal sealed class RequestBytes
     }
 
     private static InvalidOperationException Released() => new("The request body was released (after the commit nothing may forward it).");
+}
+
+/// <summary>What counts a request body's memory (the node's body budget, docs/admission-control.md): told when the body's
+/// pooled array has gone back, which for a stream is at its commit rather than at its end.</summary>
+internal interface IBodyBudget
+{
+    /// <summary>The body's array is back in the pool; called once, on the thread that ended the last hold.</summary>
+    void BodyReturned();
 }

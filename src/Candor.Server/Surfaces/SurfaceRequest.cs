@@ -15,7 +15,7 @@ internal delegate bool BodyDecoder<T>(ReadOnlyMemory<byte> body, [NotNullWhen(tr
 /// the commit) and what it holds of the node's and its key's limits; disposing gives all of it back.</summary>
 internal sealed class SurfaceRequest<T>(PooledBufferWriter body, T value, AdmissionTicket ticket) : IDisposable
 {
-    public RequestBytes Body { get; } = new(body);
+    public RequestBytes Body { get; } = new(body, ticket);
 
     public T Value { get; } = value;
 

@@ -180,6 +180,33 @@ public sealed class AdmissionControlTests(AdmissionHost host) : IClassFixture<Ad
     }
 
     [Fact]
+    public async Task AnOpenStream_GivesItsBodysShareOfTheBudgetBackAtTheCommit_AndKeepsDecodingsShareUntilItEnds()
+    {
+        var ct = Json.Timeout(60);
+        using var client = host.CreateClient();
+        const int Length = 300_000;
+        string large = $$"""{"model":"m-trickle","stream":true,"stream_options":{"include_usage":true},"max_tokens":20,"messages":[{"role":"user","content":"{{new string('a', Length - 140)}}"}]}""";
+        int bodyLength = Encoding.UTF8.GetByteCount(large);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json.Body(large) };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        Assert.Equal(200, (int)response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        string? line = await reader.ReadLineAsync(ct);
+        Assert.StartsWith("data: ", line, StringComparison.Ordinal);
+
+        // The first event went out: the relay committed and released the client's body, whose array is back in the pool.
+        // The budget now holds decoding's share alone (three bytes a byte of body), for as long as the stream is open
+        // (20 tokens 200 ms apart: seconds more).
+        await AdmissionHost.WaitUntilAsync(() => host.Node.BufferedBodyBytes == 3L * bodyLength, ct);
+        Assert.Equal(1, host.Node.OpenStreams);
+
+        string rest = await reader.ReadToEndAsync(ct);
+        Assert.EndsWith("data: [DONE]", rest.TrimEnd(), StringComparison.Ordinal);
+        await AssertNothingHeldAsync(ct);
+    }
+
+    [Fact]
     public async Task RequestsBeyondTheInFlightBound_Get503AtOnce_AndTheBoundRecovers()
     {
         var ct = Json.Timeout(60);

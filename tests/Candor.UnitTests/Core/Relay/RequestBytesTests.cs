@@ -28,6 +28,22 @@ public sealed class RequestBytesTests
     }
 
     [Fact]
+    public void TheBudget_IsToldOnce_WhenTheLastHoldEnds_NotAtTheRelease()
+    {
+        var budget = new CountingBudget();
+        var bytes = new RequestBytes(Written("the prompt"), budget);
+        Assert.True(bytes.TryHold());
+
+        bytes.Release();
+        Assert.Equal(0, budget.Returned);
+
+        bytes.EndHold();
+        Assert.Equal(1, budget.Returned);
+        bytes.Release();
+        Assert.Equal(1, budget.Returned);
+    }
+
+    [Fact]
     public void HeldAcrossTheRelease_StillReadable_UntilTheHoldEnds()
     {
         var bytes = new RequestBytes(Written("the prompt"));
@@ -104,5 +120,12 @@ public sealed class RequestBytesTests
             await Gate.Task.ConfigureAwait(false);
             await base.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private sealed class CountingBudget : IBodyBudget
+    {
+        public int Returned { get; private set; }
+
+        public void BodyReturned() => Returned++;
     }
 }
