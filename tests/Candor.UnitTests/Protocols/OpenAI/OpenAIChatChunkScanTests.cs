@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Candor.Protocols.Canonical;
@@ -212,51 +213,33 @@ public sealed class OpenAIChatChunkScanTests
     }
 
     [Fact]
-    public void OpenAIStream_IsReadForward_ChunkByChunk()
+    public void OpenAIChunks_AreReadForward_EachShapeWithItsEvents()
     {
         bool started = false;
-        var events = new List<ChatEvent>();
-        foreach (string chunk in new[] { AzureFilter, Role, Content, Finish, UsageChunk })
-        {
-            Assert.True(OpenAIChatResponseScan.TryDecodeChunk(Encoding.UTF8.GetBytes(chunk), ref started, null, events), chunk);
-        }
-
+        Assert.Empty(Scanned(AzureFilter, ref started));
+        Assert.False(started);
+        Assert.Equal([new ResponseStarted("chatcmpl-1", "gpt-4o-mini", 1741570283) { SystemFingerprint = "fp_1" }], Scanned(Role, ref started));
         Assert.True(started);
-        Assert.Equal(
-            [
-                new ResponseStarted("chatcmpl-1", "gpt-4o-mini", 1741570283) { SystemFingerprint = "fp_1" },
-                new TextDelta(0, "Hello"),
-                new ChoiceFinished(0, FinishReason.EndTurn, "stop"),
-                new UsageReported(new Usage { InputTokens = 9, OutputTokens = 12, TotalTokens = 21, CachedInputTokens = 3, ReasoningTokens = 2 }),
-            ],
-            events);
+        Assert.Equal([new TextDelta(0, "Hello")], Scanned(Content, ref started));
+        Assert.Equal([new ChoiceFinished(0, FinishReason.EndTurn, "stop")], Scanned(Finish, ref started));
+        var usage = new Usage { InputTokens = 9, OutputTokens = 12, TotalTokens = 21, CachedInputTokens = 3, ReasoningTokens = 2 };
+        Assert.Equal([new UsageReported(usage)], Scanned(UsageChunk, ref started));
+        Assert.Empty(Scanned("""{"id":"chatcmpl-1","choices":[],"usage":null}""", ref started));
     }
 
     [Fact]
     public void VendorChunks_AreReadForward_ThinkingRefusalAndChoiceUsageIncluded()
     {
         bool started = true;
-        var events = new List<ChatEvent>();
-        foreach (string chunk in new[]
-        {
-            """{"id":"d","model":"m","choices":[{"index":0,"delta":{"content":null,"reasoning_content":"Hmm"},"logprobs":null,"finish_reason":null}]}""",
-            """{"id":"d","model":"m","choices":[{"index":0,"delta":{"reasoning":"r","content":"a","refusal":"no"}}]}""",
-            """{"id":"d","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop","usage":{"prompt_tokens":19,"completion_tokens":13,"cached_tokens":8}}]}""",
-        })
-        {
-            Assert.True(OpenAIChatResponseScan.TryDecodeChunk(Encoding.UTF8.GetBytes(chunk), ref started, null, events), chunk);
-        }
-
         Assert.Equal(
-            [
-                new ThinkingDelta(0, "Hmm"),
-                new ThinkingDelta(0, "r"),
-                new TextDelta(0, "a"),
-                new TextDelta(0, "no"),
-                new ChoiceFinished(0, FinishReason.EndTurn, "stop"),
-                new UsageReported(new Usage { InputTokens = 19, OutputTokens = 13, CachedInputTokens = 8 }),
-            ],
-            events);
+            [new ThinkingDelta(0, "Hmm")],
+            Scanned("""{"id":"d","model":"m","choices":[{"index":0,"delta":{"content":null,"reasoning_content":"Hmm"},"logprobs":null,"finish_reason":null}]}""", ref started));
+        Assert.Equal(
+            [new ThinkingDelta(1, "r"), new TextDelta(1, "a"), new TextDelta(1, "no")],
+            Scanned("""{"id":"d","model":"m","choices":[{"index":1,"delta":{"reasoning":"r","content":"a","refusal":"no"}}]}""", ref started));
+        Assert.Equal(
+            [new ChoiceFinished(0, FinishReason.EndTurn, "stop"), new UsageReported(new Usage { InputTokens = 19, OutputTokens = 13, CachedInputTokens = 8 })],
+            Scanned("""{"id":"d","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop","usage":{"prompt_tokens":19,"completion_tokens":13,"cached_tokens":8}}]}""", ref started));
     }
 
     [Fact]
@@ -325,16 +308,44 @@ public sealed class OpenAIChatChunkScanTests
         Assert.Equal([new ResponseStarted("cmpl-1", "m", 1), new TextDelta(0, "hi")], events);
     }
 
+    [Theory]
+    [InlineData("1.sse")]
+    [InlineData("2.sse")]
+    public void RecordedOpenAIStream_DecodesAsTheDocumentReaderDecodesIt_ChunksWithoutToolCallsReadForward(string name)
+    {
+        // OpenAI's own streams (tests/Recordings/openai-chat): a tool call, and text.
+        var steps = new List<(string? Type, byte[] Data)>();
+        using (var parser = new SseParser())
+        {
+            var buffer = new ReadOnlySequence<byte>(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Recordings", "openai-chat", name)));
+            while (parser.TryParse(ref buffer, true, out var ev))
+            {
+                steps.Add((ev.EventType, ev.Data.ToArray()));
+            }
+        }
+
+        Assert.True(steps.Count > 5);
+        Assert.Equal(Transcript(steps, document: true), Transcript(steps, document: false));
+
+        bool started = false;
+        foreach (var (_, data) in steps.Where(static s => !s.Data.AsSpan().SequenceEqual("[DONE]"u8)))
+        {
+            bool toolCalls = Encoding.UTF8.GetString(data).Contains("\"tool_calls\":[", StringComparison.Ordinal);
+            Assert.Equal(!toolCalls, OpenAIChatResponseScan.TryDecodeChunk(data, ref started, null, []));
+        }
+    }
+
+    /// <summary>The events of a chunk the forward read must take.</summary>
+    private static List<ChatEvent> Scanned(string chunk, ref bool started)
+    {
+        var events = new List<ChatEvent>();
+        Assert.True(OpenAIChatResponseScan.TryDecodeChunk(Encoding.UTF8.GetBytes(chunk), ref started, null, events), chunk);
+        return events;
+    }
+
     /// <summary>The decoder (forward read first) and the document reader alone, each fed the same prelude, the chunk and
     /// the chunks after it, give the same transcript: events, ends and errors (type and message) step by step.</summary>
     private static void AssertSame(byte[] chunk, Before before, string? eventType)
-    {
-        var expected = Transcript(chunk, before, eventType, document: true);
-        var actual = Transcript(chunk, before, eventType, document: false);
-        Assert.Equal(expected, actual);
-    }
-
-    private static List<string> Transcript(byte[] chunk, Before before, string? eventType, bool document)
     {
         var steps = new List<(string? Type, byte[] Data)>();
         string? prelude = before switch
@@ -352,7 +363,11 @@ public sealed class OpenAIChatChunkScanTests
         steps.Add((eventType, chunk));
         steps.Add((null, Encoding.UTF8.GetBytes(LaterText)));
         steps.Add((null, Encoding.UTF8.GetBytes(LaterFinish)));
+        Assert.Equal(Transcript(steps, document: true), Transcript(steps, document: false));
+    }
 
+    private static List<string> Transcript(List<(string? Type, byte[] Data)> steps, bool document)
+    {
         var decoder = new OpenAIChatUpstreamDecoder();
         var lines = new List<string>();
         foreach (var (type, data) in steps)
