@@ -23,11 +23,13 @@ internal static class OpenAIChatResponseScan
 
     /// <summary>Appends one stream chunk's events to <paramref name="output"/> and returns true, or returns false with
     /// <paramref name="output"/> and <paramref name="started"/> unchanged.</summary>
+    /// <param name="json">The data of one SSE event.</param>
     /// <param name="started">Whether an earlier chunk started the response (gave its <see cref="ResponseStarted"/>); set
     /// when this one does. Once it is set, the chunk's id, model and fingerprint are not read, as the document reader does
     /// not read them.</param>
     /// <param name="toolCounts">The decoder's tool calls per choice so far: a choice that called tools finishes with
     /// <see cref="FinishReason.ToolCalls"/> even when the wire says "stop".</param>
+    /// <param name="output">Where the chunk's events go.</param>
     public static bool TryDecodeChunk(ReadOnlySpan<byte> json, ref bool started, Dictionary<int, int>? toolCounts, List<ChatEvent> output) =>
         TryScan(json, output, ref started, toolCounts, chunk: true);
 

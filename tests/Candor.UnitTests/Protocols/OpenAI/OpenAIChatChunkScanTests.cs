@@ -164,24 +164,20 @@ public sealed class OpenAIChatChunkScanTests
         "\uFEFF" + Content,
     ];
 
-    public static TheoryData<string, Before> ChunksInEveryState()
+    // Every chunk in one test per state (rather than a row per chunk): the test runner merges rows whose shown names, cut
+    // short, are alike, and every chunk must run.
+    [Theory]
+    [InlineData(Before.Nothing)]
+    [InlineData(Before.AzureFilter)]
+    [InlineData(Before.Text)]
+    [InlineData(Before.ToolCalls)]
+    public void EveryChunk_DecodesAsTheDocumentReaderDecodesIt(Before before)
     {
-        var data = new TheoryData<string, Before>();
         foreach (string chunk in Chunks)
         {
-            foreach (var before in Enum.GetValues<Before>())
-            {
-                data.Add(chunk, before);
-            }
+            AssertSame(Encoding.UTF8.GetBytes(chunk), before, eventType: null);
         }
-
-        return data;
     }
-
-    [Theory]
-    [MemberData(nameof(ChunksInEveryState))]
-    public void Chunk_DecodesAsTheDocumentReaderDecodesIt(string chunk, Before before) =>
-        AssertSame(Encoding.UTF8.GetBytes(chunk), before, eventType: null);
 
     [Theory]
     [InlineData(Content)]
@@ -363,7 +359,11 @@ public sealed class OpenAIChatChunkScanTests
         steps.Add((eventType, chunk));
         steps.Add((null, Encoding.UTF8.GetBytes(LaterText)));
         steps.Add((null, Encoding.UTF8.GetBytes(LaterFinish)));
-        Assert.Equal(Transcript(steps, document: true), Transcript(steps, document: false));
+        var expected = Transcript(steps, document: true);
+        var actual = Transcript(steps, document: false);
+        Assert.True(
+            expected.SequenceEqual(actual),
+            $"{Encoding.UTF8.GetString(chunk)} after {before}:\ndocument reader:\n{string.Join('\n', expected)}\ndecoder:\n{string.Join('\n', actual)}");
     }
 
     private static List<string> Transcript(List<(string? Type, byte[] Data)> steps, bool document)
