@@ -24,6 +24,8 @@ public class HotPathBenchmarks
     private TokenEstimator _tokens = null!;
     private string _text = null!;
     private ChatRequest _request = null!;
+    private OpenAIChatUpstreamDecoder _chunkDecoder = null!;
+    private OpenAIChatUpstreamDecoder _chunkDocumentDecoder = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -35,6 +37,12 @@ public class HotPathBenchmarks
         _tokens.CountText(_text);
         OpenAIChatRequestDecoder.TryDecode(StreamFixtures.ChatBody, out var request, out _);
         _request = request!;
+
+        // Decoders in the middle of a stream: the response started with the first chunk.
+        _chunkDecoder = new OpenAIChatUpstreamDecoder();
+        _chunkDecoder.DecodeStreamEvent(new SseEvent(null, StreamFixtures.FirstStreamChunk, null), _events);
+        _chunkDocumentDecoder = new OpenAIChatUpstreamDecoder();
+        _chunkDocumentDecoder.DecodeStreamEventDocument(new SseEvent(null, StreamFixtures.FirstStreamChunk, null), _events);
     }
 
     /// <summary>Parsing a 100-delta OpenAI stream into events (the fast path's reader).</summary>
@@ -69,6 +77,26 @@ public class HotPathBenchmarks
     {
         _events.Clear();
         new OpenAIChatUpstreamDecoder().DecodeResponseDocument(StreamFixtures.WholeAnswer, _events);
+        return _events.Count;
+    }
+
+    /// <summary>Decoding one streamed content chunk in the middle of a stream (the response started): the forward read
+    /// the stream uses for each chunk.</summary>
+    [Benchmark]
+    public int DecodeChunk()
+    {
+        _events.Clear();
+        _chunkDecoder.DecodeStreamEvent(new SseEvent(null, StreamFixtures.StreamChunk, null), _events);
+        return _events.Count;
+    }
+
+    /// <summary>The same chunk through the document reader (a <see cref="System.Text.Json.JsonDocument"/> per chunk), which
+    /// now reads only tool calls, logprobs, errors, legacy completions and odd chunks: the forward read's baseline.</summary>
+    [Benchmark]
+    public int DecodeChunkDocument()
+    {
+        _events.Clear();
+        _chunkDocumentDecoder.DecodeStreamEventDocument(new SseEvent(null, StreamFixtures.StreamChunk, null), _events);
         return _events.Count;
     }
 

@@ -21,6 +21,18 @@ internal static class StreamFixtures
         + "\"completion_tokens_details\":{\"reasoning_tokens\":0,\"audio_tokens\":0,\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}},"
         + "\"service_tier\":\"default\",\"system_fingerprint\":\"fp_fc9f1d7035\"}");
 
+    /// <summary>One streamed chat chunk in OpenAI's current shape (a content delta with service tier, fingerprint, null
+    /// logprobs and usage, and the obfuscation padding), and the first chunk of its stream.</summary>
+    public static readonly byte[] StreamChunk = Encoding.UTF8.GetBytes(
+        "{\"id\":\"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG\",\"object\":\"chat.completion.chunk\",\"created\":1741570283,\"model\":\"gpt-4o-mini-2024-07-18\","
+        + "\"service_tier\":\"default\",\"system_fingerprint\":\"fp_fc9f1d7035\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" Paris\"},\"logprobs\":null,"
+        + "\"finish_reason\":null}],\"usage\":null,\"obfuscation\":\"q8Y3kL\"}");
+
+    public static readonly byte[] FirstStreamChunk = Encoding.UTF8.GetBytes(
+        "{\"id\":\"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG\",\"object\":\"chat.completion.chunk\",\"created\":1741570283,\"model\":\"gpt-4o-mini-2024-07-18\","
+        + "\"service_tier\":\"default\",\"system_fingerprint\":\"fp_fc9f1d7035\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\","
+        + "\"refusal\":null},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null,\"obfuscation\":\"x\"}");
+
     public static readonly byte[] ChatBody = Encoding.UTF8.GetBytes(
         "{\"model\":\"public-model\",\"messages\":[{\"role\":\"system\",\"content\":\"You are helpful.\"},{\"role\":\"user\",\"content\":\""
         + string.Concat(Enumerable.Repeat("Tell me about the weather in Paris today. ", 40))

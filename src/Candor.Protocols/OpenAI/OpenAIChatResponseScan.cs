@@ -4,23 +4,44 @@ using Candor.Protocols.Canonical;
 
 namespace Candor.Protocols.OpenAI;
 
-/// <summary>A forward-only read of a whole chat completions answer (<see cref="Utf8JsonReader"/>, no
-/// <see cref="JsonDocument"/>) for its common shape: text, thinking or refusal, finish reason and usage per choice. It
-/// gives the events the document reader gives, or declines — output left as it was — whenever the answer has anything
-/// else the document reader interprets (tool calls, logprobs, a repeated key it reads, a choice that is not an object, no
-/// choices array) or cannot be read (malformed JSON, invalid text): the caller then reads it with the document reader,
-/// which keeps its behaviour for every odd answer, errors included.</summary>
+/// <summary>A forward-only read of chat completions answers (<see cref="Utf8JsonReader"/>, no <see cref="JsonDocument"/>)
+/// for their common shapes: a whole answer's text, thinking or refusal, finish reason and usage per choice, and a stream
+/// chunk's role or content delta, finish reason and usage (the choice's too), an empty choices array included. It gives the
+/// events the document reader gives, or declines — output left as it was — whenever the JSON has anything else the
+/// document reader interprets (tool calls, logprobs, an error, a repeated key it reads, a choice that is not an object, a
+/// whole answer without a choices array) or cannot be read (malformed JSON, invalid text, bytes after the value): the
+/// caller then reads it with the document reader, which keeps its behaviour for every odd answer, errors included.</summary>
 internal static class OpenAIChatResponseScan
 {
-    /// <summary>Appends the answer's events to <paramref name="output"/> and returns true, or returns false with
+    /// <summary>Appends a whole answer's events to <paramref name="output"/> and returns true, or returns false with
     /// <paramref name="output"/> unchanged.</summary>
     public static bool TryDecode(ReadOnlySpan<byte> json, List<ChatEvent> output)
     {
+        bool started = false;
+        return TryScan(json, output, ref started, toolCounts: null, chunk: false);
+    }
+
+    /// <summary>Appends one stream chunk's events to <paramref name="output"/> and returns true, or returns false with
+    /// <paramref name="output"/> and <paramref name="started"/> unchanged.</summary>
+    /// <param name="json">The data of one SSE event.</param>
+    /// <param name="started">Whether an earlier chunk started the response (gave its <see cref="ResponseStarted"/>); set
+    /// when this one does. Once it is set, the chunk's id, model and fingerprint are not read, as the document reader does
+    /// not read them.</param>
+    /// <param name="toolCounts">The decoder's tool calls per choice so far: a choice that called tools finishes with
+    /// <see cref="FinishReason.ToolCalls"/> even when the wire says "stop".</param>
+    /// <param name="output">Where the chunk's events go.</param>
+    public static bool TryDecodeChunk(ReadOnlySpan<byte> json, ref bool started, Dictionary<int, int>? toolCounts, List<ChatEvent> output) =>
+        TryScan(json, output, ref started, toolCounts, chunk: true);
+
+    private static bool TryScan(ReadOnlySpan<byte> json, List<ChatEvent> output, ref bool started, Dictionary<int, int>? toolCounts, bool chunk)
+    {
         int start = output.Count;
+        bool starts = started;
         try
         {
-            if (Scan(json, output, start))
+            if (Scan(json, output, start, ref starts, toolCounts, chunk))
             {
+                started = starts;
                 return true;
             }
         }
@@ -33,10 +54,9 @@ internal static class OpenAIChatResponseScan
         return false;
     }
 
-    private static bool Scan(ReadOnlySpan<byte> json, List<ChatEvent> output, int start)
+    private static bool Scan(ReadOnlySpan<byte> json, List<ChatEvent> output, int start, ref bool started, Dictionary<int, int>? toolCounts, bool chunk)
     {
-        // The reader's defaults are the document reader's (no comments, no trailing commas, depth 64), and like
-        // JsonDocument.ParseValue it reads the one value and nothing after it.
+        // The reader's defaults are the document reader's (no comments, no trailing commas, depth 64).
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -46,16 +66,23 @@ internal static class OpenAIChatResponseScan
         var texts = new Texts();
         long created = 0;
         Usage? usage = null;
+        int choices = 0;
         int seen = 0;
-        while (NextMember(ref reader, RootNames, ref seen) is var key && key >= 0)
+        bool head = !started;
+        while (NextMember(ref reader, chunk ? ChunkRootNames : RootNames, ref seen) is var key && key >= 0)
         {
             bool read = (Root)key switch
             {
                 Root.None => Skipped(ref reader),
                 Root.Created => Created(ref reader, out created),
-                Root.Choices => reader.TokenType == JsonTokenType.StartArray && ScanChoices(ref reader, output),
+
+                // A whole answer without a choices array is an error; a chunk's is read as no choice.
+                Root.Choices => reader.TokenType == JsonTokenType.StartArray ? ScanChoices(ref reader, output, toolCounts, chunk, out choices) : chunk && Skipped(ref reader),
                 Root.Usage => reader.TokenType != JsonTokenType.StartObject ? Skipped(ref reader) : ScanUsage(ref reader, out usage),
-                _ => Text(ref reader, texts, key),
+
+                // A chunk's error (anything but null) ends the stream: the document reader's.
+                Root.Error => reader.TokenType == JsonTokenType.Null,
+                _ => head ? Text(ref reader, texts, key) : Skipped(ref reader),
             };
             if (!read)
             {
@@ -63,16 +90,31 @@ internal static class OpenAIChatResponseScan
             }
         }
 
-        if (reader.TokenType != JsonTokenType.EndObject || (seen & (int)Root.Choices) == 0)
+        // A whole answer is read as JsonDocument.ParseValue reads it: the one value, nothing after it. A chunk is read as
+        // JsonDocument.Parse reads it: the one value, then only white space.
+        if (reader.TokenType != JsonTokenType.EndObject || (chunk ? reader.Read() : (seen & (int)Root.Choices) == 0))
         {
             return false;
         }
 
-        string? model = texts[Bit((int)Root.Model)];
-        output.Insert(start, new ResponseStarted(texts[Bit((int)Root.Id)] ?? "", string.IsNullOrEmpty(model) ? null : model, created)
+        if (head)
         {
-            SystemFingerprint = texts[Bit((int)Root.Fingerprint)],
-        });
+            string? id = texts[Bit((int)Root.Id)];
+            if (chunk && choices == 0 && string.IsNullOrEmpty(id) && usage is null)
+            {
+                // Azure opens a stream with a chunk holding only prompt_filter_results (empty id, model and choices); the
+                // response starts with the first real chunk.
+                return true;
+            }
+
+            started = true;
+            string? model = texts[Bit((int)Root.Model)];
+            output.Insert(start, new ResponseStarted(id ?? "", string.IsNullOrEmpty(model) ? null : model, created)
+            {
+                SystemFingerprint = texts[Bit((int)Root.Fingerprint)],
+            });
+        }
+
         if (usage is not null)
         {
             output.Add(new UsageReported(usage));
@@ -81,26 +123,34 @@ internal static class OpenAIChatResponseScan
         return true;
     }
 
-    private static bool ScanChoices(ref Utf8JsonReader reader, List<ChatEvent> output)
+    /// <summary>The choices array (the reader on its start), each choice's events in turn; <paramref name="count"/> is how
+    /// many there were.</summary>
+    private static bool ScanChoices(ref Utf8JsonReader reader, List<ChatEvent> output, Dictionary<int, int>? toolCounts, bool chunk, out int count)
     {
+        count = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (reader.TokenType != JsonTokenType.StartObject || !ScanChoice(ref reader, output))
+            if (reader.TokenType != JsonTokenType.StartObject || !ScanChoice(ref reader, output, toolCounts, chunk))
             {
                 return false;
             }
+
+            count++;
         }
 
         return reader.TokenType == JsonTokenType.EndArray;
     }
 
-    private static bool ScanChoice(ref Utf8JsonReader reader, List<ChatEvent> output)
+    /// <summary>One choice (the reader on its start): a whole answer's <c>message</c> or a chunk's <c>delta</c>, its finish,
+    /// and a chunk choice's own usage (Moonshot's last chunk).</summary>
+    private static bool ScanChoice(ref Utf8JsonReader reader, List<ChatEvent> output, Dictionary<int, int>? toolCounts, bool chunk)
     {
         int index = 0;
         string? finish = null;
+        Usage? usage = null;
         var texts = new Texts();
         int seen = 0;
-        while (NextMember(ref reader, ChoiceNames, ref seen) is var key && key >= 0)
+        while (NextMember(ref reader, chunk ? ChunkChoiceNames : ChoiceNames, ref seen) is var key && key >= 0)
         {
             bool read = (Choice)key switch
             {
@@ -108,6 +158,7 @@ internal static class OpenAIChatResponseScan
                 Choice.Finish => FinishReasonText(ref reader, out finish),
                 Choice.Logprobs => reader.TokenType == JsonTokenType.Null,
                 Choice.Message when reader.TokenType == JsonTokenType.StartObject => ScanMessage(ref reader, texts),
+                Choice.Usage when reader.TokenType == JsonTokenType.StartObject => ScanUsage(ref reader, out usage),
                 _ => Skipped(ref reader),
             };
             if (!read)
@@ -121,31 +172,46 @@ internal static class OpenAIChatResponseScan
             return false;
         }
 
-        // The document reader's order: thinking, then text (or the refusal), then the finish.
+        // The document reader's order: thinking, then text, then the refusal (a whole answer's only without text), then the
+        // finish, then a chunk choice's usage.
         if ((texts[Bit((int)Message.ReasoningContent)] ?? texts[Bit((int)Message.Reasoning)]) is { Length: > 0 } thought)
         {
             output.Add(new ThinkingDelta(index, thought));
         }
 
-        if (texts[Bit((int)Message.Content)] is { Length: > 0 } content)
+        string? content = texts[Bit((int)Message.Content)];
+        if (content is { Length: > 0 })
         {
             output.Add(new TextDelta(index, content));
         }
-        else if (texts[Bit((int)Message.Refusal)] is { Length: > 0 } refusal)
+
+        if ((chunk || content is not { Length: > 0 }) && texts[Bit((int)Message.Refusal)] is { Length: > 0 } refusal)
         {
             output.Add(new TextDelta(index, refusal));
         }
 
         if (finish is { Length: > 0 })
         {
-            output.Add(new ChoiceFinished(index, OpenAIWire.FromWire(finish), finish));
+            // A stream's choice that called tools in earlier chunks ended to call them, whatever the wire says.
+            var reason = OpenAIWire.FromWire(finish);
+            if (reason == FinishReason.EndTurn && toolCounts is { } counts && counts.GetValueOrDefault(index) > 0)
+            {
+                reason = FinishReason.ToolCalls;
+            }
+
+            output.Add(new ChoiceFinished(index, reason, finish));
+        }
+
+        if (usage is not null)
+        {
+            output.Add(new UsageReported(usage));
         }
 
         return true;
     }
 
-    /// <summary>A choice's message (the reader on its start): its texts by <see cref="Message"/> flag; false for tool calls
-    /// (an array) or a repeated key.</summary>
+    /// <summary>A choice's message or a chunk's delta (the reader on its start): its texts by <see cref="Message"/> flag;
+    /// false for tool calls (an array) or a repeated key.</summary>
     private static bool ScanMessage(ref Utf8JsonReader reader, scoped Span<string?> texts)
     {
         int seen = 0;
@@ -338,7 +404,9 @@ internal static class OpenAIChatResponseScan
 
     // The names each object's scan reads, in the order of its flags' bits.
     private static readonly byte[][] RootNames = [[.. "id"u8], [.. "model"u8], [.. "system_fingerprint"u8], [.. "created"u8], [.. "choices"u8], [.. "usage"u8]];
+    private static readonly byte[][] ChunkRootNames = [.. RootNames, [.. "error"u8]];
     private static readonly byte[][] ChoiceNames = [[.. "index"u8], [.. "message"u8], [.. "finish_reason"u8], [.. "logprobs"u8]];
+    private static readonly byte[][] ChunkChoiceNames = [[.. "index"u8], [.. "delta"u8], [.. "finish_reason"u8], [.. "logprobs"u8], [.. "usage"u8]];
     private static readonly byte[][] MessageNames = [[.. "reasoning_content"u8], [.. "reasoning"u8], [.. "content"u8], [.. "refusal"u8], [.. "tool_calls"u8]];
     private static readonly byte[][] UsageNames =
     [
@@ -366,8 +434,11 @@ internal static class OpenAIChatResponseScan
         Created = 8,
         Choices = 16,
         Usage = 32,
+        Error = 64,
     }
 
+    /// <summary>A choice's members; <see cref="Message"/> is a chunk's <c>delta</c>, and only a chunk's choice has its
+    /// <see cref="Usage"/>.</summary>
     [Flags]
     private enum Choice
     {
@@ -376,6 +447,7 @@ internal static class OpenAIChatResponseScan
         Message = 2,
         Finish = 4,
         Logprobs = 8,
+        Usage = 16,
     }
 
     [Flags]

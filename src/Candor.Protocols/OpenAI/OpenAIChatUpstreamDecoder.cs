@@ -30,11 +30,17 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
     public OpenAIChatUpstreamDecoder(bool legacyCompletions) => _legacyCompletions = legacyCompletions;
 
     /// <inheritdoc/>
-    public bool DecodeStreamEvent(in SseEvent ev, List<ChatEvent> output)
+    public bool DecodeStreamEvent(in SseEvent ev, List<ChatEvent> output) => DecodeStreamEvent(ev, output, scan: !_legacyCompletions);
+
+    /// <summary>A stream event read through a <see cref="JsonDocument"/> only: every chunk shape the decoder knows, and the
+    /// errors of malformed ones. Internal for the tests that hold the forward read to the same events, and the benchmarks.</summary>
+    internal bool DecodeStreamEventDocument(in SseEvent ev, List<ChatEvent> output) => DecodeStreamEvent(ev, output, scan: false);
+
+    private bool DecodeStreamEvent(in SseEvent ev, List<ChatEvent> output, bool scan)
     {
         try
         {
-            return DecodeStreamEventCore(ev, output);
+            return DecodeStreamEventCore(ev, output, scan);
         }
         catch (InvalidOperationException e)
         {
@@ -42,7 +48,7 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
         }
     }
 
-    private bool DecodeStreamEventCore(in SseEvent ev, List<ChatEvent> output)
+    private bool DecodeStreamEventCore(in SseEvent ev, List<ChatEvent> output, bool scan)
     {
         if (ev.IsDone)
         {
@@ -51,6 +57,14 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
 
         var span = ev.Data.Span.Trim(" \t\r\n"u8);
         if (span.IsEmpty)
+        {
+            return true;
+        }
+
+        // The common chunk (role or content delta, finish, usage, no choice) is read forward without building a document;
+        // anything else — tool calls, logprobs, errors, legacy completions, odd or malformed chunks — goes through the
+        // document reader below.
+        if (scan && OpenAIChatResponseScan.TryDecodeChunk(ev.Data.Span, ref _started, _toolCounts, output))
         {
             return true;
         }
