@@ -64,9 +64,14 @@ internal sealed class PostgresDatabase : StoreDatabase
     /// copy from SQLite brings rows there) are folded into <c>receipts.leaf_index</c>, where PostgreSQL keeps them (its
     /// shared log sequences the receipts in place), so that no receipt copied with an index is taken as unlogged.</summary>
     protected override string? AfterMigrations { get; } = $$"""
-        UPDATE receipts SET leaf_index = l.leaf_index FROM receipt_leaves l WHERE receipts.id = l.receipt_id AND receipts.leaf_index IS NULL;
-        DELETE FROM receipt_leaves;
-        DELETE FROM receipt_log_holes;
+        DO $leaves$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM receipt_leaves) THEN
+                UPDATE receipts SET leaf_index = l.leaf_index FROM receipt_leaves l WHERE receipts.id = l.receipt_id AND receipts.leaf_index IS NULL;
+                DELETE FROM receipt_leaves;
+            END IF;
+            DELETE FROM receipt_log_holes;
+        END $leaves$;
         CREATE OR REPLACE FUNCTION candor_counter_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
         BEGIN
             PERFORM pg_notify('{{ChangeChannel}}', TG_TABLE_SCHEMA || ':' || NEW.name);
