@@ -60,8 +60,18 @@ internal sealed class PostgresDatabase : StoreDatabase
     /// <summary>Every update of a counter (<c>counters</c>: one per kind of change every node must see) notifies
     /// <see cref="ChangeChannel"/> with the schema and the counter's name; PostgreSQL delivers it when the change's
     /// transaction commits, and never for one that rolls back. Created (or replaced) at every open, in the schema the
-    /// store uses.</summary>
+    /// store uses. Also at every open: receipts' log indexes in <c>receipt_leaves</c> (where SQLite keeps them; only a
+    /// copy from SQLite brings rows there) are folded into <c>receipts.leaf_index</c>, where PostgreSQL keeps them (its
+    /// shared log sequences the receipts in place), so that no receipt copied with an index is taken as unlogged.</summary>
     protected override string? AfterMigrations { get; } = $$"""
+        DO $leaves$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM receipt_leaves) THEN
+                UPDATE receipts SET leaf_index = l.leaf_index FROM receipt_leaves l WHERE receipts.id = l.receipt_id AND receipts.leaf_index IS NULL;
+                DELETE FROM receipt_leaves;
+            END IF;
+            DELETE FROM receipt_log_holes;
+        END $leaves$;
         CREATE OR REPLACE FUNCTION candor_counter_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
         BEGIN
             PERFORM pg_notify('{{ChangeChannel}}', TG_TABLE_SCHEMA || ':' || NEW.name);

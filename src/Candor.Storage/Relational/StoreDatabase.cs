@@ -43,6 +43,10 @@ internal abstract class StoreDatabase : IDisposable
     /// is listed after every table it references (<see cref="StoreCopy"/>).</summary>
     public abstract string ListTablesSql { get; }
 
+    /// <summary>What this engine runs of <paramref name="migration"/> after its portable SQL, in the same transaction
+    /// (SQLite: <see cref="Migrations.Migration.SqliteOnly"/>). Null: nothing.</summary>
+    protected virtual string? EngineSql(Migrations.Migration migration) => null;
+
     /// <summary>Run at the end of the migration transaction of every open (under <see cref="MigrationLock"/>): objects the
     /// engine keeps outside the portable schema (PostgreSQL's change-notification trigger). Null: none.</summary>
     protected virtual string? AfterMigrations => null;
@@ -247,6 +251,12 @@ internal abstract class StoreDatabase : IDisposable
                 using (var apply = Command(c, tx, migration.Sql))
                 {
                     await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                if (EngineSql(migration) is { } engineOnly)
+                {
+                    using var applyEngine = Command(c, tx, engineOnly);
+                    await applyEngine.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
                 using var record = Command(c, tx, Migrations.InsertVersion)

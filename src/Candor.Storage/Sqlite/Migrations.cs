@@ -3,10 +3,16 @@ namespace Candor.Storage.Sqlite;
 /// <summary>The schema, as ordered migrations. A migration is never edited once released: changes are new
 /// migrations appended to the list. The SQL is portable (PostgreSQL accepts it unchanged): TEXT ids,
 /// BIGINT money in micro-USD and unix-millisecond timestamps, INTEGER counts and 0/1 flags, no
-/// SQLite-only functions or AUTOINCREMENT. docs/storage.md describes each table.</summary>
+/// SQLite-only functions or AUTOINCREMENT; the one exception is a migration's <see cref="Migration.SqliteOnly"/> part,
+/// for a structure only SQLite keeps. docs/storage.md describes each table.</summary>
 internal static class Migrations
 {
-    public sealed record Migration(int Version, string Name, string Sql);
+    /// <param name="Version">The schema version it brings the database to.</param>
+    /// <param name="Name">What it does, recorded in <c>schema_migrations</c>.</param>
+    /// <param name="Sql">The portable SQL, run on every engine.</param>
+    /// <param name="SqliteOnly">Run after <paramref name="Sql"/> on SQLite only, in the same transaction: for a structure
+    /// only SQLite keeps (it may use <c>rowid</c>); null for almost every migration.</param>
+    public sealed record Migration(int Version, string Name, string Sql, string? SqliteOnly = null);
 
     public const string CreateVersionTable = """
         CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -448,6 +454,35 @@ internal static class Migrations
             UPDATE console_attempts SET expires_at = window_start + CASE WHEN name LIKE 'checkout%' THEN 3600000 ELSE 900000 END;
             DROP INDEX ix_console_attempts_window;
             CREATE INDEX ix_console_attempts_expiry ON console_attempts (expires_at)
+            """),
+        // SQLite records a receipt's transparency-log index by appending a narrow row to receipt_leaves rather than
+        // rewriting the receipt's row (about 2.2 KB) and moving its entry in ix_receipts_unlogged; the receipts not yet
+        // logged are those stored after the watermark (logged_through: on the last row of each batch, the receipt up to
+        // which, in the order receipts were stored, every one is logged or listed in receipt_log_holes) without a row in
+        // receipt_leaves, and those listed in receipt_log_holes (stored, never queued for the log, passed by the
+        // watermark). The indexes of before move to receipt_leaves with the watermark, and the index on every receipt row
+        // goes. PostgreSQL keeps receipts.leaf_index and its index (its shared log sequences the receipts in place); rows a
+        // copy from SQLite brings are folded into it at open (PostgresDatabase.AfterMigrations). docs/storage.md,
+        // docs/benchmarks.md "Receipts' log indexes in a table of their own".
+        new(23, "receipts' log indexes in a table of their own (SQLite)", """
+            CREATE TABLE receipt_leaves (
+                receipt_id     TEXT   PRIMARY KEY,
+                leaf_index     BIGINT NOT NULL,
+                logged_through TEXT
+            );
+            CREATE TABLE receipt_log_holes (
+                receipt_id TEXT PRIMARY KEY
+            )
+            """, SqliteOnly: """
+            INSERT INTO receipt_leaves (receipt_id, leaf_index, logged_through)
+                SELECT id, leaf_index, NULL FROM receipts WHERE leaf_index IS NOT NULL ORDER BY leaf_index;
+            UPDATE receipt_leaves SET logged_through = CASE
+                    WHEN EXISTS (SELECT 1 FROM receipts WHERE leaf_index IS NULL)
+                    THEN (SELECT id FROM receipts WHERE rowid < (SELECT MIN(rowid) FROM receipts WHERE leaf_index IS NULL) ORDER BY rowid DESC LIMIT 1)
+                    ELSE (SELECT id FROM receipts ORDER BY rowid DESC LIMIT 1)
+                END
+                WHERE rowid = (SELECT MAX(rowid) FROM receipt_leaves);
+            DROP INDEX IF EXISTS ix_receipts_unlogged
             """),
     ];
 }

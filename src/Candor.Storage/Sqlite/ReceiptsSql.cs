@@ -3,7 +3,9 @@ using System.Data.Common;
 
 namespace Candor.Storage.Sqlite;
 
-/// <summary>Every statement on <c>receipts</c>, and its row mapping.</summary>
+/// <summary>Every statement on <c>receipts</c>, and its row mapping. The statements on <c>leaf_index</c> are PostgreSQL's:
+/// SQLite records log indexes in <c>receipt_leaves</c> (<see cref="ReceiptLeavesSql"/>, migration 23) and leaves the
+/// column NULL.</summary>
 internal static class ReceiptsSql
 {
     private const string Columns = "id, owner_id, account_id, created_at, body, leaf_index";
@@ -16,11 +18,13 @@ internal static class ReceiptsSql
 
     public const string SelectOne = $"SELECT {Columns} FROM receipts WHERE id = @id";
 
+    /// <summary>PostgreSQL: records a receipt's log index in its row.</summary>
     public const string SetLeafIndex = "UPDATE receipts SET leaf_index = @leaf_index WHERE id = @id";
 
+    /// <summary>PostgreSQL: the receipts not yet logged, oldest first (ix_receipts_unlogged).</summary>
     public const string SelectUnlogged = $"SELECT {Columns} FROM receipts WHERE leaf_index IS NULL ORDER BY created_at, id LIMIT @limit";
 
-    /// <summary>The receipt at the highest log index (the start-up cross-check with the log; ix_receipts_unlogged).</summary>
+    /// <summary>PostgreSQL: the receipt at the highest log index (the start-up cross-check with the log; ix_receipts_unlogged).</summary>
     public const string SelectLastLogged = $"SELECT {Columns} FROM receipts WHERE leaf_index IS NOT NULL ORDER BY leaf_index DESC LIMIT 1";
 
     public static void Bind(DbCommand command, StoredReceipt r) => command

@@ -35,6 +35,9 @@ internal sealed class SqliteDatabase : StoreDatabase
     public override string Path { get; }
 
     /// <inheritdoc/>
+    protected override string? EngineSql(Migrations.Migration migration) => migration.SqliteOnly;
+
+    /// <inheritdoc/>
     public override string ListTablesSql => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY rowid";
 
     // A lock held by another process (a backup, an sqlite3 shell) makes a write wait this long, then fail: shorter

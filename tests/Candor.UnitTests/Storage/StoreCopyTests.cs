@@ -21,7 +21,7 @@ public sealed class StoreCopyTests
         "group_multipliers", "channels", "channel_deployments", "privacy_policies", "history_keys", "history_entries", "receipts",
         "audit_quarantines", "admitted_requests", "redemption_codes", "import_sources", "console_logins", "console_sessions",
         "console_invitations", "payments", "payment_events", "console_key_owners", "console_signups", "signup_grants",
-        "console_totp", "console_recovery_codes", "console_challenges", "audit_evidence",
+        "console_totp", "console_recovery_codes", "console_challenges", "audit_evidence", "receipt_leaves",
     ];
 
     [SkippableFact]
@@ -103,6 +103,7 @@ public sealed class StoreCopyTests
         byte[] body = [0, 1, 2, 0, 255, 0];
         Assert.True(await t.Store.RecordUsageAsync(usage, LedgerEntry.ChargeFor(usage), new StoredReceipt("rcpt_copied", "key:" + key.Record.Id, account.Id, t.Time.GetUtcNow(), body, null),
             CancellationToken.None).WaitAsync(Timeout));
+        await t.Store.SetLeafIndicesAsync([("rcpt_copied", 0)], CancellationToken.None).WaitAsync(Timeout);
         await t.Store.RecordAdmissionAsync(t.Usage(account.Id, key.Record.Id, "req_unsettled", 0) with { Outcome = UsageOutcome.Interrupted }, CancellationToken.None).WaitAsync(Timeout);
 
         await using var c = new SqliteConnection($"Data Source={t.Store.DatabasePath};Pooling=False;Foreign Keys=True");
