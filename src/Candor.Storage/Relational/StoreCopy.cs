@@ -102,7 +102,9 @@ internal static class StoreCopy
 
     private static async Task CopyTableAsync(string table, DbConnection sc, DbTransaction stx, DbConnection tc, DbTransaction ttx, CancellationToken cancellationToken)
     {
-        using var select = StoreDatabase.Command(sc, stx, $"SELECT * FROM {table}");
+        // In the order the rows were stored (the source is always SQLite, every table a rowid table): receipts are found
+        // unlogged from a watermark in that order, and receipt_leaves' rows are in log order (ReceiptLeavesSql).
+        using var select = StoreDatabase.Command(sc, stx, $"SELECT * FROM {table} ORDER BY rowid");
         using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         string[] columns = [.. Enumerable.Range(0, reader.FieldCount).Select(reader.GetName)];
         using var insert = StoreDatabase.Command(tc, ttx,
