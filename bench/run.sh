@@ -636,7 +636,7 @@ if has "$SCENARIOS" ladder; then
   start_target yarp; L_PID[yarp]=$TARGET_PID L_KEY[yarp]=sk-x L_URL[yarp]="http://127.0.0.1:$YARP_PORT"
   CANDOR_PORT=19211; start_candor ladder-bare "$B/candor-bench.yaml"
   L_PID[ladder-bare]=$TARGET_PID L_KEY[ladder-bare]=$BENCH_CLIENT_KEY L_URL[ladder-bare]="http://127.0.0.1:$CANDOR_PORT"
-  CANDOR_PORT=19212; stored_key "$TMP/data-ladder-data" >/dev/null; start_candor ladder-data "$B/candor-bench.yaml" "$TMP/data-ladder-data"
+  CANDOR_PORT=19212; $(candor_cmd) init --data "$TMP/data-ladder-data" >/dev/null; start_candor ladder-data "$B/candor-bench.yaml" "$TMP/data-ladder-data"
   L_PID[ladder-data]=$TARGET_PID L_KEY[ladder-data]=$BENCH_CLIENT_KEY L_URL[ladder-data]="http://127.0.0.1:$CANDOR_PORT"
   CANDOR_PORT=19213; key=$(stored_key "$TMP/data-ladder-stored"); start_candor ladder-stored "$B/candor-bench.yaml" "$TMP/data-ladder-stored"
   L_PID[ladder-stored]=$TARGET_PID L_KEY[ladder-stored]=$key L_URL[ladder-stored]="http://127.0.0.1:$CANDOR_PORT"

@@ -193,13 +193,8 @@ internal static class OpenAIChatResponseScan
         if (finish is { Length: > 0 })
         {
             // A stream's choice that called tools in earlier chunks ended to call them, whatever the wire says.
-            var reason = OpenAIWire.FromWire(finish);
-            if (reason == FinishReason.EndTurn && toolCounts is { } counts && counts.GetValueOrDefault(index) > 0)
-            {
-                reason = FinishReason.ToolCalls;
-            }
-
-            output.Add(new ChoiceFinished(index, reason, finish));
+            bool calledTools = toolCounts is { } counts && counts.GetValueOrDefault(index) > 0;
+            output.Add(new ChoiceFinished(index, OpenAIWire.FromWire(finish, calledTools), finish));
         }
 
         if (usage is not null)

@@ -350,19 +350,13 @@ public sealed class OpenAIChatUpstreamDecoder : IChatUpstreamDecoder
         }
     }
 
-    /// <summary>OpenAI answers "stop", not "tool_calls", when a named function was forced; a choice that
-    /// called tools still ended to call them, which other wires must say (Anthropic tool_use).</summary>
+    /// <summary>A choice's finish, a forced tool call's "stop" read as the tool call it was
+    /// (<see cref="OpenAIWire.FromWire(string, bool)"/>).</summary>
     private static void ReadFinish(int choice, JsonElement c, bool calledTools, List<ChatEvent> output)
     {
         if (OpenAIWire.Str(c, "finish_reason") is { Length: > 0 } raw)
         {
-            var reason = OpenAIWire.FromWire(raw);
-            if (reason == FinishReason.EndTurn && calledTools)
-            {
-                reason = FinishReason.ToolCalls;
-            }
-
-            output.Add(new ChoiceFinished(choice, reason, raw));
+            output.Add(new ChoiceFinished(choice, OpenAIWire.FromWire(raw, calledTools), raw));
         }
     }
 

@@ -56,6 +56,11 @@ internal static class OpenAIWire
         _ => FinishReason.Other,
     };
 
+    /// <summary>A streamed choice's finish: OpenAI answers "stop", not "tool_calls", when a named function was forced; a
+    /// choice that called tools still ended to call them, which other wires must say (Anthropic tool_use).</summary>
+    public static FinishReason FromWire(string raw, bool calledTools) =>
+        FromWire(raw) is var reason && reason == FinishReason.EndTurn && calledTools ? FinishReason.ToolCalls : reason;
+
     /// <summary>Reads an OpenAI usage object, including the variants of compatible vendors (DeepSeek's
     /// prompt_cache_hit_tokens, Moonshot's top-level cached_tokens).</summary>
     public static Usage? ReadUsage(JsonElement u)
